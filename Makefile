@@ -1,0 +1,74 @@
+# gatekeeper - build, test, demo, bench.
+#   make          build build/gatekeeper and build/libgatekeeper.a
+#   make check    install missing deps, build, run every test
+#   make asan     build with ASan+UBSan and run the unit tests
+#   make demo     install missing deps, build, lint the demo migrations
+#   make bench    speed against the named peers (prints ratios)
+
+BUILD   ?= build
+CC      ?= cc
+OPT     ?= -O2 -g
+PKGS    := libpq libgit2 libxml-2.0 jansson yaml-0.1 libcrypto
+WARN    := -std=c11 -Wall -Wextra -Werror
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -Isrc
+CFLAGS  += $(WARN) $(OPT) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += -lpg_query $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+TEST_LDLIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+LIB_SRCS  := $(filter-out %_test.c,$(wildcard src/*/*.c src/*/*/*.c))
+TEST_SRCS := $(wildcard src/*/*_test.c src/*/*/*_test.c)
+CMD_SRCS  := $(wildcard cmd/gatekeeper/*.c)
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+CMD_OBJS  := $(CMD_SRCS:%.c=$(BUILD)/obj/%.o)
+TEST_BINS := $(TEST_SRCS:%.c=$(BUILD)/test/%)
+
+.PHONY: all deps check unit e2e asan demo bench clean
+all: $(BUILD)/gatekeeper $(BUILD)/libgatekeeper.a $(TEST_BINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libgatekeeper.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/gatekeeper: $(CMD_OBJS) $(BUILD)/libgatekeeper.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJS) $(BUILD)/libgatekeeper.a $(LDLIBS)
+
+# A unit test links the library; tests of the CLI's own files also link cmd objects.
+$(BUILD)/test/%: %.c $(BUILD)/libgatekeeper.a $(filter-out $(BUILD)/obj/cmd/gatekeeper/main.o,$(CMD_OBJS))
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DGK_SOURCE_DIR='"$(CURDIR)"' -o $@ $< \
+		$(filter-out $(BUILD)/obj/cmd/gatekeeper/main.o,$(CMD_OBJS)) $(BUILD)/libgatekeeper.a $(LDLIBS) $(TEST_LDLIBS)
+
+deps:
+	@ci/install-deps.sh
+
+unit: all
+	@ci/run-unit.sh $(BUILD)
+
+e2e: all
+	@ci/run-e2e.sh $(BUILD)
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@ci/run-tests.sh $(BUILD)
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" all
+	@ASAN_OPTIONS=detect_leaks=1 ci/run-unit.sh build-asan
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@ci/demo.sh $(BUILD)
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@bench/run.sh $(BUILD)
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Install the Debian packages gatekeeper needs to build and test, when
+# missing.  Idempotent and fast when everything is present; uses sudo when
+# not root.
+set -euo pipefail
+
+packages=(
+	build-essential pkg-config
+	libpg-query-dev libprotobuf-c-dev libpq-dev libgit2-dev libxml2-dev libxml2-utils
+	libjansson-dev libyaml-dev libssl-dev libcmocka-dev
+	postgresql python3 python3-jsonschema git
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing+=("$p")
+	fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+	sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# End-to-end cases: each folder testdata/e2e/<case>/ holds
+#   args             the gatekeeper command line (shell words), run in the folder
+#   expected.exit    the exit code
+#   expected.stdout  optional golden standard output (volatile fields normalised)
+#   check.sh         optional extra checks, run with $GK set (and $SHARED when present)
+# Prints "e2e: N passed, N failed".
+set -uo pipefail
+build=${1:-build}
+root=$(cd "$(dirname "$0")/.." && pwd)
+export GK="$root/$build/gatekeeper"
+export NO_COLOR=1
+[ -d "$root/../shared" ] && export SHARED="$root/../shared"
+passed=0 failed=0
+
+normalise() {
+	sed -E -e 's/"duration_ms": [0-9]+/"duration_ms": 0/' \
+		-e 's/ time="[0-9.]+"/ time="0.000"/g' \
+		-e 's/ timestamp="[^"]*"/ timestamp="1970-01-01T00:00:00"/g' \
+		-e 's/ hostname="[^"]*"/ hostname="host"/g'
+}
+
+for dir in "$root"/testdata/e2e/*/; do
+	name=$(basename "$dir")
+	[ -f "$dir/args" ] || continue
+	ok=1
+	tmp=$(mktemp -d)
+	( cd "$dir" && eval "\"\$GK\" $(cat args)" >"$tmp/stdout" 2>"$tmp/stderr" ); rc=$?
+	want=$(cat "$dir/expected.exit" 2>/dev/null || echo 0)
+	if [ "$rc" != "$want" ]; then
+		echo "e2e $name: exit $rc, expected $want"; sed 's/^/    /' "$tmp/stderr" | head -20; ok=0
+	fi
+	if [ -f "$dir/expected.stdout" ] && ! diff -u "$dir/expected.stdout" <(normalise <"$tmp/stdout") >"$tmp/diff"; then
+		echo "e2e $name: standard output differs from expected.stdout"; head -40 "$tmp/diff"; ok=0
+	fi
+	if [ -x "$dir/check.sh" ] && ! ( cd "$dir" && STDOUT="$tmp/stdout" STDERR="$tmp/stderr" TMP="$tmp" ./check.sh ) >"$tmp/check" 2>&1; then
+		echo "e2e $name: check.sh failed"; sed 's/^/    /' "$tmp/check" | head -40; ok=0
+	fi
+	rm -rf "$tmp"
+	if [ $ok = 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+done
+echo "e2e: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,56 @@
+/*
+ * cmd.h - the command table and option tables of the gatekeeper CLI.
+ *
+ * Each subcommand lives in cmd_<name>.c and exports one `const gk_cmd`;
+ * main.c lists them.  Each command's options are a table that drives both
+ * parsing and `--help`, so help cannot drift from behaviour.
+ */
+#ifndef GK_CMD_H
+#define GK_CMD_H
+
+#include <stdio.h>
+
+enum gk_opt_type {
+	GK_OPT_BOOL,   /* --x, --no-x */
+	GK_OPT_VALUE,  /* --x VALUE, --x=VALUE, -x VALUE */
+};
+
+typedef struct gk_opt {
+	const char *name;        /* long name without "--" */
+	char short_name;         /* 0 = none */
+	enum gk_opt_type type;
+	const char *arg;         /* placeholder shown in help, e.g. "FILE" */
+	const char *help;
+	int id;                  /* passed to the command's apply() */
+} gk_opt;
+
+typedef struct gk_cmd {
+	const char *name;
+	const char *summary;
+	const char *usage;       /* after "gatekeeper NAME " */
+	const gk_opt *opts;      /* ends with a zeroed row */
+	int (*run)(int argc, char **argv);
+} gk_cmd;
+
+/*
+ * Parse argv against the command's table.  For each option calls
+ * apply(ctx, opt, value) (value "1"/"0" for booleans); a non-zero return
+ * stops parsing and is returned.  Positional arguments are collected in
+ * *pos (argv pointers; *pos is malloc'ed, free it).  "--" ends options.
+ * Returns 0, or the exit code 2 after printing a usage error.
+ */
+int gk_opts_parse(const gk_cmd *cmd, int argc, char **argv,
+		  int (*apply)(void *ctx, const gk_opt *o, const char *value), void *ctx,
+		  char ***pos, int *npos);
+
+/** Print the command's usage and option table. */
+void gk_cmd_help(const gk_cmd *cmd, FILE *out);
+
+/** Print "gatekeeper: <message>" to stderr and return exit code 2. */
+int gk_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+extern const gk_cmd gk_cmd_lint;
+extern const gk_cmd gk_cmd_rules;
+extern const gk_cmd gk_cmd_explain;
+
+#endif

@@ -1,0 +1,107 @@
+/* opts.c - table-driven option parsing and help (see cmd.h). */
+#include "cmd.h"
+#include "gatekeeper/report.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+int gk_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("gatekeeper: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return GK_EXIT_USAGE;
+}
+
+static const gk_opt *find_long(const gk_opt *opts, const char *name, size_t len, bool *negated)
+{
+	*negated = false;
+	for (const gk_opt *o = opts; o && o->name; o++)
+		if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
+			return o;
+	if (len > 3 && strncmp(name, "no-", 3) == 0)
+		for (const gk_opt *o = opts; o && o->name; o++)
+			if (o->type == GK_OPT_BOOL && strlen(o->name) == len - 3 && strncmp(o->name, name + 3, len - 3) == 0) {
+				*negated = true;
+				return o;
+			}
+	return NULL;
+}
+
+static const gk_opt *find_short(const gk_opt *opts, char c)
+{
+	for (const gk_opt *o = opts; o && o->name; o++)
+		if (o->short_name == c)
+			return o;
+	return NULL;
+}
+
+int gk_opts_parse(const gk_cmd *cmd, int argc, char **argv,
+		  int (*apply)(void *ctx, const gk_opt *o, const char *value), void *ctx, char ***pos, int *npos)
+{
+	*pos = calloc((size_t)argc + 1, sizeof **pos);
+	*npos = 0;
+	if (!*pos)
+		return gk_usage_error("out of memory");
+	bool only_positional = false;
+	for (int i = 0; i < argc; i++) {
+		char *a = argv[i];
+		if (only_positional || a[0] != '-' || a[1] == '\0') {
+			(*pos)[(*npos)++] = a;
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			only_positional = true;
+			continue;
+		}
+		const gk_opt *o;
+		const char *value = NULL;
+		bool negated = false;
+		if (a[1] == '-') {
+			const char *name = a + 2, *eq = strchr(name, '=');
+			o = find_long(cmd->opts, name, eq ? (size_t)(eq - name) : strlen(name), &negated);
+			if (!o)
+				return gk_usage_error("%s: unknown option '%s' (see 'gatekeeper %s --help')", cmd->name, a, cmd->name);
+			if (eq) {
+				if (o->type == GK_OPT_BOOL)
+					return gk_usage_error("%s: option '--%s' takes no value", cmd->name, o->name);
+				value = eq + 1;
+			}
+		} else {
+			o = a[2] == '\0' ? find_short(cmd->opts, a[1]) : NULL;
+			if (!o)
+				return gk_usage_error("%s: unknown option '%s' (see 'gatekeeper %s --help')", cmd->name, a, cmd->name);
+		}
+		if (o->type == GK_OPT_BOOL) {
+			value = negated ? "0" : "1";
+		} else if (!value) {
+			if (i + 1 >= argc)
+				return gk_usage_error("%s: option '--%s' needs a value (%s)", cmd->name, o->name, o->arg);
+			value = argv[++i];
+		}
+		int rc = apply(ctx, o, value);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+void gk_cmd_help(const gk_cmd *cmd, FILE *out)
+{
+	fprintf(out, "usage: gatekeeper %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
+	if (!cmd->opts || !cmd->opts->name)
+		return;
+	fputs("\noptions:\n", out);
+	for (const gk_opt *o = cmd->opts; o->name; o++) {
+		char left[64];
+		if (o->short_name)
+			snprintf(left, sizeof left, "-%c, --%s%s%s", o->short_name, o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+		else
+			snprintf(left, sizeof left, "    --%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+		fprintf(out, "  %-30s %s\n", left, o->help);
+	}
+}

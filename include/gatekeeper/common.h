@@ -1,0 +1,78 @@
+/*
+ * gatekeeper/common.h - error reporting and enums shared by every module.
+ *
+ * Errors: library functions return 0 on success and a negative GK_E* code on
+ * failure.  Functions that can fail take a `gk_error *err` as their last
+ * argument; on failure they fill it with a message meant for a human
+ * (path, line, problem).  `err` may be NULL when the caller does not care.
+ * There is no global error state.
+ */
+#ifndef GATEKEEPER_COMMON_H
+#define GATEKEEPER_COMMON_H
+
+#include <stddef.h>
+#include <stdbool.h>
+
+#define GK_VERSION "0.1.0"
+
+enum gk_error_code {
+	GK_OK = 0,
+	GK_ERROR = -1,     /* generic failure */
+	GK_ENOMEM = -2,    /* out of memory */
+	GK_EIO = -3,       /* a file could not be read or written */
+	GK_ECONFIG = -4,   /* bad configuration or usage */
+	GK_EPARSE = -5,    /* input could not be parsed */
+	GK_ENOTFOUND = -6, /* a named thing does not exist */
+};
+
+typedef struct gk_error {
+	int code;        /* one of enum gk_error_code */
+	char msg[1024];  /* NUL-terminated, never contains secrets */
+} gk_error;
+
+/** Fill `err` (if not NULL) with `code` and a printf-style message; returns `code`. */
+int gk_error_set(gk_error *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+enum gk_severity {
+	GK_SEV_OFF = 0,   /* rule disabled */
+	GK_SEV_INFO,
+	GK_SEV_WARNING,
+	GK_SEV_ERROR,
+};
+#define GK_SEV_COUNT 4
+
+/** "off", "info", "warning" or "error". */
+const char *gk_severity_name(enum gk_severity s);
+/** Parse a severity word; returns 0 and sets *out, or GK_ENOTFOUND. */
+int gk_severity_parse(enum gk_severity *out, const char *word);
+
+enum gk_category {
+	GK_CAT_LOCKING = 0,
+	GK_CAT_TRANSACTION,
+	GK_CAT_DESTRUCTIVE,
+	GK_CAT_COMPATIBILITY,
+	GK_CAT_HYGIENE,
+	GK_CAT_META,
+};
+#define GK_CAT_COUNT 6
+
+/** "locking", "transaction", ... */
+const char *gk_category_name(enum gk_category c);
+
+/*
+ * How the migration runner sends a file to the server.  This decides which
+ * statements run inside a transaction block.
+ */
+enum gk_runner {
+	GK_RUNNER_AUTO = 0,  /* prisma for Prisma folders, per-file otherwise */
+	GK_RUNNER_PRISMA,    /* whole file as one simple query: >1 statement = implicit transaction */
+	GK_RUNNER_PER_FILE,  /* runner wraps each file in BEGIN ... COMMIT (Flyway, dbmate, diesel) */
+	GK_RUNNER_NONE,      /* autocommit; only explicit BEGIN opens a transaction */
+};
+
+/** "auto", "prisma", "per-file", "none". */
+const char *gk_runner_name(enum gk_runner r);
+int gk_runner_parse(enum gk_runner *out, const char *word);
+
+#endif

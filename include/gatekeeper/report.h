@@ -1,0 +1,119 @@
+/*
+ * gatekeeper/report.h - the one report model every input fills and every
+ * renderer reads.
+ *
+ * Inputs (lint, later history, replay, drift) add migrations, findings and
+ * errors.  gk_report_finish() then decides, once, which findings block,
+ * the verdict and the exit code; renderers only format what is here.
+ *
+ * Ownership: a gk_report owns every string stored in it (they are copied
+ * on the way in).  Pointers read from the struct are borrowed and valid
+ * until gk_report_free().  Fields are public for reading; change them only
+ * through these functions.
+ */
+#ifndef GATEKEEPER_REPORT_H
+#define GATEKEEPER_REPORT_H
+
+#include "common.h"
+
+enum gk_exit {
+	GK_EXIT_PASS = 0,      /* nothing at or above the fail level */
+	GK_EXIT_FAIL = 1,      /* the gate failed: a blocking finding */
+	GK_EXIT_USAGE = 2,     /* usage or configuration error */
+	GK_EXIT_INFRA = 3,     /* database unreachable, timeout */
+	GK_EXIT_INTERNAL = 4,  /* a bug in gatekeeper */
+};
+
+/* What a run-level error was about; decides the exit code. */
+enum gk_error_kind {
+	GK_ERRKIND_CONFIG = 0, /* exit 2 */
+	GK_ERRKIND_IO,         /* exit 2: an input that could not be read at all */
+	GK_ERRKIND_DB_CONNECT, /* exit 3 */
+	GK_ERRKIND_TIMEOUT,    /* exit 3 */
+	GK_ERRKIND_INTERNAL,   /* exit 4 */
+};
+
+typedef struct gk_finding {
+	const char *rule_id;          /* static string from the rule registry */
+	enum gk_category category;
+	enum gk_severity severity;    /* after configuration overrides */
+	bool blocking;                /* severity >= fail level; set by gk_report_finish */
+	char *message;                /* one line */
+	char *help;                   /* may be NULL */
+	char *path;                   /* as given on the command line; may be NULL */
+	int line, column;             /* 1-based; 0 when the finding has no position */
+	int end_line, end_column;     /* 1-based, end_column is the last character */
+	int statement_index;          /* 1-based; 0 when about the whole file */
+	char *sql;                    /* the statement's text; may be NULL */
+	char *context;                /* the source line `line`, for display; may be NULL */
+} gk_finding;
+
+enum gk_migration_status {
+	GK_MIGRATION_PASS = 0,  /* no blocking finding */
+	GK_MIGRATION_FAIL,      /* at least one blocking finding */
+};
+
+typedef struct gk_migration {
+	char *path;
+	int statements;               /* statements parsed */
+	enum gk_runner runner;        /* resolved runner model (never AUTO) */
+	enum gk_migration_status status;
+	size_t findings, blocking;    /* counts; set by gk_report_finish */
+} gk_migration;
+
+typedef struct gk_run_error {
+	enum gk_error_kind kind;
+	char *message;
+	char *path;                   /* may be NULL */
+} gk_run_error;
+
+typedef struct gk_report {
+	char *command;                /* "lint", ... */
+	enum gk_severity fail_level;  /* GK_SEV_OFF = never fail */
+	int pg_version;
+
+	gk_migration *migrations;
+	size_t n_migrations;
+	gk_finding *findings;
+	size_t n_findings;
+	gk_run_error *errors;
+	size_t n_errors;
+
+	/* Set by gk_report_finish(). */
+	bool finished;
+	const char *verdict;          /* "pass", "fail" or "error" */
+	enum gk_exit exit_code;
+	size_t n_blocking;
+	size_t by_severity[GK_SEV_COUNT];
+	double duration_s;
+} gk_report;
+
+/** Create an empty report. Returns NULL on out-of-memory. Free with gk_report_free(). */
+gk_report *gk_report_new(const char *command);
+/** Free the report and everything in it. NULL is a no-op. */
+void gk_report_free(gk_report *r);
+
+/** Add a migration; strings are copied. Returns its index or a negative GK_E*. */
+int gk_report_add_migration(gk_report *r, const char *path, int statements, enum gk_runner runner);
+
+/**
+ * Add a finding; every string in `f` is copied, `f` stays the caller's.
+ * `blocking` is ignored (decided by gk_report_finish). Returns 0 or GK_ENOMEM.
+ */
+int gk_report_add_finding(gk_report *r, const gk_finding *f);
+
+/** Add a run-level error (message copied; must hold no secret). Returns 0 or GK_ENOMEM. */
+int gk_report_add_error(gk_report *r, enum gk_error_kind kind, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/**
+ * Decide blocking, counts, verdict and exit code; sort findings by path,
+ * line, column and rule so every renderer sees one deterministic order.
+ * Call once, after the last add.
+ */
+void gk_report_finish(gk_report *r, enum gk_severity fail_level, double duration_s);
+
+/** "error" etc. for kind. */
+const char *gk_error_kind_name(enum gk_error_kind k);
+
+#endif

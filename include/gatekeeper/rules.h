@@ -1,0 +1,52 @@
+/*
+ * gatekeeper/rules.h - the rule registry, read-only.
+ *
+ * Every rule is listed once, in src/lint/rules/rules.def; this header gives
+ * the metadata `gatekeeper rules` and `gatekeeper explain` print.  All
+ * pointers are static and live for the whole program.
+ */
+#ifndef GATEKEEPER_RULES_H
+#define GATEKEEPER_RULES_H
+
+#include "common.h"
+
+enum gk_example_kind {
+	GK_EXAMPLE_BAD = 0,  /* must trigger the rule */
+	GK_EXAMPLE_OK,       /* must not trigger it */
+};
+
+/*
+ * A worked example.  They are shown by `explain` and are also the rule's
+ * tests: src/lint/rules_test.c lints each one with the given settings and
+ * fails when a BAD example does not trigger the rule or an OK one does.
+ */
+typedef struct gk_rule_example {
+	enum gk_example_kind kind;
+	int pg_version;        /* 0 = the default (15) */
+	enum gk_runner runner; /* GK_RUNNER_AUTO = per-file */
+	const char *note;      /* one line shown above the SQL; may be NULL */
+	const char *sql;
+} gk_rule_example;
+
+#define GK_RULE_MAX_EXAMPLES 8
+
+typedef struct gk_rule_info {
+	const char *id;             /* stable kebab-case id */
+	enum gk_category category;
+	enum gk_severity severity;  /* default severity */
+	const char *summary;        /* one line */
+	const char *why;            /* why it is dangerous: lock level, what blocks */
+	const char *help;           /* the safe recipe (default PostgreSQL version) */
+	gk_rule_example examples[GK_RULE_MAX_EXAMPLES]; /* ends at the first with sql == NULL */
+} gk_rule_info;
+
+/** Number of rules in the registry. */
+size_t gk_rules_count(void);
+/** Rule at index i (0 <= i < gk_rules_count()), sorted by id. */
+const gk_rule_info *gk_rule_at(size_t i);
+/** Rule by id, or NULL. */
+const gk_rule_info *gk_rule_find(const char *id);
+/** Index of a rule by id, or -1. */
+int gk_rule_index(const char *id);
+
+#endif

@@ -1,0 +1,94 @@
+/*
+ * lint_internal.h - what rules see: the statement being checked, the state
+ * of the schema before it, the lock model, and how to report.
+ *
+ * A rule never prints and never keeps state of its own between files;
+ * what it needs to know about earlier statements lives in gk_state.
+ */
+#ifndef GK_LINT_INTERNAL_H
+#define GK_LINT_INTERNAL_H
+
+#include "gatekeeper/lint.h"
+#include "gatekeeper/rules.h"
+#include "../sql/sql.h"
+#include "state.h"
+#include "locks.h"
+
+typedef struct gk_lint gk_lint;
+
+typedef struct gk_stmt {
+	const PgQuery__Node *node;
+	int index;             /* 0-based position in the file */
+	size_t start, end;     /* byte range in the file, first token to last */
+	size_t base;           /* offset node `location` fields count from */
+	bool in_transaction;   /* runs inside a transaction block (runner's or explicit) */
+	bool explicit_tx;      /* inside a BEGIN ... COMMIT written in the file */
+	int tx_id;             /* statements with the same id share a transaction; -1 = autocommit */
+} gk_stmt;
+
+typedef struct gk_rule {
+	gk_rule_info info;
+	/* Called for every statement, before the state learns about it. */
+	void (*check)(gk_lint *l, const gk_stmt *s);
+	/* Called once after the last statement; may be NULL. */
+	void (*finish)(gk_lint *l);
+} gk_rule;
+
+struct gk_lint {
+	const gk_lint_options *opts;
+	const char *path;
+	const gk_source *src;
+	gk_stmt *stmts;
+	size_t n_stmts;
+	enum gk_runner runner;       /* resolved, never AUTO */
+	gk_state state;              /* schema as it is before the current statement */
+	/* Engine bookkeeping the rules may read. */
+	bool lock_timeout_set;       /* a non-zero lock_timeout is in effect */
+	const gk_rule *current;      /* rule being run */
+	int current_index;           /* its registry index */
+	void *engine;                /* private to engine.c */
+};
+
+/* ---- reporting ---- */
+
+/*
+ * Report a finding of the current rule on statement `s`.  `loc` is a node's
+ * `location` field (relative to s->base) or -1 for the statement start.
+ * `help` NULL means the rule's default help.  The message is one line.
+ */
+void gk_lint_report(gk_lint *l, const gk_stmt *s, int loc, const char *help, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* ---- helpers for rules ---- */
+
+/** PostgreSQL major version the migration targets. */
+static inline int gk_lint_pg(const gk_lint *l) { return l->opts->pg_version; }
+
+/** True when the relation was created earlier in the linted change (exempt from lock rules). */
+bool gk_lint_is_new(const gk_lint *l, const PgQuery__RangeVar *rv);
+
+/** "schema.name" or "name" of a RangeVar, into buf. */
+const char *gk_rv_name(const PgQuery__RangeVar *rv, char *buf, size_t size);
+
+/** The last component of a qualified name list (List of String nodes), or "". */
+const char *gk_names_last(PgQuery__Node **names, size_t n);
+
+/** Name of a TypeName as written, e.g. "varchar(20)", "int4", "timestamp". Into buf. */
+const char *gk_type_text(const PgQuery__TypeName *t, char *buf, size_t size);
+
+/** The last identifier of a type name (e.g. "int4" for pg_catalog.int4). */
+const char *gk_type_base(const PgQuery__TypeName *t);
+
+/** Integer typmod i of a type (e.g. 20 for varchar(20)), or -1. */
+long gk_type_mod(const PgQuery__TypeName *t, size_t i);
+
+/** String value of a String node, or NULL. */
+const char *gk_node_str(const PgQuery__Node *n);
+
+/** First statement index of the statements in the same transaction as `s` that follow it. */
+const gk_stmt *gk_lint_next_in_tx(const gk_lint *l, const gk_stmt *s);
+
+/** Registry entry i (0 <= i < gk_rules_count()). */
+const gk_rule *gk_rule_impl(size_t i);
+
+#endif

@@ -1,0 +1,106 @@
+/*
+ * rules_test.c - every rule's examples are its tests, and the registry
+ * keeps its promises (like curl's test1139 for options):
+ *   - ids are kebab-case, sorted and unique;
+ *   - every rule has a summary, why, help and at least one BAD and one OK
+ *     example;
+ *   - each BAD example triggers the rule and each OK example does not,
+ *     with the example's PostgreSQL version and runner.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "gatekeeper/lint.h"
+#include "gatekeeper/rules.h"
+
+static size_t count_rule(const gk_report *r, const char *id)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->n_findings; i++)
+		n += strcmp(r->findings[i].rule_id, id) == 0;
+	return n;
+}
+
+static void dump(const gk_report *r)
+{
+	for (size_t i = 0; i < r->n_findings; i++)
+		print_message("    %d:%d %s: %s\n", r->findings[i].line, r->findings[i].column, r->findings[i].rule_id,
+			      r->findings[i].message);
+}
+
+static void test_rule_examples(void **state)
+{
+	const gk_rule_info *rule = gk_rule_at((size_t)(uintptr_t)*state);
+	size_t bad = 0, ok = 0;
+	for (size_t i = 0; i < GK_RULE_MAX_EXAMPLES && rule->examples[i].sql; i++) {
+		const gk_rule_example *ex = &rule->examples[i];
+		gk_lint_options o;
+		gk_lint_options_init(&o);
+		o.jobs = 1;
+		o.pg_version = ex->pg_version ? ex->pg_version : 15;
+		o.runner = ex->runner == GK_RUNNER_AUTO ? GK_RUNNER_PER_FILE : ex->runner;
+		gk_report *r = gk_report_new("test");
+		gk_error err = {0};
+		assert_int_equal(gk_lint_text(r, &o, "example.sql", ex->sql, strlen(ex->sql), &err), 0);
+		size_t hits = count_rule(r, rule->id);
+		bool want = ex->kind == GK_EXAMPLE_BAD;
+		if ((hits > 0) != want) {
+			print_error("%s example %zu (%s, pg %d, runner %s) %s:\n%s\n", rule->id, i + 1,
+				    want ? "BAD" : "OK", o.pg_version, gk_runner_name(o.runner),
+				    want ? "did not trigger the rule" : "triggered the rule", ex->sql);
+			dump(r);
+			gk_report_free(r);
+			fail();
+		}
+		gk_report_free(r);
+		bad += want;
+		ok += !want;
+	}
+	if (!bad || !ok)
+		fail_msg("%s needs at least one BAD and one OK example (has %zu and %zu)", rule->id, bad, ok);
+}
+
+static bool kebab(const char *s)
+{
+	if (!*s || *s == '-')
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || (*s == '-' && s[1] && s[1] != '-')))
+			return false;
+	return true;
+}
+
+static void test_registry_sorted_unique_documented(void **state)
+{
+	(void)state;
+	assert_true(gk_rules_count() > 0);
+	for (size_t i = 0; i < gk_rules_count(); i++) {
+		const gk_rule_info *r = gk_rule_at(i);
+		if (!kebab(r->id))
+			fail_msg("rule id '%s' is not kebab-case", r->id);
+		if (i && strcmp(gk_rule_at(i - 1)->id, r->id) >= 0)
+			fail_msg("rules.def is not sorted by id: '%s' before '%s'", gk_rule_at(i - 1)->id, r->id);
+		if (!r->summary || !*r->summary || !r->why || !*r->why || !r->help || !*r->help)
+			fail_msg("rule '%s' lacks summary, why or help", r->id);
+		assert_int_equal(gk_rule_index(r->id), (int)i);
+		assert_ptr_equal(gk_rule_find(r->id), r);
+	}
+	assert_null(gk_rule_find("no-such-rule"));
+}
+
+int main(void)
+{
+	static struct CMUnitTest tests[GK_RULES_MAX + 1];
+	size_t n = 0;
+	tests[n++] = (struct CMUnitTest){"registry_sorted_unique_documented", test_registry_sorted_unique_documented,
+					 NULL, NULL, NULL};
+	for (size_t i = 0; i < gk_rules_count(); i++)
+		tests[n++] = (struct CMUnitTest){gk_rule_at(i)->id, test_rule_examples, NULL, NULL, (void *)(uintptr_t)i};
+	return _cmocka_run_group_tests("rules", tests, n, NULL, NULL);
+}

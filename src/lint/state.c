@@ -1,0 +1,413 @@
+/* state.c - the static schema model (see state.h). */
+#include "state.h"
+#include "lint_internal.h"
+#include "../util/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void gk_state_init(gk_state *st) { memset(st, 0, sizeof *st); }
+
+static void rel_free(gk_rel *r)
+{
+	for (size_t i = 0; i < r->n_cols; i++) {
+		free(r->cols[i].name);
+		free(r->cols[i].type);
+	}
+	for (size_t i = 0; i < r->n_idx; i++) {
+		for (size_t k = 0; k < r->idx[i].n_cols; k++)
+			free(r->idx[i].cols[k]);
+		free(r->idx[i].cols);
+		free(r->idx[i].name);
+	}
+	for (size_t i = 0; i < r->n_cons; i++) {
+		free(r->cons[i].name);
+		free(r->cons[i].not_null_col);
+	}
+	free(r->cols);
+	free(r->idx);
+	free(r->cons);
+	free(r->schema);
+	free(r->name);
+}
+
+void gk_state_free(gk_state *st)
+{
+	for (size_t i = 0; i < st->n_rels; i++)
+		rel_free(&st->rels[i]);
+	free(st->rels);
+	memset(st, 0, sizeof *st);
+}
+
+static const char *schema_or_public(const char *s) { return s && *s ? s : "public"; }
+
+gk_rel *gk_state_find(const gk_state *st, const char *schema, const char *name)
+{
+	schema = schema_or_public(schema);
+	for (size_t i = st->n_rels; i-- > 0;)
+		if (strcmp(st->rels[i].name, name) == 0 && strcmp(st->rels[i].schema, schema) == 0)
+			return &st->rels[i];
+	return NULL;
+}
+
+gk_rel *gk_state_find_index_table(const gk_state *st, const char *schema, const char *index)
+{
+	schema = schema_or_public(schema);
+	for (size_t i = 0; i < st->n_rels; i++) {
+		gk_rel *r = &st->rels[i];
+		if (strcmp(r->schema, schema) != 0)
+			continue;
+		for (size_t k = 0; k < r->n_idx; k++)
+			if (r->idx[k].name && strcmp(r->idx[k].name, index) == 0)
+				return r;
+	}
+	return NULL;
+}
+
+const gk_column *gk_rel_column(const gk_rel *r, const char *col)
+{
+	for (size_t i = 0; r && i < r->n_cols; i++)
+		if (strcmp(r->cols[i].name, col) == 0)
+			return &r->cols[i];
+	return NULL;
+}
+
+const gk_constraint *gk_rel_constraint(const gk_rel *r, const char *name)
+{
+	for (size_t i = 0; r && name && i < r->n_cons; i++)
+		if (r->cons[i].name && strcmp(r->cons[i].name, name) == 0)
+			return &r->cons[i];
+	return NULL;
+}
+
+bool gk_rel_has_not_null_check(const gk_rel *r, const char *col)
+{
+	for (size_t i = 0; r && i < r->n_cons; i++)
+		if (r->cons[i].validated && r->cons[i].not_null_col && strcmp(r->cons[i].not_null_col, col) == 0)
+			return true;
+	return false;
+}
+
+bool gk_rel_has_index_on(const gk_rel *r, const char *const *cols, size_t n)
+{
+	for (size_t i = 0; r && i < r->n_idx; i++) {
+		const gk_index *ix = &r->idx[i];
+		if (ix->n_cols < n)
+			continue;
+		size_t hit = 0;
+		for (size_t a = 0; a < n; a++)
+			for (size_t b = 0; b < n; b++)
+				if (ix->cols[b] && strcmp(ix->cols[b], cols[a]) == 0) {
+					hit++;
+					break;
+				}
+		if (hit == n)
+			return true;
+	}
+	return false;
+}
+
+const char *gk_expr_is_not_null_col(const PgQuery__Node *expr)
+{
+	if (!expr || expr->node_case != PG_QUERY__NODE__NODE_NULL_TEST)
+		return NULL;
+	const PgQuery__NullTest *nt = expr->null_test;
+	if (nt->nulltesttype != PG_QUERY__NULL_TEST_TYPE__IS_NOT_NULL || !nt->arg ||
+	    nt->arg->node_case != PG_QUERY__NODE__NODE_COLUMN_REF)
+		return NULL;
+	const PgQuery__ColumnRef *cr = nt->arg->column_ref;
+	return cr->n_fields ? gk_node_str(cr->fields[cr->n_fields - 1]) : NULL;
+}
+
+/* ---- building ---- */
+
+static gk_rel *add_rel(gk_state *st, const char *schema, const char *name, bool is_new)
+{
+	gk_rel *old = gk_state_find(st, schema, name);
+	if (old)
+		return old;
+	if (gk_grow(&st->rels, &st->cap_rels, st->n_rels + 1, sizeof *st->rels) < 0)
+		return NULL;
+	gk_rel *r = &st->rels[st->n_rels];
+	memset(r, 0, sizeof *r);
+	r->schema = strdup(schema_or_public(schema));
+	r->name = strdup(name);
+	if (!r->schema || !r->name) {
+		rel_free(r);
+		return NULL;
+	}
+	r->is_new = is_new;
+	st->n_rels++;
+	return r;
+}
+
+enum rel_lookup {
+	FIND,         /* only an object the model knows */
+	CREATE,       /* a CREATE statement: new when in the change */
+	SEEN,         /* referenced: existed before, even if the model never saw it */
+};
+
+static gk_rel *rel_of(gk_state *st, const PgQuery__RangeVar *rv, enum rel_lookup how)
+{
+	if (!rv || !rv->relname)
+		return NULL;
+	gk_rel *r = gk_state_find(st, rv->schemaname, rv->relname);
+	if (r || how == FIND)
+		return r;
+	return add_rel(st, rv->schemaname, rv->relname, how == CREATE && st->in_change);
+}
+
+static int set_column(gk_rel *r, const char *name, const char *type, bool not_null)
+{
+	gk_column *c = (gk_column *)gk_rel_column(r, name);
+	if (!c) {
+		if (gk_grow(&r->cols, &r->cap_cols, r->n_cols + 1, sizeof *r->cols) < 0)
+			return -1;
+		c = &r->cols[r->n_cols++];
+		memset(c, 0, sizeof *c);
+		if (!(c->name = strdup(name)))
+			return -1;
+	}
+	if (type) {
+		free(c->type);
+		if (!(c->type = strdup(type)))
+			return -1;
+	}
+	c->not_null = c->not_null || not_null;
+	return 0;
+}
+
+static int add_index(gk_rel *r, const char *name, PgQuery__Node **keys, size_t n, bool from_elems)
+{
+	if (gk_grow(&r->idx, &r->cap_idx, r->n_idx + 1, sizeof *r->idx) < 0)
+		return -1;
+	gk_index *ix = &r->idx[r->n_idx];
+	memset(ix, 0, sizeof *ix);
+	ix->name = gk_strdup(name);
+	ix->cols = calloc(n ? n : 1, sizeof *ix->cols);
+	if (!ix->cols)
+		return -1;
+	r->n_idx++;
+	for (size_t i = 0; i < n; i++) {
+		const char *col = NULL;
+		if (from_elems && keys[i]->node_case == PG_QUERY__NODE__NODE_INDEX_ELEM)
+			col = keys[i]->index_elem->name;
+		else if (!from_elems)
+			col = gk_node_str(keys[i]);
+		ix->cols[i] = col && *col ? strdup(col) : NULL;
+		ix->n_cols++;
+	}
+	return 0;
+}
+
+static int add_constraint(gk_rel *r, const PgQuery__Constraint *c, const char *col, int tx_id)
+{
+	switch (c->contype) {
+	case PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY:
+	case PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE:
+		if (c->n_keys)
+			return add_index(r, c->conname, c->keys, c->n_keys, false);
+		if (col) {
+			PgQuery__String s = PG_QUERY__STRING__INIT;
+			s.sval = (char *)col;
+			PgQuery__Node n = PG_QUERY__NODE__INIT, *np = &n;
+			n.node_case = PG_QUERY__NODE__NODE_STRING;
+			n.string = &s;
+			return add_index(r, c->conname, &np, 1, false);
+		}
+		return 0;
+	case PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL:
+		return col ? set_column(r, col, NULL, true) : 0;
+	case PG_QUERY__CONSTR_TYPE__CONSTR_CHECK:
+		break;
+	default:
+		if (!c->conname)
+			return 0;
+		break;
+	}
+	if (gk_grow(&r->cons, &r->cap_cons, r->n_cons + 1, sizeof *r->cons) < 0)
+		return -1;
+	gk_constraint *k = &r->cons[r->n_cons++];
+	memset(k, 0, sizeof *k);
+	k->name = gk_strdup(c->conname);
+	k->validated = !c->skip_validation;
+	k->tx_id = tx_id;
+	const char *nn = c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK ? gk_expr_is_not_null_col(c->raw_expr) : NULL;
+	k->not_null_col = gk_strdup(nn);
+	return 0;
+}
+
+static int apply_column_def(gk_rel *r, const PgQuery__ColumnDef *cd, int tx_id)
+{
+	char type[128];
+	bool nn = cd->is_not_null;
+	for (size_t i = 0; i < cd->n_constraints; i++)
+		if (cd->constraints[i]->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
+		    (cd->constraints[i]->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL ||
+		     cd->constraints[i]->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY))
+			nn = true;
+	if (set_column(r, cd->colname, cd->type_name ? gk_type_text(cd->type_name, type, sizeof type) : NULL, nn) < 0)
+		return -1;
+	for (size_t i = 0; i < cd->n_constraints; i++)
+		if (cd->constraints[i]->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
+		    add_constraint(r, cd->constraints[i]->constraint, cd->colname, tx_id) < 0)
+			return -1;
+	return 0;
+}
+
+static int apply_create(gk_state *st, const PgQuery__CreateStmt *cs, int tx_id)
+{
+	gk_rel *r = rel_of(st, cs->relation, CREATE);
+	if (!r)
+		return cs->relation ? -1 : 0;
+	for (size_t i = 0; i < cs->n_table_elts; i++) {
+		const PgQuery__Node *e = cs->table_elts[i];
+		int rc = 0;
+		if (e->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
+			rc = apply_column_def(r, e->column_def, tx_id);
+		else if (e->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
+			rc = add_constraint(r, e->constraint, NULL, tx_id);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void drop_column(gk_rel *r, const char *name)
+{
+	for (size_t i = 0; i < r->n_cols; i++)
+		if (strcmp(r->cols[i].name, name) == 0) {
+			free(r->cols[i].name);
+			free(r->cols[i].type);
+			r->cols[i] = r->cols[--r->n_cols];
+			return;
+		}
+}
+
+static int apply_alter(gk_state *st, const PgQuery__AlterTableStmt *as, int tx_id)
+{
+	gk_rel *r = rel_of(st, as->relation, SEEN);
+	if (!r)
+		return as->relation ? -1 : 0;
+	for (size_t i = 0; i < as->n_cmds; i++) {
+		if (as->cmds[i]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
+			continue;
+		const PgQuery__AlterTableCmd *c = as->cmds[i]->alter_table_cmd;
+		const PgQuery__Node *def = c->def;
+		char type[128];
+		int rc = 0;
+		switch (c->subtype) {
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
+			if (def && def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
+				rc = apply_column_def(r, def->column_def, tx_id);
+			break;
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint:
+			if (def && def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
+				rc = add_constraint(r, def->constraint, NULL, tx_id);
+			break;
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraint:
+			for (size_t k = 0; k < r->n_cons; k++)
+				if (r->cons[k].name && c->name && strcmp(r->cons[k].name, c->name) == 0)
+					r->cons[k].validated = true;
+			break;
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType:
+			if (c->name && def && def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF && def->column_def->type_name)
+				rc = set_column(r, c->name, gk_type_text(def->column_def->type_name, type, sizeof type), false);
+			break;
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull:
+			if (c->name)
+				rc = set_column(r, c->name, NULL, true);
+			break;
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
+			if (c->name)
+				drop_column(r, c->name);
+			break;
+		default:
+			break;
+		}
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void remove_rel(gk_state *st, gk_rel *r)
+{
+	rel_free(r);
+	size_t i = (size_t)(r - st->rels);
+	memmove(&st->rels[i], &st->rels[i + 1], (st->n_rels - i - 1) * sizeof *st->rels);
+	st->n_rels--;
+}
+
+static void apply_drop(gk_state *st, const PgQuery__DropStmt *ds)
+{
+	if (ds->remove_type != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE &&
+	    ds->remove_type != PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW &&
+	    ds->remove_type != PG_QUERY__OBJECT_TYPE__OBJECT_VIEW)
+		return;
+	for (size_t i = 0; i < ds->n_objects; i++) {
+		const PgQuery__Node *o = ds->objects[i];
+		if (o->node_case != PG_QUERY__NODE__NODE_LIST || !o->list->n_items)
+			continue;
+		const PgQuery__List *l = o->list;
+		const char *name = gk_node_str(l->items[l->n_items - 1]);
+		const char *schema = l->n_items > 1 ? gk_node_str(l->items[l->n_items - 2]) : NULL;
+		gk_rel *r = name ? gk_state_find(st, schema, name) : NULL;
+		if (r)
+			remove_rel(st, r);
+	}
+}
+
+static int apply_rename(gk_state *st, const PgQuery__RenameStmt *rs)
+{
+	gk_rel *r = rel_of(st, rs->relation, FIND);
+	if (!r || !rs->newname)
+		return 0;
+	if (rs->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE) {
+		char *n = strdup(rs->newname);
+		if (!n)
+			return -1;
+		free(r->name);
+		r->name = n;
+	} else if (rs->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN && rs->subname) {
+		gk_column *c = (gk_column *)gk_rel_column(r, rs->subname);
+		if (c) {
+			char *n = strdup(rs->newname);
+			if (!n)
+				return -1;
+			free(c->name);
+			c->name = n;
+		}
+	}
+	return 0;
+}
+
+int gk_state_apply(gk_state *st, const PgQuery__Node *n, int tx_id)
+{
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_CREATE_STMT:
+		return apply_create(st, n->create_stmt, tx_id);
+	case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
+		if (n->create_table_as_stmt->into && !rel_of(st, n->create_table_as_stmt->into->rel, CREATE))
+			return -1;
+		return 0;
+	case PG_QUERY__NODE__NODE_VIEW_STMT:
+		return rel_of(st, n->view_stmt->view, CREATE) || !n->view_stmt->view ? 0 : -1;
+	case PG_QUERY__NODE__NODE_INDEX_STMT: {
+		const PgQuery__IndexStmt *is = n->index_stmt;
+		gk_rel *r = rel_of(st, is->relation, SEEN);
+		if (!r)
+			return is->relation ? -1 : 0;
+		return add_index(r, is->idxname, is->index_params, is->n_index_params, true);
+	}
+	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
+		return apply_alter(st, n->alter_table_stmt, tx_id);
+	case PG_QUERY__NODE__NODE_DROP_STMT:
+		apply_drop(st, n->drop_stmt);
+		return 0;
+	case PG_QUERY__NODE__NODE_RENAME_STMT:
+		return apply_rename(st, n->rename_stmt);
+	default:
+		return 0;
+	}
+}

@@ -1,0 +1,71 @@
+/*
+ * state.h - a static model of the schema, built by walking statements.
+ *
+ * The lint engine applies every statement of a file after its rules have
+ * seen it, so rules always see the schema as it was before the statement.
+ * Objects created while the model is in "change" mode are marked new:
+ * lock rules skip them (an empty table has no one to block).
+ */
+#ifndef GK_STATE_H
+#define GK_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <pg_query/pg_query.pb-c.h>
+
+typedef struct gk_column {
+	char *name;
+	char *type;        /* as gk_type_text prints it, e.g. "varchar(20)" */
+	bool not_null;
+} gk_column;
+
+typedef struct gk_index {
+	char *name;        /* may be NULL for unnamed constraint indexes */
+	char **cols;       /* key columns in order; NULL entries for expressions */
+	size_t n_cols;
+} gk_index;
+
+typedef struct gk_constraint {
+	char *name;
+	bool validated;
+	char *not_null_col;  /* set for CHECK (col IS NOT NULL) */
+	int tx_id;           /* transaction that added it (see gk_stmt) */
+} gk_constraint;
+
+typedef struct gk_rel {
+	char *schema;      /* "public" when unqualified */
+	char *name;
+	bool is_new;       /* created in the linted change */
+	gk_column *cols;
+	size_t n_cols, cap_cols;
+	gk_index *idx;
+	size_t n_idx, cap_idx;
+	gk_constraint *cons;
+	size_t n_cons, cap_cons;
+} gk_rel;
+
+typedef struct gk_state {
+	gk_rel *rels;
+	size_t n_rels, cap_rels;
+	bool in_change;    /* objects created now are new */
+} gk_state;
+
+void gk_state_init(gk_state *st);
+void gk_state_free(gk_state *st);
+
+/** Learn from one statement that ran in transaction `tx_id`. Returns 0 or -1 (OOM). */
+int gk_state_apply(gk_state *st, const PgQuery__Node *stmt, int tx_id);
+
+gk_rel *gk_state_find(const gk_state *st, const char *schema, const char *name);
+gk_rel *gk_state_find_index_table(const gk_state *st, const char *schema, const char *index);
+const gk_column *gk_rel_column(const gk_rel *r, const char *col);
+const gk_constraint *gk_rel_constraint(const gk_rel *r, const char *name);
+/** True when a validated CHECK (col IS NOT NULL) exists on the table. */
+bool gk_rel_has_not_null_check(const gk_rel *r, const char *col);
+/** True when some index's leading columns are exactly `cols` (in any order). */
+bool gk_rel_has_index_on(const gk_rel *r, const char *const *cols, size_t n);
+
+/** If `expr` is `col IS NOT NULL`, the column name, else NULL. */
+const char *gk_expr_is_not_null_col(const PgQuery__Node *expr);
+
+#endif

@@ -1,0 +1,199 @@
+/* report.c - the report model (see gatekeeper/report.h). */
+#include "gatekeeper/report.h"
+#include "../util/util.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct report_priv {
+	gk_report pub;
+	size_t cap_m, cap_f, cap_e;
+} report_priv;
+
+gk_report *gk_report_new(const char *command)
+{
+	report_priv *p = calloc(1, sizeof *p);
+	if (!p)
+		return NULL;
+	p->pub.command = gk_strdup(command);
+	p->pub.fail_level = GK_SEV_ERROR;
+	p->pub.pg_version = 15;
+	p->pub.verdict = "pass";
+	if (!p->pub.command) {
+		free(p);
+		return NULL;
+	}
+	return &p->pub;
+}
+
+void gk_report_free(gk_report *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n_migrations; i++)
+		free(r->migrations[i].path);
+	for (size_t i = 0; i < r->n_findings; i++) {
+		gk_finding *f = &r->findings[i];
+		free(f->message);
+		free(f->help);
+		free(f->path);
+		free(f->sql);
+		free(f->context);
+	}
+	for (size_t i = 0; i < r->n_errors; i++) {
+		free(r->errors[i].message);
+		free(r->errors[i].path);
+	}
+	free(r->migrations);
+	free(r->findings);
+	free(r->errors);
+	free(r->command);
+	free((report_priv *)r);
+}
+
+int gk_report_add_migration(gk_report *r, const char *path, int statements, enum gk_runner runner)
+{
+	report_priv *p = (report_priv *)r;
+	if (gk_grow(&r->migrations, &p->cap_m, r->n_migrations + 1, sizeof *r->migrations) < 0)
+		return GK_ENOMEM;
+	gk_migration *m = &r->migrations[r->n_migrations];
+	memset(m, 0, sizeof *m);
+	if (!(m->path = gk_strdup(path)))
+		return GK_ENOMEM;
+	m->statements = statements;
+	m->runner = runner;
+	return (int)r->n_migrations++;
+}
+
+int gk_report_add_finding(gk_report *r, const gk_finding *f)
+{
+	report_priv *p = (report_priv *)r;
+	if (gk_grow(&r->findings, &p->cap_f, r->n_findings + 1, sizeof *r->findings) < 0)
+		return GK_ENOMEM;
+	gk_finding *d = &r->findings[r->n_findings];
+	*d = *f;
+	d->blocking = false;
+	d->message = gk_strdup(f->message ? f->message : "");
+	d->help = gk_strdup(f->help);
+	d->path = gk_strdup(f->path);
+	d->sql = gk_strdup(f->sql);
+	d->context = gk_strdup(f->context);
+	if (!d->message || (f->help && !d->help) || (f->path && !d->path) || (f->sql && !d->sql) ||
+	    (f->context && !d->context)) {
+		free(d->message);
+		free(d->help);
+		free(d->path);
+		free(d->sql);
+		free(d->context);
+		return GK_ENOMEM;
+	}
+	r->n_findings++;
+	return 0;
+}
+
+int gk_report_add_error(gk_report *r, enum gk_error_kind kind, const char *path, const char *fmt, ...)
+{
+	report_priv *p = (report_priv *)r;
+	if (gk_grow(&r->errors, &p->cap_e, r->n_errors + 1, sizeof *r->errors) < 0)
+		return GK_ENOMEM;
+	gk_buf b = GK_BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	gk_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	gk_run_error *e = &r->errors[r->n_errors];
+	e->kind = kind;
+	e->message = gk_buf_take(&b);
+	e->path = gk_strdup(path);
+	if (!e->message || (path && !e->path)) {
+		free(e->message);
+		free(e->path);
+		return GK_ENOMEM;
+	}
+	r->n_errors++;
+	return 0;
+}
+
+static const char *const kind_names[] = {"config", "io", "db_connect", "timeout", "internal"};
+_Static_assert(sizeof kind_names / sizeof *kind_names == GK_ERRKIND_INTERNAL + 1, "error kind names");
+
+const char *gk_error_kind_name(enum gk_error_kind k) { return kind_names[k]; }
+
+static int cmp_str(const char *a, const char *b)
+{
+	if (!a || !b)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
+
+static int cmp_finding(const void *pa, const void *pb)
+{
+	const gk_finding *a = pa, *b = pb;
+	int c = cmp_str(a->path, b->path);
+	if (c)
+		return c;
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	if (a->column != b->column)
+		return a->column < b->column ? -1 : 1;
+	c = strcmp(a->rule_id, b->rule_id);
+	if (c)
+		return c;
+	return cmp_str(a->message, b->message);
+}
+
+static enum gk_exit exit_for_errors(const gk_report *r)
+{
+	enum gk_exit worst = GK_EXIT_PASS;
+	for (size_t i = 0; i < r->n_errors; i++) {
+		enum gk_exit e = r->errors[i].kind == GK_ERRKIND_INTERNAL ? GK_EXIT_INTERNAL
+			: (r->errors[i].kind == GK_ERRKIND_DB_CONNECT || r->errors[i].kind == GK_ERRKIND_TIMEOUT)
+				? GK_EXIT_INFRA
+				: GK_EXIT_USAGE;
+		/* Internal beats infra beats usage: the most serious wins. */
+		if (e == GK_EXIT_INTERNAL || (e == GK_EXIT_INFRA && worst != GK_EXIT_INTERNAL) || worst == GK_EXIT_PASS)
+			worst = e;
+	}
+	return worst;
+}
+
+void gk_report_finish(gk_report *r, enum gk_severity fail_level, double duration_s)
+{
+	r->fail_level = fail_level;
+	r->duration_s = duration_s;
+	qsort(r->findings, r->n_findings, sizeof *r->findings, cmp_finding);
+	memset(r->by_severity, 0, sizeof r->by_severity);
+	r->n_blocking = 0;
+	for (size_t i = 0; i < r->n_migrations; i++) {
+		r->migrations[i].findings = r->migrations[i].blocking = 0;
+		r->migrations[i].status = GK_MIGRATION_PASS;
+	}
+	for (size_t i = 0; i < r->n_findings; i++) {
+		gk_finding *f = &r->findings[i];
+		f->blocking = fail_level != GK_SEV_OFF && f->severity >= fail_level;
+		r->by_severity[f->severity]++;
+		r->n_blocking += f->blocking;
+		for (size_t m = 0; m < r->n_migrations; m++)
+			if (f->path && strcmp(f->path, r->migrations[m].path) == 0) {
+				r->migrations[m].findings++;
+				if (f->blocking) {
+					r->migrations[m].blocking++;
+					r->migrations[m].status = GK_MIGRATION_FAIL;
+				}
+				break;
+			}
+	}
+	enum gk_exit e = exit_for_errors(r);
+	if (e != GK_EXIT_PASS) {
+		r->exit_code = e;
+		r->verdict = "error";
+	} else if (r->n_blocking) {
+		r->exit_code = GK_EXIT_FAIL;
+		r->verdict = "fail";
+	} else {
+		r->exit_code = GK_EXIT_PASS;
+		r->verdict = "pass";
+	}
+	r->finished = true;
+}

@@ -1,0 +1,121 @@
+/*
+ * sql.h - the SQL front end: positions in a file, parsing with libpg_query
+ * into the typed protobuf tree, and gatekeeper comment directives.
+ * Internal to the library.
+ */
+#ifndef GK_SQL_H
+#define GK_SQL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <pg_query.h>
+#include <pg_query/pg_query.pb-c.h>
+
+/* ---- positions ------------------------------------------------------ */
+
+/*
+ * A file's text with its line index.  Lines end at "\n" ("\r\n" counts as
+ * one end); a leading UTF-8 byte order mark is not part of line 1.
+ * Columns count Unicode code points, 1-based.
+ */
+typedef struct gk_source {
+	const char *text;    /* borrowed, NUL-terminated */
+	size_t len;
+	size_t bom;          /* 3 when the text starts with a BOM, else 0 */
+	size_t *line_start;  /* owned: offset of the first byte of each line */
+	size_t n_lines;
+} gk_source;
+
+int gk_source_init(gk_source *s, const char *text, size_t len);
+void gk_source_free(gk_source *s);
+/** 1-based line and column of byte offset `off` (clamped to the text). */
+void gk_source_pos(const gk_source *s, size_t off, int *line, int *col);
+/** Byte range of 1-based `line`, without its line end. */
+void gk_source_line(const gk_source *s, int line, size_t *start, size_t *end);
+
+/* ---- parsing -------------------------------------------------------- */
+
+typedef struct gk_sql_stmt {
+	const PgQuery__Node *node;
+	size_t start;  /* offset of the statement's first token */
+	size_t end;    /* offset just past its last token (the ';' excluded) */
+	size_t base;   /* offset that node `location` fields count from */
+} gk_sql_stmt;
+
+typedef struct gk_sql_error {
+	char *message;      /* owned */
+	size_t offset;      /* where the parser stopped */
+	bool too_complex;   /* refused by a limit rather than a syntax error */
+} gk_sql_error;
+
+typedef struct gk_sql {
+	gk_sql_stmt *stmts;
+	size_t n_stmts;
+	gk_sql_error *errors;
+	size_t n_errors;
+	/* owned parse trees; statements point into them */
+	PgQuery__ParseResult **trees;
+	size_t n_trees, cap_trees;
+	size_t cap_stmts, cap_errors;
+} gk_sql;
+
+/*
+ * Parse `text` (NUL-terminated, `len` bytes) from offset `from`.  When the
+ * whole text does not parse, it is split into statements with the scanner
+ * and each is parsed alone, so that the statements around a syntax error
+ * are still analysed.  Needs a deep stack: call it on a thread with at
+ * least GK_SQL_STACK_SIZE bytes of stack.  Returns 0, or -1 when out of
+ * memory.  Free with gk_sql_free().
+ */
+int gk_sql_parse(gk_sql *out, const char *text, size_t len, size_t from);
+void gk_sql_free(gk_sql *s);
+
+/*
+ * Stack the parser threads get.  Measured: a bare parse of
+ * `SELECT 1+1+...+1` needs about 400 bytes of stack per term and unpacking
+ * its protobuf tree about 1 kB per nesting level, so the statement and depth
+ * limits below keep the worst case inside this reservation (only the pages
+ * used become resident).
+ */
+#define GK_SQL_STACK_SIZE ((size_t)1 << 30)
+#define GK_SQL_MAX_STMT_BYTES ((size_t)2 << 20)   /* longer statements are refused */
+#define GK_SQL_MAX_DEPTH 200000                    /* deeper trees are refused */
+
+/** First offset at or after `i` that is not a blank or inside a comment. */
+size_t gk_sql_skip_blanks(const char *text, size_t i, size_t end);
+
+/** Nesting depth of protobuf message `data` of type `desc`, stopping past `limit`. */
+size_t gk_pb_depth(const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t len,
+		   size_t limit);
+
+/* ---- directives ----------------------------------------------------- */
+
+typedef struct gk_directive {
+	size_t start, end;  /* byte range of the comment */
+	bool file_wide;     /* ignore-file */
+	char **rules;       /* owned ids as written */
+	size_t n_rules;
+	bool *used;         /* per rule: suppressed at least one finding */
+	char *reason;       /* owned; NULL when missing */
+	int stmt;           /* 0-based statement it applies to, -1 = none/file */
+} gk_directive;
+
+/*
+ * Find every `-- gatekeeper:ignore ...` and `-- gatekeeper:ignore-file ...`
+ * comment (also in C-style comments) and attach each statement directive to
+ * its statement: the statement that starts after it with nothing but
+ * blanks and comments between, or the statement ending on the same line
+ * before it.  `malformed` receives comments that start with `gatekeeper:`
+ * but are not a known directive.  Returns 0 or -1 (out of memory).
+ */
+typedef struct gk_directives {
+	gk_directive *items;
+	size_t n, cap;
+	gk_directive *malformed;  /* rules/reason unused; start/end set */
+	size_t n_malformed, cap_malformed;
+} gk_directives;
+
+int gk_directives_find(gk_directives *out, const gk_source *src, const gk_sql *sql);
+void gk_directives_free(gk_directives *d);
+
+#endif

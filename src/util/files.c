@@ -1,0 +1,109 @@
+/* files.c - collect SQL files from paths (see gatekeeper/files.h). */
+#include "gatekeeper/files.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int push(gk_file_list *l, const char *path)
+{
+	if (gk_grow(&l->paths, &l->cap, l->n + 1, sizeof *l->paths) < 0)
+		return -1;
+	if (!(l->paths[l->n] = strdup(path)))
+		return -1;
+	l->n++;
+	return 0;
+}
+
+bool gk_glob_match(const char *pattern, const char *path)
+{
+	const char *dstar = strstr(pattern, "**");
+	if (!dstar)
+		return fnmatch(pattern, path, FNM_PATHNAME) == 0;
+	/* For "a/<globstar>/b" try the rest against every suffix that starts a path component. */
+	size_t pre = (size_t)(dstar - pattern);
+	if (strncmp(pattern, path, pre) != 0 && !(pre == 0))
+		return false;
+	const char *rest = dstar + 2;
+	if (*rest == '/')
+		rest++;
+	for (const char *p = path + pre; ; p++) {
+		if ((p == path + pre || p[-1] == '/') && gk_glob_match(rest, p))
+			return true;
+		if (!*p)
+			return *rest == '\0';
+	}
+}
+
+static bool excluded(const char *path, const char *const *ex, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (gk_glob_match(ex[i], path))
+			return true;
+	return false;
+}
+
+static int cmp_path(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static bool is_sql(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 4 && strcmp(name + n - 4, ".sql") == 0;
+}
+
+static int walk(gk_file_list *out, const char *dir, const char *const *ex, size_t nex, gk_error *err)
+{
+	DIR *d = opendir(dir);
+	if (!d) /* reported when linted, like any unreadable path */
+		return push(out, dir) < 0 ? gk_error_set(err, GK_ENOMEM, "out of memory") : 0;
+	gk_file_list here = {0};
+	struct dirent *e;
+	int rc = 0;
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		char *p = gk_asprintf("%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", e->d_name);
+		if (!p || push(&here, p) < 0)
+			rc = gk_error_set(err, GK_ENOMEM, "out of memory");
+		free(p);
+	}
+	closedir(d);
+	qsort(here.paths, here.n, sizeof *here.paths, cmp_path);
+	for (size_t i = 0; rc == 0 && i < here.n; i++) {
+		struct stat st;
+		const char *p = here.paths[i];
+		if (excluded(p, ex, nex) || stat(p, &st) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode))
+			rc = walk(out, p, ex, nex, err);
+		else if (S_ISREG(st.st_mode) && is_sql(p) && push(out, p) < 0)
+			rc = gk_error_set(err, GK_ENOMEM, "out of memory");
+	}
+	gk_file_list_free(&here);
+	return rc;
+}
+
+int gk_files_collect(gk_file_list *out, const char *path, const char *const *excludes, size_t n_excludes,
+		     gk_error *err)
+{
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return walk(out, path, excludes, n_excludes, err);
+	if (excluded(path, excludes, n_excludes))
+		return 0;
+	return push(out, path) < 0 ? gk_error_set(err, GK_ENOMEM, "out of memory") : 0;
+}
+
+void gk_file_list_free(gk_file_list *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		free(l->paths[i]);
+	free(l->paths);
+	l->paths = NULL;
+	l->n = l->cap = 0;
+}

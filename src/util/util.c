@@ -1,0 +1,228 @@
+/* util.c - strings, buffers, files, time. */
+#include "util.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+int gk_grow(void *arr, size_t *cap, size_t need, size_t elem)
+{
+	void **p = arr;
+	if (need <= *cap)
+		return 0;
+	size_t ncap = *cap ? *cap : 8;
+	while (ncap < need)
+		ncap *= 2;
+	void *n = realloc(*p, ncap * elem);
+	if (!n)
+		return -1;
+	*p = n;
+	*cap = ncap;
+	return 0;
+}
+
+void gk_buf_append(gk_buf *b, const char *s, size_t n)
+{
+	if (b->failed)
+		return;
+	if (b->cap_max && b->len + n + 1 > b->cap_max) {
+		b->failed = true;
+		return;
+	}
+	if (b->len + n + 1 > b->cap) {
+		size_t ncap = b->cap ? b->cap : 256;
+		while (ncap < b->len + n + 1)
+			ncap *= 2;
+		char *d = realloc(b->data, ncap);
+		if (!d) {
+			b->failed = true;
+			return;
+		}
+		b->data = d;
+		b->cap = ncap;
+	}
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void gk_buf_puts(gk_buf *b, const char *s) { gk_buf_append(b, s, strlen(s)); }
+void gk_buf_putc(gk_buf *b, char c) { gk_buf_append(b, &c, 1); }
+
+void gk_buf_vprintf(gk_buf *b, const char *fmt, va_list ap)
+{
+	char small[512];
+	va_list cp;
+	va_copy(cp, ap);
+	int n = vsnprintf(small, sizeof small, fmt, cp);
+	va_end(cp);
+	if (n < 0) {
+		b->failed = true;
+		return;
+	}
+	if ((size_t)n < sizeof small) {
+		gk_buf_append(b, small, (size_t)n);
+		return;
+	}
+	char *big = malloc((size_t)n + 1);
+	if (!big) {
+		b->failed = true;
+		return;
+	}
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	gk_buf_append(b, big, (size_t)n);
+	free(big);
+}
+
+void gk_buf_printf(gk_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	gk_buf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+char *gk_buf_take(gk_buf *b)
+{
+	char *s = b->failed ? NULL : (b->data ? b->data : strdup(""));
+	if (b->failed)
+		free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+	b->failed = false;
+	return s;
+}
+
+void gk_buf_free(gk_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+char *gk_strdup(const char *s) { return s ? strdup(s) : NULL; }
+
+char *gk_strndup(const char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+	if (!d)
+		return NULL;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+char *gk_asprintf(const char *fmt, ...)
+{
+	gk_buf b = GK_BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	gk_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	return gk_buf_take(&b);
+}
+
+int gk_read_file(char **out, size_t *len, const char *path, size_t max_size)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -1;
+	struct stat st;
+	if (fstat(fileno(f), &st) != 0) {
+		int e = errno;
+		fclose(f);
+		errno = e;
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		fclose(f);
+		errno = EISDIR;
+		return -1;
+	}
+	if (max_size && st.st_size > 0 && (uint64_t)st.st_size > max_size) {
+		fclose(f);
+		errno = EFBIG;
+		return -1;
+	}
+	gk_buf b = GK_BUF_INIT;
+	b.cap_max = max_size ? max_size + 1 : 0;
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		gk_buf_append(&b, chunk, n);
+	int rerr = ferror(f);
+	fclose(f);
+	if (rerr || b.failed) {
+		bool toobig = b.failed && b.cap_max && b.len + sizeof chunk >= b.cap_max;
+		gk_buf_free(&b);
+		errno = rerr ? EIO : (toobig ? EFBIG : ENOMEM);
+		return -1;
+	}
+	*len = b.len;
+	*out = gk_buf_take(&b);
+	return *out ? 0 : -1;
+}
+
+double gk_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+bool gk_utf8_valid(const char *s, size_t len, size_t *bad_offset)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < len) {
+		unsigned char c = p[i];
+		size_t n;
+		uint32_t cp;
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if ((c & 0xE0) == 0xC0) {
+			n = 1;
+			cp = c & 0x1F;
+		} else if ((c & 0xF0) == 0xE0) {
+			n = 2;
+			cp = c & 0x0F;
+		} else if ((c & 0xF8) == 0xF0) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			goto bad;
+		}
+		for (size_t k = 1; k <= n; k++) {
+			if (i + k >= len || (p[i + k] & 0xC0) != 0x80)
+				goto bad;
+			cp = (cp << 6) | (p[i + k] & 0x3F);
+		}
+		/* Overlong forms, surrogates and values past U+10FFFF. */
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+			goto bad;
+		i += n + 1;
+	}
+	return true;
+bad:
+	if (bad_offset)
+		*bad_offset = i;
+	return false;
+}
+
+int gk_strcasecmp(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		int ca = (unsigned char)*a, cb = (unsigned char)*b;
+		if (ca >= 'A' && ca <= 'Z')
+			ca += 32;
+		if (cb >= 'A' && cb <= 'Z')
+			cb += 32;
+		if (ca != cb || !ca)
+			return ca - cb;
+	}
+}

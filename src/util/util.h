@@ -1,0 +1,53 @@
+/*
+ * util.h - small helpers shared by the library and the CLI (not public API).
+ */
+#ifndef GK_UTIL_H
+#define GK_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Growable string.  `cap_max` bounds its size (0 = unbounded); an append
+ * that would pass it, or fails to allocate, sets `failed` and is dropped,
+ * so callers check once at the end. */
+typedef struct gk_buf {
+	char *data;     /* NUL-terminated when len > 0; owned */
+	size_t len, cap, cap_max;
+	bool failed;
+} gk_buf;
+
+#define GK_BUF_INIT { NULL, 0, 0, 0, false }
+
+void gk_buf_append(gk_buf *b, const char *s, size_t n);
+void gk_buf_puts(gk_buf *b, const char *s);
+void gk_buf_putc(gk_buf *b, char c);
+void gk_buf_printf(gk_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void gk_buf_vprintf(gk_buf *b, const char *fmt, va_list ap);
+/** Hand the string to the caller (never NULL unless failed); the buffer is reset. */
+char *gk_buf_take(gk_buf *b);
+void gk_buf_free(gk_buf *b);
+
+/** strdup that accepts NULL. */
+char *gk_strdup(const char *s);
+char *gk_strndup(const char *s, size_t n);
+/** malloc'ed printf. NULL on failure. */
+char *gk_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/** Grow `*arr` (element size `elem`) so that it holds at least `need` items. 0 or -1. */
+int gk_grow(void *arr, size_t *cap, size_t need, size_t elem);
+
+/** Read a whole file. On success *out is NUL-terminated and malloc'ed. Sets errno on failure. */
+int gk_read_file(char **out, size_t *len, const char *path, size_t max_size);
+
+/** Monotonic seconds. */
+double gk_now(void);
+
+/** True when `s` is valid UTF-8; *bad_offset gets the first invalid byte. */
+bool gk_utf8_valid(const char *s, size_t len, size_t *bad_offset);
+
+/** Case-insensitive ASCII compare. */
+int gk_strcasecmp(const char *a, const char *b);
+
+#endif
