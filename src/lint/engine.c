@@ -32,6 +32,7 @@ typedef struct file_result {
 typedef struct engine {
 	file_result *res;
 	gk_directives dirs;
+	size_t reported[GK_RULES_MAX]; /* gk_lint_report calls per rule in this file */
 } engine;
 
 void gk_lint_options_init(gk_lint_options *o)
@@ -149,7 +150,13 @@ void gk_lint_report(gk_lint *l, const gk_stmt *s, int loc, const char *help, con
 	size_t start = loc >= 0 ? s->base + (size_t)loc : s->start;
 	if (start < s->start || start >= s->end)
 		start = s->start;
+	((engine *)l->engine)->reported[l->current_index]++;
 	emit(l, l->current_index, s, start, s->end, help, msg);
+}
+
+size_t gk_lint_count_current(const gk_lint *l)
+{
+	return ((const engine *)l->engine)->reported[l->current_index];
 }
 
 static void emit_meta(gk_lint *l, const char *rule_id, const gk_stmt *s, size_t start, size_t end,

@@ -59,6 +59,13 @@ struct gk_lint {
 void gk_lint_report(gk_lint *l, const gk_stmt *s, int loc, const char *help, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
+/*
+ * How many findings the current rule has reported in this file so far,
+ * counting suppressed ones (so a "once per file" rule stays quiet after a
+ * suppressed finding instead of moving it to the next statement).
+ */
+size_t gk_lint_count_current(const gk_lint *l);
+
 /* ---- helpers for rules ---- */
 
 /** PostgreSQL major version the migration targets. */

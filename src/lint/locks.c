@@ -11,6 +11,7 @@
 #include "lint_internal.h"
 
 #include <string.h>
+#include <strings.h>
 
 static const char *const mode_names[] = {
 	"NONE", "ACCESS SHARE", "ROW SHARE", "ROW EXCLUSIVE", "SHARE UPDATE EXCLUSIVE",
@@ -89,6 +90,35 @@ static bool column_def_rewrites(const PgQuery__ColumnDef *cd)
 	       !strcmp(base, "serial4") || !strcmp(base, "serial8") || !strcmp(base, "serial2");
 }
 
+/*
+ * Constraints written on an added column: a REFERENCES locks the referenced
+ * table like ADD FOREIGN KEY does; it, CHECK, UNIQUE and PRIMARY KEY all
+ * check or index every existing row.  Returns true when the table is scanned.
+ */
+static bool column_constraints(lockset *ls, const PgQuery__ColumnDef *cd)
+{
+	bool scan = false;
+	for (size_t i = 0; i < cd->n_constraints; i++) {
+		const PgQuery__Node *c = cd->constraints[i];
+		if (c->node_case != PG_QUERY__NODE__NODE_CONSTRAINT)
+			continue;
+		switch (c->constraint->contype) {
+		case PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN:
+			add_rv(ls, c->constraint->pktable, GK_LOCK_SHARE_ROW_EXCLUSIVE, true, false);
+			scan = true;
+			break;
+		case PG_QUERY__CONSTR_TYPE__CONSTR_CHECK:
+		case PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE:
+		case PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY:
+			scan = true;
+			break;
+		default:
+			break;
+		}
+	}
+	return scan;
+}
+
 static void alter_table(lockset *ls, const PgQuery__AlterTableStmt *as)
 {
 	enum gk_lockmode mode = GK_LOCK_NONE;
@@ -110,10 +140,12 @@ static void alter_table(lockset *ls, const PgQuery__AlterTableStmt *as)
 			       c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AttachPartition;
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_DetachPartition:
-			m = c->def && c->def->node_case == PG_QUERY__NODE__NODE_PARTITION_CMD &&
-					    c->def->partition_cmd->concurrent
-				    ? GK_LOCK_SHARE_UPDATE_EXCLUSIVE
-				    : GK_LOCK_ACCESS_EXCLUSIVE;
+			if (c->def && c->def->node_case == PG_QUERY__NODE__NODE_PARTITION_CMD) {
+				/* CONCURRENTLY only lowers the parent's lock; its second
+				 * transaction still takes ACCESS EXCLUSIVE on the partition. */
+				m = c->def->partition_cmd->concurrent ? GK_LOCK_SHARE_UPDATE_EXCLUSIVE : GK_LOCK_ACCESS_EXCLUSIVE;
+				add_rv(ls, c->def->partition_cmd->name, GK_LOCK_ACCESS_EXCLUSIVE, false, false);
+			}
 			break;
 		/* Triggers fire for DML, so DML must not run while they change. */
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_EnableTrig:
@@ -154,9 +186,10 @@ static void alter_table(lockset *ls, const PgQuery__AlterTableStmt *as)
 			rewrite = true;
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
-			if (c->def && c->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF &&
-			    column_def_rewrites(c->def->column_def))
-				rewrite = true;
+			if (c->def && c->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {
+				rewrite = rewrite || column_def_rewrites(c->def->column_def);
+				scan = column_constraints(ls, c->def->column_def) || scan;
+			}
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_SetTableSpace:
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_SetLogged:
@@ -180,22 +213,27 @@ static enum gk_lockmode lock_stmt_mode(int32_t mode)
 	return mode >= 1 && mode <= 8 ? (enum gk_lockmode)mode : GK_LOCK_ACCESS_EXCLUSIVE;
 }
 
-static bool reindex_concurrently(const PgQuery__ReindexStmt *rs)
+/* As PostgreSQL's defGetBoolean(): no argument means true, and
+ * `(FULL false)` or `(CONCURRENTLY off)` turn an option back off. */
+static bool option_arg_true(const PgQuery__Node *arg)
 {
-	for (size_t i = 0; i < rs->n_params; i++)
-		if (rs->params[i]->node_case == PG_QUERY__NODE__NODE_DEF_ELEM &&
-		    strcmp(rs->params[i]->def_elem->defname, "concurrently") == 0)
-			return true;
-	return false;
+	if (!arg)
+		return true;
+	if (arg->node_case == PG_QUERY__NODE__NODE_INTEGER)
+		return arg->integer->ival != 0;
+	const char *v = gk_node_str(arg);
+	return !v || !(strcasecmp(v, "false") == 0 || strcasecmp(v, "off") == 0 || strcasecmp(v, "no") == 0 ||
+		       strcmp(v, "0") == 0);
 }
 
-static bool vacuum_full(const PgQuery__VacuumStmt *vs)
+bool gk_option_on(PgQuery__Node *const *opts, size_t n, const char *name)
 {
-	for (size_t i = 0; i < vs->n_options; i++)
-		if (vs->options[i]->node_case == PG_QUERY__NODE__NODE_DEF_ELEM &&
-		    strcmp(vs->options[i]->def_elem->defname, "full") == 0)
-			return true;
-	return false;
+	bool on = false;
+	for (size_t i = 0; i < n; i++)
+		if (opts[i]->node_case == PG_QUERY__NODE__NODE_DEF_ELEM && opts[i]->def_elem->defname &&
+		    strcmp(opts[i]->def_elem->defname, name) == 0)
+			on = option_arg_true(opts[i]->def_elem->arg); /* the last one wins */
+	return on;
 }
 
 size_t gk_stmt_locks(const PgQuery__Node *n, int pg_version, gk_lock *out, size_t max)
@@ -227,7 +265,7 @@ size_t gk_stmt_locks(const PgQuery__Node *n, int pg_version, gk_lock *out, size_
 	}
 	case PG_QUERY__NODE__NODE_REINDEX_STMT: {
 		const PgQuery__ReindexStmt *rs = n->reindex_stmt;
-		enum gk_lockmode m = reindex_concurrently(rs) ? GK_LOCK_SHARE_UPDATE_EXCLUSIVE
+		enum gk_lockmode m = gk_option_on(rs->params, rs->n_params, "concurrently") ? GK_LOCK_SHARE_UPDATE_EXCLUSIVE
 			: rs->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_INDEX ? GK_LOCK_ACCESS_EXCLUSIVE
 			: GK_LOCK_SHARE;
 		if (rs->relation)
@@ -250,7 +288,7 @@ size_t gk_stmt_locks(const PgQuery__Node *n, int pg_version, gk_lock *out, size_
 		break;
 	case PG_QUERY__NODE__NODE_VACUUM_STMT: {
 		const PgQuery__VacuumStmt *vs = n->vacuum_stmt;
-		bool full = vs->is_vacuumcmd && vacuum_full(vs);
+		bool full = vs->is_vacuumcmd && gk_option_on(vs->options, vs->n_options, "full");
 		for (size_t i = 0; i < vs->n_rels; i++)
 			if (vs->rels[i]->node_case == PG_QUERY__NODE__NODE_VACUUM_RELATION)
 				add_rv(&ls, vs->rels[i]->vacuum_relation->relation,
@@ -283,4 +321,21 @@ size_t gk_stmt_locks(const PgQuery__Node *n, int pg_version, gk_lock *out, size_
 		break;
 	}
 	return ls.n;
+}
+
+enum gk_lockmode gk_stmt_lock_on(const PgQuery__Node *stmt, int pg_version, const char *schema, const char *name,
+				 gk_lock *out)
+{
+	gk_lock locks[GK_MAX_LOCKS];
+	size_t n = name ? gk_stmt_locks(stmt, pg_version, locks, GK_MAX_LOCKS) : 0;
+	const char *want = schema && *schema ? schema : "public";
+	for (size_t i = 0; i < n; i++) {
+		const char *have = locks[i].schema && *locks[i].schema ? locks[i].schema : "public";
+		if (strcmp(locks[i].name, name) == 0 && strcmp(have, want) == 0) {
+			if (out)
+				*out = locks[i];
+			return locks[i].mode;
+		}
+	}
+	return GK_LOCK_NONE;
 }

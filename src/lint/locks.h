@@ -38,6 +38,20 @@ typedef struct gk_lock {
 /** Locks `stmt` takes on existing relations, strongest per relation. Returns the count. */
 size_t gk_stmt_locks(const PgQuery__Node *stmt, int pg_version, gk_lock *out, size_t max);
 
+/**
+ * The lock `stmt` takes on the relation `schema.name` (schema NULL or "" =
+ * public), as gk_stmt_locks() decides it.  Fills *out when not NULL and
+ * returns the mode, or GK_LOCK_NONE when it takes none on that relation.
+ */
+enum gk_lockmode gk_stmt_lock_on(const PgQuery__Node *stmt, int pg_version, const char *schema, const char *name,
+				 gk_lock *out);
+
+/**
+ * True when a generic option list (VACUUM, REINDEX, CLUSTER: DefElem nodes)
+ * turns `name` on: `name` alone, or `name` with true/on/yes/1.
+ */
+bool gk_option_on(PgQuery__Node *const *opts, size_t n, const char *name);
+
 /** "ACCESS EXCLUSIVE", ... */
 const char *gk_lockmode_name(enum gk_lockmode m);
 /** What the mode blocks, for messages: "blocks reads and writes", "blocks writes", ... */

@@ -6,6 +6,7 @@
 static const gk_renderer renderers[] = {
 	{"text", gk_render_text},
 	{"json", gk_render_json},
+	{"junit", gk_render_junit},
 };
 
 const gk_renderer *gk_renderer_find(const char *name)
@@ -16,4 +17,4 @@ const gk_renderer *gk_renderer_find(const char *name)
 	return NULL;
 }
 
-const char *gk_renderer_names(void) { return "text|json"; }
+const char *gk_renderer_names(void) { return "text|json|junit"; }

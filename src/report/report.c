@@ -158,32 +158,59 @@ static enum gk_exit exit_for_errors(const gk_report *r)
 	return worst;
 }
 
+static int cmp_migration_path(const void *pa, const void *pb)
+{
+	const gk_migration *const *a = pa, *const *b = pb;
+	return strcmp((*a)->path, (*b)->path);
+}
+
+/* Count each finding against its migration; a sorted index keeps this
+ * O(F log M) for runs over thousands of files. */
+static void count_per_migration(gk_report *r)
+{
+	gk_migration **byp = malloc((r->n_migrations ? r->n_migrations : 1) * sizeof *byp);
+	for (size_t i = 0; i < r->n_migrations; i++) {
+		r->migrations[i].findings = r->migrations[i].blocking = 0;
+		r->migrations[i].status = GK_MIGRATION_PASS;
+		if (byp)
+			byp[i] = &r->migrations[i];
+	}
+	if (!byp)
+		return;
+	if (r->n_migrations)
+		qsort(byp, r->n_migrations, sizeof *byp, cmp_migration_path);
+	for (size_t i = 0; i < r->n_findings; i++) {
+		gk_finding *f = &r->findings[i];
+		if (!f->path)
+			continue;
+		gk_migration key = {.path = f->path}, *kp = &key;
+		gk_migration **hit = bsearch(&kp, byp, r->n_migrations, sizeof *byp, cmp_migration_path);
+		if (!hit)
+			continue;
+		(*hit)->findings++;
+		if (f->blocking) {
+			(*hit)->blocking++;
+			(*hit)->status = GK_MIGRATION_FAIL;
+		}
+	}
+	free(byp);
+}
+
 void gk_report_finish(gk_report *r, enum gk_severity fail_level, double duration_s)
 {
 	r->fail_level = fail_level;
 	r->duration_s = duration_s;
-	qsort(r->findings, r->n_findings, sizeof *r->findings, cmp_finding);
+	if (r->n_findings)
+		qsort(r->findings, r->n_findings, sizeof *r->findings, cmp_finding);
 	memset(r->by_severity, 0, sizeof r->by_severity);
 	r->n_blocking = 0;
-	for (size_t i = 0; i < r->n_migrations; i++) {
-		r->migrations[i].findings = r->migrations[i].blocking = 0;
-		r->migrations[i].status = GK_MIGRATION_PASS;
-	}
 	for (size_t i = 0; i < r->n_findings; i++) {
 		gk_finding *f = &r->findings[i];
 		f->blocking = fail_level != GK_SEV_OFF && f->severity >= fail_level;
 		r->by_severity[f->severity]++;
 		r->n_blocking += f->blocking;
-		for (size_t m = 0; m < r->n_migrations; m++)
-			if (f->path && strcmp(f->path, r->migrations[m].path) == 0) {
-				r->migrations[m].findings++;
-				if (f->blocking) {
-					r->migrations[m].blocking++;
-					r->migrations[m].status = GK_MIGRATION_FAIL;
-				}
-				break;
-			}
 	}
+	count_per_migration(r);
 	enum gk_exit e = exit_for_errors(r);
 	if (e != GK_EXIT_PASS) {
 		r->exit_code = e;

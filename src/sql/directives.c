@@ -84,6 +84,10 @@ static int statement_for(const gk_source *src, const gk_sql *sql, size_t cstart,
 {
 	int cline, ccol, sline, scol;
 	gk_source_pos(src, cstart, &cline, &ccol);
+	/* Inside a statement that spans several lines. */
+	for (size_t i = 0; i < sql->n_stmts; i++)
+		if (sql->stmts[i].start < cstart && cend <= sql->stmts[i].end)
+			return (int)i;
 	/* Trailing: the last statement that ends before the comment on its line. */
 	for (size_t i = sql->n_stmts; i-- > 0;) {
 		if (sql->stmts[i].end > cstart)

@@ -1,0 +1,100 @@
+/*
+ * gatekeeper/config.h - the project configuration file, gatekeeper.yml.
+ *
+ * The file is YAML (read with libyaml); every key is optional and an empty
+ * file is a valid empty configuration:
+ *
+ *     pg_version: 15              # integer 9..30
+ *     runner: prisma              # prisma | per-file | none | auto
+ *     paths: [prisma/migrations]  # what to lint when no PATH is given on the
+ *                                 # command line; relative to the file's folder
+ *     exclude: ["*_down.sql"]     # globs (like --exclude), relative to the folder
+ *     fail_level: error           # error | warning | info | never
+ *     rules:                      # per-rule severity: off | info | warning | error
+ *       drop-table: warning
+ *
+ * `paths` and `exclude` take a list or a single string; an empty value
+ * (`paths:`) is an empty list.  Relative entries are read from the file's
+ * folder (it is prefixed to them, so "../" when the file is found one level
+ * up); globs that start with "**" match anywhere and are kept as written.
+ * `exclude` adds to --exclude.  The top level must be a mapping; unknown
+ * keys, duplicate keys, wrong types and values outside the allowed set are
+ * errors, reported as "PATH:LINE:COLUMN: problem" (1-based), so that a typo
+ * never silently turns a check off.
+ *
+ * Precedence (decided by the caller): command-line options override the
+ * file, which overrides the built-in defaults.
+ */
+#ifndef GATEKEEPER_CONFIG_H
+#define GATEKEEPER_CONFIG_H
+
+#include "common.h"
+#include "lint.h"
+
+/* The two names looked for, in this order, in each folder. */
+#define GK_CONFIG_NAME "gatekeeper.yml"
+#define GK_CONFIG_NAME_ALT "gatekeeper.yaml"
+
+typedef struct gk_config_rule {
+	char *id;                   /* as written; checked against the registry by gk_config_apply() */
+	enum gk_severity severity;
+	int line, column;           /* 1-based position of the id, for error messages */
+} gk_config_rule;
+
+typedef struct gk_config {
+	char *path;                 /* the file it was loaded from, as given */
+	int pg_version;             /* 0 = unset */
+	enum gk_runner runner;
+	bool runner_set;
+	char **paths;               /* already resolved against the file's folder */
+	size_t n_paths;
+	char **excludes;            /* as written */
+	size_t n_excludes;
+	enum gk_severity fail_level; /* GK_SEV_OFF = never fail */
+	bool fail_level_set;
+	gk_config_rule *rules;      /* in file order */
+	size_t n_rules;
+} gk_config;
+
+/**
+ * Find the configuration file for `start_dir` by looking for gatekeeper.yml,
+ * then gatekeeper.yaml, in `start_dir` and each parent folder.  The walk
+ * stops after a folder that holds `.git` (the repository root) or at the
+ * filesystem root, so a stray file above the project is never picked up.
+ *
+ * The path is built from `start_dir` and "../" steps, so it stays relative
+ * when `start_dir` is ("." gives "gatekeeper.yml", "../gatekeeper.yml", ...).
+ *
+ * On success *out is a new string the caller frees with free().
+ * Returns 0, GK_ENOTFOUND when there is none, GK_EIO when `start_dir`
+ * cannot be read, or GK_ENOMEM.
+ */
+int gk_config_find(char **out, const char *start_dir);
+
+/**
+ * Read and check the configuration file `path`.
+ *
+ * On success *out is a new configuration owned by the caller (free it with
+ * gk_config_free()); it owns every string in it.  On failure *out is NULL
+ * and `err` holds "PATH:LINE:COLUMN: problem" (or "PATH: problem" when the
+ * file cannot be read).
+ *
+ * Returns 0, GK_ECONFIG for a file that is not valid YAML or not a valid
+ * configuration, GK_EIO when it cannot be read, or GK_ENOMEM.
+ */
+int gk_config_load(gk_config **out, const char *path, gk_error *err);
+
+/**
+ * Copy the lint settings of `c` (pg_version, runner, rule severities) into
+ * `o`; settings the file does not name are left as they are.  fail_level,
+ * paths and excludes are not lint options: the caller reads them from `c`.
+ *
+ * Returns 0, or GK_ECONFIG with "PATH:LINE:COLUMN: unknown rule 'x' ..." in
+ * `err` when a rule id is not in the registry (`o` may then be partly set).
+ */
+int gk_config_apply(const gk_config *c, gk_lint_options *o, gk_error *err);
+
+/** Free a configuration and everything in it. NULL is a no-op. */
+void gk_config_free(gk_config *c);
+
+#endif

@@ -1,0 +1,452 @@
+/*
+ * config.c - load and check gatekeeper.yml (see gatekeeper/config.h).
+ *
+ * libyaml's document API builds the node tree; this file only walks it.
+ * Every problem names the file, the 1-based line and column of the node
+ * at fault (libyaml marks are 0-based) and the values that are allowed,
+ * because a configuration mistake that is ignored would silently weaken
+ * the gate.
+ */
+#include "gatekeeper/config.h"
+#include "gatekeeper/rules.h"
+#include "util/util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <yaml.h>
+
+/* A configuration file is a few lines; this only stops a wrong --config
+ * (a dump, a binary) from being read whole. */
+#define CONFIG_MAX_SIZE ((size_t)1 << 20)
+
+#define KEYS_ALLOWED "pg_version, runner, paths, exclude, fail_level, rules"
+
+typedef struct loader {
+	const char *path;     /* for messages */
+	char *dir;            /* the file's folder with a trailing '/', or "" */
+	yaml_document_t *doc;
+	gk_config *c;
+	gk_error *err;
+} loader;
+
+/* GK_ECONFIG with "PATH:LINE:COLUMN: message" at libyaml mark `m`. */
+__attribute__((format(printf, 3, 4)))
+static int fail_at(const loader *l, yaml_mark_t m, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return gk_error_set(l->err, GK_ECONFIG, "%s:%zu:%zu: %s", l->path, m.line + 1, m.column + 1, msg);
+}
+
+static int oom(const loader *l) { return gk_error_set(l->err, GK_ENOMEM, "%s: out of memory", l->path); }
+
+static const char *text(const yaml_node_t *n) { return (const char *)n->data.scalar.value; }
+
+/* YAML's null: an empty plain value, `~` or `null`. */
+static bool is_null(const yaml_node_t *n)
+{
+	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	const char *s = text(n);
+	return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL");
+}
+
+/* What the user wrote, for "..., not X" messages. */
+static const char *shown(const yaml_node_t *n)
+{
+	if (n->type == YAML_SEQUENCE_NODE)
+		return "a list";
+	if (n->type == YAML_MAPPING_NODE)
+		return "a mapping";
+	return is_null(n) ? "empty" : NULL;
+}
+
+/* "not 'x'" or "not a list": the tail of every wrong-value message. */
+static int wrong(const loader *l, const yaml_node_t *n, const char *what)
+{
+	const char *s = shown(n);
+	if (s)
+		return fail_at(l, n->start_mark, "%s, not %s", what, s);
+	return fail_at(l, n->start_mark, "%s, not '%.200s'", what, text(n));
+}
+
+/* A scalar that libyaml read with an embedded NUL cannot be used as a C string. */
+static int check_scalar(const loader *l, const yaml_node_t *n)
+{
+	if (strlen(text(n)) != n->data.scalar.length)
+		return fail_at(l, n->start_mark, "value contains a NUL byte");
+	return 0;
+}
+
+static int load_pg_version(loader *l, yaml_node_t *v)
+{
+	const char *what = "pg_version must be a PostgreSQL major version, an integer from 9 to 30";
+	if (v->type != YAML_SCALAR_NODE || v->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return wrong(l, v, what);
+	const char *s = text(v);
+	char *end;
+	errno = 0;
+	long n = strtol(s, &end, 10);
+	if (errno || *s < '0' || *s > '9' || *end || n < 9 || n > 30)
+		return wrong(l, v, what);
+	l->c->pg_version = (int)n;
+	return 0;
+}
+
+static int load_runner(loader *l, yaml_node_t *v)
+{
+	const char *what = "runner must be prisma, per-file, none or auto";
+	if (v->type != YAML_SCALAR_NODE || is_null(v) || gk_runner_parse(&l->c->runner, text(v)) < 0)
+		return wrong(l, v, what);
+	l->c->runner_set = true;
+	return 0;
+}
+
+static int load_fail_level(loader *l, yaml_node_t *v)
+{
+	const char *what = "fail_level must be error, warning, info or never";
+	enum gk_severity s;
+	if (v->type != YAML_SCALAR_NODE || is_null(v))
+		return wrong(l, v, what);
+	if (!strcmp(text(v), "never"))
+		s = GK_SEV_OFF;
+	else if (gk_severity_parse(&s, text(v)) < 0 || s == GK_SEV_OFF)
+		return wrong(l, v, what);
+	l->c->fail_level = s;
+	l->c->fail_level_set = true;
+	return 0;
+}
+
+/*
+ * Relative paths and globs in the file mean "from the file's folder", so the
+ * same file works whatever folder gatekeeper is started from.  Globs that
+ * begin with "**" match anywhere and are kept as they are.
+ */
+static char *resolve(const loader *l, const char *s, bool glob)
+{
+	if (s[0] == '/' || !l->dir[0] || (glob && !strncmp(s, "**", 2)))
+		return strdup(s);
+	return gk_asprintf("%s%s", l->dir, s);
+}
+
+/* Append one list entry, a non-empty string. */
+static int add_item(loader *l, yaml_node_t *e, char ***out, size_t *n, bool glob)
+{
+	if (e->type != YAML_SCALAR_NODE || is_null(e) || !*text(e))
+		return wrong(l, e, glob ? "each exclude entry must be a glob" : "each paths entry must be a file or folder");
+	int rc = check_scalar(l, e);
+	if (rc < 0)
+		return rc;
+	char *s = resolve(l, text(e), glob);
+	if (!s)
+		return oom(l);
+	(*out)[(*n)++] = s;
+	return 0;
+}
+
+/* `key: x`, `key: [x, y]` or an empty value (an empty list). */
+static int load_list(loader *l, yaml_node_t *v, char ***out, size_t *n, bool glob)
+{
+	if (is_null(v))
+		return 0;
+	if (v->type == YAML_MAPPING_NODE)
+		return wrong(l, v, glob ? "exclude must be a glob or a list of globs" : "paths must be a path or a list of paths");
+	size_t count = v->type == YAML_SEQUENCE_NODE ? (size_t)(v->data.sequence.items.top - v->data.sequence.items.start) : 1;
+	size_t cap = 0;
+	if (gk_grow(out, &cap, count, sizeof **out) < 0)
+		return oom(l);
+	if (v->type == YAML_SCALAR_NODE)
+		return add_item(l, v, out, n, glob);
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+		int rc = add_item(l, yaml_document_get_node(l->doc, *it), out, n, glob);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int load_paths(loader *l, yaml_node_t *v)
+{
+	return load_list(l, v, &l->c->paths, &l->c->n_paths, false);
+}
+
+static int load_exclude(loader *l, yaml_node_t *v)
+{
+	return load_list(l, v, &l->c->excludes, &l->c->n_excludes, true);
+}
+
+static int load_rule(loader *l, yaml_node_t *k, yaml_node_t *v)
+{
+	gk_config *c = l->c;
+	if (k->type != YAML_SCALAR_NODE || is_null(k) || check_scalar(l, k) < 0)
+		return wrong(l, k, "a rule id must be a plain name such as drop-table");
+	for (size_t i = 0; i < c->n_rules; i++)
+		if (!strcmp(c->rules[i].id, text(k)))
+			return fail_at(l, k->start_mark, "duplicate rule '%.200s' (first set at line %d)", text(k),
+				       c->rules[i].line);
+	enum gk_severity sev;
+	if (v->type != YAML_SCALAR_NODE || is_null(v) || gk_severity_parse(&sev, text(v)) < 0) {
+		char what[300];
+		snprintf(what, sizeof what, "rule '%.200s' must be set to off, info, warning or error", text(k));
+		return wrong(l, v, what);
+	}
+	gk_config_rule *r = &c->rules[c->n_rules];
+	if (!(r->id = strdup(text(k))))
+		return oom(l);
+	r->severity = sev;
+	r->line = (int)k->start_mark.line + 1;
+	r->column = (int)k->start_mark.column + 1;
+	c->n_rules++;
+	return 0;
+}
+
+static int load_rules(loader *l, yaml_node_t *v)
+{
+	if (is_null(v))
+		return 0;
+	if (v->type != YAML_MAPPING_NODE)
+		return wrong(l, v, "rules must be a mapping of rule id to off, info, warning or error");
+	size_t n = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start), cap = 0;
+	if (n && gk_grow(&l->c->rules, &cap, n, sizeof *l->c->rules) < 0)
+		return oom(l);
+	for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
+		int rc = load_rule(l, yaml_document_get_node(l->doc, p->key), yaml_document_get_node(l->doc, p->value));
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static const struct config_key {
+	const char *name;
+	int (*load)(loader *l, yaml_node_t *value);
+} config_keys[] = {
+	{"pg_version", load_pg_version},
+	{"runner", load_runner},
+	{"paths", load_paths},
+	{"exclude", load_exclude},
+	{"fail_level", load_fail_level},
+	{"rules", load_rules},
+};
+#define N_KEYS (sizeof config_keys / sizeof *config_keys)
+
+static int load_top(loader *l, yaml_node_t *root)
+{
+	int seen[N_KEYS] = {0}; /* 1-based line of the first occurrence */
+	if (!root || is_null(root))
+		return 0; /* an empty file is an empty configuration */
+	if (root->type != YAML_MAPPING_NODE) {
+		const char *s = shown(root);
+		return fail_at(l, root->start_mark, "the top level must be a mapping of settings (" KEYS_ALLOWED
+			       "), not %s", s ? s : "a single value");
+	}
+	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(l->doc, p->key);
+		size_t i = 0;
+		if (k->type != YAML_SCALAR_NODE)
+			return fail_at(l, k->start_mark, "a key must be a name (" KEYS_ALLOWED "), not %s", shown(k));
+		while (i < N_KEYS && strcmp(config_keys[i].name, text(k)) != 0)
+			i++;
+		if (i == N_KEYS)
+			return fail_at(l, k->start_mark, "unknown key '%.200s' (allowed: " KEYS_ALLOWED ")", text(k));
+		if (seen[i])
+			return fail_at(l, k->start_mark, "duplicate key '%s' (first set at line %d)", text(k), seen[i]);
+		seen[i] = (int)k->start_mark.line + 1;
+		int rc = config_keys[i].load(l, yaml_document_get_node(l->doc, p->value));
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* libyaml's reader reports a byte offset only (bad UTF-8, bad control bytes). */
+static yaml_mark_t mark_of_offset(const char *s, size_t len, size_t off)
+{
+	yaml_mark_t m = {0};
+	for (size_t i = 0; i < off && i < len; i++) {
+		if (s[i] == '\n') {
+			m.line++;
+			m.column = 0;
+		} else if (((unsigned char)s[i] & 0xC0) != 0x80) {
+			m.column++;
+		}
+	}
+	return m;
+}
+
+static int syntax_error(const loader *l, const yaml_parser_t *p, const char *s, size_t len)
+{
+	if (p->error == YAML_MEMORY_ERROR)
+		return oom(l);
+	if (p->error == YAML_READER_ERROR)
+		return fail_at(l, mark_of_offset(s, len, p->problem_offset), "invalid YAML: %s",
+			       p->problem ? p->problem : "unreadable input");
+	return fail_at(l, p->problem_mark, "invalid YAML: %s%s%s", p->context ? p->context : "",
+		       p->context ? ", " : "", p->problem ? p->problem : "syntax error");
+}
+
+/* Parse `s` as exactly one YAML document and load it into l->c. */
+static int load_text(loader *l, const char *s, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc, next;
+	int rc;
+	if (!yaml_parser_initialize(&parser))
+		return oom(l);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)s, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		rc = syntax_error(l, &parser, s, len);
+		yaml_parser_delete(&parser);
+		return rc;
+	}
+	l->doc = &doc;
+	rc = load_top(l, yaml_document_get_root_node(&doc));
+	if (rc == 0) {
+		/* A second document would be ignored by a naive reader: refuse it. */
+		if (!yaml_parser_load(&parser, &next)) {
+			rc = syntax_error(l, &parser, s, len);
+		} else {
+			yaml_node_t *root = yaml_document_get_root_node(&next);
+			if (root)
+				rc = fail_at(l, next.start_mark, "only one YAML document is allowed in a configuration file");
+			yaml_document_delete(&next);
+		}
+	}
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+static char *folder_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? gk_strndup(path, (size_t)(slash - path) + 1) : strdup("");
+}
+
+int gk_config_load(gk_config **out, const char *path, gk_error *err)
+{
+	*out = NULL;
+	char *s = NULL;
+	size_t len = 0;
+	if (gk_read_file(&s, &len, path, CONFIG_MAX_SIZE) < 0) {
+		if (errno == ENOMEM)
+			return gk_error_set(err, GK_ENOMEM, "%s: out of memory", path);
+		return gk_error_set(err, GK_EIO, "%s: cannot read the configuration file: %s", path,
+				    errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
+	}
+	gk_config *c = calloc(1, sizeof *c);
+	loader l = {.path = path, .c = c, .err = err, .dir = folder_of(path)};
+	int rc = c && l.dir && (c->path = strdup(path)) ? load_text(&l, s, len) : oom(&l);
+	free(s);
+	free(l.dir);
+	if (rc < 0) {
+		gk_config_free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+int gk_config_apply(const gk_config *c, gk_lint_options *o, gk_error *err)
+{
+	if (c->pg_version)
+		o->pg_version = c->pg_version;
+	if (c->runner_set)
+		o->runner = c->runner;
+	for (size_t i = 0; i < c->n_rules; i++) {
+		const gk_config_rule *r = &c->rules[i];
+		if (gk_lint_options_set_severity(o, r->id, r->severity) < 0)
+			return gk_error_set(err, GK_ECONFIG, "%s:%d:%d: unknown rule '%.200s' (see 'gatekeeper rules')",
+					    c->path, r->line, r->column, r->id);
+	}
+	return 0;
+}
+
+/* Whether `dir` is its own parent: the filesystem root. */
+static int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	if (stat(a, &sa) != 0 || stat(b, &sb) != 0)
+		return -1;
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static bool is_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+/* Look in one folder; 1 = found (*out set), 0 = not here, <0 = error. */
+static int look_in(char **out, const char *dir)
+{
+	static const char *const names[] = {GK_CONFIG_NAME, GK_CONFIG_NAME_ALT};
+	for (size_t i = 0; i < 2; i++) {
+		char *p = *dir ? gk_asprintf("%s/%s", dir, names[i]) : strdup(names[i]);
+		if (!p)
+			return GK_ENOMEM;
+		if (is_file(p)) {
+			*out = p;
+			return 1;
+		}
+		free(p);
+	}
+	return 0;
+}
+
+int gk_config_find(char **out, const char *start_dir)
+{
+	*out = NULL;
+	struct stat st;
+	if (stat(start_dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return GK_EIO;
+	/* `dir` is start_dir followed by "/.." steps; "" stands for ".". */
+	char *dir = strcmp(start_dir, ".") ? strdup(start_dir) : strdup("");
+	int rc = dir ? 0 : GK_ENOMEM;
+	while (rc == 0) {
+		const char *here = *dir ? dir : ".";
+		char *git = gk_asprintf("%s/.git", here), *up = gk_asprintf("%s%s..", dir, *dir ? "/" : "");
+		if (!git || !up) {
+			rc = GK_ENOMEM;
+		} else if ((rc = look_in(out, dir)) == 0) {
+			int root = same_file(here, up);
+			if (root != 0 || exists(git))
+				rc = GK_ENOTFOUND; /* the filesystem root (or unreadable), or the repository root */
+		}
+		free(git);
+		free(dir);
+		dir = up;
+	}
+	free(dir);
+	return rc == 1 ? 0 : rc;
+}
+
+void gk_config_free(gk_config *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n_paths; i++)
+		free(c->paths[i]);
+	for (size_t i = 0; i < c->n_excludes; i++)
+		free(c->excludes[i]);
+	for (size_t i = 0; i < c->n_rules; i++)
+		free(c->rules[i].id);
+	free(c->paths);
+	free(c->excludes);
+	free(c->rules);
+	free(c->path);
+	free(c);
+}

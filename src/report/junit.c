@@ -1,0 +1,526 @@
+/*
+ * junit.c - the JUnit XML renderer, for CI test-report widgets (GitLab,
+ * Jenkins, dorny, mikepenz, EnricoMi, Azure).  The mapping follows
+ * report-conventions §1:
+ *
+ *   - one <testsuite> per migration; one <testcase> with one <failure> per
+ *     *blocking* finding, named "lint/<rule> [stmt N]" (plus " #2" when a
+ *     rule repeats on a statement) so names are stable across edits and CI
+ *     history matches; a passing "lint" case when nothing blocks, because
+ *     Jenkins drops suites without cases;
+ *   - non-blocking findings go to the suite's <system-out>, so the JUnit
+ *     verdict equals the exit code: failures = blocking findings,
+ *     errors = run errors;
+ *   - run errors, and findings that belong to no migration, go in a suite
+ *     "gatekeeper" (<error> only for tool/infra faults);
+ *   - all text is forced to valid UTF-8 without the C0 controls XML 1.0
+ *     forbids, and left to libxml2 to escape (no CDATA: "]]>" can occur in
+ *     SQL).
+ *
+ * The default profile adds testcase@file/@line and testsuite@file, which
+ * GitLab, mikepenz and EnricoMi read but no public XSD allows (validated by
+ * testdata/schemas/junit-10-file-line.xsd).  GK_JUNIT_STRICT drops them and
+ * the <testsuites> attributes and adds package/id, to pass junit-10.xsd and
+ * windyroad-JUnit.xsd.
+ */
+#include "gatekeeper/render.h"
+#include "../util/util.h"
+
+#include <libxml/xmlwriter.h>
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MESSAGE_MAX 200 /* code points in a message attribute */
+#define GK_SUITE "gatekeeper"
+
+typedef struct jw {
+	xmlTextWriterPtr w;
+	bool failed;               /* a libxml2 call or an allocation failed; sticky */
+	const gk_report *r;
+	bool strict;
+	char stamp[32];            /* suite timestamp, UTC without zone */
+	char host[256];
+	size_t *owner;             /* per finding: its migration, or n_migrations = the gatekeeper suite */
+	size_t *repeat;            /* per blocking finding: 1, 2, ... among same suite, path, rule, statement */
+	size_t *fails;             /* per suite: blocking findings */
+} jw;
+
+/* ---- text hygiene ---------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at p (n bytes left), or 0. */
+static size_t utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
+{
+	size_t len = p[0] < 0x80 ? 1 : (p[0] & 0xE0) == 0xC0 ? 2 : (p[0] & 0xF0) == 0xE0 ? 3 : (p[0] & 0xF8) == 0xF0 ? 4 : 0;
+	if (len == 0 || len > n)
+		return 0;
+	uint32_t v = len == 1 ? p[0] : p[0] & (0x7F >> len);
+	for (size_t k = 1; k < len; k++) {
+		if ((p[k] & 0xC0) != 0x80)
+			return 0;
+		v = (v << 6) | (p[k] & 0x3F);
+	}
+	static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
+	if (v < min[len] || (v >= 0xD800 && v <= 0xDFFF) || v > 0x10FFFF)
+		return 0;
+	*cp = v;
+	return len;
+}
+
+/*
+ * A copy of `s` that XML 1.0 can carry: invalid bytes and U+FFFE/U+FFFF
+ * become U+FFFD, C0 controls other than \t\n\r are dropped (illegal even as
+ * character references).  `one_line` turns \t\n\r into spaces; `max_cp`
+ * (0 = no limit) cuts the text to that many code points, ending in "…".
+ */
+static char *clean(const char *s, bool one_line, size_t max_cp)
+{
+	gk_buf b = GK_BUF_INIT;
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t n = strlen((const char *)p), cps = 0, cut = 0;
+	for (size_t i = 0; i < n;) {
+		uint32_t cp = 0;
+		size_t k = utf8_seq(p + i, n - i, &cp);
+		if (k && cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') {
+			i += k; /* dropped: not even &#1; is legal XML 1.0 */
+			continue;
+		}
+		if (max_cp && cps == max_cp - 1)
+			cut = b.len; /* where the ellipsis goes if the text is too long */
+		if (max_cp && cps == max_cp) {
+			b.len = cut;
+			gk_buf_puts(&b, "\xE2\x80\xA6");
+			break;
+		}
+		if (k == 0 || cp == 0xFFFE || cp == 0xFFFF)
+			gk_buf_puts(&b, "\xEF\xBF\xBD");
+		else if (one_line && (cp == '\t' || cp == '\n' || cp == '\r'))
+			gk_buf_putc(&b, ' ');
+		else
+			gk_buf_append(&b, (const char *)p + i, k);
+		i += k ? k : 1;
+		cps++;
+	}
+	return gk_buf_take(&b);
+}
+
+/* ---- checked writer calls -------------------------------------------- */
+
+static void start(jw *j, const char *el)
+{
+	if (!j->failed && xmlTextWriterStartElement(j->w, BAD_CAST el) < 0)
+		j->failed = true;
+}
+
+static void end(jw *j)
+{
+	if (!j->failed && xmlTextWriterEndElement(j->w) < 0)
+		j->failed = true;
+}
+
+/* Attribute values are one line: consumers show them as titles. */
+static void attr(jw *j, const char *name, const char *value, size_t max_cp)
+{
+	char *v = clean(value, true, max_cp);
+	if (!v || (!j->failed && xmlTextWriterWriteAttribute(j->w, BAD_CAST name, BAD_CAST v) < 0))
+		j->failed = true;
+	free(v);
+}
+
+static void attrf(jw *j, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void attrf(jw *j, const char *name, const char *fmt, ...)
+{
+	gk_buf b = GK_BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	gk_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	char *v = gk_buf_take(&b);
+	if (!v)
+		j->failed = true;
+	else
+		attr(j, name, v, 0);
+	free(v);
+}
+
+static void text(jw *j, const char *s)
+{
+	char *v = clean(s, false, 0);
+	if (!v || (!j->failed && *v && xmlTextWriterWriteString(j->w, BAD_CAST v) < 0))
+		j->failed = true;
+	free(v);
+}
+
+/* An element holding only text (or nothing: <system-err/>). */
+static void text_element(jw *j, const char *el, const char *s)
+{
+	start(j, el);
+	if (s && *s)
+		text(j, s);
+	end(j);
+}
+
+/* ---- the mapping ----------------------------------------------------- */
+
+static const char *fail_level_name(enum gk_severity s) { return s == GK_SEV_OFF ? "never" : gk_severity_name(s); }
+
+static bool same_str(const char *a, const char *b) { return a == b || (a && b && strcmp(a, b) == 0); }
+
+/* The migration a finding belongs to (the first with its path), else n_migrations. */
+static size_t owner_of(const gk_report *r, const gk_finding *f)
+{
+	for (size_t m = 0; f->path && m < r->n_migrations; m++)
+		if (strcmp(f->path, r->migrations[m].path) == 0)
+			return m;
+	return r->n_migrations;
+}
+
+static size_t suite_failures(const jw *j, size_t suite) { return j->fails[suite]; }
+
+static size_t suite_errors(const jw *j, size_t suite) { return suite == j->r->n_migrations ? j->r->n_errors : 0; }
+
+/* Every suite holds at least one case: a passing "lint" when nothing failed. */
+static size_t suite_tests(const jw *j, size_t suite)
+{
+	size_t bad = suite_failures(j, suite) + suite_errors(j, suite);
+	return bad ? bad : 1;
+}
+
+/* The gatekeeper suite exists when something belongs to it, or when it is the only suite. */
+static bool has_tool_suite(const jw *j)
+{
+	if (j->r->n_errors || j->r->n_migrations == 0)
+		return true;
+	for (size_t i = 0; i < j->r->n_findings; i++)
+		if (j->owner[i] == j->r->n_migrations)
+			return true;
+	return false;
+}
+
+typedef struct repeat_key {
+	const gk_finding *f;
+	size_t owner, idx;
+} repeat_key;
+
+static int cmp_str(const char *a, const char *b) { return !a || !b ? (a != NULL) - (b != NULL) : strcmp(a, b); }
+
+static int cmp_repeat(const void *pa, const void *pb)
+{
+	const repeat_key *a = pa, *b = pb;
+	int c;
+	if (a->owner != b->owner)
+		return a->owner < b->owner ? -1 : 1;
+	if ((c = cmp_str(a->f->path, b->f->path)) || (c = strcmp(a->f->rule_id, b->f->rule_id)))
+		return c;
+	if (a->f->statement_index != b->f->statement_index)
+		return a->f->statement_index < b->f->statement_index ? -1 : 1;
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+/*
+ * Case names must be unique in a suite (GitLab keeps the first of equal
+ * names), so the k-th blocking hit of a rule on one statement, in report
+ * order, gets " #k".  Sorting keeps this O(n log n) for huge files.
+ */
+static int number_repeats(jw *j)
+{
+	size_t n = 0;
+	repeat_key *keys = malloc((j->r->n_findings ? j->r->n_findings : 1) * sizeof *keys);
+	if (!keys)
+		return -1;
+	for (size_t i = 0; i < j->r->n_findings; i++)
+		if (j->r->findings[i].blocking)
+			keys[n++] = (repeat_key){&j->r->findings[i], j->owner[i], i};
+	qsort(keys, n, sizeof *keys, cmp_repeat);
+	for (size_t k = 0; k < n; k++) {
+		const repeat_key *a = &keys[k], *p = k ? &keys[k - 1] : NULL;
+		bool same = p && p->owner == a->owner && same_str(p->f->path, a->f->path) &&
+			    strcmp(p->f->rule_id, a->f->rule_id) == 0 && p->f->statement_index == a->f->statement_index;
+		j->repeat[a->idx] = same ? j->repeat[p->idx] + 1 : 1;
+	}
+	free(keys);
+	return 0;
+}
+
+/* "lint/<rule> [stmt N]" ("[file]" when about the whole file), then " #k" for repeats. */
+static void case_name(jw *j, size_t i, gk_buf *b)
+{
+	const gk_finding *f = &j->r->findings[i];
+	gk_buf_printf(b, "lint/%s", f->rule_id);
+	if (f->statement_index > 0)
+		gk_buf_printf(b, " [stmt %d]", f->statement_index);
+	else
+		gk_buf_puts(b, " [file]");
+	if (j->repeat[i] > 1)
+		gk_buf_printf(b, " #%zu", j->repeat[i]);
+}
+
+/* "path:line:col", "path" or "" - the place a finding points at. */
+static void location(const gk_finding *f, gk_buf *b)
+{
+	if (f->path)
+		gk_buf_puts(b, f->path);
+	if (f->path && f->line > 0)
+		gk_buf_printf(b, ":%d:%d", f->line, f->column > 0 ? f->column : 1);
+}
+
+/* Failure text: GitLab shows only the element text, so it repeats the message. */
+static char *failure_text(const gk_finding *f)
+{
+	gk_buf b = GK_BUF_INIT;
+	gk_buf_printf(&b, "%s\n", f->message);
+	location(f, &b);
+	gk_buf_printf(&b, "%sseverity=%s category=%s", f->path ? " " : "", gk_severity_name(f->severity),
+		      gk_category_name(f->category));
+	if (f->help)
+		gk_buf_printf(&b, "\nhelp: %s", f->help);
+	if (f->sql)
+		gk_buf_printf(&b, "\nSQL: %s", f->sql);
+	return gk_buf_take(&b);
+}
+
+static void finding_case(jw *j, size_t i)
+{
+	const gk_finding *f = &j->r->findings[i];
+	gk_buf name = GK_BUF_INIT;
+	case_name(j, i, &name);
+	char *n = gk_buf_take(&name), *body = failure_text(f), *type = gk_asprintf("lint/%s", f->rule_id);
+	if (!n || !body || !type)
+		j->failed = true;
+	start(j, "testcase");
+	attr(j, "classname", f->path ? f->path : GK_SUITE, 0);
+	attr(j, "name", n, 0);
+	if (!j->strict && f->path)
+		attr(j, "file", f->path, 0);
+	if (!j->strict && f->path && f->line > 0)
+		attrf(j, "line", "%d", f->line);
+	attr(j, "time", "0.000", 0);
+	start(j, "failure");
+	attr(j, "type", type, 0);
+	attr(j, "message", f->message, MESSAGE_MAX);
+	text(j, body);
+	end(j);
+	end(j);
+	free(n);
+	free(body);
+	free(type);
+}
+
+static void error_case(jw *j, size_t i)
+{
+	const gk_run_error *e = &j->r->errors[i];
+	size_t k = 1;
+	for (size_t p = 0; p < i; p++)
+		k += j->r->errors[p].kind == e->kind && same_str(j->r->errors[p].path, e->path);
+	char *name = k > 1 ? gk_asprintf("error/%s #%zu", gk_error_kind_name(e->kind), k)
+			   : gk_asprintf("error/%s", gk_error_kind_name(e->kind));
+	char *body = e->path ? gk_asprintf("%s\npath: %s", e->message, e->path) : gk_strdup(e->message);
+	if (!name || !body)
+		j->failed = true;
+	start(j, "testcase");
+	attr(j, "classname", e->path ? e->path : GK_SUITE, 0);
+	attr(j, "name", name, 0);
+	if (!j->strict && e->path)
+		attr(j, "file", e->path, 0);
+	attr(j, "time", "0.000", 0);
+	start(j, "error");
+	attr(j, "type", gk_error_kind_name(e->kind), 0);
+	attr(j, "message", e->message, MESSAGE_MAX);
+	text(j, body);
+	end(j);
+	end(j);
+	free(name);
+	free(body);
+}
+
+static void pass_case(jw *j, const char *classname)
+{
+	start(j, "testcase");
+	attr(j, "classname", classname, 0);
+	attr(j, "name", "lint", 0);
+	attr(j, "time", "0.000", 0);
+	end(j);
+}
+
+static void property(jw *j, const char *name, const char *value)
+{
+	start(j, "property");
+	attr(j, "name", name, 0);
+	attr(j, "value", value, 0);
+	end(j);
+}
+
+static void properties(jw *j, const gk_migration *m)
+{
+	char pg[16], statements[16];
+	snprintf(pg, sizeof pg, "%d", j->r->pg_version);
+	start(j, "properties");
+	property(j, "tool.version", GK_VERSION);
+	property(j, "command", j->r->command);
+	property(j, "pg_version", pg);
+	property(j, "fail_level", fail_level_name(j->r->fail_level));
+	if (m) {
+		snprintf(statements, sizeof statements, "%d", m->statements);
+		property(j, "runner", gk_runner_name(m->runner));
+		property(j, "statements", statements);
+	}
+	end(j);
+}
+
+/* Non-blocking findings of a suite, one line each: "path:line:col severity rule: message". */
+static char *system_out(jw *j, size_t suite)
+{
+	gk_buf b = GK_BUF_INIT;
+	for (size_t i = 0; i < j->r->n_findings; i++) {
+		const gk_finding *f = &j->r->findings[i];
+		if (j->owner[i] != suite || f->blocking)
+			continue;
+		location(f, &b);
+		gk_buf_printf(&b, "%s%s %s: ", f->path ? " " : "", gk_severity_name(f->severity), f->rule_id);
+		char *msg = clean(f->message, true, 0); /* one finding, one line */
+		gk_buf_printf(&b, "%s\n", msg ? msg : "");
+		free(msg);
+	}
+	return gk_buf_take(&b);
+}
+
+static void suite_attrs(jw *j, size_t suite, const char *name, size_t id)
+{
+	const gk_migration *m = suite < j->r->n_migrations ? &j->r->migrations[suite] : NULL;
+	attr(j, "name", name, 0);
+	if (!j->strict && m)
+		attr(j, "file", m->path, 0);
+	if (j->strict) {
+		attr(j, "package", GK_SUITE, 0);
+		attrf(j, "id", "%zu", id);
+	}
+	attrf(j, "tests", "%zu", suite_tests(j, suite));
+	attrf(j, "failures", "%zu", suite_failures(j, suite));
+	attrf(j, "errors", "%zu", suite_errors(j, suite));
+	attr(j, "skipped", "0", 0);
+	/* The report has no per-migration time; the run's time is on <testsuites>. */
+	attr(j, "time", "0.000", 0);
+	attr(j, "timestamp", j->stamp, 0);
+	attr(j, "hostname", j->host, 0);
+}
+
+/* `suite` is a migration index, or n_migrations for the gatekeeper suite; `id` its position. */
+static void write_suite(jw *j, size_t suite, size_t id)
+{
+	const gk_migration *m = suite < j->r->n_migrations ? &j->r->migrations[suite] : NULL;
+	const char *name = m ? m->path : GK_SUITE;
+	start(j, "testsuite");
+	suite_attrs(j, suite, name, id);
+	properties(j, m);
+	for (size_t i = 0; i < suite_errors(j, suite); i++)
+		error_case(j, i);
+	for (size_t i = 0; i < j->r->n_findings; i++)
+		if (j->owner[i] == suite && j->r->findings[i].blocking)
+			finding_case(j, i);
+	if (suite_failures(j, suite) + suite_errors(j, suite) == 0)
+		pass_case(j, name);
+	char *out = system_out(j, suite);
+	if (!out)
+		j->failed = true;
+	text_element(j, "system-out", out);
+	text_element(j, "system-err", NULL);
+	end(j);
+	free(out);
+}
+
+static void write_document(jw *j)
+{
+	const gk_report *r = j->r;
+	size_t suites = r->n_migrations + has_tool_suite(j);
+	if (xmlTextWriterStartDocument(j->w, NULL, "UTF-8", NULL) < 0)
+		j->failed = true;
+	start(j, "testsuites");
+	if (!j->strict) {
+		size_t tests = 0;
+		for (size_t s = 0; s < suites; s++)
+			tests += suite_tests(j, s);
+		attr(j, "name", GK_SUITE, 0);
+		attrf(j, "tests", "%zu", tests);
+		attrf(j, "failures", "%zu", r->n_blocking);
+		attrf(j, "errors", "%zu", r->n_errors);
+		attrf(j, "time", "%.3f", r->duration_s > 0 ? r->duration_s : 0.0);
+	}
+	for (size_t s = 0; s < suites; s++)
+		write_suite(j, s, s);
+	end(j);
+	if (!j->failed && xmlTextWriterEndDocument(j->w) < 0)
+		j->failed = true;
+}
+
+/* Timestamp (UTC, no zone: windyroad's pattern) and hostname ("localhost" if unknown). */
+static void run_identity(jw *j, const gk_render_options *o)
+{
+	time_t t = o && o->timestamp ? o->timestamp : time(NULL);
+	struct tm tm;
+	if (!gmtime_r(&t, &tm) || !strftime(j->stamp, sizeof j->stamp, "%Y-%m-%dT%H:%M:%S", &tm))
+		snprintf(j->stamp, sizeof j->stamp, "1970-01-01T00:00:00");
+	if (o && o->hostname)
+		snprintf(j->host, sizeof j->host, "%s", o->hostname);
+	else if (gethostname(j->host, sizeof j->host) != 0)
+		j->host[0] = '\0';
+	j->host[sizeof j->host - 1] = '\0';
+	if (strspn(j->host, " \t\r\n") == strlen(j->host)) /* xs:token minLength 1 */
+		snprintf(j->host, sizeof j->host, "localhost");
+}
+
+static void free_index(jw *j)
+{
+	free(j->owner);
+	free(j->repeat);
+	free(j->fails);
+}
+
+/* Which suite each finding goes to, the suites' failure counts, the repeat numbers. */
+static int index_findings(jw *j)
+{
+	const gk_report *r = j->r;
+	size_t n = r->n_findings ? r->n_findings : 1;
+	j->owner = malloc(n * sizeof *j->owner);
+	j->repeat = calloc(n, sizeof *j->repeat);
+	j->fails = calloc(r->n_migrations + 1, sizeof *j->fails);
+	if (!j->owner || !j->repeat || !j->fails)
+		return -1;
+	for (size_t i = 0; i < r->n_findings; i++) {
+		/* Findings are sorted by path: reuse the previous owner when the path repeats. */
+		bool same = i > 0 && same_str(r->findings[i].path, r->findings[i - 1].path);
+		j->owner[i] = same ? j->owner[i - 1] : owner_of(r, &r->findings[i]);
+		j->fails[j->owner[i]] += r->findings[i].blocking;
+	}
+	return number_repeats(j);
+}
+
+int gk_render_junit(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err)
+{
+	jw j = {.r = r, .strict = o && o->junit_profile == GK_JUNIT_STRICT};
+	run_identity(&j, o);
+	xmlBufferPtr buf = xmlBufferCreate();
+	j.w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
+	if (!j.w || index_findings(&j) < 0) {
+		free_index(&j);
+		if (j.w)
+			xmlFreeTextWriter(j.w);
+		xmlBufferFree(buf);
+		return gk_error_set(err, GK_ENOMEM, "out of memory building the JUnit report");
+	}
+	xmlTextWriterSetIndent(j.w, 1);
+	xmlTextWriterSetIndentString(j.w, BAD_CAST "  ");
+	write_document(&j);
+	xmlFreeTextWriter(j.w); /* flushes into buf */
+	free_index(&j);
+	int rc = 0;
+	if (j.failed)
+		rc = gk_error_set(err, GK_ENOMEM, "cannot build the JUnit report (out of memory)");
+	else if (fwrite(xmlBufferContent(buf), 1, (size_t)xmlBufferLength(buf), out) != (size_t)xmlBufferLength(buf) ||
+		 fflush(out) != 0)
+		rc = gk_error_set(err, GK_EIO, "cannot write the JUnit report");
+	xmlBufferFree(buf);
+	return rc;
+}

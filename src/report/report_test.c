@@ -1,0 +1,601 @@
+/*
+ * report_test.c - the report model and its renderers agree:
+ *   - gk_report_finish decides blocking, verdict and exit code for every
+ *     fail level and every kind of run error;
+ *   - the JUnit output validates (default profile: junit-10-file-line.xsd;
+ *     strict: junit-10.xsd and windyroad-JUnit.xsd, from testdata/schemas),
+ *     its failure/error counts equal blocking findings/run errors, and its
+ *     suite counts equal their children;
+ *   - hostile text (invalid UTF-8, C0 controls, "]]>", long messages) comes
+ *     out as well-formed XML;
+ *   - the JSON output carries the same verdict, exit code and counts.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <libxml/parser.h>
+#include <libxml/xmlschemas.h>
+#include <libxml/xpath.h>
+
+#include "gatekeeper/render.h"
+#include "gatekeeper/report.h"
+
+#ifndef GK_SOURCE_DIR
+#define GK_SOURCE_DIR "."
+#endif
+
+#define M1 "db/001_users.sql"
+#define M2 "db/002_orders.sql"
+#define M3 "db/003_clean.sql"
+#define HOSTILE "drop \xff bad\x01 byte ]]> and\nnewline\x1b"
+
+/* ---- building reports ------------------------------------------------ */
+
+static void add(gk_report *r, const char *rule, enum gk_severity sev, const char *path, int line, int stmt,
+		const char *msg, const char *sql)
+{
+	gk_finding f = {
+		.rule_id = rule, .category = GK_CAT_LOCKING, .severity = sev, .message = (char *)msg,
+		.help = (char *)"do the safe thing", .path = (char *)path, .line = line, .column = line ? 1 : 0,
+		.end_line = line, .end_column = line ? 20 : 0, .statement_index = stmt, .sql = (char *)sql,
+	};
+	assert_int_equal(gk_report_add_finding(r, &f), 0);
+}
+
+/*
+ * Three files (the third clean), findings of each severity, a rule that
+ * repeats on one statement, a finding without position and one without
+ * path.  Added out of order on purpose: finish must sort.
+ */
+static gk_report *sample(void)
+{
+	gk_report *r = gk_report_new("lint");
+	assert_non_null(r);
+	assert_int_equal(gk_report_add_migration(r, M1, 3, GK_RUNNER_PER_FILE), 0);
+	assert_int_equal(gk_report_add_migration(r, M2, 2, GK_RUNNER_PRISMA), 1);
+	assert_int_equal(gk_report_add_migration(r, M3, 1, GK_RUNNER_NONE), 2);
+	add(r, "some-warning", GK_SEV_WARNING, M1, 5, 3, "ALTER TABLE users takes ACCESS EXCLUSIVE", "ALTER TABLE users ...");
+	add(r, "create-index-non-concurrent", GK_SEV_ERROR, M1, 4, 2, "second index on users blocks writes",
+	    "CREATE INDEX b ON users (b)");
+	add(r, "create-index-non-concurrent", GK_SEV_ERROR, M1, 3, 2, "first index on users blocks writes",
+	    "CREATE INDEX a ON users (a)");
+	add(r, "some-info", GK_SEV_INFO, M2, 1, 1, "consider a comment", NULL);
+	add(r, "drop-table", GK_SEV_ERROR, M2, 0, 0, HOSTILE, "DROP TABLE x; -- ]]> \x02");
+	add(r, "config-note", GK_SEV_WARNING, NULL, 0, 0, "a finding about no file", NULL);
+	return r;
+}
+
+static size_t count_rule(const gk_report *r, const char *rule, bool blocking)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->n_findings; i++)
+		n += strcmp(r->findings[i].rule_id, rule) == 0 && r->findings[i].blocking == blocking;
+	return n;
+}
+
+/* ---- rendering and XML helpers --------------------------------------- */
+
+static char *render(const gk_report *r, gk_render_fn fn, const gk_render_options *o, size_t *len)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+	assert_non_null(f);
+	gk_error err = {0};
+	int rc = fn(r, f, o, &err);
+	assert_int_equal(fclose(f), 0);
+	if (rc != 0)
+		fail_msg("renderer failed: %s", err.msg);
+	if (len)
+		*len = n;
+	return buf;
+}
+
+/* libxml2 2.12 made the error argument const. */
+#if LIBXML_VERSION >= 21200
+static void quiet(void *ctx, const xmlError *e)
+#else
+static void quiet(void *ctx, xmlErrorPtr e)
+#endif
+{
+	(void)ctx;
+	(void)e;
+}
+
+/* 0 when `doc` is valid against testdata/schemas/<xsd>; errors printed unless `expect_invalid`. */
+static int validate(xmlDocPtr doc, const char *xsd, bool expect_invalid)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/testdata/schemas/%s", GK_SOURCE_DIR, xsd);
+	xmlSchemaParserCtxtPtr pc = xmlSchemaNewParserCtxt(path);
+	assert_non_null(pc);
+	xmlSchemaPtr schema = xmlSchemaParse(pc);
+	if (!schema)
+		fail_msg("cannot load the schema %s", path);
+	xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(schema);
+	assert_non_null(vc);
+	if (expect_invalid)
+		xmlSchemaSetValidStructuredErrors(vc, quiet, NULL);
+	int rc = xmlSchemaValidateDoc(vc, doc);
+	xmlSchemaFreeValidCtxt(vc);
+	xmlSchemaFree(schema);
+	xmlSchemaFreeParserCtxt(pc);
+	return rc;
+}
+
+typedef struct xdoc {
+	char *raw;
+	size_t len;
+	xmlDocPtr doc;
+	xmlXPathContextPtr xp;
+} xdoc;
+
+static xdoc junit(const gk_report *r, enum gk_junit_profile profile)
+{
+	gk_render_options o = {.junit_profile = profile, .hostname = "ci-runner-7", .timestamp = 1700000000};
+	xdoc d = {0};
+	d.raw = render(r, gk_render_junit, &o, &d.len);
+	/* No RECOVER: an illegal character or a bad escape fails here. */
+	d.doc = xmlReadMemory(d.raw, (int)d.len, "junit.xml", "UTF-8", XML_PARSE_NONET);
+	if (!d.doc)
+		fail_msg("the JUnit output is not well-formed XML:\n%s", d.raw);
+	d.xp = xmlXPathNewContext(d.doc);
+	assert_non_null(d.xp);
+	return d;
+}
+
+static void xdoc_free(xdoc *d)
+{
+	xmlXPathFreeContext(d->xp);
+	xmlFreeDoc(d->doc);
+	free(d->raw);
+}
+
+static double xnum(xdoc *d, const char *expr)
+{
+	xmlXPathObjectPtr o = xmlXPathEvalExpression(BAD_CAST expr, d->xp);
+	assert_non_null(o);
+	double v = xmlXPathCastToNumber(o);
+	xmlXPathFreeObject(o);
+	return v;
+}
+
+/* string(expr), malloc'ed. */
+static char *xstr(xdoc *d, const char *expr)
+{
+	xmlXPathObjectPtr o = xmlXPathEvalExpression(BAD_CAST expr, d->xp);
+	assert_non_null(o);
+	xmlChar *s = xmlXPathCastToString(o);
+	xmlXPathFreeObject(o);
+	char *c = strdup((const char *)s);
+	xmlFree(s);
+	return c;
+}
+
+static void assert_xstr(xdoc *d, const char *expr, const char *want)
+{
+	char *got = xstr(d, expr);
+	if (strcmp(got, want) != 0)
+		fail_msg("%s is '%s', expected '%s'", expr, got, want);
+	free(got);
+}
+
+static void assert_xnum(xdoc *d, const char *expr, double want)
+{
+	double got = xnum(d, expr);
+	if (got != want)
+		fail_msg("%s is %g, expected %g", expr, got, want);
+}
+
+/* Each suite's counts equal its children; the totals equal the report's. */
+static void assert_counts_agree(xdoc *d, const gk_report *r, bool strict)
+{
+	int suites = (int)xnum(d, "count(/testsuites/testsuite)");
+	assert_true(suites >= 1);
+	for (int s = 1; s <= suites; s++) {
+		char e[256];
+		snprintf(e, sizeof e, "/testsuites/testsuite[%d]/@tests = count(/testsuites/testsuite[%d]/testcase)", s, s);
+		assert_xnum(d, e, 1);
+		snprintf(e, sizeof e, "/testsuites/testsuite[%d]/@failures = count(/testsuites/testsuite[%d]/testcase/failure)",
+			 s, s);
+		assert_xnum(d, e, 1);
+		snprintf(e, sizeof e, "/testsuites/testsuite[%d]/@errors = count(/testsuites/testsuite[%d]/testcase/error)", s, s);
+		assert_xnum(d, e, 1);
+		snprintf(e, sizeof e, "count(/testsuites/testsuite[%d]/testcase)", s);
+		assert_true(xnum(d, e) >= 1); /* Jenkins drops suites without cases */
+		if (strict) {
+			snprintf(e, sizeof e, "string(/testsuites/testsuite[%d]/@id)", s);
+			char want[16];
+			snprintf(want, sizeof want, "%d", s - 1);
+			assert_xstr(d, e, want);
+		}
+	}
+	assert_xnum(d, "count(//failure)", (double)r->n_blocking);
+	assert_xnum(d, "count(//error)", (double)r->n_errors);
+	assert_xnum(d, "count(//testcase[count(failure) + count(error) + count(skipped) > 1])", 0);
+	if (!strict) {
+		assert_xnum(d, "number(/testsuites/@failures)", (double)r->n_blocking);
+		assert_xnum(d, "number(/testsuites/@errors)", (double)r->n_errors);
+		assert_xnum(d, "number(/testsuites/@tests)", xnum(d, "count(//testcase)"));
+	}
+}
+
+static void assert_valid_profiles(const gk_report *r)
+{
+	xdoc d = junit(r, GK_JUNIT_DEFAULT);
+	if (validate(d.doc, "junit-10-file-line.xsd", false) != 0)
+		fail_msg("default JUnit is not valid against junit-10-file-line.xsd:\n%s", d.raw);
+	assert_counts_agree(&d, r, false);
+	xdoc_free(&d);
+
+	d = junit(r, GK_JUNIT_STRICT);
+	if (validate(d.doc, "junit-10.xsd", false) != 0)
+		fail_msg("strict JUnit is not valid against junit-10.xsd:\n%s", d.raw);
+	if (validate(d.doc, "windyroad-JUnit.xsd", false) != 0)
+		fail_msg("strict JUnit is not valid against windyroad-JUnit.xsd:\n%s", d.raw);
+	assert_counts_agree(&d, r, true);
+	xdoc_free(&d);
+}
+
+/* ---- the model ------------------------------------------------------- */
+
+static void test_finish_fail_levels(void **state)
+{
+	(void)state;
+	static const struct {
+		enum gk_severity level;
+		size_t blocking;
+		const char *verdict;
+		enum gk_exit exit;
+		enum gk_migration_status m1, m2, m3;
+	} cases[] = {
+		{GK_SEV_ERROR, 3, "fail", GK_EXIT_FAIL, GK_MIGRATION_FAIL, GK_MIGRATION_FAIL, GK_MIGRATION_PASS},
+		{GK_SEV_WARNING, 5, "fail", GK_EXIT_FAIL, GK_MIGRATION_FAIL, GK_MIGRATION_FAIL, GK_MIGRATION_PASS},
+		{GK_SEV_INFO, 6, "fail", GK_EXIT_FAIL, GK_MIGRATION_FAIL, GK_MIGRATION_FAIL, GK_MIGRATION_PASS},
+		{GK_SEV_OFF, 0, "pass", GK_EXIT_PASS, GK_MIGRATION_PASS, GK_MIGRATION_PASS, GK_MIGRATION_PASS},
+	};
+	for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+		gk_report *r = sample();
+		gk_report_finish(r, cases[c].level, 0.25);
+		assert_true(r->finished);
+		assert_int_equal(r->n_findings, 6);
+		assert_int_equal(r->n_blocking, cases[c].blocking);
+		assert_string_equal(r->verdict, cases[c].verdict);
+		assert_int_equal(r->exit_code, cases[c].exit);
+		assert_int_equal(r->migrations[0].status, cases[c].m1);
+		assert_int_equal(r->migrations[1].status, cases[c].m2);
+		assert_int_equal(r->migrations[2].status, cases[c].m3);
+		assert_int_equal(r->migrations[0].findings, 3);
+		assert_int_equal(r->migrations[1].findings, 2);
+		assert_int_equal(r->migrations[2].findings, 0);
+		assert_int_equal(r->by_severity[GK_SEV_ERROR], 3);
+		assert_int_equal(r->by_severity[GK_SEV_WARNING], 2);
+		assert_int_equal(r->by_severity[GK_SEV_INFO], 1);
+		size_t blocking = 0;
+		for (size_t i = 0; i < r->n_findings; i++) {
+			bool want = cases[c].level != GK_SEV_OFF && r->findings[i].severity >= cases[c].level;
+			assert_int_equal(r->findings[i].blocking, want);
+			blocking += want;
+		}
+		assert_int_equal(blocking, cases[c].blocking);
+		assert_int_equal(count_rule(r, "create-index-non-concurrent", true), cases[c].level == GK_SEV_OFF ? 0 : 2);
+		assert_int_equal(count_rule(r, "some-info", false), cases[c].level == GK_SEV_INFO ? 0 : 1);
+		gk_report_free(r);
+	}
+}
+
+static void test_finish_sorts(void **state)
+{
+	(void)state;
+	gk_report *r = sample();
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	/* The finding without a path sorts first, then by path, line, column, rule. */
+	assert_null(r->findings[0].path);
+	assert_string_equal(r->findings[1].path, M1);
+	assert_int_equal(r->findings[1].line, 3);
+	assert_int_equal(r->findings[2].line, 4);
+	assert_int_equal(r->findings[3].line, 5);
+	assert_string_equal(r->findings[4].path, M2);
+	assert_int_equal(r->findings[4].line, 0);
+	assert_string_equal(r->findings[5].rule_id, "some-info");
+	gk_report_free(r);
+}
+
+static void test_finish_error_kinds(void **state)
+{
+	(void)state;
+	static const struct {
+		enum gk_error_kind kinds[3];
+		size_t n;
+		enum gk_exit exit;
+	} cases[] = {
+		{{GK_ERRKIND_CONFIG}, 1, GK_EXIT_USAGE},
+		{{GK_ERRKIND_IO}, 1, GK_EXIT_USAGE},
+		{{GK_ERRKIND_TIMEOUT}, 1, GK_EXIT_INFRA},
+		{{GK_ERRKIND_CONFIG, GK_ERRKIND_DB_CONNECT}, 2, GK_EXIT_INFRA},
+		{{GK_ERRKIND_DB_CONNECT, GK_ERRKIND_CONFIG}, 2, GK_EXIT_INFRA},
+		{{GK_ERRKIND_INTERNAL, GK_ERRKIND_TIMEOUT, GK_ERRKIND_IO}, 3, GK_EXIT_INTERNAL},
+		{{GK_ERRKIND_IO, GK_ERRKIND_INTERNAL, GK_ERRKIND_CONFIG}, 3, GK_EXIT_INTERNAL},
+	};
+	for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+		gk_report *r = sample();
+		for (size_t k = 0; k < cases[c].n; k++)
+			assert_int_equal(gk_report_add_error(r, cases[c].kinds[k], k ? NULL : M2, "problem %zu", k), 0);
+		gk_report_finish(r, GK_SEV_ERROR, 0);
+		/* An error outranks blocking findings, which are still counted. */
+		assert_string_equal(r->verdict, "error");
+		assert_int_equal(r->exit_code, cases[c].exit);
+		assert_int_equal(r->n_blocking, 3);
+		assert_valid_profiles(r);
+		gk_report_free(r);
+	}
+}
+
+/* ---- JUnit ----------------------------------------------------------- */
+
+static void test_junit_valid_and_counts_at_every_level(void **state)
+{
+	(void)state;
+	const enum gk_severity levels[] = {GK_SEV_ERROR, GK_SEV_WARNING, GK_SEV_INFO, GK_SEV_OFF};
+	for (size_t l = 0; l < sizeof levels / sizeof *levels; l++) {
+		gk_report *r = sample();
+		gk_report_finish(r, levels[l], 0.4125);
+		assert_valid_profiles(r);
+		gk_report_free(r);
+	}
+}
+
+static void test_junit_default_mapping(void **state)
+{
+	(void)state;
+	gk_report *r = sample();
+	assert_int_equal(gk_report_add_error(r, GK_ERRKIND_IO, "db/004_missing.sql", "cannot read the file"), 0);
+	gk_report_finish(r, GK_SEV_ERROR, 0.4126);
+	xdoc d = junit(r, GK_JUNIT_DEFAULT);
+
+	assert_xstr(&d, "string(/testsuites/@name)", "gatekeeper");
+	assert_xstr(&d, "string(/testsuites/@time)", "0.413");
+	assert_xnum(&d, "count(/testsuites/testsuite)", 4);
+	assert_xstr(&d, "string(/testsuites/testsuite[1]/@name)", M1);
+	assert_xstr(&d, "string(/testsuites/testsuite[1]/@file)", M1);
+	assert_xstr(&d, "string(/testsuites/testsuite[3]/@name)", M3);
+	assert_xstr(&d, "string(/testsuites/testsuite[4]/@name)", "gatekeeper");
+	assert_xstr(&d, "string(/testsuites/testsuite[1]/@timestamp)", "2023-11-14T22:13:20");
+	assert_xstr(&d, "string(/testsuites/testsuite[1]/@hostname)", "ci-runner-7");
+	assert_xstr(&d, "string(/testsuites/testsuite[1]/properties/property[@name='fail_level']/@value)", "error");
+	assert_xstr(&d, "string(/testsuites/testsuite[1]/properties/property[@name='tool.version']/@value)", GK_VERSION);
+	assert_xstr(&d, "string(/testsuites/testsuite[1]/properties/property[@name='pg_version']/@value)", "15");
+
+	/* A repeated rule on one statement gets "#2"; names carry no line. */
+	assert_xstr(&d, "string(/testsuites/testsuite[1]/testcase[1]/@name)", "lint/create-index-non-concurrent [stmt 2]");
+	assert_xstr(&d, "string(/testsuites/testsuite[1]/testcase[2]/@name)", "lint/create-index-non-concurrent [stmt 2] #2");
+	assert_xstr(&d, "string(/testsuites/testsuite[1]/testcase[1]/@classname)", M1);
+	assert_xstr(&d, "string(/testsuites/testsuite[1]/testcase[1]/@file)", M1);
+	assert_xstr(&d, "string(/testsuites/testsuite[1]/testcase[1]/@line)", "3");
+	assert_xstr(&d, "string(/testsuites/testsuite[1]/testcase[2]/@line)", "4");
+	assert_xstr(&d, "string(/testsuites/testsuite[1]/testcase[1]/failure/@type)", "lint/create-index-non-concurrent");
+	assert_xstr(&d, "string(/testsuites/testsuite[1]/testcase[1]/failure/@message)", "first index on users blocks writes");
+	assert_xstr(&d, "string(/testsuites/testsuite[1]/testcase[1]/failure)",
+		    "first index on users blocks writes\n" M1 ":3:1 severity=error category=locking\n"
+		    "help: do the safe thing\nSQL: CREATE INDEX a ON users (a)");
+	/* The warning does not block: it is a line of system-out, not a case. */
+	assert_xnum(&d, "count(/testsuites/testsuite[1]/testcase)", 2);
+	assert_xstr(&d, "string(/testsuites/testsuite[1]/system-out)",
+		    M1 ":5:1 warning some-warning: ALTER TABLE users takes ACCESS EXCLUSIVE\n");
+
+	/* A finding about the whole file: "[file]" and no line attribute. */
+	assert_xstr(&d, "string(/testsuites/testsuite[2]/testcase[1]/@name)", "lint/drop-table [file]");
+	assert_xnum(&d, "count(/testsuites/testsuite[2]/testcase[1]/@line)", 0);
+	assert_xstr(&d, "string(/testsuites/testsuite[2]/system-out)", M2 ":1:1 info some-info: consider a comment\n");
+
+	/* The clean file has one passing "lint" case. */
+	assert_xnum(&d, "count(/testsuites/testsuite[3]/testcase)", 1);
+	assert_xstr(&d, "string(/testsuites/testsuite[3]/testcase/@name)", "lint");
+	assert_xnum(&d, "count(/testsuites/testsuite[3]/testcase/*)", 0);
+	assert_xstr(&d, "string(/testsuites/testsuite[3]/@tests)", "1");
+
+	/* Run error and the pathless finding live in the gatekeeper suite. */
+	assert_xstr(&d, "string(/testsuites/testsuite[4]/testcase[1]/error/@type)", "io");
+	assert_xstr(&d, "string(/testsuites/testsuite[4]/testcase[1]/error/@message)", "cannot read the file");
+	assert_xstr(&d, "string(/testsuites/testsuite[4]/testcase[1]/@classname)", "db/004_missing.sql");
+	assert_xstr(&d, "string(/testsuites/testsuite[4]/testcase[1]/error)", "cannot read the file\npath: db/004_missing.sql");
+	assert_xstr(&d, "string(/testsuites/testsuite[4]/@errors)", "1");
+	assert_xstr(&d, "string(/testsuites/testsuite[4]/system-out)", "warning config-note: a finding about no file\n");
+	assert_xstr(&d, "string(/testsuites/@failures)", "3");
+	assert_xstr(&d, "string(/testsuites/@errors)", "1");
+
+	/* The default profile is not valid against upstream junit-10.xsd (testcase@file). */
+	assert_int_not_equal(validate(d.doc, "junit-10.xsd", true), 0);
+	assert_int_equal(validate(d.doc, "junit-10-file-line.xsd", false), 0);
+	xdoc_free(&d);
+	gk_report_free(r);
+}
+
+static void test_junit_strict_profile(void **state)
+{
+	(void)state;
+	gk_report *r = sample();
+	assert_int_equal(gk_report_add_error(r, GK_ERRKIND_DB_CONNECT, NULL, "connection refused"), 0);
+	gk_report_finish(r, GK_SEV_WARNING, 1.0);
+	xdoc d = junit(r, GK_JUNIT_STRICT);
+	assert_xnum(&d, "count(/testsuites/@*)", 0);
+	assert_xnum(&d, "count(//testcase/@file) + count(//testcase/@line) + count(//testsuite/@file)", 0);
+	assert_xnum(&d, "count(//testsuite[not(@package) or not(@id)])", 0);
+	assert_xnum(&d, "count(//testsuite[not(properties) or not(system-out) or not(system-err)])", 0);
+	/* At fail level warning the pathless warning blocks: a failing case in the gatekeeper suite. */
+	assert_xstr(&d, "string(/testsuites/testsuite[4]/testcase[2]/@name)", "lint/config-note [file]");
+	assert_xstr(&d, "string(/testsuites/testsuite[4]/testcase[2]/@classname)", "gatekeeper");
+	assert_xstr(&d, "string(/testsuites/testsuite[4]/testcase[1]/error/@type)", "db_connect");
+	assert_int_equal(validate(d.doc, "junit-10.xsd", false), 0);
+	assert_int_equal(validate(d.doc, "windyroad-JUnit.xsd", false), 0);
+	/* The default profile breaks windyroad: a control that the validator can fail. */
+	xdoc def = junit(r, GK_JUNIT_DEFAULT);
+	assert_int_not_equal(validate(def.doc, "windyroad-JUnit.xsd", true), 0);
+	xdoc_free(&def);
+	assert_counts_agree(&d, r, true);
+	xdoc_free(&d);
+	gk_report_free(r);
+}
+
+static void test_junit_hostile_text(void **state)
+{
+	(void)state;
+	gk_report *r = sample();
+	char longmsg[1024] = "";
+	for (int i = 0; i < 250; i++)
+		strcat(longmsg, "\xC3\xA9"); /* é: 250 code points, 500 bytes */
+	add(r, "long-message", GK_SEV_ERROR, M3, 1, 1, longmsg, NULL);
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	for (int p = GK_JUNIT_DEFAULT; p <= GK_JUNIT_STRICT; p++) {
+		xdoc d = junit(r, (enum gk_junit_profile)p);
+		assert_null(strstr(d.raw, "CDATA"));
+		assert_null(memchr(d.raw, '\x01', d.len));
+		assert_null(memchr(d.raw, '\x02', d.len));
+		assert_null(memchr(d.raw, '\x1b', d.len));
+		assert_null(memchr(d.raw, '\xff', d.len));
+		assert_non_null(strstr(d.raw, "]]&gt;"));
+		/* Invalid byte -> U+FFFD, controls dropped, the message attribute on one line. */
+		assert_xstr(&d, "string(//failure[@type='lint/drop-table']/@message)",
+			    "drop \xEF\xBF\xBD bad byte ]]> and newline");
+		char *body = xstr(&d, "string(//failure[@type='lint/drop-table'])");
+		assert_non_null(strstr(body, "drop \xEF\xBF\xBD bad byte ]]> and\nnewline\n"));
+		assert_non_null(strstr(body, "\nSQL: DROP TABLE x; -- ]]> "));
+		free(body);
+		/* 199 code points and an ellipsis, cut on a character boundary. */
+		char *msg = xstr(&d, "string(//failure[@type='lint/long-message']/@message)");
+		assert_int_equal(strlen(msg), 199 * 2 + 3);
+		assert_string_equal(msg + 199 * 2, "\xE2\x80\xA6");
+		free(msg);
+		char *full = xstr(&d, "string(//failure[@type='lint/long-message'])");
+		assert_memory_equal(full, longmsg, strlen(longmsg)); /* the text keeps it whole */
+		free(full);
+		assert_int_equal(validate(d.doc, p == GK_JUNIT_STRICT ? "windyroad-JUnit.xsd" : "junit-10-file-line.xsd", false), 0);
+		xdoc_free(&d);
+	}
+	gk_report_free(r);
+}
+
+static void test_junit_empty_report(void **state)
+{
+	(void)state;
+	gk_report *r = gk_report_new("lint");
+	assert_non_null(r);
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	assert_string_equal(r->verdict, "pass");
+	assert_valid_profiles(r);
+	xdoc d = junit(r, GK_JUNIT_DEFAULT);
+	assert_xnum(&d, "count(/testsuites/testsuite)", 1);
+	assert_xstr(&d, "string(/testsuites/testsuite/testcase/@name)", "lint");
+	xdoc_free(&d);
+	gk_report_free(r);
+}
+
+/* ---- JSON ------------------------------------------------------------ */
+
+static json_t *json_report(const gk_report *r)
+{
+	gk_render_options o = {0};
+	char *raw = render(r, gk_render_json, &o, NULL);
+	json_error_t e;
+	json_t *doc = json_loads(raw, 0, &e);
+	if (!doc)
+		fail_msg("JSON output does not parse (%s at line %d):\n%s", e.text, e.line, raw);
+	free(raw);
+	return doc;
+}
+
+static json_t *find_rule(json_t *doc, const char *rule)
+{
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(doc, "findings"), i, f)
+		if (strcmp(json_string_value(json_object_get(f, "rule_id")), rule) == 0)
+			return f;
+	fail_msg("no finding %s in the JSON report", rule);
+	return NULL;
+}
+
+static void test_json_agrees(void **state)
+{
+	(void)state;
+	gk_report *r = sample();
+	assert_int_equal(gk_report_add_error(r, GK_ERRKIND_TIMEOUT, NULL, "statement timeout"), 0);
+	gk_report_finish(r, GK_SEV_WARNING, 0.0126);
+	json_t *doc = json_report(r);
+	json_t *sum = json_object_get(doc, "summary");
+	assert_string_equal(json_string_value(json_object_get(sum, "verdict")), "error");
+	assert_int_equal(json_integer_value(json_object_get(sum, "exit_code")), GK_EXIT_INFRA);
+	assert_int_equal(json_integer_value(json_object_get(sum, "blocking")), 5);
+	assert_int_equal(json_integer_value(json_object_get(sum, "findings")), 6);
+	assert_int_equal(json_integer_value(json_object_get(sum, "files")), 3);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(sum, "by_severity"), "warning")), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(doc, "run"), "duration_ms")), 13);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(doc, "config"), "fail_level")), "warning");
+	assert_int_equal(json_array_size(json_object_get(doc, "findings")), 6);
+	assert_int_equal(json_array_size(json_object_get(doc, "migrations")), 3);
+	json_t *m3 = json_array_get(json_object_get(doc, "migrations"), 2);
+	assert_string_equal(json_string_value(json_object_get(m3, "status")), "pass");
+	assert_string_equal(json_string_value(json_object_get(m3, "runner")), "none");
+	json_t *err = json_array_get(json_object_get(doc, "errors"), 0);
+	assert_string_equal(json_string_value(json_object_get(err, "kind")), "timeout");
+	assert_true(json_is_null(json_object_get(err, "path")));
+
+	/* Positions: 1-based integers, null when there is none. */
+	json_t *drop = find_rule(doc, "drop-table");
+	assert_true(json_is_null(json_object_get(drop, "line")));
+	assert_true(json_is_null(json_object_get(drop, "column")));
+	assert_true(json_is_null(json_object_get(drop, "statement_index")));
+	assert_true(json_is_string(json_object_get(drop, "message"))); /* invalid UTF-8 never breaks the document */
+	assert_true(json_is_true(json_object_get(drop, "blocking")));
+	json_t *info = find_rule(doc, "some-info");
+	assert_int_equal(json_integer_value(json_object_get(info, "line")), 1);
+	assert_int_equal(json_integer_value(json_object_get(info, "statement_index")), 1);
+	assert_true(json_is_false(json_object_get(info, "blocking")));
+	assert_true(json_is_null(json_object_get(find_rule(doc, "config-note"), "path")));
+
+	/* JUnit of the same report: failures = blocking, errors = run errors. */
+	xdoc d = junit(r, GK_JUNIT_DEFAULT);
+	assert_xnum(&d, "number(/testsuites/@failures)",
+		    (double)json_integer_value(json_object_get(sum, "blocking")));
+	assert_xnum(&d, "number(/testsuites/@errors)", (double)json_array_size(json_object_get(doc, "errors")));
+	xdoc_free(&d);
+	json_decref(doc);
+	gk_report_free(r);
+}
+
+static void test_renderer_table(void **state)
+{
+	(void)state;
+	assert_ptr_equal(gk_renderer_find("junit")->render, gk_render_junit);
+	assert_ptr_equal(gk_renderer_find("json")->render, gk_render_json);
+	assert_null(gk_renderer_find("xml"));
+	assert_string_equal(gk_renderer_names(), "text|json|junit");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_finish_fail_levels),
+		cmocka_unit_test(test_finish_sorts),
+		cmocka_unit_test(test_finish_error_kinds),
+		cmocka_unit_test(test_junit_valid_and_counts_at_every_level),
+		cmocka_unit_test(test_junit_default_mapping),
+		cmocka_unit_test(test_junit_strict_profile),
+		cmocka_unit_test(test_junit_hostile_text),
+		cmocka_unit_test(test_junit_empty_report),
+		cmocka_unit_test(test_json_agrees),
+		cmocka_unit_test(test_renderer_table),
+	};
+	xmlInitParser();
+	int rc = cmocka_run_group_tests_name("report", tests, NULL, NULL);
+	xmlCleanupParser();
+	return rc;
+}
