@@ -26,9 +26,10 @@ typedef struct gk_rule_example {
 	enum gk_runner runner; /* GK_RUNNER_AUTO = per-file */
 	const char *note;      /* one line shown above the SQL; may be NULL */
 	const char *sql;
+	int hits;              /* BAD only: exact number of findings expected; 0 = at least one */
 } gk_rule_example;
 
-#define GK_RULE_MAX_EXAMPLES 8
+#define GK_RULE_MAX_EXAMPLES 12
 
 typedef struct gk_rule_info {
 	const char *id;             /* stable kebab-case id */

@@ -4,8 +4,9 @@
  *   - ids are kebab-case, sorted and unique;
  *   - every rule has a summary, why, help and at least one BAD and one OK
  *     example;
- *   - each BAD example triggers the rule and each OK example does not,
- *     with the example's PostgreSQL version and runner.
+ *   - each BAD example triggers the rule (exactly `hits` times when given)
+ *     and each OK example does not, with the example's PostgreSQL version
+ *     and runner.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -50,10 +51,12 @@ static void test_rule_examples(void **state)
 		assert_int_equal(gk_lint_text(r, &o, "example.sql", ex->sql, strlen(ex->sql), &err), 0);
 		size_t hits = count_rule(r, rule->id);
 		bool want = ex->kind == GK_EXAMPLE_BAD;
-		if ((hits > 0) != want) {
+		if ((hits > 0) != want || (want && ex->hits > 0 && hits != (size_t)ex->hits)) {
 			print_error("%s example %zu (%s, pg %d, runner %s) %s:\n%s\n", rule->id, i + 1,
 				    want ? "BAD" : "OK", o.pg_version, gk_runner_name(o.runner),
-				    want ? "did not trigger the rule" : "triggered the rule", ex->sql);
+				    want ? (hits ? "triggered the rule a different number of times" : "did not trigger the rule")
+					 : "triggered the rule",
+				    ex->sql);
 			dump(r);
 			gk_report_free(r);
 			fail();

@@ -134,13 +134,24 @@ static bool does_work(const PgQuery__Node *n)
 	       n->node_case != PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT;
 }
 
+/* Did an earlier statement of the same transaction already hold this lock?
+ * Then that statement was reported, and the table is not locked anew. */
+static bool already_held(const gk_lint *l, const gk_stmt *s, const gk_lock *lk)
+{
+	for (int i = s->index - 1; i >= 0 && l->stmts[i].tx_id == s->tx_id; i--)
+		if (gk_stmt_lock_on(l->stmts[i].node, gk_lint_pg(l), lk->schema, lk->name, NULL) >=
+		    GK_LOCK_ACCESS_EXCLUSIVE)
+			return true;
+	return false;
+}
+
 static void check_held(gk_lint *l, const gk_stmt *s)
 {
 	if (s->tx_id < 0)
 		return;
 	gk_lock locks[GK_MAX_LOCKS];
 	const gk_lock *lk = existing_lock_at_least(l, s, GK_LOCK_ACCESS_EXCLUSIVE, locks);
-	if (!lk)
+	if (!lk || already_held(l, s, lk))
 		return;
 	const gk_stmt *next = gk_lint_next_in_tx(l, s);
 	while (next && !does_work(next->node))
@@ -176,6 +187,9 @@ const gk_rule gk_rule_locks_held_across_statements = {
 			{GK_EXAMPLE_BAD, 0, GK_RUNNER_NONE, "an explicit transaction",
 			 "BEGIN;\nALTER TABLE users ADD COLUMN plan text;\nSET lock_timeout = '2s';\n"
 			 "ALTER TABLE orders ADD COLUMN note text;\nCOMMIT;"},
+			{GK_EXAMPLE_BAD, 0, 0, "reported once per table and transaction, however often it is locked again",
+			 "ALTER TABLE users ADD COLUMN a text;\nALTER TABLE users ADD COLUMN b text;\n"
+			 "ALTER TABLE users ADD COLUMN c text;\nUPDATE accounts SET flag = true WHERE id = 1;", 1},
 			{GK_EXAMPLE_OK, 0, GK_RUNNER_NONE, "autocommit: each statement commits on its own",
 			 "ALTER TABLE users ADD COLUMN plan text;\nUPDATE users SET plan = 'free';"},
 			{GK_EXAMPLE_OK, 0, 0, "the lock-taking statement is last; SET and COMMIT do no work",
