@@ -1,10 +1,10 @@
 /*
  * gatekeeper/lint.h - static analysis of migration files.
  *
- * gk_lint_files() parses each file with the PostgreSQL 15 parser
+ * gk_lint_inputs() parses each migration with the PostgreSQL 15 parser
  * (libpg_query), runs every enabled rule and adds one migration entry and
- * its findings per file to a report.  A file that cannot be read or parsed
- * gets a finding; the other files are still linted.
+ * its findings per migration to a report.  A file that cannot be read or
+ * parsed gets a finding; the other files are still linted.
  */
 #ifndef GATEKEEPER_LINT_H
 #define GATEKEEPER_LINT_H
@@ -35,10 +35,41 @@ int gk_lint_options_set_severity(gk_lint_options *o, const char *rule_id, enum g
 /** The effective severity of a rule. */
 enum gk_severity gk_lint_options_severity(const gk_lint_options *o, const char *rule_id);
 
+/* What to do with one input of gk_lint_inputs(). */
+enum gk_lint_role {
+	GK_LINT_CHECK = 0,   /* lint it and report its findings */
+	GK_LINT_CONTEXT,     /* only teach the schema model what it creates (an earlier migration) */
+};
+
+/*
+ * One migration to lint.  Inputs are processed in order and share one
+ * static schema model, so a later migration knows the tables, columns,
+ * types and indexes earlier ones created.
+ */
+typedef struct gk_lint_input {
+	const char *path;          /* shown in the report; read from disk unless `text` is set */
+	const char *text;          /* optional contents, `len` bytes (borrowed) */
+	size_t len;
+	size_t end;                /* the migration ends at this byte (dbmate's up section); 0 = end of file */
+	enum gk_runner runner;     /* GK_RUNNER_AUTO: the options' runner, else decided by the file name */
+	enum gk_lint_role role;
+	/* Objects created before this input count as existing from here on:
+	 * true for each file of a plain lint, and for the first migration of a
+	 * change (the change's later migrations share it). */
+	bool new_change;
+} gk_lint_input;
+
 /**
- * Lint `n` files, in order, adding to `r`.  Paths are shown as given.
- * Returns 0, or a negative GK_E* for a failure of gatekeeper itself
- * (file problems become findings, not errors).
+ * Lint `n` inputs in order, adding a migration entry and its findings to
+ * `r` for each GK_LINT_CHECK input.  Parsing runs on worker threads;
+ * rules run in input order.  File problems become findings, not errors.
+ * Returns 0, or a negative GK_E* for a failure of gatekeeper itself.
+ */
+int gk_lint_inputs(gk_report *r, const gk_lint_options *o, const gk_lint_input *in, size_t n, gk_error *err);
+
+/**
+ * Lint `n` files, each as its own change, in order (a shorthand for
+ * gk_lint_inputs()).  Paths are shown as given.
  */
 int gk_lint_files(gk_report *r, const gk_lint_options *o, const char *const *paths, size_t n,
 		  gk_error *err);

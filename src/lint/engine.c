@@ -1,14 +1,11 @@
 /*
- * engine.c - lints files: reads and checks the input, parses it, decides
+ * engine.c - lints one migration: checks the input, parses it, decides
  * which statements run in a transaction, runs the rules in order while the
- * schema model follows along, applies suppressions, and hands the findings
- * to the report.
- *
- * Files are independent, so they are linted on worker threads (each with
- * the deep stack the parser needs); results are merged in input order so
- * the report does not depend on scheduling.
+ * schema model follows along, and applies suppressions.  run.c drives it
+ * over many migrations.
  */
 #include "lint_internal.h"
+#include "engine.h"
 #include "../util/util.h"
 
 #include <errno.h>
@@ -21,17 +18,9 @@
 
 #define MAX_SQL_IN_FINDING 2000
 
-typedef struct file_result {
-	gk_finding *findings;
-	size_t n, cap;
-	int statements;
-	enum gk_runner runner;
-	bool oom;
-} file_result;
-
 typedef struct engine {
-	file_result *res;
-	gk_directives dirs;
+	gk_file_result *res;
+	gk_directives *dirs;
 	size_t reported[GK_RULES_MAX]; /* gk_lint_report calls per rule in this file */
 } engine;
 
@@ -71,8 +60,8 @@ static bool suppressed(gk_lint *l, const char *rule_id, int stmt)
 {
 	engine *e = l->engine;
 	bool hit = false;
-	for (size_t i = 0; i < e->dirs.n; i++) {
-		gk_directive *d = &e->dirs.items[i];
+	for (size_t i = 0; i < e->dirs->n; i++) {
+		gk_directive *d = &e->dirs->items[i];
 		if (!d->reason || (!d->file_wide && (stmt < 0 || d->stmt != stmt)))
 			continue;
 		for (size_t k = 0; k < d->n_rules; k++)
@@ -109,7 +98,7 @@ static void emit(gk_lint *l, int idx, const gk_stmt *s, size_t start, size_t end
 	const gk_rule *rule = gk_rule_impl((size_t)idx);
 	enum gk_severity sev = severity_of(l->opts, idx);
 	engine *e = l->engine;
-	file_result *fr = e->res;
+	gk_file_result *fr = e->res;
 	if (sev == GK_SEV_OFF || suppressed(l, rule->info.id, s ? s->index : -1))
 		return;
 	if (gk_grow(&fr->findings, &fr->cap, fr->n + 1, sizeof *fr->findings) < 0) {
@@ -272,13 +261,13 @@ static void track_lock_timeout(gk_lint *l, const PgQuery__Node *n)
 static void directive_findings(gk_lint *l)
 {
 	engine *e = l->engine;
-	for (size_t i = 0; i < e->dirs.n_malformed; i++) {
-		gk_directive *d = &e->dirs.malformed[i];
+	for (size_t i = 0; i < e->dirs->n_malformed; i++) {
+		gk_directive *d = &e->dirs->malformed[i];
 		emit_meta(l, "unknown-rule", NULL, d->start, d->end,
 			  "unknown gatekeeper directive; write `gatekeeper:ignore RULE reason: ...` or `gatekeeper:ignore-file RULE reason: ...`");
 	}
-	for (size_t i = 0; i < e->dirs.n; i++) {
-		gk_directive *d = &e->dirs.items[i];
+	for (size_t i = 0; i < e->dirs->n; i++) {
+		gk_directive *d = &e->dirs->items[i];
 		if (d->n_rules == 0)
 			emit_meta(l, "unknown-rule", NULL, d->start, d->end, "suppression names no rule");
 		for (size_t k = 0; k < d->n_rules; k++)
@@ -309,231 +298,119 @@ static bool rule_enabled(const gk_lint_options *o, size_t i)
 	return severity_of(o, (int)i) != GK_SEV_OFF;
 }
 
-static void run_rules(gk_lint *l, gk_sql *sql)
+static void set_current(gk_lint *l, size_t r)
+{
+	l->current = gk_rule_impl(r);
+	l->current_index = (int)r;
+}
+
+static void run_rules(gk_lint *l, const gk_sql *sql)
 {
 	size_t nr = gk_rules_count();
 	for (size_t i = 0; i < l->n_stmts; i++) {
 		gk_stmt *s = &l->stmts[i];
 		for (size_t r = 0; r < nr; r++) {
-			const gk_rule *rule = gk_rule_impl(r);
-			if (!rule->check || !rule_enabled(l->opts, r))
+			if (!gk_rule_impl(r)->check || !rule_enabled(l->opts, r))
 				continue;
-			l->current = rule;
-			l->current_index = (int)r;
-			rule->check(l, s);
+			set_current(l, r);
+			l->current->check(l, s);
 		}
-		if (gk_state_apply(&l->state, s->node, s->tx_id) < 0)
+		if (gk_state_apply(l->state, s->node, s->tx_id) < 0)
 			((engine *)l->engine)->res->oom = true;
 		track_lock_timeout(l, s->node);
 	}
 	for (size_t r = 0; r < nr; r++) {
-		const gk_rule *rule = gk_rule_impl(r);
-		if (!rule->finish || !rule_enabled(l->opts, r))
+		if (!gk_rule_impl(r)->finish || !rule_enabled(l->opts, r))
 			continue;
-		l->current = rule;
-		l->current_index = (int)r;
-		rule->finish(l);
+		set_current(l, r);
+		l->current->finish(l);
 	}
 	for (size_t i = 0; i < sql->n_errors; i++) {
 		const gk_sql_error *er = &sql->errors[i];
-		if (er->too_complex)
-			emit_meta(l, "invalid-input", NULL, er->offset, er->offset + 1, "%s", er->message);
-		else
-			emit_meta(l, "syntax-error", NULL, er->offset, er->offset + 1, "%s", er->message);
+		emit_meta(l, er->too_complex ? "invalid-input" : "syntax-error", NULL, er->offset, er->offset + 1, "%s",
+			  er->message);
 	}
 }
 
-/* Input problems that stop analysis; true when the text can be parsed. */
-static bool check_input(gk_lint *l, const char *text, size_t len)
+/* Problems found while reading; true when there were none. */
+static bool input_findings(gk_lint *l, const gk_parsed_file *pf)
 {
-	const char *nul = memchr(text, '\0', len);
-	if (nul) {
-		emit_meta(l, "invalid-input", NULL, (size_t)(nul - text), (size_t)(nul - text) + 1,
+	switch (pf->problem) {
+	case GK_INPUT_OK:
+		return true;
+	case GK_INPUT_NUL:
+		emit_meta(l, "invalid-input", NULL, pf->bad_offset, pf->bad_offset + 1,
 			  "file contains a NUL byte: it is binary, not SQL text");
-		return false;
-	}
-	size_t bad;
-	if (!gk_utf8_valid(text, len, &bad)) {
-		emit_meta(l, "invalid-input", NULL, bad, bad + 1,
+		break;
+	case GK_INPUT_UTF8:
+		emit_meta(l, "invalid-input", NULL, pf->bad_offset, pf->bad_offset + 1,
 			  "file is not valid UTF-8 (byte 0x%02x at offset %zu); PostgreSQL would reject it",
-			  (unsigned char)text[bad], bad);
-		return false;
-	}
-	return true;
-}
-
-static void lint_text(file_result *fr, const gk_lint_options *o, const char *path, const char *text, size_t len)
-{
-	engine e = {.res = fr};
-	gk_source src;
-	gk_sql sql;
-	memset(&sql, 0, sizeof sql);
-	gk_lint l = {.opts = o, .path = path, .src = &src, .engine = &e};
-	l.runner = fr->runner = resolve_runner(o->runner, path);
-	gk_state_init(&l.state);
-	l.state.in_change = true;
-	if (gk_source_init(&src, text, len) < 0) {
-		fr->oom = true;
-		goto done;
-	}
-	if (!check_input(&l, text, len))
-		goto done;
-	if (gk_sql_parse(&sql, text, len, src.bom) < 0 || gk_directives_find(&e.dirs, &src, &sql) < 0) {
-		fr->oom = true;
-		goto done;
-	}
-	l.n_stmts = sql.n_stmts;
-	l.stmts = calloc(sql.n_stmts ? sql.n_stmts : 1, sizeof *l.stmts);
-	if (!l.stmts) {
-		fr->oom = true;
-		goto done;
-	}
-	for (size_t i = 0; i < sql.n_stmts; i++)
-		l.stmts[i] = (gk_stmt){.node = sql.stmts[i].node, .index = (int)i, .start = sql.stmts[i].start,
-				       .end = sql.stmts[i].end, .base = sql.stmts[i].base};
-	assign_transactions(&l);
-	fr->statements = (int)sql.n_stmts;
-	run_rules(&l, &sql);
-	if (sql.n_stmts == 0 && sql.n_errors == 0)
-		emit_meta(&l, "empty-migration", NULL, src.bom, src.bom + 1, "migration has no SQL statements");
-	directive_findings(&l);
-done:
-	free(l.stmts);
-	gk_state_free(&l.state);
-	gk_directives_free(&e.dirs);
-	gk_sql_free(&sql);
-	gk_source_free(&src);
-}
-
-static void lint_path(file_result *fr, const gk_lint_options *o, const char *path)
-{
-	char *text = NULL;
-	size_t len = 0;
-	if (gk_read_file(&text, &len, path, o->max_file_size) == 0) {
-		lint_text(fr, o, path, text, len);
-		free(text);
-		return;
-	}
-	int err = errno;
-	gk_source empty = {.text = "", .len = 0};
-	size_t zero = 0;
-	empty.line_start = &zero;
-	empty.n_lines = 1;
-	engine e = {.res = fr};
-	gk_lint l = {.opts = o, .path = path, .src = &empty, .engine = &e};
-	fr->runner = resolve_runner(o->runner, path);
-	if (err == EFBIG)
-		emit_meta(&l, "invalid-input", NULL, SIZE_MAX, 0,
+			  (unsigned char)pf->text[pf->bad_offset], pf->bad_offset);
+		break;
+	case GK_INPUT_TOO_BIG:
+		emit_meta(l, "invalid-input", NULL, SIZE_MAX, 0,
 			  "file is larger than the %zu MiB limit (max_file_size); split it or raise the limit",
-			  o->max_file_size >> 20);
-	else if (err == EISDIR)
-		emit_meta(&l, "invalid-input", NULL, SIZE_MAX, 0, "is a directory, not a SQL file");
-	else
-		emit_meta(&l, "invalid-input", NULL, SIZE_MAX, 0, "cannot read file: %s", strerror(err));
-}
-
-/* ---- many files ---- */
-
-typedef struct job {
-	const gk_lint_options *o;
-	const char *const *paths;
-	const char *text; /* gk_lint_text: one in-memory file */
-	size_t text_len;
-	file_result *res;
-	size_t n;
-	atomic_size_t next;
-} job;
-
-static void *worker(void *arg)
-{
-	job *j = arg;
-	size_t i;
-	while ((i = atomic_fetch_add(&j->next, 1)) < j->n) {
-		if (j->text)
-			lint_text(&j->res[i], j->o, j->paths[i], j->text, j->text_len);
-		else
-			lint_path(&j->res[i], j->o, j->paths[i]);
+			  l->opts->max_file_size >> 20);
+		break;
+	case GK_INPUT_IS_DIR:
+		emit_meta(l, "invalid-input", NULL, SIZE_MAX, 0, "is a directory, not a SQL file");
+		break;
+	case GK_INPUT_UNREADABLE:
+		emit_meta(l, "invalid-input", NULL, SIZE_MAX, 0, "cannot read file: %s", strerror(pf->read_errno));
+		break;
 	}
-	return NULL;
+	return false;
 }
 
-static int run_jobs(job *j, gk_error *err)
+static int make_stmts(gk_lint *l, const gk_sql *sql)
 {
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nthreads = j->o->jobs > 0 ? (size_t)j->o->jobs : (cores > 0 ? (size_t)cores : 1);
-	if (nthreads > j->n)
-		nthreads = j->n ? j->n : 1;
-	if (nthreads > 64)
-		nthreads = 64;
-	pthread_t tids[64];
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, GK_SQL_STACK_SIZE);
-	size_t started = 0;
-	for (; started < nthreads; started++)
-		if (pthread_create(&tids[started], &attr, worker, j) != 0)
-			break;
-	pthread_attr_destroy(&attr);
-	if (started == 0)
-		return gk_error_set(err, GK_ERROR, "cannot start a parser thread");
-	for (size_t i = 0; i < started; i++)
-		pthread_join(tids[i], NULL);
+	l->n_stmts = sql->n_stmts;
+	l->stmts = calloc(sql->n_stmts ? sql->n_stmts : 1, sizeof *l->stmts);
+	if (!l->stmts)
+		return -1;
+	for (size_t i = 0; i < sql->n_stmts; i++)
+		l->stmts[i] = (gk_stmt){.node = sql->stmts[i].node, .index = (int)i, .start = sql->stmts[i].start,
+					.end = sql->stmts[i].end, .base = sql->stmts[i].base};
 	return 0;
 }
 
-static int merge(gk_report *r, const char *const *paths, file_result *res, size_t n, gk_error *err)
+enum gk_runner gk__resolve_runner(const gk_lint_options *o, const gk_lint_input *in)
 {
-	int rc = 0;
-	for (size_t i = 0; i < n; i++) {
-		file_result *fr = &res[i];
-		if (rc == 0 && fr->oom)
-			rc = gk_error_set(err, GK_ENOMEM, "out of memory while linting %s", paths[i]);
-		if (rc == 0 && gk_report_add_migration(r, paths[i], fr->statements, fr->runner) < 0)
-			rc = gk_error_set(err, GK_ENOMEM, "out of memory");
-		for (size_t k = 0; k < fr->n; k++) {
-			gk_finding *f = &fr->findings[k];
-			if (rc == 0 && gk_report_add_finding(r, f) < 0)
-				rc = gk_error_set(err, GK_ENOMEM, "out of memory");
-			free(f->message);
-			free(f->help);
-			free(f->path);
-			free(f->sql);
-			free(f->context);
-		}
-		free(fr->findings);
+	return resolve_runner(in->runner != GK_RUNNER_AUTO ? in->runner : o->runner, in->path);
+}
+
+void gk__lint_parsed(gk_parsed_file *pf, const gk_lint_options *o, gk_state *st, gk_file_result *out)
+{
+	static const char empty_text[] = "";
+	static size_t zero;
+	gk_source no_source = {.text = empty_text, .line_start = &zero, .n_lines = 1};
+	engine e = {.res = out, .dirs = &pf->dirs};
+	gk_lint l = {.opts = o, .path = pf->in->path, .src = pf->have_source ? &pf->src : &no_source, .engine = &e,
+		     .state = st};
+	l.runner = out->runner = gk__resolve_runner(o, pf->in);
+	out->oom = pf->oom;
+	if (pf->in->new_change)
+		gk_state_forget_new(st);
+	st->in_change = pf->in->role == GK_LINT_CHECK;
+	if (pf->in->role == GK_LINT_CHECK && !input_findings(&l, pf))
+		return;
+	if (!pf->parsed)
+		return;
+	if (make_stmts(&l, &pf->sql) < 0) {
+		out->oom = true;
+		return;
 	}
-	return rc;
-}
-
-int gk_lint_files(gk_report *r, const gk_lint_options *o, const char *const *paths, size_t n, gk_error *err)
-{
-	file_result *res = calloc(n ? n : 1, sizeof *res);
-	if (!res)
-		return gk_error_set(err, GK_ENOMEM, "out of memory");
-	job j = {.o = o, .paths = paths, .res = res, .n = n};
-	atomic_init(&j.next, 0);
-	int rc = run_jobs(&j, err);
-	int mrc = merge(r, paths, res, n, err);
-	free(res);
-	return rc ? rc : mrc;
-}
-
-int gk_lint_text(gk_report *r, const gk_lint_options *o, const char *path, const char *text, size_t len,
-		 gk_error *err)
-{
-	/* The parser wants a NUL-terminated text; keep embedded NULs visible. */
-	char *copy = malloc(len + 1);
-	if (!copy)
-		return gk_error_set(err, GK_ENOMEM, "out of memory");
-	memcpy(copy, text, len);
-	copy[len] = '\0';
-	file_result res;
-	memset(&res, 0, sizeof res);
-	const char *paths[1] = {path};
-	job j = {.o = o, .paths = paths, .text = copy, .text_len = len, .res = &res, .n = 1};
-	atomic_init(&j.next, 0);
-	int rc = run_jobs(&j, err);
-	int mrc = merge(r, paths, &res, 1, err);
-	free(copy);
-	return rc ? rc : mrc;
+	assign_transactions(&l);
+	out->statements = (int)pf->sql.n_stmts;
+	if (pf->in->role == GK_LINT_CONTEXT) {
+		for (size_t i = 0; i < l.n_stmts; i++)
+			if (gk_state_apply(st, l.stmts[i].node, l.stmts[i].tx_id) < 0)
+				out->oom = true;
+	} else {
+		run_rules(&l, &pf->sql);
+		if (pf->sql.n_stmts == 0 && pf->sql.n_errors == 0)
+			emit_meta(&l, "empty-migration", NULL, pf->src.bom, pf->src.bom + 1, "migration has no SQL statements");
+		directive_findings(&l);
+	}
+	free(l.stmts);
 }

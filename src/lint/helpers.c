@@ -56,7 +56,7 @@ bool gk_lint_is_new(const gk_lint *l, const PgQuery__RangeVar *rv)
 {
 	if (!rv || !rv->relname)
 		return false;
-	const gk_rel *r = gk_state_find(&l->state, rv->schemaname, rv->relname);
+	const gk_rel *r = gk_state_find(l->state, rv->schemaname, rv->relname);
 	return r && r->is_new;
 }
 

@@ -41,7 +41,7 @@ struct gk_lint {
 	gk_stmt *stmts;
 	size_t n_stmts;
 	enum gk_runner runner;       /* resolved, never AUTO */
-	gk_state state;              /* schema as it is before the current statement */
+	gk_state *state;             /* schema as it is before the current statement (shared by the run) */
 	/* Engine bookkeeping the rules may read. */
 	bool lock_timeout_set;       /* a non-zero lock_timeout is in effect */
 	const gk_rule *current;      /* rule being run */

@@ -8,6 +8,18 @@
 
 void gk_state_init(gk_state *st) { memset(st, 0, sizeof *st); }
 
+void gk_state_forget_new(gk_state *st)
+{
+	for (size_t i = 0; i < st->n_rels; i++) {
+		gk_rel *r = &st->rels[i];
+		r->is_new = false;
+		for (size_t k = 0; k < r->n_cols; k++)
+			r->cols[k].is_new = false;
+		for (size_t k = 0; k < r->n_idx; k++)
+			r->idx[k].is_new = false;
+	}
+}
+
 static void rel_free(gk_rel *r)
 {
 	for (size_t i = 0; i < r->n_cols; i++) {
@@ -157,7 +169,8 @@ static gk_rel *rel_of(gk_state *st, const PgQuery__RangeVar *rv, enum rel_lookup
 	return add_rel(st, rv->schemaname, rv->relname, how == CREATE && st->in_change);
 }
 
-static int set_column(gk_rel *r, const char *name, const char *type, bool not_null)
+/* Add or update a column; a column it adds is new when the change adds it. */
+static int set_column(gk_rel *r, const char *name, const char *type, bool not_null, bool in_change)
 {
 	gk_column *c = (gk_column *)gk_rel_column(r, name);
 	if (!c) {
@@ -165,6 +178,7 @@ static int set_column(gk_rel *r, const char *name, const char *type, bool not_nu
 			return -1;
 		c = &r->cols[r->n_cols++];
 		memset(c, 0, sizeof *c);
+		c->is_new = in_change;
 		if (!(c->name = strdup(name)))
 			return -1;
 	}
@@ -177,12 +191,13 @@ static int set_column(gk_rel *r, const char *name, const char *type, bool not_nu
 	return 0;
 }
 
-static int add_index(gk_rel *r, const char *name, PgQuery__Node **keys, size_t n, bool from_elems)
+static int add_index(gk_rel *r, const char *name, PgQuery__Node **keys, size_t n, bool from_elems, bool in_change)
 {
 	if (gk_grow(&r->idx, &r->cap_idx, r->n_idx + 1, sizeof *r->idx) < 0)
 		return -1;
 	gk_index *ix = &r->idx[r->n_idx];
 	memset(ix, 0, sizeof *ix);
+	ix->is_new = in_change;
 	ix->name = gk_strdup(name);
 	ix->cols = calloc(n ? n : 1, sizeof *ix->cols);
 	if (!ix->cols)
@@ -200,24 +215,30 @@ static int add_index(gk_rel *r, const char *name, PgQuery__Node **keys, size_t n
 	return 0;
 }
 
-static int add_constraint(gk_rel *r, const PgQuery__Constraint *c, const char *col, int tx_id)
+static int add_constraint(gk_rel *r, const PgQuery__Constraint *c, const char *col, int tx_id, bool in_change)
 {
 	switch (c->contype) {
 	case PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY:
 	case PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE:
 		if (c->n_keys)
-			return add_index(r, c->conname, c->keys, c->n_keys, false);
+		{
+			/* Every primary key column is NOT NULL from now on. */
+			for (size_t i = 0; c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY && i < c->n_keys; i++)
+				if (gk_node_str(c->keys[i]) && set_column(r, gk_node_str(c->keys[i]), NULL, true, in_change) < 0)
+					return -1;
+			return add_index(r, c->conname, c->keys, c->n_keys, false, in_change);
+		}
 		if (col) {
 			PgQuery__String s = PG_QUERY__STRING__INIT;
 			s.sval = (char *)col;
 			PgQuery__Node n = PG_QUERY__NODE__INIT, *np = &n;
 			n.node_case = PG_QUERY__NODE__NODE_STRING;
 			n.string = &s;
-			return add_index(r, c->conname, &np, 1, false);
+			return add_index(r, c->conname, &np, 1, false, in_change);
 		}
 		return 0;
 	case PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL:
-		return col ? set_column(r, col, NULL, true) : 0;
+		return col ? set_column(r, col, NULL, true, in_change) : 0;
 	case PG_QUERY__CONSTR_TYPE__CONSTR_CHECK:
 		break;
 	default:
@@ -237,7 +258,7 @@ static int add_constraint(gk_rel *r, const PgQuery__Constraint *c, const char *c
 	return 0;
 }
 
-static int apply_column_def(gk_rel *r, const PgQuery__ColumnDef *cd, int tx_id)
+static int apply_column_def(gk_rel *r, const PgQuery__ColumnDef *cd, int tx_id, bool in_change)
 {
 	char type[128];
 	bool nn = cd->is_not_null;
@@ -246,11 +267,12 @@ static int apply_column_def(gk_rel *r, const PgQuery__ColumnDef *cd, int tx_id)
 		    (cd->constraints[i]->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL ||
 		     cd->constraints[i]->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY))
 			nn = true;
-	if (set_column(r, cd->colname, cd->type_name ? gk_type_text(cd->type_name, type, sizeof type) : NULL, nn) < 0)
+	if (set_column(r, cd->colname, cd->type_name ? gk_type_text(cd->type_name, type, sizeof type) : NULL, nn,
+		       in_change) < 0)
 		return -1;
 	for (size_t i = 0; i < cd->n_constraints; i++)
 		if (cd->constraints[i]->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
-		    add_constraint(r, cd->constraints[i]->constraint, cd->colname, tx_id) < 0)
+		    add_constraint(r, cd->constraints[i]->constraint, cd->colname, tx_id, in_change) < 0)
 			return -1;
 	return 0;
 }
@@ -264,9 +286,9 @@ static int apply_create(gk_state *st, const PgQuery__CreateStmt *cs, int tx_id)
 		const PgQuery__Node *e = cs->table_elts[i];
 		int rc = 0;
 		if (e->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
-			rc = apply_column_def(r, e->column_def, tx_id);
+			rc = apply_column_def(r, e->column_def, tx_id, st->in_change);
 		else if (e->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
-			rc = add_constraint(r, e->constraint, NULL, tx_id);
+			rc = add_constraint(r, e->constraint, NULL, tx_id, st->in_change);
 		if (rc < 0)
 			return -1;
 	}
@@ -281,6 +303,32 @@ static void drop_column(gk_rel *r, const char *name)
 			free(r->cols[i].type);
 			r->cols[i] = r->cols[--r->n_cols];
 			return;
+		}
+}
+
+static void drop_index_at(gk_rel *r, size_t i)
+{
+	for (size_t k = 0; k < r->idx[i].n_cols; k++)
+		free(r->idx[i].cols[k]);
+	free(r->idx[i].cols);
+	free(r->idx[i].name);
+	r->idx[i] = r->idx[--r->n_idx];
+}
+
+/* A dropped constraint is gone, and so is the index behind a key. */
+static void drop_constraint(gk_rel *r, const char *name)
+{
+	for (size_t i = 0; i < r->n_cons; i++)
+		if (r->cons[i].name && strcmp(r->cons[i].name, name) == 0) {
+			free(r->cons[i].name);
+			free(r->cons[i].not_null_col);
+			r->cons[i] = r->cons[--r->n_cons];
+			break;
+		}
+	for (size_t i = 0; i < r->n_idx; i++)
+		if (r->idx[i].name && strcmp(r->idx[i].name, name) == 0) {
+			drop_index_at(r, i);
+			break;
 		}
 }
 
@@ -299,11 +347,11 @@ static int apply_alter(gk_state *st, const PgQuery__AlterTableStmt *as, int tx_i
 		switch (c->subtype) {
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
 			if (def && def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
-				rc = apply_column_def(r, def->column_def, tx_id);
+				rc = apply_column_def(r, def->column_def, tx_id, st->in_change);
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint:
 			if (def && def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
-				rc = add_constraint(r, def->constraint, NULL, tx_id);
+				rc = add_constraint(r, def->constraint, NULL, tx_id, st->in_change);
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraint:
 			for (size_t k = 0; k < r->n_cons; k++)
@@ -312,15 +360,20 @@ static int apply_alter(gk_state *st, const PgQuery__AlterTableStmt *as, int tx_i
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType:
 			if (c->name && def && def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF && def->column_def->type_name)
-				rc = set_column(r, c->name, gk_type_text(def->column_def->type_name, type, sizeof type), false);
+				rc = set_column(r, c->name, gk_type_text(def->column_def->type_name, type, sizeof type), false,
+						st->in_change);
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull:
 			if (c->name)
-				rc = set_column(r, c->name, NULL, true);
+				rc = set_column(r, c->name, NULL, true, st->in_change);
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
 			if (c->name)
 				drop_column(r, c->name);
+			break;
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint:
+			if (c->name)
+				drop_constraint(r, c->name);
 			break;
 		default:
 			break;
@@ -339,8 +392,30 @@ static void remove_rel(gk_state *st, gk_rel *r)
 	st->n_rels--;
 }
 
+static void drop_index(gk_state *st, const char *schema, const char *name)
+{
+	gk_rel *r = gk_state_find_index_table(st, schema, name);
+	for (size_t i = 0; r && i < r->n_idx; i++)
+		if (r->idx[i].name && strcmp(r->idx[i].name, name) == 0) {
+			drop_index_at(r, i);
+			return;
+		}
+}
+
 static void apply_drop(gk_state *st, const PgQuery__DropStmt *ds)
 {
+	if (ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_INDEX) {
+		for (size_t i = 0; i < ds->n_objects; i++) {
+			const PgQuery__Node *o = ds->objects[i];
+			if (o->node_case != PG_QUERY__NODE__NODE_LIST || !o->list->n_items)
+				continue;
+			const PgQuery__List *l = o->list;
+			const char *name = gk_node_str(l->items[l->n_items - 1]);
+			if (name)
+				drop_index(st, l->n_items > 1 ? gk_node_str(l->items[l->n_items - 2]) : NULL, name);
+		}
+		return;
+	}
 	if (ds->remove_type != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE &&
 	    ds->remove_type != PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW &&
 	    ds->remove_type != PG_QUERY__OBJECT_TYPE__OBJECT_VIEW)
@@ -398,7 +473,7 @@ int gk_state_apply(gk_state *st, const PgQuery__Node *n, int tx_id)
 		gk_rel *r = rel_of(st, is->relation, SEEN);
 		if (!r)
 			return is->relation ? -1 : 0;
-		return add_index(r, is->idxname, is->index_params, is->n_index_params, true);
+		return add_index(r, is->idxname, is->index_params, is->n_index_params, true, st->in_change);
 	}
 	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
 		return apply_alter(st, n->alter_table_stmt, tx_id);

@@ -17,12 +17,14 @@ typedef struct gk_column {
 	char *name;
 	char *type;        /* as gk_type_text prints it, e.g. "varchar(20)" */
 	bool not_null;
+	bool is_new;       /* added in the linted change */
 } gk_column;
 
 typedef struct gk_index {
 	char *name;        /* may be NULL for unnamed constraint indexes */
 	char **cols;       /* key columns in order; NULL entries for expressions */
 	size_t n_cols;
+	bool is_new;       /* created in the linted change */
 } gk_index;
 
 typedef struct gk_constraint {
@@ -52,6 +54,9 @@ typedef struct gk_state {
 
 void gk_state_init(gk_state *st);
 void gk_state_free(gk_state *st);
+
+/** From now on everything known counts as existing (a new change starts). */
+void gk_state_forget_new(gk_state *st);
 
 /** Learn from one statement that ran in transaction `tx_id`. Returns 0 or -1 (OOM). */
 int gk_state_apply(gk_state *st, const PgQuery__Node *stmt, int tx_id);

@@ -68,10 +68,19 @@ static json_t *summary(const gk_report *r)
 	return o;
 }
 
-static json_t *document(const gk_report *r)
+static json_t *run_error(const gk_run_error *re)
+{
+	json_t *e = json_object();
+	json_object_set_new(e, "kind", json_string(gk_error_kind_name(re->kind)));
+	json_object_set_new(e, "message", text(re->message));
+	json_object_set_new(e, "path", text(re->path));
+	return e;
+}
+
+/* The small head of the document, before the arrays. */
+static json_t *head(const gk_report *r)
 {
 	json_t *doc = json_object(), *tool = json_object(), *run = json_object(), *cfg = json_object();
-	json_t *migs = json_array(), *finds = json_array(), *errs = json_array();
 	json_object_set_new(doc, "schema_version", json_string(SCHEMA_VERSION));
 	json_object_set_new(tool, "name", json_string("gatekeeper"));
 	json_object_set_new(tool, "version", json_string(GK_VERSION));
@@ -83,32 +92,76 @@ static json_t *document(const gk_report *r)
 	json_object_set_new(cfg, "pg_version", json_integer(r->pg_version));
 	json_object_set_new(doc, "config", cfg);
 	json_object_set_new(doc, "summary", summary(r));
-	for (size_t i = 0; i < r->n_migrations; i++)
-		json_array_append_new(migs, migration(&r->migrations[i]));
-	json_object_set_new(doc, "migrations", migs);
-	for (size_t i = 0; i < r->n_findings; i++)
-		json_array_append_new(finds, finding(&r->findings[i]));
-	json_object_set_new(doc, "findings", finds);
-	for (size_t i = 0; i < r->n_errors; i++) {
-		json_t *e = json_object();
-		json_object_set_new(e, "kind", json_string(gk_error_kind_name(r->errors[i].kind)));
-		json_object_set_new(e, "message", text(r->errors[i].message));
-		json_object_set_new(e, "path", text(r->errors[i].path));
-		json_array_append_new(errs, e);
-	}
-	json_object_set_new(doc, "errors", errs);
 	return doc;
+}
+
+/* Write `j` (consumed) indented by `depth` levels of two spaces. */
+static int put(FILE *out, json_t *j, int depth)
+{
+	if (!j)
+		return -1;
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	if (!s)
+		return -1;
+	static const char pad[] = "                ";
+	const char *p = s, *nl;
+	while ((nl = strchr(p, '\n')) != NULL) {
+		fwrite(p, 1, (size_t)(nl - p) + 1, out);
+		fwrite(pad, 1, (size_t)depth * 2 < sizeof pad ? (size_t)depth * 2 : sizeof pad - 1, out);
+		p = nl + 1;
+	}
+	fputs(p, out);
+	free(s);
+	return 0;
+}
+
+typedef json_t *(*to_json_fn)(const void *item);
+
+static json_t *finding_any(const void *x) { return finding(x); }
+static json_t *migration_any(const void *x) { return migration(x); }
+static json_t *run_error_any(const void *x) { return run_error(x); }
+
+/* `"key": [ items ]`, one element built and written at a time, so a report
+ * with many findings never exists twice in memory. */
+static int put_array(FILE *out, const char *key, const void *items, size_t n, size_t size, to_json_fn fn, bool last)
+{
+	fprintf(out, "  \"%s\": [", key);
+	for (size_t i = 0; i < n; i++) {
+		fputs(i ? ",\n    " : "\n    ", out);
+		if (put(out, fn((const char *)items + i * size), 2) < 0)
+			return -1;
+	}
+	fprintf(out, "%s]%s\n", n ? "\n  " : "", last ? "" : ",");
+	return 0;
 }
 
 int gk_render_json(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err)
 {
 	(void)o;
-	json_t *doc = document(r);
-	if (!doc)
+	/* The head is dumped whole and its closing brace replaced by the arrays. */
+	char *h = json_dumps(head(r), JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	int rc = h ? 0 : -1;
+	if (rc == 0) {
+		size_t n = strlen(h);
+		while (n > 0 && h[n - 1] != '}')
+			n--;
+		if (n > 0)
+			n--; /* the closing brace */
+		while (n > 0 && (h[n - 1] == '\n' || h[n - 1] == ' '))
+			n--;
+		fwrite(h, 1, n, out);
+		fputs(",\n", out);
+		free(h);
+		rc = put_array(out, "migrations", r->migrations, r->n_migrations, sizeof *r->migrations, migration_any, false);
+	}
+	if (rc == 0)
+		rc = put_array(out, "findings", r->findings, r->n_findings, sizeof *r->findings, finding_any, false);
+	if (rc == 0)
+		rc = put_array(out, "errors", r->errors, r->n_errors, sizeof *r->errors, run_error_any, true);
+	if (rc < 0)
 		return gk_error_set(err, GK_ENOMEM, "out of memory building the JSON report");
-	int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(doc);
-	if (rc != 0 || fputc('\n', out) == EOF)
+	if (fputs("}\n", out) == EOF || ferror(out))
 		return gk_error_set(err, GK_EIO, "cannot write the JSON report");
 	return 0;
 }

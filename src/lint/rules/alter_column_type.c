@@ -226,7 +226,7 @@ static void check_cmd(gk_lint *l, const gk_stmt *s, const PgQuery__AlterTableStm
 			       c->name, shown, table);
 		return;
 	}
-	const gk_rel *rel = gk_state_find(&l->state, as->relation->schemaname, as->relation->relname);
+	const gk_rel *rel = gk_state_find(l->state, as->relation->schemaname, as->relation->relname);
 	const gk_column *col = gk_rel_column(rel, c->name);
 	if (col && col->type)
 		known_type_change(l, s, table, c->name, col->type, to, loc);

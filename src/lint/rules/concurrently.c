@@ -50,7 +50,7 @@ static void check_drop_index(gk_lint *l, const gk_stmt *s)
 		/* Only an index on a table created in the change is harmless to
 		 * drop: on an existing table the ACCESS EXCLUSIVE request still
 		 * queues behind every open transaction, whoever made the index. */
-		const gk_rel *t = gk_state_find_index_table(&l->state, schema, name);
+		const gk_rel *t = gk_state_find_index_table(l->state, schema, name);
 		if (t && t->is_new)
 			continue;
 		enum gk_lockmode m = lock_on(l, s, schema, name);
@@ -107,7 +107,7 @@ static void reindex_relation(gk_lint *l, const gk_stmt *s, const PgQuery__Reinde
 	gk_rv_name(rv, name, sizeof name);
 	enum gk_lockmode m = lock_on(l, s, rv->schemaname, rv->relname);
 	if (rs->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_INDEX) {
-		const gk_rel *t = gk_state_find_index_table(&l->state, rv->schemaname, rv->relname);
+		const gk_rel *t = gk_state_find_index_table(l->state, rv->schemaname, rv->relname);
 		if (t && t->is_new)
 			return;
 		gk_lint_report(l, s, rv->location, help,

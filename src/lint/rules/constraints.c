@@ -262,8 +262,8 @@ static const gk_index *index_named(const gk_rel *r, const char *name)
 static void pk_nullable_columns(gk_lint *l, const gk_stmt *s, const PgQuery__RangeVar *table,
 				const PgQuery__Constraint *k)
 {
-	const gk_rel *r = gk_state_find(&l->state, table->schemaname, table->relname);
-	const gk_index *ix = index_named(gk_state_find_index_table(&l->state, table->schemaname, k->indexname),
+	const gk_rel *r = gk_state_find(l->state, table->schemaname, table->relname);
+	const gk_index *ix = index_named(gk_state_find_index_table(l->state, table->schemaname, k->indexname),
 					 k->indexname);
 	char t[256];
 	gk_rv_name(table, t, sizeof t);
@@ -440,7 +440,7 @@ static void validate_one(gk_lint *l, const gk_stmt *s, const PgQuery__AlterTable
 									as->relation->relname, NULL)));
 		return;
 	}
-	const gk_rel *r = gk_state_find(&l->state, as->relation->schemaname, as->relation->relname);
+	const gk_rel *r = gk_state_find(l->state, as->relation->schemaname, as->relation->relname);
 	const gk_constraint *k = gk_rel_constraint(r, name);
 	if (!k || k->validated || s->tx_id < 0 || k->tx_id != s->tx_id || r->is_new)
 		return;

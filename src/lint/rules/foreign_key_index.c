@@ -112,7 +112,7 @@ static bool judgeable(const gk_lint *l, const gk_stmt *s, const gk_rel *r, const
 static void judge(gk_lint *l, const gk_stmt *s, const fk *f)
 {
 	/* Not in the model at the end: dropped or renamed later; nothing to say. */
-	const gk_rel *r = f->rel ? gk_state_find(&l->state, f->rel->schemaname, f->rel->relname) : NULL;
+	const gk_rel *r = f->rel ? gk_state_find(l->state, f->rel->schemaname, f->rel->relname) : NULL;
 	if (!r || !f->n || !judgeable(l, s, r, f) || gk_rel_has_index_on(r, f->cols, f->n))
 		return;
 	char rel[256], ref[256], cols[512], target[1024], help[1600];

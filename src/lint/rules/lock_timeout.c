@@ -47,8 +47,8 @@ static const char *stmt_tag(const PgQuery__Node *n)
 /* The lock is on a table (or an index of a table) created in this change. */
 static bool lock_on_new(const gk_lint *l, const gk_lock *lk)
 {
-	const gk_rel *r = lk->is_index ? gk_state_find_index_table(&l->state, lk->schema, lk->name)
-				       : gk_state_find(&l->state, lk->schema, lk->name);
+	const gk_rel *r = lk->is_index ? gk_state_find_index_table(l->state, lk->schema, lk->name)
+				       : gk_state_find(l->state, lk->schema, lk->name);
 	return r && r->is_new;
 }
 

@@ -41,7 +41,7 @@ static const char *help_for(int pg)
 
 static void set_not_null(gk_lint *l, const gk_stmt *s, const PgQuery__RangeVar *table, const char *col)
 {
-	const gk_rel *r = gk_state_find(&l->state, table->schemaname, table->relname);
+	const gk_rel *r = gk_state_find(l->state, table->schemaname, table->relname);
 	const gk_column *c = gk_rel_column(r, col);
 	if (c && c->not_null)
 		return;

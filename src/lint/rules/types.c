@@ -206,7 +206,7 @@ static void bigint_column(gk_lint *l, const gk_stmt *s, const coldecl *c)
  */
 static void bigint_added_key(gk_lint *l, const gk_stmt *s, const PgQuery__RangeVar *rv, const PgQuery__Constraint *k)
 {
-	const gk_rel *r = rv ? gk_state_find(&l->state, rv->schemaname, rv->relname) : NULL;
+	const gk_rel *r = rv ? gk_state_find(l->state, rv->schemaname, rv->relname) : NULL;
 	bool pk = k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY;
 	PgQuery__Node **cols = pk ? k->keys : k->fk_attrs;
 	size_t n = pk ? k->n_keys : k->n_fk_attrs;

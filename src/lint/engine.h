@@ -1,0 +1,56 @@
+/*
+ * engine.h - the two stages of linting, shared by engine.c (one file) and
+ * run.c (many files).  Internal.
+ *
+ * Stage 1, gk__parse_file(), runs on any worker thread: it reads the file,
+ * checks that it is text, parses it and finds directives.  Stage 2,
+ * gk__lint_parsed(), runs in input order on one thread, because the schema
+ * model is shared: each migration sees what the earlier ones created.
+ */
+#ifndef GK_ENGINE_H
+#define GK_ENGINE_H
+
+#include "lint_internal.h"
+
+typedef struct gk_file_result {
+	gk_finding *findings;    /* owned strings */
+	size_t n, cap;
+	int statements;
+	enum gk_runner runner;
+	bool oom;
+} gk_file_result;
+
+enum gk_input_problem {
+	GK_INPUT_OK = 0,
+	GK_INPUT_NUL,            /* at bad_offset */
+	GK_INPUT_UTF8,           /* at bad_offset */
+	GK_INPUT_TOO_BIG,
+	GK_INPUT_IS_DIR,
+	GK_INPUT_UNREADABLE,     /* read_errno says why */
+};
+
+typedef struct gk_parsed_file {
+	const gk_lint_input *in; /* borrowed */
+	char *text;              /* owned, NUL-terminated at the migration's end */
+	size_t len;
+	enum gk_input_problem problem;
+	size_t bad_offset;
+	int read_errno;
+	bool have_source;        /* src is valid (the text was read) */
+	bool parsed;             /* sql and dirs are valid */
+	gk_source src;
+	gk_sql sql;
+	gk_directives dirs;
+	bool oom;
+} gk_parsed_file;
+
+/** Stage 1: fill `pf` (whose `in` is set) from its input. */
+void gk__parse_file(gk_parsed_file *pf, const gk_lint_options *o);
+/** Free what stage 1 made; `pf->in` stays. */
+void gk__parsed_file_clear(gk_parsed_file *pf);
+/** Stage 2: run the rules with the shared model `st`, findings into `out`. */
+void gk__lint_parsed(gk_parsed_file *pf, const gk_lint_options *o, gk_state *st, gk_file_result *out);
+/** The runner model that applies to an input. */
+enum gk_runner gk__resolve_runner(const gk_lint_options *o, const gk_lint_input *in);
+
+#endif

@@ -1,0 +1,270 @@
+/*
+ * run.c - lints many migrations: worker threads read and parse them while
+ * one thread runs the rules in input order over the shared schema model.
+ *
+ * Parsing is most of the cost and files are independent, so it runs on
+ * every core; the rules need the migrations in order.  Parsers stay at most
+ * PARSE_AHEAD files ahead of the rules, which bounds the memory held by
+ * parse trees however many files there are.  Every thread gets the deep
+ * stack the parser needs (GK_SQL_STACK_SIZE).  Results are merged into the
+ * report in input order, so the report does not depend on scheduling.
+ */
+#include "engine.h"
+#include "../util/util.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PARSE_AHEAD 32
+#define MAX_THREADS 64
+
+/* ---- stage 1 ---- */
+
+static void classify_read_error(gk_parsed_file *pf, int err)
+{
+	pf->read_errno = err;
+	pf->problem = err == EFBIG ? GK_INPUT_TOO_BIG : err == EISDIR ? GK_INPUT_IS_DIR : GK_INPUT_UNREADABLE;
+}
+
+static int load_text(gk_parsed_file *pf, const gk_lint_options *o)
+{
+	const gk_lint_input *in = pf->in;
+	if (!in->text) {
+		if (gk_read_file(&pf->text, &pf->len, in->path, o->max_file_size) < 0) {
+			classify_read_error(pf, errno);
+			return -1;
+		}
+	} else if (o->max_file_size && in->len > o->max_file_size) {
+		classify_read_error(pf, EFBIG);
+		return -1;
+	} else if (!(pf->text = gk_strndup(in->text, in->len))) {
+		pf->oom = true;
+		return -1;
+	} else {
+		pf->len = in->len;
+	}
+	if (in->end && in->end < pf->len) {
+		pf->len = in->end;
+		pf->text[pf->len] = '\0';
+	}
+	return 0;
+}
+
+void gk__parse_file(gk_parsed_file *pf, const gk_lint_options *o)
+{
+	if (load_text(pf, o) < 0)
+		return;
+	if (gk_source_init(&pf->src, pf->text, pf->len) < 0) {
+		pf->oom = true;
+		return;
+	}
+	pf->have_source = true;
+	const char *nul = memchr(pf->text, '\0', pf->len);
+	if (nul) {
+		pf->problem = GK_INPUT_NUL;
+		pf->bad_offset = (size_t)(nul - pf->text);
+		return;
+	}
+	if (!gk_utf8_valid(pf->text, pf->len, &pf->bad_offset)) {
+		pf->problem = GK_INPUT_UTF8;
+		return;
+	}
+	if (gk_sql_parse(&pf->sql, pf->text, pf->len, pf->src.bom) < 0 ||
+	    gk_directives_find(&pf->dirs, &pf->src, &pf->sql) < 0) {
+		pf->oom = true;
+		return;
+	}
+	pf->parsed = true;
+}
+
+void gk__parsed_file_clear(gk_parsed_file *pf)
+{
+	gk_directives_free(&pf->dirs);
+	gk_sql_free(&pf->sql);
+	gk_source_free(&pf->src);
+	free(pf->text);
+	const gk_lint_input *in = pf->in;
+	memset(pf, 0, sizeof *pf);
+	pf->in = in;
+}
+
+/* ---- the pipeline ---- */
+
+typedef struct pipeline {
+	const gk_lint_options *o;
+	gk_parsed_file *files;
+	gk_file_result *res;
+	bool *ready;
+	size_t n;
+	size_t next;      /* next file to parse */
+	size_t consumed;  /* files the rules are done with */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	gk_state state;
+} pipeline;
+
+static void *parser(void *arg)
+{
+	pipeline *p = arg;
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		while (p->next < p->n && p->next >= p->consumed + PARSE_AHEAD)
+			pthread_cond_wait(&p->cv, &p->mu);
+		size_t i = p->next < p->n ? p->next++ : p->n;
+		pthread_mutex_unlock(&p->mu);
+		if (i == p->n)
+			return NULL;
+		gk__parse_file(&p->files[i], p->o);
+		pthread_mutex_lock(&p->mu);
+		p->ready[i] = true;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+}
+
+static void *linter(void *arg)
+{
+	pipeline *p = arg;
+	for (size_t i = 0; i < p->n; i++) {
+		pthread_mutex_lock(&p->mu);
+		while (!p->ready[i])
+			pthread_cond_wait(&p->cv, &p->mu);
+		pthread_mutex_unlock(&p->mu);
+		gk__lint_parsed(&p->files[i], p->o, &p->state, &p->res[i]);
+		gk__parsed_file_clear(&p->files[i]);
+		pthread_mutex_lock(&p->mu);
+		p->consumed = i + 1;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+	return NULL;
+}
+
+static size_t parser_threads(const gk_lint_options *o, size_t n)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t t = o->jobs > 0 ? (size_t)o->jobs : (cores > 0 ? (size_t)cores : 1);
+	if (t > n)
+		t = n ? n : 1;
+	return t > MAX_THREADS - 1 ? MAX_THREADS - 1 : t;
+}
+
+static int run_pipeline(pipeline *p, gk_error *err)
+{
+	pthread_t tids[MAX_THREADS];
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, GK_SQL_STACK_SIZE);
+	size_t want = parser_threads(p->o, p->n), started = 0;
+	int rc = 0;
+	if (pthread_create(&tids[started], &attr, linter, p) != 0)
+		rc = gk_error_set(err, GK_ERROR, "cannot start the lint thread");
+	else
+		started++;
+	for (size_t i = 0; rc == 0 && i < want; i++)
+		if (pthread_create(&tids[started], &attr, parser, p) == 0)
+			started++;
+	pthread_attr_destroy(&attr);
+	if (rc == 0 && started == 1) {
+		/* No parser thread could start: parse here, in order, so the
+		 * lint thread is never left waiting.  Only the lint thread needs
+		 * the deep stack then... and so would this one: refuse instead. */
+		pthread_mutex_lock(&p->mu);
+		p->next = p->n;
+		for (size_t i = 0; i < p->n; i++) {
+			p->files[i].problem = GK_INPUT_UNREADABLE;
+			p->files[i].read_errno = EAGAIN;
+			p->ready[i] = true;
+		}
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		rc = gk_error_set(err, GK_ERROR, "cannot start a parser thread");
+	}
+	for (size_t i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	return rc;
+}
+
+/* ---- merging ---- */
+
+static void free_result(gk_file_result *fr)
+{
+	for (size_t k = 0; k < fr->n; k++) {
+		gk_finding *f = &fr->findings[k];
+		free(f->message);
+		free(f->help);
+		free(f->path);
+		free(f->sql);
+		free(f->context);
+	}
+	free(fr->findings);
+}
+
+static int merge(gk_report *r, const gk_lint_input *in, gk_file_result *res, size_t n, gk_error *err)
+{
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		gk_file_result *fr = &res[i];
+		if (rc == 0 && fr->oom)
+			rc = gk_error_set(err, GK_ENOMEM, "out of memory while linting %s", in[i].path);
+		if (rc == 0 && in[i].role == GK_LINT_CHECK &&
+		    gk_report_add_migration(r, in[i].path, fr->statements, fr->runner) < 0)
+			rc = gk_error_set(err, GK_ENOMEM, "out of memory");
+		for (size_t k = 0; rc == 0 && k < fr->n; k++)
+			if (gk_report_add_finding(r, &fr->findings[k]) < 0)
+				rc = gk_error_set(err, GK_ENOMEM, "out of memory");
+		free_result(fr);
+	}
+	return rc;
+}
+
+int gk_lint_inputs(gk_report *r, const gk_lint_options *o, const gk_lint_input *in, size_t n, gk_error *err)
+{
+	pipeline p = {.o = o, .n = n};
+	size_t alloc = n ? n : 1;
+	p.files = calloc(alloc, sizeof *p.files);
+	p.res = calloc(alloc, sizeof *p.res);
+	p.ready = calloc(alloc, sizeof *p.ready);
+	if (!p.files || !p.res || !p.ready) {
+		free(p.files);
+		free(p.res);
+		free(p.ready);
+		return gk_error_set(err, GK_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++)
+		p.files[i].in = &in[i];
+	gk_state_init(&p.state);
+	pthread_mutex_init(&p.mu, NULL);
+	pthread_cond_init(&p.cv, NULL);
+	int rc = n ? run_pipeline(&p, err) : 0;
+	int mrc = merge(r, in, p.res, n, err);
+	pthread_cond_destroy(&p.cv);
+	pthread_mutex_destroy(&p.mu);
+	gk_state_free(&p.state);
+	free(p.files);
+	free(p.res);
+	free(p.ready);
+	return rc ? rc : mrc;
+}
+
+int gk_lint_files(gk_report *r, const gk_lint_options *o, const char *const *paths, size_t n, gk_error *err)
+{
+	gk_lint_input *in = calloc(n ? n : 1, sizeof *in);
+	if (!in)
+		return gk_error_set(err, GK_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		in[i] = (gk_lint_input){.path = paths[i], .role = GK_LINT_CHECK, .new_change = true};
+	int rc = gk_lint_inputs(r, o, in, n, err);
+	free(in);
+	return rc;
+}
+
+int gk_lint_text(gk_report *r, const gk_lint_options *o, const char *path, const char *text, size_t len,
+		 gk_error *err)
+{
+	gk_lint_input in = {.path = path, .text = text, .len = len, .role = GK_LINT_CHECK, .new_change = true};
+	return gk_lint_inputs(r, o, &in, 1, err);
+}
