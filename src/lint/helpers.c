@@ -60,6 +60,24 @@ bool gk_lint_is_new(const gk_lint *l, const PgQuery__RangeVar *rv)
 	return r && r->is_new;
 }
 
+bool gk_lint_column_is_new(const gk_lint *l, const PgQuery__RangeVar *rv, const char *col)
+{
+	if (!rv || !rv->relname || !col)
+		return false;
+	const gk_rel *r = gk_state_find(l->state, rv->schemaname, rv->relname);
+	const gk_column *c = gk_rel_column(r, col);
+	return r && (r->is_new || (c && c->is_new));
+}
+
+bool gk_rv_same(const PgQuery__RangeVar *a, const PgQuery__RangeVar *b)
+{
+	if (!a || !b || !a->relname || !b->relname || strcmp(a->relname, b->relname) != 0)
+		return false;
+	const char *sa = a->schemaname && *a->schemaname ? a->schemaname : "public";
+	const char *sb = b->schemaname && *b->schemaname ? b->schemaname : "public";
+	return strcmp(sa, sb) == 0;
+}
+
 const gk_stmt *gk_lint_next_in_tx(const gk_lint *l, const gk_stmt *s)
 {
 	if (s->tx_id < 0 || (size_t)s->index + 1 >= l->n_stmts)

@@ -74,6 +74,12 @@ static inline int gk_lint_pg(const gk_lint *l) { return l->opts->pg_version; }
 /** True when the relation was created earlier in the linted change (exempt from lock rules). */
 bool gk_lint_is_new(const gk_lint *l, const PgQuery__RangeVar *rv);
 
+/** True when the column was added in the linted change (or its table was created there). */
+bool gk_lint_column_is_new(const gk_lint *l, const PgQuery__RangeVar *rv, const char *col);
+
+/** Same relation: names equal, an unqualified name meaning the public schema. */
+bool gk_rv_same(const PgQuery__RangeVar *a, const PgQuery__RangeVar *b);
+
 /** "schema.name" or "name" of a RangeVar, into buf. */
 const char *gk_rv_name(const PgQuery__RangeVar *rv, char *buf, size_t size);
 

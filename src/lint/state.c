@@ -282,6 +282,7 @@ static int apply_create(gk_state *st, const PgQuery__CreateStmt *cs, int tx_id)
 	gk_rel *r = rel_of(st, cs->relation, CREATE);
 	if (!r)
 		return cs->relation ? -1 : 0;
+	r->defined = true;
 	for (size_t i = 0; i < cs->n_table_elts; i++) {
 		const PgQuery__Node *e = cs->table_elts[i];
 		int rc = 0;

@@ -38,6 +38,7 @@ typedef struct gk_rel {
 	char *schema;      /* "public" when unqualified */
 	char *name;
 	bool is_new;       /* created in the linted change */
+	bool defined;      /* its CREATE was seen, so columns and indexes are all known */
 	gk_column *cols;
 	size_t n_cols, cap_cols;
 	gk_index *idx;

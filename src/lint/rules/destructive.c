@@ -17,7 +17,6 @@
  * Tables created in the same change are exempt: they hold nothing yet.
  */
 #include "../lint_internal.h"
-#include "change.h"
 
 #include <string.h>
 
@@ -38,7 +37,7 @@ static void check_drop_column(gk_lint *l, const gk_stmt *s)
 		const PgQuery__AlterTableCmd *c = as->cmds[i]->alter_table_cmd;
 		/* A column added earlier in this change has no data and no users. */
 		if (c->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn || !c->name ||
-		    gk_change_added_column(l, s, as->relation, c->name))
+		    gk_lint_column_is_new(l, as->relation, c->name))
 			continue;
 		if (c->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE)
 			gk_lint_report(l, s, -1, NULL,
@@ -110,12 +109,8 @@ static const PgQuery__RangeVar *existing_child(const gk_lint *l, const gk_stmt *
 /* The lock TRUNCATE takes on rv, as locks.c decides it. */
 static const char *truncate_lock(const gk_lint *l, const gk_stmt *s, const PgQuery__RangeVar *rv)
 {
-	gk_lock locks[GK_MAX_LOCKS];
-	size_t n = gk_stmt_locks(s->node, gk_lint_pg(l), locks, GK_MAX_LOCKS);
-	for (size_t i = 0; i < n; i++)
-		if (gk_same_name(locks[i].name, rv->relname))
-			return gk_lockmode_name(locks[i].mode);
-	return gk_lockmode_name(GK_LOCK_ACCESS_EXCLUSIVE);
+	enum gk_lockmode m = gk_stmt_lock_on(s->node, gk_lint_pg(l), rv->schemaname, rv->relname, NULL);
+	return gk_lockmode_name(m != GK_LOCK_NONE ? m : GK_LOCK_ACCESS_EXCLUSIVE);
 }
 
 static void truncate_one(gk_lint *l, const gk_stmt *s, const PgQuery__RangeVar *rv, bool cascade)

@@ -13,13 +13,12 @@
  * holds every index the file creates, so an index created after the foreign
  * key (Prisma writes CREATE INDEX before its ALTER TABLE ... ADD FOREIGN KEY,
  * hand-written migrations often after) counts, as do PRIMARY KEY and UNIQUE
- * constraints.  The model only knows the indexes of tables created in the
- * change, so a foreign key is judged only when that is enough: the table is
- * new, or one of the key columns was added in this change (no index made
- * before the change can contain it).
+ * constraints.  The model knows every index of a table whose CREATE it saw
+ * (in this migration or an earlier migration of the run), so a foreign key
+ * is judged only then, or when one of the key columns was added in this
+ * change (no index made before the change can contain it).
  */
 #include "../lint_internal.h"
-#include "change.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -98,13 +97,15 @@ static void join_cols(const fk *f, char *buf, size_t size)
 		n += (size_t)snprintf(buf + n, size - n, "%s%s", i ? ", " : "", f->cols[i]);
 }
 
-/* Does the model say whether an index covers the key? */
-static bool judgeable(const gk_lint *l, const gk_stmt *s, const gk_rel *r, const fk *f)
+/* Can the model tell whether an index covers the key?  When it saw the
+ * table's CREATE (in this migration or an earlier one of the run), or when a
+ * key column is new: no index made before the column existed contains it. */
+static bool judgeable(const gk_lint *l, const gk_rel *r, const fk *f)
 {
-	if (r->is_new)
+	if (r->defined)
 		return true;
 	for (size_t i = 0; i < f->n; i++)
-		if (gk_change_added_column(l, s, f->rel, f->cols[i]))
+		if (gk_lint_column_is_new(l, f->rel, f->cols[i]))
 			return true;
 	return false;
 }
@@ -113,7 +114,7 @@ static void judge(gk_lint *l, const gk_stmt *s, const fk *f)
 {
 	/* Not in the model at the end: dropped or renamed later; nothing to say. */
 	const gk_rel *r = f->rel ? gk_state_find(l->state, f->rel->schemaname, f->rel->relname) : NULL;
-	if (!r || !f->n || !judgeable(l, s, r, f) || gk_rel_has_index_on(r, f->cols, f->n))
+	if (!r || !f->n || !judgeable(l, r, f) || gk_rel_has_index_on(r, f->cols, f->n))
 		return;
 	char rel[256], ref[256], cols[512], target[1024], help[1600];
 	gk_rv_name(f->rel, rel, sizeof rel);

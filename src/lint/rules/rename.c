@@ -13,7 +13,6 @@
  * same change are exempt: no running code knows them yet.
  */
 #include "../lint_internal.h"
-#include "change.h"
 
 #include <string.h>
 
@@ -27,7 +26,7 @@ static void check_column(gk_lint *l, const gk_stmt *s)
 	if (rs->rename_type != PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN ||
 	    rs->relation_type != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE || !rs->subname || !rs->newname)
 		return;
-	if (gk_lint_is_new(l, rs->relation) || gk_change_added_column(l, s, rs->relation, rs->subname))
+	if (gk_lint_is_new(l, rs->relation) || gk_lint_column_is_new(l, rs->relation, rs->subname))
 		return;
 	char rel[256];
 	gk_lint_report(l, s, -1, NULL,

@@ -1,0 +1,149 @@
+/*
+ * run_test.c - gk_lint_inputs(): one schema model across migrations,
+ * changes, context-only migrations, migration ranges and ordering.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gatekeeper/lint.h"
+
+static gk_lint_input text_input(const char *path, const char *sql, bool new_change)
+{
+	return (gk_lint_input){.path = path, .text = sql, .len = strlen(sql), .role = GK_LINT_CHECK,
+			       .new_change = new_change, .runner = GK_RUNNER_PER_FILE};
+}
+
+static gk_report *run(const gk_lint_input *in, size_t n, int jobs)
+{
+	gk_lint_options o;
+	gk_lint_options_init(&o);
+	o.jobs = jobs;
+	gk_report *r = gk_report_new("test");
+	gk_error err = {0};
+	assert_int_equal(gk_lint_inputs(r, &o, in, n, &err), 0);
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	return r;
+}
+
+static size_t count(const gk_report *r, const char *path, const char *rule)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->n_findings; i++)
+		n += strcmp(r->findings[i].rule_id, rule) == 0 && (!path || strcmp(r->findings[i].path, path) == 0);
+	return n;
+}
+
+static void test_lint_run__later_migration_knows_column_types(void **state)
+{
+	(void)state;
+	gk_lint_input in[] = {
+		text_input("1.sql", "CREATE TABLE users (id bigint PRIMARY KEY, email varchar(20));", true),
+		text_input("2.sql", "ALTER TABLE users ALTER COLUMN email TYPE varchar(40);", true),
+		text_input("3.sql", "ALTER TABLE users ALTER COLUMN email TYPE integer USING email::integer;", true),
+	};
+	gk_report *r = run(in, 3, 2);
+	assert_int_equal(count(r, "2.sql", "alter-column-type"), 0);
+	assert_int_equal(count(r, "3.sql", "alter-column-type"), 1);
+	gk_report_free(r);
+}
+
+static void test_lint_run__new_change_makes_earlier_objects_existing(void **state)
+{
+	(void)state;
+	gk_lint_input own[] = {
+		text_input("1.sql", "CREATE TABLE t (id bigint PRIMARY KEY, v text);", true),
+		text_input("2.sql", "CREATE INDEX t_v_idx ON t (v);", true),
+	};
+	gk_report *r = run(own, 2, 1);
+	assert_int_equal(count(r, "2.sql", "create-index-non-concurrent"), 1);
+	gk_report_free(r);
+
+	gk_lint_input together[] = {
+		text_input("1.sql", "CREATE TABLE t (id bigint PRIMARY KEY, v text);", true),
+		text_input("2.sql", "CREATE INDEX t_v_idx ON t (v);", false),
+	};
+	r = run(together, 2, 1);
+	assert_int_equal(count(r, NULL, "create-index-non-concurrent"), 0);
+	gk_report_free(r);
+}
+
+static void test_lint_run__context_teaches_without_reporting(void **state)
+{
+	(void)state;
+	gk_lint_input in[] = {
+		text_input("0.sql", "CREATE TABLE t (id int PRIMARY KEY, v varchar(10));\nDROP TABLE gone;", true),
+		text_input("1.sql", "ALTER TABLE t ALTER COLUMN v TYPE text;\nCREATE INDEX t_v_idx ON t (v);", true),
+	};
+	in[0].role = GK_LINT_CONTEXT;
+	gk_report *r = run(in, 2, 2);
+	assert_int_equal(r->n_migrations, 1);
+	assert_string_equal(r->migrations[0].path, "1.sql");
+	assert_int_equal(count(r, "0.sql", "drop-table"), 0);
+	assert_int_equal(count(r, "0.sql", "prefer-bigint"), 0);
+	assert_int_equal(count(r, "1.sql", "alter-column-type"), 0); /* varchar(10) -> text is known safe */
+	assert_int_equal(count(r, "1.sql", "create-index-non-concurrent"), 1);
+	gk_report_free(r);
+}
+
+static void test_lint_run__end_limits_the_migration(void **state)
+{
+	(void)state;
+	const char *dbmate = "-- migrate:up\nCREATE TABLE t (id bigint PRIMARY KEY);\n\n-- migrate:down\nDROP TABLE t;\n";
+	gk_lint_input in = text_input("20240101_t.sql", dbmate, true);
+	in.end = (size_t)(strstr(dbmate, "-- migrate:down") - dbmate);
+	gk_report *r = run(&in, 1, 1);
+	assert_int_equal(r->migrations[0].statements, 1);
+	assert_int_equal(count(r, NULL, "drop-table"), 0);
+	gk_report_free(r);
+}
+
+static void test_lint_run__many_files_keep_input_order(void **state)
+{
+	(void)state;
+	enum { N = 200 };
+	static char paths[N][16];
+	gk_lint_input in[N];
+	for (int i = 0; i < N; i++) {
+		snprintf(paths[i], sizeof paths[i], "%03d.sql", N - i); /* names sort against input order */
+		in[i] = text_input(paths[i], i % 2 ? "DROP TABLE x;" : "SELECT 1;", true);
+	}
+	gk_report *r = run(in, N, 2);
+	assert_int_equal(r->n_migrations, N);
+	for (int i = 0; i < N; i++)
+		assert_string_equal(r->migrations[i].path, paths[i]);
+	assert_int_equal(count(r, NULL, "drop-table"), N / 2);
+	gk_report_free(r);
+}
+
+static void test_lint_run__unreadable_input_does_not_stop_the_run(void **state)
+{
+	(void)state;
+	gk_lint_input in[] = {
+		{.path = "no/such/file.sql", .role = GK_LINT_CHECK, .new_change = true},
+		text_input("2.sql", "DROP TABLE x;", true),
+	};
+	gk_report *r = run(in, 2, 2);
+	assert_int_equal(count(r, "no/such/file.sql", "invalid-input"), 1);
+	assert_int_equal(count(r, "2.sql", "drop-table"), 1);
+	gk_report_free(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lint_run__later_migration_knows_column_types),
+		cmocka_unit_test(test_lint_run__new_change_makes_earlier_objects_existing),
+		cmocka_unit_test(test_lint_run__context_teaches_without_reporting),
+		cmocka_unit_test(test_lint_run__end_limits_the_migration),
+		cmocka_unit_test(test_lint_run__many_files_keep_input_order),
+		cmocka_unit_test(test_lint_run__unreadable_input_does_not_stop_the_run),
+	};
+	return cmocka_run_group_tests_name("lint_run", tests, NULL, NULL);
+}
