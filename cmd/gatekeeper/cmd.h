@@ -28,7 +28,8 @@ typedef struct gk_cmd {
 	const char *name;
 	const char *summary;
 	const char *usage;       /* after "gatekeeper NAME " */
-	const gk_opt *opts;      /* ends with a zeroed row */
+	const gk_opt *opts;      /* the command's own options; ends with a zeroed row */
+	const gk_opt *shared;    /* options it shares with other commands (report_opts.h), or NULL */
 	int (*run)(int argc, char **argv);
 } gk_cmd;
 

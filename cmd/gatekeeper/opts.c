@@ -63,7 +63,10 @@ int gk_opts_parse(const gk_cmd *cmd, int argc, char **argv,
 		bool negated = false;
 		if (a[1] == '-') {
 			const char *name = a + 2, *eq = strchr(name, '=');
-			o = find_long(cmd->opts, name, eq ? (size_t)(eq - name) : strlen(name), &negated);
+			size_t len = eq ? (size_t)(eq - name) : strlen(name);
+			o = find_long(cmd->opts, name, len, &negated);
+			if (!o)
+				o = find_long(cmd->shared, name, len, &negated);
 			if (!o)
 				return gk_usage_error("%s: unknown option '%s' (see 'gatekeeper %s --help')", cmd->name, a, cmd->name);
 			if (eq) {
@@ -73,6 +76,8 @@ int gk_opts_parse(const gk_cmd *cmd, int argc, char **argv,
 			}
 		} else {
 			o = a[2] == '\0' ? find_short(cmd->opts, a[1]) : NULL;
+			if (!o && a[2] == '\0')
+				o = find_short(cmd->shared, a[1]);
 			if (!o)
 				return gk_usage_error("%s: unknown option '%s' (see 'gatekeeper %s --help')", cmd->name, a, cmd->name);
 		}
@@ -90,13 +95,9 @@ int gk_opts_parse(const gk_cmd *cmd, int argc, char **argv,
 	return 0;
 }
 
-void gk_cmd_help(const gk_cmd *cmd, FILE *out)
+static void help_rows(const gk_opt *opts, FILE *out)
 {
-	fprintf(out, "usage: gatekeeper %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
-	if (!cmd->opts || !cmd->opts->name)
-		return;
-	fputs("\noptions:\n", out);
-	for (const gk_opt *o = cmd->opts; o->name; o++) {
+	for (const gk_opt *o = opts; o && o->name; o++) {
 		char left[64];
 		if (o->short_name)
 			snprintf(left, sizeof left, "-%c, --%s%s%s", o->short_name, o->name, o->arg ? " " : "", o->arg ? o->arg : "");
@@ -104,4 +105,14 @@ void gk_cmd_help(const gk_cmd *cmd, FILE *out)
 			snprintf(left, sizeof left, "    --%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
 		fprintf(out, "  %-30s %s\n", left, o->help);
 	}
+}
+
+void gk_cmd_help(const gk_cmd *cmd, FILE *out)
+{
+	fprintf(out, "usage: gatekeeper %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
+	if ((!cmd->opts || !cmd->opts->name) && !cmd->shared)
+		return;
+	fputs("\noptions:\n", out);
+	help_rows(cmd->opts, out);
+	help_rows(cmd->shared, out);
 }

@@ -53,12 +53,36 @@ enum gk_migration_status {
 	GK_MIGRATION_FAIL,      /* at least one blocking finding */
 };
 
+/* Where a migration stands between the base and the head of a change (`check`). */
+enum gk_history_status {
+	GK_HISTORY_NONE = 0,    /* not known: `lint` does not read history */
+	GK_HISTORY_UNCHANGED,
+	GK_HISTORY_ADDED,
+	GK_HISTORY_MODIFIED,
+	GK_HISTORY_RENAMED,
+	GK_HISTORY_DELETED,
+};
+
+/* The commit that last added or changed a migration, for the reports. */
+typedef struct gk_commit_ref {
+	char sha[41];           /* "" when unknown (e.g. an uncommitted file) */
+	char *author;           /* owned by the report */
+	char *email;
+	long long time;         /* seconds since the epoch */
+	int tz_offset_min;
+	char *subject;
+} gk_commit_ref;
+
 typedef struct gk_migration {
 	char *path;
 	int statements;               /* statements parsed */
 	enum gk_runner runner;        /* resolved runner model (never AUTO) */
 	enum gk_migration_status status;
 	size_t findings, blocking;    /* counts; set by gk_report_finish */
+	bool linted;                  /* false for a deleted migration, or one only listed */
+	enum gk_history_status history;
+	char *old_path;               /* renamed: the path at the base */
+	gk_commit_ref commit;
 } gk_migration;
 
 typedef struct gk_run_error {
@@ -79,6 +103,9 @@ typedef struct gk_report {
 	gk_run_error *errors;
 	size_t n_errors;
 
+	/* Git context of a `check` run; NULL otherwise. */
+	char *base_ref, *merge_base, *head;
+
 	/* Set by gk_report_finish(). */
 	bool finished;
 	const char *verdict;          /* "pass", "fail" or "error" */
@@ -93,8 +120,21 @@ gk_report *gk_report_new(const char *command);
 /** Free the report and everything in it. NULL is a no-op. */
 void gk_report_free(gk_report *r);
 
-/** Add a migration; strings are copied. Returns its index or a negative GK_E*. */
+/** Add a linted migration; strings are copied. Returns its index or a negative GK_E*. */
 int gk_report_add_migration(gk_report *r, const char *path, int statements, enum gk_runner runner);
+
+/**
+ * Record where migration `idx` stands in the change; strings are copied.
+ * `commit` may be NULL.  Returns 0 or GK_ENOMEM.
+ */
+int gk_report_set_history(gk_report *r, size_t idx, enum gk_history_status status, const char *old_path,
+			  const gk_commit_ref *commit);
+
+/** Record the git context of the run (copied). Returns 0 or GK_ENOMEM. */
+int gk_report_set_git(gk_report *r, const char *base_ref, const char *merge_base, const char *head);
+
+/** "unchanged", "added", ...; NULL for GK_HISTORY_NONE. */
+const char *gk_history_status_name(enum gk_history_status s);
 
 /**
  * Add a finding; every string in `f` is copied, `f` stays the caller's.

@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 #define SCHEMA_VERSION "1.0"
 
@@ -41,6 +42,33 @@ static json_t *finding(const gk_finding *f)
 	return o;
 }
 
+static json_t *commit(const gk_commit_ref *c)
+{
+	if (!c->sha[0])
+		return json_null();
+	char date[32];
+	time_t t = (time_t)c->time;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	json_t *o = json_object();
+	json_object_set_new(o, "sha", json_string(c->sha));
+	json_object_set_new(o, "author", text(c->author));
+	json_object_set_new(o, "email", text(c->email));
+	json_object_set_new(o, "date", json_string(date));
+	json_object_set_new(o, "subject", text(c->subject));
+	return o;
+}
+
+static json_t *history(const gk_migration *m)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "status", json_string(gk_history_status_name(m->history)));
+	json_object_set_new(o, "old_path", text(m->old_path));
+	json_object_set_new(o, "commit", commit(&m->commit));
+	return o;
+}
+
 static json_t *migration(const gk_migration *m)
 {
 	json_t *o = json_object();
@@ -50,6 +78,9 @@ static json_t *migration(const gk_migration *m)
 	json_object_set_new(o, "runner", json_string(gk_runner_name(m->runner)));
 	json_object_set_new(o, "findings", json_integer((json_int_t)m->findings));
 	json_object_set_new(o, "blocking", json_integer((json_int_t)m->blocking));
+	json_object_set_new(o, "linted", json_boolean(m->linted));
+	if (m->history != GK_HISTORY_NONE)
+		json_object_set_new(o, "history", history(m));
 	return o;
 }
 
@@ -92,6 +123,13 @@ static json_t *head(const gk_report *r)
 	json_object_set_new(cfg, "pg_version", json_integer(r->pg_version));
 	json_object_set_new(doc, "config", cfg);
 	json_object_set_new(doc, "summary", summary(r));
+	if (r->base_ref) {
+		json_t *git = json_object();
+		json_object_set_new(git, "base_ref", text(r->base_ref));
+		json_object_set_new(git, "merge_base", text(r->merge_base));
+		json_object_set_new(git, "head", text(r->head));
+		json_object_set_new(doc, "git", git);
+	}
 	return doc;
 }
 

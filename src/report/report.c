@@ -31,8 +31,17 @@ void gk_report_free(gk_report *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->n_migrations; i++)
-		free(r->migrations[i].path);
+	for (size_t i = 0; i < r->n_migrations; i++) {
+		gk_migration *m = &r->migrations[i];
+		free(m->path);
+		free(m->old_path);
+		free(m->commit.author);
+		free(m->commit.email);
+		free(m->commit.subject);
+	}
+	free(r->base_ref);
+	free(r->merge_base);
+	free(r->head);
 	for (size_t i = 0; i < r->n_findings; i++) {
 		gk_finding *f = &r->findings[i];
 		free(f->message);
@@ -63,8 +72,49 @@ int gk_report_add_migration(gk_report *r, const char *path, int statements, enum
 		return GK_ENOMEM;
 	m->statements = statements;
 	m->runner = runner;
+	m->linted = true;
 	return (int)r->n_migrations++;
 }
+
+int gk_report_set_history(gk_report *r, size_t idx, enum gk_history_status status, const char *old_path,
+			  const gk_commit_ref *commit)
+{
+	gk_migration *m = &r->migrations[idx];
+	m->history = status;
+	free(m->old_path);
+	m->old_path = gk_strdup(old_path);
+	if (old_path && !m->old_path)
+		return GK_ENOMEM;
+	if (!commit)
+		return 0;
+	memcpy(m->commit.sha, commit->sha, sizeof m->commit.sha);
+	m->commit.sha[sizeof m->commit.sha - 1] = '\0';
+	m->commit.time = commit->time;
+	m->commit.tz_offset_min = commit->tz_offset_min;
+	m->commit.author = gk_strdup(commit->author);
+	m->commit.email = gk_strdup(commit->email);
+	m->commit.subject = gk_strdup(commit->subject);
+	if ((commit->author && !m->commit.author) || (commit->email && !m->commit.email) ||
+	    (commit->subject && !m->commit.subject))
+		return GK_ENOMEM;
+	return 0;
+}
+
+int gk_report_set_git(gk_report *r, const char *base_ref, const char *merge_base, const char *head)
+{
+	free(r->base_ref);
+	free(r->merge_base);
+	free(r->head);
+	r->base_ref = gk_strdup(base_ref);
+	r->merge_base = gk_strdup(merge_base);
+	r->head = gk_strdup(head);
+	return (base_ref && !r->base_ref) || (merge_base && !r->merge_base) || (head && !r->head) ? GK_ENOMEM : 0;
+}
+
+static const char *const history_names[] = {NULL, "unchanged", "added", "modified", "renamed", "deleted"};
+_Static_assert(sizeof history_names / sizeof *history_names == GK_HISTORY_DELETED + 1, "history names");
+
+const char *gk_history_status_name(enum gk_history_status s) { return history_names[s]; }
 
 int gk_report_add_finding(gk_report *r, const gk_finding *f)
 {

@@ -1,0 +1,273 @@
+/* report_opts.c - options, configuration and output shared by reporting commands. */
+#include "report_opts.h"
+#include "util/util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum {
+	OPT_FORMAT = 1, OPT_JSON, OPT_JUNIT, OPT_JUNIT_PROFILE, OPT_PG_VERSION, OPT_RUNNER,
+	OPT_FAIL_LEVEL, OPT_EXCLUDE, OPT_RULE, OPT_JOBS, OPT_MAX_FILE_SIZE, OPT_COLOR, OPT_CONFIG, OPT_NO_CONFIG,
+};
+
+const gk_opt gk_report_opts[] = {
+	{"format", 'f', GK_OPT_VALUE, "text|json|junit", "report format on standard output (default text)", OPT_FORMAT},
+	{"json", 0, GK_OPT_VALUE, "FILE", "also write the JSON report to FILE", OPT_JSON},
+	{"junit", 0, GK_OPT_VALUE, "FILE", "also write the JUnit XML report to FILE", OPT_JUNIT},
+	{"junit-profile", 0, GK_OPT_VALUE, "default|strict", "strict: no testcase file/line, valid against junit-10.xsd", OPT_JUNIT_PROFILE},
+	{"pg-version", 0, GK_OPT_VALUE, "N", "PostgreSQL major version the migrations run on (default 15)", OPT_PG_VERSION},
+	{"runner", 0, GK_OPT_VALUE, "prisma|per-file|none", "how the runner sends a file (default: from the layout or file name)", OPT_RUNNER},
+	{"fail-level", 0, GK_OPT_VALUE, "error|warning|info|never", "lowest severity that fails the run (default error)", OPT_FAIL_LEVEL},
+	{"exclude", 0, GK_OPT_VALUE, "GLOB", "skip files matching GLOB (repeatable)", OPT_EXCLUDE},
+	{"rule", 0, GK_OPT_VALUE, "ID=off|info|warning|error", "set a rule's severity (repeatable)", OPT_RULE},
+	{"jobs", 'j', GK_OPT_VALUE, "N", "parser threads (default: one per core)", OPT_JOBS},
+	{"max-file-size", 0, GK_OPT_VALUE, "MIB", "refuse files larger than this (default 16)", OPT_MAX_FILE_SIZE},
+	{"color", 0, GK_OPT_BOOL, NULL, "colour the text report (default: on a terminal unless NO_COLOR is set)", OPT_COLOR},
+	{"config", 0, GK_OPT_VALUE, "FILE", "settings file (default: gatekeeper.yml or .yaml found upward, up to the repository root)", OPT_CONFIG},
+	{"no-config", 0, GK_OPT_BOOL, NULL, "do not look for gatekeeper.yml", OPT_NO_CONFIG},
+	{0},
+};
+
+void gk_run_args_init(gk_run_args *a, const char *command)
+{
+	memset(a, 0, sizeof *a);
+	a->command = command;
+	a->format = "text";
+	a->fail_level = GK_SEV_ERROR;
+	a->color = -1;
+	gk_lint_options_init(&a->lint);
+}
+
+void gk_run_args_free(gk_run_args *a)
+{
+	free(a->excludes);
+	free(a->recorded);
+	free(a->config_path);
+	gk_config_free(a->config);
+}
+
+int gk_parse_int(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || *s == '\0' || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int add_exclude(gk_run_args *a, const char *glob)
+{
+	const char **e = realloc(a->excludes, (a->n_excludes + 1) * sizeof *e);
+	if (!e)
+		return gk_usage_error("out of memory");
+	a->excludes = e;
+	a->excludes[a->n_excludes++] = glob;
+	return 0;
+}
+
+static int apply_rule(gk_run_args *a, const char *v)
+{
+	const char *eq = strchr(v, '=');
+	enum gk_severity sev;
+	char id[128];
+	if (!eq || (size_t)(eq - v) >= sizeof id || gk_severity_parse(&sev, eq + 1) < 0)
+		return gk_usage_error("%s: --rule wants ID=off|info|warning|error, not '%s'", a->command, v);
+	memcpy(id, v, (size_t)(eq - v));
+	id[eq - v] = '\0';
+	if (gk_lint_options_set_severity(&a->lint, id, sev) < 0)
+		return gk_usage_error("%s: unknown rule '%s' (see 'gatekeeper rules')", a->command, id);
+	return 0;
+}
+
+static int apply(gk_run_args *a, const gk_opt *o, const char *v)
+{
+	long n;
+	if (o->id >= GK_OPT_COMMAND)
+		return a->apply_own(a->own_ctx, o, v);
+	switch (o->id) {
+	case OPT_FORMAT:
+		if (!gk_renderer_find(v))
+			return gk_usage_error("%s: unknown format '%s' (%s)", a->command, v, gk_renderer_names());
+		a->format = v;
+		return 0;
+	case OPT_JSON:
+		a->json_path = v;
+		return 0;
+	case OPT_JUNIT:
+		a->junit_path = v;
+		return 0;
+	case OPT_JUNIT_PROFILE:
+		if (strcmp(v, "default") && strcmp(v, "strict"))
+			return gk_usage_error("%s: --junit-profile must be default or strict, not '%s'", a->command, v);
+		a->render.junit_profile = strcmp(v, "strict") == 0 ? GK_JUNIT_STRICT : GK_JUNIT_DEFAULT;
+		return 0;
+	case OPT_PG_VERSION:
+		if (gk_parse_int(v, 9, 30, &n) < 0)
+			return gk_usage_error("%s: --pg-version must be a major version such as 15, not '%s'", a->command, v);
+		a->lint.pg_version = (int)n;
+		return 0;
+	case OPT_RUNNER:
+		if (gk_runner_parse(&a->lint.runner, v) < 0)
+			return gk_usage_error("%s: --runner must be prisma, per-file, none or auto, not '%s'", a->command, v);
+		return 0;
+	case OPT_FAIL_LEVEL:
+		if (strcmp(v, "never") == 0)
+			a->fail_level = GK_SEV_OFF;
+		else if (gk_severity_parse(&a->fail_level, v) < 0 || a->fail_level == GK_SEV_OFF)
+			return gk_usage_error("%s: --fail-level must be error, warning, info or never, not '%s'", a->command, v);
+		return 0;
+	case OPT_EXCLUDE:
+		return add_exclude(a, v);
+	case OPT_RULE:
+		return apply_rule(a, v);
+	case OPT_JOBS:
+		if (gk_parse_int(v, 1, 64, &n) < 0)
+			return gk_usage_error("%s: --jobs must be 1 to 64, not '%s'", a->command, v);
+		a->lint.jobs = (int)n;
+		return 0;
+	case OPT_MAX_FILE_SIZE:
+		if (gk_parse_int(v, 1, 4096, &n) < 0)
+			return gk_usage_error("%s: --max-file-size must be 1 to 4096 (MiB), not '%s'", a->command, v);
+		a->lint.max_file_size = (size_t)n << 20;
+		return 0;
+	case OPT_COLOR:
+		a->color = strcmp(v, "1") == 0;
+		return 0;
+	}
+	return gk_usage_error("%s: option '--%s' is not handled", a->command, o->name);
+}
+
+/* Called by the option parser: remember the option, apply it later. */
+static int record(void *ctx, const gk_opt *o, const char *v)
+{
+	gk_run_args *a = ctx;
+	if (o->id == OPT_CONFIG) {
+		a->cli_config = v;
+		return 0;
+	}
+	if (o->id == OPT_NO_CONFIG) {
+		a->no_config = strcmp(v, "1") == 0;
+		return 0;
+	}
+	if (gk_grow(&a->recorded, &a->cap_recorded, a->n_recorded + 1, sizeof *a->recorded) < 0)
+		return gk_usage_error("out of memory");
+	a->recorded[a->n_recorded].opt = o;
+	a->recorded[a->n_recorded++].value = v;
+	return 0;
+}
+
+/* Write the report to a file; a failure is an error of the run. */
+static int write_file(gk_report *r, const char *format, const char *path, const gk_render_options *ro)
+{
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "gatekeeper: cannot write %s report to %s: %s\n", format, path, strerror(errno));
+		return -1;
+	}
+	gk_error err = {0};
+	int rc = gk_renderer_find(format)->render(r, f, ro, &err);
+	if (fclose(f) != 0 && rc == 0)
+		rc = gk_error_set(&err, GK_EIO, "%s", strerror(errno));
+	if (rc < 0)
+		fprintf(stderr, "gatekeeper: %s: %s\n", path, err.msg);
+	return rc;
+}
+
+static int emit(gk_run_args *a, gk_report *r, bool to_stdout)
+{
+	gk_error err = {0};
+	int exit_code = r->exit_code;
+	if (a->json_path && write_file(r, "json", a->json_path, &a->render) < 0)
+		exit_code = GK_EXIT_INTERNAL;
+	if (a->junit_path && write_file(r, "junit", a->junit_path, &a->render) < 0)
+		exit_code = GK_EXIT_INTERNAL;
+	gk_render_options ro = a->render;
+	ro.color = a->color >= 0 ? a->color : (isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
+	if (strcmp(a->format, "text") != 0) {
+		ro.color = false;
+		to_stdout = true; /* a machine format on stdout is an artefact too */
+	}
+	if (to_stdout && (gk_renderer_find(a->format)->render(r, stdout, &ro, &err) < 0 || fflush(stdout) != 0)) {
+		fprintf(stderr, "gatekeeper: %s\n", err.msg[0] ? err.msg : "cannot write to standard output");
+		exit_code = GK_EXIT_INTERNAL;
+	}
+	gk_report_free(r);
+	return exit_code;
+}
+
+int gk_run_emit(gk_run_args *a, gk_report *r) { return emit(a, r, true); }
+
+gk_report *gk_run_report(const gk_run_args *a)
+{
+	gk_report *r = gk_report_new(a->command);
+	if (r)
+		r->pg_version = a->lint.pg_version;
+	return r;
+}
+
+/*
+ * A configuration problem ends the run with exit 2, but CI still gets its
+ * artefacts: the --json/--junit reports hold one `config` error.  Text on
+ * standard output would only repeat the message already on stderr.
+ */
+static int config_failed(gk_run_args *a, const char *path, const gk_error *e)
+{
+	fprintf(stderr, "gatekeeper: %s\n", e->msg);
+	gk_report *r = gk_run_report(a);
+	if (!r)
+		return GK_EXIT_INTERNAL;
+	gk_report_add_error(r, e->code == GK_ENOMEM ? GK_ERRKIND_INTERNAL : GK_ERRKIND_CONFIG, path, "%s", e->msg);
+	gk_report_finish(r, a->fail_level, 0);
+	return emit(a, r, false);
+}
+
+/* Load --config FILE or the file found upward and apply it; 0 also without a file. */
+static int load_config(gk_run_args *a, gk_error *err)
+{
+	if (a->no_config)
+		return 0;
+	if (a->cli_config) {
+		a->config_path = strdup(a->cli_config);
+	} else {
+		int rc = gk_config_find(&a->config_path, ".");
+		if (rc == GK_ENOMEM)
+			return gk_error_set(err, rc, "out of memory looking for %s", GK_CONFIG_NAME);
+		if (rc < 0)
+			return 0; /* no file: the defaults and the command line */
+	}
+	if (!a->config_path)
+		return gk_error_set(err, GK_ENOMEM, "out of memory");
+	int rc = gk_config_load(&a->config, a->config_path, err);
+	if (rc == 0)
+		rc = gk_config_apply(a->config, &a->lint, err);
+	if (rc < 0)
+		return rc;
+	if (a->config->fail_level_set)
+		a->fail_level = a->config->fail_level;
+	for (size_t i = 0; i < a->config->n_excludes; i++)
+		if (add_exclude(a, a->config->excludes[i]) != 0)
+			return gk_error_set(err, GK_ENOMEM, "out of memory");
+	return 0;
+}
+
+int gk_run_setup(gk_run_args *a, const gk_cmd *cmd, int argc, char **argv, char ***pos, int *npos)
+{
+	int rc = gk_opts_parse(cmd, argc, argv, record, a, pos, npos);
+	if (rc == 0 && a->no_config && a->cli_config)
+		rc = gk_usage_error("%s: --config and --no-config cannot be used together", a->command);
+	if (rc)
+		return rc;
+	gk_error cerr = {0};
+	int crc = load_config(a, &cerr);
+	/* The command line overrides the file, in its own order (the last one wins). */
+	for (size_t i = 0; i < a->n_recorded; i++)
+		if ((rc = apply(a, a->recorded[i].opt, a->recorded[i].value)) != 0)
+			return rc;
+	if (crc < 0)
+		return config_failed(a, a->config_path ? a->config_path : a->cli_config, &cerr);
+	return 0;
+}
