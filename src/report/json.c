@@ -178,7 +178,9 @@ int gk_render_json(const gk_report *r, FILE *out, const gk_render_options *o, gk
 {
 	(void)o;
 	/* The head is dumped whole and its closing brace replaced by the arrays. */
-	char *h = json_dumps(head(r), JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_t *hj = head(r);
+	char *h = hj ? json_dumps(hj, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(hj);
 	int rc = h ? 0 : -1;
 	if (rc == 0) {
 		size_t n = strlen(h);

@@ -5,11 +5,19 @@
  * semicolon, so leading blanks and comments are part of them; we move the
  * start to the first token so that findings point at the statement itself.
  *
+ * A file is parsed whole when it can be; when it does not parse (or is too
+ * long to parse at once) it is cut at the scanner's ';' tokens and each
+ * piece is parsed alone, so the statements around a syntax error are still
+ * analysed.  Error positions are converted from PostgreSQL's character
+ * cursor to byte offsets.
+ *
  * Weak spot: the parser and protobuf-c's unpacker both recurse once per
  * nesting level, so a pathological statement can exhaust any stack.  We
  * parse on threads with a large stack (GK_SQL_STACK_SIZE), refuse overlong
  * statements before parsing and over-deep trees before unpacking; both
- * limits come from measurements (see sql.h).
+ * limits come from measurements (see sql.h).  Each statement is unpacked
+ * alone (into one arena per file), so one refused statement does not cost
+ * its neighbours.
  */
 #include "sql.h"
 #include "../util/util.h"
@@ -92,6 +100,120 @@ static int add_error(gk_sql *s, const char *msg, size_t offset, bool too_complex
 	return 0;
 }
 
+/* ---- the arena the trees are unpacked into ---- */
+
+typedef struct arena_block {
+	struct arena_block *next;
+	size_t used, cap;
+	max_align_t data[];
+} arena_block;
+
+struct gk_sql_arena {
+	arena_block *head;
+	size_t next_cap;
+};
+
+#define ARENA_FIRST_BLOCK ((size_t)16 << 10)
+#define ARENA_MAX_BLOCK ((size_t)1 << 20)
+
+static void *arena_alloc(void *ctx, size_t size)
+{
+	struct gk_sql_arena *a = ctx;
+	size = (size + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+	arena_block *b = a->head;
+	if (!b || b->cap - b->used < size) {
+		size_t cap = a->next_cap > size ? a->next_cap : size;
+		if (!(b = malloc(sizeof *b + cap)))
+			return NULL;
+		b->used = 0;
+		b->cap = cap;
+		b->next = a->head;
+		a->head = b;
+		if (a->next_cap < ARENA_MAX_BLOCK)
+			a->next_cap *= 2;
+	}
+	void *p = (char *)b->data + b->used;
+	b->used += size;
+	return p;
+}
+
+/* Nodes are never freed one by one; the arena goes as a whole. */
+static void arena_free(void *ctx, void *p)
+{
+	(void)ctx;
+	(void)p;
+}
+
+static void arena_destroy(struct gk_sql_arena *a)
+{
+	if (!a)
+		return;
+	for (arena_block *b = a->head, *next; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	free(a);
+}
+
+/* ---- reading packed protobuf without unpacking it ---- */
+
+typedef struct pb_field {
+	unsigned num;
+	unsigned wire;         /* 0 varint, 1 fixed64, 2 length-delimited, 5 fixed32 */
+	uint64_t value;        /* varint value, or the length of a wire-2 field */
+	const uint8_t *data;   /* wire 2: the field's bytes */
+} pb_field;
+
+static bool pb_varint(const uint8_t *d, size_t len, size_t *i, uint64_t *v)
+{
+	*v = 0;
+	for (int shift = 0; *i < len && shift < 64; shift += 7) {
+		uint8_t b = d[(*i)++];
+		*v |= (uint64_t)(b & 0x7F) << shift;
+		if (!(b & 0x80))
+			return true;
+	}
+	return false;
+}
+
+/* The field at *i in d[0..len); false at the end or on malformed input. */
+static bool pb_next(const uint8_t *d, size_t len, size_t *i, pb_field *f)
+{
+	uint64_t tag;
+	if (*i >= len || !pb_varint(d, len, i, &tag))
+		return false;
+	f->num = (unsigned)(tag >> 3);
+	f->wire = (unsigned)(tag & 7);
+	f->data = NULL;
+	switch (f->wire) {
+	case 0:
+		return pb_varint(d, len, i, &f->value);
+	case 1:
+	case 5: {
+		size_t w = f->wire == 1 ? 8 : 4;
+		if (len - *i < w)
+			return false;
+		*i += w;
+		return true;
+	}
+	case 2:
+		if (!pb_varint(d, len, i, &f->value) || f->value > len - *i)
+			return false;
+		f->data = d + *i;
+		*i += (size_t)f->value;
+		return true;
+	default:
+		return false;
+	}
+}
+
+static unsigned pb_field_num(const ProtobufCMessageDescriptor *desc, const char *name)
+{
+	const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(desc, name);
+	return f ? f->id : 0;
+}
+
+/* Iterative on purpose: it runs before unpacking, which is what recurses. */
 size_t gk_pb_depth(const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t len, size_t limit)
 {
 	struct frame {
@@ -99,164 +221,205 @@ size_t gk_pb_depth(const ProtobufCMessageDescriptor *desc, const uint8_t *data, 
 		const ProtobufCMessageDescriptor *desc;
 	};
 	struct frame *stack = NULL;
-	size_t cap = 0, n = 0, max = 0, i = 0;
+	size_t cap = 0, n = 0, max = 1, i = 0;
 	if (gk_grow(&stack, &cap, 1, sizeof *stack) < 0)
 		return limit + 1;
 	stack[n++] = (struct frame){len, desc};
-	max = 1;
-	while (n > 0) {
+	while (n > 0 && max <= limit) {
 		if (i >= stack[n - 1].end) {
 			n--;
 			continue;
 		}
-		uint64_t tag = 0, v = 0;
-		int shift = 0;
-		while (i < len && shift < 64) {
-			tag |= (uint64_t)(data[i] & 0x7F) << shift;
-			shift += 7;
-			if (!(data[i++] & 0x80))
-				break;
-		}
-		switch (tag & 7) {
-		case 0:
-			while (i < len && (data[i++] & 0x80))
-				;
-			break;
-		case 1:
-			i += 8;
-			break;
-		case 5:
-			i += 4;
-			break;
-		case 2: {
-			shift = 0;
-			while (i < len && shift < 64) {
-				v |= (uint64_t)(data[i] & 0x7F) << shift;
-				shift += 7;
-				if (!(data[i++] & 0x80))
-					break;
-			}
-			const ProtobufCFieldDescriptor *f =
-				protobuf_c_message_descriptor_get_field(stack[n - 1].desc, (unsigned)(tag >> 3));
-			if (f && f->type == PROTOBUF_C_TYPE_MESSAGE && v <= len - i) {
-				if (gk_grow(&stack, &cap, n + 1, sizeof *stack) < 0) {
-					free(stack);
-					return limit + 1;
-				}
-				stack[n++] = (struct frame){i + (size_t)v, f->descriptor};
-				if (n > max)
-					max = n;
-				if (max > limit) {
-					free(stack);
-					return max;
-				}
-			} else {
-				i += (size_t)v;
-			}
+		pb_field f;
+		if (!pb_next(data, stack[n - 1].end, &i, &f))
+			break; /* malformed: unpack will refuse it */
+		const ProtobufCFieldDescriptor *fd =
+			f.wire == 2 ? protobuf_c_message_descriptor_get_field(stack[n - 1].desc, f.num) : NULL;
+		if (!fd || fd->type != PROTOBUF_C_TYPE_MESSAGE)
+			continue;
+		if (gk_grow(&stack, &cap, n + 1, sizeof *stack) < 0) {
+			max = limit + 1;
 			break;
 		}
-		default:
-			i = len; /* malformed: stop */
-		}
+		i = (size_t)(f.data - data); /* descend into the sub-message */
+		stack[n++] = (struct frame){i + (size_t)f.value, fd->descriptor};
+		if (n > max)
+			max = n;
 	}
 	free(stack);
 	return max;
 }
 
-/* Parse one piece (NUL-terminated copy or the text itself) at absolute offset `base`. */
+/*
+ * Byte offset of 1-based character position `cursorpos` in `piece`.
+ * PostgreSQL reports error positions in characters of the server encoding
+ * (UTF-8 here), while node locations are bytes.
+ */
+static size_t cursor_offset(const char *piece, int cursorpos)
+{
+	size_t i = 0;
+	for (int chars = 1; chars < cursorpos && piece[i]; chars++)
+		do
+			i++;
+		while (((unsigned char)piece[i] & 0xC0) == 0x80);
+	return i;
+}
+
+/*
+ * Add one packed RawStmt of a piece at `base`: unpacked alone, so that a
+ * statement too deep to unpack safely is refused while its neighbours are
+ * still analysed.
+ */
+static int add_raw_stmt(gk_sql *s, const char *text, size_t base, size_t piece_len, const uint8_t *d, size_t len)
+{
+	unsigned f_loc = pb_field_num(&pg_query__raw_stmt__descriptor, "stmt_location");
+	unsigned f_len = pb_field_num(&pg_query__raw_stmt__descriptor, "stmt_len");
+	uint64_t loc = 0, slen = 0;
+	pb_field f;
+	for (size_t i = 0; pb_next(d, len, &i, &f);) {
+		if (f.wire == 0 && f.num == f_loc)
+			loc = f.value;
+		else if (f.wire == 0 && f.num == f_len)
+			slen = f.value;
+	}
+	size_t a = base + (size_t)loc;
+	size_t b = slen ? a + (size_t)slen : base + piece_len;
+	size_t start = gk_sql_skip_blanks(text, a, b);
+	/* Each level costs at least 2 bytes (tag, length), so only a long
+	 * statement can be too deep.  +1: the ParseResult is a level too. */
+	if (len / 2 + 2 > GK_SQL_MAX_DEPTH &&
+	    gk_pb_depth(&pg_query__raw_stmt__descriptor, d, len, GK_SQL_MAX_DEPTH) + 1 > GK_SQL_MAX_DEPTH) {
+		char msg[200];
+		snprintf(msg, sizeof msg,
+			 "statement nests more than %d levels deep; gatekeeper does not analyse statements this complex",
+			 GK_SQL_MAX_DEPTH);
+		return add_error(s, msg, start, true);
+	}
+	if (!s->arena) {
+		if (!(s->arena = calloc(1, sizeof *s->arena)))
+			return -1;
+		s->arena->next_cap = ARENA_FIRST_BLOCK;
+	}
+	ProtobufCAllocator alloc = {.alloc = arena_alloc, .free = arena_free, .allocator_data = s->arena};
+	PgQuery__RawStmt *rs = pg_query__raw_stmt__unpack(&alloc, len, d);
+	if (!rs || gk_grow(&s->stmts, &s->cap_stmts, s->n_stmts + 1, sizeof *s->stmts) < 0)
+		return -1;
+	s->stmts[s->n_stmts++] = (gk_sql_stmt){
+		.node = rs->stmt,
+		.start = start,
+		.end = slen ? b : last_token_end(text, start, b),
+		.base = base,
+	};
+	return 0;
+}
+
+/*
+ * Parse one piece (NUL-terminated copy or the text itself) at absolute
+ * offset `base`.  Returns 0 when parsed, 1 on a syntax error (recorded only
+ * when `record_error`), -1 when out of memory.
+ */
 static int parse_piece(gk_sql *s, const char *text, const char *piece, size_t base, bool record_error)
 {
 	PgQueryProtobufParseResult r = pg_query_parse_protobuf(piece);
+	int rc = 0;
 	if (r.error) {
-		int rc = 0;
 		if (record_error) {
-			size_t at = base + (r.error->cursorpos > 0 ? (size_t)r.error->cursorpos - 1 : 0);
+			size_t at = r.error->cursorpos > 0 ? base + cursor_offset(piece, r.error->cursorpos)
+							    : gk_sql_skip_blanks(text, base, base + strlen(piece));
 			rc = add_error(s, r.error->message, at, false);
 		}
 		pg_query_free_protobuf_parse_result(r);
 		return rc < 0 ? -1 : 1;
 	}
-	size_t depth = gk_pb_depth(&pg_query__parse_result__descriptor, (const uint8_t *)r.parse_tree.data,
-				   r.parse_tree.len, GK_SQL_MAX_DEPTH);
-	if (depth > GK_SQL_MAX_DEPTH) {
-		char msg[200];
-		snprintf(msg, sizeof msg,
-			 "statement nests more than %d levels deep; gatekeeper does not analyse statements this complex",
-			 GK_SQL_MAX_DEPTH);
-		int rc = add_error(s, msg, gk_sql_skip_blanks(text, base, base + strlen(piece)), true);
-		pg_query_free_protobuf_parse_result(r);
-		return rc < 0 ? -1 : 1;
-	}
-	PgQuery__ParseResult *tree =
-		pg_query__parse_result__unpack(NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
+	const uint8_t *d = (const uint8_t *)r.parse_tree.data;
+	size_t len = r.parse_tree.len, piece_len = strlen(piece);
+	unsigned f_stmts = pb_field_num(&pg_query__parse_result__descriptor, "stmts");
+	pb_field f;
+	for (size_t i = 0; rc == 0 && pb_next(d, len, &i, &f);)
+		if (f.wire == 2 && f.num == f_stmts)
+			rc = add_raw_stmt(s, text, base, piece_len, f.data, (size_t)f.value);
 	pg_query_free_protobuf_parse_result(r);
-	if (!tree)
+	return rc;
+}
+
+static int parse_split(gk_sql *s, const char *text, size_t len, size_t from, bool tail);
+
+/*
+ * The scanner stopped at an unterminated literal, quoted identifier or
+ * comment: report it where it starts, and still parse the complete
+ * statements before it (their scan ends before the broken token).
+ */
+static int scanner_failed(gk_sql *s, const char *text, size_t from, const PgQueryError *e)
+{
+	size_t at = from + (e->cursorpos > 0 ? cursor_offset(text + from, e->cursorpos) : 0);
+	char *prefix = gk_strndup(text, at);
+	if (!prefix)
 		return -1;
-	if (gk_grow(&s->trees, &s->cap_trees, s->n_trees + 1, sizeof *s->trees) < 0 ||
-	    gk_grow(&s->stmts, &s->cap_stmts, s->n_stmts + tree->n_stmts, sizeof *s->stmts) < 0) {
-		pg_query__parse_result__free_unpacked(tree, NULL);
+	int rc = parse_split(s, prefix, at, from, false);
+	free(prefix);
+	if (rc < 0 || add_error(s, e->message ? e->message : "cannot scan the SQL text", at, false) < 0)
 		return -1;
-	}
-	s->trees[s->n_trees++] = tree;
-	size_t piece_len = strlen(piece);
-	for (size_t i = 0; i < tree->n_stmts; i++) {
-		PgQuery__RawStmt *rs = tree->stmts[i];
-		size_t a = base + (size_t)rs->stmt_location;
-		size_t b = rs->stmt_len ? a + (size_t)rs->stmt_len : base + piece_len;
-		size_t start = gk_sql_skip_blanks(text, a, b);
-		s->stmts[s->n_stmts++] = (gk_sql_stmt){
-			.node = rs->stmt,
-			.start = start,
-			.end = rs->stmt_len ? b : last_token_end(text, start, b),
-			.base = base,
-		};
-	}
 	return 0;
 }
 
+/* Parse text[a, b) alone, refusing it when it is longer than the limit. */
+static int parse_range(gk_sql *s, const char *text, size_t a, size_t b)
+{
+	if (gk_sql_skip_blanks(text, a, b) == b)
+		return 0;
+	if (b - a > GK_SQL_MAX_STMT_BYTES) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "statement of %zu bytes is longer than the %zu bytes gatekeeper analyses",
+			 b - a, GK_SQL_MAX_STMT_BYTES);
+		return add_error(s, msg, gk_sql_skip_blanks(text, a, b), true);
+	}
+	char *piece = gk_strndup(text + a, b - a);
+	if (!piece)
+		return -1;
+	int rc = parse_piece(s, text, piece, a, true) < 0 ? -1 : 0;
+	free(piece);
+	return rc;
+}
+
 /*
- * The whole text did not parse: cut it at every top-level ';' token the
- * scanner finds and parse the pieces one by one.  (libpg_query's own
- * scanner split drops pieces that do not start with a keyword, which is
- * exactly where syntax errors live.)
+ * The whole text did not parse, or is too long to parse at once: cut it at
+ * every top-level ';' token the scanner finds and parse the pieces one by
+ * one.  (libpg_query's own scanner split drops pieces that do not start
+ * with a keyword, which is exactly where syntax errors live.)  `tail`:
+ * also parse what follows the last ';'.
  */
-static int parse_split(gk_sql *s, const char *text, size_t len, size_t from)
+static int parse_split(gk_sql *s, const char *text, size_t len, size_t from, bool tail)
 {
 	PgQueryScanResult sr = pg_query_scan(text + from);
 	PgQuery__ScanResult *scan = NULL;
 	if (!sr.error)
 		scan = pg_query__scan_result__unpack(NULL, sr.pbuf.len, (void *)sr.pbuf.data);
 	if (!scan) {
-		/* The scanner itself failed (unterminated string or comment):
-		 * report the whole-text error, found by a plain parse. */
+		/* Only the first failure is reported: the prefix before it scans. */
+		int rc = !sr.error ? -1 : tail ? scanner_failed(s, text, from, sr.error) : 0;
 		pg_query_free_scan_result(sr);
-		return parse_piece(s, text, text + from, from, true) < 0 ? -1 : 0;
+		return rc;
 	}
 	pg_query_free_scan_result(sr);
 	int rc = 0;
 	size_t a = from;
-	for (size_t i = 0; i <= scan->n_tokens && rc == 0; i++) {
-		bool last = i == scan->n_tokens;
-		if (!last && scan->tokens[i]->token != PG_QUERY__TOKEN__ASCII_59)
+	int atomic = 0; /* depth inside BEGIN ATOMIC ... END, whose ';' do not end the statement */
+	for (size_t i = 0; i < scan->n_tokens && rc == 0; i++) {
+		PgQuery__Token k = scan->tokens[i]->token;
+		if (k == PG_QUERY__TOKEN__ATOMIC && i > 0 && scan->tokens[i - 1]->token == PG_QUERY__TOKEN__BEGIN_P)
+			atomic++;
+		else if (atomic && k == PG_QUERY__TOKEN__CASE)
+			atomic++;
+		else if (atomic && k == PG_QUERY__TOKEN__END_P)
+			atomic--;
+		if (k != PG_QUERY__TOKEN__ASCII_59 || atomic)
 			continue;
-		size_t b = last ? len : from + (size_t)scan->tokens[i]->start;
-		if (gk_sql_skip_blanks(text, a, b) < b) {
-			if (b - a > GK_SQL_MAX_STMT_BYTES) {
-				char msg[160];
-				snprintf(msg, sizeof msg, "statement of %zu bytes is longer than the %zu bytes gatekeeper analyses",
-					 b - a, GK_SQL_MAX_STMT_BYTES);
-				rc = add_error(s, msg, gk_sql_skip_blanks(text, a, b), true);
-			} else {
-				char *piece = gk_strndup(text + a, b - a);
-				if (!piece)
-					rc = -1;
-				else
-					rc = parse_piece(s, text, piece, a, true) < 0 ? -1 : 0;
-				free(piece);
-			}
-		}
+		size_t b = from + (size_t)scan->tokens[i]->start;
+		rc = parse_range(s, text, a, b);
 		a = b + 1;
 	}
+	if (rc == 0 && tail)
+		rc = parse_range(s, text, a, len);
 	pg_query__scan_result__free_unpacked(scan, NULL);
 	return rc;
 }
@@ -270,16 +433,14 @@ int gk_sql_parse(gk_sql *out, const char *text, size_t len, size_t from)
 		if (rc <= 0)
 			return rc;
 	}
-	return parse_split(out, text, len, from);
+	return parse_split(out, text, len, from, true);
 }
 
 void gk_sql_free(gk_sql *s)
 {
-	for (size_t i = 0; i < s->n_trees; i++)
-		pg_query__parse_result__free_unpacked(s->trees[i], NULL);
+	arena_destroy(s->arena);
 	for (size_t i = 0; i < s->n_errors; i++)
 		free(s->errors[i].message);
-	free(s->trees);
 	free(s->stmts);
 	free(s->errors);
 	memset(s, 0, sizeof *s);

@@ -53,9 +53,10 @@ typedef struct gk_sql {
 	size_t n_stmts;
 	gk_sql_error *errors;
 	size_t n_errors;
-	/* owned parse trees; statements point into them */
-	PgQuery__ParseResult **trees;
-	size_t n_trees, cap_trees;
+	/* owned: every statement's tree, unpacked into one arena and freed
+	 * with it at once (freeing a tree node by node cost as much as
+	 * unpacking it) */
+	struct gk_sql_arena *arena;
 	size_t cap_stmts, cap_errors;
 } gk_sql;
 
@@ -71,15 +72,42 @@ int gk_sql_parse(gk_sql *out, const char *text, size_t len, size_t from);
 void gk_sql_free(gk_sql *s);
 
 /*
- * Stack the parser threads get.  Measured: a bare parse of
- * `SELECT 1+1+...+1` needs about 400 bytes of stack per term and unpacking
- * its protobuf tree about 1 kB per nesting level, so the statement and depth
- * limits below keep the worst case inside this reservation (only the pages
- * used become resident).
+ * Stack limits.  libpg_query's tree output and protobuf-c's unpack/free
+ * recurse once per nesting level, so a deep enough statement overflows any
+ * stack.  Measured (libpg_query 15-4.x, x86-64, -O2; a thread on a fresh
+ * mapping, counting the pages it touched):
+ *
+ *   pg_query_parse_protobuf  ~355 B per expression level  (~177 B per
+ *                            protobuf level; a syntax error needs ~20 kB)
+ *   unpack + free_unpacked   ~1925 B per expression level (~962 B per
+ *                            protobuf level)
+ *
+ * The same per level for `1+1`, `x||x`, `x@x`, `1::int`, COLLATE, ISNULL,
+ * f(f(...)), ARRAY[[...]], NOT NOT, (SELECT (SELECT ...)).  The densest
+ * input is a left-associative operator chain, `SELECT 1+1+...+1`: 2 bytes
+ * of SQL and 2 protobuf levels per term, so at most 1 level per byte.
+ * Right-nesting forms (parentheses, NOT, unary minus, ARRAY[[, sub-selects)
+ * stop at bison's 10,000-entry stack ("memory exhausted") long before.
+ * 100,000 terms: depth 200,007, parse 35 MB, unpack 192 MB of stack.
+ *
+ * Worst cases within the limits, against the 1 GiB reservation (only the
+ * touched pages become resident):
+ *   parse:  2 MiB statement -> <= 2.1 M levels * 177 B = 371 MB
+ *   unpack: 300,000 levels  * 962 B                    = 289 MB
+ * Parsing happens before the depth is known, so the statement size bounds
+ * it; the depth limit is checked on the packed bytes (gk_pb_depth, no
+ * recursion) before unpacking, one statement at a time.  Rules run after
+ * unpacking on the same stack: a recursive walk over the tree has ~700 MB,
+ * over 2 kB per protobuf level.
+ *
+ * Time, not stack, is the cost of such input: libpg_query packs nested
+ * messages with a memmove per level, which is quadratic in the depth
+ * (100,000 terms take ~5 s to parse, 150,000 ~12 s; a 2 MiB statement of
+ * `+1` terms could take minutes, but cannot crash).
  */
 #define GK_SQL_STACK_SIZE ((size_t)1 << 30)
 #define GK_SQL_MAX_STMT_BYTES ((size_t)2 << 20)   /* longer statements are refused */
-#define GK_SQL_MAX_DEPTH 200000                    /* deeper trees are refused */
+#define GK_SQL_MAX_DEPTH 300000                    /* deeper trees are refused */
 
 /** First offset at or after `i` that is not a blank or inside a comment. */
 size_t gk_sql_skip_blanks(const char *text, size_t i, size_t end);
@@ -103,9 +131,9 @@ typedef struct gk_directive {
 /*
  * Find every `-- gatekeeper:ignore ...` and `-- gatekeeper:ignore-file ...`
  * comment (also in C-style comments) and attach each statement directive to
- * its statement: the statement that starts after it with nothing but
- * blanks and comments between, or the statement ending on the same line
- * before it.  `malformed` receives comments that start with `gatekeeper:`
+ * its statement: the statement it sits inside, the statement ending on the
+ * same line before it, or the statement that starts after it with nothing
+ * but blanks and comments between.  `malformed` receives comments that start with `gatekeeper:`
  * but are not a known directive.  Returns 0 or -1 (out of memory).
  */
 typedef struct gk_directives {

@@ -2,11 +2,13 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 int gk_grow(void *arr, size_t *cap, size_t need, size_t elem)
 {
@@ -127,9 +129,21 @@ char *gk_asprintf(const char *fmt, ...)
 
 int gk_read_file(char **out, size_t *len, const char *path, size_t max_size)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	/* O_NONBLOCK: opening a FIFO without a writer must not hang; reads
+	 * block again below (a FIFO with no writer then reads as empty). */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
 		return -1;
+	FILE *f = fdopen(fd, "rb");
+	if (!f || fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		int e = errno;
+		if (f)
+			fclose(f);
+		else
+			close(fd);
+		errno = e;
+		return -1;
+	}
 	struct stat st;
 	if (fstat(fileno(f), &st) != 0) {
 		int e = errno;
@@ -151,7 +165,8 @@ int gk_read_file(char **out, size_t *len, const char *path, size_t max_size)
 	b.cap_max = max_size ? max_size + 1 : 0;
 	char chunk[65536];
 	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+	/* Stop at the limit: a device such as /dev/zero never ends. */
+	while (!b.failed && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
 		gk_buf_append(&b, chunk, n);
 	int rerr = ferror(f);
 	fclose(f);

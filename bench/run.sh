@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# make bench: how fast gatekeeper lints every *.sql under ../shared/corpora,
+# against squawk (the closest peer) and against the bare libpg_query parse
+# (bench/parse_only.c), measured in one run on this machine, best of 5
+# wall-clock runs each.  Prints the times, the ratios with their targets
+# and PASS/MISS, and gatekeeper's peak RSS.
+#   targets: squawk/gatekeeper >= 2.5, gatekeeper/bare-parse <= 1.3,
+#            peak RSS <= 64 MB
+set -uo pipefail
+build=${1:-build}
+root=$(cd "$(dirname "$0")/.." && pwd)
+corpora="$root/../shared/corpora"
+runs=5
+if [ ! -d "$corpora" ]; then
+	echo "bench: SKIP: ../shared/corpora not found (the corpora live beside the repository)"
+	exit 0
+fi
+gk="$root/$build/gatekeeper"
+[ -x "$gk" ] || { echo "bench: $build/gatekeeper not found; run 'make' first" >&2; exit 2; }
+out="$root/$build/bench"
+mkdir -p "$out"
+
+# The bare parse, built here with the project's compiler and flags.
+cc=${CC:-cc}
+if ! $cc -O2 -g -std=c11 -Wall -Wextra -Werror -o "$out/parse_only" "$root/bench/parse_only.c" -lpg_query -lpthread; then
+	echo "bench: cannot build bench/parse_only.c" >&2
+	exit 2
+fi
+
+files=()
+while IFS= read -r -d '' f; do files+=("$f"); done < <(find "$corpora" -name '*.sql' -type f -print0 | sort -z)
+bytes=$(cat "${files[@]}" | wc -c)
+echo "bench: ${#files[@]} files, $((bytes / 1024)) KiB of SQL under ../shared/corpora; $(nproc) cores; best of $runs"
+
+timeit() { python3 "$root/bench/timeit.py" "$runs" "$@"; }
+
+# (a) gatekeeper, the report built and rendered, written to nowhere.
+read -r gk_t gk_rss gk_rc < <(timeit "$out/gatekeeper.json" -- "$gk" lint --fail-level never --format json "${files[@]}")
+if [ "$gk_rc" != 0 ]; then
+	echo "bench: gatekeeper exited $gk_rc" >&2
+	head -c 2000 "$out/gatekeeper.json.stderr" >&2
+	exit 1
+fi
+
+# (c) the bare parse.
+read -r bare_t _ bare_rc < <(timeit "$out/parse_only.out" -- "$out/parse_only" "${files[@]}")
+[ "$bare_rc" = 0 ] || { echo "bench: parse_only exited $bare_rc" >&2; exit 1; }
+
+# (b) squawk from npm, installed once into a cache folder.
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/gatekeeper-bench"
+squawk="$cache/node_modules/.bin/squawk"
+sq_t=""
+if [ ! -x "$squawk" ]; then
+	if command -v npm >/dev/null; then
+		echo "bench: installing squawk-cli@2.66.0 into $cache (once)"
+		mkdir -p "$cache"
+		npm install --silent --no-audit --no-fund --prefix "$cache" squawk-cli@2.66.0 >"$out/npm.log" 2>&1 ||
+			echo "bench: npm install squawk-cli@2.66.0 failed (see $build/bench/npm.log); no squawk ratio"
+	else
+		echo "bench: npm not found; no squawk ratio"
+	fi
+fi
+if [ -x "$squawk" ]; then
+	# squawk exits 1 when it reports violations; anything else is a failure.
+	read -r t _ rc < <(timeit "$out/squawk.json" -- "$squawk" --reporter json "${files[@]}")
+	if [ "$rc" = 0 ] || [ "$rc" = 1 ]; then
+		sq_t=$t
+	else
+		echo "bench: squawk exited $rc (see $build/bench/squawk.json.stderr); no squawk ratio"
+	fi
+fi
+
+python3 - "$gk_t" "$bare_t" "${sq_t:-}" "$gk_rss" <<'PY'
+import sys
+gk, bare, sq, rss_kib = float(sys.argv[1]), float(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+def verdict(ok):
+    return "PASS" if ok else "MISS"
+print("  gatekeeper lint --format json   %8.3f s" % gk)
+if sq:
+    print("  squawk --reporter json          %8.3f s" % float(sq))
+print("  bare parse (parse_only)         %8.3f s" % bare)
+if sq:
+    r = float(sq) / gk
+    print("squawk/gatekeeper      %6.2f   target >= 2.5   %s" % (r, verdict(r >= 2.5)))
+else:
+    print("squawk/gatekeeper         n/a   target >= 2.5   (squawk unavailable)")
+r = gk / bare
+print("gatekeeper/bare-parse  %6.2f   target <= 1.3   %s" % (r, verdict(r <= 1.3)))
+mb = rss_kib / 1024
+print("gatekeeper peak RSS    %6.1f MB target <= 64   %s" % (mb, verdict(mb <= 64)))
+PY
