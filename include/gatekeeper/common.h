@@ -54,8 +54,9 @@ enum gk_category {
 	GK_CAT_COMPATIBILITY,
 	GK_CAT_HYGIENE,
 	GK_CAT_META,
+	GK_CAT_HISTORY,     /* what a change does to the migration history (git) */
 };
-#define GK_CAT_COUNT 6
+#define GK_CAT_COUNT 7
 
 /** "locking", "transaction", ... */
 const char *gk_category_name(enum gk_category c);

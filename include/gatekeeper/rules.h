@@ -39,6 +39,10 @@ typedef struct gk_rule_info {
 	const char *why;            /* why it is dangerous: lock level, what blocks */
 	const char *help;           /* the safe recipe (default PostgreSQL version) */
 	gk_rule_example examples[GK_RULE_MAX_EXAMPLES]; /* ends at the first with sql == NULL */
+	/* Rules about more than SQL text (history) cannot be shown as SQL
+	 * examples; they name the test file that covers them instead, and the
+	 * registry test checks that the file mentions the rule. */
+	const char *tested_by;
 } gk_rule_info;
 
 /** Number of rules in the registry. */
