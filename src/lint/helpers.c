@@ -57,7 +57,7 @@ bool gk_lint_is_new(const gk_lint *l, const PgQuery__RangeVar *rv)
 	if (!rv || !rv->relname)
 		return false;
 	const gk_rel *r = gk_state_find(l->state, rv->schemaname, rv->relname);
-	return r && r->is_new;
+	return r && gk_state_is_new(l->state, r->change);
 }
 
 bool gk_lint_column_is_new(const gk_lint *l, const PgQuery__RangeVar *rv, const char *col)
@@ -66,7 +66,7 @@ bool gk_lint_column_is_new(const gk_lint *l, const PgQuery__RangeVar *rv, const 
 		return false;
 	const gk_rel *r = gk_state_find(l->state, rv->schemaname, rv->relname);
 	const gk_column *c = gk_rel_column(r, col);
-	return r && (r->is_new || (c && c->is_new));
+	return r && (gk_state_is_new(l->state, r->change) || (c && gk_state_is_new(l->state, c->change)));
 }
 
 bool gk_rv_same(const PgQuery__RangeVar *a, const PgQuery__RangeVar *b)

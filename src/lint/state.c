@@ -6,18 +6,83 @@
 #include <stdlib.h>
 #include <string.h>
 
-void gk_state_init(gk_state *st) { memset(st, 0, sizeof *st); }
-
-void gk_state_forget_new(gk_state *st)
+void gk_state_init(gk_state *st)
 {
+	memset(st, 0, sizeof *st);
+	st->change = 1;
+}
+
+/* A new change: bumping the counter makes every stamp older, in O(1). */
+void gk_state_forget_new(gk_state *st) { st->change++; }
+
+static unsigned stamp(const gk_state *st) { return st->in_change ? st->change : 0; }
+
+/* ---- hash indexes ----
+ * A migration history of thousands of files makes a model of thousands of
+ * tables; rules look tables and indexes up for almost every statement. */
+
+static size_t hash2(const char *a, const char *b)
+{
+	size_t h = 1469598103934665603u;
+	for (; *a; a++)
+		h = (h ^ (unsigned char)*a) * 1099511628211u;
+	h = (h ^ '.') * 1099511628211u;
+	for (; *b; b++)
+		h = (h ^ (unsigned char)*b) * 1099511628211u;
+	return h;
+}
+
+static void slot_put(size_t *slots, size_t n_slots, size_t h, size_t rel)
+{
+	size_t i = h & (n_slots - 1);
+	while (slots[i])
+		i = (i + 1) & (n_slots - 1);
+	slots[i] = rel + 1;
+}
+
+/* Rebuild both indexes, at least `need` entries large. */
+static int reindex(gk_state *st, size_t need)
+{
+	size_t n = 64;
+	while (n < need * 2)
+		n *= 2;
+	size_t *rs = calloc(n, sizeof *rs), *is = calloc(n, sizeof *is);
+	if (!rs || !is) {
+		free(rs);
+		free(is);
+		return -1;
+	}
+	free(st->rel_slots);
+	free(st->idx_slots);
+	st->rel_slots = rs;
+	st->idx_slots = is;
+	st->n_slots = n;
+	st->n_idx_names = st->n_rel_names = 0;
 	for (size_t i = 0; i < st->n_rels; i++) {
 		gk_rel *r = &st->rels[i];
-		r->is_new = false;
-		for (size_t k = 0; k < r->n_cols; k++)
-			r->cols[k].is_new = false;
+		if (!r->name)
+			continue; /* dropped */
+		slot_put(rs, n, hash2(r->schema, r->name), i);
+		st->n_rel_names++;
 		for (size_t k = 0; k < r->n_idx; k++)
-			r->idx[k].is_new = false;
+			if (r->idx[k].name) {
+				slot_put(is, n, hash2(r->schema, r->idx[k].name), i);
+				st->n_idx_names++;
+			}
 	}
+	return 0;
+}
+
+static size_t names_needed(const gk_state *st)
+{
+	return st->n_rel_names > st->n_idx_names ? st->n_rel_names : st->n_idx_names;
+}
+
+/* Make room for one more entry; rebuilds when the tables get half full. */
+static int reserve(gk_state *st)
+{
+	size_t need = names_needed(st) + 1;
+	return need * 2 > st->n_slots ? reindex(st, need) : 0;
 }
 
 static void rel_free(gk_rel *r)
@@ -48,6 +113,8 @@ void gk_state_free(gk_state *st)
 	for (size_t i = 0; i < st->n_rels; i++)
 		rel_free(&st->rels[i]);
 	free(st->rels);
+	free(st->rel_slots);
+	free(st->idx_slots);
 	memset(st, 0, sizeof *st);
 }
 
@@ -55,23 +122,34 @@ static const char *schema_or_public(const char *s) { return s && *s ? s : "publi
 
 gk_rel *gk_state_find(const gk_state *st, const char *schema, const char *name)
 {
+	if (!st->n_slots || !name)
+		return NULL;
 	schema = schema_or_public(schema);
-	for (size_t i = st->n_rels; i-- > 0;)
-		if (strcmp(st->rels[i].name, name) == 0 && strcmp(st->rels[i].schema, schema) == 0)
-			return &st->rels[i];
+	for (size_t i = hash2(schema, name) & (st->n_slots - 1); st->rel_slots[i]; i = (i + 1) & (st->n_slots - 1)) {
+		gk_rel *r = &st->rels[st->rel_slots[i] - 1];
+		if (r->name && strcmp(r->name, name) == 0 && strcmp(r->schema, schema) == 0)
+			return r;
+	}
 	return NULL;
+}
+
+static bool has_index_named(const gk_rel *r, const char *index)
+{
+	for (size_t k = 0; k < r->n_idx; k++)
+		if (r->idx[k].name && strcmp(r->idx[k].name, index) == 0)
+			return true;
+	return false;
 }
 
 gk_rel *gk_state_find_index_table(const gk_state *st, const char *schema, const char *index)
 {
+	if (!st->n_slots || !index)
+		return NULL;
 	schema = schema_or_public(schema);
-	for (size_t i = 0; i < st->n_rels; i++) {
-		gk_rel *r = &st->rels[i];
-		if (strcmp(r->schema, schema) != 0)
-			continue;
-		for (size_t k = 0; k < r->n_idx; k++)
-			if (r->idx[k].name && strcmp(r->idx[k].name, index) == 0)
-				return r;
+	for (size_t i = hash2(schema, index) & (st->n_slots - 1); st->idx_slots[i]; i = (i + 1) & (st->n_slots - 1)) {
+		gk_rel *r = &st->rels[st->idx_slots[i] - 1];
+		if (r->name && strcmp(r->schema, schema) == 0 && has_index_named(r, index))
+			return r;
 	}
 	return NULL;
 }
@@ -133,12 +211,12 @@ const char *gk_expr_is_not_null_col(const PgQuery__Node *expr)
 
 /* ---- building ---- */
 
-static gk_rel *add_rel(gk_state *st, const char *schema, const char *name, bool is_new)
+static gk_rel *add_rel(gk_state *st, const char *schema, const char *name, unsigned change)
 {
 	gk_rel *old = gk_state_find(st, schema, name);
 	if (old)
 		return old;
-	if (gk_grow(&st->rels, &st->cap_rels, st->n_rels + 1, sizeof *st->rels) < 0)
+	if (reserve(st) < 0 || gk_grow(&st->rels, &st->cap_rels, st->n_rels + 1, sizeof *st->rels) < 0)
 		return NULL;
 	gk_rel *r = &st->rels[st->n_rels];
 	memset(r, 0, sizeof *r);
@@ -148,7 +226,9 @@ static gk_rel *add_rel(gk_state *st, const char *schema, const char *name, bool 
 		rel_free(r);
 		return NULL;
 	}
-	r->is_new = is_new;
+	r->change = change;
+	slot_put(st->rel_slots, st->n_slots, hash2(r->schema, r->name), st->n_rels);
+	st->n_rel_names++;
 	st->n_rels++;
 	return r;
 }
@@ -166,11 +246,11 @@ static gk_rel *rel_of(gk_state *st, const PgQuery__RangeVar *rv, enum rel_lookup
 	gk_rel *r = gk_state_find(st, rv->schemaname, rv->relname);
 	if (r || how == FIND)
 		return r;
-	return add_rel(st, rv->schemaname, rv->relname, how == CREATE && st->in_change);
+	return add_rel(st, rv->schemaname, rv->relname, how == CREATE ? stamp(st) : 0);
 }
 
 /* Add or update a column; a column it adds is new when the change adds it. */
-static int set_column(gk_rel *r, const char *name, const char *type, bool not_null, bool in_change)
+static int set_column(gk_state *st, gk_rel *r, const char *name, const char *type, bool not_null)
 {
 	gk_column *c = (gk_column *)gk_rel_column(r, name);
 	if (!c) {
@@ -178,7 +258,7 @@ static int set_column(gk_rel *r, const char *name, const char *type, bool not_nu
 			return -1;
 		c = &r->cols[r->n_cols++];
 		memset(c, 0, sizeof *c);
-		c->is_new = in_change;
+		c->change = stamp(st);
 		if (!(c->name = strdup(name)))
 			return -1;
 	}
@@ -191,18 +271,25 @@ static int set_column(gk_rel *r, const char *name, const char *type, bool not_nu
 	return 0;
 }
 
-static int add_index(gk_rel *r, const char *name, PgQuery__Node **keys, size_t n, bool from_elems, bool in_change)
+static int add_index(gk_state *st, gk_rel *r, const char *name, PgQuery__Node **keys, size_t n, bool from_elems)
 {
-	if (gk_grow(&r->idx, &r->cap_idx, r->n_idx + 1, sizeof *r->idx) < 0)
+	if ((name && reserve(st) < 0) || gk_grow(&r->idx, &r->cap_idx, r->n_idx + 1, sizeof *r->idx) < 0)
 		return -1;
 	gk_index *ix = &r->idx[r->n_idx];
 	memset(ix, 0, sizeof *ix);
-	ix->is_new = in_change;
+	ix->change = stamp(st);
 	ix->name = gk_strdup(name);
 	ix->cols = calloc(n ? n : 1, sizeof *ix->cols);
-	if (!ix->cols)
+	if (!ix->cols || (name && !ix->name)) {
+		free(ix->cols);
+		free(ix->name);
 		return -1;
+	}
 	r->n_idx++;
+	if (name) {
+		slot_put(st->idx_slots, st->n_slots, hash2(r->schema, name), (size_t)(r - st->rels));
+		st->n_idx_names++;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const char *col = NULL;
 		if (from_elems && keys[i]->node_case == PG_QUERY__NODE__NODE_INDEX_ELEM)
@@ -215,7 +302,7 @@ static int add_index(gk_rel *r, const char *name, PgQuery__Node **keys, size_t n
 	return 0;
 }
 
-static int add_constraint(gk_rel *r, const PgQuery__Constraint *c, const char *col, int tx_id, bool in_change)
+static int add_constraint(gk_state *st, gk_rel *r, const PgQuery__Constraint *c, const char *col, int tx_id)
 {
 	switch (c->contype) {
 	case PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY:
@@ -224,9 +311,9 @@ static int add_constraint(gk_rel *r, const PgQuery__Constraint *c, const char *c
 		{
 			/* Every primary key column is NOT NULL from now on. */
 			for (size_t i = 0; c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY && i < c->n_keys; i++)
-				if (gk_node_str(c->keys[i]) && set_column(r, gk_node_str(c->keys[i]), NULL, true, in_change) < 0)
+				if (gk_node_str(c->keys[i]) && set_column(st, r, gk_node_str(c->keys[i]), NULL, true) < 0)
 					return -1;
-			return add_index(r, c->conname, c->keys, c->n_keys, false, in_change);
+			return add_index(st, r, c->conname, c->keys, c->n_keys, false);
 		}
 		if (col) {
 			PgQuery__String s = PG_QUERY__STRING__INIT;
@@ -234,11 +321,11 @@ static int add_constraint(gk_rel *r, const PgQuery__Constraint *c, const char *c
 			PgQuery__Node n = PG_QUERY__NODE__INIT, *np = &n;
 			n.node_case = PG_QUERY__NODE__NODE_STRING;
 			n.string = &s;
-			return add_index(r, c->conname, &np, 1, false, in_change);
+			return add_index(st, r, c->conname, &np, 1, false);
 		}
 		return 0;
 	case PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL:
-		return col ? set_column(r, col, NULL, true, in_change) : 0;
+		return col ? set_column(st, r, col, NULL, true) : 0;
 	case PG_QUERY__CONSTR_TYPE__CONSTR_CHECK:
 		break;
 	default:
@@ -258,7 +345,7 @@ static int add_constraint(gk_rel *r, const PgQuery__Constraint *c, const char *c
 	return 0;
 }
 
-static int apply_column_def(gk_rel *r, const PgQuery__ColumnDef *cd, int tx_id, bool in_change)
+static int apply_column_def(gk_state *st, gk_rel *r, const PgQuery__ColumnDef *cd, int tx_id)
 {
 	char type[128];
 	bool nn = cd->is_not_null;
@@ -267,12 +354,11 @@ static int apply_column_def(gk_rel *r, const PgQuery__ColumnDef *cd, int tx_id, 
 		    (cd->constraints[i]->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL ||
 		     cd->constraints[i]->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY))
 			nn = true;
-	if (set_column(r, cd->colname, cd->type_name ? gk_type_text(cd->type_name, type, sizeof type) : NULL, nn,
-		       in_change) < 0)
+	if (set_column(st, r, cd->colname, cd->type_name ? gk_type_text(cd->type_name, type, sizeof type) : NULL, nn) < 0)
 		return -1;
 	for (size_t i = 0; i < cd->n_constraints; i++)
 		if (cd->constraints[i]->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
-		    add_constraint(r, cd->constraints[i]->constraint, cd->colname, tx_id, in_change) < 0)
+		    add_constraint(st, r, cd->constraints[i]->constraint, cd->colname, tx_id) < 0)
 			return -1;
 	return 0;
 }
@@ -287,9 +373,9 @@ static int apply_create(gk_state *st, const PgQuery__CreateStmt *cs, int tx_id)
 		const PgQuery__Node *e = cs->table_elts[i];
 		int rc = 0;
 		if (e->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
-			rc = apply_column_def(r, e->column_def, tx_id, st->in_change);
+			rc = apply_column_def(st, r, e->column_def, tx_id);
 		else if (e->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
-			rc = add_constraint(r, e->constraint, NULL, tx_id, st->in_change);
+			rc = add_constraint(st, r, e->constraint, NULL, tx_id);
 		if (rc < 0)
 			return -1;
 	}
@@ -348,11 +434,11 @@ static int apply_alter(gk_state *st, const PgQuery__AlterTableStmt *as, int tx_i
 		switch (c->subtype) {
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
 			if (def && def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
-				rc = apply_column_def(r, def->column_def, tx_id, st->in_change);
+				rc = apply_column_def(st, r, def->column_def, tx_id);
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint:
 			if (def && def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
-				rc = add_constraint(r, def->constraint, NULL, tx_id, st->in_change);
+				rc = add_constraint(st, r, def->constraint, NULL, tx_id);
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraint:
 			for (size_t k = 0; k < r->n_cons; k++)
@@ -361,12 +447,11 @@ static int apply_alter(gk_state *st, const PgQuery__AlterTableStmt *as, int tx_i
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType:
 			if (c->name && def && def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF && def->column_def->type_name)
-				rc = set_column(r, c->name, gk_type_text(def->column_def->type_name, type, sizeof type), false,
-						st->in_change);
+				rc = set_column(st, r, c->name, gk_type_text(def->column_def->type_name, type, sizeof type), false);
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull:
 			if (c->name)
-				rc = set_column(r, c->name, NULL, true, st->in_change);
+				rc = set_column(st, r, c->name, NULL, true);
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
 			if (c->name)
@@ -385,12 +470,14 @@ static int apply_alter(gk_state *st, const PgQuery__AlterTableStmt *as, int tx_i
 	return 0;
 }
 
-static void remove_rel(gk_state *st, gk_rel *r)
+/* A dropped table stays in place as a tombstone without a name, so the hash
+ * indexes never need to move entries; lookups skip it. */
+static void remove_rel(gk_rel *r)
 {
 	rel_free(r);
-	size_t i = (size_t)(r - st->rels);
-	memmove(&st->rels[i], &st->rels[i + 1], (st->n_rels - i - 1) * sizeof *st->rels);
-	st->n_rels--;
+	unsigned change = r->change;
+	memset(r, 0, sizeof *r);
+	r->change = change;
 }
 
 static void drop_index(gk_state *st, const char *schema, const char *name)
@@ -430,7 +517,7 @@ static void apply_drop(gk_state *st, const PgQuery__DropStmt *ds)
 		const char *schema = l->n_items > 1 ? gk_node_str(l->items[l->n_items - 2]) : NULL;
 		gk_rel *r = name ? gk_state_find(st, schema, name) : NULL;
 		if (r)
-			remove_rel(st, r);
+			remove_rel(r);
 	}
 }
 
@@ -440,11 +527,16 @@ static int apply_rename(gk_state *st, const PgQuery__RenameStmt *rs)
 	if (!r || !rs->newname)
 		return 0;
 	if (rs->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE) {
+		/* The old name's hash entry no longer matches and is skipped. */
+		if (reserve(st) < 0)
+			return -1;
 		char *n = strdup(rs->newname);
 		if (!n)
 			return -1;
 		free(r->name);
 		r->name = n;
+		slot_put(st->rel_slots, st->n_slots, hash2(r->schema, r->name), (size_t)(r - st->rels));
+		st->n_rel_names++;
 	} else if (rs->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN && rs->subname) {
 		gk_column *c = (gk_column *)gk_rel_column(r, rs->subname);
 		if (c) {
@@ -458,7 +550,14 @@ static int apply_rename(gk_state *st, const PgQuery__RenameStmt *rs)
 	return 0;
 }
 
+static int apply(gk_state *st, const PgQuery__Node *n, int tx_id);
+
 int gk_state_apply(gk_state *st, const PgQuery__Node *n, int tx_id)
+{
+	return apply(st, n, tx_id);
+}
+
+static int apply(gk_state *st, const PgQuery__Node *n, int tx_id)
 {
 	switch (n->node_case) {
 	case PG_QUERY__NODE__NODE_CREATE_STMT:
@@ -474,7 +573,7 @@ int gk_state_apply(gk_state *st, const PgQuery__Node *n, int tx_id)
 		gk_rel *r = rel_of(st, is->relation, SEEN);
 		if (!r)
 			return is->relation ? -1 : 0;
-		return add_index(r, is->idxname, is->index_params, is->n_index_params, true, st->in_change);
+		return add_index(st, r, is->idxname, is->index_params, is->n_index_params, true);
 	}
 	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
 		return apply_alter(st, n->alter_table_stmt, tx_id);

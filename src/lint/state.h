@@ -17,14 +17,14 @@ typedef struct gk_column {
 	char *name;
 	char *type;        /* as gk_type_text prints it, e.g. "varchar(20)" */
 	bool not_null;
-	bool is_new;       /* added in the linted change */
+	unsigned change;   /* the change that added it, 0 = before any (see gk_state_is_new) */
 } gk_column;
 
 typedef struct gk_index {
 	char *name;        /* may be NULL for unnamed constraint indexes */
 	char **cols;       /* key columns in order; NULL entries for expressions */
 	size_t n_cols;
-	bool is_new;       /* created in the linted change */
+	unsigned change;   /* the change that created it, 0 = before any */
 } gk_index;
 
 typedef struct gk_constraint {
@@ -35,9 +35,9 @@ typedef struct gk_constraint {
 } gk_constraint;
 
 typedef struct gk_rel {
-	char *schema;      /* "public" when unqualified */
-	char *name;
-	bool is_new;       /* created in the linted change */
+	char *schema;      /* "public" when unqualified; NULL once dropped */
+	char *name;        /* NULL once dropped */
+	unsigned change;   /* the change that created it, 0 = before any */
 	bool defined;      /* its CREATE was seen, so columns and indexes are all known */
 	gk_column *cols;
 	size_t n_cols, cap_cols;
@@ -50,8 +50,19 @@ typedef struct gk_rel {
 typedef struct gk_state {
 	gk_rel *rels;
 	size_t n_rels, cap_rels;
-	bool in_change;    /* objects created now are new */
+	bool in_change;    /* objects created now belong to the current change */
+	unsigned change;   /* the current change; objects of earlier ones count as existing */
+	/* Hash indexes, by "schema.name" of tables and of indexes: slot = rel index + 1, 0 = empty. */
+	size_t *rel_slots, *idx_slots;
+	size_t n_slots;
+	size_t n_rel_names, n_idx_names;  /* entries in each, stale ones included */
 } gk_state;
+
+/** True when an object stamped with `change` was created in the current change. */
+static inline bool gk_state_is_new(const gk_state *st, unsigned change)
+{
+	return change != 0 && change == st->change;
+}
 
 void gk_state_init(gk_state *st);
 void gk_state_free(gk_state *st);

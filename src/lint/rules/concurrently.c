@@ -51,7 +51,7 @@ static void check_drop_index(gk_lint *l, const gk_stmt *s)
 		 * drop: on an existing table the ACCESS EXCLUSIVE request still
 		 * queues behind every open transaction, whoever made the index. */
 		const gk_rel *t = gk_state_find_index_table(l->state, schema, name);
-		if (t && t->is_new)
+		if (t && gk_state_is_new(l->state, t->change))
 			continue;
 		enum gk_lockmode m = lock_on(l, s, schema, name);
 		gk_lint_report(l, s, -1, NULL,
@@ -108,7 +108,7 @@ static void reindex_relation(gk_lint *l, const gk_stmt *s, const PgQuery__Reinde
 	enum gk_lockmode m = lock_on(l, s, rv->schemaname, rv->relname);
 	if (rs->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_INDEX) {
 		const gk_rel *t = gk_state_find_index_table(l->state, rv->schemaname, rv->relname);
-		if (t && t->is_new)
+		if (t && gk_state_is_new(l->state, t->change))
 			return;
 		gk_lint_report(l, s, rv->location, help,
 			       "REINDEX INDEX %s holds %s on the index (queries that would use it wait) and SHARE on its table (writes wait) for the whole rebuild",

@@ -442,7 +442,7 @@ static void validate_one(gk_lint *l, const gk_stmt *s, const PgQuery__AlterTable
 	}
 	const gk_rel *r = gk_state_find(l->state, as->relation->schemaname, as->relation->relname);
 	const gk_constraint *k = gk_rel_constraint(r, name);
-	if (!k || k->validated || s->tx_id < 0 || k->tx_id != s->tx_id || r->is_new)
+	if (!k || k->validated || s->tx_id < 0 || k->tx_id != s->tx_id || gk_state_is_new(l->state, r->change))
 		return;
 	const gk_stmt *add = find_not_valid_add(l, s, as->relation, name);
 	if (!add) {

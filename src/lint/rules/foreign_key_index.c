@@ -121,7 +121,7 @@ static void judge(gk_lint *l, const gk_stmt *s, const fk *f)
 	gk_rv_name(f->ref, ref, sizeof ref);
 	join_cols(f, cols, sizeof cols);
 	index_target(f, target, sizeof target);
-	if (r->is_new)
+	if (gk_state_is_new(l->state, r->change))
 		snprintf(help, sizeof help, "Add `CREATE INDEX ON %s;` to this migration (the table is new, so a plain "
 			 "CREATE INDEX is fine); in Prisma, add @@index([...]) for the relation's fields.", target);
 	else

@@ -49,7 +49,7 @@ static bool lock_on_new(const gk_lint *l, const gk_lock *lk)
 {
 	const gk_rel *r = lk->is_index ? gk_state_find_index_table(l->state, lk->schema, lk->name)
 				       : gk_state_find(l->state, lk->schema, lk->name);
-	return r && r->is_new;
+	return r && gk_state_is_new(l->state, r->change);
 }
 
 /* First lock of `s` on an existing relation that is at least `min`, or NULL. */

@@ -210,7 +210,7 @@ static void bigint_added_key(gk_lint *l, const gk_stmt *s, const PgQuery__RangeV
 	bool pk = k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY;
 	PgQuery__Node **cols = pk ? k->keys : k->fk_attrs;
 	size_t n = pk ? k->n_keys : k->n_fk_attrs;
-	for (size_t i = 0; r && r->is_new && key_kind(k) && i < n; i++) {
+	for (size_t i = 0; r && gk_state_is_new(l->state, r->change) && key_kind(k) && i < n; i++) {
 		const char *name = gk_node_str(cols[i]);
 		const gk_column *c = name ? gk_rel_column(r, name) : NULL;
 		const char *type = c && c->type ? small_int_name(c->type) : NULL;
