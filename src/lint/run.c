@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define PARSE_AHEAD 32
+#define PARSE_AHEAD 64
 #define MAX_THREADS 64
 
 /* ---- stage 1 ---- */

@@ -54,35 +54,78 @@ static bool is_sql(const char *name)
 	return n > 4 && strcmp(name + n - 4, ".sql") == 0;
 }
 
-static int walk(gk_file_list *out, const char *dir, const char *const *ex, size_t nex, gk_error *err)
+/* The folders being walked, outermost first: a symlink back to one of
+ * them would otherwise be followed forever. */
+typedef struct ancestry {
+	dev_t dev[64];
+	ino_t ino[64];
+	size_t n;
+} ancestry;
+
+static bool is_ancestor(const ancestry *a, const struct stat *st)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (a->dev[i] == st->st_dev && a->ino[i] == st->st_ino)
+			return true;
+	return false;
+}
+
+static int walk(gk_file_list *out, const char *dir, const char *const *ex, size_t nex, ancestry *anc, gk_error *err);
+
+/* One entry of a folder: d_type saves a stat for plain files and folders. */
+static int visit(gk_file_list *out, const char *p, unsigned char type, const char *const *ex, size_t nex,
+		 ancestry *anc, gk_error *err)
+{
+	if (excluded(p, ex, nex))
+		return 0;
+	if (type == DT_REG)
+		return is_sql(p) && push(out, p) < 0 ? gk_error_set(err, GK_ENOMEM, "out of memory") : 0;
+	struct stat st;
+	if (stat(p, &st) != 0) /* a dangling link: report it when linted, if it looks like SQL */
+		return is_sql(p) && push(out, p) < 0 ? gk_error_set(err, GK_ENOMEM, "out of memory") : 0;
+	if (S_ISDIR(st.st_mode)) {
+		if (is_ancestor(anc, &st) || anc->n == sizeof anc->dev / sizeof *anc->dev)
+			return 0; /* a link back up the tree, or absurdly deep */
+		anc->dev[anc->n] = st.st_dev;
+		anc->ino[anc->n++] = st.st_ino;
+		int rc = walk(out, p, ex, nex, anc, err);
+		anc->n--;
+		return rc;
+	}
+	return S_ISREG(st.st_mode) && is_sql(p) && push(out, p) < 0 ? gk_error_set(err, GK_ENOMEM, "out of memory") : 0;
+}
+
+static int walk(gk_file_list *out, const char *dir, const char *const *ex, size_t nex, ancestry *anc, gk_error *err)
 {
 	DIR *d = opendir(dir);
 	if (!d) /* reported when linted, like any unreadable path */
 		return push(out, dir) < 0 ? gk_error_set(err, GK_ENOMEM, "out of memory") : 0;
-	gk_file_list here = {0};
+	struct entry {
+		char *path;
+		unsigned char type;
+	} *here = NULL;
+	size_t n = 0, cap = 0;
 	struct dirent *e;
 	int rc = 0;
+	const char *sep = dir[strlen(dir) - 1] == '/' ? "" : "/";
 	while (rc == 0 && (e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.')
 			continue;
-		char *p = gk_asprintf("%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", e->d_name);
-		if (!p || push(&here, p) < 0)
+		char *p = gk_asprintf("%s%s%s", dir, sep, e->d_name);
+		if (!p || gk_grow(&here, &cap, n + 1, sizeof *here) < 0) {
+			free(p);
 			rc = gk_error_set(err, GK_ENOMEM, "out of memory");
-		free(p);
+			break;
+		}
+		here[n++] = (struct entry){p, e->d_type};
 	}
 	closedir(d);
-	qsort(here.paths, here.n, sizeof *here.paths, cmp_path);
-	for (size_t i = 0; rc == 0 && i < here.n; i++) {
-		struct stat st;
-		const char *p = here.paths[i];
-		if (excluded(p, ex, nex) || stat(p, &st) != 0)
-			continue;
-		if (S_ISDIR(st.st_mode))
-			rc = walk(out, p, ex, nex, err);
-		else if (S_ISREG(st.st_mode) && is_sql(p) && push(out, p) < 0)
-			rc = gk_error_set(err, GK_ENOMEM, "out of memory");
-	}
-	gk_file_list_free(&here);
+	qsort(here, n, sizeof *here, cmp_path); /* the path is the first member */
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = visit(out, here[i].path, here[i].type, ex, nex, anc, err);
+	for (size_t i = 0; i < n; i++)
+		free(here[i].path);
+	free(here);
 	return rc;
 }
 
@@ -90,8 +133,10 @@ int gk_files_collect(gk_file_list *out, const char *path, const char *const *exc
 		     gk_error *err)
 {
 	struct stat st;
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		return walk(out, path, excludes, n_excludes, err);
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		ancestry anc = {.dev = {st.st_dev}, .ino = {st.st_ino}, .n = 1};
+		return walk(out, path, excludes, n_excludes, &anc, err);
+	}
 	if (excluded(path, excludes, n_excludes))
 		return 0;
 	return push(out, path) < 0 ? gk_error_set(err, GK_ENOMEM, "out of memory") : 0;
