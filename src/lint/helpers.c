@@ -69,6 +69,22 @@ bool gk_lint_column_is_new(const gk_lint *l, const PgQuery__RangeVar *rv, const 
 	return r && (gk_state_is_new(l->state, r->change) || (c && gk_state_is_new(l->state, c->change)));
 }
 
+const PgQuery__AlterTableStmt *gk_lint_alter_existing(const gk_lint *l, const gk_stmt *s)
+{
+	if (s->node->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_STMT)
+		return NULL;
+	const PgQuery__AlterTableStmt *as = s->node->alter_table_stmt;
+	if (as->objtype != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE || !as->relation || !as->relation->relname ||
+	    gk_lint_is_new(l, as->relation))
+		return NULL;
+	return as;
+}
+
+const PgQuery__AlterTableCmd *gk_alter_cmd(const PgQuery__AlterTableStmt *as, size_t i)
+{
+	return as->cmds[i]->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_CMD ? as->cmds[i]->alter_table_cmd : NULL;
+}
+
 bool gk_rv_same(const PgQuery__RangeVar *a, const PgQuery__RangeVar *b)
 {
 	if (!a || !b || !a->relname || !b->relname || strcmp(a->relname, b->relname) != 0)

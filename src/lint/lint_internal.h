@@ -74,6 +74,16 @@ static inline int gk_lint_pg(const gk_lint *l) { return l->opts->pg_version; }
 /** True when the relation was created earlier in the linted change (exempt from lock rules). */
 bool gk_lint_is_new(const gk_lint *l, const PgQuery__RangeVar *rv);
 
+/**
+ * The statement's ALTER TABLE when it alters a table (not a view, index or
+ * foreign table) that existed before the change, else NULL: the common
+ * start of the lock rules.
+ */
+const PgQuery__AlterTableStmt *gk_lint_alter_existing(const gk_lint *l, const gk_stmt *s);
+
+/** Command i of an ALTER TABLE (NULL if the node is not a command). */
+const PgQuery__AlterTableCmd *gk_alter_cmd(const PgQuery__AlterTableStmt *as, size_t i);
+
 /** True when the column was added in the linted change (or its table was created there). */
 bool gk_lint_column_is_new(const gk_lint *l, const PgQuery__RangeVar *rv, const char *col);
 

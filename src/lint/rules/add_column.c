@@ -70,18 +70,14 @@ typedef void (*column_fn)(gk_lint *l, const gk_stmt *s, const char *table, const
 
 static void each_added_column(gk_lint *l, const gk_stmt *s, column_fn fn)
 {
-	if (s->node->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_STMT)
-		return;
-	const PgQuery__AlterTableStmt *as = s->node->alter_table_stmt;
-	if (as->objtype != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE || gk_lint_is_new(l, as->relation))
+	const PgQuery__AlterTableStmt *as = gk_lint_alter_existing(l, s);
+	if (!as)
 		return;
 	char table[256];
 	gk_rv_name(as->relation, table, sizeof table);
 	for (size_t i = 0; i < as->n_cmds; i++) {
-		if (as->cmds[i]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
-			continue;
-		const PgQuery__AlterTableCmd *c = as->cmds[i]->alter_table_cmd;
-		if (c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn && c->def &&
+		const PgQuery__AlterTableCmd *c = gk_alter_cmd(as, i);
+		if (c && c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn && c->def &&
 		    c->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
 			fn(l, s, table, c->def->column_def);
 	}

@@ -239,14 +239,10 @@ static void check_cmd(gk_lint *l, const gk_stmt *s, const PgQuery__AlterTableStm
 
 static void check(gk_lint *l, const gk_stmt *s)
 {
-	if (s->node->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_STMT)
-		return;
-	const PgQuery__AlterTableStmt *as = s->node->alter_table_stmt;
-	if (!as->relation || as->objtype != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE || gk_lint_is_new(l, as->relation))
-		return;
-	for (size_t i = 0; i < as->n_cmds; i++)
-		if (as->cmds[i]->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
-			check_cmd(l, s, as, as->cmds[i]->alter_table_cmd);
+	const PgQuery__AlterTableStmt *as = gk_lint_alter_existing(l, s);
+	for (size_t i = 0; as && i < as->n_cmds; i++)
+		if (gk_alter_cmd(as, i))
+			check_cmd(l, s, as, gk_alter_cmd(as, i));
 }
 
 const gk_rule gk_rule_alter_column_type = {

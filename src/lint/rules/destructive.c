@@ -24,19 +24,15 @@
 
 static void check_drop_column(gk_lint *l, const gk_stmt *s)
 {
-	if (s->node->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_STMT)
-		return;
-	const PgQuery__AlterTableStmt *as = s->node->alter_table_stmt;
-	if (as->objtype != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE || gk_lint_is_new(l, as->relation))
+	const PgQuery__AlterTableStmt *as = gk_lint_alter_existing(l, s);
+	if (!as)
 		return;
 	char rel[256];
 	gk_rv_name(as->relation, rel, sizeof rel);
 	for (size_t i = 0; i < as->n_cmds; i++) {
-		if (as->cmds[i]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
-			continue;
-		const PgQuery__AlterTableCmd *c = as->cmds[i]->alter_table_cmd;
+		const PgQuery__AlterTableCmd *c = gk_alter_cmd(as, i);
 		/* A column added earlier in this change has no data and no users. */
-		if (c->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn || !c->name ||
+		if (!c || c->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn || !c->name ||
 		    gk_lint_column_is_new(l, as->relation, c->name))
 			continue;
 		if (c->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE)

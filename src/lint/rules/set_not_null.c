@@ -64,16 +64,10 @@ static void set_not_null(gk_lint *l, const gk_stmt *s, const PgQuery__RangeVar *
 
 static void check(gk_lint *l, const gk_stmt *s)
 {
-	if (s->node->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_STMT)
-		return;
-	const PgQuery__AlterTableStmt *as = s->node->alter_table_stmt;
-	if (!as->relation || !as->relation->relname || gk_lint_is_new(l, as->relation))
-		return;
-	for (size_t i = 0; i < as->n_cmds; i++) {
-		if (as->cmds[i]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
-			continue;
-		const PgQuery__AlterTableCmd *c = as->cmds[i]->alter_table_cmd;
-		if (c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull && c->name)
+	const PgQuery__AlterTableStmt *as = gk_lint_alter_existing(l, s);
+	for (size_t i = 0; as && i < as->n_cmds; i++) {
+		const PgQuery__AlterTableCmd *c = gk_alter_cmd(as, i);
+		if (c && c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull && c->name)
 			set_not_null(l, s, as->relation, c->name);
 	}
 }
