@@ -4,48 +4,97 @@
  * and output are shared with the other reporting commands (report_opts.h).
  */
 #include "report_opts.h"
+#include "gatekeeper/check.h"
 #include "gatekeeper/files.h"
 #include "util/util.h"
 
 #include <stdlib.h>
+#include <string.h>
 
-static int run_lint(gk_run_args *a, char **paths, int npaths)
+enum { OPT_LAYOUT = GK_OPT_COMMAND };
+
+static const gk_opt lint_opts[] = {
+	{"layout", 0, GK_OPT_VALUE, "KIND", "how a folder PATH is read: auto (default: dbmate, golang-migrate, diesel "
+	 "and Flyway folders lint their migrations in the tool's order, up sections only; other folders every *.sql), "
+	 "or one of prisma, flyway, golang-migrate, dbmate, diesel, plain", OPT_LAYOUT},
+	{0},
+};
+
+typedef struct lint_ctx {
+	enum gk_layout_kind layout;
+	bool layout_set;            /* on the command line: wins over the file's `layout` */
+} lint_ctx;
+
+static int apply_lint_opt(void *ctx, const gk_opt *o, const char *v)
 {
+	lint_ctx *c = ctx;
+	if (o->id == OPT_LAYOUT && gk_layout_kind_parse(&c->layout, v) == 0) {
+		c->layout_set = true;
+		return 0;
+	}
+	return gk_usage_error("lint: --layout must be auto, prisma, flyway, golang-migrate, dbmate, diesel or plain, not '%s'", v);
+}
+
+/* One PATH: a folder in a tool layout, else every *.sql under it (or the file itself). */
+static int add_path(gk_lint_batch *b, gk_run_args *a, enum gk_layout_kind layout, const char *path, gk_error *err)
+{
+	int rc = gk_lint_batch_add_layout(b, path, layout, &a->lint, a->excludes, a->n_excludes, err);
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
 	gk_file_list files = {0};
+	rc = gk_files_collect(&files, path, a->excludes, a->n_excludes, err);
+	for (size_t i = 0; rc == 0 && i < files.n; i++)
+		if (gk_lint_batch_add_file(b, files.paths[i]) < 0)
+			rc = gk_error_set(err, GK_ENOMEM, "out of memory");
+	gk_file_list_free(&files);
+	return rc;
+}
+
+static int run_lint(gk_run_args *a, enum gk_layout_kind layout, char **paths, int npaths)
+{
+	gk_lint_batch batch = {0};
 	gk_error err = {0};
-	for (int i = 0; i < npaths; i++)
-		if (gk_files_collect(&files, paths[i], a->excludes, a->n_excludes, &err) < 0) {
-			gk_file_list_free(&files);
-			fprintf(stderr, "gatekeeper: %s\n", err.msg);
-			return GK_EXIT_INTERNAL;
-		}
 	gk_report *r = gk_run_report(a);
 	if (!r) {
-		gk_file_list_free(&files);
 		fprintf(stderr, "gatekeeper: out of memory\n");
 		return GK_EXIT_INTERNAL;
 	}
 	double t0 = gk_now();
-	if (gk_lint_files(r, &a->lint, (const char *const *)files.paths, files.n, &err) < 0)
+	for (int i = 0; i < npaths; i++) {
+		int rc = add_path(&batch, a, layout, paths[i], &err);
+		if (rc == GK_ENOMEM) {
+			gk_lint_batch_free(&batch);
+			gk_report_free(r);
+			fprintf(stderr, "gatekeeper: %s\n", err.msg);
+			return GK_EXIT_INTERNAL;
+		}
+		if (rc < 0) /* a folder whose layout cannot be read: say so, lint the rest */
+			gk_report_add_error(r, GK_ERRKIND_IO, paths[i], "%s", err.msg);
+	}
+	if (gk_lint_inputs(r, &a->lint, batch.in, batch.n, &err) < 0)
 		gk_report_add_error(r, GK_ERRKIND_INTERNAL, NULL, "%s", err.msg);
-	if (files.n == 0)
+	if (batch.n == 0 && r->n_errors == 0)
 		gk_report_add_error(r, GK_ERRKIND_CONFIG, NULL, "no SQL files found in the given paths");
 	gk_report_finish(r, a->fail_level, gk_now() - t0);
-	gk_file_list_free(&files);
+	gk_lint_batch_free(&batch);
 	return gk_run_emit(a, r);
 }
 
 static int lint_main(int argc, char **argv)
 {
 	gk_run_args a;
+	lint_ctx ctx = {GK_LAYOUT_AUTO, false};
 	gk_run_args_init(&a, "lint");
+	a.apply_own = apply_lint_opt;
+	a.own_ctx = &ctx;
 	char **pos = NULL;
 	int npos = 0;
 	int rc = gk_run_setup(&a, &gk_cmd_lint, argc, argv, &pos, &npos);
+	enum gk_layout_kind layout = !ctx.layout_set && a.config ? a.config->layout : ctx.layout;
 	if (rc == 0 && npos > 0)
-		rc = run_lint(&a, pos, npos);
+		rc = run_lint(&a, layout, pos, npos);
 	else if (rc == 0 && a.config && a.config->n_paths > 0)
-		rc = run_lint(&a, a.config->paths, (int)a.config->n_paths);
+		rc = run_lint(&a, layout, a.config->paths, (int)a.config->n_paths);
 	else if (rc == 0)
 		rc = gk_usage_error("lint: name the migration files or folders to lint%s",
 				    a.config ? " (or set `paths` in the configuration file)" : "");
@@ -58,7 +107,7 @@ const gk_cmd gk_cmd_lint = {
 	.name = "lint",
 	.summary = "check migration files for locking, destructive and unsafe operations",
 	.usage = "[options] PATH...",
-	.opts = NULL,
+	.opts = lint_opts,
 	.shared = gk_report_opts,
 	.run = lint_main,
 };

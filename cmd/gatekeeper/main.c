@@ -8,8 +8,11 @@
 
 #include <string.h>
 
+extern const gk_cmd gk_cmd_check; /* cmd_check.c */
+
 static const gk_cmd *const commands[] = {
 	&gk_cmd_lint,
+	&gk_cmd_check,
 	&gk_cmd_rules,
 	&gk_cmd_explain,
 	NULL,

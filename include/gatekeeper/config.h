@@ -12,6 +12,8 @@
  *     fail_level: error           # error | warning | info | never
  *     rules:                      # per-rule severity: off | info | warning | error
  *       drop-table: warning
+ *     layout: auto                # auto | prisma | flyway | golang-migrate | dbmate | diesel | plain
+ *     migration_name: "^[0-9]{14}_[a-z0-9_]+$"  # POSIX ERE new migrations' names must match (check)
  *
  * `paths` and `exclude` take a list or a single string; an empty value
  * (`paths:`) is an empty list.  Relative entries are read from the file's
@@ -29,6 +31,7 @@
 #define GATEKEEPER_CONFIG_H
 
 #include "common.h"
+#include "layout.h"
 #include "lint.h"
 
 /* The two names looked for, in this order, in each folder. */
@@ -54,6 +57,8 @@ typedef struct gk_config {
 	bool fail_level_set;
 	gk_config_rule *rules;      /* in file order */
 	size_t n_rules;
+	enum gk_layout_kind layout; /* GK_LAYOUT_AUTO when unset */
+	char *migration_name;       /* checked to compile as a POSIX ERE; NULL = unset */
 } gk_config;
 
 /**
@@ -87,7 +92,8 @@ int gk_config_load(gk_config **out, const char *path, gk_error *err);
 /**
  * Copy the lint settings of `c` (pg_version, runner, rule severities) into
  * `o`; settings the file does not name are left as they are.  fail_level,
- * paths and excludes are not lint options: the caller reads them from `c`.
+ * paths, excludes, layout and migration_name are not lint options: the
+ * caller reads them from `c`.
  *
  * Returns 0, or GK_ECONFIG with "PATH:LINE:COLUMN: unknown rule 'x' ..." in
  * `err` when a rule id is not in the registry (`o` may then be partly set).

@@ -12,6 +12,7 @@
 #include "util/util.h"
 
 #include <errno.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +24,7 @@
  * (a dump, a binary) from being read whole. */
 #define CONFIG_MAX_SIZE ((size_t)1 << 20)
 
-#define KEYS_ALLOWED "pg_version, runner, paths, exclude, fail_level, rules"
+#define KEYS_ALLOWED "pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name"
 
 typedef struct loader {
 	const char *path;     /* for messages */
@@ -224,6 +225,36 @@ static int load_rules(loader *l, yaml_node_t *v)
 	return 0;
 }
 
+static int load_layout(loader *l, yaml_node_t *v)
+{
+	const char *what = "layout must be auto, prisma, flyway, golang-migrate, dbmate, diesel or plain";
+	if (v->type != YAML_SCALAR_NODE || is_null(v) || gk_layout_kind_parse(&l->c->layout, text(v)) < 0)
+		return wrong(l, v, what);
+	return 0;
+}
+
+/* Compiled here so that a bad pattern is reported at its line, not when `check` first needs it. */
+static int load_migration_name(loader *l, yaml_node_t *v)
+{
+	if (v->type != YAML_SCALAR_NODE || is_null(v) || !*text(v))
+		return wrong(l, v, "migration_name must be a POSIX extended regular expression");
+	int rc = check_scalar(l, v);
+	if (rc < 0)
+		return rc;
+	regex_t re;
+	int c = regcomp(&re, text(v), REG_EXTENDED | REG_NOSUB);
+	if (c != 0) {
+		char why[200];
+		regerror(c, &re, why, sizeof why);
+		return fail_at(l, v->start_mark, "migration_name '%.200s' is not a valid POSIX extended regular expression: %s",
+			       text(v), why);
+	}
+	regfree(&re);
+	if (!(l->c->migration_name = strdup(text(v))))
+		return oom(l);
+	return 0;
+}
+
 static const struct config_key {
 	const char *name;
 	int (*load)(loader *l, yaml_node_t *value);
@@ -234,6 +265,8 @@ static const struct config_key {
 	{"exclude", load_exclude},
 	{"fail_level", load_fail_level},
 	{"rules", load_rules},
+	{"layout", load_layout},
+	{"migration_name", load_migration_name},
 };
 #define N_KEYS (sizeof config_keys / sizeof *config_keys)
 
@@ -447,6 +480,7 @@ void gk_config_free(gk_config *c)
 	free(c->paths);
 	free(c->excludes);
 	free(c->rules);
+	free(c->migration_name);
 	free(c->path);
 	free(c);
 }

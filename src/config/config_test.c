@@ -204,10 +204,10 @@ static void test_top_level_must_be_a_mapping(void **state)
 	(void)state;
 	expect_error("- pg_version: 15\n",
 		     "1:1: the top level must be a mapping of settings (pg_version, runner, paths, exclude, "
-		     "fail_level, rules), not a list");
+		     "fail_level, rules, layout, migration_name), not a list");
 	expect_error("\n  pg_version\n",
 		     "2:3: the top level must be a mapping of settings (pg_version, runner, paths, exclude, "
-		     "fail_level, rules), not a single value");
+		     "fail_level, rules, layout, migration_name), not a single value");
 }
 
 static void test_more_than_one_document(void **state)
@@ -222,9 +222,9 @@ static void test_unknown_key(void **state)
 {
 	(void)state;
 	expect_error("pg_version: 15\nrunnr: prisma\n",
-		     "2:1: unknown key 'runnr' (allowed: pg_version, runner, paths, exclude, fail_level, rules)");
+		     "2:1: unknown key 'runnr' (allowed: pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name)");
 	expect_error("? [a, b]\n: 1\n",
-		     "1:3: a key must be a name (pg_version, runner, paths, exclude, fail_level, rules), not a list");
+		     "1:3: a key must be a name (pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name), not a list");
 }
 
 static void test_duplicate_keys(void **state)
@@ -295,6 +295,36 @@ static void test_wrong_types(void **state)
 	expect_error("exclude: {a: b}\n", "1:10: exclude must be a glob or a list of globs, not a mapping");
 	expect_error("exclude:\n  - {a: b}\n", "2:5: each exclude entry must be a glob, not a mapping");
 	expect_error("paths: \"a\\0b\"\n", "1:8: value contains a NUL byte");
+}
+
+/* `layout` and `migration_name`, read by `check` (and `layout` by `lint`). */
+static void test_layout_and_migration_name(void **state)
+{
+	(void)state;
+	gk_config *c = NULL;
+	gk_error err = {0};
+	assert_int_equal(load("layout: dbmate\nmigration_name: '^[0-9]+_(add|drop)_[a-z_]+$'\n", &c, &err), 0);
+	assert_int_equal(c->layout, GK_LAYOUT_DBMATE);
+	assert_string_equal(c->migration_name, "^[0-9]+_(add|drop)_[a-z_]+$");
+	gk_config_free(c);
+	assert_int_equal(load("pg_version: 15\n", &c, &err), 0);
+	assert_int_equal(c->layout, GK_LAYOUT_AUTO);
+	assert_null(c->migration_name);
+	gk_config_free(c);
+	assert_int_equal(load("layout: supabase\n", &c, &err), 0); /* another name for plain */
+	assert_int_equal(c->layout, GK_LAYOUT_PLAIN);
+	gk_config_free(c);
+	expect_error("layout: rails\n",
+		     "1:9: layout must be auto, prisma, flyway, golang-migrate, dbmate, diesel or plain, not 'rails'");
+	expect_error("layout: [prisma]\n",
+		     "1:9: layout must be auto, prisma, flyway, golang-migrate, dbmate, diesel or plain, not a list");
+	expect_error("migration_name:\n", "1:16: migration_name must be a POSIX extended regular expression, not empty");
+	expect_error("migration_name: [a]\n", "1:17: migration_name must be a POSIX extended regular expression, not a list");
+	/* A pattern that does not compile is refused where it is written. */
+	c = (gk_config *)1;
+	assert_int_equal(load("pg_version: 15\nmigration_name: '^(add'\n", &c, &err), GK_ECONFIG);
+	assert_null(c);
+	assert_non_null(strstr(err.msg, "gatekeeper.yml:2:17: migration_name '^(add' is not a valid POSIX extended regular expression"));
 }
 
 static void test_unreadable_file(void **state)
@@ -588,6 +618,7 @@ int main(void)
 		T(test_pg_version_values),
 		T(test_enum_values),
 		T(test_wrong_types),
+		T(test_layout_and_migration_name),
 		T(test_unreadable_file),
 		T(test_apply_sets_only_what_the_file_names),
 		T(test_apply_unknown_rule),

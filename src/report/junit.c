@@ -13,6 +13,9 @@
  *     errors = run errors;
  *   - run errors, and findings that belong to no migration, go in a suite
  *     "gatekeeper" (<error> only for tool/infra faults);
+ *   - for `check`, each suite's properties also say where the migration
+ *     stands in the change (history.status, history.old_path) and which
+ *     commit put it there (commit.sha, commit.author, commit.subject);
  *   - all text is forced to valid UTF-8 without the C0 controls XML 1.0
  *     forbids, and left to libxml2 to escape (no CDATA: "]]>" can occur in
  *     SQL).
@@ -353,6 +356,21 @@ static void property(jw *j, const char *name, const char *value)
 	end(j);
 }
 
+/* `check`: where the migration stands in the change and the commit that put it there. */
+static void history_properties(jw *j, const gk_migration *m)
+{
+	property(j, "history.status", gk_history_status_name(m->history));
+	if (m->old_path)
+		property(j, "history.old_path", m->old_path);
+	if (!m->commit.sha[0])
+		return;
+	property(j, "commit.sha", m->commit.sha);
+	if (m->commit.author)
+		property(j, "commit.author", m->commit.author);
+	if (m->commit.subject)
+		property(j, "commit.subject", m->commit.subject);
+}
+
 static void properties(jw *j, const gk_migration *m)
 {
 	char pg[16], statements[16];
@@ -367,6 +385,8 @@ static void properties(jw *j, const gk_migration *m)
 		property(j, "runner", gk_runner_name(m->runner));
 		property(j, "statements", statements);
 	}
+	if (m && m->history != GK_HISTORY_NONE)
+		history_properties(j, m);
 	end(j);
 }
 

@@ -4,13 +4,15 @@
  *      3 | the source line
  *        |    ^^^^^
  *     = help: the safe recipe
- * followed by a one-line summary.  Colour only when asked (a TTY without
- * NO_COLOR, decided by the caller).
+ * then, for `check`, the migrations the change added, modified, renamed or
+ * deleted (with the commit responsible), and a one-line summary.  Colour
+ * only when asked (a TTY without NO_COLOR, decided by the caller).
  */
 #include "gatekeeper/render.h"
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #define C_RESET "\033[0m"
 #define C_BOLD "\033[1m"
@@ -64,6 +66,43 @@ static void finding(FILE *out, const gk_finding *f, const gk_render_options *o)
 	fputc('\n', out);
 }
 
+/* "1a2b3c4 Alice 2024-05-01 subject" of a migration's commit, or "(not committed)". */
+static void commit_line(FILE *out, const gk_commit_ref *cr)
+{
+	if (!cr->sha[0]) {
+		fputs("  (not committed)", out);
+		return;
+	}
+	char date[16] = "";
+	time_t t = (time_t)(cr->time + (long long)cr->tz_offset_min * 60);
+	struct tm tm;
+	if (gmtime_r(&t, &tm))
+		strftime(date, sizeof date, "%Y-%m-%d", &tm);
+	fprintf(out, "  %.7s %s %s %s", cr->sha, cr->author ? cr->author : "?", date, cr->subject ? cr->subject : "");
+}
+
+/* `check`: what the change did to the migrations, before the summary line. */
+static void history_section(FILE *out, const gk_report *r, const gk_render_options *o)
+{
+	size_t shown = 0;
+	for (size_t i = 0; i < r->n_migrations; i++) {
+		const gk_migration *m = &r->migrations[i];
+		if (m->history == GK_HISTORY_NONE || m->history == GK_HISTORY_UNCHANGED)
+			continue;
+		if (shown++ == 0)
+			fprintf(out, "%smigrations changed since %s:%s\n", c(o, C_BOLD), r->base_ref, c(o, C_RESET));
+		fprintf(out, "  %-9s %s", gk_history_status_name(m->history), m->path);
+		if (m->old_path)
+			fprintf(out, " (was %s)", m->old_path);
+		if (m->history != GK_HISTORY_DELETED)
+			commit_line(out, &m->commit);
+		fputc('\n', out);
+	}
+	if (shown == 0)
+		fprintf(out, "no migration changed since %s\n", r->base_ref);
+	fputc('\n', out);
+}
+
 int gk_render_text(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err)
 {
 	for (size_t i = 0; i < r->n_findings; i++)
@@ -73,6 +112,8 @@ int gk_render_text(const gk_report *r, FILE *out, const gk_render_options *o, gk
 		fprintf(out, "%serror:%s %s%s%s\n", c(o, sev_color(GK_SEV_ERROR)), c(o, C_RESET), e->path ? e->path : "",
 			e->path ? ": " : "", e->message);
 	}
+	if (r->base_ref)
+		history_section(out, r, o);
 	fprintf(out, "%s%s%s: %zu file%s, %zu finding%s (%zu error, %zu warning, %zu info), %zu blocking\n",
 		c(o, C_BOLD), strcmp(r->verdict, "pass") == 0 ? "PASS" : strcmp(r->verdict, "fail") == 0 ? "FAIL" : "ERROR",
 		c(o, C_RESET), r->n_migrations, r->n_migrations == 1 ? "" : "s", r->n_findings,

@@ -37,10 +37,12 @@ const gk_rule gk_rule_invalid_input = {
 	},
 };
 
+/* About the history more than the SQL (a migration recorded as applied that did
+ * nothing), so it is in category history with the findings of `check`. */
 const gk_rule gk_rule_empty_migration = {
 	.info = {
 		.id = "empty-migration",
-		.category = GK_CAT_HYGIENE,
+		.category = GK_CAT_HISTORY,
 		.severity = GK_SEV_WARNING,
 		.summary = "a migration with no statements",
 		.why = "An empty migration is recorded as applied and does nothing; usually a file was saved before "
@@ -48,6 +50,7 @@ const gk_rule gk_rule_empty_migration = {
 		.help = "Add the intended SQL or delete the migration.",
 		.examples = {
 			{GK_EXAMPLE_BAD, 0, 0, NULL, "-- nothing here yet\n"},
+			{GK_EXAMPLE_BAD, 0, 0, "whitespace only", "\n\t\n"},
 			{GK_EXAMPLE_OK, 0, 0, NULL, "SELECT 1;"},
 		},
 	},

@@ -1,0 +1,118 @@
+/*
+ * gatekeeper/check.h - the pre-merge check from git history.
+ *
+ * `gatekeeper check` looks at a change the way a reviewer does: which
+ * migrations does the branch add, which already-merged ones does it touch,
+ * and is the history still one consistent line?  For every migration
+ * folder it reads the layout at the merge base and at head (src/layout),
+ * classifies each migration (added, modified, renamed, deleted, unchanged)
+ * with one tree diff (src/history), reports the history findings (category
+ * `history` of the rule registry), then lints the change with the schema
+ * model built from the migrations before it (src/lint), all into one
+ * report.
+ *
+ * This header also serves `gatekeeper lint` of a folder in a tool layout
+ * (dbmate up sections, no down files, the tool's order and runner), so
+ * both commands treat a layout the same way.
+ */
+#ifndef GATEKEEPER_CHECK_H
+#define GATEKEEPER_CHECK_H
+
+#include "common.h"
+#include "history.h"
+#include "layout.h"
+#include "lint.h"
+#include "report.h"
+
+typedef struct gk_check_options {
+	gk_lint_options lint;      /* runner GK_RUNNER_AUTO = the layout's runner */
+	gk_history_options git;
+	/* Migration folders as given (relative to the working directory, or
+	 * absolute); converted to repo-relative.  n_dirs == 0: every folder
+	 * holding a migration_lock.toml at head. */
+	const char *const *dirs;
+	size_t n_dirs;
+	enum gk_layout_kind layout; /* GK_LAYOUT_AUTO = detect per folder (at head) */
+	bool all;                   /* lint every migration, not only the change's */
+	/* POSIX ERE a new migration's name (its layout key) must match; NULL =
+	 * the layout's default (Prisma: GK_CHECK_PRISMA_NAME; others: none). */
+	const char *name_pattern;
+	/* --exclude globs (gk_glob_match) matched against the migration's path in
+	 * the repository: such a migration is not linted; it still teaches the
+	 * schema model, like a migration before the change (what it creates
+	 * counts as existing), and its history findings stay. */
+	const char *const *excludes;
+	size_t n_excludes;
+} gk_check_options;
+
+/*
+ * Prisma's default naming convention: `<14-digit timestamp>_<snake_case>`
+ * whose first word is a verb saying what the migration does.  The verbs
+ * are the ones schema changes are described with; `init` is what
+ * `prisma migrate dev --name init` creates for the first migration.
+ */
+#define GK_CHECK_NAME_VERBS                                                                         \
+	"add|alter|allow|backfill|change|convert|create|delete|disable|drop|enable|extend|fix|"      \
+	"index|init|insert|introduce|link|make|merge|migrate|move|populate|remove|rename|replace|"   \
+	"restore|revert|seed|set|split|unlink|update|upgrade"
+#define GK_CHECK_PRISMA_NAME "^[0-9]{14}_(" GK_CHECK_NAME_VERBS ")(_[a-z0-9]+)*$"
+
+/** Defaults: lint defaults, base/head from the environment, auto layout, no folders. */
+void gk_check_options_init(gk_check_options *o);
+
+/**
+ * Run the check and fill `r`: git context, one migration entry per
+ * migration linted (history status and introducing commit set) and per
+ * deleted one (linted = false), history findings and lint findings.
+ * Returns 0; GK_ECONFIG for problems of the user's setup (not a
+ * repository, shallow clone, unknown base, folder outside the repository,
+ * no folder found, bad name pattern) with a message meant for the user
+ * (the CLI exits 2); GK_ENOMEM or GK_EIO for failures of gatekeeper or of
+ * the repository.  Call gk_report_finish() afterwards.
+ */
+int gk_check_run(gk_report *r, const gk_check_options *o, gk_error *err);
+
+/**
+ * The runner a tool uses for one of its migrations: prisma and
+ * golang-migrate send the file as one multi-statement query
+ * (GK_RUNNER_PRISMA); flyway, dbmate and diesel wrap it in a transaction
+ * (GK_RUNNER_PER_FILE) unless the migration opts out (GK_RUNNER_NONE);
+ * plain folders leave it to the file name (GK_RUNNER_AUTO).
+ */
+enum gk_runner gk_layout_runner(enum gk_layout_kind kind, const gk_layout_migration *m);
+
+/*
+ * Inputs for gk_lint_inputs() built from command-line paths: files, plain
+ * folders (every *.sql) and folders in a tool layout.  The batch owns the
+ * paths and texts its inputs point to.
+ */
+typedef struct gk_lint_batch {
+	gk_lint_input *in;
+	size_t n, cap;
+	char **owned;               /* strings the inputs borrow */
+	size_t n_owned, cap_owned;
+} gk_lint_batch;
+
+/** Add one file, linted as its own change.  0 or GK_ENOMEM. */
+int gk_lint_batch_add_file(gk_lint_batch *b, const char *path);
+
+/**
+ * Add the migrations of folder `dir` in the order the tool applies them,
+ * each as its own change, with the tool's runner (unless `o->runner` is
+ * set) and, for dbmate, only the up section.  Files matching an exclude
+ * glob are skipped.  With `kind` GK_LAYOUT_AUTO the folder is a layout
+ * only when detected as dbmate, golang-migrate, diesel or flyway and its
+ * migrations outnumber the SQL files the layout does not recognise (so
+ * that a folder of many projects is not mistaken for the one Flyway
+ * folder inside it); an explicit prisma or plain `kind` is never a layout
+ * here (their files are linted by a plain walk).
+ * Returns 1 when the folder was added as a layout, 0 when it is not one
+ * (nothing added: walk it as plain files), or a negative GK_E*.
+ */
+int gk_lint_batch_add_layout(gk_lint_batch *b, const char *dir, enum gk_layout_kind kind,
+			     const gk_lint_options *o, const char *const *excludes, size_t n_excludes,
+			     gk_error *err);
+
+void gk_lint_batch_free(gk_lint_batch *b);
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * check_internal.h - what the parts of src/check share: one migration
+ * folder seen on both sides of the change, and how its migrations are
+ * classified.
+ *
+ *   source.c    files of one side, read once through libgit2 and cached
+ *   classify.c  added / modified / renamed / deleted / unchanged
+ *   findings.c  the history findings
+ *   check.c     folders, the lint of the change, the report entries
+ */
+#ifndef GK_CHECK_INTERNAL_H
+#define GK_CHECK_INTERNAL_H
+
+#include "gatekeeper/check.h"
+
+/* The files of a folder on one side, read on demand and kept for the lint. */
+typedef struct gk_side_files {
+	gk_history *h;
+	gk_side side;
+	const char *dir;       /* repo-relative folder, "" = the repository root */
+	char **paths;          /* relative to dir, sorted (gk_history_list) */
+	size_t n;
+	char **text;           /* per path: its bytes once read, else NULL */
+	size_t *len;
+} gk_side_files;
+
+int gk_side_files_list(gk_side_files *s, gk_history *h, gk_side side, const char *dir, gk_error *err);
+void gk_side_files_free(gk_side_files *s);
+/* The bytes of `rel` (cached; owned by `s`).  GK_ENOTFOUND when absent. */
+int gk_side_files_get(gk_side_files *s, const char *rel, const char **text, size_t *len, gk_error *err);
+/* A gk_layout_read_fn over a gk_side_files (the copy it hands out is the caller's). */
+int gk_side_files_read(char **out, size_t *len, const char *rel, void *payload);
+
+/* "dir/rel", or rel when dir is the root.  NULL when out of memory. */
+char *gk_check_join(const char *dir, const char *rel);
+
+/* One head migration, or one deleted base migration, and where it stands. */
+typedef struct gk_check_item {
+	const gk_layout_migration *head;   /* NULL for a deleted migration */
+	const gk_layout_migration *base;   /* same key, or renamed from; NULL when added */
+	enum gk_history_status status;
+	bool have_commit;
+	gk_commit_info commit;             /* head side, for added/modified/renamed */
+} gk_check_item;
+
+typedef struct gk_check_folder {
+	const gk_check_options *o;
+	gk_history *h;
+	char *dir;                 /* repo-relative, "" = root */
+	gk_side_files base_files, head_files;
+	gk_layout *base, *head;
+	gk_change *changes;
+	size_t n_changes;
+	gk_check_item *items;      /* head migrations in apply order */
+	size_t n_items;
+	gk_check_item *deleted;    /* base migrations that are gone */
+	size_t n_deleted;
+} gk_check_folder;
+
+/* classify.c: fill items and deleted (needs layouts and changes). */
+int gk_check_classify(gk_check_folder *f, gk_error *err);
+
+/* findings.c: every history finding of the folder. */
+int gk_check_history_findings(gk_report *r, gk_check_folder *f, gk_error *err);
+
+/* The change the diff reports for repo-relative `path` (new side, else old side), or NULL. */
+const gk_change *gk_check_change_of(const gk_check_folder *f, const char *path);
+
+/* The report's copy of a commit (strings borrowed from `c`). */
+gk_commit_ref gk_check_commit_ref(const gk_commit_info *c);
+
+#endif

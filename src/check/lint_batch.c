@@ -1,0 +1,142 @@
+/*
+ * lint_batch.c - the inputs of `gatekeeper lint`: plain files, and folders
+ * in a tool layout linted the way the tool applies them.
+ *
+ * A dbmate file holds its down section after the up one, and golang-migrate
+ * and diesel keep down files beside the up ones: a plain walk lints SQL
+ * that never runs forward (and fails on dbmate files whose up part does
+ * not end in ';').  A layout folder instead yields its migrations in the
+ * tool's order, dbmate's up section only (what precedes it blanked, so
+ * lines and columns stay the file's), with the tool's runner.
+ */
+#include "check_internal.h"
+#include "gatekeeper/files.h"
+#include "util/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int own(gk_lint_batch *b, char *s)
+{
+	if (!s || gk_grow(&b->owned, &b->cap_owned, b->n_owned + 1, sizeof *b->owned) < 0) {
+		free(s);
+		return GK_ENOMEM;
+	}
+	b->owned[b->n_owned++] = s;
+	return 0;
+}
+
+static gk_lint_input *push(gk_lint_batch *b)
+{
+	if (gk_grow(&b->in, &b->cap, b->n + 1, sizeof *b->in) < 0)
+		return NULL;
+	gk_lint_input *in = &b->in[b->n++];
+	*in = (gk_lint_input){.role = GK_LINT_CHECK, .new_change = true};
+	return in;
+}
+
+int gk_lint_batch_add_file(gk_lint_batch *b, const char *path)
+{
+	char *p = gk_strdup(path);
+	if (own(b, p) < 0)
+		return GK_ENOMEM;
+	gk_lint_input *in = push(b);
+	if (!in)
+		return GK_ENOMEM;
+	in->path = p;
+	return 0;
+}
+
+void gk_lint_batch_free(gk_lint_batch *b)
+{
+	for (size_t i = 0; i < b->n_owned; i++)
+		free(b->owned[i]);
+	free(b->owned);
+	free(b->in);
+	memset(b, 0, sizeof *b);
+}
+
+/* Whether an auto-detected layout really describes the folder. */
+static bool is_layout(const gk_layout *l, enum gk_layout_kind asked)
+{
+	if (asked != GK_LAYOUT_AUTO)
+		return l->kind != GK_LAYOUT_PRISMA && l->kind != GK_LAYOUT_PLAIN;
+	if (l->kind == GK_LAYOUT_PRISMA || l->kind == GK_LAYOUT_PLAIN || l->n_migrations == 0)
+		return false;
+	size_t stray_sql = 0;
+	for (size_t i = 0; i < l->n_stray; i++) {
+		size_t n = strlen(l->stray[i]);
+		stray_sql += n > 4 && strcmp(l->stray[i] + n - 4, ".sql") == 0;
+	}
+	return l->n_migrations > stray_sql;
+}
+
+static bool excluded(const char *path, const char *const *ex, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (gk_glob_match(ex[i], path))
+			return true;
+	return false;
+}
+
+/* dbmate: the up section, with what precedes it blanked. */
+static int up_section(gk_lint_batch *b, gk_lint_input *in, const gk_layout_migration *m, const gk_lint_options *o)
+{
+	char *text = NULL;
+	size_t len = 0;
+	size_t limit = o->max_file_size ? o->max_file_size + 1 : 0;
+	if (gk_read_file(&text, &len, in->path, limit) < 0)
+		return 0; /* leave it to the engine: it reports the file as unreadable or too large */
+	if (own(b, text) < 0)
+		return GK_ENOMEM;
+	if (m->up_end < len)
+		len = m->up_end;
+	for (size_t i = 0; i < m->up_start && i < len; i++)
+		if (text[i] != '\n' && text[i] != '\r')
+			text[i] = ' ';
+	in->text = text;
+	in->len = len;
+	return 0;
+}
+
+static int add_migration(gk_lint_batch *b, const char *dir, const gk_layout *l, const gk_layout_migration *m,
+			 const gk_lint_options *o, const char *const *ex, size_t n_ex)
+{
+	size_t dn = strlen(dir);
+	char *path = dn && dir[dn - 1] == '/' ? gk_asprintf("%s%s", dir, m->path) : gk_asprintf("%s/%s", dir, m->path);
+	if (!path)
+		return GK_ENOMEM;
+	if (excluded(path, ex, n_ex)) {
+		free(path);
+		return 0;
+	}
+	if (own(b, path) < 0)
+		return GK_ENOMEM;
+	gk_lint_input *in = push(b);
+	if (!in)
+		return GK_ENOMEM;
+	in->path = path;
+	in->runner = o->runner != GK_RUNNER_AUTO ? GK_RUNNER_AUTO : gk_layout_runner(l->kind, m);
+	if (l->kind == GK_LAYOUT_DBMATE)
+		return up_section(b, in, m, o);
+	return 0;
+}
+
+int gk_lint_batch_add_layout(gk_lint_batch *b, const char *dir, enum gk_layout_kind kind, const gk_lint_options *o,
+			     const char *const *excludes, size_t n_excludes, gk_error *err)
+{
+	struct stat st;
+	if (kind == GK_LAYOUT_PRISMA || kind == GK_LAYOUT_PLAIN || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	gk_layout *l = NULL;
+	int rc = gk_layout_read_dir(&l, kind, dir, err);
+	if (rc < 0)
+		return rc;
+	bool yes = is_layout(l, kind);
+	for (size_t i = 0; yes && rc == 0 && i < l->n_migrations; i++)
+		if (add_migration(b, dir, l, &l->migrations[i], o, excludes, n_excludes) < 0)
+			rc = gk_error_set(err, GK_ENOMEM, "out of memory");
+	gk_layout_free(l);
+	return rc < 0 ? rc : yes;
+}

@@ -1,0 +1,95 @@
+/*
+ * source.c - the files of one migration folder on one side of the change.
+ *
+ * The layout reader, the classification and the lint all want the same
+ * blobs; reading each once through libgit2 and keeping it avoids
+ * inflating a blob three times.  The list comes sorted from
+ * gk_history_list, so a lookup is a binary search and the cache is an
+ * array beside it.
+ */
+#include "check_internal.h"
+#include "util/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+char *gk_check_join(const char *dir, const char *rel)
+{
+	return *dir ? gk_asprintf("%s/%s", dir, rel) : gk_strdup(rel);
+}
+
+int gk_side_files_list(gk_side_files *s, gk_history *h, gk_side side, const char *dir, gk_error *err)
+{
+	memset(s, 0, sizeof *s);
+	s->h = h;
+	s->side = side;
+	s->dir = dir;
+	int rc = gk_history_list(&s->paths, &s->n, h, side, *dir ? dir : ".", err);
+	if (rc < 0)
+		return rc;
+	s->text = calloc(s->n ? s->n : 1, sizeof *s->text);
+	s->len = calloc(s->n ? s->n : 1, sizeof *s->len);
+	if (!s->text || !s->len)
+		return gk_error_set(err, GK_ENOMEM, "out of memory");
+	return 0;
+}
+
+void gk_side_files_free(gk_side_files *s)
+{
+	for (size_t i = 0; s->text && i < s->n; i++)
+		free(s->text[i]);
+	free(s->text);
+	free(s->len);
+	gk_history_paths_free(s->paths, s->n);
+	memset(s, 0, sizeof *s);
+}
+
+static long find(const gk_side_files *s, const char *rel)
+{
+	size_t lo = 0, hi = s->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(s->paths[mid], rel);
+		if (c == 0)
+			return (long)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+int gk_side_files_get(gk_side_files *s, const char *rel, const char **text, size_t *len, gk_error *err)
+{
+	long i = find(s, rel);
+	if (i < 0)
+		return gk_error_set(err, GK_ENOTFOUND, "%s%s%s: not in the %s", s->dir, *s->dir ? "/" : "", rel,
+				    s->side == GK_SIDE_BASE ? "merge base" : "head");
+	if (!s->text[i]) {
+		char *full = gk_check_join(s->dir, rel);
+		if (!full)
+			return gk_error_set(err, GK_ENOMEM, "out of memory");
+		int rc = gk_history_read(&s->text[i], &s->len[i], s->h, s->side, full, err);
+		free(full);
+		if (rc < 0)
+			return rc;
+	}
+	*text = s->text[i];
+	*len = s->len[i];
+	return 0;
+}
+
+int gk_side_files_read(char **out, size_t *len, const char *rel, void *payload)
+{
+	const char *t;
+	int rc = gk_side_files_get(payload, rel, &t, len, NULL);
+	if (rc < 0)
+		return rc;
+	*out = malloc(*len + 1);
+	if (!*out)
+		return GK_ENOMEM;
+	memcpy(*out, t, *len);
+	(*out)[*len] = '\0';
+	return 0;
+}
