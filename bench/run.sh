@@ -105,3 +105,6 @@ print("  same, JSON report            %6.2f" % (gkj / bare))
 mb = rss_kib / 1024
 print("gatekeeper peak RSS            %6.1f MB target <= 64   %s" % (mb, verdict(mb <= 64)))
 PY
+
+# The history side of `check` (issue: base resolution + diff + classification).
+"$root/bench/history.sh" "$build"

@@ -22,7 +22,7 @@ extern const gk_cmd gk_cmd_check; /* listed in main.c */
 
 enum {
 	OPT_BASE = GK_OPT_COMMAND, OPT_HEAD, OPT_REPO, OPT_WORKTREE, OPT_LAYOUT, OPT_ALL, OPT_MIGRATION_NAME,
-	OPT_REPLAY,
+	OPT_REPLAY, OPT_LINT,
 };
 
 static const gk_opt check_opts[] = {
@@ -37,6 +37,7 @@ static const gk_opt check_opts[] = {
 	 OPT_ALL},
 	{"migration-name", 0, GK_OPT_VALUE, "REGEX", "POSIX extended regex new migrations' names must match (default for "
 	 "Prisma: <14-digit timestamp>_<verb>_<snake_case>)", OPT_MIGRATION_NAME},
+	{"lint", 0, GK_OPT_BOOL, NULL, "lint the change (default); --no-lint checks only the history", OPT_LINT},
 	{"replay", 0, GK_OPT_BOOL, NULL, "replay the migrations on a shadow database: NOT IMPLEMENTED YET; --no-replay is "
 	 "accepted (and is what happens today)", OPT_REPLAY},
 	{0},
@@ -59,6 +60,7 @@ static int apply_check_opt(void *p, const gk_opt *opt, const char *v)
 	case OPT_ALL: c->o.all = on; return 0;
 	case OPT_MIGRATION_NAME: c->o.name_pattern = v; return 0;
 	case OPT_REPLAY: c->replay = on; return 0;
+	case OPT_LINT: c->o.no_lint = !on; return 0;
 	case OPT_LAYOUT:
 		if (gk_layout_kind_parse(&c->o.layout, v) < 0)
 			return gk_usage_error("check: --layout must be auto, prisma, flyway, golang-migrate, dbmate, diesel or "

@@ -34,6 +34,7 @@ typedef struct gk_check_options {
 	size_t n_dirs;
 	enum gk_layout_kind layout; /* GK_LAYOUT_AUTO = detect per folder (at head) */
 	bool all;                   /* lint every migration, not only the change's */
+	bool no_lint;               /* history only: classify and report, lint nothing */
 	/* POSIX ERE a new migration's name (its layout key) must match; NULL =
 	 * the layout's default (Prisma: GK_CHECK_PRISMA_NAME; others: none). */
 	const char *name_pattern;

@@ -203,9 +203,31 @@ static bool needs_contents(enum gk_layout_kind k)
 	return k == GK_LAYOUT_DBMATE || k == GK_LAYOUT_DIESEL || k == GK_LAYOUT_FLYWAY || k == GK_LAYOUT_AUTO;
 }
 
-static int read_layout(gk_layout **out, gk_side_files *s, enum gk_layout_kind kind, gk_error *err)
+/*
+ * The kind of a side's folder.  Names alone tell every layout but dbmate,
+ * whose files look like plain SQL until their `-- migrate:up` marker is
+ * read, so contents are read only when the names say plain.
+ */
+static int detect_kind(enum gk_layout_kind *kind, gk_side_files *s, gk_error *err)
 {
-	bool contents = s->side == GK_SIDE_HEAD || needs_contents(kind);
+	gk_layout *probe;
+	int rc = gk_layout_read(&probe, GK_LAYOUT_AUTO, (const char *const *)s->paths, s->n, NULL, s, err);
+	if (rc == 0 && probe->kind == GK_LAYOUT_PLAIN) {
+		gk_layout_free(probe);
+		rc = gk_layout_read(&probe, GK_LAYOUT_AUTO, (const char *const *)s->paths, s->n, gk_side_files_read, s,
+				    err);
+	}
+	if (rc < 0)
+		return rc;
+	*kind = probe->kind;
+	gk_layout_free(probe);
+	return 0;
+}
+
+/* `want_text`: the lint will need every file anyway (head side, unless --no-lint). */
+static int read_layout(gk_layout **out, gk_side_files *s, enum gk_layout_kind kind, bool want_text, gk_error *err)
+{
+	bool contents = want_text || needs_contents(kind);
 	return gk_layout_read(out, kind, (const char *const *)s->paths, s->n, contents ? gk_side_files_read : NULL,
 			      s, err);
 }
@@ -217,18 +239,13 @@ static int read_layouts(gk_check_folder *f, gk_error *err)
 	if (f->base_files.n == 0 && f->head_files.n == 0)
 		return gk_error_set(err, GK_ECONFIG, "%s: no files in this folder at head or at the merge base with %s",
 				    *f->dir ? f->dir : ".", gk_history_base_ref(f->h));
-	if (kind == GK_LAYOUT_AUTO && f->head_files.n == 0) {
-		gk_layout *probe;
-		int rc = gk_layout_read(&probe, kind, (const char *const *)f->base_files.paths, f->base_files.n,
-					gk_side_files_read, &f->base_files, err);
-		if (rc < 0)
-			return rc;
-		kind = probe->kind;
-		gk_layout_free(probe);
-	}
-	int rc = read_layout(&f->head, &f->head_files, kind, err);
+	int rc = 0;
+	if (kind == GK_LAYOUT_AUTO)
+		rc = detect_kind(&kind, f->head_files.n ? &f->head_files : &f->base_files, err);
 	if (rc == 0)
-		rc = read_layout(&f->base, &f->base_files, f->head->kind, err);
+		rc = read_layout(&f->head, &f->head_files, kind, !f->o->no_lint, err);
+	if (rc == 0)
+		rc = read_layout(&f->base, &f->base_files, f->head->kind, false, err);
 	return rc;
 }
 
@@ -368,6 +385,27 @@ static int set_history(gk_report *r, const gk_check_folder *f, size_t idx, const
 	return rc;
 }
 
+/* An entry for a migration that is listed but not linted. */
+static int add_unlinted(gk_report *r, const gk_check_folder *f, const gk_layout_migration *m)
+{
+	char *path = gk_check_join(f->dir, m->path);
+	int k = path ? gk_report_add_migration(r, path, 0, shown_runner(f, m)) : GK_ENOMEM;
+	free(path);
+	if (k >= 0)
+		r->migrations[k].linted = false;
+	return k;
+}
+
+static int record_deleted(gk_report *r, gk_check_folder *f, gk_error *err)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < f->n_deleted; i++) {
+		int k = add_unlinted(r, f, f->deleted[i].base);
+		rc = k < 0 ? k : gk_report_set_history(r, (size_t)k, GK_HISTORY_DELETED, NULL, NULL);
+	}
+	return rc < 0 ? gk_error_set(err, GK_ENOMEM, "out of memory") : 0;
+}
+
 /* Report entries after the lint: history per linted migration, then the deleted ones. */
 static int record_entries(gk_report *r, gk_check_folder *f, const lint_plan *p, size_t first, gk_error *err)
 {
@@ -376,19 +414,23 @@ static int record_entries(gk_report *r, gk_check_folder *f, const lint_plan *p, 
 	for (size_t i = 0; rc == 0 && i < p->n; i++)
 		if (p->in[i].role == GK_LINT_CHECK)
 			rc = set_history(r, f, idx++, p->e[i].it);
-	for (size_t i = 0; rc == 0 && i < f->n_deleted; i++) {
-		const gk_layout_migration *m = f->deleted[i].base;
-		char *path = gk_check_join(f->dir, m->path);
-		int k = path ? gk_report_add_migration(r, path, 0, shown_runner(f, m)) : GK_ENOMEM;
-		free(path);
-		if (k < 0) {
-			rc = k;
-			break;
-		}
-		r->migrations[k].linted = false;
-		rc = gk_report_set_history(r, (size_t)k, GK_HISTORY_DELETED, NULL, NULL);
+	return rc < 0 ? gk_error_set(err, GK_ENOMEM, "out of memory") : record_deleted(r, f, err);
+}
+
+/* --no-lint: list the changed migrations with their history, lint nothing. */
+static int record_history_only(gk_report *r, gk_check_folder *f, gk_error *err)
+{
+	size_t n = 0;
+	entry *e = merge_entries(f, &n);
+	int rc = e ? 0 : GK_ENOMEM;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		if (e[i].deleted || e[i].it->status == GK_HISTORY_UNCHANGED)
+			continue;
+		int k = add_unlinted(r, f, e[i].it->head);
+		rc = k < 0 ? k : set_history(r, f, (size_t)k, e[i].it);
 	}
-	return rc < 0 ? gk_error_set(err, GK_ENOMEM, "out of memory") : 0;
+	free(e);
+	return rc < 0 ? gk_error_set(err, GK_ENOMEM, "out of memory") : record_deleted(r, f, err);
 }
 
 static int lint_change(gk_report *r, gk_check_folder *f, gk_error *err)
@@ -441,7 +483,7 @@ static int check_folder(gk_report *r, const gk_check_options *o, gk_history *h, 
 	if (rc == 0)
 		rc = gk_check_history_findings(r, &f, err);
 	if (rc == 0)
-		rc = lint_change(r, &f, err);
+		rc = o->no_lint ? record_history_only(r, &f, err) : lint_change(r, &f, err);
 	folder_free(&f);
 	return rc;
 }

@@ -950,6 +950,31 @@ static void test_all(void **state)
 	gk_report_free(r);
 }
 
+/* --no-lint: history findings and entries only; nothing is linted. */
+static void test_no_lint(void **state)
+{
+	(void)state;
+	put(MIG "/migration_lock.toml", "provider = \"postgresql\"\n");
+	put(P("20240101000000_init"), "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n");
+	commit_all("init");
+	branch("feature");
+	put(P("20240101000000_init"), "CREATE TABLE users (id bigint PRIMARY KEY, email text, name text);\n");
+	put(P("20240201000000_add_index"), "CREATE INDEX users_email ON users (email);\n");
+	commit_all("edit and add");
+	const char *dirs[] = {MIG};
+	gk_check_options o;
+	opts(&o, dirs, 1);
+	o.no_lint = true;
+	gk_report *r = check_o(&o);
+	finding(r, "modified-migration", P("20240101000000_init"));
+	expect_none(r, "create-index-non-concurrent");
+	assert_int_equal(r->n_migrations, 2);
+	assert_false(migration(r, P("20240201000000_add_index"))->linted);
+	assert_int_equal(migration(r, P("20240201000000_add_index"))->history, GK_HISTORY_ADDED);
+	assert_int_equal(migration(r, P("20240101000000_init"))->history, GK_HISTORY_MODIFIED);
+	gk_report_free(r);
+}
+
 /* --exclude keeps a migration out of the lint (it still teaches the model); history findings stay. */
 static void test_exclude(void **state)
 {
@@ -1163,6 +1188,7 @@ int main(void)
 		T(test_foreign_key_sees_index_of_another_migration),
 		T(test_modified_migration_objects_exist),
 		T(test_all),
+		T(test_no_lint),
 		T(test_exclude),
 		T(test_worktree),
 		T(test_shallow_clone),

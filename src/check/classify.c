@@ -42,12 +42,48 @@ gk_commit_ref gk_check_commit_ref(const gk_commit_info *c)
 	return r;
 }
 
-/* The base migration with key `key` that no head migration claimed yet. */
-static long base_by_key(const gk_layout *base, const bool *used, const char *key)
+/* Base migrations sorted by key, so each head key is found in O(log n). */
+typedef struct key_index {
+	const gk_layout *base;
+	size_t *order;   /* indices into base->migrations */
+} key_index;
+
+static const gk_layout *sort_base;
+
+static int cmp_base_key(const void *a, const void *b)
 {
+	int c = strcmp(sort_base->migrations[*(const size_t *)a].key, sort_base->migrations[*(const size_t *)b].key);
+	return c ? c : (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
+}
+
+static int key_index_build(key_index *ix, const gk_layout *base)
+{
+	ix->base = base;
+	ix->order = malloc((base->n_migrations ? base->n_migrations : 1) * sizeof *ix->order);
+	if (!ix->order)
+		return -1;
 	for (size_t i = 0; i < base->n_migrations; i++)
-		if (!used[i] && strcmp(base->migrations[i].key, key) == 0)
-			return (long)i;
+		ix->order[i] = i;
+	sort_base = base; /* qsort has no payload; classification is single-threaded */
+	qsort(ix->order, base->n_migrations, sizeof *ix->order, cmp_base_key);
+	return 0;
+}
+
+/* The base migration with key `key` that no head migration claimed yet
+ * (duplicate keys are claimed in base order). */
+static long base_by_key(const key_index *ix, const bool *used, const char *key)
+{
+	size_t lo = 0, hi = ix->base->n_migrations;
+	while (lo < hi) { /* first position whose key is >= key */
+		size_t mid = (lo + hi) / 2;
+		if (strcmp(ix->base->migrations[ix->order[mid]].key, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < ix->base->n_migrations && strcmp(ix->base->migrations[ix->order[lo]].key, key) == 0; lo++)
+		if (!used[ix->order[lo]])
+			return (long)ix->order[lo];
 	return -1;
 }
 
@@ -114,20 +150,23 @@ static int attribute(gk_check_folder *f, gk_check_item *it, gk_error *err)
 /* First pass: keys present on both sides. */
 static int match_keys(gk_check_folder *f, bool *used, gk_error *err)
 {
-	for (size_t i = 0; i < f->n_items; i++) {
+	key_index ix;
+	if (key_index_build(&ix, f->base) < 0)
+		return gk_error_set(err, GK_ENOMEM, "out of memory");
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < f->n_items; i++) {
 		gk_check_item *it = &f->items[i];
-		long b = base_by_key(f->base, used, it->head->key);
+		long b = base_by_key(&ix, used, it->head->key);
 		if (b < 0)
 			continue;
 		used[b] = true;
 		it->base = &f->base->migrations[b];
-		bool changed;
-		int rc = content_changed(f, it->base, it->head, &changed, err);
-		if (rc < 0)
-			return rc;
+		bool changed = false;
+		rc = content_changed(f, it->base, it->head, &changed, err);
 		it->status = changed ? GK_HISTORY_MODIFIED : GK_HISTORY_UNCHANGED;
 	}
-	return 0;
+	free(ix.order);
+	return rc;
 }
 
 /* Second pass: new keys are renamed or added. */
