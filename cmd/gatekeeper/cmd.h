@@ -53,5 +53,6 @@ int gk_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern const gk_cmd gk_cmd_lint;
 extern const gk_cmd gk_cmd_rules;
 extern const gk_cmd gk_cmd_explain;
+extern const gk_cmd gk_cmd_check;
 
 #endif

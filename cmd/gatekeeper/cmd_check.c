@@ -14,11 +14,9 @@
 #include "gatekeeper/check.h"
 #include "util/util.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-extern const gk_cmd gk_cmd_check; /* listed in main.c */
 
 enum {
 	OPT_BASE = GK_OPT_COMMAND, OPT_HEAD, OPT_REPO, OPT_WORKTREE, OPT_LAYOUT, OPT_ALL, OPT_MIGRATION_NAME,
@@ -71,44 +69,6 @@ static int apply_check_opt(void *p, const gk_opt *opt, const char *v)
 	return gk_usage_error("check: option '--%s' is not handled", opt->name);
 }
 
-/* Write one artefact of a run that could not start (the text report would repeat stderr). */
-static int write_artefact(const gk_report *r, const char *format, const char *path, const gk_render_options *ro)
-{
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		fprintf(stderr, "gatekeeper: cannot write %s report to %s: %s\n", format, path, strerror(errno));
-		return -1;
-	}
-	gk_error err = {0};
-	int rc = gk_renderer_find(format)->render(r, f, ro, &err);
-	if (fclose(f) != 0 && rc == 0)
-		rc = -1;
-	if (rc < 0)
-		fprintf(stderr, "gatekeeper: %s: cannot write the report%s%s\n", path, err.msg[0] ? ": " : "", err.msg);
-	return rc;
-}
-
-/* A problem of the user's setup: stderr, exit 2, the artefacts hold a `config` error. */
-static int setup_failed(gk_run_args *a, gk_report *r, const gk_error *e)
-{
-	fprintf(stderr, "gatekeeper: %s\n", e->msg);
-	gk_report *er = gk_run_report(a);
-	gk_report_free(r);
-	if (!er)
-		return GK_EXIT_INTERNAL;
-	gk_report_add_error(er, GK_ERRKIND_CONFIG, NULL, "%s", e->msg);
-	gk_report_finish(er, a->fail_level, 0);
-	if (strcmp(a->format, "text") != 0)
-		return gk_run_emit(a, er); /* a machine format on stdout is an artefact too */
-	int code = er->exit_code;
-	if (a->json_path && write_artefact(er, "json", a->json_path, &a->render) < 0)
-		code = GK_EXIT_INTERNAL;
-	if (a->junit_path && write_artefact(er, "junit", a->junit_path, &a->render) < 0)
-		code = GK_EXIT_INTERNAL;
-	gk_report_free(er);
-	return code;
-}
-
 static int run_check(gk_run_args *a, check_ctx *c)
 {
 	gk_report *r = gk_run_report(a);
@@ -129,8 +89,10 @@ static int run_check(gk_run_args *a, check_ctx *c)
 	double t0 = gk_now();
 	gk_error err = {0};
 	int rc = gk_check_run(r, &c->o, &err);
-	if (rc == GK_ECONFIG)
-		return setup_failed(a, r, &err);
+	if (rc == GK_ECONFIG) {
+		gk_report_free(r);
+		return gk_run_setup_failed(a, NULL, &err);
+	}
 	if (rc < 0)
 		gk_report_add_error(r, GK_ERRKIND_INTERNAL, NULL, "%s", err.msg);
 	gk_report_finish(r, a->fail_level, gk_now() - t0);

@@ -8,7 +8,6 @@
 
 #include <string.h>
 
-extern const gk_cmd gk_cmd_check; /* cmd_check.c */
 
 static const gk_cmd *const commands[] = {
 	&gk_cmd_lint,

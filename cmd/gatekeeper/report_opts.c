@@ -209,12 +209,8 @@ gk_report *gk_run_report(const gk_run_args *a)
 	return r;
 }
 
-/*
- * A configuration problem ends the run with exit 2, but CI still gets its
- * artefacts: the --json/--junit reports hold one `config` error.  Text on
- * standard output would only repeat the message already on stderr.
- */
-static int config_failed(gk_run_args *a, const char *path, const gk_error *e)
+/* See report_opts.h. */
+int gk_run_setup_failed(gk_run_args *a, const char *path, const gk_error *e)
 {
 	fprintf(stderr, "gatekeeper: %s\n", e->msg);
 	gk_report *r = gk_run_report(a);
@@ -268,6 +264,6 @@ int gk_run_setup(gk_run_args *a, const gk_cmd *cmd, int argc, char **argv, char 
 		if ((rc = apply(a, a->recorded[i].opt, a->recorded[i].value)) != 0)
 			return rc;
 	if (crc < 0)
-		return config_failed(a, a->config_path ? a->config_path : a->cli_config, &cerr);
+		return gk_run_setup_failed(a, a->config_path ? a->config_path : a->cli_config, &cerr);
 	return 0;
 }

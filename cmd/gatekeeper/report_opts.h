@@ -67,6 +67,15 @@ gk_report *gk_run_report(const gk_run_args *a);
  */
 int gk_run_emit(gk_run_args *a, gk_report *r);
 
+/*
+ * A problem of the user's setup (configuration, repository) ends the run
+ * with exit 2, but CI still gets its artefacts: the --json/--junit reports
+ * (and a machine format on stdout) hold one `config` error naming `path`
+ * (may be NULL).  Text on standard output would only repeat the message,
+ * which goes to stderr.  Returns the exit code.
+ */
+int gk_run_setup_failed(gk_run_args *a, const char *path, const gk_error *e);
+
 /** Parse a whole decimal number in [lo, hi]; 0 or -1. */
 int gk_parse_int(const char *s, long lo, long hi, long *out);
 
