@@ -471,13 +471,13 @@ static void folder_free(gk_check_folder *f)
 static int check_folder(gk_report *r, const gk_check_options *o, gk_history *h, char *dir, gk_error *err)
 {
 	gk_check_folder f = {.o = o, .h = h, .dir = dir};
-	int rc = gk_side_files_list(&f.base_files, h, GK_SIDE_BASE, dir, err);
-	if (rc == 0)
-		rc = gk_side_files_list(&f.head_files, h, GK_SIDE_HEAD, dir, err);
-	if (rc == 0)
-		rc = read_layouts(&f, err);
+	int rc = gk_side_files_list(&f.head_files, h, GK_SIDE_HEAD, dir, err);
 	if (rc == 0)
 		rc = gk_history_diff(&f.changes, &f.n_changes, h, *dir ? dir : ".", err);
+	if (rc == 0) /* the diff tells the base's files: no second tree walk */
+		rc = gk_side_files_derive_base(&f.base_files, &f.head_files, f.changes, f.n_changes, err);
+	if (rc == 0)
+		rc = read_layouts(&f, err);
 	if (rc == 0)
 		rc = gk_check_classify(&f, err);
 	if (rc == 0)

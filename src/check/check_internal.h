@@ -25,6 +25,14 @@ typedef struct gk_side_files {
 } gk_side_files;
 
 int gk_side_files_list(gk_side_files *s, gk_history *h, gk_side side, const char *dir, gk_error *err);
+/*
+ * The base side's file list without walking the base tree: head's files,
+ * less those the change added or renamed to, plus those it deleted or
+ * renamed from (the diff of the same folder).  Contents are still read
+ * from the base on demand.
+ */
+int gk_side_files_derive_base(gk_side_files *s, const gk_side_files *head, const gk_change *changes, size_t n,
+			      gk_error *err);
 void gk_side_files_free(gk_side_files *s);
 /* The bytes of `rel` (cached; owned by `s`).  GK_ENOTFOUND when absent. */
 int gk_side_files_get(gk_side_files *s, const char *rel, const char **text, size_t *len, gk_error *err);

@@ -34,6 +34,54 @@ int gk_side_files_list(gk_side_files *s, gk_history *h, gk_side side, const char
 	return 0;
 }
 
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* `path` (repo-relative) relative to `dir`, or NULL when outside it. */
+static const char *within(const char *dir, const char *path)
+{
+	size_t n = strlen(dir);
+	if (!path || !*dir)
+		return path;
+	return strncmp(path, dir, n) == 0 && path[n] == '/' ? path + n + 1 : NULL;
+}
+
+static bool dropped_by(const gk_change *c, size_t nc, const char *rel, const char *dir)
+{
+	for (size_t i = 0; i < nc; i++)
+		if ((c[i].kind == GK_CHANGE_ADDED || c[i].kind == GK_CHANGE_RENAMED) &&
+		    within(dir, c[i].new_path) && strcmp(within(dir, c[i].new_path), rel) == 0)
+			return true;
+	return false;
+}
+
+int gk_side_files_derive_base(gk_side_files *s, const gk_side_files *head, const gk_change *c, size_t nc,
+			      gk_error *err)
+{
+	memset(s, 0, sizeof *s);
+	s->h = head->h;
+	s->side = GK_SIDE_BASE;
+	s->dir = head->dir;
+	size_t cap = head->n + nc + 1;
+	s->paths = calloc(cap, sizeof *s->paths);
+	s->text = calloc(cap, sizeof *s->text);
+	s->len = calloc(cap, sizeof *s->len);
+	if (!s->paths || !s->text || !s->len)
+		return gk_error_set(err, GK_ENOMEM, "out of memory");
+	/* Head's files, less what the change added or renamed to ... */
+	for (size_t i = 0; i < head->n; i++)
+		if (!dropped_by(c, nc, head->paths[i], s->dir) && !(s->paths[s->n++] = strdup(head->paths[i])))
+			return gk_error_set(err, GK_ENOMEM, "out of memory");
+	/* ... plus what it deleted or renamed from. */
+	for (size_t i = 0; i < nc; i++) {
+		const char *rel = c[i].kind == GK_CHANGE_DELETED || c[i].kind == GK_CHANGE_RENAMED ? within(s->dir, c[i].old_path)
+															 : NULL;
+		if (rel && !(s->paths[s->n++] = strdup(rel)))
+			return gk_error_set(err, GK_ENOMEM, "out of memory");
+	}
+	qsort(s->paths, s->n, sizeof *s->paths, cmp_str);
+	return 0;
+}
+
 void gk_side_files_free(gk_side_files *s)
 {
 	for (size_t i = 0; s->text && i < s->n; i++)
