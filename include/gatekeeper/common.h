@@ -23,6 +23,7 @@ enum gk_error_code {
 	GK_ECONFIG = -4,   /* bad configuration or usage */
 	GK_EPARSE = -5,    /* input could not be parsed */
 	GK_ENOTFOUND = -6, /* a named thing does not exist */
+	GK_EINFRA = -7,    /* infrastructure failure: a server could not be started or reached */
 };
 
 typedef struct gk_error {

@@ -1,0 +1,79 @@
+/*
+ * gatekeeper/replay.h - apply migrations to a shadow server the way their
+ * runner would, and (optionally) trace the locks each statement takes.
+ *
+ * Runner models (enum gk_runner, common.h):
+ *  - GK_RUNNER_PRISMA: the whole file is ONE simple query, so a file with
+ *    more than one statement runs in one implicit transaction (CREATE INDEX
+ *    CONCURRENTLY then fails with 25001, exactly as in production);
+ *  - GK_RUNNER_PER_FILE (Flyway, dbmate, diesel): BEGIN; the file; COMMIT;
+ *  - GK_RUNNER_NONE (and AUTO): the file as written, one simple query.
+ * All migrations share one session, in order, like a runner's connection.
+ *
+ * Trace: the file is split into statements with the library's SQL front end
+ * and run one by one inside the transaction the runner would use; after each
+ * statement the relation locks of our own backend on relations that existed
+ * before the migration are read from pg_locks, and relfilenode changes
+ * (rewrites) from pg_class.  Statements that run in autocommit are each
+ * wrapped in their own BEGIN/COMMIT (the same transaction autocommit would
+ * give them) so that their locks can be seen; a statement that refuses a
+ * transaction block (25001) is then run alone, untraced.
+ */
+#ifndef GATEKEEPER_REPLAY_H
+#define GATEKEEPER_REPLAY_H
+
+#include "gatekeeper/common.h"
+
+typedef struct gk_replay_migration {
+	const char *path;            /* for messages */
+	const char *sql;             /* the migration's SQL (need not be NUL-terminated) */
+	size_t len;
+	enum gk_runner runner;
+	bool trace;                  /* run statement by statement and read locks */
+} gk_replay_migration;
+
+typedef struct gk_replay_lock {
+	int statement_index;  /* 1-based statement of the migration that took it */
+	char *relation;       /* schema.name (owned) */
+	char *mode;           /* "AccessExclusiveLock" (owned) */
+	bool rewrite;         /* the relation's relfilenode changed in that statement */
+	double held_ms;       /* from the start of that statement to the end of its transaction */
+	long lock_timeout_ms; /* lock_timeout in effect when the statement ran (0 = wait forever) */
+} gk_replay_lock;
+
+enum gk_replay_status {
+	GK_REPLAY_OK,
+	GK_REPLAY_FAILED,       /* the migration does not apply */
+	GK_REPLAY_ENVIRONMENT,  /* the shadow lacks something it needs (see `missing`) */
+	GK_REPLAY_SKIPPED,      /* not run: an earlier migration did not apply */
+};
+
+typedef struct gk_replay_result {
+	enum gk_replay_status status;
+	double duration_ms;
+	char sqlstate[6];             /* "" when none */
+	char *message, *detail, *hint;  /* owned; NULL when none */
+	long error_offset;            /* byte offset into the migration's sql, -1 unknown */
+	char *missing;                /* GK_REPLAY_ENVIRONMENT: e.g. "extension vector" */
+	gk_replay_lock *locks;        /* trace only, in statement order */
+	size_t n_locks;
+} gk_replay_result;
+
+/** "ok", "failed", "environment", "skipped". */
+const char *gk_replay_status_name(enum gk_replay_status s);
+
+/**
+ * Apply `m[0..n)` in order on one connection to `conninfo`, filling
+ * `out[0..n)`.  Stops at the first migration that does not apply; the later
+ * ones are GK_REPLAY_SKIPPED.  Returns 0 when every result is filled (even
+ * when a migration failed), GK_EINFRA when the server cannot be reached or
+ * the connection is lost mid-replay (the results are still filled: the one
+ * running is FAILED with the reason, the rest SKIPPED), GK_ENOMEM.
+ * Free the results with gk_replay_results_free() in every case.
+ */
+int gk_replay_run(gk_replay_result *out, const char *conninfo, const gk_replay_migration *m,
+                  size_t n, gk_error *err);
+
+void gk_replay_results_free(gk_replay_result *r, size_t n);
+
+#endif

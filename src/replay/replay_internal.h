@@ -1,0 +1,44 @@
+/*
+ * replay_internal.h - what replay.c (runner semantics, errors) and trace.c
+ * (statement-by-statement lock trace) share.  Internal to the library.
+ */
+#ifndef GK_REPLAY_INTERNAL_H
+#define GK_REPLAY_INTERNAL_H
+
+#include <libpq-fe.h>
+
+#include "gatekeeper/replay.h"
+
+/* One statement of a migration as the SQL front end split it. */
+typedef struct gk_replay_stmt {
+	size_t start, end;  /* byte range in the file, the ';' excluded */
+	bool is_tx;         /* BEGIN / COMMIT / ROLLBACK / SAVEPOINT ... */
+} gk_replay_stmt;
+
+typedef struct gk_replay_split {
+	gk_replay_stmt *stmts;
+	size_t n;
+	bool parsed;        /* the whole file parsed: the split can be trusted */
+	char **schemas;     /* names of CREATE SCHEMA statements */
+	size_t n_schemas;
+} gk_replay_split;
+
+/* Split `text` (NUL-terminated, `len` bytes) on a thread with the deep
+ * stack the parser needs.  0 or GK_ENOMEM. */
+int gk_replay_split_sql(gk_replay_split *out, const char *text, size_t len);
+void gk_replay_split_free(gk_replay_split *s);
+
+/*
+ * Send one simple query.  True when it succeeded; otherwise `r` gets the
+ * server's SQLSTATE, message, detail, hint and the error position mapped
+ * to a byte offset of the file (`q` starts at byte `base` of the file).
+ */
+bool gk_replay_send(PGconn *c, const char *q, size_t base, gk_replay_result *r);
+
+/* Run a migration statement by statement with the lock trace.  Fills
+ * r->status (OK or FAILED), errors and locks.  0; 1 when the file does
+ * not parse, so it cannot be split (nothing was run); or GK_ENOMEM. */
+int gk_replay_trace(PGconn *c, const gk_replay_migration *m, const char *text,
+                    gk_replay_result *r);
+
+#endif

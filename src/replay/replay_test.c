@@ -1,0 +1,586 @@
+/*
+ * replay_test.c - replay (src/replay) against a real PostgreSQL: one
+ * embedded shadow cluster for the whole binary (a start costs ~1 s), a
+ * fresh database per test.  Without PostgreSQL binaries the tests skip,
+ * saying so.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gatekeeper/replay.h"
+#include "gatekeeper/shadow.h"
+
+static gk_shadow *shared;
+static gk_error shared_err;
+
+/* ---- helpers ---------------------------------------------------------- */
+
+typedef struct db {
+	char *conninfo, *name;
+} db;
+
+static db fresh_db(void)
+{
+	if (!shared) {
+		fprintf(stderr, "skipped: no embedded PostgreSQL: %s\n", shared_err.msg);
+		skip();
+	}
+	db d = {NULL, NULL};
+	gk_error err = {0, ""};
+	if (gk_shadow_new_database(shared, NULL, &d.conninfo, &d.name, &err) != 0)
+		fail_msg("new database: %s", err.msg);
+	return d;
+}
+
+static void drop_db(db *d)
+{
+	gk_error err = {0, ""};
+	if (gk_shadow_drop_database(shared, d->name, &err) != 0)
+		fail_msg("drop database: %s", err.msg);
+	free(d->conninfo);
+	free(d->name);
+}
+
+/* First value of `sql` on a separate connection ("" when no row). */
+static char *query1(const db *d, const char *sql)
+{
+	PGconn *c = PQconnectdb(d->conninfo);
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	PGresult *res = PQexec(c, sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(c));
+	char *v = strdup(PQntuples(res) ? PQgetvalue(res, 0, 0) : "");
+	PQclear(res);
+	PQfinish(c);
+	return v;
+}
+
+static void assert_query(const db *d, const char *sql, const char *want)
+{
+	char *v = query1(d, sql);
+	if (strcmp(v, want))
+		fail_msg("%s: got '%s', want '%s'", sql, v, want);
+	free(v);
+}
+
+static gk_replay_migration mig(const char *sql, enum gk_runner runner, bool trace)
+{
+	return (gk_replay_migration){"m.sql", sql, strlen(sql), runner, trace};
+}
+
+/* Replay `m[0..n)` into `d`, expecting the call itself to succeed. */
+static void replay(const db *d, const gk_replay_migration *m, size_t n, gk_replay_result *out)
+{
+	gk_error err = {0, ""};
+	if (gk_replay_run(out, d->conninfo, m, n, &err) != 0)
+		fail_msg("replay: %s", err.msg);
+}
+
+static void assert_status(const gk_replay_result *r, enum gk_replay_status want)
+{
+	if (r->status != want)
+		fail_msg("status %s, want %s (%s %s)", gk_replay_status_name(r->status),
+			 gk_replay_status_name(want), r->sqlstate, r->message ? r->message : "");
+}
+
+/* One migration that creates public.t with rows, untraced. */
+#define SETUP_T "CREATE TABLE t (id int PRIMARY KEY, a int); " \
+	"INSERT INTO t SELECT g, g FROM generate_series(1, 100) g;"
+
+/* Replay SETUP_T, then `sql` traced with `runner`; result in out[1]. */
+static void traced(const db *d, const char *sql, enum gk_runner runner, gk_replay_result *out)
+{
+	gk_replay_migration m[2] = {mig(SETUP_T, GK_RUNNER_PER_FILE, false), mig(sql, runner, true)};
+	replay(d, m, 2, out);
+	assert_status(&out[0], GK_REPLAY_OK);
+	assert_int_equal(out[0].n_locks, 0);
+}
+
+static void assert_lock(const gk_replay_lock *l, int stmt, const char *rel, const char *mode,
+			bool rewrite)
+{
+	if (l->statement_index != stmt || strcmp(l->relation, rel) || strcmp(l->mode, mode) ||
+	    l->rewrite != rewrite)
+		fail_msg("lock: statement %d %s %s rewrite=%d; want %d %s %s rewrite=%d",
+			 l->statement_index, l->relation, l->mode, l->rewrite, stmt, rel, mode,
+			 rewrite);
+}
+
+/* ---- runner semantics ------------------------------------------------- */
+
+/* Prisma sends the file as one query: two statements are an implicit
+ * transaction, so CONCURRENTLY fails as in production; the later
+ * migration is skipped. */
+static void test_prisma_concurrently_in_multi_statement_file(void **state)
+{
+	(void)state;
+	db d = fresh_db();
+	gk_replay_migration m[3] = {
+		mig(SETUP_T, GK_RUNNER_PRISMA, false),
+		mig("SET lock_timeout = '1s';\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n",
+		    GK_RUNNER_PRISMA, false),
+		mig("CREATE TABLE later (i int);", GK_RUNNER_PRISMA, false),
+	};
+	gk_replay_result r[3];
+	replay(&d, m, 3, r);
+	assert_status(&r[0], GK_REPLAY_OK);
+	assert_status(&r[1], GK_REPLAY_FAILED);
+	assert_string_equal(r[1].sqlstate, "25001");
+	assert_non_null(strstr(r[1].message, "CREATE INDEX CONCURRENTLY"));
+	assert_status(&r[2], GK_REPLAY_SKIPPED);
+	assert_null(r[2].message);
+	assert_query(&d, "SELECT count(*) FROM pg_class WHERE relname IN ('t_a', 'later')", "0");
+	gk_replay_results_free(r, 3);
+	drop_db(&d);
+}
+
+/* The same statement alone in a Prisma file is autocommit: it applies. */
+static void test_prisma_concurrently_alone(void **state)
+{
+	(void)state;
+	db d = fresh_db();
+	gk_replay_migration m[2] = {
+		mig(SETUP_T, GK_RUNNER_PRISMA, false),
+		mig("-- only statement\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n", GK_RUNNER_PRISMA,
+		    false),
+	};
+	gk_replay_result r[2];
+	replay(&d, m, 2, r);
+	assert_status(&r[1], GK_REPLAY_OK);
+	assert_string_equal(r[1].sqlstate, "");
+	assert_int_equal(r[1].error_offset, -1);
+	assert_true(r[1].duration_ms > 0);
+	assert_query(&d, "SELECT count(*) FROM pg_class WHERE relname = 't_a'", "1");
+	gk_replay_results_free(r, 2);
+	drop_db(&d);
+}
+
+/* Flyway/dbmate wrap the file in BEGIN/COMMIT: CONCURRENTLY fails even
+ * alone; golang-migrate (as written) runs it. */
+static void test_per_file_wraps_in_transaction(void **state)
+{
+	(void)state;
+	for (int trace = 0; trace < 2; trace++) {
+		db d = fresh_db();
+		gk_replay_migration m[3] = {
+			mig(SETUP_T, GK_RUNNER_PER_FILE, false),
+			mig("CREATE INDEX CONCURRENTLY t_a ON t (a);", GK_RUNNER_NONE, trace),
+			mig("CREATE INDEX CONCURRENTLY t_id_a ON t (id, a);", GK_RUNNER_PER_FILE, trace),
+		};
+		gk_replay_result r[3];
+		replay(&d, m, 3, r);
+		assert_status(&r[1], GK_REPLAY_OK);
+		assert_status(&r[2], GK_REPLAY_FAILED);
+		assert_string_equal(r[2].sqlstate, "25001");
+		assert_query(&d, "SELECT string_agg(relname, ',') FROM pg_class "
+				 "WHERE relname IN ('t_a', 't_id_a')", "t_a");
+		gk_replay_results_free(r, 3);
+		drop_db(&d);
+	}
+}
+
+/* A failure in statement 3 rolls the whole per-file migration back. */
+static void test_per_file_failure_rolls_back(void **state)
+{
+	(void)state;
+	const char *sql = "CREATE TABLE a (i int);\nCREATE TABLE b (i int);\n"
+			  "INSERT INTO nosuch VALUES (1);\n";
+	for (int trace = 0; trace < 2; trace++) {
+		db d = fresh_db();
+		gk_replay_migration m = mig(sql, GK_RUNNER_PER_FILE, trace);
+		gk_replay_result r;
+		replay(&d, &m, 1, &r);
+		assert_status(&r, GK_REPLAY_FAILED);
+		assert_string_equal(r.sqlstate, "42P01");
+		assert_int_equal(r.error_offset, strstr(sql, "nosuch") - sql);
+		assert_query(&d, "SELECT count(*) FROM pg_class WHERE relname IN ('a', 'b')", "0");
+		gk_replay_results_free(&r, 1);
+		drop_db(&d);
+	}
+}
+
+/* The server's error position (characters of the query) becomes a byte
+ * offset of the file, past multi-byte characters and earlier lines. */
+static void test_error_offset_bytes(void **state)
+{
+	(void)state;
+	const char *sql = "-- café ☕ migration\nCREATE TABLE t (a int);\n"
+			  "COMMENT ON TABLE t IS 'née';\nSELECT 'ü' FROM t WHERE nosuch_col = 1;\n";
+	enum gk_runner runners[] = {GK_RUNNER_PRISMA, GK_RUNNER_PER_FILE, GK_RUNNER_NONE};
+	for (int k = 0; k < 6; k++) {
+		db d = fresh_db();
+		gk_replay_migration m = mig(sql, runners[k % 3], k >= 3);
+		gk_replay_result r;
+		replay(&d, &m, 1, &r);
+		assert_status(&r, GK_REPLAY_FAILED);
+		assert_string_equal(r.sqlstate, "42703");
+		assert_int_equal(r.error_offset, strstr(sql, "nosuch_col") - sql);
+		gk_replay_results_free(&r, 1);
+		drop_db(&d);
+	}
+}
+
+static void test_syntax_error_is_the_migrations(void **state)
+{
+	(void)state;
+	db d = fresh_db();
+	const char *sql = "CREATE TABLE t (a int);\nCREATE TABEL u (a int);\n";
+	gk_replay_migration m = mig(sql, GK_RUNNER_PER_FILE, true);
+	gk_replay_result r;
+	replay(&d, &m, 1, &r);
+	assert_status(&r, GK_REPLAY_FAILED);
+	assert_string_equal(r.sqlstate, "42601");
+	assert_null(r.missing);
+	assert_int_equal(r.error_offset, strstr(sql, "TABEL") - sql);
+	gk_replay_results_free(&r, 1);
+	drop_db(&d);
+}
+
+/* ---- environment ------------------------------------------------------ */
+
+static void expect_environment(const char *sql, const char *missing, const char *sqlstate)
+{
+	db d = fresh_db();
+	gk_replay_migration m[2] = {mig(SETUP_T, GK_RUNNER_PER_FILE, false),
+				    mig(sql, GK_RUNNER_PER_FILE, false)};
+	gk_replay_result r[2];
+	replay(&d, m, 2, r);
+	assert_status(&r[1], GK_REPLAY_ENVIRONMENT);
+	if (sqlstate ? strcmp(r[1].sqlstate, sqlstate) != 0
+		     : strcmp(r[1].sqlstate, "0A000") && strcmp(r[1].sqlstate, "58P01"))
+		fail_msg("%s: %s %s", sql, r[1].sqlstate, r[1].message);
+	assert_string_equal(r[1].missing, missing);
+	assert_non_null(r[1].message);
+	gk_replay_results_free(r, 2);
+	drop_db(&d);
+}
+
+/* Older servers say 58P01 "could not open extension control file"; newer
+ * ones (this PostgreSQL 15 too) 0A000 "extension ... is not available".
+ * Both name it (NULL: either SQLSTATE). */
+static void test_environment_extension(void **state)
+{
+	(void)state;
+	db d = fresh_db();
+	char *v = query1(&d, "SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'");
+	bool have = !strcmp(v, "1");
+	free(v);
+	drop_db(&d);
+	if (!have)
+		expect_environment("CREATE EXTENSION vector;", "extension vector", NULL);
+	expect_environment("CREATE EXTENSION IF NOT EXISTS gk_no_such_ext;",
+			   "extension gk_no_such_ext", NULL);
+}
+
+static void test_environment_role(void **state)
+{
+	(void)state;
+	expect_environment("GRANT SELECT ON t TO app_reader;", "role app_reader", "42704");
+	expect_environment("ALTER TABLE t OWNER TO \"Owner Role\";", "role Owner Role", "42704");
+	expect_environment("SET ROLE migrator;\nCREATE TABLE u (i int);", "role migrator", "22023");
+}
+
+/* A schema nobody creates is the environment's; one a later migration
+ * creates means the migrations are out of order: the migration's fault. */
+static void test_environment_schema(void **state)
+{
+	(void)state;
+	expect_environment("CREATE TABLE audit.log (i int);", "schema audit", "3F000");
+	db d = fresh_db();
+	gk_replay_migration m[2] = {mig("CREATE TABLE audit.log (i int);", GK_RUNNER_NONE, false),
+				    mig("CREATE SCHEMA audit;", GK_RUNNER_NONE, false)};
+	gk_replay_result r[2];
+	replay(&d, m, 2, r);
+	assert_status(&r[0], GK_REPLAY_FAILED);
+	assert_string_equal(r[0].sqlstate, "3F000");
+	assert_null(r[0].missing);
+	assert_status(&r[1], GK_REPLAY_SKIPPED);
+	gk_replay_results_free(r, 2);
+	drop_db(&d);
+}
+
+/* An unknown type is 42704 too, but not a role: the migration's fault. */
+static void test_other_undefined_object_fails(void **state)
+{
+	(void)state;
+	db d = fresh_db();
+	gk_replay_migration m = mig("CREATE TABLE t (a nosuchtype);", GK_RUNNER_PRISMA, false);
+	gk_replay_result r;
+	replay(&d, &m, 1, &r);
+	assert_status(&r, GK_REPLAY_FAILED);
+	assert_string_equal(r.sqlstate, "42704");
+	assert_null(r.missing);
+	gk_replay_results_free(&r, 1);
+	drop_db(&d);
+}
+
+/* ---- infrastructure ---------------------------------------------------- */
+
+static void test_unreachable_server(void **state)
+{
+	(void)state;
+	gk_replay_migration m = mig("SELECT 1;", GK_RUNNER_NONE, false);
+	gk_replay_result r;
+	gk_error err = {0, ""};
+	assert_int_equal(gk_replay_run(&r, "host=/nonexistent-gk port=1 connect_timeout=2", &m, 1,
+				       &err), GK_EINFRA);
+	assert_non_null(strstr(err.msg, "cannot connect"));
+	assert_status(&r, GK_REPLAY_SKIPPED);
+	gk_replay_results_free(&r, 1);
+}
+
+/* The server ends our session mid-replay: GK_EINFRA, the running migration
+ * failed with the reason, the next one skipped. */
+static void test_connection_lost(void **state)
+{
+	(void)state;
+	for (int trace = 0; trace < 2; trace++) {
+		db d = fresh_db();
+		gk_replay_migration m[2] = {
+			mig("SELECT pg_terminate_backend(pg_backend_pid());", GK_RUNNER_NONE, trace),
+			mig("CREATE TABLE x (i int);", GK_RUNNER_NONE, false),
+		};
+		gk_replay_result r[2];
+		gk_error err = {0, ""};
+		assert_int_equal(gk_replay_run(r, d.conninfo, m, 2, &err), GK_EINFRA);
+		assert_non_null(strstr(err.msg, "went away during m.sql"));
+		assert_status(&r[0], GK_REPLAY_FAILED);
+		assert_non_null(r[0].message);
+		assert_status(&r[1], GK_REPLAY_SKIPPED);
+		gk_replay_results_free(r, 2);
+		drop_db(&d);
+	}
+}
+
+/* ---- lock trace -------------------------------------------------------- */
+
+/* A volatile default rewrites the table under ACCESS EXCLUSIVE; a constant
+ * one (PostgreSQL 11+) takes the same lock without a rewrite. */
+static void test_trace_add_column_volatile_default(void **state)
+{
+	(void)state;
+	db d = fresh_db();
+	gk_replay_result r[2];
+	traced(&d, "ALTER TABLE t ADD COLUMN b float8 DEFAULT random();\n"
+		   "ALTER TABLE t ADD COLUMN c int DEFAULT 0;\n", GK_RUNNER_NONE, r);
+	assert_status(&r[1], GK_REPLAY_OK);
+	/* t and its primary key index are rewritten by statement 1. */
+	assert_int_equal(r[1].n_locks, 3);
+	assert_lock(&r[1].locks[0], 1, "public.t", "AccessExclusiveLock", true);
+	assert_lock(&r[1].locks[1], 1, "public.t_pkey", "AccessExclusiveLock", true);
+	assert_lock(&r[1].locks[2], 2, "public.t", "AccessExclusiveLock", false);
+	gk_replay_results_free(r, 2);
+	drop_db(&d);
+}
+
+/* A table with a TOAST table: only the relations the user named show. */
+static void test_trace_toast_not_reported(void **state)
+{
+	(void)state;
+	db d = fresh_db();
+	gk_replay_migration m[2] = {
+		mig("CREATE TABLE doc (id int PRIMARY KEY, body text);\n"
+		    "INSERT INTO doc VALUES (1, repeat('x', 10000));", GK_RUNNER_NONE, false),
+		mig("ALTER TABLE doc ADD COLUMN r float8 DEFAULT random();", GK_RUNNER_NONE, true),
+	};
+	gk_replay_result r[2];
+	replay(&d, m, 2, r);
+	assert_status(&r[1], GK_REPLAY_OK);
+	assert_query(&d, "SELECT count(*) FROM pg_class c JOIN pg_namespace n "
+			 "ON n.oid = c.relnamespace WHERE n.nspname = 'pg_toast' "
+			 "AND c.oid >= 16384 AND c.relkind = 't'", "1");
+	assert_int_equal(r[1].n_locks, 2);
+	assert_lock(&r[1].locks[0], 1, "public.doc", "AccessExclusiveLock", true);
+	assert_lock(&r[1].locks[1], 1, "public.doc_pkey", "AccessExclusiveLock", true);
+	gk_replay_results_free(r, 2);
+	drop_db(&d);
+}
+
+static void test_trace_create_index_share_lock(void **state)
+{
+	(void)state;
+	db d = fresh_db();
+	gk_replay_result r[2];
+	traced(&d, "CREATE INDEX t_a ON t (a);", GK_RUNNER_PER_FILE, r);
+	assert_status(&r[1], GK_REPLAY_OK);
+	assert_int_equal(r[1].n_locks, 1);
+	assert_lock(&r[1].locks[0], 1, "public.t", "ShareLock", false);
+	assert_true(r[1].locks[0].held_ms >= 0);
+	gk_replay_results_free(r, 2);
+	drop_db(&d);
+}
+
+/* Nobody can wait for a table the migration itself created. */
+static void test_trace_new_table_not_recorded(void **state)
+{
+	(void)state;
+	db d = fresh_db();
+	gk_replay_result r[2];
+	traced(&d, "CREATE TABLE n (i int);\nCREATE INDEX n_i ON n (i);\n"
+		   "ALTER TABLE n ADD COLUMN x float8 DEFAULT random();\nLOCK TABLE n;\n",
+		   GK_RUNNER_PER_FILE, r);
+	assert_status(&r[1], GK_REPLAY_OK);
+	assert_int_equal(r[1].n_locks, 0);
+	gk_replay_results_free(r, 2);
+	drop_db(&d);
+}
+
+/* A lock is held until the end of the runner's transaction: per file that
+ * includes the later statements, as written (autocommit) it does not. */
+static void test_trace_held_until_transaction_end(void **state)
+{
+	(void)state;
+	const char *sql = "ALTER TABLE t ADD COLUMN d int;\nSELECT pg_sleep(0.3);\n";
+	enum gk_runner runners[] = {GK_RUNNER_PER_FILE, GK_RUNNER_PRISMA, GK_RUNNER_NONE};
+	for (int k = 0; k < 3; k++) {
+		db d = fresh_db();
+		gk_replay_result r[2];
+		traced(&d, sql, runners[k], r);
+		assert_status(&r[1], GK_REPLAY_OK);
+		assert_int_equal(r[1].n_locks, 1);
+		assert_lock(&r[1].locks[0], 1, "public.t", "AccessExclusiveLock", false);
+		if (runners[k] == GK_RUNNER_NONE)
+			assert_true(r[1].locks[0].held_ms < 250);
+		else
+			assert_true(r[1].locks[0].held_ms >= 300);
+		gk_replay_results_free(r, 2);
+		drop_db(&d);
+	}
+}
+
+/* As written, the file's own BEGIN/COMMIT decide: locks inside are held to
+ * its COMMIT, a statement after it is its own transaction. */
+static void test_trace_explicit_transaction_as_written(void **state)
+{
+	(void)state;
+	db d = fresh_db();
+	gk_replay_result r[2];
+	traced(&d, "BEGIN;\nALTER TABLE t ADD COLUMN g int;\nSELECT pg_sleep(0.3);\nCOMMIT;\n"
+		   "CREATE INDEX t_a ON t (a);\n", GK_RUNNER_NONE, r);
+	assert_status(&r[1], GK_REPLAY_OK);
+	assert_int_equal(r[1].n_locks, 2);
+	assert_lock(&r[1].locks[0], 2, "public.t", "AccessExclusiveLock", false);
+	assert_true(r[1].locks[0].held_ms >= 300);
+	assert_lock(&r[1].locks[1], 5, "public.t", "ShareLock", false);
+	assert_true(r[1].locks[1].held_ms < 250);
+	gk_replay_results_free(r, 2);
+	drop_db(&d);
+}
+
+/* The lock_timeout in effect when each lock was taken: a SET counts from
+ * the statement after it. */
+static void test_trace_lock_timeout(void **state)
+{
+	(void)state;
+	db d = fresh_db();
+	gk_replay_result r[2];
+	traced(&d, "CREATE INDEX t_a ON t (a);\nSET lock_timeout = '2s';\n"
+		   "ALTER TABLE t ADD COLUMN f int;\n", GK_RUNNER_PER_FILE, r);
+	assert_status(&r[1], GK_REPLAY_OK);
+	assert_int_equal(r[1].n_locks, 2);
+	assert_lock(&r[1].locks[0], 1, "public.t", "ShareLock", false);
+	assert_int_equal(r[1].locks[0].lock_timeout_ms, 0);
+	assert_lock(&r[1].locks[1], 3, "public.t", "AccessExclusiveLock", false);
+	assert_int_equal(r[1].locks[1].lock_timeout_ms, 2000);
+	gk_replay_results_free(r, 2);
+	drop_db(&d);
+}
+
+/* A weaker lock after a stronger one in the same transaction adds nothing;
+ * a stronger one is recorded on the statement that took it. */
+static void test_trace_strongest_only(void **state)
+{
+	(void)state;
+	db d = fresh_db();
+	gk_replay_result r[2];
+	traced(&d, "UPDATE t SET a = a + 1 WHERE id = 1;\nLOCK TABLE t IN SHARE MODE;\n"
+		   "INSERT INTO t VALUES (1000, 1);\nDROP TABLE t;\n", GK_RUNNER_PER_FILE, r);
+	assert_status(&r[1], GK_REPLAY_OK);
+	assert_int_equal(r[1].n_locks, 5);
+	assert_lock(&r[1].locks[0], 1, "public.t", "RowExclusiveLock", false);
+	assert_lock(&r[1].locks[1], 1, "public.t_pkey", "RowExclusiveLock", false);
+	assert_lock(&r[1].locks[2], 2, "public.t", "ShareLock", false);
+	/* A dropped table keeps the name it had. */
+	assert_lock(&r[1].locks[3], 4, "public.t", "AccessExclusiveLock", false);
+	assert_lock(&r[1].locks[4], 4, "public.t_pkey", "AccessExclusiveLock", false);
+	gk_replay_results_free(r, 2);
+	drop_db(&d);
+}
+
+/* A lone CONCURRENTLY in autocommit runs outside any transaction block:
+ * it applies, and takes no blocking lock worth recording. */
+static void test_trace_concurrently_alone(void **state)
+{
+	(void)state;
+	db d = fresh_db();
+	gk_replay_result r[2];
+	traced(&d, "CREATE INDEX CONCURRENTLY t_a ON t (a);", GK_RUNNER_PRISMA, r);
+	assert_status(&r[1], GK_REPLAY_OK);
+	assert_int_equal(r[1].n_locks, 0);
+	assert_query(&d, "SELECT count(*) FROM pg_class WHERE relname = 't_a'", "1");
+	gk_replay_results_free(r, 2);
+	drop_db(&d);
+}
+
+static void test_status_names(void **state)
+{
+	(void)state;
+	assert_string_equal(gk_replay_status_name(GK_REPLAY_OK), "ok");
+	assert_string_equal(gk_replay_status_name(GK_REPLAY_FAILED), "failed");
+	assert_string_equal(gk_replay_status_name(GK_REPLAY_ENVIRONMENT), "environment");
+	assert_string_equal(gk_replay_status_name(GK_REPLAY_SKIPPED), "skipped");
+}
+
+/* ---- main ---------------------------------------------------------------- */
+
+static int group_setup(void **state)
+{
+	(void)state;
+	if (gk_shadow_open(&shared, NULL, &shared_err) != 0)
+		shared = NULL;
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	gk_shadow_close(shared);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_status_names),
+		cmocka_unit_test(test_prisma_concurrently_in_multi_statement_file),
+		cmocka_unit_test(test_prisma_concurrently_alone),
+		cmocka_unit_test(test_per_file_wraps_in_transaction),
+		cmocka_unit_test(test_per_file_failure_rolls_back),
+		cmocka_unit_test(test_error_offset_bytes),
+		cmocka_unit_test(test_syntax_error_is_the_migrations),
+		cmocka_unit_test(test_environment_extension),
+		cmocka_unit_test(test_environment_role),
+		cmocka_unit_test(test_environment_schema),
+		cmocka_unit_test(test_other_undefined_object_fails),
+		cmocka_unit_test(test_unreachable_server),
+		cmocka_unit_test(test_connection_lost),
+		cmocka_unit_test(test_trace_add_column_volatile_default),
+		cmocka_unit_test(test_trace_toast_not_reported),
+		cmocka_unit_test(test_trace_create_index_share_lock),
+		cmocka_unit_test(test_trace_new_table_not_recorded),
+		cmocka_unit_test(test_trace_held_until_transaction_end),
+		cmocka_unit_test(test_trace_explicit_transaction_as_written),
+		cmocka_unit_test(test_trace_lock_timeout),
+		cmocka_unit_test(test_trace_strongest_only),
+		cmocka_unit_test(test_trace_concurrently_alone),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
