@@ -35,7 +35,6 @@
 #include "gatekeeper/rules.h"
 #include "util/util.h"
 
-extern char **environ;
 
 /* libgit2 leaks a little error state when a shallow clone lacks the merge
  * base (see src/history/history_test.c); LeakSanitizer ignores it here. */
@@ -57,69 +56,9 @@ typedef struct fx {
 	char cwd[PATH_MAX];   /* where the test started */
 } fx;
 
-/* ---- running git (as in src/history/history_test.c) ------------------ */
+/* ---- running git: see src/history/git_test_support.h ----------------- */
 
-static void read_all(gk_buf *b, int fd)
-{
-	char chunk[4096];
-	ssize_t n;
-	while ((n = read(fd, chunk, sizeof chunk)) > 0)
-		gk_buf_append(b, chunk, (size_t)n);
-	close(fd);
-}
-
-static int run(char **out, const char *cwd, const char *const *argv)
-{
-	int po[2], pe[2];
-	assert_int_equal(pipe(po), 0);
-	assert_int_equal(pipe(pe), 0);
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	if (cwd)
-		posix_spawn_file_actions_addchdir_np(&fa, cwd);
-	posix_spawn_file_actions_adddup2(&fa, po[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
-	posix_spawn_file_actions_addclose(&fa, po[0]);
-	posix_spawn_file_actions_addclose(&fa, pe[0]);
-	pid_t pid;
-	int rc = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(po[1]);
-	close(pe[1]);
-	gk_buf o = GK_BUF_INIT, e = GK_BUF_INIT;
-	read_all(&o, po[0]);
-	read_all(&e, pe[0]);
-	int status = -1;
-	if (rc == 0)
-		waitpid(pid, &status, 0);
-	int code = rc == 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-	if (code != 0) {
-		print_error("command failed (%d):", code);
-		for (size_t i = 0; argv[i]; i++)
-			print_error(" %s", argv[i]);
-		print_error("\n%s\n", e.data ? e.data : "");
-	}
-	char *s = gk_buf_take(&o);
-	while (s && *s && s[strlen(s) - 1] == '\n')
-		s[strlen(s) - 1] = '\0';
-	if (out)
-		*out = s;
-	else
-		free(s);
-	gk_buf_free(&e);
-	return code;
-}
-
-#define GIT(cwd, ...) assert_int_equal(run(NULL, (cwd), (const char *[]){"git", __VA_ARGS__, NULL}), 0)
-
-static void git_sha(char sha[41], const char *cwd, const char *rev)
-{
-	char *s = NULL;
-	assert_int_equal(run(&s, cwd, (const char *[]){"git", "rev-parse", rev, NULL}), 0);
-	assert_int_equal(strlen(s), 40);
-	memcpy(sha, s, 41);
-	free(s);
-}
+#include "history/git_test_support.h"
 
 /* ---- files ------------------------------------------------------------ */
 
