@@ -50,7 +50,13 @@ typedef struct jw {
 	size_t *owner;             /* per finding: its migration, or n_migrations = the gatekeeper suite */
 	size_t *repeat;            /* per blocking finding: 1, 2, ... among same suite, path, rule, statement */
 	size_t *fails;             /* per suite: blocking findings */
+	size_t *order;             /* finding indices grouped by suite, report order within a suite */
+	size_t *first;             /* per suite: its findings are order[first[s] .. first[s + 1]) */
 } jw;
+
+/* Iterate the findings of one suite, in report order. */
+#define FOR_SUITE_FINDINGS(j, suite, i)                                                                 \
+	for (size_t k_ = (j)->first[suite], i; k_ < (j)->first[(suite) + 1] && ((i) = (j)->order[k_], 1); k_++)
 
 /* ---- text hygiene ---------------------------------------------------- */
 
@@ -394,9 +400,9 @@ static void properties(jw *j, const gk_migration *m)
 static char *system_out(jw *j, size_t suite)
 {
 	gk_buf b = GK_BUF_INIT;
-	for (size_t i = 0; i < j->r->n_findings; i++) {
+	FOR_SUITE_FINDINGS(j, suite, i) {
 		const gk_finding *f = &j->r->findings[i];
-		if (j->owner[i] != suite || f->blocking)
+		if (f->blocking)
 			continue;
 		location(f, &b);
 		gk_buf_printf(&b, "%s%s %s: ", f->path ? " " : "", gk_severity_name(f->severity), f->rule_id);
@@ -437,8 +443,8 @@ static void write_suite(jw *j, size_t suite, size_t id)
 	properties(j, m);
 	for (size_t i = 0; i < suite_errors(j, suite); i++)
 		error_case(j, i);
-	for (size_t i = 0; i < j->r->n_findings; i++)
-		if (j->owner[i] == suite && j->r->findings[i].blocking)
+	FOR_SUITE_FINDINGS(j, suite, i)
+		if (j->r->findings[i].blocking)
 			finding_case(j, i);
 	if (suite_failures(j, suite) + suite_errors(j, suite) == 0)
 		pass_case(j, name);
@@ -496,6 +502,31 @@ static void free_index(jw *j)
 	free(j->owner);
 	free(j->repeat);
 	free(j->fails);
+	free(j->order);
+	free(j->first);
+}
+
+/* Group the findings by suite (a counting sort, so report order is kept):
+ * writing a suite then costs its own findings, not all of them. */
+static int group_by_suite(jw *j)
+{
+	size_t suites = j->r->n_migrations + 1, n = j->r->n_findings;
+	j->order = malloc((n ? n : 1) * sizeof *j->order);
+	j->first = calloc(suites + 1, sizeof *j->first);
+	if (!j->order || !j->first)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		j->first[j->owner[i] + 1]++;
+	for (size_t s = 0; s < suites; s++)
+		j->first[s + 1] += j->first[s];
+	size_t *next = malloc(suites * sizeof *next);
+	if (!next)
+		return -1;
+	memcpy(next, j->first, suites * sizeof *next);
+	for (size_t i = 0; i < n; i++)
+		j->order[next[j->owner[i]]++] = i;
+	free(next);
+	return 0;
 }
 
 /* Which suite each finding goes to, the suites' failure counts, the repeat numbers. */
@@ -514,7 +545,7 @@ static int index_findings(jw *j)
 		j->owner[i] = same ? j->owner[i - 1] : owner_of(r, &r->findings[i]);
 		j->fails[j->owner[i]] += r->findings[i].blocking;
 	}
-	return number_repeats(j);
+	return group_by_suite(j) < 0 ? -1 : number_repeats(j);
 }
 
 int gk_render_junit(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err)
