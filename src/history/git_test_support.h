@@ -80,4 +80,47 @@ static void git_sha(char sha[41], const char *cwd, const char *rev)
 	free(s);
 }
 
+/* ---- files and environment ---- */
+
+#include <ftw.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+/* Write `text` to `path`, making the folders on the way. */
+static void test_write_file(const char *path, const char *text)
+{
+	char *full = gk_strdup(path);
+	for (char *p = full + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(full, 0777);
+			*p = '/';
+		}
+	FILE *f = fopen(full, "wb");
+	assert_non_null(f);
+	fwrite(text, 1, strlen(text), f);
+	fclose(f);
+	free(full);
+}
+
+static int test_rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb, (void)flag, (void)ftw;
+	return remove(p);
+}
+
+/* Remove a folder and everything below it. */
+static void test_rm_tree(const char *dir) { nftw(dir, test_rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
+
+/* The tests must not see the caller's git configuration or CI variables. */
+static void test_isolate_git_env(void)
+{
+	const char *drop[] = {"GITHUB_BASE_REF", "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
+			      "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DATE", "GIT_COMMITTER_NAME",
+			      "GIT_COMMITTER_EMAIL", "GIT_COMMITTER_DATE", "GIT_CEILING_DIRECTORIES", "XDG_CONFIG_HOME"};
+	for (size_t i = 0; i < sizeof drop / sizeof *drop; i++)
+		unsetenv(drop[i]);
+	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+}
+
 #endif

@@ -64,24 +64,10 @@ typedef struct fx {
 
 /* ---- files ------------------------------------------------------------ */
 
-static void mkdir_parents(char *path)
-{
-	for (char *p = path + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(path, 0777);
-			*p = '/';
-		}
-}
-
 static void put(const char *dir, const char *rel, const char *text)
 {
 	char *full = gk_asprintf("%s/%s", dir, rel);
-	mkdir_parents(full);
-	FILE *f = fopen(full, "wb");
-	assert_non_null(f);
-	fwrite(text, 1, strlen(text), f);
-	fclose(f);
+	test_write_file(full, text);
 	free(full);
 }
 
@@ -92,24 +78,12 @@ static void rm_path(const char *dir, const char *rel)
 	free(full);
 }
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb, (void)flag, (void)ftw;
-	return remove(p);
-}
-
 /* ---- fixtures --------------------------------------------------------- */
 
 static int group_setup(void **state)
 {
 	(void)state;
-	/* The tests must not see the caller's git configuration or CI variables. */
-	const char *drop[] = {"GITHUB_BASE_REF", "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
-			      "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DATE", "GIT_COMMITTER_NAME",
-			      "GIT_COMMITTER_EMAIL", "GIT_COMMITTER_DATE", "GIT_CEILING_DIRECTORIES", "XDG_CONFIG_HOME"};
-	for (size_t i = 0; i < sizeof drop / sizeof *drop; i++)
-		unsetenv(drop[i]);
-	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+	test_isolate_git_env();
 	return 0;
 }
 
@@ -130,7 +104,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	fx *f = *state;
-	nftw(f->root, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	test_rm_tree(f->root);
 	free(f);
 	return 0;
 }
