@@ -83,25 +83,8 @@ static bool is_callback(const char *base)
 /* `executeInTransaction=false` in a script config file (key=value lines). */
 static bool conf_no_transaction(const char *text, size_t len)
 {
-	static const char key[] = "executeInTransaction";
-	for (size_t i = 0; i < len;) {
-		const char *line = text + i, *eol = memchr(line, '\n', len - i);
-		size_t n = eol ? (size_t)(eol - line) : len - i;
-		i += n + 1;
-		while (n && isspace((unsigned char)*line))
-			line++, n--;
-		if (n < sizeof key - 1 || memcmp(line, key, sizeof key - 1) != 0)
-			continue;
-		const char *s = line + sizeof key - 1, *e = line + n;
-		while (s < e && (*s == ' ' || *s == '\t'))
-			s++;
-		if (s == e || *s != '=')
-			continue;
-		for (s++; s < e && (*s == ' ' || *s == '\t');)
-			s++;
-		return e - s >= 5 && strncasecmp(s, "false", 5) == 0;
-	}
-	return false;
+	gk_span v = gk_lp_setting(text, len, "executeInTransaction");
+	return v.n >= 5 && strncasecmp(v.p, "false", 5) == 0;
 }
 
 static int add_script(gk_lb *b, const char *p, const char *base, char prefix, gk_span ver, gk_span desc)

@@ -469,3 +469,28 @@ void gk_layout_free(gk_layout *l)
 	free(l->provider);
 	free(l);
 }
+
+static bool blank(char c) { return c == ' ' || c == '\t'; }
+
+gk_span gk_lp_setting(const char *text, size_t len, const char *key)
+{
+	size_t kn = strlen(key);
+	for (size_t i = 0; i < len;) {
+		const char *line = text + i, *eol = memchr(line, '\n', len - i);
+		size_t n = eol ? (size_t)(eol - line) : len - i;
+		i += n + 1;
+		while (n && blank(*line))
+			line++, n--;
+		if (n < kn || memcmp(line, key, kn) != 0)
+			continue;
+		const char *s = line + kn, *e = line + n;
+		while (s < e && blank(*s))
+			s++;
+		if (s == e || *s != '=')
+			continue;
+		for (s++; s < e && blank(*s);)
+			s++;
+		return (gk_span){s, (size_t)(e - s)};
+	}
+	return GK_SPAN_NONE;
+}

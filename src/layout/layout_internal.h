@@ -31,6 +31,10 @@ size_t gk_lp_depth(const char *path);             /* number of '/' */
 const char *gk_lp_base(const char *path);         /* after the last '/' */
 gk_span gk_lp_dir(const char *path);              /* first component of a depth-1 path */
 bool gk_lp_ends(const char *s, const char *suffix);
+/* The value of the first `key = value` line of a settings file (Flyway .conf,
+ * diesel metadata.toml): from after '=' and blanks to the end of the line;
+ * GK_SPAN_NONE when no line sets `key`. */
+gk_span gk_lp_setting(const char *text, size_t len, const char *key);
 gk_span gk_span_str(const char *s);
 bool gk_span_eq(gk_span a, const char *s);
 

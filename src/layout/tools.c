@@ -122,25 +122,8 @@ int gk_layout_prisma(gk_lb *b, const char *const *paths, size_t n)
  */
 static bool toml_true(const char *text, size_t len, const char *key)
 {
-	size_t kn = strlen(key);
-	for (size_t i = 0; i < len;) {
-		const char *line = text + i, *eol = memchr(line, '\n', len - i);
-		size_t n = eol ? (size_t)(eol - line) : len - i;
-		i += n + 1;
-		while (n && (*line == ' ' || *line == '\t'))
-			line++, n--;
-		if (n < kn || memcmp(line, key, kn) != 0)
-			continue;
-		const char *s = line + kn, *e = line + n;
-		while (s < e && (*s == ' ' || *s == '\t'))
-			s++;
-		if (s == e || *s != '=')
-			continue;
-		for (s++; s < e && (*s == ' ' || *s == '\t');)
-			s++;
-		return e - s >= 4 && memcmp(s, "true", 4) == 0;
-	}
-	return false;
+	gk_span v = gk_lp_setting(text, len, key);
+	return v.n >= 4 && memcmp(v.p, "true", 4) == 0;
 }
 
 static int diesel_metadata(gk_lb *b, gk_layout_migration *m, const char *path)
