@@ -56,9 +56,9 @@ typedef struct fx {
 	char cwd[PATH_MAX];   /* where the test started */
 } fx;
 
-/* ---- running git: see src/history/git_test_support.h ----------------- */
+/* ---- running git: see src/util/test_support.h ----------------- */
 
-#include "history/git_test_support.h"
+#include "util/test_support.h"
 
 /* ---- files ------------------------------------------------------------ */
 

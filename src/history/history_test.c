@@ -58,9 +58,9 @@ typedef struct fx {
 	char init_sha[41];   /* commit "init" (the fork point) */
 } fx;
 
-/* ---- running git: see git_test_support.h ---------------------------- */
+/* ---- running git: see src/util/test_support.h ---------------------------- */
 
-#include "git_test_support.h"
+#include "util/test_support.h"
 
 /* ---- files ------------------------------------------------------------ */
 

@@ -122,6 +122,26 @@ static void test_lint_run__many_files_keep_input_order(void **state)
 	gk_report_free(r);
 }
 
+/* The model's hash indexes follow drops and renames (several in one statement too). */
+static void test_lint_run__model_follows_drops_and_renames(void **state)
+{
+	(void)state;
+	gk_lint_input in[] = {
+		text_input("1.sql", "CREATE TABLE a (id int);\nCREATE TABLE b (id int);\nCREATE TABLE c (v varchar(10));\n"
+				    "CREATE INDEX c_v_idx ON c (v);", true),
+		/* a and b gone, c renamed: their names must not be found any more. */
+		text_input("2.sql", "DROP TABLE a, b;\nALTER TABLE c RENAME TO d;", true),
+		/* New tables with the old names, in the same change: new, so exempt. */
+		text_input("3.sql", "CREATE TABLE a (id int);\nCREATE INDEX a_id_idx ON a (id);\n"
+				    "ALTER TABLE d ALTER COLUMN v TYPE text;\nDROP INDEX c_v_idx;", true),
+	};
+	gk_report *r = run(in, 3, 2);
+	assert_int_equal(count(r, "3.sql", "create-index-non-concurrent"), 0);
+	assert_int_equal(count(r, "3.sql", "alter-column-type"), 0);  /* d is c: varchar(10) -> text is safe */
+	assert_int_equal(count(r, "3.sql", "drop-index-non-concurrent"), 1); /* c_v_idx is on d, which exists */
+	gk_report_free(r);
+}
+
 static void test_lint_run__unreadable_input_does_not_stop_the_run(void **state)
 {
 	(void)state;
@@ -143,6 +163,7 @@ int main(void)
 		cmocka_unit_test(test_lint_run__context_teaches_without_reporting),
 		cmocka_unit_test(test_lint_run__end_limits_the_migration),
 		cmocka_unit_test(test_lint_run__many_files_keep_input_order),
+		cmocka_unit_test(test_lint_run__model_follows_drops_and_renames),
 		cmocka_unit_test(test_lint_run__unreadable_input_does_not_stop_the_run),
 	};
 	return cmocka_run_group_tests_name("lint_run", tests, NULL, NULL);

@@ -571,6 +571,37 @@ static void test_json_agrees(void **state)
 	gk_report_free(r);
 }
 
+/*
+ * Long arrays are rendered in chunks on several threads (json.c); the
+ * document must still hold every finding once, in the report's order,
+ * whatever the number of cores.
+ */
+static void test_json_many_findings_in_order(void **state)
+{
+	(void)state;
+	enum { N = 7001 };
+	gk_report *r = gk_report_new("lint");
+	assert_int_equal(gk_report_add_migration(r, "big.sql", N, GK_RUNNER_PER_FILE), 0);
+	for (int i = 0; i < N; i++) {
+		char msg[32];
+		snprintf(msg, sizeof msg, "finding %05d", i);
+		add(r, "drop-table", GK_SEV_WARNING, "big.sql", i + 1, i + 1, msg, "DROP TABLE t;");
+	}
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	json_t *doc = json_report(r);
+	json_t *f = json_object_get(doc, "findings");
+	assert_int_equal(json_array_size(f), N);
+	for (int i = 0; i < N; i++) {
+		json_t *o = json_array_get(f, (size_t)i);
+		assert_int_equal(json_integer_value(json_object_get(o, "line")), i + 1);
+		char msg[32];
+		snprintf(msg, sizeof msg, "finding %05d", i);
+		assert_string_equal(json_string_value(json_object_get(o, "message")), msg);
+	}
+	json_decref(doc);
+	gk_report_free(r);
+}
+
 static void test_renderer_table(void **state)
 {
 	(void)state;
@@ -592,6 +623,7 @@ int main(void)
 		cmocka_unit_test(test_junit_hostile_text),
 		cmocka_unit_test(test_junit_empty_report),
 		cmocka_unit_test(test_json_agrees),
+		cmocka_unit_test(test_json_many_findings_in_order),
 		cmocka_unit_test(test_renderer_table),
 	};
 	xmlInitParser();

@@ -1,10 +1,12 @@
 /*
- * git_test_support.h - for tests that build real git repositories: run a
- * command (git) in a folder and capture its output.  Included by test files
- * only, after <cmocka.h>; everything here is static.
+ * test_support.h - for tests that work on real folders and git
+ * repositories: run a command (git) in a folder and capture its output,
+ * write and remove files, isolate git from the caller's environment.
+ * Included by test files only, after <cmocka.h>; everything here is
+ * static, and a test file may use only some of it.
  */
-#ifndef GK_GIT_TEST_SUPPORT_H
-#define GK_GIT_TEST_SUPPORT_H
+#ifndef GK_TEST_SUPPORT_H
+#define GK_TEST_SUPPORT_H
 
 #include <spawn.h>
 #include <stdlib.h>
@@ -16,7 +18,7 @@
 
 extern char **environ;
 
-static void read_all(gk_buf *b, int fd)
+static __attribute__((unused)) void read_all(gk_buf *b, int fd)
 {
 	char chunk[4096];
 	ssize_t n;
@@ -26,7 +28,7 @@ static void read_all(gk_buf *b, int fd)
 }
 
 /* Run argv in `cwd`; returns the exit status, *out (if not NULL) gets stdout. */
-static int run(char **out, const char *cwd, const char *const *argv)
+static __attribute__((unused)) int run(char **out, const char *cwd, const char *const *argv)
 {
 	int po[2], pe[2];
 	assert_int_equal(pipe(po), 0);
@@ -71,7 +73,7 @@ static int run(char **out, const char *cwd, const char *const *argv)
 #define GIT(cwd, ...) assert_int_equal(run(NULL, (cwd), (const char *[]){"git", __VA_ARGS__, NULL}), 0)
 #define GIT_OUT(out, cwd, ...) assert_int_equal(run((out), (cwd), (const char *[]){"git", __VA_ARGS__, NULL}), 0)
 
-static void git_sha(char sha[41], const char *cwd, const char *rev)
+static __attribute__((unused)) void git_sha(char sha[41], const char *cwd, const char *rev)
 {
 	char *s = NULL;
 	GIT_OUT(&s, cwd, "rev-parse", rev);
@@ -87,7 +89,7 @@ static void git_sha(char sha[41], const char *cwd, const char *rev)
 #include <sys/stat.h>
 
 /* Write `text` to `path`, making the folders on the way. */
-static void test_write_file(const char *path, const char *text)
+static __attribute__((unused)) void test_write_file(const char *path, const char *text)
 {
 	char *full = gk_strdup(path);
 	for (char *p = full + 1; *p; p++)
@@ -103,17 +105,17 @@ static void test_write_file(const char *path, const char *text)
 	free(full);
 }
 
-static int test_rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+static __attribute__((unused)) int test_rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
 {
 	(void)sb, (void)flag, (void)ftw;
 	return remove(p);
 }
 
 /* Remove a folder and everything below it. */
-static void test_rm_tree(const char *dir) { nftw(dir, test_rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
+static __attribute__((unused)) void test_rm_tree(const char *dir) { nftw(dir, test_rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
 
 /* The tests must not see the caller's git configuration or CI variables. */
-static void test_isolate_git_env(void)
+static __attribute__((unused)) void test_isolate_git_env(void)
 {
 	const char *drop[] = {"GITHUB_BASE_REF", "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
 			      "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DATE", "GIT_COMMITTER_NAME",
