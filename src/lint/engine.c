@@ -118,7 +118,7 @@ static void emit(gk_lint *l, int idx, const gk_stmt *s, size_t start, size_t end
 		gk_source_pos(l->src, end > start ? end - 1 : start, &f->end_line, &f->end_column);
 		size_t a, b;
 		gk_source_line(l->src, f->line, &a, &b);
-		f->context = gk_strndup(l->src->text + a, b - a > 400 ? 400 : b - a);
+		f->context = gk_strndup(l->src->text + a, gk_utf8_whole(l->src->text + a, b - a > 400 ? 400 : b - a));
 	}
 	if (s) {
 		f->statement_index = s->index + 1;
@@ -136,6 +136,7 @@ void gk_lint_report(gk_lint *l, const gk_stmt *s, int loc, const char *help, con
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	msg[gk_utf8_whole(msg, strlen(msg))] = '\0'; /* a long message may have been cut mid-character */
 	size_t start = loc >= 0 ? s->base + (size_t)loc : s->start;
 	if (start < s->start || start >= s->end)
 		start = s->start;
@@ -159,6 +160,7 @@ static void emit_meta(gk_lint *l, const char *rule_id, const gk_stmt *s, size_t 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	msg[gk_utf8_whole(msg, strlen(msg))] = '\0';
 	emit(l, gk_rule_index(rule_id), s, start, end, NULL, msg);
 }
 

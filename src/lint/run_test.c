@@ -142,6 +142,26 @@ static void test_lint_run__model_follows_drops_and_renames(void **state)
 	gk_report_free(r);
 }
 
+/* The source line kept for display is cut at 400 bytes, never inside a character. */
+static void test_lint_run__context_is_cut_between_characters(void **state)
+{
+	(void)state;
+	char sql[1024] = "DROP TABLE t; -- ";
+	size_t n = strlen(sql);
+	while (n < 399)
+		sql[n++] = 'x';
+	for (int i = 0; i < 20; i++, n += 2)
+		memcpy(sql + n, "\xc3\xa9", 2); /* byte 400 falls inside a two-byte character */
+	sql[n] = '\0';
+	gk_lint_input in = text_input("1.sql", sql, true);
+	gk_report *r = run(&in, 1, 1);
+	assert_int_equal(count(r, NULL, "drop-table"), 1);
+	const char *ctx = r->findings[0].context;
+	assert_non_null(ctx);
+	assert_int_equal(strlen(ctx), 399);
+	gk_report_free(r);
+}
+
 static void test_lint_run__unreadable_input_does_not_stop_the_run(void **state)
 {
 	(void)state;
@@ -164,6 +184,7 @@ int main(void)
 		cmocka_unit_test(test_lint_run__end_limits_the_migration),
 		cmocka_unit_test(test_lint_run__many_files_keep_input_order),
 		cmocka_unit_test(test_lint_run__model_follows_drops_and_renames),
+		cmocka_unit_test(test_lint_run__context_is_cut_between_characters),
 		cmocka_unit_test(test_lint_run__unreadable_input_does_not_stop_the_run),
 	};
 	return cmocka_run_group_tests_name("lint_run", tests, NULL, NULL);

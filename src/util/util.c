@@ -229,6 +229,19 @@ bad:
 	return false;
 }
 
+size_t gk_utf8_whole(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = n, back = 0;
+	while (i > 0 && back < 4 && (p[i - 1] & 0xC0) == 0x80)
+		i--, back++;
+	if (i == 0 || p[i - 1] < 0x80)
+		return n; /* ends in ASCII (or no lead byte in reach): nothing cut */
+	unsigned char lead = p[i - 1];
+	size_t want = (lead & 0xE0) == 0xC0 ? 2 : (lead & 0xF0) == 0xE0 ? 3 : (lead & 0xF8) == 0xF0 ? 4 : 1;
+	return back + 1 >= want ? n : i - 1;
+}
+
 int gk_strcasecmp(const char *a, const char *b)
 {
 	for (;; a++, b++) {

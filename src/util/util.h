@@ -47,6 +47,9 @@ double gk_now(void);
 /** True when `s` is valid UTF-8; *bad_offset gets the first invalid byte. */
 bool gk_utf8_valid(const char *s, size_t len, size_t *bad_offset);
 
+/** Length of `s[0..n)` without a UTF-8 sequence cut off at its end (after truncation). */
+size_t gk_utf8_whole(const char *s, size_t n);
+
 /** Case-insensitive ASCII compare. */
 int gk_strcasecmp(const char *a, const char *b);
 
