@@ -48,11 +48,10 @@ typedef struct key_index {
 	size_t *order;   /* indices into base->migrations */
 } key_index;
 
-static const gk_layout *sort_base;
-
-static int cmp_base_key(const void *a, const void *b)
+static int cmp_base_key(const void *a, const void *b, void *payload)
 {
-	int c = strcmp(sort_base->migrations[*(const size_t *)a].key, sort_base->migrations[*(const size_t *)b].key);
+	const gk_layout *base = payload;
+	int c = strcmp(base->migrations[*(const size_t *)a].key, base->migrations[*(const size_t *)b].key);
 	return c ? c : (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
 }
 
@@ -64,8 +63,7 @@ static int key_index_build(key_index *ix, const gk_layout *base)
 		return -1;
 	for (size_t i = 0; i < base->n_migrations; i++)
 		ix->order[i] = i;
-	sort_base = base; /* qsort has no payload; classification is single-threaded */
-	qsort(ix->order, base->n_migrations, sizeof *ix->order, cmp_base_key);
+	qsort_r(ix->order, base->n_migrations, sizeof *ix->order, cmp_base_key, (void *)base);
 	return 0;
 }
 
