@@ -34,6 +34,7 @@ typedef struct gk_replay_migration {
 
 typedef struct gk_replay_lock {
 	int statement_index;  /* 1-based statement of the migration that took it */
+	size_t offset;        /* byte offset of that statement in the migration's sql */
 	char *relation;       /* schema.name (owned) */
 	char *mode;           /* "AccessExclusiveLock" (owned) */
 	bool rewrite;         /* the relation's relfilenode changed in that statement */
@@ -73,6 +74,14 @@ const char *gk_replay_status_name(enum gk_replay_status s);
  */
 int gk_replay_run(gk_replay_result *out, const char *conninfo, const gk_replay_migration *m,
                   size_t n, gk_error *err);
+
+/* Called before each migration is applied (i of n, 0-based), e.g. for a
+ * progress line.  Runs on the caller's thread. */
+typedef void (*gk_replay_progress_fn)(void *ctx, size_t i, size_t n, const gk_replay_migration *m);
+
+/** gk_replay_run() with a progress callback (`progress` may be NULL). */
+int gk_replay_run_progress(gk_replay_result *out, const char *conninfo, const gk_replay_migration *m,
+                           size_t n, gk_replay_progress_fn progress, void *ctx, gk_error *err);
 
 void gk_replay_results_free(gk_replay_result *r, size_t n);
 

@@ -270,6 +270,12 @@ static PGconn *connect_shadow(const char *conninfo, gk_error *err)
 int gk_replay_run(gk_replay_result *out, const char *conninfo, const gk_replay_migration *m,
 		  size_t n, gk_error *err)
 {
+	return gk_replay_run_progress(out, conninfo, m, n, NULL, NULL, err);
+}
+
+int gk_replay_run_progress(gk_replay_result *out, const char *conninfo, const gk_replay_migration *m,
+			   size_t n, gk_replay_progress_fn progress, void *ctx, gk_error *err)
+{
 	for (size_t i = 0; i < n; i++) {
 		memset(&out[i], 0, sizeof out[i]);
 		out[i].status = GK_REPLAY_SKIPPED;
@@ -281,6 +287,8 @@ int gk_replay_run(gk_replay_result *out, const char *conninfo, const gk_replay_m
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		schema_search later = {m + i + 1, n - i - 1};
+		if (progress)
+			progress(ctx, i, n, &m[i]);
 		rc = apply_one(c, &m[i], &later, &out[i]);
 		if (rc == 0 && PQstatus(c) != CONNECTION_OK)
 			rc = gk_error_set(err, GK_EINFRA,

@@ -377,6 +377,9 @@ static void test_trace_add_column_volatile_default(void **state)
 	assert_lock(&r[1].locks[0], 1, "public.t", "AccessExclusiveLock", true);
 	assert_lock(&r[1].locks[1], 1, "public.t_pkey", "AccessExclusiveLock", true);
 	assert_lock(&r[1].locks[2], 2, "public.t", "AccessExclusiveLock", false);
+	/* Each lock names where its statement starts in the file. */
+	assert_int_equal(r[1].locks[0].offset, 0);
+	assert_int_equal(r[1].locks[2].offset, 52);
 	gk_replay_results_free(r, 2);
 	drop_db(&d);
 }

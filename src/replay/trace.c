@@ -42,6 +42,7 @@ typedef struct tracer {
 	size_t cap_open, cap_locks;
 	size_t tx_from;     /* first lock of the transaction still open */
 	int stmt;           /* 1-based index of the statement just run */
+	size_t stmt_start;  /* its byte offset in the file */
 	double t_stmt;
 	long timeout_ms;    /* lock_timeout in effect for the statement running */
 	long next_timeout;  /* ... as read after it: for the next statement */
@@ -129,7 +130,7 @@ static gk_replay_lock *add_lock(tracer *t, const pre_rel *p, const char *mode)
 	    gk_grow(&t->open, &t->cap_open, r->n_locks + 1, sizeof *t->open) != 0)
 		return NULL;
 	gk_replay_lock *l = &r->locks[r->n_locks];
-	*l = (gk_replay_lock){t->stmt, gk_strdup(p->name), gk_strdup(mode), false, 0,
+	*l = (gk_replay_lock){t->stmt, t->stmt_start, gk_strdup(p->name), gk_strdup(mode), false, 0,
 			      t->timeout_ms};
 	if (!l->relation || !l->mode) {
 		free(l->relation);
@@ -343,6 +344,7 @@ static void run_all(tracer *t, const gk_replay_migration *m, const gk_replay_spl
 	bool ok = true;
 	for (size_t i = 0; ok && *rc == 0 && i < sp->n; i++) {
 		t->stmt = (int)i + 1;
+		t->stmt_start = sp->stmts[i].start;
 		ok = run_stmt(t, &sp->stmts[i], text, in_tx, rc);
 	}
 	if (ok && *rc == 0 && in_tx && !gk_replay_send(t->c, "COMMIT", 0, t->r)) {
