@@ -56,8 +56,9 @@ enum gk_category {
 	GK_CAT_HYGIENE,
 	GK_CAT_META,
 	GK_CAT_HISTORY,     /* what a change does to the migration history (git) */
+	GK_CAT_REPLAY,      /* what the replay on a shadow database proved (locks, failures) */
 };
-#define GK_CAT_COUNT 7
+#define GK_CAT_COUNT 8
 
 /** "locking", "transaction", ... */
 const char *gk_category_name(enum gk_category c);
@@ -72,6 +73,18 @@ enum gk_runner {
 	GK_RUNNER_PER_FILE,  /* runner wraps each file in BEGIN ... COMMIT (Flyway, dbmate, diesel) */
 	GK_RUNNER_NONE,      /* autocommit; only explicit BEGIN opens a transaction */
 };
+
+/* What happened to a migration on the shadow database. */
+enum gk_replay_status {
+	GK_REPLAY_NONE = 0,     /* not replayed (no replay ran) */
+	GK_REPLAY_OK,
+	GK_REPLAY_FAILED,       /* the migration does not apply */
+	GK_REPLAY_ENVIRONMENT,  /* the shadow lacks something it needs (extension, role, ...) */
+	GK_REPLAY_SKIPPED,      /* not run: an earlier migration did not apply */
+};
+
+/** "none", "ok", "failed", "environment", "skipped". */
+const char *gk_replay_status_name(enum gk_replay_status s);
 
 /** "auto", "prisma", "per-file", "none". */
 const char *gk_runner_name(enum gk_runner r);

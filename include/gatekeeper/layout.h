@@ -91,6 +91,16 @@ int gk_layout_read_dir(gk_layout **out, enum gk_layout_kind kind, const char *di
 void gk_layout_free(gk_layout *l);
 
 /**
+ * SQL that creates the history table the tool itself creates before it
+ * applies the first migration (Prisma `_prisma_migrations`, Flyway
+ * `flyway_schema_history`, golang-migrate and dbmate `schema_migrations`,
+ * diesel `__diesel_schema_migrations`), exactly as the tool does, so that a
+ * replay sees what production has (some migrations alter or read that
+ * table).  NULL for plain folders.  Static string.
+ */
+const char *gk_layout_history_table_sql(enum gk_layout_kind kind);
+
+/**
  * Compare two versions of a layout kind in the tool's order (<0, 0, >0).
  * Flyway: numeric part by part, '.' and '_' alike, missing parts are 0
  * (1.10 > 1.9, 1_10 == 1.10, 1.0 == 1).  golang-migrate: numeric (0015 ==

@@ -42,26 +42,18 @@ typedef struct gk_replay_lock {
 	long lock_timeout_ms; /* lock_timeout in effect when the statement ran (0 = wait forever) */
 } gk_replay_lock;
 
-enum gk_replay_status {
-	GK_REPLAY_OK,
-	GK_REPLAY_FAILED,       /* the migration does not apply */
-	GK_REPLAY_ENVIRONMENT,  /* the shadow lacks something it needs (see `missing`) */
-	GK_REPLAY_SKIPPED,      /* not run: an earlier migration did not apply */
-};
-
 typedef struct gk_replay_result {
 	enum gk_replay_status status;
 	double duration_ms;
 	char sqlstate[6];             /* "" when none */
 	char *message, *detail, *hint;  /* owned; NULL when none */
 	long error_offset;            /* byte offset into the migration's sql, -1 unknown */
-	char *missing;                /* GK_REPLAY_ENVIRONMENT: e.g. "extension vector" */
+	char *missing;                /* GK_REPLAY_ENVIRONMENT: "extension vector", "role app",
+					 * "schema auth", "PostgreSQL 16 or newer (...)" */
 	gk_replay_lock *locks;        /* trace only, in statement order */
 	size_t n_locks;
 } gk_replay_result;
 
-/** "ok", "failed", "environment", "skipped". */
-const char *gk_replay_status_name(enum gk_replay_status s);
 
 /**
  * Apply `m[0..n)` in order on one connection to `conninfo`, filling

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "gatekeeper/layout.h"
+#include "sql/sql.h"
 #include "util/util.h"
 
 #ifndef GK_SOURCE_DIR
@@ -642,6 +643,48 @@ static void test_read_dir(void **state)
 	free(missing);
 }
 
+/* ---- the tools' own history tables ---------------------------------------- */
+
+/* Each tool's table parses with the library's front end, creates the table
+ * of the tool's name first, and has the statements the tool runs (Flyway
+ * adds its primary key and an index afterwards); plain folders have none.
+ * That they also execute is tested by the replay tests. */
+static void test_history_table_sql(void **state)
+{
+	(void)state;
+	static const struct {
+		enum gk_layout_kind kind;
+		const char *table;
+		size_t statements;
+	} want[] = {
+		{GK_LAYOUT_PRISMA, "_prisma_migrations", 1},
+		{GK_LAYOUT_FLYWAY, "flyway_schema_history", 3},
+		{GK_LAYOUT_GOLANG_MIGRATE, "schema_migrations", 1},
+		{GK_LAYOUT_DBMATE, "schema_migrations", 1},
+		{GK_LAYOUT_DIESEL, "__diesel_schema_migrations", 1},
+	};
+	for (size_t i = 0; i < N(want); i++) {
+		const char *text = gk_layout_history_table_sql(want[i].kind);
+		assert_non_null(text);
+		gk_sql sql;
+		assert_int_equal(gk_sql_parse(&sql, text, strlen(text), 0), 0);
+		if (sql.n_errors)
+			fail_msg("%s: %s", gk_layout_kind_name(want[i].kind), sql.errors[0].message);
+		assert_int_equal(sql.n_stmts, want[i].statements);
+		const PgQuery__Node *n = sql.stmts[0].node;
+		assert_int_equal(n->node_case, PG_QUERY__NODE__NODE_CREATE_STMT);
+		assert_string_equal(n->create_stmt->relation->relname, want[i].table);
+		gk_sql_free(&sql);
+		/* A static string: the same pointer every time. */
+		assert_ptr_equal(gk_layout_history_table_sql(want[i].kind), text);
+	}
+	assert_null(gk_layout_history_table_sql(GK_LAYOUT_PLAIN));
+	assert_null(gk_layout_history_table_sql(GK_LAYOUT_AUTO));
+	/* Flyway's index is the one its queries rely on, named as Flyway names it. */
+	assert_non_null(strstr(gk_layout_history_table_sql(GK_LAYOUT_FLYWAY),
+			       "CREATE INDEX \"flyway_schema_history_s_idx\""));
+}
+
 /* ---- the real corpora --------------------------------------------------- */
 
 typedef struct corpus {
@@ -804,6 +847,7 @@ int main(void)
 		cmocka_unit_test(test_normalise_paths),
 		cmocka_unit_test(test_read_error),
 		cmocka_unit_test(test_read_dir),
+		cmocka_unit_test(test_history_table_sql),
 		CORPUS_TEST(0, "documenso"), CORPUS_TEST(1, "trigger.dev"), CORPUS_TEST(2, "langfuse"),
 		CORPUS_TEST(3, "umami"), CORPUS_TEST(4, "formbricks"), CORPUS_TEST(5, "lemmy"),
 		CORPUS_TEST(6, "harbor"), CORPUS_TEST(7, "kestra"), CORPUS_TEST(8, "UPchieve"),

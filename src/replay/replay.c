@@ -15,27 +15,22 @@
  * production got from elsewhere (an extension's files, roles, schemas made
  * by hand).  Those are reported as GK_REPLAY_ENVIRONMENT with the missing
  * piece named, so that the user fixes the shadow (an init script) rather
- * than the migration.  A syntax error stays the migration's fault: the
- * server cannot tell "newer syntax" from "wrong syntax".
+ * than the migration.  A shadow older than the server the migration was
+ * written for is the environment too, but the server cannot tell "newer
+ * syntax" from "wrong syntax": only the errors in newer_syntax_list[]
+ * (each a construct a named newer major accepts) are read that way, and only
+ * when the shadow is older than that major; every other syntax error stays
+ * the migration's fault.
  */
 #include "replay/replay_internal.h"
 #include "sql/sql.h"
 #include "util/util.h"
 
+#include <ctype.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-
-const char *gk_replay_status_name(enum gk_replay_status s)
-{
-	switch (s) {
-	case GK_REPLAY_OK: return "ok";
-	case GK_REPLAY_FAILED: return "failed";
-	case GK_REPLAY_ENVIRONMENT: return "environment";
-	case GK_REPLAY_SKIPPED: return "skipped";
-	}
-	return "unknown";
-}
+#include <strings.h>
 
 /* ---- errors ------------------------------------------------------------ */
 
@@ -139,25 +134,37 @@ static char *missing_extension(const gk_replay_result *r)
 	return NULL;
 }
 
-typedef struct schema_search {
+/* The migration being applied (m[0]) and the ones after it. */
+typedef struct replay_rest {
 	const gk_replay_migration *m;
 	size_t n;
-} schema_search;
+} replay_rest;
 
-/* Does any migration in `later` create schema `name`?  Then the order of
- * the migrations is at fault, not the environment. */
-static int created_later(const schema_search *later, const char *name, bool *found)
+static bool in_list(char *const *list, size_t n, const char *name)
+{
+	for (size_t k = 0; k < n; k++)
+		if (!strcmp(list[k], name))
+			return true;
+	return false;
+}
+
+/* Does any of m[0..n) create schema (or, with `function`, the function or
+ * aggregate) `name`?  Then the migrations are at fault, not the
+ * environment: out of order, or a call of their own function that failed
+ * (its creation rolled back with the failure). */
+static int created_by(const gk_replay_migration *m, size_t n, bool function, const char *name,
+		      bool *found)
 {
 	*found = false;
-	for (size_t i = 0; i < later->n && !*found; i++) {
-		char *text = gk_strndup(later->m[i].sql, later->m[i].len);
+	for (size_t i = 0; i < n && !*found; i++) {
+		char *text = gk_strndup(m[i].sql, m[i].len);
 		gk_replay_split sp;
-		if (!text || gk_replay_split_sql(&sp, text, later->m[i].len) != 0) {
+		if (!text || gk_replay_split_sql(&sp, text, m[i].len) != 0) {
 			free(text);
 			return GK_ENOMEM;
 		}
-		for (size_t k = 0; k < sp.n_schemas; k++)
-			*found = *found || !strcmp(sp.schemas[k], name);
+		*found = function ? in_list(sp.functions, sp.n_functions, name)
+				  : in_list(sp.schemas, sp.n_schemas, name);
 		gk_replay_split_free(&sp);
 		free(text);
 	}
@@ -171,8 +178,287 @@ static char *with_kind(const char *kind, char *name)
 	return s;
 }
 
+/* ---- a newer server's syntax ---------------------------------------------- */
+
+/*
+ * How an error of an older server is recognised as a construct a newer one
+ * accepts.  Kept to signatures that cannot be an ordinary mistake: an exact
+ * message, a keyword that the older grammar has no place for right after
+ * the words that introduce it, a numeric literal the newer scanner reads
+ * whole, or a built-in function of which the older server has no function
+ * of that name at all.
+ */
+enum newer_match {
+	NEWER_MESSAGE,   /* the primary message is `text` */
+	NEWER_NEAR,      /* 42601 syntax error at or near "<text>", right after `before` */
+	NEWER_NUMBER,    /* 42601 trailing junk after a literal the newer scanner reads */
+	NEWER_FUNCTION,  /* 42883 function <text>(...) does not exist */
+};
+
+typedef struct newer_syntax {
+	int major;              /* the first PostgreSQL major that accepts it */
+	enum newer_match match;
+	const char *text;
+	const char *before;     /* NEWER_NEAR: the words before the token, alternatives split
+				 * by '|'; "()" stands for one parenthesised group */
+	const char *what;       /* named in `missing` */
+} newer_syntax;
+
+/*
+ * The one list.  Every entry is tested against the PostgreSQL 15 server of
+ * the test suite (replay_test.c, test_newer_server_*).  Left out because an
+ * older server's error does not single them out: JSON_TABLE (17; 15 stops
+ * at COLUMNS, after an arbitrary expression), MERGE ... RETURNING (17; at
+ * RETURNING, after an arbitrary action) and SYSTEM_USER (16; 15 reads it as
+ * a column, 42703 like any misspelt name).
+ */
+static const newer_syntax newer_syntax_list[] = {
+	/* 16 made the alias of a FROM subquery optional (gram.y lost the check
+	 * that raised these two messages). */
+	{16, NEWER_MESSAGE, "subquery in FROM must have an alias", NULL,
+	 "subquery in FROM without an alias"},
+	{16, NEWER_MESSAGE, "VALUES in FROM must have an alias", NULL,
+	 "VALUES in FROM without an alias"},
+	/* 16's scanner reads 0x1F, 0o17, 0b101 and 1_000_000; 15 calls them
+	 * trailing junk after the leading digits. */
+	{16, NEWER_NUMBER, NULL, NULL, "non-decimal integer literal or digit separator"},
+	/* 16 added the SQL/JSON predicate `x IS [NOT] JSON [OBJECT|ARRAY|...]`;
+	 * before it JSON was no keyword and nothing may follow IS as a name. */
+	{16, NEWER_NEAR, "JSON", "IS|IS NOT", "IS JSON predicate"},
+	/* Built-in functions added in 16: any_value (SQL:2023 aggregate),
+	 * random_normal, array_sample, array_shuffle; and the SQL/JSON
+	 * constructors JSON_ARRAY(...) and JSON_ARRAYAGG(...), grammar in 16,
+	 * which 15 parses as calls of functions it does not have. */
+	{16, NEWER_FUNCTION, "any_value", NULL, NULL},
+	{16, NEWER_FUNCTION, "random_normal", NULL, NULL},
+	{16, NEWER_FUNCTION, "array_sample", NULL, NULL},
+	{16, NEWER_FUNCTION, "array_shuffle", NULL, NULL},
+	{16, NEWER_FUNCTION, "json_array", NULL, NULL},
+	{16, NEWER_FUNCTION, "json_arrayagg", NULL, NULL},
+	/* 17 added MERGE ... WHEN NOT MATCHED BY SOURCE / BY TARGET. */
+	{17, NEWER_NEAR, "BY", "WHEN NOT MATCHED", "MERGE WHEN NOT MATCHED BY"},
+	/* Built-in functions added in 17. */
+	{17, NEWER_FUNCTION, "uuid_extract_timestamp", NULL, NULL},
+	{17, NEWER_FUNCTION, "uuid_extract_version", NULL, NULL},
+	/* 18 added virtual generated columns: GENERATED ALWAYS AS (...) VIRTUAL. */
+	{18, NEWER_NEAR, "VIRTUAL", "GENERATED ALWAYS AS ()", "virtual generated column"},
+	/* 18 added NOT ENFORCED for CHECK and foreign key constraints (18 still
+	 * refuses it on UNIQUE and PRIMARY KEY, with another error; an older
+	 * server cannot tell those apart, and such a file targets 18 anyway). */
+	{18, NEWER_NEAR, "ENFORCED", "NOT", "NOT ENFORCED constraint"},
+	/* Built-in functions added in 18 (uuidv4 is an alias of
+	 * gen_random_uuid). */
+	{18, NEWER_FUNCTION, "uuidv7", NULL, NULL},
+	{18, NEWER_FUNCTION, "uuidv4", NULL, NULL},
+};
+
+static bool word_char(char ch)
+{
+	return isalnum((unsigned char)ch) || ch == '_' || ch == '$' || (unsigned char)ch >= 0x80;
+}
+
+/* Step back from `*end` in s over blanks and the token tok[0..n): a word
+ * (compared without case), "()" (one parenthesised group) or punctuation.
+ * False, *end unchanged, when the text there is something else. */
+static bool back_over(const char *s, size_t *end, const char *tok, size_t n)
+{
+	size_t i = *end;
+	while (i > 0 && isspace((unsigned char)s[i - 1]))
+		i--;
+	if (n == 2 && !memcmp(tok, "()", 2)) {
+		for (int depth = 0; i > 0;) {
+			char ch = s[--i];
+			if (depth == 0 && ch != ')')
+				return false;
+			depth += ch == ')' ? 1 : ch == '(' ? -1 : 0;
+			if (depth == 0) {
+				*end = i;
+				return true;
+			}
+		}
+		return false;
+	}
+	if (i < n || strncasecmp(s + i - n, tok, n) != 0)
+		return false;
+	if (word_char(tok[0]) && i > n && word_char(s[i - n - 1]))
+		return false;  /* "XIS" is not "IS" */
+	*end = i - n;
+	return true;
+}
+
+/* Whether the words of seq[0..n) ("WHEN NOT MATCHED") end right before `at`. */
+static bool preceded_by(const char *s, size_t at, const char *seq, size_t n)
+{
+	while (n > 0) {
+		size_t b = n;
+		while (b > 0 && seq[b - 1] != ' ')
+			b--;
+		if (!back_over(s, &at, seq + b, n - b))
+			return false;
+		n = b ? b - 1 : 0;
+	}
+	return true;
+}
+
+/* NEWER_NEAR: the server's token is e->text, the file has it at the error
+ * position, and one of the alternatives of e->before comes right before. */
+static bool near_matches(const newer_syntax *e, const gk_replay_result *r,
+			 const gk_replay_migration *m)
+{
+	static const char prefix[] = "syntax error at or near \"";
+	size_t n = strlen(e->text), p = sizeof prefix - 1;
+	const char *msg = r->message;
+	if (strcmp(r->sqlstate, "42601") || strncmp(msg, prefix, p) ||
+	    strncasecmp(msg + p, e->text, n) || strcmp(msg + p + n, "\""))
+		return false;
+	size_t at = (size_t)r->error_offset;
+	if (r->error_offset < 0 || at + n > m->len || strncasecmp(m->sql + at, e->text, n))
+		return false;
+	for (const char *alt = e->before; alt;) {
+		const char *bar = strchr(alt, '|');
+		size_t len = bar ? (size_t)(bar - alt) : strlen(alt);
+		if (preceded_by(m->sql, at, alt, len))
+			return true;
+		alt = bar ? bar + 1 : NULL;
+	}
+	return false;
+}
+
+/* Does PostgreSQL 16's scanner read `tok` whole as an integer?  scan.l:
+ * decinteger {decdigit}(_?{decdigit})*, hexinteger 0[xX](_?{hexdigit})+,
+ * and the same for 0o (octal) and 0b (binary). */
+static bool pg16_integer(const char *tok)
+{
+	const char *digits = "0123456789", *p = tok;
+	bool radix = p[0] == '0' && p[1] && strchr("xXoObB", p[1]);
+	if (radix) {
+		char k = (char)tolower((unsigned char)p[1]);
+		digits = k == 'x' ? "0123456789abcdefABCDEF" : k == 'o' ? "01234567" : "01";
+		p += 2;
+	}
+	bool separator = false;
+	size_t groups = 0;
+	while (*p) {
+		if (*p == '_' && (radix || groups > 0)) {
+			separator = true;
+			p++;
+		}
+		if (!*p || !strchr(digits, *p))
+			return false;
+		while (*p && strchr(digits, *p))
+			p++;
+		groups++;
+	}
+	/* Plain decimal digits are no junk for 15 either: not this signature. */
+	return groups > 0 && (radix || separator);
+}
+
+static bool number_matches(const gk_replay_result *r)
+{
+	static const char prefix[] = "trailing junk after numeric literal at or near \"";
+	if (strcmp(r->sqlstate, "42601") || strncmp(r->message, prefix, sizeof prefix - 1))
+		return false;
+	char *tok = quoted(r->message);
+	bool yes = tok && pg16_integer(tok);
+	free(tok);
+	return yes;
+}
+
+/* The function name of 42883 "function name(args) does not exist" when it
+ * is unqualified or pg_catalog's (malloc'ed), else NULL. */
+static char *undefined_function(const gk_replay_result *r)
+{
+	if (strcmp(r->sqlstate, "42883") || strncmp(r->message, "function ", 9))
+		return NULL;
+	const char *name = r->message + 9, *paren = strchr(name, '(');
+	if (!paren)
+		return NULL;
+	if (!strncmp(name, "pg_catalog.", 11))
+		name += 11;
+	if (memchr(name, '.', (size_t)(paren - name)) || memchr(name, '"', (size_t)(paren - name)))
+		return NULL;
+	return gk_strndup(name, (size_t)(paren - name));
+}
+
+/* Whether the server has no function called `name` at all: then the call
+ * cannot be a wrong argument list of an existing one (a user's own
+ * any_value aggregate, say).  False when that cannot be read. */
+static bool no_function_named(PGconn *c, const char *name)
+{
+	if (PQtransactionStatus(c) != PQTRANS_IDLE)
+		return false;
+	const char *params[1] = {name};
+	PGresult *res = PQexecParams(c, "SELECT 1 FROM pg_catalog.pg_proc WHERE proname = $1",
+				     1, NULL, params, NULL, NULL, 0);
+	bool none = res && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 0;
+	PQclear(res);
+	return none;
+}
+
+/* Whether entry `e` describes the failure `r` (`fn`: its undefined function). */
+static bool newer_matches(const newer_syntax *e, const gk_replay_migration *m,
+			  const gk_replay_result *r, const char *fn)
+{
+	switch (e->match) {
+	case NEWER_MESSAGE: return !strcmp(r->message, e->text);
+	case NEWER_NEAR: return near_matches(e, r, m);
+	case NEWER_NUMBER: return number_matches(r);
+	case NEWER_FUNCTION: return fn && !strcmp(fn, e->text);
+	}
+	return false;
+}
+
+/* A built-in of a newer major, not one of the user's: the server has no
+ * function of that name, and the migrations do not make one. */
+static int builtin_missing(PGconn *c, const replay_rest *rest, const char *fn, bool *yes)
+{
+	*yes = false;
+	if (!no_function_named(c, fn))
+		return 0;
+	bool made = false;
+	int rc = created_by(rest->m, rest->n, true, fn, &made);
+	*yes = rc == 0 && !made;
+	return rc;
+}
+
+/* The entry of newer_syntax_list that explains `r` on this (older) server,
+ * or NULL. */
+static const newer_syntax *newer_entry(PGconn *c, const replay_rest *rest,
+				       const gk_replay_result *r, const char *fn)
+{
+	int version = PQserverVersion(c);
+	for (size_t i = 0; i < sizeof newer_syntax_list / sizeof *newer_syntax_list; i++) {
+		const newer_syntax *e = &newer_syntax_list[i];
+		/* A server that accepts the construct failed for another reason. */
+		if (version > 0 && version < e->major * 10000 && newer_matches(e, rest->m, r, fn))
+			return e;
+	}
+	return NULL;
+}
+
+/* *what = "PostgreSQL 16 or newer (subquery in FROM without an alias)" when
+ * the failure is a newer server's construct and the shadow is older, else
+ * NULL.  0 or GK_ENOMEM. */
+static int newer_server(PGconn *c, const replay_rest *rest, const gk_replay_result *r,
+			char **what)
+{
+	*what = NULL;
+	char *fn = undefined_function(r);
+	const newer_syntax *e = newer_entry(c, rest, r, fn);
+	bool function = e && e->match == NEWER_FUNCTION, yes = e != NULL;
+	int rc = function ? builtin_missing(c, rest, fn, &yes) : 0;
+	if (yes && function)
+		*what = gk_asprintf("PostgreSQL %d or newer (function %s)", e->major, e->text);
+	else if (yes)
+		*what = gk_asprintf("PostgreSQL %d or newer (%s)", e->major, e->what);
+	free(fn);
+	return rc == 0 && yes && !*what ? GK_ENOMEM : rc;
+}
+
+/* ---- classification ----------------------------------------------------------- */
+
 /* Decide whether a failure is the environment's; sets status and missing. */
-static int classify(gk_replay_result *r, const schema_search *later)
+static int classify(PGconn *c, const replay_rest *rest, gk_replay_result *r)
 {
 	if (!r->message)
 		return 0;
@@ -184,7 +470,7 @@ static int classify(gk_replay_result *r, const schema_search *later)
 	if (!what && !strcmp(r->sqlstate, "3F000") && !strncmp(r->message, "schema \"", 8)) {
 		char *name = quoted(r->message);
 		bool found = false;
-		if (name && created_later(later, name, &found) != 0) {
+		if (name && created_by(rest->m + 1, rest->n - 1, false, name, &found) != 0) {
 			free(name);
 			return GK_ENOMEM;
 		}
@@ -193,6 +479,8 @@ static int classify(gk_replay_result *r, const schema_search *later)
 		else
 			what = with_kind("schema", name);
 	}
+	if (!what && newer_server(c, rest, r, &what) != 0)
+		return GK_ENOMEM;
 	if (what) {
 		r->status = GK_REPLAY_ENVIRONMENT;
 		r->missing = what;
@@ -226,9 +514,9 @@ static void apply_plain(PGconn *c, const gk_replay_migration *m, const char *tex
 	settle(c);
 }
 
-static int apply_one(PGconn *c, const gk_replay_migration *m, const schema_search *later,
-		     gk_replay_result *r)
+static int apply_one(PGconn *c, const replay_rest *rest, gk_replay_result *r)
 {
+	const gk_replay_migration *m = rest->m;
 	char *text = gk_strndup(m->sql, m->len);
 	if (!text)
 		return GK_ENOMEM;
@@ -242,7 +530,7 @@ static int apply_one(PGconn *c, const gk_replay_migration *m, const schema_searc
 	r->duration_ms = (gk_now() - t0) * 1000.0;
 	free(text);
 	if (rc == 0 && r->status == GK_REPLAY_FAILED && PQstatus(c) == CONNECTION_OK)
-		rc = classify(r, later);
+		rc = classify(c, rest, r);
 	return rc;
 }
 
@@ -286,10 +574,10 @@ int gk_replay_run_progress(gk_replay_result *out, const char *conninfo, const gk
 		return GK_EINFRA;
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		schema_search later = {m + i + 1, n - i - 1};
+		replay_rest rest = {m + i, n - i};
 		if (progress)
 			progress(ctx, i, n, &m[i]);
-		rc = apply_one(c, &m[i], &later, &out[i]);
+		rc = apply_one(c, &rest, &out[i]);
 		if (rc == 0 && PQstatus(c) != CONNECTION_OK)
 			rc = gk_error_set(err, GK_EINFRA,
 					  "replay: the shadow server went away during %s: %s",
@@ -329,6 +617,38 @@ typedef struct split_job {
 	int rc;
 } split_job;
 
+/* Append a copy of `name` (NULL: nothing) to list[0..*n). */
+static int add_name(char ***list, size_t *n, const char *name)
+{
+	if (!name)
+		return 0;
+	char **grown = realloc(*list, (*n + 1) * sizeof *grown);
+	if (!grown)
+		return GK_ENOMEM;
+	*list = grown;
+	grown[*n] = gk_strdup(name);
+	return grown[(*n)++] ? 0 : GK_ENOMEM;
+}
+
+/* The unqualified name at the end of a qualified name list. */
+static const char *last_name(PgQuery__Node **names, size_t n)
+{
+	const PgQuery__Node *last = n ? names[n - 1] : NULL;
+	return last && last->node_case == PG_QUERY__NODE__NODE_STRING ? last->string->sval : NULL;
+}
+
+/* The function or aggregate `node` creates, or NULL. */
+static const char *created_function(const PgQuery__Node *node)
+{
+	if (node->node_case == PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT)
+		return last_name(node->create_function_stmt->funcname,
+				 node->create_function_stmt->n_funcname);
+	if (node->node_case == PG_QUERY__NODE__NODE_DEFINE_STMT &&
+	    node->define_stmt->kind == PG_QUERY__OBJECT_TYPE__OBJECT_AGGREGATE)
+		return last_name(node->define_stmt->defnames, node->define_stmt->n_defnames);
+	return NULL;
+}
+
 static int add_stmt(gk_replay_split *s, size_t *cap, const gk_sql_stmt *st)
 {
 	if (gk_grow(&s->stmts, cap, s->n + 1, sizeof *s->stmts) != 0)
@@ -336,14 +656,11 @@ static int add_stmt(gk_replay_split *s, size_t *cap, const gk_sql_stmt *st)
 	int k = st->node ? (int)st->node->node_case : 0;
 	s->stmts[s->n++] = (gk_replay_stmt){st->start, st->end,
 					    k == PG_QUERY__NODE__NODE_TRANSACTION_STMT};
-	if (k != PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT || !st->node->create_schema_stmt->schemaname)
+	if (!st->node)
 		return 0;
-	char **grown = realloc(s->schemas, (s->n_schemas + 1) * sizeof *grown);
-	if (!grown)
-		return GK_ENOMEM;
-	s->schemas = grown;
-	s->schemas[s->n_schemas] = gk_strdup(st->node->create_schema_stmt->schemaname);
-	return s->schemas[s->n_schemas++] ? 0 : GK_ENOMEM;
+	if (k == PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT)
+		return add_name(&s->schemas, &s->n_schemas, st->node->create_schema_stmt->schemaname);
+	return add_name(&s->functions, &s->n_functions, created_function(st->node));
 }
 
 static void *split_thread(void *arg)
@@ -385,6 +702,9 @@ void gk_replay_split_free(gk_replay_split *s)
 	for (size_t i = 0; i < s->n_schemas; i++)
 		free(s->schemas[i]);
 	free(s->schemas);
+	for (size_t i = 0; i < s->n_functions; i++)
+		free(s->functions[i]);
+	free(s->functions);
 	free(s->stmts);
 	memset(s, 0, sizeof *s);
 }

@@ -19,8 +19,11 @@ typedef struct gk_replay_split {
 	gk_replay_stmt *stmts;
 	size_t n;
 	bool parsed;        /* the whole file parsed: the split can be trusted */
-	char **schemas;     /* names of CREATE SCHEMA statements */
+	char **schemas;     /* names of CREATE SCHEMA statements (owned) */
 	size_t n_schemas;
+	char **functions;   /* unqualified names of CREATE FUNCTION / PROCEDURE /
+			     * AGGREGATE statements (owned) */
+	size_t n_functions;
 } gk_replay_split;
 
 /* Split `text` (NUL-terminated, `len` bytes) on a thread with the deep

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gatekeeper/layout.h"
 #include "gatekeeper/replay.h"
 #include "gatekeeper/shadow.h"
 
@@ -244,6 +245,156 @@ static void test_syntax_error_is_the_migrations(void **state)
 	drop_db(&d);
 }
 
+/* A database with SETUP_T applied, for cases that fail: each runs per
+ * file, so its failure rolls it back and the next case finds the same
+ * database (one database per test keeps the suite fast). */
+static db setup_db(void)
+{
+	db d = fresh_db();
+	gk_replay_migration m = mig(SETUP_T, GK_RUNNER_PER_FILE, false);
+	gk_replay_result r;
+	replay(&d, &m, 1, &r);
+	assert_status(&r, GK_REPLAY_OK);
+	gk_replay_results_free(&r, 1);
+	return d;
+}
+
+/* Replay `sql` into `d` per file, untraced and traced: both must end as
+ * `want` with SQLSTATE `sqlstate` and `missing` (NULL: none). */
+static void expect_outcome(const db *d, const char *sql, enum gk_replay_status want,
+			   const char *missing, const char *sqlstate)
+{
+	for (int trace = 0; trace < 2; trace++) {
+		gk_replay_migration m = mig(sql, GK_RUNNER_PER_FILE, trace);
+		gk_replay_result r;
+		replay(d, &m, 1, &r);
+		if (r.status != want || strcmp(r.sqlstate, sqlstate) ||
+		    (missing ? !r.missing || strcmp(r.missing, missing) : r.missing != NULL))
+			fail_msg("%s (trace %d): %s %s missing '%s' (%s); want %s %s missing '%s'", sql,
+				 trace, gk_replay_status_name(r.status), r.sqlstate,
+				 r.missing ? r.missing : "", r.message ? r.message : "",
+				 gk_replay_status_name(want), sqlstate, missing ? missing : "");
+		gk_replay_results_free(&r, 1);
+	}
+}
+
+static void expect_failed(const db *d, const char *sql, const char *sqlstate)
+{
+	expect_outcome(d, sql, GK_REPLAY_FAILED, NULL, sqlstate);
+}
+
+/* A plain mistake, however close to a newer construct, is the migration's. */
+static void test_plain_syntax_errors_stay_failed(void **state)
+{
+	(void)state;
+	db d = setup_db();
+	expect_failed(&d, "CREAT TABLE u (a int);", "42601");
+	expect_failed(&d, "SELECT 123abc;", "42601");        /* junk, not a newer literal */
+	expect_failed(&d, "SELECT 0x;", "42601");            /* no digits after 0x */
+	expect_failed(&d, "SELECT 1__000;", "42601");        /* one '_' between digits only */
+	expect_failed(&d, "SELECT 0b102;", "42601");         /* 2 is no binary digit */
+	expect_failed(&d, "CREATE TABLE u (a json json);", "42601");    /* JSON, but not after IS */
+	expect_failed(&d, "CREATE TABLE u (a int VIRTUAL);", "42601");  /* not after GENERATED ... */
+	expect_failed(&d, "CREATE TABLE u (a int ENFORCED);", "42601"); /* not after NOT */
+	expect_failed(&d, "SELECT * FROM t ORDER a BY;", "42601");
+	expect_failed(&d, "SELECT gk_no_such_function(1);", "42883");
+	expect_failed(&d, "SELECT public.uuidv7();", "42883"); /* a user's function, not the built-in */
+	drop_db(&d);
+}
+
+/* The SQLSTATE of the newer-server signatures. */
+#define SYNTAX "42601"
+#define NOFUNC "42883"
+
+/* PostgreSQL 16 accepts a FROM subquery without an alias; 15 (the test
+ * server) says 42601 in the grammar, so the front end cannot split the file
+ * either and the traced run falls back to the whole file. */
+static void test_newer_server_subquery_alias(void **state)
+{
+	(void)state;
+	db d = setup_db();
+	expect_outcome(&d, "SELECT * FROM (SELECT 1);", GK_REPLAY_ENVIRONMENT,
+		       "PostgreSQL 16 or newer (subquery in FROM without an alias)", SYNTAX);
+	expect_outcome(&d, "INSERT INTO t SELECT * FROM (VALUES (1000, 1));", GK_REPLAY_ENVIRONMENT,
+		       "PostgreSQL 16 or newer (VALUES in FROM without an alias)", SYNTAX);
+	drop_db(&d);
+}
+
+/* 16's scanner: 0x1F, 0o17, 0b101, 1_000_000 (also 1_000.5: the junk 15
+ * reports is "1_000"). */
+static void test_newer_server_numeric_literals(void **state)
+{
+	(void)state;
+	static const char *const sql[] = {"SELECT 0x1F;", "SELECT 0o17;", "SELECT 0B101;",
+					  "SELECT 1_000_000;", "SELECT 1_000.5;", "SELECT 0x_ff;"};
+	db d = setup_db();
+	for (size_t i = 0; i < sizeof sql / sizeof *sql; i++)
+		expect_outcome(&d, sql[i], GK_REPLAY_ENVIRONMENT,
+			       "PostgreSQL 16 or newer (non-decimal integer literal or digit separator)",
+			       SYNTAX);
+	drop_db(&d);
+}
+
+static void test_newer_server_keywords(void **state)
+{
+	(void)state;
+	db d = setup_db();
+	expect_outcome(&d, "SELECT '{}' IS JSON;", GK_REPLAY_ENVIRONMENT,
+		       "PostgreSQL 16 or newer (IS JSON predicate)", SYNTAX);
+	expect_outcome(&d, "ALTER TABLE t ADD COLUMN doc text\n  CHECK (doc is  not\n json object);",
+		       GK_REPLAY_ENVIRONMENT, "PostgreSQL 16 or newer (IS JSON predicate)", SYNTAX);
+	expect_outcome(&d, "MERGE INTO t USING t s ON s.id = t.id\n"
+			   "WHEN NOT MATCHED BY SOURCE THEN DELETE;",
+		       GK_REPLAY_ENVIRONMENT, "PostgreSQL 17 or newer (MERGE WHEN NOT MATCHED BY)",
+		       SYNTAX);
+	expect_outcome(&d, "ALTER TABLE t ADD COLUMN b int GENERATED ALWAYS AS ((a * 2) + 1) VIRTUAL;",
+		       GK_REPLAY_ENVIRONMENT, "PostgreSQL 18 or newer (virtual generated column)",
+		       SYNTAX);
+	expect_outcome(&d, "ALTER TABLE t ADD CONSTRAINT a_pos CHECK (a > 0) NOT ENFORCED;",
+		       GK_REPLAY_ENVIRONMENT, "PostgreSQL 18 or newer (NOT ENFORCED constraint)",
+		       SYNTAX);
+	drop_db(&d);
+}
+
+/* Built-ins of newer majors.  A function of that name that exists, or that
+ * the migrations make themselves (here rolled back with the failure), means
+ * a wrong call, not an old server. */
+static void test_newer_server_functions(void **state)
+{
+	(void)state;
+	db d = setup_db();
+	expect_outcome(&d, "CREATE TABLE u (id uuid PRIMARY KEY DEFAULT uuidv7());",
+		       GK_REPLAY_ENVIRONMENT, "PostgreSQL 18 or newer (function uuidv7)", NOFUNC);
+	expect_outcome(&d, "SELECT pg_catalog.uuidv4();", GK_REPLAY_ENVIRONMENT,
+		       "PostgreSQL 18 or newer (function uuidv4)", NOFUNC);
+	expect_outcome(&d, "SELECT uuid_extract_version(gen_random_uuid());", GK_REPLAY_ENVIRONMENT,
+		       "PostgreSQL 17 or newer (function uuid_extract_version)", NOFUNC);
+	expect_outcome(&d, "CREATE VIEW v AS SELECT a, any_value(id) FROM t GROUP BY a;",
+		       GK_REPLAY_ENVIRONMENT, "PostgreSQL 16 or newer (function any_value)", NOFUNC);
+	expect_outcome(&d, "SELECT JSON_ARRAY(1, 2);", GK_REPLAY_ENVIRONMENT,
+		       "PostgreSQL 16 or newer (function json_array)", NOFUNC);
+	expect_failed(&d, "CREATE FUNCTION any_value(text) RETURNS text LANGUAGE sql AS 'SELECT $1';\n"
+			  "SELECT any_value(1);", NOFUNC);
+	/* Made by an earlier migration: the server has it. */
+	gk_replay_migration m = mig("CREATE AGGREGATE public.random_normal(int) "
+				    "(sfunc = int4pl, stype = int);", GK_RUNNER_PER_FILE, false);
+	gk_replay_result r;
+	replay(&d, &m, 1, &r);
+	assert_status(&r, GK_REPLAY_OK);
+	gk_replay_results_free(&r, 1);
+	expect_failed(&d, "SELECT random_normal();", NOFUNC);
+	/* Made by a later migration: out of order, the migrations' fault. */
+	gk_replay_migration later[2] = {mig("SELECT array_shuffle(1);", GK_RUNNER_PER_FILE, false),
+					mig("CREATE FUNCTION array_shuffle(int) RETURNS int "
+					    "LANGUAGE sql AS 'SELECT $1';", GK_RUNNER_PER_FILE, false)};
+	gk_replay_result lr[2];
+	replay(&d, later, 2, lr);
+	assert_status(&lr[0], GK_REPLAY_FAILED);
+	assert_null(lr[0].missing);
+	gk_replay_results_free(lr, 2);
+	drop_db(&d);
+}
+
 /* ---- environment ------------------------------------------------------ */
 
 static void expect_environment(const char *sql, const char *missing, const char *sqlstate)
@@ -320,6 +471,41 @@ static void test_other_undefined_object_fails(void **state)
 	assert_null(r.missing);
 	gk_replay_results_free(&r, 1);
 	drop_db(&d);
+}
+
+/* ---- the tools' history tables ----------------------------------------- */
+
+/* Each tool's own table executes on the server, under the runner the tool's
+ * migrations use (Prisma and golang-migrate: one multi-statement query), and
+ * is there afterwards (Flyway's with its primary key and index). */
+static void test_history_tables_execute(void **state)
+{
+	(void)state;
+	static const struct {
+		enum gk_layout_kind kind;
+		enum gk_runner runner;
+		const char *relations;
+	} want[] = {
+		{GK_LAYOUT_PRISMA, GK_RUNNER_PRISMA, "_prisma_migrations,_prisma_migrations_pkey"},
+		{GK_LAYOUT_FLYWAY, GK_RUNNER_PER_FILE,
+		 "flyway_schema_history,flyway_schema_history_pk,flyway_schema_history_s_idx"},
+		{GK_LAYOUT_GOLANG_MIGRATE, GK_RUNNER_PRISMA, "schema_migrations,schema_migrations_pkey"},
+		{GK_LAYOUT_DBMATE, GK_RUNNER_PER_FILE, "schema_migrations,schema_migrations_pkey"},
+		{GK_LAYOUT_DIESEL, GK_RUNNER_PER_FILE,
+		 "__diesel_schema_migrations,__diesel_schema_migrations_pkey"},
+	};
+	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+		db d = fresh_db();
+		gk_replay_migration m = mig(gk_layout_history_table_sql(want[i].kind), want[i].runner,
+					    false);
+		gk_replay_result r;
+		replay(&d, &m, 1, &r);
+		assert_status(&r, GK_REPLAY_OK);
+		assert_query(&d, "SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class "
+				 "WHERE relnamespace = 'public'::regnamespace", want[i].relations);
+		gk_replay_results_free(&r, 1);
+		drop_db(&d);
+	}
 }
 
 /* ---- infrastructure ---------------------------------------------------- */
@@ -569,10 +755,16 @@ int main(void)
 		cmocka_unit_test(test_per_file_failure_rolls_back),
 		cmocka_unit_test(test_error_offset_bytes),
 		cmocka_unit_test(test_syntax_error_is_the_migrations),
+		cmocka_unit_test(test_plain_syntax_errors_stay_failed),
+		cmocka_unit_test(test_newer_server_subquery_alias),
+		cmocka_unit_test(test_newer_server_numeric_literals),
+		cmocka_unit_test(test_newer_server_keywords),
+		cmocka_unit_test(test_newer_server_functions),
 		cmocka_unit_test(test_environment_extension),
 		cmocka_unit_test(test_environment_role),
 		cmocka_unit_test(test_environment_schema),
 		cmocka_unit_test(test_other_undefined_object_fails),
+		cmocka_unit_test(test_history_tables_execute),
 		cmocka_unit_test(test_unreachable_server),
 		cmocka_unit_test(test_connection_lost),
 		cmocka_unit_test(test_trace_add_column_volatile_default),

@@ -20,12 +20,12 @@ int gk_error_set(gk_error *err, int code, const char *fmt, ...)
 
 static const char *const severity_names[GK_SEV_COUNT] = {"off", "info", "warning", "error"};
 static const char *const category_names[GK_CAT_COUNT] = {
-	"locking", "transaction", "destructive", "compatibility", "hygiene", "meta", "history",
+	"locking", "transaction", "destructive", "compatibility", "hygiene", "meta", "history", "replay",
 };
 static const char *const runner_names[] = {"auto", "prisma", "per-file", "none"};
 
 _Static_assert(sizeof severity_names / sizeof *severity_names == GK_SEV_ERROR + 1, "severity names");
-_Static_assert(sizeof category_names / sizeof *category_names == GK_CAT_HISTORY + 1, "category names");
+_Static_assert(sizeof category_names / sizeof *category_names == GK_CAT_REPLAY + 1, "category names");
 _Static_assert(sizeof runner_names / sizeof *runner_names == GK_RUNNER_NONE + 1, "runner names");
 
 const char *gk_severity_name(enum gk_severity s) { return severity_names[s]; }
@@ -57,3 +57,9 @@ int gk_runner_parse(enum gk_runner *out, const char *word)
 	*out = (enum gk_runner)i;
 	return 0;
 }
+
+static const char *const replay_status_names[] = {"none", "ok", "failed", "environment", "skipped"};
+_Static_assert(sizeof replay_status_names / sizeof *replay_status_names == GK_REPLAY_SKIPPED + 1,
+	       "replay status names");
+
+const char *gk_replay_status_name(enum gk_replay_status s) { return replay_status_names[s]; }
