@@ -1,7 +1,7 @@
 /*
  * gatekeeper/shadow.h - a PostgreSQL server to replay migrations into.
  *
- * A shadow is either
+ * A shadow is one of
  *  - embedded (the default): a private cluster gatekeeper creates with
  *    `initdb` in a fresh temporary folder and runs with durability off,
  *    listening only on a Unix socket inside that folder; when gatekeeper runs
@@ -13,6 +13,19 @@
  *    signal); its folder is removed by the next gk_shadow_open() in the same
  *    temporary folder.  Open a shadow from a thread that outlives it: the
  *    server stops when the thread that started it exits.
+ *  - cached (embedded with `cache_dir`): the same kind of server, but its
+ *    data folder persists in <cache_dir>/pg<major>/data between runs, so
+ *    that the schema after a replayed prefix of migrations can be kept as a
+ *    template database and cloned by a later run (the template cache
+ *    below).  Each run works in databases of its own, dropped on close;
+ *    only the server and its socket folder (a private temporary folder, as
+ *    above) go away on close, exit and signals, and the server is shut
+ *    down cleanly, so the folder can be saved by a CI cache step.  One
+ *    process at a time uses a cache folder (an flock); a second one, or one
+ *    that cannot use the folder, gets a private temporary cluster instead
+ *    and gk_shadow_cache_note() says why.  When root, the data folder
+ *    belongs to the server's user, who must be able to pass through
+ *    `cache_dir` (not so under a 0700 home such as /root).
  *  - external (`url`): a fresh database `gatekeeper_shadow_<random>` on
  *    someone else's server, dropped WITH (FORCE) on close.  That needs
  *    CREATEDB; without it the database named in the URL is borrowed, but only
@@ -43,6 +56,16 @@ typedef struct gk_shadow_options {
 	/* Embedded, only when running as root: the user the server runs as;
 	 * NULL = `postgres` if that user exists, else `nobody`. */
 	const char *run_as;
+	/* Embedded only (ignored, without a note, with `url`): keep the
+	 * cluster in a folder under `cache_dir` between runs (one cluster per
+	 * PostgreSQL major version) so that replayed prefixes can be kept as
+	 * templates.  NULL = a private temporary cluster (no cache).  When the
+	 * cache cannot be used (another gatekeeper holds it, the folder is not
+	 * writable, the cluster there is damaged and cannot be recreated),
+	 * gk_shadow_open() falls back to a private temporary cluster and
+	 * gk_shadow_cache_note() says why.  The folder is created when
+	 * missing; gk_shadow_default_cache_dir() gives the usual place. */
+	const char *cache_dir;
 } gk_shadow_options;
 
 /**
@@ -73,9 +96,10 @@ const char *gk_shadow_where(const gk_shadow *s);
 
 /**
  * Create another database on the same server: a copy of `template_db` (a
- * database this shadow created, e.g. after replaying a prefix) or, when it
- * is NULL, a fresh empty one (template0).  *conninfo_out (malloc'ed, the
- * caller frees it) connects to it; *dbname_out (optional, malloc'ed) gets
+ * database this shadow created, e.g. after replaying a prefix, or a
+ * template gk_shadow_template_find() named) or, when it is NULL, a fresh
+ * empty one (template0).  *conninfo_out (malloc'ed, the caller frees it)
+ * connects to it; *dbname_out (optional, malloc'ed) gets
  * its name.  The database is dropped by gk_shadow_close().  GK_ECONFIG on a
  * borrowed database (no CREATEDB).
  */
@@ -88,13 +112,81 @@ int gk_shadow_drop_database(gk_shadow *s, const char *dbname, gk_error *err);
 /**
  * Undo everything the shadow did on its server: drop the databases it
  * created (or empty the borrowed one), stop and remove a private cluster.
- * Reports the first failure but always finishes; afterwards only
- * gk_shadow_close() may be called.
+ * A cache cluster keeps its templates and its data folder: its server is
+ * only stopped.  Reports the first failure but always finishes; afterwards
+ * only gk_shadow_close() may be called.
  */
 int gk_shadow_cleanup(gk_shadow *s, gk_error *err);
 
 /** gk_shadow_cleanup() (ignoring failures) and free `s`.  NULL is a no-op. */
 void gk_shadow_close(gk_shadow *s);
+
+/* ---- the template cache ---------------------------------------------- */
+
+/*
+ * A run replays migrations 1..n in order.  The chain hash after migration i
+ * names the prefix 1..i: it covers every earlier migration's name and
+ * bytes, so editing migration k changes the hashes of k.. and leaves those
+ * of ..k-1 alone (their templates still hit).  The seed should cover
+ * whatever else changes what a replay does (e.g. GK_VERSION and the
+ * runner); the server's major version is covered by the pg<major> folder.
+ * Typical use:
+ *
+ *     gk_shadow_template_find(s, hashes, n, &k, &tpl, err);
+ *     gk_shadow_new_database(s, tpl, &ci, &db, NULL, err);  (tpl NULL: empty)
+ *     replay migrations k+1..n into db; after migration i, with every
+ *     connection to db closed: gk_shadow_template_store(s, db, hashes[i-1], err)
+ *
+ * Without a cache (gk_shadow_cached() false) the same calls work and
+ * cache nothing.
+ */
+
+/* Chain hash: H_0 = SHA-256(seed), H_i = SHA-256(H_{i-1} || name_i || 0x00 ||
+ * bytes_i), where H_{i-1} enters as its 64 lowercase hex digits.  `hex`
+ * buffers are 65 bytes (64 hex digits + NUL); `hex` may be `prev_hex`.
+ * When out of memory, or when `prev_hex` is not 64 characters (such an ""),
+ * `hex` becomes "", which find and store reject (GK_ECONFIG). */
+void gk_shadow_chain_start(char hex[65], const char *seed, size_t seed_len);
+void gk_shadow_chain_next(char hex[65], const char *prev_hex, const char *name,
+                          const char *bytes, size_t len);
+
+/** True when this shadow runs on a cache cluster (templates can be found and kept). */
+bool gk_shadow_cached(const gk_shadow *s);
+
+/** Why the cache is not used (NULL when it is, or when none was asked for):
+ * one sentence such as "the cache folder /c/pg15 is in use by another
+ * gatekeeper process".  Owned by `s`. */
+const char *gk_shadow_cache_note(const gk_shadow *s);
+
+/** $XDG_CACHE_HOME/gatekeeper, else (root) /var/cache/gatekeeper, else
+ * $HOME/.cache/gatekeeper (malloc'ed); NULL when none applies (or out of
+ * memory). */
+char *gk_shadow_default_cache_dir(void);
+
+#define GK_SHADOW_TEMPLATES_MAX 10
+
+/**
+ * The longest cached prefix: hashes[i] is the chain hash after migration i
+ * (i = 0..n-1).  Sets *prefix to the number of migrations the template
+ * holds (0 = none cached, then *template_db = NULL) and *template_db
+ * (malloc'ed, caller frees) to the database to pass to
+ * gk_shadow_new_database() as the template.  Marks it used (LRU).
+ * Without a cache: *prefix = 0, returns 0.  GK_ECONFIG when a hash is not
+ * 64 lowercase hex digits.
+ */
+int gk_shadow_template_find(gk_shadow *s, const char *const *hashes, size_t n,
+                            size_t *prefix, char **template_db, gk_error *err);
+
+/**
+ * Keep a copy of database `dbname` (one this shadow created, with no open
+ * connection) as the template for chain hash `hash`; evicts the least
+ * recently used templates beyond GK_SHADOW_TEMPLATES_MAX.  Storing a hash
+ * already cached only marks it used.  Without a cache: no-op, 0.
+ * GK_ENOTFOUND when this shadow did not create `dbname`, GK_ECONFIG for a
+ * malformed hash, GK_EINFRA when the server refuses (a session still on
+ * `dbname` makes the copy fail after ~5 s).
+ */
+int gk_shadow_template_store(gk_shadow *s, const char *dbname, const char *hash, gk_error *err);
 
 /**
  * Copy of a libpq URL or key=value conninfo with every password

@@ -9,6 +9,14 @@
  *                    at all, and the 0700 folder keeps other users out
  *   initdb.log, postgres.log
  *
+ * A cache cluster keeps its data in <cache_dir>/pg<major>/data (cache.c)
+ * and everything else in such a temporary folder, without data/.  The
+ * socket cannot live next to the data: a socket path has at most 107
+ * bytes and cache paths are often longer, and a socket must not be saved
+ * by a CI cache.  It is stopped with a fast shutdown (SIGINT), also as its
+ * parent-death signal, because an immediate one leaves the folder needing
+ * crash recovery; the registry still removes only the temporary folder.
+ *
  * Durability is off (fsync, full_page_writes, synchronous_commit,
  * autovacuum): nothing here must survive a crash, and it makes DDL replay
  * several times faster.
@@ -49,18 +57,15 @@ extern char **environ;
 
 struct gk_cluster {
 	char dir[GK_SHADOW_DIR_MAX];
+	char data[PATH_MAX];
 	char *base;        /* conninfo without dbname */
 	pid_t postmaster;
 	int slot;
+	int stop_sig;      /* SIGQUIT (throw-away) or SIGINT (cache: a clean stop) */
+	bool cached, fresh;
+	int major;         /* cache: the server's major version (9 for 9.x) */
+	gk_cache cache;
 };
-
-/* The user the server runs as when we are root. */
-typedef struct run_user {
-	bool drop;         /* false: not root, run as ourselves */
-	uid_t uid;
-	gid_t gid;
-	char name[64];
-} run_user;
 
 /* "<dir>/<name>" into out; false when it does not fit. */
 __attribute__((noinline)) static bool path_join(char *out, size_t size, const char *dir,
@@ -79,8 +84,8 @@ static bool has_server_bins(const char *dir)
 	       path_join(p, sizeof p, dir, "postgres") && access(p, X_OK) == 0;
 }
 
-/* Output of `<pg_config> --bindir`, trimmed; NULL when it cannot run. */
-static char *ask_pg_config(const char *pg_config)
+/* Output of `prog arg`, trimmed; NULL when it cannot run or fails. */
+static char *run_capture(const char *prog, const char *arg)
 {
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) != 0)
@@ -89,9 +94,9 @@ static char *ask_pg_config(const char *pg_config)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	char *argv[] = {(char *)pg_config, (char *)"--bindir", NULL};
+	char *argv[] = {(char *)prog, (char *)arg, NULL};
 	pid_t pid;
-	int rc = posix_spawnp(&pid, pg_config, &fa, NULL, argv, environ);
+	int rc = posix_spawnp(&pid, prog, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(pfd[1]);
 	gk_buf out = GK_BUF_INIT;
@@ -168,7 +173,7 @@ int gk_cluster_find_bin(char **out, const gk_bin_search *w, gk_error *err)
 		return *out ? 0 : GK_ENOMEM;
 	}
 	const char *pg_config = w->pg_config ? w->pg_config : "pg_config";
-	char *cfg = ask_pg_config(pg_config);
+	char *cfg = run_capture(pg_config, "--bindir");
 	if (cfg && has_server_bins(cfg)) {
 		*out = cfg;
 		return 0;
@@ -191,9 +196,33 @@ int gk_cluster_find_bin(char **out, const gk_bin_search *w, gk_error *err)
 	                    said, root);
 }
 
+/*
+ * The major version of the server binaries, as PostgreSQL names its
+ * folders: "15", "9.6".  `postgres -V` answers before its root check.
+ */
+static int server_major(char *out, size_t size, const char *bindir, gk_error *err)
+{
+	char prog[PATH_MAX];
+	snprintf(prog, sizeof prog, "%s/postgres", bindir);
+	char *said = run_capture(prog, "-V");
+	const char *v = said ? strstr(said, "(PostgreSQL) ") : NULL;
+	char *end = NULL;
+	long major = v ? strtol(v + 13, &end, 10) : 0;
+	long minor = major > 0 && major < 10 && *end == '.' ? strtol(end + 1, NULL, 10) : -1;
+	free(said);
+	if (major > 0 && major < 1000 && minor >= 0 && minor < 100)
+		snprintf(out, size, "%d.%d", (int)major, (int)minor);
+	else if (major > 0 && major < 1000)
+		snprintf(out, size, "%d", (int)major);
+	else
+		return gk_error_set(err, GK_EINFRA, "cannot tell the version of %s (`postgres -V`)",
+		                    prog);
+	return 0;
+}
+
 /* ---- running initdb and postgres ------------------------------------- */
 
-static int resolve_user(run_user *u, const char *run_as, gk_error *err)
+static int resolve_user(gk_run_user *u, const char *run_as, gk_error *err)
 {
 	memset(u, 0, sizeof *u);
 	if (geteuid() != 0)
@@ -223,8 +252,9 @@ typedef struct spawn_req {
 	const char *const *argv;  /* argv[0] is the program's path */
 	const char *log_path;     /* stdout and stderr, created as the run user */
 	const char *cwd;
-	const run_user *as;
-	bool server;              /* own session, dies with us */
+	const char *hint;         /* how to fix a cwd the run user cannot enter */
+	const gk_run_user *as;
+	bool server;              /* own session, gets stop_sig when we die */
 	int slot;                 /* registry slot to record the child in */
 	int stop_sig;
 } spawn_req;
@@ -265,7 +295,7 @@ static void child_run(const spawn_req *r, int fd, pid_t parent, const sigset_t *
 		child_fail(fd, STEP_USER);
 	if (r->server) {
 		setsid();
-		prctl(PR_SET_PDEATHSIG, SIGQUIT);
+		prctl(PR_SET_PDEATHSIG, r->stop_sig);
 		if (getppid() != parent)  /* the parent died before prctl */
 			_exit(1);
 	}
@@ -334,8 +364,7 @@ static int spawn(pid_t *out, const spawn_req *r, gk_error *err)
 	case STEP_CWD:
 		return gk_error_set(err, GK_EINFRA,
 		                    "%s runs as user %s (PostgreSQL refuses root) and cannot enter %s: "
-		                    "%s; set TMPDIR to a folder that user can reach",
-		                    prog, r->as->name, r->cwd, strerror(rep[1]));
+		                    "%s; %s", prog, r->as->name, r->cwd, strerror(rep[1]), r->hint);
 	case STEP_LOG:
 		return gk_error_set(err, GK_EINFRA, "cannot create %s: %s", r->log_path, strerror(rep[1]));
 	default:
@@ -378,15 +407,27 @@ static void describe_status(char *out, size_t size, int status)
 		snprintf(out, size, "exit status %d", WEXITSTATUS(status));
 }
 
-static int run_initdb(gk_cluster *c, const char *bindir, const run_user *as, gk_error *err)
+/* The folder the children start in: where the data folder is, so that a
+ * run user who cannot reach it is told so before anything else. */
+static void child_cwd(const gk_cluster *c, const char **cwd, const char **hint)
 {
-	char prog[PATH_MAX], data[PATH_MAX], log[PATH_MAX];
+	*cwd = c->cached ? c->cache.home : c->dir;
+	*hint = c->cached ? "give that user access to the cache folder or choose another one"
+	                  : "set TMPDIR to a folder that user can reach";
+}
+
+static int run_initdb(gk_cluster *c, const char *bindir, const char *data, const gk_run_user *as,
+                      gk_error *err)
+{
+	char prog[PATH_MAX], log[PATH_MAX];
 	snprintf(prog, sizeof prog, "%s/initdb", bindir);
-	snprintf(data, sizeof data, "%s/data", c->dir);
 	snprintf(log, sizeof log, "%s/initdb.log", c->dir);
+	/* A cache's WAL is saved with it: 1 MB segments instead of 16 (11+). */
 	const char *argv[] = {prog, "-D", data, "-U", "gatekeeper", "-A", "trust",
-	                      "-E", "UTF8", "--locale=C", "-N", NULL};
-	spawn_req r = {argv, log, c->dir, as, false, c->slot, SIGKILL};
+	                      "-E", "UTF8", "--locale=C", "-N",
+	                      c->cached && c->major >= 11 ? "--wal-segsize=1" : NULL, NULL};
+	spawn_req r = {argv, log, NULL, NULL, as, false, c->slot, SIGKILL};
+	child_cwd(c, &r.cwd, &r.hint);
 	pid_t pid;
 	int rc = spawn(&pid, &r, err);
 	if (rc)
@@ -402,17 +443,21 @@ static int run_initdb(gk_cluster *c, const char *bindir, const run_user *as, gk_
 	return gk_error_set(err, GK_EINFRA, "initdb failed (%s): %s", how, tail);
 }
 
-static int start_postmaster(gk_cluster *c, const char *bindir, const run_user *as, gk_error *err)
+static int start_postmaster(gk_cluster *c, const char *bindir, const gk_run_user *as, gk_error *err)
 {
-	char prog[PATH_MAX], data[PATH_MAX], log[PATH_MAX];
+	char prog[PATH_MAX], log[PATH_MAX];
 	snprintf(prog, sizeof prog, "%s/postgres", bindir);
-	snprintf(data, sizeof data, "%s/data", c->dir);
 	snprintf(log, sizeof log, "%s/postgres.log", c->dir);
-	const char *argv[] = {prog, "-D", data, "-k", c->dir,
+	/* ...and keeps few old segments for reuse (the default keeps 80 MB).
+	 * A cluster with 16 MB segments refuses this, does not start and is
+	 * made again: once, for a cache older than these settings. */
+	const char *argv[] = {prog, "-D", c->data, "-k", c->dir,
 	                      "-c", "listen_addresses=", "-c", "port=5432",
 	                      "-c", "fsync=off", "-c", "full_page_writes=off",
-	                      "-c", "synchronous_commit=off", "-c", "autovacuum=off", NULL};
-	spawn_req r = {argv, log, c->dir, as, true, c->slot, SIGQUIT};
+	                      "-c", "synchronous_commit=off", "-c", "autovacuum=off",
+	                      c->cached && c->major >= 11 ? "-c" : NULL, "min_wal_size=2MB", NULL};
+	spawn_req r = {argv, log, NULL, NULL, as, true, c->slot, c->stop_sig};
+	child_cwd(c, &r.cwd, &r.hint);
 	return spawn(&c->postmaster, &r, err);
 }
 
@@ -454,7 +499,7 @@ static int wait_ready(gk_cluster *c, gk_error *err)
 
 /* ---- the cluster's folder -------------------------------------------- */
 
-static int make_folder(gk_cluster *c, const char *tmp_dir, const run_user *as, gk_error *err)
+static int make_folder(gk_cluster *c, const char *tmp_dir, const gk_run_user *as, gk_error *err)
 {
 	const char *parent = tmp_dir ? tmp_dir : getenv("TMPDIR");
 	if (!parent || !*parent)
@@ -495,32 +540,109 @@ static int make_folder(gk_cluster *c, const char *tmp_dir, const run_user *as, g
 	return 0;
 }
 
-int gk_cluster_start(gk_cluster **out, const char *bindir, const char *tmp_dir,
-                     const char *run_as, gk_error *err)
+/* The temporary folder (the socket's, and the whole cluster's when not
+ * cached) and the conninfo that reaches it. */
+static int make_base(gk_cluster *c, const char *tmp_dir, const gk_run_user *as, gk_error *err)
+{
+	int rc = make_folder(c, tmp_dir, as, err);
+	if (rc)
+		return rc;
+	c->base = gk_conninfo_add(NULL, "host", c->dir);
+	c->base = gk_conninfo_add(c->base, "port", "5432");
+	c->base = gk_conninfo_add(c->base, "user", "gatekeeper");
+	return c->base ? 0 : gk_error_set(err, GK_ENOMEM, "out of memory");
+}
+
+static int start_and_wait(gk_cluster *c, const char *bindir, const gk_run_user *as, gk_error *err)
+{
+	int rc = start_postmaster(c, bindir, as, err);
+	return rc ? rc : wait_ready(c, err);
+}
+
+static void stop_server(gk_cluster *c)
+{
+	if (c->postmaster <= 0)
+		return;
+	gk_reg_stop_pid(c->postmaster, SIGQUIT);
+	gk_reg_set_child(c->slot, 0, 0);
+	c->postmaster = 0;
+}
+
+/* initdb the cache's cluster beside the data folder and move it into
+ * place only when complete: a run killed during initdb leaves no data
+ * folder that looks usable. */
+static int initdb_cached(gk_cluster *c, const char *bindir, const gk_run_user *as, gk_error *err)
+{
+	char target[PATH_MAX];
+	int rc = gk_cache_initdb_target(&c->cache, target, sizeof target, as, err);
+	if (!rc)
+		rc = run_initdb(c, bindir, target, as, err);
+	if (!rc)
+		rc = gk_cache_commit(&c->cache, err);
+	c->fresh = rc == 0;
+	return rc;
+}
+
+/*
+ * The cache is disposable: a data folder that does not start (damaged,
+ * restored from another machine's cache with a bad pg_control, killed in a
+ * way PostgreSQL will not recover from) is wiped and made again, once.
+ */
+static int start_cached(gk_cluster *c, const gk_cluster_req *req, const gk_run_user *as,
+                        gk_error *err)
+{
+	char major[16] = "";
+	int rc = server_major(major, sizeof major, req->bindir, err);
+	c->major = atoi(major);
+	if (!rc)
+		rc = gk_cache_lock(&c->cache, req->cache_dir, major, as->drop, err);
+	bool need_initdb = false;
+	if (!rc)
+		rc = gk_cache_check(&c->cache, major, as, req->wipe, &need_initdb, err);
+	if (!rc)
+		rc = make_base(c, req->tmp_dir, as, err);
+	if (rc)
+		return rc;
+	snprintf(c->data, sizeof c->data, "%s", c->cache.data);
+	if (need_initdb && (rc = initdb_cached(c, req->bindir, as, err)) != 0)
+		return rc;
+	rc = start_and_wait(c, req->bindir, as, err);
+	if (!rc || c->fresh)
+		return rc;
+	stop_server(c);  /* one that did not answer in time */
+	rc = gk_cache_wipe(&c->cache, err);
+	if (!rc)
+		rc = initdb_cached(c, req->bindir, as, err);
+	return rc ? rc : start_and_wait(c, req->bindir, as, err);
+}
+
+static int start_temporary(gk_cluster *c, const gk_cluster_req *req, const gk_run_user *as,
+                           gk_error *err)
+{
+	int rc = make_base(c, req->tmp_dir, as, err);
+	if (rc)
+		return rc;
+	path_join(c->data, sizeof c->data, c->dir, "data");
+	rc = run_initdb(c, req->bindir, c->data, as, err);
+	c->fresh = rc == 0;
+	return rc ? rc : start_and_wait(c, req->bindir, as, err);
+}
+
+int gk_cluster_start(gk_cluster **out, const gk_cluster_req *req, gk_error *err)
 {
 	*out = NULL;
-	run_user as;
-	int rc = resolve_user(&as, run_as, err);
+	gk_run_user as;
+	int rc = resolve_user(&as, req->run_as, err);
 	if (rc)
 		return rc;
 	gk_cluster *c = calloc(1, sizeof *c);
 	if (!c)
 		return gk_error_set(err, GK_ENOMEM, "out of memory");
 	c->slot = -1;
-	rc = make_folder(c, tmp_dir, &as, err);
-	if (!rc) {
-		c->base = gk_conninfo_add(NULL, "host", c->dir);
-		c->base = gk_conninfo_add(c->base, "port", "5432");
-		c->base = gk_conninfo_add(c->base, "user", "gatekeeper");
-		if (!c->base)
-			rc = gk_error_set(err, GK_ENOMEM, "out of memory");
-	}
-	if (!rc)
-		rc = run_initdb(c, bindir, &as, err);
-	if (!rc)
-		rc = start_postmaster(c, bindir, &as, err);
-	if (!rc)
-		rc = wait_ready(c, err);
+	c->cache.lock_fd = -1;
+	c->cached = req->cache_dir != NULL;
+	c->stop_sig = c->cached ? SIGINT : SIGQUIT;
+	rc = c->cached ? start_cached(c, req, &as, err) : start_temporary(c, req, &as, err);
 	if (rc) {
 		gk_cluster_stop(c);
 		return rc;
@@ -530,6 +652,8 @@ int gk_cluster_start(gk_cluster **out, const char *bindir, const char *tmp_dir,
 }
 
 const char *gk_cluster_dir(const gk_cluster *c) { return c->dir; }
+const char *gk_cluster_cache_home(const gk_cluster *c) { return c->cached ? c->cache.home : NULL; }
+bool gk_cluster_fresh(const gk_cluster *c) { return c->fresh; }
 pid_t gk_cluster_postmaster(const gk_cluster *c) { return c->postmaster; }
 const char *gk_cluster_conninfo_base(const gk_cluster *c) { return c->base; }
 
@@ -537,8 +661,11 @@ void gk_cluster_stop(gk_cluster *c)
 {
 	if (!c)
 		return;
+	/* The server stops before the lock goes: the next holder must not
+	 * find it still running on the data folder. */
 	if (c->slot >= 0)
 		gk_reg_release(c->slot);
+	gk_cache_unlock(&c->cache);
 	free(c->base);
 	free(c);
 }
@@ -568,6 +695,9 @@ static bool is_stale(const char *path)
 	 * server that still answers on the socket is not stale. */
 	char *ping = gk_conninfo_add(NULL, "host", path);
 	ping = gk_conninfo_add(ping, "port", "5432");
+	/* A stopped (SIGSTOP) server accepts the connection and never answers:
+	 * without a timeout the ping would wait for ever. */
+	ping = gk_conninfo_add(ping, "connect_timeout", "2");
 	bool answers = ping && PQping(ping) != PQPING_NO_RESPONSE;
 	free(ping);
 	return !answers;

@@ -3,6 +3,12 @@
  * is stopped and its folder removed however the process ends: a normal
  * return from main, exit() (atexit handler), SIGINT, SIGTERM or SIGHUP.
  *
+ * The folder of a slot is the temporary one: for a throw-away cluster
+ * everything, for a cache cluster only its socket and logs.  The cache's
+ * data folder is never registered, so nothing here removes it; its server
+ * is stopped with the slot's signal (SIGINT, a fast shutdown, leaving the
+ * folder clean for the next run).
+ *
  * This is the one piece of global state of the module.  It is a fixed
  * array of slots whose state is a lock-free atomic, because the signal
  * handler must be able to read it at any moment: it may interrupt

@@ -11,6 +11,19 @@
  * one we are sure we may open, and the one that drops our databases at the
  * end.  Every database we create is named gatekeeper_shadow_<16 hex> and
  * made from template0, which is empty even when template1 is not.
+ *
+ * A cache cluster is not thrown away, so its `postgres` database cannot be
+ * the fresh one: it holds the template bookkeeping (templates.c) and takes
+ * the administrative connections, and each run makes its own working
+ * database, dropped again on close with the others it made.  When the
+ * cache cannot be used, the shadow is a temporary cluster instead: a cache
+ * is an optimisation, never a reason to fail.
+ *
+ * On an embedded server of PostgreSQL 15+, databases are copied with
+ * STRATEGY FILE_COPY: 15's default (WAL_LOG) writes the whole copy to WAL,
+ * 3-4 times slower for template0 with fsync off, and fills the cache's
+ * pg_wal.  Not on an external server, where FILE_COPY's two checkpoints
+ * would be felt by everyone else.
  */
 #include "gatekeeper/shadow.h"
 #include "shadow/shadow_internal.h"
@@ -21,21 +34,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-
-struct gk_shadow {
-	bool embedded, borrowed, cleaned;
-	gk_cluster *cluster;
-	char *url;        /* external: as given, to scrub its secrets from messages */
-	char *base;       /* conninfo without dbname (may hold a password) */
-	char *where;      /* "host H port P" / the cluster's folder, for messages */
-	char *dbname;
-	char *conninfo;
-	PGconn *admin;    /* external only */
-	int version;
-	char **created;   /* databases we made, dropped on cleanup */
-	size_t ncreated, cap;
-	gk_kept kept;     /* borrowed: what was there at open */
-};
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -61,7 +59,7 @@ static char *clean_message(const gk_shadow *s, const char *msg)
 	return m;
 }
 
-static int sql_error(const gk_shadow *s, PGconn *c, PGresult *r, const char *what, gk_error *err)
+int gk_sh_sql_error(const gk_shadow *s, PGconn *c, PGresult *r, const char *what, gk_error *err)
 {
 	const char *primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	char *m = clean_message(s, primary ? primary : PQerrorMessage(c));
@@ -70,10 +68,10 @@ static int sql_error(const gk_shadow *s, PGconn *c, PGresult *r, const char *wha
 	return rc;
 }
 
-static int exec_ok(const gk_shadow *s, PGconn *c, const char *sql, const char *what, gk_error *err)
+int gk_sh_exec(const gk_shadow *s, PGconn *c, const char *sql, const char *what, gk_error *err)
 {
 	PGresult *r = PQexec(c, sql);
-	int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : sql_error(s, c, r, what, err);
+	int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : gk_sh_sql_error(s, c, r, what, err);
 	PQclear(r);
 	return rc;
 }
@@ -102,30 +100,32 @@ static void quiet(void *arg, const char *message)
 	(void)message;
 }
 
-/* Connection for CREATE/DROP DATABASE; release it with admin_done(). */
-static PGconn *admin_conn(const gk_shadow *s, gk_error *err)
+PGconn *gk_sh_admin_conn(const gk_shadow *s, gk_error *err)
 {
 	if (!s->embedded) {
 		if (PQstatus(s->admin) != CONNECTION_OK)
 			PQreset(s->admin);
 		if (PQstatus(s->admin) == CONNECTION_OK)
 			return s->admin;
-		sql_error(s, s->admin, NULL, "lost the connection to the shadow server", err);
+		gk_sh_sql_error(s, s->admin, NULL, "lost the connection to the shadow server", err);
 		return NULL;
 	}
-	char *ci = gk_conninfo_add(gk_strdup(s->base), "dbname", "template1");
+	const char *db = s->cached ? "postgres" : "template1";
+	char *ci = gk_conninfo_add(gk_strdup(s->base), "dbname", db);
 	PGconn *c = ci ? PQconnectdb(ci) : NULL;
 	free(ci);
 	if (PQstatus(c) == CONNECTION_OK) {
 		PQsetNoticeProcessor(c, quiet, NULL);
 		return c;
 	}
-	sql_error(s, c, NULL, "cannot connect to template1", err);
+	char what[64];
+	snprintf(what, sizeof what, "cannot connect to %s", db);
+	gk_sh_sql_error(s, c, NULL, what, err);
 	PQfinish(c);
 	return NULL;
 }
 
-static void admin_done(const gk_shadow *s, PGconn *c)
+void gk_sh_admin_done(const gk_shadow *s, PGconn *c)
 {
 	if (s->embedded)
 		PQfinish(c);
@@ -142,7 +142,7 @@ static int track(gk_shadow *s, const char *name)
 	return 0;
 }
 
-static ssize_t find_created(const gk_shadow *s, const char *name)
+ssize_t gk_sh_find_created(const gk_shadow *s, const char *name)
 {
 	for (size_t i = 0; i < s->ncreated; i++)
 		if (strcmp(s->created[i], name) == 0)
@@ -150,25 +150,35 @@ static ssize_t find_created(const gk_shadow *s, const char *name)
 	return -1;
 }
 
-/* CREATE DATABASE <name> TEMPLATE <template>, both already checked. */
-static int create_db(gk_shadow *s, PGconn *c, const char *name, const char *template_db,
-                     gk_error *err)
+int gk_sh_create_db(const gk_shadow *s, PGconn *c, const char *name, const char *template_db,
+                    gk_error *err)
 {
 	char *qn = PQescapeIdentifier(c, name, strlen(name));
 	char *qt = PQescapeIdentifier(c, template_db, strlen(template_db));
-	char *sql = qn && qt ? gk_asprintf("CREATE DATABASE %s TEMPLATE %s", qn, qt) : NULL;
+	bool file_copy = s->embedded && s->version >= 150000;
+	char *sql = qn && qt ? gk_asprintf("CREATE DATABASE %s TEMPLATE %s%s", qn, qt,
+	                                   file_copy ? " STRATEGY = FILE_COPY" : "")
+	                     : NULL;
 	PQfreemem(qn);
 	PQfreemem(qt);
 	if (!sql)
 		return gk_error_set(err, GK_ENOMEM, "out of memory");
 	char what[128];
 	snprintf(what, sizeof what, "cannot create database %s", name);
-	int rc = exec_ok(s, c, sql, what, err);
+	int rc = gk_sh_exec(s, c, sql, what, err);
 	free(sql);
+	return rc;
+}
+
+/* A database of this run's, dropped on cleanup. */
+static int create_db(gk_shadow *s, PGconn *c, const char *name, const char *template_db,
+                     gk_error *err)
+{
+	int rc = gk_sh_create_db(s, c, name, template_db, err);
 	return rc ? rc : track(s, name);
 }
 
-static int drop_db(const gk_shadow *s, PGconn *c, const char *name, gk_error *err)
+int gk_sh_drop_db(const gk_shadow *s, PGconn *c, const char *name, gk_error *err)
 {
 	char *qn = PQescapeIdentifier(c, name, strlen(name));
 	/* WITH (FORCE) (PostgreSQL 13+) ends sessions a crashed replay left. */
@@ -180,12 +190,89 @@ static int drop_db(const gk_shadow *s, PGconn *c, const char *name, gk_error *er
 		return gk_error_set(err, GK_ENOMEM, "out of memory");
 	char what[128];
 	snprintf(what, sizeof what, "cannot drop database %s", name);
-	int rc = exec_ok(s, c, sql, what, err);
+	int rc = gk_sh_exec(s, c, sql, what, err);
 	free(sql);
 	return rc;
 }
 
 /* ---- opening ---------------------------------------------------------- */
+
+/* Start a temporary or cache cluster and fill in what every embedded
+ * shadow has. */
+static int start_embedded(gk_shadow *s, const gk_cluster_req *req, gk_error *err)
+{
+	int rc = gk_cluster_start(&s->cluster, req, err);
+	if (rc)
+		return rc;
+	s->embedded = true;
+	s->cached = req->cache_dir != NULL;
+	const char *home = gk_cluster_cache_home(s->cluster);
+	s->base = gk_strdup(gk_cluster_conninfo_base(s->cluster));
+	s->where = home ? gk_asprintf("the cached cluster in %s", home)
+	                : gk_asprintf("the private cluster in %s", gk_cluster_dir(s->cluster));
+	if (!s->base || !s->where)
+		return gk_error_set(err, GK_ENOMEM, "out of memory");
+	PGconn *c = gk_sh_admin_conn(s, err);
+	if (!c)
+		return GK_EINFRA;
+	s->version = PQserverVersion(c);
+	gk_sh_admin_done(s, c);
+	return 0;
+}
+
+/* Forget a cluster that did not work out, so that another can start. */
+static void forget_embedded(gk_shadow *s)
+{
+	gk_cluster_stop(s->cluster);
+	s->cluster = NULL;
+	s->embedded = s->cached = false;
+	for (size_t i = 0; i < s->ncreated; i++)
+		free(s->created[i]);
+	s->ncreated = 0;
+	free(s->base);
+	free(s->where);
+	free(s->dbname);
+	s->base = s->where = s->dbname = NULL;
+}
+
+/* The cache's bookkeeping and this run's working database. */
+static int prepare_cached(gk_shadow *s, gk_error *err)
+{
+	int rc = gk_tpl_prepare(s, err);
+	if (rc)
+		return rc;
+	char name[40];
+	if (random_name(name) != 0)
+		return gk_error_set(err, GK_EINFRA, "no random numbers: %s", strerror(errno));
+	PGconn *c = gk_sh_admin_conn(s, err);
+	if (!c)
+		return GK_EINFRA;
+	rc = create_db(s, c, name, "template0", err);
+	gk_sh_admin_done(s, c);
+	if (!rc && !(s->dbname = gk_strdup(name)))
+		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
+	return rc;
+}
+
+/* A cluster that starts but whose catalog does not work (a half-made or
+ * damaged cache) is made again once; cluster.c already did that for one
+ * that does not start. */
+static int open_cache(gk_shadow *s, gk_cluster_req *req, gk_error *err)
+{
+	int rc = start_embedded(s, req, err);
+	if (!rc)
+		rc = prepare_cached(s, err);
+	if (rc && rc != GK_ENOMEM && s->cluster && !gk_cluster_fresh(s->cluster)) {
+		forget_embedded(s);
+		req->wipe = true;
+		rc = start_embedded(s, req, err);
+		if (!rc)
+			rc = prepare_cached(s, err);
+	}
+	if (rc)
+		forget_embedded(s);
+	return rc;
+}
 
 static int open_embedded(gk_shadow *s, const gk_shadow_options *o, gk_error *err)
 {
@@ -194,22 +281,27 @@ static int open_embedded(gk_shadow *s, const gk_shadow_options *o, gk_error *err
 	int rc = gk_cluster_find_bin(&bindir, &where, err);
 	if (rc)
 		return rc;
-	rc = gk_cluster_start(&s->cluster, bindir, o->tmp_dir, o->run_as, err);
+	gk_cluster_req req = {bindir, o->tmp_dir, o->run_as, o->cache_dir, false};
+	if (o->cache_dir) {
+		gk_error why = {0, ""};
+		rc = open_cache(s, &req, &why);
+		if (rc == 0 || rc == GK_ENOMEM) {
+			free(bindir);
+			return rc ? gk_error_set(err, rc, "out of memory") : 0;
+		}
+		if (!(s->cache_note = gk_strdup(why.msg))) {
+			free(bindir);
+			return gk_error_set(err, GK_ENOMEM, "out of memory");
+		}
+		req.cache_dir = NULL;
+		req.wipe = false;
+	}
+	rc = start_embedded(s, &req, err);
 	free(bindir);
-	if (rc)
-		return rc;
-	s->embedded = true;
-	s->base = gk_strdup(gk_cluster_conninfo_base(s->cluster));
-	s->where = gk_asprintf("the private cluster in %s", gk_cluster_dir(s->cluster));
-	s->dbname = gk_strdup("postgres");
-	if (!s->base || !s->where || !s->dbname)
-		return gk_error_set(err, GK_ENOMEM, "out of memory");
-	PGconn *c = admin_conn(s, err);
-	if (!c)
-		return GK_EINFRA;
-	s->version = PQserverVersion(c);
-	admin_done(s, c);
-	return 0;
+	/* initdb just made `postgres`: it is the fresh database, for free. */
+	if (!rc && !(s->dbname = gk_strdup("postgres")))
+		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
+	return rc;
 }
 
 /* "host H port P" of a connection (tried or made), never its password. */
@@ -240,7 +332,7 @@ static int external_target(gk_shadow *s, gk_error *err)
 	PGresult *r = PQexec(s->admin, "SELECT current_user, rolcreatedb OR rolsuper FROM pg_roles "
 	                               "WHERE rolname = current_user");
 	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
-		int rc = sql_error(s, s->admin, r, "cannot read the role's privileges", err);
+		int rc = gk_sh_sql_error(s, s->admin, r, "cannot read the role's privileges", err);
 		PQclear(r);
 		return rc;
 	}
@@ -279,7 +371,7 @@ static int open_external(gk_shadow *s, const char *url, gk_error *err)
 	if (!s->url || !s->where)
 		return gk_error_set(err, GK_ENOMEM, "out of memory");
 	if (PQstatus(s->admin) != CONNECTION_OK)
-		return sql_error(s, s->admin, NULL, "cannot connect to the shadow server", err);
+		return gk_sh_sql_error(s, s->admin, NULL, "cannot connect to the shadow server", err);
 	if (!s->base)
 		return gk_error_set(err, GK_ECONFIG, "cannot parse the shadow URL");
 	PQsetNoticeProcessor(s->admin, quiet, NULL);
@@ -289,7 +381,7 @@ static int open_external(gk_shadow *s, const char *url, gk_error *err)
 
 int gk_shadow_open(gk_shadow **out, const gk_shadow_options *o, gk_error *err)
 {
-	static const gk_shadow_options defaults = {NULL, NULL, NULL, NULL};
+	static const gk_shadow_options defaults = {NULL, NULL, NULL, NULL, NULL};
 	*out = NULL;
 	if (!o)
 		o = &defaults;
@@ -298,6 +390,8 @@ int gk_shadow_open(gk_shadow **out, const gk_shadow_options *o, gk_error *err)
 		return gk_error_set(err, GK_ENOMEM, "out of memory");
 	/* An empty SHADOW_DATABASE_URL means "not set", not libpq's defaults. */
 	bool external = o->url && *o->url;
+	/* cache_dir is ignored on an external server, without a note: it is
+	 * the CLI's default, not a request. */
 	int rc = external ? open_external(s, o->url, err) : open_embedded(s, o, err);
 	if (!rc) {
 		s->conninfo = gk_conninfo_add(gk_strdup(s->base), "dbname", s->dbname);
@@ -319,6 +413,8 @@ const char *gk_shadow_dbname(const gk_shadow *s) { return s->dbname; }
 int gk_shadow_server_version(const gk_shadow *s) { return s->version; }
 bool gk_shadow_is_embedded(const gk_shadow *s) { return s->embedded; }
 const char *gk_shadow_where(const gk_shadow *s) { return s->where; }
+bool gk_shadow_cached(const gk_shadow *s) { return s->cached; }
+const char *gk_shadow_cache_note(const gk_shadow *s) { return s->cache_note; }
 
 int gk_shadow_new_database(gk_shadow *s, const char *template_db, char **conninfo_out,
                            char **dbname_out, gk_error *err)
@@ -332,17 +428,18 @@ int gk_shadow_new_database(gk_shadow *s, const char *template_db, char **conninf
 		return gk_error_set(err, GK_ECONFIG,
 		                    "the shadow database %s is borrowed (the role has no CREATEDB), so "
 		                    "no other database can be made", s->dbname);
-	if (template_db && strcmp(template_db, s->dbname) != 0 && find_created(s, template_db) < 0)
+	if (template_db && strcmp(template_db, s->dbname) != 0 &&
+	    gk_sh_find_created(s, template_db) < 0 && !(s->cached && gk_tpl_is_template_name(template_db)))
 		return gk_error_set(err, GK_ENOTFOUND, "database %s was not made by this shadow",
 		                    template_db);
 	char name[40];
 	if (random_name(name) != 0)
 		return gk_error_set(err, GK_EINFRA, "no random numbers: %s", strerror(errno));
-	PGconn *c = admin_conn(s, err);
+	PGconn *c = gk_sh_admin_conn(s, err);
 	if (!c)
 		return GK_EINFRA;
 	int rc = create_db(s, c, name, template_db ? template_db : "template0", err);
-	admin_done(s, c);
+	gk_sh_admin_done(s, c);
 	if (rc)
 		return rc;
 	*conninfo_out = gk_conninfo_add(gk_strdup(s->base), "dbname", name);
@@ -358,14 +455,14 @@ int gk_shadow_new_database(gk_shadow *s, const char *template_db, char **conninf
 
 int gk_shadow_drop_database(gk_shadow *s, const char *dbname, gk_error *err)
 {
-	ssize_t i = find_created(s, dbname);
+	ssize_t i = gk_sh_find_created(s, dbname);
 	if (i < 0 || s->cleaned)
 		return gk_error_set(err, GK_ENOTFOUND, "database %s was not made by this shadow", dbname);
-	PGconn *c = admin_conn(s, err);
+	PGconn *c = gk_sh_admin_conn(s, err);
 	if (!c)
 		return GK_EINFRA;
-	int rc = drop_db(s, c, dbname, err);
-	admin_done(s, c);
+	int rc = gk_sh_drop_db(s, c, dbname, err);
+	gk_sh_admin_done(s, c);
 	if (rc)
 		return rc;
 	free(s->created[i]);
@@ -381,18 +478,30 @@ int gk_shadow_cleanup(gk_shadow *s, gk_error *err)
 		return 0;
 	s->cleaned = true;
 	int rc = 0;
+	if (s->cached && s->ncreated > 0) {
+		/* The cluster stays: only the templates may. */
+		PGconn *c = gk_sh_admin_conn(s, err);
+		if (!c)
+			rc = GK_EINFRA;
+		for (size_t i = 0; c && i < s->ncreated; i++) {
+			int r = gk_sh_drop_db(s, c, s->created[i], rc ? NULL : err);
+			if (!rc)
+				rc = r;
+		}
+		gk_sh_admin_done(s, c);
+	}
 	if (s->cluster) {
-		/* Its databases go with it. */
+		/* A temporary cluster's databases go with it. */
 		gk_cluster_stop(s->cluster);
 		s->cluster = NULL;
 	} else if (s->ncreated > 0 || s->borrowed) {
-		PGconn *c = admin_conn(s, err);
+		PGconn *c = gk_sh_admin_conn(s, err);
 		if (!c)
 			rc = GK_EINFRA;
 		if (c && s->borrowed)
 			rc = gk_ext_reset(c, &s->kept, err);
 		for (size_t i = 0; c && i < s->ncreated; i++) {
-			int r = drop_db(s, c, s->created[i], rc ? NULL : err);
+			int r = gk_sh_drop_db(s, c, s->created[i], rc ? NULL : err);
 			if (!rc)
 				rc = r;
 		}
@@ -411,6 +520,7 @@ void gk_shadow_close(gk_shadow *s)
 		free(s->created[i]);
 	free(s->created);
 	free(s->kept.v);
+	free(s->cache_note);
 	free(s->url);
 	free(s->base);
 	free(s->where);

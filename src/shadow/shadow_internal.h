@@ -4,9 +4,13 @@
  *   registry.c  the private clusters alive in this process; stops and
  *               removes them at exit and on SIGINT/SIGTERM/SIGHUP
  *   cluster.c   finding the binaries, initdb, starting the postmaster
+ *   cache.c     the persistent folder of a cache cluster: layout, lock,
+ *               repairs of what a killed run or a CI cache restore left
  *   external.c  a shadow database on someone else's server
  *   redact.c    passwords out of URLs, conninfos and messages
  *   shadow.c    the public API on top of those
+ *   templates.c the template cache's bookkeeping (find, store, evict)
+ *   chain.c     the chain hash
  */
 #ifndef GK_SHADOW_INTERNAL_H
 #define GK_SHADOW_INTERNAL_H
@@ -27,10 +31,13 @@
 /**
  * Register the folder of a private cluster (already created) so that it is
  * removed however the process ends.  Installs the exit and signal handlers
- * on first use.  Returns the slot, or -1 when the registry is full.
+ * on first use.  Returns the slot, or -1 when the registry is full.  A
+ * cache cluster registers only its socket folder: the server is stopped
+ * and that folder removed, its data folder (elsewhere) is left alone.
  */
 int gk_reg_add(const char *dir);
-/** The child to stop (initdb: SIGKILL; postmaster: SIGQUIT) before removal; 0 = none. */
+/** The child to stop before removal (initdb: SIGKILL; postmaster: SIGQUIT, a cache
+ * cluster's SIGINT); 0 = none. */
 void gk_reg_set_child(int slot, pid_t pid, int stop_sig);
 /** Stop the slot's child, remove its folder and free the slot. */
 void gk_reg_release(int slot);
@@ -48,6 +55,22 @@ void gk_reg_child_signals(const sigset_t *old);
 
 typedef struct gk_cluster gk_cluster;
 
+/* The user the server runs as when we are root. */
+typedef struct gk_run_user {
+	bool drop;         /* false: not root, run as ourselves */
+	uid_t uid;
+	gid_t gid;
+	char name[64];
+} gk_run_user;
+
+typedef struct gk_cluster_req {
+	const char *bindir;
+	const char *tmp_dir;    /* for the cluster (or socket) folder; NULL = $TMPDIR or /tmp */
+	const char *run_as;     /* when root; NULL = postgres, else nobody */
+	const char *cache_dir;  /* NULL = temporary cluster; else a cache cluster under it */
+	bool wipe;              /* cache: recreate the data folder even if it looks fine */
+} gk_cluster_req;
+
 /* Where to look for binaries; the tests point these at fake folders. */
 typedef struct gk_bin_search {
 	const char *pg_bin;       /* explicit folder (--pg-bin); only it is tried */
@@ -59,20 +82,64 @@ typedef struct gk_bin_search {
 int gk_cluster_find_bin(char **out, const gk_bin_search *where, gk_error *err);
 
 /**
- * initdb a private cluster under `tmp_dir` (NULL = $TMPDIR or /tmp) and
- * start it; when root, as `run_as` (NULL = postgres, else nobody).
+ * Temporary: initdb a private cluster in a new folder under req->tmp_dir
+ * and start it.  Cache: take the cache folder's lock (GK_EINFRA "... in use
+ * by another gatekeeper process" when another process has it), start the
+ * cluster in it, initdb'ing it first when it is missing, damaged or from
+ * another version, and once more when it does not start.  Either way,
+ * when root, the server runs as req->run_as.
  */
-int gk_cluster_start(gk_cluster **out, const char *bindir, const char *tmp_dir,
-                     const char *run_as, gk_error *err);
-/** The cluster's folder (socket folder; data in <dir>/data). */
+int gk_cluster_start(gk_cluster **out, const gk_cluster_req *req, gk_error *err);
+/** The cluster's folder (socket folder; data in <dir>/data unless cached). */
 const char *gk_cluster_dir(const gk_cluster *c);
+/** Cache: <cache_dir>/pg<major>; NULL for a temporary cluster. */
+const char *gk_cluster_cache_home(const gk_cluster *c);
+/** Cache: initdb ran in this start (nothing was kept). */
+bool gk_cluster_fresh(const gk_cluster *c);
 pid_t gk_cluster_postmaster(const gk_cluster *c);
 /** "host='<dir>' port=5432 user=gatekeeper" (no dbname). */
 const char *gk_cluster_conninfo_base(const gk_cluster *c);
-/** Stop the server, remove the folder, free `c`.  NULL is a no-op. */
+/** Stop the server, remove the folder (a cache cluster: the socket folder;
+ * the server gets a fast shutdown), release the cache's lock, free `c`.
+ * NULL is a no-op. */
 void gk_cluster_stop(gk_cluster *c);
 /** Remove folders of clusters whose gatekeeper process died (killed outright). */
 void gk_cluster_sweep_stale(const char *tmp_dir);
+
+/* ---- cache.c ---------------------------------------------------------- */
+
+/* A cache cluster's persistent folder: <cache_dir>/pg<major>/ holds `lock`
+ * and `data/`. */
+typedef struct gk_cache {
+	char home[4096];   /* <cache_dir>/pg<major> */
+	char data[4096];   /* <home>/data */
+	int lock_fd;       /* flock'ed for the life of the cluster; -1 = none */
+} gk_cache;
+
+/**
+ * Create <cache_dir>/pg<major> when missing and lock it (exclusive, not
+ * waiting; GK_EINFRA when another process holds it).  `root`: the folders
+ * it creates must let the server's user through.
+ */
+int gk_cache_lock(gk_cache *c, const char *cache_dir, const char *major, bool root,
+                  gk_error *err);
+/**
+ * Make the data folder startable as far as we can tell without starting
+ * it: stop a server a killed run left on it, give it to the run user with
+ * mode 0700.  *need_initdb when it is missing, not a cluster of `major`,
+ * or `wipe` (then it is removed first).
+ */
+int gk_cache_check(gk_cache *c, const char *major, const gk_run_user *as, bool wipe,
+                   bool *need_initdb, gk_error *err);
+/** Remove the data folder (and a half-made one). */
+int gk_cache_wipe(gk_cache *c, gk_error *err);
+/** Where initdb makes a new cluster: <home>/data.new, empty and the run user's. */
+int gk_cache_initdb_target(gk_cache *c, char *out, size_t size, const gk_run_user *as,
+                           gk_error *err);
+/** Move a finished initdb into place (data.new -> data). */
+int gk_cache_commit(gk_cache *c, gk_error *err);
+/** Release the lock.  Idempotent. */
+void gk_cache_unlock(gk_cache *c);
 
 /* ---- external.c ------------------------------------------------------- */
 
@@ -94,6 +161,49 @@ int gk_ext_check_empty(PGconn *c, gk_kept *kept_out, const char *dbname, const c
                        const char *role, gk_error *err);
 /** Drop every user object not in `kept`.  0 or GK_EINFRA. */
 int gk_ext_reset(PGconn *c, const gk_kept *kept, gk_error *err);
+
+/* ---- shadow.c --------------------------------------------------------- */
+
+struct gk_shadow {
+	bool embedded, borrowed, cleaned;
+	bool cached;      /* on a cache cluster: templates can be found and kept */
+	gk_cluster *cluster;
+	char *cache_note; /* why a cache that was asked for is not used */
+	char *url;        /* external: as given, to scrub its secrets from messages */
+	char *base;       /* conninfo without dbname (may hold a password) */
+	char *where;      /* "host H port P" / the cluster's folder, for messages */
+	char *dbname;
+	char *conninfo;
+	PGconn *admin;    /* external only */
+	int version;
+	char **created;   /* databases we made, dropped on cleanup */
+	size_t ncreated, cap;
+	gk_kept kept;     /* borrowed: what was there at open */
+};
+
+/** GK_EINFRA "<what> on <where>: <server message>", without secrets. */
+int gk_sh_sql_error(const gk_shadow *s, PGconn *c, PGresult *r, const char *what, gk_error *err);
+/** Run a statement that returns no rows; GK_EINFRA "<what> on ..." when it fails. */
+int gk_sh_exec(const gk_shadow *s, PGconn *c, const char *sql, const char *what, gk_error *err);
+/** Connection for CREATE/DROP DATABASE (a cache cluster: to `postgres`,
+ * where the bookkeeping is); release it with gk_sh_admin_done(). */
+PGconn *gk_sh_admin_conn(const gk_shadow *s, gk_error *err);
+void gk_sh_admin_done(const gk_shadow *s, PGconn *c);
+/** CREATE DATABASE <name> TEMPLATE <template_db> (not recorded as ours). */
+int gk_sh_create_db(const gk_shadow *s, PGconn *c, const char *name, const char *template_db,
+                    gk_error *err);
+/** DROP DATABASE IF EXISTS <name>, WITH (FORCE) on 13+. */
+int gk_sh_drop_db(const gk_shadow *s, PGconn *c, const char *name, gk_error *err);
+/** Index of `name` among the databases this shadow made, or -1. */
+ssize_t gk_sh_find_created(const gk_shadow *s, const char *name);
+
+/* ---- templates.c ------------------------------------------------------ */
+
+/** On a cache cluster just opened: the bookkeeping table, and away with
+ * what a killed run left (working databases, half-made templates). */
+int gk_tpl_prepare(gk_shadow *s, gk_error *err);
+/** Whether `name` has the form of a template's name (gk_tpl_<32 hex>). */
+bool gk_tpl_is_template_name(const char *name);
 
 /* ---- redact.c --------------------------------------------------------- */
 

@@ -451,6 +451,9 @@ static void test_embedded_settings(void **state)
 	need_server();
 	assert_true(gk_shadow_is_embedded(shared));
 	assert_non_null(strstr(gk_shadow_where(shared), "the private cluster in "));
+	/* No cache was asked for: none, and nothing to say about it. */
+	assert_false(gk_shadow_cached(shared));
+	assert_null(gk_shadow_cache_note(shared));
 	const char *ci = gk_shadow_conninfo(shared);
 	char *dir = conninfo_get(ci, "host");
 	assert_non_null(dir);
@@ -573,7 +576,7 @@ static void test_open_close_leaves_nothing(void **state)
 	make_marked(tmp, "gatekeeper-shadow-live00", getpid());
 	bool root = geteuid() == 0;
 	/* "" (an empty SHADOW_DATABASE_URL) means the embedded cluster. */
-	gk_shadow_options o = {"", NULL, tmp, root ? "nobody" : NULL};
+	gk_shadow_options o = {"", NULL, tmp, root ? "nobody" : NULL, NULL};
 	gk_shadow *s = NULL;
 	gk_error err = {0, ""};
 	int rc = gk_shadow_open(&s, &o, &err);
@@ -617,7 +620,7 @@ static void test_start_failures(void **state)
 	snprintf(clusters, sizeof clusters, "%s/clusters", tmp);
 	assert_int_equal(mkdir(clusters, 0755), 0);
 	assert_int_equal(mkdir(bin, 0755), 0);
-	gk_shadow_options o = {NULL, bin, clusters, NULL};
+	gk_shadow_options o = {NULL, bin, clusters, NULL, NULL};
 	gk_shadow *s = NULL;
 	gk_error err = {0, ""};
 
@@ -691,7 +694,7 @@ static int child_main(const char *mode)
 		if (!pw || setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid))
 			return 90;
 	}
-	gk_shadow_options o = {NULL, NULL, getenv("GK_SHADOW_TMP"), NULL};
+	gk_shadow_options o = {NULL, NULL, getenv("GK_SHADOW_TMP"), NULL, NULL};
 	gk_error err = {0, ""};
 	if (gk_shadow_open(&child_shadow, &o, &err) != 0) {
 		fprintf(stderr, "child open: %s\n", err.msg);
@@ -904,12 +907,16 @@ static void test_external_createdb(void **state)
 	admin_sql("DROP ROLE IF EXISTS gk_creator");
 	admin_sql("CREATE ROLE gk_creator LOGIN CREATEDB PASSWORD '" SECRET "'");
 	char *url = shared_url("gk_creator", "postgres", "password=" SECRET);
-	gk_shadow_options o = {url, NULL, NULL, NULL};
+	/* A cache folder is ignored (and never created) on an external server. */
+	gk_shadow_options o = {url, NULL, NULL, NULL, "/nonexistent/gk-cache"};
 	gk_shadow *s = NULL;
 	gk_error err = {0, ""};
 	if (gk_shadow_open(&s, &o, &err) != 0)
 		fail_msg("open: %s", err.msg);
 	assert_false(gk_shadow_is_embedded(s));
+	assert_false(gk_shadow_cached(s));
+	assert_null(gk_shadow_cache_note(s));
+	assert_false(exists("/nonexistent"));
 	assert_non_null(strstr(gk_shadow_where(s), "port 5432"));
 	char *name = gk_strdup(gk_shadow_dbname(s));
 	assert_int_equal(strncmp(name, "gatekeeper_shadow_", 18), 0);
@@ -995,7 +1002,7 @@ static void test_external_no_createdb_refuses_data(void **state)
 	                    "INSERT INTO users VALUES (1, 'ann'), (2, 'bo'), (3, 'cy')");
 	int before = count_databases();
 	char *url = shared_url("gk_plain", "gk_appdb", "password=" SECRET);
-	gk_shadow_options o = {url, NULL, NULL, NULL};
+	gk_shadow_options o = {url, NULL, NULL, NULL, NULL};
 	gk_shadow *s = NULL;
 	gk_error err = {0, ""};
 	assert_int_equal(gk_shadow_open(&s, &o, &err), GK_ECONFIG);
@@ -1058,7 +1065,7 @@ static void test_external_borrowed_reset(void **state)
 	/* Tolerated at open and kept: an extension and an empty schema. */
 	make_db("gk_emptydb", "CREATE EXTENSION pgcrypto; CREATE SCHEMA keep_me");
 	char *url = shared_url("gk_plain", "gk_emptydb", NULL);
-	gk_shadow_options o = {url, NULL, NULL, NULL};
+	gk_shadow_options o = {url, NULL, NULL, NULL, NULL};
 	gk_shadow *s = NULL;
 	gk_error err = {0, ""};
 	if (gk_shadow_open(&s, &o, &err) != 0)
@@ -1123,7 +1130,7 @@ static void test_external_unreachable(void **state)
 		"postgresql://bob:" SECRET "%zz@127.0.0.1:1/app",
 	};
 	for (size_t i = 0; i < sizeof urls / sizeof *urls; i++) {
-		gk_shadow_options o = {urls[i], NULL, NULL, NULL};
+		gk_shadow_options o = {urls[i], NULL, NULL, NULL, NULL};
 		gk_shadow *s = NULL;
 		gk_error err = {0, ""};
 		assert_int_equal(gk_shadow_open(&s, &o, &err), GK_EINFRA);
