@@ -30,7 +30,7 @@ $cc -O2 -std=c11 -D_GNU_SOURCE -I"$root/include" -I"$root/src" -o "$out/history_
 	"$root/$build/libgatekeeper.a" -lpg_query $(pkg-config --libs libgit2 libxml-2.0 jansson yaml-0.1 libcrypto libpq) -lpthread -lm ||
 	{ echo "bench: cannot build bench/history_inproc.c" >&2; exit 1; }
 read -r first_ms best_ms < <(cd "$repo" && "$out/history_inproc" main prisma/migrations)
-read -r hist_t _ hist_rc < <(cd "$repo" && timeit "$out/check-history.json" -- "$gk" check --no-config --no-lint --base main --format json prisma/migrations)
+read -r hist_t _ hist_rc < <(cd "$repo" && timeit "$out/check-history.json" -- "$gk" check --no-config --no-lint --no-replay --base main --format json prisma/migrations)
 [ "$hist_rc" = 1 ] || { echo "bench: check --no-lint exited $hist_rc, expected 1 (the branch edits a migration)" >&2; exit 1; }
 
 corpus="$root/../shared/corpora/triggerdotdev__trigger.dev"
@@ -45,7 +45,7 @@ if [ -d "$corpus/$dir" ]; then
 			git -C "$crepo" -c user.name=bench -c user.email=bench@example.com commit -qm corpus ||
 			{ echo "bench: cannot commit the corpus" >&2; exit 1; }
 	fi
-	read -r check_t _ _ < <(cd "$crepo" && timeit "$out/check-all.json" -- "$gk" check --no-config --all --base main --fail-level never --format json "$dir")
+	read -r check_t _ _ < <(cd "$crepo" && timeit "$out/check-all.json" -- "$gk" check --no-config --all --no-replay --base main --fail-level never --format json "$dir")
 	read -r lint_t _ _ < <(cd "$crepo" && timeit "$out/lint-all.json" -- "$gk" lint --no-config --fail-level never --format json "$dir")
 else
 	echo "bench: SKIP check vs lint: ../shared/corpora/triggerdotdev__trigger.dev not found"

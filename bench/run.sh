@@ -108,3 +108,6 @@ PY
 
 # The history side of `check` (issue: base resolution + diff + classification).
 "$root/bench/history.sh" "$build"
+
+# The replay side of `check` (issue: cold replay vs initdb + psql, warm cache).
+"$root/bench/replay.sh" "$build"

@@ -9,7 +9,9 @@
 #    migrations; the branch `feature` adds one risky and one safe migration
 #    and edits an old one (fixed authors and dates, so the output is the
 #    same on every run).  `gatekeeper check` then compares the branch with
-#    main: history findings plus the lint of the change.
+#    main: history findings, the lint of the change, and the replay of every
+#    migration on a private PostgreSQL cluster, with the locks the change's
+#    statements really took (template cache under BUILD/demo/cache).
 #
 # The demo is meant to find hazards: it succeeds when both runs exit 1 (the
 # gate failed) and fails on any other exit code.
@@ -64,8 +66,10 @@ mkdir -p "$repo/$m" &&
 
 echo
 echo "demo: gatekeeper check --base main prisma/migrations   (in $build/demo/repo, branch feature)"
+echo "      history, lint, and the replay on a private PostgreSQL cluster with the locks it observed"
 echo
-(cd "$repo" && "$gk" check --no-config --base main --json "$out/check.json" --junit "$out/check-junit.xml" "$m")
+(cd "$repo" && "$gk" check --no-config --base main --cache-dir "$out/cache" --json "$out/check.json" \
+	--junit "$out/check-junit.xml" "$m")
 check_rc=$?
 echo
 echo "demo: JSON report:  $build/demo/check.json"

@@ -11,6 +11,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 export GK="$root/$build/gatekeeper"
 export NO_COLOR=1
 [ -d "$root/../shared" ] && export SHARED="$root/../shared"
+# The replay's template cache goes to a folder of this run, never the user's.
+# As root the server runs as another user, who must reach it.
+XDG_CACHE_HOME=$(mktemp -d) && chmod 755 "$XDG_CACHE_HOME"
+export XDG_CACHE_HOME
+trap 'rm -rf "$XDG_CACHE_HOME"' EXIT
 passed=0 failed=0
 
 normalise() {

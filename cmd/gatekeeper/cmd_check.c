@@ -9,6 +9,12 @@
  * user's setup (not a repository, a shallow clone, an unknown base) exit
  * 2 with the message on stderr, and the --json/--junit artefacts still
  * hold it as a `config` error, so CI shows why the gate did not run.
+ *
+ * Replay (default; `replay: false` in gatekeeper.yml or --no-replay turns
+ * it off) runs on --shadow-url / $SHADOW_DATABASE_URL, else on a private
+ * cluster.  A shadow that cannot be started or reached exits 3, with the
+ * history and lint results still in the reports.  The password of a URL
+ * never reaches any output (src/shadow redacts every message).
  */
 #include "report_opts.h"
 #include "gatekeeper/check.h"
@@ -16,11 +22,12 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 
 enum {
 	OPT_BASE = GK_OPT_COMMAND, OPT_HEAD, OPT_REPO, OPT_WORKTREE, OPT_LAYOUT, OPT_ALL, OPT_MIGRATION_NAME,
-	OPT_REPLAY, OPT_LINT,
+	OPT_REPLAY, OPT_LINT, OPT_SHADOW_URL, OPT_PG_BIN, OPT_SHADOW_INIT, OPT_CACHE_DIR, OPT_CACHE, OPT_QUIET,
 };
 
 static const gk_opt check_opts[] = {
@@ -36,14 +43,30 @@ static const gk_opt check_opts[] = {
 	{"migration-name", 0, GK_OPT_VALUE, "REGEX", "POSIX extended regex new migrations' names must match (default for "
 	 "Prisma: <14-digit timestamp>_<verb>_<snake_case>)", OPT_MIGRATION_NAME},
 	{"lint", 0, GK_OPT_BOOL, NULL, "lint the change (default); --no-lint checks only the history", OPT_LINT},
-	{"replay", 0, GK_OPT_BOOL, NULL, "replay the migrations on a shadow database: NOT IMPLEMENTED YET; --no-replay is "
-	 "accepted (and is what happens today)", OPT_REPLAY},
+	{"replay", 0, GK_OPT_BOOL, NULL, "replay every migration on a shadow database and trace the change's locks "
+	 "(default; --no-replay skips it)", OPT_REPLAY},
+	{"shadow-url", 0, GK_OPT_VALUE, "URL", "replay on this server (needs CREATEDB; default: $SHADOW_DATABASE_URL, else "
+	 "a private cluster started for the run)", OPT_SHADOW_URL},
+	{"pg-bin", 0, GK_OPT_VALUE, "DIR", "PostgreSQL binaries for the private cluster (default: pg_config --bindir, else "
+	 "the newest /usr/lib/postgresql/*/bin)", OPT_PG_BIN},
+	{"shadow-init", 0, GK_OPT_VALUE, "FILE", "SQL run on the shadow before the first migration (extensions, roles, "
+	 "schemas production has from elsewhere)", OPT_SHADOW_INIT},
+	{"cache-dir", 0, GK_OPT_VALUE, "DIR", "keep replayed prefixes here between runs (default $XDG_CACHE_HOME/gatekeeper, "
+	 "~/.cache/gatekeeper, or /var/cache/gatekeeper for root)",
+	 OPT_CACHE_DIR},
+	{"cache", 0, GK_OPT_BOOL, NULL, "use the replay cache (default); --no-cache replays everything on a throw-away "
+	 "cluster", OPT_CACHE},
+	{"quiet", 'q', GK_OPT_BOOL, NULL, "no progress line on a terminal", OPT_QUIET},
 	{0},
 };
 
 typedef struct check_ctx {
 	gk_check_options o;
-	bool layout_set, replay;
+	bool layout_set, quiet;
+	int replay, cache;            /* -1: not on the command line */
+	const char *cache_dir;
+	char *default_cache;          /* owned */
+	double last_progress;
 } check_ctx;
 
 static int apply_check_opt(void *p, const gk_opt *opt, const char *v)
@@ -58,6 +81,12 @@ static int apply_check_opt(void *p, const gk_opt *opt, const char *v)
 	case OPT_ALL: c->o.all = on; return 0;
 	case OPT_MIGRATION_NAME: c->o.name_pattern = v; return 0;
 	case OPT_REPLAY: c->replay = on; return 0;
+	case OPT_SHADOW_URL: c->o.shadow.url = v; return 0;
+	case OPT_PG_BIN: c->o.shadow.pg_bin = v; return 0;
+	case OPT_SHADOW_INIT: c->o.shadow_init = v; return 0;
+	case OPT_CACHE_DIR: c->cache_dir = v; return 0;
+	case OPT_CACHE: c->cache = on; return 0;
+	case OPT_QUIET: c->quiet = on; return 0;
 	case OPT_LINT: c->o.no_lint = !on; return 0;
 	case OPT_LAYOUT:
 		if (gk_layout_kind_parse(&c->o.layout, v) < 0)
@@ -69,6 +98,45 @@ static int apply_check_opt(void *p, const gk_opt *opt, const char *v)
 	return gk_usage_error("check: option '--%s' is not handled", opt->name);
 }
 
+/* "replay 12/820 20240101_add_users/migration.sql 3.1 s", redrawn at most
+ * ten times a second, once the replay has run for a second. */
+static void progress_line(void *ctx, size_t i, size_t n, const char *path, double elapsed)
+{
+	check_ctx *c = ctx;
+	if (i >= n) {
+		if (c->last_progress > 0)
+			fputs("\r\033[K", stderr);
+		c->last_progress = 0;
+		return;
+	}
+	double now = gk_now();
+	if (elapsed < 1.0 || now - c->last_progress < 0.1)
+		return;
+	c->last_progress = now;
+	size_t len = strlen(path);
+	const char *tail = len > 50 ? path + len - 50 : path;
+	fprintf(stderr, "\r\033[Kreplay %zu/%zu %s%s (%.1f s)", i + 1, n, len > 50 ? "..." : "", tail, elapsed);
+	fflush(stderr);
+}
+
+/* Replay settings: command line, then gatekeeper.yml, then the defaults. */
+static void replay_settings(gk_run_args *a, check_ctx *c)
+{
+	const gk_config *cf = a->config;
+	c->o.replay = c->replay >= 0 ? c->replay : cf && cf->replay >= 0 ? cf->replay : true;
+	if (!c->o.shadow_init && cf)
+		c->o.shadow_init = cf->shadow_init;
+	if (!c->o.shadow.url)
+		c->o.shadow.url = getenv("SHADOW_DATABASE_URL");
+	if (c->cache != 0)
+		c->o.shadow.cache_dir = c->cache_dir ? c->cache_dir : (c->default_cache = gk_shadow_default_cache_dir());
+	c->o.pg_version_from_shadow = !a->pg_version_set;
+	if (!c->quiet && isatty(STDERR_FILENO)) {
+		c->o.progress = progress_line;
+		c->o.progress_ctx = c;
+	}
+}
+
 static int run_check(gk_run_args *a, check_ctx *c)
 {
 	gk_report *r = gk_run_report(a);
@@ -76,9 +144,7 @@ static int run_check(gk_run_args *a, check_ctx *c)
 		fprintf(stderr, "gatekeeper: out of memory\n");
 		return GK_EXIT_INTERNAL;
 	}
-	if (c->replay)
-		fprintf(stderr, "gatekeeper: --replay: replay on a shadow database is not implemented yet; "
-				"only the history and the lint ran\n");
+	replay_settings(a, c);
 	c->o.lint = a->lint;
 	c->o.excludes = a->excludes;
 	c->o.n_excludes = a->n_excludes;
@@ -104,6 +170,7 @@ static int check_main(int argc, char **argv)
 	gk_run_args a;
 	check_ctx c;
 	memset(&c, 0, sizeof c);
+	c.replay = c.cache = -1;
 	gk_check_options_init(&c.o);
 	gk_run_args_init(&a, "check");
 	a.apply_own = apply_check_opt;
@@ -121,13 +188,14 @@ static int check_main(int argc, char **argv)
 	if (rc == 0)
 		rc = run_check(&a, &c);
 	free(pos);
+	free(c.default_cache);
 	gk_run_args_free(&a);
 	return rc;
 }
 
 const gk_cmd gk_cmd_check = {
 	.name = "check",
-	.summary = "pre-merge check from git: history findings and the lint of the migrations a change adds",
+	.summary = "pre-merge check from git: history findings, the lint of the change, and its replay on a shadow database",
 	.usage = "[options] [MIGRATIONS_DIR...]",
 	.opts = check_opts,
 	.shared = gk_report_opts,

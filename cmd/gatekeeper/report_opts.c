@@ -109,6 +109,7 @@ static int apply(gk_run_args *a, const gk_opt *o, const char *v)
 		if (gk_parse_int(v, 9, 30, &n) < 0)
 			return gk_usage_error("%s: --pg-version must be a major version such as 15, not '%s'", a->command, v);
 		a->lint.pg_version = (int)n;
+		a->pg_version_set = true;
 		return 0;
 	case OPT_RUNNER:
 		if (gk_runner_parse(&a->lint.runner, v) < 0)
@@ -244,6 +245,8 @@ static int load_config(gk_run_args *a, gk_error *err)
 		return rc;
 	if (a->config->fail_level_set)
 		a->fail_level = a->config->fail_level;
+	if (a->config->pg_version)
+		a->pg_version_set = true;
 	for (size_t i = 0; i < a->config->n_excludes; i++)
 		if (add_exclude(a, a->config->excludes[i]) != 0)
 			return gk_error_set(err, GK_ENOMEM, "out of memory");

@@ -24,6 +24,7 @@ extern const gk_opt gk_report_opts[];
 typedef struct gk_run_args {
 	const char *command;            /* "lint", "check" */
 	gk_lint_options lint;
+	bool pg_version_set;            /* --pg-version or the file's pg_version named one */
 	const char *format;
 	const char *json_path, *junit_path;
 	gk_render_options render;

@@ -8,8 +8,9 @@
  * classifies each migration (added, modified, renamed, deleted, unchanged)
  * with one tree diff (src/history), reports the history findings (category
  * `history` of the rule registry), then lints the change with the schema
- * model built from the migrations before it (src/lint), all into one
- * report.
+ * model built from the migrations before it (src/lint), and, with replay,
+ * applies every migration to a shadow database and traces the change's
+ * locks (src/shadow, src/replay), all into one report.
  *
  * This header also serves `gatekeeper lint` of a folder in a tool layout
  * (dbmate up sections, no down files, the tool's order and runner), so
@@ -23,6 +24,7 @@
 #include "layout.h"
 #include "lint.h"
 #include "report.h"
+#include "shadow.h"
 
 typedef struct gk_check_options {
 	gk_lint_options lint;      /* runner GK_RUNNER_AUTO = the layout's runner */
@@ -44,6 +46,23 @@ typedef struct gk_check_options {
 	 * counts as existing), and its history findings stay. */
 	const char *const *excludes;
 	size_t n_excludes;
+
+	/* Replay: apply every migration of each folder, in the tool's order and
+	 * with its transaction semantics, to a fresh database on a shadow
+	 * server, and trace the locks of the change's migrations (added,
+	 * modified, renamed).  Each folder gets its own database. */
+	bool replay;
+	gk_shadow_options shadow;    /* url NULL = the embedded private cluster */
+	/* SQL file run on each shadow database before the first migration
+	 * (extensions, roles, schemas production has from elsewhere); NULL = none. */
+	const char *shadow_init;
+	/* The shadow server's major version replaces lint.pg_version (the user
+	 * did not name one). */
+	bool pg_version_from_shadow;
+	/* Called before each migration is replayed (i of n in its folder) and
+	 * once with i == n when the folder is done; NULL = quiet. */
+	void (*progress)(void *ctx, size_t i, size_t n, const char *path, double elapsed_s);
+	void *progress_ctx;
 } gk_check_options;
 
 /*
@@ -65,11 +84,16 @@ void gk_check_options_init(gk_check_options *o);
  * Run the check and fill `r`: git context, one migration entry per
  * migration linted (history status and introducing commit set) and per
  * deleted one (linted = false), history findings and lint findings.
- * Returns 0; GK_ECONFIG for problems of the user's setup (not a
- * repository, shallow clone, unknown base, folder outside the repository,
- * no folder found, bad name pattern) with a message meant for the user
+ * With replay, each migration entry also gets its replay status and
+ * observed locks, with the `replay` findings.  Returns 0; GK_ECONFIG for
+ * problems of the user's setup (not a repository, shallow clone, unknown
+ * base, folder outside the repository, no folder found, bad name pattern,
+ * an unusable shadow URL or init file) with a message meant for the user
  * (the CLI exits 2); GK_ENOMEM or GK_EIO for failures of gatekeeper or of
- * the repository.  Call gk_report_finish() afterwards.
+ * the repository.  When the shadow server cannot be started or reached, or
+ * goes away mid-replay, the history and lint results stay in `r`, a
+ * `db_connect` error is added to it (exit 3) and 0 is returned.  Call
+ * gk_report_finish() afterwards.
  */
 int gk_check_run(gk_report *r, const gk_check_options *o, gk_error *err);
 

@@ -14,6 +14,8 @@
  *       drop-table: warning
  *     layout: auto                # auto | prisma | flyway | golang-migrate | dbmate | diesel | plain
  *     migration_name: "^[0-9]{14}_[a-z0-9_]+$"  # POSIX ERE new migrations' names must match (check)
+ *     replay: true                # check: replay on a shadow database (default true)
+ *     shadow_init: db/shadow-init.sql  # check: SQL run on the shadow before the first migration
  *
  * `paths` and `exclude` take a list or a single string; an empty value
  * (`paths:`) is an empty list.  Relative entries are read from the file's
@@ -59,6 +61,8 @@ typedef struct gk_config {
 	size_t n_rules;
 	enum gk_layout_kind layout; /* GK_LAYOUT_AUTO when unset */
 	char *migration_name;       /* checked to compile as a POSIX ERE; NULL = unset */
+	int replay;                 /* -1 unset, 0 false, 1 true */
+	char *shadow_init;          /* resolved against the file's folder; NULL = unset */
 } gk_config;
 
 /**

@@ -73,6 +73,29 @@ typedef struct gk_commit_ref {
 	char *subject;
 } gk_commit_ref;
 
+/* A lock the replay saw a migration's statement take on a relation that
+ * existed before the migration (`check` with replay). */
+typedef struct gk_observed_lock {
+	int statement_index;          /* 1-based */
+	int line;                     /* 1-based line of that statement in the file */
+	char *relation;               /* schema.name (owned by the report) */
+	char *mode;                   /* as pg_locks names it: "AccessExclusiveLock" */
+	double duration_ms;           /* from the statement's start to the end of its transaction */
+	bool rewrite;                 /* the relation's storage was rewritten */
+	long lock_timeout_ms;         /* lock_timeout in effect (0 = wait forever) */
+} gk_observed_lock;
+
+/* The replay of one migration on the shadow database. */
+typedef struct gk_migration_replay {
+	enum gk_replay_status status; /* GK_REPLAY_NONE: not replayed */
+	double duration_ms;
+	char sqlstate[6];             /* "" when none */
+	char *error;                  /* the server's message, or why it did not run; may be NULL */
+	bool traced;                  /* run statement by statement with the lock trace */
+	gk_observed_lock *locks;
+	size_t n_locks;
+} gk_migration_replay;
+
 typedef struct gk_migration {
 	char *path;
 	int statements;               /* statements parsed */
@@ -83,6 +106,7 @@ typedef struct gk_migration {
 	enum gk_history_status history;
 	char *old_path;               /* renamed: the path at the base */
 	gk_commit_ref commit;
+	gk_migration_replay replay;
 } gk_migration;
 
 typedef struct gk_run_error {
@@ -105,6 +129,15 @@ typedef struct gk_report {
 
 	/* Git context of a `check` run; NULL otherwise. */
 	char *base_ref, *merge_base, *head;
+
+	/* The shadow database of a run with replay; shadow NULL otherwise. */
+	struct {
+		char *shadow;             /* "embedded" or "external" */
+		int server_version;       /* server_version_num, e.g. 150020 */
+		size_t migrations;        /* migrations in the replayed histories */
+		size_t reused;            /* of them, taken from the template cache */
+		double duration_ms;       /* shadow start, replay and trace */
+	} replay;
 
 	/* Set by gk_report_finish(). */
 	bool finished;
@@ -129,6 +162,21 @@ int gk_report_add_migration(gk_report *r, const char *path, int statements, enum
  */
 int gk_report_set_history(gk_report *r, size_t idx, enum gk_history_status status, const char *old_path,
 			  const gk_commit_ref *commit);
+
+/**
+ * Record how migration `idx` replayed; `error` is copied (may be NULL).
+ * Returns 0 or GK_ENOMEM.
+ */
+int gk_report_set_replay(gk_report *r, size_t idx, enum gk_replay_status status, double duration_ms,
+			 const char *sqlstate, const char *error, bool traced);
+
+/** Add an observed lock to migration `idx` (strings copied). Returns 0 or GK_ENOMEM. */
+int gk_report_add_lock(gk_report *r, size_t idx, const gk_observed_lock *l);
+
+/** Record which shadow the run replayed on (`shadow` copied). Returns 0 or GK_ENOMEM. */
+int gk_report_set_shadow(gk_report *r, const char *shadow, int server_version);
+/** Add one folder's replay to the run's totals. */
+void gk_report_add_replay_totals(gk_report *r, size_t migrations, size_t reused, double duration_ms);
 
 /** Record the git context of the run (copied). Returns 0 or GK_ENOMEM. */
 int gk_report_set_git(gk_report *r, const char *base_ref, const char *merge_base, const char *head);

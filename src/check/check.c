@@ -285,10 +285,8 @@ static entry *merge_entries(const gk_check_folder *f, size_t *n)
 	return e;
 }
 
-/* Text of a migration for the lint: dbmate's up section, what precedes it blanked so
- * that lines and columns stay those of the file. */
-static int migration_text(gk_side_files *s, const gk_layout_migration *m, gk_lint_input *in, char **owned,
-			  gk_error *err)
+int gk_check_migration_text(gk_side_files *s, const gk_layout_migration *m, gk_lint_input *in, char **owned,
+			    gk_error *err)
 {
 	const char *t;
 	size_t len;
@@ -359,7 +357,7 @@ static int plan_input(gk_check_folder *f, lint_plan *p, size_t i, bool *prev_add
 		*prev_added = added;
 	}
 	in->runner = f->o->lint.runner != GK_RUNNER_AUTO ? GK_RUNNER_AUTO : gk_layout_runner(f->head->kind, m);
-	return migration_text(p->e[i].deleted ? &f->base_files : &f->head_files, m, in, &p->texts[i], err);
+	return gk_check_migration_text(p->e[i].deleted ? &f->base_files : &f->head_files, m, in, &p->texts[i], err);
 }
 
 /* The runner a deleted migration's entry shows (never auto). */
@@ -385,8 +383,7 @@ static int set_history(gk_report *r, const gk_check_folder *f, size_t idx, const
 	return rc;
 }
 
-/* An entry for a migration that is listed but not linted. */
-static int add_unlinted(gk_report *r, const gk_check_folder *f, const gk_layout_migration *m)
+int gk_check_add_unlinted(gk_report *r, const gk_check_folder *f, const gk_layout_migration *m)
 {
 	char *path = gk_check_join(f->dir, m->path);
 	int k = path ? gk_report_add_migration(r, path, 0, shown_runner(f, m)) : GK_ENOMEM;
@@ -400,7 +397,7 @@ static int record_deleted(gk_report *r, gk_check_folder *f, gk_error *err)
 {
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < f->n_deleted; i++) {
-		int k = add_unlinted(r, f, f->deleted[i].base);
+		int k = gk_check_add_unlinted(r, f, f->deleted[i].base);
 		rc = k < 0 ? k : gk_report_set_history(r, (size_t)k, GK_HISTORY_DELETED, NULL, NULL);
 	}
 	return rc < 0 ? gk_error_set(err, GK_ENOMEM, "out of memory") : 0;
@@ -412,8 +409,10 @@ static int record_entries(gk_report *r, gk_check_folder *f, const lint_plan *p, 
 	size_t idx = first;
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < p->n; i++)
-		if (p->in[i].role == GK_LINT_CHECK)
+		if (p->in[i].role == GK_LINT_CHECK) {
+			p->e[i].it->report_idx = (int)idx;
 			rc = set_history(r, f, idx++, p->e[i].it);
+		}
 	return rc < 0 ? gk_error_set(err, GK_ENOMEM, "out of memory") : record_deleted(r, f, err);
 }
 
@@ -426,7 +425,9 @@ static int record_history_only(gk_report *r, gk_check_folder *f, gk_error *err)
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		if (e[i].deleted || e[i].it->status == GK_HISTORY_UNCHANGED)
 			continue;
-		int k = add_unlinted(r, f, e[i].it->head);
+		int k = gk_check_add_unlinted(r, f, e[i].it->head);
+		if (k >= 0)
+			e[i].it->report_idx = k;
 		rc = k < 0 ? k : set_history(r, f, (size_t)k, e[i].it);
 	}
 	free(e);
@@ -468,7 +469,8 @@ static void folder_free(gk_check_folder *f)
 	gk_side_files_free(&f->head_files);
 }
 
-static int check_folder(gk_report *r, const gk_check_options *o, gk_history *h, char *dir, gk_error *err)
+static int check_folder(gk_report *r, const gk_check_options *o, gk_history *h, char *dir, gk_check_replay *rp,
+			gk_error *err)
 {
 	gk_check_folder f = {.o = o, .h = h, .dir = dir};
 	int rc = gk_side_files_list(&f.head_files, h, GK_SIDE_HEAD, dir, err);
@@ -480,10 +482,14 @@ static int check_folder(gk_report *r, const gk_check_options *o, gk_history *h, 
 		rc = read_layouts(&f, err);
 	if (rc == 0)
 		rc = gk_check_classify(&f, err);
+	for (size_t i = 0; rc == 0 && i < f.n_items; i++)
+		f.items[i].report_idx = -1;
 	if (rc == 0)
 		rc = gk_check_history_findings(r, &f, err);
 	if (rc == 0)
 		rc = o->no_lint ? record_history_only(r, &f, err) : lint_change(r, &f, err);
+	if (rc == 0 && rp)
+		rc = gk_check_replay_folder(rp, r, &f, err);
 	folder_free(&f);
 	return rc;
 }
@@ -504,22 +510,29 @@ static int check_pattern(const char *pattern, gk_error *err)
 			    pattern, why);
 }
 
-int gk_check_run(gk_report *r, const gk_check_options *o, gk_error *err)
+int gk_check_run(gk_report *r, const gk_check_options *options, gk_error *err)
 {
-	int rc = check_pattern(o->name_pattern, err);
+	gk_check_options o = *options;  /* the replay may set the lint's version */
+	int rc = check_pattern(o.name_pattern, err);
 	if (rc < 0)
 		return rc;
 	gk_history *h = NULL;
-	if ((rc = gk_history_open(&h, &o->git, err)) < 0)
+	if ((rc = gk_history_open(&h, &o.git, err)) < 0)
 		return rc;
 	dir_list dirs = {0};
+	gk_check_replay rp = {0};
 	rc = gk_report_set_git(r, gk_history_base_ref(h), gk_history_merge_base(h), gk_history_head(h));
 	if (rc < 0)
 		rc = gk_error_set(err, rc, "out of memory");
 	if (rc == 0)
-		rc = folders(&dirs, h, o, err);
+		rc = folders(&dirs, h, &o, err);
+	/* The shadow first: its version decides the lint's. */
+	if (rc == 0 && o.replay)
+		rc = gk_check_replay_open(&rp, r, &o, err);
 	for (size_t i = 0; rc == 0 && i < dirs.n; i++)
-		rc = check_folder(r, o, h, dirs.dirs[i], err);
+		rc = check_folder(r, &o, h, dirs.dirs[i], o.replay ? &rp : NULL, err);
+	if (o.replay)
+		gk_check_replay_close(&rp);
 	dir_list_free(&dirs);
 	gk_history_free(h);
 	return rc;

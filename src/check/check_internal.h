@@ -49,6 +49,7 @@ typedef struct gk_check_item {
 	enum gk_history_status status;
 	bool have_commit;
 	gk_commit_info commit;             /* head side, for added/modified/renamed */
+	int report_idx;                    /* its migration entry in the report, -1 = none */
 } gk_check_item;
 
 typedef struct gk_check_folder {
@@ -65,8 +66,30 @@ typedef struct gk_check_folder {
 	size_t n_deleted;
 } gk_check_folder;
 
+/* check.c: the text of a migration as its tool sends it (dbmate's up
+ * section, what precedes it blanked so that lines and columns stay those
+ * of the file) into in->text / in->len; *owned gets a copy to free when
+ * one had to be made. */
+int gk_check_migration_text(gk_side_files *s, const gk_layout_migration *m, gk_lint_input *in, char **owned,
+			    gk_error *err);
+
+/* check.c: a report entry for a migration listed but not linted; its index or GK_ENOMEM. */
+int gk_check_add_unlinted(gk_report *r, const gk_check_folder *f, const gk_layout_migration *m);
+
 /* classify.c: fill items and deleted (needs layouts and changes). */
 int gk_check_classify(gk_check_folder *f, gk_error *err);
+
+/* Where a finding points; zero when about the whole file. */
+typedef struct gk_check_place {
+	int line, column, end_line, end_column;
+	int statement_index;
+	char *context;          /* the source line, for display (borrowed) */
+} gk_check_place;
+
+/* findings.c: add a finding of rule `id` with the user's severity (nothing
+ * when it is off); `help` NULL = the rule's.  0 or GK_ENOMEM. */
+int gk_check_add_finding(gk_report *r, const gk_lint_options *o, const char *id, const char *path,
+			 const gk_check_place *pl, const char *help, const char *msg);
 
 /* findings.c: every history finding of the folder. */
 int gk_check_history_findings(gk_report *r, gk_check_folder *f, gk_error *err);
@@ -76,5 +99,22 @@ const gk_change *gk_check_change_of(const gk_check_folder *f, const char *path);
 
 /* The report's copy of a commit (strings borrowed from `c`). */
 gk_commit_ref gk_check_commit_ref(const gk_commit_info *c);
+
+/* replay.c: the shadow of one run, shared by its folders. */
+typedef struct gk_check_replay {
+	gk_check_options *o;
+	gk_shadow *shadow;       /* NULL when it could not be opened (the report says why) */
+	bool default_db_used;    /* the shadow's own database went to a folder */
+	bool lost;               /* the server went away: later folders are not replayed */
+	char *init_text;         /* --shadow-init, read once */
+	size_t init_len;
+} gk_check_replay;
+
+/* Open the shadow (GK_EINFRA becomes a db_connect error in `r` and 0 with
+ * no shadow); the shadow's major version becomes the lint's when asked. */
+int gk_check_replay_open(gk_check_replay *rp, gk_report *r, gk_check_options *o, gk_error *err);
+/* Replay folder `f` (after its lint: report entries exist) and record it. */
+int gk_check_replay_folder(gk_check_replay *rp, gk_report *r, gk_check_folder *f, gk_error *err);
+void gk_check_replay_close(gk_check_replay *rp);
 
 #endif

@@ -24,35 +24,40 @@ typedef struct emitter {
 	int rc;   /* sticky GK_ENOMEM */
 } emitter;
 
-typedef struct place {
-	int line, column, end_line, end_column;
-	char *context;
-} place;
+typedef gk_check_place place;
 
 static void emit(emitter *e, const char *id, const char *path, const place *pl, const char *help, const char *fmt,
 		 ...) __attribute__((format(printf, 6, 7)));
 
-/* Add a finding of rule `id` (registry severity with the user's overrides) unless it is off. */
 static void emit(emitter *e, const char *id, const char *path, const place *pl, const char *help, const char *fmt,
 		 ...)
 {
-	const gk_rule_info *rule = gk_rule_find(id);
-	enum gk_severity sev = gk_lint_options_severity(&e->f->o->lint, id);
-	if (!rule || sev == GK_SEV_OFF || e->rc < 0)
+	if (e->rc < 0)
 		return;
 	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	gk_finding fd = {.rule_id = rule->id, .category = rule->category, .severity = sev, .message = msg,
+	e->rc = gk_check_add_finding(e->r, &e->f->o->lint, id, path, pl, help, msg);
+}
+
+/* Add a finding of rule `id` (registry severity with the user's overrides) unless it is off. */
+int gk_check_add_finding(gk_report *r, const gk_lint_options *o, const char *id, const char *path,
+			 const gk_check_place *pl, const char *help, const char *msg)
+{
+	const gk_rule_info *rule = gk_rule_find(id);
+	enum gk_severity sev = gk_lint_options_severity(o, id);
+	if (!rule || sev == GK_SEV_OFF)
+		return 0;
+	gk_finding fd = {.rule_id = rule->id, .category = rule->category, .severity = sev, .message = (char *)msg,
 			 .help = (char *)(help ? help : rule->help), .path = (char *)path};
 	if (pl) {
 		fd.line = pl->line, fd.column = pl->column, fd.end_line = pl->end_line, fd.end_column = pl->end_column;
-		fd.context = pl->context;
+		fd.statement_index = pl->statement_index;
+		fd.context = (char *)pl->context;
 	}
-	if (gk_report_add_finding(e->r, &fd) < 0)
-		e->rc = GK_ENOMEM;
+	return gk_report_add_finding(r, &fd) < 0 ? GK_ENOMEM : 0;
 }
 
 static const char *base_ref(const emitter *e) { return gk_history_base_ref(e->f->h); }

@@ -24,7 +24,7 @@
  * (a dump, a binary) from being read whole. */
 #define CONFIG_MAX_SIZE ((size_t)1 << 20)
 
-#define KEYS_ALLOWED "pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name"
+#define KEYS_ALLOWED "pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init"
 
 typedef struct loader {
 	const char *path;     /* for messages */
@@ -255,6 +255,28 @@ static int load_migration_name(loader *l, yaml_node_t *v)
 	return 0;
 }
 
+static int load_replay(loader *l, yaml_node_t *v)
+{
+	const char *t = v->type == YAML_SCALAR_NODE && !is_null(v) ? text(v) : "";
+	if (!strcmp(t, "true") || !strcmp(t, "false")) {
+		l->c->replay = !strcmp(t, "true") ? 1 : 0;
+		return 0;
+	}
+	return wrong(l, v, "replay must be true or false");
+}
+
+static int load_shadow_init(loader *l, yaml_node_t *v)
+{
+	if (v->type != YAML_SCALAR_NODE || is_null(v) || !*text(v))
+		return wrong(l, v, "shadow_init must be the path of an SQL file");
+	int rc = check_scalar(l, v);
+	if (rc < 0)
+		return rc;
+	if (!(l->c->shadow_init = resolve(l, text(v), false)))
+		return oom(l);
+	return 0;
+}
+
 static const struct config_key {
 	const char *name;
 	int (*load)(loader *l, yaml_node_t *value);
@@ -267,6 +289,8 @@ static const struct config_key {
 	{"rules", load_rules},
 	{"layout", load_layout},
 	{"migration_name", load_migration_name},
+	{"replay", load_replay},
+	{"shadow_init", load_shadow_init},
 };
 #define N_KEYS (sizeof config_keys / sizeof *config_keys)
 
@@ -375,6 +399,8 @@ int gk_config_load(gk_config **out, const char *path, gk_error *err)
 				    errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
 	}
 	gk_config *c = calloc(1, sizeof *c);
+	if (c)
+		c->replay = -1;
 	loader l = {.path = path, .c = c, .err = err, .dir = folder_of(path)};
 	int rc = c && l.dir && (c->path = strdup(path)) ? load_text(&l, s, len) : oom(&l);
 	free(s);
@@ -481,6 +507,7 @@ void gk_config_free(gk_config *c)
 	free(c->excludes);
 	free(c->rules);
 	free(c->migration_name);
+	free(c->shadow_init);
 	free(c->path);
 	free(c);
 }

@@ -204,10 +204,10 @@ static void test_top_level_must_be_a_mapping(void **state)
 	(void)state;
 	expect_error("- pg_version: 15\n",
 		     "1:1: the top level must be a mapping of settings (pg_version, runner, paths, exclude, "
-		     "fail_level, rules, layout, migration_name), not a list");
+		     "fail_level, rules, layout, migration_name, replay, shadow_init), not a list");
 	expect_error("\n  pg_version\n",
 		     "2:3: the top level must be a mapping of settings (pg_version, runner, paths, exclude, "
-		     "fail_level, rules, layout, migration_name), not a single value");
+		     "fail_level, rules, layout, migration_name, replay, shadow_init), not a single value");
 }
 
 static void test_more_than_one_document(void **state)
@@ -222,9 +222,9 @@ static void test_unknown_key(void **state)
 {
 	(void)state;
 	expect_error("pg_version: 15\nrunnr: prisma\n",
-		     "2:1: unknown key 'runnr' (allowed: pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name)");
+		     "2:1: unknown key 'runnr' (allowed: pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init)");
 	expect_error("? [a, b]\n: 1\n",
-		     "1:3: a key must be a name (pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name), not a list");
+		     "1:3: a key must be a name (pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init), not a list");
 }
 
 static void test_duplicate_keys(void **state)
@@ -325,6 +325,29 @@ static void test_layout_and_migration_name(void **state)
 	assert_int_equal(load("pg_version: 15\nmigration_name: '^(add'\n", &c, &err), GK_ECONFIG);
 	assert_null(c);
 	assert_non_null(strstr(err.msg, "gatekeeper.yml:2:17: migration_name '^(add' is not a valid POSIX extended regular expression"));
+}
+
+static void test_replay_settings(void **state)
+{
+	(void)state;
+	gk_config *c = NULL;
+	gk_error err = {0};
+	mkdir("proj", 0700);
+	write_text("proj/gatekeeper.yml", "replay: false\nshadow_init: db/init.sql\n");
+	assert_int_equal(gk_config_load(&c, "proj/gatekeeper.yml", &err), 0);
+	assert_int_equal(c->replay, 0);
+	assert_string_equal(c->shadow_init, "proj/db/init.sql"); /* relative to the file's folder */
+	gk_config_free(c);
+	assert_int_equal(load("replay: true\n", &c, &err), 0);
+	assert_int_equal(c->replay, 1);
+	assert_null(c->shadow_init);
+	gk_config_free(c);
+	assert_int_equal(load("pg_version: 15\n", &c, &err), 0);
+	assert_int_equal(c->replay, -1); /* unset: the command decides */
+	gk_config_free(c);
+	expect_error("replay: yes\n", "1:9: replay must be true or false, not 'yes'");
+	expect_error("replay:\n", "1:8: replay must be true or false, not empty");
+	expect_error("shadow_init: [a.sql]\n", "1:14: shadow_init must be the path of an SQL file, not a list");
 }
 
 static void test_unreadable_file(void **state)
@@ -619,6 +642,7 @@ int main(void)
 		T(test_enum_values),
 		T(test_wrong_types),
 		T(test_layout_and_migration_name),
+		T(test_replay_settings),
 		T(test_unreadable_file),
 		T(test_apply_sets_only_what_the_file_names),
 		T(test_apply_unknown_rule),

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#define SCHEMA_VERSION "1.0"
+#define SCHEMA_VERSION "1.1"
 
 static json_t *str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
 static json_t *pos_or_null(int v) { return v > 0 ? json_integer(v) : json_null(); }
@@ -71,6 +71,38 @@ static json_t *history(const gk_migration *m)
 	return o;
 }
 
+static json_t *lock(const gk_observed_lock *l)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "statement_index", json_integer(l->statement_index));
+	json_object_set_new(o, "line", pos_or_null(l->line));
+	json_object_set_new(o, "relation", text(l->relation));
+	json_object_set_new(o, "mode", text(l->mode));
+	json_object_set_new(o, "duration_ms", json_real(round(l->duration_ms * 1000.0) / 1000.0));
+	json_object_set_new(o, "rewrite", json_boolean(l->rewrite));
+	json_object_set_new(o, "lock_timeout_ms", json_integer(l->lock_timeout_ms));
+	return o;
+}
+
+static json_t *replay(const gk_migration_replay *p)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "status", json_string(gk_replay_status_name(p->status)));
+	json_object_set_new(o, "duration_ms", json_real(round(p->duration_ms * 1000.0) / 1000.0));
+	json_object_set_new(o, "sqlstate", p->sqlstate[0] ? json_string(p->sqlstate) : json_null());
+	json_object_set_new(o, "error", text(p->error));
+	json_object_set_new(o, "traced", json_boolean(p->traced));
+	return o;
+}
+
+static json_t *locks(const gk_migration_replay *p)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < p->n_locks; i++)
+		json_array_append_new(a, lock(&p->locks[i]));
+	return a;
+}
+
 static json_t *migration(const gk_migration *m)
 {
 	json_t *o = json_object();
@@ -83,6 +115,10 @@ static json_t *migration(const gk_migration *m)
 	json_object_set_new(o, "linted", json_boolean(m->linted));
 	if (m->history != GK_HISTORY_NONE)
 		json_object_set_new(o, "history", history(m));
+	if (m->replay.status != GK_REPLAY_NONE) {
+		json_object_set_new(o, "replay", replay(&m->replay));
+		json_object_set_new(o, "locks", locks(&m->replay));
+	}
 	return o;
 }
 
@@ -131,6 +167,15 @@ static json_t *head(const gk_report *r)
 		json_object_set_new(git, "merge_base", text(r->merge_base));
 		json_object_set_new(git, "head", text(r->head));
 		json_object_set_new(doc, "git", git);
+	}
+	if (r->replay.shadow) {
+		json_t *rp = json_object();
+		json_object_set_new(rp, "shadow", json_string(r->replay.shadow));
+		json_object_set_new(rp, "server_version", json_integer(r->replay.server_version));
+		json_object_set_new(rp, "migrations", json_integer((json_int_t)r->replay.migrations));
+		json_object_set_new(rp, "reused_from_cache", json_integer((json_int_t)r->replay.reused));
+		json_object_set_new(rp, "duration_ms", json_integer((json_int_t)llround(r->replay.duration_ms)));
+		json_object_set_new(doc, "replay", rp);
 	}
 	return doc;
 }

@@ -52,6 +52,7 @@ typedef struct jw {
 	size_t *fails;             /* per suite: blocking findings */
 	size_t *order;             /* finding indices grouped by suite, report order within a suite */
 	size_t *first;             /* per suite: its findings are order[first[s] .. first[s + 1]) */
+	size_t *outcome;           /* per suite: its replay-failed/-environment finding, or SIZE_MAX */
 } jw;
 
 /* Iterate the findings of one suite, in report order. */
@@ -191,11 +192,37 @@ static size_t suite_failures(const jw *j, size_t suite) { return j->fails[suite]
 
 static size_t suite_errors(const jw *j, size_t suite) { return suite == j->r->n_migrations ? j->r->n_errors : 0; }
 
-/* Every suite holds at least one case: a passing "lint" when nothing failed. */
+/* The migration was replayed: its suite has a "replay" case. */
+static const gk_migration_replay *suite_replay(const jw *j, size_t suite)
+{
+	const gk_migration *m = suite < j->r->n_migrations ? &j->r->migrations[suite] : NULL;
+	return m && m->replay.status != GK_REPLAY_NONE ? &m->replay : NULL;
+}
+
+/* Whether the replay case fails: its outcome finding blocks. */
+static bool replay_fails(const jw *j, size_t suite)
+{
+	return j->outcome[suite] != SIZE_MAX && j->r->findings[j->outcome[suite]].blocking;
+}
+
+/* Failing cases other than the replay case. */
+static size_t lint_bad(const jw *j, size_t suite)
+{
+	return suite_failures(j, suite) - replay_fails(j, suite) + suite_errors(j, suite);
+}
+
+/* Every suite holds at least one case: a passing "lint" when nothing else
+ * failed, plus the "replay" case of a replayed migration. */
 static size_t suite_tests(const jw *j, size_t suite)
 {
-	size_t bad = suite_failures(j, suite) + suite_errors(j, suite);
-	return bad ? bad : 1;
+	size_t bad = lint_bad(j, suite);
+	return (bad ? bad : 1) + (suite_replay(j, suite) != NULL);
+}
+
+static size_t suite_skipped(const jw *j, size_t suite)
+{
+	const gk_migration_replay *p = suite_replay(j, suite);
+	return p && p->status == GK_REPLAY_SKIPPED && !replay_fails(j, suite);
 }
 
 /* The gatekeeper suite exists when something belongs to it, or when it is the only suite. */
@@ -254,11 +281,15 @@ static int number_repeats(jw *j)
 	return 0;
 }
 
+/* What a finding's case and failure type start with: "replay" for what the
+ * shadow proved, "lint" for the rest. */
+static const char *case_prefix(const gk_finding *f) { return f->category == GK_CAT_REPLAY ? "replay" : "lint"; }
+
 /* "lint/<rule> [stmt N]" ("[file]" when about the whole file), then " #k" for repeats. */
 static void case_name(jw *j, size_t i, gk_buf *b)
 {
 	const gk_finding *f = &j->r->findings[i];
-	gk_buf_printf(b, "lint/%s", f->rule_id);
+	gk_buf_printf(b, "%s/%s", case_prefix(f), f->rule_id);
 	if (f->statement_index > 0)
 		gk_buf_printf(b, " [stmt %d]", f->statement_index);
 	else
@@ -296,7 +327,7 @@ static void finding_case(jw *j, size_t i)
 	const gk_finding *f = &j->r->findings[i];
 	gk_buf name = GK_BUF_INIT;
 	case_name(j, i, &name);
-	char *n = gk_buf_take(&name), *body = failure_text(f), *type = gk_asprintf("lint/%s", f->rule_id);
+	char *n = gk_buf_take(&name), *body = failure_text(f), *type = gk_asprintf("%s/%s", case_prefix(f), f->rule_id);
 	if (!n || !body || !type)
 		j->failed = true;
 	start(j, "testcase");
@@ -351,6 +382,63 @@ static void pass_case(jw *j, const char *classname)
 	attr(j, "classname", classname, 0);
 	attr(j, "name", "lint", 0);
 	attr(j, "time", "0.000", 0);
+	end(j);
+}
+
+/* The locks a traced migration took, one line each. */
+static void lock_lines(const gk_migration_replay *p, gk_buf *b)
+{
+	for (size_t i = 0; i < p->n_locks; i++) {
+		const gk_observed_lock *l = &p->locks[i];
+		gk_buf_printf(b, "lock: line %d stmt %d %s %s held %.1f ms%s%s\n", l->line, l->statement_index,
+			      l->relation, l->mode, l->duration_ms, l->rewrite ? " rewrite" : "",
+			      l->lock_timeout_ms == 0 ? " lock_timeout=0" : "");
+	}
+}
+
+/*
+ * The migration's replay: fails when its replay-failed/-environment finding
+ * blocks (so failures still equal blocking findings), skipped when an
+ * earlier migration stopped the replay.  The default profile puts the
+ * locks in the case's system-out; windyroad's schema allows none there,
+ * so the strict profile leaves them to the suite's.
+ */
+static void replay_case(jw *j, size_t suite)
+{
+	const gk_migration *m = &j->r->migrations[suite];
+	const gk_migration_replay *p = &m->replay;
+	start(j, "testcase");
+	attr(j, "classname", m->path, 0);
+	attr(j, "name", "replay", 0);
+	if (!j->strict)
+		attr(j, "file", m->path, 0);
+	attrf(j, "time", "%.3f", p->duration_ms / 1000.0);
+	if (replay_fails(j, suite)) {
+		const gk_finding *f = &j->r->findings[j->outcome[suite]];
+		char *body = failure_text(f), *type = gk_asprintf("replay/%s", f->rule_id);
+		if (!body || !type)
+			j->failed = true;
+		start(j, "failure");
+		attr(j, "type", type, 0);
+		attr(j, "message", f->message, MESSAGE_MAX);
+		text(j, body);
+		end(j);
+		free(body);
+		free(type);
+	} else if (suite_skipped(j, suite)) {
+		start(j, "skipped");
+		attr(j, "message", p->error ? p->error : "not replayed", MESSAGE_MAX);
+		end(j);
+	}
+	if (!j->strict && p->n_locks) {
+		gk_buf b = GK_BUF_INIT;
+		lock_lines(p, &b);
+		char *out = gk_buf_take(&b);
+		if (!out)
+			j->failed = true;
+		text_element(j, "system-out", out);
+		free(out);
+	}
 	end(j);
 }
 
@@ -410,6 +498,9 @@ static char *system_out(jw *j, size_t suite)
 		gk_buf_printf(&b, "%s\n", msg ? msg : "");
 		free(msg);
 	}
+	const gk_migration_replay *p = suite_replay(j, suite);
+	if (j->strict && p)
+		lock_lines(p, &b);
 	return gk_buf_take(&b);
 }
 
@@ -426,7 +517,7 @@ static void suite_attrs(jw *j, size_t suite, const char *name, size_t id)
 	attrf(j, "tests", "%zu", suite_tests(j, suite));
 	attrf(j, "failures", "%zu", suite_failures(j, suite));
 	attrf(j, "errors", "%zu", suite_errors(j, suite));
-	attr(j, "skipped", "0", 0);
+	attrf(j, "skipped", "%zu", suite_skipped(j, suite));
 	/* The report has no per-migration time; the run's time is on <testsuites>. */
 	attr(j, "time", "0.000", 0);
 	attr(j, "timestamp", j->stamp, 0);
@@ -444,10 +535,12 @@ static void write_suite(jw *j, size_t suite, size_t id)
 	for (size_t i = 0; i < suite_errors(j, suite); i++)
 		error_case(j, i);
 	FOR_SUITE_FINDINGS(j, suite, i)
-		if (j->r->findings[i].blocking)
+		if (j->r->findings[i].blocking && i != j->outcome[suite])
 			finding_case(j, i);
-	if (suite_failures(j, suite) + suite_errors(j, suite) == 0)
+	if (lint_bad(j, suite) == 0)
 		pass_case(j, name);
+	if (suite_replay(j, suite))
+		replay_case(j, suite);
 	char *out = system_out(j, suite);
 	if (!out)
 		j->failed = true;
@@ -504,6 +597,7 @@ static void free_index(jw *j)
 	free(j->fails);
 	free(j->order);
 	free(j->first);
+	free(j->outcome);
 }
 
 /* Group the findings by suite (a counting sort, so report order is kept):
@@ -537,13 +631,20 @@ static int index_findings(jw *j)
 	j->owner = malloc(n * sizeof *j->owner);
 	j->repeat = calloc(n, sizeof *j->repeat);
 	j->fails = calloc(r->n_migrations + 1, sizeof *j->fails);
-	if (!j->owner || !j->repeat || !j->fails)
+	j->outcome = malloc((r->n_migrations + 1) * sizeof *j->outcome);
+	if (!j->owner || !j->repeat || !j->fails || !j->outcome)
 		return -1;
+	for (size_t s = 0; s <= r->n_migrations; s++)
+		j->outcome[s] = SIZE_MAX;
 	for (size_t i = 0; i < r->n_findings; i++) {
+		const gk_finding *f = &r->findings[i];
 		/* Findings are sorted by path: reuse the previous owner when the path repeats. */
-		bool same = i > 0 && same_str(r->findings[i].path, r->findings[i - 1].path);
-		j->owner[i] = same ? j->owner[i - 1] : owner_of(r, &r->findings[i]);
-		j->fails[j->owner[i]] += r->findings[i].blocking;
+		bool same = i > 0 && same_str(f->path, r->findings[i - 1].path);
+		j->owner[i] = same ? j->owner[i - 1] : owner_of(r, f);
+		j->fails[j->owner[i]] += f->blocking;
+		bool outcome = !strcmp(f->rule_id, "replay-failed") || !strcmp(f->rule_id, "replay-environment");
+		if (outcome && suite_replay(j, j->owner[i]) && j->outcome[j->owner[i]] == SIZE_MAX)
+			j->outcome[j->owner[i]] = i;
 	}
 	return group_by_suite(j) < 0 ? -1 : number_repeats(j);
 }

@@ -3,6 +3,7 @@
 #include "../util/util.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,7 +39,14 @@ void gk_report_free(gk_report *r)
 		free(m->commit.author);
 		free(m->commit.email);
 		free(m->commit.subject);
+		free(m->replay.error);
+		for (size_t k = 0; k < m->replay.n_locks; k++) {
+			free(m->replay.locks[k].relation);
+			free(m->replay.locks[k].mode);
+		}
+		free(m->replay.locks);
 	}
+	free(r->replay.shadow);
 	free(r->base_ref);
 	free(r->merge_base);
 	free(r->head);
@@ -98,6 +106,54 @@ int gk_report_set_history(gk_report *r, size_t idx, enum gk_history_status statu
 	    (commit->subject && !m->commit.subject))
 		return GK_ENOMEM;
 	return 0;
+}
+
+int gk_report_set_replay(gk_report *r, size_t idx, enum gk_replay_status status, double duration_ms,
+			 const char *sqlstate, const char *error, bool traced)
+{
+	gk_migration_replay *p = &r->migrations[idx].replay;
+	p->status = status;
+	p->duration_ms = duration_ms;
+	p->traced = traced;
+	snprintf(p->sqlstate, sizeof p->sqlstate, "%s", sqlstate ? sqlstate : "");
+	free(p->error);
+	p->error = gk_strdup(error);
+	return error && !p->error ? GK_ENOMEM : 0;
+}
+
+int gk_report_add_lock(gk_report *r, size_t idx, const gk_observed_lock *l)
+{
+	gk_migration_replay *p = &r->migrations[idx].replay;
+	gk_observed_lock *grown = realloc(p->locks, (p->n_locks + 1) * sizeof *grown);
+	if (!grown)
+		return GK_ENOMEM;
+	p->locks = grown;
+	gk_observed_lock *d = &p->locks[p->n_locks];
+	*d = *l;
+	d->relation = gk_strdup(l->relation);
+	d->mode = gk_strdup(l->mode);
+	if (!d->relation || !d->mode) {
+		free(d->relation);
+		free(d->mode);
+		return GK_ENOMEM;
+	}
+	p->n_locks++;
+	return 0;
+}
+
+int gk_report_set_shadow(gk_report *r, const char *shadow, int server_version)
+{
+	free(r->replay.shadow);
+	r->replay.shadow = gk_strdup(shadow);
+	r->replay.server_version = server_version;
+	return shadow && !r->replay.shadow ? GK_ENOMEM : 0;
+}
+
+void gk_report_add_replay_totals(gk_report *r, size_t migrations, size_t reused, double duration_ms)
+{
+	r->replay.migrations += migrations;
+	r->replay.reused += reused;
+	r->replay.duration_ms += duration_ms;
 }
 
 int gk_report_set_git(gk_report *r, const char *base_ref, const char *merge_base, const char *head)

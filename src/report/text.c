@@ -5,7 +5,8 @@
  *        |    ^^^^^
  *     = help: the safe recipe
  * then, for `check`, the migrations the change added, modified, renamed or
- * deleted (with the commit responsible), and a one-line summary.  Colour
+ * deleted (with the commit responsible), what the replay did, and a
+ * one-line summary.  Colour
  * only when asked (a TTY without NO_COLOR, decided by the caller).
  */
 #include "gatekeeper/render.h"
@@ -103,6 +104,33 @@ static void history_section(FILE *out, const gk_report *r, const gk_render_optio
 	fputc('\n', out);
 }
 
+/* `check` with replay: the shadow, the traced and failed migrations. */
+static void replay_section(FILE *out, const gk_report *r, const gk_render_options *o)
+{
+	int v = r->replay.server_version;
+	fprintf(out, "%sreplay:%s %zu migration%s on PostgreSQL %d.%d (%s shadow)", c(o, C_BOLD), c(o, C_RESET),
+		r->replay.migrations, r->replay.migrations == 1 ? "" : "s", v / 10000, v % 10000, r->replay.shadow);
+	if (r->replay.reused)
+		fprintf(out, ", %zu reused from the cache", r->replay.reused);
+	fprintf(out, ", %.2f s\n", r->replay.duration_ms / 1000.0);
+	size_t skipped = 0;
+	for (size_t i = 0; i < r->n_migrations; i++) {
+		const gk_migration *m = &r->migrations[i];
+		const gk_migration_replay *p = &m->replay;
+		skipped += p->status == GK_REPLAY_SKIPPED;
+		if (p->status == GK_REPLAY_FAILED || p->status == GK_REPLAY_ENVIRONMENT)
+			fprintf(out, "  %-11s %s: %s\n", p->status == GK_REPLAY_FAILED ? "failed" : "environment", m->path,
+				p->error ? p->error : "");
+		else if (p->status == GK_REPLAY_OK && p->traced)
+			fprintf(out, "  %-11s %s (%.0f ms, %zu lock%s on existing relations)\n", "traced", m->path,
+				p->duration_ms, p->n_locks, p->n_locks == 1 ? "" : "s");
+	}
+	if (skipped)
+		fprintf(out, "  %-11s %zu listed migration%s not replayed after the failure\n", "skipped", skipped,
+			skipped == 1 ? "" : "s");
+	fputc('\n', out);
+}
+
 int gk_render_text(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err)
 {
 	for (size_t i = 0; i < r->n_findings; i++)
@@ -114,6 +142,8 @@ int gk_render_text(const gk_report *r, FILE *out, const gk_render_options *o, gk
 	}
 	if (r->base_ref)
 		history_section(out, r, o);
+	if (r->replay.shadow)
+		replay_section(out, r, o);
 	fprintf(out, "%s%s%s: %zu file%s, %zu finding%s (%zu error, %zu warning, %zu info), %zu blocking\n",
 		c(o, C_BOLD), strcmp(r->verdict, "pass") == 0 ? "PASS" : strcmp(r->verdict, "fail") == 0 ? "FAIL" : "ERROR",
 		c(o, C_RESET), r->n_migrations, r->n_migrations == 1 ? "" : "s", r->n_findings,

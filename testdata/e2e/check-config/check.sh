@@ -2,7 +2,8 @@
 # `gatekeeper check` settings: folders from gatekeeper.yml `paths`, the
 # naming convention from `migration_name` (the command line wins), rule
 # severities for history findings, a passing change (exit 0), --worktree,
-# --all, --replay (accepted, says it did not run) and usage errors.
+# --all, the replay switch (command line over `replay:` in the file) and
+# usage errors.
 set -uo pipefail
 export HOME="$TMP" GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=dev GIT_AUTHOR_EMAIL=dev@example.com \
 	GIT_COMMITTER_NAME=dev GIT_COMMITTER_EMAIL=dev@example.com
@@ -72,11 +73,23 @@ d = json.load(open(sys.argv[1]))
 st = sorted(m["history"]["status"] for m in d["migrations"])
 assert st == ["added", "added", "unchanged"], st' "$TMP/d.json" || status=1
 
-# --replay is accepted but does not pretend to run; --no-replay is silent.
-"$GK" check --base main --replay >/dev/null 2>"$TMP/err"; rc=$?
-[ $rc = 0 ] && grep -q "not implemented" "$TMP/err" || fail "--replay: exit $rc, stderr: $(cat "$TMP/err")"
-"$GK" check --base main --no-replay >/dev/null 2>"$TMP/err"; rc=$?
-[ $rc = 0 ] && [ ! -s "$TMP/err" ] || fail "--no-replay: exit $rc, stderr: $(cat "$TMP/err")"
+# Replay: on by default (an observed lock on users), off with --no-replay
+# or `replay: false`, which --replay overrides.
+has_replay() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if "replay" in d else 1)' "$1"; }
+"$GK" check --base main --format json >"$TMP/r1.json" 2>"$TMP/err"; rc=$?
+[ $rc = 0 ] && has_replay "$TMP/r1.json" && grep -q observed-access-exclusive-lock "$TMP/r1.json" ||
+	fail "default replay: exit $rc, stderr: $(cat "$TMP/err")"
+"$GK" check --base main --no-replay --format json >"$TMP/r2.json" 2>"$TMP/err"; rc=$?
+[ $rc = 0 ] && [ ! -s "$TMP/err" ] && ! has_replay "$TMP/r2.json" || fail "--no-replay: exit $rc, stderr: $(cat "$TMP/err")"
+printf 'replay: false\n' >>gatekeeper.yml
+"$GK" check --base main --format json >"$TMP/r3.json" 2>/dev/null; rc=$?
+[ $rc = 0 ] && ! has_replay "$TMP/r3.json" || fail "replay: false in the file: exit $rc"
+"$GK" check --base main --replay --format json >"$TMP/r4.json" 2>/dev/null; rc=$?
+[ $rc = 0 ] && has_replay "$TMP/r4.json" || fail "--replay over the file: exit $rc"
+sed -i 's/^replay: false$/replay: maybe/' gatekeeper.yml
+"$GK" check --base main >/dev/null 2>"$TMP/err"; rc=$?
+[ $rc = 2 ] && grep -q "replay must be true or false" "$TMP/err" || fail "replay: maybe: exit $rc, $(cat "$TMP/err")"
+git checkout -q gatekeeper.yml
 
 # Usage errors exit 2.
 "$GK" check --layout rails >/dev/null 2>&1; rc=$?

@@ -1,0 +1,632 @@
+/*
+ * replay.c - the replay part of `gatekeeper check`: every migration of a
+ * folder applied to a fresh database on the shadow server (src/shadow) the
+ * way its tool applies it (src/replay), the change's migrations traced
+ * statement by statement, and what that proved turned into report entries
+ * and `replay` findings (ids and docs in src/lint/rules/replay.c).
+ *
+ * Before the first migration the database gets what the tool itself makes
+ * (its history table: some migrations alter or read it) and the user's
+ * init file (--shadow-init: extensions, roles, schemas production has
+ * from elsewhere).
+ *
+ * With the template cache (a shadow on a cache cluster), the migrations
+ * before the change are the prefix worth keeping: the next run of any
+ * branch off the same base clones it and replays only the change.  The
+ * chain hash seeds with the layout, the history table and the init file,
+ * so a different preamble never matches.
+ */
+#include "check_internal.h"
+#include "gatekeeper/replay.h"
+#include "sql/sql.h"
+#include "util/util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SEED_TAG "gatekeeper replay 1"
+
+/* One thing to apply: a prelude (history table, init file) or a migration. */
+typedef struct step {
+	gk_replay_migration m;
+	char *path;           /* shown path (owned) */
+	char *text;           /* NUL-terminated copy of what is sent (owned) */
+	gk_check_item *it;    /* NULL for a prelude */
+	bool init_file;       /* the user's --shadow-init file */
+} step;
+
+typedef struct plan {
+	gk_check_replay *rp;
+	gk_report *r;
+	gk_check_folder *f;
+	step *s;
+	size_t n, n_pre;      /* steps; the first n_pre are preludes */
+	size_t first_traced;  /* index into s of the first traced migration (n when none) */
+	char (*hash)[65];     /* per migration (not per prelude) */
+	gk_replay_result *res;
+	size_t from;          /* first step applied (the rest before it came from a template) */
+	size_t lost_at;       /* the step running when the server went away; SIZE_MAX = none */
+	double t0;
+	size_t phase_start;   /* first step of the gk_replay_run() running */
+} plan;
+
+/* ---- opening and closing ----------------------------------------------- */
+
+int gk_check_replay_open(gk_check_replay *rp, gk_report *r, gk_check_options *o, gk_error *err)
+{
+	memset(rp, 0, sizeof *rp);
+	rp->o = o;
+	double t0 = gk_now();
+	gk_error e = {0};
+	int rc = gk_shadow_open(&rp->shadow, &o->shadow, &e);
+	gk_report_add_replay_totals(r, 0, 0, (gk_now() - t0) * 1000.0);
+	if (rc == GK_ECONFIG || rc == GK_ENOMEM)
+		return gk_error_set(err, rc, "%s", e.msg);
+	if (rc < 0) {
+		/* The history and the lint still stand; the run exits 3 for this. */
+		rp->shadow = NULL;
+		return gk_report_add_error(r, GK_ERRKIND_DB_CONNECT, NULL, "replay: %s", e.msg) < 0
+			       ? gk_error_set(err, GK_ENOMEM, "out of memory") : 0;
+	}
+	int version = gk_shadow_server_version(rp->shadow);
+	if (o->pg_version_from_shadow && version > 0) {
+		o->lint.pg_version = version / 10000;
+		r->pg_version = o->lint.pg_version;
+	}
+	if (gk_report_set_shadow(r, gk_shadow_is_embedded(rp->shadow) ? "embedded" : "external", version) < 0)
+		return gk_error_set(err, GK_ENOMEM, "out of memory");
+	const char *note = gk_shadow_cache_note(rp->shadow);
+	if (note)
+		fprintf(stderr, "gatekeeper: replay cache not used: %s\n", note);
+	return 0;
+}
+
+void gk_check_replay_close(gk_check_replay *rp)
+{
+	gk_shadow_close(rp->shadow);
+	free(rp->init_text);
+	memset(rp, 0, sizeof *rp);
+}
+
+/* The init file, read once for every folder. */
+static int read_init(gk_check_replay *rp, gk_error *err)
+{
+	if (!rp->o->shadow_init || rp->init_text)
+		return 0;
+	int rc = gk_read_file(&rp->init_text, &rp->init_len, rp->o->shadow_init, rp->o->lint.max_file_size);
+	if (rc < 0)
+		return gk_error_set(err, GK_ECONFIG, "shadow init file %s: cannot be read: %s", rp->o->shadow_init,
+				    strerror(errno));
+	return 0;
+}
+
+/* ---- the plan ------------------------------------------------------------ */
+
+static void plan_free(plan *p)
+{
+	for (size_t i = 0; p->s && i < p->n; i++) {
+		free(p->s[i].path);
+		free(p->s[i].text);
+	}
+	free(p->s);
+	free(p->hash);
+	if (p->res)
+		gk_replay_results_free(p->res, p->n);
+	free(p->res);
+}
+
+static step *add_step(plan *p, const char *path, const char *text, size_t len, enum gk_runner runner)
+{
+	step *s = &p->s[p->n];
+	s->path = gk_strdup(path);
+	s->text = gk_strndup(text, len);
+	if (!s->path || !s->text) {
+		free(s->path);
+		free(s->text);
+		return NULL;
+	}
+	s->m = (gk_replay_migration){s->path, s->text, len, runner, false};
+	p->n++;
+	return s;
+}
+
+static int add_preludes(plan *p, gk_error *err)
+{
+	const char *history = gk_layout_history_table_sql(p->f->head->kind);
+	if (history) {
+		char *name = gk_asprintf("(%s history table)", gk_layout_kind_name(p->f->head->kind));
+		step *s = name ? add_step(p, name, history, strlen(history), GK_RUNNER_NONE) : NULL;
+		free(name);
+		if (!s)
+			return gk_error_set(err, GK_ENOMEM, "out of memory");
+	}
+	if (p->rp->init_text) {
+		step *s = add_step(p, p->rp->o->shadow_init, p->rp->init_text, p->rp->init_len, GK_RUNNER_NONE);
+		if (!s)
+			return gk_error_set(err, GK_ENOMEM, "out of memory");
+		s->init_file = true;
+	}
+	p->n_pre = p->n;
+	return 0;
+}
+
+static bool traced_status(enum gk_history_status h)
+{
+	return h == GK_HISTORY_ADDED || h == GK_HISTORY_MODIFIED || h == GK_HISTORY_RENAMED;
+}
+
+static int add_migration(plan *p, gk_check_item *it, gk_error *err)
+{
+	const gk_check_folder *f = p->f;
+	gk_lint_input in = {0};
+	char *owned = NULL, *path = gk_check_join(f->dir, it->head->path);
+	int rc = path ? gk_check_migration_text((gk_side_files *)&f->head_files, it->head, &in, &owned, err)
+		      : gk_error_set(err, GK_ENOMEM, "out of memory");
+	enum gk_runner runner = f->o->lint.runner != GK_RUNNER_AUTO ? f->o->lint.runner
+								   : gk_layout_runner(f->head->kind, it->head);
+	step *s = rc == 0 ? add_step(p, path, in.text, in.len, runner) : NULL;
+	if (rc == 0 && !s)
+		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
+	if (s) {
+		s->it = it;
+		s->m.trace = traced_status(it->status);
+		if (s->m.trace && p->first_traced == SIZE_MAX)
+			p->first_traced = p->n - 1;
+	}
+	free(owned);
+	free(path);
+	return rc;
+}
+
+/*
+ * Chain hashes of the migrations.  The seed holds everything that made the
+ * database before the first migration; each link the migration's path, its
+ * runner (the same SQL applied another way can end differently) and bytes.
+ */
+static int chain(plan *p, gk_error *err)
+{
+	gk_buf seed = GK_BUF_INIT;
+	gk_buf_printf(&seed, "%s", SEED_TAG);
+	for (size_t i = 0; i < p->n_pre; i++)
+		gk_buf_printf(&seed, "%c%s%c%s", 0, p->s[i].init_file ? "init" : p->s[i].path, 0, p->s[i].text);
+	size_t seed_len = seed.len;
+	char *seed_text = gk_buf_take(&seed);
+	p->hash = calloc(p->n - p->n_pre + 1, sizeof *p->hash);
+	if (!seed_text || !p->hash) {
+		free(seed_text);
+		return gk_error_set(err, GK_ENOMEM, "out of memory");
+	}
+	char prev[65];
+	gk_shadow_chain_start(prev, seed_text, seed_len);
+	free(seed_text);
+	for (size_t i = p->n_pre; i < p->n; i++) {
+		char *name = gk_asprintf("%s|%s", p->s[i].path, gk_runner_name(p->s[i].m.runner));
+		if (!name)
+			return gk_error_set(err, GK_ENOMEM, "out of memory");
+		gk_shadow_chain_next(p->hash[i - p->n_pre], prev, name, p->s[i].m.sql, p->s[i].m.len);
+		memcpy(prev, p->hash[i - p->n_pre], sizeof prev);
+		free(name);
+	}
+	return 0;
+}
+
+static int build_plan(plan *p, gk_error *err)
+{
+	gk_check_folder *f = p->f;
+	p->s = calloc(f->n_items + 3, sizeof *p->s);
+	p->res = calloc(f->n_items + 3, sizeof *p->res);
+	if (!p->s || !p->res)
+		return gk_error_set(err, GK_ENOMEM, "out of memory");
+	p->first_traced = SIZE_MAX;
+	int rc = add_preludes(p, err);
+	for (size_t i = 0; rc == 0 && i < f->n_items; i++)
+		rc = add_migration(p, &f->items[i], err);
+	if (p->first_traced == SIZE_MAX)
+		p->first_traced = p->n;
+	for (size_t i = 0; i < p->n; i++) {
+		p->res[i].status = GK_REPLAY_SKIPPED;
+		p->res[i].error_offset = -1;
+	}
+	return rc == 0 && gk_shadow_cached(p->rp->shadow) ? chain(p, err) : rc;
+}
+
+/* ---- running ------------------------------------------------------------- */
+
+/* Progress counts migrations, not the preludes, from the first one replayed. */
+static void on_progress(void *ctx, size_t i, size_t n, const gk_replay_migration *m)
+{
+	plan *p = ctx;
+	(void)n;
+	size_t step = p->phase_start + i, first = p->from > p->n_pre ? p->from : p->n_pre;
+	if (step < first)
+		return;
+	const gk_check_options *o = p->rp->o;
+	o->progress(o->progress_ctx, step - first, p->n - first, m->path, gk_now() - p->t0);
+}
+
+/* Apply steps [a, b) on one connection; false when one did not apply. */
+static int run_steps(plan *p, const char *conninfo, size_t a, size_t b, bool *ok, gk_error *err)
+{
+	*ok = true;
+	if (a >= b)
+		return 0;
+	gk_replay_migration *m = calloc(b - a, sizeof *m);
+	if (!m)
+		return gk_error_set(err, GK_ENOMEM, "out of memory");
+	for (size_t i = a; i < b; i++)
+		m[i - a] = p->s[i].m;
+	p->phase_start = a;
+	int rc = gk_replay_run_progress(p->res + a, conninfo, m, b - a, p->rp->o->progress ? on_progress : NULL, p,
+					err);
+	free(m);
+	for (size_t i = a; i < b; i++)
+		*ok = *ok && p->res[i].status == GK_REPLAY_OK;
+	return rc;
+}
+
+/* Keep the database as the template of the prefix ending before step `end`. */
+static void store_prefix(plan *p, const char *dbname, size_t end)
+{
+	if (end <= p->n_pre || !p->hash)
+		return;
+	gk_error e = {0};
+	if (gk_shadow_template_store(p->rp->shadow, dbname, p->hash[end - 1 - p->n_pre], &e) < 0)
+		fprintf(stderr, "gatekeeper: replay cache: could not keep a template: %s\n", e.msg);
+}
+
+/* The longest cached prefix of the migrations before the change. */
+static int find_template(plan *p, size_t *k, char **tpl, gk_error *err)
+{
+	size_t before = p->first_traced - p->n_pre;
+	*k = 0;
+	*tpl = NULL;
+	if (!p->hash || before == 0)
+		return 0;
+	const char **h = calloc(before, sizeof *h);
+	if (!h)
+		return gk_error_set(err, GK_ENOMEM, "out of memory");
+	for (size_t i = 0; i < before; i++)
+		h[i] = p->hash[i];
+	int rc = gk_shadow_template_find(p->rp->shadow, h, before, k, tpl, err);
+	free(h);
+	return rc;
+}
+
+/* The folder's database: a clone of the cached prefix, else a fresh one
+ * (the shadow's own for the first folder).  Sets p->from. */
+static int open_database(plan *p, char **conninfo, char **dbname, gk_error *err)
+{
+	gk_check_replay *rp = p->rp;
+	char *tpl = NULL;
+	size_t k = 0;
+	int rc = find_template(p, &k, &tpl, err);
+	if (rc < 0)
+		return rc;
+	if (tpl || rp->default_db_used) {
+		rc = gk_shadow_new_database(rp->shadow, tpl, conninfo, dbname, err);
+	} else {
+		rp->default_db_used = true;
+		*conninfo = gk_strdup(gk_shadow_conninfo(rp->shadow));
+		*dbname = gk_strdup(gk_shadow_dbname(rp->shadow));
+		rc = *conninfo && *dbname ? 0 : gk_error_set(err, GK_ENOMEM, "out of memory");
+	}
+	p->from = tpl && rc == 0 ? p->n_pre + k : 0;
+	free(tpl);
+	return rc;
+}
+
+/*
+ * Without a cache: everything on one connection, as the tool would.  With
+ * one: the migrations before the change first, kept as a template when they
+ * applied, then the change.
+ */
+static int run_plan(plan *p, const char *conninfo, const char *dbname, gk_error *err)
+{
+	bool ok = true;
+	if (!p->hash)
+		return run_steps(p, conninfo, p->from, p->n, &ok, err);
+	int rc = run_steps(p, conninfo, p->from, p->first_traced, &ok, err);
+	if (rc == 0 && ok && p->first_traced > p->from)
+		store_prefix(p, dbname, p->first_traced);
+	if (rc == 0 && ok)
+		rc = run_steps(p, conninfo, p->first_traced, p->n, &ok, err);
+	return rc;
+}
+
+/* ---- findings ------------------------------------------------------------ */
+
+/* Line, column and source line of byte `off` of a step's text. */
+static void locate(const step *s, size_t off, gk_check_place *pl, char **context)
+{
+	gk_source src;
+	*context = NULL;
+	if (gk_source_init(&src, s->text, s->m.len) != 0)
+		return;
+	gk_source_pos(&src, off, &pl->line, &pl->column);
+	size_t a, b;
+	gk_source_line(&src, pl->line, &a, &b);
+	*context = gk_strndup(s->text + a, b - a);
+	pl->context = *context;
+	gk_source_free(&src);
+}
+
+/* The server's DETAIL and HINT, else the rule's own help (NULL). */
+static char *server_help(const gk_replay_result *res)
+{
+	if (!res->detail && !res->hint)
+		return NULL;
+	return gk_asprintf("%s%s%s%s%s", res->detail ? "DETAIL: " : "", res->detail ? res->detail : "",
+			   res->detail && res->hint ? " " : "", res->hint ? "HINT: " : "", res->hint ? res->hint : "");
+}
+
+static int failure_finding(plan *p, const step *s, const gk_replay_result *res)
+{
+	gk_check_place pl = {0};
+	char *context = NULL, *help = server_help(res), *msg;
+	if (res->error_offset >= 0)
+		locate(s, (size_t)res->error_offset, &pl, &context);
+	const char *what = s->init_file ? "the shadow init file" : "the migration";
+	const char *state = res->sqlstate[0] ? res->sqlstate : "none";
+	if (res->status == GK_REPLAY_ENVIRONMENT)
+		msg = gk_asprintf("the shadow database lacks %s, which %s needs: %s (SQLSTATE %s); the migrations after "
+				  "it were not replayed", res->missing ? res->missing : "something", what,
+				  res->message ? res->message : "", state);
+	else
+		msg = gk_asprintf("%s does not apply on a database built from the migrations before it: %s (SQLSTATE %s)",
+				  what, res->message ? res->message : "", state);
+	const char *id = res->status == GK_REPLAY_ENVIRONMENT ? "replay-environment" : "replay-failed";
+	int rc = msg ? gk_check_add_finding(p->r, &p->rp->o->lint, id, s->path, &pl, help, msg) : GK_ENOMEM;
+	free(msg);
+	free(help);
+	free(context);
+	return rc;
+}
+
+/* "AccessExclusiveLock" -> "ACCESS EXCLUSIVE", as the documentation names modes. */
+static void mode_words(char *out, size_t size, const char *mode)
+{
+	size_t k = 0, n = strlen(mode);
+	if (n > 4 && !strcmp(mode + n - 4, "Lock"))
+		n -= 4;
+	for (size_t i = 0; i < n && k + 2 < size; i++) {
+		if (i > 0 && mode[i] >= 'A' && mode[i] <= 'Z')
+			out[k++] = ' ';
+		out[k++] = (char)(mode[i] >= 'a' && mode[i] <= 'z' ? mode[i] - 'a' + 'A' : mode[i]);
+	}
+	out[k] = '\0';
+}
+
+static bool blocks_writes(const char *mode)
+{
+	return !strcmp(mode, "ShareLock") || !strcmp(mode, "ShareRowExclusiveLock") || !strcmp(mode, "ExclusiveLock");
+}
+
+/* The locks of one statement, sorted into what each finding names. */
+typedef struct stmt_locks {
+	gk_buf exclusive, share, rewrite, waiting;
+	double held_ms;
+} stmt_locks;
+
+static void list_add(gk_buf *b, const char *relation, const char *mode)
+{
+	if (b->len)
+		gk_buf_printf(b, ", ");
+	if (mode) {
+		char words[64];
+		mode_words(words, sizeof words, mode);
+		gk_buf_printf(b, "%s (%s)", relation, words);
+	} else {
+		gk_buf_printf(b, "%s", relation);
+	}
+}
+
+static void sort_lock(stmt_locks *sl, const gk_replay_lock *l)
+{
+	bool exclusive = !strcmp(l->mode, "AccessExclusiveLock");
+	if (l->rewrite)
+		list_add(&sl->rewrite, l->relation, NULL);
+	else if (exclusive)
+		list_add(&sl->exclusive, l->relation, NULL);
+	else if (blocks_writes(l->mode))
+		list_add(&sl->share, l->relation, l->mode);
+	if ((exclusive || blocks_writes(l->mode)) && l->lock_timeout_ms == 0)
+		list_add(&sl->waiting, l->relation, l->mode);
+	if (l->held_ms > sl->held_ms)
+		sl->held_ms = l->held_ms;
+}
+
+static int emit_lock(plan *p, const step *s, const gk_check_place *pl, const char *id, const char *fmt,
+		     const gk_buf *list, double held_ms)
+{
+	if (!list->len)
+		return 0;
+	char *msg = gk_asprintf(fmt, list->data, held_ms);
+	int rc = msg ? gk_check_add_finding(p->r, &p->rp->o->lint, id, s->path, pl, NULL, msg) : GK_ENOMEM;
+	free(msg);
+	return rc;
+}
+
+static int stmt_findings(plan *p, const step *s, const gk_replay_lock *l, size_t n)
+{
+	stmt_locks sl = {GK_BUF_INIT, GK_BUF_INIT, GK_BUF_INIT, GK_BUF_INIT, 0};
+	for (size_t i = 0; i < n; i++)
+		sort_lock(&sl, &l[i]);
+	gk_check_place pl = {.statement_index = l[0].statement_index};
+	char *context = NULL;
+	locate(s, l[0].offset, &pl, &context);
+	int rc = emit_lock(p, s, &pl, "observed-table-rewrite",
+			   "rewrote %s under ACCESS EXCLUSIVE (held %.0f ms on the empty shadow; production copies every row)",
+			   &sl.rewrite, sl.held_ms);
+	if (rc == 0)
+		rc = emit_lock(p, s, &pl, "observed-access-exclusive-lock",
+			       "ACCESS EXCLUSIVE lock on %s, held %.0f ms on the shadow: blocks every read and write until "
+			       "the transaction ends", &sl.exclusive, sl.held_ms);
+	if (rc == 0)
+		rc = emit_lock(p, s, &pl, "observed-share-lock",
+			       "lock that blocks writes on %s, held %.0f ms on the shadow", &sl.share, sl.held_ms);
+	if (rc == 0)
+		rc = emit_lock(p, s, &pl, "observed-lock-without-timeout",
+			       "blocking lock on %s requested with lock_timeout = 0 (%.0f ms): behind any conflicting "
+			       "session it waits forever, and queries queue behind it", &sl.waiting, sl.held_ms);
+	free(context);
+	gk_buf_free(&sl.exclusive);
+	gk_buf_free(&sl.share);
+	gk_buf_free(&sl.rewrite);
+	gk_buf_free(&sl.waiting);
+	return rc;
+}
+
+/* Every lock of a traced migration: in the report, and as findings per statement. */
+static int lock_findings(plan *p, const step *s, const gk_replay_result *res, size_t idx)
+{
+	gk_source src;
+	if (res->n_locks == 0)
+		return 0;
+	if (gk_source_init(&src, s->text, s->m.len) != 0)
+		return GK_ENOMEM;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < res->n_locks; i++) {
+		const gk_replay_lock *l = &res->locks[i];
+		gk_observed_lock o = {l->statement_index, 0, l->relation, l->mode, l->held_ms, l->rewrite,
+				      l->lock_timeout_ms};
+		int col;
+		gk_source_pos(&src, l->offset, &o.line, &col);
+		rc = gk_report_add_lock(p->r, idx, &o);
+	}
+	gk_source_free(&src);
+	for (size_t i = 0; rc == 0 && i < res->n_locks;) {
+		size_t k = i;
+		while (k < res->n_locks && res->locks[k].statement_index == res->locks[i].statement_index)
+			k++;
+		rc = stmt_findings(p, s, &res->locks[i], k - i);
+		i = k;
+	}
+	return rc;
+}
+
+/* ---- recording ------------------------------------------------------------ */
+
+static bool did_not_apply(const gk_replay_result *res)
+{
+	return res->status == GK_REPLAY_FAILED || res->status == GK_REPLAY_ENVIRONMENT;
+}
+
+/* A prelude that did not apply: the user's init file is a finding; our
+ * own history table failing is a bug of ours. */
+static int record_prelude(plan *p, const step *s, const gk_replay_result *res)
+{
+	if (s->init_file)
+		return failure_finding(p, s, res);
+	return gk_report_add_error(p->r, GK_ERRKIND_INTERNAL, NULL, "replay: %s does not apply: %s", s->path,
+				   res->message ? res->message : "unknown error") < 0 ? GK_ENOMEM : 0;
+}
+
+/* The report entry of a step's migration; one is added for a migration
+ * outside the change that did not apply, so that it has a place. */
+static int entry_of(plan *p, const step *s, bool bad)
+{
+	int idx = s->it->report_idx;
+	if (idx >= 0 || !bad)
+		return idx;
+	idx = gk_check_add_unlinted(p->r, p->f, s->it->head);
+	if (idx >= 0 && gk_report_set_history(p->r, (size_t)idx, s->it->status, NULL, NULL) < 0)
+		return GK_ENOMEM;
+	if (idx >= 0)
+		s->it->report_idx = idx;
+	return idx;
+}
+
+static int record_step(plan *p, size_t i, const char *failed)
+{
+	const step *s = &p->s[i];
+	const gk_replay_result *res = &p->res[i];
+	/* A step cut off by the server's end is the server's failure, not the
+	 * migration's: the run's db_connect error says so. */
+	bool cached = i < p->from, bad = !cached && did_not_apply(res) && i != p->lost_at;
+	if (!s->it)
+		return bad ? record_prelude(p, s, res) : 0;
+	int idx = entry_of(p, s, bad);
+	if (idx < 0)
+		return idx == -1 ? 0 : idx;
+	char *why = NULL;
+	if (!cached && res->status == GK_REPLAY_SKIPPED && failed &&
+	    !(why = gk_asprintf("not replayed: %s did not apply", failed)))
+		return GK_ENOMEM;
+	int rc = gk_report_set_replay(p->r, (size_t)idx, cached ? GK_REPLAY_OK : res->status,
+				      cached ? 0 : res->duration_ms, res->sqlstate, why ? why : res->message,
+				      s->m.trace && !cached);
+	free(why);
+	if (rc == 0 && bad)
+		rc = failure_finding(p, s, res);
+	if (rc == 0 && !cached && s->m.trace)
+		rc = lock_findings(p, s, res, (size_t)idx);
+	return rc;
+}
+
+static int record(plan *p, gk_error *err)
+{
+	const char *failed = NULL;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < p->n; i++) {
+		rc = record_step(p, i, failed);
+		if (!failed && i >= p->from && did_not_apply(&p->res[i]))
+			failed = p->s[i].path;
+	}
+	return rc < 0 ? gk_error_set(err, GK_ENOMEM, "out of memory") : 0;
+}
+
+/* ---- one folder ------------------------------------------------------------ */
+
+/* libpq's messages span lines ("FATAL: ...\nserver closed the connection
+ * ...\n\tThis probably means ..."): one line for the reports. */
+static void one_line(char *s)
+{
+	char *w = s;
+	for (const char *p = s; *p; p++) {
+		bool space = *p == '\n' || *p == '\r' || *p == '\t' || *p == ' ';
+		if (space && (w == s || w[-1] == ' '))
+			continue;
+		*w++ = space ? ' ' : *p;
+	}
+	while (w > s && w[-1] == ' ')
+		w--;
+	*w = '\0';
+}
+
+int gk_check_replay_folder(gk_check_replay *rp, gk_report *r, gk_check_folder *f, gk_error *err)
+{
+	if (!rp->shadow || rp->lost)
+		return 0;
+	plan p = {.rp = rp, .r = r, .f = f, .t0 = gk_now(), .lost_at = SIZE_MAX};
+	char *conninfo = NULL, *dbname = NULL;
+	int rc = read_init(rp, err);
+	if (rc == 0)
+		rc = build_plan(&p, err);
+	if (rc == 0)
+		rc = open_database(&p, &conninfo, &dbname, err);
+	if (rc == 0)
+		rc = run_plan(&p, conninfo, dbname, err);
+	if (rp->o->progress)
+		rp->o->progress(rp->o->progress_ctx, p.n, p.n, NULL, gk_now() - p.t0);
+	if (rc == GK_EINFRA) {
+		/* The shadow went away: what ran is still worth reporting; the
+		 * run exits 3 for the error. */
+		one_line(err->msg);
+		rc = gk_report_add_error(r, GK_ERRKIND_DB_CONNECT, NULL, "%s", err->msg) < 0 ? GK_ENOMEM : 0;
+		rp->lost = true;
+		for (size_t i = p.from; i < p.n && p.lost_at == SIZE_MAX; i++)
+			if (p.res[i].status == GK_REPLAY_FAILED)
+				p.lost_at = i;
+	}
+	if (rc == 0)
+		rc = record(&p, err);
+	if (rc == 0)
+		gk_report_add_replay_totals(r, p.n - p.n_pre, p.from > p.n_pre ? p.from - p.n_pre : 0,
+					    (gk_now() - p.t0) * 1000.0);
+	free(conninfo);
+	free(dbname);
+	plan_free(&p);
+	return rc;
+}

@@ -1,0 +1,430 @@
+/*
+ * replay_test.c - `gatekeeper check` with replay (src/check/replay.c) on a
+ * real PostgreSQL: repositories built per test (check_test_support.h), the
+ * migrations applied to a shadow database, and the report checked for the
+ * replay status and observed locks of each migration and for the `replay`
+ * findings: "replay-failed", "replay-environment",
+ * "observed-access-exclusive-lock", "observed-share-lock",
+ * "observed-table-rewrite" and "observed-lock-without-timeout".
+ *
+ * One private cluster is started for the whole program and handed to the
+ * checks as an external server (a fresh database per run, as with
+ * --shadow-url); the embedded default, the template cache and an
+ * unreachable server have tests of their own.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "gatekeeper/check.h"
+#include "gatekeeper/shadow.h"
+#include "util/util.h"
+
+#include "check_test_support.h"
+
+static gk_shadow *server;   /* shared by the tests; see group_start */
+static char role_suffix[32];
+
+static int group_start(void **state)
+{
+	group_setup(state);
+	gk_error err = {0};
+	if (gk_shadow_open(&server, NULL, &err) != 0) {
+		fprintf(stderr, "replay_test: cannot start the shadow cluster: %s\n", err.msg);
+		return -1;
+	}
+	snprintf(role_suffix, sizeof role_suffix, "%ld", (long)getpid());
+	return 0;
+}
+
+static int group_stop(void **state)
+{
+	(void)state;
+	gk_shadow_close(server);
+	return 0;
+}
+
+static const char *const prisma_dirs[] = {MIG};
+
+static void replay_opts(gk_check_options *o)
+{
+	opts(o, prisma_dirs, 1);
+	o->replay = true;
+	o->shadow.url = gk_shadow_conninfo(server);
+	o->pg_version_from_shadow = true;
+}
+
+/* main: a users table with an index; feature: the given migration. */
+static void base_and_change(const char *sql)
+{
+	put(MIG "/migration_lock.toml", "provider = \"postgresql\"\n");
+	put(P("20240101000000_init"), "CREATE TABLE users (id bigint PRIMARY KEY, email text, name text);\n"
+				      "CREATE INDEX users_email_idx ON users (email);\n");
+	commit_all("init");
+	branch("feature");
+	put(P("20240201000000_change_users"), sql);
+	commit_all("change");
+}
+
+static gk_report *replay_check(void)
+{
+	gk_check_options o;
+	replay_opts(&o);
+	return check_o(&o);
+}
+
+#define CHANGE P("20240201000000_change_users")
+
+/* The finding of `rule` on CHANGE at `line`. */
+static const gk_finding *at_line(const gk_report *r, const char *rule, int line)
+{
+	for (size_t i = 0; i < r->n_findings; i++)
+		if (!strcmp(r->findings[i].rule_id, rule) && r->findings[i].line == line)
+			return &r->findings[i];
+	dump(r);
+	fail_msg("no %s finding at line %d", rule, line);
+	return NULL;
+}
+
+static const gk_observed_lock *lock_on(const gk_migration *m, const char *relation, int stmt)
+{
+	for (size_t i = 0; i < m->replay.n_locks; i++)
+		if (!strcmp(m->replay.locks[i].relation, relation) && m->replay.locks[i].statement_index == stmt)
+			return &m->replay.locks[i];
+	fail_msg("no lock on %s by statement %d", relation, stmt);
+	return NULL;
+}
+
+/* ---- observed locks ------------------------------------------------------ */
+
+static void test_observed_locks(void **state)
+{
+	(void)state;
+	/* One transaction (Prisma, three statements): a lock is listed by the
+	 * statement that first took it that strongly. */
+	base_and_change("CREATE INDEX users_name_idx ON users (name);\n"
+			"ALTER TABLE users ADD COLUMN nickname text;\n"
+			"ALTER TABLE users ADD COLUMN score float8 DEFAULT random();\n");
+	gk_report *r = replay_check();
+	assert_int_equal(r->pg_version, gk_shadow_server_version(server) / 10000);
+	assert_string_equal(r->replay.shadow, "external");
+	assert_int_equal(r->replay.migrations, 2);
+
+	const gk_migration *m = migration(r, CHANGE);
+	assert_int_equal(m->replay.status, GK_REPLAY_OK);
+	assert_true(m->replay.traced);
+	assert_string_equal(lock_on(m, "public.users", 1)->mode, "ShareLock");
+	assert_int_equal(lock_on(m, "public.users", 1)->line, 1);
+	const gk_observed_lock *l = lock_on(m, "public.users", 2);
+	assert_string_equal(l->mode, "AccessExclusiveLock");
+	assert_false(l->rewrite);
+	assert_int_equal(l->line, 2);
+	assert_int_equal(l->lock_timeout_ms, 0);
+	assert_true(lock_on(m, "public.users", 3)->rewrite);
+	assert_true(lock_on(m, "public.users_pkey", 3)->rewrite);
+
+	expect_in(at_line(r, "observed-share-lock", 1)->message, "public.users (SHARE)");
+	expect_in(at_line(r, "observed-access-exclusive-lock", 2)->message, "public.users");
+	assert_int_equal(at_line(r, "observed-access-exclusive-lock", 2)->statement_index, 2);
+	expect_in(at_line(r, "observed-table-rewrite", 3)->message, "public.users_pkey");
+	at_line(r, "observed-lock-without-timeout", 1);
+	at_line(r, "observed-lock-without-timeout", 2);
+	/* The base migration was not traced: its locks are nobody's concern. */
+	assert_false(has_migration(r, P("20240101000000_init")));
+	gk_report_free(r);
+}
+
+/* A migration that sets lock_timeout first is not told to. */
+static void test_lock_timeout_set(void **state)
+{
+	(void)state;
+	base_and_change("SET lock_timeout = '3s';\nALTER TABLE users ADD COLUMN nickname text;\n");
+	gk_report *r = replay_check();
+	at_line(r, "observed-access-exclusive-lock", 2);
+	expect_none(r, "observed-lock-without-timeout");
+	assert_int_equal(lock_on(migration(r, CHANGE), "public.users", 2)->lock_timeout_ms, 3000);
+	gk_report_free(r);
+}
+
+/* What the change creates is nobody else's yet: no lock findings. */
+static void test_new_table_is_quiet(void **state)
+{
+	(void)state;
+	base_and_change("CREATE TABLE posts (id bigint PRIMARY KEY, title text);\n"
+			"CREATE INDEX posts_title_idx ON posts (title);\n");
+	gk_report *r = replay_check();
+	assert_int_equal(migration(r, CHANGE)->replay.n_locks, 0);
+	expect_none(r, "observed-access-exclusive-lock");
+	expect_none(r, "observed-share-lock");
+	gk_report_free(r);
+}
+
+/* ---- failures -------------------------------------------------------------- */
+
+/* Prisma sends the file as one query: CONCURRENTLY beside another
+ * statement fails as in production, and the next migration is skipped. */
+static void test_concurrently_in_multi_statement_prisma_file(void **state)
+{
+	(void)state;
+	base_and_change("ALTER TABLE users ADD COLUMN nickname text;\n"
+			"CREATE INDEX CONCURRENTLY users_nickname_idx ON users (nickname);\n");
+	put(P("20240202000000_add_posts"), "CREATE TABLE posts (id bigint PRIMARY KEY);\n");
+	commit_all("more");
+	gk_report *r = replay_check();
+	const gk_migration *m = migration(r, CHANGE);
+	assert_int_equal(m->replay.status, GK_REPLAY_FAILED);
+	assert_string_equal(m->replay.sqlstate, "25001");
+	expect_in(finding(r, "replay-failed", CHANGE)->message, "cannot run inside a transaction block");
+	const gk_migration *next = migration(r, P("20240202000000_add_posts"));
+	assert_int_equal(next->replay.status, GK_REPLAY_SKIPPED);
+	expect_in(next->replay.error, CHANGE);
+	assert_int_equal(r->exit_code, GK_EXIT_FAIL);
+	gk_report_free(r);
+}
+
+/* The server's error position becomes the file's line and column. */
+static void test_error_position(void **state)
+{
+	(void)state;
+	base_and_change("-- adds a column\nALTER TABLE users ADD COLUMN nickname text;\n"
+			"UPDATE users SET nickname = nam;\n");
+	gk_report *r = replay_check();
+	const gk_finding *f = finding(r, "replay-failed", CHANGE);
+	assert_int_equal(f->line, 3);
+	assert_int_equal(f->column, 29);
+	expect_in(f->message, "42703");
+	expect_in(f->context, "nickname = nam");
+	assert_int_equal(migration(r, CHANGE)->replay.status, GK_REPLAY_FAILED);
+	gk_report_free(r);
+}
+
+/* A missing role is the shadow's lack, not the migration's fault; the
+ * init file supplies it. */
+static void test_environment_and_init_file(void **state)
+{
+	(void)state;
+	char sql[256], init[256];
+	snprintf(sql, sizeof sql, "GRANT SELECT ON users TO gk_reader_%s;\n", role_suffix);
+	base_and_change(sql);
+	gk_report *r = replay_check();
+	const gk_finding *f = finding(r, "replay-environment", CHANGE);
+	expect_in(f->message, "role gk_reader_");
+	expect_none(r, "replay-failed");
+	assert_int_equal(migration(r, CHANGE)->replay.status, GK_REPLAY_ENVIRONMENT);
+	gk_report_free(r);
+
+	snprintf(init, sizeof init, "DO $$ BEGIN CREATE ROLE gk_reader_%s; EXCEPTION WHEN duplicate_object THEN "
+		 "NULL; END $$;\n", role_suffix);
+	put("../shadow-init.sql", init);
+	gk_check_options o;
+	replay_opts(&o);
+	o.shadow_init = "../shadow-init.sql";
+	r = check_o(&o);
+	expect_none(r, "replay-environment");
+	assert_int_equal(migration(r, CHANGE)->replay.status, GK_REPLAY_OK);
+	gk_report_free(r);
+
+	/* An init file that cannot be read is the user's setup: exit 2. */
+	o.shadow_init = "../no-such-init.sql";
+	gk_error err = {0};
+	assert_int_equal(check_fails(&o, &err), GK_ECONFIG);
+	expect_in(err.msg, "no-such-init.sql");
+}
+
+/* A migration of the base that does not apply gets an entry of its own. */
+static void test_failure_before_the_change(void **state)
+{
+	(void)state;
+	put(MIG "/migration_lock.toml", "provider = \"postgresql\"\n");
+	put(P("20240101000000_init"), "CREATE TABLE users (id bigint PRIMARY KEY);\n");
+	put(P("20240102000000_broken"), "INSERT INTO users (id, nosuch) VALUES (1, 2);\n");
+	commit_all("init");
+	branch("feature");
+	put(P("20240201000000_add_posts"), "CREATE TABLE posts (id bigint PRIMARY KEY);\n");
+	commit_all("change");
+	gk_report *r = replay_check();
+	const gk_migration *broken = migration(r, P("20240102000000_broken"));
+	assert_int_equal(broken->history, GK_HISTORY_UNCHANGED);
+	assert_false(broken->linted);
+	assert_int_equal(broken->replay.status, GK_REPLAY_FAILED);
+	const gk_finding *f = finding(r, "replay-failed", P("20240102000000_broken"));
+	assert_int_equal(f->line, 1);
+	assert_int_equal(f->column, 24);
+	assert_int_equal(migration(r, P("20240201000000_add_posts"))->replay.status, GK_REPLAY_SKIPPED);
+	gk_report_free(r);
+}
+
+/* golang-migrate's own table exists before the first migration, as the
+ * tool makes it; a migration may alter it (harbor does). */
+static void test_runner_history_table(void **state)
+{
+	(void)state;
+	put("db/0001_init.up.sql", "CREATE TABLE t (id int);\n");
+	put("db/0001_init.down.sql", "DROP TABLE t;\n");
+	commit_all("init");
+	branch("feature");
+	put("db/0002_touch.up.sql", "ALTER TABLE schema_migrations ADD COLUMN data_version int;\n");
+	put("db/0002_touch.down.sql", "SELECT 1;\n");
+	commit_all("change");
+	const char *dirs[] = {"db"};
+	gk_check_options o;
+	replay_opts(&o);
+	o.dirs = dirs;
+	gk_report *r = check_o(&o);
+	assert_int_equal(migration(r, "db/0002_touch.up.sql")->replay.status, GK_REPLAY_OK);
+	expect_none(r, "replay-failed");
+	gk_report_free(r);
+}
+
+/* ---- the server ----------------------------------------------------------- */
+
+/* The shadow's connection dies mid-replay: history and lint stay, the
+ * report holds a db_connect error (exit 3). */
+static void test_connection_lost(void **state)
+{
+	(void)state;
+	base_and_change("DROP INDEX users_email_idx;\nSELECT pg_terminate_backend(pg_backend_pid());\n");
+	gk_report *r = replay_check();
+	assert_int_equal(r->exit_code, GK_EXIT_INFRA);
+	assert_true(r->n_errors >= 1);
+	assert_int_equal(r->errors[0].kind, GK_ERRKIND_DB_CONNECT);
+	finding(r, "drop-index-non-concurrent", CHANGE); /* the lint still reported */
+	expect_none(r, "replay-failed");
+	gk_report_free(r);
+}
+
+static void test_server_unreachable(void **state)
+{
+	(void)state;
+	base_and_change("ALTER TABLE users ADD COLUMN nickname text;\n");
+	gk_check_options o;
+	replay_opts(&o);
+	o.shadow.url = "host=/nonexistent-gatekeeper-socket-dir port=5432 user=nobody password=s3cr3t-pw dbname=x";
+	gk_report *r = check_o(&o);
+	assert_int_equal(r->exit_code, GK_EXIT_INFRA);
+	assert_int_equal(r->errors[0].kind, GK_ERRKIND_DB_CONNECT);
+	assert_null(strstr(r->errors[0].message, "s3cr3t-pw"));
+	assert_true(has_migration(r, CHANGE)); /* history and lint ran */
+	assert_null(r->replay.shadow);
+	gk_report_free(r);
+}
+
+/* The default: a private cluster of the check's own. */
+static void test_embedded_default(void **state)
+{
+	(void)state;
+	base_and_change("ALTER TABLE users ADD COLUMN nickname text;\n");
+	gk_check_options o;
+	replay_opts(&o);
+	o.shadow.url = NULL;
+	gk_report *r = check_o(&o);
+	assert_string_equal(r->replay.shadow, "embedded");
+	assert_int_equal(migration(r, CHANGE)->replay.status, GK_REPLAY_OK);
+	at_line(r, "observed-access-exclusive-lock", 1);
+	gk_report_free(r);
+}
+
+/* ---- the template cache ----------------------------------------------------- */
+
+static gk_report *cached_check(const char *cache_dir)
+{
+	gk_check_options o;
+	replay_opts(&o);
+	o.shadow.url = NULL;
+	o.shadow.cache_dir = cache_dir;
+	return check_o(&o);
+}
+
+static void add_m4_on(const char *branch_name)
+{
+	GIT(".", "switch", "-q", "main");
+	branch(branch_name);
+	put(P("20240201000000_add_users_name"), "ALTER TABLE users ADD COLUMN name text;\n");
+	commit_all("change");
+}
+
+/*
+ * A run keeps the migrations before its change as a template; the next run
+ * whose history starts the same way clones the longest such prefix and
+ * replays only what follows.  Editing a migration invalidates exactly the
+ * prefixes that contain it.
+ */
+static void test_template_cache(void **state)
+{
+	fx *f = *state;
+	char cache[PATH_MAX];
+	snprintf(cache, sizeof cache, "%s/cache", f->root);
+	/* As root the cluster runs as another user, who must reach the folder. */
+	assert_int_equal(chmod(f->root, 0755), 0);
+	put(MIG "/migration_lock.toml", "provider = \"postgresql\"\n");
+	put(P("20240101000000_init"), "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n");
+	put(P("20240102000000_add_posts"), "CREATE TABLE posts (id bigint PRIMARY KEY);\n");
+	put(P("20240103000000_add_tags"), "CREATE TABLE tags (id bigint PRIMARY KEY);\n");
+	commit_all("init");
+
+	/* A branch that edits the second migration: the prefix kept is the first. */
+	branch("edit-posts");
+	put(P("20240102000000_add_posts"), "CREATE TABLE posts (id bigint PRIMARY KEY, title text);\n");
+	commit_all("edit");
+	gk_report *r = cached_check(cache);
+	assert_int_equal(r->replay.migrations, 3);
+	assert_int_equal(r->replay.reused, 0);
+	gk_report_free(r);
+
+	/* A branch that adds one: the first migration comes from the cache. */
+	add_m4_on("add-name");
+	r = cached_check(cache);
+	assert_int_equal(r->replay.migrations, 4);
+	assert_int_equal(r->replay.reused, 1);
+	gk_report_free(r);
+
+	/* Again: now all three before the change come from the cache. */
+	r = cached_check(cache);
+	assert_int_equal(r->replay.reused, 3);
+	const gk_migration *m = migration(r, P("20240201000000_add_users_name"));
+	assert_int_equal(m->replay.status, GK_REPLAY_OK);
+	assert_true(m->replay.traced);
+	at_line(r, "observed-access-exclusive-lock", 1);
+	gk_report_free(r);
+
+	/* The base edits its third migration: the three-migration template no
+	 * longer matches; the first still does. */
+	GIT(".", "switch", "-q", "main");
+	put(P("20240103000000_add_tags"), "CREATE TABLE tags (id bigint PRIMARY KEY, label text);\n");
+	commit_all("edit tags on main");
+	add_m4_on("add-name-2");
+	r = cached_check(cache);
+	assert_int_equal(r->replay.reused, 1);
+	assert_int_equal(migration(r, P("20240201000000_add_users_name"))->replay.status, GK_REPLAY_OK);
+	gk_report_free(r);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_observed_locks),
+		T(test_lock_timeout_set),
+		T(test_new_table_is_quiet),
+		T(test_concurrently_in_multi_statement_prisma_file),
+		T(test_error_position),
+		T(test_environment_and_init_file),
+		T(test_failure_before_the_change),
+		T(test_runner_history_table),
+		T(test_connection_lost),
+		T(test_server_unreachable),
+		T(test_embedded_default),
+		T(test_template_cache),
+	};
+	return cmocka_run_group_tests_name("check replay", tests, group_start, group_stop);
+}
