@@ -6,8 +6,8 @@
 #    terminal, JSON and JUnit reports under BUILD/demo/.
 # 2. check: a small git repository built on the fly under BUILD/demo/repo
 #    from the same migrations: `main` holds the history minus the last two
-#    migrations; the branch `feature` adds one risky and one safe migration
-#    and edits an old one (fixed authors and dates, so the output is the
+#    migrations; the branch `feature` adds them, plus one that applies but
+#    locks and rewrites "Post" (testdata/demo/check), and edits an old one (fixed authors and dates, so the output is the
 #    same on every run).  `gatekeeper check` then compares the branch with
 #    main: history findings, the lint of the change, and the replay of every
 #    migration on a private PostgreSQL cluster, with the locks the change's
@@ -55,7 +55,8 @@ mkdir -p "$repo/$m" &&
 	git_demo "Ada Lovelace" ada@example.com "2024-03-18T16:30:00Z" add -A &&
 	git_demo "Ada Lovelace" ada@example.com "2024-03-18T16:30:00Z" commit -q -m "Tighten user and post" &&
 	git_demo "Grace Hopper" grace@example.com "2024-04-15T09:00:00Z" switch -q -c feature &&
-	cp -R "$src/20240415090000_add_search_indexes" "$src/20240501100000_add_tags" "$repo/$m/" &&
+	cp -R "$src/20240415090000_add_search_indexes" "$src/20240501100000_add_tags" \
+		"$root/testdata/demo/check/20240410080000_add_post_slug" "$repo/$m/" &&
 	git_demo "Grace Hopper" grace@example.com "2024-05-01T10:00:00Z" add -A &&
 	git_demo "Grace Hopper" grace@example.com "2024-05-01T10:00:00Z" commit -q -m "Add search indexes and tags" &&
 	sed -i.orig 's/CREATE INDEX "Post_authorId_idx"/CREATE INDEX CONCURRENTLY "Post_authorId_idx"/' \

@@ -468,8 +468,8 @@ static int stmt_findings(plan *p, const step *s, const gk_replay_lock *l, size_t
 			       "lock that blocks writes on %s, held %.0f ms on the shadow", &sl.share, sl.held_ms);
 	if (rc == 0)
 		rc = emit_lock(p, s, &pl, "observed-lock-without-timeout",
-			       "blocking lock on %s requested with lock_timeout = 0 (%.0f ms): behind any conflicting "
-			       "session it waits forever, and queries queue behind it", &sl.waiting, sl.held_ms);
+			       "blocking lock on %s requested with lock_timeout = 0: behind any conflicting session it "
+			       "waits forever, and queries queue behind it", &sl.waiting, sl.held_ms);
 	free(context);
 	gk_buf_free(&sl.exclusive);
 	gk_buf_free(&sl.share);

@@ -550,6 +550,20 @@ static void test_connection_lost(void **state)
 
 /* A volatile default rewrites the table under ACCESS EXCLUSIVE; a constant
  * one (PostgreSQL 11+) takes the same lock without a rewrite. */
+/* Relations are named as SQL needs them: mixed case is quoted. */
+static void test_trace_quotes_names(void **state)
+{
+	(void)state;
+	db d = fresh_db();
+	gk_replay_migration m[2] = {mig("CREATE TABLE \"User\" (id int);", GK_RUNNER_NONE, false),
+				    mig("ALTER TABLE \"User\" ADD COLUMN x int;", GK_RUNNER_NONE, true)};
+	gk_replay_result r[2];
+	replay(&d, m, 2, r);
+	assert_int_equal(r[1].n_locks, 1);
+	assert_lock(&r[1].locks[0], 1, "public.\"User\"", "AccessExclusiveLock", false);
+	gk_replay_results_free(r, 2);
+}
+
 static void test_trace_add_column_volatile_default(void **state)
 {
 	(void)state;
@@ -768,6 +782,7 @@ int main(void)
 		cmocka_unit_test(test_unreachable_server),
 		cmocka_unit_test(test_connection_lost),
 		cmocka_unit_test(test_trace_add_column_volatile_default),
+		cmocka_unit_test(test_trace_quotes_names),
 		cmocka_unit_test(test_trace_toast_not_reported),
 		cmocka_unit_test(test_trace_create_index_share_lock),
 		cmocka_unit_test(test_trace_new_table_not_recorded),

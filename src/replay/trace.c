@@ -12,7 +12,8 @@
  * else can be waiting for them.  Dropped relations are still named, because
  * names come from the snapshot taken before the migration.  TOAST tables
  * are left out: they are locked and rewritten with their table, and their
- * names (pg_toast.pg_toast_16390) mean nothing to the reader.
+ * names (pg_toast.pg_toast_16390) mean nothing to the reader.  Names are
+ * quoted as SQL needs them (public."User"), so they can be pasted.
  */
 #include "replay/replay_internal.h"
 #include "util/util.h"
@@ -83,7 +84,7 @@ static PGresult *query(PGconn *c, const char *q)
 static int snapshot(tracer *t)
 {
 	PGresult *res = query(t->c,
-		"SELECT c.oid::int8, c.relfilenode::int8, n.nspname || '.' || c.relname "
+		"SELECT c.oid::int8, c.relfilenode::int8, quote_ident(n.nspname) || '.' || quote_ident(c.relname) "
 		"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
 		"WHERE c.oid >= 16384 AND n.nspname <> 'pg_toast'");
 	if (!res)
