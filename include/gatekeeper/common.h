@@ -57,8 +57,11 @@ enum gk_category {
 	GK_CAT_META,
 	GK_CAT_HISTORY,     /* what a change does to the migration history (git) */
 	GK_CAT_REPLAY,      /* what the replay on a shadow database proved (locks, failures) */
+	GK_CAT_STATUS,      /* what a live database's history table says against the files */
+	GK_CAT_DRIFT,       /* where a live database's schema differs from its migrations' */
+	GK_CAT_GATE,        /* the release gate's pre-flight on the live database */
 };
-#define GK_CAT_COUNT 8
+#define GK_CAT_COUNT 11
 
 /** "locking", "transaction", ... */
 const char *gk_category_name(enum gk_category c);

@@ -35,6 +35,16 @@ int gk_lint_options_set_severity(gk_lint_options *o, const char *rule_id, enum g
 /** The effective severity of a rule. */
 enum gk_severity gk_lint_options_severity(const gk_lint_options *o, const char *rule_id);
 
+/**
+ * Add a finding of registry rule `rule_id` found by something other than
+ * the lint (history, replay, drift, status): rule id, category and the
+ * user's severity are filled in from the registry and `o`, the rest
+ * (message, path, positions, help: NULL = the rule's own) comes from `f`,
+ * copied.  Nothing is added when the rule is off.  0 or GK_ENOMEM
+ * (GK_ENOTFOUND for an id the registry does not know: a bug).
+ */
+int gk_lint_add_rule_finding(gk_report *r, const gk_lint_options *o, const char *rule_id, const gk_finding *f);
+
 /* What to do with one input of gk_lint_inputs(). */
 enum gk_lint_role {
 	GK_LINT_CHECK = 0,   /* lint it and report its findings */

@@ -42,22 +42,18 @@ static void emit(emitter *e, const char *id, const char *path, const place *pl, 
 	e->rc = gk_check_add_finding(e->r, &e->f->o->lint, id, path, pl, help, msg);
 }
 
-/* Add a finding of rule `id` (registry severity with the user's overrides) unless it is off. */
+/* A finding of rule `id` at the user's severity (see gk_lint_add_rule_finding). */
 int gk_check_add_finding(gk_report *r, const gk_lint_options *o, const char *id, const char *path,
 			 const gk_check_place *pl, const char *help, const char *msg)
 {
-	const gk_rule_info *rule = gk_rule_find(id);
-	enum gk_severity sev = gk_lint_options_severity(o, id);
-	if (!rule || sev == GK_SEV_OFF)
-		return 0;
-	gk_finding fd = {.rule_id = rule->id, .category = rule->category, .severity = sev, .message = (char *)msg,
-			 .help = (char *)(help ? help : rule->help), .path = (char *)path};
+	gk_finding fd = {.message = (char *)msg, .help = (char *)help, .path = (char *)path};
 	if (pl) {
 		fd.line = pl->line, fd.column = pl->column, fd.end_line = pl->end_line, fd.end_column = pl->end_column;
 		fd.statement_index = pl->statement_index;
-		fd.context = (char *)pl->context;
+		fd.context = pl->context;
 	}
-	return gk_report_add_finding(r, &fd) < 0 ? GK_ENOMEM : 0;
+	int rc = gk_lint_add_rule_finding(r, o, id, &fd);
+	return rc == GK_ENOTFOUND ? 0 : rc;
 }
 
 static const char *base_ref(const emitter *e) { return gk_history_base_ref(e->f->h); }

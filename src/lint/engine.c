@@ -54,6 +54,23 @@ enum gk_severity gk_lint_options_severity(const gk_lint_options *o, const char *
 	return i < 0 ? GK_SEV_OFF : severity_of(o, i);
 }
 
+int gk_lint_add_rule_finding(gk_report *r, const gk_lint_options *o, const char *rule_id, const gk_finding *f)
+{
+	const gk_rule_info *rule = gk_rule_find(rule_id);
+	if (!rule)
+		return GK_ENOTFOUND;
+	enum gk_severity sev = gk_lint_options_severity(o, rule_id);
+	if (sev == GK_SEV_OFF)
+		return 0;
+	gk_finding fd = *f;
+	fd.rule_id = rule->id;
+	fd.category = rule->category;
+	fd.severity = sev;
+	if (!fd.help)
+		fd.help = (char *)rule->help;
+	return gk_report_add_finding(r, &fd) < 0 ? GK_ENOMEM : 0;
+}
+
 /* ---- findings ---- */
 
 static bool suppressed(gk_lint *l, const char *rule_id, int stmt)

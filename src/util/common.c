@@ -20,12 +20,12 @@ int gk_error_set(gk_error *err, int code, const char *fmt, ...)
 
 static const char *const severity_names[GK_SEV_COUNT] = {"off", "info", "warning", "error"};
 static const char *const category_names[GK_CAT_COUNT] = {
-	"locking", "transaction", "destructive", "compatibility", "hygiene", "meta", "history", "replay",
+	"locking", "transaction", "destructive", "compatibility", "hygiene", "meta", "history", "replay", "status", "drift", "gate",
 };
 static const char *const runner_names[] = {"auto", "prisma", "per-file", "none"};
 
 _Static_assert(sizeof severity_names / sizeof *severity_names == GK_SEV_ERROR + 1, "severity names");
-_Static_assert(sizeof category_names / sizeof *category_names == GK_CAT_REPLAY + 1, "category names");
+_Static_assert(sizeof category_names / sizeof *category_names == GK_CAT_GATE + 1, "category names");
 _Static_assert(sizeof runner_names / sizeof *runner_names == GK_RUNNER_NONE + 1, "runner names");
 
 const char *gk_severity_name(enum gk_severity s) { return severity_names[s]; }
