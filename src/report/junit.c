@@ -322,13 +322,28 @@ static char *failure_text(const gk_finding *f)
 	return gk_buf_take(&b);
 }
 
+/* <failure type="lint/RULE" message="..."> with the finding's text. */
+static void failure(jw *j, const gk_finding *f)
+{
+	char *body = failure_text(f), *type = gk_asprintf("%s/%s", case_prefix(f), f->rule_id);
+	if (!body || !type)
+		j->failed = true;
+	start(j, "failure");
+	attr(j, "type", type, 0);
+	attr(j, "message", f->message, MESSAGE_MAX);
+	text(j, body);
+	end(j);
+	free(body);
+	free(type);
+}
+
 static void finding_case(jw *j, size_t i)
 {
 	const gk_finding *f = &j->r->findings[i];
 	gk_buf name = GK_BUF_INIT;
 	case_name(j, i, &name);
-	char *n = gk_buf_take(&name), *body = failure_text(f), *type = gk_asprintf("%s/%s", case_prefix(f), f->rule_id);
-	if (!n || !body || !type)
+	char *n = gk_buf_take(&name);
+	if (!n)
 		j->failed = true;
 	start(j, "testcase");
 	attr(j, "classname", f->path ? f->path : GK_SUITE, 0);
@@ -338,15 +353,9 @@ static void finding_case(jw *j, size_t i)
 	if (!j->strict && f->path && f->line > 0)
 		attrf(j, "line", "%d", f->line);
 	attr(j, "time", "0.000", 0);
-	start(j, "failure");
-	attr(j, "type", type, 0);
-	attr(j, "message", f->message, MESSAGE_MAX);
-	text(j, body);
-	end(j);
+	failure(j, f);
 	end(j);
 	free(n);
-	free(body);
-	free(type);
 }
 
 static void error_case(jw *j, size_t i)
@@ -413,19 +422,9 @@ static void replay_case(jw *j, size_t suite)
 	if (!j->strict)
 		attr(j, "file", m->path, 0);
 	attrf(j, "time", "%.3f", p->duration_ms / 1000.0);
-	if (replay_fails(j, suite)) {
-		const gk_finding *f = &j->r->findings[j->outcome[suite]];
-		char *body = failure_text(f), *type = gk_asprintf("replay/%s", f->rule_id);
-		if (!body || !type)
-			j->failed = true;
-		start(j, "failure");
-		attr(j, "type", type, 0);
-		attr(j, "message", f->message, MESSAGE_MAX);
-		text(j, body);
-		end(j);
-		free(body);
-		free(type);
-	} else if (suite_skipped(j, suite)) {
+	if (replay_fails(j, suite))
+		failure(j, &j->r->findings[j->outcome[suite]]);
+	else if (suite_skipped(j, suite)) {
 		start(j, "skipped");
 		attr(j, "message", p->error ? p->error : "not replayed", MESSAGE_MAX);
 		end(j);

@@ -38,6 +38,7 @@
 #include "gatekeeper/shadow.h"
 #include "shadow/shadow_internal.h"
 #include "util/util.h"
+#include "util/pg_test_support.h"
 
 static char root_dir[256];   /* everything the tests make */
 static char cache_dir[512];  /* <root>/cache/dir (made by the first open) */
@@ -59,73 +60,6 @@ static bool exists(const char *path)
 {
 	struct stat st;
 	return lstat(path, &st) == 0;
-}
-
-static int count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	assert_non_null(d);
-	int n = 0;
-	struct dirent *e;
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			n++;
-	closedir(d);
-	return n;
-}
-
-static void quiet(void *arg, const char *message)
-{
-	(void)arg;
-	(void)message;
-}
-
-static PGconn *connect_ok(const char *conninfo)
-{
-	PGconn *c = PQconnectdb(conninfo);
-	if (PQstatus(c) != CONNECTION_OK)
-		fail_msg("cannot connect: %s", PQerrorMessage(c));
-	PQsetNoticeProcessor(c, quiet, NULL);
-	return c;
-}
-
-static void exec_ok(PGconn *c, const char *sql)
-{
-	PGresult *r = PQexec(c, sql);
-	ExecStatusType st = PQresultStatus(r);
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-		fail_msg("%s: %s", sql, PQerrorMessage(c));
-	PQclear(r);
-}
-
-static char *query1(PGconn *c, const char *sql)
-{
-	PGresult *r = PQexec(c, sql);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK)
-		fail_msg("%s: %s", sql, PQerrorMessage(c));
-	char *v = PQntuples(r) > 0 ? gk_strdup(PQgetvalue(r, 0, 0)) : NULL;
-	PQclear(r);
-	return v;
-}
-
-static void assert_query(PGconn *c, const char *sql, const char *want)
-{
-	char *got = query1(c, sql);
-	if (!got || strcmp(got, want) != 0)
-		fail_msg("%s: got %s, want %s", sql, got ? got : "(no row)", want);
-	free(got);
-}
-
-static char *conninfo_get(const char *conninfo, const char *key)
-{
-	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
-	assert_non_null(opts);
-	char *v = NULL;
-	for (PQconninfoOption *o = opts; o->keyword; o++)
-		if (strcmp(o->keyword, key) == 0 && o->val)
-			v = gk_strdup(o->val);
-	PQconninfoFree(opts);
-	return v;
 }
 
 /* A connection to database `db` of the shadow's server. */

@@ -178,6 +178,19 @@ static int create_db(gk_shadow *s, PGconn *c, const char *name, const char *temp
 	return rc ? rc : track(s, name);
 }
 
+/* A new database with a random name (out: 40 bytes) from `template_db`. */
+static int create_random_db(gk_shadow *s, const char *template_db, char name[40], gk_error *err)
+{
+	if (random_name(name) != 0)
+		return gk_error_set(err, GK_EINFRA, "no random numbers: %s", strerror(errno));
+	PGconn *c = gk_sh_admin_conn(s, err);
+	if (!c)
+		return GK_EINFRA;
+	int rc = create_db(s, c, name, template_db, err);
+	gk_sh_admin_done(s, c);
+	return rc;
+}
+
 int gk_sh_drop_db(const gk_shadow *s, PGconn *c, const char *name, gk_error *err)
 {
 	char *qn = PQescapeIdentifier(c, name, strlen(name));
@@ -242,13 +255,7 @@ static int prepare_cached(gk_shadow *s, gk_error *err)
 	if (rc)
 		return rc;
 	char name[40];
-	if (random_name(name) != 0)
-		return gk_error_set(err, GK_EINFRA, "no random numbers: %s", strerror(errno));
-	PGconn *c = gk_sh_admin_conn(s, err);
-	if (!c)
-		return GK_EINFRA;
-	rc = create_db(s, c, name, "template0", err);
-	gk_sh_admin_done(s, c);
+	rc = create_random_db(s, "template0", name, err);
 	if (!rc && !(s->dbname = gk_strdup(name)))
 		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
 	return rc;
@@ -433,13 +440,7 @@ int gk_shadow_new_database(gk_shadow *s, const char *template_db, char **conninf
 		return gk_error_set(err, GK_ENOTFOUND, "database %s was not made by this shadow",
 		                    template_db);
 	char name[40];
-	if (random_name(name) != 0)
-		return gk_error_set(err, GK_EINFRA, "no random numbers: %s", strerror(errno));
-	PGconn *c = gk_sh_admin_conn(s, err);
-	if (!c)
-		return GK_EINFRA;
-	int rc = create_db(s, c, name, template_db ? template_db : "template0", err);
-	gk_sh_admin_done(s, c);
+	int rc = create_random_db(s, template_db ? template_db : "template0", name, err);
 	if (rc)
 		return rc;
 	*conninfo_out = gk_conninfo_add(gk_strdup(s->base), "dbname", name);

@@ -42,6 +42,7 @@
 #include "gatekeeper/shadow.h"
 #include "shadow/shadow_internal.h"
 #include "util/util.h"
+#include "util/pg_test_support.h"
 
 #define SECRET "s3cr3t"
 
@@ -89,19 +90,6 @@ static bool exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
-static int count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	assert_non_null(d);
-	int n = 0;
-	struct dirent *e;
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			n++;
-	closedir(d);
-	return n;
-}
-
 static void write_script(const char *dir, const char *name, const char *body)
 {
 	char path[PATH_MAX];
@@ -113,19 +101,6 @@ static void write_script(const char *dir, const char *name, const char *body)
 	assert_int_equal(chmod(path, 0755), 0);
 }
 
-/* Value of `key` in a conninfo (malloc'ed), NULL when absent. */
-static char *conninfo_get(const char *conninfo, const char *key)
-{
-	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
-	assert_non_null(opts);
-	char *v = NULL;
-	for (PQconninfoOption *o = opts; o->keyword; o++)
-		if (strcmp(o->keyword, key) == 0 && o->val)
-			v = gk_strdup(o->val);
-	PQconninfoFree(opts);
-	return v;
-}
-
 /* Conninfo to the shared cluster as `user` on `db`. */
 static char *shared_url(const char *user, const char *db, const char *extra)
 {
@@ -134,49 +109,6 @@ static char *shared_url(const char *user, const char *db, const char *extra)
 	                        extra ? " " : "", extra ? extra : "");
 	free(host);
 	return url;
-}
-
-static void quiet(void *arg, const char *message)
-{
-	(void)arg;
-	(void)message;
-}
-
-static PGconn *connect_ok(const char *conninfo)
-{
-	PGconn *c = PQconnectdb(conninfo);
-	if (PQstatus(c) != CONNECTION_OK)
-		fail_msg("cannot connect: %s", PQerrorMessage(c));
-	PQsetNoticeProcessor(c, quiet, NULL);
-	return c;
-}
-
-static void exec_ok(PGconn *c, const char *sql)
-{
-	PGresult *r = PQexec(c, sql);
-	ExecStatusType st = PQresultStatus(r);
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-		fail_msg("%s: %s", sql, PQerrorMessage(c));
-	PQclear(r);
-}
-
-/* First column of the first row, malloc'ed; NULL when no row. */
-static char *query1(PGconn *c, const char *sql)
-{
-	PGresult *r = PQexec(c, sql);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK)
-		fail_msg("%s: %s", sql, PQerrorMessage(c));
-	char *v = PQntuples(r) > 0 ? gk_strdup(PQgetvalue(r, 0, 0)) : NULL;
-	PQclear(r);
-	return v;
-}
-
-static void assert_query(PGconn *c, const char *sql, const char *want)
-{
-	char *got = query1(c, sql);
-	if (!got || strcmp(got, want) != 0)
-		fail_msg("%s: got %s, want %s", sql, got ? got : "(no row)", want);
-	free(got);
 }
 
 /* Run SQL on the shared cluster's postgres database as its superuser. */
