@@ -146,6 +146,13 @@ else
 	echo "check-replay: 'script' (util-linux) is missing: progress line not tested"
 fi
 
+# No server binaries where --pg-bin points: exit 3 saying so; --no-replay
+# is the way to go on without a server.
+"$GK" check --no-config --base main --no-cache --pg-bin /nonexistent/bin --json "$TMP/b.json" >/dev/null 2>"$TMP/b.err"; rc=$?
+[ $rc = 3 ] && grep -q "/nonexistent/bin" "$TMP/b.json" || fail "--pg-bin without binaries: exit $rc, $(cat "$TMP/b.err")"
+"$GK" check --no-config --base main --no-replay --pg-bin /nonexistent/bin >/dev/null 2>&1; rc=$?
+[ $rc = 0 ] || fail "--no-replay without binaries: exit $rc, expected 0"
+
 # An unreachable shadow URL with a password: exit 3, the password nowhere.
 "$GK" check --no-config --base main --shadow-url "postgresql://app:Sup3rSecretPw@127.0.0.1:1/db" \
 	--json "$TMP/u.json" --junit "$TMP/u.xml" >"$TMP/u.out" 2>"$TMP/u.err"; rc=$?
