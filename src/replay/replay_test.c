@@ -562,6 +562,7 @@ static void test_trace_quotes_names(void **state)
 	assert_int_equal(r[1].n_locks, 1);
 	assert_lock(&r[1].locks[0], 1, "public.\"User\"", "AccessExclusiveLock", false);
 	gk_replay_results_free(r, 2);
+	drop_db(&d);
 }
 
 static void test_trace_add_column_volatile_default(void **state)
