@@ -111,3 +111,4 @@ PY
 
 # The replay side of `check` (issue: cold replay vs initdb + psql, warm cache).
 "$root/bench/replay.sh" "$build"
+"$root/bench/catalog.sh" "$build"

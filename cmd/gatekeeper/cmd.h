@@ -54,5 +54,6 @@ extern const gk_cmd gk_cmd_lint;
 extern const gk_cmd gk_cmd_rules;
 extern const gk_cmd gk_cmd_explain;
 extern const gk_cmd gk_cmd_check;
+extern const gk_cmd gk_cmd_snapshot;
 
 #endif

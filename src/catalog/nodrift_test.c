@@ -1,0 +1,164 @@
+/*
+ * nodrift_test.c - no false drift: each shared Prisma corpus (documenso,
+ * trigger.dev, langfuse, umami under ../shared/corpora) replayed into two
+ * fresh databases, exactly as Prisma applies it (its history table first,
+ * each migration.sql as one query), gives two snapshots with no difference
+ * and the same bytes.  Without the corpora folder, or without PostgreSQL
+ * binaries, the tests skip, saying why.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <sys/stat.h>
+
+#include "catalog/catalog_test_support.h"
+#include "gatekeeper/check.h"
+#include "gatekeeper/replay.h"
+
+#ifndef GK_SOURCE_DIR
+#define GK_SOURCE_DIR "."
+#endif
+#define CORPORA GK_SOURCE_DIR "/../shared/corpora"
+
+typedef struct corpus {
+	const char *name, *folder, *source;
+	size_t count;   /* migrations, as the corpora README says */
+} corpus;
+
+static const corpus corpora[] = {
+	{"documenso", "documenso__documenso", "packages/prisma/migrations", 163},
+	{"trigger.dev", "triggerdotdev__trigger.dev", "internal-packages/database/prisma/migrations", 820},
+	{"langfuse", "langfuse__langfuse", "packages/shared/prisma/migrations", 434},
+	{"umami", "umami-software__umami", "prisma/migrations", 19},
+};
+
+static bool have_corpora(void)
+{
+	struct stat st;
+	return stat(CORPORA, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The corpus as Prisma applies it: m[0] is its history table. */
+typedef struct loaded {
+	gk_layout *layout;
+	char **texts;
+	gk_replay_migration *m;
+	size_t n;
+} loaded;
+
+static loaded load(const corpus *c)
+{
+	loaded ld = {0};
+	char *dir = gk_asprintf("%s/%s/%s", CORPORA, c->folder, c->source);
+	gk_error err = {0, ""};
+	if (gk_layout_read_dir(&ld.layout, GK_LAYOUT_AUTO, dir, &err) != 0)
+		fail_msg("%s: %s", c->name, err.msg);
+	assert_int_equal(ld.layout->kind, GK_LAYOUT_PRISMA);
+	assert_int_equal(ld.layout->n_migrations, c->count);
+	ld.n = c->count + 1;
+	ld.texts = calloc(c->count, sizeof *ld.texts);
+	ld.m = calloc(ld.n, sizeof *ld.m);
+	assert_true(ld.texts && ld.m);
+	const char *history = gk_layout_history_table_sql(GK_LAYOUT_PRISMA);
+	ld.m[0] = (gk_replay_migration){"(the tool's history table)", history, strlen(history), GK_RUNNER_NONE, false};
+	for (size_t i = 0; i < c->count; i++) {
+		const gk_layout_migration *lm = &ld.layout->migrations[i];
+		char *path = gk_asprintf("%s/%s", dir, lm->path);
+		size_t len = 0;
+		if (gk_read_file(&ld.texts[i], &len, path, 0) != 0)
+			fail_msg("cannot read %s", path);
+		free(path);
+		ld.m[i + 1] = (gk_replay_migration){lm->path, ld.texts[i], len,
+						    gk_layout_runner(ld.layout->kind, lm), false};
+	}
+	free(dir);
+	return ld;
+}
+
+static void unload(loaded *ld)
+{
+	for (size_t i = 0; ld->layout && i < ld->layout->n_migrations; i++)
+		free(ld->texts[i]);
+	free(ld->texts);
+	free(ld->m);
+	gk_layout_free(ld->layout);
+}
+
+static void replay_all(const db *d, const loaded *ld)
+{
+	gk_replay_result *r = calloc(ld->n, sizeof *r);
+	assert_non_null(r);
+	gk_error err = {0, ""};
+	if (gk_replay_run(r, d->conninfo, ld->m, ld->n, &err) != 0)
+		fail_msg("replay: %s", err.msg);
+	for (size_t i = 0; i < ld->n; i++)
+		if (r[i].status != GK_REPLAY_OK)
+			fail_msg("%s: %s (%s)", ld->m[i].path, gk_replay_status_name(r[i].status),
+				 r[i].message ? r[i].message : "");
+	gk_replay_results_free(r, ld->n);
+	free(r);
+}
+
+static void no_false_drift(void **state, const corpus *c)
+{
+	suite *s = *state;
+	if (!have_corpora()) {
+		print_message("catalog: %s is absent; skipping the no-false-drift test of %s\n", CORPORA, c->name);
+		skip();
+	}
+	need_server(s, c->name);
+	loaded ld = load(c);
+	db a = new_db(s), b = new_db(s);
+	double t0 = gk_now();
+	replay_all(&a, &ld);
+	replay_all(&b, &ld);
+	double t1 = gk_now();
+	gk_catalog *ca = snapshot(a.conninfo, NULL), *cb = snapshot(b.conninfo, NULL);
+	double t2 = gk_now();
+	gk_catalog_diff_result *d = NULL;
+	gk_error err = {0, ""};
+	assert_int_equal(gk_catalog_diff(&d, ca, cb, NULL, &err), 0);
+	for (size_t i = 0; i < d->n_changes; i++)
+		print_error("%s: %s\n", c->name, d->changes[i].message);
+	assert_int_equal(d->n_changes, 0);
+	assert_int_equal(d->n_uncompared, 0);
+	assert_string_equal(gk_catalog_sha256(ca), gk_catalog_sha256(cb));
+	assert_true(gk_catalog_count(ca, "table") > 0);
+	print_message("catalog: %s: %zu tables, %zu columns, %zu indexes; two replays %.1f s, two snapshots %.0f ms\n",
+		      c->name, gk_catalog_count(ca, "table"), gk_catalog_count(ca, "column"),
+		      gk_catalog_count(ca, "index"), t1 - t0, (t2 - t1) * 1000);
+	gk_catalog_diff_free(d);
+	gk_catalog_free(ca), gk_catalog_free(cb);
+	drop_db(s, &a), drop_db(s, &b);
+	unload(&ld);
+}
+
+#define CORPUS_TEST(fn, i) \
+	static void fn(void **state) { no_false_drift(state, &corpora[i]); }
+CORPUS_TEST(test_documenso, 0)
+CORPUS_TEST(test_trigger_dev, 1)
+CORPUS_TEST(test_langfuse, 2)
+CORPUS_TEST(test_umami, 3)
+
+static int group_setup(void **state)
+{
+	if (have_corpora())
+		return group_setup_cluster(state);
+	*state = calloc(1, sizeof(suite));
+	return *state ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_documenso),
+		cmocka_unit_test(test_trigger_dev),
+		cmocka_unit_test(test_langfuse),
+		cmocka_unit_test(test_umami),
+	};
+	_Static_assert(sizeof corpora / sizeof *corpora == 4, "one test per corpus");
+	return cmocka_run_group_tests(tests, group_setup, group_teardown_cluster);
+}
