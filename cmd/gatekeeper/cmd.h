@@ -55,5 +55,6 @@ extern const gk_cmd gk_cmd_rules;
 extern const gk_cmd gk_cmd_explain;
 extern const gk_cmd gk_cmd_check;
 extern const gk_cmd gk_cmd_snapshot;
+extern const gk_cmd gk_cmd_status;
 
 #endif

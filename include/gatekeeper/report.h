@@ -46,6 +46,10 @@ typedef struct gk_finding {
 	int statement_index;          /* 1-based; 0 when about the whole file */
 	char *sql;                    /* the statement's text; may be NULL */
 	char *context;                /* the source line `line`, for display; may be NULL */
+	/* A finding about a database object rather than a place in a file
+	 * (drift): its kind ("column"), identity ("public.users.email"), the
+	 * attribute that differs and both values; NULL when not about one. */
+	char *object_kind, *object, *attribute, *expected, *actual;
 } gk_finding;
 
 enum gk_migration_status {
@@ -96,6 +100,28 @@ typedef struct gk_migration_replay {
 	size_t n_locks;
 } gk_migration_replay;
 
+/* Where a migration stands on a live database (`status`). */
+enum gk_applied_status {
+	GK_APPLIED_NONE = 0,     /* not known: the command reads no database */
+	GK_APPLIED_APPLIED,      /* recorded as applied; the file still matches */
+	GK_APPLIED_PENDING,      /* in the folder, not applied yet */
+	GK_APPLIED_FAILED,       /* started and did not finish (Prisma), success = false
+				  * (Flyway), dirty (golang-migrate) */
+	GK_APPLIED_ROLLED_BACK,  /* Prisma: marked rolled back; the next deploy applies it again */
+	GK_APPLIED_EDITED,       /* applied, and the file changed since */
+	GK_APPLIED_MISSING,      /* applied, and not in the folder */
+	GK_APPLIED_DIVERGED,     /* not applied, but sorts before an applied migration */
+	GK_APPLIED_RUNNING,      /* being applied by a deploy in progress */
+};
+
+/* A migration's state on the live database (`status`). */
+typedef struct gk_migration_applied {
+	enum gk_applied_status status; /* GK_APPLIED_NONE: not read */
+	char *at;                     /* applied (failed: started) at, ISO 8601; may be NULL */
+	char *logs;                   /* failed: what the tool logged; may be NULL */
+	char *note;                   /* one line: why this status; may be NULL */
+} gk_migration_applied;
+
 typedef struct gk_migration {
 	char *path;
 	int statements;               /* statements parsed */
@@ -107,6 +133,7 @@ typedef struct gk_migration {
 	char *old_path;               /* renamed: the path at the base */
 	gk_commit_ref commit;
 	gk_migration_replay replay;
+	gk_migration_applied applied;
 } gk_migration;
 
 typedef struct gk_run_error {
@@ -126,6 +153,8 @@ typedef struct gk_report {
 	size_t n_findings;
 	gk_run_error *errors;
 	size_t n_errors;
+	char **notes;                 /* what the reader should know besides findings */
+	size_t n_notes;
 
 	/* Git context of a `check` run; NULL otherwise. */
 	char *base_ref, *merge_base, *head;
@@ -138,6 +167,15 @@ typedef struct gk_report {
 		size_t reused;            /* of them, taken from the template cache */
 		double duration_ms;       /* shadow start, replay and trace */
 	} replay;
+
+	/* The live database of a `status` run; target.database NULL otherwise. */
+	struct {
+		char *database;           /* "database app on host db port 5432", never a password */
+		char *history_table;      /* schema.name of the tool's history table */
+		bool history_exists;      /* false: no history table, nothing applied */
+		char *tool;               /* the layout: "prisma", "flyway", ... */
+		int server_version;       /* server_version_num */
+	} target;
 
 	/* Set by gk_report_finish(). */
 	bool finished;
@@ -177,6 +215,25 @@ int gk_report_add_lock(gk_report *r, size_t idx, const gk_observed_lock *l);
 int gk_report_set_shadow(gk_report *r, const char *shadow, int server_version);
 /** Add one folder's replay to the run's totals. */
 void gk_report_add_replay_totals(gk_report *r, size_t migrations, size_t reused, double duration_ms);
+
+/**
+ * Record migration `idx`'s state on the live database; strings are copied
+ * (each may be NULL).  Returns 0 or GK_ENOMEM.
+ */
+int gk_report_set_applied(gk_report *r, size_t idx, enum gk_applied_status status, const char *at,
+			  const char *logs, const char *note);
+
+/** Add a note for the reader (copied), e.g. what a drift check did not
+ * compare.  Returns 0 or GK_ENOMEM. */
+int gk_report_add_note(gk_report *r, const char *note);
+
+/** Record the live database of the run (strings copied). Returns 0 or GK_ENOMEM. */
+int gk_report_set_target(gk_report *r, const char *database, const char *history_table, bool history_exists,
+			 const char *tool, int server_version);
+
+/** "applied", "pending", "failed", "rolled_back", "edited", "missing", "diverged",
+ * "running"; NULL for GK_APPLIED_NONE. */
+const char *gk_applied_status_name(enum gk_applied_status s);
 
 /** Record the git context of the run (copied). Returns 0 or GK_ENOMEM. */
 int gk_report_set_git(gk_report *r, const char *base_ref, const char *merge_base, const char *head);

@@ -41,6 +41,15 @@ static json_t *finding(const gk_finding *f)
 	json_object_set_new(o, "end_column", pos_or_null(f->end_column));
 	json_object_set_new(o, "statement_index", pos_or_null(f->statement_index));
 	json_object_set_new(o, "sql", text(f->sql));
+	if (f->object) {
+		json_t *ob = json_object();
+		json_object_set_new(ob, "kind", text(f->object_kind));
+		json_object_set_new(ob, "identity", text(f->object));
+		json_object_set_new(ob, "attribute", text(f->attribute));
+		json_object_set_new(ob, "expected", text(f->expected));
+		json_object_set_new(ob, "actual", text(f->actual));
+		json_object_set_new(o, "object", ob);
+	}
 	return o;
 }
 
@@ -103,6 +112,17 @@ static json_t *locks(const gk_migration_replay *p)
 	return a;
 }
 
+/* `status`: where the migration stands on the live database. */
+static json_t *applied(const gk_migration_applied *a)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "status", json_string(gk_applied_status_name(a->status)));
+	json_object_set_new(o, "at", text(a->at));
+	json_object_set_new(o, "logs", text(a->logs));
+	json_object_set_new(o, "note", text(a->note));
+	return o;
+}
+
 static json_t *migration(const gk_migration *m)
 {
 	json_t *o = json_object();
@@ -119,6 +139,8 @@ static json_t *migration(const gk_migration *m)
 		json_object_set_new(o, "replay", replay(&m->replay));
 		json_object_set_new(o, "locks", locks(&m->replay));
 	}
+	if (m->applied.status != GK_APPLIED_NONE)
+		json_object_set_new(o, "applied", applied(&m->applied));
 	return o;
 }
 
@@ -176,6 +198,21 @@ static json_t *head(const gk_report *r)
 		json_object_set_new(rp, "reused_from_cache", json_integer((json_int_t)r->replay.reused));
 		json_object_set_new(rp, "duration_ms", json_integer((json_int_t)llround(r->replay.duration_ms)));
 		json_object_set_new(doc, "replay", rp);
+	}
+	if (r->target.database) {
+		json_t *tg = json_object();
+		json_object_set_new(tg, "database", text(r->target.database));
+		json_object_set_new(tg, "server_version", json_integer(r->target.server_version));
+		json_object_set_new(tg, "tool", text(r->target.tool));
+		json_object_set_new(tg, "history_table", text(r->target.history_table));
+		json_object_set_new(tg, "history_exists", json_boolean(r->target.history_exists));
+		json_object_set_new(doc, "target", tg);
+	}
+	if (r->n_notes) {
+		json_t *notes = json_array();
+		for (size_t i = 0; i < r->n_notes; i++)
+			json_array_append_new(notes, text(r->notes[i]));
+		json_object_set_new(doc, "notes", notes);
 	}
 	return doc;
 }

@@ -16,6 +16,9 @@
  *   - for `check`, each suite's properties also say where the migration
  *     stands in the change (history.status, history.old_path) and which
  *     commit put it there (commit.sha, commit.author, commit.subject);
+ *   - for `status`, where it stands on the live database (applied.status,
+ *     applied.at, applied.note), the log of a failed one in system-out,
+ *     and a passing "status" case instead of "lint";
  *   - all text is forced to valid UTF-8 without the C0 controls XML 1.0
  *     forbids, and left to libxml2 to escape (no CDATA: "]]>" can occur in
  *     SQL).
@@ -282,8 +285,17 @@ static int number_repeats(jw *j)
 }
 
 /* What a finding's case and failure type start with: "replay" for what the
- * shadow proved, "lint" for the rest. */
-static const char *case_prefix(const gk_finding *f) { return f->category == GK_CAT_REPLAY ? "replay" : "lint"; }
+ * shadow proved, "status" and "gate" for what the live database says,
+ * "lint" for the rest. */
+static const char *case_prefix(const gk_finding *f)
+{
+	switch (f->category) {
+	case GK_CAT_REPLAY: return "replay";
+	case GK_CAT_STATUS: return "status";
+	case GK_CAT_GATE: return "gate";
+	default: return "lint";
+	}
+}
 
 /* "lint/<rule> [stmt N]" ("[file]" when about the whole file), then " #k" for repeats. */
 static void case_name(jw *j, size_t i, gk_buf *b)
@@ -385,11 +397,12 @@ static void error_case(jw *j, size_t i)
 	free(body);
 }
 
-static void pass_case(jw *j, const char *classname)
+/* `status` lists migrations it did not lint: their passing case is "status". */
+static void pass_case(jw *j, const char *classname, const gk_migration *m)
 {
 	start(j, "testcase");
 	attr(j, "classname", classname, 0);
-	attr(j, "name", "lint", 0);
+	attr(j, "name", m && !m->linted && m->applied.status != GK_APPLIED_NONE ? "status" : "lint", 0);
 	attr(j, "time", "0.000", 0);
 	end(j);
 }
@@ -480,6 +493,13 @@ static void properties(jw *j, const gk_migration *m)
 	}
 	if (m && m->history != GK_HISTORY_NONE)
 		history_properties(j, m);
+	if (m && m->applied.status != GK_APPLIED_NONE) {
+		property(j, "applied.status", gk_applied_status_name(m->applied.status));
+		if (m->applied.at)
+			property(j, "applied.at", m->applied.at);
+		if (m->applied.note)
+			property(j, "applied.note", m->applied.note);
+	}
 	end(j);
 }
 
@@ -500,6 +520,9 @@ static char *system_out(jw *j, size_t suite)
 	const gk_migration_replay *p = suite_replay(j, suite);
 	if (j->strict && p)
 		lock_lines(p, &b);
+	const gk_migration *m = suite < j->r->n_migrations ? &j->r->migrations[suite] : NULL;
+	if (m && m->applied.logs && *m->applied.logs)
+		gk_buf_printf(&b, "log of the failed migration:\n%s\n", m->applied.logs);
 	return gk_buf_take(&b);
 }
 
@@ -537,7 +560,7 @@ static void write_suite(jw *j, size_t suite, size_t id)
 		if (j->r->findings[i].blocking && i != j->outcome[suite])
 			finding_case(j, i);
 	if (lint_bad(j, suite) == 0)
-		pass_case(j, name);
+		pass_case(j, name, m);
 	if (suite_replay(j, suite))
 		replay_case(j, suite);
 	char *out = system_out(j, suite);

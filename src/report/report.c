@@ -28,6 +28,16 @@ gk_report *gk_report_new(const char *command)
 	return &p->pub;
 }
 
+#define FINDING_STRINGS 10
+
+/* The strings a finding owns, so that copying and freeing name them once. */
+static void finding_strings(gk_finding *f, char **out[FINDING_STRINGS])
+{
+	char **all[FINDING_STRINGS] = {&f->message, &f->help, &f->path, &f->sql, &f->context,
+				       &f->object_kind, &f->object, &f->attribute, &f->expected, &f->actual};
+	memcpy(out, all, sizeof all);
+}
+
 void gk_report_free(gk_report *r)
 {
 	if (!r)
@@ -45,19 +55,26 @@ void gk_report_free(gk_report *r)
 			free(m->replay.locks[k].mode);
 		}
 		free(m->replay.locks);
+		free(m->applied.at);
+		free(m->applied.logs);
+		free(m->applied.note);
 	}
+	free(r->target.database);
+	free(r->target.history_table);
+	free(r->target.tool);
 	free(r->replay.shadow);
 	free(r->base_ref);
 	free(r->merge_base);
 	free(r->head);
 	for (size_t i = 0; i < r->n_findings; i++) {
-		gk_finding *f = &r->findings[i];
-		free(f->message);
-		free(f->help);
-		free(f->path);
-		free(f->sql);
-		free(f->context);
+		char **fields[FINDING_STRINGS];
+		finding_strings(&r->findings[i], fields);
+		for (size_t k = 0; k < FINDING_STRINGS; k++)
+			free(*fields[k]);
 	}
+	for (size_t i = 0; i < r->n_notes; i++)
+		free(r->notes[i]);
+	free(r->notes);
 	for (size_t i = 0; i < r->n_errors; i++) {
 		free(r->errors[i].message);
 		free(r->errors[i].path);
@@ -167,6 +184,42 @@ int gk_report_set_git(gk_report *r, const char *base_ref, const char *merge_base
 	return (base_ref && !r->base_ref) || (merge_base && !r->merge_base) || (head && !r->head) ? GK_ENOMEM : 0;
 }
 
+int gk_report_set_applied(gk_report *r, size_t idx, enum gk_applied_status status, const char *at,
+			  const char *logs, const char *note)
+{
+	gk_migration_applied *a = &r->migrations[idx].applied;
+	a->status = status;
+	free(a->at);
+	free(a->logs);
+	free(a->note);
+	a->at = gk_strdup(at);
+	a->logs = gk_strdup(logs);
+	a->note = gk_strdup(note);
+	return (at && !a->at) || (logs && !a->logs) || (note && !a->note) ? GK_ENOMEM : 0;
+}
+
+int gk_report_set_target(gk_report *r, const char *database, const char *history_table, bool history_exists,
+			 const char *tool, int server_version)
+{
+	free(r->target.database);
+	free(r->target.history_table);
+	free(r->target.tool);
+	r->target.database = gk_strdup(database);
+	r->target.history_table = gk_strdup(history_table);
+	r->target.tool = gk_strdup(tool);
+	r->target.history_exists = history_exists;
+	r->target.server_version = server_version;
+	bool lost = (database && !r->target.database) || (history_table && !r->target.history_table) ||
+		    (tool && !r->target.tool);
+	return lost ? GK_ENOMEM : 0;
+}
+
+static const char *const applied_names[] = {NULL, "applied", "pending", "failed", "rolled_back",
+					    "edited", "missing", "diverged", "running"};
+_Static_assert(sizeof applied_names / sizeof *applied_names == GK_APPLIED_RUNNING + 1, "applied names");
+
+const char *gk_applied_status_name(enum gk_applied_status s) { return applied_names[s]; }
+
 static const char *const history_names[] = {NULL, "unchanged", "added", "modified", "renamed", "deleted"};
 _Static_assert(sizeof history_names / sizeof *history_names == GK_HISTORY_DELETED + 1, "history names");
 
@@ -180,22 +233,32 @@ int gk_report_add_finding(gk_report *r, const gk_finding *f)
 	gk_finding *d = &r->findings[r->n_findings];
 	*d = *f;
 	d->blocking = false;
-	d->message = gk_strdup(f->message ? f->message : "");
-	d->help = gk_strdup(f->help);
-	d->path = gk_strdup(f->path);
-	d->sql = gk_strdup(f->sql);
-	d->context = gk_strdup(f->context);
-	if (!d->message || (f->help && !d->help) || (f->path && !d->path) || (f->sql && !d->sql) ||
-	    (f->context && !d->context)) {
-		free(d->message);
-		free(d->help);
-		free(d->path);
-		free(d->sql);
-		free(d->context);
+	if (!d->message)
+		d->message = "";
+	char **fields[FINDING_STRINGS];
+	finding_strings(d, fields);
+	bool ok = true;
+	for (size_t i = 0; i < FINDING_STRINGS; i++) {
+		const char *src = *fields[i];
+		*fields[i] = gk_strdup(src);
+		ok = ok && (!src || *fields[i]);
+	}
+	if (!ok) {
+		for (size_t i = 0; i < FINDING_STRINGS; i++)
+			free(*fields[i]);
 		return GK_ENOMEM;
 	}
 	r->n_findings++;
 	return 0;
+}
+
+int gk_report_add_note(gk_report *r, const char *note)
+{
+	char **grown = realloc(r->notes, (r->n_notes + 1) * sizeof *grown);
+	if (!grown)
+		return GK_ENOMEM;
+	r->notes = grown;
+	return (r->notes[r->n_notes] = gk_strdup(note)) ? (int)(r->n_notes++, 0) : GK_ENOMEM;
 }
 
 int gk_report_add_error(gk_report *r, enum gk_error_kind kind, const char *path, const char *fmt, ...)

@@ -5,8 +5,9 @@
  *        |    ^^^^^
  *     = help: the safe recipe
  * then, for `check`, the migrations the change added, modified, renamed or
- * deleted (with the commit responsible), what the replay did, and a
- * one-line summary.  Colour
+ * deleted (with the commit responsible), what the replay did, for
+ * `status` the target and what is not simply applied there (with what to
+ * do next), and a one-line summary.  Colour
  * only when asked (a TTY without NO_COLOR, decided by the caller).
  */
 #include "gatekeeper/render.h"
@@ -131,6 +132,97 @@ static void replay_section(FILE *out, const gk_report *r, const gk_render_option
 	fputc('\n', out);
 }
 
+/* `status`: the command that applies what is pending, per tool. */
+static const char *deploy_command(const char *tool)
+{
+	static const char *const cmds[][2] = {
+		{"prisma", "prisma migrate deploy"}, {"flyway", "flyway migrate"}, {"golang-migrate", "migrate up"},
+		{"dbmate", "dbmate migrate"}, {"diesel", "diesel migration run"},
+	};
+	for (size_t i = 0; tool && i < sizeof cmds / sizeof *cmds; i++)
+		if (strcmp(cmds[i][0], tool) == 0)
+			return cmds[i][1];
+	return "the migration tool";
+}
+
+/* `status`: one line per migration that is not simply applied. */
+static void applied_line(FILE *out, const gk_migration *m, const gk_render_options *o)
+{
+	const gk_migration_applied *a = &m->applied;
+	bool bad = a->status == GK_APPLIED_FAILED || a->status == GK_APPLIED_EDITED || a->status == GK_APPLIED_MISSING;
+	fprintf(out, "  %s%-11s%s %-20s %s\n", c(o, bad ? sev_color(GK_SEV_ERROR) : ""), gk_applied_status_name(a->status),
+		c(o, bad ? C_RESET : ""), a->at ? a->at : "", m->path);
+	if (a->note && a->status != GK_APPLIED_APPLIED)
+		fprintf(out, "  %-11s %-20s %s\n", "", "", a->note);
+	if (a->logs && *a->logs) {
+		/* The server's "ERROR: ..." line says what happened; Prisma's log starts with a code. */
+		const char *l = strncmp(a->logs, "ERROR:", 6) == 0 ? a->logs : strstr(a->logs, "\nERROR:");
+		l = l ? l + (*l == '\n') : a->logs;
+		size_t n = strcspn(l, "\r\n");
+		fprintf(out, "  %-11s %-20s log: %.*s%s\n", "", "", (int)(n > 200 ? 200 : n), l,
+			n > 200 || l[n] ? " ..." : "");
+	}
+}
+
+/* `status`: what to do next, the way `prisma migrate status` says it. */
+static void status_advice(FILE *out, const gk_report *r, const size_t *n)
+{
+	const char *deploy = deploy_command(r->target.tool);
+	size_t waiting = n[GK_APPLIED_PENDING] + n[GK_APPLIED_DIVERGED] + n[GK_APPLIED_ROLLED_BACK];
+	if (n[GK_APPLIED_RUNNING])
+		fprintf(out, "A deploy is applying migrations right now: run status again when it has finished.\n");
+	if (n[GK_APPLIED_FAILED])
+		fprintf(out, "%zu migration%s failed: resolve %s by hand before the next deploy (see the findings).\n",
+			n[GK_APPLIED_FAILED], n[GK_APPLIED_FAILED] == 1 ? "" : "s", n[GK_APPLIED_FAILED] == 1 ? "it" : "them");
+	if (n[GK_APPLIED_EDITED])
+		fprintf(out, "%zu applied migration%s changed since: restore the file%s, put changes in new migrations.\n",
+			n[GK_APPLIED_EDITED], n[GK_APPLIED_EDITED] == 1 ? "" : "s", n[GK_APPLIED_EDITED] == 1 ? "" : "s");
+	if (n[GK_APPLIED_MISSING])
+		fprintf(out, "%zu applied migration%s not in the folder%s: restore %s from the branch that deployed %s.\n",
+			n[GK_APPLIED_MISSING], n[GK_APPLIED_MISSING] == 1 ? " is" : "s are",
+			waiting ? ", and the folder has migrations the database lacks: the histories diverge" : "",
+			n[GK_APPLIED_MISSING] == 1 ? "it" : "them", n[GK_APPLIED_MISSING] == 1 ? "it" : "them");
+	if (waiting)
+		fprintf(out, "%zu migration%s not yet applied: `%s` applies %s.\n", waiting, waiting == 1 ? " is" : "s are",
+			deploy, waiting == 1 ? "it" : "them");
+	if (!waiting && !n[GK_APPLIED_FAILED] && !n[GK_APPLIED_EDITED] && !n[GK_APPLIED_MISSING] &&
+	    !n[GK_APPLIED_RUNNING])
+		fprintf(out, "Database schema is up to date.\n");
+}
+
+/* `status`: the target, the migrations that are not simply applied, advice. */
+static void status_section(FILE *out, const gk_report *r, const gk_render_options *o)
+{
+	int v = r->target.server_version;
+	size_t n[GK_APPLIED_RUNNING + 1] = {0}, local = 0;
+	const gk_migration *last = NULL;
+	for (size_t i = 0; i < r->n_migrations; i++) {
+		const gk_migration *m = &r->migrations[i];
+		n[m->applied.status]++;
+		local += m->applied.status != GK_APPLIED_MISSING;
+		if (m->applied.status == GK_APPLIED_APPLIED)
+			last = m;
+	}
+	fprintf(out, "%starget:%s %s (PostgreSQL %d.%d)\n", c(o, C_BOLD), c(o, C_RESET), r->target.database, v / 10000,
+		v % 10000);
+	if (r->target.history_exists)
+		fprintf(out, "%s history: %s\n", r->target.tool, r->target.history_table);
+	else
+		fprintf(out, "%s history: no table %s: nothing has been applied to this database\n", r->target.tool,
+			r->target.history_table);
+	fprintf(out, "%zu migration%s found in the folder, %zu applied", local, local == 1 ? "" : "s",
+		n[GK_APPLIED_APPLIED]);
+	if (last)
+		fprintf(out, " (the last: %s%s%s)", last->path, last->applied.at ? " at " : "",
+			last->applied.at ? last->applied.at : "");
+	fputs("\n", out);
+	for (size_t i = 0; i < r->n_migrations; i++)
+		if (r->migrations[i].applied.status != GK_APPLIED_APPLIED)
+			applied_line(out, &r->migrations[i], o);
+	status_advice(out, r, n);
+	fputc('\n', out);
+}
+
 int gk_render_text(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err)
 {
 	for (size_t i = 0; i < r->n_findings; i++)
@@ -144,6 +236,12 @@ int gk_render_text(const gk_report *r, FILE *out, const gk_render_options *o, gk
 		history_section(out, r, o);
 	if (r->replay.shadow)
 		replay_section(out, r, o);
+	if (r->target.database && !strcmp(r->command, "status"))
+		status_section(out, r, o);
+	for (size_t i = 0; i < r->n_notes; i++)
+		fprintf(out, "%snote:%s %s\n", c(o, C_BOLD), c(o, C_RESET), r->notes[i]);
+	if (r->n_notes)
+		fputc('\n', out);
 	fprintf(out, "%s%s%s: %zu file%s, %zu finding%s (%zu error, %zu warning, %zu info), %zu blocking\n",
 		c(o, C_BOLD), strcmp(r->verdict, "pass") == 0 ? "PASS" : strcmp(r->verdict, "fail") == 0 ? "FAIL" : "ERROR",
 		c(o, C_RESET), r->n_migrations, r->n_migrations == 1 ? "" : "s", r->n_findings,

@@ -1,0 +1,365 @@
+/*
+ * connect.c - the read-only connection to the target database.
+ *
+ * The target is production: gatekeeper must not be able to change it even
+ * through a bug of its own.  So the session is made read-only by the
+ * server, not by our discipline: default_transaction_read_only=on in the
+ * startup options, plus a statement_timeout and a lock_timeout so that a
+ * catalog read stuck behind a migration's ACCESS EXCLUSIVE lock gives up
+ * instead of joining the lock queue (where it would block everyone behind
+ * it, too).  A connection pooler may drop startup options, so the settings
+ * are checked after connecting and set again with SET when they did not
+ * arrive; a session that still is not read-only is refused.
+ *
+ * Prisma's DATABASE_URL carries query parameters libpq rejects ("invalid
+ * URI query parameter"): `schema`, `connection_limit`, `pgbouncer`, ...  They
+ * are removed here, and `schema` is kept because it names the schema of
+ * _prisma_migrations.
+ *
+ * Messages: libpq's own say "connection to server at "h" (1.2.3.4), port
+ * 5432 failed: ..." and never quote the password, but a password with an
+ * unencoded '@' or '/' makes libpq read part of it as the host; every
+ * message therefore goes through the shadow module's redaction (the same
+ * code that guards --shadow-url), which masks each secret of the URL.
+ */
+#include "target/target_internal.h"
+#include "shadow/shadow_internal.h"
+#include "util/util.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Query parameters of Prisma's connection URL that libpq does not know
+ * (prisma.io/docs/orm/overview/databases/postgresql#arguments). */
+static const char *const prisma_only[] = {
+	"schema", "connection_limit", "pool_timeout", "pgbouncer", "statement_cache_size", "socket_timeout",
+	"sslaccept", "sslidentity", "max_connection_lifetime", "max_idle_connection_lifetime",
+	"single_use_connections",
+};
+
+static bool is_prisma_only(const char *key, size_t len)
+{
+	for (size_t i = 0; i < sizeof prisma_only / sizeof *prisma_only; i++)
+		if (strlen(prisma_only[i]) == len && strncmp(prisma_only[i], key, len) == 0)
+			return true;
+	return false;
+}
+
+static int hexval(int c)
+{
+	if (isdigit(c))
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Percent-decoding of a URL query value ('+' is left alone, as libpq does). */
+static char *url_decode(const char *s, size_t n)
+{
+	char *out = malloc(n + 1);
+	size_t k = 0;
+	for (size_t i = 0; out && i < n; i++) {
+		int hi, lo;
+		if (s[i] == '%' && i + 2 < n && (hi = hexval((unsigned char)s[i + 1])) >= 0 &&
+		    (lo = hexval((unsigned char)s[i + 2])) >= 0) {
+			out[k++] = (char)(hi * 16 + lo);
+			i += 2;
+		} else {
+			out[k++] = s[i];
+		}
+	}
+	if (out)
+		out[k] = '\0';
+	return out;
+}
+
+char *gk_tg_clean_url(const char *url, char **schema)
+{
+	*schema = NULL;
+	bool uri = strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0;
+	const char *q = uri ? strchr(url, '?') : NULL;
+	if (!q)
+		return gk_strdup(url);
+	gk_buf b = GK_BUF_INIT;
+	gk_buf_append(&b, url, (size_t)(q - url));
+	bool first = true;
+	for (const char *p = q + 1; *p;) {
+		size_t len = strcspn(p, "&");
+		size_t klen = strcspn(p, "=&");
+		if (klen == 6 && strncmp(p, "schema", 6) == 0 && klen < len) {
+			free(*schema);
+			*schema = url_decode(p + 7, len - 7);
+		}
+		if (len > 0 && !is_prisma_only(p, klen)) {
+			gk_buf_putc(&b, first ? '?' : '&');
+			gk_buf_append(&b, p, len);
+			first = false;
+		}
+		p += len;
+		if (*p == '&')
+			p++;
+	}
+	if (b.failed) {
+		gk_buf_free(&b);
+		return NULL;
+	}
+	char *s = gk_buf_take(&b);
+	return s ? s : gk_strdup("");
+}
+
+char *gk_tg_clean_message(const gk_target *t, const char *msg)
+{
+	char *m = gk_redact_message(msg ? msg : "", t->url);
+	if (!m)
+		return NULL;
+	/* One line: libpq puts hints on indented lines of their own. */
+	char *w = m;
+	for (const char *p = m; *p; p++) {
+		bool space = *p == '\n' || *p == '\t' || *p == ' ' || *p == '\r';
+		if (!space)
+			*w++ = *p;
+		else if (w > m && w[-1] != ' ')
+			*w++ = ' ';
+	}
+	while (w > m && w[-1] == ' ')
+		w--;
+	*w = '\0';
+	return m;
+}
+
+/* "database D on host H port P" of a connection (tried or made), scrubbed. */
+static char *describe(const gk_target *t)
+{
+	const char *db = PQdb(t->conn), *host = PQhost(t->conn), *port = PQport(t->conn);
+	char *raw = gk_asprintf("database %s on host %s port %s", db && *db ? db : "(default)",
+				host && *host ? host : "(default)", port && *port ? port : "(default)");
+	char *clean = raw ? gk_tg_clean_message(t, raw) : NULL;
+	free(raw);
+	return clean;
+}
+
+/* The URL's own `options` (or ""), so that ours go after them and win. */
+static char *url_options(const char *url)
+{
+	PQconninfoOption *opts = PQconninfoParse(url, NULL);
+	char *v = NULL;
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
+		if (strcmp(o->keyword, "options") == 0 && o->val)
+			v = gk_strdup(o->val);
+	PQconninfoFree(opts);
+	return v ? v : gk_strdup("");
+}
+
+static void quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+/* Open the session: libpq keywords are processed in order, so the
+ * defaults before `dbname` yield to the URL, and `options` after it wins. */
+static int open_conn(gk_target *t, const char *clean_url, gk_error *err)
+{
+	char *user_opts = url_options(clean_url);
+	char timeout[16];
+	snprintf(timeout, sizeof timeout, "%d", GK_TARGET_CONNECT_TIMEOUT_S);
+	char *opts = user_opts ? gk_asprintf("%s%s-c default_transaction_read_only=on -c statement_timeout=%d "
+					     "-c lock_timeout=%d -c idle_in_transaction_session_timeout=%d",
+					     user_opts, *user_opts ? " " : "", GK_TARGET_STATEMENT_TIMEOUT_MS,
+					     GK_TARGET_LOCK_TIMEOUT_MS, GK_TARGET_STATEMENT_TIMEOUT_MS * 6)
+			       : NULL;
+	free(user_opts);
+	if (!opts)
+		return gk_error_set(err, GK_ENOMEM, "out of memory");
+	const char *keys[] = {"connect_timeout", "application_name", "dbname", "options", NULL};
+	const char *vals[] = {timeout, "gatekeeper", clean_url, opts, NULL};
+	t->conn = PQconnectdbParams(keys, vals, 1);
+	free(opts);
+	t->where = t->conn ? describe(t) : NULL;
+	if (!t->conn || !t->where)
+		return gk_error_set(err, GK_ENOMEM, "out of memory");
+	if (PQstatus(t->conn) == CONNECTION_OK) {
+		PQsetNoticeProcessor(t->conn, quiet, NULL);
+		t->version = PQserverVersion(t->conn);
+		return 0;
+	}
+	const char *host = PQhost(t->conn), *port = PQport(t->conn);
+	char *raw = gk_asprintf("host %s port %s: %s", host && *host ? host : "(default)",
+				port && *port ? port : "(default)", PQerrorMessage(t->conn));
+	char *m = raw ? gk_tg_clean_message(t, raw) : NULL;
+	int rc = gk_error_set(err, m ? GK_EINFRA : GK_ENOMEM, "cannot connect to the target database on %s",
+			      m ? m : "(out of memory)");
+	free(raw);
+	free(m);
+	return rc;
+}
+
+/* The settings that make the session safe, as the server has them now. */
+static PGresult *read_settings(gk_target *t, gk_error *err)
+{
+	return gk_tg_query(t,
+			   "SELECT current_setting('default_transaction_read_only'), "
+			   "current_setting('statement_timeout'), current_setting('lock_timeout')",
+			   0, NULL, "cannot read the session settings", err);
+}
+
+static bool settings_ok(const PGresult *r)
+{
+	return strcmp(PQgetvalue(r, 0, 0), "on") == 0 && strcmp(PQgetvalue(r, 0, 1), "0") != 0 &&
+	       strcmp(PQgetvalue(r, 0, 2), "0") != 0;
+}
+
+/* A pooler (PgBouncer) may not pass startup options on: set them again. */
+static int ensure_read_only(gk_target *t, gk_error *err)
+{
+	PGresult *r = read_settings(t, err);
+	if (!r)
+		return GK_EINFRA;
+	bool ok = settings_ok(r);
+	PQclear(r);
+	if (ok)
+		return 0;
+	char *sql = gk_asprintf("SET SESSION default_transaction_read_only = on; SET SESSION statement_timeout = %d; "
+				"SET SESSION lock_timeout = %d",
+				GK_TARGET_STATEMENT_TIMEOUT_MS, GK_TARGET_LOCK_TIMEOUT_MS);
+	if (!sql)
+		return gk_error_set(err, GK_ENOMEM, "out of memory");
+	PQclear(PQexec(t->conn, sql));
+	free(sql);
+	if (!(r = read_settings(t, err)))
+		return GK_EINFRA;
+	ok = settings_ok(r);
+	PQclear(r);
+	if (!ok)
+		return gk_error_set(err, GK_EINFRA,
+				    "the session on %s is not read-only (default_transaction_read_only could not be set); "
+				    "gatekeeper reads production only through read-only sessions",
+				    t->where);
+	return 0;
+}
+
+int gk_target_connect(gk_target **out, const char *url, gk_error *err)
+{
+	*out = NULL;
+	gk_target *t = calloc(1, sizeof *t);
+	if (!t)
+		return gk_error_set(err, GK_ENOMEM, "out of memory");
+	t->url = gk_strdup(url ? url : "");
+	char *clean = t->url ? gk_tg_clean_url(t->url, &t->schema) : NULL;
+	int rc = clean ? 0 : gk_error_set(err, GK_ENOMEM, "out of memory");
+	PQconninfoOption *parsed = rc == 0 ? PQconninfoParse(clean, NULL) : NULL;
+	PQconninfoFree(parsed);
+	if (rc == 0 && !parsed) {
+		char *shown = gk_shadow_redact(clean);
+		rc = gk_error_set(err, GK_ECONFIG, "the target database URL is not a libpq URL or conninfo: %s",
+				  shown ? shown : "(out of memory)");
+		free(shown);
+	}
+	if (rc == 0)
+		rc = open_conn(t, clean, err);
+	if (rc == 0)
+		rc = ensure_read_only(t, err);
+	free(clean);
+	if (rc) {
+		gk_target_close(t);
+		return rc;
+	}
+	*out = t;
+	return 0;
+}
+
+void gk_target_close(gk_target *t)
+{
+	if (!t)
+		return;
+	PQfinish(t->conn);
+	free(t->url);
+	free(t->where);
+	free(t->schema);
+	free(t);
+}
+
+const char *gk_target_where(const gk_target *t) { return t->where; }
+int gk_target_server_version(const gk_target *t) { return t->version; }
+const char *gk_target_url_schema(const gk_target *t) { return t->schema; }
+const char *gk_target_last_sqlstate(const gk_target *t) { return t->sqlstate; }
+
+/* ---- queries ---------------------------------------------------------- */
+
+static int command(gk_target *t, const char *sql, const char *what, gk_error *err)
+{
+	PGresult *r = PQexec(t->conn, sql);
+	int rc = 0;
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+		snprintf(t->sqlstate, sizeof t->sqlstate, "%s", state ? state : "");
+		const char *primary = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+		char *m = gk_tg_clean_message(t, primary ? primary : PQerrorMessage(t->conn));
+		rc = gk_error_set(err, GK_EINFRA, "%s on %s: %s", what, t->where, m ? m : "");
+		free(m);
+	}
+	PQclear(r);
+	return rc;
+}
+
+int gk_tg_begin(gk_target *t, gk_error *err)
+{
+	return command(t, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "cannot start a read-only transaction",
+		       err);
+}
+
+void gk_tg_end(gk_target *t)
+{
+	PQclear(PQexec(t->conn, "ROLLBACK"));
+}
+
+PGresult *gk_tg_query(gk_target *t, const char *sql, int nparams, const char *const *params, const char *what,
+		      gk_error *err)
+{
+	PGresult *r = PQexecParams(t->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+		t->sqlstate[0] = '\0';
+		return r;
+	}
+	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	snprintf(t->sqlstate, sizeof t->sqlstate, "%s", state ? state : "");
+	const char *primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	char *m = gk_tg_clean_message(t, primary ? primary : PQerrorMessage(t->conn));
+	gk_error_set(err, GK_EINFRA, "%s on %s: %s", what, t->where, m ? m : "(out of memory)");
+	free(m);
+	PQclear(r);
+	return NULL;
+}
+
+char *gk_tg_text_array(const char *const *items, size_t n)
+{
+	gk_buf b = GK_BUF_INIT;
+	gk_buf_putc(&b, '{');
+	for (size_t i = 0; i < n; i++) {
+		gk_buf_puts(&b, i ? ",\"" : "\"");
+		for (const char *p = items[i]; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				gk_buf_putc(&b, '\\');
+			gk_buf_putc(&b, *p);
+		}
+		gk_buf_putc(&b, '"');
+	}
+	gk_buf_putc(&b, '}');
+	if (b.failed) {
+		gk_buf_free(&b);
+		return NULL;
+	}
+	return gk_buf_take(&b);
+}
+
+char *gk_tg_value(const PGresult *r, int row, int col, bool *oom)
+{
+	if (PQgetisnull(r, row, col))
+		return NULL;
+	char *v = gk_strdup(PQgetvalue(r, row, col));
+	if (!v)
+		*oom = true;
+	return v;
+}

@@ -1,0 +1,374 @@
+/*
+ * preflight.c - what a release gate reads from the target before it lets
+ * a migration run: who holds locks on the tables the migration will lock,
+ * how big those tables are, what earlier migrations left half-done
+ * (invalid indexes, NOT VALID constraints), and whether a deploy is
+ * running right now.
+ *
+ * Everything comes from the catalogs and the statistics views, which any
+ * role may read, in one read-only snapshot per call.  pg_stat_activity
+ * hides the state, query and timestamps of other roles' sessions unless
+ * the role has pg_read_all_stats; pg_locks hides nothing, so a lock is
+ * always seen, only its holder's details may be unknown.
+ *
+ * Relations are named as SQL writes them and resolved the way the
+ * migration's own statement would be: parse_ident(), then the schema
+ * given, else the first schema of search_path that has the name.
+ */
+#include "target/target_internal.h"
+#include "util/util.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The requested names ($1, text[]) resolved: ord, name, oid, relation, reltuples, relkind. */
+#define RESOLVE_CTE                                                                                      \
+	"WITH req AS (SELECT u.ord, u.name, parse_ident(u.name, false) AS p "                            \
+	"  FROM unnest($1::text[]) WITH ORDINALITY AS u(name, ord)), "                                   \
+	"rel AS (SELECT req.ord, req.name, x.oid, x.relation, x.reltuples, x.relkind FROM req "          \
+	"  LEFT JOIN LATERAL (SELECT c.oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname) "    \
+	"      AS relation, c.reltuples, c.relkind "                                                      \
+	"    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "        \
+	"    WHERE c.relname = req.p[cardinality(req.p)] AND CASE WHEN cardinality(req.p) > 1 "           \
+	"      THEN n.nspname = req.p[cardinality(req.p) - 1] "                                           \
+	"      ELSE n.nspname = ANY (current_schemas(false)) END "                                        \
+	"    ORDER BY array_position(current_schemas(false), n.nspname) LIMIT 1) x ON true) "
+
+/* Only user schemas: PostgreSQL reserves pg_* names for itself. */
+#define USER_SCHEMA(n) "(" n ".nspname !~ '^pg_' AND " n ".nspname <> 'information_schema')"
+
+/* Run one query in its own read-only snapshot. */
+static PGresult *snapshot_query(gk_target *t, const char *sql, int np, const char *const *params, const char *what,
+				gk_error *err)
+{
+	if (gk_tg_begin(t, err) != 0)
+		return NULL;
+	PGresult *r = gk_tg_query(t, sql, np, params, what, err);
+	gk_tg_end(t);
+	return r;
+}
+
+static double num_or(const PGresult *r, int row, int col, double dflt)
+{
+	return PQgetisnull(r, row, col) ? dflt : strtod(PQgetvalue(r, row, col), NULL);
+}
+
+/* ---- blocking sessions ----------------------------------------------- */
+
+void gk_target_sessions_free(gk_target_session *s, size_t n)
+{
+	for (size_t i = 0; s && i < n; i++) {
+		free(s[i].relation);
+		free(s[i].mode);
+		free(s[i].user);
+		free(s[i].application);
+		free(s[i].state);
+		free(s[i].query);
+	}
+	free(s);
+}
+
+/* Lock modes, weakest first: a session's strongest mode on a relation is shown. */
+#define MODE_RANK                                                                                        \
+	"array_position(ARRAY['AccessShareLock', 'RowShareLock', 'RowExclusiveLock', "                   \
+	"'ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', "            \
+	"'AccessExclusiveLock'], l.mode)"
+
+static char *sessions_sql(int version)
+{
+	/* pg_locks.waitstart is 14+.  A prepared transaction holds its locks
+	 * with no pid at all: it blocks as surely as a session does. */
+	return gk_asprintf(
+		RESOLVE_CTE
+		"SELECT * FROM (SELECT DISTINCT ON (l.pid, r.relation) COALESCE(l.pid, 0), r.relation, l.mode, "
+		"  l.granted, a.usename, a.application_name, "
+		"  CASE WHEN l.pid IS NULL THEN 'prepared transaction' ELSE a.state END, "
+		"  extract(epoch FROM clock_timestamp() - a.xact_start), "
+		/* Other roles' queries read "<insufficient privilege>" without pg_read_all_stats. */
+		"  %s, NULLIF(left(a.query, 200), '<insufficient privilege>'), a.xact_start "
+		"FROM pg_catalog.pg_locks l JOIN rel r ON r.oid = l.relation "
+		"LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
+		"WHERE l.locktype = 'relation' "
+		"  AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()) "
+		"  AND l.pid IS DISTINCT FROM pg_backend_pid() "
+		"ORDER BY l.pid, r.relation, l.granted, " MODE_RANK " DESC) s "
+		"ORDER BY s.xact_start NULLS LAST, 1, 2",
+		version >= 140000 ? "CASE WHEN NOT l.granted THEN extract(epoch FROM clock_timestamp() - l.waitstart) END"
+				  : "NULL::numeric");
+}
+
+static int fill_session(gk_target_session *s, const PGresult *r, int i)
+{
+	bool oom = false;
+	s->pid = atoi(PQgetvalue(r, i, 0));
+	s->relation = gk_tg_value(r, i, 1, &oom);
+	s->mode = gk_tg_value(r, i, 2, &oom);
+	s->granted = strcmp(PQgetvalue(r, i, 3), "t") == 0;
+	s->user = gk_tg_value(r, i, 4, &oom);
+	s->application = gk_tg_value(r, i, 5, &oom);
+	s->state = gk_tg_value(r, i, 6, &oom);
+	s->xact_age_s = num_or(r, i, 7, -1);
+	s->wait_s = num_or(r, i, 8, -1);
+	s->query = gk_tg_value(r, i, 9, &oom);
+	return oom ? GK_ENOMEM : 0;
+}
+
+int gk_target_blocking_sessions(gk_target *t, const char *const *tables, size_t n, gk_target_session **out,
+				size_t *n_out, gk_error *err)
+{
+	*out = NULL;
+	*n_out = 0;
+	if (n == 0)
+		return 0;
+	char *names = gk_tg_text_array(tables, n), *sql = sessions_sql(t->version);
+	const char *params[] = {names};
+	PGresult *r = names && sql ? snapshot_query(t, sql, 1, params, "cannot read the locks", err) : NULL;
+	int rc = r ? 0 : names && sql ? GK_EINFRA : gk_error_set(err, GK_ENOMEM, "out of memory");
+	free(names);
+	free(sql);
+	int rows = r ? PQntuples(r) : 0;
+	gk_target_session *s = rc == 0 ? calloc(rows ? (size_t)rows : 1, sizeof *s) : NULL;
+	if (rc == 0 && !s)
+		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
+	size_t k = 0;
+	for (int i = 0; rc == 0 && i < rows; i++, k++)
+		if (fill_session(&s[i], r, i) != 0)
+			rc = gk_error_set(err, GK_ENOMEM, "out of memory");
+	PQclear(r);
+	if (rc) {
+		gk_target_sessions_free(s, k); /* k counts a half-filled session too */
+		return rc;
+	}
+	*out = s;
+	*n_out = k;
+	return 0;
+}
+
+/* ---- table sizes ----------------------------------------------------- */
+
+void gk_target_table_sizes_free(gk_target_table_size *s, size_t n)
+{
+	for (size_t i = 0; s && i < n; i++) {
+		free(s[i].name);
+		free(s[i].relation);
+	}
+	free(s);
+}
+
+/* A partitioned table (12+) is the sum of its leaf partitions: the parent
+ * itself is empty and has no statistics of its own. */
+#define PART_ROWS                                                                                        \
+	"CASE WHEN r.relkind = 'p' THEN (SELECT sum(c.reltuples) FROM pg_catalog.pg_partition_tree(r.oid) pt " \
+	"JOIN pg_catalog.pg_class c ON c.oid = pt.relid WHERE pt.isleaf AND c.reltuples >= 0) "           \
+	"ELSE r.reltuples END"
+#define PART_BYTES                                                                                       \
+	"CASE WHEN r.relkind = 'p' THEN (SELECT sum(pg_catalog.pg_total_relation_size(pt.relid)) "       \
+	"FROM pg_catalog.pg_partition_tree(r.oid) pt) ELSE pg_catalog.pg_total_relation_size(r.oid) END"
+
+static char *sizes_sql(int version)
+{
+	bool parts = version >= 120000;
+	return gk_asprintf(RESOLVE_CTE "SELECT r.name, r.relation, %s, CASE WHEN r.oid IS NOT NULL THEN %s END "
+				       "FROM rel r ORDER BY r.ord",
+			   parts ? PART_ROWS : "r.reltuples", parts ? PART_BYTES : "pg_catalog.pg_total_relation_size(r.oid)");
+}
+
+int gk_target_table_sizes(gk_target *t, const char *const *tables, size_t n, gk_target_table_size **out,
+			  gk_error *err)
+{
+	*out = NULL;
+	gk_target_table_size *s = calloc(n ? n : 1, sizeof *s);
+	char *names = gk_tg_text_array(tables, n), *sql = sizes_sql(t->version);
+	const char *params[] = {names};
+	int rc = s && names && sql ? 0 : gk_error_set(err, GK_ENOMEM, "out of memory");
+	PGresult *r = rc == 0 && n ? snapshot_query(t, sql, 1, params, "cannot read the table sizes", err) : NULL;
+	if (rc == 0 && n && !r)
+		rc = GK_EINFRA;
+	free(names);
+	free(sql);
+	bool oom = false;
+	for (int i = 0; rc == 0 && r && i < PQntuples(r) && (size_t)i < n; i++) {
+		s[i].name = gk_tg_value(r, i, 0, &oom);
+		s[i].relation = gk_tg_value(r, i, 1, &oom);
+		s[i].rows = num_or(r, i, 2, -1);
+		s[i].bytes = (long long)num_or(r, i, 3, 0);
+	}
+	PQclear(r);
+	if (rc == 0 && oom)
+		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
+	if (rc) {
+		gk_target_table_sizes_free(s, s ? n : 0);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+/* "12M", "3.4k", "950" - the rough size a reviewer needs. */
+static void rough_count(char *buf, size_t size, double v)
+{
+	static const char *const unit[] = {"", "k", "M", "G", "T"};
+	int u = 0;
+	while (v >= 999.5 && u < 4) {
+		v /= 1000;
+		u++;
+	}
+	snprintf(buf, size, u && v < 9.95 ? "%.1f%s" : "%.0f%s", v, unit[u]);
+}
+
+static void bytes_text(char *buf, size_t size, long long b)
+{
+	static const char *const unit[] = {"bytes", "kB", "MB", "GB", "TB", "PB"};
+	double v = (double)b;
+	int u = 0;
+	while (v >= 1023.95 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, size, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
+}
+
+void gk_target_size_text(char *buf, size_t size, const gk_target_table_size *s)
+{
+	if (!s->relation) {
+		snprintf(buf, size, "%s: not on the target", s->name ? s->name : "?");
+		return;
+	}
+	char rows[32], bytes[32];
+	bytes_text(bytes, sizeof bytes, s->bytes);
+	if (s->rows < 0) {
+		snprintf(buf, size, "%s, rows unknown (never analyzed), %s", s->relation, bytes);
+		return;
+	}
+	rough_count(rows, sizeof rows, s->rows);
+	snprintf(buf, size, "%s, ~%s row%s, %s", s->relation, rows, s->rows == 1 ? "" : "s", bytes);
+}
+
+/* ---- health: invalid indexes, NOT VALID constraints ------------------ */
+
+void gk_target_objects_free(gk_target_object *o, size_t n)
+{
+	for (size_t i = 0; o && i < n; i++) {
+		free(o[i].name);
+		free(o[i].table);
+		free(o[i].definition);
+	}
+	free(o);
+}
+
+static int objects(gk_target *t, const char *sql, const char *what, gk_target_object **out, size_t *n_out,
+		   gk_error *err)
+{
+	*out = NULL;
+	*n_out = 0;
+	PGresult *r = snapshot_query(t, sql, 0, NULL, what, err);
+	if (!r)
+		return GK_EINFRA;
+	int rows = PQntuples(r);
+	gk_target_object *o = calloc(rows ? (size_t)rows : 1, sizeof *o);
+	bool oom = !o;
+	for (int i = 0; o && i < rows; i++) {
+		o[i].name = gk_tg_value(r, i, 0, &oom);
+		o[i].table = gk_tg_value(r, i, 1, &oom);
+		o[i].definition = gk_tg_value(r, i, 2, &oom);
+	}
+	PQclear(r);
+	if (oom) {
+		gk_target_objects_free(o, o ? (size_t)rows : 0);
+		return gk_error_set(err, GK_ENOMEM, "out of memory");
+	}
+	*out = o;
+	*n_out = (size_t)rows;
+	return 0;
+}
+
+int gk_target_invalid_indexes(gk_target *t, gk_target_object **out, size_t *n_out, gk_error *err)
+{
+	/* An index that CREATE INDEX [CONCURRENTLY] is building right now is
+	 * invalid too, until it finishes: skip it (pg_stat_progress_create_index,
+	 * 12+; its index_relid is hidden from other roles, so any build on the
+	 * table counts then). */
+	char *sql = gk_asprintf(
+		"SELECT quote_ident(n.nspname) || '.' || quote_ident(i.relname), "
+		"  quote_ident(tn.nspname) || '.' || quote_ident(t.relname), pg_catalog.pg_get_indexdef(x.indexrelid) "
+		"FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid "
+		"JOIN pg_catalog.pg_namespace n ON n.oid = i.relnamespace "
+		"JOIN pg_catalog.pg_class t ON t.oid = x.indrelid JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace "
+		"WHERE NOT x.indisvalid AND " USER_SCHEMA("n") " %s ORDER BY 2, 1",
+		t->version >= 120000 ? "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_progress_create_index p "
+				       "WHERE p.relid = x.indrelid AND (p.index_relid IS NULL OR p.index_relid IN (0, x.indexrelid)))"
+				     : "");
+	if (!sql)
+		return gk_error_set(err, GK_ENOMEM, "out of memory");
+	int rc = objects(t, sql, "cannot read the indexes", out, n_out, err);
+	free(sql);
+	return rc;
+}
+
+int gk_target_unvalidated_constraints(gk_target *t, gk_target_object **out, size_t *n_out, gk_error *err)
+{
+	/* A partition's copy of its parent's constraint (conparentid, 11+) is
+	 * reported once, with the parent. */
+	char *sql = gk_asprintf(
+		"SELECT quote_ident(con.conname), "
+		"  COALESCE(quote_ident(cn.nspname) || '.' || quote_ident(c.relname), "
+		"    pg_catalog.format_type(NULLIF(con.contypid, 0), NULL)), pg_catalog.pg_get_constraintdef(con.oid) "
+		"FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_namespace n ON n.oid = con.connamespace "
+		"LEFT JOIN pg_catalog.pg_class c ON c.oid = con.conrelid "
+		"LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = c.relnamespace "
+		"WHERE NOT con.convalidated AND con.contype IN ('c', 'f') AND " USER_SCHEMA("n") " %s ORDER BY 2, 1",
+		t->version >= 110000 ? "AND con.conparentid = 0" : "");
+	if (!sql)
+		return gk_error_set(err, GK_ENOMEM, "out of memory");
+	int rc = objects(t, sql, "cannot read the constraints", out, n_out, err);
+	free(sql);
+	return rc;
+}
+
+/* ---- a deploy in progress -------------------------------------------- */
+
+int gk_tg_deploy_lock(gk_target *t, gk_target_lock_holder *out, gk_error *err)
+{
+	memset(out, 0, sizeof *out);
+	/* pg_advisory_lock(bigint) is stored as classid = high 32 bits, objid =
+	 * low 32 bits, objsubid = 1 (objsubid 2 is the (int, int) form). */
+	uint64_t key = (uint64_t)GK_TARGET_PRISMA_LOCK_KEY;
+	char hi[16], lo[16];
+	snprintf(hi, sizeof hi, "%" PRIu32, (uint32_t)(key >> 32));
+	snprintf(lo, sizeof lo, "%" PRIu32, (uint32_t)key);
+	const char *params[] = {hi, lo};
+	PGresult *r = gk_tg_query(
+		t,
+		"SELECT l.pid, a.application_name, "
+		"  extract(epoch FROM clock_timestamp() - COALESCE(a.xact_start, a.backend_start)) "
+		"FROM pg_catalog.pg_locks l LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
+		"WHERE l.locktype = 'advisory' AND l.classid = $1::oid AND l.objid = $2::oid AND l.objsubid = 1 "
+		"  AND l.granted AND l.pid IS DISTINCT FROM pg_backend_pid() "
+		"  AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()) "
+		"ORDER BY l.pid LIMIT 1",
+		2, params, "cannot read the advisory locks", err);
+	if (!r)
+		return GK_EINFRA;
+	if (PQntuples(r) == 1) {
+		out->held = true;
+		out->pid = atoi(PQgetvalue(r, 0, 0));
+		snprintf(out->application, sizeof out->application, "%s", PQgetvalue(r, 0, 1));
+		out->age_s = num_or(r, 0, 2, -1);
+	}
+	PQclear(r);
+	return 0;
+}
+
+int gk_target_deploy_in_progress(gk_target *t, gk_target_lock_holder *out, gk_error *err)
+{
+	memset(out, 0, sizeof *out);
+	int rc = gk_tg_begin(t, err);
+	if (rc)
+		return rc;
+	rc = gk_tg_deploy_lock(t, out, err);
+	gk_tg_end(t);
+	return rc;
+}

@@ -1,0 +1,348 @@
+/*
+ * preflight_test.c - the release gate's pre-flight (src/target/preflight.c)
+ * on the embedded server, each situation made for real: a second session
+ * idle in transaction on a table and a third one queued behind it
+ * ("blocking-session"), table sizes from the statistics (also of a
+ * partitioned table), an index left invalid by a CREATE UNIQUE INDEX
+ * CONCURRENTLY that failed on duplicate data ("invalid-index"), NOT VALID
+ * constraints ("unvalidated-constraint"), and Prisma's advisory lock held
+ * by another session ("deploy-in-progress") - as the superuser and
+ * through a role that can only connect and read the catalogs.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "target/target_test_support.h"
+
+#define USERS "CREATE TABLE users (id bigint PRIMARY KEY, email text); " \
+	"INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, 1000) g; ANALYZE users"
+
+static gk_report *new_report(void) { return gk_report_new("gate"); }
+
+static const gk_finding *only_finding(gk_report *r, const char *rule)
+{
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	assert_int_equal(r->n_findings, 1);
+	assert_string_equal(r->findings[0].rule_id, rule);
+	return &r->findings[0];
+}
+
+/* Wait until `pid` waits for a lock (pg_locks granted = false). */
+static void wait_until_waiting(const db *d, int pid)
+{
+	PGconn *c = connect_as_super(d);
+	char q[128];
+	snprintf(q, sizeof q, "SELECT 1 FROM pg_locks WHERE pid = %d AND NOT granted", pid);
+	for (int i = 0; i < 200; i++) {
+		PGresult *r = PQexec(c, q);
+		int n = PQntuples(r);
+		PQclear(r);
+		if (n > 0)
+			break;
+		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+	}
+	PQfinish(c);
+}
+
+static const gk_target_session *session_of(const gk_target_session *s, size_t n, int pid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i].pid == pid)
+			return &s[i];
+	fail_msg("no session of pid %d among %zu", pid, n);
+	return NULL;
+}
+
+static void test_blocking_sessions(void **state)
+{
+	suite *s = *state;
+	db d = fresh_db(s);
+	sql(&d, USERS "; CREATE TABLE \"Order\" (id int); CREATE TABLE quiet (id int)");
+	/* An application session that read users and went idle in its transaction ... */
+	PGconn *idle = connect_as_super(&d);
+	exec_on(idle, "SET application_name = 'api'; BEGIN; SELECT count(*) FROM users; SELECT * FROM \"Order\"");
+	/* ... and a migration queued behind it. */
+	PGconn *queued = connect_as_super(&d);
+	assert_int_equal(PQsendQuery(queued, "BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE"), 1);
+	wait_until_waiting(&d, PQbackendPID(queued));
+
+	gk_target *t = target_or_fail(d.conninfo);
+	const char *tables[] = {"users", "public.\"Order\"", "quiet", "not_there", "other_schema.users"};
+	gk_target_session *ss = NULL;
+	size_t n = 0;
+	gk_error err = {0, ""};
+	assert_int_equal(gk_target_blocking_sessions(t, tables, 5, &ss, &n, &err), 0);
+	assert_int_equal(n, 3); /* idle on users and "Order", queued on users; never ourselves */
+	const gk_target_session *a = session_of(ss, n, PQbackendPID(idle));
+	assert_true(a->granted);
+	assert_string_equal(a->relation, "public.\"Order\""); /* oldest transaction first, then relation */
+	assert_string_equal(ss[1].relation, "public.users");
+	assert_string_equal(ss[1].mode, "AccessShareLock");
+	assert_string_equal(a->state, "idle in transaction");
+	assert_string_equal(a->application, "api");
+	assert_true(a->xact_age_s >= 0);
+	assert_non_null(strstr(a->query, "\"Order\""));
+	const gk_target_session *q = session_of(ss, n, PQbackendPID(queued));
+	assert_false(q->granted);
+	assert_string_equal(q->mode, "AccessExclusiveLock");
+	assert_true(q->wait_s >= 0);
+
+	gk_report *r = new_report();
+	gk_lint_options o;
+	gk_lint_options_init(&o);
+	assert_int_equal(gk_target_report_sessions(r, &o, "m/migration.sql", ss, n), 0);
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	assert_int_equal(r->n_findings, 3);
+	assert_string_equal(r->findings[0].rule_id, "blocking-session");
+	assert_int_equal(r->findings[0].category, GK_CAT_GATE);
+	bool seen_idle = false, seen_wait = false;
+	for (size_t i = 0; i < r->n_findings; i++) {
+		const char *m = r->findings[i].message;
+		seen_idle |= strstr(m, "application \"api\", idle in transaction, transaction open") &&
+			     strstr(m, "holds AccessShareLock on public.users");
+		seen_wait |= strstr(m, "is waiting for AccessExclusiveLock on public.users (for") != NULL;
+	}
+	assert_true(seen_idle);
+	assert_true(seen_wait);
+	assert_int_equal(r->exit_code, GK_EXIT_FAIL);
+	gk_report_free(r);
+	gk_target_sessions_free(ss, n);
+	gk_target_close(t);
+
+	/* A role without pg_read_all_stats sees the locks, not the details. */
+	char *role = unique(s, "reader");
+	make_reader(&d, role, "x");
+	char *url = url_for(&d, role, NULL, NULL);
+	t = target_or_fail(url);
+	assert_int_equal(gk_target_blocking_sessions(t, tables, 1, &ss, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_null(ss[0].state);
+	assert_null(ss[0].query);
+	assert_true(ss[0].xact_age_s < 0);
+	r = new_report();
+	assert_int_equal(gk_target_report_sessions(r, &o, NULL, ss, 1), 0);
+	assert_non_null(strstr(only_finding(r, "blocking-session")->message, "details hidden without pg_read_all_stats"));
+	gk_report_free(r);
+	gk_target_sessions_free(ss, n);
+	gk_target_close(t);
+
+	exec_on(idle, "COMMIT");
+	PQfinish(idle);
+	PGresult *res;
+	while ((res = PQgetResult(queued)))
+		PQclear(res);
+	PQfinish(queued);
+	t = target_or_fail(d.conninfo);
+	assert_int_equal(gk_target_blocking_sessions(t, tables, 5, &ss, &n, &err), 0);
+	assert_int_equal(n, 0);
+	gk_target_sessions_free(ss, n);
+	gk_target_close(t);
+	free(url);
+	free(role);
+	drop_db(s, &d);
+}
+
+static void test_table_sizes(void **state)
+{
+	suite *s = *state;
+	db d = fresh_db(s);
+	sql(&d, USERS "; CREATE TABLE fresh (id int); INSERT INTO fresh VALUES (1);"
+		"CREATE TABLE events (id int, at date) PARTITION BY RANGE (at);"
+		"CREATE TABLE events_1 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2024-02-01');"
+		"CREATE TABLE events_2 PARTITION OF events FOR VALUES FROM ('2024-02-01') TO ('2024-03-01');"
+		"INSERT INTO events SELECT g, '2024-01-01'::date + (g %% 50) FROM generate_series(1, 2000) g;"
+		"ANALYZE events");
+	char *role = unique(s, "reader");
+	make_reader(&d, role, "x");
+	char *url = url_for(&d, role, NULL, NULL);
+	gk_target *t = target_or_fail(url); /* sizes need no privilege on the tables */
+	const char *tables[] = {"users", "public.fresh", "not_there", "events"};
+	gk_target_table_size *z = NULL;
+	gk_error err = {0, ""};
+	assert_int_equal(gk_target_table_sizes(t, tables, 4, &z, &err), 0);
+	assert_string_equal(z[0].relation, "public.users");
+	assert_true(z[0].rows == 1000);
+	assert_true(z[0].bytes > 40000);
+	assert_true(z[1].rows < 0); /* never analyzed */
+	assert_null(z[2].relation);
+	assert_string_equal(z[2].name, "not_there");
+	assert_true(z[3].rows == 2000); /* the partitions' sum */
+	assert_true(z[3].bytes > 0);
+	char text[256];
+	gk_target_size_text(text, sizeof text, &z[0]);
+	assert_non_null(strstr(text, "public.users, ~1.0k rows, "));
+	gk_target_size_text(text, sizeof text, &z[1]);
+	assert_non_null(strstr(text, "public.fresh, rows unknown (never analyzed), "));
+	gk_target_size_text(text, sizeof text, &z[2]);
+	assert_string_equal(text, "not_there: not on the target");
+	gk_target_table_sizes_free(z, 4);
+	gk_target_close(t);
+
+	gk_target_table_size big = {"users", "public.users", 12.3e6, (long long)(3.1 * 1024 * 1024 * 1024)};
+	gk_target_size_text(text, sizeof text, &big);
+	assert_string_equal(text, "public.users, ~12M rows, 3.1 GB");
+	big.rows = 1, big.bytes = 8192;
+	gk_target_size_text(text, sizeof text, &big);
+	assert_string_equal(text, "public.users, ~1 row, 8.0 kB");
+	free(url);
+	free(role);
+	drop_db(s, &d);
+}
+
+/* A CREATE UNIQUE INDEX CONCURRENTLY that fails on duplicates leaves an invalid index. */
+static void test_invalid_index(void **state)
+{
+	suite *s = *state;
+	db d = fresh_db(s);
+	sql(&d, USERS "; INSERT INTO users VALUES (1001, 'u1'); CREATE INDEX users_ok ON users (id)");
+	PGconn *c = connect_as_super(&d);
+	PGresult *res = PQexec(c, "CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email)");
+	assert_int_equal(PQresultStatus(res), PGRES_FATAL_ERROR);
+	assert_string_equal(PQresultErrorField(res, PG_DIAG_SQLSTATE), "23505");
+	PQclear(res);
+	PQfinish(c);
+	char *role = unique(s, "reader");
+	make_reader(&d, role, "x");
+	char *url = url_for(&d, role, NULL, NULL);
+	gk_target *t = target_or_fail(url);
+	gk_target_object *x = NULL;
+	size_t n = 0;
+	gk_error err = {0, ""};
+	assert_int_equal(gk_target_invalid_indexes(t, &x, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(x[0].name, "public.users_email_key");
+	assert_string_equal(x[0].table, "public.users");
+	assert_non_null(strstr(x[0].definition, "CREATE UNIQUE INDEX users_email_key ON public.users"));
+	gk_report *r = new_report();
+	gk_lint_options o;
+	gk_lint_options_init(&o);
+	assert_int_equal(gk_target_report_invalid_indexes(r, &o, x, n), 0);
+	const gk_finding *f = only_finding(r, "invalid-index");
+	assert_int_equal(f->severity, GK_SEV_WARNING);
+	assert_non_null(strstr(f->message, "index public.users_email_key on public.users is invalid"));
+	assert_non_null(f->sql);
+	gk_report_free(r);
+	gk_target_objects_free(x, n);
+	gk_target_close(t);
+	free(url);
+	free(role);
+	drop_db(s, &d);
+}
+
+static void test_unvalidated_constraints(void **state)
+{
+	suite *s = *state;
+	db d = fresh_db(s);
+	sql(&d, USERS "; CREATE TABLE orders (id int, user_id bigint, total int);"
+		"ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users NOT VALID;"
+		"ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0) NOT VALID;"
+		"ALTER TABLE orders ADD CONSTRAINT orders_id_check CHECK (id > 0) NOT VALID;"
+		"ALTER TABLE orders VALIDATE CONSTRAINT orders_id_check;"
+		"CREATE DOMAIN positive AS int; ALTER DOMAIN positive ADD CONSTRAINT positive_check CHECK (VALUE > 0) NOT VALID");
+	char *role = unique(s, "reader");
+	make_reader(&d, role, "x");
+	char *url = url_for(&d, role, NULL, NULL);
+	gk_target *t = target_or_fail(url);
+	gk_target_object *x = NULL;
+	size_t n = 0;
+	gk_error err = {0, ""};
+	assert_int_equal(gk_target_unvalidated_constraints(t, &x, &n, &err), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(x[0].table, "positive");
+	assert_string_equal(x[1].name, "orders_total_check");
+	assert_string_equal(x[1].table, "public.orders");
+	assert_string_equal(x[2].name, "orders_user_fk");
+	assert_non_null(strstr(x[2].definition, "NOT VALID"));
+	gk_report *r = new_report();
+	gk_lint_options o;
+	gk_lint_options_init(&o);
+	assert_int_equal(gk_target_report_unvalidated_constraints(r, &o, x + 2, 1), 0);
+	const gk_finding *f = only_finding(r, "unvalidated-constraint");
+	assert_non_null(strstr(f->message, "constraint orders_user_fk on public.orders is NOT VALID"));
+	assert_int_equal(r->exit_code, GK_EXIT_PASS); /* a warning */
+	gk_report_free(r);
+	gk_target_objects_free(x, n);
+	gk_target_close(t);
+	free(url);
+	free(role);
+	drop_db(s, &d);
+}
+
+/* pg_advisory_lock(72707369) held by another session; the (int, int) form
+ * with the same number is another lock. */
+static void test_deploy_in_progress(void **state)
+{
+	suite *s = *state;
+	db d = fresh_db(s);
+	char *role = unique(s, "reader");
+	make_reader(&d, role, "x");
+	char *url = url_for(&d, role, NULL, NULL);
+	gk_target *t = target_or_fail(url);
+	gk_target_lock_holder h;
+	gk_error err = {0, ""};
+	assert_int_equal(gk_target_deploy_in_progress(t, &h, &err), 0);
+	assert_false(h.held);
+
+	PGconn *other = connect_as_super(&d);
+	exec_on(other, "SELECT pg_advisory_lock(0, 72707369)");
+	assert_int_equal(gk_target_deploy_in_progress(t, &h, &err), 0);
+	assert_false(h.held);
+
+	PGconn *deploy = connect_as_super(&d);
+	exec_on(deploy, "SET application_name = 'prisma-migrate'; SELECT pg_advisory_lock(72707369)");
+	assert_int_equal(gk_target_deploy_in_progress(t, &h, &err), 0);
+	assert_true(h.held);
+	assert_int_equal(h.pid, PQbackendPID(deploy));
+	assert_string_equal(h.application, "prisma-migrate"); /* application_name is visible to all */
+	gk_report *r = new_report();
+	gk_lint_options o;
+	gk_lint_options_init(&o);
+	assert_int_equal(gk_target_report_deploy(r, &o, NULL, &h), 0);
+	const gk_finding *f = only_finding(r, "deploy-in-progress");
+	assert_non_null(strstr(f->message, "(application \"prisma-migrate\") holds Prisma Migrate's advisory lock (72707369)"));
+	assert_int_equal(f->severity, GK_SEV_ERROR);
+	gk_report_free(r);
+
+	exec_on(deploy, "SELECT pg_advisory_unlock(72707369)");
+	assert_int_equal(gk_target_deploy_in_progress(t, &h, &err), 0);
+	assert_false(h.held);
+	PQfinish(deploy);
+	PQfinish(other);
+	gk_target_close(t);
+	free(url);
+	free(role);
+	drop_db(s, &d);
+}
+
+/* A rule switched off adds nothing. */
+static void test_rule_off(void **state)
+{
+	(void)state;
+	gk_report *r = new_report();
+	gk_lint_options o;
+	gk_lint_options_init(&o);
+	assert_int_equal(gk_lint_options_set_severity(&o, "deploy-in-progress", GK_SEV_OFF), 0);
+	gk_target_lock_holder h = {.held = true, .pid = 7, .age_s = 65};
+	assert_int_equal(gk_target_report_deploy(r, &o, NULL, &h), 0);
+	assert_int_equal(r->n_findings, 0);
+	assert_int_equal(gk_lint_options_set_severity(&o, "deploy-in-progress", GK_SEV_ERROR), 0);
+	assert_int_equal(gk_target_report_deploy(r, &o, NULL, &h), 0);
+	assert_non_null(strstr(r->findings[0].message, "pid 7 holds Prisma Migrate's advisory lock (72707369), for 1 min 5 s"));
+	gk_report_free(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_blocking_sessions),
+		cmocka_unit_test(test_table_sizes),
+		cmocka_unit_test(test_invalid_index),
+		cmocka_unit_test(test_unvalidated_constraints),
+		cmocka_unit_test(test_deploy_in_progress),
+		cmocka_unit_test(test_rule_off),
+	};
+	return cmocka_run_group_tests_name("target preflight", tests, group_start, group_stop);
+}
