@@ -56,5 +56,6 @@ extern const gk_cmd gk_cmd_explain;
 extern const gk_cmd gk_cmd_check;
 extern const gk_cmd gk_cmd_snapshot;
 extern const gk_cmd gk_cmd_status;
+extern const gk_cmd gk_cmd_drift;
 
 #endif

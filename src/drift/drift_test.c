@@ -1,0 +1,248 @@
+/*
+ * drift_test.c - `gatekeeper drift` (src/drift) on the embedded server: a
+ * "production" database gets a Prisma folder's migrations and the history
+ * rows Prisma writes, is then changed by hand, and the drift check must
+ * report exactly those changes: "drift-missing", "drift-unexpected",
+ * "drift-changed" (object, attribute, both values), nothing for a pending
+ * migration, the object kinds it did not compare as notes, a snapshot file
+ * as the expected side, and an unreachable target as exit 3 without its
+ * password.  The shadow is the same cluster, as an external server.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <sys/stat.h>
+
+#include "gatekeeper/drift.h"
+#include "gatekeeper/history.h"
+#include "target/target_test_support.h"
+
+#define INIT "20240101000000_init"
+#define ADD "20240102000000_add_posts"
+#define PENDING "20240103000000_add_tags"
+
+static const char *const init_sql =
+	"CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name text);\n"
+	"CREATE INDEX users_email_idx ON users (email);\n";
+static const char *const add_sql =
+	"CREATE TABLE posts (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id), title text);\n";
+
+typedef struct world {
+	char *dir;   /* the migrations folder */
+	db prod;     /* the target */
+} world;
+
+static void record_applied(const db *d, const char *name, const char *text)
+{
+	char sum[65];
+	gk_sha256_hex(sum, text, strlen(text));
+	sql(d, "INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, applied_steps_count) "
+	       "VALUES (gen_random_uuid()::text, '%s', now(), '%s', 1)", sum, name);
+}
+
+/* The folder holds three migrations; production applied the first two. */
+static world make_world(suite *s)
+{
+	world w = {new_folder(s, "migrations"), fresh_db(s)};
+	put(w.dir, "migration_lock.toml", "provider = \"postgresql\"\n");
+	put(w.dir, INIT "/migration.sql", init_sql);
+	put(w.dir, ADD "/migration.sql", add_sql);
+	put(w.dir, PENDING "/migration.sql", "CREATE TABLE tags (id bigint PRIMARY KEY);\n");
+	sql(&w.prod, "%s", gk_layout_history_table_sql(GK_LAYOUT_PRISMA));
+	sql(&w.prod, "%s", init_sql);
+	sql(&w.prod, "%s", add_sql);
+	record_applied(&w.prod, INIT, init_sql);
+	record_applied(&w.prod, ADD, add_sql);
+	return w;
+}
+
+static void free_world(suite *s, world *w)
+{
+	drop_db(s, &w->prod);
+	free(w->dir);
+}
+
+static gk_report *drift(suite *s, const world *w, const char *expected, const char *const *ignore, size_t n_ignore)
+{
+	gk_drift_options o = {0};
+	gk_lint_options_init(&o.lint);
+	o.target_url = w->prod.conninfo;
+	o.expected_path = expected;
+	o.dirs = (const char *const *)&w->dir;
+	o.n_dirs = 1;
+	o.shadow.url = gk_shadow_conninfo(s->shadow);
+	o.ignore = ignore;
+	o.n_ignore = n_ignore;
+	gk_report *r = gk_report_new("drift");
+	gk_error err = {0};
+	if (gk_drift_run(r, &o, &err) != 0)
+		fail_msg("gk_drift_run: %s", err.msg);
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	return r;
+}
+
+static void dump(const gk_report *r)
+{
+	for (size_t i = 0; i < r->n_findings; i++)
+		print_message("    %s: %s\n", r->findings[i].rule_id, r->findings[i].message);
+	for (size_t i = 0; i < r->n_errors; i++)
+		print_message("    error: %s\n", r->errors[i].message);
+}
+
+static const gk_finding *about(const gk_report *r, const char *rule, const char *object)
+{
+	for (size_t i = 0; i < r->n_findings; i++)
+		if (!strcmp(r->findings[i].rule_id, rule) && r->findings[i].object &&
+		    !strcmp(r->findings[i].object, object))
+			return &r->findings[i];
+	dump(r);
+	fail_msg("no %s finding about %s", rule, object);
+	return NULL;
+}
+
+/* ---- tests ------------------------------------------------------------------ */
+
+/* Production as its history says: no drift, and the pending migration's
+ * table is not reported missing. */
+static void test_no_drift(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s);
+	gk_report *r = drift(s, &w, NULL, NULL, 0);
+	if (r->n_findings || r->n_errors)
+		dump(r);
+	assert_int_equal(r->n_findings, 0);
+	assert_int_equal(r->n_errors, 0);
+	assert_int_equal(r->exit_code, GK_EXIT_PASS);
+	gk_report_free(r);
+	free_world(s, &w);
+}
+
+/* One change of each kind, made by hand on production. */
+static void test_each_kind_of_drift(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s);
+	sql(&w.prod, "ALTER TABLE users DROP COLUMN name; CREATE INDEX posts_title_idx ON posts (title); "
+		     "ALTER TABLE posts ALTER COLUMN title TYPE varchar(200)");
+	gk_report *r = drift(s, &w, NULL, NULL, 0);
+	const gk_finding *f = about(r, "drift-missing", "public.users.name");
+	assert_string_equal(f->object_kind, "column");
+	f = about(r, "drift-unexpected", "public.posts_title_idx");
+	assert_string_equal(f->object_kind, "index");
+	f = about(r, "drift-changed", "public.posts.title");
+	assert_string_equal(f->attribute, "type");
+	assert_string_equal(f->expected, "text");
+	assert_string_equal(f->actual, "character varying(200)");
+	assert_non_null(strstr(f->message, "character varying(200)"));
+	assert_int_equal(f->category, GK_CAT_DRIFT);
+	assert_int_equal(r->exit_code, GK_EXIT_FAIL);
+	gk_report_free(r);
+
+	/* An ignored object is not reported. */
+	const char *ignore[] = {"index:public.posts_title_idx"};
+	r = drift(s, &w, NULL, ignore, 1);
+	for (size_t i = 0; i < r->n_findings; i++)
+		assert_true(!r->findings[i].object || strcmp(r->findings[i].object, "public.posts_title_idx"));
+	gk_report_free(r);
+	free_world(s, &w);
+}
+
+/* A kind the catalog does not compare is named, not passed over. */
+static void test_not_compared_is_said(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s);
+	sql(&w.prod, "CREATE AGGREGATE public.my_sum (int) (sfunc = int4pl, stype = int)");
+	gk_report *r = drift(s, &w, NULL, NULL, 0);
+	bool said = false;
+	for (size_t i = 0; i < r->n_notes; i++)
+		said = said || strstr(r->notes[i], "aggregate");
+	if (!said)
+		for (size_t i = 0; i < r->n_notes; i++)
+			print_message("    note: %s\n", r->notes[i]);
+	assert_true(said);
+	gk_report_free(r);
+	free_world(s, &w);
+}
+
+/* The expected side from a snapshot file instead of a replay. */
+static void test_expected_snapshot(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s);
+	char *path = gk_asprintf("%s/expected.json", s->tmp);
+	gk_catalog *cat = NULL;
+	gk_error err = {0};
+	if (gk_catalog_read(&cat, w.prod.conninfo, NULL, &err) != 0)
+		fail_msg("snapshot: %s", err.msg);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(gk_catalog_write(cat, f, &err), 0);
+	assert_int_equal(fclose(f), 0);
+	gk_catalog_free(cat);
+	sql(&w.prod, "ALTER TABLE users ALTER COLUMN email DROP NOT NULL");
+	gk_report *r = drift(s, &w, path, NULL, 0);
+	const gk_finding *d = about(r, "drift-changed", "public.users.email");
+	assert_string_equal(d->attribute, "not_null");
+	gk_report_free(r);
+	free(path);
+	free_world(s, &w);
+}
+
+/* The history names a migration the folder lacks: nothing to replay. */
+static void test_applied_but_missing_locally(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s);
+	record_applied(&w.prod, "20240104000000_hotfix", "SELECT 1;\n");
+	gk_drift_options o = {0};
+	gk_lint_options_init(&o.lint);
+	o.target_url = w.prod.conninfo;
+	o.dirs = (const char *const *)&w.dir;
+	o.n_dirs = 1;
+	o.shadow.url = gk_shadow_conninfo(s->shadow);
+	gk_report *r = gk_report_new("drift");
+	gk_error err = {0};
+	assert_int_equal(gk_drift_run(r, &o, &err), GK_ECONFIG);
+	assert_non_null(strstr(err.msg, "20240104000000_hotfix"));
+	gk_report_free(r);
+	free_world(s, &w);
+}
+
+static void test_unreachable_target(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s);
+	gk_drift_options o = {0};
+	gk_lint_options_init(&o.lint);
+	o.target_url = "postgresql://app:Dr1ftSecret@127.0.0.1:1/app";
+	o.dirs = (const char *const *)&w.dir;
+	o.n_dirs = 1;
+	gk_report *r = gk_report_new("drift");
+	gk_error err = {0};
+	assert_int_equal(gk_drift_run(r, &o, &err), 0);
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	assert_int_equal(r->exit_code, GK_EXIT_INFRA);
+	assert_int_equal(r->errors[0].kind, GK_ERRKIND_DB_CONNECT);
+	assert_non_null(strstr(r->errors[0].message, "127.0.0.1"));
+	assert_null(strstr(r->errors[0].message, "Dr1ftSecret"));
+	gk_report_free(r);
+	free_world(s, &w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_no_drift),
+		cmocka_unit_test(test_each_kind_of_drift),
+		cmocka_unit_test(test_not_compared_is_said),
+		cmocka_unit_test(test_expected_snapshot),
+		cmocka_unit_test(test_applied_but_missing_locally),
+		cmocka_unit_test(test_unreachable_target),
+	};
+	return cmocka_run_group_tests_name("drift", tests, group_start, group_stop);
+}
