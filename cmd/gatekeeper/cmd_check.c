@@ -137,13 +137,13 @@ static void replay_settings(gk_run_args *a, check_ctx *c)
 	}
 }
 
+static int check_job(gk_report *r, void *ctx, gk_error *err)
+{
+	return gk_check_run(r, &((check_ctx *)ctx)->o, err);
+}
+
 static int run_check(gk_run_args *a, check_ctx *c)
 {
-	gk_report *r = gk_run_report(a);
-	if (!r) {
-		fprintf(stderr, "gatekeeper: out of memory\n");
-		return GK_EXIT_INTERNAL;
-	}
 	replay_settings(a, c);
 	c->o.lint = a->lint;
 	c->o.excludes = a->excludes;
@@ -152,17 +152,7 @@ static int run_check(gk_run_args *a, check_ctx *c)
 		c->o.layout = a->config->layout;
 	if (a->config && !c->o.name_pattern)
 		c->o.name_pattern = a->config->migration_name;
-	double t0 = gk_now();
-	gk_error err = {0};
-	int rc = gk_check_run(r, &c->o, &err);
-	if (rc == GK_ECONFIG) {
-		gk_report_free(r);
-		return gk_run_setup_failed(a, NULL, &err);
-	}
-	if (rc < 0)
-		gk_report_add_error(r, GK_ERRKIND_INTERNAL, NULL, "%s", err.msg);
-	gk_report_finish(r, a->fail_level, gk_now() - t0);
-	return gk_run_emit(a, r);
+	return gk_run_job(a, check_job, c);
 }
 
 static int check_main(int argc, char **argv)

@@ -92,13 +92,13 @@ static void folders(drift_ctx *c, const gk_run_args *a, char **pos, int npos)
 	}
 }
 
+static int drift_job(gk_report *r, void *ctx, gk_error *err)
+{
+	return gk_drift_run(r, &((drift_ctx *)ctx)->o, err);
+}
+
 static int run_drift(gk_run_args *a, drift_ctx *c)
 {
-	gk_report *r = gk_run_report(a);
-	if (!r) {
-		fprintf(stderr, "gatekeeper: out of memory\n");
-		return GK_EXIT_INTERNAL;
-	}
 	c->o.lint = a->lint;
 	c->o.schemas = c->schemas;
 	c->o.ignore = c->ignore;
@@ -110,17 +110,7 @@ static int run_drift(gk_run_args *a, drift_ctx *c)
 		c->o.shadow_init = a->config->shadow_init;
 	if (a->config && !c->layout_set)
 		c->o.layout = a->config->layout;
-	double t0 = gk_now();
-	gk_error err = {0};
-	int rc = gk_drift_run(r, &c->o, &err);
-	if (rc == GK_ECONFIG) {
-		gk_report_free(r);
-		return gk_run_setup_failed(a, NULL, &err);
-	}
-	if (rc < 0)
-		gk_report_add_error(r, GK_ERRKIND_INTERNAL, NULL, "%s", err.msg);
-	gk_report_finish(r, a->fail_level, gk_now() - t0);
-	return gk_run_emit(a, r);
+	return gk_run_job(a, drift_job, c);
 }
 
 static int drift_main(int argc, char **argv)

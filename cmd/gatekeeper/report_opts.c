@@ -202,6 +202,26 @@ static int emit(gk_run_args *a, gk_report *r, bool to_stdout)
 
 int gk_run_emit(gk_run_args *a, gk_report *r) { return emit(a, r, true); }
 
+int gk_run_job(gk_run_args *a, int (*job)(gk_report *r, void *ctx, gk_error *err), void *ctx)
+{
+	gk_report *r = gk_run_report(a);
+	if (!r) {
+		fprintf(stderr, "gatekeeper: out of memory\n");
+		return GK_EXIT_INTERNAL;
+	}
+	double t0 = gk_now();
+	gk_error err = {0};
+	int rc = job(r, ctx, &err);
+	if (rc == GK_ECONFIG) {
+		gk_report_free(r);
+		return gk_run_setup_failed(a, NULL, &err);
+	}
+	if (rc < 0)
+		gk_report_add_error(r, GK_ERRKIND_INTERNAL, NULL, "%s", err.msg);
+	gk_report_finish(r, a->fail_level, gk_now() - t0);
+	return gk_run_emit(a, r);
+}
+
 gk_report *gk_run_report(const gk_run_args *a)
 {
 	gk_report *r = gk_report_new(a->command);

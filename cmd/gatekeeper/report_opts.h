@@ -77,6 +77,14 @@ int gk_run_emit(gk_run_args *a, gk_report *r);
  */
 int gk_run_setup_failed(gk_run_args *a, const char *path, const gk_error *e);
 
+/*
+ * Run `job` into a new report, then finish and emit it (gk_run_emit):
+ * GK_ECONFIG from the job ends the run through gk_run_setup_failed() with
+ * its message; any other failure is an internal error on the report.
+ * Returns the exit code.
+ */
+int gk_run_job(gk_run_args *a, int (*job)(gk_report *r, void *ctx, gk_error *err), void *ctx);
+
 /** Parse a whole decimal number in [lo, hi]; 0 or -1. */
 int gk_parse_int(const char *s, long lo, long hi, long *out);
 

@@ -196,4 +196,12 @@ int gk_shadow_template_store(gk_shadow *s, const char *dbname, const char *hash,
  */
 char *gk_shadow_redact(const char *conninfo);
 
+/**
+ * A libpq or server message for the reports: every secret of `conninfo`
+ * (the URL the message is about) masked, also pieces libpq quotes from a
+ * malformed URL, and folded onto one line.  Malloc'ed; NULL when out of
+ * memory.
+ */
+char *gk_shadow_clean_message(const char *msg, const char *conninfo);
+
 #endif

@@ -16,7 +16,7 @@
  * password and its pieces, and the URL itself is shown redacted.
  */
 #include "catalog/catalog_internal.h"
-#include "shadow/shadow_internal.h"
+#include "gatekeeper/shadow.h"
 #include "util/util.h"
 
 #include <stdlib.h>
@@ -25,21 +25,7 @@
 /* libpq's multi-line messages as one line, secrets masked. */
 static char *clean(const char *msg, const char *conninfo)
 {
-	char *m = gk_redact_message(msg ? msg : "", conninfo);
-	if (!m)
-		return NULL;
-	char *w = m;
-	for (const char *p = m; *p; p++) {
-		bool space = *p == '\n' || *p == '\t' || *p == ' ' || *p == '\r';
-		if (!space)
-			*w++ = *p;
-		else if (w > m && w[-1] != ' ')
-			*w++ = ' ';
-	}
-	while (w > m && w[-1] == ' ')
-		w--;
-	*w = '\0';
-	return m;
+	return gk_shadow_clean_message(msg, conninfo);
 }
 
 static int fail(gk_error *err, int code, const char *what, const char *msg, const char *conninfo)

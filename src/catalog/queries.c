@@ -576,23 +576,5 @@ int gk_cat_job_store(size_t i, const PGresult *r, json_t *objects, json_t *nc, c
 
 char *gk_cat_scope_literal(const gk_catalog_options *o)
 {
-	if (!o->n_schemas)
-		return NULL;
-	gk_buf b = GK_BUF_INIT;
-	gk_buf_putc(&b, '{');
-	for (size_t i = 0; i < o->n_schemas; i++) {
-		gk_buf_puts(&b, i ? ",\"" : "\"");
-		for (const char *p = o->schemas[i]; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				gk_buf_putc(&b, '\\');
-			gk_buf_putc(&b, *p);
-		}
-		gk_buf_putc(&b, '"');
-	}
-	gk_buf_putc(&b, '}');
-	if (b.failed) {
-		gk_buf_free(&b);
-		return NULL;
-	}
-	return gk_buf_take(&b);
+	return o->n_schemas ? gk_text_array_literal(o->schemas, o->n_schemas) : NULL;
 }

@@ -579,21 +579,6 @@ static int record(plan *p, gk_error *err)
 
 /* ---- one folder ------------------------------------------------------------ */
 
-/* libpq's messages span lines ("FATAL: ...\nserver closed the connection
- * ...\n\tThis probably means ..."): one line for the reports. */
-static void one_line(char *s)
-{
-	char *w = s;
-	for (const char *p = s; *p; p++) {
-		bool space = *p == '\n' || *p == '\r' || *p == '\t' || *p == ' ';
-		if (space && (w == s || w[-1] == ' '))
-			continue;
-		*w++ = space ? ' ' : *p;
-	}
-	while (w > s && w[-1] == ' ')
-		w--;
-	*w = '\0';
-}
 
 int gk_check_replay_folder(gk_check_replay *rp, gk_report *r, gk_check_folder *f, gk_error *err)
 {
@@ -613,7 +598,7 @@ int gk_check_replay_folder(gk_check_replay *rp, gk_report *r, gk_check_folder *f
 	if (rc == GK_EINFRA) {
 		/* The shadow went away: what ran is still worth reporting; the
 		 * run exits 3 for the error. */
-		one_line(err->msg);
+		gk_one_line(err->msg);
 		rc = gk_report_add_error(r, GK_ERRKIND_DB_CONNECT, NULL, "%s", err->msg) < 0 ? GK_ENOMEM : 0;
 		rp->lost = true;
 		for (size_t i = p.from; i < p.n && p.lost_at == SIZE_MAX; i++)

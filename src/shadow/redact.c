@@ -284,3 +284,11 @@ char *gk_conninfo_add(char *base, const char *key, const char *value)
 	}
 	return gk_buf_take(&b);
 }
+
+char *gk_shadow_clean_message(const char *msg, const char *conninfo)
+{
+	char *m = gk_redact_message(msg ? msg : "", conninfo);
+	if (m)
+		gk_one_line(m);
+	return m;
+}

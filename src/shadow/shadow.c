@@ -40,23 +40,7 @@
 /* A libpq/server message on one line, without the URL's secrets. */
 static char *clean_message(const gk_shadow *s, const char *msg)
 {
-	char *m = gk_redact_message(msg ? msg : "", s->url);
-	if (!m)
-		return NULL;
-	size_t len = strlen(m);
-	while (len > 0 && (m[len - 1] == '\n' || m[len - 1] == ' '))
-		m[--len] = '\0';
-	/* One line: libpq puts hints on indented lines of their own. */
-	char *w = m;
-	for (const char *p = m; *p; p++) {
-		bool space = *p == '\n' || *p == '\t' || *p == ' ';
-		if (!space)
-			*w++ = *p;
-		else if (w > m && w[-1] != ' ')
-			*w++ = ' ';
-	}
-	*w = '\0';
-	return m;
+	return gk_shadow_clean_message(msg, s->url);
 }
 
 int gk_sh_sql_error(const gk_shadow *s, PGconn *c, PGresult *r, const char *what, gk_error *err)

@@ -23,7 +23,7 @@
  * code that guards --shadow-url), which masks each secret of the URL.
  */
 #include "target/target_internal.h"
-#include "shadow/shadow_internal.h"
+#include "gatekeeper/shadow.h"
 #include "util/util.h"
 
 #include <ctype.h>
@@ -111,22 +111,7 @@ char *gk_tg_clean_url(const char *url, char **schema)
 
 char *gk_tg_clean_message(const gk_target *t, const char *msg)
 {
-	char *m = gk_redact_message(msg ? msg : "", t->url);
-	if (!m)
-		return NULL;
-	/* One line: libpq puts hints on indented lines of their own. */
-	char *w = m;
-	for (const char *p = m; *p; p++) {
-		bool space = *p == '\n' || *p == '\t' || *p == ' ' || *p == '\r';
-		if (!space)
-			*w++ = *p;
-		else if (w > m && w[-1] != ' ')
-			*w++ = ' ';
-	}
-	while (w > m && w[-1] == ' ')
-		w--;
-	*w = '\0';
-	return m;
+	return gk_shadow_clean_message(msg, t->url);
 }
 
 /* "database D on host H port P" of a connection (tried or made), scrubbed. */
@@ -335,23 +320,7 @@ PGresult *gk_tg_query(gk_target *t, const char *sql, int nparams, const char *co
 
 char *gk_tg_text_array(const char *const *items, size_t n)
 {
-	gk_buf b = GK_BUF_INIT;
-	gk_buf_putc(&b, '{');
-	for (size_t i = 0; i < n; i++) {
-		gk_buf_puts(&b, i ? ",\"" : "\"");
-		for (const char *p = items[i]; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				gk_buf_putc(&b, '\\');
-			gk_buf_putc(&b, *p);
-		}
-		gk_buf_putc(&b, '"');
-	}
-	gk_buf_putc(&b, '}');
-	if (b.failed) {
-		gk_buf_free(&b);
-		return NULL;
-	}
-	return gk_buf_take(&b);
+	return gk_text_array_literal(items, n);
 }
 
 char *gk_tg_value(const PGresult *r, int row, int col, bool *oom)

@@ -254,3 +254,39 @@ int gk_strcasecmp(const char *a, const char *b)
 			return ca - cb;
 	}
 }
+
+void gk_one_line(char *s)
+{
+	char *w = s;
+	for (const char *p = s; *p; p++) {
+		bool space = *p == '\n' || *p == '\r' || *p == '\t' || *p == ' ';
+		if (!space)
+			*w++ = *p;
+		else if (w > s && w[-1] != ' ')
+			*w++ = ' ';
+	}
+	while (w > s && w[-1] == ' ')
+		w--;
+	*w = '\0';
+}
+
+char *gk_text_array_literal(const char *const *items, size_t n)
+{
+	gk_buf b = GK_BUF_INIT;
+	gk_buf_putc(&b, '{');
+	for (size_t i = 0; i < n; i++) {
+		gk_buf_puts(&b, i ? ",\"" : "\"");
+		for (const char *p = items[i]; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				gk_buf_putc(&b, '\\');
+			gk_buf_putc(&b, *p);
+		}
+		gk_buf_putc(&b, '"');
+	}
+	gk_buf_putc(&b, '}');
+	if (b.failed) {
+		gk_buf_free(&b);
+		return NULL;
+	}
+	return gk_buf_take(&b);
+}

@@ -29,6 +29,14 @@ void gk_buf_vprintf(gk_buf *b, const char *fmt, va_list ap);
 char *gk_buf_take(gk_buf *b);
 void gk_buf_free(gk_buf *b);
 
+/** Fold every run of white space (line ends, tabs) in `s` into one space and
+ * trim both ends, in place: libpq's messages span indented lines. */
+void gk_one_line(char *s);
+
+/** A PostgreSQL text[] literal {"a","b"} of `items` (malloc'ed; NULL when out
+ * of memory), to pass a list as one query parameter. */
+char *gk_text_array_literal(const char *const *items, size_t n);
+
 /** strdup that accepts NULL. */
 char *gk_strdup(const char *s);
 char *gk_strndup(const char *s, size_t n);
