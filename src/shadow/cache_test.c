@@ -93,22 +93,6 @@ static int count_rows(gk_shadow *s)
 	return count_sql(s, "SELECT count(*) FROM gatekeeper_templates");
 }
 
-/* Running (a zombie is not). */
-static bool pid_alive(pid_t pid)
-{
-	if (pid <= 0 || (kill(pid, 0) != 0 && errno != EPERM))
-		return false;
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return false;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	const char *paren = strrchr(buf, ')');
-	return !(paren && paren[1] == ' ' && paren[2] == 'Z');
-}
 
 static bool wait_gone(pid_t pid, int ms)
 {

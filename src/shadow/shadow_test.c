@@ -132,22 +132,6 @@ static bool db_exists(const char *name)
 	return yes;
 }
 
-/* Running (a zombie waiting for a parent that does not reap is not). */
-static bool pid_alive(pid_t pid)
-{
-	if (pid <= 0 || (kill(pid, 0) != 0 && errno != EPERM))
-		return false;
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return false;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	const char *paren = strrchr(buf, ')');
-	return !(paren && paren[1] == ' ' && paren[2] == 'Z');
-}
 
 /* A process whose command line mentions `text` (a cluster folder). */
 static pid_t process_mentioning(const char *text)

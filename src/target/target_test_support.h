@@ -23,7 +23,7 @@
 typedef struct suite {
 	gk_shadow *shadow;           /* NULL: no PostgreSQL here, tests skip */
 	gk_error err;
-	char tmp[64];                /* a folder of this program's, removed at the end */
+	char tmp[256];               /* a folder of this program's, removed at the end */
 	int next;                    /* for unique names */
 } suite;
 
@@ -31,7 +31,8 @@ static __attribute__((unused)) int group_start(void **state)
 {
 	suite *s = calloc(1, sizeof *s);
 	assert_non_null(s);
-	snprintf(s->tmp, sizeof s->tmp, "/tmp/gk-target-test-XXXXXX");
+	const char *tmp = getenv("TMPDIR");
+	snprintf(s->tmp, sizeof s->tmp, "%s/gk-target-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	assert_non_null(mkdtemp(s->tmp));
 	if (gk_shadow_open(&s->shadow, NULL, &s->err) != 0)
 		s->shadow = NULL;

@@ -8,7 +8,11 @@
 #define GK_PG_TEST_SUPPORT_H
 
 #include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include <libpq-fe.h>
 
@@ -79,6 +83,24 @@ static __attribute__((unused)) char *conninfo_get(const char *conninfo, const ch
 			v = gk_strdup(o->val);
 	PQconninfoFree(opts);
 	return v;
+}
+
+/* The process runs (a zombie waiting for a parent that does not reap it
+ * does not). */
+static __attribute__((unused)) bool pid_alive(pid_t pid)
+{
+	if (pid <= 0 || (kill(pid, 0) != 0 && errno != EPERM))
+		return false;
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *paren = strrchr(buf, ')');
+	return !(paren && paren[1] == ' ' && paren[2] == 'Z');
 }
 
 #endif
