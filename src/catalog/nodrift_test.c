@@ -17,11 +17,11 @@
 #include "catalog/catalog_test_support.h"
 #include "gatekeeper/check.h"
 #include "gatekeeper/replay.h"
+#include "replay/corpus_test_support.h"
 
 #ifndef GK_SOURCE_DIR
 #define GK_SOURCE_DIR "."
 #endif
-#define CORPORA GK_SOURCE_DIR "/../shared/corpora"
 
 typedef struct corpus {
 	const char *name, *folder, *source;
@@ -35,56 +35,10 @@ static const corpus corpora[] = {
 	{"umami", "umami-software__umami", "prisma/migrations", 19},
 };
 
-static bool have_corpora(void)
-{
-	struct stat st;
-	return stat(CORPORA, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 /* The corpus as Prisma applies it: m[0] is its history table. */
-typedef struct loaded {
-	gk_layout *layout;
-	char **texts;
-	gk_replay_migration *m;
-	size_t n;
-} loaded;
-
 static loaded load(const corpus *c)
 {
-	loaded ld = {0};
-	char *dir = gk_asprintf("%s/%s/%s", CORPORA, c->folder, c->source);
-	gk_error err = {0, ""};
-	if (gk_layout_read_dir(&ld.layout, GK_LAYOUT_AUTO, dir, &err) != 0)
-		fail_msg("%s: %s", c->name, err.msg);
-	assert_int_equal(ld.layout->kind, GK_LAYOUT_PRISMA);
-	assert_int_equal(ld.layout->n_migrations, c->count);
-	ld.n = c->count + 1;
-	ld.texts = calloc(c->count, sizeof *ld.texts);
-	ld.m = calloc(ld.n, sizeof *ld.m);
-	assert_true(ld.texts && ld.m);
-	const char *history = gk_layout_history_table_sql(GK_LAYOUT_PRISMA);
-	ld.m[0] = (gk_replay_migration){"(the tool's history table)", history, strlen(history), GK_RUNNER_NONE, false};
-	for (size_t i = 0; i < c->count; i++) {
-		const gk_layout_migration *lm = &ld.layout->migrations[i];
-		char *path = gk_asprintf("%s/%s", dir, lm->path);
-		size_t len = 0;
-		if (gk_read_file(&ld.texts[i], &len, path, 0) != 0)
-			fail_msg("cannot read %s", path);
-		free(path);
-		ld.m[i + 1] = (gk_replay_migration){lm->path, ld.texts[i], len,
-						    gk_layout_runner(ld.layout->kind, lm), false};
-	}
-	free(dir);
-	return ld;
-}
-
-static void unload(loaded *ld)
-{
-	for (size_t i = 0; ld->layout && i < ld->layout->n_migrations; i++)
-		free(ld->texts[i]);
-	free(ld->texts);
-	free(ld->m);
-	gk_layout_free(ld->layout);
+	return load_corpus(c->folder, c->source, GK_LAYOUT_PRISMA, c->count, true);
 }
 
 static void replay_all(const db *d, const loaded *ld)

@@ -29,11 +29,11 @@
 #include "gatekeeper/replay.h"
 #include "gatekeeper/shadow.h"
 #include "util/util.h"
+#include "replay/corpus_test_support.h"
 
 #ifndef GK_SOURCE_DIR
 #define GK_SOURCE_DIR "."
 #endif
-#define CORPORA GK_SOURCE_DIR "/../shared/corpora"
 
 /* What the README says of one corpus on PostgreSQL 15. */
 typedef struct corpus {
@@ -124,12 +124,6 @@ typedef struct suite {
 
 /* ---- skipping ---------------------------------------------------------- */
 
-static bool have_corpora(void)
-{
-	struct stat st;
-	return stat(CORPORA, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 static void need_corpora_and_server(const suite *s, const char *name)
 {
 	if (!have_corpora()) {
@@ -181,66 +175,9 @@ static void exec_sql(const char *conninfo, const char *sql)
 
 /* ---- a corpus as migrations --------------------------------------------- */
 
-/*
- * The corpus's migrations in the tool's order, each the up range of its
- * file with the tool's runner, after the tool's history table (m[0] when
- * the tool has one; `first` is the index of the first corpus migration).
- * Owns the layout and the file texts the migrations point into.
- */
-typedef struct loaded {
-	gk_layout *layout;
-	char **texts;
-	gk_replay_migration *m;
-	size_t n, first;
-} loaded;
-
-static void load_file(loaded *ld, const char *dir, size_t i)
-{
-	const gk_layout_migration *lm = &ld->layout->migrations[i];
-	char *path = gk_asprintf("%s/%s", dir, lm->path), *text = NULL;
-	size_t len = 0;
-	if (gk_read_file(&text, &len, path, 0) != 0)
-		fail_msg("cannot read %s", path);
-	free(path);
-	size_t end = lm->up_end == GK_LAYOUT_END ? len : lm->up_end;
-	assert_true(lm->up_start <= end && end <= len);
-	ld->texts[i] = text;
-	ld->m[ld->first + i] = (gk_replay_migration){lm->path, text + lm->up_start,
-						     end - lm->up_start,
-						     gk_layout_runner(ld->layout->kind, lm), false};
-}
-
 static loaded load(const corpus *c)
 {
-	loaded ld = {0};
-	char *dir = gk_asprintf("%s/%s/%s", CORPORA, c->folder, c->source);
-	gk_error err = {0, ""};
-	if (gk_layout_read_dir(&ld.layout, GK_LAYOUT_AUTO, dir, &err) != 0)
-		fail_msg("%s: %s", c->name, err.msg);
-	assert_int_equal(ld.layout->kind, c->kind);
-	assert_int_equal(ld.layout->n_migrations, c->count);
-	const char *history = c->no_history ? NULL : gk_layout_history_table_sql(c->kind);
-	ld.first = history ? 1 : 0;
-	ld.n = ld.first + c->count;
-	ld.texts = calloc(c->count, sizeof *ld.texts);
-	ld.m = calloc(ld.n, sizeof *ld.m);
-	assert_true(ld.texts && ld.m);
-	if (history)
-		ld.m[0] = (gk_replay_migration){"(the tool's history table)", history, strlen(history),
-						GK_RUNNER_NONE, false};
-	for (size_t i = 0; i < c->count; i++)
-		load_file(&ld, dir, i);
-	free(dir);
-	return ld;
-}
-
-static void unload(loaded *ld)
-{
-	for (size_t i = 0; ld->layout && i < ld->layout->n_migrations; i++)
-		free(ld->texts[i]);
-	free(ld->texts);
-	free(ld->m);
-	gk_layout_free(ld->layout);
+	return load_corpus(c->folder, c->source, c->kind, c->count, !c->no_history);
 }
 
 /* Index in ld->m of the migration with layout key `key`. */
