@@ -18,7 +18,7 @@
  */
 #include "check_internal.h"
 #include "gatekeeper/replay.h"
-#include "sql/sql.h"
+#include "gatekeeper/replay_report.h"
 #include "util/util.h"
 
 #include <errno.h>
@@ -337,173 +337,16 @@ static int run_plan(plan *p, const char *conninfo, const char *dbname, gk_error 
 
 /* ---- findings ------------------------------------------------------------ */
 
-/* Line, column and source line of byte `off` of a step's text. */
-static void locate(const step *s, size_t off, gk_check_place *pl, char **context)
+static gk_replay_reporter reporter(const plan *p)
 {
-	gk_source src;
-	*context = NULL;
-	if (gk_source_init(&src, s->text, s->m.len) != 0)
-		return;
-	gk_source_pos(&src, off, &pl->line, &pl->column);
-	size_t a, b;
-	gk_source_line(&src, pl->line, &a, &b);
-	*context = gk_strndup(s->text + a, b - a);
-	pl->context = *context;
-	gk_source_free(&src);
-}
-
-/* The server's DETAIL and HINT, else the rule's own help (NULL). */
-static char *server_help(const gk_replay_result *res)
-{
-	if (!res->detail && !res->hint)
-		return NULL;
-	return gk_asprintf("%s%s%s%s%s", res->detail ? "DETAIL: " : "", res->detail ? res->detail : "",
-			   res->detail && res->hint ? " " : "", res->hint ? "HINT: " : "", res->hint ? res->hint : "");
+	return (gk_replay_reporter){.r = p->r, .o = &p->rp->o->lint,
+				    .consequence = "the migrations after it were not replayed"};
 }
 
 static int failure_finding(plan *p, const step *s, const gk_replay_result *res)
 {
-	gk_check_place pl = {0};
-	char *context = NULL, *help = server_help(res), *msg;
-	if (res->error_offset >= 0)
-		locate(s, (size_t)res->error_offset, &pl, &context);
-	const char *what = s->init_file ? "the shadow init file" : "the migration";
-	const char *state = res->sqlstate[0] ? res->sqlstate : "none";
-	if (res->status == GK_REPLAY_ENVIRONMENT)
-		msg = gk_asprintf("the shadow database lacks %s, which %s needs: %s (SQLSTATE %s); the migrations after "
-				  "it were not replayed", res->missing ? res->missing : "something", what,
-				  res->message ? res->message : "", state);
-	else
-		msg = gk_asprintf("%s does not apply on a database built from the migrations before it: %s (SQLSTATE %s)",
-				  what, res->message ? res->message : "", state);
-	const char *id = res->status == GK_REPLAY_ENVIRONMENT ? "replay-environment" : "replay-failed";
-	int rc = msg ? gk_check_add_finding(p->r, &p->rp->o->lint, id, s->path, &pl, help, msg) : GK_ENOMEM;
-	free(msg);
-	free(help);
-	free(context);
-	return rc;
-}
-
-/* "AccessExclusiveLock" -> "ACCESS EXCLUSIVE", as the documentation names modes. */
-static void mode_words(char *out, size_t size, const char *mode)
-{
-	size_t k = 0, n = strlen(mode);
-	if (n > 4 && !strcmp(mode + n - 4, "Lock"))
-		n -= 4;
-	for (size_t i = 0; i < n && k + 2 < size; i++) {
-		if (i > 0 && mode[i] >= 'A' && mode[i] <= 'Z')
-			out[k++] = ' ';
-		out[k++] = (char)(mode[i] >= 'a' && mode[i] <= 'z' ? mode[i] - 'a' + 'A' : mode[i]);
-	}
-	out[k] = '\0';
-}
-
-static bool blocks_writes(const char *mode)
-{
-	return !strcmp(mode, "ShareLock") || !strcmp(mode, "ShareRowExclusiveLock") || !strcmp(mode, "ExclusiveLock");
-}
-
-/* The locks of one statement, sorted into what each finding names. */
-typedef struct stmt_locks {
-	gk_buf exclusive, share, rewrite, waiting;
-	double held_ms;
-} stmt_locks;
-
-static void list_add(gk_buf *b, const char *relation, const char *mode)
-{
-	if (b->len)
-		gk_buf_printf(b, ", ");
-	if (mode) {
-		char words[64];
-		mode_words(words, sizeof words, mode);
-		gk_buf_printf(b, "%s (%s)", relation, words);
-	} else {
-		gk_buf_printf(b, "%s", relation);
-	}
-}
-
-static void sort_lock(stmt_locks *sl, const gk_replay_lock *l)
-{
-	bool exclusive = !strcmp(l->mode, "AccessExclusiveLock");
-	if (l->rewrite)
-		list_add(&sl->rewrite, l->relation, NULL);
-	else if (exclusive)
-		list_add(&sl->exclusive, l->relation, NULL);
-	else if (blocks_writes(l->mode))
-		list_add(&sl->share, l->relation, l->mode);
-	if ((exclusive || blocks_writes(l->mode)) && l->lock_timeout_ms == 0)
-		list_add(&sl->waiting, l->relation, l->mode);
-	if (l->held_ms > sl->held_ms)
-		sl->held_ms = l->held_ms;
-}
-
-static int emit_lock(plan *p, const step *s, const gk_check_place *pl, const char *id, const char *fmt,
-		     const gk_buf *list, double held_ms)
-{
-	if (!list->len)
-		return 0;
-	char *msg = gk_asprintf(fmt, list->data, held_ms);
-	int rc = msg ? gk_check_add_finding(p->r, &p->rp->o->lint, id, s->path, pl, NULL, msg) : GK_ENOMEM;
-	free(msg);
-	return rc;
-}
-
-static int stmt_findings(plan *p, const step *s, const gk_replay_lock *l, size_t n)
-{
-	stmt_locks sl = {GK_BUF_INIT, GK_BUF_INIT, GK_BUF_INIT, GK_BUF_INIT, 0};
-	for (size_t i = 0; i < n; i++)
-		sort_lock(&sl, &l[i]);
-	gk_check_place pl = {.statement_index = l[0].statement_index};
-	char *context = NULL;
-	locate(s, l[0].offset, &pl, &context);
-	int rc = emit_lock(p, s, &pl, "observed-table-rewrite",
-			   "rewrote %s under ACCESS EXCLUSIVE (held %.0f ms on the empty shadow; production copies every row)",
-			   &sl.rewrite, sl.held_ms);
-	if (rc == 0)
-		rc = emit_lock(p, s, &pl, "observed-access-exclusive-lock",
-			       "ACCESS EXCLUSIVE lock on %s, held %.0f ms on the shadow: blocks every read and write until "
-			       "the transaction ends", &sl.exclusive, sl.held_ms);
-	if (rc == 0)
-		rc = emit_lock(p, s, &pl, "observed-share-lock",
-			       "lock that blocks writes on %s, held %.0f ms on the shadow", &sl.share, sl.held_ms);
-	if (rc == 0)
-		rc = emit_lock(p, s, &pl, "observed-lock-without-timeout",
-			       "blocking lock on %s requested with lock_timeout = 0: behind any conflicting session it "
-			       "waits forever, and queries queue behind it", &sl.waiting, sl.held_ms);
-	free(context);
-	gk_buf_free(&sl.exclusive);
-	gk_buf_free(&sl.share);
-	gk_buf_free(&sl.rewrite);
-	gk_buf_free(&sl.waiting);
-	return rc;
-}
-
-/* Every lock of a traced migration: in the report, and as findings per statement. */
-static int lock_findings(plan *p, const step *s, const gk_replay_result *res, size_t idx)
-{
-	gk_source src;
-	if (res->n_locks == 0)
-		return 0;
-	if (gk_source_init(&src, s->text, s->m.len) != 0)
-		return GK_ENOMEM;
-	int rc = 0;
-	for (size_t i = 0; rc == 0 && i < res->n_locks; i++) {
-		const gk_replay_lock *l = &res->locks[i];
-		gk_observed_lock o = {l->statement_index, 0, l->relation, l->mode, l->held_ms, l->rewrite,
-				      l->lock_timeout_ms};
-		int col;
-		gk_source_pos(&src, l->offset, &o.line, &col);
-		rc = gk_report_add_lock(p->r, idx, &o);
-	}
-	gk_source_free(&src);
-	for (size_t i = 0; rc == 0 && i < res->n_locks;) {
-		size_t k = i;
-		while (k < res->n_locks && res->locks[k].statement_index == res->locks[i].statement_index)
-			k++;
-		rc = stmt_findings(p, s, &res->locks[i], k - i);
-		i = k;
-	}
-	return rc;
+	gk_replay_reporter rr = reporter(p);
+	return gk_replay_report_failure(&rr, &s->m, res, s->init_file ? "the shadow init file" : "the migration");
 }
 
 /* ---- recording ------------------------------------------------------------ */
@@ -560,8 +403,9 @@ static int record_step(plan *p, size_t i, const char *failed)
 	free(why);
 	if (rc == 0 && bad)
 		rc = failure_finding(p, s, res);
+	gk_replay_reporter rr = reporter(p);
 	if (rc == 0 && !cached && s->m.trace)
-		rc = lock_findings(p, s, res, (size_t)idx);
+		rc = gk_replay_report_locks(&rr, (size_t)idx, &s->m, res);
 	return rc;
 }
 

@@ -330,6 +330,15 @@ static bool run_stmt(tracer *t, const gk_replay_stmt *s, const char *text, bool 
 	if (PQtransactionStatus(t->c) == PQTRANS_IDLE)
 		close_tx(t);
 	free(q);
+	/* Many errors carry no position (a missing column of an index, a
+	 * failed cast of existing rows): the statement that failed is still
+	 * known, so point at its first word. */
+	if (!ok && t->r->error_offset < 0 && t->r->sqlstate[0]) {
+		size_t at = s->start;
+		while (at < s->end && (text[at] == ' ' || text[at] == '\t' || text[at] == '\n' || text[at] == '\r'))
+			at++;
+		t->r->error_offset = (long)at;
+	}
 	return ok;
 }
 

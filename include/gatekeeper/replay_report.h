@@ -1,0 +1,52 @@
+/*
+ * gatekeeper/replay_report.h - what a replay proved, as report entries and
+ * findings of category `replay` (ids and docs in src/lint/rules/replay.c).
+ *
+ * Shared by the commands that replay: `check` (the change's migrations on
+ * a database built from the ones before them), `drift` (the applied ones)
+ * and `gate` (the pending ones on a clone of the expected schema), so that
+ * a failure or a lock reads the same wherever it was found.
+ *
+ * Findings about a migration's text point at the statement: the server's
+ * error position for a failure, the statement's first line for a lock.
+ */
+#ifndef GATEKEEPER_REPLAY_REPORT_H
+#define GATEKEEPER_REPLAY_REPORT_H
+
+#include "lint.h"
+#include "replay.h"
+#include "report.h"
+
+typedef struct gk_replay_reporter {
+	gk_report *r;
+	const gk_lint_options *o;    /* the rules' severities */
+	/* What a failure means for the rest of the run, appended to its
+	 * message: "the migrations after it were not replayed". */
+	const char *consequence;
+	/* Optional: what to say of a relation a traced statement locked, e.g.
+	 * the target's "public.users, ~12M rows, 3.1 GB" for the gate.  Returns
+	 * a malloc'ed string the reporter frees, or NULL for nothing. */
+	char *(*relation_note)(void *ctx, const char *relation);
+	void *note_ctx;
+} gk_replay_reporter;
+
+/**
+ * A migration (`what`: "the migration", "the shadow init file", "this
+ * applied migration") that did not apply: `replay-failed`, or
+ * `replay-environment` when the shadow lacks something it needs, at the
+ * server's error position in `m`, with the server's DETAIL and HINT as
+ * help.  0 or GK_ENOMEM.
+ */
+int gk_replay_report_failure(const gk_replay_reporter *rr, const gk_replay_migration *m, const gk_replay_result *res,
+			     const char *what);
+
+/**
+ * Every lock a traced migration took: on migration entry `idx` of the
+ * report (gk_report_add_lock), and per statement as the findings
+ * observed-table-rewrite, observed-access-exclusive-lock,
+ * observed-share-lock and observed-lock-without-timeout.  0 or GK_ENOMEM.
+ */
+int gk_replay_report_locks(const gk_replay_reporter *rr, size_t idx, const gk_replay_migration *m,
+			   const gk_replay_result *res);
+
+#endif

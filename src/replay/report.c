@@ -1,0 +1,224 @@
+/*
+ * report.c - replay results as report entries and `replay` findings (see
+ * gatekeeper/replay_report.h).
+ *
+ * Locks are grouped per statement: one finding per kind of hazard naming
+ * every relation the statement took that way, so that a statement touching
+ * a table and its indexes reads as one event, as a reviewer sees it.
+ */
+#include "gatekeeper/replay_report.h"
+#include "sql/sql.h"
+#include "util/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Where a finding points, and the source line shown with it. */
+typedef struct place {
+	int line, column, statement_index;
+	char *context;      /* owned */
+} place;
+
+/* Line, column and source line of byte `off` of the migration. */
+static void locate(const gk_replay_migration *m, size_t off, place *pl)
+{
+	gk_source src;
+	if (gk_source_init(&src, m->sql, m->len) != 0)
+		return;
+	gk_source_pos(&src, off, &pl->line, &pl->column);
+	size_t a, b;
+	gk_source_line(&src, pl->line, &a, &b);
+	pl->context = gk_strndup(m->sql + a, b - a);
+	gk_source_free(&src);
+}
+
+static int add(const gk_replay_reporter *rr, const char *id, const gk_replay_migration *m, const place *pl,
+	       const char *help, const char *msg)
+{
+	gk_finding f = {.message = (char *)msg, .help = (char *)help, .path = (char *)m->path, .line = pl->line,
+			.column = pl->column, .statement_index = pl->statement_index, .context = pl->context};
+	int rc = gk_lint_add_rule_finding(rr->r, rr->o, id, &f);
+	return rc == GK_ENOTFOUND ? 0 : rc;
+}
+
+/* The server's DETAIL and HINT, else the rule's own help (NULL). */
+static char *server_help(const gk_replay_result *res)
+{
+	if (!res->detail && !res->hint)
+		return NULL;
+	return gk_asprintf("%s%s%s%s%s", res->detail ? "DETAIL: " : "", res->detail ? res->detail : "",
+			   res->detail && res->hint ? " " : "", res->hint ? "HINT: " : "", res->hint ? res->hint : "");
+}
+
+int gk_replay_report_failure(const gk_replay_reporter *rr, const gk_replay_migration *m, const gk_replay_result *res,
+			     const char *what)
+{
+	place pl = {0};
+	if (res->error_offset >= 0)
+		locate(m, (size_t)res->error_offset, &pl);
+	char *help = server_help(res), *msg;
+	const char *state = res->sqlstate[0] ? res->sqlstate : "none", *after = rr->consequence;
+	bool env = res->status == GK_REPLAY_ENVIRONMENT;
+	if (env)
+		msg = gk_asprintf("the shadow database lacks %s, which %s needs: %s (SQLSTATE %s)%s%s",
+				  res->missing ? res->missing : "something", what, res->message ? res->message : "", state,
+				  after ? "; " : "", after ? after : "");
+	else
+		msg = gk_asprintf("%s does not apply on a database built from the migrations before it: %s (SQLSTATE %s)%s%s",
+				  what, res->message ? res->message : "", state, after ? "; " : "", after ? after : "");
+	int rc = msg ? add(rr, env ? "replay-environment" : "replay-failed", m, &pl, help, msg) : GK_ENOMEM;
+	free(msg);
+	free(help);
+	free(pl.context);
+	return rc;
+}
+
+/* ---- locks ---------------------------------------------------------------- */
+
+/* "AccessExclusiveLock" -> "ACCESS EXCLUSIVE", as the documentation names modes. */
+static void mode_words(char *out, size_t size, const char *mode)
+{
+	size_t k = 0, n = strlen(mode);
+	if (n > 4 && !strcmp(mode + n - 4, "Lock"))
+		n -= 4;
+	for (size_t i = 0; i < n && k + 2 < size; i++) {
+		if (i > 0 && mode[i] >= 'A' && mode[i] <= 'Z')
+			out[k++] = ' ';
+		out[k++] = (char)(mode[i] >= 'a' && mode[i] <= 'z' ? mode[i] - 'a' + 'A' : mode[i]);
+	}
+	out[k] = '\0';
+}
+
+static bool blocks_writes(const char *mode)
+{
+	return !strcmp(mode, "ShareLock") || !strcmp(mode, "ShareRowExclusiveLock") || !strcmp(mode, "ExclusiveLock");
+}
+
+/* The locks of one statement, sorted into what each finding names. */
+typedef struct stmt_locks {
+	gk_buf exclusive, share, rewrite, waiting;
+	gk_buf notes;         /* "; on the target: ..." of the relations it blocks */
+	double held_ms;
+} stmt_locks;
+
+static void list_add(gk_buf *b, const char *relation, const char *mode)
+{
+	if (b->len)
+		gk_buf_puts(b, ", ");
+	if (mode) {
+		char words[64];
+		mode_words(words, sizeof words, mode);
+		gk_buf_printf(b, "%s (%s)", relation, words);
+	} else {
+		gk_buf_puts(b, relation);
+	}
+}
+
+static void note_add(const gk_replay_reporter *rr, stmt_locks *sl, const char *relation)
+{
+	char *note = rr->relation_note ? rr->relation_note(rr->note_ctx, relation) : NULL;
+	if (!note)
+		return;
+	gk_buf_printf(&sl->notes, "%s%s", sl->notes.len ? "; " : "; on the target: ", note);
+	free(note);
+}
+
+static void sort_lock(const gk_replay_reporter *rr, stmt_locks *sl, const gk_replay_lock *l)
+{
+	bool exclusive = !strcmp(l->mode, "AccessExclusiveLock");
+	if (l->rewrite)
+		list_add(&sl->rewrite, l->relation, NULL);
+	else if (exclusive)
+		list_add(&sl->exclusive, l->relation, NULL);
+	else if (blocks_writes(l->mode))
+		list_add(&sl->share, l->relation, l->mode);
+	if ((exclusive || blocks_writes(l->mode)) && l->lock_timeout_ms == 0)
+		list_add(&sl->waiting, l->relation, l->mode);
+	if (l->rewrite || exclusive || blocks_writes(l->mode))
+		note_add(rr, sl, l->relation);
+	if (l->held_ms > sl->held_ms)
+		sl->held_ms = l->held_ms;
+}
+
+static int emit_lock(const gk_replay_reporter *rr, const gk_replay_migration *m, const place *pl, const char *id,
+		     const char *fmt, const gk_buf *list, const stmt_locks *sl)
+{
+	if (!list->len)
+		return 0;
+	char *msg = gk_asprintf(fmt, list->data, sl->held_ms);
+	char *full = msg ? gk_asprintf("%s%s", msg, sl->notes.len ? sl->notes.data : "") : NULL;
+	int rc = full ? add(rr, id, m, pl, NULL, full) : GK_ENOMEM;
+	free(msg);
+	free(full);
+	return rc;
+}
+
+static int stmt_findings(const gk_replay_reporter *rr, const gk_replay_migration *m, const gk_replay_lock *l,
+			 size_t n)
+{
+	stmt_locks sl = {GK_BUF_INIT, GK_BUF_INIT, GK_BUF_INIT, GK_BUF_INIT, GK_BUF_INIT, 0};
+	for (size_t i = 0; i < n; i++)
+		sort_lock(rr, &sl, &l[i]);
+	place pl = {.statement_index = l[0].statement_index};
+	locate(m, l[0].offset, &pl);
+	int rc = sl.exclusive.failed || sl.share.failed || sl.rewrite.failed || sl.waiting.failed || sl.notes.failed
+			 ? GK_ENOMEM : 0;
+	if (rc == 0)
+		rc = emit_lock(rr, m, &pl, "observed-table-rewrite",
+			       "rewrote %s under ACCESS EXCLUSIVE (held %.0f ms on the empty shadow; production copies "
+			       "every row)", &sl.rewrite, &sl);
+	if (rc == 0)
+		rc = emit_lock(rr, m, &pl, "observed-access-exclusive-lock",
+			       "ACCESS EXCLUSIVE lock on %s, held %.0f ms on the shadow: blocks every read and write until "
+			       "the transaction ends", &sl.exclusive, &sl);
+	if (rc == 0)
+		rc = emit_lock(rr, m, &pl, "observed-share-lock", "lock that blocks writes on %s, held %.0f ms on the shadow",
+			       &sl.share, &sl);
+	if (rc == 0)
+		rc = emit_lock(rr, m, &pl, "observed-lock-without-timeout",
+			       "blocking lock on %s requested with lock_timeout = 0: behind any conflicting session it "
+			       "waits forever, and queries queue behind it", &sl.waiting, &sl);
+	free(pl.context);
+	gk_buf_free(&sl.exclusive);
+	gk_buf_free(&sl.share);
+	gk_buf_free(&sl.rewrite);
+	gk_buf_free(&sl.waiting);
+	gk_buf_free(&sl.notes);
+	return rc;
+}
+
+/* The locks on the migration's report entry, each at its statement's line. */
+static int entry_locks(const gk_replay_reporter *rr, size_t idx, const gk_replay_migration *m,
+		       const gk_replay_result *res)
+{
+	gk_source src;
+	if (gk_source_init(&src, m->sql, m->len) != 0)
+		return GK_ENOMEM;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < res->n_locks; i++) {
+		const gk_replay_lock *l = &res->locks[i];
+		gk_observed_lock o = {l->statement_index, 0, l->relation, l->mode, l->held_ms, l->rewrite,
+				      l->lock_timeout_ms};
+		int col;
+		gk_source_pos(&src, l->offset, &o.line, &col);
+		rc = gk_report_add_lock(rr->r, idx, &o);
+	}
+	gk_source_free(&src);
+	return rc;
+}
+
+int gk_replay_report_locks(const gk_replay_reporter *rr, size_t idx, const gk_replay_migration *m,
+			   const gk_replay_result *res)
+{
+	if (res->n_locks == 0)
+		return 0;
+	int rc = entry_locks(rr, idx, m, res);
+	for (size_t i = 0; rc == 0 && i < res->n_locks;) {
+		size_t k = i;
+		while (k < res->n_locks && res->locks[k].statement_index == res->locks[i].statement_index)
+			k++;
+		rc = stmt_findings(rr, m, &res->locks[i], k - i);
+		i = k;
+	}
+	return rc;
+}
