@@ -66,6 +66,15 @@ typedef struct gk_target gk_target;
  */
 int gk_target_connect(gk_target **out, const char *url, gk_error *err);
 
+/**
+ * `url` as libpq takes it: without the query parameters only Prisma
+ * understands (see gk_target_connect), for other libpq sessions on the
+ * same database (the catalog snapshot).  Key=value strings are copied as
+ * they are.  Malloc'ed; it holds the URL's password: never print it.
+ * NULL only when out of memory.
+ */
+char *gk_target_libpq_url(const char *url);
+
 /** Close the connection and free `t`.  NULL is a no-op. */
 void gk_target_close(gk_target *t);
 

@@ -109,6 +109,13 @@ char *gk_tg_clean_url(const char *url, char **schema)
 	return s ? s : gk_strdup("");
 }
 
+char *gk_target_libpq_url(const char *url)
+{
+	char *schema = NULL, *clean = gk_tg_clean_url(url, &schema);
+	free(schema);
+	return clean;
+}
+
 char *gk_tg_clean_message(const gk_target *t, const char *msg)
 {
 	return gk_shadow_clean_message(msg, t->url);
