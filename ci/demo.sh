@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make demo, in two parts.
+# make demo, in three parts.
 #
 # 1. lint: the demo Prisma project in testdata/demo (an init migration, then
 #    migrations with typical hazards and one safe one), text report on the
@@ -13,8 +13,11 @@
 #    migration on a private PostgreSQL cluster, with the locks the change's
 #    statements really took (template cache under BUILD/demo/cache).
 #
-# The demo is meant to find hazards: it succeeds when both runs exit 1 (the
-# gate failed) and fails on any other exit code.
+# 3. drift and gate: a production cluster started for the demo, with main's
+#    migrations applied and changes made by hand (ci/demo-live.sh).
+#
+# The demo is meant to find hazards: it succeeds when every run exits 1
+# (the gate failed) and fails on any other exit code.
 set -uo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -85,7 +88,11 @@ verdict() { # name rc
 	return 1
 }
 verdict lint $lint_rc && verdict check $check_rc || exit 1
-echo "demo: lint and check exited 1: blocking findings, the gate failed, as this demo intends."
+
+# ---- part 3: drift and the release gate against a production database ----
+"$root/ci/demo-live.sh" "$build" "$repo" "$out" || exit 1
+echo
+echo "demo: lint, check, drift and gate exited 1: blocking findings, the gate failed, as this demo intends."
 echo "      (exit codes: 0 pass, 1 blocking findings, 2 usage or configuration error,"
 echo "       3 infrastructure error, 4 internal error)"
 exit 0

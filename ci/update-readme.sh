@@ -2,6 +2,7 @@
 # Regenerate the generated sections of README.md from the binary:
 #   rules       <- gatekeeper rules --format markdown
 #   lint-help   <- gatekeeper lint --help
+#   gate-help   <- gatekeeper gate --help
 # testdata/e2e/readme-sync fails when they drift.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,4 +24,6 @@ tmp=$(mktemp)
 replace rules "$tmp"
 { echo '```'; "$gk" lint --help; echo '```'; } >"$tmp"
 replace lint-help "$tmp"
+{ echo '```'; "$gk" gate --help; echo '```'; } >"$tmp"
+replace gate-help "$tmp"
 rm -f "$tmp"

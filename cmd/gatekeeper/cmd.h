@@ -57,5 +57,6 @@ extern const gk_cmd gk_cmd_check;
 extern const gk_cmd gk_cmd_snapshot;
 extern const gk_cmd gk_cmd_status;
 extern const gk_cmd gk_cmd_drift;
+extern const gk_cmd gk_cmd_gate;
 
 #endif

@@ -15,6 +15,7 @@ static const gk_cmd *const commands[] = {
 	&gk_cmd_snapshot,
 	&gk_cmd_status,
 	&gk_cmd_drift,
+	&gk_cmd_gate,
 	&gk_cmd_rules,
 	&gk_cmd_explain,
 	NULL,

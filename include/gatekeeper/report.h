@@ -194,6 +194,12 @@ void gk_report_free(gk_report *r);
 /** Add a linted migration; strings are copied. Returns its index or a negative GK_E*. */
 int gk_report_add_migration(gk_report *r, const char *path, int statements, enum gk_runner runner);
 
+/** The index of the migration entry for `path`, or -1. */
+int gk_report_find_migration(const gk_report *r, const char *path);
+
+/** Mark migration `idx` as linted, with its statement count and runner. */
+void gk_report_set_linted(gk_report *r, size_t idx, int statements, enum gk_runner runner);
+
 /**
  * Record where migration `idx` stands in the change; strings are copied.
  * `commit` may be NULL.  Returns 0 or GK_ENOMEM.

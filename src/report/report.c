@@ -101,6 +101,21 @@ int gk_report_add_migration(gk_report *r, const char *path, int statements, enum
 	return (int)r->n_migrations++;
 }
 
+int gk_report_find_migration(const gk_report *r, const char *path)
+{
+	for (size_t i = 0; i < r->n_migrations; i++)
+		if (!strcmp(r->migrations[i].path, path))
+			return (int)i;
+	return -1;
+}
+
+void gk_report_set_linted(gk_report *r, size_t idx, int statements, enum gk_runner runner)
+{
+	r->migrations[idx].statements = statements;
+	r->migrations[idx].runner = runner;
+	r->migrations[idx].linted = true;
+}
+
 int gk_report_set_history(gk_report *r, size_t idx, enum gk_history_status status, const char *old_path,
 			  const gk_commit_ref *commit)
 {

@@ -236,7 +236,7 @@ int gk_render_text(const gk_report *r, FILE *out, const gk_render_options *o, gk
 		history_section(out, r, o);
 	if (r->replay.shadow)
 		replay_section(out, r, o);
-	if (r->target.database && !strcmp(r->command, "status"))
+	if (r->target.database && (!strcmp(r->command, "status") || !strcmp(r->command, "gate")))
 		status_section(out, r, o);
 	for (size_t i = 0; i < r->n_notes; i++)
 		fprintf(out, "%snote:%s %s\n", c(o, C_BOLD), c(o, C_RESET), r->notes[i]);

@@ -22,169 +22,13 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <fcntl.h>
-#include <libgen.h>
-#include <limits.h>
-
 #include "target/target_test_support.h"
+#include "util/cli_test_support.h"
 #include "gatekeeper/history.h"
 #include "gatekeeper/layout.h"
 
 #define PASSWORD "Cl1-S3cret-pw"
 #define INIT_SQL "CREATE TABLE users (id bigint PRIMARY KEY);\n"
-
-typedef struct out {
-	int code;
-	char *stdout_text, *stderr_text;
-} out;
-
-static void out_free(out *o)
-{
-	free(o->stdout_text);
-	free(o->stderr_text);
-}
-
-/* <build>/gatekeeper, from <build>/test/src/target/cli_test. */
-static char *binary(void)
-{
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	assert_true(n > 0);
-	exe[n] = '\0';
-	char *dir = exe;
-	for (int i = 0; i < 4; i++)
-		dir = dirname(dir);
-	char *bin = gk_asprintf("%s/gatekeeper", dir);
-	if (access(bin, X_OK) != 0)
-		fail_msg("%s is not built (make all builds it before the tests)", bin);
-	return bin;
-}
-
-static char *slurp(const char *path)
-{
-	char *text = NULL;
-	size_t len = 0;
-	if (gk_read_file(&text, &len, path, 64 << 20) != 0)
-		return gk_strdup("");
-	return text;
-}
-
-/* The environment without DATABASE_URL, plus `extra` ("K=V", NULL-terminated). */
-static char **environment(const char *const *extra)
-{
-	size_t n = 0, k = 0;
-	while (environ[n])
-		n++;
-	char **env = calloc(n + 8, sizeof *env);
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "DATABASE_URL=", 13) != 0 && strncmp(environ[i], "NO_COLOR=", 9) != 0)
-			env[k++] = environ[i];
-	env[k++] = "NO_COLOR=1";
-	for (size_t i = 0; extra && extra[i]; i++)
-		env[k++] = (char *)extra[i];
-	env[k] = NULL;
-	return env;
-}
-
-/* Run gatekeeper with `args` in `cwd`; stdout and stderr go through files. */
-static out run_gk(suite *s, const char *cwd, const char *const *extra_env, const char *const *args)
-{
-	char *bin = binary();
-	char *o_path = gk_asprintf("%s/stdout", s->tmp), *e_path = gk_asprintf("%s/stderr", s->tmp);
-	const char *argv[32] = {bin};
-	size_t n = 1;
-	for (; args[n - 1]; n++)
-		argv[n] = args[n - 1];
-	argv[n] = NULL;
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	if (cwd)
-		posix_spawn_file_actions_addchdir_np(&fa, cwd);
-	posix_spawn_file_actions_addopen(&fa, 1, o_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	posix_spawn_file_actions_addopen(&fa, 2, e_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	char **env = environment(extra_env);
-	pid_t pid;
-	assert_int_equal(posix_spawn(&pid, bin, &fa, NULL, (char *const *)argv, env), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	int status = 0;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	out o = {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(o_path), slurp(e_path)};
-	free(env);
-	free(bin);
-	free(o_path);
-	free(e_path);
-	return o;
-}
-
-static void assert_code(const out *o, int want)
-{
-	if (o->code != want)
-		fail_msg("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", o->code, want, o->stdout_text, o->stderr_text);
-}
-
-static void assert_has(const char *text, const char *what)
-{
-	if (!strstr(text, what))
-		fail_msg("'%s' not in:\n%s", what, text);
-}
-
-/* The password in none of these texts. */
-static void assert_no_secret(const char *secret, const char *const *texts, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strstr(texts[i], secret))
-			fail_msg("the password leaked into output %zu:\n%s", i, texts[i]);
-}
-
-/* Run a program quietly: 0 when it exited 0. */
-static int quiet_run(const char *const *argv)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	pid_t pid;
-	int status = -1;
-	int rc = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (rc != 0)
-		return -1;
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static void validate_json(const char *path)
-{
-	const char *probe[] = {"python3", "-c", "import jsonschema", NULL};
-	if (quiet_run(probe) != 0) {
-		print_message("note: python3 with jsonschema is missing: the JSON report is not validated\n");
-		return;
-	}
-	char *schema = gk_asprintf("%s/schemas/report/v1.json", GK_SOURCE_DIR);
-	const char *argv[] = {"python3", "-c",
-			      "import json, sys\n"
-			      "from jsonschema import Draft202012Validator\n"
-			      "v = Draft202012Validator(json.load(open(sys.argv[1])))\n"
-			      "sys.exit(1 if list(v.iter_errors(json.load(open(sys.argv[2])))) else 0)\n",
-			      schema, path, NULL};
-	if (quiet_run(argv) != 0)
-		fail_msg("%s is not valid against %s", path, schema);
-	free(schema);
-}
-
-static void validate_junit(const char *path, const char *xsd)
-{
-	const char *probe[] = {"xmllint", "--version", NULL};
-	if (quiet_run(probe) != 0) {
-		print_message("note: xmllint is missing: the JUnit report is not validated\n");
-		return;
-	}
-	char *schema = gk_asprintf("%s/testdata/schemas/%s", GK_SOURCE_DIR, xsd);
-	const char *argv[] = {"xmllint", "--noout", "--schema", schema, path, NULL};
-	if (quiet_run(argv) != 0)
-		fail_msg("%s is not valid against %s", path, xsd);
-	free(schema);
-}
 
 /* ---- fixtures ---------------------------------------------------------- */
 
@@ -246,7 +90,7 @@ static void test_failed_pending_all_formats(void **state)
 		   "'Database error code: 23505\nERROR: could not create unique index \"users_email_key\"'");
 	char *json = in_tmp(s, "r.json"), *xml = in_tmp(s, "r.xml"), *dir = gk_asprintf("%s/prisma/migrations", f.dir);
 	const char *args[] = {"status", "--no-config", "--database", f.url, "--json", json, "--junit", xml, dir, NULL};
-	out o = run_gk(s, NULL, NULL, args);
+	out o = run_gk(s->tmp, NULL, NULL, args);
 	assert_code(&o, 1);
 	assert_has(o.stdout_text, "error: 20240102000000_add_email_key failed on the target: started at "
 				  "2024-01-01T00:02:00Z and never finished; its log: ERROR: could not create unique index");
@@ -283,7 +127,7 @@ static void test_failed_pending_all_formats(void **state)
 	/* The same run with JSON and strict JUnit on standard output. */
 	const char *a2[] = {"status", "--no-config", "--database", f.url, "--format", "junit", "--junit-profile",
 			    "strict", dir, NULL};
-	o = run_gk(s, NULL, NULL, a2);
+	o = run_gk(s->tmp, NULL, NULL, a2);
 	assert_code(&o, 1);
 	FILE *fx = fopen(xml, "w");
 	fputs(o.stdout_text, fx);
@@ -308,7 +152,7 @@ static void test_env_url_default_folder(void **state)
 	char *env_url = gk_asprintf("DATABASE_URL=%s", f.url);
 	const char *env[] = {env_url, NULL};
 	const char *args[] = {"status", "--no-config", NULL};
-	out o = run_gk(s, f.dir, env, args);
+	out o = run_gk(s->tmp, f.dir, env, args);
 	assert_code(&o, 0);
 	assert_has(o.stdout_text, "prisma/migrations/20240102000000_add_posts/migration.sql");
 	assert_has(o.stdout_text, "not yet applied");
@@ -317,7 +161,7 @@ static void test_env_url_default_folder(void **state)
 	sql(&f.d, "DELETE FROM _prisma_migrations");
 	prisma_row(&f.d, "20240101000000_init", INIT_SQL, true, NULL);
 	prisma_row(&f.d, "20240102000000_add_posts", "CREATE TABLE posts (id int);\n", true, NULL);
-	o = run_gk(s, f.dir, env, args);
+	o = run_gk(s->tmp, f.dir, env, args);
 	assert_code(&o, 0);
 	assert_has(o.stdout_text, "Database schema is up to date.");
 	out_free(&o);
@@ -335,7 +179,7 @@ static void test_unreachable(void **state)
 	char *json = in_tmp(s, "u.json"), *xml = in_tmp(s, "u.xml");
 	const char *args[] = {"status", "--no-config", "--database", "postgresql://app:Unre4chable-Pw@127.0.0.1:1/db",
 			      "--json", json, "--junit", xml, dir, NULL};
-	out o = run_gk(s, NULL, NULL, args);
+	out o = run_gk(s->tmp, NULL, NULL, args);
 	assert_code(&o, 3);
 	assert_has(o.stderr_text, "cannot connect to the target database on host 127.0.0.1 port 1:");
 	char *j = slurp(json), *x = slurp(xml);
@@ -362,7 +206,7 @@ static void test_wrong_password(void **state)
 	char *bad = url_for(&f.d, f.role, "Wr0ng-Pw-Value", NULL), *dir = gk_asprintf("%s/prisma/migrations", f.dir);
 	char *json = in_tmp(s, "w.json");
 	const char *args[] = {"status", "--no-config", "--database", bad, "--json", json, dir, NULL};
-	out o = run_gk(s, NULL, NULL, args);
+	out o = run_gk(s->tmp, NULL, NULL, args);
 	assert_code(&o, 3);
 	assert_has(o.stderr_text, "password authentication failed");
 	char *j = slurp(json);
@@ -383,7 +227,7 @@ static void test_usage_errors(void **state)
 	fixture f = project(s);
 	char *dir = gk_asprintf("%s/prisma/migrations", f.dir), *json = in_tmp(s, "e.json");
 	const char *no_url[] = {"status", "--no-config", "--json", json, dir, NULL};
-	out o = run_gk(s, NULL, NULL, no_url);
+	out o = run_gk(s->tmp, NULL, NULL, no_url);
 	assert_code(&o, 2);
 	assert_has(o.stderr_text, "no database: give --database URL or set DATABASE_URL");
 	char *j = slurp(json);
@@ -391,23 +235,23 @@ static void test_usage_errors(void **state)
 	free(j);
 	out_free(&o);
 	const char *plain[] = {"status", "--no-config", "--layout", "plain", "--database", f.url, dir, NULL};
-	o = run_gk(s, NULL, NULL, plain);
+	o = run_gk(s->tmp, NULL, NULL, plain);
 	assert_code(&o, 2);
 	out_free(&o);
 	const char *not_dir[] = {"status", "--no-config", "--database", f.url, "/nonexistent/migrations", NULL};
-	o = run_gk(s, NULL, NULL, not_dir);
+	o = run_gk(s->tmp, NULL, NULL, not_dir);
 	assert_code(&o, 2);
 	assert_has(o.stderr_text, "/nonexistent/migrations is not a folder");
 	out_free(&o);
 	const char *no_dir[] = {"status", "--no-config", "--database", f.url, NULL};
-	o = run_gk(s, s->tmp, NULL, no_dir);
+	o = run_gk(s->tmp, s->tmp, NULL, no_dir);
 	assert_code(&o, 2);
 	assert_has(o.stderr_text, "no migrations folder");
 	out_free(&o);
 	/* The role may not read the history table: exit 2 and the GRANT to give. */
 	sql(&f.d, "REVOKE SELECT ON _prisma_migrations FROM %s", f.role);
 	const char *denied[] = {"status", "--no-config", "--database", f.url, dir, NULL};
-	o = run_gk(s, NULL, NULL, denied);
+	o = run_gk(s->tmp, NULL, NULL, denied);
 	assert_code(&o, 2);
 	assert_has(o.stderr_text, "GRANT SELECT ON public._prisma_migrations TO");
 	const char *texts[] = {o.stdout_text, o.stderr_text};
@@ -429,7 +273,7 @@ static void test_deploy_running(void **state)
 	exec_on(deploy, "SELECT pg_advisory_lock(72707369)");
 	char *dir = gk_asprintf("%s/prisma/migrations", f.dir);
 	const char *args[] = {"status", "--no-config", "--database", f.url, "--format", "json", dir, NULL};
-	out o = run_gk(s, NULL, NULL, args);
+	out o = run_gk(s->tmp, NULL, NULL, args);
 	assert_code(&o, 3);
 	assert_has(o.stdout_text, "\"status\": \"running\"");
 	assert_has(o.stdout_text, "\"rule_id\": \"deploy-in-progress\"");

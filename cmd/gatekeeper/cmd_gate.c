@@ -1,0 +1,66 @@
+/*
+ * cmd_gate.c - `gatekeeper gate [options] [MIGRATIONS_DIR...]`: the release
+ * gate before `prisma migrate deploy` (src/drift/gate.c): status, drift,
+ * the lint and the traced replay of the pending migrations, and the
+ * target's pre-flight.  The target comes from --database or $DATABASE_URL
+ * and is only read.  The lint's PostgreSQL version is the target's unless
+ * --pg-version or the configuration names one.  Exit codes: 0 the deploy
+ * may go, 1 it must not, 2 usage or setup, 3 the target or the shadow
+ * cannot be reached, or a deploy is running right now (retry later).
+ */
+#include "live_opts.h"
+#include "gatekeeper/gate.h"
+
+#include <stdlib.h>
+
+static const gk_opt gate_opts[] = {
+	GK_LIVE_OPTS,
+	{0},
+};
+
+static int apply_gate_opt(void *p, const gk_opt *opt, const char *v)
+{
+	int rc = gk_live_apply(p, opt, v);
+	return rc != 1 ? rc : gk_usage_error("gate: option '--%s' is not handled", opt->name);
+}
+
+static int gate_job(gk_report *r, void *ctx, gk_error *err)
+{
+	return gk_gate_run(r, ctx, err);
+}
+
+static int gate_main(int argc, char **argv)
+{
+	gk_run_args a;
+	gk_live_args l;
+	gk_live_init(&l, "gate");
+	gk_run_args_init(&a, "gate");
+	a.apply_own = apply_gate_opt;
+	a.own_ctx = &l;
+	char **pos = NULL;
+	int npos = 0;
+	int rc = gk_run_setup(&a, &gk_cmd_gate, argc, argv, &pos, &npos);
+	if (rc == 0) {
+		gk_live_resolve(&l, &a, pos, npos);
+		gk_gate_options o = {
+			.lint = a.lint, .pg_version_from_target = !a.pg_version_set, .target_url = l.target_url,
+			.dirs = l.dirs, .n_dirs = l.n_dirs, .layout = l.layout, .history_table = l.history_table,
+			.shadow = l.shadow, .shadow_init = l.shadow_init, .schemas = l.schemas, .n_schemas = l.n_schemas,
+			.ignore = l.ignore, .n_ignore = l.n_ignore,
+		};
+		rc = gk_run_job(&a, gate_job, &o);
+	}
+	free(pos);
+	gk_live_free(&l);
+	gk_run_args_free(&a);
+	return rc;
+}
+
+const gk_cmd gk_cmd_gate = {
+	.name = "gate",
+	.summary = "the release gate: may the pending migrations be deployed to this database now?",
+	.usage = "[options] [MIGRATIONS_DIR...]",
+	.opts = gate_opts,
+	.shared = gk_report_opts,
+	.run = gate_main,
+};

@@ -1,0 +1,62 @@
+/*
+ * gatekeeper/gate.h - the release gate, run before `prisma migrate deploy`
+ * (or flyway migrate, migrate up, dbmate up): may the pending migrations
+ * go to this database now?
+ *
+ * It passes only when
+ *  - the target's history has no failed, edited or missing migration
+ *    (status, gatekeeper/target.h);
+ *  - the target has no drift from the schema its applied migrations build
+ *    (drift, gatekeeper/drift.h);
+ *  - every pending migration lints clean at the fail level, with the
+ *    schema model taught by the applied ones (gatekeeper/lint.h);
+ *  - every pending migration applies on a clone of that expected schema,
+ *    traced statement by statement (gatekeeper/replay.h), its lock and
+ *    rewrite findings naming each table's size on the target;
+ *  - no session on the target holds or waits for a lock that conflicts
+ *    with one the pending migrations take (blocking-session);
+ * and it reports invalid indexes and NOT VALID constraints left on the
+ * target.  A deploy already running (Prisma's advisory lock held) ends
+ * the gate with exit 3: the history is changing, retry later.
+ *
+ * The target is only read, through read-only sessions; nothing is written
+ * there.  Passwords never appear in messages.
+ */
+#ifndef GATEKEEPER_GATE_H
+#define GATEKEEPER_GATE_H
+
+#include "common.h"
+#include "layout.h"
+#include "lint.h"
+#include "report.h"
+#include "shadow.h"
+
+typedef struct gk_gate_options {
+	gk_lint_options lint;           /* rules, severities, pg_version */
+	bool pg_version_from_target;    /* the target's major version replaces lint.pg_version */
+	const char *target_url;         /* the live database (required) */
+	const char *const *dirs;        /* the migration folders (required) */
+	size_t n_dirs;
+	enum gk_layout_kind layout;     /* GK_LAYOUT_AUTO = detected */
+	const char *history_table;      /* NULL = the tool's default */
+	gk_shadow_options shadow;       /* where to replay (url NULL = private cluster) */
+	const char *shadow_init;        /* SQL run on the shadow before the first migration */
+	const char *const *schemas;     /* drift: compare only these; NULL/0 = all */
+	size_t n_schemas;
+	const char *const *ignore;      /* drift: ignore globs on "kind:identity" */
+	size_t n_ignore;
+} gk_gate_options;
+
+/**
+ * Run the gate into `r`: the status of every migration, the findings of
+ * each check, the replay of the pending migrations with their observed
+ * locks, the target and the shadow.  Returns 0; GK_ECONFIG for a setup
+ * the gate cannot use (no URL or folder, an unreadable file, a history
+ * table of the wrong shape, shadow and target of different major
+ * versions) with a message for the user (exit 2).  A target or shadow
+ * that cannot be reached is a db_connect error on the report (exit 3)
+ * and 0, with what was found before.  Call gk_report_finish() afterwards.
+ */
+int gk_gate_run(gk_report *r, const gk_gate_options *o, gk_error *err);
+
+#endif

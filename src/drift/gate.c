@@ -1,0 +1,419 @@
+/*
+ * gate.c - `gatekeeper gate`: may the pending migrations be deployed to
+ * the target now?  (see gatekeeper/gate.h)
+ *
+ * One read-only session on the target serves the whole run: the status,
+ * the health checks, the table sizes and the sessions are read through
+ * it; the drift snapshot opens its own, as `drift` does.  On the shadow,
+ * the expected schema (the applied migrations, or their cached template)
+ * is snapshotted for the drift check, then the pending migrations are
+ * replayed on that same database, traced: the shadow is then exactly what
+ * the target will be after the deploy.
+ *
+ * Order matters for the reader, not for the verdict: each check adds its
+ * findings to the one report, and gk_report_finish() decides.
+ */
+#include "gatekeeper/gate.h"
+#include "drift/drift_internal.h"
+#include "gatekeeper/replay_report.h"
+#include "util/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct gate {
+	gk_report *r;
+	const gk_gate_options *o;
+	gk_lint_options lint;        /* o->lint, with the target's version when asked */
+	gk_target *t;
+	gk_target_state *st;
+	gk_drift_plan plan;
+	gk_shadow *shadow;
+	gk_drift_expected e;
+	/* Relations the pending migrations locked, and their size on the target. */
+	const char **rel;            /* borrowed from the replay results */
+	size_t n_rel, cap_rel;
+	gk_target_table_size *sizes; /* n_rel entries */
+} gate;
+
+static int oom(gk_error *err) { return gk_error_set(err, GK_ENOMEM, "out of memory"); }
+
+/* ---- status and health -------------------------------------------------- */
+
+static int status(gate *g, gk_error *err)
+{
+	const gk_gate_options *o = g->o;
+	int rc = gk_target_connect(&g->t, o->target_url, err);
+	if (rc == 0)
+		rc = gk_target_status(&g->st, g->t, o->dirs, o->n_dirs, o->layout, o->history_table, err);
+	if (rc < 0)
+		return rc;
+	int version = gk_target_server_version(g->t);
+	if (o->pg_version_from_target && version > 0) {
+		g->lint.pg_version = version / 10000;
+		g->r->pg_version = g->lint.pg_version;
+	}
+	return gk_target_status_report(g->r, &g->lint, g->st, gk_target_where(g->t), version) < 0 ? oom(err) : 0;
+}
+
+/* Invalid indexes and NOT VALID constraints the target carries. */
+static int health(gate *g, gk_error *err)
+{
+	gk_target_object *x = NULL;
+	size_t n = 0;
+	int rc = gk_target_invalid_indexes(g->t, &x, &n, err);
+	if (rc == 0 && gk_target_report_invalid_indexes(g->r, &g->lint, x, n) < 0)
+		rc = oom(err);
+	gk_target_objects_free(x, n);
+	x = NULL;
+	n = 0;
+	if (rc == 0)
+		rc = gk_target_unvalidated_constraints(g->t, &x, &n, err);
+	if (rc == 0 && gk_target_report_unvalidated_constraints(g->r, &g->lint, x, n) < 0)
+		rc = oom(err);
+	gk_target_objects_free(x, n);
+	return rc;
+}
+
+/* ---- the lint of the pending migrations ---------------------------------- */
+
+/* The lint's entries and findings into the status's entries of the same paths. */
+static int merge_lint(gk_report *dst, const gk_report *src)
+{
+	for (size_t i = 0; i < src->n_migrations; i++) {
+		const gk_migration *m = &src->migrations[i];
+		int idx = gk_report_find_migration(dst, m->path);
+		if (idx < 0 && (idx = gk_report_add_migration(dst, m->path, m->statements, m->runner)) < 0)
+			return idx;
+		gk_report_set_linted(dst, (size_t)idx, m->statements, m->runner);
+	}
+	for (size_t i = 0; i < src->n_findings; i++)
+		if (gk_report_add_finding(dst, &src->findings[i]) < 0)
+			return GK_ENOMEM;
+	for (size_t i = 0; i < src->n_errors; i++)
+		if (gk_report_add_error(dst, src->errors[i].kind, src->errors[i].path, "%s", src->errors[i].message) < 0)
+			return GK_ENOMEM;
+	return 0;
+}
+
+/* The pending migrations, linted with the model the applied ones teach. */
+static int lint_pending(gate *g, gk_error *err)
+{
+	const gk_drift_plan *p = &g->plan;
+	if (p->n == p->n_expected)
+		return 0;
+	gk_lint_input *in = calloc(p->n, sizeof *in);
+	gk_report *tmp = gk_report_new("gate");
+	int rc = in && tmp ? 0 : oom(err);
+	size_t n = 0;
+	for (size_t i = 0; rc == 0 && i < p->n; i++) {
+		if (!p->tm[i])
+			continue;
+		bool pending = i >= p->n_expected;
+		in[n++] = (gk_lint_input){.path = p->m[i].path, .text = p->m[i].sql, .len = p->m[i].len,
+					  .runner = p->m[i].runner, .role = pending ? GK_LINT_CHECK : GK_LINT_CONTEXT,
+					  .new_change = i == p->n_expected};
+	}
+	if (rc == 0)
+		rc = gk_lint_inputs(tmp, &g->lint, in, n, err);
+	if (rc == 0 && merge_lint(g->r, tmp) < 0)
+		rc = oom(err);
+	gk_report_free(tmp);
+	free(in);
+	return rc;
+}
+
+/* ---- lock conflicts ------------------------------------------------------- */
+
+/* pg_locks' table lock modes, weakest first (PostgreSQL's own numbering - 1). */
+static const char *const lock_modes[] = {
+	"AccessShareLock", "RowShareLock", "RowExclusiveLock", "ShareUpdateExclusiveLock",
+	"ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock",
+};
+
+/* Which modes each mode conflicts with, as bits of lock_modes (the table
+ * "Conflicting Lock Modes" of the documentation). */
+static const unsigned lock_conflicts[] = {
+	0x80, 0xC0, 0xF0, 0xF8, 0xEC, 0xFC, 0xFE, 0xFF,
+};
+
+static int mode_index(const char *mode)
+{
+	for (size_t i = 0; i < sizeof lock_modes / sizeof *lock_modes; i++)
+		if (!strcmp(mode, lock_modes[i]))
+			return (int)i;
+	return -1;
+}
+
+static bool conflicts(const char *a, const char *b)
+{
+	int i = mode_index(a), k = mode_index(b);
+	return i >= 0 && k >= 0 && (lock_conflicts[i] >> k & 1u);
+}
+
+/* Does migration result `res` take a lock on `relation` that conflicts with `mode`? */
+static bool migration_conflicts(const gk_replay_result *res, const char *relation, const char *mode)
+{
+	for (size_t i = 0; i < res->n_locks; i++)
+		if (!strcmp(res->locks[i].relation, relation) && conflicts(res->locks[i].mode, mode))
+			return true;
+	return false;
+}
+
+/* ---- the target's side of the pending locks ------------------------------- */
+
+static int rel_add(gate *g, const char *relation)
+{
+	for (size_t i = 0; i < g->n_rel; i++)
+		if (!strcmp(g->rel[i], relation))
+			return 0;
+	if (gk_grow(&g->rel, &g->cap_rel, g->n_rel + 1, sizeof *g->rel) < 0)
+		return GK_ENOMEM;
+	g->rel[g->n_rel++] = relation;
+	return 0;
+}
+
+/* Every relation a pending migration locked, and its size on the target. */
+static int pending_relations(gate *g, gk_error *err)
+{
+	for (size_t i = g->plan.n_expected; i < g->plan.n; i++)
+		for (size_t k = 0; k < g->e.res[i].n_locks; k++)
+			if (rel_add(g, g->e.res[i].locks[k].relation) < 0)
+				return oom(err);
+	if (g->n_rel == 0)
+		return 0;
+	return gk_target_table_sizes(g->t, g->rel, g->n_rel, &g->sizes, err);
+}
+
+/* "public.users, ~12M rows, 3.1 GB" for the lock findings (gk_replay_reporter). */
+static char *size_note(void *ctx, const char *relation)
+{
+	const gate *g = ctx;
+	for (size_t i = 0; g->sizes && i < g->n_rel; i++)
+		if (!strcmp(g->rel[i], relation) && g->sizes[i].relation) {
+			char buf[256];
+			gk_target_size_text(buf, sizeof buf, &g->sizes[i]);
+			return gk_strdup(buf);
+		}
+	return NULL;
+}
+
+/*
+ * The sessions of `s` whose lock conflicts with one migration `res` takes,
+ * one entry per session: a query on a table also holds its indexes, and
+ * the reader wants one line per session naming them all.  The entries
+ * borrow from `s` except `relation`, which is "a, b, c" (owned).
+ */
+static int conflicting(const gk_replay_result *res, const gk_target_session *s, size_t ns, gk_target_session *hit,
+		       size_t *n_hit)
+{
+	*n_hit = 0;
+	for (size_t k = 0; k < ns; k++) {
+		if (!migration_conflicts(res, s[k].relation, s[k].mode))
+			continue;
+		size_t j = 0;
+		while (j < *n_hit && hit[j].pid != s[k].pid)
+			j++;
+		char *rel = j < *n_hit ? gk_asprintf("%s, %s", hit[j].relation, s[k].relation) : gk_strdup(s[k].relation);
+		if (!rel)
+			return GK_ENOMEM;
+		if (j == *n_hit)
+			hit[(*n_hit)++] = s[k];
+		else
+			free(hit[j].relation);
+		hit[j].relation = rel;
+	}
+	return 0;
+}
+
+/* Sessions on the target whose locks conflict with a pending migration's. */
+static int blocking_sessions(gate *g, gk_error *err)
+{
+	if (g->n_rel == 0)
+		return 0;
+	gk_target_session *s = NULL, *hit = NULL;
+	size_t ns = 0;
+	int rc = gk_target_blocking_sessions(g->t, g->rel, g->n_rel, &s, &ns, err);
+	if (rc == 0 && !(hit = calloc(ns + 1, sizeof *hit)))
+		rc = oom(err);
+	for (size_t i = g->plan.n_expected; rc == 0 && i < g->plan.n; i++) {
+		size_t n_hit = 0;
+		rc = conflicting(&g->e.res[i], s, ns, hit, &n_hit);
+		if (rc == 0)
+			rc = gk_target_report_sessions(g->r, &g->lint, g->plan.m[i].path, hit, n_hit);
+		for (size_t k = 0; k < n_hit; k++)
+			free(hit[k].relation);
+		if (rc < 0)
+			rc = oom(err);
+	}
+	free(hit);
+	gk_target_sessions_free(s, ns);
+	return rc;
+}
+
+/* ---- replay and drift ----------------------------------------------------- */
+
+static int note(gate *g, const char *text, gk_error *err)
+{
+	return gk_report_add_note(g->r, text) < 0 ? oom(err) : 0;
+}
+
+static int open_shadow(gate *g, gk_error *err)
+{
+	int rc = gk_shadow_open(&g->shadow, &g->o->shadow, err);
+	if (rc < 0)
+		return rc;
+	int sv = gk_shadow_server_version(g->shadow) / 10000, tv = gk_target_server_version(g->t) / 10000;
+	if (sv != tv)
+		return gk_error_set(err, GK_ECONFIG,
+				    "the shadow runs PostgreSQL %d and the target %d: the expected schema must be built "
+				    "by the target's major version (give --pg-bin with PostgreSQL %d binaries, or "
+				    "--shadow-url of such a server)", sv, tv, tv);
+	const char *cache_note = gk_shadow_cache_note(g->shadow);
+	if (cache_note)
+		fprintf(stderr, "gatekeeper: replay cache not used: %s\n", cache_note);
+	return gk_report_set_shadow(g->r, gk_shadow_is_embedded(g->shadow) ? "embedded" : "external",
+				    gk_shadow_server_version(g->shadow)) < 0 ? oom(err) : 0;
+}
+
+static int drift(gate *g, gk_error *err)
+{
+	const gk_gate_options *o = g->o;
+	gk_catalog_options co = {.schemas = o->schemas, .n_schemas = o->n_schemas};
+	gk_catalog_diff_options dopt = {.schemas = o->schemas, .n_schemas = o->n_schemas, .ignore = o->ignore,
+					.n_ignore = o->n_ignore};
+	gk_catalog *expected = NULL;
+	int rc = gk_catalog_read(&expected, g->e.conninfo, &co, err);
+	if (rc == 0)
+		rc = gk_drift_compare(g->r, &g->lint, expected, o->target_url, &co, &dopt, err);
+	gk_catalog_free(expected);
+	return rc;
+}
+
+/* The replay of pending migration `i` on its report entry, with its
+ * findings.  `lost`: the shadow went away, and the migration running then
+ * failed for that reason, not its own (the run's db_connect error says so). */
+static int record_pending(gate *g, size_t i, const char *failed, bool lost)
+{
+	const gk_replay_migration *m = &g->plan.m[i];
+	const gk_replay_result *res = &g->e.res[i];
+	int idx = gk_report_find_migration(g->r, m->path);
+	if (idx < 0)
+		return 0;
+	char *why = NULL;
+	if (res->status == GK_REPLAY_SKIPPED && failed &&
+	    !(why = gk_asprintf("not replayed: %s did not apply", failed)))
+		return GK_ENOMEM;
+	int rc = gk_report_set_replay(g->r, (size_t)idx, res->status, res->duration_ms, res->sqlstate,
+				      why ? why : res->message, res->status != GK_REPLAY_SKIPPED);
+	free(why);
+	gk_replay_reporter rr = {.r = g->r, .o = &g->lint, .consequence = "the migrations after it were not replayed",
+				 .relation_note = size_note, .note_ctx = g};
+	if (rc == 0 && !lost && (res->status == GK_REPLAY_FAILED || res->status == GK_REPLAY_ENVIRONMENT))
+		rc = gk_replay_report_failure(&rr, m, res, "the migration");
+	if (rc == 0)
+		rc = gk_replay_report_locks(&rr, (size_t)idx, m, res);
+	return rc;
+}
+
+/* The pending migrations on the expected schema, traced, then what the
+ * target says of the relations they lock. */
+static int replay_pending(gate *g, gk_error *err)
+{
+	gk_drift_plan *p = &g->plan;
+	size_t a = p->n_expected;
+	if (a == p->n)
+		return 0;
+	int rc = gk_replay_run(g->e.res + a, g->e.conninfo, p->m + a, p->n - a, err);
+	int lost = rc;
+	if (rc == 0 || rc == GK_EINFRA)
+		rc = pending_relations(g, err);
+	const char *failed = NULL;
+	for (size_t i = a; rc == 0 && i < p->n; i++) {
+		if (record_pending(g, i, failed, lost == GK_EINFRA) < 0)
+			rc = oom(err);
+		if (!failed && (g->e.res[i].status == GK_REPLAY_FAILED || g->e.res[i].status == GK_REPLAY_ENVIRONMENT))
+			failed = p->m[i].path;
+	}
+	if (rc == 0 && lost == 0)
+		rc = blocking_sessions(g, err);
+	return rc == 0 ? lost : rc;
+}
+
+/* The expected schema, the drift, then the pending migrations on it. */
+static int replay(gate *g, gk_error *err)
+{
+	const gk_target_state *st = g->st;
+	for (size_t i = 0; i < st->n_migrations; i++)
+		if (st->migrations[i].status == GK_APPLIED_MISSING) {
+			char *text = gk_asprintf("drift and the replay of the pending migrations were not checked: %s was "
+						 "applied to the target but is not in the folder", st->migrations[i].path);
+			int rc = text ? note(g, text, err) : oom(err);
+			free(text);
+			return rc;
+		}
+	int rc = open_shadow(g, err);
+	if (rc == 0)
+		rc = gk_drift_expected_build(&g->e, g->shadow, &g->plan, err);
+	if (rc == 0 && g->e.bad < g->plan.n_expected) {
+		rc = gk_drift_report_unbuilt(g->r, &g->lint, &g->plan, &g->e) < 0 ? oom(err) : 0;
+		return rc == 0 ? note(g, "the pending migrations were not replayed: the expected schema could not be built",
+				      err) : rc;
+	}
+	if (rc == 0)
+		rc = drift(g, err);
+	double t0 = gk_now();
+	if (rc == 0)
+		rc = replay_pending(g, err);
+	size_t migrations = 0;
+	for (size_t i = 0; i < g->plan.n; i++)
+		migrations += g->plan.tm[i] != NULL;
+	if (g->shadow)
+		gk_report_add_replay_totals(g->r, migrations, g->e.reused, g->e.duration_ms + (gk_now() - t0) * 1000.0);
+	return rc;
+}
+
+/* ---- the run ----------------------------------------------------------------- */
+
+static void gate_free(gate *g)
+{
+	gk_drift_expected_free(&g->e, &g->plan);
+	gk_shadow_close(g->shadow);
+	gk_target_table_sizes_free(g->sizes, g->n_rel);
+	free(g->rel);
+	gk_drift_plan_free(&g->plan);
+	gk_target_status_free(g->st);
+	gk_target_close(g->t);
+}
+
+static int run(gate *g, gk_error *err)
+{
+	int rc = status(g, err);
+	if (rc < 0 || g->st->deploy_in_progress)
+		return rc; /* the status said so: exit 3, retry when the deploy is done */
+	rc = health(g, err);
+	if (rc == 0)
+		rc = gk_drift_plan_build(&g->plan, g->st, g->o->dirs, g->o->n_dirs, g->o->shadow_init, true, err);
+	if (rc == 0 && g->plan.n == g->plan.n_expected)
+		rc = note(g, "nothing to deploy: every migration in the folder is applied on the target", err);
+	if (rc == 0)
+		rc = lint_pending(g, err);
+	if (rc == 0)
+		rc = replay(g, err);
+	return rc;
+}
+
+int gk_gate_run(gk_report *r, const gk_gate_options *o, gk_error *err)
+{
+	if (!o->target_url || !*o->target_url)
+		return gk_error_set(err, GK_ECONFIG, "gate: no target database: give --database URL or set DATABASE_URL");
+	if (o->n_dirs == 0)
+		return gk_error_set(err, GK_ECONFIG, "gate: name the migration folder (or `paths` in gatekeeper.yml)");
+	gate g = {.r = r, .o = o, .lint = o->lint};
+	int rc = run(&g, err);
+	gate_free(&g);
+	if (rc == GK_EINFRA)
+		gk_one_line(err->msg);
+	return gk_drift_infra(r, rc, err);
+}

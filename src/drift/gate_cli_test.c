@@ -1,0 +1,179 @@
+/*
+ * gate_cli_test.c - `gatekeeper gate` end to end: the built binary run
+ * against a "production" database of the embedded cluster, through a role
+ * that can only connect, read the catalogs and read Prisma's history
+ * table, with a password the server really checks (see
+ * src/target/cli_test.c for why such cases live here and not in
+ * testdata/e2e).
+ *
+ * Covered: a pending migration that rewrites a filled table blocks the
+ * deploy (exit 1) with the text, JSON (schema-valid) and JUnit (valid
+ * against the XSDs, default and strict) saying so and agreeing; a safe
+ * one passes (exit 0) with $DATABASE_URL and the prisma/migrations
+ * default; an unreachable target is exit 3 with the reports written; no
+ * target is exit 2; the password is in no output.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "target/target_test_support.h"
+#include "util/cli_test_support.h"
+#include "gatekeeper/history.h"
+#include "gatekeeper/layout.h"
+
+#define PASSWORD "G4te-Cl1-pw"
+#define M "prisma/migrations/"
+#define INIT_SQL "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);\n"
+#define REWRITE_SQL "ALTER TABLE users ADD COLUMN created_at timestamptz NOT NULL DEFAULT clock_timestamp();\n"
+#define SAFE_SQL "CREATE TABLE tags (id bigint PRIMARY KEY);\n"
+
+typedef struct fixture {
+	db d;
+	char *dir, *role, *url, *shadow;
+} fixture;
+
+/* A Prisma project with init applied on a filled production database, and
+ * a reader role (password checked) that may read the history table. */
+static fixture project(suite *s)
+{
+	fixture f = {.d = fresh_db(s)};
+	f.dir = new_folder(s, "project");
+	put(f.dir, M "migration_lock.toml", "provider = \"postgresql\"\n");
+	put(f.dir, M "20240101000000_init/migration.sql", INIT_SQL);
+	sql(&f.d, "%s", gk_layout_history_table_sql(GK_LAYOUT_PRISMA));
+	sql(&f.d, "%s", INIT_SQL);
+	char sum[65];
+	gk_sha256_hex(sum, INIT_SQL, strlen(INIT_SQL));
+	sql(&f.d, "INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, applied_steps_count) "
+		  "VALUES (gen_random_uuid()::text, '%s', now(), '20240101000000_init', 1)", sum);
+	sql(&f.d, "INSERT INTO users SELECT i, 'u' || i FROM generate_series(1, 5000) i; ANALYZE users");
+	f.role = unique(s, "gate_reader");
+	make_reader(&f.d, f.role, PASSWORD);
+	require_password(&f.d, f.role);
+	sql(&f.d, "GRANT SELECT ON _prisma_migrations TO %s", f.role);
+	f.url = url_for(&f.d, f.role, PASSWORD, "&schema=public");
+	f.shadow = gk_strdup(gk_shadow_conninfo(s->shadow));
+	return f;
+}
+
+static void fixture_free(suite *s, fixture *f)
+{
+	drop_db(s, &f->d);
+	free(f->dir);
+	free(f->role);
+	free(f->url);
+	free(f->shadow);
+}
+
+static char *in_tmp(suite *s, const char *name) { return gk_asprintf("%s/%s", s->tmp, name); }
+
+static void test_rewrite_blocks_all_formats(void **state)
+{
+	suite *s = *state;
+	fixture f = project(s);
+	put(f.dir, M "20240102000000_add_user_created_at/migration.sql", REWRITE_SQL);
+	char *json = in_tmp(s, "g.json"), *xml = in_tmp(s, "g.xml"), *dir = gk_asprintf("%s/prisma/migrations", f.dir);
+	const char *args[] = {"gate", "--no-config", "--database", f.url, "--shadow-url", f.shadow, "--no-cache",
+			      "--json", json, "--junit", xml, dir, NULL};
+	out o = run_gk(s->tmp, NULL, NULL, args);
+	assert_code(&o, 1);
+	assert_has(o.stdout_text, "[observed-table-rewrite]");
+	assert_has(o.stdout_text, "on the target: public.users, ~5.0k rows, ");
+	assert_has(o.stdout_text, "[add-column-volatile-default]");
+	assert_has(o.stdout_text, "target: database ");
+	assert_has(o.stdout_text, "1 migration is not yet applied: `prisma migrate deploy` applies it.");
+	assert_has(o.stdout_text, "FAIL: ");
+	char *j = slurp(json), *x = slurp(xml);
+	assert_has(j, "\"command\": \"gate\"");
+	assert_has(j, "\"exit_code\": 1");
+	assert_has(j, "\"status\": \"pending\"");
+	assert_has(j, "\"rule_id\": \"observed-table-rewrite\"");
+	assert_has(j, "\"traced\": true");
+	assert_has(x, "replay/observed-table-rewrite");
+	validate_json(json);
+	validate_junit(xml, "junit-10-file-line.xsd");
+	const char *texts[] = {o.stdout_text, o.stderr_text, j, x};
+	assert_no_secret(PASSWORD, texts, 4);
+	free(j);
+	free(x);
+	out_free(&o);
+
+	const char *a2[] = {"gate", "--no-config", "--database", f.url, "--shadow-url", f.shadow, "--no-cache",
+			    "--format", "junit", "--junit-profile", "strict", dir, NULL};
+	o = run_gk(s->tmp, NULL, NULL, a2);
+	assert_code(&o, 1);
+	FILE *fx = fopen(xml, "w");
+	fputs(o.stdout_text, fx);
+	fclose(fx);
+	validate_junit(xml, "junit-10.xsd");
+	validate_junit(xml, "windyroad-JUnit.xsd");
+	const char *t2[] = {o.stdout_text, o.stderr_text};
+	assert_no_secret(PASSWORD, t2, 2);
+	out_free(&o);
+	free(json);
+	free(xml);
+	free(dir);
+	fixture_free(s, &f);
+}
+
+/* $DATABASE_URL and prisma/migrations by default; a safe migration passes. */
+static void test_safe_passes(void **state)
+{
+	suite *s = *state;
+	fixture f = project(s);
+	put(f.dir, M "20240102000000_add_tags/migration.sql", SAFE_SQL);
+	char *env_url = gk_asprintf("DATABASE_URL=%s", f.url), *env_shadow = gk_asprintf("SHADOW_DATABASE_URL=%s", f.shadow);
+	const char *env[] = {env_url, env_shadow, NULL};
+	const char *args[] = {"gate", "--no-config", "--no-cache", "--format", "json", NULL};
+	out o = run_gk(s->tmp, f.dir, env, args);
+	assert_code(&o, 0);
+	assert_has(o.stdout_text, "\"verdict\": \"pass\"");
+	assert_has(o.stdout_text, "\"rule_id\": \"migration-pending\"");
+	const char *texts[] = {o.stdout_text, o.stderr_text};
+	assert_no_secret(PASSWORD, texts, 2);
+	out_free(&o);
+	free(env_url);
+	free(env_shadow);
+	fixture_free(s, &f);
+}
+
+static void test_unreachable_and_usage(void **state)
+{
+	suite *s = *state;
+	fixture f = project(s);
+	char *json = in_tmp(s, "u.json"), *dir = gk_asprintf("%s/prisma/migrations", f.dir);
+	const char *args[] = {"gate", "--no-config", "--database", "postgresql://app:" PASSWORD "@127.0.0.1:1/app",
+			      "--json", json, dir, NULL};
+	out o = run_gk(s->tmp, NULL, NULL, args);
+	assert_code(&o, 3);
+	char *j = slurp(json);
+	assert_has(j, "\"kind\": \"db_connect\"");
+	assert_has(j, "\"exit_code\": 3");
+	assert_has(j, "127.0.0.1");
+	const char *texts[] = {o.stdout_text, o.stderr_text, j};
+	assert_no_secret(PASSWORD, texts, 3);
+	free(j);
+	out_free(&o);
+
+	const char *none[] = {"gate", "--no-config", dir, NULL};
+	o = run_gk(s->tmp, NULL, NULL, none);
+	assert_code(&o, 2);
+	assert_has(o.stderr_text, "DATABASE_URL");
+	out_free(&o);
+	free(json);
+	free(dir);
+	fixture_free(s, &f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rewrite_blocks_all_formats),
+		cmocka_unit_test(test_safe_passes),
+		cmocka_unit_test(test_unreachable_and_usage),
+	};
+	return cmocka_run_group_tests_name("gate cli", tests, group_start, group_stop);
+}

@@ -1,0 +1,400 @@
+/*
+ * gate_test.c - `gatekeeper gate` (src/drift/gate.c) on the embedded
+ * server.  A "production" database gets a Prisma folder's first two
+ * migrations, Prisma's history rows and 2,000 rows of data; the folder
+ * then holds pending migrations, and each test sets up one reason the
+ * gate must (or must not) block: a clean deploy passes; a rewrite names
+ * the table's size on the target; drift, a failed or missing migration,
+ * a pending migration that does not apply, a session holding a
+ * conflicting lock (and not one whose lock does not conflict), a deploy in
+ * progress (exit 3), invalid indexes and NOT VALID constraints; the
+ * target's catalog and history are the same after the gate as before; an
+ * unreachable target is exit 3 without its password.  The shadow is the
+ * same cluster, as an external server.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <sys/stat.h>
+
+#include "gatekeeper/catalog.h"
+#include "gatekeeper/gate.h"
+#include "gatekeeper/history.h"
+#include "target/target_test_support.h"
+
+#define INIT "20240101000000_init"
+#define ADD "20240102000000_add_posts"
+#define NEXT "20240103000000_add_tags"
+#define LATER "20240104000000_add_more"
+
+static const char *const init_sql =
+	"CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name text);\n"
+	"CREATE INDEX users_email_idx ON users (email);\n";
+static const char *const add_sql =
+	"CREATE TABLE posts (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id), title text);\n";
+static const char *const safe_sql = "CREATE TABLE tags (id bigint PRIMARY KEY, name text NOT NULL);\n";
+
+typedef struct world {
+	char *dir;   /* the migrations folder */
+	db prod;     /* the target */
+} world;
+
+static void record_applied(const db *d, const char *name, const char *text)
+{
+	char sum[65];
+	gk_sha256_hex(sum, text, strlen(text));
+	sql(d, "INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, applied_steps_count) "
+	       "VALUES (gen_random_uuid()::text, '%s', now(), '%s', 1)", sum, name);
+}
+
+/* Production applied INIT and ADD; `pending` (may be NULL) is the next migration. */
+static world make_world(suite *s, const char *pending)
+{
+	world w = {new_folder(s, "migrations"), fresh_db(s)};
+	put(w.dir, "migration_lock.toml", "provider = \"postgresql\"\n");
+	put(w.dir, INIT "/migration.sql", init_sql);
+	put(w.dir, ADD "/migration.sql", add_sql);
+	if (pending)
+		put(w.dir, NEXT "/migration.sql", pending);
+	sql(&w.prod, "%s", gk_layout_history_table_sql(GK_LAYOUT_PRISMA));
+	sql(&w.prod, "%s", init_sql);
+	sql(&w.prod, "%s", add_sql);
+	record_applied(&w.prod, INIT, init_sql);
+	record_applied(&w.prod, ADD, add_sql);
+	sql(&w.prod, "INSERT INTO users SELECT i, 'u' || i || '@example.com' FROM generate_series(1, 2000) i; "
+		     "ANALYZE users");
+	return w;
+}
+
+static void free_world(suite *s, world *w)
+{
+	drop_db(s, &w->prod);
+	free(w->dir);
+}
+
+static gk_report *gate_url(suite *s, const world *w, const char *url)
+{
+	gk_gate_options o = {0};
+	gk_lint_options_init(&o.lint);
+	o.pg_version_from_target = true;
+	o.target_url = url;
+	o.dirs = (const char *const *)&w->dir;
+	o.n_dirs = 1;
+	o.shadow.url = gk_shadow_conninfo(s->shadow);
+	gk_report *r = gk_report_new("gate");
+	gk_error err = {0};
+	if (gk_gate_run(r, &o, &err) != 0)
+		fail_msg("gk_gate_run: %s", err.msg);
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	return r;
+}
+
+static gk_report *gate(suite *s, const world *w)
+{
+	return gate_url(s, w, w->prod.conninfo);
+}
+
+static void dump(const gk_report *r)
+{
+	for (size_t i = 0; i < r->n_findings; i++)
+		print_message("    %s: %s\n", r->findings[i].rule_id, r->findings[i].message);
+	for (size_t i = 0; i < r->n_errors; i++)
+		print_message("    error: %s\n", r->errors[i].message);
+	for (size_t i = 0; i < r->n_notes; i++)
+		print_message("    note: %s\n", r->notes[i]);
+}
+
+static const gk_finding *find(const gk_report *r, const char *rule)
+{
+	for (size_t i = 0; i < r->n_findings; i++)
+		if (!strcmp(r->findings[i].rule_id, rule))
+			return &r->findings[i];
+	return NULL;
+}
+
+static const gk_finding *must_find(const gk_report *r, const char *rule)
+{
+	const gk_finding *f = find(r, rule);
+	if (!f) {
+		dump(r);
+		fail_msg("no %s finding", rule);
+	}
+	return f;
+}
+
+static const gk_migration *entry(const gk_report *r, const world *w, const char *name)
+{
+	char *path = gk_asprintf("%s/%s/migration.sql", w->dir, name);
+	int idx = gk_report_find_migration(r, path);
+	free(path);
+	if (idx < 0)
+		fail_msg("no report entry for %s", name);
+	return &r->migrations[idx];
+}
+
+/* The finding's message contains `text`. */
+static void must_say(const gk_report *r, const gk_finding *f, const char *text)
+{
+	if (!strstr(f->message, text)) {
+		dump(r);
+		fail_msg("%s: no \"%s\" in: %s", f->rule_id, text, f->message);
+	}
+}
+
+static void assert_exit(const gk_report *r, enum gk_exit code)
+{
+	if (r->exit_code != code)
+		dump(r);
+	assert_int_equal(r->exit_code, code);
+}
+
+/* ---- tests ------------------------------------------------------------------ */
+
+/* A safe pending migration on a target in order: the gate passes, and the
+ * pending migration was linted, replayed and traced. */
+static void test_clean_deploy_passes(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s, safe_sql);
+	gk_report *r = gate(s, &w);
+	assert_exit(r, GK_EXIT_PASS);
+	assert_null(find(r, "drift-missing"));
+	must_find(r, "migration-pending");
+	const gk_migration *m = entry(r, &w, NEXT);
+	assert_int_equal(m->applied.status, GK_APPLIED_PENDING);
+	assert_true(m->linted);
+	assert_int_equal(m->statements, 1);
+	assert_int_equal(m->replay.status, GK_REPLAY_OK);
+	assert_true(m->replay.traced);
+	const gk_migration *a = entry(r, &w, INIT);
+	assert_int_equal(a->applied.status, GK_APPLIED_APPLIED);
+	assert_false(a->linted);
+	assert_non_null(r->replay.shadow);
+	assert_int_equal(r->replay.migrations, 3);
+	assert_non_null(r->target.database);
+	gk_report_free(r);
+	free_world(s, &w);
+}
+
+/* Nothing pending: the gate says so and still checks the rest. */
+static void test_nothing_pending(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s, NULL);
+	gk_report *r = gate(s, &w);
+	assert_exit(r, GK_EXIT_PASS);
+	bool said = false;
+	for (size_t i = 0; i < r->n_notes; i++)
+		said = said || strstr(r->notes[i], "nothing to deploy");
+	assert_true(said);
+	gk_report_free(r);
+	free_world(s, &w);
+}
+
+/* A rewrite of a table production fills: the lock finding names its size there. */
+static void test_rewrite_names_target_size(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s, "ALTER TABLE users ADD COLUMN created_at timestamptz NOT NULL DEFAULT clock_timestamp();\n");
+	gk_report *r = gate(s, &w);
+	assert_exit(r, GK_EXIT_FAIL);
+	const gk_finding *f = must_find(r, "observed-table-rewrite");
+	must_say(r, f, "on the target: public.users, ~2.0k rows, ");
+	assert_int_equal(f->line, 1);
+	assert_non_null(strstr(f->path, NEXT));
+	const gk_migration *m = entry(r, &w, NEXT);
+	assert_true(m->replay.n_locks > 0);
+	/* The lint of the pending migration saw it too, knowing users from the applied ones. */
+	bool linted = false;
+	for (size_t i = 0; i < r->n_findings; i++)
+		linted = linted || r->findings[i].category == GK_CAT_LOCKING;
+	if (!linted)
+		dump(r);
+	assert_true(linted);
+	gk_report_free(r);
+	free_world(s, &w);
+}
+
+/* Production changed by hand: drift blocks the deploy. */
+static void test_drift_blocks(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s, safe_sql);
+	sql(&w.prod, "ALTER TABLE users DROP COLUMN name");
+	gk_report *r = gate(s, &w);
+	assert_exit(r, GK_EXIT_FAIL);
+	const gk_finding *f = must_find(r, "drift-missing");
+	assert_string_equal(f->object, "public.users.name");
+	/* The pending migration still replayed on the expected schema. */
+	assert_int_equal(entry(r, &w, NEXT)->replay.status, GK_REPLAY_OK);
+	gk_report_free(r);
+	free_world(s, &w);
+}
+
+/* A pending migration that does not apply, and the one after it. */
+static void test_pending_does_not_apply(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s, "ALTER TABLE users\n  ADD COLUMN age int;\nCREATE INDEX users_nick_idx ON users (nick);\n");
+	put(w.dir, LATER "/migration.sql", "CREATE TABLE more (id int);\n");
+	gk_report *r = gate(s, &w);
+	assert_exit(r, GK_EXIT_FAIL);
+	const gk_finding *f = must_find(r, "replay-failed");
+	assert_non_null(strstr(f->path, NEXT));
+	must_say(r, f, "nick");
+	if (f->line != 3)
+		fail_msg("replay-failed at line %d, not 3", f->line);
+	assert_int_equal(entry(r, &w, NEXT)->replay.status, GK_REPLAY_FAILED);
+	const gk_migration *later = entry(r, &w, LATER);
+	assert_int_equal(later->replay.status, GK_REPLAY_SKIPPED);
+	assert_non_null(strstr(later->replay.error, "did not apply"));
+	gk_report_free(r);
+	free_world(s, &w);
+}
+
+/* Failed and missing migrations block; with one missing, drift and the
+ * replay cannot be built, and the report says so. */
+static void test_failed_and_missing(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s, safe_sql);
+	sql(&w.prod, "INSERT INTO _prisma_migrations (id, checksum, started_at, migration_name, logs) VALUES "
+		     "(gen_random_uuid()::text, 'x', now(), '%s', 'ERROR: boom')", NEXT);
+	gk_report *r = gate(s, &w);
+	assert_exit(r, GK_EXIT_FAIL);
+	must_find(r, "migration-failed");
+	gk_report_free(r);
+
+	record_applied(&w.prod, "20240105000000_hotfix", "SELECT 1;\n");
+	r = gate(s, &w);
+	assert_exit(r, GK_EXIT_FAIL);
+	must_find(r, "migration-missing-locally");
+	bool said = false;
+	for (size_t i = 0; i < r->n_notes; i++)
+		said = said || strstr(r->notes[i], "were not checked");
+	assert_true(said);
+	assert_null(r->replay.shadow);
+	gk_report_free(r);
+	free_world(s, &w);
+}
+
+/* A transaction that read users and stays open blocks an ALTER TABLE
+ * users (ACCESS EXCLUSIVE), not a CREATE INDEX CONCURRENTLY (SHARE UPDATE
+ * EXCLUSIVE does not conflict with ACCESS SHARE). */
+static void test_blocking_session(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s, "ALTER TABLE users ADD COLUMN nick text;\n");
+	PGconn *other = connect_as_super(&w.prod);
+	exec_on(other, "SET application_name = 'report-job'; BEGIN; SELECT count(*) FROM users");
+	gk_report *r = gate(s, &w);
+	assert_exit(r, GK_EXIT_FAIL);
+	const gk_finding *f = must_find(r, "blocking-session");
+	char pid[32];
+	snprintf(pid, sizeof pid, "pid %d ", PQbackendPID(other));
+	assert_non_null(strstr(f->message, pid));
+	assert_non_null(strstr(f->message, "report-job"));
+	assert_non_null(strstr(f->path, NEXT));
+	gk_report_free(r);
+
+	put(w.dir, NEXT "/migration.sql", "CREATE INDEX CONCURRENTLY users_name_idx ON users (name);\n");
+	r = gate(s, &w);
+	if (find(r, "blocking-session"))
+		dump(r);
+	assert_null(find(r, "blocking-session"));
+	assert_int_equal(entry(r, &w, NEXT)->replay.status, GK_REPLAY_OK);
+	gk_report_free(r);
+	exec_on(other, "ROLLBACK");
+	PQfinish(other);
+	free_world(s, &w);
+}
+
+/* Prisma's advisory lock held: a deploy is running, retry later (exit 3). */
+static void test_deploy_in_progress(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s, safe_sql);
+	PGconn *deploy = connect_as_super(&w.prod);
+	exec_on(deploy, "SELECT pg_advisory_lock(72707369)");
+	gk_report *r = gate(s, &w);
+	assert_exit(r, GK_EXIT_INFRA);
+	must_find(r, "deploy-in-progress");
+	assert_null(r->replay.shadow);
+	gk_report_free(r);
+	PQfinish(deploy);
+	free_world(s, &w);
+}
+
+/* What failed deploys leave behind on the target. */
+static void test_health(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s, safe_sql);
+	/* Both are drift too (the migrations made neither): ignore that here. */
+	sql(&w.prod, "ALTER TABLE posts ADD CONSTRAINT title_len CHECK (length(title) < 200) NOT VALID; "
+		     "CREATE INDEX users_name_idx ON users (name); "
+		     "UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'users_name_idx'::regclass");
+	gk_report *r = gate(s, &w);
+	const gk_finding *f = must_find(r, "invalid-index");
+	assert_non_null(strstr(f->message, "users_name_idx"));
+	f = must_find(r, "unvalidated-constraint");
+	assert_non_null(strstr(f->message, "title_len"));
+	gk_report_free(r);
+	free_world(s, &w);
+}
+
+/* The gate reads; it never writes: the target's schema and history are unchanged. */
+static void test_target_untouched(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s, "ALTER TABLE users ADD COLUMN nick text;\n");
+	gk_catalog *before = NULL, *after = NULL;
+	gk_error err = {0};
+	assert_int_equal(gk_catalog_read(&before, w.prod.conninfo, NULL, &err), 0);
+	gk_report *r = gate(s, &w);
+	gk_report_free(r);
+	assert_int_equal(gk_catalog_read(&after, w.prod.conninfo, NULL, &err), 0);
+	assert_string_equal(gk_catalog_sha256(before), gk_catalog_sha256(after));
+	PGconn *c = connect_as_super(&w.prod);
+	PGresult *res = PQexec(c, "SELECT count(*) FROM _prisma_migrations");
+	assert_string_equal(PQgetvalue(res, 0, 0), "2");
+	PQclear(res);
+	PQfinish(c);
+	gk_catalog_free(before);
+	gk_catalog_free(after);
+	free_world(s, &w);
+}
+
+static void test_unreachable_target(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s, safe_sql);
+	gk_report *r = gate_url(s, &w, "postgresql://app:G4teSecret@127.0.0.1:1/app");
+	assert_exit(r, GK_EXIT_INFRA);
+	assert_int_equal(r->errors[0].kind, GK_ERRKIND_DB_CONNECT);
+	assert_non_null(strstr(r->errors[0].message, "127.0.0.1"));
+	assert_null(strstr(r->errors[0].message, "G4teSecret"));
+	gk_report_free(r);
+	free_world(s, &w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_clean_deploy_passes),
+		cmocka_unit_test(test_nothing_pending),
+		cmocka_unit_test(test_rewrite_names_target_size),
+		cmocka_unit_test(test_drift_blocks),
+		cmocka_unit_test(test_pending_does_not_apply),
+		cmocka_unit_test(test_failed_and_missing),
+		cmocka_unit_test(test_blocking_session),
+		cmocka_unit_test(test_deploy_in_progress),
+		cmocka_unit_test(test_health),
+		cmocka_unit_test(test_target_untouched),
+		cmocka_unit_test(test_unreachable_target),
+	};
+	return cmocka_run_group_tests_name("gate", tests, group_start, group_stop);
+}
