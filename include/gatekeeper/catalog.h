@@ -60,7 +60,9 @@
  *   range             subtype opclass collation canonical subdiff
  *   view, materialized_view   definition options owner comment grants
  *   function, procedure       definition owner comment grants
- *   trigger           definition enabled comment
+ *   trigger           definition enabled comment (enabled also names the
+ *                     partitions whose copy differs: "origin (disabled on
+ *                     app.events_2024)")
  *   policy            permissive command roles using with_check comment
  *   (enum/domain/composite/range also owner comment grants)
  *

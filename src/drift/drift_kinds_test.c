@@ -463,6 +463,8 @@ static const row rows[] = {
 		"app.orders.orders_audit", "enabled", "origin", "disabled"),
 	CHANGED("trigger fires always", "ALTER TABLE app.events ENABLE ALWAYS TRIGGER events_audit", "trigger",
 		"app.events.events_audit", "enabled", "origin", "always"),
+	CHANGED("trigger disabled on one partition only", "ALTER TABLE app.events_2024 DISABLE TRIGGER events_audit",
+		"trigger", "app.events.events_audit", "enabled", "origin", "origin (disabled on app.events_2024)"),
 
 	/* policy */
 	MISSING("policy dropped", "DROP POLICY orders_all ON app.orders", "policy", "app.orders.orders_all"),
