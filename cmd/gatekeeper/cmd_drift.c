@@ -63,7 +63,8 @@ static int drift_main(int argc, char **argv)
 			.lint = a.lint, .target_url = l->target_url, .expected_path = c.expected, .dirs = l->dirs,
 			.n_dirs = l->n_dirs, .layout = l->layout, .history_table = l->history_table, .shadow = l->shadow,
 			.shadow_init = l->shadow_init, .schemas = l->schemas, .n_schemas = l->n_schemas,
-			.ignore = l->ignore, .n_ignore = l->n_ignore,
+			.ignore = l->ignore, .n_ignore = l->n_ignore, .include_grants = l->grants,
+			.include_owners = l->owners, .include_comments = l->comments,
 		};
 		rc = gk_run_job(&a, drift_job, &o);
 	}

@@ -41,6 +41,9 @@ int gk_live_apply(gk_live_args *l, const gk_opt *o, const char *v)
 	case GK_OPT_LIVE_SHADOW_INIT: l->shadow_init = v; return 0;
 	case GK_OPT_LIVE_CACHE_DIR: l->cache_dir = v; return 0;
 	case GK_OPT_LIVE_CACHE: l->cache = strcmp(v, "1") == 0; return 0;
+	case GK_OPT_LIVE_GRANTS: l->grants = strcmp(v, "1") == 0; return 0;
+	case GK_OPT_LIVE_OWNERS: l->owners = strcmp(v, "1") == 0; return 0;
+	case GK_OPT_LIVE_COMMENTS: l->comments = strcmp(v, "1") == 0; return 0;
 	case GK_OPT_LIVE_SCHEMA: return push(&l->schemas, &l->n_schemas, &l->cap_schemas, v);
 	case GK_OPT_LIVE_IGNORE: return push(&l->ignore, &l->n_ignore, &l->cap_ignore, v);
 	case GK_OPT_LIVE_LAYOUT:

@@ -18,7 +18,7 @@ enum {
 	GK_OPT_LIVE = 200, /* ids of the shared live options; a command's own start at GK_OPT_COMMAND */
 	GK_OPT_LIVE_DATABASE = GK_OPT_LIVE, GK_OPT_LIVE_LAYOUT, GK_OPT_LIVE_HISTORY_TABLE, GK_OPT_LIVE_SHADOW_URL,
 	GK_OPT_LIVE_PG_BIN, GK_OPT_LIVE_SHADOW_INIT, GK_OPT_LIVE_CACHE_DIR, GK_OPT_LIVE_CACHE, GK_OPT_LIVE_SCHEMA,
-	GK_OPT_LIVE_IGNORE,
+	GK_OPT_LIVE_IGNORE, GK_OPT_LIVE_GRANTS, GK_OPT_LIVE_OWNERS, GK_OPT_LIVE_COMMENTS,
 };
 
 #define GK_LIVE_OPTS                                                                                                 \
@@ -39,7 +39,10 @@ enum {
 	 GK_OPT_LIVE_CACHE},                                                                                         \
 	{"schema", 0, GK_OPT_VALUE, "NAME", "compare only this schema (repeatable)", GK_OPT_LIVE_SCHEMA},               \
 	{"ignore", 0, GK_OPT_VALUE, "GLOB", "ignore objects matching KIND:IDENTITY or IDENTITY (repeatable), e.g. "      \
-	 "'table:public.tmp_*'", GK_OPT_LIVE_IGNORE}
+	 "'table:public.tmp_*'", GK_OPT_LIVE_IGNORE},                                                                \
+	{"grants", 0, GK_OPT_BOOL, NULL, "also compare privileges (GRANTs)", GK_OPT_LIVE_GRANTS},                      \
+	{"owners", 0, GK_OPT_BOOL, NULL, "also compare owners", GK_OPT_LIVE_OWNERS},                                   \
+	{"comments", 0, GK_OPT_BOOL, NULL, "also compare comments", GK_OPT_LIVE_COMMENTS}
 
 typedef struct gk_live_args {
 	const char *command;            /* for messages */
@@ -53,6 +56,7 @@ typedef struct gk_live_args {
 	int cache;                      /* -1: not on the command line */
 	const char **schemas, **ignore; /* owned arrays, borrowed strings */
 	size_t n_schemas, n_ignore, cap_schemas, cap_ignore;
+	bool grants, owners, comments;
 	const char *const *dirs;        /* borrowed: argv, the configuration or a static default */
 	size_t n_dirs;
 	char *default_cache;            /* owned */

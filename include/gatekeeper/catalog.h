@@ -132,6 +132,10 @@ int gk_catalog_write(gk_catalog *cat, FILE *f, gk_error *err);
  * memory.  Owned by `cat`. */
 const char *gk_catalog_sha256(gk_catalog *cat);
 
+/** What the snapshot was read with: include_grants, include_owners and
+ * include_comments of `o` are set from it (the rest is left alone). */
+void gk_catalog_options_of(const gk_catalog *cat, gk_catalog_options *o);
+
 /** server_version_num of the server it was read from, e.g. 150020. */
 int gk_catalog_server_version(const gk_catalog *cat);
 

@@ -41,6 +41,9 @@ typedef struct gk_drift_options {
 	size_t n_schemas;
 	const char *const *ignore;      /* --ignore globs on "kind:identity" */
 	size_t n_ignore;
+	/* Also compare grants, owners, comments (a snapshot file that has them
+	 * turns them on as well). */
+	bool include_grants, include_owners, include_comments;
 } gk_drift_options;
 
 /**

@@ -45,6 +45,7 @@ typedef struct gk_gate_options {
 	size_t n_schemas;
 	const char *const *ignore;      /* drift: ignore globs on "kind:identity" */
 	size_t n_ignore;
+	bool include_grants, include_owners, include_comments; /* drift: also compare these */
 } gk_gate_options;
 
 /**

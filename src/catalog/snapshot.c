@@ -267,6 +267,14 @@ int gk_catalog_load(gk_catalog **out, const char *path, gk_error *err)
 	return 0;
 }
 
+void gk_catalog_options_of(const gk_catalog *cat, gk_catalog_options *o)
+{
+	const json_t *opt = json_object_get(cat->doc, "options");
+	o->include_grants = json_is_true(json_object_get(opt, "grants"));
+	o->include_owners = json_is_true(json_object_get(opt, "owners"));
+	o->include_comments = json_is_true(json_object_get(opt, "comments"));
+}
+
 /* ---- writing, hashing ------------------------------------------------------ */
 
 static void hex_sha256(char out[65], const char *data, size_t len)

@@ -42,8 +42,13 @@ static int expected_by_replay(gk_catalog **out, gk_report *r, const gk_drift_opt
 static int expected_side(gk_catalog **out, gk_report *r, const gk_drift_options *o, const gk_catalog_options *co,
 			 gk_error *err)
 {
-	if (o->expected_path)
-		return gk_catalog_load(out, o->expected_path, err);
+	if (o->expected_path) {
+		/* A snapshot that cannot be read or is not one is the user's setup: exit 2. */
+		int rc = gk_catalog_load(out, o->expected_path, err);
+		if (rc == GK_EIO || rc == GK_EPARSE)
+			err->code = rc = GK_ECONFIG;
+		return rc;
+	}
 	if (o->n_dirs == 0)
 		return gk_error_set(err, GK_ECONFIG, "drift: name the migration folder, or a snapshot with --expected FILE");
 	gk_target *t = NULL;
@@ -65,9 +70,17 @@ int gk_drift_run(gk_report *r, const gk_drift_options *o, gk_error *err)
 {
 	if (!o->target_url || !*o->target_url)
 		return gk_error_set(err, GK_ECONFIG, "drift: no target database: give --database URL or set DATABASE_URL");
-	gk_catalog_options co = {.schemas = o->schemas, .n_schemas = o->n_schemas};
+	gk_catalog_options co = {.schemas = o->schemas, .n_schemas = o->n_schemas, .include_grants = o->include_grants,
+				 .include_owners = o->include_owners, .include_comments = o->include_comments};
 	gk_catalog *expected = NULL;
 	int rc = expected_side(&expected, r, o, &co, err);
+	if (rc == 0 && expected && o->expected_path) {
+		gk_catalog_options snap = co;
+		gk_catalog_options_of(expected, &snap);
+		co.include_grants |= snap.include_grants;
+		co.include_owners |= snap.include_owners;
+		co.include_comments |= snap.include_comments;
+	}
 	gk_catalog_diff_options dopt = {.schemas = o->schemas, .n_schemas = o->n_schemas, .ignore = o->ignore,
 					.n_ignore = o->n_ignore};
 	if (rc == 0 && expected)

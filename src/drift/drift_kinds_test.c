@@ -19,9 +19,8 @@
  * Changes share copies of production (see plan_copies) when they touch
  * different objects, so that the whole table takes a few drift runs.
  *
- * Not covered: owner, comment and grants, which the catalog reads only when
- * gk_catalog_options asks; gk_drift_options has no way to ask, and
- * gk_drift_run reads both sides without them.
+ * Owner, comment and grants, read only when asked for (--owners,
+ * --comments, --grants), are tested in drift_test.c.
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -65,9 +65,10 @@ static void free_world(suite *s, world *w)
 	free(w->dir);
 }
 
-static gk_report *drift(suite *s, const world *w, const char *expected, const char *const *ignore, size_t n_ignore)
+static gk_report *drift_opts(suite *s, const world *w, const char *expected, const char *const *ignore,
+			     size_t n_ignore, bool extras)
 {
-	gk_drift_options o = {0};
+	gk_drift_options o = {.include_grants = extras, .include_owners = extras, .include_comments = extras};
 	gk_lint_options_init(&o.lint);
 	o.target_url = w->prod.conninfo;
 	o.expected_path = expected;
@@ -82,6 +83,11 @@ static gk_report *drift(suite *s, const world *w, const char *expected, const ch
 		fail_msg("gk_drift_run: %s", err.msg);
 	gk_report_finish(r, GK_SEV_ERROR, 0);
 	return r;
+}
+
+static gk_report *drift(suite *s, const world *w, const char *expected, const char *const *ignore, size_t n_ignore)
+{
+	return drift_opts(s, w, expected, ignore, n_ignore, false);
 }
 
 static void dump(const gk_report *r)
@@ -193,6 +199,80 @@ static void test_expected_snapshot(void **state)
 	free_world(s, &w);
 }
 
+/* Owners, comments and grants are compared when asked for, and only then. */
+static void test_owner_comment_grants(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s);
+	char *role = unique(s, "owner");
+	sql(&w.prod, "CREATE ROLE %s; ALTER TABLE posts OWNER TO %s; COMMENT ON TABLE users IS 'people'; "
+		     "GRANT SELECT ON users TO PUBLIC", role, role);
+	gk_report *r = drift(s, &w, NULL, NULL, 0);
+	if (r->n_findings)
+		dump(r);
+	assert_int_equal(r->n_findings, 0);
+	gk_report_free(r);
+	r = drift_opts(s, &w, NULL, NULL, 0, true);
+	assert_string_equal(about(r, "drift-changed", "public.posts")->actual, role);
+	assert_string_equal(about(r, "drift-changed", "public.users")->attribute, "comment");
+	bool grants = false;
+	for (size_t i = 0; i < r->n_findings; i++)
+		grants = grants || (r->findings[i].attribute && !strcmp(r->findings[i].attribute, "grants"));
+	if (!grants)
+		dump(r);
+	assert_true(grants);
+	gk_report_free(r);
+	sql(&w.prod, "ALTER TABLE posts OWNER TO CURRENT_USER; DROP ROLE %s", role);
+	free(role);
+	free_world(s, &w);
+}
+
+/* A snapshot taken with comments makes drift read production with them. */
+static void test_snapshot_options_carry_over(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s);
+	char *path = gk_asprintf("%s/with-comments.json", s->tmp);
+	gk_catalog *cat = NULL;
+	gk_error err = {0};
+	gk_catalog_options co = {.include_comments = true};
+	if (gk_catalog_read(&cat, w.prod.conninfo, &co, &err) != 0)
+		fail_msg("snapshot: %s", err.msg);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(gk_catalog_write(cat, f, &err), 0);
+	assert_int_equal(fclose(f), 0);
+	gk_catalog_free(cat);
+	sql(&w.prod, "COMMENT ON COLUMN users.email IS 'login'");
+	gk_report *r = drift(s, &w, path, NULL, 0);
+	const gk_finding *d = about(r, "drift-changed", "public.users.email");
+	assert_string_equal(d->attribute, "comment");
+	assert_string_equal(d->actual, "login");
+	gk_report_free(r);
+	free(path);
+	free_world(s, &w);
+}
+
+/* A snapshot file that is not one is the user's setup (exit 2), named. */
+static void test_bad_snapshot_file(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s);
+	char *path = gk_asprintf("%s/not-a-snapshot.json", s->tmp);
+	test_write_file(path, "{\"hello\": ");
+	gk_drift_options o = {0};
+	gk_lint_options_init(&o.lint);
+	o.target_url = w.prod.conninfo;
+	o.expected_path = path;
+	gk_report *r = gk_report_new("drift");
+	gk_error err = {0};
+	assert_int_equal(gk_drift_run(r, &o, &err), GK_ECONFIG);
+	assert_non_null(strstr(err.msg, "not-a-snapshot.json:1:"));
+	gk_report_free(r);
+	free(path);
+	free_world(s, &w);
+}
+
 /* The history names a migration the folder lacks: nothing to replay. */
 static void test_applied_but_missing_locally(void **state)
 {
@@ -241,6 +321,9 @@ int main(void)
 		cmocka_unit_test(test_each_kind_of_drift),
 		cmocka_unit_test(test_not_compared_is_said),
 		cmocka_unit_test(test_expected_snapshot),
+		cmocka_unit_test(test_owner_comment_grants),
+		cmocka_unit_test(test_snapshot_options_carry_over),
+		cmocka_unit_test(test_bad_snapshot_file),
 		cmocka_unit_test(test_applied_but_missing_locally),
 		cmocka_unit_test(test_unreachable_target),
 	};

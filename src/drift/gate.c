@@ -280,7 +280,8 @@ static int open_shadow(gate *g, gk_error *err)
 static int drift(gate *g, gk_error *err)
 {
 	const gk_gate_options *o = g->o;
-	gk_catalog_options co = {.schemas = o->schemas, .n_schemas = o->n_schemas};
+	gk_catalog_options co = {.schemas = o->schemas, .n_schemas = o->n_schemas, .include_grants = o->include_grants,
+				 .include_owners = o->include_owners, .include_comments = o->include_comments};
 	gk_catalog_diff_options dopt = {.schemas = o->schemas, .n_schemas = o->n_schemas, .ignore = o->ignore,
 					.n_ignore = o->n_ignore};
 	gk_catalog *expected = NULL;
