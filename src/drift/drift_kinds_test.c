@@ -500,14 +500,6 @@ static struct {
 	gk_report *report[MAX_COPIES];   /* the drift of each copy, once checked */
 } fx;
 
-static void record_applied(const db *d, const char *name, const char *text)
-{
-	char sum[65];
-	gk_sha256_hex(sum, text, strlen(text));
-	sql(d, "INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, applied_steps_count) "
-	       "VALUES (gen_random_uuid()::text, '%s', now(), '%s', 1)", sum, name);
-}
-
 static bool query_true(const db *d, const char *q)
 {
 	PGconn *c = connect_as_super(d);
@@ -572,11 +564,11 @@ static int group_setup(void **state)
 	put(fx.dir, INIT "/migration.sql", init_sql);
 	sql(&fx.prod, "%s", gk_layout_history_table_sql(GK_LAYOUT_PRISMA));
 	sql(&fx.prod, QUIET "%s", init_sql);
-	record_applied(&fx.prod, INIT, init_sql);
+	prisma_applied(&fx.prod, INIT, init_sql);
 	if (fx.ext) {
 		put(fx.dir, EXT "/migration.sql", ext_sql);
 		sql(&fx.prod, "%s", ext_sql);
-		record_applied(&fx.prod, EXT, ext_sql);
+		prisma_applied(&fx.prod, EXT, ext_sql);
 	}
 	return 0;
 }

@@ -35,27 +35,15 @@ typedef struct world {
 	db prod;     /* the target */
 } world;
 
-static void record_applied(const db *d, const char *name, const char *text)
-{
-	char sum[65];
-	gk_sha256_hex(sum, text, strlen(text));
-	sql(d, "INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, applied_steps_count) "
-	       "VALUES (gen_random_uuid()::text, '%s', now(), '%s', 1)", sum, name);
-}
-
 /* The folder holds three migrations; production applied the first two. */
 static world make_world(suite *s)
 {
 	world w = {new_folder(s, "migrations"), fresh_db(s)};
 	put(w.dir, "migration_lock.toml", "provider = \"postgresql\"\n");
-	put(w.dir, INIT "/migration.sql", init_sql);
-	put(w.dir, ADD "/migration.sql", add_sql);
-	put(w.dir, PENDING "/migration.sql", "CREATE TABLE tags (id bigint PRIMARY KEY);\n");
 	sql(&w.prod, "%s", gk_layout_history_table_sql(GK_LAYOUT_PRISMA));
-	sql(&w.prod, "%s", init_sql);
-	sql(&w.prod, "%s", add_sql);
-	record_applied(&w.prod, INIT, init_sql);
-	record_applied(&w.prod, ADD, add_sql);
+	prisma_deploy(&w.prod, w.dir, INIT, init_sql);
+	prisma_deploy(&w.prod, w.dir, ADD, add_sql);
+	put(w.dir, PENDING "/migration.sql", "CREATE TABLE tags (id bigint PRIMARY KEY);\n");
 	return w;
 }
 
@@ -278,7 +266,7 @@ static void test_applied_but_missing_locally(void **state)
 {
 	suite *s = *state;
 	world w = make_world(s);
-	record_applied(&w.prod, "20240104000000_hotfix", "SELECT 1;\n");
+	prisma_applied(&w.prod, "20240104000000_hotfix", "SELECT 1;\n");
 	gk_drift_options o = {0};
 	gk_lint_options_init(&o.lint);
 	o.target_url = w.prod.conninfo;

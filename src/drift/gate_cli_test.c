@@ -42,13 +42,10 @@ static fixture project(suite *s)
 	fixture f = {.d = fresh_db(s)};
 	f.dir = new_folder(s, "project");
 	put(f.dir, M "migration_lock.toml", "provider = \"postgresql\"\n");
-	put(f.dir, M "20240101000000_init/migration.sql", INIT_SQL);
 	sql(&f.d, "%s", gk_layout_history_table_sql(GK_LAYOUT_PRISMA));
-	sql(&f.d, "%s", INIT_SQL);
-	char sum[65];
-	gk_sha256_hex(sum, INIT_SQL, strlen(INIT_SQL));
-	sql(&f.d, "INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, applied_steps_count) "
-		  "VALUES (gen_random_uuid()::text, '%s', now(), '20240101000000_init', 1)", sum);
+	char *m = gk_asprintf("%s/prisma/migrations", f.dir);
+	prisma_deploy(&f.d, m, "20240101000000_init", INIT_SQL);
+	free(m);
 	sql(&f.d, "INSERT INTO users SELECT i, 'u' || i FROM generate_series(1, 5000) i; ANALYZE users");
 	f.role = unique(s, "gate_reader");
 	make_reader(&f.d, f.role, PASSWORD);

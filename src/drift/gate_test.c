@@ -42,28 +42,16 @@ typedef struct world {
 	db prod;     /* the target */
 } world;
 
-static void record_applied(const db *d, const char *name, const char *text)
-{
-	char sum[65];
-	gk_sha256_hex(sum, text, strlen(text));
-	sql(d, "INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, applied_steps_count) "
-	       "VALUES (gen_random_uuid()::text, '%s', now(), '%s', 1)", sum, name);
-}
-
 /* Production applied INIT and ADD; `pending` (may be NULL) is the next migration. */
 static world make_world(suite *s, const char *pending)
 {
 	world w = {new_folder(s, "migrations"), fresh_db(s)};
 	put(w.dir, "migration_lock.toml", "provider = \"postgresql\"\n");
-	put(w.dir, INIT "/migration.sql", init_sql);
-	put(w.dir, ADD "/migration.sql", add_sql);
+	sql(&w.prod, "%s", gk_layout_history_table_sql(GK_LAYOUT_PRISMA));
+	prisma_deploy(&w.prod, w.dir, INIT, init_sql);
+	prisma_deploy(&w.prod, w.dir, ADD, add_sql);
 	if (pending)
 		put(w.dir, NEXT "/migration.sql", pending);
-	sql(&w.prod, "%s", gk_layout_history_table_sql(GK_LAYOUT_PRISMA));
-	sql(&w.prod, "%s", init_sql);
-	sql(&w.prod, "%s", add_sql);
-	record_applied(&w.prod, INIT, init_sql);
-	record_applied(&w.prod, ADD, add_sql);
 	sql(&w.prod, "INSERT INTO users SELECT i, 'u' || i || '@example.com' FROM generate_series(1, 2000) i; "
 		     "ANALYZE users");
 	return w;
@@ -268,7 +256,7 @@ static void test_failed_and_missing(void **state)
 	must_find(r, "migration-failed");
 	gk_report_free(r);
 
-	record_applied(&w.prod, "20240105000000_hotfix", "SELECT 1;\n");
+	prisma_applied(&w.prod, "20240105000000_hotfix", "SELECT 1;\n");
 	r = gate(s, &w);
 	assert_exit(r, GK_EXIT_FAIL);
 	must_find(r, "migration-missing-locally");

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "gatekeeper/history.h"
 #include "gatekeeper/shadow.h"
 #include "gatekeeper/target.h"
 #include "util/test_support.h"
@@ -197,6 +198,27 @@ static __attribute__((unused)) void require_password(const db *d, const char *ro
 	free(bad);
 	free(path);
 	free(old);
+}
+
+/* The history row `prisma migrate deploy` writes once migration `name`
+ * (whose migration.sql is `text`) has applied: its SHA-256, finished now. */
+static __attribute__((unused)) void prisma_applied(const db *d, const char *name, const char *text)
+{
+	char sum[65];
+	gk_sha256_hex(sum, text, strlen(text));
+	sql(d, "INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, applied_steps_count) "
+	       "VALUES (gen_random_uuid()::text, '%s', now(), '%s', 1)", sum, name);
+}
+
+/* Migration `name` in the Prisma folder `dir`, applied to `d` with its
+ * history row (the history table must exist). */
+static __attribute__((unused)) void prisma_deploy(const db *d, const char *dir, const char *name, const char *text)
+{
+	char *rel = gk_asprintf("%s/migration.sql", name);
+	put(dir, rel, text);
+	free(rel);
+	sql(d, "%s", text);
+	prisma_applied(d, name, text);
 }
 
 static __attribute__((unused)) gk_target *target_or_fail(const char *url)
