@@ -167,6 +167,34 @@ static void test_clean_deploy_passes(void **state)
 	free_world(s, &w);
 }
 
+/* dbmate: only the up sections run, on both sides, with the tool's history table. */
+static void test_dbmate_sections(void **state)
+{
+	suite *s = *state;
+	db prod = fresh_db(s);
+	char *dir = new_folder(s, "db-migrations");
+	const char *init = "-- migrate:up\nCREATE TABLE users (id bigint PRIMARY KEY);\n\n-- migrate:down\nDROP TABLE users;\n";
+	put(dir, "20240101000000_create_users.sql", init);
+	put(dir, "20240102000000_add_email.sql",
+	    "-- migrate:up\nALTER TABLE users ADD COLUMN email text;\n\n-- migrate:down\nDROP TABLE no_such_table;\n");
+	sql(&prod, "%s", gk_layout_history_table_sql(GK_LAYOUT_DBMATE));
+	sql(&prod, "CREATE TABLE users (id bigint PRIMARY KEY); INSERT INTO schema_migrations VALUES ('20240101000000')");
+	world w = {dir, prod};
+	gk_report *r = gate(s, &w);
+	assert_exit(r, GK_EXIT_PASS);
+	assert_null(find(r, "drift-missing"));
+	assert_null(find(r, "drift-unexpected"));
+	char *path = gk_asprintf("%s/20240102000000_add_email.sql", dir);
+	int idx = gk_report_find_migration(r, path);
+	assert_true(idx >= 0);
+	assert_int_equal(r->migrations[idx].applied.status, GK_APPLIED_PENDING);
+	assert_int_equal(r->migrations[idx].replay.status, GK_REPLAY_OK);
+	assert_string_equal(r->target.tool, "dbmate");
+	free(path);
+	gk_report_free(r);
+	free_world(s, &w);
+}
+
 /* Nothing pending: the gate says so and still checks the rest. */
 static void test_nothing_pending(void **state)
 {
@@ -374,6 +402,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clean_deploy_passes),
 		cmocka_unit_test(test_nothing_pending),
+		cmocka_unit_test(test_dbmate_sections),
 		cmocka_unit_test(test_rewrite_names_target_size),
 		cmocka_unit_test(test_drift_blocks),
 		cmocka_unit_test(test_pending_does_not_apply),
