@@ -7,8 +7,8 @@
  * it; the drift snapshot opens its own, as `drift` does.  On the shadow,
  * the expected schema (the applied migrations, or their cached template)
  * is snapshotted for the drift check, then the pending migrations are
- * replayed on that same database, traced: the shadow is then exactly what
- * the target will be after the deploy.
+ * replayed on that same database, traced: the shadow then holds what the
+ * migrations say the target will be after the deploy.
  *
  * Order matters for the reader, not for the verdict: each check adds its
  * findings to the one report, and gk_report_finish() decides.
