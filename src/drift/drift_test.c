@@ -97,6 +97,22 @@ static const gk_finding *about(const gk_report *r, const char *rule, const char 
 	return NULL;
 }
 
+/* `d` as `gatekeeper snapshot` writes it, into the suite's folder (malloc'ed path). */
+static char *snapshot_file(suite *s, const db *d, const char *name, const gk_catalog_options *co)
+{
+	char *path = gk_asprintf("%s/%s", s->tmp, name);
+	gk_catalog *cat = NULL;
+	gk_error err = {0};
+	if (gk_catalog_read(&cat, d->conninfo, co, &err) != 0)
+		fail_msg("snapshot: %s", err.msg);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(gk_catalog_write(cat, f, &err), 0);
+	assert_int_equal(fclose(f), 0);
+	gk_catalog_free(cat);
+	return path;
+}
+
 /* ---- tests ------------------------------------------------------------------ */
 
 /* Production as its history says: no drift, and the pending migration's
@@ -168,16 +184,7 @@ static void test_expected_snapshot(void **state)
 {
 	suite *s = *state;
 	world w = make_world(s);
-	char *path = gk_asprintf("%s/expected.json", s->tmp);
-	gk_catalog *cat = NULL;
-	gk_error err = {0};
-	if (gk_catalog_read(&cat, w.prod.conninfo, NULL, &err) != 0)
-		fail_msg("snapshot: %s", err.msg);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(gk_catalog_write(cat, f, &err), 0);
-	assert_int_equal(fclose(f), 0);
-	gk_catalog_free(cat);
+	char *path = snapshot_file(s, &w.prod, "expected.json", NULL);
 	sql(&w.prod, "ALTER TABLE users ALTER COLUMN email DROP NOT NULL");
 	gk_report *r = drift(s, &w, path, NULL, 0);
 	const gk_finding *d = about(r, "drift-changed", "public.users.email");
@@ -220,17 +227,8 @@ static void test_snapshot_options_carry_over(void **state)
 {
 	suite *s = *state;
 	world w = make_world(s);
-	char *path = gk_asprintf("%s/with-comments.json", s->tmp);
-	gk_catalog *cat = NULL;
-	gk_error err = {0};
 	gk_catalog_options co = {.include_comments = true};
-	if (gk_catalog_read(&cat, w.prod.conninfo, &co, &err) != 0)
-		fail_msg("snapshot: %s", err.msg);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(gk_catalog_write(cat, f, &err), 0);
-	assert_int_equal(fclose(f), 0);
-	gk_catalog_free(cat);
+	char *path = snapshot_file(s, &w.prod, "with-comments.json", &co);
 	sql(&w.prod, "COMMENT ON COLUMN users.email IS 'login'");
 	gk_report *r = drift(s, &w, path, NULL, 0);
 	const gk_finding *d = about(r, "drift-changed", "public.users.email");
