@@ -5,9 +5,11 @@
  *
  *   - one <testsuite> per migration; one <testcase> with one <failure> per
  *     *blocking* finding, named "lint/<rule> [stmt N]" (plus " #2" when a
- *     rule repeats on a statement) so names are stable across edits and CI
- *     history matches; a passing "lint" case when nothing blocks, because
- *     Jenkins drops suites without cases;
+ *     rule repeats on a statement; "drift/<rule> [column public.t.c]" for
+ *     a finding about a database object; the prefix names what found it)
+ *     so names are stable across edits and CI history matches; a passing
+ *     "lint" case when nothing blocks, because Jenkins drops suites
+ *     without cases;
  *   - non-blocking findings go to the suite's <system-out>, so the JUnit
  *     verdict equals the exit code: failures = blocking findings,
  *     errors = run errors;
@@ -16,7 +18,7 @@
  *   - for `check`, each suite's properties also say where the migration
  *     stands in the change (history.status, history.old_path) and which
  *     commit put it there (commit.sha, commit.author, commit.subject);
- *   - for `status`, where it stands on the live database (applied.status,
+ *   - for `status` and `gate`, where it stands on the live database (applied.status,
  *     applied.at, applied.note), the log of a failed one in system-out,
  *     and a passing "status" case instead of "lint";
  *   - all text is forced to valid UTF-8 without the C0 controls XML 1.0
@@ -252,7 +254,8 @@ static int cmp_repeat(const void *pa, const void *pb)
 	int c;
 	if (a->owner != b->owner)
 		return a->owner < b->owner ? -1 : 1;
-	if ((c = cmp_str(a->f->path, b->f->path)) || (c = strcmp(a->f->rule_id, b->f->rule_id)))
+	if ((c = cmp_str(a->f->path, b->f->path)) || (c = strcmp(a->f->rule_id, b->f->rule_id)) ||
+	    (c = cmp_str(a->f->object, b->f->object)))
 		return c;
 	if (a->f->statement_index != b->f->statement_index)
 		return a->f->statement_index < b->f->statement_index ? -1 : 1;
@@ -277,32 +280,38 @@ static int number_repeats(jw *j)
 	for (size_t k = 0; k < n; k++) {
 		const repeat_key *a = &keys[k], *p = k ? &keys[k - 1] : NULL;
 		bool same = p && p->owner == a->owner && same_str(p->f->path, a->f->path) &&
-			    strcmp(p->f->rule_id, a->f->rule_id) == 0 && p->f->statement_index == a->f->statement_index;
+			    strcmp(p->f->rule_id, a->f->rule_id) == 0 && same_str(p->f->object, a->f->object) &&
+			    p->f->statement_index == a->f->statement_index;
 		j->repeat[a->idx] = same ? j->repeat[p->idx] + 1 : 1;
 	}
 	free(keys);
 	return 0;
 }
 
-/* What a finding's case and failure type start with: "replay" for what the
- * shadow proved, "status" and "gate" for what the live database says,
- * "lint" for the rest. */
+/* What a finding's case and failure type start with: "history" for what
+ * git says of the change, "replay" for what the shadow proved, "status",
+ * "drift" and "gate" for what the live database says, "lint" for the rest. */
 static const char *case_prefix(const gk_finding *f)
 {
 	switch (f->category) {
+	case GK_CAT_HISTORY: return "history";
 	case GK_CAT_REPLAY: return "replay";
 	case GK_CAT_STATUS: return "status";
+	case GK_CAT_DRIFT: return "drift";
 	case GK_CAT_GATE: return "gate";
 	default: return "lint";
 	}
 }
 
-/* "lint/<rule> [stmt N]" ("[file]" when about the whole file), then " #k" for repeats. */
+/* "lint/<rule> [stmt N]" ("[file]" when about the whole file, "[column
+ * public.users.email]" when about a database object), then " #k" for repeats. */
 static void case_name(jw *j, size_t i, gk_buf *b)
 {
 	const gk_finding *f = &j->r->findings[i];
 	gk_buf_printf(b, "%s/%s", case_prefix(f), f->rule_id);
-	if (f->statement_index > 0)
+	if (f->object)
+		gk_buf_printf(b, " [%s%s%s]", f->object_kind ? f->object_kind : "", f->object_kind ? " " : "", f->object);
+	else if (f->statement_index > 0)
 		gk_buf_printf(b, " [stmt %d]", f->statement_index);
 	else
 		gk_buf_puts(b, " [file]");

@@ -498,6 +498,34 @@ static void test_junit_empty_report(void **state)
 	gk_report_free(r);
 }
 
+/* Findings about database objects (drift) and about the change (history):
+ * their own case prefixes, and an object's case named by the object. */
+static void test_junit_objects_and_prefixes(void **state)
+{
+	(void)state;
+	gk_report *r = gk_report_new("drift");
+	assert_non_null(r);
+	gk_finding a = {.rule_id = "drift-changed", .category = GK_CAT_DRIFT, .severity = GK_SEV_ERROR,
+			.message = "column public.users.email: type differs", .object_kind = "column",
+			.object = "public.users.email", .attribute = "type", .expected = "text", .actual = "varchar"};
+	gk_finding b = a;
+	b.object = "public.users.name";
+	gk_finding h = {.rule_id = "deleted-migration", .category = GK_CAT_HISTORY, .severity = GK_SEV_ERROR,
+			.message = "gone", .path = "m/1.sql"};
+	assert_int_equal(gk_report_add_finding(r, &a), 0);
+	assert_int_equal(gk_report_add_finding(r, &b), 0);
+	assert_int_equal(gk_report_add_finding(r, &h), 0);
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	assert_valid_profiles(r);
+	xdoc d = junit(r, GK_JUNIT_DEFAULT);
+	assert_xnum(&d, "count(//testcase[@name='drift/drift-changed [column public.users.email]'])", 1);
+	assert_xnum(&d, "count(//testcase[@name='drift/drift-changed [column public.users.name]'])", 1);
+	assert_xnum(&d, "count(//failure[@type='history/deleted-migration'])", 1);
+	assert_xnum(&d, "count(//failure)", 3);
+	xdoc_free(&d);
+	gk_report_free(r);
+}
+
 /* ---- JSON ------------------------------------------------------------ */
 
 static json_t *json_report(const gk_report *r)
@@ -622,6 +650,7 @@ int main(void)
 		cmocka_unit_test(test_junit_strict_profile),
 		cmocka_unit_test(test_junit_hostile_text),
 		cmocka_unit_test(test_junit_empty_report),
+		cmocka_unit_test(test_junit_objects_and_prefixes),
 		cmocka_unit_test(test_json_agrees),
 		cmocka_unit_test(test_json_many_findings_in_order),
 		cmocka_unit_test(test_renderer_table),
