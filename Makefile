@@ -2,10 +2,13 @@
 #   make          build build/gatekeeper and build/libgatekeeper.a
 #   make check    install missing deps, build, run every test
 #   make asan     build with ASan+UBSan and run the unit tests
-#   make demo     install missing deps, build, lint the demo migrations
+#   make demo     install missing deps, build, run lint, check, drift and gate
+#                 on the demo project (PostgreSQL clusters started and removed)
 #   make bench    speed against the named peers (prints ratios)
+#   make install  copy build/gatekeeper to $(DESTDIR)$(PREFIX)/bin
 
 BUILD   ?= build
+PREFIX  ?= /usr/local
 CC      ?= cc
 OPT     ?= -O2 -g
 PKGS    := libpq libgit2 libxml-2.0 jansson yaml-0.1 libcrypto
@@ -22,7 +25,7 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 CMD_OBJS  := $(CMD_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_BINS := $(TEST_SRCS:%.c=$(BUILD)/test/%)
 
-.PHONY: all deps check unit e2e asan demo bench clean
+.PHONY: all deps check unit e2e asan demo bench install clean
 all: $(BUILD)/gatekeeper $(BUILD)/libgatekeeper.a $(TEST_BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -67,6 +70,9 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh $(BUILD)
+
+install: $(BUILD)/gatekeeper
+	install -D -m 0755 $(BUILD)/gatekeeper $(DESTDIR)$(PREFIX)/bin/gatekeeper
 
 clean:
 	rm -rf build build-asan
