@@ -300,8 +300,8 @@ static const query q_routine = {
 /* A partition's copy of a trigger is not an object of its own (the parent's
  * definition is the copy's), but its state is: DISABLE TRIGGER on the
  * partition changes the copy alone, and the trigger silently stops firing
- * for that partition's rows.  So `enabled` names the partitions whose copy
- * differs: "origin (disabled on app.events_2024)". */
+ * for that partition's rows.  So `enabled` names the partitions, at any
+ * depth, whose copy differs: "origin (disabled on app.events_2024)". */
 static const query q_trigger = {
 	"triggers", "'trigger'", QI2("s.nspname", "s.relname") " || '.' || quote_ident(s.tgname)",
 	"SELECT tg.oid, tg.tgname, tg.tgenabled, c.relname, n.nspname FROM pg_trigger tg JOIN pg_class c ON "
@@ -310,10 +310,12 @@ static const query q_trigger = {
 	" AND " NOTEXT("trigger", "tg.oid"),
 	{{"definition", T_TEXT, G_ALWAYS, "pg_get_triggerdef(s.oid, true)"},
 	 {"enabled", T_TEXT, G_ALWAYS,
-	  TRIGGER_STATE("s.tgenabled") " || COALESCE((SELECT ' (' || string_agg(" TRIGGER_STATE("k.tgenabled")
-	  " || ' on ' || " QI2("kn.nspname", "kc.relname") ", ', ' ORDER BY kn.nspname, kc.relname) || ')' FROM "
-	  "pg_trigger k JOIN pg_class kc ON kc.oid = k.tgrelid JOIN pg_namespace kn ON kn.oid = kc.relnamespace "
-	  "WHERE k.tgparentid = s.oid AND k.tgenabled <> s.tgenabled), '')"},
+	  TRIGGER_STATE("s.tgenabled") " || COALESCE((WITH RECURSIVE k AS (SELECT c.oid, c.tgrelid, c.tgenabled "
+	  "FROM pg_trigger c WHERE c.tgparentid = s.oid UNION ALL SELECT c.oid, c.tgrelid, c.tgenabled FROM "
+	  "pg_trigger c JOIN k ON c.tgparentid = k.oid) SELECT ' (' || string_agg(" TRIGGER_STATE("k.tgenabled")
+	  " || ' on ' || " QI2("kn.nspname", "kc.relname") ", ', ' ORDER BY kn.nspname, kc.relname) || ')' FROM k "
+	  "JOIN pg_class kc ON kc.oid = k.tgrelid JOIN pg_namespace kn ON kn.oid = kc.relnamespace "
+	  "WHERE k.tgenabled <> s.tgenabled), '')"},
 	 COMMENT("s.oid", "pg_trigger"), {0}}};
 
 static const query q_policy = {

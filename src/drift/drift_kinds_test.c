@@ -163,7 +163,8 @@ static const char init_sql[] =
 	"CREATE CONSTRAINT TRIGGER orders_ct AFTER INSERT ON app.orders DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
 	"EXECUTE FUNCTION app.audit();\n"
 	"CREATE TRIGGER old_view_ins INSTEAD OF INSERT ON app.old_view FOR EACH ROW EXECUTE FUNCTION app.audit();\n"
-	"CREATE TRIGGER t_gone_audit AFTER INSERT ON app.t_gone FOR EACH ROW EXECUTE FUNCTION app.audit();\n";
+	"CREATE TRIGGER t_gone_audit AFTER INSERT ON app.t_gone FOR EACH ROW EXECUTE FUNCTION app.audit();\n"
+	"CREATE TRIGGER pt_audit AFTER INSERT ON app.pt FOR EACH ROW EXECUTE FUNCTION app.audit();\n";
 
 /* Extensions of the contrib modules (in Debian's postgresql package, but
  * a server without them still runs every other row). */
@@ -464,6 +465,8 @@ static const row rows[] = {
 		"app.events.events_audit", "enabled", "origin", "always"),
 	CHANGED("trigger disabled on one partition only", "ALTER TABLE app.events_2024 DISABLE TRIGGER events_audit",
 		"trigger", "app.events.events_audit", "enabled", "origin", "origin (disabled on app.events_2024)"),
+	CHANGED("trigger disabled on a sub-partition", "ALTER TABLE app.pt_1a DISABLE TRIGGER pt_audit", "trigger",
+		"app.pt.pt_audit", "enabled", "origin", "origin (disabled on app.pt_1a)"),
 
 	/* policy */
 	MISSING("policy dropped", "DROP POLICY orders_all ON app.orders", "policy", "app.orders.orders_all"),
