@@ -47,11 +47,7 @@ static fixture project(suite *s)
 	prisma_deploy(&f.d, m, "20240101000000_init", INIT_SQL);
 	free(m);
 	sql(&f.d, "INSERT INTO users SELECT i, 'u' || i FROM generate_series(1, 5000) i; ANALYZE users");
-	f.role = unique(s, "gate_reader");
-	make_reader(&f.d, f.role, PASSWORD);
-	require_password(&f.d, f.role);
-	sql(&f.d, "GRANT SELECT ON _prisma_migrations TO %s", f.role);
-	f.url = url_for(&f.d, f.role, PASSWORD, "&schema=public");
+	f.url = prisma_reader_url(s, &f.d, "gate_reader", PASSWORD, &f.role);
 	f.shadow = gk_strdup(gk_shadow_conninfo(s->shadow));
 	return f;
 }

@@ -59,11 +59,7 @@ static fixture project(suite *s)
 	put(f.dir, "prisma/migrations/20240101000000_init/migration.sql", INIT_SQL);
 	sql(&f.d, "%s", gk_layout_history_table_sql(GK_LAYOUT_PRISMA));
 	prisma_row(&f.d, "20240101000000_init", INIT_SQL, true, NULL);
-	f.role = unique(s, "cli_reader");
-	make_reader(&f.d, f.role, PASSWORD);
-	require_password(&f.d, f.role);
-	sql(&f.d, "GRANT SELECT ON _prisma_migrations TO %s", f.role);
-	f.url = url_for(&f.d, f.role, PASSWORD, "&schema=public");
+	f.url = prisma_reader_url(s, &f.d, "cli_reader", PASSWORD, &f.role);
 	return f;
 }
 

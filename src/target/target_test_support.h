@@ -221,6 +221,22 @@ static __attribute__((unused)) void prisma_deploy(const db *d, const char *dir, 
 	prisma_applied(d, name, text);
 }
 
+/*
+ * A reader (make_reader) named `prefix`_N (*role_out, malloc'ed) whose
+ * password the server checks, allowed to read Prisma's history table; its
+ * URL with Prisma's ?schema=public (malloc'ed).
+ */
+static __attribute__((unused)) char *prisma_reader_url(suite *s, const db *d, const char *prefix,
+						     const char *password, char **role_out)
+{
+	char *role = unique(s, prefix);
+	make_reader(d, role, password);
+	require_password(d, role);
+	sql(d, "GRANT SELECT ON _prisma_migrations TO %s", role);
+	*role_out = role;
+	return url_for(d, role, password, "&schema=public");
+}
+
 static __attribute__((unused)) gk_target *target_or_fail(const char *url)
 {
 	gk_target *t = NULL;
