@@ -25,8 +25,9 @@ typedef struct gk_drift_plan {
 	char **texts;              /* owned, per entry */
 	const gk_target_migration **tm; /* per entry; NULL for a prelude */
 	size_t n, cap;
+	size_t n_pre;              /* entries [0, n_pre): the preludes */
 	size_t n_expected;         /* entries [0, n_expected): preludes and applied */
-	char (*hash)[65];          /* chain hash after each expected entry (cache only) */
+	char (*hash)[65];          /* chain hash after each applied migration (cache only) */
 } gk_drift_plan;
 
 /*
@@ -53,10 +54,10 @@ typedef struct gk_drift_expected {
 
 /*
  * Build the expected schema of plan `p` on shadow `s`: a clone of the
- * cached template of exactly these migrations when there is one, else a
- * replay (kept as the template for the next run).  0 also when a
- * migration does not apply (see `bad`); GK_EINFRA when the shadow cannot
- * be reached.
+ * longest cached prefix of its migrations (after a deploy, the previous
+ * run's expected schema), the rest replayed, the whole kept as the
+ * template for the next run.  0 also when a migration does not apply (see
+ * `bad`); GK_EINFRA when the shadow cannot be reached.
  */
 int gk_drift_expected_build(gk_drift_expected *e, gk_shadow *s, gk_drift_plan *p, gk_error *err);
 void gk_drift_expected_free(gk_drift_expected *e, const gk_drift_plan *p);

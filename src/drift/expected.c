@@ -148,6 +148,7 @@ int gk_drift_plan_build(gk_drift_plan *p, const gk_target_state *st, const char 
 {
 	memset(p, 0, sizeof *p);
 	int rc = add_preludes(p, st->kind, shadow_init, err);
+	p->n_pre = p->n;
 	if (rc == 0)
 		rc = add_migrations(p, st, dirs, n_dirs, gk_drift_is_applied, err);
 	p->n_expected = p->n;
@@ -160,51 +161,66 @@ int gk_drift_plan_build(gk_drift_plan *p, const gk_target_state *st, const char 
 
 /* ---- the expected database ------------------------------------------------ */
 
-/* Chain hashes of the expected entries: the seed holds the preludes' bytes,
- * each link a migration's path, runner and bytes. */
+/* Chain hashes of the expected migrations (hash[i] after entry n_pre + i):
+ * the seed holds the preludes' bytes, each link a migration's path, runner
+ * and bytes. */
 static int chain(gk_drift_plan *p, gk_error *err)
 {
 	gk_buf seed = GK_BUF_INIT;
 	gk_buf_puts(&seed, SEED_TAG);
-	size_t first = 0;
-	for (; first < p->n_expected && !p->tm[first]; first++)
-		gk_buf_printf(&seed, "%c%s", 0, p->texts[first]);
+	for (size_t i = 0; i < p->n_pre; i++)
+		gk_buf_printf(&seed, "%c%s", 0, p->texts[i]);
 	size_t seed_len = seed.len;
 	char *seed_text = gk_buf_take(&seed);
-	p->hash = calloc(p->n_expected + 1, sizeof *p->hash);
+	p->hash = calloc(p->n_expected - p->n_pre + 1, sizeof *p->hash);
 	if (!seed_text || !p->hash) {
 		free(seed_text);
 		return gk_error_set(err, GK_ENOMEM, "out of memory");
 	}
-	gk_shadow_chain_start(p->hash[0], seed_text, seed_len);
+	char prev[65];
+	gk_shadow_chain_start(prev, seed_text, seed_len);
 	free(seed_text);
-	for (size_t i = 0; i < p->n_expected; i++) {
-		const char *prev = p->hash[i ? i - 1 : 0];
-		if (i < first) {
-			memmove(p->hash[i], prev, sizeof p->hash[i]);
-			continue;
-		}
+	for (size_t i = p->n_pre; i < p->n_expected; i++) {
 		char *name = gk_asprintf("%s|%s", p->m[i].path, gk_runner_name(p->m[i].runner));
 		if (!name)
 			return gk_error_set(err, GK_ENOMEM, "out of memory");
-		gk_shadow_chain_next(p->hash[i], prev, name, p->m[i].sql, p->m[i].len);
+		gk_shadow_chain_next(p->hash[i - p->n_pre], prev, name, p->m[i].sql, p->m[i].len);
+		memcpy(prev, p->hash[i - p->n_pre], sizeof prev);
 		free(name);
 	}
 	return 0;
 }
 
-/* The cached template of exactly the expected entries, or NULL. */
-static int find_template(gk_shadow *s, gk_drift_plan *p, char **tpl, gk_error *err)
+/* The longest cached prefix of the expected migrations: *tpl names its
+ * template (NULL: none) and *from the first entry still to replay. */
+static int find_template(gk_shadow *s, gk_drift_plan *p, size_t *from, char **tpl, gk_error *err)
 {
 	*tpl = NULL;
-	if (!gk_shadow_cached(s) || p->n_expected == 0)
+	*from = 0;
+	size_t n = p->n_expected - p->n_pre;
+	if (!gk_shadow_cached(s) || n == 0)
 		return 0;
+	const char **h = NULL;
 	int rc = chain(p, err);
-	const char *last = rc == 0 ? p->hash[p->n_expected - 1] : NULL;
+	if (rc == 0 && !(h = calloc(n, sizeof *h)))
+		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		h[i] = p->hash[i];
 	size_t k = 0;
 	if (rc == 0)
-		rc = gk_shadow_template_find(s, &last, 1, &k, tpl, err);
+		rc = gk_shadow_template_find(s, h, n, &k, tpl, err);
+	if (rc == 0 && *tpl)
+		*from = p->n_pre + k;
+	free(h);
 	return rc;
+}
+
+/* Keep the expected schema for the next run (the last link names it). */
+static void store(gk_shadow *s, const gk_drift_plan *p, const char *dbname)
+{
+	gk_error keep = {0};
+	if (gk_shadow_template_store(s, dbname, p->hash[p->n_expected - p->n_pre - 1], &keep) < 0)
+		fprintf(stderr, "gatekeeper: replay cache: could not keep the expected schema: %s\n", keep.msg);
 }
 
 void gk_drift_expected_free(gk_drift_expected *e, const gk_drift_plan *p)
@@ -238,26 +254,22 @@ int gk_drift_expected_build(gk_drift_expected *e, gk_shadow *s, gk_drift_plan *p
 		e->res[i].error_offset = -1;
 	}
 	char *tpl = NULL;
-	int rc = find_template(s, p, &tpl, err);
+	size_t from = 0;
+	int rc = find_template(s, p, &from, &tpl, err);
 	if (rc == 0)
 		rc = new_database(e, s, tpl, err);
-	if (rc == 0 && tpl) {
-		e->reused = p->n_expected;
-		for (size_t i = 0; i < p->n_expected; i++)
-			e->res[i].status = GK_REPLAY_OK;
-	} else if (rc == 0) {
-		rc = gk_replay_run(e->res, e->conninfo, p->m, p->n_expected, err);
-	}
 	free(tpl);
+	for (size_t i = 0; i < from; i++)
+		e->res[i].status = GK_REPLAY_OK;
+	e->reused = from > p->n_pre ? from - p->n_pre : 0;
+	if (rc == 0 && from < p->n_expected)
+		rc = gk_replay_run(e->res + from, e->conninfo, p->m + from, p->n_expected - from, err);
 	e->bad = p->n_expected;
 	for (size_t i = 0; rc == 0 && i < p->n_expected && e->bad == p->n_expected; i++)
 		if (e->res[i].status != GK_REPLAY_OK)
 			e->bad = i;
-	if (rc == 0 && e->bad == p->n_expected && !e->reused && p->hash) {
-		gk_error keep = {0};
-		if (gk_shadow_template_store(s, e->dbname, p->hash[p->n_expected - 1], &keep) < 0)
-			fprintf(stderr, "gatekeeper: replay cache: could not keep the expected schema: %s\n", keep.msg);
-	}
+	if (rc == 0 && e->bad == p->n_expected && p->hash && from < p->n_expected)
+		store(s, p, e->dbname);
 	e->duration_ms = (gk_now() - t0) * 1000.0;
 	return rc;
 }

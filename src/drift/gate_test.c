@@ -63,7 +63,8 @@ static void free_world(suite *s, world *w)
 	free(w->dir);
 }
 
-static gk_report *gate_url(suite *s, const world *w, const char *url)
+/* The gate against `url`, replaying on `shadow` (NULL: the suite's cluster). */
+static gk_report *gate_on(suite *s, const world *w, const char *url, const gk_shadow_options *shadow)
 {
 	gk_gate_options o = {0};
 	gk_lint_options_init(&o.lint);
@@ -71,7 +72,10 @@ static gk_report *gate_url(suite *s, const world *w, const char *url)
 	o.target_url = url;
 	o.dirs = (const char *const *)&w->dir;
 	o.n_dirs = 1;
-	o.shadow.url = gk_shadow_conninfo(s->shadow);
+	if (shadow)
+		o.shadow = *shadow;
+	else
+		o.shadow.url = gk_shadow_conninfo(s->shadow);
 	gk_report *r = gk_report_new("gate");
 	gk_error err = {0};
 	if (gk_gate_run(r, &o, &err) != 0)
@@ -82,7 +86,7 @@ static gk_report *gate_url(suite *s, const world *w, const char *url)
 
 static gk_report *gate(suite *s, const world *w)
 {
-	return gate_url(s, w, w->prod.conninfo);
+	return gate_on(s, w, w->prod.conninfo, NULL);
 }
 
 static void dump(const gk_report *r)
@@ -384,11 +388,40 @@ static void test_target_untouched(void **state)
 	free_world(s, &w);
 }
 
+/* With the template cache (a private cluster of its own), the expected
+ * schema is cloned on the next run, and after a deploy only the new
+ * migration is replayed on the previous run's expected schema. */
+static void test_expected_schema_cached(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s, safe_sql);
+	assert_int_equal(chmod(s->tmp, 0755), 0); /* the server's user reaches the cache */
+	char *cache = gk_asprintf("%s/cache", s->tmp);
+	gk_shadow_options cached = {.cache_dir = cache};
+	size_t want[] = {0, 2, 2, 3};  /* applied migrations from the cache, per run */
+	for (size_t run = 0; run < 4; run++) {
+		if (run == 2) { /* deploy the pending migration, and write the next one */
+			sql(&w.prod, "%s", safe_sql);
+			prisma_applied(&w.prod, NEXT, safe_sql);
+			put(w.dir, LATER "/migration.sql", "CREATE TABLE more (id int);\n");
+		}
+		gk_report *r = gate_on(s, &w, w.prod.conninfo, &cached);
+		assert_exit(r, GK_EXIT_PASS);
+		if (r->replay.reused != want[run])
+			fail_msg("run %zu: %zu migrations from the cache, want %zu", run, r->replay.reused, want[run]);
+		assert_int_equal(r->replay.migrations, run < 2 ? 3 : 4);
+		assert_int_equal(entry(r, &w, run < 2 ? NEXT : LATER)->replay.status, GK_REPLAY_OK);
+		gk_report_free(r);
+	}
+	free(cache);
+	free_world(s, &w);
+}
+
 static void test_unreachable_target(void **state)
 {
 	suite *s = *state;
 	world w = make_world(s, safe_sql);
-	gk_report *r = gate_url(s, &w, "postgresql://app:G4teSecret@127.0.0.1:1/app");
+	gk_report *r = gate_on(s, &w, "postgresql://app:G4teSecret@127.0.0.1:1/app", NULL);
 	assert_exit(r, GK_EXIT_INFRA);
 	assert_int_equal(r->errors[0].kind, GK_ERRKIND_DB_CONNECT);
 	assert_non_null(strstr(r->errors[0].message, "127.0.0.1"));
@@ -411,6 +444,7 @@ int main(void)
 		cmocka_unit_test(test_deploy_in_progress),
 		cmocka_unit_test(test_health),
 		cmocka_unit_test(test_target_untouched),
+		cmocka_unit_test(test_expected_schema_cached),
 		cmocka_unit_test(test_unreachable_target),
 	};
 	return cmocka_run_group_tests_name("gate", tests, group_start, group_stop);
