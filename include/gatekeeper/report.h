@@ -136,6 +136,15 @@ typedef struct gk_migration {
 	gk_migration_applied applied;
 } gk_migration;
 
+/* One check of a run that composes several (`gate`): the categories of
+ * findings it owns, whether it ran, and how many of its findings block. */
+typedef struct gk_report_check {
+	char *name;                   /* "status", "drift", "lint", "replay", "pre-flight" */
+	unsigned categories;          /* bit (1u << category) per category it owns */
+	char *not_run;                /* why it did not run; NULL when it ran */
+	size_t findings, blocking;    /* set by gk_report_finish */
+} gk_report_check;
+
 typedef struct gk_run_error {
 	enum gk_error_kind kind;
 	char *message;
@@ -155,6 +164,8 @@ typedef struct gk_report {
 	size_t n_errors;
 	char **notes;                 /* what the reader should know besides findings */
 	size_t n_notes;
+	gk_report_check *checks;      /* a composed run's checks, in order; none otherwise */
+	size_t n_checks;
 
 	/* Git context of a `check` run; NULL otherwise. */
 	char *base_ref, *merge_base, *head;
@@ -233,6 +244,13 @@ int gk_report_set_applied(gk_report *r, size_t idx, enum gk_applied_status statu
  * compare.  Returns 0 or GK_ENOMEM. */
 int gk_report_add_note(gk_report *r, const char *note);
 
+/** Declare a check of a composed run (name copied).  Returns its index or GK_ENOMEM. */
+int gk_report_add_check(gk_report *r, const char *name, unsigned categories);
+
+/** Record that check `idx` did not run and why (copied; the first reason
+ * stays).  Returns 0 or GK_ENOMEM. */
+int gk_report_skip_check(gk_report *r, size_t idx, const char *why);
+
 /** Record the live database of the run (strings copied). Returns 0 or GK_ENOMEM. */
 int gk_report_set_target(gk_report *r, const char *database, const char *history_table, bool history_exists,
 			 const char *tool, int server_version);
@@ -258,7 +276,7 @@ int gk_report_add_error(gk_report *r, enum gk_error_kind kind, const char *path,
 	__attribute__((format(printf, 4, 5)));
 
 /**
- * Decide blocking, counts, verdict and exit code; sort findings by path,
+ * Decide blocking, counts (also per check), verdict and exit code; sort findings by path,
  * line, column and rule so every renderer sees one deterministic order.
  * Call once, after the last add.
  */

@@ -22,6 +22,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The checks the gate composes, in the order the report lists them. */
+enum { CHECK_STATUS, CHECK_DRIFT, CHECK_LINT, CHECK_REPLAY, CHECK_PREFLIGHT, N_CHECKS };
+
+#define CAT(c) (1u << (c))
+static const struct {
+	const char *name;
+	unsigned categories;
+} gate_checks[N_CHECKS] = {
+	[CHECK_STATUS] = {"status", CAT(GK_CAT_STATUS)},
+	[CHECK_DRIFT] = {"drift", CAT(GK_CAT_DRIFT)},
+	[CHECK_LINT] = {"lint", CAT(GK_CAT_LOCKING) | CAT(GK_CAT_TRANSACTION) | CAT(GK_CAT_DESTRUCTIVE) |
+				CAT(GK_CAT_COMPATIBILITY) | CAT(GK_CAT_HYGIENE) | CAT(GK_CAT_META)},
+	[CHECK_REPLAY] = {"replay", CAT(GK_CAT_REPLAY)},
+	[CHECK_PREFLIGHT] = {"pre-flight", CAT(GK_CAT_GATE)},
+};
+
 typedef struct gate {
 	gk_report *r;
 	const gk_gate_options *o;
@@ -35,9 +51,30 @@ typedef struct gate {
 	const char **rel;            /* borrowed from the replay results */
 	size_t n_rel, cap_rel;
 	gk_target_table_size *sizes; /* n_rel entries */
+	/* The report's check entries: the first one's index, and which ran. */
+	size_t check0;
+	bool ran[N_CHECKS];
 } gate;
 
 static int oom(gk_error *err) { return gk_error_set(err, GK_ENOMEM, "out of memory"); }
+
+static int add_checks(gate *g, gk_error *err)
+{
+	for (size_t i = 0; i < N_CHECKS; i++) {
+		int idx = gk_report_add_check(g->r, gate_checks[i].name, gate_checks[i].categories);
+		if (idx < 0)
+			return oom(err);
+		if (i == 0)
+			g->check0 = (size_t)idx;
+	}
+	return 0;
+}
+
+/* Check `k` did not run, because of `why`. */
+static int skip(gate *g, int k, const char *why, gk_error *err)
+{
+	return gk_report_skip_check(g->r, g->check0 + (size_t)k, why) < 0 ? oom(err) : 0;
+}
 
 /* ---- status and health -------------------------------------------------- */
 
@@ -54,6 +91,7 @@ static int status(gate *g, gk_error *err)
 		g->lint.pg_version = version / 10000;
 		g->r->pg_version = g->lint.pg_version;
 	}
+	g->ran[CHECK_STATUS] = true;
 	return gk_target_status_report(g->r, &g->lint, g->st, gk_target_where(g->t), version) < 0 ? oom(err) : 0;
 }
 
@@ -73,6 +111,7 @@ static int health(gate *g, gk_error *err)
 	if (rc == 0 && gk_target_report_unvalidated_constraints(g->r, &g->lint, x, n) < 0)
 		rc = oom(err);
 	gk_target_objects_free(x, n);
+	g->ran[CHECK_PREFLIGHT] = rc == 0;
 	return rc;
 }
 
@@ -101,8 +140,10 @@ static int merge_lint(gk_report *dst, const gk_report *src)
 static int lint_pending(gate *g, gk_error *err)
 {
 	const gk_drift_plan *p = &g->plan;
-	if (p->n == p->n_expected)
+	if (p->n == p->n_expected) {
+		g->ran[CHECK_LINT] = true;
 		return 0;
+	}
 	gk_lint_input *in = calloc(p->n, sizeof *in);
 	gk_report *tmp = gk_report_new("gate");
 	int rc = in && tmp ? 0 : oom(err);
@@ -121,6 +162,7 @@ static int lint_pending(gate *g, gk_error *err)
 		rc = oom(err);
 	gk_report_free(tmp);
 	free(in);
+	g->ran[CHECK_LINT] = rc == 0;
 	return rc;
 }
 
@@ -289,6 +331,7 @@ static int drift(gate *g, gk_error *err)
 	if (rc == 0)
 		rc = gk_drift_compare(g->r, &g->lint, expected, o->target_url, &co, &dopt, err);
 	gk_catalog_free(expected);
+	g->ran[CHECK_DRIFT] = rc == 0;
 	return rc;
 }
 
@@ -324,6 +367,7 @@ static int replay_pending(gate *g, gk_error *err)
 {
 	gk_drift_plan *p = &g->plan;
 	size_t a = p->n_expected;
+	g->ran[CHECK_REPLAY] = true;
 	if (a == p->n)
 		return 0;
 	int rc = gk_replay_run(g->e.res + a, g->e.conninfo, p->m + a, p->n - a, err);
@@ -339,6 +383,8 @@ static int replay_pending(gate *g, gk_error *err)
 	}
 	if (rc == 0 && lost == 0)
 		rc = blocking_sessions(g, err);
+	else if (rc == 0 && g->n_rel)
+		rc = note(g, "sessions on the target were not checked: the replay did not finish", err);
 	return rc == 0 ? lost : rc;
 }
 
@@ -348,9 +394,11 @@ static int replay(gate *g, gk_error *err)
 	const gk_target_state *st = g->st;
 	for (size_t i = 0; i < st->n_migrations; i++)
 		if (st->migrations[i].status == GK_APPLIED_MISSING) {
-			char *text = gk_asprintf("drift and the replay of the pending migrations were not checked: %s was "
-						 "applied to the target but is not in the folder", st->migrations[i].path);
-			int rc = text ? note(g, text, err) : oom(err);
+			char *text = gk_asprintf("%s was applied to the target but is not in the folder",
+						 st->migrations[i].path);
+			int rc = text ? skip(g, CHECK_DRIFT, text, err) : oom(err);
+			if (rc == 0)
+				rc = skip(g, CHECK_REPLAY, text, err);
 			free(text);
 			return rc;
 		}
@@ -358,7 +406,12 @@ static int replay(gate *g, gk_error *err)
 	if (rc == 0)
 		rc = gk_drift_expected_build(&g->e, g->shadow, &g->plan, err);
 	if (rc == 0 && g->e.bad < g->plan.n_expected) {
+		/* The replay ran and its finding blocks; drift has nothing to compare with. */
+		g->ran[CHECK_REPLAY] = true;
 		rc = gk_drift_report_unbuilt(g->r, &g->lint, &g->plan, &g->e) < 0 ? oom(err) : 0;
+		if (rc == 0)
+			rc = skip(g, CHECK_DRIFT, "the expected schema could not be built: an applied migration does not "
+				  "replay", err);
 		return rc == 0 ? note(g, "the pending migrations were not replayed: the expected schema could not be built",
 				      err) : rc;
 	}
@@ -388,12 +441,25 @@ static void gate_free(gate *g)
 	gk_target_close(g->t);
 }
 
+/* The checks that did not run and were not skipped with a reason of their own. */
+static int skip_the_rest(gate *g, const char *why, gk_error *err)
+{
+	int rc = 0;
+	for (int k = 0; rc == 0 && k < N_CHECKS; k++)
+		if (!g->ran[k])
+			rc = skip(g, k, why, err);
+	return rc;
+}
+
 static int run(gate *g, gk_error *err)
 {
-	int rc = status(g, err);
-	if (rc < 0 || g->st->deploy_in_progress)
-		return rc; /* the status said so: exit 3, retry when the deploy is done */
-	rc = health(g, err);
+	int rc = add_checks(g, err);
+	if (rc == 0)
+		rc = status(g, err);
+	if (rc == 0 && g->st->deploy_in_progress) /* the status said so: exit 3, retry when it is done */
+		return skip_the_rest(g, "a deploy is in progress: the target's history is changing", err);
+	if (rc == 0)
+		rc = health(g, err);
 	if (rc == 0)
 		rc = gk_drift_plan_build(&g->plan, g->st, g->o->dirs, g->o->n_dirs, g->o->shadow_init, true, err);
 	if (rc == 0 && g->plan.n == g->plan.n_expected)
@@ -413,6 +479,8 @@ int gk_gate_run(gk_report *r, const gk_gate_options *o, gk_error *err)
 		return gk_error_set(err, GK_ECONFIG, "gate: name the migration folder (or `paths` in gatekeeper.yml)");
 	gate g = {.r = r, .o = o, .lint = o->lint};
 	int rc = run(&g, err);
+	if ((rc == 0 || rc == GK_EINFRA) && skip_the_rest(&g, "the run stopped at an error", &(gk_error){0}) < 0)
+		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
 	gate_free(&g);
 	if (rc == GK_EINFRA)
 		gk_one_line(err->msg);

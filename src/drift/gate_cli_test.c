@@ -78,6 +78,11 @@ static void test_rewrite_blocks_all_formats(void **state)
 	assert_has(o.stdout_text, "[add-column-volatile-default]");
 	assert_has(o.stdout_text, "target: database ");
 	assert_has(o.stdout_text, "1 migration is not yet applied: `prisma migrate deploy` applies it.");
+	assert_has(o.stdout_text, "gate: 2 of 5 checks block\n");
+	assert_has(o.stdout_text, "  status      ok (nothing blocking)\n");
+	assert_has(o.stdout_text, "  lint        blocks (");
+	assert_has(o.stdout_text, "  replay      blocks (1 blocking finding)\n");
+	assert_has(o.stdout_text, "  pre-flight  ok\n");
 	assert_has(o.stdout_text, "FAIL: ");
 	char *j = slurp(json), *x = slurp(xml);
 	assert_has(j, "\"command\": \"gate\"");
@@ -85,6 +90,7 @@ static void test_rewrite_blocks_all_formats(void **state)
 	assert_has(j, "\"status\": \"pending\"");
 	assert_has(j, "\"rule_id\": \"observed-table-rewrite\"");
 	assert_has(j, "\"traced\": true");
+	assert_has(j, "\"name\": \"replay\",\n      \"ran\": true,");
 	assert_has(x, "replay/observed-table-rewrite");
 	validate_json(json);
 	validate_junit(xml, "junit-10-file-line.xsd");

@@ -136,6 +136,15 @@ static void must_say(const gk_report *r, const gk_finding *f, const char *text)
 	}
 }
 
+static const gk_report_check *check(const gk_report *r, const char *name)
+{
+	for (size_t i = 0; i < r->n_checks; i++)
+		if (!strcmp(r->checks[i].name, name))
+			return &r->checks[i];
+	fail_msg("no check %s", name);
+	return NULL;
+}
+
 static void assert_exit(const gk_report *r, enum gk_exit code)
 {
 	if (r->exit_code != code)
@@ -155,6 +164,12 @@ static void test_clean_deploy_passes(void **state)
 	assert_exit(r, GK_EXIT_PASS);
 	assert_null(find(r, "drift-missing"));
 	must_find(r, "migration-pending");
+	assert_int_equal(r->n_checks, 5);
+	for (size_t i = 0; i < r->n_checks; i++) {
+		assert_null(r->checks[i].not_run);
+		assert_int_equal(r->checks[i].blocking, 0);
+	}
+	assert_int_equal(check(r, "status")->findings, 1); /* migration-pending, info */
 	const gk_migration *m = entry(r, &w, NEXT);
 	assert_int_equal(m->applied.status, GK_APPLIED_PENDING);
 	assert_true(m->linted);
@@ -248,6 +263,8 @@ static void test_drift_blocks(void **state)
 	assert_exit(r, GK_EXIT_FAIL);
 	const gk_finding *f = must_find(r, "drift-missing");
 	assert_string_equal(f->object, "public.users.name");
+	assert_int_equal(check(r, "drift")->blocking, 1);
+	assert_int_equal(check(r, "replay")->blocking, 0);
 	/* The pending migration still replayed on the expected schema. */
 	assert_int_equal(entry(r, &w, NEXT)->replay.status, GK_REPLAY_OK);
 	gk_report_free(r);
@@ -292,10 +309,10 @@ static void test_failed_and_missing(void **state)
 	r = gate(s, &w);
 	assert_exit(r, GK_EXIT_FAIL);
 	must_find(r, "migration-missing-locally");
-	bool said = false;
-	for (size_t i = 0; i < r->n_notes; i++)
-		said = said || strstr(r->notes[i], "were not checked");
-	assert_true(said);
+	assert_non_null(strstr(check(r, "drift")->not_run, "20240105000000_hotfix"));
+	assert_non_null(strstr(check(r, "replay")->not_run, "is not in the folder"));
+	assert_null(check(r, "lint")->not_run);
+	assert_int_equal(check(r, "status")->blocking, 2); /* failed, missing */
 	assert_null(r->replay.shadow);
 	gk_report_free(r);
 	free_world(s, &w);
@@ -343,6 +360,8 @@ static void test_deploy_in_progress(void **state)
 	assert_exit(r, GK_EXIT_INFRA);
 	must_find(r, "deploy-in-progress");
 	assert_null(r->replay.shadow);
+	assert_null(check(r, "status")->not_run);
+	assert_non_null(strstr(check(r, "replay")->not_run, "a deploy is in progress"));
 	gk_report_free(r);
 	PQfinish(deploy);
 	free_world(s, &w);
@@ -426,6 +445,7 @@ static void test_unreachable_target(void **state)
 	assert_int_equal(r->errors[0].kind, GK_ERRKIND_DB_CONNECT);
 	assert_non_null(strstr(r->errors[0].message, "127.0.0.1"));
 	assert_null(strstr(r->errors[0].message, "G4teSecret"));
+	assert_non_null(check(r, "status")->not_run);
 	gk_report_free(r);
 	free_world(s, &w);
 }

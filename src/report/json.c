@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#define SCHEMA_VERSION "1.1"
+#define SCHEMA_VERSION "1.2"
 
 static json_t *str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
 static json_t *pos_or_null(int v) { return v > 0 ? json_integer(v) : json_null(); }
@@ -207,6 +207,20 @@ static json_t *head(const gk_report *r)
 		json_object_set_new(tg, "history_table", text(r->target.history_table));
 		json_object_set_new(tg, "history_exists", json_boolean(r->target.history_exists));
 		json_object_set_new(doc, "target", tg);
+	}
+	if (r->n_checks) {
+		json_t *checks = json_array();
+		for (size_t i = 0; i < r->n_checks; i++) {
+			const gk_report_check *c = &r->checks[i];
+			json_t *o = json_object();
+			json_object_set_new(o, "name", json_string(c->name));
+			json_object_set_new(o, "ran", json_boolean(!c->not_run));
+			json_object_set_new(o, "not_run_reason", text(c->not_run));
+			json_object_set_new(o, "findings", json_integer((json_int_t)c->findings));
+			json_object_set_new(o, "blocking", json_integer((json_int_t)c->blocking));
+			json_array_append_new(checks, o);
+		}
+		json_object_set_new(doc, "checks", checks);
 	}
 	if (r->n_notes) {
 		json_t *notes = json_array();

@@ -59,6 +59,11 @@ void gk_report_free(gk_report *r)
 		free(m->applied.logs);
 		free(m->applied.note);
 	}
+	for (size_t i = 0; i < r->n_checks; i++) {
+		free(r->checks[i].name);
+		free(r->checks[i].not_run);
+	}
+	free(r->checks);
 	free(r->target.database);
 	free(r->target.history_table);
 	free(r->target.tool);
@@ -276,6 +281,25 @@ int gk_report_add_note(gk_report *r, const char *note)
 	return (r->notes[r->n_notes] = gk_strdup(note)) ? (int)(r->n_notes++, 0) : GK_ENOMEM;
 }
 
+int gk_report_add_check(gk_report *r, const char *name, unsigned categories)
+{
+	gk_report_check *grown = realloc(r->checks, (r->n_checks + 1) * sizeof *grown);
+	if (!grown)
+		return GK_ENOMEM;
+	r->checks = grown;
+	gk_report_check *c = &r->checks[r->n_checks];
+	*c = (gk_report_check){.name = gk_strdup(name), .categories = categories};
+	return c->name ? (int)r->n_checks++ : GK_ENOMEM;
+}
+
+int gk_report_skip_check(gk_report *r, size_t idx, const char *why)
+{
+	gk_report_check *c = &r->checks[idx];
+	if (c->not_run)
+		return 0;
+	return (c->not_run = gk_strdup(why)) ? 0 : GK_ENOMEM;
+}
+
 int gk_report_add_error(gk_report *r, enum gk_error_kind kind, const char *path, const char *fmt, ...)
 {
 	report_priv *p = (report_priv *)r;
@@ -380,6 +404,19 @@ static void count_per_migration(gk_report *r)
 	free(byp);
 }
 
+static void count_per_check(gk_report *r)
+{
+	for (size_t k = 0; k < r->n_checks; k++) {
+		gk_report_check *c = &r->checks[k];
+		c->findings = c->blocking = 0;
+		for (size_t i = 0; i < r->n_findings; i++)
+			if (c->categories >> r->findings[i].category & 1u) {
+				c->findings++;
+				c->blocking += r->findings[i].blocking;
+			}
+	}
+}
+
 void gk_report_finish(gk_report *r, enum gk_severity fail_level, double duration_s)
 {
 	r->fail_level = fail_level;
@@ -395,6 +432,7 @@ void gk_report_finish(gk_report *r, enum gk_severity fail_level, double duration
 		r->n_blocking += f->blocking;
 	}
 	count_per_migration(r);
+	count_per_check(r);
 	enum gk_exit e = exit_for_errors(r);
 	if (e != GK_EXIT_PASS) {
 		r->exit_code = e;

@@ -223,6 +223,37 @@ static void status_section(FILE *out, const gk_report *r, const gk_render_option
 	fputc('\n', out);
 }
 
+/* A composed run (`gate`): each check and whether it blocks, so that the
+ * reader sees at a glance why the deploy may not go, and what was not
+ * checked at all. */
+static void checks_section(FILE *out, const gk_report *r, const gk_render_options *o)
+{
+	size_t blocking = 0, not_run = 0;
+	for (size_t i = 0; i < r->n_checks; i++) {
+		blocking += r->checks[i].blocking > 0;
+		not_run += r->checks[i].not_run != NULL;
+	}
+	fprintf(out, "%s%s:%s ", c(o, C_BOLD), r->command, c(o, C_RESET));
+	if (!strcmp(r->verdict, "pass"))
+		fprintf(out, "every check passed%s\n", not_run ? ", but not every check ran" : "");
+	else if (!strcmp(r->verdict, "fail"))
+		fprintf(out, "%zu of %zu checks block\n", blocking, r->n_checks);
+	else
+		fprintf(out, "no verdict: the run stopped at an error\n");
+	for (size_t i = 0; i < r->n_checks; i++) {
+		const gk_report_check *k = &r->checks[i];
+		fprintf(out, "  %-11s ", k->name);
+		if (k->not_run)
+			fprintf(out, "not run: %s\n", k->not_run);
+		else if (k->blocking)
+			fprintf(out, "%sblocks%s (%zu blocking finding%s)\n", c(o, sev_color(GK_SEV_ERROR)), c(o, C_RESET),
+				k->blocking, k->blocking == 1 ? "" : "s");
+		else
+			fprintf(out, "ok%s\n", k->findings ? " (nothing blocking)" : "");
+	}
+	fputc('\n', out);
+}
+
 int gk_render_text(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err)
 {
 	for (size_t i = 0; i < r->n_findings; i++)
@@ -242,6 +273,8 @@ int gk_render_text(const gk_report *r, FILE *out, const gk_render_options *o, gk
 		fprintf(out, "%snote:%s %s\n", c(o, C_BOLD), c(o, C_RESET), r->notes[i]);
 	if (r->n_notes)
 		fputc('\n', out);
+	if (r->n_checks)
+		checks_section(out, r, o);
 	fprintf(out, "%s%s%s: %zu file%s, %zu finding%s (%zu error, %zu warning, %zu info), %zu blocking\n",
 		c(o, C_BOLD), strcmp(r->verdict, "pass") == 0 ? "PASS" : strcmp(r->verdict, "fail") == 0 ? "FAIL" : "ERROR",
 		c(o, C_RESET), r->n_migrations, r->n_migrations == 1 ? "" : "s", r->n_findings,
