@@ -216,24 +216,40 @@ static size_t lint_bad(const jw *j, size_t suite)
 	return suite_failures(j, suite) - replay_fails(j, suite) + suite_errors(j, suite);
 }
 
+/* Checks of a composed run (`gate`) that did not run: skipped cases of the
+ * gatekeeper suite, so that a CI widget shows what was not checked. */
+static size_t checks_not_run(const jw *j, size_t suite)
+{
+	size_t n = 0;
+	for (size_t i = 0; suite == j->r->n_migrations && i < j->r->n_checks; i++)
+		n += j->r->checks[i].not_run != NULL;
+	return n;
+}
+
 /* Every suite holds at least one case: a passing "lint" when nothing else
- * failed, plus the "replay" case of a replayed migration. */
+ * failed, plus the "replay" case of a replayed migration, plus the skipped
+ * checks. */
 static size_t suite_tests(const jw *j, size_t suite)
 {
 	size_t bad = lint_bad(j, suite);
-	return (bad ? bad : 1) + (suite_replay(j, suite) != NULL);
+	return (bad ? bad : 1) + (suite_replay(j, suite) != NULL) + checks_not_run(j, suite);
 }
 
-static size_t suite_skipped(const jw *j, size_t suite)
+static bool replay_skipped(const jw *j, size_t suite)
 {
 	const gk_migration_replay *p = suite_replay(j, suite);
 	return p && p->status == GK_REPLAY_SKIPPED && !replay_fails(j, suite);
 }
 
+static size_t suite_skipped(const jw *j, size_t suite)
+{
+	return replay_skipped(j, suite) + checks_not_run(j, suite);
+}
+
 /* The gatekeeper suite exists when something belongs to it, or when it is the only suite. */
 static bool has_tool_suite(const jw *j)
 {
-	if (j->r->n_errors || j->r->n_migrations == 0)
+	if (j->r->n_errors || j->r->n_migrations == 0 || checks_not_run(j, j->r->n_migrations))
 		return true;
 	for (size_t i = 0; i < j->r->n_findings; i++)
 		if (j->owner[i] == j->r->n_migrations)
@@ -446,7 +462,7 @@ static void replay_case(jw *j, size_t suite)
 	attrf(j, "time", "%.3f", p->duration_ms / 1000.0);
 	if (replay_fails(j, suite))
 		failure(j, &j->r->findings[j->outcome[suite]]);
-	else if (suite_skipped(j, suite)) {
+	else if (replay_skipped(j, suite)) {
 		start(j, "skipped");
 		attr(j, "message", p->error ? p->error : "not replayed", MESSAGE_MAX);
 		end(j);
@@ -461,6 +477,26 @@ static void replay_case(jw *j, size_t suite)
 		free(out);
 	}
 	end(j);
+}
+
+/* "check/drift", skipped with why it did not run. */
+static void skipped_checks(jw *j)
+{
+	for (size_t i = 0; i < j->r->n_checks; i++) {
+		const gk_report_check *k = &j->r->checks[i];
+		if (!k->not_run)
+			continue;
+		char *name = gk_asprintf("check/%s", k->name);
+		start(j, "testcase");
+		attr(j, "classname", GK_SUITE, 0);
+		attr(j, "name", name ? name : "check", 0);
+		attr(j, "time", "0.000", 0);
+		start(j, "skipped");
+		attr(j, "message", k->not_run, MESSAGE_MAX);
+		end(j);
+		end(j);
+		free(name);
+	}
 }
 
 static void property(jw *j, const char *name, const char *value)
@@ -572,6 +608,8 @@ static void write_suite(jw *j, size_t suite, size_t id)
 		pass_case(j, name, m);
 	if (suite_replay(j, suite))
 		replay_case(j, suite);
+	if (suite == j->r->n_migrations)
+		skipped_checks(j);
 	char *out = system_out(j, suite);
 	if (!out)
 		j->failed = true;

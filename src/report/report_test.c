@@ -526,6 +526,39 @@ static void test_junit_objects_and_prefixes(void **state)
 	gk_report_free(r);
 }
 
+/* A composed run's checks: each counted by category at finish; those that
+ * did not run are skipped cases of the gatekeeper suite, and nothing else. */
+static void test_checks_counted_and_skipped(void **state)
+{
+	(void)state;
+	gk_report *r = gk_report_new("gate");
+	assert_non_null(r);
+	assert_int_equal(gk_report_add_migration(r, "m/1.sql", 1, GK_RUNNER_PRISMA), 0);
+	assert_int_equal(gk_report_add_check(r, "status", 1u << GK_CAT_STATUS), 0);
+	assert_int_equal(gk_report_add_check(r, "drift", 1u << GK_CAT_DRIFT), 1);
+	assert_int_equal(gk_report_skip_check(r, 1, "a deploy is in progress"), 0);
+	assert_int_equal(gk_report_skip_check(r, 1, "a second reason is not kept"), 0);
+	gk_finding f = {.rule_id = "migration-failed", .category = GK_CAT_STATUS, .severity = GK_SEV_ERROR,
+			.message = "failed", .path = "m/1.sql"};
+	gk_finding p = {.rule_id = "migration-pending", .category = GK_CAT_STATUS, .severity = GK_SEV_INFO,
+			.message = "pending", .path = "m/1.sql"};
+	assert_int_equal(gk_report_add_finding(r, &f), 0);
+	assert_int_equal(gk_report_add_finding(r, &p), 0);
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	assert_int_equal(r->checks[0].findings, 2);
+	assert_int_equal(r->checks[0].blocking, 1);
+	assert_string_equal(r->checks[1].not_run, "a deploy is in progress");
+	assert_int_equal(r->checks[1].findings, 0);
+	assert_valid_profiles(r);
+	xdoc d = junit(r, GK_JUNIT_DEFAULT);
+	assert_xnum(&d, "count(//testcase[@name='check/drift']/skipped[@message='a deploy is in progress'])", 1);
+	assert_xnum(&d, "count(//testcase[@name='check/status'])", 0);
+	assert_xnum(&d, "sum(//testsuite/@skipped)", 1);
+	assert_xnum(&d, "count(//failure)", 1);
+	xdoc_free(&d);
+	gk_report_free(r);
+}
+
 /* ---- JSON ------------------------------------------------------------ */
 
 static json_t *json_report(const gk_report *r)
@@ -549,6 +582,30 @@ static json_t *find_rule(json_t *doc, const char *rule)
 			return f;
 	fail_msg("no finding %s in the JSON report", rule);
 	return NULL;
+}
+
+/* The checks in JSON: name, ran, why not, counts. */
+static void test_json_checks(void **state)
+{
+	(void)state;
+	gk_report *r = gk_report_new("gate");
+	assert_non_null(r);
+	assert_int_equal(gk_report_add_check(r, "lint", 1u << GK_CAT_LOCKING), 0);
+	assert_int_equal(gk_report_add_check(r, "replay", 1u << GK_CAT_REPLAY), 1);
+	assert_int_equal(gk_report_skip_check(r, 1, "the shadow could not be reached"), 0);
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	json_t *doc = json_report(r);
+	json_t *checks = json_object_get(doc, "checks");
+	assert_int_equal(json_array_size(checks), 2);
+	json_t *a = json_array_get(checks, 0), *b = json_array_get(checks, 1);
+	assert_string_equal(json_string_value(json_object_get(a, "name")), "lint");
+	assert_true(json_is_true(json_object_get(a, "ran")));
+	assert_true(json_is_null(json_object_get(a, "not_run_reason")));
+	assert_true(json_is_false(json_object_get(b, "ran")));
+	assert_string_equal(json_string_value(json_object_get(b, "not_run_reason")), "the shadow could not be reached");
+	assert_int_equal(json_integer_value(json_object_get(b, "blocking")), 0);
+	json_decref(doc);
+	gk_report_free(r);
 }
 
 static void test_json_agrees(void **state)
@@ -651,6 +708,8 @@ int main(void)
 		cmocka_unit_test(test_junit_hostile_text),
 		cmocka_unit_test(test_junit_empty_report),
 		cmocka_unit_test(test_junit_objects_and_prefixes),
+		cmocka_unit_test(test_checks_counted_and_skipped),
+		cmocka_unit_test(test_json_checks),
 		cmocka_unit_test(test_json_agrees),
 		cmocka_unit_test(test_json_many_findings_in_order),
 		cmocka_unit_test(test_renderer_table),
