@@ -77,4 +77,14 @@ int gk_replay_run_progress(gk_replay_result *out, const char *conninfo, const gk
 
 void gk_replay_results_free(gk_replay_result *r, size_t n);
 
+/**
+ * Chain hashes for the template cache (gk_shadow_chain_start/next):
+ * out[i] names the prefix m[0..i] after a seed of `seed_len` bytes (what
+ * made the database before m[0]).  Each link covers the migration's path,
+ * its runner (the same SQL applied another way can end differently) and
+ * its bytes.  `out` has n entries.  0 or GK_ENOMEM.
+ */
+int gk_replay_chain(char (*out)[65], const char *seed, size_t seed_len, const gk_replay_migration *m, size_t n,
+		    gk_error *err);
+
 #endif

@@ -180,11 +180,8 @@ static int add_migration(plan *p, gk_check_item *it, gk_error *err)
 	return rc;
 }
 
-/*
- * Chain hashes of the migrations.  The seed holds everything that made the
- * database before the first migration; each link the migration's path, its
- * runner (the same SQL applied another way can end differently) and bytes.
- */
+/* Chain hashes of the migrations (gk_replay_chain), seeded with everything
+ * that made the database before the first migration. */
 static int chain(plan *p, gk_error *err)
 {
 	gk_buf seed = GK_BUF_INIT;
@@ -198,18 +195,14 @@ static int chain(plan *p, gk_error *err)
 		free(seed_text);
 		return gk_error_set(err, GK_ENOMEM, "out of memory");
 	}
-	char prev[65];
-	gk_shadow_chain_start(prev, seed_text, seed_len);
+	gk_replay_migration *m = calloc(p->n - p->n_pre + 1, sizeof *m);
+	for (size_t i = p->n_pre; m && i < p->n; i++)
+		m[i - p->n_pre] = p->s[i].m;
+	int rc = m ? gk_replay_chain(p->hash, seed_text, seed_len, m, p->n - p->n_pre, err)
+		   : gk_error_set(err, GK_ENOMEM, "out of memory");
+	free(m);
 	free(seed_text);
-	for (size_t i = p->n_pre; i < p->n; i++) {
-		char *name = gk_asprintf("%s|%s", p->s[i].path, gk_runner_name(p->s[i].m.runner));
-		if (!name)
-			return gk_error_set(err, GK_ENOMEM, "out of memory");
-		gk_shadow_chain_next(p->hash[i - p->n_pre], prev, name, p->s[i].m.sql, p->s[i].m.len);
-		memcpy(prev, p->hash[i - p->n_pre], sizeof prev);
-		free(name);
-	}
-	return 0;
+	return rc;
 }
 
 static int build_plan(plan *p, gk_error *err)

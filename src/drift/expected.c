@@ -161,9 +161,8 @@ int gk_drift_plan_build(gk_drift_plan *p, const gk_target_state *st, const char 
 
 /* ---- the expected database ------------------------------------------------ */
 
-/* Chain hashes of the expected migrations (hash[i] after entry n_pre + i):
- * the seed holds the preludes' bytes, each link a migration's path, runner
- * and bytes. */
+/* Chain hashes of the expected migrations (hash[i] after entry n_pre + i),
+ * seeded with the preludes' bytes. */
 static int chain(gk_drift_plan *p, gk_error *err)
 {
 	gk_buf seed = GK_BUF_INIT;
@@ -177,18 +176,9 @@ static int chain(gk_drift_plan *p, gk_error *err)
 		free(seed_text);
 		return gk_error_set(err, GK_ENOMEM, "out of memory");
 	}
-	char prev[65];
-	gk_shadow_chain_start(prev, seed_text, seed_len);
+	int rc = gk_replay_chain(p->hash, seed_text, seed_len, p->m + p->n_pre, p->n_expected - p->n_pre, err);
 	free(seed_text);
-	for (size_t i = p->n_pre; i < p->n_expected; i++) {
-		char *name = gk_asprintf("%s|%s", p->m[i].path, gk_runner_name(p->m[i].runner));
-		if (!name)
-			return gk_error_set(err, GK_ENOMEM, "out of memory");
-		gk_shadow_chain_next(p->hash[i - p->n_pre], prev, name, p->m[i].sql, p->m[i].len);
-		memcpy(prev, p->hash[i - p->n_pre], sizeof prev);
-		free(name);
-	}
-	return 0;
+	return rc;
 }
 
 /* The longest cached prefix of the expected migrations: *tpl names its

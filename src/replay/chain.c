@@ -1,0 +1,27 @@
+/*
+ * chain.c - the chain hashes that name replayed prefixes in the template
+ * cache (see gk_replay_chain in gatekeeper/replay.h), one definition for
+ * every command that keeps templates.
+ */
+#include "gatekeeper/replay.h"
+#include "gatekeeper/shadow.h"
+#include "util/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int gk_replay_chain(char (*out)[65], const char *seed, size_t seed_len, const gk_replay_migration *m, size_t n,
+		    gk_error *err)
+{
+	char prev[65];
+	gk_shadow_chain_start(prev, seed, seed_len);
+	for (size_t i = 0; i < n; i++) {
+		char *name = gk_asprintf("%s|%s", m[i].path, gk_runner_name(m[i].runner));
+		if (!name)
+			return gk_error_set(err, GK_ENOMEM, "out of memory");
+		gk_shadow_chain_next(out[i], prev, name, m[i].sql, m[i].len);
+		memcpy(prev, out[i], sizeof prev);
+		free(name);
+	}
+	return 0;
+}
