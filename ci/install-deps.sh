@@ -8,7 +8,7 @@ packages=(
 	build-essential pkg-config
 	libpg-query-dev libprotobuf-c-dev libpq-dev libgit2-dev libxml2-dev libxml2-utils
 	libjansson-dev libyaml-dev libssl-dev libcmocka-dev
-	postgresql python3 python3-jsonschema git
+	postgresql procps python3 python3-jsonschema git
 )
 
 missing=()
