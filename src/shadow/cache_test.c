@@ -56,6 +56,14 @@ static void need_server(void)
 	skip();
 }
 
+/* "<a>/<b>" into out, which must fit (noinline: GCC would warn about
+ * the truncation this checks for). */
+__attribute__((noinline)) static void pjoin(char *out, size_t size, const char *a, const char *b)
+{
+	int n = snprintf(out, size, "%s/%s", a, b);
+	assert_true(n > 0 && (size_t)n < size);
+}
+
 static bool exists(const char *path)
 {
 	struct stat st;
@@ -613,7 +621,7 @@ static void reopen_after(void (*damage)(const char *data), bool kept, const char
 static void remove_file(const char *data, const char *name)
 {
 	char p[PATH_MAX];
-	snprintf(p, sizeof p, "%s/%s", data, name);
+	pjoin(p, sizeof p, data, name);
 	assert_int_equal(unlink(p), 0);
 }
 
@@ -693,28 +701,439 @@ static void test_stale_postmaster_pid(void **state)
 	close_leftovers(NULL);
 }
 
-/* tar as root keeps the uid of the machine that saved the cache. */
-static void foreign_owner(const char *data)
+/* ---- trust: only what gatekeeper made is used -------------------------- */
+
+/* Open with cache folder `dir`: the cache is not used, and the note says
+ * `why` and names `path`. */
+static void open_not_used(const char *dir, const char *why, const char *path)
 {
-	char cmd[PATH_MAX + 64];
-	snprintf(cmd, sizeof cmd, "chown -R 0:0 '%s' && chmod 0755 '%s'", data, data);
-	assert_int_equal(system(cmd), 0);
+	gk_shadow_options o = {NULL, NULL, sock_dir, NULL, dir};
+	gk_shadow *s = NULL;
+	gk_error err = {0, ""};
+	if (gk_shadow_open(&s, &o, &err) != 0)
+		fail_msg("open with cache %s: %s", dir, err.msg);
+	keep(s);
+	if (gk_shadow_cached(s))
+		fail_msg("the cache %s was used (expected: %s)", dir, why);
+	const char *note = gk_shadow_cache_note(s);
+	if (!note || !strstr(note, why) || !strstr(note, path))
+		fail_msg("note for %s: %s (expected %s and %s)", dir, note ? note : "(none)", why, path);
+	forget(s);
+	gk_shadow_close(s);
 }
 
-static void test_restored_with_other_owner(void **state)
+/* The same one level down, without the fallback's initdb: the cache
+ * cluster does not start, and the error (the note) says why. */
+static void cluster_not_used(const char *dir, const char *why, const char *path)
+{
+	char *bin = NULL;
+	gk_bin_search w = {NULL, NULL, NULL};
+	gk_error err = {0, ""};
+	assert_int_equal(gk_cluster_find_bin(&bin, &w, &err), 0);
+	gk_cluster_req req = {bin, sock_dir, NULL, dir, false};
+	gk_cluster *c = NULL;
+	int rc = gk_cluster_start(&c, &req, &err);
+	free(bin);
+	if (rc == 0) {
+		gk_cluster_stop(c);
+		fail_msg("the cache %s was used (expected: %s)", dir, why);
+	}
+	if (!strstr(err.msg, why) || !strstr(err.msg, path))
+		fail_msg("error for %s: %s (expected %s and %s)", dir, err.msg, why, path);
+}
+
+static void sh(const char *fmt, const char *a, const char *b)
+{
+	char cmd[3 * PATH_MAX];
+	snprintf(cmd, sizeof cmd, fmt, a, b);
+	if (system(cmd) != 0)
+		fail_msg("failed: %s", cmd);
+}
+
+/* The id in the data folder's marker ("" when there is none). */
+static void marker_id(char out[33])
+{
+	char path[PATH_MAX], *text = NULL;
+	size_t len = 0;
+	out[0] = '\0';
+	cache_path(path, sizeof path, server_version, "data/gatekeeper-cache");
+	if (gk_read_file(&text, &len, path, 4096) != 0)
+		return;
+	const char *id = strstr(text, "\nid ");
+	if (id)
+		snprintf(out, 33, "%s", id + 4);
+	free(text);
+}
+
+static const char *pg_user(void) { return geteuid() == 0 ? "postgres" : getpwuid(geteuid())->pw_name; }
+
+/* A data folder of another owner is not ours: not used, not chowned, not
+ * started; given back, it is used again with its templates. */
+static void test_foreign_owner_not_used(void **state)
 {
 	(void)state;
 	need_server();
 	if (geteuid() != 0) {
-		fprintf(stderr, "skipped: not root, the data folder cannot change owner\n");
+		fprintf(stderr, "skipped: not root, nothing can change owner\n");
 		skip();
 	}
-	reopen_after(foreign_owner, true, "foreign owner");
-	char data[PATH_MAX];
-	cache_path(data, sizeof data, server_version, "data/base");
+	char h[1][65];
+	const char *body[] = {"foreign"};
+	chain(h, body, 1, "foreign");
+	gk_shadow *s = open_cache();
+	store_ok(s, gk_shadow_dbname(s), h[0]);
+	close_cache(s);
+	char data[PATH_MAX], home[PATH_MAX], base[PATH_MAX];
+	cache_path(data, sizeof data, server_version, "data");
+	cache_path(home, sizeof home, server_version, NULL);
+	cache_path(base, sizeof base, server_version, "data/base");
+	/* tar restoring the folder of another machine by number, say. */
+	sh("chown -R 0:0 '%s'%s", data, "");
+	open_not_used(cache_dir, "belongs to user root, not to user postgres", data);
+	struct stat st;
+	assert_int_equal(stat(base, &st), 0);
+	assert_int_equal(st.st_uid, 0);  /* not chowned */
+	sh("chown -R postgres '%s' && chown root '%s'/gatekeeper-cache", data, data);
+	/* The cache folder itself, or its pg<major>, of another user. */
+	sh("chown nobody '%s'%s", cache_dir, "");
+	cluster_not_used(cache_dir, "belongs to user nobody, not to user root", cache_dir);
+	sh("chown root '%s' && chown nobody '%s'", cache_dir, home);
+	cluster_not_used(cache_dir, "belongs to user nobody", home);
+	sh("chown root '%s'%s", home, "");
+	s = open_cache();
+	assert_int_equal(find_ok(s, h, 1, NULL), 1);
+	close_cache(s);
+}
+
+static void test_writable_folders_not_used(void **state)
+{
+	(void)state;
+	need_server();
+	char h[1][65];
+	const char *body[] = {"writable"};
+	chain(h, body, 1, "writable");
+	gk_shadow *s = open_cache();
+	store_ok(s, gk_shadow_dbname(s), h[0]);
+	close_cache(s);
+	char data[PATH_MAX], home[PATH_MAX];
+	cache_path(data, sizeof data, server_version, "data");
+	cache_path(home, sizeof home, server_version, NULL);
+	const char *dirs[] = {cache_dir, home, data};
+	for (size_t i = 0; i < 3; i++) {
+		struct stat st;
+		assert_int_equal(stat(dirs[i], &st), 0);
+		for (int k = 0; k < 2; k++) {
+			assert_int_equal(chmod(dirs[i], (st.st_mode & 0777) | (k ? 002 : 020)), 0);
+			cluster_not_used(cache_dir, "writable by other users", dirs[i]);
+			struct stat now;
+			assert_int_equal(stat(dirs[i], &now), 0);
+			assert_int_equal(now.st_mode & 0777, (st.st_mode & 0777) | (k ? 002 : 020));
+		}
+		assert_int_equal(chmod(dirs[i], st.st_mode & 0777), 0);
+	}
+	/* Wider but not writable (tar with another umask): ours, mode fixed. */
+	assert_int_equal(chmod(data, 0755), 0);
+	s = open_cache();
+	assert_int_equal(find_ok(s, h, 1, NULL), 1);
+	close_cache(s);
 	struct stat st;
 	assert_int_equal(stat(data, &st), 0);
-	assert_int_equal(st.st_uid, getpwnam("postgres")->pw_uid);
+	assert_int_equal(st.st_mode & 0777, 0700);
+}
+
+/*
+ * Symlinks anywhere in our part of the path are not followed: a cache
+ * folder that leads to another cluster's data folder leaves that cluster
+ * running, untouched, with its owner and mode.  The other cluster here is
+ * a second cache cluster this process runs.
+ */
+static void test_symlinks_not_followed(void **state)
+{
+	(void)state;
+	need_server();
+	char victim_dir[PATH_MAX];
+	snprintf(victim_dir, sizeof victim_dir, "%s/victim", root_dir);
+	gk_shadow_options o = {NULL, NULL, sock_dir, NULL, victim_dir};
+	gk_shadow *victim = NULL;
+	gk_error err = {0, ""};
+	if (gk_shadow_open(&victim, &o, &err) != 0 || !gk_shadow_cached(victim))
+		fail_msg("victim: %s %s", err.msg, victim ? gk_shadow_cache_note(victim) : "");
+	keep(victim);
+	char vhome[PATH_MAX], vdata[PATH_MAX], vpid[PATH_MAX];
+	char pg[16];
+	snprintf(pg, sizeof pg, "pg%d", server_version / 10000);
+	pjoin(vhome, sizeof vhome, victim_dir, pg);
+	pjoin(vdata, sizeof vdata, vhome, "data");
+	pjoin(vpid, sizeof vpid, vdata, "postmaster.pid");
+	pid_t vpm = read_pid(vpid);
+	assert_true(pid_alive(vpm));
+	struct stat before;
+	assert_int_equal(stat(vdata, &before), 0);
+
+	char links[PATH_MAX], a[PATH_MAX], b[PATH_MAX], bpg[PATH_MAX], cdata[PATH_MAX];
+	snprintf(links, sizeof links, "%s/links", root_dir);
+	assert_int_equal(mkdir(links, 0755), 0);
+	/* The cache folder itself is a link to the other cache. */
+	pjoin(a, sizeof a, links, "a");
+	assert_int_equal(symlink(victim_dir, a), 0);
+	open_not_used(a, "is a symbolic link", a);
+	/* Its pg<major> is a link. */
+	pjoin(b, sizeof b, links, "b");
+	assert_int_equal(mkdir(b, 0700), 0);
+	pjoin(bpg, sizeof bpg, b, pg);
+	assert_int_equal(symlink(vhome, bpg), 0);
+	cluster_not_used(b, "is a symbolic link", bpg);
+	/* Its data folder is a link to the running cluster's data folder. */
+	pjoin(b, sizeof b, links, "c");
+	assert_int_equal(mkdir(b, 0700), 0);
+	pjoin(bpg, sizeof bpg, b, pg);
+	assert_int_equal(mkdir(bpg, 0700), 0);
+	pjoin(cdata, sizeof cdata, bpg, "data");
+	assert_int_equal(symlink(vdata, cdata), 0);
+	cluster_not_used(b, "is a symbolic link", cdata);
+	/* A link inside the data folder (a tablespace elsewhere). */
+	char outside[PATH_MAX], inside[PATH_MAX];
+	snprintf(outside, sizeof outside, "%s/outside", root_dir);
+	assert_int_equal(mkdir(outside, 0700), 0);
+	write_text(strcat(strcpy(inside, outside), "/keep"), "x");
+	cache_path(inside, sizeof inside, server_version, "data/pg_tblspc/16999");
+	gk_shadow *s = open_cache();  /* make sure the cache exists */
+	close_cache(s);
+	assert_int_equal(symlink(outside, inside), 0);
+	cluster_not_used(cache_dir, "holds a symbolic link (pg_tblspc/16999)", "");
+	assert_true(exists(inside));
+	assert_int_equal(unlink(inside), 0);
+	char kept[PATH_MAX];
+	pjoin(kept, sizeof kept, outside, "keep");
+	assert_true(exists(kept));
+
+	/* The other cluster never noticed. */
+	assert_true(pid_alive(vpm));
+	assert_int_equal(read_pid(vpid), vpm);
+	struct stat after;
+	assert_int_equal(stat(vdata, &after), 0);
+	assert_int_equal(after.st_uid, before.st_uid);
+	assert_int_equal(after.st_gid, before.st_gid);
+	assert_int_equal(after.st_mode, before.st_mode);
+	PGconn *c = connect_ok(gk_shadow_conninfo(victim));
+	assert_query(c, "SELECT 1", "1");
+	PQfinish(c);
+	forget(victim);
+	gk_shadow_close(victim);
+	s = open_cache();
+	close_cache(s);
+}
+
+/* Replace the marker's text (owned as gatekeeper would own it). */
+static void write_marker(const char *text)
+{
+	char path[PATH_MAX];
+	cache_path(path, sizeof path, server_version, "data/gatekeeper-cache");
+	unlink(path);
+	write_text(path, text);
+	assert_int_equal(chmod(path, 0600), 0);
+}
+
+static void no_marker(const char *data) { remove_file(data, "gatekeeper-cache"); }
+static void marker_other_major(const char *data)
+{
+	(void)data;
+	write_marker("gatekeeper cache\nmajor 9.4\nid 0123456789abcdef0123456789abcdef\n");
+}
+static void marker_garbage(const char *data)
+{
+	(void)data;
+	write_marker("gatekeeper cache\nmajor 15\nid ../../etc\n");
+}
+/* Well-formed, but not the id the cluster holds. */
+static void marker_other_id(const char *data)
+{
+	char text[128];
+	(void)data;
+	snprintf(text, sizeof text, "gatekeeper cache\nmajor %d\nid 0123456789abcdef0123456789abcdef\n",
+	         server_version / 10000);
+	write_marker(text);
+}
+/* Our marker, but the server's user wrote it. */
+static void marker_of_server_user(const char *data)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/gatekeeper-cache", data);
+	if (geteuid() == 0)
+		assert_int_equal(chown(path, getpwnam("postgres")->pw_uid, 0), 0);
+	else
+		remove_file(data, "gatekeeper-cache");  /* same user: nothing to test */
+}
+
+/* A data folder without our marker (an older gatekeeper's cache, or one
+ * someone else wrote) is never started: it is ours to replace (it lies in
+ * our folders and belongs to the server's user), so it is made again. */
+static void test_marker_required(void **state)
+{
+	(void)state;
+	need_server();
+	gk_shadow *s = open_cache();
+	close_cache(s);
+	char before[33], after[33];
+	marker_id(before);
+	assert_int_equal(strlen(before), 32);
+	void (*cases[])(const char *) = {no_marker, marker_other_major, marker_garbage,
+	                                  marker_other_id, marker_of_server_user};
+	const char *names[] = {"no marker", "marker of another version", "garbled marker",
+	                       "marker with another id", "marker of the server's user"};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		reopen_after(cases[i], false, names[i]);
+		marker_id(after);
+		assert_int_equal(strlen(after), 32);
+		if (strcmp(before, after) == 0)
+			fail_msg("%s: the id did not change", names[i]);
+		memcpy(before, after, sizeof before);
+	}
+	/* Without a marker, an older cache is not started: a planted
+	 * recovery.signal would have run restore_command before wipe. */
+	char data[PATH_MAX], canary[PATH_MAX], text[PATH_MAX + 64];
+	cache_path(data, sizeof data, server_version, "data");
+	snprintf(canary, sizeof canary, "%s/canary-old", root_dir);
+	no_marker(data);
+	snprintf(text, sizeof text, "%s/postgresql.conf", data);
+	FILE *f = fopen(text, "a");
+	assert_non_null(f);
+	fprintf(f, "restore_command = 'touch %s'\n", canary);
+	fclose(f);
+	snprintf(text, sizeof text, "%s/recovery.signal", data);
+	write_text(text, "");
+	s = open_cache();
+	assert_true(gk_cluster_fresh(s->cluster));
+	close_cache(s);
+	assert_false(exists(canary));
+}
+
+/* Whatever an earlier run (ALTER SYSTEM in a migration) or whoever wrote
+ * the folder planted in its configuration is reset before the start. */
+static void test_planted_configuration_reset(void **state)
+{
+	(void)state;
+	need_server();
+	char h[1][65];
+	const char *body[] = {"planted"};
+	chain(h, body, 1, "planted");
+	gk_shadow *s = open_cache();
+	store_ok(s, gk_shadow_dbname(s), h[0]);
+	/* ALTER SYSTEM during a run: the command line still wins. */
+	char canary[4][PATH_MAX], sql[PATH_MAX + 128];
+	for (int i = 0; i < 4; i++)
+		snprintf(canary[i], sizeof canary[i], "%s/canary-%d", root_dir, i);
+	PGconn *c = connect_db(s, "postgres");
+	snprintf(sql, sizeof sql, "ALTER SYSTEM SET archive_command = 'touch %s'", canary[0]);
+	exec_ok(c, sql);
+	exec_ok(c, "ALTER SYSTEM SET shared_preload_libraries = 'no_such_library'");
+	exec_ok(c, "SELECT pg_reload_conf()");
+	poll(NULL, 0, 300);
+	/* (SHOW says "(disabled)" when archive_mode is off.) */
+	assert_query(c, "SELECT source FROM pg_settings WHERE name = 'archive_command'",
+	             "command line");
+	assert_query(c, "SHOW archive_mode", "off");
+	PQfinish(c);
+	close_cache(s);
+
+	char data[PATH_MAX], path[PATH_MAX + 32];
+	cache_path(data, sizeof data, server_version, "data");
+	snprintf(path, sizeof path, "%s/postgresql.auto.conf", data);
+	FILE *f = fopen(path, "a");
+	assert_non_null(f);
+	fprintf(f, "archive_mode = on\nrestore_command = 'touch %s'\n", canary[1]);
+	fclose(f);
+	snprintf(path, sizeof path, "%s/postgresql.conf", data);
+	f = fopen(path, "a");
+	assert_non_null(f);
+	fprintf(f, "archive_mode = on\narchive_command = 'touch %s'\n"
+	           "shared_preload_libraries = 'no_such_library'\n"
+	           "include '%s/planted.conf'\nhba_file = '/etc/passwd'\n"
+	           "timezone = 'UTC'; archive_command = 'touch %s'\n",
+	        canary[2], root_dir, canary[3]);
+	fclose(f);
+	snprintf(path, sizeof path, "%s/planted.conf", root_dir);
+	write_text(path, "ssl = on\nssl_passphrase_command = 'touch /nonexistent'\n");
+	/* As the server's user, like what a migration or a restored cache of
+	 * the same user left (a file of another owner is refused outright). */
+	snprintf(path, sizeof path, "%s/recovery.signal", data);
+	write_text(path, "");
+	if (geteuid() == 0)
+		assert_int_equal(chown(path, getpwnam("postgres")->pw_uid, 0), 0);
+	snprintf(path, sizeof path, "%s/standby.signal", data);
+	write_text(path, "");
+	if (geteuid() == 0)
+		assert_int_equal(chown(path, getpwnam("postgres")->pw_uid, 0), 0);
+	/* Had any of it acted: the library does not exist (no start, the
+	 * cache is made again), recovery would wait for WAL. */
+	s = open_cache();
+	assert_int_equal(find_ok(s, h, 1, NULL), 1);
+	c = connect_db(s, "postgres");
+	assert_query(c, "SELECT pg_is_in_recovery()", "f");
+	assert_query(c, "SHOW archive_mode", "off");
+	assert_query(c, "SHOW shared_preload_libraries", "");
+	assert_query(c, "SHOW restore_command", "");
+	assert_query(c, "SHOW ssl", "off");
+	assert_query(c, "SHOW timezone", "Etc/UTC");  /* initdb's, kept */
+	assert_query(c, "SELECT count(*) FROM pg_file_settings WHERE name NOT IN ('max_connections', "
+	                "'shared_buffers', 'dynamic_shared_memory_type', 'max_wal_size', "
+	                "'min_wal_size', 'log_timezone', 'datestyle', 'timezone', 'lc_messages', "
+	                "'lc_monetary', 'lc_numeric', 'lc_time', 'default_text_search_config')",
+	             "0");
+	/* Enough WAL for a segment to be archived, were archiving on. */
+	exec_ok(c, "CREATE TABLE wal AS SELECT g FROM generate_series(1, 20000) g");
+	exec_ok(c, "SELECT pg_switch_wal()");
+	exec_ok(c, "CHECKPOINT");
+	PQfinish(c);
+	poll(NULL, 0, 500);
+	close_cache(s);
+	for (int i = 0; i < 4; i++)
+		if (exists(canary[i]))
+			fail_msg("%s was created", canary[i]);
+	snprintf(path, sizeof path, "%s/recovery.signal", data);
+	assert_false(exists(path));
+	char *text = NULL;
+	size_t len = 0;
+	snprintf(path, sizeof path, "%s/postgresql.auto.conf", data);
+	assert_int_equal(gk_read_file(&text, &len, path, 1 << 20), 0);
+	assert_null(strstr(text, "canary"));
+	free(text);
+}
+
+/* actions/cache saves the folder with tar and restores it, as root
+ * keeping owners (by name) and modes: the templates still hit. */
+static void test_restored_cache_hits(void **state)
+{
+	(void)state;
+	need_server();
+	char h[2][65];
+	chain(h, schema, 2, "restored");
+	gk_shadow *s = open_cache();
+	run_in(s, gk_shadow_dbname(s), schema[0]);
+	store_ok(s, gk_shadow_dbname(s), h[0]);
+	run_in(s, gk_shadow_dbname(s), schema[1]);
+	store_ok(s, gk_shadow_dbname(s), h[1]);
+	close_cache(s);
+	char tarball[PATH_MAX], parent[PATH_MAX];
+	snprintf(tarball, sizeof tarball, "%s/cache.tar", root_dir);
+	snprintf(parent, sizeof parent, "%s/cache", root_dir);
+	sh("tar --posix -cf '%s' -C '%s' dir", tarball, parent);
+	assert_int_equal(gk_reg_remove_tree(cache_dir), 0);
+	assert_false(exists(cache_dir));
+	sh("tar -xf '%s' -C '%s'", tarball, parent);
+	s = open_cache();
+	assert_false(gk_cluster_fresh(s->cluster));
+	char *tpl = NULL;
+	assert_int_equal(find_ok(s, h, 2, &tpl), 2);
+	char *db = new_db(s, tpl);
+	PGconn *c = connect_db(s, db);
+	assert_query(c, "SELECT count(*) FROM pg_class WHERE relname IN ('users', 'posts')", "2");
+	PQfinish(c);
+	free(db);
+	free(tpl);
+	close_cache(s);
+	unlink(tarball);
+	(void)pg_user;
 }
 
 static void test_unusable_folder_falls_back(void **state)
@@ -949,10 +1368,17 @@ int main(void)
 		cmocka_unit_test_teardown(test_second_open_falls_back, close_leftovers),
 		cmocka_unit_test_teardown(test_damaged_folder_is_recreated, close_leftovers),
 		cmocka_unit_test_teardown(test_stale_postmaster_pid, close_leftovers),
-		cmocka_unit_test_teardown(test_restored_with_other_owner, close_leftovers),
+		cmocka_unit_test_teardown(test_foreign_owner_not_used, close_leftovers),
+		cmocka_unit_test_teardown(test_writable_folders_not_used, close_leftovers),
+		cmocka_unit_test_teardown(test_symlinks_not_followed, close_leftovers),
+		cmocka_unit_test_teardown(test_marker_required, close_leftovers),
+		cmocka_unit_test_teardown(test_planted_configuration_reset, close_leftovers),
+		cmocka_unit_test_teardown(test_restored_cache_hits, close_leftovers),
 		cmocka_unit_test_teardown(test_unusable_folder_falls_back, close_leftovers),
 		cmocka_unit_test_teardown(test_exit_and_signals_stop_the_server, close_leftovers),
 		cmocka_unit_test_teardown(test_open_right_after_kill, close_leftovers),
 	};
+	if (getenv("GK_TEST_FILTER"))
+		cmocka_set_test_filter(getenv("GK_TEST_FILTER"));
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -443,6 +443,38 @@ static int run_initdb(gk_cluster *c, const char *bindir, const char *data, const
 	return gk_error_set(err, GK_EINFRA, "initdb failed (%s): %s", how, tail);
 }
 
+/*
+ * A cache's data folder outlives the run: cache.c rewrites its
+ * configuration files before each start, and these settings repeat on the
+ * command line what must hold whatever a file says, because command-line
+ * settings win over postgresql.conf and postgresql.auto.conf (ALTER
+ * SYSTEM), also on a reload.  Nothing may run a program (archiving,
+ * recovery, an SSL passphrase), load a library, or write a file outside
+ * the data folder.  Each only for the versions that know it: the server
+ * refuses to start on an unknown one.
+ */
+static size_t add_cache_settings(const char **argv, size_t n, int major)
+{
+	static const struct {
+		int since;
+		const char *setting;
+	} s[] = {
+		{11, "min_wal_size=2MB"},  /* see start_postmaster() */
+		{0, "shared_preload_libraries="}, {0, "local_preload_libraries="},
+		{9, "session_preload_libraries="}, {0, "dynamic_library_path=$libdir"},
+		{0, "archive_mode=off"}, {0, "archive_command="}, {15, "archive_library="},
+		{12, "restore_command="}, {12, "archive_cleanup_command="},
+		{12, "recovery_end_command="}, {0, "ssl=off"}, {11, "ssl_passphrase_command="},
+		{11, "jit_provider=llvmjit"}, {0, "logging_collector=off"}, {0, "external_pid_file="},
+	};
+	for (size_t i = 0; i < sizeof s / sizeof *s; i++)
+		if (major >= s[i].since) {
+			argv[n++] = "-c";
+			argv[n++] = s[i].setting;
+		}
+	return n;
+}
+
 static int start_postmaster(gk_cluster *c, const char *bindir, const gk_run_user *as, gk_error *err)
 {
 	char prog[PATH_MAX], log[PATH_MAX];
@@ -451,11 +483,14 @@ static int start_postmaster(gk_cluster *c, const char *bindir, const gk_run_user
 	/* ...and keeps few old segments for reuse (the default keeps 80 MB).
 	 * A cluster with 16 MB segments refuses this, does not start and is
 	 * made again: once, for a cache older than these settings. */
-	const char *argv[] = {prog, "-D", c->data, "-k", c->dir,
-	                      "-c", "listen_addresses=", "-c", "port=5432",
-	                      "-c", "fsync=off", "-c", "full_page_writes=off",
-	                      "-c", "synchronous_commit=off", "-c", "autovacuum=off",
-	                      c->cached && c->major >= 11 ? "-c" : NULL, "min_wal_size=2MB", NULL};
+	const char *argv[64] = {prog, "-D", c->data, "-k", c->dir,
+	                        "-c", "listen_addresses=", "-c", "port=5432",
+	                        "-c", "fsync=off", "-c", "full_page_writes=off",
+	                        "-c", "synchronous_commit=off", "-c", "autovacuum=off"};
+	size_t n = 17;
+	if (c->cached)
+		n = add_cache_settings(argv, n, c->major);
+	argv[n] = NULL;
 	spawn_req r = {argv, log, NULL, NULL, as, true, c->slot, c->stop_sig};
 	child_cwd(c, &r.cwd, &r.hint);
 	return spawn(&c->postmaster, &r, err);
@@ -571,16 +606,25 @@ static void stop_server(gk_cluster *c)
 /* initdb the cache's cluster beside the data folder and move it into
  * place only when complete: a run killed during initdb leaves no data
  * folder that looks usable. */
-static int initdb_cached(gk_cluster *c, const char *bindir, const gk_run_user *as, gk_error *err)
+static int initdb_cached(gk_cluster *c, const char *bindir, const char *major,
+                         const gk_run_user *as, gk_error *err)
 {
 	char target[PATH_MAX];
 	int rc = gk_cache_initdb_target(&c->cache, target, sizeof target, as, err);
 	if (!rc)
 		rc = run_initdb(c, bindir, target, as, err);
 	if (!rc)
-		rc = gk_cache_commit(&c->cache, err);
+		rc = gk_cache_commit(&c->cache, major, err);
 	c->fresh = rc == 0;
 	return rc;
+}
+
+/* A cache's server starts only with the configuration we wrote. */
+static int start_cached_server(gk_cluster *c, const char *bindir, const gk_run_user *as,
+                               gk_error *err)
+{
+	int rc = gk_cache_reset_config(&c->cache, as, err);
+	return rc ? rc : start_and_wait(c, bindir, as, err);
 }
 
 /*
@@ -604,16 +648,16 @@ static int start_cached(gk_cluster *c, const gk_cluster_req *req, const gk_run_u
 	if (rc)
 		return rc;
 	snprintf(c->data, sizeof c->data, "%s", c->cache.data);
-	if (need_initdb && (rc = initdb_cached(c, req->bindir, as, err)) != 0)
+	if (need_initdb && (rc = initdb_cached(c, req->bindir, major, as, err)) != 0)
 		return rc;
-	rc = start_and_wait(c, req->bindir, as, err);
+	rc = start_cached_server(c, req->bindir, as, err);
 	if (!rc || c->fresh)
 		return rc;
 	stop_server(c);  /* one that did not answer in time */
 	rc = gk_cache_wipe(&c->cache, err);
 	if (!rc)
-		rc = initdb_cached(c, req->bindir, as, err);
-	return rc ? rc : start_and_wait(c, req->bindir, as, err);
+		rc = initdb_cached(c, req->bindir, major, as, err);
+	return rc ? rc : start_cached_server(c, req->bindir, as, err);
 }
 
 static int start_temporary(gk_cluster *c, const gk_cluster_req *req, const gk_run_user *as,
@@ -639,7 +683,7 @@ int gk_cluster_start(gk_cluster **out, const gk_cluster_req *req, gk_error *err)
 	if (!c)
 		return gk_error_set(err, GK_ENOMEM, "out of memory");
 	c->slot = -1;
-	c->cache.lock_fd = -1;
+	c->cache.lock_fd = c->cache.home_fd = -1;
 	c->cached = req->cache_dir != NULL;
 	c->stop_sig = c->cached ? SIGINT : SIGQUIT;
 	rc = c->cached ? start_cached(c, req, &as, err) : start_temporary(c, req, &as, err);
@@ -654,6 +698,7 @@ int gk_cluster_start(gk_cluster **out, const gk_cluster_req *req, gk_error *err)
 const char *gk_cluster_dir(const gk_cluster *c) { return c->dir; }
 const char *gk_cluster_cache_home(const gk_cluster *c) { return c->cached ? c->cache.home : NULL; }
 bool gk_cluster_fresh(const gk_cluster *c) { return c->fresh; }
+const char *gk_cluster_cache_id(const gk_cluster *c) { return c->cached ? c->cache.id : NULL; }
 pid_t gk_cluster_postmaster(const gk_cluster *c) { return c->postmaster; }
 const char *gk_cluster_conninfo_base(const gk_cluster *c) { return c->base; }
 

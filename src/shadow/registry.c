@@ -142,6 +142,11 @@ int gk_reg_remove_tree(const char *dir)
 	return remove_at(AT_FDCWD, dir, 0);
 }
 
+int gk_reg_remove_at(int parent, const char *name)
+{
+	return remove_at(parent, name, 0);
+}
+
 static void cleanup_slot(reg_slot *s)
 {
 	/* Load, not exchange: if a signal interrupts gk_reg_release() while it

@@ -45,6 +45,9 @@ void gk_reg_release(int slot);
 void gk_reg_stop_pid(pid_t pid, int sig);
 /** Remove a folder tree without following symlinks.  Async-signal-safe. 0 or -1. */
 int gk_reg_remove_tree(const char *dir);
+/** The same for the entry `name` of the open folder `parent` (a symlink
+ * itself is removed, never what it points to). */
+int gk_reg_remove_at(int parent, const char *name);
 /** Block the signals the registry handles (around fork); *old gets the previous mask. */
 void gk_reg_block_signals(sigset_t *old);
 void gk_reg_restore_signals(const sigset_t *old);
@@ -96,6 +99,9 @@ const char *gk_cluster_dir(const gk_cluster *c);
 const char *gk_cluster_cache_home(const gk_cluster *c);
 /** Cache: initdb ran in this start (nothing was kept). */
 bool gk_cluster_fresh(const gk_cluster *c);
+/** Cache: the random id of the data folder's marker, which the cluster
+ * must also hold (templates.c); NULL for a temporary cluster. */
+const char *gk_cluster_cache_id(const gk_cluster *c);
 pid_t gk_cluster_postmaster(const gk_cluster *c);
 /** "host='<dir>' port=5432 user=gatekeeper" (no dbname). */
 const char *gk_cluster_conninfo_base(const gk_cluster *c);
@@ -109,35 +115,51 @@ void gk_cluster_sweep_stale(const char *tmp_dir);
 /* ---- cache.c ---------------------------------------------------------- */
 
 /* A cache cluster's persistent folder: <cache_dir>/pg<major>/ holds `lock`
- * and `data/`. */
+ * and `data/`; data/ carries the marker file `gatekeeper-cache`. */
 typedef struct gk_cache {
-	char home[4096];   /* <cache_dir>/pg<major> */
+	char home[4096];   /* <cache_dir>/pg<major>, absolute */
 	char data[4096];   /* <home>/data */
+	int home_fd;       /* <home>, opened without following a symlink; -1 = none */
 	int lock_fd;       /* flock'ed for the life of the cluster; -1 = none */
+	char id[33];       /* the marker's random id, 32 hex digits; "" = none yet */
 } gk_cache;
 
 /**
- * Create <cache_dir>/pg<major> when missing and lock it (exclusive, not
- * waiting; GK_EINFRA when another process holds it).  `root`: the folders
- * it creates must let the server's user through.
+ * Open (creating them when missing) <cache_dir> and <cache_dir>/pg<major>
+ * without following a symlink, check that both are ours (owned by the
+ * effective user, not writable by group or others), and lock the latter
+ * (exclusive, not waiting).  GK_EINFRA with the reason when the folder is
+ * not ours or another process holds it.  `root`: the folders it creates
+ * must let the server's user through.
  */
 int gk_cache_lock(gk_cache *c, const char *cache_dir, const char *major, bool root,
                   gk_error *err);
 /**
- * Make the data folder startable as far as we can tell without starting
- * it: stop a server a killed run left on it, give it to the run user with
- * mode 0700.  *need_initdb when it is missing, not a cluster of `major`,
- * or `wipe` (then it is removed first).
+ * Decide about the data folder without starting it.  GK_EINFRA (the cache
+ * is not used, nothing touched) when it is a symlink, not owned by the run
+ * user, writable by others, or holds a link, a special file or a file of
+ * another owner.  Otherwise it is ours: a server a killed run left on it
+ * is stopped, and *need_initdb (after removing it) when it is missing,
+ * lacks a valid marker for `major` (an older gatekeeper's or a half-made
+ * cache), is not a cluster of `major`, or `wipe`.  Sets c->id when kept.
  */
 int gk_cache_check(gk_cache *c, const char *major, const gk_run_user *as, bool wipe,
                    bool *need_initdb, gk_error *err);
-/** Remove the data folder (and a half-made one). */
+/** Remove the data folder (and a half-made one), never through a symlink. */
 int gk_cache_wipe(gk_cache *c, gk_error *err);
 /** Where initdb makes a new cluster: <home>/data.new, empty and the run user's. */
 int gk_cache_initdb_target(gk_cache *c, char *out, size_t size, const gk_run_user *as,
                            gk_error *err);
-/** Move a finished initdb into place (data.new -> data). */
-int gk_cache_commit(gk_cache *c, gk_error *err);
+/** Write the marker (a new random id, in c->id) into a finished initdb and
+ * move it into place (data.new -> data). */
+int gk_cache_commit(gk_cache *c, const char *major, gk_error *err);
+/**
+ * Before every start: postgresql.conf reduced to the settings initdb
+ * writes (with plain values), postgresql.auto.conf, pg_hba.conf and
+ * pg_ident.conf rewritten to known content, and recovery.signal,
+ * standby.signal, recovery.conf and postmaster.opts removed.
+ */
+int gk_cache_reset_config(gk_cache *c, const gk_run_user *as, gk_error *err);
 /** Release the lock.  Idempotent. */
 void gk_cache_unlock(gk_cache *c);
 

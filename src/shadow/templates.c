@@ -140,12 +140,46 @@ static int sweep(const gk_shadow *s, PGconn *c, gk_error *err)
 	return rc;
 }
 
+/*
+ * The cluster holds the random id of its data folder's marker file
+ * (cache.c): written right after initdb, checked at every later open,
+ * before anything of the cluster is used.  A data folder whose files
+ * passed for ours but whose cluster is not the one the marker was written
+ * for (a marker copied next to another cluster) is not used: the caller
+ * makes the cache again.
+ */
+static int check_id(const gk_shadow *s, PGconn *c, gk_error *err)
+{
+	const char *id = gk_cluster_cache_id(s->cluster);
+	if (!id || strlen(id) != 32)
+		return gk_error_set(err, GK_EINFRA, "the cache in %s has no id", s->where);
+	const char *p[] = {id};
+	if (gk_cluster_fresh(s->cluster)) {
+		int rc = run(s, c, "CREATE TABLE gatekeeper_cache (id text NOT NULL)", 0, NULL,
+		             "cannot create the cache's id table", err);
+		return rc ? rc : run(s, c, "INSERT INTO gatekeeper_cache (id) VALUES ($1)", 1, p,
+		                     "cannot store the cache's id", err);
+	}
+	PGresult *r = PQexecParams(c, "SELECT count(*) = 1 AND bool_and(id = $1) FROM gatekeeper_cache",
+	                           1, NULL, p, NULL, NULL, 0);
+	bool same = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+	            strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	if (same)
+		return 0;
+	return gk_error_set(err, GK_EINFRA,
+	                    "the cluster in %s does not hold the id of its marker file: not the one "
+	                    "gatekeeper made there", s->where);
+}
+
 int gk_tpl_prepare(gk_shadow *s, gk_error *err)
 {
 	PGconn *c = gk_sh_admin_conn(s, err);
 	if (!c)
 		return GK_EINFRA;
-	int rc = gk_sh_exec(s, c, create_table, "cannot create the template cache's table", err);
+	int rc = check_id(s, c, err);
+	if (!rc)
+		rc = gk_sh_exec(s, c, create_table, "cannot create the template cache's table", err);
 	if (!rc)
 		rc = sweep(s, c, err);
 	if (!rc)
