@@ -25,7 +25,13 @@
  *    that cannot use the folder, gets a private temporary cluster instead
  *    and gk_shadow_cache_note() says why.  When root, the data folder
  *    belongs to the server's user, who must be able to pass through
- *    `cache_dir` (not so under a 0700 home such as /root).
+ *    `cache_dir` (not so under a 0700 home such as /root).  The folder is
+ *    untrusted: `cache_dir` itself and everything below it are used only
+ *    when they are no symlinks, belong to us (the data folder to the
+ *    server's user), are not writable by others, and the data folder
+ *    carries the marker gatekeeper wrote; else the cache is not used (the
+ *    note says why) and nothing in it is touched.  Its configuration files
+ *    are rewritten before every start.
  *  - external (`url`): a fresh database `gatekeeper_shadow_<random>` on
  *    someone else's server, dropped WITH (FORCE) on close.  That needs
  *    CREATEDB; without it the database named in the URL is borrowed, but only
