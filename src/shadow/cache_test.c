@@ -23,6 +23,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <poll.h>
 #include <pwd.h>
@@ -1176,8 +1177,41 @@ static void test_unusable_folder_falls_back(void **state)
 
 static gk_shadow *child_shadow;  /* global: reachable for LeakSanitizer at exit */
 
+/* A non-root gatekeeper (the tests run it as another user): store or find
+ * the template of $GK_CACHE_HASH.  0 when it did (find: a hit). */
+static int child_template(const char *mode)
+{
+	gk_shadow_options o = {NULL, NULL, getenv("GK_CACHE_SOCK"), NULL, getenv("GK_CACHE_DIR")};
+	gk_error err = {0, ""};
+	const char *hash = getenv("GK_CACHE_HASH");
+	if (gk_shadow_open(&child_shadow, &o, &err) != 0 || !gk_shadow_cached(child_shadow)) {
+		fprintf(stderr, "child open: %s %s\n", err.msg,
+		        child_shadow ? gk_shadow_cache_note(child_shadow) : "");
+		return 91;
+	}
+	int rc;
+	if (strcmp(mode, "store") == 0)
+		rc = gk_shadow_template_store(child_shadow, gk_shadow_dbname(child_shadow), hash, &err)
+		         ? 92 : 0;
+	else {
+		const char *h[] = {hash};
+		size_t prefix = 0;
+		char *tpl = NULL;
+		rc = gk_shadow_template_find(child_shadow, h, 1, &prefix, &tpl, &err) ? 93
+		     : prefix == 1 ? 0 : 94;
+		free(tpl);
+	}
+	if (rc)
+		fprintf(stderr, "child %s: %s\n", mode, err.msg);
+	gk_shadow_close(child_shadow);
+	child_shadow = NULL;
+	return rc;
+}
+
 static int child_main(const char *mode)
 {
+	if (strcmp(mode, "store") == 0 || strcmp(mode, "find") == 0)
+		return child_template(mode);
 	snprintf(cache_dir, sizeof cache_dir, "%s", getenv("GK_CACHE_DIR"));
 	gk_shadow_options o = {NULL, NULL, getenv("GK_CACHE_SOCK"), NULL, cache_dir};
 	gk_error err = {0, ""};
@@ -1311,6 +1345,97 @@ static void test_open_right_after_kill(void **state)
 	assert_false(pid_alive(ch.postmaster));
 }
 
+/* Run `argv` (NULL-terminated; argv[0] "self" = this test binary with
+ * GK_CACHE_CHILD=`mode`) as user `name`; its exit status. */
+static int run_as(const char *name, const char *const *argv, const char *mode, const char *dir,
+                  const char *tmp, const char *hash)
+{
+	struct passwd *pw = getpwnam(name);
+	assert_non_null(pw);
+	uid_t uid = pw->pw_uid;
+	gid_t gid = pw->pw_gid;
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	assert_true(n > 0);
+	self[n] = '\0';
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0)
+			_exit(98);
+		if (strcmp(argv[0], "self") == 0) {
+			setenv("GK_CACHE_CHILD", mode, 1);
+			setenv("GK_CACHE_DIR", dir, 1);
+			setenv("GK_CACHE_SOCK", tmp, 1);
+			setenv("GK_CACHE_HASH", hash, 1);
+			execl(self, "cache_test", (char *)NULL);
+		} else
+			execvp(argv[0], (char *const *)argv);
+		_exit(99);
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* A folder of user `name` under the test's folder. */
+static void user_folder(char *out, size_t size, const char *name)
+{
+	pjoin(out, size, root_dir, name);
+	assert_int_equal(mkdir(out, 0700), 0);
+	struct passwd *pw = getpwnam(name);
+	assert_non_null(pw);
+	assert_int_equal(chown(out, pw->pw_uid, pw->pw_gid), 0);
+}
+
+/*
+ * actions/cache restoring as a user other than root (a runner's own user)
+ * cannot keep owners: everything becomes the extracting user's, the user
+ * who then runs gatekeeper, and the modes lose the umask's bits.  A cache
+ * saved by a non-root gatekeeper of one user and restored by another still
+ * hits.
+ */
+static void test_restored_as_another_user(void **state)
+{
+	(void)state;
+	need_server();
+	if (geteuid() != 0) {
+		fprintf(stderr, "skipped: not root, cannot act as other users\n");
+		skip();
+	}
+	char h[1][65];
+	const char *body[] = {"another user"};
+	chain(h, body, 1, "another user");
+	char saver[PATH_MAX], restorer[PATH_MAX], dir[PATH_MAX], tarball[PATH_MAX];
+	user_folder(saver, sizeof saver, "postgres");
+	user_folder(restorer, sizeof restorer, "nobody");
+	pjoin(dir, sizeof dir, saver, "cache");
+	const char *self[] = {"self", NULL};
+	assert_int_equal(run_as("postgres", self, "store", dir, saver, h[0]), 0);
+	pjoin(tarball, sizeof tarball, root_dir, "another.tar");
+	sh("tar --posix -cf '%s' -C '%s' cache", tarball, saver);
+	assert_int_equal(chmod(tarball, 0644), 0);
+	const char *untar[] = {"tar", "-xf", tarball, "-C", restorer, NULL};
+	assert_int_equal(run_as("nobody", untar, NULL, NULL, NULL, NULL), 0);
+	pjoin(dir, sizeof dir, restorer, "cache");
+	/* The restored data folder (<dir>/pg<major>/data) is nobody's. */
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	struct dirent *e;
+	while ((e = readdir(d)) && strncmp(e->d_name, "pg", 2) != 0)
+		;
+	assert_non_null(e);
+	char home[PATH_MAX], data[PATH_MAX];
+	pjoin(home, sizeof home, dir, e->d_name);
+	closedir(d);
+	pjoin(data, sizeof data, home, "data");
+	struct stat st;
+	assert_int_equal(stat(data, &st), 0);
+	assert_int_equal(st.st_uid, getpwnam("nobody")->pw_uid);
+	assert_int_equal(run_as("nobody", self, "find", dir, restorer, h[0]), 0);
+	unlink(tarball);
+}
+
 /* ---- main ---------------------------------------------------------------- */
 
 /* tmpfs halves initdb time for the fallbacks' temporary clusters. */
@@ -1374,6 +1499,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_marker_required, close_leftovers),
 		cmocka_unit_test_teardown(test_planted_configuration_reset, close_leftovers),
 		cmocka_unit_test_teardown(test_restored_cache_hits, close_leftovers),
+		cmocka_unit_test_teardown(test_restored_as_another_user, close_leftovers),
 		cmocka_unit_test_teardown(test_unusable_folder_falls_back, close_leftovers),
 		cmocka_unit_test_teardown(test_exit_and_signals_stop_the_server, close_leftovers),
 		cmocka_unit_test_teardown(test_open_right_after_kill, close_leftovers),
