@@ -86,6 +86,9 @@
 
 #define DIR_MODE(root) ((root) ? 0711 : 0700)
 #define MARKER "gatekeeper-cache"
+/* A file being written into the data folder (write_at), left by a run
+ * killed meanwhile; removed before the folder is checked. */
+#define WRITING ".gatekeeper-write"
 #define MARKER_MAX 256
 /* Deep enough for any data folder (base/<db>/<file>, pg_wal/archive_status,
  * pg_logical/snapshots). */
@@ -147,8 +150,8 @@ static int not_owned(const char *path, uid_t owner, uid_t want, const char *want
 	user_text(has, sizeof has, owner);
 	user_text(should, sizeof should, want);
 	return gk_error_set(err, GK_EINFRA,
-	                    "%s belongs to %s, not to %s (%s): not ours, so not used and not "
-	                    "changed", path, has, should, want_role);
+	                    "%s belongs to %s, not to %s (%s): not gatekeeper's, left as it is",
+	                    path, has, should, want_role);
 }
 
 /*
@@ -173,8 +176,8 @@ static int open_own_dir(int parent, const char *name, const char *path, bool cre
 	}
 	if (S_ISLNK(st.st_mode))
 		return gk_error_set(err, GK_EINFRA,
-		                    "%s is a symbolic link: gatekeeper follows no link inside its cache, "
-		                    "so the cache is not used (name the real folder instead)", path);
+		                    "%s is a symbolic link: gatekeeper follows no link inside its cache "
+		                    "(name the real folder instead)", path);
 	if (!S_ISDIR(st.st_mode))
 		return gk_error_set(err, GK_EINFRA, "cannot use the cache folder %s: not a folder", path);
 	int d = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -189,7 +192,7 @@ static int open_own_dir(int parent, const char *name, const char *path, bool cre
 	if (st.st_mode & 022) {
 		close(d);
 		return gk_error_set(err, GK_EINFRA,
-		                    "%s is writable by other users (mode %04o): not used", path,
+		                    "%s is writable by other users (mode %04o)", path,
 		                    (unsigned)(st.st_mode & 07777));
 	}
 	*fd = d;
@@ -333,22 +336,46 @@ void gk_cache_unlock(gk_cache *c)
 
 /* ---- a server a killed run left --------------------------------------- */
 
+/* Read a small regular file `name` of `dfd` without following a link;
+ * NULL when it is not one.  *st gets its status. */
+static char *read_small(int dfd, const char *name, size_t max, struct stat *st)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return NULL;
+	char *text = NULL;
+	if (fstat(fd, st) == 0 && S_ISREG(st->st_mode) && (size_t)st->st_size <= max &&
+	    (text = malloc((size_t)st->st_size + 1)) != NULL) {
+		size_t got = 0;
+		ssize_t n = 1;
+		while (got < (size_t)st->st_size &&
+		       ((n = read(fd, text + got, (size_t)st->st_size - got)) > 0 ||
+		        (n < 0 && errno == EINTR)))
+			got += n > 0 ? (size_t)n : 0;
+		text[got] = '\0';
+		if (got != (size_t)st->st_size) {
+			free(text);
+			text = NULL;
+		}
+	}
+	close(fd);
+	return text;
+}
+
 /* The pid on the first line of data/postmaster.pid; 0 = none. */
 static pid_t recorded_postmaster(int dfd)
 {
-	long pid = 0;
-	int fd = openat(dfd, "postmaster.pid", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
-	if (f) {
-		if (fscanf(f, "%ld", &pid) != 1 || pid <= 0 || pid > INT_MAX)
-			pid = 0;
-		fclose(f);
-	} else if (fd >= 0)
-		close(fd);
+	struct stat st;
+	char *text = read_small(dfd, "postmaster.pid", 4096, &st);
+	char *end = NULL;
+	long pid = text ? strtol(text, &end, 10) : 0;
+	if (!text || end == text || pid <= 0 || pid > INT_MAX)
+		pid = 0;
+	free(text);
 	return (pid_t)pid;
 }
 
-/* State ('R', 'S', 'Z', ...) and real uid of a process; false when there
+/* State ('R', 'S', 'Z', ...) and effective uid of a process; false when there
  * is no such process. */
 static bool process_info(pid_t pid, char *state, uid_t *uid)
 {
@@ -403,32 +430,6 @@ static void clear_leftover_server(int dfd, uid_t run_uid)
 }
 
 /* ---- the marker and the data folder's contents ------------------------ */
-
-/* Read a small regular file `name` of `dfd` without following a link;
- * NULL when it is not one.  *st gets its status. */
-static char *read_small(int dfd, const char *name, size_t max, struct stat *st)
-{
-	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return NULL;
-	char *text = NULL;
-	if (fstat(fd, st) == 0 && S_ISREG(st->st_mode) && (size_t)st->st_size <= max &&
-	    (text = malloc((size_t)st->st_size + 1)) != NULL) {
-		size_t got = 0;
-		ssize_t n = 1;
-		while (got < (size_t)st->st_size &&
-		       ((n = read(fd, text + got, (size_t)st->st_size - got)) > 0 ||
-		        (n < 0 && errno == EINTR)))
-			got += n > 0 ? (size_t)n : 0;
-		text[got] = '\0';
-		if (got != (size_t)st->st_size) {
-			free(text);
-			text = NULL;
-		}
-	}
-	close(fd);
-	return text;
-}
 
 /* The marker: ours (written by the user we run as, one link), for `major`,
  * with a well-formed id, copied to c->id. */
@@ -493,8 +494,8 @@ typedef struct tree_walk {
 static int tree_bad(tree_walk *w, const char *why)
 {
 	return gk_error_set(w->err, GK_EINFRA,
-	                    "the cache's data folder %s holds %s (%s): not made by gatekeeper, so not "
-	                    "used", w->data, why, w->path);
+	                    "the cache's data folder %s holds %s (%s): not made by gatekeeper, left "
+	                    "as it is", w->data, why, w->path);
 }
 
 /* Every entry below the open folder `fd` (closed here) is a folder or a
@@ -614,6 +615,7 @@ int gk_cache_check(gk_cache *c, const char *major, const gk_run_user *as, bool w
 		close(dfd);
 		return gk_cache_wipe(c, err);
 	}
+	gk_reg_remove_at(dfd, WRITING);
 	rc = check_tree(c, dfd, run_uid, err);
 	if (!rc)
 		rc = fix_mode(c, dfd, err);
@@ -646,7 +648,7 @@ int gk_cache_initdb_target(gk_cache *c, char *out, size_t size, const gk_run_use
 static int write_at(int dfd, const char *name, const char *text, const gk_run_user *as,
                     mode_t mode, const char *where, gk_error *err)
 {
-	static const char tmp[] = ".gatekeeper-write";
+	static const char tmp[] = WRITING;
 	gk_reg_remove_at(dfd, tmp);
 	int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	size_t len = strlen(text), done = 0;
