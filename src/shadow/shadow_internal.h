@@ -88,8 +88,11 @@ int gk_cluster_find_bin(char **out, const gk_bin_search *where, gk_error *err);
  * Temporary: initdb a private cluster in a new folder under req->tmp_dir
  * and start it.  Cache: take the cache folder's lock (GK_EINFRA "... in use
  * by another gatekeeper process" when another process has it), start the
- * cluster in it, initdb'ing it first when it is missing, damaged or from
- * another version, and once more when it does not start.  Either way,
+ * cluster in it, initdb'ing it first when it is missing, damaged, from
+ * another version or without our marker, and once more when it does not
+ * start; GK_EINFRA, nothing touched, when the folder is not ours (cache.c).
+ * Its configuration is reset before the start and the settings that run
+ * programs or load code are overridden on the command line.  Either way,
  * when root, the server runs as req->run_as.
  */
 int gk_cluster_start(gk_cluster **out, const gk_cluster_req *req, gk_error *err);
