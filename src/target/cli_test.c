@@ -280,6 +280,71 @@ static void test_deploy_running(void **state)
 	fixture_free(s, &f);
 }
 
+/* The URL forms people paste, per command: read with a note (quotes and a
+ * newline from a secret store, SQLAlchemy's scheme), converted (JDBC),
+ * or refused with exit 2 and a message saying how to write it; the
+ * password in no output. */
+static void test_url_forms(void **state)
+{
+	suite *s = *state;
+	fixture f = project(s);
+	char *dir = gk_asprintf("%s/prisma/migrations", f.dir), *json = in_tmp(s, "url.json");
+	/* Quoted, with the newline a secret file ends with. */
+	char *quoted = gk_asprintf("'%s'\n", f.url);
+	const char *q_args[] = {"status", "--no-config", "--database", quoted, "--json", json, dir, NULL};
+	out o = run_gk(s->tmp, NULL, NULL, q_args);
+	assert_code(&o, 0);
+	assert_has(o.stdout_text, "note: the target database URL was wrapped in quotes and ended with a newline");
+	char *j = slurp(json);
+	assert_has(j, "wrapped in quotes");
+	validate_json(json);
+	const char *t1[] = {o.stdout_text, o.stderr_text, j};
+	assert_no_secret(PASSWORD, t1, 3);
+	free(j);
+	out_free(&o);
+	/* SQLAlchemy's postgresql+asyncpg:// */
+	char *alchemy = gk_asprintf("postgresql+asyncpg%s", f.url + strlen("postgresql"));
+	const char *a_args[] = {"status", "--no-config", "--database", alchemy, dir, NULL};
+	o = run_gk(s->tmp, NULL, NULL, a_args);
+	assert_code(&o, 0);
+	assert_has(o.stdout_text, "SQLAlchemy's scheme postgresql+asyncpg://; it was read as postgresql://");
+	const char *t2[] = {o.stdout_text, o.stderr_text};
+	assert_no_secret(PASSWORD, t2, 2);
+	out_free(&o);
+	/* JDBC: converted (user and password are query parameters libpq takes
+	 * too), so the server is tried: exit 3 on a closed port, not 2. */
+	const char *jdbc = "jdbc:postgresql://127.0.0.1:1/app?user=app&password=" PASSWORD;
+	const char *j_args[] = {"status", "--no-config", "--database", jdbc, dir, NULL};
+	o = run_gk(s->tmp, NULL, NULL, j_args);
+	assert_code(&o, 3);
+	assert_has(o.stderr_text, "cannot connect to the target database on host 127.0.0.1 port 1");
+	const char *t3[] = {o.stdout_text, o.stderr_text};
+	assert_no_secret(PASSWORD, t3, 2);
+	out_free(&o);
+	/* Refused: a JDBC parameter libpq lacks, another scheme, an open quote. */
+	const char *refused[] = {"jdbc:postgresql://db:5432/app?user=app&password=" PASSWORD "&ssl=true",
+				 "mysql://app:" PASSWORD "@db/app", "\"postgresql://app:" PASSWORD "@db/app"};
+	const char *said[] = {"its parameter ssl has no libpq equivalent", "is a mysql:// URL, not a PostgreSQL one",
+			      "starts with a quote (\") that does not close"};
+	for (size_t i = 0; i < 3; i++) {
+		const char *r_args[] = {"status", "--no-config", "--database", refused[i], "--json", json, dir, NULL};
+		o = run_gk(s->tmp, NULL, NULL, r_args);
+		assert_code(&o, 2);
+		assert_has(o.stderr_text, said[i]);
+		j = slurp(json);
+		assert_has(j, "\"kind\": \"config\"");
+		const char *t4[] = {o.stdout_text, o.stderr_text, j};
+		assert_no_secret(PASSWORD, t4, 3);
+		free(j);
+		out_free(&o);
+	}
+	free(alchemy);
+	free(quoted);
+	free(json);
+	free(dir);
+	fixture_free(s, &f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +354,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_password),
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_deploy_running),
+		cmocka_unit_test(test_url_forms),
 	};
 	return cmocka_run_group_tests_name("target cli", tests, group_start, group_stop);
 }
