@@ -345,6 +345,31 @@ static void test_url_forms(void **state)
 	fixture_free(s, &f);
 }
 
+/* No history table, while the folder has migrations: a warning naming the
+ * database (no password) that it may be the wrong one. */
+static void test_missing_history_warns(void **state)
+{
+	suite *s = *state;
+	fixture f = project(s);
+	sql(&f.d, "DROP TABLE _prisma_migrations");
+	char *dir = gk_asprintf("%s/prisma/migrations", f.dir);
+	const char *args[] = {"status", "--no-config", "--database", f.url, dir, NULL};
+	out o = run_gk(s->tmp, NULL, NULL, args);
+	assert_code(&o, 0);
+	assert_has(o.stdout_text, "warning");
+	assert_has(o.stdout_text, "history-table-missing");
+	char *where = gk_asprintf("database %s on host %s port %s has no history table public._prisma_migrations, but "
+				  "the folder has 1 migration", f.d.name, f.d.host, f.d.port);
+	assert_has(o.stdout_text, where);
+	assert_has(o.stdout_text, "not the database the folder is deployed to");
+	const char *t[] = {o.stdout_text, o.stderr_text};
+	assert_no_secret(PASSWORD, t, 2);
+	out_free(&o);
+	free(where);
+	free(dir);
+	fixture_free(s, &f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -355,6 +380,7 @@ int main(void)
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_deploy_running),
 		cmocka_unit_test(test_url_forms),
+		cmocka_unit_test(test_missing_history_warns),
 	};
 	return cmocka_run_group_tests_name("target cli", tests, group_start, group_stop);
 }
