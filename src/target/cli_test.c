@@ -370,6 +370,33 @@ static void test_missing_history_warns(void **state)
 	fixture_free(s, &f);
 }
 
+/* The README's table of grants, row by row: without USAGE on the history
+ * table's schema exit 2 naming the GRANT (SELECT: test_usage_errors),
+ * without CONNECT exit 3 with the server's reason. */
+static void test_grants_as_documented(void **state)
+{
+	suite *s = *state;
+	fixture f = project(s);
+	char *dir = gk_asprintf("%s/prisma/migrations", f.dir);
+	const char *args[] = {"status", "--no-config", "--database", f.url, dir, NULL};
+	sql(&f.d, "REVOKE USAGE ON SCHEMA public FROM PUBLIC");
+	out o = run_gk(s->tmp, NULL, NULL, args);
+	assert_code(&o, 2);
+	assert_has(o.stderr_text, "GRANT USAGE ON SCHEMA public TO");
+	out_free(&o);
+	sql(&f.d, "GRANT USAGE ON SCHEMA public TO PUBLIC; REVOKE CONNECT ON DATABASE %s FROM PUBLIC, %s", f.d.name,
+	    f.role);
+	o = run_gk(s->tmp, NULL, NULL, args);
+	assert_code(&o, 3);
+	assert_has(o.stderr_text, "permission denied for database");
+	const char *t[] = {o.stdout_text, o.stderr_text};
+	assert_no_secret(PASSWORD, t, 2);
+	out_free(&o);
+	sql(&f.d, "GRANT CONNECT ON DATABASE %s TO PUBLIC", f.d.name);
+	free(dir);
+	fixture_free(s, &f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -381,6 +408,7 @@ int main(void)
 		cmocka_unit_test(test_deploy_running),
 		cmocka_unit_test(test_url_forms),
 		cmocka_unit_test(test_missing_history_warns),
+		cmocka_unit_test(test_grants_as_documented),
 	};
 	return cmocka_run_group_tests_name("target cli", tests, group_start, group_stop);
 }
