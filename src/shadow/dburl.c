@@ -302,8 +302,10 @@ static int to_libpq(char **out, const char *s, const char *what, gk_buf *notes, 
 	if (strncmp(s + n, "://", 3) != 0)
 		return gk_error_set(err, GK_ECONFIG, "%s is not a URL libpq takes; write it as " HOW_TO, what);
 	bool pg = (n == 10 && strncasecmp(s, "postgresql", 10) == 0) || (n == 8 && strncasecmp(s, "postgres", 8) == 0);
-	if (pg) {
+	if (pg) { /* libpq knows the scheme in lower case only */
 		*out = gk_strdup(s);
+		for (size_t i = 0; *out && i < n; i++)
+			(*out)[i] = (char)tolower((unsigned char)(*out)[i]);
 		return *out ? 0 : gk_error_set(err, GK_ENOMEM, "out of memory");
 	}
 	const char *plus = memchr(s, '+', n);

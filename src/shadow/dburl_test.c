@@ -33,6 +33,7 @@ static const url_case cases[] = {
 	{"postgres://u:" SECRET "@h/db?sslmode=require", 0, "postgres://u:" SECRET "@h/db?sslmode=require", NULL, NULL,
 	 NULL},
 	{"host=h dbname=db password=" SECRET, 0, "host=h dbname=db password=" SECRET, NULL, NULL, NULL},
+	{"PostgreSQL://u:" SECRET "@h/db", 0, "postgresql://u:" SECRET "@h/db", NULL, NULL, NULL},
 	/* Prisma: its parameters go, libpq's stay, `schema` is decoded */
 	{"postgresql://u:" SECRET "@h:5432/db?schema=my%20app&sslmode=require&connection_limit=1", 0,
 	 "postgresql://u:" SECRET "@h:5432/db?sslmode=require", "my app", NULL, NULL},

@@ -22,6 +22,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <unistd.h>
+
 #include "target/target_test_support.h"
 #include "util/cli_test_support.h"
 #include "gatekeeper/history.h"
@@ -274,6 +276,20 @@ static void test_deploy_running(void **state)
 	assert_has(o.stdout_text, "\"status\": \"running\"");
 	assert_has(o.stdout_text, "\"rule_id\": \"deploy-in-progress\"");
 	assert_has(o.stdout_text, "\"kind\": \"timeout\"");
+	out_free(&o);
+	/* The lock alone (Prisma has not written its row yet): never "up to date". */
+	sql(&f.d, "DELETE FROM _prisma_migrations WHERE finished_at IS NULL");
+	char *file = gk_asprintf("%s/20240102000000_add_posts/migration.sql", dir);
+	assert_int_equal(unlink(file), 0);
+	*strrchr(file, '/') = '\0';
+	assert_int_equal(rmdir(file), 0);
+	free(file);
+	const char *text[] = {"status", "--no-config", "--database", f.url, dir, NULL};
+	o = run_gk(s->tmp, NULL, NULL, text);
+	assert_code(&o, 3);
+	assert_has(o.stdout_text, "A deploy is applying migrations right now");
+	if (strstr(o.stdout_text, "up to date"))
+		fail_msg("%s", o.stdout_text);
 	out_free(&o);
 	PQfinish(deploy);
 	free(dir);
