@@ -343,9 +343,12 @@ int gk_drift_report_unbuilt(gk_report *r, const gk_lint_options *o, const gk_dri
 	gk_replay_reporter rr = {.r = r, .o = o,
 				 .consequence = "the expected schema could not be built, so drift was not checked"};
 	const char *what = p->tm[e->bad] ? "this applied migration" : "the shadow init file";
-	if (!p->tm[e->bad] && e->bad == 0 && strcmp(p->m[0].path, "(history table)") == 0)
-		return gk_report_add_error(r, GK_ERRKIND_INTERNAL, NULL, "replay: the tool's history table does not apply: %s",
-					   e->res[0].message ? e->res[0].message : "unknown error") < 0 ? GK_ENOMEM : 0;
+	const char *path = p->m[e->bad].path;
+	/* Our own preludes, "(history table)" and "(prisma schema)", are not the user's file. */
+	if (!p->tm[e->bad] && (!strcmp(path, "(history table)") || !strcmp(path, "(prisma schema)")))
+		return gk_report_add_error(r, GK_ERRKIND_INTERNAL, NULL, "replay: the tool's %s does not apply: %s",
+					   path[1] == 'h' ? "history table" : "schema from ?schema=",
+					   e->res[e->bad].message ? e->res[e->bad].message : "unknown error") < 0 ? GK_ENOMEM : 0;
 	return gk_replay_report_failure(&rr, &p->m[e->bad], &e->res[e->bad], what);
 }
 
