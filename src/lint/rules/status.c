@@ -62,7 +62,7 @@ const gk_rule gk_rule_history_table_missing = {
 		       "unexpected.",
 		.help = "Check the URL (the message names the database, host and port). On a new database, the first "
 			"deploy creates the table (`prisma migrate deploy`, `flyway migrate`, ...).",
-		.tested_by = STATUS_TEST,
+		.tested_by = "src/target/cli_test.c",
 	},
 };
 
