@@ -118,8 +118,11 @@ if [ -d "$repo/../shared" ]; then
 	cp -a "$repo/../shared" "$root/src/shared"
 fi
 
+# --default-signal: a script started in the background by a non-interactive
+# shell (nohup, `cmd &`) inherits SIGINT and SIGQUIT ignored, and so would
+# every test; a reader typing `make check` has them at their defaults.
 run_in_chroot() {
-	chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
+	chroot "$root" /usr/bin/env -i --default-signal=INT,QUIT HOME=/root LANG=C.UTF-8 TERM=dumb \
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		bash -c "cd /src/gatekeeper && $1"
 }
