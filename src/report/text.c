@@ -233,9 +233,9 @@ static void drift_scope_section(FILE *out, const gk_report *r, const gk_render_o
 	else
 		fprintf(out, "%zu applied migration%s, replayed\n", r->drift.applied, r->drift.applied == 1 ? "" : "s");
 	fprintf(out, "  objects compared: %zu", r->drift.compared);
-	for (size_t i = 0; i < r->drift.n_kinds; i++)
+	for (size_t i = 0, k = 0; i < r->drift.n_kinds; i++)
 		if (r->drift.kinds[i].compared)
-			fprintf(out, "%s%s %zu", i ? ", " : " (", r->drift.kinds[i].kind, r->drift.kinds[i].compared);
+			fprintf(out, "%s%s %zu", k++ ? ", " : " (", r->drift.kinds[i].kind, r->drift.kinds[i].compared);
 	fputs(r->drift.compared ? ")\n" : "\n", out);
 	if (r->drift.n_schemas) {
 		fputs("  schemas: only", out);
