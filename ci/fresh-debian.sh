@@ -19,13 +19,16 @@
 # ci/install-deps.sh, which is what this script checks.
 set -euo pipefail
 
+# The whole script is one block, read before it runs: bash reads a script
+# as it goes, and this one runs for an hour, while its file may change.
+{
 keep=0
 logs=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--keep) keep=1 ;;
 	--logs) logs=${2:?--logs needs a directory}; shift ;;
-	-h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "fresh-debian: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -75,6 +78,7 @@ cleanup() {
 			echo "fresh-debian: $root still has mounts, not removed" >&2
 		else
 			rm -rf "$root"
+			rmdir "$work" 2>/dev/null # empty unless the logs are kept there
 		fi
 	fi
 	echo "fresh-debian: logs in $logs"
@@ -148,3 +152,4 @@ else
 	echo "fresh-debian: FAIL"
 fi
 exit "$status"
+}
