@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--keep) keep=1 ;;
 	--logs) logs=${2:?--logs needs a directory}; shift ;;
-	-h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "fresh-debian: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
