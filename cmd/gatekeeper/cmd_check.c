@@ -16,7 +16,7 @@
  * history and lint results still in the reports.  The password of a URL
  * never reaches any output (src/shadow redacts every message).
  */
-#include "report_opts.h"
+#include "live_opts.h"
 #include "gatekeeper/check.h"
 #include "util/util.h"
 
@@ -66,6 +66,7 @@ typedef struct check_ctx {
 	int replay, cache;            /* -1: not on the command line */
 	const char *cache_dir;
 	char *default_cache;          /* owned */
+	char *shadow_url;             /* owned: the libpq form of o.shadow.url */
 	double last_progress;
 } check_ctx;
 
@@ -145,6 +146,9 @@ static int check_job(gk_report *r, void *ctx, gk_error *err)
 static int run_check(gk_run_args *a, check_ctx *c)
 {
 	replay_settings(a, c);
+	int rc = c->o.replay ? gk_shadow_url_resolve(a, &c->o.shadow.url, &c->shadow_url) : 0;
+	if (rc)
+		return rc;
 	c->o.lint = a->lint;
 	c->o.excludes = a->excludes;
 	c->o.n_excludes = a->n_excludes;
@@ -179,6 +183,7 @@ static int check_main(int argc, char **argv)
 		rc = run_check(&a, &c);
 	free(pos);
 	free(c.default_cache);
+	free(c.shadow_url);
 	gk_run_args_free(&a);
 	return rc;
 }

@@ -59,6 +59,10 @@ static int drift_main(int argc, char **argv)
 	if (rc == 0) {
 		gk_live_args *l = &c.live;
 		gk_live_resolve(l, &a, pos, npos);
+		rc = gk_shadow_url_resolve(&a, &l->shadow.url, &l->shadow_url);
+	}
+	if (rc == 0) {
+		gk_live_args *l = &c.live;
 		gk_drift_options o = {
 			.lint = a.lint, .target_url = l->target_url, .expected_path = c.expected, .dirs = l->dirs,
 			.n_dirs = l->n_dirs, .layout = l->layout, .history_table = l->history_table, .shadow = l->shadow,

@@ -42,6 +42,9 @@ static int gate_main(int argc, char **argv)
 	int rc = gk_run_setup(&a, &gk_cmd_gate, argc, argv, &pos, &npos);
 	if (rc == 0) {
 		gk_live_resolve(&l, &a, pos, npos);
+		rc = gk_shadow_url_resolve(&a, &l.shadow.url, &l.shadow_url);
+	}
+	if (rc == 0) {
 		gk_gate_options o = {
 			.lint = a.lint, .pg_version_from_target = !a.pg_version_set, .target_url = l.target_url,
 			.dirs = l.dirs, .n_dirs = l.n_dirs, .layout = l.layout, .history_table = l.history_table,

@@ -5,7 +5,10 @@
  * replay.
  *
  * The connection is read-only from its first statement (src/catalog says
- * how); the URL's password never reaches any output.  The SHA-256 of the
+ * how); the URL's password never reaches any output.  The URL is read as
+ * every command reads one (gatekeeper/dburl.h): a Prisma URL's ?schema=
+ * names the schema read when --schema is not given, as `drift` compares
+ * it.  The SHA-256 of the
  * snapshot goes to stderr in sha256sum's format ("HEX  FILE", "-" for
  * standard output), so `2> schema.json.sha256` gives a file that
  * `sha256sum -c` accepts.  Exit codes: 0 written, 2 usage (or a URL that
@@ -14,6 +17,7 @@
  */
 #include "cmd.h"
 #include "gatekeeper/catalog.h"
+#include "gatekeeper/dburl.h"
 #include "gatekeeper/report.h"
 #include "util/util.h"
 
@@ -160,11 +164,22 @@ static int write_snapshot(gk_catalog *cat, const char *path)
 
 static int snapshot_run(snapshot_ctx *c)
 {
-	c->o.schemas = c->schemas;
-	c->o.n_schemas = c->n_schemas;
-	gk_catalog *cat = NULL;
 	gk_error err = {0, ""};
-	int rc = gk_catalog_read(&cat, c->database, &c->o, &err);
+	gk_dburl u;
+	int rc = gk_dburl_parse(&u, "the database URL", c->database, &err);
+	if (rc) {
+		fprintf(stderr, "gatekeeper: snapshot: %s\n", err.msg);
+		return exit_code_of(rc);
+	}
+	if (u.note)
+		fprintf(stderr, "gatekeeper: snapshot: note: %s\n", u.note);
+	/* --schema, else Prisma's ?schema=, the schema `drift` compares. */
+	const char *url_schema[1] = {u.schema};
+	c->o.schemas = c->n_schemas || !u.schema || !*u.schema ? c->schemas : url_schema;
+	c->o.n_schemas = c->n_schemas || !u.schema || !*u.schema ? c->n_schemas : 1;
+	gk_catalog *cat = NULL;
+	rc = gk_catalog_read(&cat, u.libpq, &c->o, &err);
+	gk_dburl_free(&u);
 	if (rc) {
 		fprintf(stderr, "gatekeeper: snapshot: %s\n", err.msg);
 		return exit_code_of(rc);

@@ -2,7 +2,10 @@
  * live_opts.c - the options `drift` and `gate` share (see live_opts.h).
  */
 #include "live_opts.h"
+#include "gatekeeper/dburl.h"
 #include "util/util.h"
+
+#include <stdio.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +23,7 @@ void gk_live_free(gk_live_args *l)
 	free(l->schemas);
 	free(l->ignore);
 	free(l->default_cache);
+	free(l->shadow_url);
 	memset(l, 0, sizeof *l);
 }
 
@@ -85,4 +89,26 @@ void gk_live_resolve(gk_live_args *l, const gk_run_args *a, char **pos, int npos
 		l->layout = a->config->layout;
 	if (l->cache != 0)
 		l->shadow.cache_dir = l->cache_dir ? l->cache_dir : (l->default_cache = gk_shadow_default_cache_dir());
+}
+
+int gk_shadow_url_resolve(gk_run_args *a, const char **url, char **owned)
+{
+	*owned = NULL;
+	if (!*url || !**url)
+		return 0;
+	gk_dburl u;
+	gk_error e = {0, ""};
+	int rc = gk_dburl_parse(&u, "the shadow database URL", *url, &e);
+	if (rc == GK_ECONFIG)
+		return gk_run_setup_failed(a, NULL, &e);
+	if (rc) {
+		fprintf(stderr, "gatekeeper: out of memory\n");
+		return GK_EXIT_INTERNAL;
+	}
+	if (u.note)
+		fprintf(stderr, "gatekeeper: note: %s\n", u.note);
+	*url = *owned = u.libpq;
+	u.libpq = NULL;
+	gk_dburl_free(&u);
+	return 0;
 }

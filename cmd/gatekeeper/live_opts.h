@@ -60,6 +60,7 @@ typedef struct gk_live_args {
 	const char *const *dirs;        /* borrowed: argv, the configuration or a static default */
 	size_t n_dirs;
 	char *default_cache;            /* owned */
+	char *shadow_url;               /* owned: the libpq form of shadow.url */
 } gk_live_args;
 
 void gk_live_init(gk_live_args *l, const char *command);
@@ -75,5 +76,14 @@ int gk_live_apply(gk_live_args *l, const gk_opt *o, const char *value);
  * exists (none: n_dirs 0, for the library to say).
  */
 void gk_live_resolve(gk_live_args *l, const gk_run_args *a, char **pos, int npos);
+
+/**
+ * A shadow URL (--shadow-url, $SHADOW_DATABASE_URL; NULL or "" = none) read
+ * by gk_dburl_parse() like every database URL: *url is replaced by the
+ * libpq form, which *owned holds (the caller frees it); a note on what
+ * was changed goes to stderr.  0, or the exit code of a refused URL (2,
+ * the reports written with the error).
+ */
+int gk_shadow_url_resolve(gk_run_args *a, const char **url, char **owned);
 
 #endif

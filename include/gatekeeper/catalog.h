@@ -176,12 +176,22 @@ typedef struct gk_catalog_uncompared {
 	char *reason;
 } gk_catalog_uncompared;
 
+/* How many objects of a kind the actual side holds that were compared,
+ * and how many the `ignore` globs left out (those outside `schemas` are
+ * not counted: a snapshot read with a schema list never saw them). */
+typedef struct gk_catalog_kind_count {
+	const char *kind;             /* static, or owned by the expected catalog: valid while it lives */
+	size_t compared, ignored;
+} gk_catalog_kind_count;
+
 typedef struct gk_catalog_diff_result {
 	gk_catalog_change *changes;   /* sorted: kind order (schema, extension, table, column, ...),
 				       * identity (bytes), missing/unexpected/changed, attribute */
 	size_t n_changes;
 	gk_catalog_uncompared *uncompared;  /* sorted by kind */
 	size_t n_uncompared;
+	gk_catalog_kind_count *counts;      /* per compared kind, in comparison order */
+	size_t n_counts;
 } gk_catalog_diff_result;
 
 typedef struct gk_catalog_diff_options {

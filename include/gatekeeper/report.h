@@ -145,6 +145,13 @@ typedef struct gk_report_check {
 	size_t findings, blocking;    /* set by gk_report_finish */
 } gk_report_check;
 
+/* Objects of one kind on the target that a drift comparison covered. */
+typedef struct gk_report_kind_count {
+	char *kind;                   /* "table", "column", ... */
+	size_t compared;              /* compared with the expected side */
+	size_t ignored;               /* left out by --ignore */
+} gk_report_kind_count;
+
 typedef struct gk_run_error {
 	enum gk_error_kind kind;
 	char *message;
@@ -186,7 +193,25 @@ typedef struct gk_report {
 		bool history_exists;      /* false: no history table, nothing applied */
 		char *tool;               /* the layout: "prisma", "flyway", ... */
 		int server_version;       /* server_version_num */
+		bool deploy_in_progress;  /* a deploy held the migration lock: the history is changing */
 	} target;
+
+	/* What a drift comparison (`drift`, the drift check of `gate`)
+	 * covered, so that a pass says what it vouches for; target NULL when
+	 * no comparison ran. */
+	struct {
+		char *target;             /* the target's URL with its password masked */
+		char *expected;           /* NULL: the applied migrations replayed; else the snapshot file */
+		size_t applied;           /* applied migrations replayed (0 with a snapshot) */
+		gk_report_kind_count *kinds;
+		size_t n_kinds;
+		size_t compared, ignored; /* the sums over kinds */
+		char **schemas;           /* the schemas compared; none: every user schema */
+		size_t n_schemas;
+		char *schemas_from;       /* "--schema" or "the URL's ?schema="; NULL with no schemas */
+		char **ignore;            /* the --ignore globs */
+		size_t n_ignore;
+	} drift;
 
 	/* Set by gk_report_finish(). */
 	bool finished;
@@ -254,6 +279,22 @@ int gk_report_skip_check(gk_report *r, size_t idx, const char *why);
 /** Record the live database of the run (strings copied). Returns 0 or GK_ENOMEM. */
 int gk_report_set_target(gk_report *r, const char *database, const char *history_table, bool history_exists,
 			 const char *tool, int server_version);
+
+/** Record that a deploy holds the target's migration lock. */
+void gk_report_set_deploy_in_progress(gk_report *r);
+
+/**
+ * Record what a drift comparison covered (strings copied; see the drift
+ * fields of gk_report): `target` is already redacted, `expected` NULL for
+ * a replay.  Replaces an earlier scope.  Returns 0 or GK_ENOMEM.
+ */
+int gk_report_set_drift_scope(gk_report *r, const char *target, const char *expected, size_t applied,
+			      const char *const *schemas, size_t n_schemas, const char *schemas_from,
+			      const char *const *ignore, size_t n_ignore);
+
+/** Add a kind's counts to the drift scope (kind copied), and to its sums.
+ * Returns 0 or GK_ENOMEM. */
+int gk_report_add_drift_kind(gk_report *r, const char *kind, size_t compared, size_t ignored);
 
 /** "applied", "pending", "failed", "rolled_back", "edited", "missing", "diverged",
  * "running"; NULL for GK_APPLIED_NONE. */

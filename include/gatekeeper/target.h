@@ -54,15 +54,17 @@ typedef struct gk_target gk_target;
 #define GK_TARGET_PRISMA_LOCK_KEY 72707369LL
 
 /**
- * Connect to `url` (a libpq URL or key=value conninfo).  Query parameters
- * only Prisma understands (`schema`, `connection_limit`, `pgbouncer`, ...)
- * are taken out before libpq sees the URL; `schema` names the schema of
+ * Connect to `url` (a libpq URL or key=value conninfo, or a form
+ * gk_dburl_parse() reads: see gatekeeper/dburl.h).  Query parameters only
+ * Prisma understands (`schema`, `connection_limit`, `pgbouncer`, ...) are
+ * taken out before libpq sees the URL; `schema` names the schema of
  * Prisma's history table.  The session gets application_name=gatekeeper
  * (unless the URL names one), connect_timeout (unless the URL names one)
  * and the read-only settings above, after any `options` of the URL.
  * On success *out is the caller's, closed with gk_target_close().
  * GK_EINFRA "cannot connect to the target database on host H port P: reason";
- * GK_ECONFIG when libpq cannot parse the URL (shown with its password masked).
+ * GK_ECONFIG when the URL is refused or libpq cannot parse it (shown with
+ * its password masked).
  */
 int gk_target_connect(gk_target **out, const char *url, gk_error *err);
 
@@ -71,7 +73,7 @@ int gk_target_connect(gk_target **out, const char *url, gk_error *err);
  * understands (see gk_target_connect), for other libpq sessions on the
  * same database (the catalog snapshot).  Key=value strings are copied as
  * they are.  Malloc'ed; it holds the URL's password: never print it.
- * NULL only when out of memory.
+ * NULL when out of memory or when gk_target_connect() would refuse `url`.
  */
 char *gk_target_libpq_url(const char *url);
 
@@ -86,6 +88,11 @@ int gk_target_server_version(const gk_target *t);
 
 /** The schema named by the URL's Prisma `schema` parameter, or NULL. */
 const char *gk_target_url_schema(const gk_target *t);
+
+/** What reading the URL changed to make it libpq's (quotes removed, a
+ * JDBC or SQLAlchemy scheme read as postgresql://), for a report note; no
+ * secrets.  NULL when the URL was taken as it was. */
+const char *gk_target_url_note(const gk_target *t);
 
 /**
  * SQLSTATE of the last failed query ("" when none), so that a caller can
@@ -212,6 +219,16 @@ void gk_target_status_free(gk_target_state *s);
  */
 int gk_target_status_report(gk_report *r, const gk_lint_options *o, const gk_target_state *s, const char *where,
 			    int server_version);
+
+/**
+ * When the target has no history table but the folder has migrations, a
+ * `history-table-missing` warning naming the database (`where`, no
+ * password) and the table: it may not be the database the folder is
+ * deployed to.  gk_target_status_report() adds it; `drift` calls it
+ * alone.  0 or GK_ENOMEM.
+ */
+int gk_target_report_missing_history(gk_report *r, const gk_lint_options *o, const gk_target_state *s,
+				     const char *where);
 
 /* ---- pre-flight ------------------------------------------------------ */
 

@@ -16,6 +16,7 @@
  * password and its pieces, and the URL itself is shown redacted.
  */
 #include "catalog/catalog_internal.h"
+#include "gatekeeper/dburl.h"
 #include "gatekeeper/shadow.h"
 #include "util/util.h"
 
@@ -145,7 +146,14 @@ int gk_cat_connect(PGconn **out, const char *conninfo, const gk_catalog_options 
 	*out = NULL;
 	params p = {0};
 	char *perr = NULL;
-	p.opts = PQconninfoParse(conninfo, &perr);
+	/* Every URL is read by the one parser (gatekeeper/dburl.h): a Prisma
+	 * URL loses the parameters libpq rejects, other forms are refused. */
+	gk_dburl u;
+	int urc = gk_dburl_parse(&u, "the database URL", conninfo, err);
+	if (urc)
+		return urc;
+	p.opts = PQconninfoParse(u.libpq, &perr);
+	gk_dburl_free(&u);
 	if (!p.opts) {
 		int rc = perr ? fail(err, GK_ECONFIG, "cannot use the database URL", perr, conninfo)
 			      : gk_error_set(err, GK_ENOMEM, "out of memory");

@@ -32,7 +32,7 @@ typedef struct ctx {
 	bool skip[3];          /* attributes not compared: owner, comment, grants */
 	json_t *gone;          /* identities of tables, views, domains one side lacks */
 	gk_catalog_diff_result *out;
-	size_t cap_changes, cap_unc;
+	size_t cap_changes, cap_unc, cap_counts;
 } ctx;
 
 static const char *const gated_attr[3] = {"owner", "comment", "grants"};
@@ -197,8 +197,9 @@ typedef struct keys {
 	size_t n;
 } keys;
 
-/* The identities of `objs` in scope and not ignored, sorted. */
-static int collect(const ctx *c, const char *kind, const json_t *objs, keys *k)
+/* The identities of `objs` in scope and not ignored, sorted; *n_ignored
+ * (may be NULL) counts those in scope that are ignored. */
+static int collect(const ctx *c, const char *kind, const json_t *objs, keys *k, size_t *n_ignored)
 {
 	k->n = 0;
 	k->v = malloc((json_object_size(objs) + 1) * sizeof *k->v);
@@ -214,6 +215,8 @@ static int collect(const ctx *c, const char *kind, const json_t *objs, keys *k)
 		free(owner);
 		if (!skip)
 			k->v[k->n++] = id;
+		else if (n_ignored)
+			(*n_ignored)++;
 	}
 	qsort(k->v, k->n, sizeof *k->v, cmp_str);
 	return 0;
@@ -238,9 +241,15 @@ static int compare_kind(ctx *c, const char *kind)
 {
 	const json_t *eo = json_object_get(c->e.objects, kind), *ao = json_object_get(c->a.objects, kind);
 	keys ke = {0}, ka = {0};
-	int rc = collect(c, kind, eo, &ke);
+	gk_catalog_kind_count count = {kind, 0, 0};
+	int rc = collect(c, kind, eo, &ke, NULL);
 	if (rc == 0)
-		rc = collect(c, kind, ao, &ka);
+		rc = collect(c, kind, ao, &ka, &count.ignored);
+	count.compared = ka.n;
+	if (rc == 0 && gk_grow(&c->out->counts, &c->cap_counts, c->out->n_counts + 1, sizeof *c->out->counts) != 0)
+		rc = GK_ENOMEM;
+	if (rc == 0)
+		c->out->counts[c->out->n_counts++] = count;
 	size_t i = 0, j = 0;
 	while (rc == 0 && (i < ke.n || j < ka.n)) {
 		int d = i == ke.n ? 1 : j == ka.n ? -1 : strcmp(ke.v[i], ka.v[j]);
@@ -439,7 +448,7 @@ int gk_catalog_diff(gk_catalog_diff_result **out, const gk_catalog *expected, co
 		o = &defaults;
 	ctx c = {o, side_of(expected, o->expected_name ? o->expected_name : "the migrations"),
 		 side_of(actual, o->actual_name ? o->actual_name : "production"), {false, false, false}, NULL,
-		 NULL, 0, 0};
+		 NULL, 0, 0, 0};
 	int rc = check_versions(&c, expected, actual, err);
 	if (rc)
 		return rc;
@@ -480,5 +489,6 @@ void gk_catalog_diff_free(gk_catalog_diff_result *d)
 	}
 	free(d->changes);
 	free(d->uncompared);
+	free(d->counts);
 	free(d);
 }

@@ -28,17 +28,22 @@ typedef struct gk_drift_plan {
 	size_t n_pre;              /* entries [0, n_pre): the preludes */
 	size_t n_expected;         /* entries [0, n_expected): preludes and applied */
 	char (*hash)[65];          /* chain hash after each applied migration (cache only) */
+	/* Prisma's ?schema=: the migrations run with it as search_path, as
+	 * `prisma migrate deploy` runs them (owned; NULL = the default). */
+	char *search_path;
 } gk_drift_plan;
 
 /*
- * The preludes (the tool's history table, the init file) and the applied
- * migrations of `st` read from `dirs`, then, with `pending`, the pending
- * ones, traced.  Migrations missing from the folder are left out (the
- * caller decides what that means).  GK_ECONFIG naming the file when one
- * cannot be read.
+ * The preludes (Prisma's schema when the URL names one, the tool's history
+ * table, the init file) and the applied migrations of `st` read from
+ * `dirs`, then, with `pending`, the pending ones, traced.  `prisma_schema`
+ * (the URL's ?schema=, may be NULL) is created first and is the
+ * migrations' search_path, as Prisma deploys them.  Migrations missing
+ * from the folder are left out (the caller decides what that means).
+ * GK_ECONFIG naming the file when one cannot be read.
  */
 int gk_drift_plan_build(gk_drift_plan *p, const gk_target_state *st, const char *const *dirs, size_t n_dirs,
-			const char *shadow_init, bool pending, gk_error *err);
+			const char *shadow_init, const char *prisma_schema, bool pending, gk_error *err);
 void gk_drift_plan_free(gk_drift_plan *p);
 
 /* A database on the shadow holding the expected schema. */
@@ -66,12 +71,22 @@ void gk_drift_expected_free(gk_drift_expected *e, const gk_drift_plan *p);
 int gk_drift_report_unbuilt(gk_report *r, const gk_lint_options *o, const gk_drift_plan *p,
 			    const gk_drift_expected *e);
 
+/* What a comparison is of, for the report's drift scope. */
+typedef struct gk_drift_scope {
+	const char *snapshot;          /* the --expected file; NULL: replayed */
+	const gk_drift_plan *plan;     /* the replayed plan (its edited migrations); NULL with a snapshot */
+	const char *schemas_from;      /* "--schema", "the URL's ?schema=" (dopt's schemas) */
+} gk_drift_scope;
+
 /*
  * Snapshot the target (`target_url`) and add a drift finding per
- * difference from `expected`, and a note per kind not compared.
+ * difference from `expected`, and a note per kind not compared; record
+ * what was compared (gk_report_set_drift_scope).  A finding whose object
+ * an applied migration edited after apply touches says so.
  */
 int gk_drift_compare(gk_report *r, const gk_lint_options *o, const gk_catalog *expected, const char *target_url,
-		     const gk_catalog_options *co, const gk_catalog_diff_options *dopt, gk_error *err);
+		     const gk_catalog_options *co, const gk_catalog_diff_options *dopt, const gk_drift_scope *sc,
+		     gk_error *err);
 
 /* An unreachable server (GK_EINFRA) becomes a db_connect error on the
  * report and 0; other codes pass through. */

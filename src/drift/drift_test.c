@@ -18,6 +18,7 @@
 
 #include "gatekeeper/drift.h"
 #include "gatekeeper/history.h"
+#include "gatekeeper/render.h"
 #include "target/target_test_support.h"
 
 #define INIT "20240101000000_init"
@@ -300,10 +301,169 @@ static void test_unreachable_target(void **state)
 	free_world(s, &w);
 }
 
+/* A renderer's output for `r` (malloc'ed). */
+static char *rendered(const gk_report *r, const char *name)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	gk_render_options ro = {.hostname = "test", .timestamp = 1};
+	gk_error err = {0};
+	assert_int_equal(gk_renderer_find(name)->render(r, f, &ro, &err), 0);
+	fclose(f);
+	return buf;
+}
+
+static const gk_report_kind_count *kind_count(const gk_report *r, const char *kind)
+{
+	for (size_t i = 0; i < r->drift.n_kinds; i++)
+		if (!strcmp(r->drift.kinds[i].kind, kind))
+			return &r->drift.kinds[i];
+	fail_msg("no count of %s", kind);
+	return NULL;
+}
+
+/* A pass says what it compared: the target, the applied migrations, the
+ * objects per kind, and what --ignore left out, in the model (text and
+ * JSON print it). */
+static void test_pass_says_what_it_compared(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s);
+	const char *ignore[] = {"table:public.posts"};
+	gk_report *r = drift(s, &w, NULL, ignore, 1);
+	assert_int_equal(r->exit_code, GK_EXIT_PASS);
+	assert_non_null(r->drift.target);
+	assert_null(r->drift.expected);
+	assert_int_equal(r->drift.applied, 2);
+	assert_int_equal(kind_count(r, "table")->compared, 1);   /* users */
+	assert_int_equal(kind_count(r, "table")->ignored, 1);    /* posts */
+	assert_int_equal(kind_count(r, "column")->compared, 3);  /* users' */
+	assert_int_equal(kind_count(r, "column")->ignored, 3);   /* posts' */
+	assert_int_equal(r->drift.n_schemas, 0);
+	assert_int_equal(r->drift.n_ignore, 1);
+	char *text = rendered(r, "text"), *json = rendered(r, "json");
+	if (!strstr(text, "with 2 applied migrations, replayed") || !strstr(text, "table 1, column 3") ||
+	    !strstr(text, "schemas: every user schema") ||
+	    !strstr(text, "left out by --ignore: table:public.posts: 6 objects on the target"))
+		fail_msg("text lacks the drift scope:\n%s", text);
+	if (!strstr(json, "\"applied_migrations\": 2") || !strstr(json, "\"ignored\": 6") ||
+	    !strstr(json, "\"expected\": \"replay\""))
+		fail_msg("JSON lacks the drift scope:\n%s", json);
+	free(text);
+	free(json);
+	gk_report_free(r);
+	free_world(s, &w);
+}
+
+/* Prisma's ?schema=app: the migrations run in that schema (as Prisma
+ * deploys them), only it is compared, and a table elsewhere is left out. */
+static void test_url_schema_is_compared(void **state)
+{
+	suite *s = *state;
+	world w = {new_folder(s, "migrations"), fresh_db(s)};
+	put(w.dir, "migration_lock.toml", "provider = \"postgresql\"\n");
+	sql(&w.prod, "CREATE SCHEMA app; ALTER DATABASE %s SET search_path = app", w.prod.name);
+	sql(&w.prod, "%s", gk_layout_history_table_sql(GK_LAYOUT_PRISMA));
+	prisma_deploy(&w.prod, w.dir, INIT, init_sql);
+	prisma_deploy(&w.prod, w.dir, ADD, add_sql);
+	sql(&w.prod, "CREATE TABLE public.unrelated (id int)");
+	char *user = conn_param(w.prod.conninfo, "user");
+	char *url = url_for(&w.prod, user, NULL, "&schema=app&connection_limit=1");
+	gk_drift_options o = {0};
+	gk_lint_options_init(&o.lint);
+	o.target_url = url;
+	o.dirs = (const char *const *)&w.dir;
+	o.n_dirs = 1;
+	o.shadow.url = gk_shadow_conninfo(s->shadow);
+	gk_report *r = gk_report_new("drift");
+	gk_error err = {0};
+	if (gk_drift_run(r, &o, &err) != 0)
+		fail_msg("gk_drift_run: %s", err.msg);
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	if (r->n_findings || r->n_errors)
+		dump(r);
+	assert_int_equal(r->n_findings, 0);
+	assert_int_equal(r->n_errors, 0);
+	assert_int_equal(r->drift.n_schemas, 1);
+	assert_string_equal(r->drift.schemas[0], "app");
+	assert_string_equal(r->drift.schemas_from, "the URL's ?schema=");
+	assert_int_equal(kind_count(r, "table")->compared, 2);
+	gk_report_free(r);
+	/* A change in app by hand is found there. */
+	sql(&w.prod, "ALTER TABLE app.users DROP COLUMN name");
+	r = gk_report_new("drift");
+	assert_int_equal(gk_drift_run(r, &o, &err), 0);
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	about(r, "drift-missing", "app.users.name");
+	assert_int_equal(r->n_findings, 1);
+	gk_report_free(r);
+	free(url);
+	free(user);
+	free_world(s, &w);
+}
+
+/* A migration edited after apply: the findings on the objects it touches
+ * say so (others do not), and a note names it. */
+static void test_edited_migration_is_said(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s);
+	put(w.dir, ADD "/migration.sql",
+	    "CREATE TABLE posts (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id), title text, body text);\n");
+	sql(&w.prod, "CREATE INDEX users_name_idx ON users (name)");
+	gk_report *r = drift(s, &w, NULL, NULL, 0);
+	const gk_finding *f = about(r, "drift-missing", "public.posts.body");
+	if (!strstr(f->message, ADD "/migration.sql, which touches this object, was edited after it was applied"))
+		fail_msg("no word on the edit: %s", f->message);
+	f = about(r, "drift-unexpected", "public.users_name_idx");
+	if (strstr(f->message, "edited"))
+		fail_msg("an object the edit does not touch: %s", f->message);
+	bool noted = false;
+	for (size_t i = 0; i < r->n_notes; i++)
+		noted |= strstr(r->notes[i], ADD "/migration.sql was edited after it was applied") != NULL;
+	assert_true(noted);
+	gk_report_free(r);
+	free_world(s, &w);
+}
+
+/* No history table while the folder has migrations: the warning names
+ * the database, before the drift that follows from it. */
+static void test_missing_history_warns(void **state)
+{
+	suite *s = *state;
+	world w = {new_folder(s, "migrations"), fresh_db(s)};
+	put(w.dir, "migration_lock.toml", "provider = \"postgresql\"\n");
+	put(w.dir, INIT "/migration.sql", init_sql);
+	sql(&w.prod, "%s", init_sql);
+	gk_report *r = drift(s, &w, NULL, NULL, 0);
+	const gk_finding *f = NULL;
+	for (size_t i = 0; i < r->n_findings; i++)
+		if (!strcmp(r->findings[i].rule_id, "history-table-missing"))
+			f = &r->findings[i];
+	if (!f) {
+		dump(r);
+		fail_msg("no history-table-missing finding");
+	}
+	assert_int_equal(f->severity, GK_SEV_WARNING);
+	char *where = gk_asprintf("database %s on host %s port %s has no history table", w.prod.name, w.prod.host,
+				  w.prod.port);
+	if (!strstr(f->message, where) || !strstr(f->message, "not the database the folder is deployed to"))
+		fail_msg("%s", f->message);
+	about(r, "drift-unexpected", "public.users");
+	free(where);
+	gk_report_free(r);
+	free_world(s, &w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_no_drift),
+		cmocka_unit_test(test_pass_says_what_it_compared),
+		cmocka_unit_test(test_url_schema_is_compared),
+		cmocka_unit_test(test_edited_migration_is_said),
+		cmocka_unit_test(test_missing_history_warns),
 		cmocka_unit_test(test_each_kind_of_drift),
 		cmocka_unit_test(test_not_compared_is_said),
 		cmocka_unit_test(test_expected_snapshot),

@@ -14,12 +14,14 @@
  */
 #include "drift/drift_internal.h"
 #include "gatekeeper/replay_report.h"
+#include "gatekeeper/dburl.h"
 #include "util/util.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define SEED_TAG "gatekeeper expected schema 1"
 
@@ -43,6 +45,7 @@ void gk_drift_plan_free(gk_drift_plan *p)
 	free(p->m);
 	free(p->tm);
 	free(p->hash);
+	free(p->search_path);
 	memset(p, 0, sizeof *p);
 }
 
@@ -126,9 +129,39 @@ static int add_migrations(gk_drift_plan *p, const gk_target_state *st, const cha
 	return rc;
 }
 
-/* What the tool makes before its first migration, then the user's init file. */
-static int add_preludes(gk_drift_plan *p, enum gk_layout_kind kind, const char *shadow_init, gk_error *err)
+/* "name" as SQL quotes an identifier (malloc'ed). */
+static char *quote_ident(const char *name)
 {
+	gk_buf b = GK_BUF_INIT;
+	gk_buf_putc(&b, '"');
+	for (const char *c = name; *c; c++) {
+		if (*c == '"')
+			gk_buf_putc(&b, '"');
+		gk_buf_putc(&b, *c);
+	}
+	gk_buf_putc(&b, '"');
+	return gk_buf_take(&b);
+}
+
+/* Prisma's ?schema=: `prisma migrate deploy` creates the schema and runs
+ * the migrations with it as search_path.  The prelude is part of the
+ * cache's chain seed, so each schema gets its own templates. */
+static int add_prisma_schema(gk_drift_plan *p, const char *schema, gk_error *err)
+{
+	char *q = quote_ident(schema);
+	char *sql = q ? gk_asprintf("CREATE SCHEMA IF NOT EXISTS %s;\n", q) : NULL;
+	p->search_path = q;
+	if (!sql || add(p, "(prisma schema)", sql, strlen(sql), GK_RUNNER_NONE, NULL) < 0)
+		return gk_error_set(err, GK_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* What the tool makes before its first migration, then the user's init file. */
+static int add_preludes(gk_drift_plan *p, enum gk_layout_kind kind, const char *prisma_schema, const char *shadow_init,
+			gk_error *err)
+{
+	if (kind == GK_LAYOUT_PRISMA && prisma_schema && *prisma_schema && add_prisma_schema(p, prisma_schema, err) < 0)
+		return GK_ENOMEM;
 	const char *history = gk_layout_history_table_sql(kind);
 	if (history && add(p, "(history table)", gk_strdup(history), strlen(history), GK_RUNNER_NONE, NULL) < 0)
 		return gk_error_set(err, GK_ENOMEM, "out of memory");
@@ -144,10 +177,10 @@ static int add_preludes(gk_drift_plan *p, enum gk_layout_kind kind, const char *
 }
 
 int gk_drift_plan_build(gk_drift_plan *p, const gk_target_state *st, const char *const *dirs, size_t n_dirs,
-			const char *shadow_init, bool pending, gk_error *err)
+			const char *shadow_init, const char *prisma_schema, bool pending, gk_error *err)
 {
 	memset(p, 0, sizeof *p);
-	int rc = add_preludes(p, st->kind, shadow_init, err);
+	int rc = add_preludes(p, st->kind, prisma_schema, shadow_init, err);
 	p->n_pre = p->n;
 	if (rc == 0)
 		rc = add_migrations(p, st, dirs, n_dirs, gk_drift_is_applied, err);
@@ -223,13 +256,51 @@ void gk_drift_expected_free(gk_drift_expected *e, const gk_drift_plan *p)
 	memset(e, 0, sizeof *e);
 }
 
-static int new_database(gk_drift_expected *e, gk_shadow *s, const char *tpl, gk_error *err)
+/* `conninfo` (key=value) with options='-c search_path=X' added: in
+ * `options` a space or backslash of X needs a backslash, and in the
+ * quoted conninfo value a quote or backslash needs one more. */
+static char *with_search_path(char *conninfo, const char *search_path)
 {
-	if (tpl)
-		return gk_shadow_new_database(s, tpl, &e->conninfo, &e->dbname, err);
-	e->conninfo = gk_strdup(gk_shadow_conninfo(s));
-	e->dbname = gk_strdup(gk_shadow_dbname(s));
-	return e->conninfo && e->dbname ? 0 : gk_error_set(err, GK_ENOMEM, "out of memory");
+	gk_buf opt = GK_BUF_INIT, b = GK_BUF_INIT;
+	gk_buf_puts(&opt, "-c search_path=");
+	for (const char *c = search_path; *c; c++) {
+		if (*c == ' ' || *c == '\\')
+			gk_buf_putc(&opt, '\\');
+		gk_buf_putc(&opt, *c);
+	}
+	char *o = gk_buf_take(&opt);
+	gk_buf_puts(&b, conninfo);
+	gk_buf_puts(&b, " options='");
+	for (const char *c = o ? o : ""; *c; c++) {
+		if (*c == '\'' || *c == '\\')
+			gk_buf_putc(&b, '\\');
+		gk_buf_putc(&b, *c);
+	}
+	gk_buf_putc(&b, '\'');
+	free(conninfo);
+	char *out = o ? gk_buf_take(&b) : NULL;
+	gk_buf_free(&b);
+	free(o);
+	return out;
+}
+
+static int new_database(gk_drift_expected *e, gk_shadow *s, const gk_drift_plan *p, const char *tpl, gk_error *err)
+{
+	int rc = 0;
+	if (tpl) {
+		rc = gk_shadow_new_database(s, tpl, &e->conninfo, &e->dbname, err);
+	} else {
+		e->conninfo = gk_strdup(gk_shadow_conninfo(s));
+		e->dbname = gk_strdup(gk_shadow_dbname(s));
+		if (!e->conninfo || !e->dbname)
+			rc = gk_error_set(err, GK_ENOMEM, "out of memory");
+	}
+	if (rc == 0 && p->search_path) { /* every session on it: the replay's and the snapshot's (which sets its own) */
+		e->conninfo = with_search_path(e->conninfo, p->search_path);
+		if (!e->conninfo)
+			rc = gk_error_set(err, GK_ENOMEM, "out of memory");
+	}
+	return rc;
 }
 
 int gk_drift_expected_build(gk_drift_expected *e, gk_shadow *s, gk_drift_plan *p, gk_error *err)
@@ -247,7 +318,7 @@ int gk_drift_expected_build(gk_drift_expected *e, gk_shadow *s, gk_drift_plan *p
 	size_t from = 0;
 	int rc = find_template(s, p, &from, &tpl, err);
 	if (rc == 0)
-		rc = new_database(e, s, tpl, err);
+		rc = new_database(e, s, p, tpl, err);
 	free(tpl);
 	for (size_t i = 0; i < from; i++)
 		e->res[i].status = GK_REPLAY_OK;
@@ -272,9 +343,12 @@ int gk_drift_report_unbuilt(gk_report *r, const gk_lint_options *o, const gk_dri
 	gk_replay_reporter rr = {.r = r, .o = o,
 				 .consequence = "the expected schema could not be built, so drift was not checked"};
 	const char *what = p->tm[e->bad] ? "this applied migration" : "the shadow init file";
-	if (!p->tm[e->bad] && e->bad == 0 && strcmp(p->m[0].path, "(history table)") == 0)
-		return gk_report_add_error(r, GK_ERRKIND_INTERNAL, NULL, "replay: the tool's history table does not apply: %s",
-					   e->res[0].message ? e->res[0].message : "unknown error") < 0 ? GK_ENOMEM : 0;
+	const char *path = p->m[e->bad].path;
+	/* Our own preludes, "(history table)" and "(prisma schema)", are not the user's file. */
+	if (!p->tm[e->bad] && (!strcmp(path, "(history table)") || !strcmp(path, "(prisma schema)")))
+		return gk_report_add_error(r, GK_ERRKIND_INTERNAL, NULL, "replay: the tool's %s does not apply: %s",
+					   path[1] == 'h' ? "history table" : "schema from ?schema=",
+					   e->res[e->bad].message ? e->res[e->bad].message : "unknown error") < 0 ? GK_ENOMEM : 0;
 	return gk_replay_report_failure(&rr, &p->m[e->bad], &e->res[e->bad], what);
 }
 
@@ -286,14 +360,128 @@ static const char *rule_of(enum gk_catalog_change_kind k)
 										       : "drift-changed";
 }
 
-static int report_diff(gk_report *r, const gk_lint_options *o, const gk_catalog_diff_result *d)
+/* ---- edited migrations ------------------------------------------------------ */
+
+/* The name an edited migration would use for an object: the table of a
+ * column, constraint, trigger or policy (public.users.email: users), the
+ * object's own name otherwise (public.users_email_idx, public.f(integer):
+ * f), without quotes.  Written into `buf`. */
+static void object_name(char *buf, size_t size, const char *kind, const char *identity)
 {
-	int rc = 0;
+	const char *part[8];
+	size_t len[8], n = 0;
+	for (const char *p = identity; *p && n < 8;) {
+		const char *start = p;
+		bool quoted = *p == '"';
+		if (quoted) {
+			for (p++; *p && !(*p == '"' && p[1] != '"'); p += *p == '"' ? 2 : 1)
+				;
+			part[n] = start + 1;
+			len[n++] = (size_t)(p - start - 1);
+			if (*p)
+				p++;
+		} else {
+			p += strcspn(p, ".(");
+			part[n] = start;
+			len[n++] = (size_t)(p - start);
+		}
+		if (*p != '.')
+			break;
+		p++;
+	}
+	bool child = !strcmp(kind, "column") || !strcmp(kind, "constraint") || !strcmp(kind, "trigger") ||
+		     !strcmp(kind, "policy");
+	size_t k = n >= 2 && child ? n - 2 : n ? n - 1 : 0;
+	snprintf(buf, size, "%.*s", n ? (int)len[k] : 0, n ? part[k] : "");
+}
+
+static bool word_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '$' ||
+	       (unsigned char)c >= 0x80;
+}
+
+/* Does `sql` name `name` as a whole word (case-insensitively, as an
+ * unquoted identifier folds)? */
+static bool names(const char *sql, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i + n <= len; i++)
+		if (strncasecmp(sql + i, name, n) == 0 && (i == 0 || !word_char(sql[i - 1])) &&
+		    (i + n == len || !word_char(sql[i + n])))
+			return true;
+	return false;
+}
+
+/* The edited migrations of the plan that name the change's object,
+ * appended to `b` ("a, b"); how many. */
+static size_t edited_touching(gk_buf *b, const gk_drift_plan *p, const gk_catalog_change *c)
+{
+	char name[256];
+	object_name(name, sizeof name, c->object_kind, c->object);
+	size_t n = 0;
+	for (size_t i = p ? p->n_pre : 0; p && i < p->n_expected; i++)
+		if (p->tm[i] && p->tm[i]->status == GK_APPLIED_EDITED && names(p->m[i].sql, p->m[i].len, name)) {
+			gk_buf_printf(b, "%s%s", n ? ", " : "", p->m[i].path);
+			n++;
+		}
+	return n;
+}
+
+/* The finding's message, with a word on the edited migrations that touch
+ * its object: the expected schema replays them as the files are now,
+ * which the target never saw, so the difference may be the edit. */
+static char *message_of(const gk_drift_plan *p, const gk_catalog_change *c)
+{
+	gk_buf b = GK_BUF_INIT;
+	gk_buf_puts(&b, c->message);
+	gk_buf e = GK_BUF_INIT;
+	size_t n = edited_touching(&e, p, c);
+	char *list = gk_buf_take(&e);
+	if (n && list)
+		gk_buf_printf(&b, " (%s, which touch%s this object, %s edited after %s applied: the migrations' side "
+			      "replays the file%s as %s now, so this may be the edit rather than a change on the target)",
+			      list, n == 1 ? "es" : "", n == 1 ? "was" : "were", n == 1 ? "it was" : "they were",
+			      n == 1 ? "" : "s", n == 1 ? "it is" : "they are");
+	free(list);
+	gk_buf_free(&e);
+	return gk_buf_take(&b);
+}
+
+/* One note per edited migration the expected side replayed, before the
+ * comparison's own notes. */
+static int note_edited(gk_report *r, const gk_drift_plan *p)
+{
+	for (size_t i = p ? p->n_pre : 0; p && i < p->n_expected; i++) {
+		if (!p->tm[i] || p->tm[i]->status != GK_APPLIED_EDITED)
+			continue;
+		char *note = gk_asprintf("%s was edited after it was applied (its checksum differs from the history "
+					 "table's): the expected schema replays the file as it is now, which the target "
+					 "never saw; drift findings on the objects it touches say so",
+					 p->m[i].path);
+		int rc = note ? gk_report_add_note(r, note) : GK_ENOMEM;
+		free(note);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int report_diff(gk_report *r, const gk_lint_options *o, const gk_catalog_diff_result *d,
+		       const gk_drift_plan *p)
+{
+	int rc = note_edited(r, p);
 	for (size_t i = 0; rc == 0 && i < d->n_changes; i++) {
 		const gk_catalog_change *c = &d->changes[i];
-		gk_finding f = {.message = c->message, .object_kind = c->object_kind, .object = c->object,
+		char *msg = message_of(p, c);
+		if (!msg)
+			return GK_ENOMEM;
+		gk_finding f = {.message = msg, .object_kind = c->object_kind, .object = c->object,
 				.attribute = c->attribute, .expected = c->expected, .actual = c->actual};
 		rc = gk_lint_add_rule_finding(r, o, rule_of(c->kind), &f);
+		free(msg);
 	}
 	for (size_t i = 0; rc == 0 && i < d->n_uncompared; i++) {
 		char *note = gk_asprintf("%s: not compared: %s", d->uncompared[i].kind, d->uncompared[i].reason);
@@ -303,19 +491,41 @@ static int report_diff(gk_report *r, const gk_lint_options *o, const gk_catalog_
 	return rc;
 }
 
+/* What the comparison covered, on the report. */
+static int record_scope(gk_report *r, const char *libpq_url, const gk_catalog_diff_options *dopt,
+			const gk_drift_scope *sc, const gk_catalog_diff_result *d)
+{
+	size_t applied = 0;
+	for (size_t i = sc->plan ? sc->plan->n_pre : 0; sc->plan && i < sc->plan->n_expected; i++)
+		applied += sc->plan->tm[i] != NULL;
+	char *shown = gk_shadow_redact(libpq_url);
+	int rc = shown ? gk_report_set_drift_scope(r, shown, sc->snapshot, applied, dopt->schemas, dopt->n_schemas,
+						   sc->schemas_from, dopt->ignore, dopt->n_ignore)
+		       : GK_ENOMEM;
+	free(shown);
+	for (size_t i = 0; rc == 0 && i < d->n_counts; i++)
+		rc = gk_report_add_drift_kind(r, d->counts[i].kind, d->counts[i].compared, d->counts[i].ignored);
+	return rc;
+}
+
 int gk_drift_compare(gk_report *r, const gk_lint_options *o, const gk_catalog *expected, const char *target_url,
-		     const gk_catalog_options *co, const gk_catalog_diff_options *dopt, gk_error *err)
+		     const gk_catalog_options *co, const gk_catalog_diff_options *dopt, const gk_drift_scope *sc,
+		     gk_error *err)
 {
 	gk_catalog *actual = NULL;
-	char *url = gk_target_libpq_url(target_url);
-	int rc = url ? gk_catalog_read(&actual, url, co, err) : gk_error_set(err, GK_ENOMEM, "out of memory");
-	free(url);
-	if (rc < 0)
+	gk_dburl u;
+	int rc = gk_dburl_parse(&u, "the target database URL", target_url, err);
+	if (rc == 0)
+		rc = gk_catalog_read(&actual, u.libpq, co, err);
+	if (rc < 0) {
+		gk_dburl_free(&u);
 		return rc;
+	}
 	gk_catalog_diff_result *d = NULL;
 	rc = gk_catalog_diff(&d, expected, actual, dopt, err);
-	if (rc == 0 && report_diff(r, o, d) < 0)
+	if (rc == 0 && (record_scope(r, u.libpq, dopt, sc, d) < 0 || report_diff(r, o, d, sc->plan) < 0))
 		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
+	gk_dburl_free(&u);
 	gk_catalog_diff_free(d);
 	gk_catalog_free(actual);
 	return rc;

@@ -86,6 +86,8 @@ static int status(gate *g, gk_error *err)
 		rc = gk_target_status(&g->st, g->t, o->dirs, o->n_dirs, o->layout, o->history_table, err);
 	if (rc < 0)
 		return rc;
+	if (gk_target_url_note(g->t) && gk_report_add_note(g->r, gk_target_url_note(g->t)) < 0)
+		return oom(err);
 	int version = gk_target_server_version(g->t);
 	if (o->pg_version_from_target && version > 0) {
 		g->lint.pg_version = version / 10000;
@@ -322,14 +324,24 @@ static int open_shadow(gate *g, gk_error *err)
 static int drift(gate *g, gk_error *err)
 {
 	const gk_gate_options *o = g->o;
-	gk_catalog_options co = {.schemas = o->schemas, .n_schemas = o->n_schemas, .include_grants = o->include_grants,
+	/* --schema, else Prisma's ?schema=, as `drift` compares. */
+	const char *url_schema[1] = {gk_target_url_schema(g->t)};
+	const char *const *schemas = o->schemas;
+	size_t n_schemas = o->n_schemas;
+	gk_drift_scope sc = {.plan = &g->plan, .schemas_from = n_schemas ? "--schema" : NULL};
+	if (!n_schemas && url_schema[0] && *url_schema[0]) {
+		schemas = url_schema;
+		n_schemas = 1;
+		sc.schemas_from = "the URL's ?schema=";
+	}
+	gk_catalog_options co = {.schemas = schemas, .n_schemas = n_schemas, .include_grants = o->include_grants,
 				 .include_owners = o->include_owners, .include_comments = o->include_comments};
-	gk_catalog_diff_options dopt = {.schemas = o->schemas, .n_schemas = o->n_schemas, .ignore = o->ignore,
+	gk_catalog_diff_options dopt = {.schemas = schemas, .n_schemas = n_schemas, .ignore = o->ignore,
 					.n_ignore = o->n_ignore};
 	gk_catalog *expected = NULL;
 	int rc = gk_catalog_read(&expected, g->e.conninfo, &co, err);
 	if (rc == 0)
-		rc = gk_drift_compare(g->r, &g->lint, expected, o->target_url, &co, &dopt, err);
+		rc = gk_drift_compare(g->r, &g->lint, expected, o->target_url, &co, &dopt, &sc, err);
 	gk_catalog_free(expected);
 	g->ran[CHECK_DRIFT] = rc == 0;
 	return rc;
@@ -456,12 +468,19 @@ static int run(gate *g, gk_error *err)
 	int rc = add_checks(g, err);
 	if (rc == 0)
 		rc = status(g, err);
-	if (rc == 0 && g->st->deploy_in_progress) /* the status said so: exit 3, retry when it is done */
+	if (rc == 0 && g->st->deploy_in_progress) {
+		/* The status found it (exit 3, retry when it is done): what it read
+		 * of a history that is changing vouches for nothing, and the
+		 * pre-flight check holds the deploy-in-progress finding. */
+		g->ran[CHECK_STATUS] = false;
+		g->ran[CHECK_PREFLIGHT] = true;
 		return skip_the_rest(g, "a deploy is in progress: the target's history is changing", err);
+	}
 	if (rc == 0)
 		rc = health(g, err);
 	if (rc == 0)
-		rc = gk_drift_plan_build(&g->plan, g->st, g->o->dirs, g->o->n_dirs, g->o->shadow_init, true, err);
+		rc = gk_drift_plan_build(&g->plan, g->st, g->o->dirs, g->o->n_dirs, g->o->shadow_init,
+					 gk_target_url_schema(g->t), true, err);
 	if (rc == 0 && g->plan.n == g->plan.n_expected)
 		rc = note(g, "nothing to deploy: every migration in the folder is applied on the target", err);
 	if (rc == 0)

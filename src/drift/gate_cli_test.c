@@ -167,12 +167,63 @@ static void test_unreachable_and_usage(void **state)
 	fixture_free(s, &f);
 }
 
+/* Every command that takes a URL reads it the same way: snapshot takes a
+ * Prisma URL (its ?schema= naming the schema read) and a quoted one;
+ * drift, gate, snapshot and check (--shadow-url) refuse a JDBC URL they
+ * cannot convert and a foreign scheme with exit 2, password in no output. */
+static void test_url_forms_per_command(void **state)
+{
+	suite *s = *state;
+	fixture f = project(s);
+	char *dir = gk_asprintf("%s/prisma/migrations", f.dir), *snap = in_tmp(s, "url-snapshot.json");
+	char *prisma = gk_asprintf("\"%s&connection_limit=5&pgbouncer=true&pool_timeout=10\"\n", f.url);
+	const char *ok[] = {"snapshot", "--database", prisma, "-o", snap, NULL};
+	out o = run_gk(s->tmp, NULL, NULL, ok);
+	assert_code(&o, 0);
+	assert_has(o.stderr_text, "note: the database URL was wrapped in quotes and ended with a newline");
+	char *j = slurp(snap);
+	assert_has(j, "\"schemas\": [\"public\"]");
+	assert_has(j, "\"public.users\"");
+	const char *t1[] = {o.stdout_text, o.stderr_text, j};
+	assert_no_secret(PASSWORD, t1, 3);
+	free(j);
+	out_free(&o);
+	const char *jdbc = "jdbc:postgresql://db:5432/app?user=app&password=" PASSWORD "&currentSchema=app";
+	const char *mysql = "mysql://app:" PASSWORD "@db/app";
+	const char *const cmds[][12] = {
+		{"snapshot", "--database", jdbc, NULL},
+		{"drift", "--no-config", "--database", jdbc, "--shadow-url", f.shadow, dir, NULL},
+		{"gate", "--no-config", "--database", jdbc, "--shadow-url", f.shadow, dir, NULL},
+		{"drift", "--no-config", "--database", f.url, "--shadow-url", mysql, dir, NULL},
+		{"gate", "--no-config", "--database", f.url, "--shadow-url", mysql, dir, NULL},
+		{"check", "--no-config", "--worktree", "--shadow-url", mysql, dir, NULL},
+	};
+	const char *said[] = {"its parameter currentSchema has no libpq equivalent",
+			      "its parameter currentSchema has no libpq equivalent",
+			      "its parameter currentSchema has no libpq equivalent",
+			      "the shadow database URL is a mysql:// URL", "the shadow database URL is a mysql:// URL",
+			      "the shadow database URL is a mysql:// URL"};
+	for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
+		o = run_gk(s->tmp, f.dir, NULL, cmds[i]);
+		if (o.code != 2 || !strstr(o.stderr_text, said[i]))
+			fail_msg("%s: exit %d, stderr: %s", cmds[i][0], o.code, o.stderr_text);
+		const char *t[] = {o.stdout_text, o.stderr_text};
+		assert_no_secret(PASSWORD, t, 2);
+		out_free(&o);
+	}
+	free(prisma);
+	free(snap);
+	free(dir);
+	fixture_free(s, &f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rewrite_blocks_all_formats),
 		cmocka_unit_test(test_safe_passes),
 		cmocka_unit_test(test_unreachable_and_usage),
+		cmocka_unit_test(test_url_forms_per_command),
 	};
 	return cmocka_run_group_tests_name("gate cli", tests, group_start, group_stop);
 }

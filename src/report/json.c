@@ -168,6 +168,37 @@ static json_t *run_error(const gk_run_error *re)
 	return e;
 }
 
+static json_t *strings(char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, text(v[i]));
+	return a;
+}
+
+/* What a drift comparison covered. */
+static json_t *drift_scope(const gk_report *r)
+{
+	json_t *d = json_object(), *kinds = json_object();
+	json_object_set_new(d, "target", text(r->drift.target));
+	json_object_set_new(d, "expected", json_string(r->drift.expected ? "snapshot" : "replay"));
+	json_object_set_new(d, "snapshot", text(r->drift.expected));
+	json_object_set_new(d, "applied_migrations", json_integer((json_int_t)r->drift.applied));
+	for (size_t i = 0; i < r->drift.n_kinds; i++) {
+		json_t *k = json_object();
+		json_object_set_new(k, "compared", json_integer((json_int_t)r->drift.kinds[i].compared));
+		json_object_set_new(k, "ignored", json_integer((json_int_t)r->drift.kinds[i].ignored));
+		json_object_set_new(kinds, r->drift.kinds[i].kind, k);
+	}
+	json_object_set_new(d, "objects", kinds);
+	json_object_set_new(d, "compared", json_integer((json_int_t)r->drift.compared));
+	json_object_set_new(d, "ignored", json_integer((json_int_t)r->drift.ignored));
+	json_object_set_new(d, "schemas", strings(r->drift.schemas, r->drift.n_schemas));
+	json_object_set_new(d, "schemas_from", text(r->drift.schemas_from));
+	json_object_set_new(d, "ignore", strings(r->drift.ignore, r->drift.n_ignore));
+	return d;
+}
+
 /* The small head of the document, before the arrays. */
 static json_t *head(const gk_report *r)
 {
@@ -208,6 +239,8 @@ static json_t *head(const gk_report *r)
 		json_object_set_new(tg, "history_exists", json_boolean(r->target.history_exists));
 		json_object_set_new(doc, "target", tg);
 	}
+	if (r->drift.target)
+		json_object_set_new(doc, "drift", drift_scope(r));
 	if (r->n_checks) {
 		json_t *checks = json_array();
 		for (size_t i = 0; i < r->n_checks; i++) {

@@ -38,6 +38,26 @@ static void finding_strings(gk_finding *f, char **out[FINDING_STRINGS])
 	memcpy(out, all, sizeof all);
 }
 
+static void strings_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void drift_scope_free(gk_report *r)
+{
+	free(r->drift.target);
+	free(r->drift.expected);
+	for (size_t i = 0; i < r->drift.n_kinds; i++)
+		free(r->drift.kinds[i].kind);
+	free(r->drift.kinds);
+	strings_free(r->drift.schemas, r->drift.n_schemas);
+	free(r->drift.schemas_from);
+	strings_free(r->drift.ignore, r->drift.n_ignore);
+	memset(&r->drift, 0, sizeof r->drift);
+}
+
 void gk_report_free(gk_report *r)
 {
 	if (!r)
@@ -67,6 +87,7 @@ void gk_report_free(gk_report *r)
 	free(r->target.database);
 	free(r->target.history_table);
 	free(r->target.tool);
+	drift_scope_free(r);
 	free(r->replay.shadow);
 	free(r->base_ref);
 	free(r->merge_base);
@@ -232,6 +253,57 @@ int gk_report_set_target(gk_report *r, const char *database, const char *history
 	bool lost = (database && !r->target.database) || (history_table && !r->target.history_table) ||
 		    (tool && !r->target.tool);
 	return lost ? GK_ENOMEM : 0;
+}
+
+void gk_report_set_deploy_in_progress(gk_report *r)
+{
+	r->target.deploy_in_progress = true;
+}
+
+/* A copy of `v` (n strings); NULL with n == 0; *lost when out of memory. */
+static char **strings_copy(const char *const *v, size_t n, bool *lost)
+{
+	if (n == 0)
+		return NULL;
+	char **out = calloc(n, sizeof *out);
+	for (size_t i = 0; out && i < n; i++)
+		*lost |= !(out[i] = gk_strdup(v[i]));
+	*lost |= !out;
+	return out;
+}
+
+int gk_report_set_drift_scope(gk_report *r, const char *target, const char *expected, size_t applied,
+			      const char *const *schemas, size_t n_schemas, const char *schemas_from,
+			      const char *const *ignore, size_t n_ignore)
+{
+	drift_scope_free(r);
+	bool lost = false;
+	r->drift.target = gk_strdup(target ? target : "");
+	r->drift.expected = gk_strdup(expected);
+	r->drift.applied = applied;
+	r->drift.schemas = strings_copy(schemas, n_schemas, &lost);
+	r->drift.n_schemas = r->drift.schemas ? n_schemas : 0;
+	r->drift.schemas_from = n_schemas ? gk_strdup(schemas_from) : NULL;
+	r->drift.ignore = strings_copy(ignore, n_ignore, &lost);
+	r->drift.n_ignore = r->drift.ignore ? n_ignore : 0;
+	lost |= !r->drift.target || (expected && !r->drift.expected) || (n_schemas && schemas_from && !r->drift.schemas_from);
+	return lost ? GK_ENOMEM : 0;
+}
+
+int gk_report_add_drift_kind(gk_report *r, const char *kind, size_t compared, size_t ignored)
+{
+	size_t cap = r->drift.n_kinds;
+	gk_report_kind_count *k = realloc(r->drift.kinds, (cap + 1) * sizeof *k);
+	if (!k)
+		return GK_ENOMEM;
+	r->drift.kinds = k;
+	char *name = gk_strdup(kind);
+	if (!name)
+		return GK_ENOMEM;
+	k[r->drift.n_kinds++] = (gk_report_kind_count){name, compared, ignored};
+	r->drift.compared += compared;
+	r->drift.ignored += ignored;
+	return 0;
 }
 
 static const char *const applied_names[] = {NULL, "applied", "pending", "failed", "rolled_back",

@@ -169,7 +169,7 @@ static void status_advice(FILE *out, const gk_report *r, const size_t *n)
 {
 	const char *deploy = deploy_command(r->target.tool);
 	size_t waiting = n[GK_APPLIED_PENDING] + n[GK_APPLIED_DIVERGED] + n[GK_APPLIED_ROLLED_BACK];
-	if (n[GK_APPLIED_RUNNING])
+	if (n[GK_APPLIED_RUNNING] || r->target.deploy_in_progress)
 		fprintf(out, "A deploy is applying migrations right now: run status again when it has finished.\n");
 	if (n[GK_APPLIED_FAILED])
 		fprintf(out, "%zu migration%s failed: resolve %s by hand before the next deploy (see the findings).\n",
@@ -186,7 +186,7 @@ static void status_advice(FILE *out, const gk_report *r, const size_t *n)
 		fprintf(out, "%zu migration%s not yet applied: `%s` applies %s.\n", waiting, waiting == 1 ? " is" : "s are",
 			deploy, waiting == 1 ? "it" : "them");
 	if (!waiting && !n[GK_APPLIED_FAILED] && !n[GK_APPLIED_EDITED] && !n[GK_APPLIED_MISSING] &&
-	    !n[GK_APPLIED_RUNNING])
+	    !n[GK_APPLIED_RUNNING] && !r->target.deploy_in_progress)
 		fprintf(out, "Database schema is up to date.\n");
 }
 
@@ -220,6 +220,41 @@ static void status_section(FILE *out, const gk_report *r, const gk_render_option
 		if (r->migrations[i].applied.status != GK_APPLIED_APPLIED)
 			applied_line(out, &r->migrations[i], o);
 	status_advice(out, r, n);
+	fputc('\n', out);
+}
+
+/* `drift` (and the drift check of `gate`): what the comparison covered,
+ * so that a pass says what it vouches for. */
+static void drift_scope_section(FILE *out, const gk_report *r, const gk_render_options *o)
+{
+	fprintf(out, "%sdrift:%s compared %s with ", c(o, C_BOLD), c(o, C_RESET), r->drift.target);
+	if (r->drift.expected)
+		fprintf(out, "the snapshot %s\n", r->drift.expected);
+	else
+		fprintf(out, "%zu applied migration%s, replayed\n", r->drift.applied, r->drift.applied == 1 ? "" : "s");
+	fprintf(out, "  objects compared: %zu", r->drift.compared);
+	for (size_t i = 0, k = 0; i < r->drift.n_kinds; i++)
+		if (r->drift.kinds[i].compared)
+			fprintf(out, "%s%s %zu", k++ ? ", " : " (", r->drift.kinds[i].kind, r->drift.kinds[i].compared);
+	fputs(r->drift.compared ? ")\n" : "\n", out);
+	if (r->drift.n_schemas) {
+		fputs("  schemas: only", out);
+		for (size_t i = 0; i < r->drift.n_schemas; i++)
+			fprintf(out, "%s %s", i ? "," : "", r->drift.schemas[i]);
+		fprintf(out, " (%s); the others were left out\n", r->drift.schemas_from ? r->drift.schemas_from : "--schema");
+	} else {
+		fputs("  schemas: every user schema\n", out);
+	}
+	if (r->drift.n_ignore) {
+		fprintf(out, "  left out by --ignore:");
+		for (size_t i = 0; i < r->drift.n_ignore; i++)
+			fprintf(out, "%s %s", i ? "," : "", r->drift.ignore[i]);
+		fprintf(out, ": %zu object%s on the target", r->drift.ignored, r->drift.ignored == 1 ? "" : "s");
+		for (size_t i = 0, k = 0; i < r->drift.n_kinds; i++)
+			if (r->drift.kinds[i].ignored)
+				fprintf(out, "%s%s %zu", k++ ? ", " : " (", r->drift.kinds[i].kind, r->drift.kinds[i].ignored);
+		fputs(r->drift.ignored ? ")\n" : "\n", out);
+	}
 	fputc('\n', out);
 }
 
@@ -269,6 +304,8 @@ int gk_render_text(const gk_report *r, FILE *out, const gk_render_options *o, gk
 		replay_section(out, r, o);
 	if (r->target.database && (!strcmp(r->command, "status") || !strcmp(r->command, "gate")))
 		status_section(out, r, o);
+	if (r->drift.target)
+		drift_scope_section(out, r, o);
 	for (size_t i = 0; i < r->n_notes; i++)
 		fprintf(out, "%snote:%s %s\n", c(o, C_BOLD), c(o, C_RESET), r->notes[i]);
 	if (r->n_notes)

@@ -11,13 +11,22 @@
  *
  * Server and libpq messages could quote a piece of the URL; the passwords
  * found here (raw and percent-decoded) are replaced in them as well.
+ *
+ * The forms libpq does not take but people paste (see gatekeeper/dburl.h)
+ * are masked the same way, since they are shown when refused and their
+ * secrets must not reach a message either: a value wrapped in quotes is
+ * masked inside its quotes, and any scheme:// URL (JDBC's, SQLAlchemy's
+ * postgresql+driver://, mysql://) is masked as a URL, not read as a
+ * key=value string (whose syntax error would show it whole).
  */
 #include "shadow/shadow_internal.h"
+#include "gatekeeper/dburl.h"
 #include "util/util.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MASK "****"
 
@@ -47,14 +56,15 @@ static int hexval(int c)
 }
 
 /* Add a URL piece and, when it differs, its percent-decoded form.  A
- * password with an unencoded '/', '?', '@' or ':' is split by libpq, which
- * then quotes a part of it ("invalid integer value "s3cr" for connection
- * option "port""): its parts of 3 or more characters are secrets too. */
+ * password with an unencoded '/', '?', '@', ':', '&' or '=' is split by
+ * libpq, which then quotes a part of it ("invalid integer value "s3cr" for
+ * connection option "port"", "invalid URI query parameter: "s3cr""): its
+ * parts of 3 or more characters are secrets too. */
 static void secrets_add_url(gk_secrets *s, const char *p, size_t n)
 {
 	secrets_add(s, p, n);
 	for (size_t i = 0; i < n;) {
-		size_t len = strcspn(p + i, "/?@:#");
+		size_t len = strcspn(p + i, "/?@:#&=");
 		if (len > n - i)
 			len = n - i;
 		if (len >= 3 && len < n)
@@ -79,15 +89,36 @@ static void secrets_add_url(gk_secrets *s, const char *p, size_t n)
 	free(dec);
 }
 
+static bool key_has(const char *k, size_t n, const char *word)
+{
+	size_t w = strlen(word);
+	for (size_t i = 0; i + w <= n; i++)
+		if (strncasecmp(k + i, word, w) == 0)
+			return true;
+	return false;
+}
+
+/* libpq's password and sslpassword, and whatever else a driver may call a
+ * secret (JDBC's sslpassword, "pwd", tokens): masking too much is fine. */
 static bool is_secret_key(const char *k, size_t n)
 {
-	return (n == 8 && strncmp(k, "password", 8) == 0) ||
-	       (n == 11 && strncmp(k, "sslpassword", 11) == 0);
+	return key_has(k, n, "pass") || key_has(k, n, "pwd") || key_has(k, n, "secret") || key_has(k, n, "token");
 }
 
 static bool is_uri(const char *s)
 {
-	return strncmp(s, "postgresql://", 13) == 0 || strncmp(s, "postgres://", 11) == 0;
+	return gk_dburl_scheme_len(s) > 0;
+}
+
+/* A libpq keyword: letters and '_'.  Anything else before a missing '='
+ * is not a keyword but a piece of a value (or a URL libpq did not see as
+ * one), and is masked. */
+static bool is_keyword(const char *k, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isalpha((unsigned char)k[i]) && k[i] != '_')
+			return false;
+	return n > 0;
 }
 
 static void redact_to(gk_buf *out, const char *s, gk_secrets *found);
@@ -95,7 +126,7 @@ static void redact_to(gk_buf *out, const char *s, gk_secrets *found);
 /* postgresql://user:PASSWORD@hosts/db?k=v&password=PASSWORD */
 static void redact_uri(gk_buf *out, const char *s, gk_secrets *found)
 {
-	const char *p = strstr(s, "://") + 3;
+	const char *p = s + gk_dburl_scheme_len(s);
 	gk_buf_append(out, s, (size_t)(p - s));
 	/* The later of: the last '@' before the first '/' (a password with an
 	 * unencoded '?'), the last '@' before the first '?' (one with a '/'). */
@@ -127,6 +158,11 @@ static void redact_uri(gk_buf *out, const char *s, gk_secrets *found)
 			gk_buf_append(out, k, (size_t)(eq + 1 - k));
 			gk_buf_puts(out, MASK);
 			secrets_add_url(found, eq + 1, (size_t)(k + len - eq - 1));
+		} else if (!eq && len > 0) {
+			/* Never a parameter: the rest of a value with an
+			 * unencoded '&', maybe a password's. */
+			gk_buf_puts(out, MASK);
+			secrets_add_url(found, k, len);
 		} else
 			gk_buf_append(out, k, len);
 		k += len;
@@ -179,7 +215,12 @@ static void redact_keywords(gk_buf *out, const char *s, gk_secrets *found)
 		const char *end;
 		char *value = *p == '=' ? read_value(p + 1 + strspn(p + 1, " \t\n\r\f\v"), &end) : NULL;
 		if (!value) {  /* syntax error: hide the rest */
-			gk_buf_append(out, key, klen);
+			if (is_keyword(key, klen)) {
+				gk_buf_append(out, key, klen);
+			} else {
+				gk_buf_puts(out, MASK);
+				secrets_add_url(found, key, klen);
+			}
 			if (*after_key)
 				gk_buf_puts(out, " " MASK);
 			secrets_add(found, after_key, strlen(after_key));
@@ -209,12 +250,33 @@ static void redact_keywords(gk_buf *out, const char *s, gk_secrets *found)
 	}
 }
 
-static void redact_to(gk_buf *out, const char *s, gk_secrets *found)
+static void redact_body(gk_buf *out, const char *s, gk_secrets *found)
 {
 	if (is_uri(s))
 		redact_uri(out, s, found);
 	else
 		redact_keywords(out, s, found);
+}
+
+/* The quotes and white space around a pasted value are kept as they are;
+ * what they hold is masked as if it stood alone. */
+static void redact_to(gk_buf *out, const char *s, gk_secrets *found)
+{
+	size_t start, len;
+	gk_dburl_unwrap(s, &start, &len);
+	if (start == 0 && s[len] == '\0') {
+		redact_body(out, s, found);
+		return;
+	}
+	char *inner = gk_strndup(s + start, len);
+	if (!inner) {
+		out->failed = true;
+		return;
+	}
+	gk_buf_append(out, s, start);
+	redact_body(out, inner, found);
+	gk_buf_puts(out, s + start + len);
+	free(inner);
 }
 
 char *gk_redact_collect(const char *conninfo, gk_secrets *found)

@@ -22,6 +22,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <unistd.h>
+
 #include "target/target_test_support.h"
 #include "util/cli_test_support.h"
 #include "gatekeeper/history.h"
@@ -275,7 +277,138 @@ static void test_deploy_running(void **state)
 	assert_has(o.stdout_text, "\"rule_id\": \"deploy-in-progress\"");
 	assert_has(o.stdout_text, "\"kind\": \"timeout\"");
 	out_free(&o);
+	/* The lock alone (Prisma has not written its row yet): never "up to date". */
+	sql(&f.d, "DELETE FROM _prisma_migrations WHERE finished_at IS NULL");
+	char *file = gk_asprintf("%s/20240102000000_add_posts/migration.sql", dir);
+	assert_int_equal(unlink(file), 0);
+	*strrchr(file, '/') = '\0';
+	assert_int_equal(rmdir(file), 0);
+	free(file);
+	const char *text[] = {"status", "--no-config", "--database", f.url, dir, NULL};
+	o = run_gk(s->tmp, NULL, NULL, text);
+	assert_code(&o, 3);
+	assert_has(o.stdout_text, "A deploy is applying migrations right now");
+	if (strstr(o.stdout_text, "up to date"))
+		fail_msg("%s", o.stdout_text);
+	out_free(&o);
 	PQfinish(deploy);
+	free(dir);
+	fixture_free(s, &f);
+}
+
+/* The URL forms people paste, per command: read with a note (quotes and a
+ * newline from a secret store, SQLAlchemy's scheme), converted (JDBC),
+ * or refused with exit 2 and a message saying how to write it; the
+ * password in no output. */
+static void test_url_forms(void **state)
+{
+	suite *s = *state;
+	fixture f = project(s);
+	char *dir = gk_asprintf("%s/prisma/migrations", f.dir), *json = in_tmp(s, "url.json");
+	/* Quoted, with the newline a secret file ends with. */
+	char *quoted = gk_asprintf("'%s'\n", f.url);
+	const char *q_args[] = {"status", "--no-config", "--database", quoted, "--json", json, dir, NULL};
+	out o = run_gk(s->tmp, NULL, NULL, q_args);
+	assert_code(&o, 0);
+	assert_has(o.stdout_text, "note: the target database URL was wrapped in quotes and ended with a newline");
+	char *j = slurp(json);
+	assert_has(j, "wrapped in quotes");
+	validate_json(json);
+	const char *t1[] = {o.stdout_text, o.stderr_text, j};
+	assert_no_secret(PASSWORD, t1, 3);
+	free(j);
+	out_free(&o);
+	/* SQLAlchemy's postgresql+asyncpg:// */
+	char *alchemy = gk_asprintf("postgresql+asyncpg%s", f.url + strlen("postgresql"));
+	const char *a_args[] = {"status", "--no-config", "--database", alchemy, dir, NULL};
+	o = run_gk(s->tmp, NULL, NULL, a_args);
+	assert_code(&o, 0);
+	assert_has(o.stdout_text, "SQLAlchemy's scheme postgresql+asyncpg://; it was read as postgresql://");
+	const char *t2[] = {o.stdout_text, o.stderr_text};
+	assert_no_secret(PASSWORD, t2, 2);
+	out_free(&o);
+	/* JDBC: converted (user and password are query parameters libpq takes
+	 * too), so the server is tried: exit 3 on a closed port, not 2. */
+	const char *jdbc = "jdbc:postgresql://127.0.0.1:1/app?user=app&password=" PASSWORD;
+	const char *j_args[] = {"status", "--no-config", "--database", jdbc, dir, NULL};
+	o = run_gk(s->tmp, NULL, NULL, j_args);
+	assert_code(&o, 3);
+	assert_has(o.stderr_text, "cannot connect to the target database on host 127.0.0.1 port 1");
+	const char *t3[] = {o.stdout_text, o.stderr_text};
+	assert_no_secret(PASSWORD, t3, 2);
+	out_free(&o);
+	/* Refused: a JDBC parameter libpq lacks, another scheme, an open quote. */
+	const char *refused[] = {"jdbc:postgresql://db:5432/app?user=app&password=" PASSWORD "&ssl=true",
+				 "mysql://app:" PASSWORD "@db/app", "\"postgresql://app:" PASSWORD "@db/app"};
+	const char *said[] = {"its parameter ssl has no libpq equivalent", "is a mysql:// URL, not a PostgreSQL one",
+			      "starts with a quote (\") that does not close"};
+	for (size_t i = 0; i < 3; i++) {
+		const char *r_args[] = {"status", "--no-config", "--database", refused[i], "--json", json, dir, NULL};
+		o = run_gk(s->tmp, NULL, NULL, r_args);
+		assert_code(&o, 2);
+		assert_has(o.stderr_text, said[i]);
+		j = slurp(json);
+		assert_has(j, "\"kind\": \"config\"");
+		const char *t4[] = {o.stdout_text, o.stderr_text, j};
+		assert_no_secret(PASSWORD, t4, 3);
+		free(j);
+		out_free(&o);
+	}
+	free(alchemy);
+	free(quoted);
+	free(json);
+	free(dir);
+	fixture_free(s, &f);
+}
+
+/* No history table, while the folder has migrations: a warning naming the
+ * database (no password) that it may be the wrong one. */
+static void test_missing_history_warns(void **state)
+{
+	suite *s = *state;
+	fixture f = project(s);
+	sql(&f.d, "DROP TABLE _prisma_migrations");
+	char *dir = gk_asprintf("%s/prisma/migrations", f.dir);
+	const char *args[] = {"status", "--no-config", "--database", f.url, dir, NULL};
+	out o = run_gk(s->tmp, NULL, NULL, args);
+	assert_code(&o, 0);
+	assert_has(o.stdout_text, "warning");
+	assert_has(o.stdout_text, "history-table-missing");
+	char *where = gk_asprintf("database %s on host %s port %s has no history table public._prisma_migrations, but "
+				  "the folder has 1 migration", f.d.name, f.d.host, f.d.port);
+	assert_has(o.stdout_text, where);
+	assert_has(o.stdout_text, "not the database the folder is deployed to");
+	const char *t[] = {o.stdout_text, o.stderr_text};
+	assert_no_secret(PASSWORD, t, 2);
+	out_free(&o);
+	free(where);
+	free(dir);
+	fixture_free(s, &f);
+}
+
+/* The README's table of grants, row by row: without USAGE on the history
+ * table's schema exit 2 naming the GRANT (SELECT: test_usage_errors),
+ * without CONNECT exit 3 with the server's reason. */
+static void test_grants_as_documented(void **state)
+{
+	suite *s = *state;
+	fixture f = project(s);
+	char *dir = gk_asprintf("%s/prisma/migrations", f.dir);
+	const char *args[] = {"status", "--no-config", "--database", f.url, dir, NULL};
+	sql(&f.d, "REVOKE USAGE ON SCHEMA public FROM PUBLIC");
+	out o = run_gk(s->tmp, NULL, NULL, args);
+	assert_code(&o, 2);
+	assert_has(o.stderr_text, "GRANT USAGE ON SCHEMA public TO");
+	out_free(&o);
+	sql(&f.d, "GRANT USAGE ON SCHEMA public TO PUBLIC; REVOKE CONNECT ON DATABASE %s FROM PUBLIC, %s", f.d.name,
+	    f.role);
+	o = run_gk(s->tmp, NULL, NULL, args);
+	assert_code(&o, 3);
+	assert_has(o.stderr_text, "permission denied for database");
+	const char *t[] = {o.stdout_text, o.stderr_text};
+	assert_no_secret(PASSWORD, t, 2);
+	out_free(&o);
+	sql(&f.d, "GRANT CONNECT ON DATABASE %s TO PUBLIC", f.d.name);
 	free(dir);
 	fixture_free(s, &f);
 }
@@ -289,6 +422,9 @@ int main(void)
 		cmocka_unit_test(test_wrong_password),
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_deploy_running),
+		cmocka_unit_test(test_url_forms),
+		cmocka_unit_test(test_missing_history_warns),
+		cmocka_unit_test(test_grants_as_documented),
 	};
 	return cmocka_run_group_tests_name("target cli", tests, group_start, group_stop);
 }

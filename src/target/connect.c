@@ -11,10 +11,11 @@
  * are checked after connecting and set again with SET when they did not
  * arrive; a session that still is not read-only is refused.
  *
- * Prisma's DATABASE_URL carries query parameters libpq rejects ("invalid
- * URI query parameter"): `schema`, `connection_limit`, `pgbouncer`, ...  They
- * are removed here, and `schema` is kept because it names the schema of
- * _prisma_migrations.
+ * The URL is read by gk_dburl_parse() (gatekeeper/dburl.h), like every
+ * URL gatekeeper takes: Prisma's parameters libpq rejects (`schema`,
+ * `connection_limit`, `pgbouncer`, ...) are removed, and `schema` is kept
+ * because it names the schema of _prisma_migrations; quotes from a secret
+ * store, SQLAlchemy's and JDBC's schemes are undone with a note, or refused.
  *
  * Messages: libpq's own say "connection to server at "h" (1.2.3.4), port
  * 5432 failed: ..." and never quote the password, but a password with an
@@ -23,96 +24,22 @@
  * code that guards --shadow-url), which masks each secret of the URL.
  */
 #include "target/target_internal.h"
+#include "gatekeeper/dburl.h"
 #include "gatekeeper/shadow.h"
 #include "util/util.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Query parameters of Prisma's connection URL that libpq does not know
- * (prisma.io/docs/orm/overview/databases/postgresql#arguments). */
-static const char *const prisma_only[] = {
-	"schema", "connection_limit", "pool_timeout", "pgbouncer", "statement_cache_size", "socket_timeout",
-	"sslaccept", "sslidentity", "max_connection_lifetime", "max_idle_connection_lifetime",
-	"single_use_connections",
-};
-
-static bool is_prisma_only(const char *key, size_t len)
-{
-	for (size_t i = 0; i < sizeof prisma_only / sizeof *prisma_only; i++)
-		if (strlen(prisma_only[i]) == len && strncmp(prisma_only[i], key, len) == 0)
-			return true;
-	return false;
-}
-
-static int hexval(int c)
-{
-	if (isdigit(c))
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* Percent-decoding of a URL query value ('+' is left alone, as libpq does). */
-static char *url_decode(const char *s, size_t n)
-{
-	char *out = malloc(n + 1);
-	size_t k = 0;
-	for (size_t i = 0; out && i < n; i++) {
-		int hi, lo;
-		if (s[i] == '%' && i + 2 < n && (hi = hexval((unsigned char)s[i + 1])) >= 0 &&
-		    (lo = hexval((unsigned char)s[i + 2])) >= 0) {
-			out[k++] = (char)(hi * 16 + lo);
-			i += 2;
-		} else {
-			out[k++] = s[i];
-		}
-	}
-	if (out)
-		out[k] = '\0';
-	return out;
-}
-
-char *gk_tg_clean_url(const char *url, char **schema)
-{
-	*schema = NULL;
-	bool uri = strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0;
-	const char *q = uri ? strchr(url, '?') : NULL;
-	if (!q)
-		return gk_strdup(url);
-	gk_buf b = GK_BUF_INIT;
-	gk_buf_append(&b, url, (size_t)(q - url));
-	bool first = true;
-	for (const char *p = q + 1; *p;) {
-		size_t len = strcspn(p, "&");
-		size_t klen = strcspn(p, "=&");
-		if (klen == 6 && strncmp(p, "schema", 6) == 0 && klen < len) {
-			free(*schema);
-			*schema = url_decode(p + 7, len - 7);
-		}
-		if (len > 0 && !is_prisma_only(p, klen)) {
-			gk_buf_putc(&b, first ? '?' : '&');
-			gk_buf_append(&b, p, len);
-			first = false;
-		}
-		p += len;
-		if (*p == '&')
-			p++;
-	}
-	if (b.failed) {
-		gk_buf_free(&b);
-		return NULL;
-	}
-	char *s = gk_buf_take(&b);
-	return s ? s : gk_strdup("");
-}
-
 char *gk_target_libpq_url(const char *url)
 {
-	char *schema = NULL, *clean = gk_tg_clean_url(url, &schema);
-	free(schema);
+	gk_dburl u;
+	if (gk_dburl_parse(&u, NULL, url, NULL) != 0)
+		return NULL;
+	char *clean = u.libpq;
+	u.libpq = NULL;
+	gk_dburl_free(&u);
 	return clean;
 }
 
@@ -239,16 +166,12 @@ int gk_target_connect(gk_target **out, const char *url, gk_error *err)
 	if (!t)
 		return gk_error_set(err, GK_ENOMEM, "out of memory");
 	t->url = gk_strdup(url ? url : "");
-	char *clean = t->url ? gk_tg_clean_url(t->url, &t->schema) : NULL;
-	int rc = clean ? 0 : gk_error_set(err, GK_ENOMEM, "out of memory");
-	PQconninfoOption *parsed = rc == 0 ? PQconninfoParse(clean, NULL) : NULL;
-	PQconninfoFree(parsed);
-	if (rc == 0 && !parsed) {
-		char *shown = gk_shadow_redact(clean);
-		rc = gk_error_set(err, GK_ECONFIG, "the target database URL is not a libpq URL or conninfo: %s",
-				  shown ? shown : "(out of memory)");
-		free(shown);
-	}
+	gk_dburl u = {0};
+	int rc = t->url ? gk_dburl_parse(&u, "the target database URL", t->url, err)
+			: gk_error_set(err, GK_ENOMEM, "out of memory");
+	char *clean = u.libpq;
+	t->schema = u.schema;
+	t->note = u.note;
 	if (rc == 0)
 		rc = open_conn(t, clean, err);
 	if (rc == 0)
@@ -270,12 +193,14 @@ void gk_target_close(gk_target *t)
 	free(t->url);
 	free(t->where);
 	free(t->schema);
+	free(t->note);
 	free(t);
 }
 
 const char *gk_target_where(const gk_target *t) { return t->where; }
 int gk_target_server_version(const gk_target *t) { return t->version; }
 const char *gk_target_url_schema(const gk_target *t) { return t->schema; }
+const char *gk_target_url_note(const gk_target *t) { return t->note; }
 const char *gk_target_last_sqlstate(const gk_target *t) { return t->sqlstate; }
 
 /* ---- queries ---------------------------------------------------------- */

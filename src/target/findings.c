@@ -203,6 +203,7 @@ static int report_deploy_status(gk_report *r, const gk_lint_options *o, const gk
 		if (s->migrations[i].status == GK_APPLIED_RUNNING)
 			path = s->migrations[i].path, key = s->migrations[i].key;
 	gk_target_lock_holder h = {.held = true, .pid = s->deploy_pid, .age_s = -1};
+	gk_report_set_deploy_in_progress(r);
 	int rc = gk_target_report_deploy(r, o, path, &h);
 	/* The verdict would be about a history that is changing: retry later (exit 3). */
 	if (rc == 0)
@@ -213,10 +214,27 @@ static int report_deploy_status(gk_report *r, const gk_lint_options *o, const gk
 	return rc;
 }
 
+int gk_target_report_missing_history(gk_report *r, const gk_lint_options *o, const gk_target_state *s,
+				     const char *where)
+{
+	size_t local = 0;
+	for (size_t i = 0; i < s->n_migrations; i++)
+		local += s->migrations[i].local;
+	if (s->table_exists || local == 0)
+		return 0;
+	return add(r, o, "history-table-missing", NULL, NULL, NULL,
+		   "%s has no history table %s, but the folder has %zu migration%s: nothing was ever deployed to it, "
+		   "or it is not the database the folder is deployed to (check the URL: host, port, database%s)",
+		   where, s->table ? s->table : "(the tool's)", local, local == 1 ? "" : "s",
+		   s->kind == GK_LAYOUT_PRISMA ? ", ?schema=" : ", search_path");
+}
+
 int gk_target_status_report(gk_report *r, const gk_lint_options *o, const gk_target_state *s, const char *where,
 			    int server_version)
 {
 	int rc = gk_report_set_target(r, where, s->table, s->table_exists, gk_layout_kind_name(s->kind), server_version);
+	if (rc == 0)
+		rc = gk_target_report_missing_history(r, o, s, where);
 	char folder[4096];
 	folder_of(folder, sizeof folder, s);
 	for (size_t i = 0; rc == 0 && i < s->n_migrations; i++) {

@@ -636,25 +636,6 @@ static void test_connect_failure(void **state)
 	assert_null(strstr(err.msg, "Sup3r Secret"));
 }
 
-/* Prisma-only URL parameters go; libpq's stay; `schema` is decoded. */
-static void test_clean_url(void **state)
-{
-	(void)state;
-	char *schema = NULL;
-	char *u = gk_tg_clean_url("postgresql://u:p@h:5432/db?schema=my%20app&sslmode=require&connection_limit=1", &schema);
-	assert_string_equal(u, "postgresql://u:p@h:5432/db?sslmode=require");
-	assert_string_equal(schema, "my app");
-	free(u);
-	free(schema);
-	u = gk_tg_clean_url("postgres://h/db?pgbouncer=true", &schema);
-	assert_string_equal(u, "postgres://h/db");
-	assert_null(schema);
-	free(u);
-	u = gk_tg_clean_url("host=h dbname=db", &schema);
-	assert_string_equal(u, "host=h dbname=db");
-	free(u);
-}
-
 /* A migration lock held by a table lock: the read gives up after
  * lock_timeout instead of queueing (and blocking everyone behind it). */
 static void test_lock_timeout(void **state)
@@ -747,7 +728,6 @@ int main(void)
 		cmocka_unit_test(test_dbmate),
 		cmocka_unit_test(test_read_only_role),
 		cmocka_unit_test(test_connect_failure),
-		cmocka_unit_test(test_clean_url),
 		cmocka_unit_test(test_lock_timeout),
 		cmocka_unit_test(test_deploy_in_progress),
 		cmocka_unit_test(test_history_table_shape),

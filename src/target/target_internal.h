@@ -1,7 +1,7 @@
 /*
  * target_internal.h - what the files of src/target share (not public API).
  *
- *   connect.c    the read-only connection, Prisma URL parameters, queries
+ *   connect.c    the read-only connection (URL read by gk_dburl_parse), queries
  *                in read-only transactions, messages without secrets
  *   history.c    finding and reading each tool's history table
  *   compare.c    the history against the folders: one status per migration
@@ -22,18 +22,12 @@ struct gk_target {
 	char *url;           /* as given: its secrets are scrubbed from every message */
 	char *where;         /* "database D on host H port P" */
 	char *schema;        /* the URL's Prisma `schema`, or NULL */
+	char *note;          /* what reading the URL changed (quotes, scheme), or NULL */
 	int version;
 	char sqlstate[6];    /* of the last failed query */
 };
 
 /* ---- connect.c ---- */
-
-/**
- * Copy of a libpq URL without the query parameters only Prisma reads;
- * *schema gets the decoded `schema` value (NULL when absent).  Key=value
- * conninfo strings are copied as they are.  NULL only when out of memory.
- */
-char *gk_tg_clean_url(const char *url, char **schema);
 
 /** `msg` on one line, with the URL's secrets masked (malloc'ed; NULL when out of memory). */
 char *gk_tg_clean_message(const gk_target *t, const char *msg);

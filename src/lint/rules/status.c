@@ -49,6 +49,23 @@ const gk_rule gk_rule_migration_edited_after_apply = {
 	},
 };
 
+const gk_rule gk_rule_history_table_missing = {
+	.info = {
+		.id = "history-table-missing",
+		.category = GK_CAT_STATUS,
+		.severity = GK_SEV_WARNING,
+		.summary = "the target has no history table, but the folder has migrations",
+		.why = "Nothing was ever deployed to this database, or it is not the one the folder is deployed to: "
+		       "a URL naming the wrong host, port or database (a replica of another service, a fresh "
+		       "staging copy, the server's default `postgres` database), or Prisma's ?schema= missing. "
+		       "Every migration then shows as pending, and drift finds everything the database holds "
+		       "unexpected.",
+		.help = "Check the URL (the message names the database, host and port). On a new database, the first "
+			"deploy creates the table (`prisma migrate deploy`, `flyway migrate`, ...).",
+		.tested_by = "src/target/cli_test.c",
+	},
+};
+
 const gk_rule gk_rule_migration_missing_locally = {
 	.info = {
 		.id = "migration-missing-locally",

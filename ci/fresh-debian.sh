@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Release checklist: the README's two commands, `make check` and `make demo`,
+# on a fresh Debian 12 (bookworm).  Builds a minimal bookworm root with
+# debootstrap, copies a clean clone of the committed HEAD into it (and the
+# sibling ../shared folder when there is one, as the e2e cases use it),
+# mounts /proc, /sys, /dev, /dev/pts and /dev/shm, runs both commands as
+# root inside it and prints one line per command, then "fresh-debian: pass"
+# or "fresh-debian: FAIL".  The root is removed at the end (also on error or
+# Ctrl-C) unless --keep is given.  Needs root, network access to the Debian
+# mirror and a few GB of disk; takes a while (the whole test suite runs).
+#
+#   ci/fresh-debian.sh [--keep] [--logs DIR]
+#
+# Environment: DEBIAN_MIRROR (default http://deb.debian.org/debian),
+# FRESH_DEBIAN_DIR (parent of the temporary root, default /var/tmp).
+#
+# The only package added to the minimal system is `make`: it is what a reader
+# needs to type the README's commands; everything else must come from
+# ci/install-deps.sh, which is what this script checks.
+set -euo pipefail
+
+# The whole script is one block, read before it runs: bash reads a script
+# as it goes, and this one runs for an hour, while its file may change.
+{
+keep=0
+logs=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--keep) keep=1 ;;
+	--logs) logs=${2:?--logs needs a directory}; shift ;;
+	-h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "fresh-debian: unknown argument $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+[ "$(id -u)" -eq 0 ] || { echo "fresh-debian: must run as root (debootstrap, chroot, mount)" >&2; exit 2; }
+if ! command -v debootstrap >/dev/null; then
+	echo "fresh-debian: installing debootstrap"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+fi
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+head=$(git -C "$repo" rev-parse HEAD)
+mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+work=$(mktemp -d "${FRESH_DEBIAN_DIR:-/var/tmp}/gk-fresh-debian.XXXXXX")
+root="$work/root"
+[ -n "$logs" ] || logs="$work/logs"
+mkdir -p "$logs"
+logs=$(cd "$logs" && pwd)
+mounted=()
+
+# Processes whose root directory is inside the chroot: the servers the tests
+# or the demo may have left running.  Only these are signalled.
+chroot_pids() {
+	local p r
+	for p in /proc/[0-9]*; do
+		r=$(readlink "$p/root" 2>/dev/null) || continue
+		case "$r" in "$root"|"$root"/*) echo "${p#/proc/}" ;; esac
+	done
+}
+
+cleanup() {
+	local rc=$? pids i
+	set +e
+	pids=$(chroot_pids)
+	[ -n "$pids" ] && kill $pids 2>/dev/null && sleep 2
+	pids=$(chroot_pids)
+	[ -n "$pids" ] && kill -9 $pids 2>/dev/null && sleep 1
+	for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
+		umount "${mounted[$i]}" 2>/dev/null || umount -l "${mounted[$i]}"
+	done
+	if [ "$keep" -eq 1 ]; then
+		echo "fresh-debian: kept $root"
+	elif [ -d "$root" ]; then
+		# Never remove through a mount that is still there.
+		if grep -q " $root/" /proc/mounts; then
+			echo "fresh-debian: $root still has mounts, not removed" >&2
+		else
+			rm -rf "$root"
+			rmdir "$work" 2>/dev/null # empty unless the logs are kept there
+		fi
+	fi
+	echo "fresh-debian: logs in $logs"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+step() { echo "fresh-debian: $*"; }
+
+step "debootstrap bookworm into $root ($mirror)"
+if ! debootstrap --variant=minbase --include=make bookworm "$root" "$mirror" \
+	>"$logs/debootstrap.log" 2>&1; then
+	echo "fresh-debian: FAIL: debootstrap (see $logs/debootstrap.log)" >&2
+	exit 1
+fi
+
+# Package scripts must not start services inside the chroot (the postgresql
+# package would start a cluster of its own).
+printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+chmod 755 "$root/usr/sbin/policy-rc.d"
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+
+for m in proc sys dev dev/pts dev/shm; do
+	mkdir -p "$root/$m"
+	case "$m" in
+	proc) mount -t proc proc "$root/proc" ;;
+	sys) mount -t sysfs sys "$root/sys" ;;
+	dev) mount --bind /dev "$root/dev" ;;
+	dev/pts) mount -t devpts -o newinstance,ptmxmode=0666 devpts "$root/dev/pts" ;;
+	dev/shm) mount -t tmpfs -o mode=1777 shm "$root/dev/shm" ;;
+	esac
+	mounted+=("$root/$m")
+done
+
+step "clean clone of $head"
+mkdir -p "$root/src"
+git clone -q --no-local --no-checkout "$repo" "$root/src/gatekeeper"
+git -C "$root/src/gatekeeper" checkout -q --detach "$head"
+if [ -d "$repo/../shared" ]; then
+	cp -a "$repo/../shared" "$root/src/shared"
+fi
+
+# --default-signal: a script started in the background by a non-interactive
+# shell (nohup, `cmd &`) inherits SIGINT and SIGQUIT ignored, and so would
+# every test; a reader typing `make check` has them at their defaults.
+run_in_chroot() {
+	chroot "$root" /usr/bin/env -i --default-signal=INT,QUIT HOME=/root LANG=C.UTF-8 TERM=dumb \
+		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+		bash -c "cd /src/gatekeeper && $1"
+}
+
+status=0
+for target in check demo; do
+	step "make $target (log: $logs/make-$target.log)"
+	start=$(date +%s)
+	if run_in_chroot "make $target" >"$logs/make-$target.log" 2>&1; then
+		result=pass
+	else
+		result=FAIL
+		status=1
+	fi
+	summary=$(grep -E '^check: [0-9]+ passed' "$logs/make-$target.log" | tail -1 || true)
+	echo "fresh-debian: make $target: $result ($(($(date +%s) - start)) s)${summary:+, $summary}"
+	[ "$result" = pass ] || tail -n 30 "$logs/make-$target.log" | sed 's/^/    /'
+done
+
+if [ "$status" -eq 0 ]; then
+	echo "fresh-debian: pass"
+else
+	echo "fresh-debian: FAIL"
+fi
+exit "$status"
+}
