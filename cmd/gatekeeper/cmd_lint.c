@@ -65,7 +65,7 @@ static int run_lint(gk_run_args *a, enum gk_layout_kind layout, char **paths, in
 		if (rc == GK_ENOMEM) {
 			gk_lint_batch_free(&batch);
 			gk_report_free(r);
-			fprintf(stderr, "gatekeeper: %s\n", err.msg);
+			gk_diag("%s", err.msg);
 			return GK_EXIT_INTERNAL;
 		}
 		if (rc < 0) /* a folder whose layout cannot be read: say so, lint the rest */

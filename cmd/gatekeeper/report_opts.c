@@ -168,7 +168,7 @@ static int write_file(gk_report *r, const char *format, const char *path, const 
 {
 	FILE *f = fopen(path, "w");
 	if (!f) {
-		fprintf(stderr, "gatekeeper: cannot write %s report to %s: %s\n", format, path, strerror(errno));
+		gk_diag("cannot write %s report to %s: %s", format, path, strerror(errno));
 		return -1;
 	}
 	gk_error err = {0};
@@ -176,7 +176,7 @@ static int write_file(gk_report *r, const char *format, const char *path, const 
 	if (fclose(f) != 0 && rc == 0)
 		rc = gk_error_set(&err, GK_EIO, "%s", strerror(errno));
 	if (rc < 0)
-		fprintf(stderr, "gatekeeper: %s: %s\n", path, err.msg);
+		gk_diag("%s: %s", path, err.msg);
 	return rc;
 }
 
@@ -195,7 +195,7 @@ static int emit(gk_run_args *a, gk_report *r, bool to_stdout)
 		to_stdout = true; /* a machine format on stdout is an artefact too */
 	}
 	if (to_stdout && (gk_renderer_find(a->format)->render(r, stdout, &ro, &err) < 0 || fflush(stdout) != 0)) {
-		fprintf(stderr, "gatekeeper: %s\n", err.msg[0] ? err.msg : "cannot write to standard output");
+		gk_diag("%s", err.msg[0] ? err.msg : "cannot write to standard output");
 		exit_code = GK_EXIT_INTERNAL;
 	}
 	gk_report_free(r);
@@ -235,7 +235,7 @@ gk_report *gk_run_report(const gk_run_args *a)
 /* See report_opts.h. */
 int gk_run_setup_failed(gk_run_args *a, const char *path, const gk_error *e)
 {
-	fprintf(stderr, "gatekeeper: %s\n", e->msg);
+	gk_diag("%s", e->msg);
 	gk_report *r = gk_run_report(a);
 	if (!r)
 		return GK_EXIT_INTERNAL;
