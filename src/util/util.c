@@ -290,3 +290,59 @@ char *gk_text_array_literal(const char *const *items, size_t n)
 	}
 	return gk_buf_take(&b);
 }
+
+/* Drop "." and empty components and apply ".." textually; `p` is absolute. */
+static void lexical_normalise(char *p)
+{
+	char *out = p, *s = p;
+	while (*s) {
+		while (*s == '/')
+			s++;
+		char *e = s + strcspn(s, "/");
+		size_t n = (size_t)(e - s);
+		if (n == 0 || (n == 1 && s[0] == '.')) {
+			/* nothing */
+		} else if (n == 2 && s[0] == '.' && s[1] == '.') {
+			while (out > p && *--out != '/')
+				;
+		} else {
+			*out++ = '/';
+			memmove(out, s, n);
+			out += n;
+		}
+		s = e;
+	}
+	if (out == p)
+		*out++ = '/';
+	*out = '\0';
+}
+
+char *gk_path_canonical(const char *path)
+{
+	char cwd[4096];
+	char *abs = path[0] == '/' ? gk_strdup(path) : getcwd(cwd, sizeof cwd) ? gk_asprintf("%s/%s", cwd, path) : NULL;
+	if (!abs)
+		return NULL;
+	lexical_normalise(abs);
+	/* The longest prefix that exists, with its symlinks resolved, then the rest as written. */
+	for (size_t cut = strlen(abs); cut > 0;) {
+		char saved = abs[cut];
+		abs[cut] = '\0';
+		char *real = realpath(abs, NULL);
+		abs[cut] = saved;
+		if (real) {
+			char *r = gk_asprintf("%s%s", strcmp(real, "/") ? real : "", abs + cut);
+			free(real);
+			free(abs);
+			if (r && !*r) {
+				free(r);
+				r = gk_strdup("/");
+			}
+			return r;
+		}
+		do
+			cut--;
+		while (cut > 0 && abs[cut] != '/');
+	}
+	return abs;
+}

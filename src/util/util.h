@@ -50,6 +50,10 @@ int gk_grow(void *arr, size_t *cap, size_t need, size_t elem);
 /** Read a whole file. On success *out is NUL-terminated and malloc'ed. Sets errno on failure. */
 int gk_read_file(char **out, size_t *len, const char *path, size_t max_size);
 
+/** `path` made absolute, "." and ".." applied, symlinks resolved as far as
+ * the path exists (the rest as written); malloc'ed, NULL when out of memory. */
+char *gk_path_canonical(const char *path);
+
 /** Monotonic seconds. */
 double gk_now(void);
 
