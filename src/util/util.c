@@ -127,7 +127,21 @@ char *gk_asprintf(const char *fmt, ...)
 	return gk_buf_take(&b);
 }
 
+static int read_file(char **out, size_t *len, const char *path, size_t max_size, const uint64_t *id);
+
 int gk_read_file(char **out, size_t *len, const char *path, size_t max_size)
+{
+	return read_file(out, len, path, max_size, NULL);
+}
+
+int gk_read_file_same(char **out, size_t *len, const char *path, size_t max_size, uint64_t dev, uint64_t ino)
+{
+	uint64_t id[2] = {dev, ino};
+	return read_file(out, len, path, max_size, id);
+}
+
+/* `id`: the device and inode the file must have (checked on the open file), or NULL. */
+static int read_file(char **out, size_t *len, const char *path, size_t max_size, const uint64_t *id)
 {
 	/* O_NONBLOCK: opening a FIFO without a writer must not hang; reads
 	 * block again below (a FIFO with no writer then reads as empty). */
@@ -149,6 +163,11 @@ int gk_read_file(char **out, size_t *len, const char *path, size_t max_size)
 		int e = errno;
 		fclose(f);
 		errno = e;
+		return -1;
+	}
+	if (id && ((uint64_t)st.st_dev != id[0] || (uint64_t)st.st_ino != id[1])) {
+		fclose(f);
+		errno = ESTALE; /* not the file that was judged: swapped since */
 		return -1;
 	}
 	if (S_ISDIR(st.st_mode)) {

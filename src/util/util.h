@@ -49,6 +49,10 @@ int gk_grow(void *arr, size_t *cap, size_t need, size_t elem);
 
 /** Read a whole file. On success *out is NUL-terminated and malloc'ed. Sets errno on failure. */
 int gk_read_file(char **out, size_t *len, const char *path, size_t max_size);
+/** gk_read_file of the file judged earlier: the file opened must have device
+ * `dev` and inode `ino` (fstat after open), else -1 with errno ESTALE and
+ * nothing read. */
+int gk_read_file_same(char **out, size_t *len, const char *path, size_t max_size, uint64_t dev, uint64_t ino);
 
 /** `path` made absolute, "." and ".." applied, symlinks resolved as far as
  * the path exists (the rest as written); malloc'ed, NULL when out of memory. */

@@ -5,8 +5,12 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/util.h"
 
@@ -95,6 +99,39 @@ static void test_util__shell_quote(void **state)
 	assert_int_equal(gk_shell_quote(&q, "a\x1b[2Jb"), 1);
 }
 
+
+/* A file is read only if it is still the one judged: a swap is caught. */
+static void test_util__read_file_same(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/gk-util-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *a = gk_asprintf("%s/a.sql", dir), *b = gk_asprintf("%s/b.sql", dir);
+	FILE *f = fopen(a, "w");
+	fputs("SELECT 1;\n", f);
+	fclose(f);
+	f = fopen(b, "w");
+	fputs("SELECT 2;\n", f);
+	fclose(f);
+	struct stat st;
+	assert_int_equal(stat(a, &st), 0);
+	char *text = NULL;
+	size_t len = 0;
+	assert_int_equal(gk_read_file_same(&text, &len, a, 0, (uint64_t)st.st_dev, (uint64_t)st.st_ino), 0);
+	assert_string_equal(text, "SELECT 1;\n");
+	free(text);
+	/* b replaces a after a was judged */
+	assert_int_equal(rename(b, a), 0);
+	text = NULL;
+	assert_int_equal(gk_read_file_same(&text, &len, a, 0, (uint64_t)st.st_dev, (uint64_t)st.st_ino), -1);
+	assert_int_equal(errno, ESTALE);
+	assert_null(text);
+	unlink(a);
+	rmdir(dir);
+	free(a);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -103,6 +140,7 @@ int main(void)
 		cmocka_unit_test(test_util__visible),
 		cmocka_unit_test(test_util__path_escape_is_reversible),
 		cmocka_unit_test(test_util__shell_quote),
+		cmocka_unit_test(test_util__read_file_same),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
