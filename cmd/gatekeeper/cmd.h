@@ -49,6 +49,8 @@ void gk_cmd_help(const gk_cmd *cmd, FILE *out);
 
 /** Print "gatekeeper: <message>" to stderr and return exit code 2. */
 int gk_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "gatekeeper: MESSAGE" on stderr, control characters shown escaped (gk_visible). */
+void gk_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 extern const gk_cmd gk_cmd_lint;
 extern const gk_cmd gk_cmd_rules;

@@ -116,7 +116,11 @@ static void progress_line(void *ctx, size_t i, size_t n, const char *path, doubl
 	c->last_progress = now;
 	size_t len = strlen(path);
 	const char *tail = len > 50 ? path + len - 50 : path;
-	fprintf(stderr, "\r\033[Kreplay %zu/%zu %s%s (%.1f s)", i + 1, n, len > 50 ? "..." : "", tail, elapsed);
+	while (tail > path && ((unsigned char)*tail & 0xC0) == 0x80)
+		tail--; /* not in the middle of a character */
+	fprintf(stderr, "\r\033[Kreplay %zu/%zu %s", i + 1, n, tail > path ? "..." : "");
+	gk_fput_visible(stderr, tail, 0);
+	fprintf(stderr, " (%.1f s)", elapsed);
 	fflush(stderr);
 }
 

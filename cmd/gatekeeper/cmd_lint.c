@@ -44,7 +44,7 @@ static int add_path(gk_lint_batch *b, gk_run_args *a, enum gk_layout_kind layout
 	gk_file_list files = {0};
 	rc = gk_files_collect(&files, path, a->excludes, a->n_excludes, err);
 	for (size_t i = 0; rc == 0 && i < files.n; i++)
-		if (gk_lint_batch_add_file(b, files.paths[i]) < 0)
+		if (gk_lint_batch_add_judged(b, files.paths[i], files.refused[i], &files.ids[i]) < 0)
 			rc = gk_error_set(err, GK_ENOMEM, "out of memory");
 	gk_file_list_free(&files);
 	return rc;
@@ -65,7 +65,7 @@ static int run_lint(gk_run_args *a, enum gk_layout_kind layout, char **paths, in
 		if (rc == GK_ENOMEM) {
 			gk_lint_batch_free(&batch);
 			gk_report_free(r);
-			fprintf(stderr, "gatekeeper: %s\n", err.msg);
+			gk_diag("%s", err.msg);
 			return GK_EXIT_INTERNAL;
 		}
 		if (rc < 0) /* a folder whose layout cannot be read: say so, lint the rest */

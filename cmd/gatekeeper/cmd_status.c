@@ -78,7 +78,7 @@ static void db_failed(gk_report *r, const gk_target *t, const gk_error *e)
 		kind = GK_ERRKIND_INTERNAL;
 	else if (e->code == GK_EIO) /* a migration folder that cannot be read: exit 2 */
 		kind = GK_ERRKIND_IO;
-	fprintf(stderr, "gatekeeper: %s\n", e->msg);
+	gk_diag("%s", e->msg);
 	gk_report_add_error(r, kind, NULL, "%s", e->msg);
 }
 

@@ -1,19 +1,39 @@
 /* opts.c - table-driven option parsing and help (see cmd.h). */
 #include "cmd.h"
 #include "gatekeeper/report.h"
+#include "util/util.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* "gatekeeper: MESSAGE" on stderr, on one line: messages name files and
+ * quote servers, so control characters are shown, not sent (gk_visible). */
+static void vdiag(const char *fmt, va_list ap)
+{
+	gk_buf b = GK_BUF_INIT;
+	gk_buf_vprintf(&b, fmt, ap);
+	char *msg = gk_buf_take(&b);
+	fputs("gatekeeper: ", stderr);
+	gk_fput_visible(stderr, msg ? msg : "out of memory", 0);
+	fputc('\n', stderr);
+	free(msg);
+}
+
+void gk_diag(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vdiag(fmt, ap);
+	va_end(ap);
+}
+
 int gk_usage_error(const char *fmt, ...)
 {
 	va_list ap;
-	fputs("gatekeeper: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vdiag(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return GK_EXIT_USAGE;
 }
 

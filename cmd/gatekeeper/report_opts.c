@@ -3,8 +3,10 @@
 #include "util/util.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum {
@@ -95,10 +97,10 @@ static int apply(gk_run_args *a, const gk_opt *o, const char *v)
 		a->format = v;
 		return 0;
 	case OPT_JSON:
-		a->json_path = v;
-		return 0;
 	case OPT_JUNIT:
-		a->junit_path = v;
+		if (!*v)
+			return gk_usage_error("%s: --%s wants a file name, not an empty string", a->command, o->name);
+		*(o->id == OPT_JSON ? &a->json_path : &a->junit_path) = v;
 		return 0;
 	case OPT_JUNIT_PROFILE:
 		if (strcmp(v, "default") && strcmp(v, "strict"))
@@ -166,7 +168,7 @@ static int write_file(gk_report *r, const char *format, const char *path, const 
 {
 	FILE *f = fopen(path, "w");
 	if (!f) {
-		fprintf(stderr, "gatekeeper: cannot write %s report to %s: %s\n", format, path, strerror(errno));
+		gk_diag("cannot write %s report to %s: %s", format, path, strerror(errno));
 		return -1;
 	}
 	gk_error err = {0};
@@ -174,7 +176,7 @@ static int write_file(gk_report *r, const char *format, const char *path, const 
 	if (fclose(f) != 0 && rc == 0)
 		rc = gk_error_set(&err, GK_EIO, "%s", strerror(errno));
 	if (rc < 0)
-		fprintf(stderr, "gatekeeper: %s: %s\n", path, err.msg);
+		gk_diag("%s: %s", path, err.msg);
 	return rc;
 }
 
@@ -193,7 +195,7 @@ static int emit(gk_run_args *a, gk_report *r, bool to_stdout)
 		to_stdout = true; /* a machine format on stdout is an artefact too */
 	}
 	if (to_stdout && (gk_renderer_find(a->format)->render(r, stdout, &ro, &err) < 0 || fflush(stdout) != 0)) {
-		fprintf(stderr, "gatekeeper: %s\n", err.msg[0] ? err.msg : "cannot write to standard output");
+		gk_diag("%s", err.msg[0] ? err.msg : "cannot write to standard output");
 		exit_code = GK_EXIT_INTERNAL;
 	}
 	gk_report_free(r);
@@ -233,7 +235,7 @@ gk_report *gk_run_report(const gk_run_args *a)
 /* See report_opts.h. */
 int gk_run_setup_failed(gk_run_args *a, const char *path, const gk_error *e)
 {
-	fprintf(stderr, "gatekeeper: %s\n", e->msg);
+	gk_diag("%s", e->msg);
 	gk_report *r = gk_run_report(a);
 	if (!r)
 		return GK_EXIT_INTERNAL;
@@ -273,6 +275,77 @@ static int load_config(gk_run_args *a, gk_error *err)
 	return 0;
 }
 
+/* ---- report paths that would overwrite an input ---------------------- */
+
+/* `path` with its folder resolved (the file itself need not exist), malloc'ed; NULL when the folder does not exist. */
+static char *resolve_report_path(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? gk_strndup(path, slash == path ? 1 : (size_t)(slash - path)) : gk_strdup(".");
+	char *real = dir ? realpath(dir, NULL) : NULL;
+	char *out = real ? gk_asprintf("%s/%s", strcmp(real, "/") == 0 ? "" : real, slash ? slash + 1 : path) : NULL;
+	free(dir);
+	free(real);
+	return out;
+}
+
+/* Whether resolved file path `file` lies below folder `dir` (resolved here). */
+static bool below(const char *file, const char *dir)
+{
+	char *rd = realpath(dir, NULL);
+	size_t n = rd ? strlen(rd) : 0;
+	bool yes = rd && strncmp(file, rd, n) == 0 && (file[n] == '/' || (n == 1 && rd[0] == '/'));
+	free(rd);
+	return yes;
+}
+
+/*
+ * Why writing a report to `path` would destroy input, or NULL.  An input is
+ * a PATH of the command line, a path of the configuration (`paths:`), or
+ * the configuration file: the same file (device and inode), or a file
+ * inside an input folder.  An existing .sql file is refused too, wherever
+ * it is: `lint --junit db/NAME.sql ...` (a shell glob) makes the shell put a migration there.
+ */
+static const char *report_clobbers(const gk_run_args *a, const char *path, char *const *inputs, size_t n)
+{
+	struct stat rs, is;
+	bool exists = stat(path, &rs) == 0;
+	size_t len = strlen(path);
+	if (exists && S_ISDIR(rs.st_mode))
+		return NULL; /* fopen says why */
+	if (exists && len >= 4 && strcmp(path + len - 4, ".sql") == 0)
+		return "it is an existing SQL file";
+	if (exists && a->config_path && stat(a->config_path, &is) == 0 && is.st_dev == rs.st_dev && is.st_ino == rs.st_ino)
+		return "it is the configuration file";
+	char *resolved = resolve_report_path(path);
+	const char *why = NULL;
+	for (size_t i = 0; i < n && !why; i++) {
+		if (stat(inputs[i], &is) != 0)
+			continue;
+		if (exists && is.st_dev == rs.st_dev && is.st_ino == rs.st_ino)
+			why = "it is one of the files to read";
+		else if (S_ISDIR(is.st_mode) && resolved && below(resolved, inputs[i]))
+			why = "it is inside a migrations folder being read";
+	}
+	free(resolved);
+	return why;
+}
+
+static int check_report_paths(const gk_run_args *a, char *const *pos, int npos)
+{
+	const char *opt[] = {"json", "junit"};
+	const char *path[] = {a->json_path, a->junit_path};
+	for (size_t k = 0; k < sizeof opt / sizeof *opt; k++) {
+		const char *why = NULL;
+		if (path[k] && !(why = report_clobbers(a, path[k], pos, (size_t)npos)) && a->config)
+			why = report_clobbers(a, path[k], a->config->paths, a->config->n_paths);
+		if (why)
+			return gk_usage_error("%s: --%s %s is refused: %s; write the report elsewhere",
+					      a->command, opt[k], path[k], why);
+	}
+	return 0;
+}
+
 int gk_run_setup(gk_run_args *a, const gk_cmd *cmd, int argc, char **argv, char ***pos, int *npos)
 {
 	int rc = gk_opts_parse(cmd, argc, argv, record, a, pos, npos);
@@ -286,6 +359,8 @@ int gk_run_setup(gk_run_args *a, const gk_cmd *cmd, int argc, char **argv, char 
 	for (size_t i = 0; i < a->n_recorded; i++)
 		if ((rc = apply(a, a->recorded[i].opt, a->recorded[i].value)) != 0)
 			return rc;
+	if ((rc = check_report_paths(a, *pos, *npos)) != 0)
+		return rc;
 	if (crc < 0)
 		return gk_run_setup_failed(a, a->config_path ? a->config_path : a->cli_config, &cerr);
 	return 0;

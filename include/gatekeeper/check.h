@@ -20,6 +20,7 @@
 #define GATEKEEPER_CHECK_H
 
 #include "common.h"
+#include "files.h"
 #include "history.h"
 #include "layout.h"
 #include "lint.h"
@@ -120,6 +121,10 @@ typedef struct gk_lint_batch {
 
 /** Add one file, linted as its own change.  0 or GK_ENOMEM. */
 int gk_lint_batch_add_file(gk_lint_batch *b, const char *path);
+/** The same for a path a folder walk judged (gk_files_collect): `refused`
+ * (copied; NULL = none) makes it an invalid-input finding without reading
+ * it; `id` (NULL = none) is the file it must still be when read. */
+int gk_lint_batch_add_judged(gk_lint_batch *b, const char *path, const char *refused, const gk_file_id *id);
 
 /**
  * Add the migrations of folder `dir` in the order the tool applies them,

@@ -4,10 +4,21 @@
 #ifndef GATEKEEPER_FILES_H
 #define GATEKEEPER_FILES_H
 
+#include <stdint.h>
+
 #include "common.h"
+
+/* What the walk found a path to be, so that reading it later can check it
+ * is still that file (a swap between the walk and the read is caught). */
+typedef struct gk_file_id {
+	bool judged;          /* false: a path as given, not examined */
+	uint64_t dev, ino;    /* the regular file it named (through a link: the target) */
+} gk_file_id;
 
 typedef struct gk_file_list {
 	char **paths;   /* owned */
+	char **refused; /* per path: why it must not be read (owned), or NULL */
+	gk_file_id *ids;/* per path */
 	size_t n;
 	size_t cap;
 } gk_file_list;
@@ -18,10 +29,22 @@ typedef struct gk_file_list {
  * the `n_excludes` glob patterns (fnmatch, `**` matches across folders).
  * A path that does not exist is still appended, so that linting it reports
  * the problem in the report with the other files.
+ *
+ * Symbolic links are followed only to regular files and folders inside the
+ * repository holding `path` (the nearest folder upward with a .git entry),
+ * or inside `path` itself outside a repository; a link leading elsewhere
+ * is appended with `refused` set (reported, never read) when its name
+ * looks like SQL or it points at a folder.  A folder is walked once, known
+ * by device and inode, however many links lead to it (loops included).
  * Returns 0 or GK_ENOMEM.  Free the list with gk_file_list_free().
  */
 int gk_files_collect(gk_file_list *out, const char *path, const char *const *excludes,
 		     size_t n_excludes, gk_error *err);
+
+/** The folder symlinks below `dir` must stay in: the nearest folder upward
+ * with a .git entry, else `dir` itself; resolved, malloc'ed; NULL when
+ * `dir` cannot be resolved or out of memory. */
+char *gk_files_root(const char *dir);
 
 /** Free the paths (the struct itself is the caller's). NULL is a no-op. */
 void gk_file_list_free(gk_file_list *l);

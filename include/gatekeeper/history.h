@@ -77,18 +77,47 @@ typedef enum { GK_SIDE_BASE, GK_SIDE_HEAD } gk_side;
  * side: GK_SIDE_BASE = the merge base's tree, GK_SIDE_HEAD = head's tree,
  * or the working tree with `worktree` (tracked and untracked files, not
  * ignored ones, not deleted ones).  *out_paths gets paths relative to
- * `dir`, sorted bytewise (strcmp); symlinks and submodules are skipped.
+ * `dir`, sorted bytewise (strcmp).  A symlink is listed when it resolves
+ * to a regular file inside the repository on that side (see
+ * gk_history_links; gk_history_read then reads that file), since a runner
+ * applies what it points at; other symlinks and submodules are left out.
  * A missing `dir` gives an empty list.  Free with gk_history_paths_free().
  */
 int gk_history_list(char ***out_paths, size_t *out_n, gk_history *h, gk_side side, const char *dir,
 		    gk_error *err);
 void gk_history_paths_free(char **paths, size_t n);
 
+typedef enum { GK_LINK_SYMLINK, GK_LINK_SUBMODULE } gk_link_kind;
+
+typedef struct gk_history_link {
+	gk_link_kind kind;
+	char *path;         /* relative to the folder listed */
+	char *text;         /* a symlink's text as stored; a submodule's commit id (hex) */
+	char *target;       /* repo-relative regular file the symlink resolves to, or NULL */
+	const char *why;    /* static: why `target` is NULL ("outside the repository", ...) */
+} gk_history_link;
+
+/**
+ * The symlinks (mode 120000) and submodules (gitlinks, mode 160000) below
+ * `dir` on one side, sorted by path; with `worktree`, the head side's
+ * symlinks are those on disk.  A symlink is resolved inside the
+ * repository only: relative to its folder, one component at a time, links
+ * to links followed up to 8 in all; absolute text, a path leaving the
+ * repository, a submodule or special file on the way, or a target that is
+ * not a regular file leave `target` NULL with the reason in `why`.
+ * Nothing outside the repository is read.  Free with gk_history_links_free().
+ */
+int gk_history_links(gk_history_link **out, size_t *n, gk_history *h, gk_side side, const char *dir,
+		     gk_error *err);
+void gk_history_links_free(gk_history_link *l, size_t n);
+
 /**
  * The bytes of `repo_relpath` on one side: the blob as committed (no
  * filters, so no CRLF conversion), or the file on disk for the head side
- * with `worktree`.  *out is NUL-terminated (not counted in *len), owned by
- * the caller.  GK_ENOTFOUND when the file does not exist on that side.
+ * with `worktree`.  A symlink reads the file it resolves to inside the
+ * repository (gk_history_links).  *out is NUL-terminated (not counted in
+ * *len), owned by the caller.  GK_ENOTFOUND when the file does not exist on
+ * that side, or is a link that does not resolve to a file inside it.
  */
 int gk_history_read(char **out, size_t *len, gk_history *h, gk_side side, const char *repo_relpath,
 		    gk_error *err);

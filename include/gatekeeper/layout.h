@@ -70,6 +70,11 @@ typedef struct gk_layout {
 	size_t n_stray;
 	char *lock_file;                     /* Prisma migration_lock.toml path or NULL */
 	char *provider;                      /* provider from the lock file, or NULL */
+	/* gk_layout_read_dir: symbolic links left out of the listing because
+	 * they lead outside the repository (or the folder), by path, each with
+	 * the reason; never read. */
+	char **refused, **refused_why;
+	size_t n_refused;
 } gk_layout;
 
 /**
@@ -84,7 +89,11 @@ typedef struct gk_layout {
 int gk_layout_read(gk_layout **out, enum gk_layout_kind kind, const char *const *relpaths, size_t n,
 		   gk_layout_read_fn read, void *payload, gk_error *err);
 
-/** List `dir` on disk recursively and call gk_layout_read() with a file reader. */
+/** List `dir` on disk recursively and call gk_layout_read() with a file reader.
+ * Symbolic links are followed only to files and folders inside the
+ * repository holding `dir` (or `dir` itself outside one, gk_files_root); the
+ * others are not listed but named in `refused`.  A folder is listed once,
+ * known by device and inode, however many links lead to it. */
 int gk_layout_read_dir(gk_layout **out, enum gk_layout_kind kind, const char *dir, gk_error *err);
 
 /** NULL is a no-op. */

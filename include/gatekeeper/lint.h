@@ -9,6 +9,8 @@
 #ifndef GATEKEEPER_LINT_H
 #define GATEKEEPER_LINT_H
 
+#include <stdint.h>
+
 #include "common.h"
 #include "report.h"
 
@@ -67,6 +69,13 @@ typedef struct gk_lint_input {
 	 * true for each file of a plain lint, and for the first migration of a
 	 * change (the change's later migrations share it). */
 	bool new_change;
+	/* Set by a folder walk that judged the path: `refused` says why it must
+	 * not be read (an invalid-input finding, the file is not opened);
+	 * otherwise, with `judged`, it is read only if the file opened is still
+	 * the one judged (device and inode), so a swap is caught, not read. */
+	const char *refused;
+	bool judged;
+	uint64_t dev, ino;
 } gk_lint_input;
 
 /**

@@ -467,6 +467,7 @@ static void folder_free(gk_check_folder *f)
 	gk_layout_free(f->head);
 	gk_side_files_free(&f->base_files);
 	gk_side_files_free(&f->head_files);
+	gk_history_links_free(f->links, f->n_links);
 }
 
 static int check_folder(gk_report *r, const gk_check_options *o, gk_history *h, char *dir, gk_check_replay *rp,
@@ -474,6 +475,8 @@ static int check_folder(gk_report *r, const gk_check_options *o, gk_history *h, 
 {
 	gk_check_folder f = {.o = o, .h = h, .dir = dir};
 	int rc = gk_side_files_list(&f.head_files, h, GK_SIDE_HEAD, dir, err);
+	if (rc == 0)
+		rc = gk_history_links(&f.links, &f.n_links, h, GK_SIDE_HEAD, *dir ? dir : ".", err);
 	if (rc == 0)
 		rc = gk_history_diff(&f.changes, &f.n_changes, h, *dir ? dir : ".", err);
 	if (rc == 0) /* the diff tells the base's files: no second tree walk */

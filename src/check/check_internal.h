@@ -64,6 +64,8 @@ typedef struct gk_check_folder {
 	size_t n_items;
 	gk_check_item *deleted;    /* base migrations that are gone */
 	size_t n_deleted;
+	gk_history_link *links;    /* symlinks and submodules at head */
+	size_t n_links;
 } gk_check_folder;
 
 /* check.c: the text of a migration as its tool sends it (dbmate's up

@@ -8,7 +8,8 @@
  * status and commit of each migration, the history findings
  * ("modified-migration", "deleted-migration", "renamed-migration",
  * "out-of-order-migration", "duplicate-version", "lock-file-mismatch",
- * "stray-file", "migration-name", "empty-migration"), and the lint of the
+ * "stray-file", "migration-name", "empty-migration", "symlinked-migration"),
+ * and the lint of the
  * change over the schema model built from the base (lock rules quiet for
  * tables created anywhere in the change, set-not-null after a validated
  * CHECK, alter-column-type with the old type, foreign-key-without-index
@@ -312,6 +313,37 @@ static void test_lock_file_unchanged_or_line_endings(void **state)
 	(void)state;
 	gk_report *r = lock_case("provider = \"postgresql\"\n", "provider = \"postgresql\"\r\n");
 	expect_none(r, "lock-file-mismatch");
+	gk_report_free(r);
+}
+
+/* ---- symlinked-migration ------------------------------------------------ */
+
+static void test_symlinked_migration(void **state)
+{
+	(void)state;
+	put(MIG "/migration_lock.toml", "provider = \"postgresql\"\n");
+	put(P("20240101000000_init"), "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n");
+	commit_all("init");
+	branch("feature");
+	put("sql/index.sql", "CREATE INDEX users_email_idx ON users (email);\n");
+	assert_int_equal(mkdir(MIG "/20240201000000_add_index", 0755), 0);
+	assert_int_equal(mkdir(MIG "/20240202000000_add_outside", 0755), 0);
+	assert_int_equal(symlink("../../../sql/index.sql", P("20240201000000_add_index")), 0);
+	assert_int_equal(symlink("../../../../secret.sql", P("20240202000000_add_outside")), 0);
+	commit_all("linked migrations");
+	gk_report *r = check_dir(MIG);
+	const gk_finding *in = finding(r, "symlinked-migration", P("20240201000000_add_index"));
+	assert_int_equal(in->severity, GK_SEV_ERROR);
+	expect_in(in->message, "the runner would apply sql/index.sql");
+	const gk_finding *out = finding(r, "symlinked-migration", P("20240202000000_add_outside"));
+	expect_in(out->message, "outside the repository");
+	expect_in(out->message, "neither linted nor replayed");
+	/* The link inside is linted as its target; the one outside is not read. */
+	finding(r, "create-index-non-concurrent", P("20240201000000_add_index"));
+	assert_int_equal(migration(r, P("20240201000000_add_index"))->history, GK_HISTORY_ADDED);
+	for (size_t i = 0; i < r->n_migrations; i++)
+		assert_null(strstr(r->migrations[i].path, "add_outside"));
+	assert_int_equal(count(r, "symlinked-migration"), 2);
 	gk_report_free(r);
 }
 
@@ -912,6 +944,7 @@ int main(void)
 		T(test_lock_file_edited),
 		T(test_lock_file_unchanged_or_line_endings),
 		T(test_stray_file),
+		T(test_symlinked_migration),
 		T(test_migration_name),
 		T(test_migration_name_other_layouts),
 		T(test_empty_migration),

@@ -329,6 +329,39 @@ static void stray(emitter *e)
 	}
 }
 
+/* ---- symlinked-migration ------------------------------------------------ */
+
+/*
+ * Every symlink and submodule of the folder at head, changed or not: what
+ * the runner applies through a link can change without the link changing.
+ * A link that resolves inside the repository was listed as a file and is
+ * checked as its target; the others are not read at all.
+ */
+static void links(emitter *e)
+{
+	gk_check_folder *f = e->f;
+	for (size_t i = 0; i < f->n_links && e->rc == 0; i++) {
+		const gk_history_link *l = &f->links[i];
+		char *path = gk_check_join(f->dir, l->path);
+		if (!path) {
+			e->rc = GK_ENOMEM;
+			return;
+		}
+		if (l->kind == GK_LINK_SUBMODULE)
+			emit(e, "symlinked-migration", path, NULL, NULL,
+			     "%s is a submodule (commit %.12s): the runner would apply another repository's files, which "
+			     "cannot be checked", path, l->text);
+		else if (l->target)
+			emit(e, "symlinked-migration", path, NULL, NULL,
+			     "%s is a symbolic link: the runner would apply %s (checked here as that file)", path, l->target);
+		else
+			emit(e, "symlinked-migration", path, NULL, NULL,
+			     "%s is a symbolic link (%s): the runner would apply '%s', which gatekeeper does not read; "
+			     "it is neither linted nor replayed", path, l->why, l->text);
+		free(path);
+	}
+}
+
 /* ---- migration-name ----------------------------------------------------- */
 
 static void names(emitter *e)
@@ -377,6 +410,7 @@ int gk_check_history_findings(gk_report *r, gk_check_folder *f, gk_error *err)
 	duplicates(&e);
 	lock_file(&e);
 	stray(&e);
+	links(&e);
 	names(&e);
 	return e.rc < 0 ? gk_error_set(err, e.rc, "out of memory") : 0;
 }

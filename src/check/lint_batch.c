@@ -38,13 +38,24 @@ static gk_lint_input *push(gk_lint_batch *b)
 
 int gk_lint_batch_add_file(gk_lint_batch *b, const char *path)
 {
-	char *p = gk_strdup(path);
-	if (own(b, p) < 0)
+	return gk_lint_batch_add_judged(b, path, NULL, NULL);
+}
+
+int gk_lint_batch_add_judged(gk_lint_batch *b, const char *path, const char *refused, const gk_file_id *id)
+{
+	char *p = gk_strdup(path), *why = refused ? gk_strdup(refused) : NULL;
+	if (own(b, p) < 0 || (refused && own(b, why) < 0))
 		return GK_ENOMEM;
 	gk_lint_input *in = push(b);
 	if (!in)
 		return GK_ENOMEM;
 	in->path = p;
+	in->refused = why;
+	if (id && id->judged) {
+		in->judged = true;
+		in->dev = id->dev;
+		in->ino = id->ino;
+	}
 	return 0;
 }
 
@@ -137,6 +148,14 @@ int gk_lint_batch_add_layout(gk_lint_batch *b, const char *dir, enum gk_layout_k
 	for (size_t i = 0; yes && rc == 0 && i < l->n_migrations; i++)
 		if (add_migration(b, dir, l, &l->migrations[i], o, excludes, n_excludes) < 0)
 			rc = gk_error_set(err, GK_ENOMEM, "out of memory");
+	/* Links the listing left out: reported by name, never read. */
+	size_t dn = strlen(dir);
+	for (size_t i = 0; yes && rc == 0 && i < l->n_refused; i++) {
+		char *path = gk_asprintf("%s%s%s", dir, dn && dir[dn - 1] == '/' ? "" : "/", l->refused[i]);
+		if (!path || (!excluded(path, excludes, n_excludes) && gk_lint_batch_add_judged(b, path, l->refused_why[i], NULL) < 0))
+			rc = gk_error_set(err, GK_ENOMEM, "out of memory");
+		free(path);
+	}
 	gk_layout_free(l);
 	return rc < 0 ? rc : yes;
 }

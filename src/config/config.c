@@ -29,6 +29,7 @@
 typedef struct loader {
 	const char *path;     /* for messages */
 	char *dir;            /* the file's folder with a trailing '/', or "" */
+	char *root;           /* where its paths must stay (absolute, resolved); see within_root() */
 	yaml_document_t *doc;
 	gk_config *c;
 	gk_error *err;
@@ -137,6 +138,50 @@ static char *resolve(const loader *l, const char *s, bool glob)
 	return gk_asprintf("%s%s", l->dir, s);
 }
 
+/*
+ * Paths in the file name files gatekeeper reads (migration folders, the
+ * shadow's init script), and the file comes with the repository under
+ * review: it must not send gatekeeper outside it.  The root is the work
+ * tree holding the file (the nearest folder upward with a .git entry),
+ * or the file's own folder outside a repository.
+ */
+static char *containment_root(const char *file_dir)
+{
+	char *d = realpath(*file_dir ? file_dir : ".", NULL);
+	for (size_t n = d ? strlen(d) : 0; d;) {
+		char *git = gk_asprintf("%s/.git", strcmp(d, "/") ? d : "");
+		struct stat st;
+		bool found = git && lstat(git, &st) == 0;
+		free(git);
+		if (found)
+			return d;
+		char *slash = strrchr(d, '/');
+		if (!slash || n <= 1)
+			break;
+		d[slash == d ? 1 : (size_t)(slash - d)] = '\0';
+		n = strlen(d);
+	}
+	free(d);
+	return realpath(*file_dir ? file_dir : ".", NULL);
+}
+
+/* GK_ECONFIG at `n` when resolved path `p` (relative to the working folder, or absolute) leaves the root. */
+static int within_root(const loader *l, yaml_node_t *n, const char *what, const char *p)
+{
+	if (!l->root)
+		return 0; /* the file's folder cannot be resolved: nothing to compare with */
+	char *real = gk_path_canonical(p);
+	if (!real)
+		return oom(l);
+	size_t rn = strlen(l->root);
+	bool in = strncmp(real, l->root, rn) == 0 && (real[rn] == '\0' || real[rn] == '/' || (rn == 1));
+	free(real);
+	if (in)
+		return 0;
+	return fail_at(l, n->start_mark, "%s '%.200s' leads outside %s; paths in the configuration must stay inside "
+		       "the repository (or the file's folder outside one)", what, text(n), l->root);
+}
+
 /* Append one list entry, a non-empty string. */
 static int add_item(loader *l, yaml_node_t *e, char ***out, size_t *n, bool glob)
 {
@@ -149,7 +194,7 @@ static int add_item(loader *l, yaml_node_t *e, char ***out, size_t *n, bool glob
 	if (!s)
 		return oom(l);
 	(*out)[(*n)++] = s;
-	return 0;
+	return glob ? 0 : within_root(l, e, "paths entry", s);
 }
 
 /* `key: x`, `key: [x, y]` or an empty value (an empty list). */
@@ -274,7 +319,7 @@ static int load_shadow_init(loader *l, yaml_node_t *v)
 		return rc;
 	if (!(l->c->shadow_init = resolve(l, text(v), false)))
 		return oom(l);
-	return 0;
+	return within_root(l, v, "shadow_init", l->c->shadow_init);
 }
 
 static const struct config_key {
@@ -402,9 +447,11 @@ int gk_config_load(gk_config **out, const char *path, gk_error *err)
 	if (c)
 		c->replay = -1;
 	loader l = {.path = path, .c = c, .err = err, .dir = folder_of(path)};
+	l.root = l.dir ? containment_root(l.dir) : NULL;
 	int rc = c && l.dir && (c->path = strdup(path)) ? load_text(&l, s, len) : oom(&l);
 	free(s);
 	free(l.dir);
+	free(l.root);
 	if (rc < 0) {
 		gk_config_free(c);
 		return rc;

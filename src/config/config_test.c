@@ -26,6 +26,7 @@
 #include "../../cmd/gatekeeper/cmd.h"
 #include "gatekeeper/config.h"
 #include "gatekeeper/rules.h"
+#include "util/util.h"
 
 typedef struct fixture {
 	char dir[PATH_MAX];  /* the temporary folder */
@@ -88,6 +89,45 @@ static void expect_error(const char *yaml, const char *want)
 	assert_null(c);
 }
 
+/* Paths must stay inside the repository holding the file (the fixture's
+ * folder has a .git), or inside the file's folder outside a repository. */
+static void test_paths_stay_inside(void **state)
+{
+	(void)state;
+	gk_config *c = NULL;
+	gk_error err = {0};
+	char *root = realpath(".", NULL);
+	mkdir("proj", 0700);
+	mkdir("proj/db", 0700);
+	write_text("proj/gatekeeper.yml", "paths: [db, ../proj/db, ../other]\nshadow_init: ./db/../../init.sql\n");
+	assert_int_equal(gk_config_load(&c, "proj/gatekeeper.yml", &err), 0);
+	gk_config_free(c);
+	write_text("proj/gatekeeper.yml", "paths: [db, ../../elsewhere]\n");
+	assert_int_equal(gk_config_load(&c, "proj/gatekeeper.yml", &err), GK_ECONFIG);
+	char *want = gk_asprintf("proj/gatekeeper.yml:1:13: paths entry '../../elsewhere' leads outside %s;", root);
+	if (!strstr(err.msg, want))
+		fail_msg("got %s", err.msg);
+	free(want);
+	write_text("proj/gatekeeper.yml", "replay: true\nshadow_init: /etc/passwd\n");
+	assert_int_equal(gk_config_load(&c, "proj/gatekeeper.yml", &err), GK_ECONFIG);
+	assert_non_null(strstr(err.msg, "proj/gatekeeper.yml:2:14: shadow_init '/etc/passwd' leads outside "));
+	/* A symlink inside that points outside is outside. */
+	assert_int_equal(symlink("/etc", "proj/db/etc"), 0);
+	write_text("proj/gatekeeper.yml", "paths:\n  - db\n  - db/etc\n");
+	assert_int_equal(gk_config_load(&c, "proj/gatekeeper.yml", &err), GK_ECONFIG);
+	assert_non_null(strstr(err.msg, "proj/gatekeeper.yml:3:5: paths entry 'db/etc' leads outside"));
+	/* Globs are patterns, not files to read: not judged. */
+	assert_int_equal(load("exclude: [\"../../x/*.sql\"]\n", &c, &err), 0);
+	gk_config_free(c);
+	/* Outside a repository, the file's own folder is the limit. */
+	assert_int_equal(rmdir(".git"), 0);
+	write_text("proj/gatekeeper.yml", "shadow_init: ../init.sql\n");
+	assert_int_equal(gk_config_load(&c, "proj/gatekeeper.yml", &err), GK_ECONFIG);
+	assert_non_null(strstr(err.msg, "1:14: shadow_init '../init.sql' leads outside"));
+	assert_int_equal(mkdir(".git", 0700), 0);
+	free(root);
+}
+
 /* ---- valid files ---- */
 
 static void test_full_file(void **state)
@@ -99,7 +139,7 @@ static void test_full_file(void **state)
 	write_text("proj/gatekeeper.yml", "# settings\n"
 					  "pg_version: 12\n"
 					  "runner: per-file\n"
-					  "paths: [prisma/migrations, /abs/db]\n"
+					  "paths: [prisma/migrations, ./db]\n"
 					  "exclude:\n"
 					  "  - \"**/down.sql\"\n"
 					  "  - 'old/*.sql'\n"
@@ -114,7 +154,7 @@ static void test_full_file(void **state)
 	assert_int_equal(c->runner, GK_RUNNER_PER_FILE);
 	assert_int_equal(c->n_paths, 2);
 	assert_string_equal(c->paths[0], "proj/prisma/migrations"); /* relative to the file's folder */
-	assert_string_equal(c->paths[1], "/abs/db");
+	assert_string_equal(c->paths[1], "proj/./db");
 	assert_int_equal(c->n_excludes, 2);
 	assert_string_equal(c->excludes[0], "**/down.sql"); /* matches anywhere: kept */
 	assert_string_equal(c->excludes[1], "proj/old/*.sql");
@@ -643,6 +683,7 @@ int main(void)
 		T(test_wrong_types),
 		T(test_layout_and_migration_name),
 		T(test_replay_settings),
+		T(test_paths_stay_inside),
 		T(test_unreadable_file),
 		T(test_apply_sets_only_what_the_file_names),
 		T(test_apply_unknown_rule),

@@ -31,4 +31,29 @@ char *gk_history_norm_dir(const char *dir);
 /** Whether a repo-relative path is safe to join to the working tree (no "..", not absolute). */
 bool gk_history_path_ok(const char *path);
 
+/* ---- links.c ---- */
+
+/* Symbolic links followed, in all, when resolving one (the first included). */
+#define GK_LINK_MAX_DEPTH 8
+
+enum gk_link_node { GK_NODE_MISSING, GK_NODE_FILE, GK_NODE_DIR, GK_NODE_LINK, GK_NODE_OTHER };
+
+/* What repo-relative `path` is on one side; a link's text into *text (malloc'ed).  0 or GK_E*. */
+typedef int (*gk_link_lookup_fn)(enum gk_link_node *kind, char **text, const char *path, void *ctx);
+
+/*
+ * Resolve the symlink at repo-relative `link_path` whose text is `text`
+ * inside the tree `lookup` describes: *out gets the repo-relative regular
+ * file it names, or stays NULL with *why saying why not (static text).
+ * 0, or GK_E* for a failure to read the tree.
+ */
+int gk__link_resolve(char **out, const char **why, gk_link_lookup_fn lookup, void *ctx, const char *link_path,
+		     const char *text);
+/* Lookups in a commit's root tree (ctx: git_tree *) and in the working tree (ctx: its path, ending in '/'). */
+int gk__tree_lookup(enum gk_link_node *kind, char **text, const char *path, void *ctx);
+int gk__workdir_lookup(enum gk_link_node *kind, char **text, const char *path, void *ctx);
+
+/* tree.c: the symlinks below `dir` (normalised) in the working tree, relative to `dir`, as status lists them. */
+int gk__workdir_symlinks(char ***out, size_t *n, gk_history *h, const char *dir, gk_error *err);
+
 #endif

@@ -685,6 +685,110 @@ static void test_non_ascii_paths(void **state)
 	gk_history_free(h);
 }
 
+
+/* ---- symbolic links and submodules -------------------------------------- */
+
+static void link_at(const char *dir, const char *rel, const char *text)
+{
+	char *full = gk_asprintf("%s/%s", dir, rel);
+	assert_int_equal(symlink(text, full), 0);
+	free(full);
+}
+
+static const gk_history_link *find_link(const gk_history_link *l, size_t n, const char *path)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(l[i].path, path) == 0)
+			return &l[i];
+	fail_msg("no link %s", path);
+	return NULL;
+}
+
+static void expect_links(gk_history *h, gk_side side)
+{
+	gk_history_link *l = NULL;
+	size_t n = 0;
+	gk_error err = {0};
+	assert_int_equal(gk_history_links(&l, &n, h, side, "db", &err), 0);
+	assert_int_equal(n, 11);
+	const gk_history_link *k = find_link(l, n, "in.sql");
+	assert_string_equal(k->target, "shared/a.sql");
+	assert_string_equal(find_link(l, n, "dotdot.sql")->target, "shared/a.sql"); /* db/./../db/../shared//a.sql */
+	assert_string_equal(find_link(l, n, "through_missing.sql")->why, "a path that does not exist");
+	assert_string_equal(find_link(l, n, "viadir.sql")->target, "shared/a.sql"); /* through a linked folder */
+	assert_null(find_link(l, n, "abs.sql")->target);
+	assert_string_equal(find_link(l, n, "abs.sql")->why, "an absolute path");
+	assert_null(find_link(l, n, "out.sql")->target);
+	assert_string_equal(find_link(l, n, "out.sql")->why, "outside the repository");
+	assert_string_equal(find_link(l, n, "loop.sql")->why, "a chain of too many symbolic links");
+	assert_string_equal(find_link(l, n, "dir.sql")->why, "a folder, not a file");
+	assert_string_equal(find_link(l, n, "gone.sql")->why, "a path that does not exist");
+	assert_string_equal(find_link(l, n, "loop2.sql")->why, "a chain of too many symbolic links");
+	assert_null(find_link(l, n, "shared")->target);
+	assert_string_equal(find_link(l, n, "shared")->why, "a folder, not a file");
+	assert_string_equal(find_link(l, n, "shared")->text, "../shared");
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(l[i].kind, GK_LINK_SYMLINK);
+	gk_history_links_free(l, n);
+}
+
+static void test_symlinks(void **state)
+{
+	fx *f = *state;
+	const char *r = f->repo;
+	init_repo(r);
+	put(r, "db/001.sql", "SELECT 1;\n");
+	commit_all(r, "init");
+	GIT(r, "switch", "-q", "-c", "feature");
+	put(r, "shared/a.sql", "CREATE TABLE linked (id int);\n");
+	link_at(r, "db/in.sql", "../shared/a.sql");
+	link_at(r, "db/dotdot.sql", "./../db/../shared//a.sql");
+	link_at(r, "db/through_missing.sql", "x/../../shared/a.sql"); /* the kernel needs x to exist */
+	link_at(r, "db/shared", "../shared");
+	link_at(r, "db/viadir.sql", "shared/a.sql");
+	link_at(r, "db/abs.sql", "/etc/passwd");
+	link_at(r, "db/out.sql", "../../secret.sql");
+	link_at(r, "db/loop.sql", "loop2.sql");
+	link_at(r, "db/loop2.sql", "loop.sql");
+	link_at(r, "db/dir.sql", "../shared");
+	link_at(r, "db/gone.sql", "nothing.sql");
+	commit_all(r, "links");
+	gk_history *h = open_h(r, "main", NULL, false);
+	gk_error err = {0};
+	size_t n = 0;
+	expect_links(h, GK_SIDE_HEAD);
+
+	/* The list holds the links that resolve to files, read as their targets. */
+	char **p = NULL;
+	assert_int_equal(gk_history_list(&p, &n, h, GK_SIDE_HEAD, "db", &err), 0);
+	assert_int_equal(n, 4);
+	assert_string_equal(p[0], "001.sql");
+	assert_string_equal(p[1], "dotdot.sql");
+	assert_string_equal(p[2], "in.sql");
+	assert_string_equal(p[3], "viadir.sql");
+	gk_history_paths_free(p, n);
+	char *s = NULL;
+	size_t len = 0;
+	assert_int_equal(gk_history_read(&s, &len, h, GK_SIDE_HEAD, "db/viadir.sql", &err), 0);
+	assert_string_equal(s, "CREATE TABLE linked (id int);\n");
+	free(s);
+	assert_int_equal(gk_history_read(&s, &len, h, GK_SIDE_HEAD, "db/abs.sql", &err), GK_ENOTFOUND);
+	assert_int_equal(gk_history_read(&s, &len, h, GK_SIDE_HEAD, "db/out.sql", &err), GK_ENOTFOUND);
+	gk_history_free(h);
+
+	/* The working tree resolves the links on disk alike. */
+	h = open_h(r, "main", NULL, true);
+	expect_links(h, GK_SIDE_HEAD);
+	assert_int_equal(gk_history_list(&p, &n, h, GK_SIDE_HEAD, "db", &err), 0);
+	assert_int_equal(n, 4);
+	gk_history_paths_free(p, n);
+	assert_int_equal(gk_history_read(&s, &len, h, GK_SIDE_HEAD, "db/dotdot.sql", &err), 0);
+	assert_string_equal(s, "CREATE TABLE linked (id int);\n");
+	free(s);
+	assert_int_equal(gk_history_read(&s, &len, h, GK_SIDE_HEAD, "db/abs.sql", &err), GK_ENOTFOUND);
+	gk_history_free(h);
+}
+
 static void clone_repo(fx *f, char *dst, size_t cap, const char *name, const char *const *extra)
 {
 	snprintf(dst, cap, "%s/%s", f->root, name);
@@ -943,6 +1047,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_linked_worktree, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_worktree_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_non_ascii_paths, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_symlinks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_github_base_ref, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_default_branch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shallow_clone, setup, teardown),

@@ -462,6 +462,12 @@ void gk_layout_free(gk_layout *l)
 		free(m->down_path);
 	}
 	free(l->migrations);
+	for (size_t i = 0; i < l->n_refused; i++) {
+		free(l->refused[i]);
+		free(l->refused_why[i]);
+	}
+	free(l->refused);
+	free(l->refused_why);
 	for (size_t i = 0; i < l->n_stray; i++)
 		free(l->stray[i]);
 	free(l->stray);

@@ -3,6 +3,7 @@
  * paths and read files from it, for gk_layout_read().
  */
 #include "layout/layout_internal.h"
+#include "gatekeeper/files.h"
 #include "util/util.h"
 
 #include <dirent.h>
@@ -13,12 +14,17 @@
 
 /* Far above any migration; keeps a runaway file from eating memory. */
 #define LAYOUT_MAX_FILE ((size_t)256 << 20)
-/* Symlinked folders could loop; real layouts are one or two levels deep. */
+/* Real layouts are one or two levels deep; a folder is never walked twice anyway. */
 #define LAYOUT_MAX_DEPTH 16
 
 typedef struct listing {
 	char **paths;
 	size_t n, cap;
+	char **refused, **why;
+	size_t n_refused, cap_refused, cap_why;
+	char *root;              /* resolved: links must stay below it */
+	struct { dev_t dev; ino_t ino; } *seen;
+	size_t n_seen, cap_seen;
 } listing;
 
 static int push(listing *ls, char *rel)
@@ -28,6 +34,77 @@ static int push(listing *ls, char *rel)
 		return GK_ENOMEM;
 	}
 	ls->paths[ls->n++] = rel;
+	return 0;
+}
+
+static int refuse(listing *ls, const char *rel, const char *real)
+{
+	char *r = gk_strdup(rel), *w = gk_asprintf("symbolic link to %s, outside %s: not read", real, ls->root);
+	if (!r || !w || gk_grow(&ls->refused, &ls->cap_refused, ls->n_refused + 1, sizeof *ls->refused) < 0 ||
+	    gk_grow(&ls->why, &ls->cap_why, ls->n_refused + 1, sizeof *ls->why) < 0) {
+		free(r);
+		free(w);
+		return GK_ENOMEM;
+	}
+	ls->refused[ls->n_refused] = r;
+	ls->why[ls->n_refused++] = w;
+	return 0;
+}
+
+/* Whether folder `st` was listed already; if not, remember it.  1, 0 or GK_ENOMEM. */
+static int seen_before(listing *ls, const struct stat *st)
+{
+	for (size_t i = 0; i < ls->n_seen; i++)
+		if (ls->seen[i].dev == st->st_dev && ls->seen[i].ino == st->st_ino)
+			return 1;
+	if (gk_grow(&ls->seen, &ls->cap_seen, ls->n_seen + 1, sizeof *ls->seen) < 0)
+		return GK_ENOMEM;
+	ls->seen[ls->n_seen].dev = st->st_dev;
+	ls->seen[ls->n_seen++].ino = st->st_ino;
+	return 0;
+}
+
+static bool below(const char *real, const char *root)
+{
+	size_t n = strlen(root);
+	return strncmp(real, root, n) == 0 && (real[n] == '\0' || real[n] == '/' || (n == 1 && root[0] == '/'));
+}
+
+static int walk(listing *ls, const char *root, const char *rel, int depth, gk_error *err);
+
+/* One entry: lstat first, so that a symbolic link is judged before it is followed. */
+static int entry(listing *ls, const char *root, const char *name, char *child, const char *child_abs, int depth,
+		 gk_error *err)
+{
+	struct stat st;
+	if (lstat(child_abs, &st) != 0)
+		return 0; /* gone since the listing */
+	if (S_ISLNK(st.st_mode)) {
+		char *real = realpath(child_abs, NULL);
+		bool follow = false;
+		int rc = 0;
+		if (!real || stat(real, &st) != 0)
+			; /* a dangling link is not a file of the layout */
+		else if (!below(real, ls->root))
+			rc = refuse(ls, child, real);
+		else
+			follow = S_ISDIR(st.st_mode) || S_ISREG(st.st_mode);
+		free(real);
+		if (rc < 0)
+			return gk_error_set(err, rc, "out of memory");
+		if (!follow)
+			return 0;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		if (name[0] == '.' || depth >= LAYOUT_MAX_DEPTH)
+			return 0;
+		int seen = seen_before(ls, &st);
+		if (seen < 0)
+			return gk_error_set(err, GK_ENOMEM, "out of memory");
+		return seen ? 0 : walk(ls, root, child, depth + 1, err);
+	}
+	if (S_ISREG(st.st_mode) && push(ls, gk_strdup(child)) < 0)
+		return gk_error_set(err, GK_ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -55,20 +132,10 @@ static int walk(listing *ls, const char *root, const char *rel, int depth, gk_er
 			continue;
 		char *child = *rel ? gk_asprintf("%s/%s", rel, e->d_name) : gk_strdup(e->d_name);
 		char *child_abs = gk_asprintf("%s/%s", abs, e->d_name);
-		struct stat st;
 		if (!child || !child_abs)
 			rc = gk_error_set(err, GK_ENOMEM, "out of memory");
-		else if (stat(child_abs, &st) != 0)
-			; /* a dangling link is not a file of the layout */
-		else if (S_ISDIR(st.st_mode)) {
-			if (e->d_name[0] != '.' && depth < LAYOUT_MAX_DEPTH)
-				rc = walk(ls, root, child, depth + 1, err);
-		} else if (S_ISREG(st.st_mode)) {
-			rc = push(ls, child);
-			child = NULL;
-			if (rc < 0)
-				gk_error_set(err, rc, "out of memory");
-		}
+		else
+			rc = entry(ls, root, e->d_name, child, child_abs, depth, err);
 		free(child);
 		free(child_abs);
 	}
@@ -97,12 +164,32 @@ int gk_layout_read_dir(gk_layout **out, enum gk_layout_kind kind, const char *di
 	size_t rn = strlen(root);
 	while (rn > 1 && root[rn - 1] == '/')
 		root[--rn] = '\0';
-	int rc = walk(&ls, root, "", 0, err);
+	struct stat st;
+	int rc = (ls.root = gk_files_root(root)) ? 0 : gk_error_set(err, GK_EIO, "%s: %s", root, strerror(errno));
+	if (rc == 0 && stat(root, &st) == 0 && seen_before(&ls, &st) < 0)
+		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = walk(&ls, root, "", 0, err);
 	if (rc == 0)
 		rc = gk_layout_read(out, kind, (const char *const *)ls.paths, ls.n, read_from_dir, root, err);
+	if (rc == 0) { /* the layout takes the refused links */
+		(*out)->refused = ls.refused;
+		(*out)->refused_why = ls.why;
+		(*out)->n_refused = ls.n_refused;
+		ls.refused = ls.why = NULL;
+		ls.n_refused = 0;
+	}
 	for (size_t i = 0; i < ls.n; i++)
 		free(ls.paths[i]);
+	for (size_t i = 0; i < ls.n_refused; i++) {
+		free(ls.refused[i]);
+		free(ls.why[i]);
+	}
+	free(ls.refused);
+	free(ls.why);
 	free(ls.paths);
+	free(ls.seen);
+	free(ls.root);
 	free(root);
 	return rc;
 }

@@ -377,6 +377,13 @@ static bool input_findings(gk_lint *l, const gk_parsed_file *pf)
 	case GK_INPUT_UNREADABLE:
 		emit_meta(l, "invalid-input", NULL, SIZE_MAX, 0, "cannot read file: %s", strerror(pf->read_errno));
 		break;
+	case GK_INPUT_REFUSED:
+		emit_meta(l, "invalid-input", NULL, SIZE_MAX, 0, "%s", pf->in->refused);
+		break;
+	case GK_INPUT_REPLACED:
+		emit_meta(l, "invalid-input", NULL, SIZE_MAX, 0,
+			  "the file was replaced after it was listed (another file is at this path now): not read");
+		break;
 	}
 	return false;
 }

@@ -27,6 +27,8 @@ enum gk_input_problem {
 	GK_INPUT_TOO_BIG,
 	GK_INPUT_IS_DIR,
 	GK_INPUT_UNREADABLE,     /* read_errno says why */
+	GK_INPUT_REFUSED,        /* in->refused says why; not read */
+	GK_INPUT_REPLACED,       /* not the file the walk judged any more; not read */
 };
 
 typedef struct gk_parsed_file {

@@ -32,8 +32,18 @@ static void classify_read_error(gk_parsed_file *pf, int err)
 static int load_text(gk_parsed_file *pf, const gk_lint_options *o)
 {
 	const gk_lint_input *in = pf->in;
+	if (in->refused) {
+		pf->problem = GK_INPUT_REFUSED;
+		return -1;
+	}
 	if (!in->text) {
-		if (gk_read_file(&pf->text, &pf->len, in->path, o->max_file_size) < 0) {
+		int rc = in->judged ? gk_read_file_same(&pf->text, &pf->len, in->path, o->max_file_size, in->dev, in->ino)
+				    : gk_read_file(&pf->text, &pf->len, in->path, o->max_file_size);
+		if (rc < 0 && errno == ESTALE) {
+			pf->problem = GK_INPUT_REPLACED;
+			return -1;
+		}
+		if (rc < 0) {
 			classify_read_error(pf, errno);
 			return -1;
 		}

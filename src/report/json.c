@@ -4,11 +4,13 @@
  * schemas/report/v1.json.  Minor versions only add keys.
  */
 #include "gatekeeper/render.h"
+#include "../util/util.h"
 
 #include <jansson.h>
 #include <pthread.h>
 #include <unistd.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -17,12 +19,31 @@
 static json_t *str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
 static json_t *pos_or_null(int v) { return v > 0 ? json_integer(v) : json_null(); }
 
-/* jansson refuses invalid UTF-8; findings are built from valid text, but
- * never lose a finding over it. */
+/* jansson refuses invalid UTF-8 (a file name can be any bytes, a message
+ * can quote one): such text is written with each invalid byte as \xNN and
+ * each backslash doubled (gk_path_escape), so that no text is lost and two
+ * names never become one. */
 static json_t *text(const char *s)
 {
 	json_t *j = str_or_null(s);
-	return j ? j : json_string("(text not valid UTF-8)");
+	if (j)
+		return j;
+	char *e = gk_path_escape(s);
+	j = e ? json_string(e) : NULL;
+	free(e);
+	return j ? j : json_string("(out of memory)");
+}
+
+/* A file name: always in gk_path_escape's form, so it decodes back to the
+ * bytes whether or not it was valid UTF-8 (README, "Reports"). */
+static json_t *path(const char *s)
+{
+	if (!s)
+		return json_null();
+	char *e = gk_path_escape(s);
+	json_t *j = e ? json_string(e) : NULL;
+	free(e);
+	return j ? j : json_string("(out of memory)");
 }
 
 static json_t *finding(const gk_finding *f)
@@ -34,7 +55,7 @@ static json_t *finding(const gk_finding *f)
 	json_object_set_new(o, "blocking", json_boolean(f->blocking));
 	json_object_set_new(o, "message", text(f->message));
 	json_object_set_new(o, "help", text(f->help));
-	json_object_set_new(o, "path", text(f->path));
+	json_object_set_new(o, "path", path(f->path));
 	json_object_set_new(o, "line", pos_or_null(f->line));
 	json_object_set_new(o, "column", pos_or_null(f->column));
 	json_object_set_new(o, "end_line", pos_or_null(f->end_line));
@@ -75,7 +96,7 @@ static json_t *history(const gk_migration *m)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "status", json_string(gk_history_status_name(m->history)));
-	json_object_set_new(o, "old_path", text(m->old_path));
+	json_object_set_new(o, "old_path", path(m->old_path));
 	json_object_set_new(o, "commit", commit(&m->commit));
 	return o;
 }
@@ -126,7 +147,7 @@ static json_t *applied(const gk_migration_applied *a)
 static json_t *migration(const gk_migration *m)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "path", text(m->path));
+	json_object_set_new(o, "path", path(m->path));
 	json_object_set_new(o, "statements", json_integer(m->statements));
 	json_object_set_new(o, "status", json_string(m->status == GK_MIGRATION_FAIL ? "fail" : "pass"));
 	json_object_set_new(o, "runner", json_string(gk_runner_name(m->runner)));
@@ -164,7 +185,7 @@ static json_t *run_error(const gk_run_error *re)
 	json_t *e = json_object();
 	json_object_set_new(e, "kind", json_string(gk_error_kind_name(re->kind)));
 	json_object_set_new(e, "message", text(re->message));
-	json_object_set_new(e, "path", text(re->path));
+	json_object_set_new(e, "path", path(re->path));
 	return e;
 }
 

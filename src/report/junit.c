@@ -21,8 +21,8 @@
  *   - for `status` and `gate`, where it stands on the live database (applied.status,
  *     applied.at, applied.note), the log of a failed one in system-out,
  *     and a passing "status" case instead of "lint";
- *   - all text is forced to valid UTF-8 without the C0 controls XML 1.0
- *     forbids, and left to libxml2 to escape (no CDATA: "]]>" can occur in
+ *   - all text is forced to valid UTF-8, the C0 controls XML 1.0 forbids
+ *     and bytes that are not UTF-8 shown as \xNN, and left to libxml2 to escape (no CDATA: "]]>" can occur in
  *     SQL).
  *
  * The default profile adds testcase@file/@line and testsuite@file, which
@@ -86,9 +86,11 @@ static size_t utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
 }
 
 /*
- * A copy of `s` that XML 1.0 can carry: invalid bytes and U+FFFE/U+FFFF
- * become U+FFFD, C0 controls other than \t\n\r are dropped (illegal even as
- * character references).  `one_line` turns \t\n\r into spaces; `max_cp`
+ * A copy of `s` that XML 1.0 can carry: bytes that are not UTF-8 and C0
+ * controls other than \t\n\r (illegal even as character references) are
+ * written as \xNN, as in the text and JSON reports, so that file names
+ * stay distinct and an escape sequence stays visible; U+FFFE/U+FFFF
+ * become U+FFFD.  `one_line` turns \t\n\r into spaces; `max_cp`
  * (0 = no limit) cuts the text to that many code points, ending in "…".
  */
 static char *clean(const char *s, bool one_line, size_t max_cp)
@@ -99,10 +101,6 @@ static char *clean(const char *s, bool one_line, size_t max_cp)
 	for (size_t i = 0; i < n;) {
 		uint32_t cp = 0;
 		size_t k = utf8_seq(p + i, n - i, &cp);
-		if (k && cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') {
-			i += k; /* dropped: not even &#1; is legal XML 1.0 */
-			continue;
-		}
 		if (max_cp && cps == max_cp - 1)
 			cut = b.len; /* where the ellipsis goes if the text is too long */
 		if (max_cp && cps == max_cp) {
@@ -110,7 +108,9 @@ static char *clean(const char *s, bool one_line, size_t max_cp)
 			gk_buf_puts(&b, "\xE2\x80\xA6");
 			break;
 		}
-		if (k == 0 || cp == 0xFFFE || cp == 0xFFFF)
+		if (k == 0 || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r'))
+			gk_buf_printf(&b, "\\x%02x", p[i]); /* not even &#1; is legal XML 1.0 */
+		else if (cp == 0xFFFE || cp == 0xFFFF)
 			gk_buf_puts(&b, "\xEF\xBF\xBD");
 		else if (one_line && (cp == '\t' || cp == '\n' || cp == '\r'))
 			gk_buf_putc(&b, ' ');

@@ -462,11 +462,11 @@ static void test_junit_hostile_text(void **state)
 		assert_null(memchr(d.raw, '\x1b', d.len));
 		assert_null(memchr(d.raw, '\xff', d.len));
 		assert_non_null(strstr(d.raw, "]]&gt;"));
-		/* Invalid byte -> U+FFFD, controls dropped, the message attribute on one line. */
+		/* Invalid bytes and controls shown as \xNN, the message attribute on one line. */
 		assert_xstr(&d, "string(//failure[@type='lint/drop-table']/@message)",
-			    "drop \xEF\xBF\xBD bad byte ]]> and newline");
+			    "drop \\xff bad\\x01 byte ]]> and newline\\x1b");
 		char *body = xstr(&d, "string(//failure[@type='lint/drop-table'])");
-		assert_non_null(strstr(body, "drop \xEF\xBF\xBD bad byte ]]> and\nnewline\n"));
+		assert_non_null(strstr(body, "drop \\xff bad\\x01 byte ]]> and\nnewline\\x1b\n"));
 		assert_non_null(strstr(body, "\nSQL: DROP TABLE x; -- ]]> "));
 		free(body);
 		/* 199 code points and an ellipsis, cut on a character boundary. */

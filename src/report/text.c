@@ -9,10 +9,18 @@
  * `status` the target and what is not simply applied there (with what to
  * do next), and a one-line summary.  Colour
  * only when asked (a TTY without NO_COLOR, decided by the caller).
+ *
+ * Every string that comes from a file, git or a database (paths, SQL,
+ * messages naming identifiers, commit authors and subjects, server
+ * errors, history rows) goes through gk_visible() on its way out: a
+ * control character is shown as an escape, never sent to the terminal or
+ * the CI log, and no such string can start a line of its own.
  */
 #include "gatekeeper/render.h"
+#include "../util/util.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -26,50 +34,91 @@ static const char *sev_color(enum gk_severity s)
 
 static const char *c(const gk_render_options *o, const char *code) { return o && o->color ? code : ""; }
 
-/* Print the line and a caret span from column `col` for `width` code points. */
+/* The escaped copies of one rendering, freed at its end. */
+typedef struct arena {
+	char **v;
+	size_t n, cap;
+	bool failed;
+} arena;
+
+static const char *keep(arena *a, char *s)
+{
+	if (!s || gk_grow(&a->v, &a->cap, a->n + 1, sizeof *a->v) < 0) {
+		free(s);
+		a->failed = true;
+		return "?";
+	}
+	return a->v[a->n++] = s;
+}
+
+/* `s` made visible (NULL stays NULL). */
+static const char *V(arena *a, const char *s) { return s ? keep(a, gk_visible(s, 0)) : NULL; }
+/* A path that starts a line. */
+static const char *VL(arena *a, const char *s) { return s ? keep(a, gk_visible(s, GK_VIS_LINE_START)) : NULL; }
+
+static void arena_free(arena *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->v[i]);
+	free(a->v);
+}
+
+/*
+ * Print the line and a caret span from column `col` (code points of the
+ * line as written) to the span's end.  The line is shown escaped, so the
+ * carets count the width of each code point as shown.
+ */
 static void excerpt(FILE *out, const gk_finding *f, const gk_render_options *o)
 {
 	const char *t = f->context;
-	fprintf(out, "%6d | %s\n", f->line, t);
+	size_t n = strlen(t);
+	int last = f->end_line == f->line ? f->end_column : 0; /* 0: to the end of the line */
+	gk_buf line = GK_BUF_INIT, marks = GK_BUF_INIT;
+	int cp_no = 1;
+	for (size_t i = 0; i < n; cp_no++) {
+		uint32_t cp = 0;
+		size_t k = gk_utf8_seq(t + i, n - i, &cp);
+		k = k ? k : 1;
+		size_t before = line.len;
+		gk_buf_put_visible(&line, t + i, k, GK_VIS_TAB);
+		size_t width = 0; /* code points shown for this one */
+		for (size_t j = before; j < line.len; j++)
+			width += ((unsigned char)line.data[j] & 0xC0) != 0x80;
+		bool in_span = cp_no >= f->column && (!last || cp_no <= last);
+		for (size_t w = 0; w < width && cp_no < f->column; w++)
+			gk_buf_putc(&marks, t[i] == '\t' ? '\t' : ' ');
+		for (size_t w = 0; w < width && in_span; w++)
+			gk_buf_putc(&marks, '^');
+		i += k;
+	}
+	if (cp_no <= f->column || marks.len == 0 || marks.data[marks.len - 1] != '^')
+		gk_buf_putc(&marks, '^'); /* a span at the line's end, or past it */
+	fprintf(out, "%6d | %s\n", f->line, line.data ? line.data : "");
 	fprintf(out, "       | ");
-	int cp = 1;
-	const char *p = t;
-	for (; *p && cp < f->column; p++) {
-		if (((unsigned char)*p & 0xC0) == 0x80)
-			continue;
-		fputc(*p == '\t' ? '\t' : ' ', out);
-		cp++;
-	}
-	int last = f->end_line == f->line ? f->end_column : 0;
-	if (!last) { /* to the end of the line */
-		last = cp - 1;
-		for (; *p; p++)
-			if (((unsigned char)*p & 0xC0) != 0x80)
-				last++;
-	}
-	fputs(c(o, sev_color(f->severity)), out);
-	for (int i = f->column; i <= (last < f->column ? f->column : last); i++)
-		fputc('^', out);
-	fprintf(out, "%s\n", c(o, C_RESET));
+	const char *m = marks.data ? marks.data : "^";
+	size_t lead = strspn(m, " \t");
+	fprintf(out, "%.*s%s%s%s\n", (int)lead, m, c(o, sev_color(f->severity)), m + lead, c(o, C_RESET));
+	gk_buf_free(&line);
+	gk_buf_free(&marks);
 }
 
-static void finding(FILE *out, const gk_finding *f, const gk_render_options *o)
+static void finding(FILE *out, arena *a, const gk_finding *f, const gk_render_options *o)
 {
 	if (f->path && f->line)
-		fprintf(out, "%s%s:%d:%d:%s ", c(o, C_BOLD), f->path, f->line, f->column, c(o, C_RESET));
+		fprintf(out, "%s%s:%d:%d:%s ", c(o, C_BOLD), VL(a, f->path), f->line, f->column, c(o, C_RESET));
 	else if (f->path)
-		fprintf(out, "%s%s:%s ", c(o, C_BOLD), f->path, c(o, C_RESET));
+		fprintf(out, "%s%s:%s ", c(o, C_BOLD), VL(a, f->path), c(o, C_RESET));
 	fprintf(out, "%s%s:%s %s [%s]\n", c(o, sev_color(f->severity)), gk_severity_name(f->severity), c(o, C_RESET),
-		f->message, f->rule_id);
+		V(a, f->message), f->rule_id);
 	if (f->context && f->line)
 		excerpt(out, f, o);
 	if (f->help)
-		fprintf(out, "       = help: %s\n", f->help);
+		fprintf(out, "       = help: %s\n", V(a, f->help));
 	fputc('\n', out);
 }
 
 /* "1a2b3c4 Alice 2024-05-01 subject" of a migration's commit, or "(not committed)". */
-static void commit_line(FILE *out, const gk_commit_ref *cr)
+static void commit_line(FILE *out, arena *a, const gk_commit_ref *cr)
 {
 	if (!cr->sha[0]) {
 		fputs("  (not committed)", out);
@@ -80,11 +129,12 @@ static void commit_line(FILE *out, const gk_commit_ref *cr)
 	struct tm tm;
 	if (gmtime_r(&t, &tm))
 		strftime(date, sizeof date, "%Y-%m-%d", &tm);
-	fprintf(out, "  %.7s %s %s %s", cr->sha, cr->author ? cr->author : "?", date, cr->subject ? cr->subject : "");
+	fprintf(out, "  %.7s %s %s %s", cr->sha, cr->author ? V(a, cr->author) : "?", date,
+		cr->subject ? V(a, cr->subject) : "");
 }
 
 /* `check`: what the change did to the migrations, before the summary line. */
-static void history_section(FILE *out, const gk_report *r, const gk_render_options *o)
+static void history_section(FILE *out, arena *a, const gk_report *r, const gk_render_options *o)
 {
 	size_t shown = 0;
 	for (size_t i = 0; i < r->n_migrations; i++) {
@@ -92,25 +142,25 @@ static void history_section(FILE *out, const gk_report *r, const gk_render_optio
 		if (m->history == GK_HISTORY_NONE || m->history == GK_HISTORY_UNCHANGED)
 			continue;
 		if (shown++ == 0)
-			fprintf(out, "%smigrations changed since %s:%s\n", c(o, C_BOLD), r->base_ref, c(o, C_RESET));
-		fprintf(out, "  %-9s %s", gk_history_status_name(m->history), m->path);
+			fprintf(out, "%smigrations changed since %s:%s\n", c(o, C_BOLD), V(a, r->base_ref), c(o, C_RESET));
+		fprintf(out, "  %-9s %s", gk_history_status_name(m->history), V(a, m->path));
 		if (m->old_path)
-			fprintf(out, " (was %s)", m->old_path);
+			fprintf(out, " (was %s)", V(a, m->old_path));
 		if (m->history != GK_HISTORY_DELETED)
-			commit_line(out, &m->commit);
+			commit_line(out, a, &m->commit);
 		fputc('\n', out);
 	}
 	if (shown == 0)
-		fprintf(out, "no migration changed since %s\n", r->base_ref);
+		fprintf(out, "no migration changed since %s\n", V(a, r->base_ref));
 	fputc('\n', out);
 }
 
 /* `check` with replay: the shadow, the traced and failed migrations. */
-static void replay_section(FILE *out, const gk_report *r, const gk_render_options *o)
+static void replay_section(FILE *out, arena *a, const gk_report *r, const gk_render_options *o)
 {
 	int v = r->replay.server_version;
 	fprintf(out, "%sreplay:%s %zu migration%s on PostgreSQL %d.%d (%s shadow)", c(o, C_BOLD), c(o, C_RESET),
-		r->replay.migrations, r->replay.migrations == 1 ? "" : "s", v / 10000, v % 10000, r->replay.shadow);
+		r->replay.migrations, r->replay.migrations == 1 ? "" : "s", v / 10000, v % 10000, V(a, r->replay.shadow));
 	if (r->replay.reused)
 		fprintf(out, ", %zu reused from the cache", r->replay.reused);
 	fprintf(out, ", %.2f s\n", r->replay.duration_ms / 1000.0);
@@ -120,10 +170,10 @@ static void replay_section(FILE *out, const gk_report *r, const gk_render_option
 		const gk_migration_replay *p = &m->replay;
 		skipped += p->status == GK_REPLAY_SKIPPED;
 		if (p->status == GK_REPLAY_FAILED || p->status == GK_REPLAY_ENVIRONMENT)
-			fprintf(out, "  %-11s %s: %s\n", p->status == GK_REPLAY_FAILED ? "failed" : "environment", m->path,
-				p->error ? p->error : "");
+			fprintf(out, "  %-11s %s: %s\n", p->status == GK_REPLAY_FAILED ? "failed" : "environment", V(a, m->path),
+				p->error ? V(a, p->error) : "");
 		else if (p->status == GK_REPLAY_OK && p->traced)
-			fprintf(out, "  %-11s %s (%.0f ms, %zu lock%s on existing relations)\n", "traced", m->path,
+			fprintf(out, "  %-11s %s (%.0f ms, %zu lock%s on existing relations)\n", "traced", V(a, m->path),
 				p->duration_ms, p->n_locks, p->n_locks == 1 ? "" : "s");
 	}
 	if (skipped)
@@ -146,21 +196,22 @@ static const char *deploy_command(const char *tool)
 }
 
 /* `status`: one line per migration that is not simply applied. */
-static void applied_line(FILE *out, const gk_migration *m, const gk_render_options *o)
+static void applied_line(FILE *out, arena *ar, const gk_migration *m, const gk_render_options *o)
 {
 	const gk_migration_applied *a = &m->applied;
 	bool bad = a->status == GK_APPLIED_FAILED || a->status == GK_APPLIED_EDITED || a->status == GK_APPLIED_MISSING;
 	fprintf(out, "  %s%-11s%s %-20s %s\n", c(o, bad ? sev_color(GK_SEV_ERROR) : ""), gk_applied_status_name(a->status),
-		c(o, bad ? C_RESET : ""), a->at ? a->at : "", m->path);
+		c(o, bad ? C_RESET : ""), a->at ? V(ar, a->at) : "", V(ar, m->path));
 	if (a->note && a->status != GK_APPLIED_APPLIED)
-		fprintf(out, "  %-11s %-20s %s\n", "", "", a->note);
+		fprintf(out, "  %-11s %-20s %s\n", "", "", V(ar, a->note));
 	if (a->logs && *a->logs) {
 		/* The server's "ERROR: ..." line says what happened; Prisma's log starts with a code. */
 		const char *l = strncmp(a->logs, "ERROR:", 6) == 0 ? a->logs : strstr(a->logs, "\nERROR:");
 		l = l ? l + (*l == '\n') : a->logs;
 		size_t n = strcspn(l, "\r\n");
-		fprintf(out, "  %-11s %-20s log: %.*s%s\n", "", "", (int)(n > 200 ? 200 : n), l,
-			n > 200 || l[n] ? " ..." : "");
+		char *first = gk_strndup(l, gk_utf8_whole(l, n > 200 ? 200 : n));
+		fprintf(out, "  %-11s %-20s log: %s%s\n", "", "", first ? V(ar, first) : "?", n > 200 || l[n] ? " ..." : "");
+		free(first);
 	}
 }
 
@@ -191,7 +242,7 @@ static void status_advice(FILE *out, const gk_report *r, const size_t *n)
 }
 
 /* `status`: the target, the migrations that are not simply applied, advice. */
-static void status_section(FILE *out, const gk_report *r, const gk_render_options *o)
+static void status_section(FILE *out, arena *a, const gk_report *r, const gk_render_options *o)
 {
 	int v = r->target.server_version;
 	size_t n[GK_APPLIED_RUNNING + 1] = {0}, local = 0;
@@ -203,33 +254,33 @@ static void status_section(FILE *out, const gk_report *r, const gk_render_option
 		if (m->applied.status == GK_APPLIED_APPLIED)
 			last = m;
 	}
-	fprintf(out, "%starget:%s %s (PostgreSQL %d.%d)\n", c(o, C_BOLD), c(o, C_RESET), r->target.database, v / 10000,
-		v % 10000);
+	fprintf(out, "%starget:%s %s (PostgreSQL %d.%d)\n", c(o, C_BOLD), c(o, C_RESET), V(a, r->target.database),
+		v / 10000, v % 10000);
 	if (r->target.history_exists)
-		fprintf(out, "%s history: %s\n", r->target.tool, r->target.history_table);
+		fprintf(out, "%s history: %s\n", V(a, r->target.tool), V(a, r->target.history_table));
 	else
-		fprintf(out, "%s history: no table %s: nothing has been applied to this database\n", r->target.tool,
-			r->target.history_table);
+		fprintf(out, "%s history: no table %s: nothing has been applied to this database\n", V(a, r->target.tool),
+			V(a, r->target.history_table));
 	fprintf(out, "%zu migration%s found in the folder, %zu applied", local, local == 1 ? "" : "s",
 		n[GK_APPLIED_APPLIED]);
 	if (last)
-		fprintf(out, " (the last: %s%s%s)", last->path, last->applied.at ? " at " : "",
-			last->applied.at ? last->applied.at : "");
+		fprintf(out, " (the last: %s%s%s)", V(a, last->path), last->applied.at ? " at " : "",
+			last->applied.at ? V(a, last->applied.at) : "");
 	fputs("\n", out);
 	for (size_t i = 0; i < r->n_migrations; i++)
 		if (r->migrations[i].applied.status != GK_APPLIED_APPLIED)
-			applied_line(out, &r->migrations[i], o);
+			applied_line(out, a, &r->migrations[i], o);
 	status_advice(out, r, n);
 	fputc('\n', out);
 }
 
 /* `drift` (and the drift check of `gate`): what the comparison covered,
  * so that a pass says what it vouches for. */
-static void drift_scope_section(FILE *out, const gk_report *r, const gk_render_options *o)
+static void drift_scope_section(FILE *out, arena *a, const gk_report *r, const gk_render_options *o)
 {
-	fprintf(out, "%sdrift:%s compared %s with ", c(o, C_BOLD), c(o, C_RESET), r->drift.target);
+	fprintf(out, "%sdrift:%s compared %s with ", c(o, C_BOLD), c(o, C_RESET), V(a, r->drift.target));
 	if (r->drift.expected)
-		fprintf(out, "the snapshot %s\n", r->drift.expected);
+		fprintf(out, "the snapshot %s\n", V(a, r->drift.expected));
 	else
 		fprintf(out, "%zu applied migration%s, replayed\n", r->drift.applied, r->drift.applied == 1 ? "" : "s");
 	fprintf(out, "  objects compared: %zu", r->drift.compared);
@@ -240,7 +291,7 @@ static void drift_scope_section(FILE *out, const gk_report *r, const gk_render_o
 	if (r->drift.n_schemas) {
 		fputs("  schemas: only", out);
 		for (size_t i = 0; i < r->drift.n_schemas; i++)
-			fprintf(out, "%s %s", i ? "," : "", r->drift.schemas[i]);
+			fprintf(out, "%s %s", i ? "," : "", V(a, r->drift.schemas[i]));
 		fprintf(out, " (%s); the others were left out\n", r->drift.schemas_from ? r->drift.schemas_from : "--schema");
 	} else {
 		fputs("  schemas: every user schema\n", out);
@@ -248,7 +299,7 @@ static void drift_scope_section(FILE *out, const gk_report *r, const gk_render_o
 	if (r->drift.n_ignore) {
 		fprintf(out, "  left out by --ignore:");
 		for (size_t i = 0; i < r->drift.n_ignore; i++)
-			fprintf(out, "%s %s", i ? "," : "", r->drift.ignore[i]);
+			fprintf(out, "%s %s", i ? "," : "", V(a, r->drift.ignore[i]));
 		fprintf(out, ": %zu object%s on the target", r->drift.ignored, r->drift.ignored == 1 ? "" : "s");
 		for (size_t i = 0, k = 0; i < r->drift.n_kinds; i++)
 			if (r->drift.kinds[i].ignored)
@@ -261,7 +312,7 @@ static void drift_scope_section(FILE *out, const gk_report *r, const gk_render_o
 /* A composed run (`gate`): each check and whether it blocks, so that the
  * reader sees at a glance why the deploy may not go, and what was not
  * checked at all. */
-static void checks_section(FILE *out, const gk_report *r, const gk_render_options *o)
+static void checks_section(FILE *out, arena *a, const gk_report *r, const gk_render_options *o)
 {
 	size_t blocking = 0, not_run = 0;
 	for (size_t i = 0; i < r->n_checks; i++) {
@@ -279,7 +330,7 @@ static void checks_section(FILE *out, const gk_report *r, const gk_render_option
 		const gk_report_check *k = &r->checks[i];
 		fprintf(out, "  %-11s ", k->name);
 		if (k->not_run)
-			fprintf(out, "not run: %s\n", k->not_run);
+			fprintf(out, "not run: %s\n", V(a, k->not_run));
 		else if (k->blocking)
 			fprintf(out, "%sblocks%s (%zu blocking finding%s)\n", c(o, sev_color(GK_SEV_ERROR)), c(o, C_RESET),
 				k->blocking, k->blocking == 1 ? "" : "s");
@@ -291,32 +342,37 @@ static void checks_section(FILE *out, const gk_report *r, const gk_render_option
 
 int gk_render_text(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err)
 {
+	arena a = {0};
 	for (size_t i = 0; i < r->n_findings; i++)
-		finding(out, &r->findings[i], o);
+		finding(out, &a, &r->findings[i], o);
 	for (size_t i = 0; i < r->n_errors; i++) {
 		const gk_run_error *e = &r->errors[i];
-		fprintf(out, "%serror:%s %s%s%s\n", c(o, sev_color(GK_SEV_ERROR)), c(o, C_RESET), e->path ? e->path : "",
-			e->path ? ": " : "", e->message);
+		fprintf(out, "%serror:%s %s%s%s\n", c(o, sev_color(GK_SEV_ERROR)), c(o, C_RESET), e->path ? V(&a, e->path) : "",
+			e->path ? ": " : "", V(&a, e->message));
 	}
 	if (r->base_ref)
-		history_section(out, r, o);
+		history_section(out, &a, r, o);
 	if (r->replay.shadow)
-		replay_section(out, r, o);
+		replay_section(out, &a, r, o);
 	if (r->target.database && (!strcmp(r->command, "status") || !strcmp(r->command, "gate")))
-		status_section(out, r, o);
+		status_section(out, &a, r, o);
 	if (r->drift.target)
-		drift_scope_section(out, r, o);
+		drift_scope_section(out, &a, r, o);
 	for (size_t i = 0; i < r->n_notes; i++)
-		fprintf(out, "%snote:%s %s\n", c(o, C_BOLD), c(o, C_RESET), r->notes[i]);
+		fprintf(out, "%snote:%s %s\n", c(o, C_BOLD), c(o, C_RESET), V(&a, r->notes[i]));
 	if (r->n_notes)
 		fputc('\n', out);
 	if (r->n_checks)
-		checks_section(out, r, o);
+		checks_section(out, &a, r, o);
 	fprintf(out, "%s%s%s: %zu file%s, %zu finding%s (%zu error, %zu warning, %zu info), %zu blocking\n",
 		c(o, C_BOLD), strcmp(r->verdict, "pass") == 0 ? "PASS" : strcmp(r->verdict, "fail") == 0 ? "FAIL" : "ERROR",
 		c(o, C_RESET), r->n_migrations, r->n_migrations == 1 ? "" : "s", r->n_findings,
 		r->n_findings == 1 ? "" : "s", r->by_severity[GK_SEV_ERROR], r->by_severity[GK_SEV_WARNING],
 		r->by_severity[GK_SEV_INFO], r->n_blocking);
+	bool failed = a.failed;
+	arena_free(&a);
+	if (failed)
+		return gk_error_set(err, GK_ENOMEM, "out of memory writing the text report");
 	if (ferror(out))
 		return gk_error_set(err, GK_EIO, "cannot write the text report: %s", strerror(errno));
 	return 0;

@@ -98,7 +98,7 @@ static void test_failed_pending_all_formats(void **state)
 	assert_has(o.stdout_text, "3 migrations found in the folder, 1 applied (the last: ");
 	assert_has(o.stdout_text, "  failed      2024-01-01T00:02:00Z");
 	assert_has(o.stdout_text, "log: ERROR: could not create unique index \"users_email_key\"\n");
-	assert_has(o.stdout_text, "prisma migrate resolve --rolled-back \"20240102000000_add_email_key\"");
+	assert_has(o.stdout_text, "prisma migrate resolve --rolled-back '20240102000000_add_email_key'");
 	assert_has(o.stdout_text, "1 migration failed: resolve it by hand");
 	assert_has(o.stdout_text, "1 migration is not yet applied: `prisma migrate deploy` applies it.");
 	assert_has(o.stdout_text, "FAIL: 3 files, 2 findings (1 error, 0 warning, 1 info), 1 blocking");

@@ -78,27 +78,46 @@ static void duration(char *buf, size_t size, double s)
 
 /* ---- status ---------------------------------------------------------- */
 
-/* How to resolve a failed migration with the tool's own command (malloc'ed; NULL = the rule's help). */
+/*
+ * How to resolve a failed migration with the tool's own command (malloc'ed;
+ * NULL = the rule's help).  The name comes from the target's history
+ * table, so it is quoted for a POSIX shell before it goes into a command
+ * someone will paste; a name with control characters gets no command at
+ * all, since a terminal would not show what is pasted.
+ */
 static char *failed_help(enum gk_layout_kind kind, const char *key)
 {
+	char *q = NULL;
+	int qrc = gk_shell_quote(&q, key);
+	if (qrc < 0)
+		return NULL;
+	if (qrc > 0 && (kind == GK_LAYOUT_PRISMA || kind == GK_LAYOUT_GOLANG_MIGRATE))
+		return gk_strdup("The migration's name in the history table holds control characters: look at the row "
+				 "(and how far the migration got) before resolving it by hand with the tool.");
+	char *help = NULL;
 	switch (kind) {
 	case GK_LAYOUT_PRISMA:
-		return gk_asprintf("Find out how far the migration got (its log, the database). Then either undo that by "
-				   "hand and run `prisma migrate resolve --rolled-back \"%s\"`, or finish it by hand and "
-				   "run `prisma migrate resolve --applied \"%s\"`. `prisma migrate deploy` refuses to run "
+		help = gk_asprintf("Find out how far the migration got (its log, the database). Then either undo that by "
+				   "hand and run `prisma migrate resolve --rolled-back %s`, or finish it by hand and "
+				   "run `prisma migrate resolve --applied %s`. `prisma migrate deploy` refuses to run "
 				   "until then (P3009).",
-				   key, key);
+				   q, q);
+		break;
 	case GK_LAYOUT_FLYWAY:
-		return gk_strdup("Undo or finish by hand what the migration did, then run `flyway repair` to remove the "
+		help = gk_strdup("Undo or finish by hand what the migration did, then run `flyway repair` to remove the "
 				 "failed row; `flyway migrate` refuses to run until then.");
+		break;
 	case GK_LAYOUT_GOLANG_MIGRATE:
-		return gk_asprintf("Undo or finish by hand what version %s did, then clear the dirty flag with `migrate "
+		help = gk_asprintf("Undo or finish by hand what version %s did, then clear the dirty flag with `migrate "
 				   "force %s` (finished) or `migrate force <the version before it>` (undone); `migrate up` "
 				   "refuses to run until then.",
-				   key, key);
+				   q, q);
+		break;
 	default:
-		return NULL;
+		break;
 	}
+	free(q);
+	return help;
 }
 
 static const char *edited_help(enum gk_layout_kind kind)

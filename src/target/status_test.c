@@ -217,6 +217,29 @@ static void test_prisma_failed_with_logs(void **state)
 	drop_db(s, &d);
 }
 
+/* A name from the history table goes into a command someone pastes: quoted
+ * for a POSIX shell, or no command at all when it holds control characters. */
+static void test_prisma_failed_hostile_name(void **state)
+{
+	suite *s = *state;
+	db d = fresh_db(s);
+	char *dir = prisma_folder(s);
+	const char *name = "20240102000000_a\"$(touch pwned)`id`";
+	prisma_mig(dir, "20240101000000_init", INIT_SQL);
+	prisma_mig(dir, name, "SELECT 1;\n");
+	history_table(&d, GK_LAYOUT_PRISMA);
+	prisma_row(&d, "20240101000000_init", INIT_SQL, APPLIED, NULL);
+	prisma_row(&d, name, "x", FAILED, NULL);
+	gk_target_state *st = status_of(d.conninfo, dir, GK_LAYOUT_AUTO);
+	gk_report *r = report_of(st);
+	const gk_finding *f = finding(r, "migration-failed", "20240102000000_a");
+	assert_non_null(strstr(f->help, "prisma migrate resolve --rolled-back '20240102000000_a\"$(touch pwned)`id`'"));
+	gk_report_free(r);
+	gk_target_status_free(st);
+	free(dir);
+	drop_db(s, &d);
+}
+
 /* Rolled back alone: pending again.  Rolled back, then applied: applied. */
 static void test_prisma_rolled_back(void **state)
 {
@@ -716,6 +739,7 @@ int main(void)
 		cmocka_unit_test(test_prisma_applied_pending),
 		cmocka_unit_test(test_prisma_no_history_table),
 		cmocka_unit_test(test_prisma_failed_with_logs),
+		cmocka_unit_test(test_prisma_failed_hostile_name),
 		cmocka_unit_test(test_prisma_rolled_back),
 		cmocka_unit_test(test_prisma_edited_after_apply),
 		cmocka_unit_test(test_prisma_missing_locally),

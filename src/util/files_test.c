@@ -98,12 +98,68 @@ static void test_files__links_loop_and_dangle(void **state)
 	free(got);
 }
 
+/* Links lead only inside the root (the folder given, outside a repository;
+ * the repository otherwise); each folder is walked once; files keep the
+ * identity they were judged by. */
+static void test_files__links_stay_inside_and_folders_once(void **state)
+{
+	(void)state;
+	mk("repo/db/1.sql", "SELECT 1;");
+	mk("repo/shared/s.sql", "SELECT 2;");
+	mk("outside.sql", "SELECT 3;");
+	link_to("../../outside.sql", "repo/db/out.sql");
+	link_to("/etc/passwd", "repo/db/passwd.sql");
+	link_to("/etc", "repo/db/etc");
+	link_to("../shared", "repo/db/a");    /* the same folder through two links */
+	link_to("../shared", "repo/db/b");
+	link_to("../shared/s.sql", "repo/db/in.sql");
+	link_to("b", "repo/db/c");            /* a link to a link */
+	link_to("loop2", "repo/db/loop1");    /* a loop of links */
+	link_to("loop1", "repo/db/loop2");
+	char *dir = gk_asprintf("%s/repo/db", root);
+	gk_file_list l = {0};
+	gk_error err = {0};
+	/* Outside a repository: the folder given is the limit. */
+	assert_int_equal(gk_files_collect(&l, dir, NULL, 0, &err), 0);
+	gk_buf b = GK_BUF_INIT;
+	for (size_t i = 0; i < l.n; i++)
+		gk_buf_printf(&b, "%s %s\n", l.paths[i] + strlen(dir) + 1, l.refused[i] ? "refused" : l.ids[i].judged ? "ok" : "-");
+	char *got = gk_buf_take(&b);
+	assert_string_equal(got, "1.sql ok\na refused\nb refused\nc refused\netc refused\nin.sql refused\n"
+				 "out.sql refused\npasswd.sql refused\n");
+	free(got);
+	gk_file_list_free(&l);
+	/* In a repository: the shared folder is inside, walked once (a, b and c lead to it). */
+	char *git = gk_asprintf("%s/repo/.git", root);
+	assert_int_equal(mkdir(git, 0700), 0);
+	assert_int_equal(gk_files_collect(&l, dir, NULL, 0, &err), 0);
+	for (size_t i = 0; i < l.n; i++)
+		gk_buf_printf(&b, "%s %s\n", l.paths[i] + strlen(dir) + 1, l.refused[i] ? "refused" : l.ids[i].judged ? "ok" : "-");
+	got = gk_buf_take(&b);
+	assert_string_equal(got, "1.sql ok\na/s.sql ok\netc refused\nin.sql ok\nout.sql refused\npasswd.sql refused\n");
+	free(got);
+	for (size_t i = 0; i < l.n; i++)
+		if (strstr(l.paths[i], "passwd.sql"))
+			assert_non_null(strstr(l.refused[i], "symbolic link to /etc/passwd, outside "));
+	gk_file_list_free(&l);
+	/* A file named directly: the same rule, from its own folder. */
+	char *f = gk_asprintf("%s/out.sql", dir);
+	assert_int_equal(gk_files_collect(&l, f, NULL, 0, &err), 0);
+	assert_int_equal(l.n, 1);
+	assert_non_null(l.refused[0]);
+	gk_file_list_free(&l);
+	free(f);
+	free(git);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_files__sorted_recursive_with_sql_named_folders, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_files__excludes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_files__links_loop_and_dangle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_files__links_stay_inside_and_folders_once, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("files", tests, NULL, NULL);
 }

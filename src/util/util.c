@@ -127,7 +127,21 @@ char *gk_asprintf(const char *fmt, ...)
 	return gk_buf_take(&b);
 }
 
+static int read_file(char **out, size_t *len, const char *path, size_t max_size, const uint64_t *id);
+
 int gk_read_file(char **out, size_t *len, const char *path, size_t max_size)
+{
+	return read_file(out, len, path, max_size, NULL);
+}
+
+int gk_read_file_same(char **out, size_t *len, const char *path, size_t max_size, uint64_t dev, uint64_t ino)
+{
+	uint64_t id[2] = {dev, ino};
+	return read_file(out, len, path, max_size, id);
+}
+
+/* `id`: the device and inode the file must have (checked on the open file), or NULL. */
+static int read_file(char **out, size_t *len, const char *path, size_t max_size, const uint64_t *id)
 {
 	/* O_NONBLOCK: opening a FIFO without a writer must not hang; reads
 	 * block again below (a FIFO with no writer then reads as empty). */
@@ -149,6 +163,11 @@ int gk_read_file(char **out, size_t *len, const char *path, size_t max_size)
 		int e = errno;
 		fclose(f);
 		errno = e;
+		return -1;
+	}
+	if (id && ((uint64_t)st.st_dev != id[0] || (uint64_t)st.st_ino != id[1])) {
+		fclose(f);
+		errno = ESTALE; /* not the file that was judged: swapped since */
 		return -1;
 	}
 	if (S_ISDIR(st.st_mode)) {
@@ -289,4 +308,60 @@ char *gk_text_array_literal(const char *const *items, size_t n)
 		return NULL;
 	}
 	return gk_buf_take(&b);
+}
+
+/* Drop "." and empty components and apply ".." textually; `p` is absolute. */
+static void lexical_normalise(char *p)
+{
+	char *out = p, *s = p;
+	while (*s) {
+		while (*s == '/')
+			s++;
+		char *e = s + strcspn(s, "/");
+		size_t n = (size_t)(e - s);
+		if (n == 0 || (n == 1 && s[0] == '.')) {
+			/* nothing */
+		} else if (n == 2 && s[0] == '.' && s[1] == '.') {
+			while (out > p && *--out != '/')
+				;
+		} else {
+			*out++ = '/';
+			memmove(out, s, n);
+			out += n;
+		}
+		s = e;
+	}
+	if (out == p)
+		*out++ = '/';
+	*out = '\0';
+}
+
+char *gk_path_canonical(const char *path)
+{
+	char cwd[4096];
+	char *abs = path[0] == '/' ? gk_strdup(path) : getcwd(cwd, sizeof cwd) ? gk_asprintf("%s/%s", cwd, path) : NULL;
+	if (!abs)
+		return NULL;
+	lexical_normalise(abs);
+	/* The longest prefix that exists, with its symlinks resolved, then the rest as written. */
+	for (size_t cut = strlen(abs); cut > 0;) {
+		char saved = abs[cut];
+		abs[cut] = '\0';
+		char *real = realpath(abs, NULL);
+		abs[cut] = saved;
+		if (real) {
+			char *r = gk_asprintf("%s%s", strcmp(real, "/") ? real : "", abs + cut);
+			free(real);
+			free(abs);
+			if (r && !*r) {
+				free(r);
+				r = gk_strdup("/");
+			}
+			return r;
+		}
+		do
+			cut--;
+		while (cut > 0 && abs[cut] != '/');
+	}
+	return abs;
 }

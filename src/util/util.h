@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Growable string.  `cap_max` bounds its size (0 = unbounded); an append
@@ -48,6 +49,14 @@ int gk_grow(void *arr, size_t *cap, size_t need, size_t elem);
 
 /** Read a whole file. On success *out is NUL-terminated and malloc'ed. Sets errno on failure. */
 int gk_read_file(char **out, size_t *len, const char *path, size_t max_size);
+/** gk_read_file of the file judged earlier: the file opened must have device
+ * `dev` and inode `ino` (fstat after open), else -1 with errno ESTALE and
+ * nothing read. */
+int gk_read_file_same(char **out, size_t *len, const char *path, size_t max_size, uint64_t dev, uint64_t ino);
+
+/** `path` made absolute, "." and ".." applied, symlinks resolved as far as
+ * the path exists (the rest as written); malloc'ed, NULL when out of memory. */
+char *gk_path_canonical(const char *path);
 
 /** Monotonic seconds. */
 double gk_now(void);
@@ -57,6 +66,36 @@ bool gk_utf8_valid(const char *s, size_t len, size_t *bad_offset);
 
 /** Length of `s[0..n)` without a UTF-8 sequence cut off at its end (after truncation). */
 size_t gk_utf8_whole(const char *s, size_t n);
+
+/** Length of the valid UTF-8 sequence at s[0..n) (its code point in *cp), 0 when invalid. */
+size_t gk_utf8_seq(const char *s, size_t n, uint32_t *cp);
+
+/*
+ * Untrusted text made safe to show (escape.c).  One convention: newline,
+ * carriage return and tab become \n, \r, \t; other C0 controls, DEL and
+ * bytes that are not UTF-8 become \xNN; C1 controls, U+2028/U+2029 and the
+ * bidirectional overrides and isolates become \uNNNN.  Nothing else
+ * changes (a backslash stays one), so the text reads as before but can
+ * neither move the cursor, colour, hide text, nor end the line it is on.
+ */
+#define GK_VIS_TAB 1u         /* keep tabs (a source line, where they align the caret) */
+#define GK_VIS_LINE_START 2u  /* a path that starts a line: "./" before a leading ':' or '#', so that
+			       * no CI log reads it as a command (::error::, ##[...]) */
+void gk_buf_put_visible(gk_buf *b, const char *s, size_t n, unsigned flags);
+/** gk_buf_put_visible into a malloc'ed string (NULL s = ""); NULL when out of memory. */
+char *gk_visible(const char *s, unsigned flags);
+/** fputs of gk_visible(s); 0 or -1. */
+int gk_fput_visible(FILE *out, const char *s, unsigned flags);
+
+/** A file name for JSON, reversibly: bytes that are not UTF-8 as \xNN, a
+ * backslash doubled, the rest as is (malloc'ed; NULL when out of memory). */
+char *gk_path_escape(const char *s);
+
+/** `s` as one POSIX shell word: single-quoted, each ' written '\''.
+ * Returns 0 (*out malloc'ed), 1 when `s` holds a control character (a
+ * terminal would not show what is pasted; nothing is quoted), -1 when out
+ * of memory. */
+int gk_shell_quote(char **out, const char *s);
 
 /** Case-insensitive ASCII compare. */
 int gk_strcasecmp(const char *a, const char *b);

@@ -1,11 +1,16 @@
-/* util_test.c - UTF-8 helpers. */
+/* util_test.c - UTF-8 helpers, escaping of untrusted text, shell quoting. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/util.h"
 
@@ -36,11 +41,106 @@ static void test_util__utf8_valid(void **state)
 	assert_int_equal(bad, 2);
 }
 
+
+static void test_util__visible(void **state)
+{
+	(void)state;
+	char *v = gk_visible("a\x1b[31mred\nb\r\t\x7f\x01", 0);
+	assert_string_equal(v, "a\\x1b[31mred\\nb\\r\\t\\x7f\\x01");
+	free(v);
+	/* A newline cannot start a CI log command: it is no longer a newline. */
+	v = gk_visible("x.sql\n::error::pwned", 0);
+	assert_null(strchr(v, '\n'));
+	assert_string_equal(v, "x.sql\\n::error::pwned");
+	free(v);
+	/* A path at the start of a line cannot start with "::" or "##". */
+	v = gk_visible("::add-mask::x.sql", GK_VIS_LINE_START);
+	assert_string_equal(v, "./::add-mask::x.sql");
+	free(v);
+	v = gk_visible("##[error]x", GK_VIS_LINE_START);
+	assert_string_equal(v, "./##[error]x");
+	free(v);
+	/* Tabs kept on request; UTF-8 kept; C1, bidi overrides and invalid bytes shown. */
+	v = gk_visible("\tcaf\xc3\xa9 \xc2\x9b \xe2\x80\xae \xff\\", GK_VIS_TAB);
+	assert_string_equal(v, "\tcaf\xc3\xa9 \\u009b \\u202e \\xff\\");
+	free(v);
+	v = gk_visible(NULL, 0);
+	assert_string_equal(v, "");
+	free(v);
+}
+
+static void test_util__path_escape_is_reversible(void **state)
+{
+	(void)state;
+	/* Two names that differ only in invalid bytes stay distinct; a backslash is doubled. */
+	char *a = gk_path_escape("db/\xff.sql"), *b = gk_path_escape("db/\xfe.sql"), *c = gk_path_escape("db/\\xff.sql");
+	assert_string_equal(a, "db/\\xff.sql");
+	assert_string_equal(b, "db/\\xfe.sql");
+	assert_string_equal(c, "db/\\\\xff.sql");
+	assert_string_not_equal(a, c);
+	free(a), free(b), free(c);
+	a = gk_path_escape("caf\xc3\xa9/\n.sql"); /* valid UTF-8 (control characters too: JSON escapes them) */
+	assert_string_equal(a, "caf\xc3\xa9/\n.sql");
+	free(a);
+}
+
+static void test_util__shell_quote(void **state)
+{
+	(void)state;
+	char *q = NULL;
+	assert_int_equal(gk_shell_quote(&q, "20240101_init"), 0);
+	assert_string_equal(q, "'20240101_init'");
+	free(q);
+	assert_int_equal(gk_shell_quote(&q, "x\"; rm -rf ~; echo '$(id)`id`"), 0);
+	assert_string_equal(q, "'x\"; rm -rf ~; echo '\\''$(id)`id`'");
+	free(q);
+	assert_int_equal(gk_shell_quote(&q, "a\nb"), 1);
+	assert_null(q);
+	assert_int_equal(gk_shell_quote(&q, "a\x1b[2Jb"), 1);
+}
+
+
+/* A file is read only if it is still the one judged: a swap is caught. */
+static void test_util__read_file_same(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/gk-util-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *a = gk_asprintf("%s/a.sql", dir), *b = gk_asprintf("%s/b.sql", dir);
+	FILE *f = fopen(a, "w");
+	fputs("SELECT 1;\n", f);
+	fclose(f);
+	f = fopen(b, "w");
+	fputs("SELECT 2;\n", f);
+	fclose(f);
+	struct stat st;
+	assert_int_equal(stat(a, &st), 0);
+	char *text = NULL;
+	size_t len = 0;
+	assert_int_equal(gk_read_file_same(&text, &len, a, 0, (uint64_t)st.st_dev, (uint64_t)st.st_ino), 0);
+	assert_string_equal(text, "SELECT 1;\n");
+	free(text);
+	/* b replaces a after a was judged */
+	assert_int_equal(rename(b, a), 0);
+	text = NULL;
+	assert_int_equal(gk_read_file_same(&text, &len, a, 0, (uint64_t)st.st_dev, (uint64_t)st.st_ino), -1);
+	assert_int_equal(errno, ESTALE);
+	assert_null(text);
+	unlink(a);
+	rmdir(dir);
+	free(a);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_util__utf8_whole_drops_a_cut_sequence),
 		cmocka_unit_test(test_util__utf8_valid),
+		cmocka_unit_test(test_util__visible),
+		cmocka_unit_test(test_util__path_escape_is_reversible),
+		cmocka_unit_test(test_util__shell_quote),
+		cmocka_unit_test(test_util__read_file_same),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }

@@ -143,3 +143,22 @@ const gk_rule gk_rule_migration_name = {
 		.tested_by = HISTORY_TEST,
 	},
 };
+
+const gk_rule gk_rule_symlinked_migration = {
+	.info = {
+		.id = "symlinked-migration",
+		.category = GK_CAT_HISTORY,
+		.severity = GK_SEV_ERROR,
+		.summary = "a file in a migration folder is a symbolic link or a submodule",
+		.why = "A migration runner reads the checkout, so it follows a symbolic link and applies whatever the "
+		       "link points at: a file elsewhere in the repository that review does not see as a migration, or "
+		       "a file outside it (`../../secret.sql`, `/etc/passwd`) that differs on every machine. A "
+		       "submodule brings another repository's files, at a commit this one only names. gatekeeper checks "
+		       "a link whose target is a regular file inside the repository as that file (linted, replayed); "
+		       "it never reads outside the repository, so a link leaving it, an absolute one, a chain of more "
+		       "than 8 links, or a submodule is not checked at all.",
+		.help = "Commit the migration as a regular file (`cp --remove-destination \"$(readlink -f F)\" F`); "
+			"share SQL between folders by copying it, not by linking.",
+		.tested_by = HISTORY_TEST,
+	},
+};
