@@ -59,7 +59,7 @@ static int add(gk_drift_plan *p, const char *path, char *text, size_t len, enum 
 	}
 	p->texts[p->n] = text;
 	p->tm[p->n] = tm;
-	p->m[p->n++] = (gk_replay_migration){path, text, len, runner, false};
+	p->m[p->n++] = (gk_replay_migration){path, text, len, runner, false, GK_REPLAY_TIMEOUT_DEFAULT_S};
 	return 0;
 }
 
