@@ -10,6 +10,8 @@
 #     every object the run made in it is gone, so the next run is not
 #     refused;
 #   - --timeout ends the whole run the same way (a `timeout` error, exit 3);
+#   - a shadow URL or a target that accepts TCP and never answers: exit 3
+#     after libpq's connect timeout, saying so, no password echoed;
 #   - --replay-timeout: a sleeping and an endlessly looping migration are
 #     replay-timeout errors (exit 1), the reports written.
 set -uo pipefail
@@ -139,6 +141,31 @@ assert "--timeout 3 s" in doc["errors"][0]["message"], doc["errors"]
 PY
 "$GK" check --no-config --base main --timeout 5years >/dev/null 2>"$TMP/bad.err"; rc=$?
 [ $rc = 2 ] && grep -q "timeout wants a duration" "$TMP/bad.err" || fail "--timeout 5years: exit $rc"
+
+# ---- a server that accepts TCP and never answers -------------------------------
+python3 -c '
+import socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
+print(s.getsockname()[1], flush=True)
+held = []
+while True:
+    held.append(s.accept()[0])
+' >"$TMP/silent.port" &
+silent=$!
+for _ in $(seq 1 50); do [ -s "$TMP/silent.port" ] && break; sleep 0.1; done
+sport=$(cat "$TMP/silent.port")
+secret=Silent-Secr3t-Pw
+for cmd in "check --base main --shadow-url" "status --database"; do
+	t0=$(date +%s)
+	"$GK" $cmd "postgresql://app:$secret@127.0.0.1:$sport/app" --no-config --json "$TMP/silent.json" \
+		$m >"$TMP/silent.out" 2>"$TMP/silent.err"; rc=$?
+	took=$(( $(date +%s) - t0 ))
+	[ $rc = 3 ] || fail "silent server ($cmd): exit $rc, expected 3"
+	[ $took -le 25 ] || fail "silent server ($cmd): took $took s"
+	grep -q "timeout expired" "$TMP/silent.json" || fail "silent server ($cmd): no timeout in $(cat "$TMP/silent.json")"
+	grep -l -- "$secret" "$TMP/silent.out" "$TMP/silent.err" "$TMP/silent.json" && fail "silent server ($cmd): the password leaked"
+done
+kill "$silent"
 
 # ---- --replay-timeout: a sleep and an endless loop -----------------------------
 git switch -q main && git switch -qc loop
