@@ -62,7 +62,7 @@ int gk_check_replay_open(gk_check_replay *rp, gk_report *r, gk_check_options *o,
 	gk_error e = {0};
 	int rc = gk_shadow_open(&rp->shadow, &o->shadow, &e);
 	gk_report_add_replay_totals(r, 0, 0, (gk_now() - t0) * 1000.0);
-	if (rc == GK_ECONFIG || rc == GK_ENOMEM)
+	if (rc == GK_ECONFIG || rc == GK_ENOMEM || rc == GK_EINTR)
 		return gk_error_set(err, rc, "%s", e.msg);
 	if (rc < 0) {
 		/* The history and the lint still stand; the run exits 3 for this. */
