@@ -24,6 +24,7 @@ struct gk_target {
 	char *schema;        /* the URL's Prisma `schema`, or NULL */
 	int version;
 	char sqlstate[6];    /* of the last failed query */
+	int watch;           /* util/interrupt.h: SIGINT/SIGTERM cancel its query (-1: none) */
 };
 
 /* ---- connect.c ---- */

@@ -10,6 +10,9 @@
 #     every object the run made in it is gone, so the next run is not
 #     refused;
 #   - --timeout ends the whole run the same way (a `timeout` error, exit 3);
+#   - a target with a table locked ACCESS EXCLUSIVE by another session:
+#     `snapshot` gives up after its lock timeout (exit 3, saying so), and
+#     SIGTERM cancels its waiting read at once;
 #   - a shadow URL or a target that accepts TCP and never answers: exit 3
 #     after libpq's connect timeout, saying so, no password echoed;
 #   - --replay-timeout: a sleeping and an endlessly looping migration are
@@ -127,6 +130,40 @@ left=$(sql "SELECT string_agg(relname, ' ') FROM pg_class WHERE relnamespace = '
 [ -z "$left" ] || fail "external borrowed: objects left in the borrowed database: $left"
 "$GK" check --no-config --base main --no-cache --shadow-url "$url" --replay-timeout 1s >/dev/null 2>"$TMP/next.err"; rc=$?
 [ $rc = 1 ] || { fail "external borrowed: the next run exits $rc, expected 1 (refused?)"; head -3 "$TMP/next.err"; }
+
+# ---- a slow target: a table locked ACCESS EXCLUSIVE by another session -------
+sql "CREATE DATABASE app" && sql "CREATE TABLE users (id bigint PRIMARY KEY, email text); CREATE INDEX users_email_idx ON users (email)" app || fail "cannot make the target"
+psql -X -q "postgresql://postgres@127.0.0.1:$port/app" -c "BEGIN" -c "LOCK TABLE users IN ACCESS EXCLUSIVE MODE" \
+	-c "SELECT pg_sleep(120)" >/dev/null 2>&1 &
+holder=$!
+for _ in $(seq 1 100); do
+	[ "$(sql "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' AND relation = 'users'::regclass" app)" = 1 ] && break
+	sleep 0.1
+done
+target="postgresql://postgres@127.0.0.1:$port/app"
+t0=$(date +%s)
+"$GK" snapshot --database "$target" -o "$TMP/snap.json" 2>"$TMP/snap.err"; rc=$?
+took=$(( $(date +%s) - t0 ))
+[ $rc = 3 ] || fail "locked target: snapshot exit $rc, expected 3: $(cat "$TMP/snap.err")"
+[ $took -le 20 ] || fail "locked target: snapshot took $took s"
+grep -q "lock timeout" "$TMP/snap.err" || fail "locked target: the message does not say it timed out: $(cat "$TMP/snap.err")"
+[ -e "$TMP/snap.json" ] && fail "locked target: a snapshot was written"
+# SIGTERM while the read waits for the lock: cancelled at once, not after the lock timeout.
+env --default-signal=INT "$GK" snapshot --database "$target" -o "$TMP/snap.json" 2>"$TMP/snap.err" &
+gk=$!
+for _ in $(seq 1 100); do
+	[ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'gatekeeper snapshot'
+		  AND wait_event_type = 'Lock'")" != 0 ] && break
+	sleep 0.05
+done
+t0=$(date +%s.%N)
+kill -TERM $gk
+wait $gk; rc=$?
+took=$(python3 -c "print(round($(date +%s.%N) - $t0, 1))")
+[ $rc = 3 ] || fail "SIGTERM of a waiting snapshot: exit $rc, expected 3"
+grep -q "interrupted by SIGTERM" "$TMP/snap.err" || fail "SIGTERM of a waiting snapshot: $(cat "$TMP/snap.err")"
+python3 -c "import sys; sys.exit(0 if $took < 3 else 1)" || fail "SIGTERM of a waiting snapshot took $took s"
+kill $holder 2>/dev/null; wait $holder 2>/dev/null
 
 # ---- --timeout: the whole run ------------------------------------------------
 t0=$(date +%s)
