@@ -46,6 +46,12 @@ void gk_drift_plan_free(gk_drift_plan *p)
 	memset(p, 0, sizeof *p);
 }
 
+void gk_drift_plan_set_timeout(gk_drift_plan *p, double secs)
+{
+	for (size_t i = 0; i < p->n; i++)
+		p->m[i].timeout_s = secs > 0 ? secs : GK_REPLAY_TIMEOUT_DEFAULT_S;
+}
+
 /* Add an entry; takes `text` in every case. */
 static int add(gk_drift_plan *p, const char *path, char *text, size_t len, enum gk_runner runner,
 	       const gk_target_migration *tm)
