@@ -28,6 +28,7 @@
 enum {
 	OPT_BASE = GK_OPT_COMMAND, OPT_HEAD, OPT_REPO, OPT_WORKTREE, OPT_LAYOUT, OPT_ALL, OPT_MIGRATION_NAME,
 	OPT_REPLAY, OPT_LINT, OPT_SHADOW_URL, OPT_PG_BIN, OPT_SHADOW_INIT, OPT_CACHE_DIR, OPT_CACHE, OPT_QUIET,
+	OPT_REPLAY_TIMEOUT,
 };
 
 static const gk_opt check_opts[] = {
@@ -56,6 +57,8 @@ static const gk_opt check_opts[] = {
 	 OPT_CACHE_DIR},
 	{"cache", 0, GK_OPT_BOOL, NULL, "use the replay cache (default); --no-cache replays everything on a throw-away "
 	 "cluster", OPT_CACHE},
+	{"replay-timeout", 0, GK_OPT_VALUE, "DURATION", "time limit of each migration's replay (default 5min): past it "
+	 "the migration is cancelled and reported as replay-timeout", OPT_REPLAY_TIMEOUT},
 	{"quiet", 'q', GK_OPT_BOOL, NULL, "no progress line on a terminal", OPT_QUIET},
 	{0},
 };
@@ -64,6 +67,7 @@ typedef struct check_ctx {
 	gk_check_options o;
 	bool layout_set, quiet;
 	int replay, cache;            /* -1: not on the command line */
+	double replay_timeout;        /* seconds; 0: not on the command line */
 	const char *cache_dir;
 	char *default_cache;          /* owned */
 	char *shadow_url;             /* owned: the libpq form of o.shadow.url */
@@ -89,6 +93,11 @@ static int apply_check_opt(void *p, const gk_opt *opt, const char *v)
 	case OPT_CACHE: c->cache = on; return 0;
 	case OPT_QUIET: c->quiet = on; return 0;
 	case OPT_LINT: c->o.no_lint = !on; return 0;
+	case OPT_REPLAY_TIMEOUT:
+		if (gk_parse_duration(v, &c->replay_timeout) < 0 || c->replay_timeout <= 0)
+			return gk_usage_error("check: --replay-timeout wants a duration such as 300, 90s or 5min (up to "
+					      "24h), not '%s'", v);
+		return 0;
 	case OPT_LAYOUT:
 		if (gk_layout_kind_parse(&c->o.layout, v) < 0)
 			return gk_usage_error("check: --layout must be auto, prisma, flyway, golang-migrate, dbmate, diesel or "
@@ -131,6 +140,10 @@ static void replay_settings(gk_run_args *a, check_ctx *c)
 	c->o.replay = c->replay >= 0 ? c->replay : cf && cf->replay >= 0 ? cf->replay : true;
 	if (!c->o.shadow_init && cf)
 		c->o.shadow_init = cf->shadow_init;
+	if (c->replay_timeout > 0)
+		c->o.replay_timeout_s = c->replay_timeout;
+	else if (cf && cf->replay_timeout_s > 0)
+		c->o.replay_timeout_s = cf->replay_timeout_s;
 	if (!c->o.shadow.url)
 		c->o.shadow.url = getenv("SHADOW_DATABASE_URL");
 	if (c->cache != 0)

@@ -66,7 +66,7 @@ static int drift_main(int argc, char **argv)
 		gk_drift_options o = {
 			.lint = a.lint, .target_url = l->target_url, .expected_path = c.expected, .dirs = l->dirs,
 			.n_dirs = l->n_dirs, .layout = l->layout, .history_table = l->history_table, .shadow = l->shadow,
-			.shadow_init = l->shadow_init, .schemas = l->schemas, .n_schemas = l->n_schemas,
+			.shadow_init = l->shadow_init, .replay_timeout_s = l->replay_timeout, .schemas = l->schemas, .n_schemas = l->n_schemas,
 			.ignore = l->ignore, .n_ignore = l->n_ignore, .include_grants = l->grants,
 			.include_owners = l->owners, .include_comments = l->comments,
 		};

@@ -48,7 +48,7 @@ static int gate_main(int argc, char **argv)
 		gk_gate_options o = {
 			.lint = a.lint, .pg_version_from_target = !a.pg_version_set, .target_url = l.target_url,
 			.dirs = l.dirs, .n_dirs = l.n_dirs, .layout = l.layout, .history_table = l.history_table,
-			.shadow = l.shadow, .shadow_init = l.shadow_init, .schemas = l.schemas, .n_schemas = l.n_schemas,
+			.shadow = l.shadow, .shadow_init = l.shadow_init, .replay_timeout_s = l.replay_timeout, .schemas = l.schemas, .n_schemas = l.n_schemas,
 			.ignore = l.ignore, .n_ignore = l.n_ignore, .include_grants = l.grants, .include_owners = l.owners,
 			.include_comments = l.comments,
 		};

@@ -19,6 +19,7 @@
 #include "gatekeeper/catalog.h"
 #include "gatekeeper/dburl.h"
 #include "gatekeeper/report.h"
+#include "util/interrupt.h"
 #include "util/util.h"
 
 #include <errno.h>
@@ -180,6 +181,13 @@ static int snapshot_run(snapshot_ctx *c)
 	gk_catalog *cat = NULL;
 	rc = gk_catalog_read(&cat, u.libpq, &c->o, &err);
 	gk_dburl_free(&u);
+	char why[128];
+	gk_interrupt_describe(why, sizeof why);
+	if (why[0]) { /* the reads were cancelled for it: say that, not what it caused */
+		fprintf(stderr, "gatekeeper: snapshot: %s; no snapshot written\n", why);
+		gk_catalog_free(cat);
+		return GK_EXIT_INFRA;
+	}
 	if (rc) {
 		fprintf(stderr, "gatekeeper: snapshot: %s\n", err.msg);
 		return exit_code_of(rc);

@@ -3,6 +3,7 @@
  */
 #include "live_opts.h"
 #include "gatekeeper/dburl.h"
+#include "gatekeeper/replay.h"
 #include "util/util.h"
 
 #include <stdio.h>
@@ -43,6 +44,11 @@ int gk_live_apply(gk_live_args *l, const gk_opt *o, const char *v)
 	case GK_OPT_LIVE_SHADOW_URL: l->shadow.url = v; return 0;
 	case GK_OPT_LIVE_PG_BIN: l->shadow.pg_bin = v; return 0;
 	case GK_OPT_LIVE_SHADOW_INIT: l->shadow_init = v; return 0;
+	case GK_OPT_LIVE_REPLAY_TIMEOUT:
+		if (gk_parse_duration(v, &l->replay_timeout) < 0 || l->replay_timeout <= 0)
+			return gk_usage_error("%s: --replay-timeout wants a duration such as 300, 90s or 5min (up to 24h), "
+					      "not '%s'", l->command, v);
+		return 0;
 	case GK_OPT_LIVE_CACHE_DIR: l->cache_dir = v; return 0;
 	case GK_OPT_LIVE_CACHE: l->cache = strcmp(v, "1") == 0; return 0;
 	case GK_OPT_LIVE_GRANTS: l->grants = strcmp(v, "1") == 0; return 0;
@@ -85,6 +91,9 @@ void gk_live_resolve(gk_live_args *l, const gk_run_args *a, char **pos, int npos
 		l->shadow.url = getenv("SHADOW_DATABASE_URL");
 	if (!l->shadow_init && a->config)
 		l->shadow_init = a->config->shadow_init;
+	if (l->replay_timeout <= 0)
+		l->replay_timeout = a->config && a->config->replay_timeout_s > 0 ? a->config->replay_timeout_s
+									     : GK_REPLAY_TIMEOUT_DEFAULT_S;
 	if (a->config && !l->layout_set)
 		l->layout = a->config->layout;
 	if (l->cache != 0)

@@ -18,7 +18,7 @@ enum {
 	GK_OPT_LIVE = 200, /* ids of the shared live options; a command's own start at GK_OPT_COMMAND */
 	GK_OPT_LIVE_DATABASE = GK_OPT_LIVE, GK_OPT_LIVE_LAYOUT, GK_OPT_LIVE_HISTORY_TABLE, GK_OPT_LIVE_SHADOW_URL,
 	GK_OPT_LIVE_PG_BIN, GK_OPT_LIVE_SHADOW_INIT, GK_OPT_LIVE_CACHE_DIR, GK_OPT_LIVE_CACHE, GK_OPT_LIVE_SCHEMA,
-	GK_OPT_LIVE_IGNORE, GK_OPT_LIVE_GRANTS, GK_OPT_LIVE_OWNERS, GK_OPT_LIVE_COMMENTS,
+	GK_OPT_LIVE_IGNORE, GK_OPT_LIVE_GRANTS, GK_OPT_LIVE_OWNERS, GK_OPT_LIVE_COMMENTS, GK_OPT_LIVE_REPLAY_TIMEOUT,
 };
 
 #define GK_LIVE_OPTS                                                                                                 \
@@ -33,6 +33,8 @@ enum {
 	{"pg-bin", 0, GK_OPT_VALUE, "DIR", "PostgreSQL binaries for the private cluster (the target's major version)",   \
 	 GK_OPT_LIVE_PG_BIN},                                                                                        \
 	{"shadow-init", 0, GK_OPT_VALUE, "FILE", "SQL run on the shadow before the first migration", GK_OPT_LIVE_SHADOW_INIT}, \
+	{"replay-timeout", 0, GK_OPT_VALUE, "DURATION", "time limit of each migration's replay on the shadow (default "  \
+	 "5min)", GK_OPT_LIVE_REPLAY_TIMEOUT},                                                                       \
 	{"cache-dir", 0, GK_OPT_VALUE, "DIR", "keep the expected schema here between runs (default $XDG_CACHE_HOME/"    \
 	 "gatekeeper, ~/.cache/gatekeeper, or /var/cache/gatekeeper for root)", GK_OPT_LIVE_CACHE_DIR},              \
 	{"cache", 0, GK_OPT_BOOL, NULL, "use the replay cache (default); --no-cache replays on a throw-away cluster",     \
@@ -52,6 +54,7 @@ typedef struct gk_live_args {
 	const char *history_table;
 	gk_shadow_options shadow;
 	const char *shadow_init;
+	double replay_timeout;          /* seconds; 0 until resolved */
 	const char *cache_dir;
 	int cache;                      /* -1: not on the command line */
 	const char **schemas, **ignore; /* owned arrays, borrowed strings */

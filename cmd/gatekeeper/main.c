@@ -5,6 +5,7 @@
 #include "cmd.h"
 #include "gatekeeper/common.h"
 #include "gatekeeper/report.h"
+#include "util/interrupt.h"
 
 #include <string.h>
 
@@ -46,6 +47,12 @@ int main(int argc, char **argv)
 	if (!strcmp(name, "--version") || !strcmp(name, "version")) {
 		printf("gatekeeper %s\n", GK_VERSION);
 		return GK_EXIT_PASS;
+	}
+	/* SIGINT and SIGTERM end a run in order: what is running on a server
+	 * is cancelled and every report is written (exit 3). */
+	if (gk_interrupt_install() < 0) {
+		fprintf(stderr, "gatekeeper: cannot start the signal watchdog thread\n");
+		return GK_EXIT_INTERNAL;
 	}
 	for (const gk_cmd *const *c = commands; *c; c++) {
 		if (strcmp((*c)->name, name) != 0)

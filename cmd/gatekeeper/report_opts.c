@@ -1,5 +1,6 @@
 /* report_opts.c - options, configuration and output shared by reporting commands. */
 #include "report_opts.h"
+#include "util/interrupt.h"
 #include "util/util.h"
 
 #include <errno.h>
@@ -12,6 +13,7 @@
 enum {
 	OPT_FORMAT = 1, OPT_JSON, OPT_JUNIT, OPT_JUNIT_PROFILE, OPT_PG_VERSION, OPT_RUNNER,
 	OPT_FAIL_LEVEL, OPT_EXCLUDE, OPT_RULE, OPT_JOBS, OPT_MAX_FILE_SIZE, OPT_COLOR, OPT_CONFIG, OPT_NO_CONFIG,
+	OPT_TIMEOUT,
 };
 
 const gk_opt gk_report_opts[] = {
@@ -29,6 +31,8 @@ const gk_opt gk_report_opts[] = {
 	{"color", 0, GK_OPT_BOOL, NULL, "colour the text report (default: on a terminal unless NO_COLOR is set)", OPT_COLOR},
 	{"config", 0, GK_OPT_VALUE, "FILE", "settings file (default: gatekeeper.yml or .yaml found upward, up to the repository root)", OPT_CONFIG},
 	{"no-config", 0, GK_OPT_BOOL, NULL, "do not look for gatekeeper.yml", OPT_NO_CONFIG},
+	{"timeout", 0, GK_OPT_VALUE, "DURATION", "end the run after DURATION (e.g. 90s, 10min): the running query is "
+	 "cancelled, the rest skipped, every report written, exit 3 (default: no limit)", OPT_TIMEOUT},
 	{0},
 };
 
@@ -140,6 +144,15 @@ static int apply(gk_run_args *a, const gk_opt *o, const char *v)
 	case OPT_COLOR:
 		a->color = strcmp(v, "1") == 0;
 		return 0;
+	case OPT_TIMEOUT: {
+		double secs;
+		if (gk_parse_duration(v, &secs) < 0 || secs <= 0)
+			return gk_usage_error("%s: --timeout wants a duration such as 90s, 10min or 1h, not '%s'",
+					      a->command, v);
+		if (gk_interrupt_set_deadline(secs) < 0)
+			return gk_usage_error("%s: --timeout: cannot start the timer thread", a->command);
+		return 0;
+	}
 	}
 	return gk_usage_error("%s: option '--%s' is not handled", a->command, o->name);
 }
@@ -180,14 +193,44 @@ static int write_file(gk_report *r, const char *format, const char *path, const 
 	return rc;
 }
 
+/*
+ * An interrupted run (SIGINT, SIGTERM, --timeout) says so in its reports,
+ * once, whatever the job managed: an `interrupted` error (a `timeout` one
+ * for --timeout), exit 3.  True when it was added now.
+ */
+static bool note_interruption(gk_report *r)
+{
+	enum gk_interrupt_kind k = gk_interrupted();
+	if (k == GK_INTERRUPT_NONE || r->interrupted)
+		return false;
+	char why[128];
+	gk_interrupt_describe(why, sizeof why);
+	gk_report_add_error(r, k == GK_INTERRUPT_TIMEOUT ? GK_ERRKIND_TIMEOUT : GK_ERRKIND_INTERRUPTED, NULL,
+			    "%s: the run stopped there; this report holds what was done before", why);
+	r->interrupted = true;
+	gk_report_finish(r, r->fail_level, r->duration_s);
+	return true;
+}
+
+static int write_files(gk_run_args *a, gk_report *r)
+{
+	int rc = 0;
+	if (a->json_path && write_file(r, "json", a->json_path, &a->render) < 0)
+		rc = -1;
+	if (a->junit_path && write_file(r, "junit", a->junit_path, &a->render) < 0)
+		rc = -1;
+	return rc;
+}
+
 static int emit(gk_run_args *a, gk_report *r, bool to_stdout)
 {
 	gk_error err = {0};
-	int exit_code = r->exit_code;
-	if (a->json_path && write_file(r, "json", a->json_path, &a->render) < 0)
-		exit_code = GK_EXIT_INTERNAL;
-	if (a->junit_path && write_file(r, "junit", a->junit_path, &a->render) < 0)
-		exit_code = GK_EXIT_INTERNAL;
+	note_interruption(r);
+	int failed = write_files(a, r);
+	/* Interrupted while writing: the files are written again with it. */
+	if (failed == 0 && note_interruption(r))
+		failed = write_files(a, r);
+	int exit_code = failed < 0 ? GK_EXIT_INTERNAL : r->exit_code;
 	gk_render_options ro = a->render;
 	ro.color = a->color >= 0 ? a->color : (isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
 	if (strcmp(a->format, "text") != 0) {
@@ -214,11 +257,13 @@ int gk_run_job(gk_run_args *a, int (*job)(gk_report *r, void *ctx, gk_error *err
 	double t0 = gk_now();
 	gk_error err = {0};
 	int rc = job(r, ctx, &err);
-	if (rc == GK_ECONFIG) {
+	if (rc == GK_ECONFIG && !gk_interrupted()) {
 		gk_report_free(r);
 		return gk_run_setup_failed(a, NULL, &err);
 	}
-	if (rc < 0)
+	/* GK_EINTR: the job stopped for the interruption, which emit() reports;
+	 * whatever else failed meanwhile was the interruption's doing. */
+	if (rc < 0 && rc != GK_EINTR && !gk_interrupted())
 		gk_report_add_error(r, GK_ERRKIND_INTERNAL, NULL, "%s", err.msg);
 	gk_report_finish(r, a->fail_level, gk_now() - t0);
 	return gk_run_emit(a, r);

@@ -57,6 +57,11 @@ typedef struct gk_check_options {
 	/* SQL file run on each shadow database before the first migration
 	 * (extensions, roles, schemas production has from elsewhere); NULL = none. */
 	const char *shadow_init;
+	/* Time limit of each migration's replay, in seconds (default
+	 * GK_REPLAY_TIMEOUT_DEFAULT_S; 0 = none): past it the migration is
+	 * cancelled and reported as `replay-timeout`, the later ones of its
+	 * folder are skipped. */
+	double replay_timeout_s;
 	/* The shadow server's major version replaces lint.pg_version (the user
 	 * did not name one). */
 	bool pg_version_from_shadow;

@@ -24,6 +24,7 @@ enum gk_error_code {
 	GK_EPARSE = -5,    /* input could not be parsed */
 	GK_ENOTFOUND = -6, /* a named thing does not exist */
 	GK_EINFRA = -7,    /* infrastructure failure: a server could not be started or reached */
+	GK_EINTR = -8,     /* the run was interrupted (SIGINT, SIGTERM, its time limit) */
 };
 
 typedef struct gk_error {
@@ -84,9 +85,12 @@ enum gk_replay_status {
 	GK_REPLAY_FAILED,       /* the migration does not apply */
 	GK_REPLAY_ENVIRONMENT,  /* the shadow lacks something it needs (extension, role, ...) */
 	GK_REPLAY_SKIPPED,      /* not run: an earlier migration did not apply */
+	GK_REPLAY_TIMEOUT,      /* did not finish within its time limit (cancelled) */
+	GK_REPLAY_INTERRUPTED,  /* cut off by the run's end (a signal, --timeout) or the shadow
+				 * server's: neither applied nor failed */
 };
 
-/** "none", "ok", "failed", "environment", "skipped". */
+/** "none", "ok", "failed", "environment", "skipped", "timeout", "interrupted". */
 const char *gk_replay_status_name(enum gk_replay_status s);
 
 /** "auto", "prisma", "per-file", "none". */

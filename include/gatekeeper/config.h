@@ -16,6 +16,7 @@
  *     migration_name: "^[0-9]{14}_[a-z0-9_]+$"  # POSIX ERE new migrations' names must match (check)
  *     replay: true                # check: replay on a shadow database (default true)
  *     shadow_init: db/shadow-init.sql  # check: SQL run on the shadow before the first migration
+ *     replay_timeout: 5min        # check: time limit of each migration's replay (default 5min)
  *
  * `paths` and `exclude` take a list or a single string; an empty value
  * (`paths:`) is an empty list.  Relative entries are read from the file's
@@ -63,6 +64,7 @@ typedef struct gk_config {
 	char *migration_name;       /* checked to compile as a POSIX ERE; NULL = unset */
 	int replay;                 /* -1 unset, 0 false, 1 true */
 	char *shadow_init;          /* resolved against the file's folder; NULL = unset */
+	double replay_timeout_s;    /* seconds; 0 = unset */
 } gk_config;
 
 /**

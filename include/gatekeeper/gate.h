@@ -41,6 +41,7 @@ typedef struct gk_gate_options {
 	const char *history_table;      /* NULL = the tool's default */
 	gk_shadow_options shadow;       /* where to replay (url NULL = private cluster) */
 	const char *shadow_init;        /* SQL run on the shadow before the first migration */
+	double replay_timeout_s;        /* time limit of each migration's replay; 0 = the default */
 	const char *const *schemas;     /* drift: compare only these; NULL/0 = all */
 	size_t n_schemas;
 	const char *const *ignore;      /* drift: ignore globs on "kind:identity" */

@@ -24,12 +24,23 @@
 
 #include "gatekeeper/common.h"
 
+/* The default time limit of one migration's replay (--replay-timeout). */
+#define GK_REPLAY_TIMEOUT_DEFAULT_S 300.0
+
 typedef struct gk_replay_migration {
 	const char *path;            /* for messages */
 	const char *sql;             /* the migration's SQL (need not be NUL-terminated) */
 	size_t len;
 	enum gk_runner runner;
 	bool trace;                  /* run statement by statement and read locks */
+	/* Time limit of the whole migration (its statements, the runner's
+	 * BEGIN/COMMIT, the trace's reads), in seconds; 0 = none.  Enforced
+	 * by the client, which cancels the running query when it runs out, so
+	 * a migration cannot lift it (a `SET statement_timeout = 0` of its
+	 * own changes nothing): the migration is then GK_REPLAY_TIMEOUT, at
+	 * the statement that was running when the file is traced or holds one
+	 * statement. */
+	double timeout_s;
 } gk_replay_migration;
 
 typedef struct gk_replay_lock {
@@ -57,11 +68,14 @@ typedef struct gk_replay_result {
 
 /**
  * Apply `m[0..n)` in order on one connection to `conninfo`, filling
- * `out[0..n)`.  Stops at the first migration that does not apply; the later
- * ones are GK_REPLAY_SKIPPED.  Returns 0 when every result is filled (even
- * when a migration failed), GK_EINFRA when the server cannot be reached or
- * the connection is lost mid-replay (the results are still filled: the one
- * running is FAILED with the reason, the rest SKIPPED), GK_ENOMEM.
+ * `out[0..n)`.  Stops at the first migration that does not apply (or runs
+ * out of time); the later ones are GK_REPLAY_SKIPPED.  Returns 0 when
+ * every result is filled (even when a migration failed), GK_EINFRA when
+ * the server cannot be reached or the connection is lost mid-replay (the
+ * results are still filled: the one running is GK_REPLAY_INTERRUPTED with
+ * the reason, the rest SKIPPED), GK_EINTR when the run is interrupted
+ * (util/interrupt.h: the running query is cancelled, that migration is
+ * GK_REPLAY_INTERRUPTED, the rest SKIPPED), GK_ENOMEM.
  * Free the results with gk_replay_results_free() in every case.
  */
 int gk_replay_run(gk_replay_result *out, const char *conninfo, const gk_replay_migration *m,

@@ -30,6 +30,7 @@ enum gk_error_kind {
 	GK_ERRKIND_IO,         /* exit 2: an input that could not be read at all */
 	GK_ERRKIND_DB_CONNECT, /* exit 3 */
 	GK_ERRKIND_TIMEOUT,    /* exit 3 */
+	GK_ERRKIND_INTERRUPTED, /* exit 3: SIGINT or SIGTERM */
 	GK_ERRKIND_INTERNAL,   /* exit 4 */
 };
 
@@ -213,7 +214,12 @@ typedef struct gk_report {
 		size_t n_ignore;
 	} drift;
 
-	/* Set by gk_report_finish(). */
+	/* The run's interruption (SIGINT, SIGTERM, its time limit) is among
+	 * the errors: added once, by whoever ends the run. */
+	bool interrupted;
+
+	/* Set by gk_report_finish(); calling it again after adding an error
+	 * decides everything anew. */
 	bool finished;
 	const char *verdict;          /* "pass", "fail" or "error" */
 	enum gk_exit exit_code;

@@ -8,6 +8,7 @@
  * server give equal bytes and equal SHA-256.
  */
 #include "catalog/catalog_internal.h"
+#include "util/interrupt.h"
 #include "util/util.h"
 
 #include <errno.h>
@@ -131,14 +132,20 @@ static int read_doc(json_t *doc, PGconn *c, const gk_catalog_options *o, const c
 {
 	PGconn *lanes[LANES] = {c, NULL};
 	size_t n = 1;
+	/* An interrupted run (SIGINT, SIGTERM) cancels the reads at once. */
+	int watch[LANES] = {gk_watch_begin(c, 0), -1};
 	int rc = begin(c, conninfo, err);
 	if (rc == 0)
 		rc = read_version(doc, c, conninfo, err);
-	if (rc == 0 && (lanes[1] = second_lane(c, conninfo, o)) != NULL)
+	if (rc == 0 && (lanes[1] = second_lane(c, conninfo, o)) != NULL) {
 		n = 2;
+		watch[1] = gk_watch_begin(lanes[1], 0);
+	}
 	if (rc == 0)
 		rc = gk_cat_run_jobs(lanes, n, json_object_get(doc, "objects"), json_object_get(doc, "not_compared"),
 				     o, conninfo, err);
+	for (size_t i = 0; i < LANES; i++)
+		gk_watch_end(watch[i]);
 	PQfinish(lanes[1]);
 	/* Nothing was written: ROLLBACK and COMMIT are the same here. */
 	if (rc == 0)

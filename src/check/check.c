@@ -12,6 +12,8 @@
  */
 #include "check_internal.h"
 #include "gatekeeper/files.h"
+#include "gatekeeper/replay.h"
+#include "util/interrupt.h"
 #include "util/util.h"
 
 #include <limits.h>
@@ -25,6 +27,7 @@ void gk_check_options_init(gk_check_options *o)
 	memset(o, 0, sizeof *o);
 	gk_lint_options_init(&o->lint);
 	o->layout = GK_LAYOUT_AUTO;
+	o->replay_timeout_s = GK_REPLAY_TIMEOUT_DEFAULT_S;
 }
 
 enum gk_runner gk_layout_runner(enum gk_layout_kind kind, const gk_layout_migration *m)
@@ -470,6 +473,31 @@ static void folder_free(gk_check_folder *f)
 	gk_history_links_free(f->links, f->n_links);
 }
 
+/* Between two steps: GK_EINTR once the run is interrupted (util/interrupt.h). */
+static int stop_here(gk_error *err)
+{
+	char why[128];
+	gk_interrupt_describe(why, sizeof why);
+	return why[0] ? gk_error_set(err, GK_EINTR, "%s", why) : 0;
+}
+
+/* An interrupted run says which folders it did not finish. */
+static int note_unchecked(gk_report *r, const dir_list *dirs, size_t from, gk_error *err)
+{
+	char why[128];
+	gk_interrupt_describe(why, sizeof why);
+	for (size_t i = from; i < dirs->n; i++) {
+		char *note = gk_asprintf("%s: %s (%s)", *dirs->dirs[i] ? dirs->dirs[i] : ".",
+					 i == from ? "not finished" : "not checked", why);
+		if (!note || gk_report_add_note(r, note) < 0) {
+			free(note);
+			return gk_error_set(err, GK_ENOMEM, "out of memory");
+		}
+		free(note);
+	}
+	return GK_EINTR;
+}
+
 static int check_folder(gk_report *r, const gk_check_options *o, gk_history *h, char *dir, gk_check_replay *rp,
 			gk_error *err)
 {
@@ -490,7 +518,11 @@ static int check_folder(gk_report *r, const gk_check_options *o, gk_history *h, 
 	if (rc == 0)
 		rc = gk_check_history_findings(r, &f, err);
 	if (rc == 0)
+		rc = stop_here(err);
+	if (rc == 0)
 		rc = o->no_lint ? record_history_only(r, &f, err) : lint_change(r, &f, err);
+	if (rc == 0 && rp)
+		rc = stop_here(err);
 	if (rc == 0 && rp)
 		rc = gk_check_replay_folder(rp, r, &f, err);
 	folder_free(&f);
@@ -532,8 +564,16 @@ int gk_check_run(gk_report *r, const gk_check_options *options, gk_error *err)
 	/* The shadow first: its version decides the lint's. */
 	if (rc == 0 && o.replay)
 		rc = gk_check_replay_open(&rp, r, &o, err);
-	for (size_t i = 0; rc == 0 && i < dirs.n; i++)
-		rc = check_folder(r, &o, h, dirs.dirs[i], o.replay ? &rp : NULL, err);
+	size_t done = 0;
+	for (; rc == 0 && done < dirs.n; done++) {
+		rc = stop_here(err);
+		if (rc == 0)
+			rc = check_folder(r, &o, h, dirs.dirs[done], o.replay ? &rp : NULL, err);
+		if (rc != 0)
+			break;
+	}
+	if (rc == GK_EINTR)
+		rc = note_unchecked(r, &dirs, done, err);
 	if (o.replay)
 		gk_check_replay_close(&rp);
 	dir_list_free(&dirs);

@@ -19,6 +19,7 @@
 #include "check_internal.h"
 #include "gatekeeper/replay.h"
 #include "gatekeeper/replay_report.h"
+#include "util/interrupt.h"
 #include "util/util.h"
 
 #include <errno.h>
@@ -47,7 +48,6 @@ typedef struct plan {
 	char (*hash)[65];     /* per migration (not per prelude) */
 	gk_replay_result *res;
 	size_t from;          /* first step applied (the rest before it came from a template) */
-	size_t lost_at;       /* the step running when the server went away; SIZE_MAX = none */
 	double t0;
 	size_t phase_start;   /* first step of the gk_replay_run() running */
 } plan;
@@ -62,7 +62,7 @@ int gk_check_replay_open(gk_check_replay *rp, gk_report *r, gk_check_options *o,
 	gk_error e = {0};
 	int rc = gk_shadow_open(&rp->shadow, &o->shadow, &e);
 	gk_report_add_replay_totals(r, 0, 0, (gk_now() - t0) * 1000.0);
-	if (rc == GK_ECONFIG || rc == GK_ENOMEM)
+	if (rc == GK_ECONFIG || rc == GK_ENOMEM || rc == GK_EINTR)
 		return gk_error_set(err, rc, "%s", e.msg);
 	if (rc < 0) {
 		/* The history and the lint still stand; the run exits 3 for this. */
@@ -127,7 +127,7 @@ static step *add_step(plan *p, const char *path, const char *text, size_t len, e
 		free(s->text);
 		return NULL;
 	}
-	s->m = (gk_replay_migration){s->path, s->text, len, runner, false};
+	s->m = (gk_replay_migration){s->path, s->text, len, runner, false, p->rp->o->replay_timeout_s};
 	p->n++;
 	return s;
 }
@@ -344,9 +344,30 @@ static int failure_finding(plan *p, const step *s, const gk_replay_result *res)
 
 /* ---- recording ------------------------------------------------------------ */
 
+/* The migration's own outcome stopped the replay: a finding blames it. */
 static bool did_not_apply(const gk_replay_result *res)
 {
-	return res->status == GK_REPLAY_FAILED || res->status == GK_REPLAY_ENVIRONMENT;
+	return res->status == GK_REPLAY_FAILED || res->status == GK_REPLAY_ENVIRONMENT ||
+	       res->status == GK_REPLAY_TIMEOUT;
+}
+
+/* Why the migrations after step `stop` (SIZE_MAX: none; the run was
+ * interrupted between two) were not replayed (malloc'ed). */
+static char *skip_reason(const plan *p, size_t stop)
+{
+	char why[128];
+	gk_interrupt_describe(why, sizeof why);
+	if (stop == SIZE_MAX)
+		return gk_asprintf("not replayed: %s", why[0] ? why : "the replay stopped");
+	const char *path = p->s[stop].path;
+	switch (p->res[stop].status) {
+	case GK_REPLAY_TIMEOUT:
+		return gk_asprintf("not replayed: %s did not finish within the time limit", path);
+	case GK_REPLAY_INTERRUPTED:
+		return gk_asprintf("not replayed: %s", why[0] ? why : "the shadow server went away");
+	default:
+		return gk_asprintf("not replayed: %s did not apply", path);
+	}
 }
 
 /* A prelude that did not apply: the user's init file is a finding; our
@@ -374,21 +395,21 @@ static int entry_of(plan *p, const step *s, bool bad)
 	return idx;
 }
 
-static int record_step(plan *p, size_t i, const char *failed)
+/* `stop`: the step that stopped the replay (SIZE_MAX: none). */
+static int record_step(plan *p, size_t i, size_t stop, bool stopped)
 {
 	const step *s = &p->s[i];
 	const gk_replay_result *res = &p->res[i];
-	/* A step cut off by the server's end is the server's failure, not the
-	 * migration's: the run's db_connect error says so. */
-	bool cached = i < p->from, bad = !cached && did_not_apply(res) && i != p->lost_at;
+	/* A step cut off by the run's end or the server's (GK_REPLAY_INTERRUPTED)
+	 * is not the migration's failure: the run's error says what happened. */
+	bool cached = i < p->from, bad = !cached && did_not_apply(res);
 	if (!s->it)
 		return bad ? record_prelude(p, s, res) : 0;
 	int idx = entry_of(p, s, bad);
 	if (idx < 0)
 		return idx == -1 ? 0 : idx;
 	char *why = NULL;
-	if (!cached && res->status == GK_REPLAY_SKIPPED && failed &&
-	    !(why = gk_asprintf("not replayed: %s did not apply", failed)))
+	if (!cached && res->status == GK_REPLAY_SKIPPED && stopped && !(why = skip_reason(p, stop)))
 		return GK_ENOMEM;
 	int rc = gk_report_set_replay(p->r, (size_t)idx, cached ? GK_REPLAY_OK : res->status,
 				      cached ? 0 : res->duration_ms, res->sqlstate, why ? why : res->message,
@@ -402,14 +423,15 @@ static int record_step(plan *p, size_t i, const char *failed)
 	return rc;
 }
 
-static int record(plan *p, gk_error *err)
+static int record(plan *p, bool interrupted, gk_error *err)
 {
-	const char *failed = NULL;
+	size_t stop = SIZE_MAX;
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < p->n; i++) {
-		rc = record_step(p, i, failed);
-		if (!failed && i >= p->from && did_not_apply(&p->res[i]))
-			failed = p->s[i].path;
+		rc = record_step(p, i, stop, stop != SIZE_MAX || interrupted);
+		enum gk_replay_status st = p->res[i].status;
+		if (stop == SIZE_MAX && i >= p->from && st != GK_REPLAY_OK && st != GK_REPLAY_SKIPPED)
+			stop = i;
 	}
 	return rc < 0 ? gk_error_set(err, GK_ENOMEM, "out of memory") : 0;
 }
@@ -421,7 +443,7 @@ int gk_check_replay_folder(gk_check_replay *rp, gk_report *r, gk_check_folder *f
 {
 	if (!rp->shadow || rp->lost)
 		return 0;
-	plan p = {.rp = rp, .r = r, .f = f, .t0 = gk_now(), .lost_at = SIZE_MAX};
+	plan p = {.rp = rp, .r = r, .f = f, .t0 = gk_now()};
 	char *conninfo = NULL, *dbname = NULL;
 	int rc = read_init(rp, err);
 	if (rc == 0)
@@ -438,13 +460,13 @@ int gk_check_replay_folder(gk_check_replay *rp, gk_report *r, gk_check_folder *f
 		gk_one_line(err->msg);
 		rc = gk_report_add_error(r, GK_ERRKIND_DB_CONNECT, NULL, "%s", err->msg) < 0 ? GK_ENOMEM : 0;
 		rp->lost = true;
-		for (size_t i = p.from; i < p.n && p.lost_at == SIZE_MAX; i++)
-			if (p.res[i].status == GK_REPLAY_FAILED)
-				p.lost_at = i;
 	}
-	if (rc == 0)
-		rc = record(&p, err);
-	if (rc == 0)
+	/* Interrupted: what ran is recorded, then the run ends (the caller
+	 * reports the interruption once for the whole run). */
+	bool interrupted = rc == GK_EINTR;
+	if (rc == 0 || interrupted)
+		rc = record(&p, interrupted, err) < 0 ? GK_ENOMEM : rc;
+	if (rc == 0 || rc == GK_EINTR)
 		gk_report_add_replay_totals(r, p.n - p.n_pre, p.from > p.n_pre ? p.from - p.n_pre : 0,
 					    (gk_now() - p.t0) * 1000.0);
 	free(conninfo);

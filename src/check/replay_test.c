@@ -3,7 +3,7 @@
  * real PostgreSQL: repositories built per test (check_test_support.h), the
  * migrations applied to a shadow database, and the report checked for the
  * replay status and observed locks of each migration and for the `replay`
- * findings: "replay-failed", "replay-environment",
+ * findings: "replay-failed", "replay-environment", "replay-timeout",
  * "observed-access-exclusive-lock", "observed-share-lock",
  * "observed-table-rewrite" and "observed-lock-without-timeout".
  *
@@ -19,6 +19,9 @@
 #include <cmocka.h>
 
 #include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +30,7 @@
 
 #include "gatekeeper/check.h"
 #include "gatekeeper/shadow.h"
+#include "util/interrupt.h"
 #include "util/util.h"
 
 #include "check_test_support.h"
@@ -288,7 +292,9 @@ static void test_runner_history_table(void **state)
 /* ---- the server ----------------------------------------------------------- */
 
 /* The shadow's connection dies mid-replay: history and lint stay, the
- * report holds a db_connect error (exit 3). */
+ * report holds a db_connect error (exit 3), and the migration that was
+ * running is "interrupted" (not "failed": no finding blames it), which is
+ * what every renderer reads. */
 static void test_connection_lost(void **state)
 {
 	(void)state;
@@ -299,6 +305,134 @@ static void test_connection_lost(void **state)
 	assert_int_equal(r->errors[0].kind, GK_ERRKIND_DB_CONNECT);
 	finding(r, "drop-index-non-concurrent", CHANGE); /* the lint still reported */
 	expect_none(r, "replay-failed");
+	const gk_migration *m = migration(r, CHANGE);
+	assert_int_equal(m->replay.status, GK_REPLAY_INTERRUPTED);
+	assert_non_null(strstr(m->replay.error, "the shadow server went away"));
+	gk_report_free(r);
+}
+
+/* ---- time limits and interruption ------------------------------------------ */
+
+/* A replay with a 1 s limit per migration. */
+static gk_report *limited_check(double limit, double *elapsed)
+{
+	gk_check_options o;
+	replay_opts(&o);
+	o.replay_timeout_s = limit;
+	double t0 = gk_now();
+	gk_report *r = check_o(&o);
+	*elapsed = gk_now() - t0;
+	return r;
+}
+
+/* A sleeping migration is cancelled at the limit: replay-timeout at the
+ * statement, naming it and the limit; the next one is skipped, saying why. */
+static void test_timeout_sleep(void **state)
+{
+	(void)state;
+	base_and_change("ALTER TABLE users ADD COLUMN nickname text;\nSELECT pg_sleep(600);\n");
+	put(P("20240202000000_add_tags"), "CREATE TABLE tags (id bigint PRIMARY KEY);\n");
+	commit_all("more");
+	double elapsed;
+	gk_report *r = limited_check(1, &elapsed);
+	assert_true(elapsed < 20);
+	const gk_finding *f = at_line(r, "replay-timeout", 2);
+	assert_int_equal(f->severity, GK_SEV_ERROR);
+	assert_int_equal(f->statement_index, 2);
+	assert_non_null(strstr(f->message, "1 s"));
+	assert_non_null(strstr(f->message, "SELECT pg_sleep(600)"));
+	assert_int_equal(migration(r, CHANGE)->replay.status, GK_REPLAY_TIMEOUT);
+	const gk_migration *next = migration(r, P("20240202000000_add_tags"));
+	assert_int_equal(next->replay.status, GK_REPLAY_SKIPPED);
+	assert_non_null(strstr(next->replay.error, "did not finish within the time limit"));
+	assert_int_equal(r->exit_code, GK_EXIT_FAIL);
+	expect_none(r, "replay-failed");
+	gk_report_free(r);
+}
+
+/* A migration's own `SET statement_timeout = 0` cannot lift the limit, and
+ * an endless loop is cancelled like a sleep; a migration before the change
+ * runs whole (untraced) and is still found at its one statement. */
+static void test_timeout_endless_loop(void **state)
+{
+	(void)state;
+	put(MIG "/migration_lock.toml", "provider = \"postgresql\"\n");
+	put(P("20240101000000_init"), "CREATE TABLE users (id bigint PRIMARY KEY);\n");
+	put(P("20240102000000_loop"), "\n  DO $$ BEGIN LOOP END LOOP; END $$;\n");
+	commit_all("init");
+	branch("feature");
+	put(P("20240201000000_change_users"), "ALTER TABLE users ADD COLUMN nickname text;\n");
+	commit_all("change");
+	double elapsed;
+	gk_report *r = limited_check(1, &elapsed);
+	assert_true(elapsed < 20);
+	const gk_finding *f = finding(r, "replay-timeout", P("20240102000000_loop"));
+	assert_int_equal(f->line, 2);
+	assert_int_equal(f->column, 3);
+	assert_non_null(strstr(f->message, "DO $$ BEGIN LOOP END LOOP; END $$"));
+	gk_report_free(r);
+
+	put(P("20240201000000_change_users"), "SET statement_timeout = 0;\nDO $$ BEGIN LOOP END LOOP; END $$;\n");
+	put(P("20240102000000_loop"), "SELECT 1;\n");
+	commit_all("own timeout");
+	r = limited_check(1, &elapsed);
+	assert_true(elapsed < 20);
+	at_line(r, "replay-timeout", 2);
+	gk_report_free(r);
+}
+
+/* A migration's own statement_timeout is the migration's failure, not
+ * ours: replay-failed with the server's message. */
+static void test_own_statement_timeout_is_a_failure(void **state)
+{
+	(void)state;
+	base_and_change("SET statement_timeout = '100ms';\nSELECT pg_sleep(5);\n");
+	double elapsed;
+	gk_report *r = limited_check(30, &elapsed);
+	at_line(r, "replay-failed", 2);
+	expect_none(r, "replay-timeout");
+	assert_int_equal(migration(r, CHANGE)->replay.status, GK_REPLAY_FAILED);
+	gk_report_free(r);
+}
+
+static void *interrupt_later(void *arg)
+{
+	(void)arg;
+	poll(NULL, 0, 2500);  /* the sleep is running by then */
+	gk_interrupt_raise(GK_INTERRUPT_SIGNAL, SIGTERM);
+	return NULL;
+}
+
+/* Interrupted mid-statement (what SIGTERM does in the CLI): the running
+ * query is cancelled at once, the migration is "interrupted" (no finding),
+ * the rest skipped with the reason, and gk_check_run says GK_EINTR with
+ * the report filled. */
+static void test_interrupted(void **state)
+{
+	(void)state;
+	base_and_change("ALTER TABLE users ADD COLUMN nickname text;\nSELECT pg_sleep(600);\n");
+	put(P("20240202000000_add_tags"), "CREATE TABLE tags (id bigint PRIMARY KEY);\n");
+	commit_all("more");
+	gk_check_options o;
+	replay_opts(&o);
+	gk_report *r = gk_report_new("check");
+	gk_error err = {0};
+	pthread_t tid;
+	assert_int_equal(pthread_create(&tid, NULL, interrupt_later, NULL), 0);
+	double t0 = gk_now();
+	int rc = gk_check_run(r, &o, &err);
+	pthread_join(tid, NULL);
+	assert_true(gk_now() - t0 < 20);
+	gk_interrupt_reset();
+	assert_int_equal(rc, GK_EINTR);
+	assert_non_null(strstr(err.msg, "interrupted by SIGTERM"));
+	const gk_migration *m = migration(r, CHANGE);
+	assert_int_equal(m->replay.status, GK_REPLAY_INTERRUPTED);
+	assert_non_null(strstr(m->replay.error, "interrupted by SIGTERM"));
+	assert_int_equal(migration(r, P("20240202000000_add_tags"))->replay.status, GK_REPLAY_SKIPPED);
+	expect_none(r, "replay-failed");
+	expect_none(r, "replay-timeout");
+	finding(r, "observed-access-exclusive-lock", CHANGE); /* what ran is reported */
 	gk_report_free(r);
 }
 
@@ -422,6 +556,10 @@ int main(void)
 		T(test_failure_before_the_change),
 		T(test_runner_history_table),
 		T(test_connection_lost),
+		T(test_timeout_sleep),
+		T(test_timeout_endless_loop),
+		T(test_own_statement_timeout_is_a_failure),
+		T(test_interrupted),
 		T(test_server_unreachable),
 		T(test_embedded_default),
 		T(test_template_cache),

@@ -24,7 +24,7 @@
  * (a dump, a binary) from being read whole. */
 #define CONFIG_MAX_SIZE ((size_t)1 << 20)
 
-#define KEYS_ALLOWED "pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init"
+#define KEYS_ALLOWED "pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout"
 
 typedef struct loader {
 	const char *path;     /* for messages */
@@ -322,6 +322,16 @@ static int load_shadow_init(loader *l, yaml_node_t *v)
 	return within_root(l, v, "shadow_init", l->c->shadow_init);
 }
 
+static int load_replay_timeout(loader *l, yaml_node_t *v)
+{
+	const char *t = v->type == YAML_SCALAR_NODE && !is_null(v) ? text(v) : "";
+	double secs;
+	if (gk_parse_duration(t, &secs) < 0 || secs <= 0)
+		return wrong(l, v, "replay_timeout must be a duration such as 300, 90s or 5min (up to 24h)");
+	l->c->replay_timeout_s = secs;
+	return 0;
+}
+
 static const struct config_key {
 	const char *name;
 	int (*load)(loader *l, yaml_node_t *value);
@@ -336,6 +346,7 @@ static const struct config_key {
 	{"migration_name", load_migration_name},
 	{"replay", load_replay},
 	{"shadow_init", load_shadow_init},
+	{"replay_timeout", load_replay_timeout},
 };
 #define N_KEYS (sizeof config_keys / sizeof *config_keys)
 

@@ -244,10 +244,10 @@ static void test_top_level_must_be_a_mapping(void **state)
 	(void)state;
 	expect_error("- pg_version: 15\n",
 		     "1:1: the top level must be a mapping of settings (pg_version, runner, paths, exclude, "
-		     "fail_level, rules, layout, migration_name, replay, shadow_init), not a list");
+		     "fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout), not a list");
 	expect_error("\n  pg_version\n",
 		     "2:3: the top level must be a mapping of settings (pg_version, runner, paths, exclude, "
-		     "fail_level, rules, layout, migration_name, replay, shadow_init), not a single value");
+		     "fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout), not a single value");
 }
 
 static void test_more_than_one_document(void **state)
@@ -262,9 +262,9 @@ static void test_unknown_key(void **state)
 {
 	(void)state;
 	expect_error("pg_version: 15\nrunnr: prisma\n",
-		     "2:1: unknown key 'runnr' (allowed: pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init)");
+		     "2:1: unknown key 'runnr' (allowed: pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout)");
 	expect_error("? [a, b]\n: 1\n",
-		     "1:3: a key must be a name (pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init), not a list");
+		     "1:3: a key must be a name (pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout), not a list");
 }
 
 static void test_duplicate_keys(void **state)
@@ -388,6 +388,30 @@ static void test_replay_settings(void **state)
 	expect_error("replay: yes\n", "1:9: replay must be true or false, not 'yes'");
 	expect_error("replay:\n", "1:8: replay must be true or false, not empty");
 	expect_error("shadow_init: [a.sql]\n", "1:14: shadow_init must be the path of an SQL file, not a list");
+}
+
+static void test_replay_timeout(void **state)
+{
+	(void)state;
+	gk_config *c = NULL;
+	gk_error err = {0};
+	static const struct { const char *yaml; double secs; } ok[] = {
+		{"replay_timeout: 90\n", 90}, {"replay_timeout: 90s\n", 90}, {"replay_timeout: 5min\n", 300},
+		{"replay_timeout: 1h\n", 3600}, {"replay_timeout: 1500ms\n", 1.5}, {"pg_version: 15\n", 0},
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+		assert_int_equal(load(ok[i].yaml, &c, &err), 0);
+		assert_true(c->replay_timeout_s == ok[i].secs);
+		gk_config_free(c);
+	}
+	const char *why = "replay_timeout must be a duration such as 300, 90s or 5min (up to 24h)";
+	static const char *const bad[] = {"replay_timeout: 0\n", "replay_timeout: -5s\n", "replay_timeout: 5 years\n",
+					  "replay_timeout: 2d\n", "replay_timeout: [1]\n", "replay_timeout:\n"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		assert_int_equal(load(bad[i], &c, &err), GK_ECONFIG);
+		assert_non_null(strstr(err.msg, why));
+		assert_non_null(strstr(err.msg, "gatekeeper.yml:1:1"));  /* at the value */
+	}
 }
 
 static void test_unreadable_file(void **state)
@@ -684,6 +708,7 @@ int main(void)
 		T(test_layout_and_migration_name),
 		T(test_replay_settings),
 		T(test_paths_stay_inside),
+		T(test_replay_timeout),
 		T(test_unreadable_file),
 		T(test_apply_sets_only_what_the_file_names),
 		T(test_apply_unknown_rule),

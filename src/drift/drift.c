@@ -35,6 +35,8 @@ static int expected_by_replay(drift_run *d, gk_catalog **out, const char *prisma
 	gk_shadow *s = NULL;
 	int rc = gk_drift_plan_build(p, st, o->dirs, o->n_dirs, o->shadow_init, prisma_schema, false, err);
 	if (rc == 0)
+		gk_drift_plan_set_timeout(p, o->replay_timeout_s);
+	if (rc == 0)
 		rc = gk_shadow_open(&s, &o->shadow, err);
 	if (rc == 0)
 		rc = gk_drift_expected_build(&e, s, p, err);

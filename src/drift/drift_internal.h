@@ -45,6 +45,8 @@ typedef struct gk_drift_plan {
 int gk_drift_plan_build(gk_drift_plan *p, const gk_target_state *st, const char *const *dirs, size_t n_dirs,
 			const char *shadow_init, const char *prisma_schema, bool pending, gk_error *err);
 void gk_drift_plan_free(gk_drift_plan *p);
+/* Every entry's replay time limit (`secs` <= 0: GK_REPLAY_TIMEOUT_DEFAULT_S). */
+void gk_drift_plan_set_timeout(gk_drift_plan *p, double secs);
 
 /* A database on the shadow holding the expected schema. */
 typedef struct gk_drift_expected {

@@ -49,6 +49,12 @@ void gk_drift_plan_free(gk_drift_plan *p)
 	memset(p, 0, sizeof *p);
 }
 
+void gk_drift_plan_set_timeout(gk_drift_plan *p, double secs)
+{
+	for (size_t i = 0; i < p->n; i++)
+		p->m[i].timeout_s = secs > 0 ? secs : GK_REPLAY_TIMEOUT_DEFAULT_S;
+}
+
 /* Add an entry; takes `text` in every case. */
 static int add(gk_drift_plan *p, const char *path, char *text, size_t len, enum gk_runner runner,
 	       const gk_target_migration *tm)
@@ -62,7 +68,7 @@ static int add(gk_drift_plan *p, const char *path, char *text, size_t len, enum 
 	}
 	p->texts[p->n] = text;
 	p->tm[p->n] = tm;
-	p->m[p->n++] = (gk_replay_migration){path, text, len, runner, false};
+	p->m[p->n++] = (gk_replay_migration){path, text, len, runner, false, GK_REPLAY_TIMEOUT_DEFAULT_S};
 	return 0;
 }
 

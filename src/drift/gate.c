@@ -366,7 +366,8 @@ static int record_pending(gate *g, size_t i, const char *failed, bool lost)
 	free(why);
 	gk_replay_reporter rr = {.r = g->r, .o = &g->lint, .consequence = "the migrations after it were not replayed",
 				 .relation_note = size_note, .note_ctx = g};
-	if (rc == 0 && !lost && (res->status == GK_REPLAY_FAILED || res->status == GK_REPLAY_ENVIRONMENT))
+	if (rc == 0 && !lost && (res->status == GK_REPLAY_FAILED || res->status == GK_REPLAY_ENVIRONMENT ||
+				 res->status == GK_REPLAY_TIMEOUT))
 		rc = gk_replay_report_failure(&rr, m, res, "the migration");
 	if (rc == 0)
 		rc = gk_replay_report_locks(&rr, (size_t)idx, m, res);
@@ -390,7 +391,8 @@ static int replay_pending(gate *g, gk_error *err)
 	for (size_t i = a; rc == 0 && i < p->n; i++) {
 		if (record_pending(g, i, failed, lost == GK_EINFRA) < 0)
 			rc = oom(err);
-		if (!failed && (g->e.res[i].status == GK_REPLAY_FAILED || g->e.res[i].status == GK_REPLAY_ENVIRONMENT))
+		if (!failed && (g->e.res[i].status == GK_REPLAY_FAILED || g->e.res[i].status == GK_REPLAY_ENVIRONMENT ||
+				g->e.res[i].status == GK_REPLAY_TIMEOUT))
 			failed = p->m[i].path;
 	}
 	if (rc == 0 && lost == 0)
@@ -481,6 +483,8 @@ static int run(gate *g, gk_error *err)
 	if (rc == 0)
 		rc = gk_drift_plan_build(&g->plan, g->st, g->o->dirs, g->o->n_dirs, g->o->shadow_init,
 					 gk_target_url_schema(g->t), true, err);
+	if (rc == 0)
+		gk_drift_plan_set_timeout(&g->plan, g->o->replay_timeout_s);
 	if (rc == 0 && g->plan.n == g->plan.n_expected)
 		rc = note(g, "nothing to deploy: every migration in the folder is applied on the target", err);
 	if (rc == 0)

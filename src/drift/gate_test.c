@@ -64,11 +64,15 @@ static void free_world(suite *s, world *w)
 	free(w->dir);
 }
 
+/* The replay's time limit of the next gates (0: the default). */
+static double replay_limit;
+
 /* The gate against `url`, replaying on `shadow` (NULL: the suite's cluster). */
 static gk_report *gate_on(suite *s, const world *w, const char *url, const gk_shadow_options *shadow)
 {
 	gk_gate_options o = {0};
 	gk_lint_options_init(&o.lint);
+	o.replay_timeout_s = replay_limit;
 	o.pg_version_from_target = true;
 	o.target_url = url;
 	o.dirs = (const char *const *)&w->dir;
@@ -293,6 +297,29 @@ static void test_pending_does_not_apply(void **state)
 	free_world(s, &w);
 }
 
+/* A pending migration past the replay's time limit: replay-timeout at the
+ * statement, the one after it skipped, and the gate ends in time. */
+static void test_pending_times_out(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s, "ALTER TABLE users ADD COLUMN age int;\nSELECT pg_sleep(600);\n");
+	put(w.dir, LATER "/migration.sql", "CREATE TABLE more (id int);\n");
+	replay_limit = 1;
+	double t0 = gk_now();
+	gk_report *r = gate(s, &w);
+	replay_limit = 0;
+	assert_true(gk_now() - t0 < 30);
+	assert_exit(r, GK_EXIT_FAIL);
+	const gk_finding *f = must_find(r, "replay-timeout");
+	assert_non_null(strstr(f->path, NEXT));
+	must_say(r, f, "pg_sleep(600)");
+	assert_int_equal(f->line, 2);
+	assert_int_equal(entry(r, &w, NEXT)->replay.status, GK_REPLAY_TIMEOUT);
+	assert_int_equal(entry(r, &w, LATER)->replay.status, GK_REPLAY_SKIPPED);
+	gk_report_free(r);
+	free_world(s, &w);
+}
+
 /* Failed and missing migrations block; with one missing, drift and the
  * replay cannot be built, and the report says so. */
 static void test_failed_and_missing(void **state)
@@ -473,6 +500,7 @@ int main(void)
 		cmocka_unit_test(test_rewrite_names_target_size),
 		cmocka_unit_test(test_drift_blocks),
 		cmocka_unit_test(test_pending_does_not_apply),
+		cmocka_unit_test(test_pending_times_out),
 		cmocka_unit_test(test_failed_and_missing),
 		cmocka_unit_test(test_blocking_session),
 		cmocka_unit_test(test_deploy_in_progress),

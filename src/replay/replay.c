@@ -24,6 +24,7 @@
  */
 #include "replay/replay_internal.h"
 #include "sql/sql.h"
+#include "util/interrupt.h"
 #include "util/util.h"
 
 #include <ctype.h>
@@ -514,6 +515,74 @@ static void apply_plain(PGconn *c, const gk_replay_migration *m, const char *tex
 	settle(c);
 }
 
+/* ---- stopped from outside ------------------------------------------------ */
+
+/* The one statement of a file run whole, where a timeout points (-1 when
+ * the file holds several: the server does not say which one ran). */
+static int only_statement(const char *text, size_t len, long *offset)
+{
+	gk_replay_split sp;
+	if (gk_replay_split_sql(&sp, text, len) != 0)
+		return GK_ENOMEM;
+	if (sp.parsed && sp.n == 1) {
+		size_t at = sp.stmts[0].start;
+		while (at < sp.stmts[0].end && strchr(" \t\r\n", text[at]))
+			at++;
+		*offset = (long)at;
+	}
+	gk_replay_split_free(&sp);
+	return 0;
+}
+
+static int replace_message(gk_replay_result *r, char *msg)
+{
+	if (!msg)
+		return GK_ENOMEM;
+	free(r->message);
+	free(r->detail);
+	free(r->hint);
+	r->detail = r->hint = NULL;
+	r->message = msg;
+	return 0;
+}
+
+/*
+ * A migration stopped from outside did not fail by itself: its time limit
+ * ran out (GK_REPLAY_TIMEOUT, at the statement that was running), or the
+ * run was interrupted or the server went away (GK_REPLAY_INTERRUPTED,
+ * which no finding blames on the migration).  57014 is what a cancel
+ * gives; a migration's own statement_timeout gives it too, but then our
+ * limit has not run out and the run is not interrupted.
+ */
+static int cut_off(PGconn *c, const gk_replay_migration *m, const char *text, bool expired, gk_replay_result *r)
+{
+	bool cancelled = !strcmp(r->sqlstate, "57014"), lost = PQstatus(c) != CONNECTION_OK;
+	if (!cancelled && !lost)
+		return 0;
+	if (expired) {
+		char limit[32];
+		gk_format_duration(limit, sizeof limit, m->timeout_s);
+		r->status = GK_REPLAY_TIMEOUT;
+		if (r->error_offset < 0 && only_statement(text, m->len, &r->error_offset) != 0)
+			return GK_ENOMEM;
+		return replace_message(r, gk_asprintf("did not finish within %s; cancelled", limit));
+	}
+	char why[128];
+	gk_interrupt_describe(why, sizeof why);
+	if (!why[0] && !lost)
+		return 0;
+	r->status = GK_REPLAY_INTERRUPTED;
+	r->error_offset = -1;
+	if (why[0])
+		return replace_message(r, gk_asprintf("not finished: %s while it ran", why));
+	char *was = r->message;
+	r->message = NULL;
+	int rc = replace_message(r, gk_asprintf("not finished: the shadow server went away while it ran (%s)",
+						was ? was : "connection lost"));
+	free(was);
+	return rc;
+}
+
 static int apply_one(PGconn *c, const replay_rest *rest, gk_replay_result *r)
 {
 	const gk_replay_migration *m = rest->m;
@@ -521,13 +590,18 @@ static int apply_one(PGconn *c, const replay_rest *rest, gk_replay_result *r)
 	if (!text)
 		return GK_ENOMEM;
 	double t0 = gk_now();
+	int watch = gk_watch_begin(c, m->timeout_s);
 	/* A file the front end cannot split is run whole, untraced. */
-	int rc = m->trace ? gk_replay_trace(c, m, text, r) : 1;
+	int rc = m->trace ? gk_replay_trace(c, m, text, watch, r) : 1;
 	if (rc == 1) {
 		rc = 0;
 		apply_plain(c, m, text, r);
 	}
+	bool expired = gk_watch_expired(watch);
+	gk_watch_end(watch);
 	r->duration_ms = (gk_now() - t0) * 1000.0;
+	if (rc == 0 && r->status == GK_REPLAY_FAILED)
+		rc = cut_off(c, m, text, expired, r);
 	free(text);
 	if (rc == 0 && r->status == GK_REPLAY_FAILED && PQstatus(c) == CONNECTION_OK)
 		rc = classify(c, rest, r);
@@ -573,12 +647,12 @@ int gk_replay_run_progress(gk_replay_result *out, const char *conninfo, const gk
 	if (!c)
 		return GK_EINFRA;
 	int rc = 0;
-	for (size_t i = 0; i < n && rc == 0; i++) {
+	for (size_t i = 0; i < n && rc == 0 && !gk_interrupted(); i++) {
 		replay_rest rest = {m + i, n - i};
 		if (progress)
 			progress(ctx, i, n, &m[i]);
 		rc = apply_one(c, &rest, &out[i]);
-		if (rc == 0 && PQstatus(c) != CONNECTION_OK)
+		if (rc == 0 && PQstatus(c) != CONNECTION_OK && !gk_interrupted())
 			rc = gk_error_set(err, GK_EINFRA,
 					  "replay: the shadow server went away during %s: %s",
 					  m[i].path ? m[i].path : "a migration",
@@ -589,6 +663,11 @@ int gk_replay_run_progress(gk_replay_result *out, const char *conninfo, const gk
 			break;
 	}
 	PQfinish(c);
+	if (rc == 0 && gk_interrupted()) {
+		char why[128];
+		gk_interrupt_describe(why, sizeof why);
+		rc = gk_error_set(err, GK_EINTR, "replay: %s", why);
+	}
 	return rc;
 }
 

@@ -39,9 +39,12 @@ void gk_replay_split_free(gk_replay_split *s);
 bool gk_replay_send(PGconn *c, const char *q, size_t base, gk_replay_result *r);
 
 /* Run a migration statement by statement with the lock trace.  Fills
- * r->status (OK or FAILED), errors and locks.  0; 1 when the file does
- * not parse, so it cannot be split (nothing was run); or GK_ENOMEM. */
-int gk_replay_trace(PGconn *c, const gk_replay_migration *m, const char *text,
+ * r->status (OK or FAILED), errors and locks.  `watch` is the session's
+ * slot of util/interrupt.h (-1: none): once its limit has run out or the
+ * run is interrupted, no further statement starts (FAILED with 57014 at
+ * the statement that did not start).  0; 1 when the file does not parse,
+ * so it cannot be split (nothing was run); or GK_ENOMEM. */
+int gk_replay_trace(PGconn *c, const gk_replay_migration *m, const char *text, int watch,
                     gk_replay_result *r);
 
 #endif

@@ -18,6 +18,7 @@
 #include "gatekeeper/layout.h"
 #include "gatekeeper/replay.h"
 #include "gatekeeper/shadow.h"
+#include "util/util.h"
 
 static gk_shadow *shared;
 static gk_error shared_err;
@@ -74,7 +75,7 @@ static void assert_query(const db *d, const char *sql, const char *want)
 
 static gk_replay_migration mig(const char *sql, enum gk_runner runner, bool trace)
 {
-	return (gk_replay_migration){"m.sql", sql, strlen(sql), runner, trace};
+	return (gk_replay_migration){"m.sql", sql, strlen(sql), runner, trace, 0};
 }
 
 /* Replay `m[0..n)` into `d`, expecting the call itself to succeed. */
@@ -538,12 +539,63 @@ static void test_connection_lost(void **state)
 		gk_error err = {0, ""};
 		assert_int_equal(gk_replay_run(r, d.conninfo, m, 2, &err), GK_EINFRA);
 		assert_non_null(strstr(err.msg, "went away during m.sql"));
-		assert_status(&r[0], GK_REPLAY_FAILED);
-		assert_non_null(r[0].message);
+		/* Cut off by the server's end: not the migration's failure. */
+		assert_status(&r[0], GK_REPLAY_INTERRUPTED);
+		assert_non_null(strstr(r[0].message, "the shadow server went away while it ran"));
 		assert_status(&r[1], GK_REPLAY_SKIPPED);
 		gk_replay_results_free(r, 2);
 		drop_db(&d);
 	}
+}
+
+/* The time limit per migration holds under every runner model, traced or
+ * not: the statement is cancelled at the limit, the migration is
+ * GK_REPLAY_TIMEOUT at that statement (untraced files of several
+ * statements run as one query: no place), the next one skipped; a
+ * migration within its limit is untouched. */
+static void test_timeout_every_runner(void **state)
+{
+	(void)state;
+	static const enum gk_runner runners[] = {GK_RUNNER_PRISMA, GK_RUNNER_PER_FILE, GK_RUNNER_NONE};
+	const char *sql = "SELECT 1;\nSELECT pg_sleep(60);\n";
+	for (size_t k = 0; k < 3; k++)
+		for (int trace = 0; trace < 2; trace++) {
+			db d = fresh_db();
+			gk_replay_migration m[3] = {
+				mig("SELECT pg_sleep(0.2);", runners[k], trace),
+				mig(sql, runners[k], trace),
+				mig("CREATE TABLE x (i int);", runners[k], false),
+			};
+			m[0].timeout_s = 5;
+			m[1].timeout_s = 0.5;
+			gk_replay_result r[3];
+			double t0 = gk_now();
+			replay(&d, m, 3, r);
+			assert_true(gk_now() - t0 < 8);
+			assert_status(&r[0], GK_REPLAY_OK);
+			assert_status(&r[1], GK_REPLAY_TIMEOUT);
+			assert_string_equal(r[1].sqlstate, "57014");
+			assert_string_equal(r[1].message, "did not finish within 500 ms; cancelled");
+			assert_int_equal(r[1].error_offset, trace ? (long)strlen("SELECT 1;\n") : -1);
+			assert_status(&r[2], GK_REPLAY_SKIPPED);
+			gk_replay_results_free(r, 3);
+			drop_db(&d);
+		}
+}
+
+/* A file of one statement is found at it even untraced. */
+static void test_timeout_one_statement(void **state)
+{
+	(void)state;
+	db d = fresh_db();
+	gk_replay_migration m = mig("\n  DO $$ BEGIN LOOP END LOOP; END $$;\n", GK_RUNNER_PRISMA, false);
+	m.timeout_s = 0.3;
+	gk_replay_result r;
+	replay(&d, &m, 1, &r);
+	assert_status(&r, GK_REPLAY_TIMEOUT);
+	assert_int_equal(r.error_offset, 3);
+	gk_replay_results_free(&r, 1);
+	drop_db(&d);
 }
 
 /* ---- lock trace -------------------------------------------------------- */
@@ -782,6 +834,8 @@ int main(void)
 		cmocka_unit_test(test_history_tables_execute),
 		cmocka_unit_test(test_unreachable_server),
 		cmocka_unit_test(test_connection_lost),
+		cmocka_unit_test(test_timeout_every_runner),
+		cmocka_unit_test(test_timeout_one_statement),
 		cmocka_unit_test(test_trace_add_column_volatile_default),
 		cmocka_unit_test(test_trace_quotes_names),
 		cmocka_unit_test(test_trace_toast_not_reported),

@@ -7,6 +7,7 @@
  * a table and its indexes reads as one event, as a reviewer sees it.
  */
 #include "gatekeeper/replay_report.h"
+#include "replay/replay_internal.h"
 #include "sql/sql.h"
 #include "util/util.h"
 
@@ -50,9 +51,63 @@ static char *server_help(const gk_replay_result *res)
 			   res->detail && res->hint ? " " : "", res->hint ? "HINT: " : "", res->hint ? res->hint : "");
 }
 
+/* Statement `index` (1-based) of the migration holding byte `off`, and its
+ * text on one line, shortened for the message (malloc'ed; NULL when out
+ * of memory or not found). */
+static char *statement_at(const gk_replay_migration *m, size_t off, int *index)
+{
+	char *text = gk_strndup(m->sql, m->len), *out = NULL;
+	gk_replay_split sp;
+	if (!text || gk_replay_split_sql(&sp, text, m->len) != 0) {
+		free(text);
+		return NULL;
+	}
+	for (size_t i = 0; i < sp.n && !out; i++) {
+		if (off < sp.stmts[i].start || off > sp.stmts[i].end)
+			continue;
+		size_t n = sp.stmts[i].end - off;
+		out = n > 80 ? gk_asprintf("%.*s...", (int)gk_utf8_whole(text + off, 77), text + off)
+			     : gk_strndup(text + off, n);
+		if (out)
+			gk_one_line(out);
+		*index = (int)i + 1;
+	}
+	gk_replay_split_free(&sp);
+	free(text);
+	return out;
+}
+
+/* replay-timeout: at the statement that was running (the whole file when
+ * the server could not say which one), naming it and the limit. */
+static int timeout_finding(const gk_replay_reporter *rr, const gk_replay_migration *m, const gk_replay_result *res,
+			   const char *what)
+{
+	place pl = {0};
+	char limit[32], *stmt = NULL;
+	gk_format_duration(limit, sizeof limit, m->timeout_s);
+	if (res->error_offset >= 0) {
+		locate(m, (size_t)res->error_offset, &pl);
+		stmt = statement_at(m, (size_t)res->error_offset, &pl.statement_index);
+	}
+	const char *after = rr->consequence;
+	char *msg = stmt ? gk_asprintf("%s did not finish within the replay's time limit of %s: statement %d "
+				       "(%s) was cancelled%s%s", what, limit, pl.statement_index, stmt,
+				       after ? "; " : "", after ? after : "")
+			 : gk_asprintf("%s did not finish within the replay's time limit of %s and was cancelled (its "
+				       "statements run as one query, so which one was running is not known)%s%s",
+				       what, limit, after ? "; " : "", after ? after : "");
+	int rc = msg ? add(rr, "replay-timeout", m, &pl, NULL, msg) : GK_ENOMEM;
+	free(msg);
+	free(stmt);
+	free(pl.context);
+	return rc;
+}
+
 int gk_replay_report_failure(const gk_replay_reporter *rr, const gk_replay_migration *m, const gk_replay_result *res,
 			     const char *what)
 {
+	if (res->status == GK_REPLAY_TIMEOUT)
+		return timeout_finding(rr, m, res, what);
 	place pl = {0};
 	if (res->error_offset >= 0)
 		locate(m, (size_t)res->error_offset, &pl);

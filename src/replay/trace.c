@@ -16,6 +16,7 @@
  * quoted as SQL needs them (public."User"), so they can be pasted.
  */
 #include "replay/replay_internal.h"
+#include "util/interrupt.h"
 #include "util/util.h"
 
 #include <stdlib.h>
@@ -343,7 +344,7 @@ static bool run_stmt(tracer *t, const gk_replay_stmt *s, const char *text, bool 
 }
 
 static void run_all(tracer *t, const gk_replay_migration *m, const gk_replay_split *sp,
-		    const char *text, int *rc)
+		    const char *text, int watch, int *rc)
 {
 	/* Prisma: one statement is autocommit, more form an implicit transaction. */
 	bool in_tx = m->runner == GK_RUNNER_PER_FILE || (m->runner == GK_RUNNER_PRISMA && sp->n > 1);
@@ -355,6 +356,14 @@ static void run_all(tracer *t, const gk_replay_migration *m, const gk_replay_spl
 	for (size_t i = 0; ok && *rc == 0 && i < sp->n; i++) {
 		t->stmt = (int)i + 1;
 		t->stmt_start = sp->stmts[i].start;
+		if (gk_watch_expired(watch) || gk_interrupted()) {
+			/* Stopped between statements: as if this one was cancelled. */
+			clear_error(t->r);
+			snprintf(t->r->sqlstate, sizeof t->r->sqlstate, "57014");
+			t->r->error_offset = (long)sp->stmts[i].start;
+			ok = false;
+			break;
+		}
 		ok = run_stmt(t, &sp->stmts[i], text, in_tx, rc);
 	}
 	if (ok && *rc == 0 && in_tx && !gk_replay_send(t->c, "COMMIT", 0, t->r)) {
@@ -367,7 +376,7 @@ static void run_all(tracer *t, const gk_replay_migration *m, const gk_replay_spl
 	t->r->status = ok ? GK_REPLAY_OK : GK_REPLAY_FAILED;
 }
 
-int gk_replay_trace(PGconn *c, const gk_replay_migration *m, const char *text,
+int gk_replay_trace(PGconn *c, const gk_replay_migration *m, const char *text, int watch,
 		    gk_replay_result *r)
 {
 	gk_replay_split sp;
@@ -387,7 +396,7 @@ int gk_replay_trace(PGconn *c, const gk_replay_migration *m, const char *text,
 		r->status = GK_REPLAY_FAILED;
 		rc = 0;
 	} else if (rc == 0) {
-		run_all(&t, m, &sp, text, &rc);
+		run_all(&t, m, &sp, text, watch, &rc);
 	}
 	for (size_t i = 0; i < t.n_rels; i++)
 		free(t.rels[i].name);

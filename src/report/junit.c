@@ -57,7 +57,7 @@ typedef struct jw {
 	size_t *fails;             /* per suite: blocking findings */
 	size_t *order;             /* finding indices grouped by suite, report order within a suite */
 	size_t *first;             /* per suite: its findings are order[first[s] .. first[s + 1]) */
-	size_t *outcome;           /* per suite: its replay-failed/-environment finding, or SIZE_MAX */
+	size_t *outcome;           /* per suite: its replay-failed/-environment/-timeout finding, or SIZE_MAX */
 } jw;
 
 /* Iterate the findings of one suite, in report order. */
@@ -238,7 +238,7 @@ static size_t suite_tests(const jw *j, size_t suite)
 static bool replay_skipped(const jw *j, size_t suite)
 {
 	const gk_migration_replay *p = suite_replay(j, suite);
-	return p && p->status == GK_REPLAY_SKIPPED && !replay_fails(j, suite);
+	return p && (p->status == GK_REPLAY_SKIPPED || p->status == GK_REPLAY_INTERRUPTED) && !replay_fails(j, suite);
 }
 
 static size_t suite_skipped(const jw *j, size_t suite)
@@ -444,9 +444,10 @@ static void lock_lines(const gk_migration_replay *p, gk_buf *b)
 }
 
 /*
- * The migration's replay: fails when its replay-failed/-environment finding
- * blocks (so failures still equal blocking findings), skipped when an
- * earlier migration stopped the replay.  The default profile puts the
+ * The migration's replay: fails when its replay-failed/-environment/-timeout
+ * finding blocks (so failures still equal blocking findings), skipped when
+ * an earlier migration stopped the replay or the run's end (or the
+ * server's) cut it off (status skipped or interrupted).  The default profile puts the
  * locks in the case's system-out; windyroad's schema allows none there,
  * so the strict profile leaves them to the suite's.
  */
@@ -711,7 +712,8 @@ static int index_findings(jw *j)
 		bool same = i > 0 && same_str(f->path, r->findings[i - 1].path);
 		j->owner[i] = same ? j->owner[i - 1] : owner_of(r, f);
 		j->fails[j->owner[i]] += f->blocking;
-		bool outcome = !strcmp(f->rule_id, "replay-failed") || !strcmp(f->rule_id, "replay-environment");
+		bool outcome = !strcmp(f->rule_id, "replay-failed") || !strcmp(f->rule_id, "replay-environment") ||
+			       !strcmp(f->rule_id, "replay-timeout");
 		if (outcome && suite_replay(j, j->owner[i]) && j->outcome[j->owner[i]] == SIZE_MAX)
 			j->outcome[j->owner[i]] = i;
 	}

@@ -395,7 +395,7 @@ int gk_report_add_error(gk_report *r, enum gk_error_kind kind, const char *path,
 	return 0;
 }
 
-static const char *const kind_names[] = {"config", "io", "db_connect", "timeout", "internal"};
+static const char *const kind_names[] = {"config", "io", "db_connect", "timeout", "interrupted", "internal"};
 _Static_assert(sizeof kind_names / sizeof *kind_names == GK_ERRKIND_INTERNAL + 1, "error kind names");
 
 const char *gk_error_kind_name(enum gk_error_kind k) { return kind_names[k]; }
@@ -428,7 +428,8 @@ static enum gk_exit exit_for_errors(const gk_report *r)
 	enum gk_exit worst = GK_EXIT_PASS;
 	for (size_t i = 0; i < r->n_errors; i++) {
 		enum gk_exit e = r->errors[i].kind == GK_ERRKIND_INTERNAL ? GK_EXIT_INTERNAL
-			: (r->errors[i].kind == GK_ERRKIND_DB_CONNECT || r->errors[i].kind == GK_ERRKIND_TIMEOUT)
+			: (r->errors[i].kind == GK_ERRKIND_DB_CONNECT || r->errors[i].kind == GK_ERRKIND_TIMEOUT ||
+			   r->errors[i].kind == GK_ERRKIND_INTERRUPTED)
 				? GK_EXIT_INFRA
 				: GK_EXIT_USAGE;
 		/* Internal beats infra beats usage: the most serious wins. */

@@ -169,15 +169,16 @@ static void replay_section(FILE *out, arena *a, const gk_report *r, const gk_ren
 		const gk_migration *m = &r->migrations[i];
 		const gk_migration_replay *p = &m->replay;
 		skipped += p->status == GK_REPLAY_SKIPPED;
-		if (p->status == GK_REPLAY_FAILED || p->status == GK_REPLAY_ENVIRONMENT)
-			fprintf(out, "  %-11s %s: %s\n", p->status == GK_REPLAY_FAILED ? "failed" : "environment", V(a, m->path),
+		if (p->status == GK_REPLAY_FAILED || p->status == GK_REPLAY_ENVIRONMENT ||
+		    p->status == GK_REPLAY_TIMEOUT || p->status == GK_REPLAY_INTERRUPTED)
+			fprintf(out, "  %-11s %s: %s\n", gk_replay_status_name(p->status), V(a, m->path),
 				p->error ? V(a, p->error) : "");
 		else if (p->status == GK_REPLAY_OK && p->traced)
 			fprintf(out, "  %-11s %s (%.0f ms, %zu lock%s on existing relations)\n", "traced", V(a, m->path),
 				p->duration_ms, p->n_locks, p->n_locks == 1 ? "" : "s");
 	}
 	if (skipped)
-		fprintf(out, "  %-11s %zu listed migration%s not replayed after the failure\n", "skipped", skipped,
+		fprintf(out, "  %-11s %zu listed migration%s not replayed after it\n", "skipped", skipped,
 			skipped == 1 ? "" : "s");
 	fputc('\n', out);
 }

@@ -30,6 +30,7 @@
  * gatekeeper takes the server down.
  */
 #include "shadow/shadow_internal.h"
+#include "util/interrupt.h"
 #include "util/util.h"
 
 #include <dirent.h>
@@ -316,12 +317,22 @@ static void child_run(const spawn_req *r, int fd, pid_t parent, const sigset_t *
 }
 
 /* *status stays 0 when the program ignores SIGCHLD (children are reaped
- * by the kernel and their status is lost). */
+ * by the kernel and their status is lost).  An interrupted run
+ * (util/interrupt.h) does not wait for the child to finish: it is killed. */
 static void wait_child(pid_t pid, int *status)
 {
 	*status = 0;
-	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
-		;
+	bool killed = false;
+	for (;;) {
+		pid_t r = waitpid(pid, status, WNOHANG);
+		if (r == pid || (r < 0 && errno != EINTR))
+			return;
+		if (!killed && gk_interrupted()) {
+			kill(pid, SIGKILL);
+			killed = true;
+		}
+		poll(NULL, 0, 10);
+	}
 }
 
 static int spawn(pid_t *out, const spawn_req *r, gk_error *err)
@@ -437,6 +448,8 @@ static int run_initdb(gk_cluster *c, const char *bindir, const char *data, const
 	gk_reg_set_child(c->slot, 0, 0);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
+	if (gk_interrupted())
+		return gk_error_set(err, GK_EINTR, "initdb stopped: the run was interrupted");
 	char how[64], tail[700];
 	describe_status(how, sizeof how, status);
 	log_tail(tail, sizeof tail, log);
@@ -518,6 +531,10 @@ static int wait_ready(gk_cluster *c, gk_error *err)
 			log_tail(tail, sizeof tail, log);
 			rc = gk_error_set(err, GK_EINFRA, "PostgreSQL exited during start-up (%s): %s", how,
 			                  tail);
+			break;
+		}
+		if (gk_interrupted()) {
+			rc = gk_error_set(err, GK_EINTR, "the server's start-up stopped: the run was interrupted");
 			break;
 		}
 		if (p == PQPING_NO_ATTEMPT || gk_now() > deadline) {

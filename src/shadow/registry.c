@@ -27,6 +27,7 @@
  * status still says "killed by SIGINT".
  */
 #include "shadow/shadow_internal.h"
+#include "util/interrupt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -176,7 +177,10 @@ static void cleanup_all(void)
 static void on_signal(int sig, siginfo_t *info, void *ctx)
 {
 	int saved = errno;
-	cleanup_all();
+	/* A program that ends its runs in order on a signal (util/interrupt.h)
+	 * stops its clusters itself; a second signal finds them here. */
+	if (!gk_interrupt_handles_signal(sig))
+		cleanup_all();
 	for (size_t i = 0; i < NHANDLED; i++) {
 		if (handled[i] != sig)
 			continue;

@@ -304,18 +304,26 @@ static char *describe_server(PGconn *c)
 	                   port && *port ? port : "(default)");
 }
 
-/* The URL's settings as key='value' pairs, without dbname. */
+/* A server that accepts the connection and never answers must not hold
+ * the run: libpq's connect_timeout, unless the URL sets its own. */
+#define CONNECT_TIMEOUT "10"
+
+/* The URL's settings as key='value' pairs, without dbname, with a
+ * connect_timeout. */
 static char *base_of(const char *url)
 {
 	PQconninfoOption *opts = PQconninfoParse(url, NULL);
 	if (!opts)
 		return NULL;
 	char *base = gk_strdup("");
+	bool timeout = false;
 	for (PQconninfoOption *o = opts; base && o->keyword; o++)
-		if (o->val && *o->val && strcmp(o->keyword, "dbname") != 0)
+		if (o->val && *o->val && strcmp(o->keyword, "dbname") != 0) {
 			base = gk_conninfo_add(base, o->keyword, o->val);
+			timeout |= strcmp(o->keyword, "connect_timeout") == 0;
+		}
 	PQconninfoFree(opts);
-	return base;
+	return timeout ? base : gk_conninfo_add(base, "connect_timeout", CONNECT_TIMEOUT);
 }
 
 static int external_target(gk_shadow *s, gk_error *err)
@@ -353,7 +361,9 @@ static int open_external(gk_shadow *s, const char *url, gk_error *err)
 {
 	s->url = gk_strdup(url);
 	s->base = base_of(url);
-	s->admin = PQconnectdb(url);
+	/* Keywords in order: the URL's own connect_timeout wins over ours. */
+	const char *keys[] = {"connect_timeout", "dbname", NULL}, *vals[] = {CONNECT_TIMEOUT, url, NULL};
+	s->admin = PQconnectdbParams(keys, vals, 1);
 	/* An unencoded '/' in the password makes libpq read part of it as the
 	 * host or port: scrub this too. */
 	char *where = describe_server(s->admin);

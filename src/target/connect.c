@@ -26,6 +26,7 @@
 #include "target/target_internal.h"
 #include "gatekeeper/dburl.h"
 #include "gatekeeper/shadow.h"
+#include "util/interrupt.h"
 #include "util/util.h"
 
 #include <stdio.h>
@@ -102,6 +103,8 @@ static int open_conn(gk_target *t, const char *clean_url, gk_error *err)
 	if (PQstatus(t->conn) == CONNECTION_OK) {
 		PQsetNoticeProcessor(t->conn, quiet, NULL);
 		t->version = PQserverVersion(t->conn);
+		/* An interrupted run cancels what the target is busy with. */
+		t->watch = gk_watch_begin(t->conn, 0);
 		return 0;
 	}
 	const char *host = PQhost(t->conn), *port = PQport(t->conn);
@@ -165,6 +168,7 @@ int gk_target_connect(gk_target **out, const char *url, gk_error *err)
 	gk_target *t = calloc(1, sizeof *t);
 	if (!t)
 		return gk_error_set(err, GK_ENOMEM, "out of memory");
+	t->watch = -1;
 	t->url = gk_strdup(url ? url : "");
 	gk_dburl u = {0};
 	int rc = t->url ? gk_dburl_parse(&u, "the target database URL", t->url, err)
@@ -189,6 +193,7 @@ void gk_target_close(gk_target *t)
 {
 	if (!t)
 		return;
+	gk_watch_end(t->watch);
 	PQfinish(t->conn);
 	free(t->url);
 	free(t->where);

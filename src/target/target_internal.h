@@ -25,6 +25,7 @@ struct gk_target {
 	char *note;          /* what reading the URL changed (quotes, scheme), or NULL */
 	int version;
 	char sqlstate[6];    /* of the last failed query */
+	int watch;           /* util/interrupt.h: SIGINT/SIGTERM cancel its query (-1: none) */
 };
 
 /* ---- connect.c ---- */

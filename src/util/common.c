@@ -58,8 +58,9 @@ int gk_runner_parse(enum gk_runner *out, const char *word)
 	return 0;
 }
 
-static const char *const replay_status_names[] = {"none", "ok", "failed", "environment", "skipped"};
-_Static_assert(sizeof replay_status_names / sizeof *replay_status_names == GK_REPLAY_SKIPPED + 1,
+static const char *const replay_status_names[] = {"none", "ok", "failed", "environment", "skipped", "timeout",
+						 "interrupted"};
+_Static_assert(sizeof replay_status_names / sizeof *replay_status_names == GK_REPLAY_INTERRUPTED + 1,
 	       "replay status names");
 
 const char *gk_replay_status_name(enum gk_replay_status s) { return replay_status_names[s]; }

@@ -1,8 +1,10 @@
 /* util.c - strings, buffers, files, time. */
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +200,40 @@ static int read_file(char **out, size_t *len, const char *path, size_t max_size,
 	*len = b.len;
 	*out = gk_buf_take(&b);
 	return *out ? 0 : -1;
+}
+
+int gk_parse_duration(const char *s, double *seconds)
+{
+	static const struct { const char *unit; double factor; } units[] = {
+		{"", 1}, {"s", 1}, {"ms", 0.001}, {"min", 60}, {"m", 60}, {"h", 3600},
+	};
+	char *end;
+	errno = 0;
+	double v = s ? strtod(s, &end) : -1;
+	if (!s || end == s || errno || !(v >= 0) || *s == '-' || *s == '+' || isspace((unsigned char)*s))
+		return -1;
+	for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
+		if (strcmp(end, units[i].unit) != 0)
+			continue;
+		v *= units[i].factor;
+		if (v > 86400)
+			return -1;
+		*seconds = v;
+		return 0;
+	}
+	return -1;
+}
+
+void gk_format_duration(char *buf, size_t size, double seconds)
+{
+	if (seconds < 1)
+		snprintf(buf, size, "%.0f ms", seconds * 1000);
+	else if (seconds >= 3600 && fmod(seconds, 3600) == 0)
+		snprintf(buf, size, "%.0f h", seconds / 3600);
+	else if (seconds >= 60 && fmod(seconds, 60) == 0)
+		snprintf(buf, size, "%.0f min", seconds / 60);
+	else
+		snprintf(buf, size, "%g s", seconds);
 }
 
 double gk_now(void)

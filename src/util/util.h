@@ -58,6 +58,14 @@ int gk_read_file_same(char **out, size_t *len, const char *path, size_t max_size
  * the path exists (the rest as written); malloc'ed, NULL when out of memory. */
 char *gk_path_canonical(const char *path);
 
+/** A duration such as "300", "300s", "5min", "1h", "500ms" (a bare
+ * number is seconds; units as PostgreSQL's).  0, or -1 when malformed,
+ * negative or beyond a day. */
+int gk_parse_duration(const char *s, double *seconds);
+
+/** "5 min", "1 s", "1.5 s", "500 ms", "2 h" for messages. */
+void gk_format_duration(char *buf, size_t size, double seconds);
+
 /** Monotonic seconds. */
 double gk_now(void);
 

@@ -132,6 +132,35 @@ static void test_util__read_file_same(void **state)
 	free(b);
 }
 
+/* Durations of --timeout, --replay-timeout and replay_timeout:. */
+static void test_util__durations(void **state)
+{
+	(void)state;
+	static const struct { const char *in; double secs; } ok[] = {
+		{"300", 300}, {"90s", 90}, {"5min", 300}, {"5m", 300}, {"1h", 3600}, {"1500ms", 1.5},
+		{"0.5", 0.5}, {"24h", 86400}, {"0", 0},
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+		double v = -1;
+		assert_int_equal(gk_parse_duration(ok[i].in, &v), 0);
+		assert_true(v == ok[i].secs);
+	}
+	static const char *const bad[] = {"", "s", "-1", "+1", " 1", "1 s", "5 years", "2d", "25h", "nan", "inf", "1e999"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		double v = -1;
+		if (gk_parse_duration(bad[i], &v) != -1)
+			fail_msg("'%s' parsed as %g", bad[i], v);
+	}
+	char buf[32];
+	static const struct { double secs; const char *out; } shown[] = {
+		{300, "5 min"}, {1, "1 s"}, {1.5, "1.5 s"}, {0.5, "500 ms"}, {7200, "2 h"}, {90, "90 s"},
+	};
+	for (size_t i = 0; i < sizeof shown / sizeof *shown; i++) {
+		gk_format_duration(buf, sizeof buf, shown[i].secs);
+		assert_string_equal(buf, shown[i].out);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -141,6 +170,7 @@ int main(void)
 		cmocka_unit_test(test_util__path_escape_is_reversible),
 		cmocka_unit_test(test_util__shell_quote),
 		cmocka_unit_test(test_util__read_file_same),
+		cmocka_unit_test(test_util__durations),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }

@@ -51,6 +51,24 @@ const gk_rule gk_rule_replay_environment = {
 	},
 };
 
+const gk_rule gk_rule_replay_timeout = {
+	.info = {
+		.id = "replay-timeout",
+		.category = GK_CAT_REPLAY,
+		.severity = GK_SEV_ERROR,
+		.summary = "the migration did not finish on the shadow database within the replay's time limit",
+		.why = "The shadow holds only the schema, no production rows, so a statement that runs for minutes "
+		       "there (a sleep, an endless loop in a DO block, a lock wait on itself) will run at least as "
+		       "long in production, inside the deploy, holding whatever locks it took. The replay "
+		       "cancelled it at the limit (`--replay-timeout`, `replay_timeout:` in gatekeeper.yml, "
+		       "default 5 min per migration) so the check still ends, and the migrations after it were "
+		       "not replayed.",
+		.help = "Find out why the statement runs so long on an empty database; move long data work out of "
+			"the migration (a batched job), or raise the limit if the migration really needs the time.",
+		.tested_by = REPLAY_TEST,
+	},
+};
+
 const gk_rule gk_rule_observed_access_exclusive_lock = {
 	.info = {
 		.id = "observed-access-exclusive-lock",

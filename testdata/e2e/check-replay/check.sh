@@ -7,7 +7,9 @@
 #     in system-out), valid against the XSDs in both profiles; failures =
 #     blocking findings = exit 1;
 #   - the server killed mid-replay: exit 3, the reports still written with
-#     the db_connect error, no server process and no cluster folder left;
+#     the db_connect error, the migration it died under "interrupted" in
+#     JSON and a skipped replay case in JUnit (neither failed nor passed),
+#     no server process and no cluster folder left;
 #   - a progress line on a terminal only, not with --quiet;
 #   - an unreachable --shadow-url with a password: exit 3, the password in no
 #     output.
@@ -122,6 +124,13 @@ assert doc["summary"]["exit_code"] == 3 and doc["summary"]["verdict"] == "error"
 assert [e["kind"] for e in doc["errors"]] == ["db_connect"], doc["errors"]
 root = ET.parse(sys.argv[2]).getroot()
 assert int(root.get("errors")) == 1, root.attrib
+# JSON and JUnit agree on the migration the server died under: it did not
+# fail (no finding blames it) and did not pass; both read one status.
+slow = [m for m in doc["migrations"] if "20240301000000_add_slow" in m["path"]][0]
+assert slow["replay"]["status"] == "interrupted", slow["replay"]
+assert "the shadow server went away" in slow["replay"]["error"], slow["replay"]
+case = [t for t in root.iter("testcase") if "20240301000000_add_slow" in (t.get("classname") or "") and t.get("name") == "replay"]
+assert len(case) == 1 and case[0].find("skipped") is not None and case[0].find("failure") is None, [ET.tostring(c) for c in case]
 PY
 sleep 0.5
 left=$(pgrep -P "$gk" 2>/dev/null; pgrep -f "$TMPDIR/gatekeeper-shadow" 2>/dev/null)
