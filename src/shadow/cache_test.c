@@ -178,7 +178,7 @@ static pid_t cache_postmaster(void)
 
 static gk_shadow *open_cache(void)
 {
-	gk_shadow_options o = {NULL, NULL, sock_dir, NULL, cache_dir};
+	gk_shadow_options o = {.tmp_dir = sock_dir, .cache_dir = cache_dir};
 	gk_shadow *s = NULL;
 	gk_error err = {0, ""};
 	if (gk_shadow_open(&s, &o, &err) != 0)
@@ -367,7 +367,9 @@ static void test_store_find_across_runs(void **state)
 	assert_non_null(strstr(gk_shadow_where(s), "the cached cluster in "));
 	/* Only the socket, and not in the cache folder (paths too long for
 	 * a socket, and nothing a CI cache should save). */
-	PGconn *c = connect_ok(gk_shadow_conninfo(s));
+	char *su = gk_shadow_superuser_conninfo(s, gk_shadow_dbname(s));  /* settings are the superuser's */
+	PGconn *c = connect_ok(su);
+	free(su);
 	assert_query(c, "SHOW listen_addresses", "");
 	char *sock = conninfo_get(gk_shadow_conninfo(s), "host");
 	assert_query(c, "SHOW unix_socket_directories", sock);
@@ -555,7 +557,7 @@ static void test_second_open_falls_back(void **state)
 	(void)state;
 	need_server();
 	gk_shadow *s = open_cache();
-	gk_shadow_options o = {NULL, NULL, sock_dir, NULL, cache_dir};
+	gk_shadow_options o = {.tmp_dir = sock_dir, .cache_dir = cache_dir};
 	gk_shadow *t = NULL;
 	gk_error err = {0, ""};
 	double t0 = gk_now();
@@ -735,7 +737,7 @@ static void test_unusable_folder_falls_back(void **state)
 		dirs[1] = closed;
 	}
 	for (size_t i = 0; i < 2 && dirs[i]; i++) {
-		gk_shadow_options o = {NULL, NULL, sock_dir, NULL, dirs[i]};
+		gk_shadow_options o = {.tmp_dir = sock_dir, .cache_dir = dirs[i]};
 		gk_shadow *s = NULL;
 		gk_error err = {0, ""};
 		if (gk_shadow_open(&s, &o, &err) != 0)
@@ -760,7 +762,7 @@ static gk_shadow *child_shadow;  /* global: reachable for LeakSanitizer at exit 
 static int child_main(const char *mode)
 {
 	snprintf(cache_dir, sizeof cache_dir, "%s", getenv("GK_CACHE_DIR"));
-	gk_shadow_options o = {NULL, NULL, getenv("GK_CACHE_SOCK"), NULL, cache_dir};
+	gk_shadow_options o = {.tmp_dir = getenv("GK_CACHE_SOCK"), .cache_dir = cache_dir};
 	gk_error err = {0, ""};
 	if (gk_shadow_open(&child_shadow, &o, &err) != 0 || !gk_shadow_cached(child_shadow)) {
 		fprintf(stderr, "child open: %s %s\n", err.msg,
