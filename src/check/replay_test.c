@@ -59,7 +59,7 @@ static void replay_opts(gk_check_options *o)
 {
 	opts(o, prisma_dirs, 1);
 	o->replay = true;
-	o->shadow.url = gk_shadow_conninfo(server);
+	o->shadow.url = super_conninfo(server);
 	o->pg_version_from_shadow = true;
 }
 

@@ -25,6 +25,9 @@ static int expected_by_replay(gk_catalog **out, gk_report *r, const gk_drift_opt
 	int rc = gk_drift_plan_build(&p, st, o->dirs, o->n_dirs, o->shadow_init, false, err);
 	if (rc == 0)
 		rc = gk_shadow_open(&s, &o->shadow, err);
+	const char *note = rc == 0 ? gk_shadow_sandbox_note(s) : NULL;
+	if (note && gk_report_add_note(r, note) < 0)
+		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
 	if (rc == 0)
 		rc = gk_drift_expected_build(&e, s, &p, err);
 	if (rc == 0 && e.bad < p.n_expected)

@@ -272,7 +272,7 @@ static void replay_corpus(const suite *s, const corpus *c)
 		assert_int_equal(stop - ld.first + applied_skipping(&d, &ld, stop), c->skipping);
 	drop_db(s, &d);
 	if (c->cleanup)
-		exec_sql(gk_shadow_conninfo(s->shadow), c->cleanup);
+		exec_sql(super_conninfo(s->shadow), c->cleanup);
 	unload(&ld);
 }
 

@@ -954,6 +954,10 @@ static void test_external_createdb(void **state)
 	assert_false(gk_shadow_is_embedded(s));
 	assert_false(gk_shadow_cached(s));
 	assert_null(gk_shadow_cache_note(s));
+	/* Migrations run as the URL's user, who has no power to report. */
+	assert_string_equal(gk_shadow_role(s), "gk_creator");
+	assert_null(gk_shadow_sandbox_note(s));
+	assert_null(gk_shadow_superuser_conninfo(s, gk_shadow_dbname(s)));
 	assert_false(exists("/nonexistent"));
 	assert_non_null(strstr(gk_shadow_where(s), "port 5432"));
 	char *name = gk_strdup(gk_shadow_dbname(s));
@@ -1029,6 +1033,35 @@ static void plain_role(void)
 	drop_db("gk_emptydb");
 	admin_sql("DROP ROLE IF EXISTS gk_plain");
 	admin_sql("CREATE ROLE gk_plain LOGIN NOCREATEDB");
+}
+
+/* A URL whose user has a superuser's power (or a file or program role's):
+ * it is used as given, and the note says what a migration can do. */
+static void test_external_powerful_user(void **state)
+{
+	(void)state;
+	need_server();
+	admin_sql("DROP ROLE IF EXISTS gk_progs");
+	admin_sql("CREATE ROLE gk_progs LOGIN CREATEDB PASSWORD '" SECRET "' IN ROLE pg_execute_server_program");
+	const char *users[] = {"gatekeeper", "gk_progs"};
+	const char *want[] = {"a superuser", "a member of pg_execute_server_program"};
+	for (size_t i = 0; i < 2; i++) {
+		char *url = shared_url(users[i], "postgres", "password=" SECRET);
+		gk_shadow_options o = {.url = url};
+		gk_shadow *s = NULL;
+		gk_error err = {0, ""};
+		if (gk_shadow_open(&s, &o, &err) != 0)
+			fail_msg("open: %s", err.msg);
+		const char *note = gk_shadow_sandbox_note(s);
+		assert_non_null(note);
+		assert_non_null(strstr(note, users[i]));
+		assert_non_null(strstr(note, want[i]));
+		assert_non_null(strstr(note, "--shadow-url"));
+		assert_null(strstr(note, SECRET));
+		gk_shadow_close(s);
+		free(url);
+	}
+	admin_sql("DROP ROLE gk_progs");
 }
 
 static void test_external_no_createdb_refuses_data(void **state)
@@ -1226,6 +1259,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_cleanup_on_exit_and_signals, reap_children),
 		cmocka_unit_test_teardown(test_non_root_process, reap_children),
 		cmocka_unit_test(test_external_createdb),
+		cmocka_unit_test(test_external_powerful_user),
 		cmocka_unit_test(test_external_no_createdb_refuses_data),
 		cmocka_unit_test(test_external_borrowed_reset),
 		cmocka_unit_test(test_external_unreachable),
