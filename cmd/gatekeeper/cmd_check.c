@@ -126,6 +126,8 @@ static void replay_settings(gk_run_args *a, check_ctx *c)
 	c->o.replay = c->replay >= 0 ? c->replay : cf && cf->replay >= 0 ? cf->replay : true;
 	if (!c->o.shadow_init && cf)
 		c->o.shadow_init = cf->shadow_init;
+	if (cf)
+		c->o.shadow.extensions = (const char *const *)cf->shadow_extensions;
 	if (!c->o.shadow.url)
 		c->o.shadow.url = getenv("SHADOW_DATABASE_URL");
 	if (c->cache != 0)

@@ -81,6 +81,8 @@ void gk_live_resolve(gk_live_args *l, const gk_run_args *a, char **pos, int npos
 		l->shadow.url = getenv("SHADOW_DATABASE_URL");
 	if (!l->shadow_init && a->config)
 		l->shadow_init = a->config->shadow_init;
+	if (a->config)
+		l->shadow.extensions = (const char *const *)a->config->shadow_extensions;
 	if (a->config && !l->layout_set)
 		l->layout = a->config->layout;
 	if (l->cache != 0)
