@@ -504,6 +504,12 @@ static int classify(PGconn *c, const replay_rest *rest, gk_replay_result *r)
 	char *what = with_kind("extension", missing_extension(r));
 	if (!what)
 		what = forbidden_extension(r);
+	/* The shadow's role may not create roles (CREATEROLE could grant
+	 * itself pg_execute_server_program before PostgreSQL 16): production's
+	 * roles come from the init file, which runs as the superuser. */
+	if (!what && !strcmp(r->sqlstate, "42501") && !strcmp(r->message, "permission denied to create role"))
+		what = gk_strdup("the power to create roles (make them in the --shadow-init file, which runs as "
+				 "the superuser)");
 	/* 42704 from GRANT / OWNER TO, 22023 from SET ROLE (a setting's check). */
 	if (!what && (!strcmp(r->sqlstate, "42704") || !strcmp(r->sqlstate, "22023")) &&
 	    !strncmp(r->message, "role \"", 6) && strstr(r->message, "does not exist"))
