@@ -510,6 +510,11 @@ static int classify(PGconn *c, const replay_rest *rest, gk_replay_result *r)
 	if (!what && !strcmp(r->sqlstate, "42501") && !strcmp(r->message, "permission denied to create role"))
 		what = gk_strdup("the power to create roles (make them in the --shadow-init file, which runs as "
 				 "the superuser)");
+	/* ALTER TABLE ... DISABLE TRIGGER ALL on a table with foreign keys. */
+	if (!what && !strcmp(r->sqlstate, "42501") && !strncmp(r->message, "permission denied: \"", 20) &&
+	    strstr(r->message, "\" is a system trigger"))
+		what = gk_strdup("a superuser's power to disable a foreign key's triggers (DISABLE TRIGGER ALL; "
+				 "DISABLE TRIGGER USER needs none)");
 	/* 42704 from GRANT / OWNER TO, 22023 from SET ROLE (a setting's check). */
 	if (!what && (!strcmp(r->sqlstate, "42704") || !strcmp(r->sqlstate, "22023")) &&
 	    !strncmp(r->message, "role \"", 6) && strstr(r->message, "does not exist"))

@@ -440,6 +440,10 @@ static void test_environment_extension(void **state)
 static void test_environment_role(void **state)
 {
 	(void)state;
+	/* Foreign keys' triggers are a superuser's to disable; USER ones are not. */
+	expect_environment("CREATE TABLE c (id int REFERENCES t);\nALTER TABLE c DISABLE TRIGGER ALL;",
+			   "a superuser's power to disable a foreign key's triggers (DISABLE TRIGGER ALL; DISABLE "
+			   "TRIGGER USER needs none)", "42501");
 	/* Roles come from the init file: the replay's role cannot make them. */
 	expect_environment("CREATE ROLE app_reader;", "the power to create roles (make them in the --shadow-init "
 			   "file, which runs as the superuser)", "42501");

@@ -126,7 +126,6 @@ static const char door_sql[] =
 static char *allow_list_items(const gk_shadow *s)
 {
 	gk_buf b = GK_BUF_INIT;
-	gk_buf_puts(&b, "");
 	for (char **e = s->extensions; e && *e; e++) {
 		if (!**e || strspn(*e, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != strlen(*e))
 			continue;
