@@ -144,6 +144,8 @@ static void replay_settings(gk_run_args *a, check_ctx *c)
 		c->o.replay_timeout_s = c->replay_timeout;
 	else if (cf && cf->replay_timeout_s > 0)
 		c->o.replay_timeout_s = cf->replay_timeout_s;
+	if (cf)
+		c->o.shadow.extensions = (const char *const *)cf->shadow_extensions;
 	if (!c->o.shadow.url)
 		c->o.shadow.url = getenv("SHADOW_DATABASE_URL");
 	if (c->cache != 0)

@@ -94,6 +94,8 @@ void gk_live_resolve(gk_live_args *l, const gk_run_args *a, char **pos, int npos
 	if (l->replay_timeout <= 0)
 		l->replay_timeout = a->config && a->config->replay_timeout_s > 0 ? a->config->replay_timeout_s
 									     : GK_REPLAY_TIMEOUT_DEFAULT_S;
+	if (a->config)
+		l->shadow.extensions = (const char *const *)a->config->shadow_extensions;
 	if (a->config && !l->layout_set)
 		l->layout = a->config->layout;
 	if (l->cache != 0)

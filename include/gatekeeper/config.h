@@ -17,6 +17,9 @@
  *     replay: true                # check: replay on a shadow database (default true)
  *     shadow_init: db/shadow-init.sql  # check: SQL run on the shadow before the first migration
  *     replay_timeout: 5min        # check: time limit of each migration's replay (default 5min)
+ *     shadow_extensions: [postgis, pg_stat_statements]  # extensions that need a superuser which
+ *                                 # gatekeeper creates for a migration on the embedded shadow
+ *                                 # (default: PostgreSQL's contrib; an empty list: none)
  *
  * `paths` and `exclude` take a list or a single string; an empty value
  * (`paths:`) is an empty list.  Relative entries are read from the file's
@@ -65,6 +68,9 @@ typedef struct gk_config {
 	int replay;                 /* -1 unset, 0 false, 1 true */
 	char *shadow_init;          /* resolved against the file's folder; NULL = unset */
 	double replay_timeout_s;    /* seconds; 0 = unset */
+	/* NULL-terminated names (letters, digits, '_', '-'); NULL = unset (the
+	 * default, gk_shadow_default_extensions); { NULL } = none. */
+	char **shadow_extensions;
 } gk_config;
 
 /**

@@ -10,6 +10,18 @@
  *  - GK_RUNNER_NONE (and AUTO): the file as written, one simple query.
  * All migrations share one session, in order, like a runner's connection.
  *
+ * Sandbox: the session is the shadow's role's (see gatekeeper/shadow.h).
+ * When the database has the shadow's extension door, a migration's
+ * `CREATE EXTENSION` of an allow-listed extension is sent as a call of
+ * pg_catalog.gatekeeper_create_extension() with the same name, options and
+ * search_path, in the same place of the file, so that the superuser
+ * creates it inside the migration's transaction; error positions and lock
+ * offsets are mapped back to the file.  One that is not on the list and
+ * needs a superuser is GK_REPLAY_ENVIRONMENT, naming `shadow_extensions`.
+ * The server's message, detail and hint are kept (each cut at
+ * GK_REPLAY_TEXT_MAX bytes, on a character boundary, marked with "..."); its
+ * CONTEXT and the statement's text, which can echo data, never are.
+ *
  * Trace: the file is split into statements with the library's SQL front end
  * and run one by one inside the transaction the runner would use; after each
  * statement the relation locks of our own backend on relations that existed
@@ -41,7 +53,15 @@ typedef struct gk_replay_migration {
 	 * the statement that was running when the file is traced or holds one
 	 * statement. */
 	double timeout_s;
+	/* NULL: on the run's connection (as the shadow's role).  Else in a
+	 * session of its own to this conninfo, after what came before was
+	 * committed: the shadow init file as the server's superuser
+	 * (gk_shadow_superuser_conninfo). */
+	const char *conninfo;
 } gk_replay_migration;
+
+/* The longest message, detail or hint kept from the server, in bytes. */
+#define GK_REPLAY_TEXT_MAX 1000
 
 typedef struct gk_replay_lock {
 	int statement_index;  /* 1-based statement of the migration that took it */

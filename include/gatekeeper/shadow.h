@@ -72,7 +72,47 @@ typedef struct gk_shadow_options {
 	 * gk_shadow_cache_note() says why.  The folder is created when
 	 * missing; gk_shadow_default_cache_dir() gives the usual place. */
 	const char *cache_dir;
+	/* Extensions that need a superuser which a migration may still create
+	 * (embedded server only): its `CREATE EXTENSION` of one of these is
+	 * carried out by gatekeeper, as the server's superuser, inside the
+	 * migration's transaction (see "The sandbox" below).  NULL-terminated;
+	 * NULL = gk_shadow_default_extensions. */
+	const char *const *extensions;
 } gk_shadow_options;
+
+/*
+ * The sandbox.  Migrations are untrusted input, so they never run as a
+ * superuser of the embedded server: the databases a shadow makes belong to
+ * the role GK_SHADOW_ROLE (LOGIN, no SUPERUSER, CREATEDB, CREATEROLE,
+ * REPLICATION or BYPASSRLS, member of no role), and gk_shadow_conninfo()
+ * and gk_shadow_new_database() connect as that role.  It can create
+ * tables, types, functions in trusted languages and trusted extensions;
+ * it cannot COPY to or from a program or a server file, read server files,
+ * load untrusted languages or ALTER SYSTEM.  What needs more (the shadow
+ * init file, which the repository's owner writes) runs on
+ * gk_shadow_superuser_conninfo().  The server's superuser connects only
+ * from inside the process: both roles log in by `trust` on the Unix socket
+ * in the cluster's private folder, which the role's own sessions cannot
+ * use to become the superuser (dblink and postgres_fdw refuse a
+ * non-superuser a connection that used no password).
+ *
+ * An extension on the allow-list (`extensions` above) is created through
+ * the function pg_catalog.gatekeeper_create_extension(), installed in each
+ * database as the superuser, callable by the role, and refusing any other
+ * name; the replay (src/replay) sends a call of it in place of the
+ * migration's CREATE EXTENSION statement.  The extension then belongs to
+ * the role, as a trusted extension would.
+ *
+ * On an external server the URL's user runs the migrations as it is: a
+ * cluster-wide role made there for the run would outlive a killed run.
+ * gk_shadow_sandbox_note() says so when that user has a superuser's power.
+ */
+#define GK_SHADOW_ROLE "gatekeeper_replay"
+
+/** The default allow-list: the extensions of PostgreSQL's contrib that need
+ * a superuser, except adminpack (writes server files) and
+ * those that only exist to bind an untrusted language.  NULL-terminated. */
+extern const char *const gk_shadow_default_extensions[];
 
 /**
  * Start (embedded) or connect to (external) a shadow server and make a fresh,
@@ -85,6 +125,20 @@ int gk_shadow_open(gk_shadow **out, const gk_shadow_options *o, gk_error *err);
  * password of an external URL: pass it through gk_shadow_redact() before
  * showing it. */
 const char *gk_shadow_conninfo(const gk_shadow *s);
+
+/** libpq conninfo of database `dbname` of this shadow as the server's
+ * superuser (malloc'ed; it may contain a password), for what the
+ * repository's owner wrote (the shadow init file); NULL when the shadow
+ * has no superuser of its own (an external server) or out of memory: then
+ * use the role's conninfo. */
+char *gk_shadow_superuser_conninfo(const gk_shadow *s, const char *dbname);
+
+/** The role migrations run as (GK_SHADOW_ROLE, or an external URL's user). */
+const char *gk_shadow_role(const gk_shadow *s);
+
+/** NULL when migrations run sandboxed; else one sentence for the report,
+ * e.g. "migrations run as app on host db port 5432, a superuser: ...". */
+const char *gk_shadow_sandbox_note(const gk_shadow *s);
 
 /** Name of that database. */
 const char *gk_shadow_dbname(const gk_shadow *s);

@@ -348,7 +348,7 @@ static void test_read_only_role(void **state)
 {
 	suite *s = *state;
 	const fixture *f = fx(state, "the read-only role");
-	exec_sql(gk_shadow_conninfo(s->shadow), "DO $$BEGIN CREATE ROLE catalog_reader LOGIN; "
+	exec_sql(super_conninfo(s->shadow), "DO $$BEGIN CREATE ROLE catalog_reader LOGIN; "
 						"EXCEPTION WHEN duplicate_object THEN NULL; END$$");
 	char *as_reader = gk_asprintf("%s user=catalog_reader", f->d.conninfo);
 	gk_catalog *c = snapshot(as_reader, NULL);

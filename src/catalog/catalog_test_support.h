@@ -18,6 +18,7 @@
 #include "gatekeeper/catalog.h"
 #include "gatekeeper/layout.h"
 #include "gatekeeper/shadow.h"
+#include "shadow/shadow_test_support.h"
 #include "util/util.h"
 
 typedef struct suite {
@@ -43,7 +44,7 @@ static __attribute__((unused)) db new_db(const suite *s)
 {
 	db d = {NULL, NULL};
 	gk_error err = {0, ""};
-	if (gk_shadow_new_database(s->shadow, NULL, &d.conninfo, &d.name, &err) != 0)
+	if (new_super_db(s->shadow, NULL, &d.conninfo, &d.name, &err) != 0)
 		fail_msg("new database: %s", err.msg);
 	return d;
 }
@@ -338,7 +339,7 @@ static __attribute__((unused)) int group_setup_cluster(void **state)
 	if (gk_shadow_open(&s->shadow, NULL, &s->err) != 0)
 		s->shadow = NULL;
 	else
-		s->have_ext = extensions_available(gk_shadow_conninfo(s->shadow));
+		s->have_ext = extensions_available(super_conninfo(s->shadow));
 	if (s->shadow && !s->have_ext)
 		print_message("catalog: the contrib extensions are not all available; extension objects are not tested\n");
 	*state = s;

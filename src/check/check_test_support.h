@@ -20,6 +20,7 @@ typedef struct fx {
 /* ---- running git: see src/util/test_support.h ----------------- */
 
 #include "util/test_support.h"
+#include "shadow/shadow_test_support.h"
 
 /* ---- files ------------------------------------------------------------ */
 

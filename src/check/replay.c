@@ -27,7 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SEED_TAG "gatekeeper replay 1"
+/* 2: templates hold objects of the replay role (gatekeeper_replay), not
+ * of the superuser, as earlier ones did. */
+#define SEED_TAG "gatekeeper replay 2"
 
 /* One thing to apply: a prelude (history table, init file) or a migration. */
 typedef struct step {
@@ -80,6 +82,10 @@ int gk_check_replay_open(gk_check_replay *rp, gk_report *r, gk_check_options *o,
 	const char *note = gk_shadow_cache_note(rp->shadow);
 	if (note)
 		fprintf(stderr, "gatekeeper: replay cache not used: %s\n", note);
+	/* An external shadow's user with a superuser's power: said, not hidden. */
+	note = gk_shadow_sandbox_note(rp->shadow);
+	if (note && gk_report_add_note(r, note) < 0)
+		return gk_error_set(err, GK_ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -127,7 +133,7 @@ static step *add_step(plan *p, const char *path, const char *text, size_t len, e
 		free(s->text);
 		return NULL;
 	}
-	s->m = (gk_replay_migration){s->path, s->text, len, runner, false, p->rp->o->replay_timeout_s};
+	s->m = (gk_replay_migration){s->path, s->text, len, runner, false, p->rp->o->replay_timeout_s, NULL};
 	p->n++;
 	return s;
 }
@@ -450,6 +456,12 @@ int gk_check_replay_folder(gk_check_replay *rp, gk_report *r, gk_check_folder *f
 		rc = build_plan(&p, err);
 	if (rc == 0)
 		rc = open_database(&p, &conninfo, &dbname, err);
+	/* The init file, written by the repository's owner, runs as the
+	 * shadow's superuser; migrations as its role. */
+	char *init_ci = rc == 0 && rp->init_text ? gk_shadow_superuser_conninfo(rp->shadow, dbname) : NULL;
+	for (size_t i = 0; init_ci && i < p.n_pre; i++)
+		if (p.s[i].init_file)
+			p.s[i].m.conninfo = init_ci;
 	if (rc == 0)
 		rc = run_plan(&p, conninfo, dbname, err);
 	if (rp->o->progress)
@@ -471,6 +483,7 @@ int gk_check_replay_folder(gk_check_replay *rp, gk_report *r, gk_check_folder *f
 					    (gk_now() - p.t0) * 1000.0);
 	free(conninfo);
 	free(dbname);
+	free(init_ci);
 	plan_free(&p);
 	return rc;
 }

@@ -63,7 +63,7 @@ static void replay_opts(gk_check_options *o)
 {
 	opts(o, prisma_dirs, 1);
 	o->replay = true;
-	o->shadow.url = gk_shadow_conninfo(server);
+	o->shadow.url = super_conninfo(server);
 	o->pg_version_from_shadow = true;
 }
 
@@ -122,6 +122,10 @@ static void test_observed_locks(void **state)
 	assert_int_equal(r->pg_version, gk_shadow_server_version(server) / 10000);
 	assert_string_equal(r->replay.shadow, "external");
 	assert_int_equal(r->replay.migrations, 2);
+	/* The tests' shadow URL is the superuser's: the report says what that means. */
+	assert_int_equal(r->n_notes, 1);
+	assert_non_null(strstr(r->notes[0], "migrations run as gatekeeper on host "));
+	assert_non_null(strstr(r->notes[0], "a superuser"));
 
 	const gk_migration *m = migration(r, CHANGE);
 	assert_int_equal(m->replay.status, GK_REPLAY_OK);

@@ -24,7 +24,9 @@
  * (a dump, a binary) from being read whole. */
 #define CONFIG_MAX_SIZE ((size_t)1 << 20)
 
-#define KEYS_ALLOWED "pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout"
+#define KEYS_ALLOWED \
+	"pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, " \
+	"replay_timeout, shadow_extensions"
 
 typedef struct loader {
 	const char *path;     /* for messages */
@@ -332,6 +334,38 @@ static int load_replay_timeout(loader *l, yaml_node_t *v)
 	return 0;
 }
 
+/* An extension's name as its control file is named: nothing to quote. */
+static bool extension_name(const char *s)
+{
+	size_t n = strlen(s);
+	return n > 0 && n < 64 &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
+}
+
+/* `shadow_extensions: [a, b]`, one name, or an empty value (none at all). */
+static int load_shadow_extensions(loader *l, yaml_node_t *v)
+{
+	const char *what = "shadow_extensions must be a list of extension names";
+	if (v->type == YAML_MAPPING_NODE)
+		return wrong(l, v, what);
+	size_t count = v->type == YAML_SEQUENCE_NODE ? (size_t)(v->data.sequence.items.top - v->data.sequence.items.start)
+		     : is_null(v) ? 0 : 1;
+	char **names = calloc(count + 1, sizeof *names);
+	if (!names)
+		return oom(l);
+	l->c->shadow_extensions = names;
+	for (size_t i = 0; i < count; i++) {
+		yaml_node_t *e = v->type == YAML_SEQUENCE_NODE
+				 ? yaml_document_get_node(l->doc, v->data.sequence.items.start[i]) : v;
+		if (e->type != YAML_SCALAR_NODE || is_null(e) || check_scalar(l, e) < 0 || !extension_name(text(e)))
+			return wrong(l, e, "each shadow_extensions entry must be an extension's name "
+					   "(letters, digits, '_' and '-')");
+		if (!(names[i] = strdup(text(e))))
+			return oom(l);
+	}
+	return 0;
+}
+
 static const struct config_key {
 	const char *name;
 	int (*load)(loader *l, yaml_node_t *value);
@@ -347,6 +381,7 @@ static const struct config_key {
 	{"replay", load_replay},
 	{"shadow_init", load_shadow_init},
 	{"replay_timeout", load_replay_timeout},
+	{"shadow_extensions", load_shadow_extensions},
 };
 #define N_KEYS (sizeof config_keys / sizeof *config_keys)
 
@@ -566,6 +601,9 @@ void gk_config_free(gk_config *c)
 	free(c->rules);
 	free(c->migration_name);
 	free(c->shadow_init);
+	for (char **e = c->shadow_extensions; e && *e; e++)
+		free(*e);
+	free(c->shadow_extensions);
 	free(c->path);
 	free(c);
 }

@@ -244,10 +244,10 @@ static void test_top_level_must_be_a_mapping(void **state)
 	(void)state;
 	expect_error("- pg_version: 15\n",
 		     "1:1: the top level must be a mapping of settings (pg_version, runner, paths, exclude, "
-		     "fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout), not a list");
+		     "fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions), not a list");
 	expect_error("\n  pg_version\n",
 		     "2:3: the top level must be a mapping of settings (pg_version, runner, paths, exclude, "
-		     "fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout), not a single value");
+		     "fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions), not a single value");
 }
 
 static void test_more_than_one_document(void **state)
@@ -262,9 +262,9 @@ static void test_unknown_key(void **state)
 {
 	(void)state;
 	expect_error("pg_version: 15\nrunnr: prisma\n",
-		     "2:1: unknown key 'runnr' (allowed: pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout)");
+		     "2:1: unknown key 'runnr' (allowed: pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions)");
 	expect_error("? [a, b]\n: 1\n",
-		     "1:3: a key must be a name (pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout), not a list");
+		     "1:3: a key must be a name (pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions), not a list");
 }
 
 static void test_duplicate_keys(void **state)
@@ -412,6 +412,39 @@ static void test_replay_timeout(void **state)
 		assert_non_null(strstr(err.msg, why));
 		assert_non_null(strstr(err.msg, "gatekeeper.yml:1:1"));  /* at the value */
 	}
+}
+
+static void test_shadow_extensions(void **state)
+{
+	(void)state;
+	gk_config *c = NULL;
+	gk_error err = {0};
+	assert_int_equal(load("replay: true\n", &c, &err), 0);
+	assert_null(c->shadow_extensions); /* unset: the default list */
+	gk_config_free(c);
+	assert_int_equal(load("shadow_extensions: [postgis, uuid-ossp, pg_stat_statements]\n", &c, &err), 0);
+	assert_string_equal(c->shadow_extensions[0], "postgis");
+	assert_string_equal(c->shadow_extensions[1], "uuid-ossp");
+	assert_string_equal(c->shadow_extensions[2], "pg_stat_statements");
+	assert_null(c->shadow_extensions[3]);
+	gk_config_free(c);
+	assert_int_equal(load("shadow_extensions: postgis\n", &c, &err), 0);
+	assert_string_equal(c->shadow_extensions[0], "postgis");
+	assert_null(c->shadow_extensions[1]);
+	gk_config_free(c);
+	/* Empty: none at all, which is not the default. */
+	assert_int_equal(load("shadow_extensions: []\n", &c, &err), 0);
+	assert_non_null(c->shadow_extensions);
+	assert_null(c->shadow_extensions[0]);
+	gk_config_free(c);
+	assert_int_equal(load("shadow_extensions:\n", &c, &err), 0);
+	assert_non_null(c->shadow_extensions);
+	assert_null(c->shadow_extensions[0]);
+	gk_config_free(c);
+	expect_error("shadow_extensions: [\"x'; DROP\"]\n",
+		     "1:21: each shadow_extensions entry must be an extension's name (letters, digits, '_' and '-'), "
+		     "not 'x'; DROP'");
+	expect_error("shadow_extensions: {a: b}\n", "1:20: shadow_extensions must be a list of extension names, not a mapping");
 }
 
 static void test_unreadable_file(void **state)
@@ -709,6 +742,7 @@ int main(void)
 		T(test_replay_settings),
 		T(test_paths_stay_inside),
 		T(test_replay_timeout),
+		T(test_shadow_extensions),
 		T(test_unreadable_file),
 		T(test_apply_sets_only_what_the_file_names),
 		T(test_apply_unknown_rule),

@@ -38,6 +38,9 @@ static int expected_by_replay(drift_run *d, gk_catalog **out, const char *prisma
 		gk_drift_plan_set_timeout(p, o->replay_timeout_s);
 	if (rc == 0)
 		rc = gk_shadow_open(&s, &o->shadow, err);
+	const char *note = rc == 0 ? gk_shadow_sandbox_note(s) : NULL;
+	if (note && gk_report_add_note(d->r, note) < 0)
+		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
 	if (rc == 0)
 		rc = gk_drift_expected_build(&e, s, p, err);
 	if (rc == 0 && e.bad < p->n_expected)

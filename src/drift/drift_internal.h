@@ -26,6 +26,7 @@ typedef struct gk_drift_plan {
 	const gk_target_migration **tm; /* per entry; NULL for a prelude */
 	size_t n, cap;
 	size_t n_pre;              /* entries [0, n_pre): the preludes */
+	bool has_init;             /* the last prelude is the shadow init file */
 	size_t n_expected;         /* entries [0, n_expected): preludes and applied */
 	char (*hash)[65];          /* chain hash after each applied migration (cache only) */
 	/* Prisma's ?schema=: the migrations run with it as search_path, as

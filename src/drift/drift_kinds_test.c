@@ -602,7 +602,7 @@ static gk_report *drift(suite *s, const db *prod)
 	o.target_url = prod->conninfo;
 	o.dirs = (const char *const *)&fx.dir;
 	o.n_dirs = 1;
-	o.shadow.url = gk_shadow_conninfo(s->shadow);
+	o.shadow.url = super_conninfo(s->shadow);
 	gk_report *r = gk_report_new("drift");
 	gk_error err = {0};
 	if (gk_drift_run(r, &o, &err) != 0)
@@ -625,7 +625,7 @@ static const gk_report *report_of(suite *s, size_t c)
 		return fx.report[c];
 	db prod = {0};
 	gk_error err = {0, ""};
-	if (gk_shadow_new_database(s->shadow, fx.prod.name, &prod.conninfo, &prod.name, &err) != 0)
+	if (new_super_db(s->shadow, fx.prod.name, &prod.conninfo, &prod.name, &err) != 0)
 		fail_msg("copy of production: %s", err.msg);
 	for (size_t first = 0; first < N_ROWS; first = change_end(first))
 		if (fx.copy[first] == c && can_make(first))
@@ -733,7 +733,9 @@ static void test_no_false_drift(void **state)
 		dump(r);
 	assert_int_equal(r->n_findings, 0);
 	assert_int_equal(r->n_errors, 0);
-	assert_int_equal(r->n_notes, 0);
+	/* Only the note that the tests' shadow URL is a superuser's. */
+	assert_int_equal(r->n_notes, 1);
+	assert_non_null(strstr(r->notes[0], "a superuser"));
 	assert_int_equal(r->exit_code, GK_EXIT_PASS);
 	gk_report_free(r);
 }

@@ -63,7 +63,7 @@ static gk_report *drift_opts(suite *s, const world *w, const char *expected, con
 	o.expected_path = expected;
 	o.dirs = (const char *const *)&w->dir;
 	o.n_dirs = 1;
-	o.shadow.url = gk_shadow_conninfo(s->shadow);
+	o.shadow.url = super_conninfo(s->shadow);
 	o.ignore = ignore;
 	o.n_ignore = n_ignore;
 	gk_report *r = gk_report_new("drift");
@@ -271,7 +271,7 @@ static void test_applied_but_missing_locally(void **state)
 	o.target_url = w.prod.conninfo;
 	o.dirs = (const char *const *)&w.dir;
 	o.n_dirs = 1;
-	o.shadow.url = gk_shadow_conninfo(s->shadow);
+	o.shadow.url = super_conninfo(s->shadow);
 	gk_report *r = gk_report_new("drift");
 	gk_error err = {0};
 	assert_int_equal(gk_drift_run(r, &o, &err), GK_ECONFIG);

@@ -23,7 +23,8 @@
 #include <string.h>
 #include <strings.h>
 
-#define SEED_TAG "gatekeeper expected schema 1"
+/* 2: templates hold objects of the replay role, not of the superuser. */
+#define SEED_TAG "gatekeeper expected schema 2"
 
 bool gk_drift_is_applied(enum gk_applied_status s)
 {
@@ -68,7 +69,7 @@ static int add(gk_drift_plan *p, const char *path, char *text, size_t len, enum 
 	}
 	p->texts[p->n] = text;
 	p->tm[p->n] = tm;
-	p->m[p->n++] = (gk_replay_migration){path, text, len, runner, false, GK_REPLAY_TIMEOUT_DEFAULT_S};
+	p->m[p->n++] = (gk_replay_migration){path, text, len, runner, false, GK_REPLAY_TIMEOUT_DEFAULT_S, NULL};
 	return 0;
 }
 
@@ -178,6 +179,7 @@ static int add_preludes(gk_drift_plan *p, enum gk_layout_kind kind, const char *
 	if (gk_read_file(&text, &len, shadow_init, 64u << 20) < 0)
 		return gk_error_set(err, GK_ECONFIG, "shadow init file %s: cannot be read: %s", shadow_init,
 				    strerror(errno));
+	p->has_init = true;
 	return add(p, shadow_init, text, len, GK_RUNNER_NONE, NULL) < 0 ? gk_error_set(err, GK_ENOMEM, "out of memory")
 									 : 0;
 }
@@ -329,8 +331,15 @@ int gk_drift_expected_build(gk_drift_expected *e, gk_shadow *s, gk_drift_plan *p
 	for (size_t i = 0; i < from; i++)
 		e->res[i].status = GK_REPLAY_OK;
 	e->reused = from > p->n_pre ? from - p->n_pre : 0;
+	/* The init file runs as the shadow's superuser, migrations as its role. */
+	char *init_ci = rc == 0 && p->has_init ? gk_shadow_superuser_conninfo(s, e->dbname) : NULL;
+	if (init_ci)
+		p->m[p->n_pre - 1].conninfo = init_ci;
 	if (rc == 0 && from < p->n_expected)
 		rc = gk_replay_run(e->res + from, e->conninfo, p->m + from, p->n_expected - from, err);
+	if (init_ci)
+		p->m[p->n_pre - 1].conninfo = NULL;
+	free(init_ci);
 	e->bad = p->n_expected;
 	for (size_t i = 0; rc == 0 && i < p->n_expected && e->bad == p->n_expected; i++)
 		if (e->res[i].status != GK_REPLAY_OK)

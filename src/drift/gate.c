@@ -317,6 +317,9 @@ static int open_shadow(gate *g, gk_error *err)
 	const char *cache_note = gk_shadow_cache_note(g->shadow);
 	if (cache_note)
 		fprintf(stderr, "gatekeeper: replay cache not used: %s\n", cache_note);
+	const char *sandbox_note = gk_shadow_sandbox_note(g->shadow);
+	if (sandbox_note && gk_report_add_note(g->r, sandbox_note) < 0)
+		return oom(err);
 	return gk_report_set_shadow(g->r, gk_shadow_is_embedded(g->shadow) ? "embedded" : "external",
 				    gk_shadow_server_version(g->shadow)) < 0 ? oom(err) : 0;
 }

@@ -48,7 +48,7 @@ static fixture project(suite *s)
 	free(m);
 	sql(&f.d, "INSERT INTO users SELECT i, 'u' || i FROM generate_series(1, 5000) i; ANALYZE users");
 	f.url = prisma_reader_url(s, &f.d, "gate_reader", PASSWORD, &f.role);
-	f.shadow = gk_strdup(gk_shadow_conninfo(s->shadow));
+	f.shadow = gk_strdup(super_conninfo(s->shadow));
 	return f;
 }
 

@@ -80,7 +80,7 @@ static gk_report *gate_on(suite *s, const world *w, const char *url, const gk_sh
 	if (shadow)
 		o.shadow = *shadow;
 	else
-		o.shadow.url = gk_shadow_conninfo(s->shadow);
+		o.shadow.url = super_conninfo(s->shadow);
 	gk_report *r = gk_report_new("gate");
 	gk_error err = {0};
 	if (gk_gate_run(r, &o, &err) != 0)

@@ -14,6 +14,7 @@
 #include "gatekeeper/check.h"
 #include "gatekeeper/layout.h"
 #include "gatekeeper/replay.h"
+#include "shadow/shadow_test_support.h"
 #include "util/util.h"
 
 #define CORPORA GK_SOURCE_DIR "/../shared/corpora"
@@ -50,7 +51,7 @@ static __attribute__((unused)) void load_file(loaded *ld, const char *dir, size_
 	assert_true(lm->up_start <= end && end <= len);
 	ld->texts[i] = text;
 	ld->m[ld->first + i] = (gk_replay_migration){lm->path, text + lm->up_start, end - lm->up_start,
-						     gk_layout_runner(ld->layout->kind, lm), false, 0};
+						     gk_layout_runner(ld->layout->kind, lm), false, 0, NULL};
 }
 
 /* CORPORA/<folder>/<source>, which must read as `kind` with `count` migrations. */
@@ -72,7 +73,7 @@ static __attribute__((unused)) loaded load_corpus(const char *folder, const char
 	assert_true(ld.texts && ld.m);
 	if (history)
 		ld.m[0] = (gk_replay_migration){"(the tool's history table)", history, strlen(history),
-						GK_RUNNER_NONE, false, 0};
+						GK_RUNNER_NONE, false, 0, NULL};
 	for (size_t i = 0; i < count; i++)
 		load_file(&ld, dir, i);
 	free(dir);

@@ -49,10 +49,31 @@ static long char_to_byte(const char *q, long pos)
 	return -1;
 }
 
+/* A copy of `v` of at most GK_REPLAY_TEXT_MAX bytes: cut on a character
+ * boundary and marked with "...".  A message can quote data (a value that
+ * did not convert, a row that broke a constraint): what it quotes stays
+ * short. */
+static char *bounded(const char *v, size_t n)
+{
+	if (n <= GK_REPLAY_TEXT_MAX)
+		return gk_strndup(v, n);
+	size_t cut = GK_REPLAY_TEXT_MAX - 3;
+	while (cut > 0 && ((unsigned char)v[cut] & 0xC0) == 0x80)
+		cut--;
+	char *out = malloc(cut + 4);
+	if (out) {
+		memcpy(out, v, cut);
+		memcpy(out + cut, "...", 4);
+	}
+	return out;
+}
+
+/* The server's message, detail or hint; never its CONTEXT or the
+ * statement, which can echo the data a migration read. */
 static char *field(const PGresult *res, int code)
 {
 	const char *v = PQresultErrorField(res, code);
-	return v && *v ? gk_strdup(v) : NULL;
+	return v && *v ? bounded(v, strlen(v)) : NULL;
 }
 
 static void set_error(gk_replay_result *r, const PGresult *res, PGconn *c, const char *q,
@@ -67,7 +88,7 @@ static void set_error(gk_replay_result *r, const PGresult *res, PGconn *c, const
 		size_t n = strlen(m);
 		while (n && (m[n - 1] == '\n' || m[n - 1] == ' '))
 			n--;
-		r->message = gk_strndup(m, n);
+		r->message = bounded(m, n);
 	}
 	r->detail = res ? field(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
 	r->hint = res ? field(res, PG_DIAG_MESSAGE_HINT) : NULL;
@@ -135,11 +156,29 @@ static char *missing_extension(const gk_replay_result *r)
 	return NULL;
 }
 
-/* The migration being applied (m[0]) and the ones after it. */
+/* The migration being applied (m[0]) and the ones after it, and the
+ * shadow's extension allow-list (see extensions.c). */
 typedef struct replay_rest {
 	const gk_replay_migration *m;
 	size_t n;
+	char *const *allowed;
+	size_t n_allowed;
 } replay_rest;
+
+/* 42501 "permission denied to create extension "x"": one that needs a
+ * superuser, and is not on the allow-list (those go through the door). */
+static char *forbidden_extension(const gk_replay_result *r)
+{
+	static const char prefix[] = "permission denied to create extension \"";
+	if (strcmp(r->sqlstate, "42501") || strncmp(r->message, prefix, sizeof prefix - 1))
+		return NULL;
+	char *name = quoted(r->message);
+	char *what = name ? gk_asprintf("extension %s (it needs a superuser: name it under shadow_extensions in "
+					"gatekeeper.yml to have gatekeeper create it)", name)
+			  : NULL;
+	free(name);
+	return what;
+}
 
 static bool in_list(char *const *list, size_t n, const char *name)
 {
@@ -464,6 +503,19 @@ static int classify(PGconn *c, const replay_rest *rest, gk_replay_result *r)
 	if (!r->message)
 		return 0;
 	char *what = with_kind("extension", missing_extension(r));
+	if (!what)
+		what = forbidden_extension(r);
+	/* The shadow's role may not create roles (CREATEROLE could grant
+	 * itself pg_execute_server_program before PostgreSQL 16): production's
+	 * roles come from the init file, which runs as the superuser. */
+	if (!what && !strcmp(r->sqlstate, "42501") && !strcmp(r->message, "permission denied to create role"))
+		what = gk_strdup("the power to create roles (make them in the --shadow-init file, which runs as "
+				 "the superuser)");
+	/* ALTER TABLE ... DISABLE TRIGGER ALL on a table with foreign keys. */
+	if (!what && !strcmp(r->sqlstate, "42501") && !strncmp(r->message, "permission denied: \"", 20) &&
+	    strstr(r->message, "\" is a system trigger"))
+		what = gk_strdup("a superuser's power to disable a foreign key's triggers (DISABLE TRIGGER ALL; "
+				 "DISABLE TRIGGER USER needs none)");
 	/* 42704 from GRANT / OWNER TO, 22023 from SET ROLE (a setting's check). */
 	if (!what && (!strcmp(r->sqlstate, "42704") || !strcmp(r->sqlstate, "22023")) &&
 	    !strncmp(r->message, "role \"", 6) && strstr(r->message, "does not exist"))
@@ -583,25 +635,62 @@ static int cut_off(PGconn *c, const gk_replay_migration *m, const char *text, bo
 	return rc;
 }
 
+/* What is sent for `m`: its text with allow-listed CREATE EXTENSION
+ * statements through the door (`ed` says where). */
+static int text_to_send(const replay_rest *rest, gk_replay_migration *sent, char **text, gk_replay_edits *ed)
+{
+	const gk_replay_migration *m = rest->m;
+	*sent = *m;
+	if (!(*text = gk_strndup(m->sql, m->len)))
+		return GK_ENOMEM;
+	char *edited = NULL;
+	size_t len = 0;
+	int rc = gk_replay_rewrite_extensions(*text, m->len, rest->allowed, rest->n_allowed, &edited, &len, ed);
+	if (rc == 0 && edited) {
+		free(*text);
+		*text = edited;
+		sent->sql = edited;
+		sent->len = len;
+	}
+	return rc;
+}
+
+/* Offsets into what was sent as offsets into the file. */
+static void map_back(const gk_replay_edits *ed, gk_replay_result *r)
+{
+	if (ed->n == 0)
+		return;
+	r->error_offset = gk_replay_edits_map(ed, r->error_offset);
+	for (size_t k = 0; k < r->n_locks; k++)
+		r->locks[k].offset = (size_t)gk_replay_edits_map(ed, (long)r->locks[k].offset);
+}
+
 static int apply_one(PGconn *c, const replay_rest *rest, gk_replay_result *r)
 {
 	const gk_replay_migration *m = rest->m;
-	char *text = gk_strndup(m->sql, m->len);
-	if (!text)
-		return GK_ENOMEM;
+	gk_replay_migration sent;
+	gk_replay_edits ed = {0};
+	char *text = NULL;
+	int rc = text_to_send(rest, &sent, &text, &ed);
+	if (rc) {
+		free(text);
+		return rc;
+	}
 	double t0 = gk_now();
 	int watch = gk_watch_begin(c, m->timeout_s);
 	/* A file the front end cannot split is run whole, untraced. */
-	int rc = m->trace ? gk_replay_trace(c, m, text, watch, r) : 1;
+	rc = m->trace ? gk_replay_trace(c, &sent, text, watch, r) : 1;
 	if (rc == 1) {
 		rc = 0;
-		apply_plain(c, m, text, r);
+		apply_plain(c, &sent, text, r);
 	}
 	bool expired = gk_watch_expired(watch);
 	gk_watch_end(watch);
 	r->duration_ms = (gk_now() - t0) * 1000.0;
 	if (rc == 0 && r->status == GK_REPLAY_FAILED)
-		rc = cut_off(c, m, text, expired, r);
+		rc = cut_off(c, &sent, text, expired, r);
+	map_back(&ed, r);
+	free(ed.v);
 	free(text);
 	if (rc == 0 && r->status == GK_REPLAY_FAILED && PQstatus(c) == CONNECTION_OK)
 		rc = classify(c, rest, r);
@@ -629,6 +718,28 @@ static PGconn *connect_shadow(const char *conninfo, gk_error *err)
 	return c;
 }
 
+/* A migration with a conninfo of its own (the init file, as the
+ * superuser) in a session of its own, as written.  0 for the others. */
+static int apply_own_session(const replay_rest *rest, gk_replay_result *r, gk_error *err)
+{
+	const gk_replay_migration *m = rest->m;
+	if (!m->conninfo)
+		return 0;
+	PGconn *own = connect_shadow(m->conninfo, err);
+	if (!own) {
+		r->status = GK_REPLAY_FAILED;
+		r->message = gk_strdup("cannot connect to the shadow server");
+		return GK_EINFRA;
+	}
+	replay_rest plain = {rest->m, rest->n, NULL, 0};
+	int rc = apply_one(own, &plain, r);
+	if (rc == 0 && PQstatus(own) != CONNECTION_OK)
+		rc = gk_error_set(err, GK_EINFRA, "replay: the shadow server went away during %s: %s",
+				  m->path ? m->path : "a migration", r->message ? r->message : "connection lost");
+	PQfinish(own);
+	return rc;
+}
+
 int gk_replay_run(gk_replay_result *out, const char *conninfo, const gk_replay_migration *m,
 		  size_t n, gk_error *err)
 {
@@ -646,13 +757,19 @@ int gk_replay_run_progress(gk_replay_result *out, const char *conninfo, const gk
 	PGconn *c = connect_shadow(conninfo, err);
 	if (!c)
 		return GK_EINFRA;
-	int rc = 0;
+	char **allowed = NULL;
+	size_t n_allowed = 0;
+	int rc = gk_replay_allow_list(c, &allowed, &n_allowed);
+	if (rc)
+		gk_error_set(err, rc, "replay: out of memory");
 	for (size_t i = 0; i < n && rc == 0 && !gk_interrupted(); i++) {
-		replay_rest rest = {m + i, n - i};
+		replay_rest rest = {m + i, n - i, allowed, n_allowed};
 		if (progress)
 			progress(ctx, i, n, &m[i]);
-		rc = apply_one(c, &rest, &out[i]);
-		if (rc == 0 && PQstatus(c) != CONNECTION_OK && !gk_interrupted())
+		rc = apply_own_session(&rest, &out[i], err);
+		if (!m[i].conninfo && rc == 0)
+			rc = apply_one(c, &rest, &out[i]);
+		if (rc == 0 && !m[i].conninfo && PQstatus(c) != CONNECTION_OK && !gk_interrupted())
 			rc = gk_error_set(err, GK_EINFRA,
 					  "replay: the shadow server went away during %s: %s",
 					  m[i].path ? m[i].path : "a migration",
@@ -662,6 +779,7 @@ int gk_replay_run_progress(gk_replay_result *out, const char *conninfo, const gk
 		if (out[i].status != GK_REPLAY_OK)
 			break;
 	}
+	gk_replay_allow_list_free(allowed, n_allowed);
 	PQfinish(c);
 	if (rc == 0 && gk_interrupted()) {
 		char why[128];
@@ -728,6 +846,32 @@ static const char *created_function(const PgQuery__Node *node)
 	return NULL;
 }
 
+static int add_ext(gk_replay_split *s, const gk_sql_stmt *st, const PgQuery__CreateExtensionStmt *ce)
+{
+	gk_replay_ext *grown = realloc(s->exts, (s->n_exts + 1) * sizeof *grown);
+	if (!grown)
+		return GK_ENOMEM;
+	s->exts = grown;
+	gk_replay_ext *e = &grown[s->n_exts++];
+	*e = (gk_replay_ext){.start = st->start, .end = st->end, .if_not_exists = ce->if_not_exists};
+	e->name = gk_strdup(ce->extname);
+	for (size_t i = 0; i < ce->n_options; i++) {
+		const PgQuery__Node *o = ce->options[i];
+		const PgQuery__DefElem *d = o->node_case == PG_QUERY__NODE__NODE_DEF_ELEM ? o->def_elem : NULL;
+		const PgQuery__Node *a = d ? d->arg : NULL;
+		const char *sval = a && a->node_case == PG_QUERY__NODE__NODE_STRING ? a->string->sval : NULL;
+		if (d && !strcmp(d->defname, "schema") && sval && !e->schema)
+			e->schema = gk_strdup(sval);
+		else if (d && !strcmp(d->defname, "new_version") && sval && !e->version)
+			e->version = gk_strdup(sval);
+		else if (d && !strcmp(d->defname, "cascade"))
+			e->cascade = true;
+		else
+			e->other = true;
+	}
+	return e->name ? 0 : GK_ENOMEM;
+}
+
 static int add_stmt(gk_replay_split *s, size_t *cap, const gk_sql_stmt *st)
 {
 	if (gk_grow(&s->stmts, cap, s->n + 1, sizeof *s->stmts) != 0)
@@ -739,6 +883,8 @@ static int add_stmt(gk_replay_split *s, size_t *cap, const gk_sql_stmt *st)
 		return 0;
 	if (k == PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT)
 		return add_name(&s->schemas, &s->n_schemas, st->node->create_schema_stmt->schemaname);
+	if (k == PG_QUERY__NODE__NODE_CREATE_EXTENSION_STMT)
+		return add_ext(s, st, st->node->create_extension_stmt);
 	return add_name(&s->functions, &s->n_functions, created_function(st->node));
 }
 
@@ -784,6 +930,12 @@ void gk_replay_split_free(gk_replay_split *s)
 	for (size_t i = 0; i < s->n_functions; i++)
 		free(s->functions[i]);
 	free(s->functions);
+	for (size_t i = 0; i < s->n_exts; i++) {
+		free(s->exts[i].name);
+		free(s->exts[i].schema);
+		free(s->exts[i].version);
+	}
+	free(s->exts);
 	free(s->stmts);
 	memset(s, 0, sizeof *s);
 }

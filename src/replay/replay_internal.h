@@ -15,6 +15,15 @@ typedef struct gk_replay_stmt {
 	bool is_tx;         /* BEGIN / COMMIT / ROLLBACK / SAVEPOINT ... */
 } gk_replay_stmt;
 
+/* A CREATE EXTENSION statement of a migration. */
+typedef struct gk_replay_ext {
+	size_t start, end;     /* the statement's byte range */
+	char *name;            /* owned */
+	char *schema, *version; /* owned; NULL when not given */
+	bool if_not_exists, cascade;
+	bool other;            /* an option the door does not take (FROM old_version) */
+} gk_replay_ext;
+
 typedef struct gk_replay_split {
 	gk_replay_stmt *stmts;
 	size_t n;
@@ -24,12 +33,40 @@ typedef struct gk_replay_split {
 	char **functions;   /* unqualified names of CREATE FUNCTION / PROCEDURE /
 			     * AGGREGATE statements (owned) */
 	size_t n_functions;
+	gk_replay_ext *exts;  /* CREATE EXTENSION statements (owned) */
+	size_t n_exts;
 } gk_replay_split;
 
 /* Split `text` (NUL-terminated, `len` bytes) on a thread with the deep
  * stack the parser needs.  0 or GK_ENOMEM. */
 int gk_replay_split_sql(gk_replay_split *out, const char *text, size_t len);
 void gk_replay_split_free(gk_replay_split *s);
+
+/* ---- extensions.c: the shadow's extension door ---------------------- */
+
+/* Where a rewrite replaced text: [orig_start, orig_end) of the file became
+ * [new_start, new_end) of what is sent. */
+typedef struct gk_replay_edit {
+	size_t orig_start, orig_end, new_start, new_end;
+} gk_replay_edit;
+
+typedef struct gk_replay_edits {
+	gk_replay_edit *v;
+	size_t n;
+} gk_replay_edits;
+
+/* The database's allow-list (pg_catalog.gatekeeper_shadow_extensions());
+ * none (*n = 0) when it has no door.  0 or GK_ENOMEM. */
+int gk_replay_allow_list(PGconn *c, char ***out, size_t *n);
+void gk_replay_allow_list_free(char **list, size_t n);
+
+/* `text` with each CREATE EXTENSION of a name on `allowed` replaced by a
+ * call of the door (*out malloc'ed, NUL-terminated), or *out = NULL when
+ * there is none or the file does not parse.  0 or GK_ENOMEM. */
+int gk_replay_rewrite_extensions(const char *text, size_t len, char *const *allowed, size_t n_allowed,
+				 char **out, size_t *out_len, gk_replay_edits *ed);
+/* An offset of the sent text as an offset of the file (-1 stays -1). */
+long gk_replay_edits_map(const gk_replay_edits *ed, long off);
 
 /*
  * Send one simple query.  True when it succeeded; otherwise `r` gets the

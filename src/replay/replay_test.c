@@ -19,6 +19,12 @@
 #include "gatekeeper/replay.h"
 #include "gatekeeper/shadow.h"
 #include "util/util.h"
+#include "replay/replay_internal.h"
+
+#include <unistd.h>
+
+#define CANARY_VALUE "gk-replay-canary-51d0"
+#define CANARY_FILE "/tmp/gk-replay-sandbox-canary"
 
 static gk_shadow *shared;
 static gk_error shared_err;
@@ -75,7 +81,7 @@ static void assert_query(const db *d, const char *sql, const char *want)
 
 static gk_replay_migration mig(const char *sql, enum gk_runner runner, bool trace)
 {
-	return (gk_replay_migration){"m.sql", sql, strlen(sql), runner, trace, 0};
+	return (gk_replay_migration){"m.sql", sql, strlen(sql), runner, trace, 0, NULL};
 }
 
 /* Replay `m[0..n)` into `d`, expecting the call itself to succeed. */
@@ -435,6 +441,14 @@ static void test_environment_extension(void **state)
 static void test_environment_role(void **state)
 {
 	(void)state;
+	/* Foreign keys' triggers are a superuser's to disable; USER ones are not. */
+	expect_environment("CREATE TABLE c (id int REFERENCES t);\nALTER TABLE c DISABLE TRIGGER ALL;",
+			   "a superuser's power to disable a foreign key's triggers (DISABLE TRIGGER ALL; DISABLE "
+			   "TRIGGER USER needs none)", "42501");
+	/* Roles come from the init file: the replay's role cannot make them. */
+	expect_environment("CREATE ROLE app_reader;", "the power to create roles (make them in the --shadow-init "
+			   "file, which runs as the superuser)", "42501");
+
 	expect_environment("GRANT SELECT ON t TO app_reader;", "role app_reader", "42704");
 	expect_environment("ALTER TABLE t OWNER TO \"Owner Role\";", "role Owner Role", "42704");
 	expect_environment("SET ROLE migrator;\nCREATE TABLE u (i int);", "role migrator", "22023");
@@ -800,6 +814,7 @@ static void test_status_names(void **state)
 static int group_setup(void **state)
 {
 	(void)state;
+	setenv("GK_REPLAY_CANARY", CANARY_VALUE, 1);  /* ours, never the server's */
 	if (gk_shadow_open(&shared, NULL, &shared_err) != 0)
 		shared = NULL;
 	return 0;
@@ -810,6 +825,261 @@ static int group_teardown(void **state)
 	(void)state;
 	gk_shadow_close(shared);
 	return 0;
+}
+
+/* ---- the sandbox ------------------------------------------------------ */
+
+
+/* No field of a result may carry the canary (the server's environment). */
+static void assert_no_canary(const gk_replay_result *r)
+{
+	const char *fields[] = {r->message, r->detail, r->hint, r->missing};
+	for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+		if (fields[i] && strstr(fields[i], CANARY_VALUE))
+			fail_msg("the environment leaked: %s", fields[i]);
+}
+
+/* `sql` as the migration after SETUP_T, untraced and traced: refused by
+ * the server (42501, a permission), nothing of it done. */
+static void expect_refused(const char *sql)
+{
+	for (int traced = 0; traced < 2; traced++) {
+		db d = fresh_db();
+		gk_replay_migration m[2] = {mig(SETUP_T, GK_RUNNER_PER_FILE, false),
+					    mig(sql, GK_RUNNER_PRISMA, traced)};
+		gk_replay_result r[2];
+		replay(&d, m, 2, r);
+		assert_status(&r[1], GK_REPLAY_FAILED);
+		if (strcmp(r[1].sqlstate, "42501"))
+			fail_msg("%s: %s %s", sql, r[1].sqlstate, r[1].message);
+		assert_non_null(r[1].message);
+		assert_no_canary(&r[1]);
+		assert_int_equal(access(CANARY_FILE, F_OK), -1);
+		gk_replay_results_free(r, 2);
+		drop_db(&d);
+	}
+}
+
+/* A migration has no power over the machine: programs, server files,
+ * large objects from files, the server's configuration. */
+static void test_sandbox_refuses(void **state)
+{
+	(void)state;
+	unlink(CANARY_FILE);
+	/* As a superuser this printed the job's environment in the error
+	 * (invalid input syntax for type integer: "GK_REPLAY_CANARY=..."). */
+	expect_refused("CREATE TABLE gk_env (n int);\nCOPY gk_env FROM PROGRAM 'env';");
+	expect_refused("COPY t TO PROGRAM 'touch " CANARY_FILE "';");
+	expect_refused("COPY t TO '" CANARY_FILE "';");
+	expect_refused("CREATE TABLE gk_pw (line text);\nCOPY gk_pw FROM '/etc/passwd';");
+	expect_refused("SELECT pg_read_file('/etc/passwd');");
+	expect_refused("SELECT pg_ls_dir('/');");
+	expect_refused("SELECT lo_import('/etc/passwd');");
+	expect_refused("SELECT lo_export(lo_create(0), '" CANARY_FILE "');");
+	expect_refused("ALTER SYSTEM SET archive_command = 'touch " CANARY_FILE "';");
+	/* Connected as the role: there is no superuser session to return to. */
+	expect_refused("RESET ROLE; SET SESSION AUTHORIZATION DEFAULT; SELECT pg_read_file('/etc/passwd');");
+	expect_refused("SET SESSION AUTHORIZATION gatekeeper;");
+	expect_refused("CREATE ROLE gk_escalate SUPERUSER;");
+	expect_refused("CREATE LANGUAGE gk_lang HANDLER plpgsql_call_handler;");
+}
+
+/* The extensions that need a superuser and are not on the allow-list: the
+ * environment's, with the key that allows them named.  adminpack is left
+ * off the default list; plpython3u is no contrib extension. */
+static void test_sandbox_extension_not_allowed(void **state)
+{
+	(void)state;
+	db d = fresh_db();
+	char *v = query1(&d, "SELECT string_agg(name, ',' ORDER BY name) FROM pg_available_extensions "
+			     "WHERE name IN ('adminpack', 'plpython3u')");
+	drop_db(&d);
+	bool adminpack = strstr(v, "adminpack") != NULL, python = strstr(v, "plpython3u") != NULL;
+	free(v);
+	const char *want_adminpack = "extension adminpack (it needs a superuser: name it under shadow_extensions in "
+				     "gatekeeper.yml to have gatekeeper create it)";
+	if (adminpack)
+		expect_environment("CREATE EXTENSION adminpack;", want_adminpack, "42501");
+	else
+		fprintf(stderr, "skipped: adminpack is not installed (PostgreSQL 17 removed it)\n");
+	if (python) {
+		const char *want = "extension plpython3u (it needs a superuser: name it under shadow_extensions in "
+				   "gatekeeper.yml to have gatekeeper create it)";
+		expect_environment("CREATE LANGUAGE plpython3u;", want, "42501");
+		expect_environment("CREATE EXTENSION plpython3u;", want, "42501");
+	} else {
+		fprintf(stderr, "skipped: no untrusted language installed (postgresql-plpython3-N); "
+				"CREATE LANGUAGE plpython3u is then a missing extension\n");
+		expect_environment("CREATE LANGUAGE plpython3u;", "extension plpython3u", NULL);
+	}
+}
+
+/* Trusted extensions the role creates; allow-listed ones that need a
+ * superuser gatekeeper creates in the migration's place: with or without
+ * IF NOT EXISTS, in a schema the same migration made, rolled back with
+ * it, owned by the role. */
+static void test_sandbox_allowed_extensions(void **state)
+{
+	(void)state;
+	db d = fresh_db();
+	gk_replay_migration m[4] = {
+		mig("CREATE EXTENSION citext;\nCREATE EXTENSION IF NOT EXISTS hstore;\n"
+		    "CREATE TABLE people (name citext, tags hstore);", GK_RUNNER_PRISMA, false),
+		mig("CREATE EXTENSION pg_stat_statements;\nCREATE SCHEMA ext;\n"
+		    "CREATE EXTENSION pgrowlocks WITH SCHEMA ext;", GK_RUNNER_PRISMA, false),
+		mig("CREATE EXTENSION IF NOT EXISTS \"pg_stat_statements\";\n"
+		    "CREATE EXTENSION IF NOT EXISTS postgres_fdw;", GK_RUNNER_PER_FILE, true),
+		mig("CREATE EXTENSION pg_stat_statements;", GK_RUNNER_PRISMA, false),
+	};
+	gk_replay_result r[4];
+	replay(&d, m, 4, r);
+	assert_status(&r[0], GK_REPLAY_OK);
+	assert_status(&r[1], GK_REPLAY_OK);
+	assert_status(&r[2], GK_REPLAY_OK);
+	/* Production fails the same way on a second plain CREATE EXTENSION. */
+	assert_status(&r[3], GK_REPLAY_FAILED);
+	assert_string_equal(r[3].sqlstate, "42710");
+	assert_string_equal(r[3].message, "extension \"pg_stat_statements\" already exists");
+	assert_query(&d, "SELECT string_agg(extname || ':' || pg_get_userbyid(extowner) || ':' || "
+			 "extnamespace::regnamespace, ',' ORDER BY extname) FROM pg_extension WHERE extname <> 'plpgsql'",
+		     "citext:gatekeeper_replay:public,hstore:gatekeeper_replay:public,"
+		     "pg_stat_statements:gatekeeper_replay:public,pgrowlocks:gatekeeper_replay:ext,"
+		     "postgres_fdw:gatekeeper_replay:public");
+	/* The role owns it as it would a trusted one: it may drop it. */
+	gk_replay_migration drop = mig("DROP EXTENSION pg_stat_statements;", GK_RUNNER_PRISMA, false);
+	gk_replay_result rd;
+	replay(&d, &drop, 1, &rd);
+	assert_status(&rd, GK_REPLAY_OK);
+	gk_replay_results_free(&rd, 1);
+	gk_replay_results_free(r, 4);
+	drop_db(&d);
+
+	/* A failure later in the file takes the extension with it. */
+	d = fresh_db();
+	gk_replay_migration f = mig("CREATE EXTENSION pg_buffercache;\nSELECT 1/0;", GK_RUNNER_PER_FILE, false);
+	replay(&d, &f, 1, r);
+	assert_status(&r[0], GK_REPLAY_FAILED);
+	assert_string_equal(r[0].sqlstate, "22012");
+	assert_query(&d, "SELECT count(*) FROM pg_extension WHERE extname = 'pg_buffercache'", "0");
+	gk_replay_results_free(r, 1);
+	drop_db(&d);
+}
+
+/* Positions are the file's, not those of what was sent in its place. */
+static void test_sandbox_extension_positions(void **state)
+{
+	(void)state;
+	static const char sql[] = "CREATE EXTENSION pg_stat_statements;\nCREATE TABLE x (id int);\nSELECT nope;";
+	long want = (long)(strstr(sql, "nope") - sql);
+	for (int traced = 0; traced < 2; traced++) {
+		db d = fresh_db();
+		gk_replay_migration m = mig(sql, GK_RUNNER_PRISMA, traced);
+		gk_replay_result r;
+		replay(&d, &m, 1, &r);
+		assert_status(&r, GK_REPLAY_FAILED);
+		assert_int_equal(r.error_offset, want);
+		gk_replay_results_free(&r, 1);
+		drop_db(&d);
+	}
+	/* Lock offsets too. */
+	static const char locks[] = "CREATE EXTENSION pg_buffercache;\nALTER TABLE t ADD COLUMN b float DEFAULT random();";
+	db d = fresh_db();
+	gk_replay_result out[2];
+	traced(&d, locks, GK_RUNNER_PER_FILE, out);
+	assert_status(&out[1], GK_REPLAY_OK);
+	assert_true(out[1].n_locks >= 1);
+	assert_int_equal(out[1].locks[0].statement_index, 2);
+	assert_int_equal(out[1].locks[0].offset, (size_t)(strstr(locks, "ALTER") - locks));
+	gk_replay_results_free(out, 2);
+	drop_db(&d);
+}
+
+/* The rewrite alone: every form of the statement, and what stays. */
+static void test_sandbox_rewrite(void **state)
+{
+	(void)state;
+	char *allowed[] = {"pg_stat_statements", "uuid-ossp"};
+	static const char sql[] = "-- c\ncreate extension if not exists \"uuid-ossp\" with schema \"a'b\" version '1.1' cascade;\n"
+				  "CREATE EXTENSION plpython3u; CREATE EXTENSION pg_stat_statements";
+	char *out = NULL;
+	size_t len = 0;
+	gk_replay_edits ed;
+	assert_int_equal(gk_replay_rewrite_extensions(sql, strlen(sql), allowed, 2, &out, &len, &ed), 0);
+	assert_non_null(out);
+	assert_int_equal(ed.n, 2);
+	assert_string_equal(out, "-- c\nSELECT pg_catalog.gatekeeper_create_extension(E'uuid-ossp', true, E'a''b', "
+				 "E'1.1', true, pg_catalog.current_setting('search_path'));\n"
+				 "CREATE EXTENSION plpython3u; SELECT pg_catalog.gatekeeper_create_extension("
+				 "E'pg_stat_statements', false, NULL, NULL, false, pg_catalog.current_setting('search_path'))");
+	assert_int_equal(len, strlen(out));
+	/* Offsets map back: before, inside and after a replaced statement. */
+	assert_int_equal(gk_replay_edits_map(&ed, 2), 2);
+	assert_int_equal(gk_replay_edits_map(&ed, 10), 5);
+	long plpy = (long)(strstr(out, "CREATE EXTENSION plpython3u") - out);
+	assert_int_equal(gk_replay_edits_map(&ed, plpy), (long)(strstr(sql, "CREATE EXTENSION plpython3u") - sql));
+	assert_int_equal(gk_replay_edits_map(&ed, -1), -1);
+	free(out);
+	free(ed.v);
+	/* Nothing on the list, no list, or a file that does not parse: as written. */
+	assert_int_equal(gk_replay_rewrite_extensions("CREATE EXTENSION x;", 19, allowed, 2, &out, &len, &ed), 0);
+	assert_null(out);
+	assert_int_equal(gk_replay_rewrite_extensions(sql, strlen(sql), allowed, 0, &out, &len, &ed), 0);
+	assert_null(out);
+	assert_int_equal(gk_replay_rewrite_extensions("CREATE EXTENSION pg_stat_statements; SELEC 1;", 45, allowed, 2,
+						      &out, &len, &ed), 0);
+	assert_null(out);
+}
+
+/* The shadow init file runs as the superuser in a session of its own;
+ * what follows as the role. */
+static void test_sandbox_privileged_init(void **state)
+{
+	(void)state;
+	db d = fresh_db();
+	char *su = gk_shadow_superuser_conninfo(shared, d.name);
+	assert_non_null(su);
+	gk_replay_migration m[3] = {
+		mig("DO $$BEGIN CREATE ROLE gk_init_reader; EXCEPTION WHEN duplicate_object THEN NULL; END$$;"
+		    "CREATE TABLE init_log (who text); INSERT INTO init_log VALUES (current_user);",
+		    GK_RUNNER_NONE, false),
+		mig("CREATE TABLE t (id int); GRANT SELECT ON t TO gk_init_reader; CREATE TABLE who AS SELECT current_user AS u;",
+		    GK_RUNNER_PRISMA, false),
+		mig("CREATE ROLE gk_not_from_a_migration;", GK_RUNNER_PRISMA, false),
+	};
+	m[0].conninfo = su;
+	gk_replay_result r[3];
+	replay(&d, m, 3, r);
+	assert_status(&r[0], GK_REPLAY_OK);
+	assert_status(&r[1], GK_REPLAY_OK);
+	assert_status(&r[2], GK_REPLAY_ENVIRONMENT);
+	assert_query(&d, "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'init_log'", "gatekeeper");
+	assert_query(&d, "SELECT u FROM who", "gatekeeper_replay");
+	gk_replay_results_free(r, 3);
+	free(su);
+	drop_db(&d);
+}
+
+/* The server's message, detail and hint, each cut; never its CONTEXT. */
+static void test_error_text_bounded(void **state)
+{
+	(void)state;
+	db d = fresh_db();
+	gk_replay_migration m = mig("DO $$BEGIN RAISE EXCEPTION 'big: %', repeat('\xc3\xa9', 3000) "
+				    "USING DETAIL = repeat('d', 5000), HINT = 'short hint'; END$$;",
+				    GK_RUNNER_PRISMA, false);
+	gk_replay_result r;
+	replay(&d, &m, 1, &r);
+	assert_status(&r, GK_REPLAY_FAILED);
+	assert_true(strlen(r.message) <= GK_REPLAY_TEXT_MAX);
+	assert_true(strlen(r.message) > GK_REPLAY_TEXT_MAX - 10);
+	assert_string_equal(r.message + strlen(r.message) - 3, "...");
+	/* Cut between characters: "é" is two bytes. */
+	assert_int_equal((unsigned char)r.message[strlen(r.message) - 4], 0xa9);
+	assert_int_equal(strlen(r.detail), GK_REPLAY_TEXT_MAX);
+	assert_string_equal(r.hint, "short hint");
+	assert_null(strstr(r.message, "PL/pgSQL"));
+	gk_replay_results_free(&r, 1);
+	drop_db(&d);
 }
 
 int main(void)
@@ -828,6 +1098,13 @@ int main(void)
 		cmocka_unit_test(test_newer_server_keywords),
 		cmocka_unit_test(test_newer_server_functions),
 		cmocka_unit_test(test_environment_extension),
+		cmocka_unit_test(test_sandbox_refuses),
+		cmocka_unit_test(test_sandbox_extension_not_allowed),
+		cmocka_unit_test(test_sandbox_allowed_extensions),
+		cmocka_unit_test(test_sandbox_extension_positions),
+		cmocka_unit_test(test_sandbox_rewrite),
+		cmocka_unit_test(test_sandbox_privileged_init),
+		cmocka_unit_test(test_error_text_bounded),
 		cmocka_unit_test(test_environment_role),
 		cmocka_unit_test(test_environment_schema),
 		cmocka_unit_test(test_other_undefined_object_fails),

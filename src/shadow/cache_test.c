@@ -187,7 +187,7 @@ static pid_t cache_postmaster(void)
 
 static gk_shadow *open_cache(void)
 {
-	gk_shadow_options o = {NULL, NULL, sock_dir, NULL, cache_dir};
+	gk_shadow_options o = {.tmp_dir = sock_dir, .cache_dir = cache_dir};
 	gk_shadow *s = NULL;
 	gk_error err = {0, ""};
 	if (gk_shadow_open(&s, &o, &err) != 0)
@@ -376,7 +376,9 @@ static void test_store_find_across_runs(void **state)
 	assert_non_null(strstr(gk_shadow_where(s), "the cached cluster in "));
 	/* Only the socket, and not in the cache folder (paths too long for
 	 * a socket, and nothing a CI cache should save). */
-	PGconn *c = connect_ok(gk_shadow_conninfo(s));
+	char *su = gk_shadow_superuser_conninfo(s, gk_shadow_dbname(s));  /* settings are the superuser's */
+	PGconn *c = connect_ok(su);
+	free(su);
 	assert_query(c, "SHOW listen_addresses", "");
 	char *sock = conninfo_get(gk_shadow_conninfo(s), "host");
 	assert_query(c, "SHOW unix_socket_directories", sock);
@@ -564,7 +566,7 @@ static void test_second_open_falls_back(void **state)
 	(void)state;
 	need_server();
 	gk_shadow *s = open_cache();
-	gk_shadow_options o = {NULL, NULL, sock_dir, NULL, cache_dir};
+	gk_shadow_options o = {.tmp_dir = sock_dir, .cache_dir = cache_dir};
 	gk_shadow *t = NULL;
 	gk_error err = {0, ""};
 	double t0 = gk_now();
@@ -708,7 +710,7 @@ static void test_stale_postmaster_pid(void **state)
  * `why` and names `path`. */
 static void open_not_used(const char *dir, const char *why, const char *path)
 {
-	gk_shadow_options o = {NULL, NULL, sock_dir, NULL, dir};
+	gk_shadow_options o = {.tmp_dir = sock_dir, .cache_dir = dir};
 	gk_shadow *s = NULL;
 	gk_error err = {0, ""};
 	if (gk_shadow_open(&s, &o, &err) != 0)
@@ -854,7 +856,7 @@ static void test_symlinks_not_followed(void **state)
 	need_server();
 	char victim_dir[PATH_MAX];
 	snprintf(victim_dir, sizeof victim_dir, "%s/victim", root_dir);
-	gk_shadow_options o = {NULL, NULL, sock_dir, NULL, victim_dir};
+	gk_shadow_options o = {.tmp_dir = sock_dir, .cache_dir = victim_dir};
 	gk_shadow *victim = NULL;
 	gk_error err = {0, ""};
 	if (gk_shadow_open(&victim, &o, &err) != 0 || !gk_shadow_cached(victim))
@@ -1157,7 +1159,7 @@ static void test_unusable_folder_falls_back(void **state)
 		dirs[1] = closed;
 	}
 	for (size_t i = 0; i < 2 && dirs[i]; i++) {
-		gk_shadow_options o = {NULL, NULL, sock_dir, NULL, dirs[i]};
+		gk_shadow_options o = {.tmp_dir = sock_dir, .cache_dir = dirs[i]};
 		gk_shadow *s = NULL;
 		gk_error err = {0, ""};
 		if (gk_shadow_open(&s, &o, &err) != 0)
@@ -1183,7 +1185,7 @@ static gk_shadow *child_shadow;  /* global: reachable for LeakSanitizer at exit 
  * the template of $GK_CACHE_HASH.  0 when it did (find: a hit). */
 static int child_template(const char *mode)
 {
-	gk_shadow_options o = {NULL, NULL, getenv("GK_CACHE_SOCK"), NULL, getenv("GK_CACHE_DIR")};
+	gk_shadow_options o = {.tmp_dir = getenv("GK_CACHE_SOCK"), .cache_dir = getenv("GK_CACHE_DIR")};
 	gk_error err = {0, ""};
 	const char *hash = getenv("GK_CACHE_HASH");
 	if (gk_shadow_open(&child_shadow, &o, &err) != 0 || !gk_shadow_cached(child_shadow)) {
@@ -1215,7 +1217,7 @@ static int child_main(const char *mode)
 	if (strcmp(mode, "store") == 0 || strcmp(mode, "find") == 0)
 		return child_template(mode);
 	snprintf(cache_dir, sizeof cache_dir, "%s", getenv("GK_CACHE_DIR"));
-	gk_shadow_options o = {NULL, NULL, getenv("GK_CACHE_SOCK"), NULL, cache_dir};
+	gk_shadow_options o = {.tmp_dir = getenv("GK_CACHE_SOCK"), .cache_dir = cache_dir};
 	gk_error err = {0, ""};
 	if (gk_shadow_open(&child_shadow, &o, &err) != 0 || !gk_shadow_cached(child_shadow)) {
 		fprintf(stderr, "child open: %s %s\n", err.msg,

@@ -289,7 +289,7 @@ static void cloexec_from(int low)
 
 /* Between fork and exec: async-signal-safe calls only (the parent may have
  * threads). */
-static void child_run(const spawn_req *r, int fd, pid_t parent, const sigset_t *old)
+static void child_run(const spawn_req *r, char *const *envp, int fd, pid_t parent, const sigset_t *old)
 {
 	if (r->as->drop && (setgroups(0, NULL) != 0 || setgid(r->as->gid) != 0 ||
 	                    setuid(r->as->uid) != 0))
@@ -312,8 +312,28 @@ static void child_run(const spawn_req *r, int fd, pid_t parent, const sigset_t *
 	dup2(log, 2);
 	cloexec_from(3);
 	gk_reg_child_signals(old);
-	execv(r->argv[0], (char *const *)r->argv);
+	execve(r->argv[0], (char *const *)r->argv, envp);
 	child_fail(fd, STEP_EXEC);
+}
+
+/*
+ * The environment of initdb and the server: only what PostgreSQL needs.
+ * Ours is a CI job's, with its tokens and database URLs, and the server
+ * hands its environment to what runs in it (COPY ... PROGRAM, untrusted
+ * languages, libpq's PG* variables in dblink and postgres_fdw).  The
+ * locale is fixed (initdb gets --locale=C anyway); without TZ initdb
+ * reads the system's zone as it would.  `path` is PATH=<bindir>:... with
+ * room for PATH_MAX.
+ */
+static void clean_env(char *env[4], char *path, size_t size, const char *prog)
+{
+	const char *slash = strrchr(prog, '/');
+	int dir = slash ? (int)(slash - prog) : 0;
+	snprintf(path, size, "PATH=%.*s%s/usr/bin:/bin", dir, prog, dir ? ":" : "");
+	env[0] = path;
+	env[1] = (char *)"LANG=C";
+	env[2] = (char *)"LC_ALL=C";
+	env[3] = NULL;
 }
 
 /* *status stays 0 when the program ignores SIGCHLD (children are reaped
@@ -340,12 +360,14 @@ static int spawn(pid_t *out, const spawn_req *r, gk_error *err)
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) != 0)
 		return gk_error_set(err, GK_EINFRA, "cannot create a pipe: %s", strerror(errno));
+	char *env[4], path[PATH_MAX + 32];
+	clean_env(env, path, sizeof path, r->argv[0]);
 	sigset_t old;
 	gk_reg_block_signals(&old);
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid == 0)
-		child_run(r, pfd[1], parent, &old);
+		child_run(r, env, pfd[1], parent, &old);
 	if (pid > 0)
 		gk_reg_set_child(r->slot, pid, r->stop_sig);
 	int fork_errno = errno;

@@ -172,7 +172,7 @@ static int create_random_db(gk_shadow *s, const char *template_db, char name[40]
 		return GK_EINFRA;
 	int rc = create_db(s, c, name, template_db, err);
 	gk_sh_admin_done(s, c);
-	return rc;
+	return rc ? rc : gk_sh_prepare_db(s, name, err);
 }
 
 int gk_sh_drop_db(const gk_shadow *s, PGconn *c, const char *name, gk_error *err)
@@ -213,8 +213,16 @@ static int start_embedded(gk_shadow *s, const gk_cluster_req *req, gk_error *err
 	if (!c)
 		return GK_EINFRA;
 	s->version = PQserverVersion(c);
+	/* Migrations run as a role of their own, never as the superuser. */
+	rc = gk_sb_make_role(s, c, err);
 	gk_sh_admin_done(s, c);
-	return 0;
+	if (rc)
+		return rc;
+	s->role = gk_strdup(GK_SHADOW_ROLE);
+	s->role_base = gk_conninfo_add(gk_conninfo_add(gk_conninfo_add(NULL, "host", gk_cluster_dir(s->cluster)),
+						       "port", "5432"),
+				       "user", GK_SHADOW_ROLE);
+	return s->role && s->role_base ? 0 : gk_error_set(err, GK_ENOMEM, "out of memory");
 }
 
 /* Forget a cluster that did not work out, so that another can start. */
@@ -229,7 +237,9 @@ static void forget_embedded(gk_shadow *s)
 	free(s->base);
 	free(s->where);
 	free(s->dbname);
-	s->base = s->where = s->dbname = NULL;
+	free(s->role_base);
+	free(s->role);
+	s->base = s->where = s->dbname = s->role_base = s->role = NULL;
 }
 
 /* The cache's bookkeeping and this run's working database. */
@@ -292,7 +302,7 @@ static int open_embedded(gk_shadow *s, const gk_shadow_options *o, gk_error *err
 	/* initdb just made `postgres`: it is the fresh database, for free. */
 	if (!rc && !(s->dbname = gk_strdup("postgres")))
 		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
-	return rc;
+	return rc ? rc : gk_sh_prepare_db(s, s->dbname, err);
 }
 
 /* "host H port P" of a connection (tried or made), never its password. */
@@ -377,12 +387,16 @@ static int open_external(gk_shadow *s, const char *url, gk_error *err)
 		return gk_error_set(err, GK_ECONFIG, "cannot parse the shadow URL");
 	PQsetNoticeProcessor(s->admin, quiet, NULL);
 	s->version = PQserverVersion(s->admin);
-	return external_target(s, err);
+	/* Migrations run as the URL's user: see gk_sb_external_role(). */
+	if (!(s->role_base = gk_strdup(s->base)))
+		return gk_error_set(err, GK_ENOMEM, "out of memory");
+	int rc = gk_sb_external_role(s, s->admin, err);
+	return rc ? rc : external_target(s, err);
 }
 
 int gk_shadow_open(gk_shadow **out, const gk_shadow_options *o, gk_error *err)
 {
-	static const gk_shadow_options defaults = {NULL, NULL, NULL, NULL, NULL};
+	static const gk_shadow_options defaults = {0};
 	*out = NULL;
 	if (!o)
 		o = &defaults;
@@ -393,9 +407,11 @@ int gk_shadow_open(gk_shadow **out, const gk_shadow_options *o, gk_error *err)
 	bool external = o->url && *o->url;
 	/* cache_dir is ignored on an external server, without a note: it is
 	 * the CLI's default, not a request. */
-	int rc = external ? open_external(s, o->url, err) : open_embedded(s, o, err);
+	int rc = gk_sb_copy_extensions(s, o->extensions, err);
+	if (!rc)
+		rc = external ? open_external(s, o->url, err) : open_embedded(s, o, err);
 	if (!rc) {
-		s->conninfo = gk_conninfo_add(gk_strdup(s->base), "dbname", s->dbname);
+		s->conninfo = gk_conninfo_add(gk_strdup(s->role_base), "dbname", s->dbname);
 		if (!s->conninfo)
 			rc = gk_error_set(err, GK_ENOMEM, "out of memory");
 	}
@@ -410,6 +426,15 @@ int gk_shadow_open(gk_shadow **out, const gk_shadow_options *o, gk_error *err)
 /* ---- accessors and databases ----------------------------------------- */
 
 const char *gk_shadow_conninfo(const gk_shadow *s) { return s->conninfo; }
+const char *gk_shadow_role(const gk_shadow *s) { return s->role; }
+const char *gk_shadow_sandbox_note(const gk_shadow *s) { return s->sandbox_note; }
+
+char *gk_shadow_superuser_conninfo(const gk_shadow *s, const char *dbname)
+{
+	if (!s->embedded || s->cleaned)
+		return NULL;
+	return gk_conninfo_add(gk_strdup(s->base), "dbname", dbname);
+}
 const char *gk_shadow_dbname(const gk_shadow *s) { return s->dbname; }
 int gk_shadow_server_version(const gk_shadow *s) { return s->version; }
 bool gk_shadow_is_embedded(const gk_shadow *s) { return s->embedded; }
@@ -437,7 +462,7 @@ int gk_shadow_new_database(gk_shadow *s, const char *template_db, char **conninf
 	int rc = create_random_db(s, template_db ? template_db : "template0", name, err);
 	if (rc)
 		return rc;
-	*conninfo_out = gk_conninfo_add(gk_strdup(s->base), "dbname", name);
+	*conninfo_out = gk_conninfo_add(gk_strdup(s->role_base), "dbname", name);
 	if (dbname_out)
 		*dbname_out = gk_strdup(name);
 	if (!*conninfo_out || (dbname_out && !*dbname_out)) {
@@ -518,6 +543,10 @@ void gk_shadow_close(gk_shadow *s)
 	free(s->cache_note);
 	free(s->url);
 	free(s->base);
+	free(s->role_base);
+	free(s->role);
+	free(s->sandbox_note);
+	gk_sb_free_extensions(s);
 	free(s->where);
 	free(s->dbname);
 	free(s->conninfo);

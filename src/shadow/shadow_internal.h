@@ -196,6 +196,10 @@ struct gk_shadow {
 	char *cache_note; /* why a cache that was asked for is not used */
 	char *url;        /* external: as given, to scrub its secrets from messages */
 	char *base;       /* conninfo without dbname (may hold a password) */
+	char *role_base;  /* the same as the role migrations run as (embedded: GK_SHADOW_ROLE) */
+	char *role;       /* that role's name */
+	char *sandbox_note; /* external: why migrations are not sandboxed; NULL = they are */
+	char **extensions; /* the allow-list (NULL-terminated, owned) */
 	char *where;      /* "host H port P" / the cluster's folder, for messages */
 	char *dbname;
 	char *conninfo;
@@ -219,8 +223,22 @@ int gk_sh_create_db(const gk_shadow *s, PGconn *c, const char *name, const char 
                     gk_error *err);
 /** DROP DATABASE IF EXISTS <name>, WITH (FORCE) on 13+. */
 int gk_sh_drop_db(const gk_shadow *s, PGconn *c, const char *name, gk_error *err);
+/** Give a new database of an embedded shadow to the role and install the
+ * extension function in it (as the superuser). */
+int gk_sh_prepare_db(const gk_shadow *s, const char *name, gk_error *err);
 /** Index of `name` among the databases this shadow made, or -1. */
 ssize_t gk_sh_find_created(const gk_shadow *s, const char *name);
+
+/* ---- sandbox.c -------------------------------------------------------- */
+
+/** Make GK_SHADOW_ROLE as it must be, on the superuser's connection `c`. */
+int gk_sb_make_role(const gk_shadow *s, PGconn *c, gk_error *err);
+/** External: s->role from the connection, and s->sandbox_note when that
+ * role has a superuser's or a file or program role's power. */
+int gk_sb_external_role(gk_shadow *s, PGconn *c, gk_error *err);
+/** s->extensions = a copy of `list` (NULL: the default). */
+int gk_sb_copy_extensions(gk_shadow *s, const char *const *list, gk_error *err);
+void gk_sb_free_extensions(gk_shadow *s);
 
 /* ---- templates.c ------------------------------------------------------ */
 

@@ -111,17 +111,28 @@ static char *shared_url(const char *user, const char *db, const char *extra)
 	return url;
 }
 
+/* The shared cluster's postgres database as its superuser (migrations
+ * connect as GK_SHADOW_ROLE). */
+static PGconn *connect_super(void)
+{
+	char *ci = gk_shadow_superuser_conninfo(shared, "postgres");
+	assert_non_null(ci);
+	PGconn *c = connect_ok(ci);
+	free(ci);
+	return c;
+}
+
 /* Run SQL on the shared cluster's postgres database as its superuser. */
 static void admin_sql(const char *sql)
 {
-	PGconn *c = connect_ok(gk_shadow_conninfo(shared));
+	PGconn *c = connect_super();
 	exec_ok(c, sql);
 	PQfinish(c);
 }
 
 static bool db_exists(const char *name)
 {
-	PGconn *c = connect_ok(gk_shadow_conninfo(shared));
+	PGconn *c = connect_super();
 	const char *params[] = {name};
 	PGresult *r = PQexecParams(c, "SELECT 1 FROM pg_database WHERE datname = $1", 1, NULL,
 	                           params, NULL, NULL, 0);
@@ -378,11 +389,13 @@ static void test_embedded_settings(void **state)
 	assert_int_equal(stat(dir, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
 
-	PGconn *c = connect_ok(ci);
-	assert_query(c, "SHOW listen_addresses", "");
-	char *sockdir = query1(c, "SHOW unix_socket_directories");
+	PGconn *su = connect_super();
+	char *sockdir = query1(su, "SHOW unix_socket_directories");
 	assert_string_equal(sockdir, dir);
 	free(sockdir);
+	PQfinish(su);
+	PGconn *c = connect_ok(ci);
+	assert_query(c, "SHOW listen_addresses", "");
 	assert_query(c, "SELECT inet_server_addr() IS NULL", "t");  /* a Unix socket */
 	assert_query(c, "SHOW fsync", "off");
 	assert_query(c, "SHOW full_page_writes", "off");
@@ -391,12 +404,11 @@ static void test_embedded_settings(void **state)
 	assert_int_equal(atoi(v), gk_shadow_server_version(shared));
 	assert_true(gk_shadow_server_version(shared) >= 90600);
 	free(v);
-	/* Fresh and empty: no user objects at all. */
-	gk_kept kept;
-	gk_error err = {0, ""};
-	assert_int_equal(gk_ext_check_empty(c, &kept, "postgres", "here", "gatekeeper", &err), 0);
-	assert_int_equal(kept.n, 0);
-	free(kept.v);
+	/* Fresh and empty: no user objects but the extension door in pg_catalog. */
+	assert_query(c, "SELECT count(*) FROM pg_class WHERE oid >= 16384", "0");
+	assert_query(c, "SELECT string_agg(n.nspname || '.' || proname, ',' ORDER BY proname) FROM pg_proc p "
+	                "JOIN pg_namespace n ON n.oid = pronamespace WHERE p.oid >= 16384",
+	             "pg_catalog.gatekeeper_create_extension,pg_catalog.gatekeeper_shadow_extensions");
 	assert_string_equal(PQdb(c), gk_shadow_dbname(shared));
 	PQfinish(c);
 
@@ -415,6 +427,116 @@ static void test_embedded_settings(void **state)
 	assert_int_equal(stat(status, &st), 0);
 	assert_int_equal(st.st_uid, geteuid() == 0 ? uid_of("postgres") : geteuid());
 	free(dir);
+}
+
+/* SQLSTATE of `sql` on `c` ("" when it succeeds); the session goes on. */
+static void expect_state(PGconn *c, const char *sql, const char *want)
+{
+	PGresult *r = PQexec(c, sql);
+	const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	if (strcmp(st ? st : "", want) != 0)
+		fail_msg("%s: got SQLSTATE %s (%s), want %s", sql, st ? st : "none", PQresultErrorMessage(r),
+		         *want ? want : "success");
+	PQclear(r);
+}
+
+#define CANARY_VALUE "gk-canary-7f3a9c"
+
+/* Migrations run as a role with no power over the machine; the database
+ * is the role's. */
+static void test_sandbox_role(void **state)
+{
+	(void)state;
+	need_server();
+	assert_string_equal(gk_shadow_role(shared), GK_SHADOW_ROLE);
+	assert_null(gk_shadow_sandbox_note(shared));
+	PGconn *c = connect_ok(gk_shadow_conninfo(shared));
+	assert_query(c, "SELECT current_user", GK_SHADOW_ROLE);
+	assert_query(c, "SELECT session_user", GK_SHADOW_ROLE);
+	assert_query(c, "SELECT rolsuper OR rolcreaterole OR rolcreatedb OR rolreplication OR rolbypassrls "
+	                "FROM pg_roles WHERE rolname = current_user", "f");
+	assert_query(c, "SELECT count(*) FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member "
+	                "WHERE r.rolname = current_user", "0");
+	assert_query(c, "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()",
+	             GK_SHADOW_ROLE);
+	/* What a migration needs. */
+	exec_ok(c, "CREATE TYPE gk_mood AS ENUM ('ok'); CREATE TABLE gk_t (id int, m gk_mood); "
+	           "CREATE FUNCTION gk_f() RETURNS int LANGUAGE plpgsql AS $$BEGIN RETURN 1; END$$; "
+	           "CREATE FUNCTION gk_g() RETURNS int LANGUAGE sql AS 'SELECT 2'; "
+	           "CREATE SCHEMA gk_s; CREATE EXTENSION citext; DROP EXTENSION citext; DROP SCHEMA gk_s; "
+	           "DROP FUNCTION gk_f(); DROP FUNCTION gk_g(); DROP TABLE gk_t; DROP TYPE gk_mood");
+	/* What it must not do. */
+	expect_state(c, "CREATE TEMP TABLE gk_x (t text); COPY gk_x FROM PROGRAM 'env'", "42501");
+	expect_state(c, "COPY (SELECT 1) TO '/tmp/gk-sandbox-canary'", "42501");
+	expect_state(c, "SELECT pg_read_file('/etc/passwd')", "42501");
+	expect_state(c, "SELECT lo_import('/etc/passwd')", "42501");
+	expect_state(c, "ALTER SYSTEM SET work_mem = '1MB'", "42501");
+	expect_state(c, "CREATE EXTENSION pg_stat_statements", "42501");
+	expect_state(c, "SET SESSION AUTHORIZATION gatekeeper", "42501");
+	expect_state(c, "SET ROLE gatekeeper", "42501");
+	expect_state(c, "CREATE ROLE gk_other", "42501");
+	expect_state(c, "ALTER ROLE CURRENT_USER SUPERUSER", "42501");
+	assert_int_equal(access("/tmp/gk-sandbox-canary", F_OK), -1);
+	PQfinish(c);
+}
+
+/* The door to allow-listed extensions: only those, owned by the role. */
+static void test_sandbox_extension_door(void **state)
+{
+	(void)state;
+	need_server();
+	PGconn *c = connect_ok(gk_shadow_conninfo(shared));
+	exec_ok(c, "SELECT pg_catalog.gatekeeper_create_extension('pg_stat_statements', false, NULL, NULL, false, "
+	           "pg_catalog.current_setting('search_path'))");
+	assert_query(c, "SELECT pg_get_userbyid(extowner) FROM pg_extension WHERE extname = 'pg_stat_statements'",
+	             GK_SHADOW_ROLE);
+	/* Created in the migration's transaction: a second one fails as it would. */
+	expect_state(c, "SELECT pg_catalog.gatekeeper_create_extension('pg_stat_statements', false, NULL, NULL, "
+	                "false, pg_catalog.current_setting('search_path'))", "42710");
+	exec_ok(c, "SELECT pg_catalog.gatekeeper_create_extension('pg_stat_statements', true, NULL, NULL, false, "
+	           "pg_catalog.current_setting('search_path'))");
+	exec_ok(c, "DROP EXTENSION pg_stat_statements");
+	/* The caller's search_path picks the schema, as for the statement itself. */
+	exec_ok(c, "CREATE SCHEMA gk_ext; SET search_path = gk_ext, public");
+	exec_ok(c, "SELECT pg_catalog.gatekeeper_create_extension('pgrowlocks', false, NULL, NULL, false, "
+	           "pg_catalog.current_setting('search_path'))");
+	assert_query(c, "SELECT extnamespace::regnamespace FROM pg_extension WHERE extname = 'pgrowlocks'", "gk_ext");
+	exec_ok(c, "DROP SCHEMA gk_ext CASCADE; RESET search_path");
+	/* Nothing off the list, whatever the caller passes. */
+	expect_state(c, "SELECT pg_catalog.gatekeeper_create_extension('plpython3u', false, NULL, NULL, true, "
+	                "'pg_catalog')", "42501");
+	expect_state(c, "SELECT pg_catalog.gatekeeper_create_extension(NULL, false, NULL, NULL, false, NULL)",
+	             "42501");
+	/* The list itself is the superuser's. */
+	expect_state(c, "CREATE OR REPLACE FUNCTION pg_catalog.gatekeeper_shadow_extensions() RETURNS text[] "
+	                "LANGUAGE sql AS $$SELECT '{plpython3u}'::text[]$$", "42501");
+	PQfinish(c);
+}
+
+/* The server's environment is ours cleared: no variable of the CI job. */
+static void test_server_environment(void **state)
+{
+	(void)state;
+	need_server();
+	assert_string_equal(getenv("GK_SANDBOX_CANARY"), CANARY_VALUE);
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%ld/environ", (long)gk_cluster_postmaster(shared->cluster));
+	char *env = NULL;
+	size_t len = 0;
+	if (gk_read_file(&env, &len, path, 1 << 20) < 0) {
+		fprintf(stderr, "skipped: cannot read %s: %s\n", path, strerror(errno));
+		skip();
+	}
+	bool saw_path = false, saw_lang = false;
+	for (size_t i = 0; i < len; i += strlen(env + i) + 1) {
+		assert_null(strstr(env + i, CANARY_VALUE));
+		assert_true(strncmp(env + i, "HOME=", 5) != 0);
+		saw_path |= !strncmp(env + i, "PATH=", 5);
+		saw_lang |= !strcmp(env + i, "LC_ALL=C");
+	}
+	assert_true(saw_path);
+	assert_true(saw_lang);
+	free(env);
 }
 
 static void test_new_database(void **state)
@@ -492,7 +614,7 @@ static void test_open_close_leaves_nothing(void **state)
 	make_marked(tmp, "gatekeeper-shadow-live00", getpid());
 	bool root = geteuid() == 0;
 	/* "" (an empty SHADOW_DATABASE_URL) means the embedded cluster. */
-	gk_shadow_options o = {"", NULL, tmp, root ? "nobody" : NULL, NULL};
+	gk_shadow_options o = {.url = "", .tmp_dir = tmp, .run_as = root ? "nobody" : NULL};
 	gk_shadow *s = NULL;
 	gk_error err = {0, ""};
 	int rc = gk_shadow_open(&s, &o, &err);
@@ -536,7 +658,7 @@ static void test_start_failures(void **state)
 	snprintf(clusters, sizeof clusters, "%s/clusters", tmp);
 	assert_int_equal(mkdir(clusters, 0755), 0);
 	assert_int_equal(mkdir(bin, 0755), 0);
-	gk_shadow_options o = {NULL, bin, clusters, NULL, NULL};
+	gk_shadow_options o = {.pg_bin = bin, .tmp_dir = clusters};
 	gk_shadow *s = NULL;
 	gk_error err = {0, ""};
 
@@ -610,7 +732,7 @@ static int child_main(const char *mode)
 		if (!pw || setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid))
 			return 90;
 	}
-	gk_shadow_options o = {NULL, NULL, getenv("GK_SHADOW_TMP"), NULL, NULL};
+	gk_shadow_options o = {.tmp_dir = getenv("GK_SHADOW_TMP")};
 	gk_error err = {0, ""};
 	if (gk_shadow_open(&child_shadow, &o, &err) != 0) {
 		fprintf(stderr, "child open: %s\n", err.msg);
@@ -824,7 +946,7 @@ static void test_external_createdb(void **state)
 	admin_sql("CREATE ROLE gk_creator LOGIN CREATEDB PASSWORD '" SECRET "'");
 	char *url = shared_url("gk_creator", "postgres", "password=" SECRET);
 	/* A cache folder is ignored (and never created) on an external server. */
-	gk_shadow_options o = {url, NULL, NULL, NULL, "/nonexistent/gk-cache"};
+	gk_shadow_options o = {.url = url, .cache_dir = "/nonexistent/gk-cache"};
 	gk_shadow *s = NULL;
 	gk_error err = {0, ""};
 	if (gk_shadow_open(&s, &o, &err) != 0)
@@ -832,6 +954,10 @@ static void test_external_createdb(void **state)
 	assert_false(gk_shadow_is_embedded(s));
 	assert_false(gk_shadow_cached(s));
 	assert_null(gk_shadow_cache_note(s));
+	/* Migrations run as the URL's user, who has no power to report. */
+	assert_string_equal(gk_shadow_role(s), "gk_creator");
+	assert_null(gk_shadow_sandbox_note(s));
+	assert_null(gk_shadow_superuser_conninfo(s, gk_shadow_dbname(s)));
 	assert_false(exists("/nonexistent"));
 	assert_non_null(strstr(gk_shadow_where(s), "port 5432"));
 	char *name = gk_strdup(gk_shadow_dbname(s));
@@ -866,7 +992,7 @@ static void test_external_createdb(void **state)
 
 static int count_databases(void)
 {
-	PGconn *c = connect_ok(gk_shadow_conninfo(shared));
+	PGconn *c = connect_super();
 	char *n = query1(c, "SELECT count(*) FROM pg_database");
 	PQfinish(c);
 	int v = atoi(n);
@@ -909,6 +1035,35 @@ static void plain_role(void)
 	admin_sql("CREATE ROLE gk_plain LOGIN NOCREATEDB");
 }
 
+/* A URL whose user has a superuser's power (or a file or program role's):
+ * it is used as given, and the note says what a migration can do. */
+static void test_external_powerful_user(void **state)
+{
+	(void)state;
+	need_server();
+	admin_sql("DROP ROLE IF EXISTS gk_progs");
+	admin_sql("CREATE ROLE gk_progs LOGIN CREATEDB PASSWORD '" SECRET "' IN ROLE pg_execute_server_program");
+	const char *users[] = {"gatekeeper", "gk_progs"};
+	const char *want[] = {"a superuser", "a member of pg_execute_server_program"};
+	for (size_t i = 0; i < 2; i++) {
+		char *url = shared_url(users[i], "postgres", "password=" SECRET);
+		gk_shadow_options o = {.url = url};
+		gk_shadow *s = NULL;
+		gk_error err = {0, ""};
+		if (gk_shadow_open(&s, &o, &err) != 0)
+			fail_msg("open: %s", err.msg);
+		const char *note = gk_shadow_sandbox_note(s);
+		assert_non_null(note);
+		assert_non_null(strstr(note, users[i]));
+		assert_non_null(strstr(note, want[i]));
+		assert_non_null(strstr(note, "--shadow-url"));
+		assert_null(strstr(note, SECRET));
+		gk_shadow_close(s);
+		free(url);
+	}
+	admin_sql("DROP ROLE gk_progs");
+}
+
 static void test_external_no_createdb_refuses_data(void **state)
 {
 	(void)state;
@@ -918,7 +1073,7 @@ static void test_external_no_createdb_refuses_data(void **state)
 	                    "INSERT INTO users VALUES (1, 'ann'), (2, 'bo'), (3, 'cy')");
 	int before = count_databases();
 	char *url = shared_url("gk_plain", "gk_appdb", "password=" SECRET);
-	gk_shadow_options o = {url, NULL, NULL, NULL, NULL};
+	gk_shadow_options o = {.url = url};
 	gk_shadow *s = NULL;
 	gk_error err = {0, ""};
 	assert_int_equal(gk_shadow_open(&s, &o, &err), GK_ECONFIG);
@@ -981,7 +1136,7 @@ static void test_external_borrowed_reset(void **state)
 	/* Tolerated at open and kept: an extension and an empty schema. */
 	make_db("gk_emptydb", "CREATE EXTENSION pgcrypto; CREATE SCHEMA keep_me");
 	char *url = shared_url("gk_plain", "gk_emptydb", NULL);
-	gk_shadow_options o = {url, NULL, NULL, NULL, NULL};
+	gk_shadow_options o = {.url = url};
 	gk_shadow *s = NULL;
 	gk_error err = {0, ""};
 	if (gk_shadow_open(&s, &o, &err) != 0)
@@ -1046,7 +1201,7 @@ static void test_external_unreachable(void **state)
 		"postgresql://bob:" SECRET "%zz@127.0.0.1:1/app",
 	};
 	for (size_t i = 0; i < sizeof urls / sizeof *urls; i++) {
-		gk_shadow_options o = {urls[i], NULL, NULL, NULL, NULL};
+		gk_shadow_options o = {.url = urls[i]};
 		gk_shadow *s = NULL;
 		gk_error err = {0, ""};
 		assert_int_equal(gk_shadow_open(&s, &o, &err), GK_EINFRA);
@@ -1087,18 +1242,24 @@ int main(void)
 	const char *mode = getenv("GK_SHADOW_CHILD");
 	if (mode)
 		return child_main(mode);
+	/* In our environment, never in the server's (test_server_environment). */
+	setenv("GK_SANDBOX_CANARY", CANARY_VALUE, 1);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_redact_forms),
 		cmocka_unit_test(test_redact_message),
 		cmocka_unit_test(test_find_bin_explicit),
 		cmocka_unit_test(test_find_bin_search),
 		cmocka_unit_test(test_embedded_settings),
+		cmocka_unit_test(test_sandbox_role),
+		cmocka_unit_test(test_sandbox_extension_door),
+		cmocka_unit_test(test_server_environment),
 		cmocka_unit_test(test_new_database),
 		cmocka_unit_test(test_open_close_leaves_nothing),
 		cmocka_unit_test(test_start_failures),
 		cmocka_unit_test_teardown(test_cleanup_on_exit_and_signals, reap_children),
 		cmocka_unit_test_teardown(test_non_root_process, reap_children),
 		cmocka_unit_test(test_external_createdb),
+		cmocka_unit_test(test_external_powerful_user),
 		cmocka_unit_test(test_external_no_createdb_refuses_data),
 		cmocka_unit_test(test_external_borrowed_reset),
 		cmocka_unit_test(test_external_unreachable),

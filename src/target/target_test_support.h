@@ -17,6 +17,7 @@
 
 #include "gatekeeper/history.h"
 #include "gatekeeper/shadow.h"
+#include "shadow/shadow_test_support.h"
 #include "gatekeeper/target.h"
 #include "util/test_support.h"
 #include "util/util.h"
@@ -74,7 +75,7 @@ static __attribute__((unused)) db fresh_db(suite *s)
 	}
 	db d = {0};
 	gk_error err = {0, ""};
-	if (gk_shadow_new_database(s->shadow, NULL, &d.conninfo, &d.name, &err) != 0)
+	if (new_super_db(s->shadow, NULL, &d.conninfo, &d.name, &err) != 0)
 		fail_msg("new database: %s", err.msg);
 	d.host = conn_param(d.conninfo, "host");
 	d.port = conn_param(d.conninfo, "port");
