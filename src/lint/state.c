@@ -3,6 +3,8 @@
 #include "lint_internal.h"
 #include "../util/util.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,6 +87,124 @@ static int reserve(gk_state *st)
 	return need * 2 > st->n_slots ? reindex(st, need) : 0;
 }
 
+/* ---- name indexes of one table's columns, indexes and constraints ---- */
+
+/* One of a table's arrays, seen through the `char *name` of its elements. */
+typedef struct name_array {
+	const void *base;
+	size_t stride, off, n;
+} name_array;
+
+#define COLS(r) ((name_array){(r)->cols, sizeof *(r)->cols, offsetof(gk_column, name), (r)->n_cols})
+#define IDXS(r) ((name_array){(r)->idx, sizeof *(r)->idx, offsetof(gk_index, name), (r)->n_idx})
+#define CONS(r) ((name_array){(r)->cons, sizeof *(r)->cons, offsetof(gk_constraint, name), (r)->n_cons})
+
+static const char *name_at(name_array a, size_t i)
+{
+	return *(char *const *)((const char *)a.base + i * a.stride + a.off);
+}
+
+static size_t hash1(const char *s)
+{
+	size_t h = 1469598103934665603u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+static void names_put(gk_names *ix, name_array a, size_t i)
+{
+	const char *name = name_at(a, i);
+	if (!name)
+		return;
+	size_t m = ix->n_slots - 1, k = hash1(name) & m;
+	while (ix->slots[k])
+		k = (k + 1) & m;
+	ix->slots[k] = i + 1;
+	ix->n++;
+}
+
+/* Room for one more name: rebuilt from the array's a.n elements when half full. */
+static int names_reserve(gk_names *ix, name_array a)
+{
+	if ((ix->n + 1) * 2 <= ix->n_slots)
+		return 0;
+	size_t n = 16;
+	while (n < (ix->n + 1) * 4)
+		n *= 2;
+	size_t *slots = calloc(n, sizeof *slots);
+	if (!slots)
+		return -1;
+	free(ix->slots);
+	ix->slots = slots;
+	ix->n_slots = n;
+	ix->n = 0;
+	for (size_t i = 0; i < a.n; i++)
+		names_put(ix, a, i);
+	return 0;
+}
+
+/* The first element in array order named `name`, or SIZE_MAX. */
+static size_t names_find(const gk_names *ix, name_array a, const char *name)
+{
+	size_t best = SIZE_MAX;
+	if (!ix->n_slots || !name)
+		return best;
+	size_t m = ix->n_slots - 1;
+	for (size_t k = hash1(name) & m; ix->slots[k]; k = (k + 1) & m) {
+		size_t i = ix->slots[k] - 1;
+		if (i < best && strcmp(name_at(a, i), name) == 0)
+			best = i;
+	}
+	return best;
+}
+
+/* The slot holding element i, whose name is still readable, or SIZE_MAX. */
+static size_t names_slot(const gk_names *ix, name_array a, size_t i)
+{
+	const char *name = name_at(a, i);
+	if (!ix->n_slots || !name)
+		return SIZE_MAX;
+	size_t m = ix->n_slots - 1, k = hash1(name) & m;
+	while (ix->slots[k] && ix->slots[k] != i + 1)
+		k = (k + 1) & m;
+	return ix->slots[k] ? k : SIZE_MAX;
+}
+
+/* Forget element i.  The entries after the hole move back into it when
+ * their home slot allows, so that no probe sequence is cut short. */
+static void names_del(gk_names *ix, name_array a, size_t i)
+{
+	size_t k = names_slot(ix, a, i);
+	if (k == SIZE_MAX)
+		return;
+	size_t m = ix->n_slots - 1;
+	ix->slots[k] = 0;
+	ix->n--;
+	for (size_t j = (k + 1) & m; ix->slots[j]; j = (j + 1) & m) {
+		size_t home = hash1(name_at(a, ix->slots[j] - 1)) & m;
+		if (((j - home) & m) >= ((j - k) & m)) {
+			ix->slots[k] = ix->slots[j];
+			ix->slots[j] = 0;
+			k = j;
+		}
+	}
+}
+
+/* Element `from` moves to position `to` of the array. */
+static void names_move(gk_names *ix, name_array a, size_t from, size_t to)
+{
+	size_t k = names_slot(ix, a, from);
+	if (k != SIZE_MAX)
+		ix->slots[k] = to + 1;
+}
+
+static void names_free(gk_names *ix)
+{
+	free(ix->slots);
+	memset(ix, 0, sizeof *ix);
+}
+
 static void rel_free(gk_rel *r)
 {
 	for (size_t i = 0; i < r->n_cols; i++) {
@@ -104,6 +224,9 @@ static void rel_free(gk_rel *r)
 	free(r->cols);
 	free(r->idx);
 	free(r->cons);
+	names_free(&r->col_names);
+	names_free(&r->idx_names);
+	names_free(&r->con_names);
 	free(r->schema);
 	free(r->name);
 }
@@ -133,12 +256,10 @@ gk_rel *gk_state_find(const gk_state *st, const char *schema, const char *name)
 	return NULL;
 }
 
-static bool has_index_named(const gk_rel *r, const char *index)
+const gk_index *gk_rel_index(const gk_rel *r, const char *name)
 {
-	for (size_t k = 0; k < r->n_idx; k++)
-		if (r->idx[k].name && strcmp(r->idx[k].name, index) == 0)
-			return true;
-	return false;
+	size_t i = r ? names_find(&r->idx_names, IDXS(r), name) : SIZE_MAX;
+	return i == SIZE_MAX ? NULL : &r->idx[i];
 }
 
 gk_rel *gk_state_find_index_table(const gk_state *st, const char *schema, const char *index)
@@ -148,7 +269,7 @@ gk_rel *gk_state_find_index_table(const gk_state *st, const char *schema, const 
 	schema = schema_or_public(schema);
 	for (size_t i = hash2(schema, index) & (st->n_slots - 1); st->idx_slots[i]; i = (i + 1) & (st->n_slots - 1)) {
 		gk_rel *r = &st->rels[st->idx_slots[i] - 1];
-		if (r->name && strcmp(r->schema, schema) == 0 && has_index_named(r, index))
+		if (r->name && strcmp(r->schema, schema) == 0 && gk_rel_index(r, index))
 			return r;
 	}
 	return NULL;
@@ -156,18 +277,14 @@ gk_rel *gk_state_find_index_table(const gk_state *st, const char *schema, const 
 
 const gk_column *gk_rel_column(const gk_rel *r, const char *col)
 {
-	for (size_t i = 0; r && i < r->n_cols; i++)
-		if (strcmp(r->cols[i].name, col) == 0)
-			return &r->cols[i];
-	return NULL;
+	size_t i = r ? names_find(&r->col_names, COLS(r), col) : SIZE_MAX;
+	return i == SIZE_MAX ? NULL : &r->cols[i];
 }
 
 const gk_constraint *gk_rel_constraint(const gk_rel *r, const char *name)
 {
-	for (size_t i = 0; r && name && i < r->n_cons; i++)
-		if (r->cons[i].name && strcmp(r->cons[i].name, name) == 0)
-			return &r->cons[i];
-	return NULL;
+	size_t i = r ? names_find(&r->con_names, CONS(r), name) : SIZE_MAX;
+	return i == SIZE_MAX ? NULL : &r->cons[i];
 }
 
 bool gk_rel_has_not_null_check(const gk_rel *r, const char *col)
@@ -254,13 +371,15 @@ static int set_column(gk_state *st, gk_rel *r, const char *name, const char *typ
 {
 	gk_column *c = (gk_column *)gk_rel_column(r, name);
 	if (!c) {
-		if (gk_grow(&r->cols, &r->cap_cols, r->n_cols + 1, sizeof *r->cols) < 0)
+		if (names_reserve(&r->col_names, COLS(r)) < 0 ||
+		    gk_grow(&r->cols, &r->cap_cols, r->n_cols + 1, sizeof *r->cols) < 0)
 			return -1;
 		c = &r->cols[r->n_cols++];
 		memset(c, 0, sizeof *c);
 		c->change = stamp(st);
 		if (!(c->name = strdup(name)))
 			return -1;
+		names_put(&r->col_names, COLS(r), r->n_cols - 1);
 	}
 	if (type) {
 		free(c->type);
@@ -273,7 +392,8 @@ static int set_column(gk_state *st, gk_rel *r, const char *name, const char *typ
 
 static int add_index(gk_state *st, gk_rel *r, const char *name, PgQuery__Node **keys, size_t n, bool from_elems)
 {
-	if ((name && reserve(st) < 0) || gk_grow(&r->idx, &r->cap_idx, r->n_idx + 1, sizeof *r->idx) < 0)
+	if ((name && reserve(st) < 0) || names_reserve(&r->idx_names, IDXS(r)) < 0 ||
+	    gk_grow(&r->idx, &r->cap_idx, r->n_idx + 1, sizeof *r->idx) < 0)
 		return -1;
 	gk_index *ix = &r->idx[r->n_idx];
 	memset(ix, 0, sizeof *ix);
@@ -286,6 +406,7 @@ static int add_index(gk_state *st, gk_rel *r, const char *name, PgQuery__Node **
 		return -1;
 	}
 	r->n_idx++;
+	names_put(&r->idx_names, IDXS(r), r->n_idx - 1);
 	if (name) {
 		slot_put(st->idx_slots, st->n_slots, hash2(r->schema, name), (size_t)(r - st->rels));
 		st->n_idx_names++;
@@ -333,11 +454,12 @@ static int add_constraint(gk_state *st, gk_rel *r, const PgQuery__Constraint *c,
 			return 0;
 		break;
 	}
-	if (gk_grow(&r->cons, &r->cap_cons, r->n_cons + 1, sizeof *r->cons) < 0)
+	if (names_reserve(&r->con_names, CONS(r)) < 0 || gk_grow(&r->cons, &r->cap_cons, r->n_cons + 1, sizeof *r->cons) < 0)
 		return -1;
 	gk_constraint *k = &r->cons[r->n_cons++];
 	memset(k, 0, sizeof *k);
 	k->name = gk_strdup(c->conname);
+	names_put(&r->con_names, CONS(r), r->n_cons - 1);
 	k->validated = !c->skip_validation;
 	k->tx_id = tx_id;
 	const char *nn = c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK ? gk_expr_is_not_null_col(c->raw_expr) : NULL;
@@ -382,19 +504,26 @@ static int apply_create(gk_state *st, const PgQuery__CreateStmt *cs, int tx_id)
 	return 0;
 }
 
+/* The arrays remove an element by moving the last one into its place. */
 static void drop_column(gk_rel *r, const char *name)
 {
-	for (size_t i = 0; i < r->n_cols; i++)
-		if (strcmp(r->cols[i].name, name) == 0) {
-			free(r->cols[i].name);
-			free(r->cols[i].type);
-			r->cols[i] = r->cols[--r->n_cols];
-			return;
-		}
+	size_t i = names_find(&r->col_names, COLS(r), name), last = r->n_cols - 1;
+	if (i == SIZE_MAX)
+		return;
+	names_del(&r->col_names, COLS(r), i);
+	if (i != last)
+		names_move(&r->col_names, COLS(r), last, i);
+	free(r->cols[i].name);
+	free(r->cols[i].type);
+	r->cols[i] = r->cols[--r->n_cols];
 }
 
 static void drop_index_at(gk_rel *r, size_t i)
 {
+	size_t last = r->n_idx - 1;
+	names_del(&r->idx_names, IDXS(r), i);
+	if (i != last)
+		names_move(&r->idx_names, IDXS(r), last, i);
 	for (size_t k = 0; k < r->idx[i].n_cols; k++)
 		free(r->idx[i].cols[k]);
 	free(r->idx[i].cols);
@@ -405,18 +534,31 @@ static void drop_index_at(gk_rel *r, size_t i)
 /* A dropped constraint is gone, and so is the index behind a key. */
 static void drop_constraint(gk_rel *r, const char *name)
 {
-	for (size_t i = 0; i < r->n_cons; i++)
-		if (r->cons[i].name && strcmp(r->cons[i].name, name) == 0) {
-			free(r->cons[i].name);
-			free(r->cons[i].not_null_col);
-			r->cons[i] = r->cons[--r->n_cons];
-			break;
-		}
-	for (size_t i = 0; i < r->n_idx; i++)
-		if (r->idx[i].name && strcmp(r->idx[i].name, name) == 0) {
-			drop_index_at(r, i);
-			break;
-		}
+	size_t i = names_find(&r->con_names, CONS(r), name), last = r->n_cons - 1;
+	if (i != SIZE_MAX) {
+		names_del(&r->con_names, CONS(r), i);
+		if (i != last)
+			names_move(&r->con_names, CONS(r), last, i);
+		free(r->cons[i].name);
+		free(r->cons[i].not_null_col);
+		r->cons[i] = r->cons[--r->n_cons];
+	}
+	i = names_find(&r->idx_names, IDXS(r), name);
+	if (i != SIZE_MAX)
+		drop_index_at(r, i);
+}
+
+/* VALIDATE CONSTRAINT: every constraint of that name. */
+static void validate_constraint(gk_rel *r, const char *name)
+{
+	if (!r->con_names.n_slots || !name)
+		return;
+	size_t m = r->con_names.n_slots - 1;
+	for (size_t k = hash1(name) & m; r->con_names.slots[k]; k = (k + 1) & m) {
+		gk_constraint *c = &r->cons[r->con_names.slots[k] - 1];
+		if (strcmp(c->name, name) == 0)
+			c->validated = true;
+	}
 }
 
 static int apply_alter(gk_state *st, const PgQuery__AlterTableStmt *as, int tx_id)
@@ -441,9 +583,7 @@ static int apply_alter(gk_state *st, const PgQuery__AlterTableStmt *as, int tx_i
 				rc = add_constraint(st, r, def->constraint, NULL, tx_id);
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraint:
-			for (size_t k = 0; k < r->n_cons; k++)
-				if (r->cons[k].name && c->name && strcmp(r->cons[k].name, c->name) == 0)
-					r->cons[k].validated = true;
+			validate_constraint(r, c->name);
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType:
 			if (c->name && def && def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF && def->column_def->type_name)
@@ -483,11 +623,9 @@ static void remove_rel(gk_rel *r)
 static void drop_index(gk_state *st, const char *schema, const char *name)
 {
 	gk_rel *r = gk_state_find_index_table(st, schema, name);
-	for (size_t i = 0; r && i < r->n_idx; i++)
-		if (r->idx[i].name && strcmp(r->idx[i].name, name) == 0) {
-			drop_index_at(r, i);
-			return;
-		}
+	size_t i = r ? names_find(&r->idx_names, IDXS(r), name) : SIZE_MAX;
+	if (i != SIZE_MAX)
+		drop_index_at(r, i);
 }
 
 static void apply_drop(gk_state *st, const PgQuery__DropStmt *ds)
@@ -543,8 +681,11 @@ static int apply_rename(gk_state *st, const PgQuery__RenameStmt *rs)
 			char *n = strdup(rs->newname);
 			if (!n)
 				return -1;
+			size_t i = (size_t)(c - r->cols);
+			names_del(&r->col_names, COLS(r), i);
 			free(c->name);
 			c->name = n;
+			names_put(&r->col_names, COLS(r), i);
 		}
 	}
 	return 0;
