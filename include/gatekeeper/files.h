@@ -26,7 +26,7 @@ int gk_files_collect(gk_file_list *out, const char *path, const char *const *exc
 /** Free the paths (the struct itself is the caller's). NULL is a no-op. */
 void gk_file_list_free(gk_file_list *l);
 
-/** Whether `path` matches glob `pattern`, where `**` also spans '/'. */
+/** Whether `path` matches glob `pattern`, where `**` also spans folders (syntax: src/util/glob.h). */
 bool gk_glob_match(const char *pattern, const char *path);
 
 #endif
