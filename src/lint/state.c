@@ -34,12 +34,43 @@ static size_t hash2(const char *a, const char *b)
 	return h;
 }
 
+/*
+ * Slot i is slots[2 * i] = rel index + 1 (0 = empty) and slots[2 * i + 1] =
+ * the hash of its key, so that an entry can be removed (a dropped table or
+ * index, a renamed table) by moving the entries after it back: a history
+ * that creates and drops the same name thousands of times would otherwise
+ * leave a probe sequence as long.
+ */
 static void slot_put(size_t *slots, size_t n_slots, size_t h, size_t rel)
 {
 	size_t i = h & (n_slots - 1);
-	while (slots[i])
+	while (slots[2 * i])
 		i = (i + 1) & (n_slots - 1);
-	slots[i] = rel + 1;
+	slots[2 * i] = rel + 1;
+	slots[2 * i + 1] = h;
+}
+
+/* Remove one entry of `rel` under hash h; false when there is none. */
+static bool slot_del(size_t *slots, size_t n_slots, size_t h, size_t rel)
+{
+	if (!n_slots)
+		return false;
+	size_t m = n_slots - 1, k = h & m;
+	while (slots[2 * k] && !(slots[2 * k] == rel + 1 && slots[2 * k + 1] == h))
+		k = (k + 1) & m;
+	if (!slots[2 * k])
+		return false;
+	slots[2 * k] = 0;
+	for (size_t j = (k + 1) & m; slots[2 * j]; j = (j + 1) & m) {
+		size_t home = slots[2 * j + 1] & m;
+		if (((j - home) & m) >= ((j - k) & m)) {
+			slots[2 * k] = slots[2 * j];
+			slots[2 * k + 1] = slots[2 * j + 1];
+			slots[2 * j] = 0;
+			k = j;
+		}
+	}
+	return true;
 }
 
 /* Rebuild both indexes, at least `need` entries large. */
@@ -48,7 +79,7 @@ static int reindex(gk_state *st, size_t need)
 	size_t n = 64;
 	while (n < need * 2)
 		n *= 2;
-	size_t *rs = calloc(n, sizeof *rs), *is = calloc(n, sizeof *is);
+	size_t *rs = calloc(2 * n, sizeof *rs), *is = calloc(2 * n, sizeof *is);
 	if (!rs || !is) {
 		free(rs);
 		free(is);
@@ -248,8 +279,8 @@ gk_rel *gk_state_find(const gk_state *st, const char *schema, const char *name)
 	if (!st->n_slots || !name)
 		return NULL;
 	schema = schema_or_public(schema);
-	for (size_t i = hash2(schema, name) & (st->n_slots - 1); st->rel_slots[i]; i = (i + 1) & (st->n_slots - 1)) {
-		gk_rel *r = &st->rels[st->rel_slots[i] - 1];
+	for (size_t i = hash2(schema, name) & (st->n_slots - 1); st->rel_slots[2 * i]; i = (i + 1) & (st->n_slots - 1)) {
+		gk_rel *r = &st->rels[st->rel_slots[2 * i] - 1];
 		if (r->name && strcmp(r->name, name) == 0 && strcmp(r->schema, schema) == 0)
 			return r;
 	}
@@ -267,8 +298,8 @@ gk_rel *gk_state_find_index_table(const gk_state *st, const char *schema, const 
 	if (!st->n_slots || !index)
 		return NULL;
 	schema = schema_or_public(schema);
-	for (size_t i = hash2(schema, index) & (st->n_slots - 1); st->idx_slots[i]; i = (i + 1) & (st->n_slots - 1)) {
-		gk_rel *r = &st->rels[st->idx_slots[i] - 1];
+	for (size_t i = hash2(schema, index) & (st->n_slots - 1); st->idx_slots[2 * i]; i = (i + 1) & (st->n_slots - 1)) {
+		gk_rel *r = &st->rels[st->idx_slots[2 * i] - 1];
 		if (r->name && strcmp(r->schema, schema) == 0 && gk_rel_index(r, index))
 			return r;
 	}
@@ -518,9 +549,11 @@ static void drop_column(gk_rel *r, const char *name)
 	r->cols[i] = r->cols[--r->n_cols];
 }
 
-static void drop_index_at(gk_rel *r, size_t i)
+static void drop_index_at(gk_state *st, gk_rel *r, size_t i)
 {
 	size_t last = r->n_idx - 1;
+	if (r->idx[i].name && slot_del(st->idx_slots, st->n_slots, hash2(r->schema, r->idx[i].name), (size_t)(r - st->rels)))
+		st->n_idx_names--;
 	names_del(&r->idx_names, IDXS(r), i);
 	if (i != last)
 		names_move(&r->idx_names, IDXS(r), last, i);
@@ -532,7 +565,7 @@ static void drop_index_at(gk_rel *r, size_t i)
 }
 
 /* A dropped constraint is gone, and so is the index behind a key. */
-static void drop_constraint(gk_rel *r, const char *name)
+static void drop_constraint(gk_state *st, gk_rel *r, const char *name)
 {
 	size_t i = names_find(&r->con_names, CONS(r), name), last = r->n_cons - 1;
 	if (i != SIZE_MAX) {
@@ -545,7 +578,7 @@ static void drop_constraint(gk_rel *r, const char *name)
 	}
 	i = names_find(&r->idx_names, IDXS(r), name);
 	if (i != SIZE_MAX)
-		drop_index_at(r, i);
+		drop_index_at(st, r, i);
 }
 
 /* VALIDATE CONSTRAINT: every constraint of that name. */
@@ -599,7 +632,7 @@ static int apply_alter(gk_state *st, const PgQuery__AlterTableStmt *as, int tx_i
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint:
 			if (c->name)
-				drop_constraint(r, c->name);
+				drop_constraint(st, r, c->name);
 			break;
 		default:
 			break;
@@ -610,10 +643,16 @@ static int apply_alter(gk_state *st, const PgQuery__AlterTableStmt *as, int tx_i
 	return 0;
 }
 
-/* A dropped table stays in place as a tombstone without a name, so the hash
- * indexes never need to move entries; lookups skip it. */
-static void remove_rel(gk_rel *r)
+/* A dropped table stays in place as a tombstone without a name (the hash
+ * indexes hold positions in st->rels); its entries leave the indexes. */
+static void remove_rel(gk_state *st, gk_rel *r)
 {
+	size_t at = (size_t)(r - st->rels);
+	if (slot_del(st->rel_slots, st->n_slots, hash2(r->schema, r->name), at))
+		st->n_rel_names--;
+	for (size_t k = 0; k < r->n_idx; k++)
+		if (r->idx[k].name && slot_del(st->idx_slots, st->n_slots, hash2(r->schema, r->idx[k].name), at))
+			st->n_idx_names--;
 	rel_free(r);
 	unsigned change = r->change;
 	memset(r, 0, sizeof *r);
@@ -625,7 +664,7 @@ static void drop_index(gk_state *st, const char *schema, const char *name)
 	gk_rel *r = gk_state_find_index_table(st, schema, name);
 	size_t i = r ? names_find(&r->idx_names, IDXS(r), name) : SIZE_MAX;
 	if (i != SIZE_MAX)
-		drop_index_at(r, i);
+		drop_index_at(st, r, i);
 }
 
 static void apply_drop(gk_state *st, const PgQuery__DropStmt *ds)
@@ -655,7 +694,7 @@ static void apply_drop(gk_state *st, const PgQuery__DropStmt *ds)
 		const char *schema = l->n_items > 1 ? gk_node_str(l->items[l->n_items - 2]) : NULL;
 		gk_rel *r = name ? gk_state_find(st, schema, name) : NULL;
 		if (r)
-			remove_rel(r);
+			remove_rel(st, r);
 	}
 }
 
@@ -665,12 +704,13 @@ static int apply_rename(gk_state *st, const PgQuery__RenameStmt *rs)
 	if (!r || !rs->newname)
 		return 0;
 	if (rs->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE) {
-		/* The old name's hash entry no longer matches and is skipped. */
 		if (reserve(st) < 0)
 			return -1;
 		char *n = strdup(rs->newname);
 		if (!n)
 			return -1;
+		if (slot_del(st->rel_slots, st->n_slots, hash2(r->schema, r->name), (size_t)(r - st->rels)))
+			st->n_rel_names--;
 		free(r->name);
 		r->name = n;
 		slot_put(st->rel_slots, st->n_slots, hash2(r->schema, r->name), (size_t)(r - st->rels));

@@ -67,10 +67,10 @@ typedef struct gk_state {
 	size_t n_rels, cap_rels;
 	bool in_change;    /* objects created now belong to the current change */
 	unsigned change;   /* the current change; objects of earlier ones count as existing */
-	/* Hash indexes, by "schema.name" of tables and of indexes: slot = rel index + 1, 0 = empty. */
+	/* Hash indexes, by "schema.name" of tables and of indexes: pairs (rel index + 1, hash), 0 = empty (state.c). */
 	size_t *rel_slots, *idx_slots;
 	size_t n_slots;
-	size_t n_rel_names, n_idx_names;  /* entries in each, stale ones included */
+	size_t n_rel_names, n_idx_names;  /* entries in each */
 } gk_state;
 
 /** True when an object stamped with `change` was created in the current change. */
