@@ -119,6 +119,42 @@ static void test_scale__indexes_and_constraints_by_name(void **state)
 }
 
 /*
+ * foreign-key-without-index: a key is covered by an index that leads with
+ * its columns in any order, among thousands of indexes and keys on one
+ * table; a dropped index covers nothing.
+ */
+static void test_scale__foreign_keys_and_leading_columns(void **state)
+{
+	(void)state;
+	gk_buf b = GK_BUF_INIT;
+	gk_buf_puts(&b, "CREATE TABLE p (a bigint, b bigint, PRIMARY KEY (a, b));\nCREATE TABLE t (id bigint PRIMARY KEY");
+	for (int i = 0; i < N; i++)
+		gk_buf_printf(&b, ", c%d bigint", i);
+	gk_buf_puts(&b, ");\n");
+	char *first = gk_buf_take(&b);
+	size_t uncovered = 0;
+	for (int i = 0; i + 1 < N; i += 2)
+		gk_buf_printf(&b, "CREATE INDEX CONCURRENTLY x%d ON t (c%d, c%d, id);\n", i, i, i + 1);
+	for (int i = 0; i + 1 < N; i += 2) {
+		gk_buf_printf(&b, "ALTER TABLE t ADD CONSTRAINT f%d FOREIGN KEY (c%d, c%d) REFERENCES p (a, b) NOT VALID;\n",
+			      i, i + 1, i);
+		gk_buf_printf(&b, "ALTER TABLE t ADD CONSTRAINT g%d FOREIGN KEY (c%d) REFERENCES p (a) NOT VALID;\n",
+			      i, i + 1); /* c(i+1) leads no index */
+		uncovered++;
+		if (i % 4 == 0) {
+			gk_buf_printf(&b, "DROP INDEX CONCURRENTLY x%d;\n", i);
+			uncovered++;
+		}
+	}
+	char *sql = gk_buf_take(&b);
+	gk_report *r = lint_after(first, sql, GK_RUNNER_NONE, 15);
+	assert_int_equal(count(r, "foreign-key-without-index"), uncovered);
+	gk_report_free(r);
+	free(first);
+	free(sql);
+}
+
+/*
  * locks-held-across-statements reports a statement that takes ACCESS
  * EXCLUSIVE on an existing table and has work after it, once per table per
  * transaction: N tables altered twice in one transaction make N findings,
@@ -201,6 +237,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scale__columns_by_name_through_drops_and_renames),
 		cmocka_unit_test(test_scale__indexes_and_constraints_by_name),
+		cmocka_unit_test(test_scale__foreign_keys_and_leading_columns),
 		cmocka_unit_test(test_scale__locks_held_once_per_table_and_transaction),
 		cmocka_unit_test(test_scale__enum_values_and_their_uses),
 		cmocka_unit_test(test_scale__many_suppressions),

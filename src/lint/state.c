@@ -236,6 +236,103 @@ static void names_free(gk_names *ix)
 	memset(ix, 0, sizeof *ix);
 }
 
+/* ---- the column sets that lead an index ----
+ * foreign-key-without-index asks, for every foreign key, whether an index
+ * leads with its columns: a table with thousands of both would otherwise
+ * compare every pair. */
+
+struct gk_key_prefix {
+	char *key;        /* NULL = empty slot */
+	size_t hash, count;
+};
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* The key of a column set: its names sorted, each with its length, or NULL
+ * when a name is missing (an expression) or repeated. */
+static char *set_key(const char *const *cols, size_t n)
+{
+	const char *sorted[GK_KEY_PREFIX_MAX];
+	if (n == 0 || n > GK_KEY_PREFIX_MAX)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (!cols[i])
+			return NULL;
+		sorted[i] = cols[i];
+	}
+	qsort(sorted, n, sizeof *sorted, cmp_str);
+	gk_buf b = GK_BUF_INIT;
+	for (size_t i = 0; i < n; i++) {
+		if (i && strcmp(sorted[i - 1], sorted[i]) == 0) {
+			gk_buf_free(&b);
+			return NULL;
+		}
+		gk_buf_printf(&b, "%zu:%s", strlen(sorted[i]), sorted[i]);
+	}
+	return gk_buf_take(&b);
+}
+
+static struct gk_key_prefix *prefix_slot(const gk_rel *r, const char *key, size_t h)
+{
+	size_t m = r->n_prefix_slots - 1, k = h & m;
+	while (r->prefixes[k].key && (r->prefixes[k].hash != h || strcmp(r->prefixes[k].key, key) != 0))
+		k = (k + 1) & m;
+	return &r->prefixes[k];
+}
+
+/* Count `key` (owned) once more, or once less; a key that falls to zero
+ * stays, so that the table only grows with the distinct sets ever seen. */
+static int prefix_count(gk_rel *r, char *key, bool add)
+{
+	if (!add && !r->n_prefix_slots) {
+		free(key);
+		return 0;
+	}
+	if (add && (r->n_prefixes + 1) * 2 > r->n_prefix_slots) {
+		size_t n = r->n_prefix_slots ? r->n_prefix_slots * 2 : 16;
+		struct gk_key_prefix *old = r->prefixes, *t = calloc(n, sizeof *t);
+		size_t old_n = r->n_prefix_slots;
+		if (!t) {
+			free(key);
+			return -1;
+		}
+		r->prefixes = t;
+		r->n_prefix_slots = n;
+		for (size_t i = 0; i < old_n; i++)
+			if (old[i].key)
+				*prefix_slot(r, old[i].key, old[i].hash) = old[i];
+		free(old);
+	}
+	size_t h = hash1(key);
+	struct gk_key_prefix *e = prefix_slot(r, key, h);
+	if (!e->key) {
+		if (!add) {
+			free(key);
+			return 0;
+		}
+		*e = (struct gk_key_prefix){key, h, 0};
+		r->n_prefixes++;
+	} else {
+		free(key);
+	}
+	if (add)
+		e->count++;
+	else if (e->count)
+		e->count--;
+	return 0;
+}
+
+/* Count (or uncount) every leading column set of index ix. */
+static int prefixes_of(gk_rel *r, const gk_index *ix, bool add)
+{
+	for (size_t k = 1; k <= ix->n_cols && k <= GK_KEY_PREFIX_MAX; k++) {
+		char *key = set_key((const char *const *)ix->cols, k);
+		if (key && prefix_count(r, key, add) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static void rel_free(gk_rel *r)
 {
 	for (size_t i = 0; i < r->n_cols; i++) {
@@ -258,6 +355,9 @@ static void rel_free(gk_rel *r)
 	names_free(&r->col_names);
 	names_free(&r->idx_names);
 	names_free(&r->con_names);
+	for (size_t i = 0; i < r->n_prefix_slots; i++)
+		free(r->prefixes[i].key);
+	free(r->prefixes);
 	free(r->schema);
 	free(r->name);
 }
@@ -328,6 +428,15 @@ bool gk_rel_has_not_null_check(const gk_rel *r, const char *col)
 
 bool gk_rel_has_index_on(const gk_rel *r, const char *const *cols, size_t n)
 {
+	/* Distinct named columns: an index leads with them exactly when its
+	 * first n columns are the same set (the scan below, in short). */
+	char *key = r ? set_key(cols, n) : NULL;
+	if (key) {
+		const struct gk_key_prefix *e = r->n_prefix_slots ? prefix_slot(r, key, hash1(key)) : NULL;
+		bool hit = e && e->key && e->count > 0;
+		free(key);
+		return hit;
+	}
 	for (size_t i = 0; r && i < r->n_idx; i++) {
 		const gk_index *ix = &r->idx[i];
 		if (ix->n_cols < n)
@@ -451,7 +560,7 @@ static int add_index(gk_state *st, gk_rel *r, const char *name, PgQuery__Node **
 		ix->cols[i] = col && *col ? strdup(col) : NULL;
 		ix->n_cols++;
 	}
-	return 0;
+	return prefixes_of(r, ix, true);
 }
 
 static int add_constraint(gk_state *st, gk_rel *r, const PgQuery__Constraint *c, const char *col, int tx_id)
@@ -554,6 +663,7 @@ static void drop_index_at(gk_state *st, gk_rel *r, size_t i)
 	size_t last = r->n_idx - 1;
 	if (r->idx[i].name && slot_del(st->idx_slots, st->n_slots, hash2(r->schema, r->idx[i].name), (size_t)(r - st->rels)))
 		st->n_idx_names--;
+	prefixes_of(r, &r->idx[i], false);
 	names_del(&r->idx_names, IDXS(r), i);
 	if (i != last)
 		names_move(&r->idx_names, IDXS(r), last, i);

@@ -60,7 +60,15 @@ typedef struct gk_rel {
 	/* A migration may add thousands of columns, indexes or constraints to
 	 * one table; every statement on it looks them up by name. */
 	gk_names col_names, idx_names, con_names;
+	/* The column sets that lead an index: for each index and each k up to
+	 * GK_KEY_PREFIX_MAX, its first k columns when they are distinct named
+	 * columns, sorted, with how many indexes lead with them (state.c). */
+	struct gk_key_prefix *prefixes;
+	size_t n_prefix_slots, n_prefixes;
 } gk_rel;
+
+/* PostgreSQL's INDEX_MAX_KEYS: no index or foreign key has more columns. */
+#define GK_KEY_PREFIX_MAX 32
 
 typedef struct gk_state {
 	gk_rel *rels;
