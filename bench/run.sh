@@ -112,3 +112,6 @@ PY
 # The replay side of `check` (issue: cold replay vs initdb + psql, warm cache).
 "$root/bench/replay.sh" "$build"
 "$root/bench/catalog.sh" "$build"
+
+# How time and memory grow with the input, at 1x, 4x and 16x.
+"$root/bench/scale.sh" "$build"

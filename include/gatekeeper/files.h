@@ -49,7 +49,7 @@ char *gk_files_root(const char *dir);
 /** Free the paths (the struct itself is the caller's). NULL is a no-op. */
 void gk_file_list_free(gk_file_list *l);
 
-/** Whether `path` matches glob `pattern`, where `**` also spans '/'. */
+/** Whether `path` matches glob `pattern`, where `**` also spans folders (syntax: src/util/glob.h). */
 bool gk_glob_match(const char *pattern, const char *path);
 
 #endif

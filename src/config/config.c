@@ -24,6 +24,14 @@
  * (a dump, a binary) from being read whole. */
 #define CONFIG_MAX_SIZE ((size_t)1 << 20)
 
+/*
+ * Far deeper than any configuration (rules: -> RULE -> severity is three
+ * levels) and far below what makes libyaml slow: its scanner looks through
+ * one possible key per open flow collection at every token, so 200 KB of
+ * `[[[[...` took it tens of seconds to load.
+ */
+#define CONFIG_MAX_DEPTH 32
+
 #define KEYS_ALLOWED \
 	"pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, " \
 	"replay_timeout, shadow_extensions"
@@ -440,12 +448,41 @@ static int syntax_error(const loader *l, const yaml_parser_t *p, const char *s, 
 		       p->context ? ", " : "", p->problem ? p->problem : "syntax error");
 }
 
+/*
+ * Refuse nesting deeper than CONFIG_MAX_DEPTH from libyaml's events, at the
+ * first collection too deep, before a document is built (or the rest of
+ * the file is read).  A syntax error stops the check: the loader reports it.
+ */
+static int check_depth(const loader *l, const char *s, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	int depth = 0, rc = 0;
+	if (!yaml_parser_initialize(&parser))
+		return oom(l);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)s, len);
+	while (rc == 0 && yaml_parser_parse(&parser, &ev)) {
+		yaml_event_type_t t = ev.type;
+		if ((t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT) && ++depth > CONFIG_MAX_DEPTH)
+			rc = fail_at(l, ev.start_mark, "invalid YAML: nested more than %d levels deep", CONFIG_MAX_DEPTH);
+		else if (t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT)
+			depth--;
+		yaml_event_delete(&ev);
+		if (t == YAML_STREAM_END_EVENT)
+			break;
+	}
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
 /* Parse `s` as exactly one YAML document and load it into l->c. */
 static int load_text(loader *l, const char *s, size_t len)
 {
 	yaml_parser_t parser;
 	yaml_document_t doc, next;
-	int rc;
+	int rc = check_depth(l, s, len);
+	if (rc < 0)
+		return rc;
 	if (!yaml_parser_initialize(&parser))
 		return oom(l);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)s, len);

@@ -233,6 +233,43 @@ static void test_yaml_syntax_errors(void **state)
 	expect_error("paths: *nowhere\n", "1:8: invalid YAML: found undefined alias");
 }
 
+/* Deep nesting is refused at the first level too deep, before libyaml
+ * builds the document (200 KB of it took libyaml tens of seconds). */
+static void test_nesting_depth_limit(void **state)
+{
+	(void)state;
+	gk_buf b = GK_BUF_INIT;
+	gk_buf_puts(&b, "pg_version: 15\nexclude: ");
+	for (int i = 0; i < 100000; i++)
+		gk_buf_putc(&b, '[');
+	for (int i = 0; i < 100000; i++)
+		gk_buf_putc(&b, ']');
+	gk_buf_putc(&b, '\n');
+	char *deep = gk_buf_take(&b);
+	/* the 32nd '[' is level 33 (the top mapping is level 1) */
+	expect_error(deep, "2:41: invalid YAML: nested more than 32 levels deep");
+	free(deep);
+	expect_error("rules:\n  a:\n   b:\n    c:\n     d:\n      e:\n       f:\n        g:\n         h:\n          i:\n"
+		     "           j:\n            k:\n             l:\n              m:\n               n:\n                o:\n"
+		     "                 p:\n                  q:\n                   r:\n                    s:\n"
+		     "                     t:\n                      u:\n                       v:\n"
+		     "                        w:\n                         x:\n                          y:\n"
+		     "                           z:\n                            aa:\n                             bb:\n"
+		     "                              cc:\n                               dd:\n                                ee:\n"
+		     "                                 ff: 1\n",
+		     "33:34: invalid YAML: nested more than 32 levels deep");
+	/* 32 levels are read (and then judged as usual) */
+	gk_buf_puts(&b, "exclude: ");
+	for (int i = 0; i < 31; i++)
+		gk_buf_putc(&b, '[');
+	for (int i = 0; i < 31; i++)
+		gk_buf_putc(&b, ']');
+	gk_buf_putc(&b, '\n');
+	deep = gk_buf_take(&b);
+	expect_error(deep, "1:11: each exclude entry must be a glob, not a list");
+	free(deep);
+}
+
 static void test_invalid_utf8(void **state)
 {
 	(void)state;
@@ -730,6 +767,7 @@ int main(void)
 		T(test_single_values_and_empty_lists),
 		T(test_flow_style),
 		T(test_yaml_syntax_errors),
+		T(test_nesting_depth_limit),
 		T(test_invalid_utf8),
 		T(test_top_level_must_be_a_mapping),
 		T(test_more_than_one_document),

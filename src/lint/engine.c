@@ -22,6 +22,11 @@ typedef struct engine {
 	gk_file_result *res;
 	gk_directives *dirs;
 	size_t reported[GK_RULES_MAX]; /* gk_lint_report calls per rule in this file */
+	/* The directives by statement, built on the first finding: directive
+	 * numbers, file-wide ones first (n_wide of them), then those of
+	 * statement i at by_stmt[first[i] .. first[i + 1]). */
+	size_t *by_stmt, *first, n_wide;
+	bool indexed;
 } engine;
 
 void gk_lint_options_init(gk_lint_options *o)
@@ -73,20 +78,80 @@ int gk_lint_add_rule_finding(gk_report *r, const gk_lint_options *o, const char 
 
 /* ---- findings ---- */
 
+/* A directive of statement i (0 <= i < n), else -1 for file-wide or none. */
+static long directive_stmt(const gk_directive *d, size_t n)
+{
+	return !d->file_wide && d->stmt >= 0 && (size_t)d->stmt < n ? d->stmt : -1;
+}
+
+/* Sort the directives by statement (counting sort), so that a finding looks
+ * at its own statement's directives only: a file may have thousands. */
+static void index_directives(gk_lint *l, engine *e)
+{
+	const gk_directives *ds = e->dirs;
+	size_t n = l->n_stmts;
+	e->indexed = true;
+	e->first = calloc(n + 2, sizeof *e->first);
+	e->by_stmt = calloc(ds->n ? ds->n : 1, sizeof *e->by_stmt);
+	if (!e->first || !e->by_stmt) {
+		free(e->first);
+		free(e->by_stmt);
+		e->first = e->by_stmt = NULL;
+		return; /* suppressed() scans them all */
+	}
+	e->n_wide = 0;
+	for (size_t i = 0; i < ds->n; i++) {
+		long s = directive_stmt(&ds->items[i], n);
+		if (s >= 0)
+			e->first[s + 2]++;
+		else if (ds->items[i].file_wide)
+			e->n_wide++;
+	}
+	e->first[1] = e->n_wide;
+	for (size_t i = 2; i < n + 2; i++)
+		e->first[i] += e->first[i - 1];
+	size_t wide = 0;
+	for (size_t i = 0; i < ds->n; i++) {
+		long s = directive_stmt(&ds->items[i], n);
+		if (s >= 0)
+			e->by_stmt[e->first[s + 1]++] = i;
+		else if (ds->items[i].file_wide)
+			e->by_stmt[wide++] = i;
+	}
+	/* first[i + 1] now ends statement i's run: shift back to starts. */
+	memmove(e->first + 1, e->first, (n + 1) * sizeof *e->first);
+	e->first[1] = e->n_wide;
+}
+
+static bool suppress_by(gk_directive *d, const char *rule_id, int stmt)
+{
+	bool hit = false;
+	if (!d->reason || (!d->file_wide && (stmt < 0 || d->stmt != stmt)))
+		return false;
+	for (size_t k = 0; k < d->n_rules; k++)
+		if (strcmp(d->rules[k], rule_id) == 0) {
+			d->used[k] = true;
+			hit = true;
+		}
+	return hit;
+}
+
 static bool suppressed(gk_lint *l, const char *rule_id, int stmt)
 {
 	engine *e = l->engine;
 	bool hit = false;
-	for (size_t i = 0; i < e->dirs->n; i++) {
-		gk_directive *d = &e->dirs->items[i];
-		if (!d->reason || (!d->file_wide && (stmt < 0 || d->stmt != stmt)))
-			continue;
-		for (size_t k = 0; k < d->n_rules; k++)
-			if (strcmp(d->rules[k], rule_id) == 0) {
-				d->used[k] = true;
-				hit = true;
-			}
+	if (!e->indexed && e->dirs->n)
+		index_directives(l, e);
+	if (!e->first) {
+		for (size_t i = 0; i < e->dirs->n; i++)
+			hit = suppress_by(&e->dirs->items[i], rule_id, stmt) || hit;
+		return hit;
 	}
+	for (size_t i = 0; i < e->n_wide; i++)
+		hit = suppress_by(&e->dirs->items[e->by_stmt[i]], rule_id, stmt) || hit;
+	if (stmt >= 0 && (size_t)stmt < l->n_stmts)
+		for (size_t i = e->first[stmt + 1]; i < e->first[stmt + 2]; i++)
+			hit = suppress_by(&e->dirs->items[e->by_stmt[i]], rule_id, stmt) || hit;
 	return hit;
 }
 
@@ -418,13 +483,11 @@ void gk__lint_parsed(gk_parsed_file *pf, const gk_lint_options *o, gk_state *st,
 	if (pf->in->new_change)
 		gk_state_forget_new(st);
 	st->in_change = pf->in->role == GK_LINT_CHECK;
-	if (pf->in->role == GK_LINT_CHECK && !input_findings(&l, pf))
-		return;
-	if (!pf->parsed)
-		return;
+	if ((pf->in->role == GK_LINT_CHECK && !input_findings(&l, pf)) || !pf->parsed)
+		goto done;
 	if (make_stmts(&l, &pf->sql) < 0) {
 		out->oom = true;
-		return;
+		goto done;
 	}
 	assign_transactions(&l);
 	out->statements = (int)pf->sql.n_stmts;
@@ -438,5 +501,9 @@ void gk__lint_parsed(gk_parsed_file *pf, const gk_lint_options *o, gk_state *st,
 			emit_meta(&l, "empty-migration", NULL, pf->src.bom, pf->src.bom + 1, "migration has no SQL statements");
 		directive_findings(&l);
 	}
+done:
+	gk_lint_memo_free(&l);
+	free(e.first);
+	free(e.by_stmt);
 	free(l.stmts);
 }

@@ -15,6 +15,7 @@
 #include "locks.h"
 
 typedef struct gk_lint gk_lint;
+typedef struct gk_lint_memo gk_lint_memo;
 
 typedef struct gk_stmt {
 	const PgQuery__Node *node;
@@ -47,6 +48,7 @@ struct gk_lint {
 	const gk_rule *current;      /* rule being run */
 	int current_index;           /* its registry index */
 	void *engine;                /* private to engine.c */
+	gk_lint_memo *memo;          /* per-file indexes of memo.c, built on first use; NULL until then */
 };
 
 /* ---- reporting ---- */
@@ -110,6 +112,28 @@ const char *gk_node_str(const PgQuery__Node *n);
 
 /** First statement index of the statements in the same transaction as `s` that follow it. */
 const gk_stmt *gk_lint_next_in_tx(const gk_lint *l, const gk_stmt *s);
+
+/*
+ * True when a statement before `s`, in the run of consecutive statements
+ * that share its transaction, takes ACCESS EXCLUSIVE on schema.name (schema
+ * NULL or "" = public) as gk_stmt_lock_on() decides it.  Linear over a file
+ * when asked for statements in order (memo.c).
+ */
+bool gk_lint_ael_before(gk_lint *l, const gk_stmt *s, const char *schema, const char *name);
+
+/** True when a statement before `s` in the same run creates the enum type `type` (last name component). */
+bool gk_lint_enum_created_before(gk_lint *l, const gk_stmt *s, const char *type);
+
+/*
+ * The first statement after `s` in the same transaction that contains a
+ * string constant equal to `value` (anywhere in its tree), and in *c that
+ * constant (the statement's first one, in tree order); NULL when none or
+ * when `s` runs outside a transaction.  Built once per file (memo.c).
+ */
+const gk_stmt *gk_lint_next_string_use(gk_lint *l, const gk_stmt *s, const char *value, const PgQuery__AConst **c);
+
+/** Free what memo.c built for the file (the engine calls it). */
+void gk_lint_memo_free(gk_lint *l);
 
 /** Registry entry i (0 <= i < gk_rules_count()). */
 const gk_rule *gk_rule_impl(size_t i);

@@ -3,6 +3,8 @@
 #include "lint_internal.h"
 #include "../util/util.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,12 +34,43 @@ static size_t hash2(const char *a, const char *b)
 	return h;
 }
 
+/*
+ * Slot i is slots[2 * i] = rel index + 1 (0 = empty) and slots[2 * i + 1] =
+ * the hash of its key, so that an entry can be removed (a dropped table or
+ * index, a renamed table) by moving the entries after it back: a history
+ * that creates and drops the same name thousands of times would otherwise
+ * leave a probe sequence as long.
+ */
 static void slot_put(size_t *slots, size_t n_slots, size_t h, size_t rel)
 {
 	size_t i = h & (n_slots - 1);
-	while (slots[i])
+	while (slots[2 * i])
 		i = (i + 1) & (n_slots - 1);
-	slots[i] = rel + 1;
+	slots[2 * i] = rel + 1;
+	slots[2 * i + 1] = h;
+}
+
+/* Remove one entry of `rel` under hash h; false when there is none. */
+static bool slot_del(size_t *slots, size_t n_slots, size_t h, size_t rel)
+{
+	if (!n_slots)
+		return false;
+	size_t m = n_slots - 1, k = h & m;
+	while (slots[2 * k] && !(slots[2 * k] == rel + 1 && slots[2 * k + 1] == h))
+		k = (k + 1) & m;
+	if (!slots[2 * k])
+		return false;
+	slots[2 * k] = 0;
+	for (size_t j = (k + 1) & m; slots[2 * j]; j = (j + 1) & m) {
+		size_t home = slots[2 * j + 1] & m;
+		if (((j - home) & m) >= ((j - k) & m)) {
+			slots[2 * k] = slots[2 * j];
+			slots[2 * k + 1] = slots[2 * j + 1];
+			slots[2 * j] = 0;
+			k = j;
+		}
+	}
+	return true;
 }
 
 /* Rebuild both indexes, at least `need` entries large. */
@@ -46,7 +79,7 @@ static int reindex(gk_state *st, size_t need)
 	size_t n = 64;
 	while (n < need * 2)
 		n *= 2;
-	size_t *rs = calloc(n, sizeof *rs), *is = calloc(n, sizeof *is);
+	size_t *rs = calloc(2 * n, sizeof *rs), *is = calloc(2 * n, sizeof *is);
 	if (!rs || !is) {
 		free(rs);
 		free(is);
@@ -85,6 +118,221 @@ static int reserve(gk_state *st)
 	return need * 2 > st->n_slots ? reindex(st, need) : 0;
 }
 
+/* ---- name indexes of one table's columns, indexes and constraints ---- */
+
+/* One of a table's arrays, seen through the `char *name` of its elements. */
+typedef struct name_array {
+	const void *base;
+	size_t stride, off, n;
+} name_array;
+
+#define COLS(r) ((name_array){(r)->cols, sizeof *(r)->cols, offsetof(gk_column, name), (r)->n_cols})
+#define IDXS(r) ((name_array){(r)->idx, sizeof *(r)->idx, offsetof(gk_index, name), (r)->n_idx})
+#define CONS(r) ((name_array){(r)->cons, sizeof *(r)->cons, offsetof(gk_constraint, name), (r)->n_cons})
+
+static const char *name_at(name_array a, size_t i)
+{
+	return *(char *const *)((const char *)a.base + i * a.stride + a.off);
+}
+
+static size_t hash1(const char *s)
+{
+	size_t h = 1469598103934665603u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+static void names_put(gk_names *ix, name_array a, size_t i)
+{
+	const char *name = name_at(a, i);
+	if (!name)
+		return;
+	size_t m = ix->n_slots - 1, k = hash1(name) & m;
+	while (ix->slots[k])
+		k = (k + 1) & m;
+	ix->slots[k] = i + 1;
+	ix->n++;
+}
+
+/* Room for one more name: rebuilt from the array's a.n elements when half full. */
+static int names_reserve(gk_names *ix, name_array a)
+{
+	if ((ix->n + 1) * 2 <= ix->n_slots)
+		return 0;
+	size_t n = 16;
+	while (n < (ix->n + 1) * 4)
+		n *= 2;
+	size_t *slots = calloc(n, sizeof *slots);
+	if (!slots)
+		return -1;
+	free(ix->slots);
+	ix->slots = slots;
+	ix->n_slots = n;
+	ix->n = 0;
+	for (size_t i = 0; i < a.n; i++)
+		names_put(ix, a, i);
+	return 0;
+}
+
+/* The first element in array order named `name`, or SIZE_MAX. */
+static size_t names_find(const gk_names *ix, name_array a, const char *name)
+{
+	size_t best = SIZE_MAX;
+	if (!ix->n_slots || !name)
+		return best;
+	size_t m = ix->n_slots - 1;
+	for (size_t k = hash1(name) & m; ix->slots[k]; k = (k + 1) & m) {
+		size_t i = ix->slots[k] - 1;
+		if (i < best && strcmp(name_at(a, i), name) == 0)
+			best = i;
+	}
+	return best;
+}
+
+/* The slot holding element i, whose name is still readable, or SIZE_MAX. */
+static size_t names_slot(const gk_names *ix, name_array a, size_t i)
+{
+	const char *name = name_at(a, i);
+	if (!ix->n_slots || !name)
+		return SIZE_MAX;
+	size_t m = ix->n_slots - 1, k = hash1(name) & m;
+	while (ix->slots[k] && ix->slots[k] != i + 1)
+		k = (k + 1) & m;
+	return ix->slots[k] ? k : SIZE_MAX;
+}
+
+/* Forget element i.  The entries after the hole move back into it when
+ * their home slot allows, so that no probe sequence is cut short. */
+static void names_del(gk_names *ix, name_array a, size_t i)
+{
+	size_t k = names_slot(ix, a, i);
+	if (k == SIZE_MAX)
+		return;
+	size_t m = ix->n_slots - 1;
+	ix->slots[k] = 0;
+	ix->n--;
+	for (size_t j = (k + 1) & m; ix->slots[j]; j = (j + 1) & m) {
+		size_t home = hash1(name_at(a, ix->slots[j] - 1)) & m;
+		if (((j - home) & m) >= ((j - k) & m)) {
+			ix->slots[k] = ix->slots[j];
+			ix->slots[j] = 0;
+			k = j;
+		}
+	}
+}
+
+/* Element `from` moves to position `to` of the array. */
+static void names_move(gk_names *ix, name_array a, size_t from, size_t to)
+{
+	size_t k = names_slot(ix, a, from);
+	if (k != SIZE_MAX)
+		ix->slots[k] = to + 1;
+}
+
+static void names_free(gk_names *ix)
+{
+	free(ix->slots);
+	memset(ix, 0, sizeof *ix);
+}
+
+/* ---- the column sets that lead an index ----
+ * foreign-key-without-index asks, for every foreign key, whether an index
+ * leads with its columns: a table with thousands of both would otherwise
+ * compare every pair. */
+
+struct gk_key_prefix {
+	char *key;        /* NULL = empty slot */
+	size_t hash, count;
+};
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* The key of a column set: its names sorted, each with its length, or NULL
+ * when a name is missing (an expression) or repeated. */
+static char *set_key(const char *const *cols, size_t n)
+{
+	const char *sorted[GK_KEY_PREFIX_MAX];
+	if (n == 0 || n > GK_KEY_PREFIX_MAX)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (!cols[i])
+			return NULL;
+		sorted[i] = cols[i];
+	}
+	qsort(sorted, n, sizeof *sorted, cmp_str);
+	gk_buf b = GK_BUF_INIT;
+	for (size_t i = 0; i < n; i++) {
+		if (i && strcmp(sorted[i - 1], sorted[i]) == 0) {
+			gk_buf_free(&b);
+			return NULL;
+		}
+		gk_buf_printf(&b, "%zu:%s", strlen(sorted[i]), sorted[i]);
+	}
+	return gk_buf_take(&b);
+}
+
+static struct gk_key_prefix *prefix_slot(const gk_rel *r, const char *key, size_t h)
+{
+	size_t m = r->n_prefix_slots - 1, k = h & m;
+	while (r->prefixes[k].key && (r->prefixes[k].hash != h || strcmp(r->prefixes[k].key, key) != 0))
+		k = (k + 1) & m;
+	return &r->prefixes[k];
+}
+
+/* Count `key` (owned) once more, or once less; a key that falls to zero
+ * stays, so that the table only grows with the distinct sets ever seen. */
+static int prefix_count(gk_rel *r, char *key, bool add)
+{
+	if (!add && !r->n_prefix_slots) {
+		free(key);
+		return 0;
+	}
+	if (add && (r->n_prefixes + 1) * 2 > r->n_prefix_slots) {
+		size_t n = r->n_prefix_slots ? r->n_prefix_slots * 2 : 16;
+		struct gk_key_prefix *old = r->prefixes, *t = calloc(n, sizeof *t);
+		size_t old_n = r->n_prefix_slots;
+		if (!t) {
+			free(key);
+			return -1;
+		}
+		r->prefixes = t;
+		r->n_prefix_slots = n;
+		for (size_t i = 0; i < old_n; i++)
+			if (old[i].key)
+				*prefix_slot(r, old[i].key, old[i].hash) = old[i];
+		free(old);
+	}
+	size_t h = hash1(key);
+	struct gk_key_prefix *e = prefix_slot(r, key, h);
+	if (!e->key) {
+		if (!add) {
+			free(key);
+			return 0;
+		}
+		*e = (struct gk_key_prefix){key, h, 0};
+		r->n_prefixes++;
+	} else {
+		free(key);
+	}
+	if (add)
+		e->count++;
+	else if (e->count)
+		e->count--;
+	return 0;
+}
+
+/* Count (or uncount) every leading column set of index ix. */
+static int prefixes_of(gk_rel *r, const gk_index *ix, bool add)
+{
+	for (size_t k = 1; k <= ix->n_cols && k <= GK_KEY_PREFIX_MAX; k++) {
+		char *key = set_key((const char *const *)ix->cols, k);
+		if (key && prefix_count(r, key, add) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static void rel_free(gk_rel *r)
 {
 	for (size_t i = 0; i < r->n_cols; i++) {
@@ -104,6 +352,12 @@ static void rel_free(gk_rel *r)
 	free(r->cols);
 	free(r->idx);
 	free(r->cons);
+	names_free(&r->col_names);
+	names_free(&r->idx_names);
+	names_free(&r->con_names);
+	for (size_t i = 0; i < r->n_prefix_slots; i++)
+		free(r->prefixes[i].key);
+	free(r->prefixes);
 	free(r->schema);
 	free(r->name);
 }
@@ -125,20 +379,18 @@ gk_rel *gk_state_find(const gk_state *st, const char *schema, const char *name)
 	if (!st->n_slots || !name)
 		return NULL;
 	schema = schema_or_public(schema);
-	for (size_t i = hash2(schema, name) & (st->n_slots - 1); st->rel_slots[i]; i = (i + 1) & (st->n_slots - 1)) {
-		gk_rel *r = &st->rels[st->rel_slots[i] - 1];
+	for (size_t i = hash2(schema, name) & (st->n_slots - 1); st->rel_slots[2 * i]; i = (i + 1) & (st->n_slots - 1)) {
+		gk_rel *r = &st->rels[st->rel_slots[2 * i] - 1];
 		if (r->name && strcmp(r->name, name) == 0 && strcmp(r->schema, schema) == 0)
 			return r;
 	}
 	return NULL;
 }
 
-static bool has_index_named(const gk_rel *r, const char *index)
+const gk_index *gk_rel_index(const gk_rel *r, const char *name)
 {
-	for (size_t k = 0; k < r->n_idx; k++)
-		if (r->idx[k].name && strcmp(r->idx[k].name, index) == 0)
-			return true;
-	return false;
+	size_t i = r ? names_find(&r->idx_names, IDXS(r), name) : SIZE_MAX;
+	return i == SIZE_MAX ? NULL : &r->idx[i];
 }
 
 gk_rel *gk_state_find_index_table(const gk_state *st, const char *schema, const char *index)
@@ -146,9 +398,9 @@ gk_rel *gk_state_find_index_table(const gk_state *st, const char *schema, const 
 	if (!st->n_slots || !index)
 		return NULL;
 	schema = schema_or_public(schema);
-	for (size_t i = hash2(schema, index) & (st->n_slots - 1); st->idx_slots[i]; i = (i + 1) & (st->n_slots - 1)) {
-		gk_rel *r = &st->rels[st->idx_slots[i] - 1];
-		if (r->name && strcmp(r->schema, schema) == 0 && has_index_named(r, index))
+	for (size_t i = hash2(schema, index) & (st->n_slots - 1); st->idx_slots[2 * i]; i = (i + 1) & (st->n_slots - 1)) {
+		gk_rel *r = &st->rels[st->idx_slots[2 * i] - 1];
+		if (r->name && strcmp(r->schema, schema) == 0 && gk_rel_index(r, index))
 			return r;
 	}
 	return NULL;
@@ -156,18 +408,14 @@ gk_rel *gk_state_find_index_table(const gk_state *st, const char *schema, const 
 
 const gk_column *gk_rel_column(const gk_rel *r, const char *col)
 {
-	for (size_t i = 0; r && i < r->n_cols; i++)
-		if (strcmp(r->cols[i].name, col) == 0)
-			return &r->cols[i];
-	return NULL;
+	size_t i = r ? names_find(&r->col_names, COLS(r), col) : SIZE_MAX;
+	return i == SIZE_MAX ? NULL : &r->cols[i];
 }
 
 const gk_constraint *gk_rel_constraint(const gk_rel *r, const char *name)
 {
-	for (size_t i = 0; r && name && i < r->n_cons; i++)
-		if (r->cons[i].name && strcmp(r->cons[i].name, name) == 0)
-			return &r->cons[i];
-	return NULL;
+	size_t i = r ? names_find(&r->con_names, CONS(r), name) : SIZE_MAX;
+	return i == SIZE_MAX ? NULL : &r->cons[i];
 }
 
 bool gk_rel_has_not_null_check(const gk_rel *r, const char *col)
@@ -180,6 +428,15 @@ bool gk_rel_has_not_null_check(const gk_rel *r, const char *col)
 
 bool gk_rel_has_index_on(const gk_rel *r, const char *const *cols, size_t n)
 {
+	/* Distinct named columns: an index leads with them exactly when its
+	 * first n columns are the same set (the scan below, in short). */
+	char *key = r ? set_key(cols, n) : NULL;
+	if (key) {
+		const struct gk_key_prefix *e = r->n_prefix_slots ? prefix_slot(r, key, hash1(key)) : NULL;
+		bool hit = e && e->key && e->count > 0;
+		free(key);
+		return hit;
+	}
 	for (size_t i = 0; r && i < r->n_idx; i++) {
 		const gk_index *ix = &r->idx[i];
 		if (ix->n_cols < n)
@@ -254,13 +511,15 @@ static int set_column(gk_state *st, gk_rel *r, const char *name, const char *typ
 {
 	gk_column *c = (gk_column *)gk_rel_column(r, name);
 	if (!c) {
-		if (gk_grow(&r->cols, &r->cap_cols, r->n_cols + 1, sizeof *r->cols) < 0)
+		if (names_reserve(&r->col_names, COLS(r)) < 0 ||
+		    gk_grow(&r->cols, &r->cap_cols, r->n_cols + 1, sizeof *r->cols) < 0)
 			return -1;
 		c = &r->cols[r->n_cols++];
 		memset(c, 0, sizeof *c);
 		c->change = stamp(st);
 		if (!(c->name = strdup(name)))
 			return -1;
+		names_put(&r->col_names, COLS(r), r->n_cols - 1);
 	}
 	if (type) {
 		free(c->type);
@@ -273,7 +532,8 @@ static int set_column(gk_state *st, gk_rel *r, const char *name, const char *typ
 
 static int add_index(gk_state *st, gk_rel *r, const char *name, PgQuery__Node **keys, size_t n, bool from_elems)
 {
-	if ((name && reserve(st) < 0) || gk_grow(&r->idx, &r->cap_idx, r->n_idx + 1, sizeof *r->idx) < 0)
+	if ((name && reserve(st) < 0) || names_reserve(&r->idx_names, IDXS(r)) < 0 ||
+	    gk_grow(&r->idx, &r->cap_idx, r->n_idx + 1, sizeof *r->idx) < 0)
 		return -1;
 	gk_index *ix = &r->idx[r->n_idx];
 	memset(ix, 0, sizeof *ix);
@@ -286,6 +546,7 @@ static int add_index(gk_state *st, gk_rel *r, const char *name, PgQuery__Node **
 		return -1;
 	}
 	r->n_idx++;
+	names_put(&r->idx_names, IDXS(r), r->n_idx - 1);
 	if (name) {
 		slot_put(st->idx_slots, st->n_slots, hash2(r->schema, name), (size_t)(r - st->rels));
 		st->n_idx_names++;
@@ -299,7 +560,7 @@ static int add_index(gk_state *st, gk_rel *r, const char *name, PgQuery__Node **
 		ix->cols[i] = col && *col ? strdup(col) : NULL;
 		ix->n_cols++;
 	}
-	return 0;
+	return prefixes_of(r, ix, true);
 }
 
 static int add_constraint(gk_state *st, gk_rel *r, const PgQuery__Constraint *c, const char *col, int tx_id)
@@ -333,11 +594,12 @@ static int add_constraint(gk_state *st, gk_rel *r, const PgQuery__Constraint *c,
 			return 0;
 		break;
 	}
-	if (gk_grow(&r->cons, &r->cap_cons, r->n_cons + 1, sizeof *r->cons) < 0)
+	if (names_reserve(&r->con_names, CONS(r)) < 0 || gk_grow(&r->cons, &r->cap_cons, r->n_cons + 1, sizeof *r->cons) < 0)
 		return -1;
 	gk_constraint *k = &r->cons[r->n_cons++];
 	memset(k, 0, sizeof *k);
 	k->name = gk_strdup(c->conname);
+	names_put(&r->con_names, CONS(r), r->n_cons - 1);
 	k->validated = !c->skip_validation;
 	k->tx_id = tx_id;
 	const char *nn = c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK ? gk_expr_is_not_null_col(c->raw_expr) : NULL;
@@ -382,19 +644,29 @@ static int apply_create(gk_state *st, const PgQuery__CreateStmt *cs, int tx_id)
 	return 0;
 }
 
+/* The arrays remove an element by moving the last one into its place. */
 static void drop_column(gk_rel *r, const char *name)
 {
-	for (size_t i = 0; i < r->n_cols; i++)
-		if (strcmp(r->cols[i].name, name) == 0) {
-			free(r->cols[i].name);
-			free(r->cols[i].type);
-			r->cols[i] = r->cols[--r->n_cols];
-			return;
-		}
+	size_t i = names_find(&r->col_names, COLS(r), name), last = r->n_cols - 1;
+	if (i == SIZE_MAX)
+		return;
+	names_del(&r->col_names, COLS(r), i);
+	if (i != last)
+		names_move(&r->col_names, COLS(r), last, i);
+	free(r->cols[i].name);
+	free(r->cols[i].type);
+	r->cols[i] = r->cols[--r->n_cols];
 }
 
-static void drop_index_at(gk_rel *r, size_t i)
+static void drop_index_at(gk_state *st, gk_rel *r, size_t i)
 {
+	size_t last = r->n_idx - 1;
+	if (r->idx[i].name && slot_del(st->idx_slots, st->n_slots, hash2(r->schema, r->idx[i].name), (size_t)(r - st->rels)))
+		st->n_idx_names--;
+	prefixes_of(r, &r->idx[i], false);
+	names_del(&r->idx_names, IDXS(r), i);
+	if (i != last)
+		names_move(&r->idx_names, IDXS(r), last, i);
 	for (size_t k = 0; k < r->idx[i].n_cols; k++)
 		free(r->idx[i].cols[k]);
 	free(r->idx[i].cols);
@@ -403,20 +675,33 @@ static void drop_index_at(gk_rel *r, size_t i)
 }
 
 /* A dropped constraint is gone, and so is the index behind a key. */
-static void drop_constraint(gk_rel *r, const char *name)
+static void drop_constraint(gk_state *st, gk_rel *r, const char *name)
 {
-	for (size_t i = 0; i < r->n_cons; i++)
-		if (r->cons[i].name && strcmp(r->cons[i].name, name) == 0) {
-			free(r->cons[i].name);
-			free(r->cons[i].not_null_col);
-			r->cons[i] = r->cons[--r->n_cons];
-			break;
-		}
-	for (size_t i = 0; i < r->n_idx; i++)
-		if (r->idx[i].name && strcmp(r->idx[i].name, name) == 0) {
-			drop_index_at(r, i);
-			break;
-		}
+	size_t i = names_find(&r->con_names, CONS(r), name), last = r->n_cons - 1;
+	if (i != SIZE_MAX) {
+		names_del(&r->con_names, CONS(r), i);
+		if (i != last)
+			names_move(&r->con_names, CONS(r), last, i);
+		free(r->cons[i].name);
+		free(r->cons[i].not_null_col);
+		r->cons[i] = r->cons[--r->n_cons];
+	}
+	i = names_find(&r->idx_names, IDXS(r), name);
+	if (i != SIZE_MAX)
+		drop_index_at(st, r, i);
+}
+
+/* VALIDATE CONSTRAINT: every constraint of that name. */
+static void validate_constraint(gk_rel *r, const char *name)
+{
+	if (!r->con_names.n_slots || !name)
+		return;
+	size_t m = r->con_names.n_slots - 1;
+	for (size_t k = hash1(name) & m; r->con_names.slots[k]; k = (k + 1) & m) {
+		gk_constraint *c = &r->cons[r->con_names.slots[k] - 1];
+		if (strcmp(c->name, name) == 0)
+			c->validated = true;
+	}
 }
 
 static int apply_alter(gk_state *st, const PgQuery__AlterTableStmt *as, int tx_id)
@@ -441,9 +726,7 @@ static int apply_alter(gk_state *st, const PgQuery__AlterTableStmt *as, int tx_i
 				rc = add_constraint(st, r, def->constraint, NULL, tx_id);
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraint:
-			for (size_t k = 0; k < r->n_cons; k++)
-				if (r->cons[k].name && c->name && strcmp(r->cons[k].name, c->name) == 0)
-					r->cons[k].validated = true;
+			validate_constraint(r, c->name);
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType:
 			if (c->name && def && def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF && def->column_def->type_name)
@@ -459,7 +742,7 @@ static int apply_alter(gk_state *st, const PgQuery__AlterTableStmt *as, int tx_i
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint:
 			if (c->name)
-				drop_constraint(r, c->name);
+				drop_constraint(st, r, c->name);
 			break;
 		default:
 			break;
@@ -470,10 +753,16 @@ static int apply_alter(gk_state *st, const PgQuery__AlterTableStmt *as, int tx_i
 	return 0;
 }
 
-/* A dropped table stays in place as a tombstone without a name, so the hash
- * indexes never need to move entries; lookups skip it. */
-static void remove_rel(gk_rel *r)
+/* A dropped table stays in place as a tombstone without a name (the hash
+ * indexes hold positions in st->rels); its entries leave the indexes. */
+static void remove_rel(gk_state *st, gk_rel *r)
 {
+	size_t at = (size_t)(r - st->rels);
+	if (slot_del(st->rel_slots, st->n_slots, hash2(r->schema, r->name), at))
+		st->n_rel_names--;
+	for (size_t k = 0; k < r->n_idx; k++)
+		if (r->idx[k].name && slot_del(st->idx_slots, st->n_slots, hash2(r->schema, r->idx[k].name), at))
+			st->n_idx_names--;
 	rel_free(r);
 	unsigned change = r->change;
 	memset(r, 0, sizeof *r);
@@ -483,11 +772,9 @@ static void remove_rel(gk_rel *r)
 static void drop_index(gk_state *st, const char *schema, const char *name)
 {
 	gk_rel *r = gk_state_find_index_table(st, schema, name);
-	for (size_t i = 0; r && i < r->n_idx; i++)
-		if (r->idx[i].name && strcmp(r->idx[i].name, name) == 0) {
-			drop_index_at(r, i);
-			return;
-		}
+	size_t i = r ? names_find(&r->idx_names, IDXS(r), name) : SIZE_MAX;
+	if (i != SIZE_MAX)
+		drop_index_at(st, r, i);
 }
 
 static void apply_drop(gk_state *st, const PgQuery__DropStmt *ds)
@@ -517,7 +804,7 @@ static void apply_drop(gk_state *st, const PgQuery__DropStmt *ds)
 		const char *schema = l->n_items > 1 ? gk_node_str(l->items[l->n_items - 2]) : NULL;
 		gk_rel *r = name ? gk_state_find(st, schema, name) : NULL;
 		if (r)
-			remove_rel(r);
+			remove_rel(st, r);
 	}
 }
 
@@ -527,12 +814,13 @@ static int apply_rename(gk_state *st, const PgQuery__RenameStmt *rs)
 	if (!r || !rs->newname)
 		return 0;
 	if (rs->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE) {
-		/* The old name's hash entry no longer matches and is skipped. */
 		if (reserve(st) < 0)
 			return -1;
 		char *n = strdup(rs->newname);
 		if (!n)
 			return -1;
+		if (slot_del(st->rel_slots, st->n_slots, hash2(r->schema, r->name), (size_t)(r - st->rels)))
+			st->n_rel_names--;
 		free(r->name);
 		r->name = n;
 		slot_put(st->rel_slots, st->n_slots, hash2(r->schema, r->name), (size_t)(r - st->rels));
@@ -543,8 +831,11 @@ static int apply_rename(gk_state *st, const PgQuery__RenameStmt *rs)
 			char *n = strdup(rs->newname);
 			if (!n)
 				return -1;
+			size_t i = (size_t)(c - r->cols);
+			names_del(&r->col_names, COLS(r), i);
 			free(c->name);
 			c->name = n;
+			names_put(&r->col_names, COLS(r), i);
 		}
 	}
 	return 0;

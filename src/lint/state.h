@@ -34,6 +34,18 @@ typedef struct gk_constraint {
 	int tx_id;           /* transaction that added it (see gk_stmt) */
 } gk_constraint;
 
+/*
+ * A hash index of the names in one array of a table (its columns, indexes or
+ * constraints): slot = element index + 1, 0 = empty.  Linear probing with
+ * backward-shift deletion, so the array can remove by moving its last
+ * element into the hole.  Elements without a name are not indexed.
+ */
+typedef struct gk_names {
+	size_t *slots;
+	size_t n_slots;    /* 0 or a power of two */
+	size_t n;          /* names indexed */
+} gk_names;
+
 typedef struct gk_rel {
 	char *schema;      /* "public" when unqualified; NULL once dropped */
 	char *name;        /* NULL once dropped */
@@ -45,17 +57,28 @@ typedef struct gk_rel {
 	size_t n_idx, cap_idx;
 	gk_constraint *cons;
 	size_t n_cons, cap_cons;
+	/* A migration may add thousands of columns, indexes or constraints to
+	 * one table; every statement on it looks them up by name. */
+	gk_names col_names, idx_names, con_names;
+	/* The column sets that lead an index: for each index and each k up to
+	 * GK_KEY_PREFIX_MAX, its first k columns when they are distinct named
+	 * columns, sorted, with how many indexes lead with them (state.c). */
+	struct gk_key_prefix *prefixes;
+	size_t n_prefix_slots, n_prefixes;
 } gk_rel;
+
+/* PostgreSQL's INDEX_MAX_KEYS: no index or foreign key has more columns. */
+#define GK_KEY_PREFIX_MAX 32
 
 typedef struct gk_state {
 	gk_rel *rels;
 	size_t n_rels, cap_rels;
 	bool in_change;    /* objects created now belong to the current change */
 	unsigned change;   /* the current change; objects of earlier ones count as existing */
-	/* Hash indexes, by "schema.name" of tables and of indexes: slot = rel index + 1, 0 = empty. */
+	/* Hash indexes, by "schema.name" of tables and of indexes: pairs (rel index + 1, hash), 0 = empty (state.c). */
 	size_t *rel_slots, *idx_slots;
 	size_t n_slots;
-	size_t n_rel_names, n_idx_names;  /* entries in each, stale ones included */
+	size_t n_rel_names, n_idx_names;  /* entries in each */
 } gk_state;
 
 /** True when an object stamped with `change` was created in the current change. */
@@ -77,6 +100,8 @@ gk_rel *gk_state_find(const gk_state *st, const char *schema, const char *name);
 gk_rel *gk_state_find_index_table(const gk_state *st, const char *schema, const char *index);
 const gk_column *gk_rel_column(const gk_rel *r, const char *col);
 const gk_constraint *gk_rel_constraint(const gk_rel *r, const char *name);
+/** The table's index named `name` (the first one, if the model has several), or NULL. */
+const gk_index *gk_rel_index(const gk_rel *r, const char *name);
 /** True when a validated CHECK (col IS NOT NULL) exists on the table. */
 bool gk_rel_has_not_null_check(const gk_rel *r, const char *col);
 /** True when some index's leading columns are exactly `cols` (in any order). */

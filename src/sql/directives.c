@@ -80,16 +80,47 @@ static int parse_body(gk_directive *d, const char *p, const char *end)
 	return d->used ? 1 : -1;
 }
 
-static int statement_for(const gk_source *src, const gk_sql *sql, size_t cstart, size_t cend)
+/* Statements in file order that do not overlap: then the searches below
+ * can bisect instead of scanning (a file may hold thousands of directives). */
+static bool in_order(const gk_sql *sql)
+{
+	for (size_t i = 0; i < sql->n_stmts; i++)
+		if (sql->stmts[i].start > sql->stmts[i].end ||
+		    (i + 1 < sql->n_stmts && sql->stmts[i].end > sql->stmts[i + 1].start))
+			return false;
+	return true;
+}
+
+/* How many statements, from the first, have `field` (start or end) below
+ * `limit` (or at most `limit` when `or_equal`); all of them when the
+ * statements are not in order, so that callers fall back to scanning. */
+static size_t count_before(const gk_sql *sql, bool ordered, bool by_end, size_t limit, bool or_equal)
+{
+	if (!ordered)
+		return sql->n_stmts;
+	size_t lo = 0, hi = sql->n_stmts;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2, v = by_end ? sql->stmts[mid].end : sql->stmts[mid].start;
+		if (v < limit || (or_equal && v == limit))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int statement_for(const gk_source *src, const gk_sql *sql, bool ordered, size_t cstart, size_t cend)
 {
 	int cline, ccol, sline, scol;
 	gk_source_pos(src, cstart, &cline, &ccol);
-	/* Inside a statement that spans several lines. */
-	for (size_t i = 0; i < sql->n_stmts; i++)
+	/* Inside a statement that spans several lines: in order, only the last
+	 * statement starting before the comment can hold it. */
+	size_t n = count_before(sql, ordered, false, cstart, false);
+	for (size_t i = ordered && n ? n - 1 : 0; i < n; i++)
 		if (sql->stmts[i].start < cstart && cend <= sql->stmts[i].end)
 			return (int)i;
 	/* Trailing: the last statement that ends before the comment on its line. */
-	for (size_t i = sql->n_stmts; i-- > 0;) {
+	for (size_t i = count_before(sql, ordered, true, cstart, true); i-- > 0;) {
 		if (sql->stmts[i].end > cstart)
 			continue;
 		gk_source_pos(src, sql->stmts[i].end ? sql->stmts[i].end - 1 : 0, &sline, &scol);
@@ -98,7 +129,7 @@ static int statement_for(const gk_source *src, const gk_sql *sql, size_t cstart,
 		break;
 	}
 	/* Leading: the next statement, with only blanks and comments between. */
-	for (size_t i = 0; i < sql->n_stmts; i++) {
+	for (size_t i = ordered ? count_before(sql, ordered, false, cend, false) : 0; i < sql->n_stmts; i++) {
 		if (sql->stmts[i].start < cend)
 			continue;
 		if (gk_sql_skip_blanks(src->text, cend, sql->stmts[i].start) == sql->stmts[i].start)
@@ -108,7 +139,7 @@ static int statement_for(const gk_source *src, const gk_sql *sql, size_t cstart,
 	return -1;
 }
 
-static int add_comment(gk_directives *out, const gk_source *src, const gk_sql *sql, size_t a, size_t b)
+static int add_comment(gk_directives *out, const gk_source *src, const gk_sql *sql, bool ordered, size_t a, size_t b)
 {
 	const char *t = src->text;
 	const char *p = t + a, *end = t + b;
@@ -134,7 +165,7 @@ static int add_comment(gk_directives *out, const gk_source *src, const gk_sql *s
 		return 0;
 	}
 	if (!d.file_wide)
-		d.stmt = statement_for(src, sql, a, b);
+		d.stmt = statement_for(src, sql, ordered, a, b);
 	if (gk_grow(&out->items, &out->cap, out->n + 1, sizeof d) < 0)
 		goto fail;
 	out->items[out->n++] = d;
@@ -166,10 +197,11 @@ int gk_directives_find(gk_directives *out, const gk_source *src, const gk_sql *s
 	if (!scan)
 		return -1;
 	int rc = 0;
+	bool ordered = in_order(sql);
 	for (size_t i = 0; i < scan->n_tokens && rc == 0; i++) {
 		PgQuery__ScanToken *tk = scan->tokens[i];
 		if (tk->token == PG_QUERY__TOKEN__SQL_COMMENT || tk->token == PG_QUERY__TOKEN__C_COMMENT)
-			rc = add_comment(out, src, sql, src->bom + (size_t)tk->start, src->bom + (size_t)tk->end);
+			rc = add_comment(out, src, sql, ordered, src->bom + (size_t)tk->start, src->bom + (size_t)tk->end);
 	}
 	pg_query__scan_result__free_unpacked(scan, NULL);
 	return rc;

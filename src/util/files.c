@@ -3,30 +3,9 @@
 #include "util.h"
 
 #include <dirent.h>
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-bool gk_glob_match(const char *pattern, const char *path)
-{
-	const char *dstar = strstr(pattern, "**");
-	if (!dstar)
-		return fnmatch(pattern, path, FNM_PATHNAME) == 0;
-	/* For "a/<globstar>/b" try the rest against every suffix that starts a path component. */
-	size_t pre = (size_t)(dstar - pattern);
-	if (strncmp(pattern, path, pre) != 0 && !(pre == 0))
-		return false;
-	const char *rest = dstar + 2;
-	if (*rest == '/')
-		rest++;
-	for (const char *p = path + pre; ; p++) {
-		if ((p == path + pre || p[-1] == '/') && gk_glob_match(rest, p))
-			return true;
-		if (!*p)
-			return *rest == '\0';
-	}
-}
 
 static bool excluded(const char *path, const char *const *ex, size_t n)
 {

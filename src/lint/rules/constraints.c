@@ -246,14 +246,6 @@ static const char pk_help_nullable[] =
 	"Make the key columns NOT NULL first without a long lock (see set-not-null: a validated CHECK (col IS NOT "
 	"NULL) lets PostgreSQL 12+ skip the scan), then ADD PRIMARY KEY USING INDEX.";
 
-static const gk_index *index_named(const gk_rel *r, const char *name)
-{
-	for (size_t i = 0; r && i < r->n_idx; i++)
-		if (r->idx[i].name && strcmp(r->idx[i].name, name) == 0)
-			return &r->idx[i];
-	return NULL;
-}
-
 /*
  * PRIMARY KEY USING INDEX still marks the key columns NOT NULL, which scans
  * the table unless they already are (or, from PostgreSQL 12, a validated
@@ -263,7 +255,7 @@ static void pk_nullable_columns(gk_lint *l, const gk_stmt *s, const PgQuery__Ran
 				const PgQuery__Constraint *k)
 {
 	const gk_rel *r = gk_state_find(l->state, table->schemaname, table->relname);
-	const gk_index *ix = index_named(gk_state_find_index_table(l->state, table->schemaname, k->indexname),
+	const gk_index *ix = gk_rel_index(gk_state_find_index_table(l->state, table->schemaname, k->indexname),
 					 k->indexname);
 	char t[256];
 	gk_rv_name(table, t, sizeof t);

@@ -136,13 +136,9 @@ static bool does_work(const PgQuery__Node *n)
 
 /* Did an earlier statement of the same transaction already hold this lock?
  * Then that statement was reported, and the table is not locked anew. */
-static bool already_held(const gk_lint *l, const gk_stmt *s, const gk_lock *lk)
+static bool already_held(gk_lint *l, const gk_stmt *s, const gk_lock *lk)
 {
-	for (int i = s->index - 1; i >= 0 && l->stmts[i].tx_id == s->tx_id; i--)
-		if (gk_stmt_lock_on(l->stmts[i].node, gk_lint_pg(l), lk->schema, lk->name, NULL) >=
-		    GK_LOCK_ACCESS_EXCLUSIVE)
-			return true;
-	return false;
+	return gk_lint_ael_before(l, s, lk->schema, lk->name);
 }
 
 static void check_held(gk_lint *l, const gk_stmt *s)

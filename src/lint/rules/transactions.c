@@ -391,70 +391,25 @@ const gk_rule gk_rule_transaction_control = {
 
 /* ---- enum-value-in-transaction ---- */
 
-/*
- * A string constant equal to `want` anywhere in a parse tree, found through
- * protobuf-c's reflection so that every node type is searched.
- */
-static const PgQuery__AConst *find_string_const(const ProtobufCMessage *m, const char *want)
-{
-	if (!m)
-		return NULL;
-	if (m->descriptor == &pg_query__a__const__descriptor) {
-		const PgQuery__AConst *c = (const PgQuery__AConst *)m;
-		return c->val_case == PG_QUERY__A__CONST__VAL_SVAL && c->sval && c->sval->sval &&
-				       strcmp(c->sval->sval, want) == 0 ? c : NULL;
-	}
-	const ProtobufCMessageDescriptor *d = m->descriptor;
-	const char *base = (const char *)m;
-	for (unsigned i = 0; i < d->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
-			continue;
-		const PgQuery__AConst *hit = NULL;
-		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			size_t n = *(const size_t *)(base + f->quantifier_offset);
-			ProtobufCMessage *const *items = *(ProtobufCMessage *const *const *)(base + f->offset);
-			for (size_t k = 0; k < n && !hit; k++)
-				hit = find_string_const(items[k], want);
-		} else if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ||
-			   *(const uint32_t *)(base + f->quantifier_offset) == f->id) {
-			hit = find_string_const(*(ProtobufCMessage *const *)(base + f->offset), want);
-		}
-		if (hit)
-			return hit;
-	}
-	return NULL;
-}
-
 /* CREATE TYPE name AS ENUM earlier in the same transaction as `s`. */
-static bool enum_created_in_tx(const gk_lint *l, const gk_stmt *s, const char *type)
+static bool enum_created_in_tx(gk_lint *l, const gk_stmt *s, const char *type)
 {
-	for (int i = 0; i < s->index; i++) {
-		const gk_stmt *e = &l->stmts[i];
-		if (e->tx_id == s->tx_id && e->node->node_case == PG_QUERY__NODE__NODE_CREATE_ENUM_STMT &&
-		    strcmp(gk_names_last(e->node->create_enum_stmt->type_name, e->node->create_enum_stmt->n_type_name),
-			   type) == 0)
-			return true;
-	}
-	return false;
+	return gk_lint_enum_created_before(l, s, type);
 }
 
 static void enum_value_used_later(gk_lint *l, const gk_stmt *s, const char *type, const char *value)
 {
 	int line, col;
 	gk_source_pos(l->src, s->start, &line, &col);
-	for (const gk_stmt *n = gk_lint_next_in_tx(l, s); n; n = gk_lint_next_in_tx(l, n)) {
-		const PgQuery__AConst *c = find_string_const(&n->node->base, value);
-		if (!c)
-			continue;
+	const PgQuery__AConst *c;
+	const gk_stmt *n = gk_lint_next_string_use(l, s, value, &c);
+	if (n)
 		gk_lint_report(l, n, c->location,
 			       "Commit the ALTER TYPE ... ADD VALUE first: put it in a migration of its own (or end the "
 			       "transaction after it) and use the new value in a later migration.",
 			       "'%s' may be the enum value added to %s on line %d in the same transaction: a new enum value "
 			       "cannot be used before that transaction commits (\"unsafe use of new value\")",
 			       value, type, line);
-		return;
-	}
 }
 
 static void check_enum(gk_lint *l, const gk_stmt *s)

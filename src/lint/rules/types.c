@@ -19,6 +19,7 @@
 #include "../../util/util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* One column declaration found in a statement. */
@@ -28,6 +29,10 @@ typedef struct coldecl {
 	const PgQuery__TypeName *type;
 	const PgQuery__ColumnDef *def;        /* NULL for ALTER COLUMN ... TYPE */
 	const PgQuery__CreateStmt *create;    /* the CREATE TABLE it is in, or NULL */
+	/* The CREATE TABLE's table constraints (a table may have thousands of
+	 * columns and few of these); NULL = look through create's elements. */
+	PgQuery__Constraint *const *cons;
+	size_t n_cons;
 } coldecl;
 
 typedef void (*col_fn)(gk_lint *l, const gk_stmt *s, const coldecl *c);
@@ -44,9 +49,9 @@ static void each_alter_column(gk_lint *l, const gk_stmt *s, const PgQuery__Alter
 			continue;
 		const PgQuery__ColumnDef *cd = c->def->column_def;
 		if (c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn && cd->colname && cd->type_name)
-			fn(l, s, &(coldecl){as->relation, cd->colname, cd->type_name, cd, NULL});
+			fn(l, s, &(coldecl){as->relation, cd->colname, cd->type_name, cd, NULL, NULL, 0});
 		else if (c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType && c->name && cd->type_name)
-			fn(l, s, &(coldecl){as->relation, c->name, cd->type_name, NULL, NULL});
+			fn(l, s, &(coldecl){as->relation, c->name, cd->type_name, NULL, NULL, NULL, 0});
 	}
 }
 
@@ -61,11 +66,18 @@ static void each_column(gk_lint *l, const gk_stmt *s, col_fn fn)
 	if (n->node_case != PG_QUERY__NODE__NODE_CREATE_STMT)
 		return;
 	const PgQuery__CreateStmt *cs = n->create_stmt;
+	PgQuery__Constraint **cons = malloc((cs->n_table_elts ? cs->n_table_elts : 1) * sizeof *cons);
+	size_t n_cons = 0;
+	for (size_t i = 0; cons && i < cs->n_table_elts; i++)
+		if (cs->table_elts[i]->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
+			cons[n_cons++] = cs->table_elts[i]->constraint;
 	for (size_t i = 0; i < cs->n_table_elts; i++) {
 		const PgQuery__Node *e = cs->table_elts[i];
 		if (e->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF && e->column_def->colname && e->column_def->type_name)
-			fn(l, s, &(coldecl){cs->relation, e->column_def->colname, e->column_def->type_name, e->column_def, cs});
+			fn(l, s, &(coldecl){cs->relation, e->column_def->colname, e->column_def->type_name, e->column_def, cs,
+					    cons, n_cons});
 	}
+	free(cons);
 }
 
 /*
@@ -153,11 +165,12 @@ static const char *key_reason(const coldecl *c)
 		if (k->node_case == PG_QUERY__NODE__NODE_CONSTRAINT && key_kind(k->constraint))
 			return key_kind(k->constraint);
 	}
-	for (size_t i = 0; c->create && i < c->create->n_table_elts; i++) {
-		const PgQuery__Node *e = c->create->table_elts[i];
-		if (e->node_case != PG_QUERY__NODE__NODE_CONSTRAINT)
+	size_t n = c->cons ? c->n_cons : c->create ? c->create->n_table_elts : 0;
+	for (size_t i = 0; i < n; i++) {
+		const PgQuery__Node *e = c->cons ? NULL : c->create->table_elts[i];
+		if (e && e->node_case != PG_QUERY__NODE__NODE_CONSTRAINT)
 			continue;
-		const PgQuery__Constraint *k = e->constraint;
+		const PgQuery__Constraint *k = e ? e->constraint : c->cons[i];
 		if ((k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY && names_contain(k->keys, k->n_keys, c->col)) ||
 		    (k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN && names_contain(k->fk_attrs, k->n_fk_attrs, c->col)))
 			return key_kind(k);
