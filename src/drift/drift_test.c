@@ -375,7 +375,7 @@ static void test_url_schema_is_compared(void **state)
 	o.target_url = url;
 	o.dirs = (const char *const *)&w.dir;
 	o.n_dirs = 1;
-	o.shadow.url = gk_shadow_conninfo(s->shadow);
+	o.shadow.url = super_conninfo(s->shadow);
 	gk_report *r = gk_report_new("drift");
 	gk_error err = {0};
 	if (gk_drift_run(r, &o, &err) != 0)
