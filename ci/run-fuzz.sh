@@ -3,8 +3,9 @@
 # library instrumented with ASan and UBSan (build-fuzz/), then run each for
 # SECONDS seconds:
 #   ci/run-fuzz.sh [SECONDS [TARGET...]]
-# Seeds: the target's regression inputs (testdata/fuzz/<target>/), matching
-# files of testdata/ and of ../shared/corpora when that folder exists.
+# Seeds: the target's regression inputs (testdata/fuzz/<target>/), and on
+# the first run (an empty corpus) the matching files of testdata/ and of
+# ../shared/corpora when that folder exists.
 # Everything generated stays under build-fuzz/: the corpus each run grows
 # (corpus/<target>/, kept between runs), the seeds (seeds/<target>/) and
 # crash, leak and timeout inputs (artifacts/<target>/).  Prints one line of
@@ -43,13 +44,12 @@ if [ ! -d "$shared" ]; then
 fi
 
 # Copy files matching find(1) arguments from testdata/ and the shared
-# corpora into a seed folder, under names that keep them apart.
+# corpora into a seed folder (same names kept apart by numbered backups).
 seed_files() {
 	local dest=$1
 	shift
-	find testdata ${shared:+"$shared"} -type f "$@" -size -1024k 2>/dev/null | while IFS= read -r f; do
-		cp "$f" "$dest/$(printf '%s' "$f" | md5sum | cut -c1-16)"
-	done
+	find testdata ${shared:+"$shared"} -type f "$@" -size -1024k -print0 2>/dev/null |
+		xargs -0 -r cp --backup=numbered -t "$dest"
 }
 
 # A layout input per migrations folder: its kind, its files, the content
@@ -88,12 +88,17 @@ for t in "${targets[@]}"; do
 	rm -rf "$art"
 	mkdir -p "$corpus" "$seeds" "$art"
 	max_len=4096
-	case $t in
-	sql_lint | directives) seed_files "$seeds" -name '*.sql'; max_len=16384 ;;
-	config) seed_files "$seeds" \( -name '*.yml' -o -name '*.yaml' \) ;;
-	layout) seed_layouts "$seeds" ;;
-	url) seed_urls "$seeds" ;;
-	esac
+	case $t in sql_lint | directives) max_len=16384 ;; esac
+	# The seeds are read on the first run only (thousands of SQL files
+	# take minutes): what they cover is in the corpus from then on.
+	if [ -z "$(ls -A "$corpus")" ]; then
+		case $t in
+		sql_lint | directives) seed_files "$seeds" -name '*.sql' ;;
+		config) seed_files "$seeds" \( -name '*.yml' -o -name '*.yaml' \) ;;
+		layout) seed_layouts "$seeds" ;;
+		url) seed_urls "$seeds" ;;
+		esac
+	fi
 	regress=()
 	[ -d testdata/fuzz/$t ] && regress=(testdata/fuzz/$t)
 	log=$out/$t.log
