@@ -7,8 +7,9 @@
 # the first run (an empty corpus) the matching files of testdata/ and of
 # ../shared/corpora when that folder exists.
 # Everything generated stays under build-fuzz/: the corpus each run grows
-# (corpus/<target>/, kept between runs), the seeds (seeds/<target>/) and
-# crash, leak and timeout inputs (artifacts/<target>/).  Prints one line of
+# (corpus/<target>/, kept between runs; the seeds are merged into it on the
+# first run, which takes longer than SECONDS), the seeds (seeds/<target>/)
+# and crash, leak and timeout inputs (artifacts/<target>/).  Prints one line of
 # numbers per target; exits 1 when a target found a problem.
 set -uo pipefail
 seconds=${1:-10}
@@ -90,7 +91,8 @@ for t in "${targets[@]}"; do
 	max_len=4096
 	case $t in sql_lint | directives) max_len=16384 ;; esac
 	# The seeds are read on the first run only (thousands of SQL files
-	# take minutes): what they cover is in the corpus from then on.
+	# take minutes), merged into the corpus (libFuzzer itself saves only
+	# the inputs it makes): what they cover stays there.
 	if [ -z "$(ls -A "$corpus")" ]; then
 		case $t in
 		sql_lint | directives) seed_files "$seeds" -name '*.sql' ;;
@@ -98,12 +100,15 @@ for t in "${targets[@]}"; do
 		layout) seed_layouts "$seeds" ;;
 		url) seed_urls "$seeds" ;;
 		esac
+		echo "fuzz $t: merging $(ls "$seeds" | wc -l) seeds into the corpus (first run)"
+		"$bin" -merge=1 -timeout=10 -rss_limit_mb=4096 -max_len=$max_len "$corpus" "$seeds" \
+			>"$out/$t.merge.log" 2>&1 || { tail -20 "$out/$t.merge.log"; status=1; continue; }
 	fi
 	regress=()
 	[ -d testdata/fuzz/$t ] && regress=(testdata/fuzz/$t)
 	log=$out/$t.log
 	"$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -max_len=$max_len \
-		-print_final_stats=1 -artifact_prefix="$art/" "$corpus" "$seeds" "${regress[@]}" >"$log" 2>&1
+		-print_final_stats=1 -artifact_prefix="$art/" "$corpus" "${regress[@]}" >"$log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 	last=$(grep -E '^#[0-9]+' "$log" | tail -1)
