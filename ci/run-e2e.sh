@@ -5,6 +5,8 @@
 #   expected.stdout  optional golden standard output (volatile fields normalised)
 #   check.sh         optional extra checks, run with $GK set (and $SHARED when present)
 # E2E_CASES: only the cases of this space-separated list.
+# GK_E2E_TIMEOUT: seconds a case's single gatekeeper run may take (300; the
+# sanitizer and valgrind runs are slower).
 # Prints "e2e: N passed, N failed".
 set -uo pipefail
 build=${1:-build}

@@ -29,6 +29,7 @@ exec valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcod
 	--log-file="$logs/\${GK_E2E_CASE:-unknown}.%p.log" "$root/$build/gatekeeper" "\$@"
 WRAP
 chmod 755 "$wrapper"
+export GK_E2E_TIMEOUT=${GK_E2E_TIMEOUT:-3600}
 start=$(date +%s)
 GK_WRAPPER=$wrapper "$root/ci/run-e2e.sh" "$build" | sed 's/^/  /'
 
