@@ -120,7 +120,8 @@ static int walk(gk_file_list *out, const char *dir, const char *const *ex, size_
 		here[n++] = (struct entry){p, e->d_type};
 	}
 	closedir(d);
-	qsort(here, n, sizeof *here, cmp_path); /* the path is the first member */
+	if (n > 0) /* qsort of no entries (NULL) is undefined */
+		qsort(here, n, sizeof *here, cmp_path); /* the path is the first member */
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = visit(out, here[i].path, here[i].type, ex, nex, anc, err);
 	for (size_t i = 0; i < n; i++)
