@@ -1,7 +1,9 @@
 # gatekeeper - build, test, demo, bench.
 #   make          build build/gatekeeper and build/libgatekeeper.a
 #   make check    install missing deps, build, run every test
-#   make asan     build with ASan+UBSan and run the unit tests
+#   make asan     build with ASan+UBSan and run the whole suite with leak detection
+#   make fuzz     build the libFuzzer targets with clang and run each SECONDS=N
+#   make valgrind run every end-to-end case's gatekeeper under valgrind
 #   make demo     install missing deps, build, run lint, check, drift and gate
 #                 on the demo project (PostgreSQL clusters started and removed)
 #   make bench    speed against the named peers (prints ratios)
@@ -24,9 +26,16 @@ CMD_SRCS  := $(wildcard cmd/gatekeeper/*.c)
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 CMD_OBJS  := $(CMD_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_BINS := $(TEST_SRCS:%.c=$(BUILD)/test/%)
+# Fuzz targets: fuzz/<name>.c each.  In every build they are linked with
+# fuzz/main.c, which replays files (make check runs testdata/fuzz/<name>/);
+# `make fuzz` links them with libFuzzer instead (FUZZ_MAIN empty).
+FUZZ_SRCS := $(filter-out fuzz/main.c fuzz/util.c,$(wildcard fuzz/*.c))
+FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_MAIN ?= fuzz/main.c
+SECONDS   ?= 10
 
-.PHONY: all deps check unit e2e asan demo bench install clean
-all: $(BUILD)/gatekeeper $(BUILD)/libgatekeeper.a $(TEST_BINS)
+.PHONY: all deps check unit e2e asan fuzz fuzz-bins valgrind demo bench install clean
+all: $(BUILD)/gatekeeper $(BUILD)/libgatekeeper.a $(TEST_BINS) $(FUZZ_BINS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -45,6 +54,12 @@ $(BUILD)/test/%: %.c $(BUILD)/libgatekeeper.a $(filter-out $(BUILD)/obj/cmd/gate
 	$(CC) $(CPPFLAGS) $(CFLAGS) -DGK_SOURCE_DIR='"$(CURDIR)"' -o $@ $< \
 		$(filter-out $(BUILD)/obj/cmd/gatekeeper/main.o,$(CMD_OBJS)) $(BUILD)/libgatekeeper.a $(LDLIBS) $(TEST_LDLIBS)
 
+$(BUILD)/fuzz/%: fuzz/%.c fuzz/util.c fuzz/fuzz.h $(FUZZ_MAIN) $(BUILD)/libgatekeeper.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< fuzz/util.c $(FUZZ_MAIN) $(BUILD)/libgatekeeper.a $(LDLIBS)
+
+fuzz-bins: $(FUZZ_BINS)
+
 deps:
 	@ci/install-deps.sh
 
@@ -61,7 +76,15 @@ check: deps
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" all
-	@ASAN_OPTIONS=detect_leaks=1 ci/run-unit.sh build-asan
+	@ci/run-asan.sh build-asan
+
+# libFuzzer needs clang (ci/install-deps.sh installs it); the library is
+# instrumented into build-fuzz/, corpora and crash files stay there.
+fuzz: deps
+	@ci/run-fuzz.sh $(SECONDS)
+
+valgrind: all
+	@ci/valgrind-e2e.sh $(BUILD)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -75,6 +98,6 @@ install: $(BUILD)/gatekeeper
 	install -D -m 0755 $(BUILD)/gatekeeper $(DESTDIR)$(PREFIX)/bin/gatekeeper
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -9,6 +9,7 @@ packages=(
 	libpg-query-dev libprotobuf-c-dev libpq-dev libgit2-dev libxml2-dev libxml2-utils
 	libjansson-dev libyaml-dev libssl-dev libcmocka-dev
 	postgresql procps python3 python3-jsonschema git
+	clang libclang-rt-dev
 )
 
 missing=()

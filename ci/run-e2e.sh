@@ -4,11 +4,17 @@
 #   expected.exit    the exit code
 #   expected.stdout  optional golden standard output (volatile fields normalised)
 #   check.sh         optional extra checks, run with $GK set (and $SHARED when present)
+# E2E_CASES: only the cases of this space-separated list.
+# GK_E2E_TIMEOUT: seconds a case's single gatekeeper run may take (300; the
+# sanitizer and valgrind runs are slower).
 # Prints "e2e: N passed, N failed".
 set -uo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
 export GK="$root/$build/gatekeeper"
+# GK_WRAPPER: a command run instead, with the binary as its first argument
+# (ci/valgrind-e2e.sh runs each case under valgrind this way).
+[ -n "${GK_WRAPPER:-}" ] && GK="$GK_WRAPPER"
 export NO_COLOR=1
 [ -d "$root/../shared" ] && export SHARED="$root/../shared"
 # The replay's template cache goes to a folder of this run, never the user's.
@@ -28,6 +34,8 @@ normalise() {
 for dir in "$root"/testdata/e2e/*/; do
 	name=$(basename "$dir")
 	[ -f "$dir/args" ] || continue
+	[ -n "${E2E_CASES:-}" ] && [[ " $E2E_CASES " != *" $name "* ]] && continue
+	export GK_E2E_CASE=$name
 	ok=1
 	tmp=$(mktemp -d)
 	( cd "$dir" && eval "\"\$GK\" $(cat args)" >"$tmp/stdout" 2>"$tmp/stderr" ); rc=$?

@@ -279,10 +279,30 @@ static void redact_to(gk_buf *out, const char *s, gk_secrets *found)
 	free(inner);
 }
 
+/* The passwords libpq itself reads from `conninfo`: the scans above mask
+ * more than it reads, but where a URL's parts are ambiguous (a query
+ * before a later '@') it may read a password none of their pieces is. */
+static void libpq_secrets(const char *conninfo, gk_secrets *found)
+{
+	if (!found)
+		return;
+	/* A pasted value is read by libpq without its quotes (gk_dburl_parse). */
+	size_t start, len;
+	gk_dburl_unwrap(conninfo, &start, &len);
+	char *inner = gk_strndup(conninfo + start, len);
+	PQconninfoOption *opts = inner ? PQconninfoParse(inner, NULL) : NULL;
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
+		if (o->val && is_secret_key(o->keyword, strlen(o->keyword)))
+			secrets_add(found, o->val, strlen(o->val));
+	PQconninfoFree(opts);
+	free(inner);
+}
+
 char *gk_redact_collect(const char *conninfo, gk_secrets *found)
 {
 	gk_buf out = GK_BUF_INIT;
 	redact_to(&out, conninfo ? conninfo : "", found);
+	libpq_secrets(conninfo ? conninfo : "", found);
 	if (out.failed) {
 		gk_buf_free(&out);
 		return NULL;

@@ -276,6 +276,11 @@ static void test_redact_message(void **state)
 	m = gk_redact_message("it's s3cr3t!", "password='it\\'s s3cr3t!'");
 	assert_string_equal(m, "****");
 	free(m);
+	/* A later '@' (in the path) widens the masked piece past the
+	 * password: libpq's decoded password is still a secret. */
+	m = gk_redact_message("bad: s3cr3t", "postgresql://bob:s3%63r3t@db.example.com/app@x");
+	assert_string_equal(m, "bad: ****");
+	free(m);
 }
 
 /* ---- finding the binaries (fake folders, no server) ------------------- */

@@ -44,9 +44,17 @@ char *gk_target_libpq_url(const char *url)
 	return clean;
 }
 
+/* libpq reads the URL without the Prisma parameters, which can move where
+ * it finds the password ("?schema=a/b" before an '@'): the secrets of both
+ * forms are masked. */
 char *gk_tg_clean_message(const gk_target *t, const char *msg)
 {
-	return gk_shadow_clean_message(msg, t->url);
+	char *libpq = gk_target_libpq_url(t->url);
+	char *once = libpq ? gk_shadow_clean_message(msg, libpq) : NULL;
+	char *twice = once ? gk_shadow_clean_message(once, t->url) : NULL;
+	free(once);
+	free(libpq);
+	return twice;
 }
 
 /* "database D on host H port P" of a connection (tried or made), scrubbed. */

@@ -161,7 +161,8 @@ static int walk(walker *w, const char *dir)
 		here[n++] = p;
 	}
 	closedir(d);
-	qsort(here, n, sizeof *here, cmp_path);
+	if (n > 0) /* qsort of no entries (NULL) is undefined */
+		qsort(here, n, sizeof *here, cmp_path);
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = visit(w, here[i]);
 	for (size_t i = 0; i < n; i++)

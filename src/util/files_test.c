@@ -86,6 +86,23 @@ static void test_files__excludes(void **state)
 	free(got);
 }
 
+/* Empty folders, the root one too: nothing, and no sort of no entries
+ * (qsort of NULL is undefined, which UBSan reports under make asan). */
+static void test_files__empty_folders(void **state)
+{
+	(void)state;
+	gk_file_list l = {0};
+	gk_error err = {0};
+	assert_int_equal(gk_files_collect(&l, root, NULL, 0, &err), 0);
+	assert_int_equal(l.n, 0);
+	char *sub = gk_asprintf("%s/empty", root);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	free(sub);
+	assert_int_equal(gk_files_collect(&l, root, NULL, 0, &err), 0);
+	assert_int_equal(l.n, 0);
+	gk_file_list_free(&l);
+}
+
 static void test_files__links_loop_and_dangle(void **state)
 {
 	(void)state;
@@ -158,6 +175,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_files__sorted_recursive_with_sql_named_folders, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_files__excludes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_files__empty_folders, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_files__links_loop_and_dangle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_files__links_stay_inside_and_folders_once, setup, teardown),
 	};

@@ -21,7 +21,7 @@ for manifest in "$corpora"/*/MANIFEST.txt; do
 	dirs+=("$(dirname "$manifest")/$src")
 done
 rc=0
-timeout 600 "$GK" lint --format json "${dirs[@]}" >"$TMP/report.json" 2>"$TMP/stderr" || rc=$?
+timeout "$((${GK_E2E_TIMEOUT:-300} * 2))" "$GK" lint --format json "${dirs[@]}" >"$TMP/report.json" 2>"$TMP/stderr" || rc=$?
 if [ "$rc" -ge 2 ]; then
 	echo "FAIL: gatekeeper exited $rc"
 	head -c 2000 "$TMP/stderr"

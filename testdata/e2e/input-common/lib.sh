@@ -11,8 +11,9 @@ cp "$common/good.sql" "$GOOD"
 lint_json() {
 	local want=$1 out=$2 rc=0
 	shift 2
-	# timeout: a hang (say, on a FIFO) is a failure too (exit 124).
-	timeout 300 "$GK" lint --format json "$@" >"$out" 2>"$out.stderr" || rc=$?
+	# timeout: a hang (say, on a FIFO) is a failure too (exit 124);
+	# GK_E2E_TIMEOUT (seconds) is longer for sanitizer and valgrind runs.
+	timeout "${GK_E2E_TIMEOUT:-300}" "$GK" lint --format json "$@" >"$out" 2>"$out.stderr" || rc=$?
 	if [ "$rc" != "$want" ]; then
 		echo "FAIL: gatekeeper lint $* exited $rc, expected $want"
 		head -c 2000 "$out.stderr"
@@ -30,7 +31,7 @@ lint_formats() {
 	shift
 	for fmt in text junit; do
 		rc=0
-		timeout 300 "$GK" lint --format "$fmt" "$@" >"$TMP/out.$fmt" 2>"$TMP/err.$fmt" || rc=$?
+		timeout "${GK_E2E_TIMEOUT:-300}" "$GK" lint --format "$fmt" "$@" >"$TMP/out.$fmt" 2>"$TMP/err.$fmt" || rc=$?
 		if [ "$rc" != "$want" ]; then
 			echo "FAIL: gatekeeper lint --format $fmt $* exited $rc, expected $want"
 			head -c 2000 "$TMP/err.$fmt"

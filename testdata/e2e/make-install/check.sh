@@ -8,5 +8,5 @@ make -s -C "$root" BUILD="$build" DESTDIR="$TMP/inst" PREFIX=/opt/gk install >"$
 	{ echo "make install failed:"; cat "$TMP/make.out"; exit 1; }
 bin="$TMP/inst/opt/gk/bin/gatekeeper"
 [ -x "$bin" ] || { echo "$bin is missing or not executable"; exit 1; }
-cmp -s "$bin" "$GK" || { echo "$bin is not the binary that was built"; exit 1; }
+cmp -s "$bin" "$root/$build/gatekeeper" || { echo "$bin is not the binary that was built"; exit 1; }
 "$bin" --version | grep -q "^gatekeeper " || { echo "the installed binary does not run"; exit 1; }

@@ -1,0 +1,110 @@
+/*
+ * sql_lint.c - a migration file through the whole lint and every renderer.
+ *
+ * The input is one SQL file.  Its size picks the file name (which decides
+ * the runner: a Prisma migration.sql, a Flyway script or a plain file) and
+ * the PostgreSQL version the rules assume, so that one corpus covers them
+ * all while each input stays reproducible.  Its first line also goes into
+ * the report's note, run error, replay error and target name, which a
+ * lint alone never fills, so that the renderers meet hostile text there
+ * too.  Invariants: the JSON renderer writes a JSON document, the JUnit
+ * renderer well-formed XML (both profiles).
+ */
+#include "fuzz.h"
+
+#include "gatekeeper/lint.h"
+#include "gatekeeper/render.h"
+#include "gatekeeper/report.h"
+
+#include <jansson.h>
+#include <libxml/parser.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const paths[] = {
+	"prisma/migrations/20240101000000_init/migration.sql",
+	"db/migration/V1_1__init.sql",
+	"migrations/0001_init.up.sql",
+};
+static const int versions[] = {11, 13, 15, 17};
+
+/* Render `r` with `fn` into memory; the text is the caller's. */
+static char *render(gk_render_fn fn, const gk_report *r, const gk_render_options *o, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+	FUZZ_CHECK(f != NULL);
+	gk_error err;
+	int rc = fn(r, f, o, &err);
+	FUZZ_CHECK(fclose(f) == 0);
+	FUZZ_CHECK(rc == 0 || rc == GK_ENOMEM);
+	return buf;
+}
+
+static void check_json(const gk_report *r, const gk_render_options *o)
+{
+	size_t len;
+	char *text = render(gk_render_json, r, o, &len);
+	json_error_t je;
+	json_t *doc = json_loadb(text, len, 0, &je);
+	if (!doc)
+		fprintf(stderr, "JSON report does not parse: %d:%d: %s\n", je.line, je.column, je.text);
+	FUZZ_CHECK(doc != NULL);
+	json_decref(doc);
+	free(text);
+}
+
+static void check_junit(const gk_report *r, gk_render_options *o, enum gk_junit_profile profile)
+{
+	size_t len;
+	o->junit_profile = profile;
+	char *text = render(gk_render_junit, r, o, &len);
+	xmlDocPtr doc = xmlReadMemory(text, (int)len, "junit.xml", NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
+									     XML_PARSE_NOWARNING);
+	FUZZ_CHECK(doc != NULL);
+	xmlFreeDoc(doc);
+	free(text);
+}
+
+/* Text that a lint never puts into a report, from the input's first line. */
+static void add_context(gk_report *r, const char *text)
+{
+	size_t n = strcspn(text, "\n");
+	char *line = strndup(text, n < 200 ? n : 200);
+	FUZZ_CHECK(line != NULL);
+	gk_report_add_note(r, line);
+	gk_report_add_error(r, GK_ERRKIND_IO, line, "%s", line);
+	if (r->n_migrations > 0)
+		gk_report_set_replay(r, 0, GK_REPLAY_FAILED, 1.0, "42P01", line, false);
+	gk_report_set_target(r, line, "_prisma_migrations", true, "prisma", 150000);
+	free(line);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *text = fuzz_strndup(data, size);
+	gk_lint_options o;
+	gk_lint_options_init(&o);
+	o.jobs = 1;
+	o.pg_version = versions[(size / 3) % (sizeof versions / sizeof *versions)];
+	gk_report *r = gk_report_new("lint");
+	FUZZ_CHECK(r != NULL);
+	gk_error err;
+	int rc = gk_lint_text(r, &o, paths[size % 3], text, size, &err);
+	FUZZ_CHECK(rc == 0 || rc == GK_ENOMEM);
+	add_context(r, text);
+	gk_report_finish(r, GK_SEV_ERROR, 0.5);
+
+	gk_render_options ro = {.color = false, .hostname = "host", .timestamp = 1};
+	size_t len;
+	free(render(gk_render_text, r, &ro, &len));
+	ro.color = true;
+	free(render(gk_render_text, r, &ro, &len));
+	check_json(r, &ro);
+	check_junit(r, &ro, GK_JUNIT_DEFAULT);
+	check_junit(r, &ro, GK_JUNIT_STRICT);
+
+	gk_report_free(r);
+	free(text);
+	return 0;
+}
