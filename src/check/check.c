@@ -47,62 +47,6 @@ enum gk_runner gk_layout_runner(enum gk_layout_kind kind, const gk_layout_migrat
 
 /* ---- folders ------------------------------------------------------------ */
 
-/* Drop "." and empty components and resolve ".." textually; `p` is absolute. */
-static void lexical_normalise(char *p)
-{
-	char *out = p, *s = p;
-	while (*s) {
-		while (*s == '/')
-			s++;
-		char *e = s + strcspn(s, "/");
-		size_t n = (size_t)(e - s);
-		if (n == 0 || (n == 1 && s[0] == '.')) {
-			/* nothing */
-		} else if (n == 2 && s[0] == '.' && s[1] == '.') {
-			while (out > p && *--out != '/')
-				;
-		} else {
-			*out++ = '/';
-			memmove(out, s, n);
-			out += n;
-		}
-		s = e;
-	}
-	if (out == p)
-		*out++ = '/';
-	*out = '\0';
-}
-
-/* The absolute path with symlinks resolved as far as the path exists (it may not, with --head). */
-static char *canonical(const char *path)
-{
-	char cwd[PATH_MAX];
-	char *abs = path[0] == '/' ? gk_strdup(path) : getcwd(cwd, sizeof cwd) ? gk_asprintf("%s/%s", cwd, path) : NULL;
-	if (!abs)
-		return NULL;
-	lexical_normalise(abs);
-	for (size_t cut = strlen(abs); cut > 0;) {
-		char saved = abs[cut];
-		abs[cut] = '\0';
-		char *real = realpath(abs, NULL);
-		abs[cut] = saved;
-		if (real) {
-			char *r = gk_asprintf("%s%s", strcmp(real, "/") ? real : "", abs + cut);
-			free(real);
-			free(abs);
-			if (r && !*r) {
-				free(r);
-				r = gk_strdup("/");
-			}
-			return r;
-		}
-		do
-			cut--;
-		while (cut > 0 && abs[cut] != '/');
-	}
-	return abs;
-}
-
 /* `dir` as given -> repo-relative without a trailing '/' ("" = the root). */
 static int repo_relative(char **out, gk_history *h, const char *dir, gk_error *err)
 {
@@ -116,7 +60,7 @@ static int repo_relative(char **out, gk_history *h, const char *dir, gk_error *e
 			(*out)[--n] = '\0';
 		return *out ? 0 : gk_error_set(err, GK_ENOMEM, "out of memory");
 	}
-	char *d = canonical(dir), *w = canonical(wd);
+	char *d = gk_path_canonical(dir), *w = gk_path_canonical(wd);
 	int rc = d && w ? 0 : gk_error_set(err, GK_ENOMEM, "out of memory");
 	size_t wn = w ? strlen(w) : 0;
 	if (rc == 0 && strcmp(d, w) == 0)

@@ -67,24 +67,6 @@ typedef struct jw {
 /* ---- text hygiene ---------------------------------------------------- */
 
 /* Length of the valid UTF-8 sequence at p (n bytes left), or 0. */
-static size_t utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
-{
-	size_t len = p[0] < 0x80 ? 1 : (p[0] & 0xE0) == 0xC0 ? 2 : (p[0] & 0xF0) == 0xE0 ? 3 : (p[0] & 0xF8) == 0xF0 ? 4 : 0;
-	if (len == 0 || len > n)
-		return 0;
-	uint32_t v = len == 1 ? p[0] : p[0] & (0x7F >> len);
-	for (size_t k = 1; k < len; k++) {
-		if ((p[k] & 0xC0) != 0x80)
-			return 0;
-		v = (v << 6) | (p[k] & 0x3F);
-	}
-	static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
-	if (v < min[len] || (v >= 0xD800 && v <= 0xDFFF) || v > 0x10FFFF)
-		return 0;
-	*cp = v;
-	return len;
-}
-
 /*
  * A copy of `s` that XML 1.0 can carry: bytes that are not UTF-8 and C0
  * controls other than \t\n\r (illegal even as character references) are
@@ -100,7 +82,7 @@ static char *clean(const char *s, bool one_line, size_t max_cp)
 	size_t n = strlen((const char *)p), cps = 0, cut = 0;
 	for (size_t i = 0; i < n;) {
 		uint32_t cp = 0;
-		size_t k = utf8_seq(p + i, n - i, &cp);
+		size_t k = gk_utf8_seq((const char *)p + i, n - i, &cp);
 		if (max_cp && cps == max_cp - 1)
 			cut = b.len; /* where the ellipsis goes if the text is too long */
 		if (max_cp && cps == max_cp) {

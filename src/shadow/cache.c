@@ -80,7 +80,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -455,18 +454,7 @@ static bool read_marker(gk_cache *c, int dfd, const char *major)
 
 static bool random_id(char out[33])
 {
-	unsigned char b[16];
-	size_t got = 0;
-	while (got < sizeof b) {
-		ssize_t n = getrandom(b + got, sizeof b - got, 0);
-		if (n < 0 && errno != EINTR)
-			return false;
-		if (n > 0)
-			got += (size_t)n;
-	}
-	for (size_t i = 0; i < sizeof b; i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-	return true;
+	return gk_random_hex(out, 16) == 0;
 }
 
 /* Whether PG_VERSION names `major`. */

@@ -184,18 +184,7 @@ static void on_signal(int sig, siginfo_t *info, void *ctx)
 	for (size_t i = 0; i < NHANDLED; i++) {
 		if (handled[i] != sig)
 			continue;
-		const struct sigaction *old = &previous[i];
-		if ((old->sa_flags & SA_SIGINFO) && old->sa_sigaction)
-			old->sa_sigaction(sig, info, ctx);
-		else if (!(old->sa_flags & SA_SIGINFO) && old->sa_handler != SIG_DFL &&
-		         old->sa_handler != SIG_IGN)
-			old->sa_handler(sig);
-		else {
-			/* Blocked while we run: delivered with the default action
-			 * as soon as this handler returns. */
-			sigaction(sig, old, NULL);
-			raise(sig);
-		}
+		gk_sig_chain(sig, info, ctx, &previous[i]);
 	}
 	errno = saved;
 }
@@ -210,18 +199,7 @@ static void at_exit(void)
 static void install(void)
 {
 	atexit(at_exit);
-	for (size_t i = 0; i < NHANDLED; i++) {
-		struct sigaction sa;
-		memset(&sa, 0, sizeof sa);
-		sa.sa_sigaction = on_signal;
-		sa.sa_flags = SA_SIGINFO | SA_RESTART;
-		sigfillset(&sa.sa_mask);
-		if (sigaction(handled[i], NULL, &previous[i]) != 0)
-			continue;
-		if (!(previous[i].sa_flags & SA_SIGINFO) && previous[i].sa_handler == SIG_IGN)
-			continue;
-		sigaction(handled[i], &sa, NULL);
-	}
+	gk_sig_take(handled, NHANDLED, on_signal, previous);
 }
 
 int gk_reg_add(const char *dir)

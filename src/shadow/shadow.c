@@ -33,7 +33,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -62,19 +61,8 @@ int gk_sh_exec(const gk_shadow *s, PGconn *c, const char *sql, const char *what,
 
 static int random_name(char out[40])
 {
-	unsigned char b[8];
-	size_t got = 0;
-	while (got < sizeof b) {
-		ssize_t n = getrandom(b + got, sizeof b - got, 0);
-		if (n < 0 && errno != EINTR)
-			return -1;
-		if (n > 0)
-			got += (size_t)n;
-	}
-	int k = snprintf(out, 40, "gatekeeper_shadow_");
-	for (size_t i = 0; i < sizeof b; i++)
-		k += snprintf(out + k, 40 - (size_t)k, "%02x", b[i]);
-	return 0;
+	memcpy(out, "gatekeeper_shadow_", 18);
+	return gk_random_hex(out + 18, 8);
 }
 
 /* Notices ("drop cascades to ...") are not for our user's terminal. */

@@ -184,15 +184,7 @@ static void on_signal(int sig, siginfo_t *info, void *ctx)
 	for (size_t i = 0; i < NHANDLED; i++) {
 		if (handled[i] != sig)
 			continue;
-		const struct sigaction *old = &previous[i];
-		if ((old->sa_flags & SA_SIGINFO) && old->sa_sigaction)
-			old->sa_sigaction(sig, info, ctx);
-		else if (!(old->sa_flags & SA_SIGINFO) && old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN)
-			old->sa_handler(sig);
-		else {
-			sigaction(sig, old, NULL);
-			raise(sig);
-		}
+		gk_sig_chain(sig, info, ctx, &previous[i]);
 	}
 	errno = saved;
 }
@@ -203,19 +195,38 @@ int gk_interrupt_install(void)
 		return -1;
 	if (atomic_exchange(&installed, 1))
 		return 0;
-	for (size_t i = 0; i < NHANDLED; i++) {
+	gk_sig_take(handled, NHANDLED, on_signal, previous);
+	return 0;
+}
+
+void gk_sig_take(const int *sigs, size_t n, void (*fn)(int, siginfo_t *, void *), struct sigaction *previous)
+{
+	for (size_t i = 0; i < n; i++) {
 		struct sigaction sa;
 		memset(&sa, 0, sizeof sa);
-		sa.sa_sigaction = on_signal;
+		sa.sa_sigaction = fn;
 		sa.sa_flags = SA_SIGINFO | SA_RESTART;
 		sigfillset(&sa.sa_mask);
-		if (sigaction(handled[i], NULL, &previous[i]) != 0)
+		if (sigaction(sigs[i], NULL, &previous[i]) != 0)
 			continue;
 		if (!(previous[i].sa_flags & SA_SIGINFO) && previous[i].sa_handler == SIG_IGN)
 			continue;
-		sigaction(handled[i], &sa, NULL);
+		sigaction(sigs[i], &sa, NULL);
 	}
-	return 0;
+}
+
+void gk_sig_chain(int sig, siginfo_t *info, void *ctx, const struct sigaction *old)
+{
+	if ((old->sa_flags & SA_SIGINFO) && old->sa_sigaction)
+		old->sa_sigaction(sig, info, ctx);
+	else if (!(old->sa_flags & SA_SIGINFO) && old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN)
+		old->sa_handler(sig);
+	else {
+		/* Blocked while the handler runs: delivered with the default
+		 * action as soon as it returns. */
+		sigaction(sig, old, NULL);
+		raise(sig);
+	}
 }
 
 bool gk_interrupt_handles_signal(int sig)

@@ -27,7 +27,9 @@
 #ifndef GK_INTERRUPT_H
 #define GK_INTERRUPT_H
 
+#include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stddef.h>
 
 #include <libpq-fe.h>
@@ -92,5 +94,17 @@ bool gk_watch_expired(int slot);
 
 /** Stop watching (before PQfinish of its connection).  -1 is a no-op. */
 void gk_watch_end(int slot);
+
+/* ---- signal plumbing, shared with src/shadow/registry.c ---------------- */
+
+/** Install `fn` (SA_SIGINFO, SA_RESTART, every signal blocked while it runs)
+ * for each of sigs[0..n), saving the previous action in previous[i]; a
+ * signal the process ignores (nohup, a CI runner) stays ignored. */
+void gk_sig_take(const int *sigs, size_t n, void (*fn)(int, siginfo_t *, void *), struct sigaction *previous);
+
+/** Pass `sig` on to the action `old` that gk_sig_take() replaced: its
+ * handler, or the default action (raised again, delivered when the
+ * current handler returns).  Async-signal-safe. */
+void gk_sig_chain(int sig, siginfo_t *info, void *ctx, const struct sigaction *old);
 
 #endif

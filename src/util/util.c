@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -400,4 +401,25 @@ char *gk_path_canonical(const char *path)
 		while (cut > 0 && abs[cut] != '/');
 	}
 	return abs;
+}
+
+int gk_random_hex(char *out, size_t nbytes)
+{
+	unsigned char b[64];
+	if (nbytes > sizeof b) {
+		errno = EINVAL;
+		return -1;
+	}
+	size_t got = 0;
+	while (got < nbytes) {
+		ssize_t n = getrandom(b + got, nbytes - got, 0);
+		if (n < 0 && errno != EINTR)
+			return -1;
+		if (n > 0)
+			got += (size_t)n;
+	}
+	for (size_t i = 0; i < nbytes; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+	out[2 * nbytes] = '\0';
+	return 0;
 }

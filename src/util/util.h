@@ -78,6 +78,10 @@ size_t gk_utf8_whole(const char *s, size_t n);
 /** Length of the valid UTF-8 sequence at s[0..n) (its code point in *cp), 0 when invalid. */
 size_t gk_utf8_seq(const char *s, size_t n, uint32_t *cp);
 
+/** 2 * nbytes lowercase hex digits of the kernel's random bytes, and a NUL,
+ * into out[2 * nbytes + 1].  0, or -1 (errno) when getrandom fails. */
+int gk_random_hex(char *out, size_t nbytes);
+
 /*
  * Untrusted text made safe to show (escape.c).  One convention: newline,
  * carriage return and tab become \n, \r, \t; other C0 controls, DEL and

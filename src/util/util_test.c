@@ -161,6 +161,18 @@ static void test_util__durations(void **state)
 	}
 }
 
+static void test_util__random_hex(void **state)
+{
+	(void)state;
+	char a[33], b[33], big[200];
+	assert_int_equal(gk_random_hex(a, 16), 0);
+	assert_int_equal(gk_random_hex(b, 16), 0);
+	assert_int_equal(strlen(a), 32);
+	assert_int_equal(strspn(a, "0123456789abcdef"), 32);
+	assert_string_not_equal(a, b); /* 2^-128 */
+	assert_int_equal(gk_random_hex(big, 65), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +183,7 @@ int main(void)
 		cmocka_unit_test(test_util__shell_quote),
 		cmocka_unit_test(test_util__read_file_same),
 		cmocka_unit_test(test_util__durations),
+		cmocka_unit_test(test_util__random_hex),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
