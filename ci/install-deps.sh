@@ -10,6 +10,9 @@ packages=(
 	libjansson-dev libyaml-dev libssl-dev libcmocka-dev
 	postgresql procps python3 python3-jsonschema git
 	clang libclang-rt-dev
+	# An untrusted language, so that the sandbox tests prove the replay
+	# role cannot create one (Debian 12's PostgreSQL is 15).
+	postgresql-plpython3-15
 )
 
 missing=()
