@@ -13,6 +13,9 @@ packages=(
 	# An untrusted language, so that the sandbox tests prove the replay
 	# role cannot create one (Debian 12's PostgreSQL is 15).
 	postgresql-plpython3-15
+	# make valgrind (ci/valgrind-e2e.sh) and the release checklist's
+	# ci/fresh-debian.sh.
+	valgrind debootstrap
 )
 
 missing=()

@@ -215,20 +215,26 @@ static int list_workdir(path_vec *pv, gk_history *h, const char *dir, gk_error *
 	return status_list(pv, h, dir, WANT_FILES, err);
 }
 
+/* A listing's end: sorted and unique into *out, or freed on failure. */
+static int finish_list(path_vec *pv, int rc, char ***out, size_t *n, gk_error *err)
+{
+	if (rc == 0 && pv->failed)
+		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
+	if (rc < 0) {
+		gk_history_paths_free(pv->v, pv->n);
+		return rc;
+	}
+	vec_sort_unique(pv);
+	*out = pv->v;
+	*n = pv->n;
+	return 0;
+}
+
 int gk__workdir_symlinks(char ***out, size_t *n, gk_history *h, const char *dir, gk_error *err)
 {
 	path_vec pv = {0};
 	int rc = status_list(&pv, h, dir, WANT_SYMLINKS, err);
-	if (rc == 0 && pv.failed)
-		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
-	if (rc < 0) {
-		gk_history_paths_free(pv.v, pv.n);
-		return rc;
-	}
-	vec_sort_unique(&pv);
-	*out = pv.v;
-	*n = pv.n;
-	return 0;
+	return finish_list(&pv, rc, out, n, err);
 }
 
 int gk_history_list(char ***out_paths, size_t *out_n, gk_history *h, gk_side side, const char *dir,
@@ -243,16 +249,7 @@ int gk_history_list(char ***out_paths, size_t *out_n, gk_history *h, gk_side sid
 	int rc = side == GK_SIDE_HEAD && h->worktree ? list_workdir(&pv, h, nd, err)
 						     : list_commit(&pv, gk_history_side_commit(h, side), nd, err);
 	free(nd);
-	if (rc == 0 && pv.failed)
-		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
-	if (rc < 0) {
-		gk_history_paths_free(pv.v, pv.n);
-		return rc;
-	}
-	vec_sort_unique(&pv);
-	*out_paths = pv.v;
-	*out_n = pv.n;
-	return 0;
+	return finish_list(&pv, rc, out_paths, out_n, err);
 }
 
 static int read_blob(char **out, size_t *len, git_commit *c, const char *path, gk_error *err)

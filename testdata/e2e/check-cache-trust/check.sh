@@ -8,15 +8,8 @@
 #     postgresql.auto.conf, as an earlier run's ALTER SYSTEM leaves it, is
 #     gone before the server starts: the canary is never created.
 set -uo pipefail
-export HOME="$TMP" GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=dev GIT_AUTHOR_EMAIL=dev@example.com \
-	GIT_COMMITTER_NAME=dev GIT_COMMITTER_EMAIL=dev@example.com
-unset GITHUB_BASE_REF GIT_DIR GIT_WORK_TREE SHADOW_DATABASE_URL
-# As root the cluster runs as another user, who must reach the folders.
-chmod 755 "$TMP" && mkdir -p "$TMP/tmp" && export TMPDIR="$TMP/tmp"
-git init -q -b main "$TMP/repo" && cd "$TMP/repo" || exit 1
-m=prisma/migrations
-mig() { mkdir -p "$m/$1" && printf '%s\n' "$2" >"$m/$1/migration.sql"; }
-mkdir -p $m && printf 'provider = "postgresql"\n' >$m/migration_lock.toml
+. ../input-common/prisma-repo.sh
+prisma_repo || exit 1
 mig 20240101000000_init 'CREATE TABLE users (id bigint PRIMARY KEY, email text);'
 git add -A && git commit -qm init
 git switch -qc feature

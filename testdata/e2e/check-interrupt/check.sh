@@ -18,20 +18,13 @@
 #   - --replay-timeout: a sleeping and an endlessly looping migration are
 #     replay-timeout errors (exit 1), the reports written.
 set -uo pipefail
-export HOME="$TMP" GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=dev GIT_AUTHOR_EMAIL=dev@example.com \
-	GIT_COMMITTER_NAME=dev GIT_COMMITTER_EMAIL=dev@example.com
-unset GITHUB_BASE_REF GIT_DIR GIT_WORK_TREE SHADOW_DATABASE_URL PGHOST PGPORT PGUSER PGDATABASE
-# As root the clusters run as another user, who must reach the folders.
-chmod 755 "$TMP" && mkdir -p "$TMP/tmp" && chmod 755 "$TMP/tmp" && export TMPDIR="$TMP/tmp"
+. ../input-common/prisma-repo.sh
 bindir=$(pg_config --bindir 2>/dev/null)
 [ -x "$bindir/initdb" ] || bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 status=0
 fail() { echo "$@"; status=1; }
 
-git init -q -b main "$TMP/repo" && cd "$TMP/repo" || exit 1
-m=prisma/migrations
-mig() { mkdir -p "$m/$1" && printf '%s\n' "$2" >"$m/$1/migration.sql"; }
-mkdir -p $m && printf 'provider = "postgresql"\n' >$m/migration_lock.toml
+prisma_repo || exit 1
 mig 20240101000000_init 'CREATE TABLE users (id bigint PRIMARY KEY, email text);'
 git add -A && git commit -qm init
 git switch -qc slow

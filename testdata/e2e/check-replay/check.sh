@@ -17,15 +17,8 @@ set -uo pipefail
 root=$(cd ../../.. && pwd)
 schemas=$root/testdata/schemas
 command -v xmllint >/dev/null || { echo "xmllint is missing (Debian: libxml2-utils; see ci/install-deps.sh)"; exit 1; }
-export HOME="$TMP" GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=dev GIT_AUTHOR_EMAIL=dev@example.com \
-	GIT_COMMITTER_NAME=dev GIT_COMMITTER_EMAIL=dev@example.com
-unset GITHUB_BASE_REF GIT_DIR GIT_WORK_TREE SHADOW_DATABASE_URL
-# As root the cluster runs as another user, who must reach the folder.
-chmod 755 "$TMP" && mkdir -p "$TMP/tmp" && export TMPDIR="$TMP/tmp"
-git init -q -b main "$TMP/repo" && cd "$TMP/repo" || exit 1
-m=prisma/migrations
-mig() { mkdir -p "$m/$1" && printf '%s\n' "$2" >"$m/$1/migration.sql"; }
-mkdir -p $m && printf 'provider = "postgresql"\n' >$m/migration_lock.toml
+. ../input-common/prisma-repo.sh
+prisma_repo || exit 1
 mig 20240101000000_init 'CREATE TABLE users (id bigint PRIMARY KEY, email text, name text);'
 git add -A && git commit -qm init
 git switch -qc feature
