@@ -22,7 +22,7 @@ const gk_opt gk_report_opts[] = {
 	{"junit", 0, GK_OPT_VALUE, "FILE", "also write the JUnit XML report to FILE", OPT_JUNIT},
 	{"junit-profile", 0, GK_OPT_VALUE, "default|strict", "strict: no testcase file/line, valid against junit-10.xsd", OPT_JUNIT_PROFILE},
 	{"pg-version", 0, GK_OPT_VALUE, "N", "PostgreSQL major version the migrations run on (default 15)", OPT_PG_VERSION},
-	{"runner", 0, GK_OPT_VALUE, "prisma|per-file|none", "how the runner sends a file (default: from the layout or file name)", OPT_RUNNER},
+	{"runner", 0, GK_OPT_VALUE, "whole|split|per-file", "how the runner sends a file (default: from the layout or file name)", OPT_RUNNER},
 	{"fail-level", 0, GK_OPT_VALUE, "error|warning|info|never", "lowest severity that fails the run (default error)", OPT_FAIL_LEVEL},
 	{"exclude", 0, GK_OPT_VALUE, "GLOB", "skip files matching GLOB (repeatable)", OPT_EXCLUDE},
 	{"rule", 0, GK_OPT_VALUE, "ID=off|info|warning|error", "set a rule's severity (repeatable)", OPT_RULE},
@@ -119,7 +119,7 @@ static int apply(gk_run_args *a, const gk_opt *o, const char *v)
 		return 0;
 	case OPT_RUNNER:
 		if (gk_runner_parse(&a->lint.runner, v) < 0)
-			return gk_usage_error("%s: --runner must be prisma, per-file, none or auto, not '%s'", a->command, v);
+			return gk_usage_error("%s: --runner must be whole, split, per-file or auto, not '%s'", a->command, v);
 		return 0;
 	case OPT_FAIL_LEVEL:
 		if (strcmp(v, "never") == 0)

@@ -68,14 +68,16 @@ enum gk_category {
 const char *gk_category_name(enum gk_category c);
 
 /*
- * How the migration runner sends a file to the server.  This decides which
- * statements run inside a transaction block.
+ * How the migration runner sends a file to the server (the transport, not
+ * the tool: Prisma uses WHOLE or SPLIT depending on its version).  This
+ * decides which statements run inside a transaction block.
  */
 enum gk_runner {
-	GK_RUNNER_AUTO = 0,  /* prisma for Prisma folders, per-file otherwise */
-	GK_RUNNER_PRISMA,    /* whole file as one simple query: >1 statement = implicit transaction */
-	GK_RUNNER_PER_FILE,  /* runner wraps each file in BEGIN ... COMMIT (Flyway, dbmate, diesel) */
-	GK_RUNNER_NONE,      /* autocommit; only explicit BEGIN opens a transaction */
+	GK_RUNNER_AUTO = 0,  /* decided per file from the tool and its version */
+	GK_RUNNER_WHOLE,     /* the file is ONE simple query: >1 statement = one implicit transaction */
+	GK_RUNNER_PER_FILE,  /* the runner wraps each file in BEGIN ... COMMIT (Flyway, dbmate, diesel) */
+	GK_RUNNER_SPLIT,     /* each statement its own query (autocommit); only an explicit BEGIN
+			      * opens a transaction */
 };
 
 /* What happened to a migration on the shadow database. */
@@ -93,7 +95,8 @@ enum gk_replay_status {
 /** "none", "ok", "failed", "environment", "skipped", "timeout", "interrupted". */
 const char *gk_replay_status_name(enum gk_replay_status s);
 
-/** "auto", "prisma", "per-file", "none". */
+/** "auto", "whole", "per-file", "split".  The parser also takes the
+ * older names "prisma" (whole) and "none" (split). */
 const char *gk_runner_name(enum gk_runner r);
 int gk_runner_parse(enum gk_runner *out, const char *word);
 

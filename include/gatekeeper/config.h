@@ -5,7 +5,7 @@
  * file is a valid empty configuration:
  *
  *     pg_version: 15              # integer 9..30
- *     runner: prisma              # prisma | per-file | none | auto
+ *     runner: whole               # whole | split | per-file | auto
  *     paths: [prisma/migrations]  # what to lint when no PATH is given on the
  *                                 # command line; relative to the file's folder
  *     exclude: ["*_down.sql"]     # globs (like --exclude), relative to the folder
@@ -20,6 +20,9 @@
  *     shadow_extensions: [postgis, pg_stat_statements]  # extensions that need a superuser which
  *                                 # gatekeeper creates for a migration on the embedded shadow
  *                                 # (default: PostgreSQL's contrib; an empty list: none)
+ *     prisma_version: 7.10.1      # the Prisma CLI that deploys (default: read from the lockfile)
+ *     lock_timeout_advice: 2s     # the lock_timeout findings recommend (default 2s)
+ *     lock_timeout: external      # set outside the files (role setting, URL options); default in-file
  *
  * `paths` and `exclude` take a list or a single string; an empty value
  * (`paths:`) is an empty list.  Relative entries are read from the file's
@@ -71,6 +74,9 @@ typedef struct gk_config {
 	/* NULL-terminated names (letters, digits, '_', '-'); NULL = unset (the
 	 * default, gk_shadow_default_extensions); { NULL } = none. */
 	char **shadow_extensions;
+	char *prisma_version;       /* "7.10.1" (digits and dots, 1 to 3 parts); NULL = unset */
+	double lock_timeout_advice_s; /* seconds; 0 = unset */
+	int lock_timeout_external;  /* -1 unset, 0 in-file, 1 external */
 } gk_config;
 
 /**
@@ -102,7 +108,8 @@ int gk_config_find(char **out, const char *start_dir);
 int gk_config_load(gk_config **out, const char *path, gk_error *err);
 
 /**
- * Copy the lint settings of `c` (pg_version, runner, rule severities) into
+ * Copy the lint settings of `c` (pg_version, runner, rule severities,
+ * prisma_version, lock_timeout_advice, lock_timeout) into
  * `o`; settings the file does not name are left as they are.  fail_level,
  * paths, excludes, layout and migration_name are not lint options: the
  * caller reads them from `c`.

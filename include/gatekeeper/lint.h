@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "common.h"
+#include "layout.h"
 #include "report.h"
 
 #define GK_RULES_MAX 128
@@ -23,9 +24,18 @@ typedef struct gk_lint_options {
 	signed char severity[GK_RULES_MAX];
 	size_t max_file_size;        /* bytes; larger files are refused with a finding */
 	int jobs;                    /* worker threads; 0 = one per core (max 2 used per core count) */
+	/* The Prisma CLI version that deploys ("7.10.1"; "" = unknown), as
+	 * stated by --prisma-version or prisma_version: (the repository's
+	 * lockfiles are read by the runner model, not here). */
+	char prisma_version[32];
+	int lock_timeout_advice_ms;  /* the one lock_timeout findings recommend; default 2000 */
+	/* The deploying role or URL sets lock_timeout, so files need not:
+	 * `gate` verifies it on the target instead. */
+	bool lock_timeout_external;
 } gk_lint_options;
 
-/** Defaults: PostgreSQL 15, runner auto, every rule at its default severity, 16 MiB, jobs 0. */
+/** Defaults: PostgreSQL 15, runner auto, every rule at its default severity, 16 MiB, jobs 0,
+ * Prisma version unknown, lock_timeout advice 2s, lock_timeout in the files. */
 void gk_lint_options_init(gk_lint_options *o);
 
 /**
@@ -64,6 +74,7 @@ typedef struct gk_lint_input {
 	size_t len;
 	size_t end;                /* the migration ends at this byte (dbmate's up section); 0 = end of file */
 	enum gk_runner runner;     /* GK_RUNNER_AUTO: the options' runner, else decided by the file name */
+	enum gk_layout_kind tool;  /* the tool that applies it; GK_LAYOUT_AUTO = not known */
 	enum gk_lint_role role;
 	/* Objects created before this input count as existing from here on:
 	 * true for each file of a plain lint, and for the first migration of a

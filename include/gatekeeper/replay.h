@@ -3,11 +3,11 @@
  * runner would, and (optionally) trace the locks each statement takes.
  *
  * Runner models (enum gk_runner, common.h):
- *  - GK_RUNNER_PRISMA: the whole file is ONE simple query, so a file with
+ *  - GK_RUNNER_WHOLE: the whole file is ONE simple query, so a file with
  *    more than one statement runs in one implicit transaction (CREATE INDEX
  *    CONCURRENTLY then fails with 25001, exactly as in production);
  *  - GK_RUNNER_PER_FILE (Flyway, dbmate, diesel): BEGIN; the file; COMMIT;
- *  - GK_RUNNER_NONE (and AUTO): the file as written, one simple query.
+ *  - GK_RUNNER_SPLIT (and AUTO): the file as written, one simple query.
  * All migrations share one session, in order, like a runner's connection.
  *
  * Sandbox: the session is the shadow's role's (see gatekeeper/shadow.h).

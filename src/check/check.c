@@ -35,11 +35,11 @@ enum gk_runner gk_layout_runner(enum gk_layout_kind kind, const gk_layout_migrat
 	switch (kind) {
 	case GK_LAYOUT_PRISMA:
 	case GK_LAYOUT_GOLANG_MIGRATE: /* one multi-statement Exec: one implicit transaction */
-		return GK_RUNNER_PRISMA;
+		return GK_RUNNER_WHOLE;
 	case GK_LAYOUT_FLYWAY:
 	case GK_LAYOUT_DBMATE:
 	case GK_LAYOUT_DIESEL:
-		return m && m->no_transaction ? GK_RUNNER_NONE : GK_RUNNER_PER_FILE;
+		return m && m->no_transaction ? GK_RUNNER_SPLIT : GK_RUNNER_PER_FILE;
 	default:
 		return GK_RUNNER_AUTO;
 	}
@@ -316,7 +316,7 @@ static enum gk_runner shown_runner(const gk_check_folder *f, const gk_layout_mig
 	size_t n = strlen(m->path);
 	bool prisma = strcmp(m->path + (n >= 13 ? n - 13 : 0), "migration.sql") == 0 ||
 		      (n > 7 && strcmp(m->path + n - 7, ".up.sql") == 0);
-	return prisma ? GK_RUNNER_PRISMA : GK_RUNNER_PER_FILE;
+	return prisma ? GK_RUNNER_WHOLE : GK_RUNNER_PER_FILE;
 }
 
 static int set_history(gk_report *r, const gk_check_folder *f, size_t idx, const gk_check_item *it)

@@ -98,7 +98,7 @@ static void test_prisma_classification(void **state)
 	assert_string_equal(a->commit.sha, added);
 	assert_string_equal(a->commit.author, "Bob");
 	assert_string_equal(a->commit.subject, "Add comments");
-	assert_int_equal(a->runner, GK_RUNNER_PRISMA);
+	assert_int_equal(a->runner, GK_RUNNER_WHOLE);
 
 	const gk_migration *m = migration(r, P("20240103000000_add_name"));
 	assert_int_equal(m->history, GK_HISTORY_MODIFIED);
@@ -242,7 +242,7 @@ static void test_duplicate_version_golang_migrate(void **state)
 	assert_int_equal(r->n_migrations, 1);
 	expect_none(r, "stray-file");
 	expect_none(r, "drop-table");
-	assert_int_equal(migration(r, "migrations/2_accounts.up.sql")->runner, GK_RUNNER_PRISMA);
+	assert_int_equal(migration(r, "migrations/2_accounts.up.sql")->runner, GK_RUNNER_WHOLE);
 
 	/* --all judges the base's migrations too. */
 	const char *dirs[] = {"migrations"};
@@ -497,7 +497,7 @@ static void test_layout_dbmate(void **state)
 	expect_none(r, "drop-column");
 	/* transaction:false: CONCURRENTLY outside a transaction is fine. */
 	const gk_migration *m = migration(r, "db/migrations/20240201000000_index_users.sql");
-	assert_int_equal(m->runner, GK_RUNNER_NONE);
+	assert_int_equal(m->runner, GK_RUNNER_SPLIT);
 	assert_int_equal(m->statements, 1);
 	expect_none(r, "concurrently-in-transaction");
 	/* The up section keeps the file's line numbers. */
@@ -523,7 +523,7 @@ static void test_layout_diesel(void **state)
 	commit_all("diesel");
 	gk_report *r = check_dir("migrations");
 	assert_int_equal(r->n_migrations, 3);
-	assert_int_equal(migration(r, "migrations/2024-02-01-000000_idx/up.sql")->runner, GK_RUNNER_NONE);
+	assert_int_equal(migration(r, "migrations/2024-02-01-000000_idx/up.sql")->runner, GK_RUNNER_SPLIT);
 	assert_int_equal(migration(r, "migrations/2024-02-02-000000_col/up.sql")->runner, GK_RUNNER_PER_FILE);
 	expect_none(r, "concurrently-in-transaction");
 	expect_none(r, "drop-index-non-concurrent");
@@ -564,9 +564,9 @@ static void test_layout_override_and_runner_option(void **state)
 	gk_check_options o;
 	opts(&o, dirs, 1);
 	o.layout = GK_LAYOUT_PLAIN;
-	o.lint.runner = GK_RUNNER_NONE; /* the user's --runner wins over the layout's */
+	o.lint.runner = GK_RUNNER_SPLIT; /* the user's --runner wins over the layout's */
 	gk_report *r = check_o(&o);
-	assert_int_equal(migration(r, "sql/002_more.sql")->runner, GK_RUNNER_NONE);
+	assert_int_equal(migration(r, "sql/002_more.sql")->runner, GK_RUNNER_SPLIT);
 	expect_none(r, "concurrently-in-transaction");
 	gk_report_free(r);
 	o.lint.runner = GK_RUNNER_AUTO;

@@ -143,13 +143,13 @@ static int add_preludes(plan *p, gk_error *err)
 	const char *history = gk_layout_history_table_sql(p->f->head->kind);
 	if (history) {
 		char *name = gk_asprintf("(%s history table)", gk_layout_kind_name(p->f->head->kind));
-		step *s = name ? add_step(p, name, history, strlen(history), GK_RUNNER_NONE) : NULL;
+		step *s = name ? add_step(p, name, history, strlen(history), GK_RUNNER_SPLIT) : NULL;
 		free(name);
 		if (!s)
 			return gk_error_set(err, GK_ENOMEM, "out of memory");
 	}
 	if (p->rp->init_text) {
-		step *s = add_step(p, p->rp->o->shadow_init, p->rp->init_text, p->rp->init_len, GK_RUNNER_NONE);
+		step *s = add_step(p, p->rp->o->shadow_init, p->rp->init_text, p->rp->init_len, GK_RUNNER_SPLIT);
 		if (!s)
 			return gk_error_set(err, GK_ENOMEM, "out of memory");
 		s->init_file = true;

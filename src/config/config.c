@@ -34,7 +34,7 @@
 
 #define KEYS_ALLOWED \
 	"pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, " \
-	"replay_timeout, shadow_extensions"
+	"replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout"
 
 typedef struct loader {
 	const char *path;     /* for messages */
@@ -114,7 +114,7 @@ static int load_pg_version(loader *l, yaml_node_t *v)
 
 static int load_runner(loader *l, yaml_node_t *v)
 {
-	const char *what = "runner must be prisma, per-file, none or auto";
+	const char *what = "runner must be whole, split, per-file or auto";
 	if (v->type != YAML_SCALAR_NODE || is_null(v) || gk_runner_parse(&l->c->runner, text(v)) < 0)
 		return wrong(l, v, what);
 	l->c->runner_set = true;
@@ -342,6 +342,57 @@ static int load_replay_timeout(loader *l, yaml_node_t *v)
 	return 0;
 }
 
+/* A released version as package managers pin it: 7, 7.10 or 7.10.1. */
+static bool plain_version(const char *s)
+{
+	int parts = 0;
+	for (const char *p = s;; p++) {
+		size_t digits = strspn(p, "0123456789");
+		if (digits == 0 || digits > 5)
+			return false;
+		parts++;
+		p += digits;
+		if (*p == '\0')
+			return parts <= 3;
+		if (*p != '.')
+			return false;
+	}
+}
+
+static int load_prisma_version(loader *l, yaml_node_t *v)
+{
+	const char *t = v->type == YAML_SCALAR_NODE && !is_null(v) ? text(v) : "";
+	if (!plain_version(t) || strlen(t) >= sizeof ((gk_lint_options *)0)->prisma_version)
+		return wrong(l, v, "prisma_version must be a released version such as 7.10.1");
+	if (!(l->c->prisma_version = gk_strdup(t)))
+		return oom(l);
+	return 0;
+}
+
+static int load_lock_timeout_advice(loader *l, yaml_node_t *v)
+{
+	const char *t = v->type == YAML_SCALAR_NODE && !is_null(v) ? text(v) : "";
+	double secs;
+	/* Past a minute a lock_timeout no longer protects anything: the queue
+	 * behind the waiting statement has stalled the application by then. */
+	if (gk_parse_duration(t, &secs) < 0 || secs < 0.001 || secs > 60)
+		return wrong(l, v, "lock_timeout_advice must be a duration from 1ms to 60s, such as 2s or 500ms");
+	l->c->lock_timeout_advice_s = secs;
+	return 0;
+}
+
+static int load_lock_timeout(loader *l, yaml_node_t *v)
+{
+	const char *t = v->type == YAML_SCALAR_NODE && !is_null(v) ? text(v) : "";
+	if (strcmp(t, "external") == 0)
+		l->c->lock_timeout_external = 1;
+	else if (strcmp(t, "in-file") == 0)
+		l->c->lock_timeout_external = 0;
+	else
+		return wrong(l, v, "lock_timeout must be external (set by the deploying role or URL) or in-file");
+	return 0;
+}
+
 /* An extension's name as its control file is named: nothing to quote. */
 static bool extension_name(const char *s)
 {
@@ -390,6 +441,9 @@ static const struct config_key {
 	{"shadow_init", load_shadow_init},
 	{"replay_timeout", load_replay_timeout},
 	{"shadow_extensions", load_shadow_extensions},
+	{"prisma_version", load_prisma_version},
+	{"lock_timeout_advice", load_lock_timeout_advice},
+	{"lock_timeout", load_lock_timeout},
 };
 #define N_KEYS (sizeof config_keys / sizeof *config_keys)
 
@@ -527,8 +581,10 @@ int gk_config_load(gk_config **out, const char *path, gk_error *err)
 				    errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
 	}
 	gk_config *c = calloc(1, sizeof *c);
-	if (c)
+	if (c) {
 		c->replay = -1;
+		c->lock_timeout_external = -1;
+	}
 	loader l = {.path = path, .c = c, .err = err, .dir = folder_of(path)};
 	l.root = l.dir ? containment_root(l.dir) : NULL;
 	int rc = c && l.dir && (c->path = strdup(path)) ? load_text(&l, s, len) : oom(&l);
@@ -549,6 +605,12 @@ int gk_config_apply(const gk_config *c, gk_lint_options *o, gk_error *err)
 		o->pg_version = c->pg_version;
 	if (c->runner_set)
 		o->runner = c->runner;
+	if (c->prisma_version)
+		snprintf(o->prisma_version, sizeof o->prisma_version, "%s", c->prisma_version);
+	if (c->lock_timeout_advice_s > 0)
+		o->lock_timeout_advice_ms = (int)(c->lock_timeout_advice_s * 1000 + 0.5);
+	if (c->lock_timeout_external >= 0)
+		o->lock_timeout_external = c->lock_timeout_external;
 	for (size_t i = 0; i < c->n_rules; i++) {
 		const gk_config_rule *r = &c->rules[i];
 		if (gk_lint_options_set_severity(o, r->id, r->severity) < 0)
@@ -638,6 +700,7 @@ void gk_config_free(gk_config *c)
 	free(c->rules);
 	free(c->migration_name);
 	free(c->shadow_init);
+	free(c->prisma_version);
 	for (char **e = c->shadow_extensions; e && *e; e++)
 		free(*e);
 	free(c->shadow_extensions);

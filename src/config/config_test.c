@@ -281,10 +281,10 @@ static void test_top_level_must_be_a_mapping(void **state)
 	(void)state;
 	expect_error("- pg_version: 15\n",
 		     "1:1: the top level must be a mapping of settings (pg_version, runner, paths, exclude, "
-		     "fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions), not a list");
+		     "fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout), not a list");
 	expect_error("\n  pg_version\n",
 		     "2:3: the top level must be a mapping of settings (pg_version, runner, paths, exclude, "
-		     "fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions), not a single value");
+		     "fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout), not a single value");
 }
 
 static void test_more_than_one_document(void **state)
@@ -299,9 +299,9 @@ static void test_unknown_key(void **state)
 {
 	(void)state;
 	expect_error("pg_version: 15\nrunnr: prisma\n",
-		     "2:1: unknown key 'runnr' (allowed: pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions)");
+		     "2:1: unknown key 'runnr' (allowed: pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout)");
 	expect_error("? [a, b]\n: 1\n",
-		     "1:3: a key must be a name (pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions), not a list");
+		     "1:3: a key must be a name (pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout), not a list");
 }
 
 static void test_duplicate_keys(void **state)
@@ -344,9 +344,9 @@ static void test_pg_version_values(void **state)
 static void test_enum_values(void **state)
 {
 	(void)state;
-	expect_error("runner: flyway\n", "1:9: runner must be prisma, per-file, none or auto, not 'flyway'");
-	expect_error("runner:\n", "1:8: runner must be prisma, per-file, none or auto, not empty");
-	expect_error("runner: [prisma]\n", "1:9: runner must be prisma, per-file, none or auto, not a list");
+	expect_error("runner: flyway\n", "1:9: runner must be whole, split, per-file or auto, not 'flyway'");
+	expect_error("runner:\n", "1:8: runner must be whole, split, per-file or auto, not empty");
+	expect_error("runner: [prisma]\n", "1:9: runner must be whole, split, per-file or auto, not a list");
 	expect_error("fail_level: off\n", "1:13: fail_level must be error, warning, info or never, not 'off'");
 	expect_error("fail_level: Error\n", "1:13: fail_level must be error, warning, info or never, not 'Error'");
 	expect_error("rules:\n  drop-table: loud\n",
@@ -484,6 +484,49 @@ static void test_shadow_extensions(void **state)
 	expect_error("shadow_extensions: {a: b}\n", "1:20: shadow_extensions must be a list of extension names, not a mapping");
 }
 
+/* The runner and lock_timeout settings, and what gk_config_apply makes of them. */
+static void test_runner_and_lock_timeout(void **state)
+{
+	(void)state;
+	gk_config *c = NULL;
+	gk_error err = {0};
+	gk_lint_options o;
+	gk_lint_options_init(&o);
+	assert_string_equal(o.prisma_version, "");
+	assert_int_equal(o.lock_timeout_advice_ms, 2000);
+	assert_false(o.lock_timeout_external);
+
+	assert_int_equal(load("prisma_version: 7.10.1\nlock_timeout_advice: 500ms\nlock_timeout: external\n", &c, &err), 0);
+	assert_string_equal(c->prisma_version, "7.10.1");
+	assert_int_equal(gk_config_apply(c, &o, &err), 0);
+	assert_string_equal(o.prisma_version, "7.10.1");
+	assert_int_equal(o.lock_timeout_advice_ms, 500);
+	assert_true(o.lock_timeout_external);
+	gk_config_free(c);
+
+	/* Unset keys leave the options alone; in-file turns external off. */
+	assert_int_equal(load("lock_timeout: in-file\n", &c, &err), 0);
+	assert_int_equal(gk_config_apply(c, &o, &err), 0);
+	assert_string_equal(o.prisma_version, "7.10.1");
+	assert_int_equal(o.lock_timeout_advice_ms, 500);
+	assert_false(o.lock_timeout_external);
+	gk_config_free(c);
+	assert_int_equal(load("prisma_version: 6\n", &c, &err), 0);
+	assert_string_equal(c->prisma_version, "6");
+	assert_int_equal(c->lock_timeout_external, -1);
+	gk_config_free(c);
+
+	/* A range is what package.json holds; the setting names what deploys. */
+	expect_error("prisma_version: ^7.4.0\n", "1:17: prisma_version must be a released version such as 7.10.1, not '^7.4.0'");
+	expect_error("prisma_version: 7.10.1.2\n", "1:17: prisma_version must be a released version such as 7.10.1, not '7.10.1.2'");
+	expect_error("prisma_version: 7..1\n", "1:17: prisma_version must be a released version such as 7.10.1, not '7..1'");
+	expect_error("prisma_version:\n", "1:16: prisma_version must be a released version such as 7.10.1, not empty");
+	expect_error("lock_timeout_advice: 0\n", "1:22: lock_timeout_advice must be a duration from 1ms to 60s, such as 2s or 500ms, not '0'");
+	expect_error("lock_timeout_advice: 2min\n",
+		     "1:22: lock_timeout_advice must be a duration from 1ms to 60s, such as 2s or 500ms, not '2min'");
+	expect_error("lock_timeout: 2s\n", "1:15: lock_timeout must be external (set by the deploying role or URL) or in-file, not '2s'");
+}
+
 static void test_unreadable_file(void **state)
 {
 	(void)state;
@@ -519,7 +562,7 @@ static void test_apply_sets_only_what_the_file_names(void **state)
 	assert_int_equal(load("pg_version: 11\nrunner: none\n", &c, &err), 0);
 	assert_int_equal(gk_config_apply(c, &o, &err), 0);
 	assert_int_equal(o.pg_version, 11);
-	assert_int_equal(o.runner, GK_RUNNER_NONE);
+	assert_int_equal(o.runner, GK_RUNNER_SPLIT);
 	assert_int_equal(gk_lint_options_severity(&o, "drop-table"), GK_SEV_WARNING); /* left as it was */
 	gk_config_free(c);
 }
@@ -781,6 +824,7 @@ int main(void)
 		T(test_paths_stay_inside),
 		T(test_replay_timeout),
 		T(test_shadow_extensions),
+		T(test_runner_and_lock_timeout),
 		T(test_unreadable_file),
 		T(test_apply_sets_only_what_the_file_names),
 		T(test_apply_unknown_rule),

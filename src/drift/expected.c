@@ -158,7 +158,7 @@ static int add_prisma_schema(gk_drift_plan *p, const char *schema, gk_error *err
 	char *q = quote_ident(schema);
 	char *sql = q ? gk_asprintf("CREATE SCHEMA IF NOT EXISTS %s;\n", q) : NULL;
 	p->search_path = q;
-	if (!sql || add(p, "(prisma schema)", sql, strlen(sql), GK_RUNNER_NONE, NULL) < 0)
+	if (!sql || add(p, "(prisma schema)", sql, strlen(sql), GK_RUNNER_SPLIT, NULL) < 0)
 		return gk_error_set(err, GK_ENOMEM, "out of memory");
 	return 0;
 }
@@ -170,7 +170,7 @@ static int add_preludes(gk_drift_plan *p, enum gk_layout_kind kind, const char *
 	if (kind == GK_LAYOUT_PRISMA && prisma_schema && *prisma_schema && add_prisma_schema(p, prisma_schema, err) < 0)
 		return GK_ENOMEM;
 	const char *history = gk_layout_history_table_sql(kind);
-	if (history && add(p, "(history table)", gk_strdup(history), strlen(history), GK_RUNNER_NONE, NULL) < 0)
+	if (history && add(p, "(history table)", gk_strdup(history), strlen(history), GK_RUNNER_SPLIT, NULL) < 0)
 		return gk_error_set(err, GK_ENOMEM, "out of memory");
 	if (!shadow_init)
 		return 0;
@@ -180,7 +180,7 @@ static int add_preludes(gk_drift_plan *p, enum gk_layout_kind kind, const char *
 		return gk_error_set(err, GK_ECONFIG, "shadow init file %s: cannot be read: %s", shadow_init,
 				    strerror(errno));
 	p->has_init = true;
-	return add(p, shadow_init, text, len, GK_RUNNER_NONE, NULL) < 0 ? gk_error_set(err, GK_ENOMEM, "out of memory")
+	return add(p, shadow_init, text, len, GK_RUNNER_SPLIT, NULL) < 0 ? gk_error_set(err, GK_ENOMEM, "out of memory")
 									 : 0;
 }
 

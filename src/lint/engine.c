@@ -37,6 +37,7 @@ void gk_lint_options_init(gk_lint_options *o)
 	memset(o->severity, -1, sizeof o->severity);
 	o->max_file_size = (size_t)16 << 20;
 	o->jobs = 0;
+	o->lock_timeout_advice_ms = 2000;
 }
 
 int gk_lint_options_set_severity(gk_lint_options *o, const char *rule_id, enum gk_severity sev)
@@ -279,7 +280,7 @@ static bool closes_tx(PgQuery__TransactionStmtKind k)
  */
 static void assign_transactions(gk_lint *l)
 {
-	bool implicit = l->runner == GK_RUNNER_PER_FILE || (l->runner == GK_RUNNER_PRISMA && l->n_stmts > 1);
+	bool implicit = l->runner == GK_RUNNER_PER_FILE || (l->runner == GK_RUNNER_WHOLE && l->n_stmts > 1);
 	int cur = implicit ? 0 : -1, next = implicit ? 1 : 0;
 	bool expl = false;
 	for (size_t i = 0; i < l->n_stmts; i++) {
@@ -308,7 +309,7 @@ static enum gk_runner resolve_runner(enum gk_runner r, const char *path)
 	base = base ? base + 1 : path;
 	size_t n = strlen(base);
 	if (strcmp(base, "migration.sql") == 0 || (n > 7 && strcmp(base + n - 7, ".up.sql") == 0))
-		return GK_RUNNER_PRISMA;
+		return GK_RUNNER_WHOLE;
 	return GK_RUNNER_PER_FILE;
 }
 
@@ -479,6 +480,7 @@ void gk__lint_parsed(gk_parsed_file *pf, const gk_lint_options *o, gk_state *st,
 	gk_lint l = {.opts = o, .path = pf->in->path, .src = pf->have_source ? &pf->src : &no_source, .engine = &e,
 		     .state = st};
 	l.runner = out->runner = gk__resolve_runner(o, pf->in);
+	l.tool = pf->in->tool;
 	out->oom = pf->oom;
 	if (pf->in->new_change)
 		gk_state_forget_new(st);

@@ -42,6 +42,7 @@ struct gk_lint {
 	gk_stmt *stmts;
 	size_t n_stmts;
 	enum gk_runner runner;       /* resolved, never AUTO */
+	enum gk_layout_kind tool;    /* the tool that applies the file; GK_LAYOUT_AUTO = not known */
 	gk_state *state;             /* schema as it is before the current statement (shared by the run) */
 	/* Engine bookkeeping the rules may read. */
 	bool lock_timeout_set;       /* a non-zero lock_timeout is in effect */

@@ -83,7 +83,7 @@ static void test_scale__columns_by_name_through_drops_and_renames(void **state)
 		if (i % 3)
 			gk_buf_printf(&b, "ALTER TABLE wide ALTER COLUMN r%d TYPE varchar(40);\n", i);
 	char *sql = gk_buf_take(&b);
-	gk_report *r = lint_after(first, sql, GK_RUNNER_NONE, 15);
+	gk_report *r = lint_after(first, sql, GK_RUNNER_SPLIT, 15);
 	assert_int_equal(count(r, "alter-column-type"), unknown);
 	gk_report_free(r);
 	free(first);
@@ -147,7 +147,7 @@ static void test_scale__foreign_keys_and_leading_columns(void **state)
 		}
 	}
 	char *sql = gk_buf_take(&b);
-	gk_report *r = lint_after(first, sql, GK_RUNNER_NONE, 15);
+	gk_report *r = lint_after(first, sql, GK_RUNNER_SPLIT, 15);
 	assert_int_equal(count(r, "foreign-key-without-index"), uncovered);
 	gk_report_free(r);
 	free(first);
@@ -172,7 +172,7 @@ static void test_scale__locks_held_once_per_table_and_transaction(void **state)
 		gk_buf_puts(&b, "SELECT 1;\nCOMMIT;\n");
 	}
 	char *sql = gk_buf_take(&b);
-	gk_report *r = lint_text(sql, GK_RUNNER_NONE);
+	gk_report *r = lint_text(sql, GK_RUNNER_SPLIT);
 	assert_int_equal(count(r, "locks-held-across-statements"), 2 * N);
 	gk_report_free(r);
 	free(sql);
@@ -195,7 +195,7 @@ static void test_scale__enum_values_and_their_uses(void **state)
 		gk_buf_printf(&b, "UPDATE people SET m = 'v%d' WHERE m = 'v%d';\n", i, i);
 	gk_buf_puts(&b, "COMMIT;\nUPDATE people SET m = 'v1';\n");
 	char *sql = gk_buf_take(&b);
-	gk_report *r = lint_text(sql, GK_RUNNER_NONE);
+	gk_report *r = lint_text(sql, GK_RUNNER_SPLIT);
 	assert_int_equal(count(r, "enum-value-in-transaction"), N / 10);
 	gk_report_free(r);
 	free(sql);
@@ -209,7 +209,7 @@ static void test_scale__enum_values_and_their_uses(void **state)
 	/* created in an earlier transaction: too late */
 	gk_buf_puts(&b, "COMMIT;\nBEGIN;\nALTER TYPE e0 ADD VALUE 'y';\nCOMMIT;\n");
 	sql = gk_buf_take(&b);
-	r = lint_after(NULL, sql, GK_RUNNER_NONE, 11);
+	r = lint_after(NULL, sql, GK_RUNNER_SPLIT, 11);
 	assert_int_equal(count(r, "enum-value-in-transaction"), N / 2 + 1);
 	gk_report_free(r);
 	free(sql);
@@ -225,7 +225,7 @@ static void test_scale__many_suppressions(void **state)
 			      i % 2 ? "" : "-- gatekeeper:ignore add-column-required reason: empty table\n", i);
 	gk_buf_puts(&b, "-- gatekeeper:ignore drop-table reason: nothing to drop\nSELECT 1;\n");
 	char *sql = gk_buf_take(&b);
-	gk_report *r = lint_text(sql, GK_RUNNER_NONE);
+	gk_report *r = lint_text(sql, GK_RUNNER_SPLIT);
 	assert_int_equal(count(r, "add-column-required"), N / 2);
 	assert_int_equal(count(r, "unused-suppression"), 1);
 	gk_report_free(r);

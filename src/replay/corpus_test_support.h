@@ -73,7 +73,7 @@ static __attribute__((unused)) loaded load_corpus(const char *folder, const char
 	assert_true(ld.texts && ld.m);
 	if (history)
 		ld.m[0] = (gk_replay_migration){"(the tool's history table)", history, strlen(history),
-						GK_RUNNER_NONE, false, 0, NULL};
+						GK_RUNNER_SPLIT, false, 0, NULL};
 	for (size_t i = 0; i < count; i++)
 		load_file(&ld, dir, i);
 	free(dir);

@@ -132,10 +132,10 @@ static void test_prisma_concurrently_in_multi_statement_file(void **state)
 	(void)state;
 	db d = fresh_db();
 	gk_replay_migration m[3] = {
-		mig(SETUP_T, GK_RUNNER_PRISMA, false),
+		mig(SETUP_T, GK_RUNNER_WHOLE, false),
 		mig("SET lock_timeout = '1s';\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n",
-		    GK_RUNNER_PRISMA, false),
-		mig("CREATE TABLE later (i int);", GK_RUNNER_PRISMA, false),
+		    GK_RUNNER_WHOLE, false),
+		mig("CREATE TABLE later (i int);", GK_RUNNER_WHOLE, false),
 	};
 	gk_replay_result r[3];
 	replay(&d, m, 3, r);
@@ -156,8 +156,8 @@ static void test_prisma_concurrently_alone(void **state)
 	(void)state;
 	db d = fresh_db();
 	gk_replay_migration m[2] = {
-		mig(SETUP_T, GK_RUNNER_PRISMA, false),
-		mig("-- only statement\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n", GK_RUNNER_PRISMA,
+		mig(SETUP_T, GK_RUNNER_WHOLE, false),
+		mig("-- only statement\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n", GK_RUNNER_WHOLE,
 		    false),
 	};
 	gk_replay_result r[2];
@@ -180,7 +180,7 @@ static void test_per_file_wraps_in_transaction(void **state)
 		db d = fresh_db();
 		gk_replay_migration m[3] = {
 			mig(SETUP_T, GK_RUNNER_PER_FILE, false),
-			mig("CREATE INDEX CONCURRENTLY t_a ON t (a);", GK_RUNNER_NONE, trace),
+			mig("CREATE INDEX CONCURRENTLY t_a ON t (a);", GK_RUNNER_SPLIT, trace),
 			mig("CREATE INDEX CONCURRENTLY t_id_a ON t (id, a);", GK_RUNNER_PER_FILE, trace),
 		};
 		gk_replay_result r[3];
@@ -222,7 +222,7 @@ static void test_error_offset_bytes(void **state)
 	(void)state;
 	const char *sql = "-- café ☕ migration\nCREATE TABLE t (a int);\n"
 			  "COMMENT ON TABLE t IS 'née';\nSELECT 'ü' FROM t WHERE nosuch_col = 1;\n";
-	enum gk_runner runners[] = {GK_RUNNER_PRISMA, GK_RUNNER_PER_FILE, GK_RUNNER_NONE};
+	enum gk_runner runners[] = {GK_RUNNER_WHOLE, GK_RUNNER_PER_FILE, GK_RUNNER_SPLIT};
 	for (int k = 0; k < 6; k++) {
 		db d = fresh_db();
 		gk_replay_migration m = mig(sql, runners[k % 3], k >= 3);
@@ -461,8 +461,8 @@ static void test_environment_schema(void **state)
 	(void)state;
 	expect_environment("CREATE TABLE audit.log (i int);", "schema audit", "3F000");
 	db d = fresh_db();
-	gk_replay_migration m[2] = {mig("CREATE TABLE audit.log (i int);", GK_RUNNER_NONE, false),
-				    mig("CREATE SCHEMA audit;", GK_RUNNER_NONE, false)};
+	gk_replay_migration m[2] = {mig("CREATE TABLE audit.log (i int);", GK_RUNNER_SPLIT, false),
+				    mig("CREATE SCHEMA audit;", GK_RUNNER_SPLIT, false)};
 	gk_replay_result r[2];
 	replay(&d, m, 2, r);
 	assert_status(&r[0], GK_REPLAY_FAILED);
@@ -478,7 +478,7 @@ static void test_other_undefined_object_fails(void **state)
 {
 	(void)state;
 	db d = fresh_db();
-	gk_replay_migration m = mig("CREATE TABLE t (a nosuchtype);", GK_RUNNER_PRISMA, false);
+	gk_replay_migration m = mig("CREATE TABLE t (a nosuchtype);", GK_RUNNER_WHOLE, false);
 	gk_replay_result r;
 	replay(&d, &m, 1, &r);
 	assert_status(&r, GK_REPLAY_FAILED);
@@ -501,10 +501,10 @@ static void test_history_tables_execute(void **state)
 		enum gk_runner runner;
 		const char *relations;
 	} want[] = {
-		{GK_LAYOUT_PRISMA, GK_RUNNER_PRISMA, "_prisma_migrations,_prisma_migrations_pkey"},
+		{GK_LAYOUT_PRISMA, GK_RUNNER_WHOLE, "_prisma_migrations,_prisma_migrations_pkey"},
 		{GK_LAYOUT_FLYWAY, GK_RUNNER_PER_FILE,
 		 "flyway_schema_history,flyway_schema_history_pk,flyway_schema_history_s_idx"},
-		{GK_LAYOUT_GOLANG_MIGRATE, GK_RUNNER_PRISMA, "schema_migrations,schema_migrations_pkey"},
+		{GK_LAYOUT_GOLANG_MIGRATE, GK_RUNNER_WHOLE, "schema_migrations,schema_migrations_pkey"},
 		{GK_LAYOUT_DBMATE, GK_RUNNER_PER_FILE, "schema_migrations,schema_migrations_pkey"},
 		{GK_LAYOUT_DIESEL, GK_RUNNER_PER_FILE,
 		 "__diesel_schema_migrations,__diesel_schema_migrations_pkey"},
@@ -528,7 +528,7 @@ static void test_history_tables_execute(void **state)
 static void test_unreachable_server(void **state)
 {
 	(void)state;
-	gk_replay_migration m = mig("SELECT 1;", GK_RUNNER_NONE, false);
+	gk_replay_migration m = mig("SELECT 1;", GK_RUNNER_SPLIT, false);
 	gk_replay_result r;
 	gk_error err = {0, ""};
 	assert_int_equal(gk_replay_run(&r, "host=/nonexistent-gk port=1 connect_timeout=2", &m, 1,
@@ -546,8 +546,8 @@ static void test_connection_lost(void **state)
 	for (int trace = 0; trace < 2; trace++) {
 		db d = fresh_db();
 		gk_replay_migration m[2] = {
-			mig("SELECT pg_terminate_backend(pg_backend_pid());", GK_RUNNER_NONE, trace),
-			mig("CREATE TABLE x (i int);", GK_RUNNER_NONE, false),
+			mig("SELECT pg_terminate_backend(pg_backend_pid());", GK_RUNNER_SPLIT, trace),
+			mig("CREATE TABLE x (i int);", GK_RUNNER_SPLIT, false),
 		};
 		gk_replay_result r[2];
 		gk_error err = {0, ""};
@@ -570,7 +570,7 @@ static void test_connection_lost(void **state)
 static void test_timeout_every_runner(void **state)
 {
 	(void)state;
-	static const enum gk_runner runners[] = {GK_RUNNER_PRISMA, GK_RUNNER_PER_FILE, GK_RUNNER_NONE};
+	static const enum gk_runner runners[] = {GK_RUNNER_WHOLE, GK_RUNNER_PER_FILE, GK_RUNNER_SPLIT};
 	const char *sql = "SELECT 1;\nSELECT pg_sleep(60);\n";
 	for (size_t k = 0; k < 3; k++)
 		for (int trace = 0; trace < 2; trace++) {
@@ -602,7 +602,7 @@ static void test_timeout_one_statement(void **state)
 {
 	(void)state;
 	db d = fresh_db();
-	gk_replay_migration m = mig("\n  DO $$ BEGIN LOOP END LOOP; END $$;\n", GK_RUNNER_PRISMA, false);
+	gk_replay_migration m = mig("\n  DO $$ BEGIN LOOP END LOOP; END $$;\n", GK_RUNNER_WHOLE, false);
 	m.timeout_s = 0.3;
 	gk_replay_result r;
 	replay(&d, &m, 1, &r);
@@ -621,8 +621,8 @@ static void test_trace_quotes_names(void **state)
 {
 	(void)state;
 	db d = fresh_db();
-	gk_replay_migration m[2] = {mig("CREATE TABLE \"User\" (id int);", GK_RUNNER_NONE, false),
-				    mig("ALTER TABLE \"User\" ADD COLUMN x int;", GK_RUNNER_NONE, true)};
+	gk_replay_migration m[2] = {mig("CREATE TABLE \"User\" (id int);", GK_RUNNER_SPLIT, false),
+				    mig("ALTER TABLE \"User\" ADD COLUMN x int;", GK_RUNNER_SPLIT, true)};
 	gk_replay_result r[2];
 	replay(&d, m, 2, r);
 	assert_int_equal(r[1].n_locks, 1);
@@ -637,7 +637,7 @@ static void test_trace_add_column_volatile_default(void **state)
 	db d = fresh_db();
 	gk_replay_result r[2];
 	traced(&d, "ALTER TABLE t ADD COLUMN b float8 DEFAULT random();\n"
-		   "ALTER TABLE t ADD COLUMN c int DEFAULT 0;\n", GK_RUNNER_NONE, r);
+		   "ALTER TABLE t ADD COLUMN c int DEFAULT 0;\n", GK_RUNNER_SPLIT, r);
 	assert_status(&r[1], GK_REPLAY_OK);
 	/* t and its primary key index are rewritten by statement 1. */
 	assert_int_equal(r[1].n_locks, 3);
@@ -658,8 +658,8 @@ static void test_trace_toast_not_reported(void **state)
 	db d = fresh_db();
 	gk_replay_migration m[2] = {
 		mig("CREATE TABLE doc (id int PRIMARY KEY, body text);\n"
-		    "INSERT INTO doc VALUES (1, repeat('x', 10000));", GK_RUNNER_NONE, false),
-		mig("ALTER TABLE doc ADD COLUMN r float8 DEFAULT random();", GK_RUNNER_NONE, true),
+		    "INSERT INTO doc VALUES (1, repeat('x', 10000));", GK_RUNNER_SPLIT, false),
+		mig("ALTER TABLE doc ADD COLUMN r float8 DEFAULT random();", GK_RUNNER_SPLIT, true),
 	};
 	gk_replay_result r[2];
 	replay(&d, m, 2, r);
@@ -709,7 +709,7 @@ static void test_trace_held_until_transaction_end(void **state)
 {
 	(void)state;
 	const char *sql = "ALTER TABLE t ADD COLUMN d int;\nSELECT pg_sleep(0.3);\n";
-	enum gk_runner runners[] = {GK_RUNNER_PER_FILE, GK_RUNNER_PRISMA, GK_RUNNER_NONE};
+	enum gk_runner runners[] = {GK_RUNNER_PER_FILE, GK_RUNNER_WHOLE, GK_RUNNER_SPLIT};
 	for (int k = 0; k < 3; k++) {
 		db d = fresh_db();
 		gk_replay_result r[2];
@@ -717,7 +717,7 @@ static void test_trace_held_until_transaction_end(void **state)
 		assert_status(&r[1], GK_REPLAY_OK);
 		assert_int_equal(r[1].n_locks, 1);
 		assert_lock(&r[1].locks[0], 1, "public.t", "AccessExclusiveLock", false);
-		if (runners[k] == GK_RUNNER_NONE)
+		if (runners[k] == GK_RUNNER_SPLIT)
 			assert_true(r[1].locks[0].held_ms < 250);
 		else
 			assert_true(r[1].locks[0].held_ms >= 300);
@@ -734,7 +734,7 @@ static void test_trace_explicit_transaction_as_written(void **state)
 	db d = fresh_db();
 	gk_replay_result r[2];
 	traced(&d, "BEGIN;\nALTER TABLE t ADD COLUMN g int;\nSELECT pg_sleep(0.3);\nCOMMIT;\n"
-		   "CREATE INDEX t_a ON t (a);\n", GK_RUNNER_NONE, r);
+		   "CREATE INDEX t_a ON t (a);\n", GK_RUNNER_SPLIT, r);
 	assert_status(&r[1], GK_REPLAY_OK);
 	assert_int_equal(r[1].n_locks, 2);
 	assert_lock(&r[1].locks[0], 2, "public.t", "AccessExclusiveLock", false);
@@ -792,7 +792,7 @@ static void test_trace_concurrently_alone(void **state)
 	(void)state;
 	db d = fresh_db();
 	gk_replay_result r[2];
-	traced(&d, "CREATE INDEX CONCURRENTLY t_a ON t (a);", GK_RUNNER_PRISMA, r);
+	traced(&d, "CREATE INDEX CONCURRENTLY t_a ON t (a);", GK_RUNNER_WHOLE, r);
 	assert_status(&r[1], GK_REPLAY_OK);
 	assert_int_equal(r[1].n_locks, 0);
 	assert_query(&d, "SELECT count(*) FROM pg_class WHERE relname = 't_a'", "1");
@@ -846,7 +846,7 @@ static void expect_refused(const char *sql)
 	for (int traced = 0; traced < 2; traced++) {
 		db d = fresh_db();
 		gk_replay_migration m[2] = {mig(SETUP_T, GK_RUNNER_PER_FILE, false),
-					    mig(sql, GK_RUNNER_PRISMA, traced)};
+					    mig(sql, GK_RUNNER_WHOLE, traced)};
 		gk_replay_result r[2];
 		replay(&d, m, 2, r);
 		assert_status(&r[1], GK_REPLAY_FAILED);
@@ -924,12 +924,12 @@ static void test_sandbox_allowed_extensions(void **state)
 	db d = fresh_db();
 	gk_replay_migration m[4] = {
 		mig("CREATE EXTENSION citext;\nCREATE EXTENSION IF NOT EXISTS hstore;\n"
-		    "CREATE TABLE people (name citext, tags hstore);", GK_RUNNER_PRISMA, false),
+		    "CREATE TABLE people (name citext, tags hstore);", GK_RUNNER_WHOLE, false),
 		mig("CREATE EXTENSION pg_stat_statements;\nCREATE SCHEMA ext;\n"
-		    "CREATE EXTENSION pgrowlocks WITH SCHEMA ext;", GK_RUNNER_PRISMA, false),
+		    "CREATE EXTENSION pgrowlocks WITH SCHEMA ext;", GK_RUNNER_WHOLE, false),
 		mig("CREATE EXTENSION IF NOT EXISTS \"pg_stat_statements\";\n"
 		    "CREATE EXTENSION IF NOT EXISTS postgres_fdw;", GK_RUNNER_PER_FILE, true),
-		mig("CREATE EXTENSION pg_stat_statements;", GK_RUNNER_PRISMA, false),
+		mig("CREATE EXTENSION pg_stat_statements;", GK_RUNNER_WHOLE, false),
 	};
 	gk_replay_result r[4];
 	replay(&d, m, 4, r);
@@ -946,7 +946,7 @@ static void test_sandbox_allowed_extensions(void **state)
 		     "pg_stat_statements:gatekeeper_replay:public,pgrowlocks:gatekeeper_replay:ext,"
 		     "postgres_fdw:gatekeeper_replay:public");
 	/* The role owns it as it would a trusted one: it may drop it. */
-	gk_replay_migration drop = mig("DROP EXTENSION pg_stat_statements;", GK_RUNNER_PRISMA, false);
+	gk_replay_migration drop = mig("DROP EXTENSION pg_stat_statements;", GK_RUNNER_WHOLE, false);
 	gk_replay_result rd;
 	replay(&d, &drop, 1, &rd);
 	assert_status(&rd, GK_REPLAY_OK);
@@ -973,7 +973,7 @@ static void test_sandbox_extension_positions(void **state)
 	long want = (long)(strstr(sql, "nope") - sql);
 	for (int traced = 0; traced < 2; traced++) {
 		db d = fresh_db();
-		gk_replay_migration m = mig(sql, GK_RUNNER_PRISMA, traced);
+		gk_replay_migration m = mig(sql, GK_RUNNER_WHOLE, traced);
 		gk_replay_result r;
 		replay(&d, &m, 1, &r);
 		assert_status(&r, GK_REPLAY_FAILED);
@@ -1041,10 +1041,10 @@ static void test_sandbox_privileged_init(void **state)
 	gk_replay_migration m[3] = {
 		mig("DO $$BEGIN CREATE ROLE gk_init_reader; EXCEPTION WHEN duplicate_object THEN NULL; END$$;"
 		    "CREATE TABLE init_log (who text); INSERT INTO init_log VALUES (current_user);",
-		    GK_RUNNER_NONE, false),
+		    GK_RUNNER_SPLIT, false),
 		mig("CREATE TABLE t (id int); GRANT SELECT ON t TO gk_init_reader; CREATE TABLE who AS SELECT current_user AS u;",
-		    GK_RUNNER_PRISMA, false),
-		mig("CREATE ROLE gk_not_from_a_migration;", GK_RUNNER_PRISMA, false),
+		    GK_RUNNER_WHOLE, false),
+		mig("CREATE ROLE gk_not_from_a_migration;", GK_RUNNER_WHOLE, false),
 	};
 	m[0].conninfo = su;
 	gk_replay_result r[3];
@@ -1066,7 +1066,7 @@ static void test_error_text_bounded(void **state)
 	db d = fresh_db();
 	gk_replay_migration m = mig("DO $$BEGIN RAISE EXCEPTION 'big: %', repeat('\xc3\xa9', 3000) "
 				    "USING DETAIL = repeat('d', 5000), HINT = 'short hint'; END$$;",
-				    GK_RUNNER_PRISMA, false);
+				    GK_RUNNER_WHOLE, false);
 	gk_replay_result r;
 	replay(&d, &m, 1, &r);
 	assert_status(&r, GK_REPLAY_FAILED);

@@ -347,7 +347,7 @@ static void run_all(tracer *t, const gk_replay_migration *m, const gk_replay_spl
 		    const char *text, int watch, int *rc)
 {
 	/* Prisma: one statement is autocommit, more form an implicit transaction. */
-	bool in_tx = m->runner == GK_RUNNER_PER_FILE || (m->runner == GK_RUNNER_PRISMA && sp->n > 1);
+	bool in_tx = m->runner == GK_RUNNER_PER_FILE || (m->runner == GK_RUNNER_WHOLE && sp->n > 1);
 	if (in_tx && !control(t->c, "BEGIN")) {
 		gk_replay_send(t->c, "BEGIN", 0, t->r);
 		return;

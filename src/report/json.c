@@ -16,8 +16,9 @@
 
 /* 1.1 replay, 1.2 the gate's checks[], 1.3 drift's scope (`drift`), the
  * replay statuses `timeout` and `interrupted`, and the error kind
- * `interrupted`. */
-#define SCHEMA_VERSION "1.3"
+ * `interrupted`; 1.4 the runner models are named by transport (`whole`,
+ * `split`, `per-file`) now that one tool can use several. */
+#define SCHEMA_VERSION "1.4"
 
 static json_t *str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
 static json_t *pos_or_null(int v) { return v > 0 ? json_integer(v) : json_null(); }

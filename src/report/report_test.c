@@ -60,8 +60,8 @@ static gk_report *sample(void)
 	gk_report *r = gk_report_new("lint");
 	assert_non_null(r);
 	assert_int_equal(gk_report_add_migration(r, M1, 3, GK_RUNNER_PER_FILE), 0);
-	assert_int_equal(gk_report_add_migration(r, M2, 2, GK_RUNNER_PRISMA), 1);
-	assert_int_equal(gk_report_add_migration(r, M3, 1, GK_RUNNER_NONE), 2);
+	assert_int_equal(gk_report_add_migration(r, M2, 2, GK_RUNNER_WHOLE), 1);
+	assert_int_equal(gk_report_add_migration(r, M3, 1, GK_RUNNER_SPLIT), 2);
 	add(r, "some-warning", GK_SEV_WARNING, M1, 5, 3, "ALTER TABLE users takes ACCESS EXCLUSIVE", "ALTER TABLE users ...");
 	add(r, "create-index-non-concurrent", GK_SEV_ERROR, M1, 4, 2, "second index on users blocks writes",
 	    "CREATE INDEX b ON users (b)");
@@ -533,7 +533,7 @@ static void test_checks_counted_and_skipped(void **state)
 	(void)state;
 	gk_report *r = gk_report_new("gate");
 	assert_non_null(r);
-	assert_int_equal(gk_report_add_migration(r, "m/1.sql", 1, GK_RUNNER_PRISMA), 0);
+	assert_int_equal(gk_report_add_migration(r, "m/1.sql", 1, GK_RUNNER_WHOLE), 0);
 	assert_int_equal(gk_report_add_check(r, "status", 1u << GK_CAT_STATUS), 0);
 	assert_int_equal(gk_report_add_check(r, "drift", 1u << GK_CAT_DRIFT), 1);
 	assert_int_equal(gk_report_skip_check(r, 1, "a deploy is in progress"), 0);
@@ -628,7 +628,7 @@ static void test_json_agrees(void **state)
 	assert_int_equal(json_array_size(json_object_get(doc, "migrations")), 3);
 	json_t *m3 = json_array_get(json_object_get(doc, "migrations"), 2);
 	assert_string_equal(json_string_value(json_object_get(m3, "status")), "pass");
-	assert_string_equal(json_string_value(json_object_get(m3, "runner")), "none");
+	assert_string_equal(json_string_value(json_object_get(m3, "runner")), "split");
 	json_t *err = json_array_get(json_object_get(doc, "errors"), 0);
 	assert_string_equal(json_string_value(json_object_get(err, "kind")), "timeout");
 	assert_true(json_is_null(json_object_get(err, "path")));

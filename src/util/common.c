@@ -22,11 +22,11 @@ static const char *const severity_names[GK_SEV_COUNT] = {"off", "info", "warning
 static const char *const category_names[GK_CAT_COUNT] = {
 	"locking", "transaction", "destructive", "compatibility", "hygiene", "meta", "history", "replay", "status", "drift", "gate",
 };
-static const char *const runner_names[] = {"auto", "prisma", "per-file", "none"};
+static const char *const runner_names[] = {"auto", "whole", "per-file", "split"};
 
 _Static_assert(sizeof severity_names / sizeof *severity_names == GK_SEV_ERROR + 1, "severity names");
 _Static_assert(sizeof category_names / sizeof *category_names == GK_CAT_GATE + 1, "category names");
-_Static_assert(sizeof runner_names / sizeof *runner_names == GK_RUNNER_NONE + 1, "runner names");
+_Static_assert(sizeof runner_names / sizeof *runner_names == GK_RUNNER_SPLIT + 1, "runner names");
 
 const char *gk_severity_name(enum gk_severity s) { return severity_names[s]; }
 const char *gk_category_name(enum gk_category c) { return category_names[c]; }
@@ -52,6 +52,12 @@ int gk_severity_parse(enum gk_severity *out, const char *word)
 int gk_runner_parse(enum gk_runner *out, const char *word)
 {
 	int i = find_name(runner_names, sizeof runner_names / sizeof *runner_names, word);
+	/* The names of the first releases, when "prisma" was the one-query
+	 * model and "none" the autocommit one; gatekeeper.yml files keep them. */
+	if (i < 0 && strcmp(word, "prisma") == 0)
+		i = GK_RUNNER_WHOLE;
+	if (i < 0 && strcmp(word, "none") == 0)
+		i = GK_RUNNER_SPLIT;
 	if (i < 0)
 		return GK_ENOTFOUND;
 	*out = (enum gk_runner)i;

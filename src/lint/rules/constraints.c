@@ -226,7 +226,7 @@ const gk_rule gk_rule_add_unique_constraint = {
 			 "ALTER TABLE users ADD COLUMN handle text UNIQUE;"},
 			{GK_EXAMPLE_OK, 0, 0, NULL,
 			 "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key;"},
-			{GK_EXAMPLE_OK, 0, GK_RUNNER_NONE, "the whole recipe",
+			{GK_EXAMPLE_OK, 0, GK_RUNNER_SPLIT, "the whole recipe",
 			 "CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);\n"
 			 "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key;"},
 			{GK_EXAMPLE_OK, 0, 0, "a table created earlier in the same change is empty",
@@ -310,17 +310,17 @@ const gk_rule gk_rule_add_primary_key = {
 			{GK_EXAMPLE_BAD, 0, 0, "a named key", "ALTER TABLE accounts ADD CONSTRAINT accounts_pkey PRIMARY KEY (id);"},
 			{GK_EXAMPLE_BAD, 0, 0, "a new key column on an existing table",
 			 "ALTER TABLE accounts ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;"},
-			{GK_EXAMPLE_BAD, 0, GK_RUNNER_NONE, "USING INDEX on a column known to be nullable still scans",
+			{GK_EXAMPLE_BAD, 0, GK_RUNNER_SPLIT, "USING INDEX on a column known to be nullable still scans",
 			 "ALTER TABLE accounts ADD COLUMN uid bigint;\n"
 			 "CREATE UNIQUE INDEX CONCURRENTLY accounts_uid_key ON accounts (uid);\n"
 			 "ALTER TABLE accounts ADD PRIMARY KEY USING INDEX accounts_uid_key;"},
-			{GK_EXAMPLE_BAD, 11, GK_RUNNER_NONE, "before PostgreSQL 12 a validated CHECK does not spare the scan",
+			{GK_EXAMPLE_BAD, 11, GK_RUNNER_SPLIT, "before PostgreSQL 12 a validated CHECK does not spare the scan",
 			 "ALTER TABLE accounts ADD COLUMN uid bigint;\n"
 			 "ALTER TABLE accounts ADD CONSTRAINT uid_nn CHECK (uid IS NOT NULL) NOT VALID;\n"
 			 "ALTER TABLE accounts VALIDATE CONSTRAINT uid_nn;\n"
 			 "CREATE UNIQUE INDEX CONCURRENTLY accounts_uid_key ON accounts (uid);\n"
 			 "ALTER TABLE accounts ADD PRIMARY KEY USING INDEX accounts_uid_key;"},
-			{GK_EXAMPLE_OK, 12, GK_RUNNER_NONE, "from PostgreSQL 12 the validated CHECK proves the column NOT NULL",
+			{GK_EXAMPLE_OK, 12, GK_RUNNER_SPLIT, "from PostgreSQL 12 the validated CHECK proves the column NOT NULL",
 			 "ALTER TABLE accounts ADD COLUMN uid bigint;\n"
 			 "ALTER TABLE accounts ADD CONSTRAINT uid_nn CHECK (uid IS NOT NULL) NOT VALID;\n"
 			 "ALTER TABLE accounts VALIDATE CONSTRAINT uid_nn;\n"
@@ -474,19 +474,19 @@ const gk_rule gk_rule_validate_in_same_transaction = {
 			{GK_EXAMPLE_BAD, 0, 0, "the per-file runner wraps both in one transaction",
 			 "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\n"
 			 "ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;"},
-			{GK_EXAMPLE_BAD, 0, GK_RUNNER_NONE, "an explicit transaction",
+			{GK_EXAMPLE_BAD, 0, GK_RUNNER_SPLIT, "an explicit transaction",
 			 "BEGIN;\nALTER TABLE products ADD CONSTRAINT price_positive CHECK (price > 0) NOT VALID;\n"
 			 "ALTER TABLE products VALIDATE CONSTRAINT price_positive;\nCOMMIT;"},
-			{GK_EXAMPLE_BAD, 0, GK_RUNNER_PRISMA, "Prisma sends the file as one implicit transaction",
+			{GK_EXAMPLE_BAD, 0, GK_RUNNER_WHOLE, "Prisma sends the file as one implicit transaction",
 			 "ALTER TABLE products ADD CONSTRAINT price_positive CHECK (price > 0) NOT VALID;\n"
 			 "ALTER TABLE products VALIDATE CONSTRAINT price_positive;"},
-			{GK_EXAMPLE_BAD, 0, GK_RUNNER_NONE, "one ALTER TABLE is one transaction",
+			{GK_EXAMPLE_BAD, 0, GK_RUNNER_SPLIT, "one ALTER TABLE is one transaction",
 			 "ALTER TABLE products ADD CONSTRAINT price_positive CHECK (price > 0) NOT VALID, "
 			 "VALIDATE CONSTRAINT price_positive;"},
-			{GK_EXAMPLE_OK, 0, GK_RUNNER_NONE, "without a runner transaction each statement commits on its own",
+			{GK_EXAMPLE_OK, 0, GK_RUNNER_SPLIT, "without a runner transaction each statement commits on its own",
 			 "ALTER TABLE products ADD CONSTRAINT price_positive CHECK (price > 0) NOT VALID;\n"
 			 "ALTER TABLE products VALIDATE CONSTRAINT price_positive;"},
-			{GK_EXAMPLE_OK, 0, GK_RUNNER_NONE, "COMMIT between them",
+			{GK_EXAMPLE_OK, 0, GK_RUNNER_SPLIT, "COMMIT between them",
 			 "BEGIN;\nALTER TABLE products ADD CONSTRAINT price_positive CHECK (price > 0) NOT VALID;\nCOMMIT;\n"
 			 "BEGIN;\nALTER TABLE products VALIDATE CONSTRAINT price_positive;\nCOMMIT;"},
 			{GK_EXAMPLE_OK, 0, 0, "validating a constraint added by an earlier migration",

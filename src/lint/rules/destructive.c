@@ -214,7 +214,7 @@ const gk_rule gk_rule_delete_without_where = {
 			"... LIMIT 10000)) from a job outside the migration's transaction, committing each batch.",
 		.examples = {
 			{GK_EXAMPLE_BAD, 0, 0, NULL, "DELETE FROM sessions;"},
-			{GK_EXAMPLE_BAD, 0, GK_RUNNER_NONE, "outside a transaction it is still every row", "DELETE FROM audit_log;"},
+			{GK_EXAMPLE_BAD, 0, GK_RUNNER_SPLIT, "outside a transaction it is still every row", "DELETE FROM audit_log;"},
 			{GK_EXAMPLE_BAD, 0, 0, "WHERE true is no filter", "DELETE FROM sessions WHERE true;"},
 			{GK_EXAMPLE_BAD, 0, 0, "USING joins but does not filter", "DELETE FROM orders USING customers;"},
 			{GK_EXAMPLE_OK, 0, 0, NULL, "DELETE FROM sessions WHERE expires_at < now() - interval '30 days';"},
@@ -259,9 +259,9 @@ const gk_rule gk_rule_update_without_where = {
 			"10000, each batch its own transaction, from a job or a separate non-transactional migration.",
 		.examples = {
 			{GK_EXAMPLE_BAD, 0, 0, NULL, "UPDATE users SET newsletter = false;"},
-			{GK_EXAMPLE_BAD, 0, GK_RUNNER_PRISMA, "a Prisma backfill after adding a column",
+			{GK_EXAMPLE_BAD, 0, GK_RUNNER_WHOLE, "a Prisma backfill after adding a column",
 			 "ALTER TABLE \"User\" ADD COLUMN \"plan\" TEXT;\nUPDATE \"User\" SET \"plan\" = 'free';"},
-			{GK_EXAMPLE_BAD, 0, GK_RUNNER_NONE, "outside a transaction it is still every row",
+			{GK_EXAMPLE_BAD, 0, GK_RUNNER_SPLIT, "outside a transaction it is still every row",
 			 "UPDATE users SET email = lower(email);"},
 			{GK_EXAMPLE_BAD, 0, 0, "WHERE TRUE is no filter", "UPDATE users SET newsletter = false WHERE TRUE;"},
 			{GK_EXAMPLE_OK, 0, 0, NULL, "UPDATE users SET newsletter = false WHERE id BETWEEN 1 AND 10000;"},

@@ -98,7 +98,7 @@ const gk_rule gk_rule_drop_database = {
 		.why = "A migration that drops a database destroys everything in it; it also cannot run in a transaction.",
 		.help = "Drop databases by hand, never from a migration.",
 		.examples = {
-			{GK_EXAMPLE_BAD, 0, GK_RUNNER_NONE, NULL, "DROP DATABASE analytics;"},
+			{GK_EXAMPLE_BAD, 0, GK_RUNNER_SPLIT, NULL, "DROP DATABASE analytics;"},
 			{GK_EXAMPLE_OK, 0, 0, NULL, "SELECT 1;"},
 		},
 	},

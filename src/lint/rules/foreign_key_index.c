@@ -208,7 +208,7 @@ const gk_rule gk_rule_foreign_key_without_index = {
 		.examples = {
 			{GK_EXAMPLE_BAD, 0, 0, NULL,
 			 "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers (id));"},
-			{GK_EXAMPLE_BAD, 0, GK_RUNNER_PRISMA, "Prisma adds foreign keys at the end and indexes only @@index fields",
+			{GK_EXAMPLE_BAD, 0, GK_RUNNER_WHOLE, "Prisma adds foreign keys at the end and indexes only @@index fields",
 			 "CREATE TABLE \"Post\" (\"id\" BIGSERIAL NOT NULL, \"authorId\" BIGINT NOT NULL,\n"
 			 "  CONSTRAINT \"Post_pkey\" PRIMARY KEY (\"id\"));\n"
 			 "ALTER TABLE \"Post\" ADD CONSTRAINT \"Post_authorId_fkey\" FOREIGN KEY (\"authorId\") "

@@ -81,7 +81,7 @@ static void check_timeout(gk_lint *l, const gk_stmt *s)
 		return;
 	char target[300];
 	lock_target(lk, target, sizeof target);
-	const char *help = l->runner == GK_RUNNER_PRISMA
+	const char *help = l->runner == GK_RUNNER_WHOLE
 		? "Start the file with `SET lock_timeout = '2s';` and retry the migration when it times out. With "
 		  "Prisma this makes the file multi-statement, so it runs as one implicit transaction: keep CREATE "
 		  "INDEX CONCURRENTLY and other non-transactional statements in files of their own."
@@ -105,14 +105,14 @@ const gk_rule gk_rule_missing_lock_timeout = {
 			"request fails fast instead of queueing traffic, and retry the migration when it times out.",
 		.examples = {
 			{GK_EXAMPLE_BAD, 0, 0, NULL, "ALTER TABLE users ADD COLUMN nickname text;"},
-			{GK_EXAMPLE_BAD, 0, GK_RUNNER_PRISMA, "a SHARE lock blocks writes too",
+			{GK_EXAMPLE_BAD, 0, GK_RUNNER_WHOLE, "a SHARE lock blocks writes too",
 			 "CREATE INDEX users_email_idx ON users (email);"},
 			{GK_EXAMPLE_BAD, 0, 0, "lock_timeout = 0 means wait forever",
 			 "SET lock_timeout = 0;\nALTER TABLE users ADD COLUMN nickname text;"},
 			{GK_EXAMPLE_BAD, 0, 0, "a lock_timeout set after the statement is too late",
 			 "ALTER TABLE users ADD COLUMN nickname text;\nSET lock_timeout = '2s';"},
 			{GK_EXAMPLE_OK, 0, 0, NULL, "SET lock_timeout = '2s';\nALTER TABLE users ADD COLUMN nickname text;"},
-			{GK_EXAMPLE_OK, 0, GK_RUNNER_NONE, "CONCURRENTLY takes SHARE UPDATE EXCLUSIVE, which lets writes go on",
+			{GK_EXAMPLE_OK, 0, GK_RUNNER_SPLIT, "CONCURRENTLY takes SHARE UPDATE EXCLUSIVE, which lets writes go on",
 			 "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);"},
 			{GK_EXAMPLE_OK, 0, 0, "a table created in the same migration is empty",
 			 "CREATE TABLE users (id bigint PRIMARY KEY);\nALTER TABLE users ADD COLUMN nickname text;\n"
@@ -178,15 +178,15 @@ const gk_rule gk_rule_locks_held_across_statements = {
 		.examples = {
 			{GK_EXAMPLE_BAD, 0, 0, "the per-file runner's transaction holds the lock during the backfill",
 			 "ALTER TABLE users ADD COLUMN plan text;\nUPDATE users SET plan = 'free';"},
-			{GK_EXAMPLE_BAD, 0, GK_RUNNER_PRISMA, "Prisma runs a multi-statement file as one transaction",
+			{GK_EXAMPLE_BAD, 0, GK_RUNNER_WHOLE, "Prisma runs a multi-statement file as one transaction",
 			 "ALTER TABLE users RENAME COLUMN name TO full_name;\nCREATE INDEX orders_user_idx ON orders (user_id);"},
-			{GK_EXAMPLE_BAD, 0, GK_RUNNER_NONE, "an explicit transaction",
+			{GK_EXAMPLE_BAD, 0, GK_RUNNER_SPLIT, "an explicit transaction",
 			 "BEGIN;\nALTER TABLE users ADD COLUMN plan text;\nSET lock_timeout = '2s';\n"
 			 "ALTER TABLE orders ADD COLUMN note text;\nCOMMIT;"},
 			{GK_EXAMPLE_BAD, 0, 0, "reported once per table and transaction, however often it is locked again",
 			 "ALTER TABLE users ADD COLUMN a text;\nALTER TABLE users ADD COLUMN b text;\n"
 			 "ALTER TABLE users ADD COLUMN c text;\nUPDATE accounts SET flag = true WHERE id = 1;", 1},
-			{GK_EXAMPLE_OK, 0, GK_RUNNER_NONE, "autocommit: each statement commits on its own",
+			{GK_EXAMPLE_OK, 0, GK_RUNNER_SPLIT, "autocommit: each statement commits on its own",
 			 "ALTER TABLE users ADD COLUMN plan text;\nUPDATE users SET plan = 'free';"},
 			{GK_EXAMPLE_OK, 0, 0, "the lock-taking statement is last; SET and COMMIT do no work",
 			 "SET lock_timeout = '2s';\nUPDATE users SET plan = 'free' WHERE plan IS NULL;\n"
@@ -194,7 +194,7 @@ const gk_rule gk_rule_locks_held_across_statements = {
 			{GK_EXAMPLE_OK, 0, 0, "a table created in the same migration is empty",
 			 "CREATE TABLE users (id bigint PRIMARY KEY);\nALTER TABLE users ADD COLUMN plan text;\n"
 			 "INSERT INTO users (id, plan) VALUES (1, 'free');"},
-			{GK_EXAMPLE_OK, 0, GK_RUNNER_PRISMA, "a single-statement Prisma file has no transaction",
+			{GK_EXAMPLE_OK, 0, GK_RUNNER_WHOLE, "a single-statement Prisma file has no transaction",
 			 "ALTER TABLE users ADD COLUMN plan text;"},
 			{GK_EXAMPLE_OK, 0, 0, "SHARE UPDATE EXCLUSIVE (VALIDATE) lets reads and writes go on",
 			 "ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;\nUPDATE users SET plan = 'free';"},

@@ -85,14 +85,14 @@ const gk_rule gk_rule_set_not_null = {
 			{GK_EXAMPLE_BAD, 0, 0, NULL, "ALTER TABLE users ALTER COLUMN email SET NOT NULL;"},
 			{GK_EXAMPLE_BAD, 18, 0, "PostgreSQL 18: the help shows NOT NULL ... NOT VALID",
 			 "ALTER TABLE users ALTER COLUMN email SET NOT NULL;"},
-			{GK_EXAMPLE_BAD, 11, GK_RUNNER_NONE, "before PostgreSQL 12 the validated CHECK does not avoid the scan",
+			{GK_EXAMPLE_BAD, 11, GK_RUNNER_SPLIT, "before PostgreSQL 12 the validated CHECK does not avoid the scan",
 			 "ALTER TABLE users ADD CONSTRAINT email_nn CHECK (email IS NOT NULL) NOT VALID;\n"
 			 "ALTER TABLE users VALIDATE CONSTRAINT email_nn;\n"
 			 "ALTER TABLE users ALTER COLUMN email SET NOT NULL;"},
-			{GK_EXAMPLE_BAD, 0, GK_RUNNER_NONE, "a CHECK that is not validated yet proves nothing",
+			{GK_EXAMPLE_BAD, 0, GK_RUNNER_SPLIT, "a CHECK that is not validated yet proves nothing",
 			 "ALTER TABLE users ADD CONSTRAINT email_nn CHECK (email IS NOT NULL) NOT VALID;\n"
 			 "ALTER TABLE users ALTER COLUMN email SET NOT NULL;"},
-			{GK_EXAMPLE_OK, 12, GK_RUNNER_NONE, "PostgreSQL 12+: the validated CHECK, even from the same file, avoids the scan",
+			{GK_EXAMPLE_OK, 12, GK_RUNNER_SPLIT, "PostgreSQL 12+: the validated CHECK, even from the same file, avoids the scan",
 			 "ALTER TABLE users ADD CONSTRAINT email_nn CHECK (email IS NOT NULL) NOT VALID;\n"
 			 "ALTER TABLE users VALIDATE CONSTRAINT email_nn;\n"
 			 "ALTER TABLE users ALTER COLUMN email SET NOT NULL;\n"

@@ -67,12 +67,12 @@ const gk_rule gk_rule_table_rewrite_command = {
 			"blocking; to shrink or reorder a table online use the pg_repack extension (or REPACK (CONCURRENTLY) "
 			"on PostgreSQL 19+), by hand, outside migrations.",
 		.examples = {
-			{GK_EXAMPLE_BAD, 0, GK_RUNNER_NONE, NULL, "VACUUM FULL users;"},
-			{GK_EXAMPLE_BAD, 0, GK_RUNNER_NONE, "the whole database", "VACUUM (FULL, ANALYZE);"},
+			{GK_EXAMPLE_BAD, 0, GK_RUNNER_SPLIT, NULL, "VACUUM FULL users;"},
+			{GK_EXAMPLE_BAD, 0, GK_RUNNER_SPLIT, "the whole database", "VACUUM (FULL, ANALYZE);"},
 			{GK_EXAMPLE_BAD, 0, 0, NULL, "CLUSTER users USING users_created_at_idx;"},
 			{GK_EXAMPLE_BAD, 19, 0, "PostgreSQL 19: the help points to REPACK (CONCURRENTLY)", "CLUSTER users;"},
-			{GK_EXAMPLE_OK, 0, GK_RUNNER_NONE, NULL, "VACUUM (ANALYZE) users;"},
-			{GK_EXAMPLE_OK, 0, GK_RUNNER_NONE, "FULL turned off is a plain VACUUM", "VACUUM (FULL false) users;"},
+			{GK_EXAMPLE_OK, 0, GK_RUNNER_SPLIT, NULL, "VACUUM (ANALYZE) users;"},
+			{GK_EXAMPLE_OK, 0, GK_RUNNER_SPLIT, "FULL turned off is a plain VACUUM", "VACUUM (FULL false) users;"},
 			{GK_EXAMPLE_OK, 0, 0, "a table created earlier in the same change",
 			 "CREATE TABLE staging (id bigint);\nCREATE INDEX staging_id_idx ON staging (id);\nCLUSTER staging USING staging_id_idx;"},
 		},

@@ -27,7 +27,7 @@ static const char *tx_desc(const gk_lint *l, const gk_stmt *s)
 {
 	if (s->explicit_tx)
 		return "inside the BEGIN ... COMMIT block written in the file";
-	if (l->runner == GK_RUNNER_PRISMA)
+	if (l->runner == GK_RUNNER_WHOLE)
 		return "inside Prisma's implicit transaction (a file with more than one statement is sent as one "
 		       "query, which PostgreSQL runs as one transaction)";
 	return "inside the transaction the per-file runner wraps the file in";
@@ -38,7 +38,7 @@ static const char *tx_help(const gk_lint *l, const gk_stmt *s)
 	if (s->explicit_tx)
 		return "Remove the BEGIN/COMMIT around the statement: it cannot run in a transaction block "
 		       "(SQLSTATE 25001). Keep it alone in its migration so a failure leaves nothing half-applied.";
-	if (l->runner == GK_RUNNER_PRISMA)
+	if (l->runner == GK_RUNNER_WHOLE)
 		return "Put the statement alone in a migration file of its own, with no SET and no other "
 		       "statement: Prisma then sends a single statement, which runs outside a transaction "
 		       "(prisma/prisma#14456).";
@@ -111,21 +111,21 @@ const gk_rule gk_rule_concurrently_in_transaction = {
 		       "CONCURRENTLY is enough to make the deploy fail.",
 		.help = "Put the statement alone in a migration that runs outside a transaction.",
 		.examples = {
-			{GK_EXAMPLE_BAD, 0, GK_RUNNER_PRISMA, "Prisma: two statements are one implicit transaction",
+			{GK_EXAMPLE_BAD, 0, GK_RUNNER_WHOLE, "Prisma: two statements are one implicit transaction",
 			 "SET lock_timeout = '2s';\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);"},
 			{GK_EXAMPLE_BAD, 0, GK_RUNNER_PER_FILE, "the per-file runner's transaction",
 			 "DROP INDEX CONCURRENTLY users_email_idx;"},
-			{GK_EXAMPLE_BAD, 0, GK_RUNNER_NONE, "an explicit BEGIN",
+			{GK_EXAMPLE_BAD, 0, GK_RUNNER_SPLIT, "an explicit BEGIN",
 			 "BEGIN;\nREINDEX INDEX CONCURRENTLY users_email_idx;\nCOMMIT;"},
 			{GK_EXAMPLE_BAD, 0, 0, "DETACH PARTITION CONCURRENTLY (PostgreSQL 14+)",
 			 "ALTER TABLE events DETACH PARTITION events_2020 CONCURRENTLY;"},
-			{GK_EXAMPLE_OK, 0, GK_RUNNER_PRISMA, "a single-statement Prisma file runs outside a transaction",
+			{GK_EXAMPLE_OK, 0, GK_RUNNER_WHOLE, "a single-statement Prisma file runs outside a transaction",
 			 "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);"},
-			{GK_EXAMPLE_OK, 0, GK_RUNNER_NONE, "autocommit runner, no BEGIN",
+			{GK_EXAMPLE_OK, 0, GK_RUNNER_SPLIT, "autocommit runner, no BEGIN",
 			 "SET lock_timeout = '2s';\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);"},
 			{GK_EXAMPLE_OK, 0, 0, "REFRESH MATERIALIZED VIEW CONCURRENTLY is allowed in a transaction",
 			 "REFRESH MATERIALIZED VIEW CONCURRENTLY daily_totals;"},
-			{GK_EXAMPLE_OK, 0, GK_RUNNER_NONE, "after COMMIT the statement runs on its own",
+			{GK_EXAMPLE_OK, 0, GK_RUNNER_SPLIT, "after COMMIT the statement runs on its own",
 			 "BEGIN;\nALTER TABLE users ADD COLUMN email text;\nCOMMIT;\n"
 			 "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);"},
 		},
@@ -263,13 +263,13 @@ const gk_rule gk_rule_non_transactional_statement = {
 		.help = "Run the command in a migration that is not wrapped in a transaction, alone in its file.",
 		.examples = {
 			{GK_EXAMPLE_BAD, 0, 0, "the per-file runner's transaction", "VACUUM ANALYZE users;"},
-			{GK_EXAMPLE_BAD, 0, GK_RUNNER_PRISMA, "Prisma's implicit transaction",
+			{GK_EXAMPLE_BAD, 0, GK_RUNNER_WHOLE, "Prisma's implicit transaction",
 			 "ALTER SYSTEM SET work_mem = '64MB';\nSELECT pg_reload_conf();"},
-			{GK_EXAMPLE_BAD, 0, GK_RUNNER_NONE, NULL,
+			{GK_EXAMPLE_BAD, 0, GK_RUNNER_SPLIT, NULL,
 			 "BEGIN;\nCREATE SUBSCRIPTION sub CONNECTION 'host=primary' PUBLICATION pub;\nCOMMIT;"},
 			{GK_EXAMPLE_BAD, 0, 0, "a subscription normally owns a slot",
 			 "DROP SUBSCRIPTION sub;"},
-			{GK_EXAMPLE_OK, 0, GK_RUNNER_NONE, "autocommit", "VACUUM ANALYZE users;"},
+			{GK_EXAMPLE_OK, 0, GK_RUNNER_SPLIT, "autocommit", "VACUUM ANALYZE users;"},
 			{GK_EXAMPLE_OK, 0, 0, "ANALYZE alone runs in a transaction", "ANALYZE users;"},
 			{GK_EXAMPLE_OK, 0, 0, "without a slot, DROP SUBSCRIPTION is transactional",
 			 "ALTER SUBSCRIPTION sub DISABLE;\nALTER SUBSCRIPTION sub SET (slot_name = NONE);\nDROP SUBSCRIPTION sub;"},
@@ -354,7 +354,7 @@ static void check_control(gk_lint *l, const gk_stmt *s)
 	bool last = (size_t)s->index + 1 >= l->n_stmts;
 	if (l->runner == GK_RUNNER_PER_FILE)
 		per_file_control(l, s, k, last);
-	else if (l->runner == GK_RUNNER_PRISMA)
+	else if (l->runner == GK_RUNNER_WHOLE)
 		prisma_control(l, s, k, last);
 }
 
@@ -374,13 +374,13 @@ const gk_rule gk_rule_transaction_control = {
 			 "BEGIN;\nALTER TABLE users ADD COLUMN plan text;\nCOMMIT;"},
 			{GK_EXAMPLE_BAD, 0, GK_RUNNER_PER_FILE, "COMMIT halfway",
 			 "ALTER TABLE users ADD COLUMN plan text;\nCOMMIT;\nUPDATE users SET plan = 'free';"},
-			{GK_EXAMPLE_BAD, 0, GK_RUNNER_PRISMA, "statements after COMMIT run in a new transaction",
+			{GK_EXAMPLE_BAD, 0, GK_RUNNER_WHOLE, "statements after COMMIT run in a new transaction",
 			 "BEGIN;\nALTER TYPE plan ADD VALUE 'pro';\nCOMMIT;\nUPDATE users SET plan = 'pro';"},
-			{GK_EXAMPLE_BAD, 0, GK_RUNNER_PRISMA, "a final ROLLBACK undoes a migration Prisma records as applied",
+			{GK_EXAMPLE_BAD, 0, GK_RUNNER_WHOLE, "a final ROLLBACK undoes a migration Prisma records as applied",
 			 "ALTER TABLE users ADD COLUMN plan text;\nROLLBACK;"},
-			{GK_EXAMPLE_OK, 0, GK_RUNNER_PRISMA, "BEGIN ... COMMIT around the whole Prisma file is fine",
+			{GK_EXAMPLE_OK, 0, GK_RUNNER_WHOLE, "BEGIN ... COMMIT around the whole Prisma file is fine",
 			 "BEGIN;\nALTER TYPE plan ADD VALUE 'pro';\nCOMMIT;"},
-			{GK_EXAMPLE_OK, 0, GK_RUNNER_NONE, "an autocommit runner needs the file's own transactions",
+			{GK_EXAMPLE_OK, 0, GK_RUNNER_SPLIT, "an autocommit runner needs the file's own transactions",
 			 "BEGIN;\nALTER TABLE users ADD COLUMN plan text;\nCOMMIT;\nBEGIN;\nUPDATE users SET plan = 'free';\nCOMMIT;"},
 			{GK_EXAMPLE_OK, 0, GK_RUNNER_PER_FILE, "savepoints work inside the runner's transaction",
 			 "SAVEPOINT before_plan;\nALTER TABLE users ADD COLUMN plan text;\nRELEASE SAVEPOINT before_plan;"},
@@ -446,21 +446,21 @@ const gk_rule gk_rule_enum_value_in_transaction = {
 		.examples = {
 			{GK_EXAMPLE_BAD, 0, 0, "the per-file runner's transaction is still open",
 			 "ALTER TYPE order_status ADD VALUE 'shipped';\nUPDATE orders SET status = 'shipped' WHERE shipped_at IS NOT NULL;"},
-			{GK_EXAMPLE_BAD, 0, GK_RUNNER_PRISMA, "a default counts as a use",
+			{GK_EXAMPLE_BAD, 0, GK_RUNNER_WHOLE, "a default counts as a use",
 			 "ALTER TYPE order_status ADD VALUE 'new' BEFORE 'paid';\n"
 			 "ALTER TABLE orders ALTER COLUMN status SET DEFAULT 'new';"},
 			{GK_EXAMPLE_BAD, 11, 0, "before PostgreSQL 12 it fails in any transaction block",
 			 "ALTER TYPE order_status ADD VALUE 'shipped';"},
-			{GK_EXAMPLE_BAD, 0, GK_RUNNER_NONE, "12+: even for an enum created in the same transaction",
+			{GK_EXAMPLE_BAD, 0, GK_RUNNER_SPLIT, "12+: even for an enum created in the same transaction",
 			 "BEGIN;\nCREATE TYPE mood AS ENUM ('sad');\nALTER TYPE mood ADD VALUE 'happy';\n"
 			 "CREATE TABLE people (m mood DEFAULT 'happy');\nCOMMIT;"},
 			{GK_EXAMPLE_OK, 0, 0, "12+: adding the value alone is fine",
 			 "ALTER TYPE order_status ADD VALUE IF NOT EXISTS 'shipped';"},
-			{GK_EXAMPLE_OK, 11, GK_RUNNER_NONE, "outside a transaction block, any version",
+			{GK_EXAMPLE_OK, 11, GK_RUNNER_SPLIT, "outside a transaction block, any version",
 			 "ALTER TYPE order_status ADD VALUE 'shipped';\nUPDATE orders SET status = 'shipped';"},
-			{GK_EXAMPLE_OK, 11, GK_RUNNER_NONE, "before 12, an enum created in the same transaction may get values",
+			{GK_EXAMPLE_OK, 11, GK_RUNNER_SPLIT, "before 12, an enum created in the same transaction may get values",
 			 "BEGIN;\nCREATE TYPE mood AS ENUM ('sad');\nALTER TYPE mood ADD VALUE 'happy';\nCOMMIT;"},
-			{GK_EXAMPLE_OK, 0, GK_RUNNER_PRISMA, "used after the transaction that added it committed",
+			{GK_EXAMPLE_OK, 0, GK_RUNNER_WHOLE, "used after the transaction that added it committed",
 			 "BEGIN;\nALTER TYPE order_status ADD VALUE 'shipped';\nCOMMIT;\nUPDATE orders SET status = 'shipped';"},
 		},
 	},

@@ -47,10 +47,10 @@ def want(cond, what):
 def rules(path):
     return sorted(f["rule_id"] for f in doc["findings"] if f["path"] == path)
 d = mig.get("dbmate/20240201000000_index_email.sql", {})
-want(d.get("runner") == "none" and d.get("statements") == 1, f"dbmate transaction:false: {d}")
+want(d.get("runner") == "split" and d.get("statements") == 1, f"dbmate transaction:false: {d}")
 want(rules("dbmate/20240201000000_index_email.sql") == [], f"dbmate: {rules('dbmate/20240201000000_index_email.sql')}")
 g = mig.get("golang/0002_index.up.sql", {})
-want(g.get("runner") == "prisma", f"golang-migrate runner: {g}")
+want(g.get("runner") == "whole", f"golang-migrate runner: {g}")
 want("concurrently-in-transaction" in rules("golang/0002_index.up.sql"), "golang-migrate: one implicit transaction")
 want(not any(p.endswith(".down.sql") for p in mig), "down files are not migrations")
 want(rules("golang/0002_dup.up.sql") == ["duplicate-version"], f"golang dup: {rules('golang/0002_dup.up.sql')}")
@@ -81,8 +81,8 @@ assert paths == want, paths
 bad = [f for f in doc["findings"] if f["rule_id"] in ("syntax-error", "drop-table")]
 assert not bad, bad
 runners = {m["path"]: m["runner"] for m in doc["migrations"]}
-assert runners["dbmate/20240201000000_index_email.sql"] == "none", runners
-assert runners["golang/0002_index.up.sql"] == "prisma", runners
+assert runners["dbmate/20240201000000_index_email.sql"] == "split", runners
+assert runners["golang/0002_index.up.sql"] == "whole", runners
 PY
 # --layout plain: the old walk, down files and down sections included.
 "$GK" lint --no-config --layout plain --format json dbmate >"$TMP/plain.json" 2>/dev/null

@@ -4,7 +4,7 @@
 # so that CI artefacts always exist.
 set -uo pipefail
 status=0
-want="gatekeeper: gatekeeper.yml:2:9: runner must be prisma, per-file, none or auto, not 'flyway'"
+want="gatekeeper: gatekeeper.yml:2:9: runner must be whole, split, per-file or auto, not 'flyway'"
 [ "$(cat "$STDERR")" = "$want" ] || { echo "stderr is:"; cat "$STDERR"; echo "expected: $want"; status=1; }
 [ -s "$STDOUT" ] && { echo "the text format printed a report on stdout:"; cat "$STDOUT"; status=1; }
 
@@ -14,13 +14,13 @@ python3 - "$TMP/r.json" <<'PY' || status=1
 import json, sys
 doc = json.load(open(sys.argv[1]))
 want = {"kind": "config", "path": "gatekeeper.yml",
-        "message": "gatekeeper.yml:2:9: runner must be prisma, per-file, none or auto, not 'flyway'"}
+        "message": "gatekeeper.yml:2:9: runner must be whole, split, per-file or auto, not 'flyway'"}
 ok = doc["summary"]["verdict"] == "error" and doc["summary"]["exit_code"] == 2 and doc["errors"] == [want]
 if not ok:
     print("JSON report:", json.dumps({"summary": doc["summary"], "errors": doc["errors"]}, indent=1))
 sys.exit(0 if ok else 1)
 PY
-grep -q 'runner must be prisma' "$TMP/r.xml" 2>/dev/null || { echo "the JUnit report lacks the config error"; status=1; }
+grep -q 'runner must be whole' "$TMP/r.xml" 2>/dev/null || { echo "the JUnit report lacks the config error"; status=1; }
 
 # --format json puts the same report on stdout.
 "$GK" lint --format json 001_select.sql >"$TMP/stdout.json" 2>/dev/null; rc=$?

@@ -17,5 +17,5 @@ r = json.load(open(sys.argv[1]))
 safe = [f for f in r["findings"] if f["path"] == sys.argv[2]]
 assert not safe, "the safe demo migration has findings: %s" % [(f["rule_id"], f["message"]) for f in safe]
 for m in r["migrations"]:
-    assert m["runner"] == "prisma", m
+    assert m["runner"] == "whole", m
 PY
