@@ -1244,6 +1244,20 @@ typedef struct child {
 	char sock[PATH_MAX];
 } child;
 
+/* The signal cases need each signal's default action in the child: a
+ * shell starts a background job with SIGINT ignored, nohup ignores SIGHUP,
+ * and gatekeeper rightly leaves an ignored signal ignored (gk_sig_take()),
+ * so a suite started that way would otherwise see the children survive. */
+static void default_signals(void)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+		signal(sigs[i], SIG_DFL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 static void run_child(child *ch)
 {
 	int pfd[2];
@@ -1258,6 +1272,7 @@ static void run_child(child *ch)
 		setenv("GK_CACHE_FD", fdtext, 1);
 		setenv("GK_CACHE_DIR", cache_dir, 1);
 		setenv("GK_CACHE_SOCK", sock_dir, 1);
+		default_signals();
 		execl("/proc/self/exe", "cache_test", (char *)NULL);
 		_exit(99);
 	}

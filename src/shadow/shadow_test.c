@@ -6,7 +6,8 @@
  * cleaning up open their own.  The exit and signal cases run this very
  * binary again as a fresh process (GK_SHADOW_CHILD=<mode>), which opens a
  * shadow, reports its folder on a pipe and then returns from main, calls
- * exit(1), waits for a signal, or installs its own SIGINT handler first;
+ * exit(1), waits for a signal, or installs its own SIGINT handler (or
+ * ignores SIGHUP, as under nohup) first;
  * the parent then proves that no server process of that cluster is left
  * (postmaster pid and every /proc/<pid>/cmdline) and that its folder is
  * gone.  The external-server tests point the external path at databases
@@ -732,6 +733,8 @@ static int child_main(const char *mode)
 		sa.sa_handler = own_handler;
 		sigaction(SIGINT, &sa, NULL);
 	}
+	if (strcmp(mode, "nohup") == 0)
+		signal(SIGHUP, SIG_IGN);  /* as nohup(1) starts it */
 	if (strcmp(mode, "nonroot") == 0 && geteuid() == 0) {
 		struct passwd *pw = getpwnam("postgres");
 		if (!pw || setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid))
@@ -794,6 +797,20 @@ static int reap_children(void **state)
 	return 0;
 }
 
+/* The signal cases need each signal's default action in the child: a
+ * shell starts a background job with SIGINT ignored, nohup ignores SIGHUP,
+ * and gatekeeper rightly leaves an ignored signal ignored (gk_sig_take()),
+ * so a suite started that way would otherwise see the children survive. */
+static void default_signals(void)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+		signal(sigs[i], SIG_DFL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 static void start_child(child *ch, const char *tmp)
 {
 	int pfd[2];
@@ -807,6 +824,7 @@ static void start_child(child *ch, const char *tmp)
 		setenv("GK_SHADOW_CHILD", ch->mode, 1);
 		setenv("GK_SHADOW_FD", fdtext, 1);
 		setenv("GK_SHADOW_TMP", tmp, 1);
+		default_signals();
 		execl("/proc/self/exe", "shadow_test", (char *)NULL);
 		_exit(99);
 	}
@@ -914,6 +932,32 @@ static void test_cleanup_on_exit_and_signals(void **state)
 		exit(0);
 	waitpid(p, NULL, 0);
 	assert_int_equal(PQping(gk_shadow_conninfo(shared)), PQPING_OK);
+	gk_reg_remove_tree(tmp);
+}
+
+/* A signal the process was started with ignored (nohup, a shell's
+ * background job) stays ignored: the cluster survives it, and the next
+ * signal still cleans up. */
+static void test_ignored_signal_stays_ignored(void **state)
+{
+	(void)state;
+	need_server();
+	char tmp[64];
+	make_tmp(tmp, sizeof tmp);
+	child ch = {"nohup", SIGHUP, -1, 0, 0, "", 0};
+	start_child(&ch, tmp);
+	read_report(&ch);
+	kill(ch.pid, SIGHUP);
+	poll(NULL, 0, 300);
+	int status;
+	assert_int_equal(waitpid(ch.pid, &status, WNOHANG), 0);
+	assert_true(pid_alive(ch.postmaster));
+	assert_true(exists(ch.dir));
+	ch.sig = SIGTERM;
+	kill(ch.pid, SIGTERM);
+	status = wait_child(&ch);
+	check_child(&ch, status);
+	assert_int_equal(count_entries(tmp), 0);
 	gk_reg_remove_tree(tmp);
 }
 
@@ -1262,6 +1306,7 @@ int main(void)
 		cmocka_unit_test(test_open_close_leaves_nothing),
 		cmocka_unit_test(test_start_failures),
 		cmocka_unit_test_teardown(test_cleanup_on_exit_and_signals, reap_children),
+		cmocka_unit_test_teardown(test_ignored_signal_stays_ignored, reap_children),
 		cmocka_unit_test_teardown(test_non_root_process, reap_children),
 		cmocka_unit_test(test_external_createdb),
 		cmocka_unit_test(test_external_powerful_user),
