@@ -7,6 +7,9 @@
 # E2E_CASES: only the cases of this space-separated list.
 # GK_E2E_TIMEOUT: seconds a case's single gatekeeper run may take (300; the
 # sanitizer and valgrind runs are slower).
+# GK_E2E_SCALE: divisor of the size of the pathological inputs of the cases
+# that read it (1; ci/run-asan.sh says why it sets 10).
+# GK_E2E_TIMES=1: print each case's wall time ("e2e NAME: N s").
 # Prints "e2e: N passed, N failed".
 set -uo pipefail
 build=${1:-build}
@@ -38,6 +41,7 @@ for dir in "$root"/testdata/e2e/*/; do
 	export GK_E2E_CASE=$name
 	ok=1
 	tmp=$(mktemp -d)
+	t0=$(date +%s)
 	( cd "$dir" && eval "\"\$GK\" $(cat args)" >"$tmp/stdout" 2>"$tmp/stderr" ); rc=$?
 	want=$(cat "$dir/expected.exit" 2>/dev/null || echo 0)
 	if [ "$rc" != "$want" ]; then
@@ -50,6 +54,7 @@ for dir in "$root"/testdata/e2e/*/; do
 		echo "e2e $name: check.sh failed"; sed 's/^/    /' "$tmp/check" | head -40; ok=0
 	fi
 	rm -rf "$tmp"
+	[ -n "${GK_E2E_TIMES:-}" ] && echo "e2e $name: $(($(date +%s) - t0)) s"
 	if [ $ok = 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 done
 echo "e2e: $passed passed, $failed failed"
