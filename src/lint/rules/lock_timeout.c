@@ -85,7 +85,8 @@ static void check_timeout(gk_lint *l, const gk_stmt *s)
 		return;
 	char target[300], help[700], recipe[600];
 	lock_target(lk, target, sizeof target);
-	snprintf(help, sizeof help, "%s Retry the migration when it times out.",
+	snprintf(help, sizeof help, "%s A blocked lock request then fails fast instead of queueing traffic; retry "
+		 "the migration when it times out.",
 		 gk_lint_lock_timeout_recipe(l, recipe, sizeof recipe));
 	gk_lint_report(l, s, -1, help,
 		       "%s locks %s in %s mode (%s) with no lock_timeout set: while it waits behind a running "
