@@ -15,6 +15,7 @@
 #include "../lint_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The name of the setting a session SET changes, or NULL. */
@@ -37,27 +38,91 @@ static const char *session_set_name(const PgQuery__Node *n)
 	}
 }
 
-/* Does `n` put setting `name` back to its default for the session? */
-static bool resets(const PgQuery__Node *n, const char *name)
+/*
+ * The setting `n` puts back to its default for the session: its name, ""
+ * for all of them (RESET ALL, DISCARD ALL), else NULL.
+ */
+static const char *reset_name(const PgQuery__Node *n)
 {
 	if (n->node_case == PG_QUERY__NODE__NODE_DISCARD_STMT)
-		return n->discard_stmt->target == PG_QUERY__DISCARD_MODE__DISCARD_ALL;
+		return n->discard_stmt->target == PG_QUERY__DISCARD_MODE__DISCARD_ALL ? "" : NULL;
 	if (n->node_case != PG_QUERY__NODE__NODE_VARIABLE_SET_STMT)
-		return false;
+		return NULL;
 	const PgQuery__VariableSetStmt *vs = n->variable_set_stmt;
 	if (vs->kind == PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL)
-		return true;
-	return !vs->is_local && vs->name && strcmp(vs->name, name) == 0 &&
-	       (vs->kind == PG_QUERY__VARIABLE_SET_KIND__VAR_RESET ||
-		vs->kind == PG_QUERY__VARIABLE_SET_KIND__VAR_SET_DEFAULT);
+		return "";
+	if (vs->is_local || !vs->name)
+		return NULL;
+	return vs->kind == PG_QUERY__VARIABLE_SET_KIND__VAR_RESET || vs->kind == PG_QUERY__VARIABLE_SET_KIND__VAR_SET_DEFAULT
+		? vs->name : NULL;
 }
 
-static bool reset_later(const gk_lint *l, const gk_stmt *s, const char *name)
+/* The resets of a file by setting name, each with its last statement, so
+ * that "is this SET reset later?" is a binary search, not a scan of the
+ * rest of the file for every SET. */
+typedef struct reset {
+	const char *name;
+	size_t last;
+} reset;
+
+typedef struct resets {
+	reset *by_name; /* sorted by name, one per name; NULL when out of memory (then scan) */
+	size_t n;
+	long last_all;  /* last RESET ALL / DISCARD ALL, -1 none */
+} resets;
+
+static int cmp_reset(const void *a, const void *b)
 {
-	for (size_t i = (size_t)s->index + 1; i < l->n_stmts; i++)
-		if (resets(l->stmts[i].node, name))
-			return true;
-	return false;
+	const reset *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	return c ? c : (x->last > y->last) - (x->last < y->last);
+}
+
+static void index_resets(const gk_lint *l, resets *rs)
+{
+	rs->n = 0;
+	rs->last_all = -1;
+	rs->by_name = malloc((l->n_stmts ? l->n_stmts : 1) * sizeof *rs->by_name);
+	for (size_t i = 0; i < l->n_stmts; i++) {
+		const char *name = reset_name(l->stmts[i].node);
+		if (name && !*name)
+			rs->last_all = (long)i;
+		else if (name && rs->by_name)
+			rs->by_name[rs->n++] = (reset){name, i};
+	}
+	if (!rs->by_name)
+		return;
+	qsort(rs->by_name, rs->n, sizeof *rs->by_name, cmp_reset);
+	size_t k = 0; /* keep the last of each name: sorted by name, then position */
+	for (size_t i = 0; i < rs->n; i++) {
+		if (k && strcmp(rs->by_name[k - 1].name, rs->by_name[i].name) == 0)
+			k--;
+		rs->by_name[k++] = rs->by_name[i];
+	}
+	rs->n = k;
+}
+
+static bool reset_later(const gk_lint *l, const resets *rs, const gk_stmt *s, const char *name)
+{
+	if (rs->last_all > s->index)
+		return true;
+	if (!rs->by_name) {
+		for (size_t i = (size_t)s->index + 1; i < l->n_stmts; i++) {
+			const char *r = reset_name(l->stmts[i].node);
+			if (r && strcmp(r, name) == 0)
+				return true;
+		}
+		return false;
+	}
+	size_t lo = 0, hi = rs->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(rs->by_name[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < rs->n && strcmp(rs->by_name[lo].name, name) == 0 && rs->by_name[lo].last > (size_t)s->index;
 }
 
 /* How to write `SET name` in this file so that it ends with the file. */
@@ -77,18 +142,24 @@ static const char *leak_help(const gk_lint *l, const char *name, char *buf, size
 	return buf;
 }
 
-static void check_leak(gk_lint *l, const gk_stmt *s)
+static void finish_leak(gk_lint *l)
 {
 	if (!gk_lint_prisma(l))
 		return;
-	const char *name = session_set_name(s->node);
-	if (!name || reset_later(l, s, name))
-		return;
-	char help[700];
-	gk_lint_report(l, s, -1, leak_help(l, name, help, sizeof help),
-		       "SET %s lasts for the session: Prisma applies the later migrations of the same `migrate "
-		       "deploy`, and records them in _prisma_migrations, on this connection with the setting still "
-		       "in effect", name);
+	resets rs;
+	index_resets(l, &rs);
+	for (size_t i = 0; i < l->n_stmts; i++) {
+		const gk_stmt *s = &l->stmts[i];
+		const char *name = session_set_name(s->node);
+		if (!name || reset_later(l, &rs, s, name))
+			continue;
+		char help[700];
+		gk_lint_report(l, s, -1, leak_help(l, name, help, sizeof help),
+			       "SET %s lasts for the session: Prisma applies the later migrations of the same `migrate "
+			       "deploy`, and records them in _prisma_migrations, on this connection with the setting "
+			       "still in effect", name);
+	}
+	free(rs.by_name);
 }
 
 const gk_rule gk_rule_session_setting_leak = {
@@ -126,5 +197,5 @@ const gk_rule gk_rule_session_setting_leak = {
 			 "SET search_path = billing;\nCREATE TABLE invoices (id bigint PRIMARY KEY);"},
 		},
 	},
-	.check = check_leak,
+	.finish = finish_leak,
 };
