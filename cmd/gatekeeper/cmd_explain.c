@@ -12,6 +12,8 @@ static void print_example(const gk_rule_example *e)
 		printf(", PostgreSQL %d", e->pg_version);
 	if (e->runner != GK_RUNNER_AUTO)
 		printf(", runner %s", gk_runner_name(e->runner));
+	if (e->tool != GK_LAYOUT_AUTO)
+		printf(", applied by %s", gk_layout_kind_name(e->tool));
 	if (e->note)
 		printf(": %s", e->note);
 	fputs("\n  ", stdout);

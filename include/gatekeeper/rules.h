@@ -9,6 +9,7 @@
 #define GATEKEEPER_RULES_H
 
 #include "common.h"
+#include "layout.h"
 
 enum gk_example_kind {
 	GK_EXAMPLE_BAD = 0,  /* must trigger the rule */
@@ -27,6 +28,10 @@ typedef struct gk_rule_example {
 	const char *note;      /* one line shown above the SQL; may be NULL */
 	const char *sql;
 	int hits;              /* BAD only: exact number of findings expected; 0 = at least one */
+	/* The tool that applies the file (GK_LAYOUT_AUTO = not known), for
+	 * rules that speak of one tool (Prisma's bookkeeping, its P3009).  Last,
+	 * so that the positional examples above stay valid. */
+	enum gk_layout_kind tool;
 } gk_rule_example;
 
 #define GK_RULE_MAX_EXAMPLES 12

@@ -27,6 +27,10 @@ typedef struct engine {
 	 * statement i at by_stmt[first[i] .. first[i + 1]). */
 	size_t *by_stmt, *first, n_wide;
 	bool indexed;
+	/* lock_timeout as the statements leave it: the session's value, and a
+	 * SET LOCAL's, which lasts until its transaction (local_tx) ends. */
+	bool lt_session, lt_local;
+	int lt_local_tx; /* -1: no SET LOCAL in effect */
 } engine;
 
 void gk_lint_options_init(gk_lint_options *o)
@@ -271,12 +275,15 @@ static bool closes_tx(PgQuery__TransactionStmtKind k)
 }
 
 /*
- * Which statements share a transaction.  Prisma (and golang-migrate) send
- * the file as one simple query: PostgreSQL runs a multi-statement simple
- * query as one implicit transaction block, and after an explicit COMMIT in
- * it the next statements open a new implicit block.  A per-file runner
- * wraps everything in its own transaction.  Otherwise only an explicit
- * BEGIN opens one.
+ * Which statements share a transaction.  A WHOLE runner (Prisma before
+ * 7.4, golang-migrate) sends the file as one simple query: PostgreSQL runs
+ * a multi-statement simple query as one implicit transaction block, and
+ * after an explicit COMMIT in it the next statements open a new implicit
+ * block.  A per-file runner wraps everything in its own transaction.  A
+ * SPLIT runner (Prisma 7.4+) sends each statement as its own query, so
+ * each one commits by itself: there only an explicit BEGIN opens a block,
+ * and it lasts until COMMIT or ROLLBACK (to the end of the file when the
+ * file never commits).
  */
 static void assign_transactions(gk_lint *l)
 {
@@ -313,22 +320,11 @@ static enum gk_runner resolve_runner(enum gk_runner r, const char *path)
 	return GK_RUNNER_PER_FILE;
 }
 
-/* After each statement: is a non-zero lock_timeout in effect? */
-static void track_lock_timeout(gk_lint *l, const PgQuery__Node *n)
+/* The value a SET lock_timeout statement gives: true for a non-zero timeout. */
+static bool lock_timeout_value(const PgQuery__VariableSetStmt *vs)
 {
-	if (n->node_case != PG_QUERY__NODE__NODE_VARIABLE_SET_STMT)
-		return;
-	const PgQuery__VariableSetStmt *vs = n->variable_set_stmt;
-	if (vs->kind == PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL) {
-		l->lock_timeout_set = false;
-		return;
-	}
-	if (!vs->name || strcmp(vs->name, "lock_timeout") != 0)
-		return;
-	if (vs->kind != PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE || vs->n_args == 0) {
-		l->lock_timeout_set = false;
-		return;
-	}
+	if (vs->kind != PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE || vs->n_args == 0)
+		return false; /* DEFAULT, RESET: the server default, 0 */
 	const PgQuery__Node *a = vs->args[0];
 	bool zero = false;
 	if (a->node_case == PG_QUERY__NODE__NODE_A_CONST) {
@@ -338,7 +334,42 @@ static void track_lock_timeout(gk_lint *l, const PgQuery__Node *n)
 		else if (c->val_case == PG_QUERY__A__CONST__VAL_SVAL)
 			zero = strtol(c->sval->sval, NULL, 10) == 0 && c->sval->sval[0] == '0';
 	}
-	l->lock_timeout_set = !zero;
+	return !zero;
+}
+
+/*
+ * Before statement s: is a non-zero lock_timeout in effect?  A SET LOCAL
+ * ends with its transaction, so it no longer counts once s runs in another
+ * one (after COMMIT, or under an autocommit runner).
+ */
+static void lock_timeout_before(gk_lint *l, const gk_stmt *s)
+{
+	engine *e = l->engine;
+	if (e->lt_local_tx >= 0 && s->tx_id != e->lt_local_tx)
+		e->lt_local_tx = -1;
+	l->lock_timeout_set = e->lt_local_tx >= 0 ? e->lt_local : e->lt_session;
+}
+
+/* After statement s: what it did to lock_timeout.  SET LOCAL outside a
+ * transaction block does nothing (PostgreSQL only warns); a session SET or
+ * RESET replaces any SET LOCAL of the transaction too. */
+static void track_lock_timeout(gk_lint *l, const gk_stmt *s)
+{
+	engine *e = l->engine;
+	if (s->node->node_case != PG_QUERY__NODE__NODE_VARIABLE_SET_STMT)
+		return;
+	const PgQuery__VariableSetStmt *vs = s->node->variable_set_stmt;
+	if (vs->kind != PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL &&
+	    (!vs->name || strcmp(vs->name, "lock_timeout") != 0))
+		return;
+	bool on = vs->kind != PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL && lock_timeout_value(vs);
+	if (!vs->is_local) {
+		e->lt_session = on;
+		e->lt_local_tx = -1;
+	} else if (s->tx_id >= 0) {
+		e->lt_local = on;
+		e->lt_local_tx = s->tx_id;
+	}
 }
 
 /* ---- directives ---- */
@@ -394,6 +425,7 @@ static void run_rules(gk_lint *l, const gk_sql *sql)
 	size_t nr = gk_rules_count();
 	for (size_t i = 0; i < l->n_stmts; i++) {
 		gk_stmt *s = &l->stmts[i];
+		lock_timeout_before(l, s);
 		for (size_t r = 0; r < nr; r++) {
 			if (!gk_rule_impl(r)->check || !rule_enabled(l->opts, r))
 				continue;
@@ -402,7 +434,7 @@ static void run_rules(gk_lint *l, const gk_sql *sql)
 		}
 		if (gk_state_apply(l->state, s->node, s->tx_id) < 0)
 			((engine *)l->engine)->res->oom = true;
-		track_lock_timeout(l, s->node);
+		track_lock_timeout(l, s);
 	}
 	for (size_t r = 0; r < nr; r++) {
 		if (!gk_rule_impl(r)->finish || !rule_enabled(l->opts, r))
@@ -476,7 +508,7 @@ void gk__lint_parsed(gk_parsed_file *pf, const gk_lint_options *o, gk_state *st,
 	static const char empty_text[] = "";
 	static size_t zero;
 	gk_source no_source = {.text = empty_text, .line_start = &zero, .n_lines = 1};
-	engine e = {.res = out, .dirs = &pf->dirs};
+	engine e = {.res = out, .dirs = &pf->dirs, .lt_local_tx = -1};
 	gk_lint l = {.opts = o, .path = pf->in->path, .src = pf->have_source ? &pf->src : &no_source, .engine = &e,
 		     .state = st};
 	l.runner = out->runner = gk__resolve_runner(o, pf->in);

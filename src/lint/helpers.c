@@ -101,3 +101,41 @@ const gk_stmt *gk_lint_next_in_tx(const gk_lint *l, const gk_stmt *s)
 	const gk_stmt *n = &l->stmts[s->index + 1];
 	return n->tx_id == s->tx_id ? n : NULL;
 }
+
+const char *gk_lint_lock_timeout_value(const gk_lint *l, char *buf, size_t size)
+{
+	int ms = l->opts->lock_timeout_advice_ms > 0 ? l->opts->lock_timeout_advice_ms : 2000;
+	if (ms % 1000 == 0)
+		snprintf(buf, size, "'%ds'", ms / 1000);
+	else
+		snprintf(buf, size, "'%dms'", ms);
+	return buf;
+}
+
+const char *gk_lint_lock_timeout_recipe(const gk_lint *l, char *buf, size_t size)
+{
+	char v[32];
+	gk_lint_lock_timeout_value(l, v, sizeof v);
+	switch (l->runner) {
+	case GK_RUNNER_SPLIT:
+		snprintf(buf, size,
+			 "Each statement is sent on its own, so wrap the file in `BEGIN; SET LOCAL lock_timeout = %s; "
+			 "... COMMIT;` (which also makes it atomic; SET LOCAL outside BEGIN does nothing); a file that "
+			 "must run outside a transaction (CONCURRENTLY) starts with `SET lock_timeout = %s;` and ends "
+			 "with `RESET lock_timeout;`.", v, v);
+		break;
+	case GK_RUNNER_WHOLE:
+		snprintf(buf, size,
+			 "Start the file with `SET LOCAL lock_timeout = %s;`: the file then runs as one transaction, "
+			 "and the setting ends with it (a session SET would stay for the later migrations of the "
+			 "deploy). Keep CREATE INDEX CONCURRENTLY and other non-transactional statements in files of "
+			 "their own.", v);
+		break;
+	default:
+		snprintf(buf, size,
+			 "Start the file with `SET LOCAL lock_timeout = %s;`: it lasts until the runner's transaction "
+			 "ends, and no longer.", v);
+		break;
+	}
+	return buf;
+}

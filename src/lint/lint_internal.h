@@ -45,7 +45,8 @@ struct gk_lint {
 	enum gk_layout_kind tool;    /* the tool that applies the file; GK_LAYOUT_AUTO = not known */
 	gk_state *state;             /* schema as it is before the current statement (shared by the run) */
 	/* Engine bookkeeping the rules may read. */
-	bool lock_timeout_set;       /* a non-zero lock_timeout is in effect */
+	bool lock_timeout_set;       /* a non-zero lock_timeout is in effect for the current statement
+				      * (set in this file: a SET LOCAL only in its own transaction) */
 	const gk_rule *current;      /* rule being run */
 	int current_index;           /* its registry index */
 	void *engine;                /* private to engine.c */
@@ -132,6 +133,33 @@ bool gk_lint_enum_created_before(gk_lint *l, const gk_stmt *s, const char *type)
  * when `s` runs outside a transaction.  Built once per file (memo.c).
  */
 const gk_stmt *gk_lint_next_string_use(gk_lint *l, const gk_stmt *s, const char *value, const PgQuery__AConst **c);
+
+/*
+ * The lock_timeout lint recommends (gk_lint_options.lock_timeout_advice_ms)
+ * as a PostgreSQL literal, "'2s'" or "'500ms'", into buf.  Every message
+ * and help that names a value takes it from here.
+ */
+const char *gk_lint_lock_timeout_value(const gk_lint *l, char *buf, size_t size);
+
+/*
+ * How to set that lock_timeout in a file of this runner model, as one
+ * sentence for a help text, into buf: SET LOCAL at the top when the file
+ * runs in one transaction (WHOLE, PER_FILE); under SPLIT, SET LOCAL inside
+ * the file's own BEGIN ... COMMIT, or SET at the top and RESET at the end
+ * for a file that must run outside a transaction.  Never a bare session
+ * SET, which leaks into later migrations (session-setting-leak).
+ */
+const char *gk_lint_lock_timeout_recipe(const gk_lint *l, char *buf, size_t size);
+
+/*
+ * The name of the command when `s` refuses to run in a transaction block
+ * (CONCURRENTLY forms, VACUUM, CREATE DATABASE, ...; see transactions.c),
+ * else NULL.
+ */
+const char *gk_lint_non_transactional(const gk_lint *l, const gk_stmt *s);
+
+/* True for the runner's tool being Prisma (its P3009 and bookkeeping can be named). */
+static inline bool gk_lint_prisma(const gk_lint *l) { return l->tool == GK_LAYOUT_PRISMA; }
 
 /** Free what memo.c built for the file (the engine calls it). */
 void gk_lint_memo_free(gk_lint *l);

@@ -5,8 +5,8 @@
  *   - every rule has a summary, why, help and at least one BAD and one OK
  *     example;
  *   - each BAD example triggers the rule (exactly `hits` times when given)
- *     and each OK example does not, with the example's PostgreSQL version
- *     and runner.
+ *     and each OK example does not, with the example's PostgreSQL version,
+ *     runner and tool.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -70,12 +70,15 @@ static void test_rule_examples(void **state)
 		o.runner = ex->runner == GK_RUNNER_AUTO ? GK_RUNNER_PER_FILE : ex->runner;
 		gk_report *r = gk_report_new("test");
 		gk_error err = {0};
-		assert_int_equal(gk_lint_text(r, &o, "example.sql", ex->sql, strlen(ex->sql), &err), 0);
+		gk_lint_input in = {.path = "example.sql", .text = ex->sql, .len = strlen(ex->sql), .runner = o.runner,
+				    .tool = ex->tool, .role = GK_LINT_CHECK, .new_change = true};
+		assert_int_equal(gk_lint_inputs(r, &o, &in, 1, &err), 0);
 		size_t hits = count_rule(r, rule->id);
 		bool want = ex->kind == GK_EXAMPLE_BAD;
 		if ((hits > 0) != want || (want && ex->hits > 0 && hits != (size_t)ex->hits)) {
-			print_error("%s example %zu (%s, pg %d, runner %s) %s:\n%s\n", rule->id, i + 1,
+			print_error("%s example %zu (%s, pg %d, runner %s, tool %s) %s:\n%s\n", rule->id, i + 1,
 				    want ? "BAD" : "OK", o.pg_version, gk_runner_name(o.runner),
+				    ex->tool == GK_LAYOUT_AUTO ? "unknown" : gk_layout_kind_name(ex->tool),
 				    want ? (hits ? "triggered the rule a different number of times" : "did not trigger the rule")
 					 : "triggered the rule",
 				    ex->sql);

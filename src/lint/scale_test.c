@@ -2,8 +2,9 @@
  * scale_test.c - the indexes that keep lint linear in the size of a file:
  * a table's columns, indexes and constraints by name in the schema model
  * (state.c), the locks and enum types of the current transaction and the
- * string constants of later statements (memo.c), and the suppressions by
- * statement (engine.c).  Each is checked on files large enough to shuffle
+ * string constants of later statements (memo.c), the suppressions by
+ * statement (engine.c), and the resets of session settings
+ * (rules/session_setting_leak.c).  Each is checked on files large enough to shuffle
  * its hash tables (growth, removal, renaming) against the answers a scan
  * of the statements gives.
  */
@@ -215,6 +216,47 @@ static void test_scale__enum_values_and_their_uses(void **state)
 	free(sql);
 }
 
+/*
+ * session-setting-leak: of N session SETs in a Prisma migration, those
+ * whose setting a later RESET (or SET ... TO DEFAULT) puts back are not
+ * reported, those reset only before they were set are, and a RESET ALL
+ * covers the SETs before it.
+ */
+static void test_scale__session_settings_and_their_resets(void **state)
+{
+	(void)state;
+	gk_buf b = GK_BUF_INIT;
+	for (int i = 0; i < N; i++) {
+		if (i % 4 == 3) /* before the SET: does not reset it */
+			gk_buf_printf(&b, "RESET gk.s%d;\n", i);
+		gk_buf_printf(&b, "SET gk.s%d = 'on';\nSELECT %d;\n", i, i);
+	}
+	for (int i = 0; i < N; i += 2)
+		gk_buf_printf(&b, i % 4 ? "SET gk.s%d TO DEFAULT;\n" : "RESET gk.s%d;\n", i);
+	char *sql = gk_buf_take(&b);
+	gk_lint_options o;
+	gk_lint_options_init(&o);
+	o.jobs = 1;
+	gk_lint_input in = {.path = "migration.sql", .text = sql, .len = strlen(sql), .role = GK_LINT_CHECK,
+			    .new_change = true, .runner = GK_RUNNER_SPLIT, .tool = GK_LAYOUT_PRISMA};
+	gk_report *r = gk_report_new("test");
+	gk_error err = {0};
+	assert_int_equal(gk_lint_inputs(r, &o, &in, 1, &err), 0);
+	assert_int_equal(count(r, "session-setting-leak"), N / 2);
+	gk_report_free(r);
+	free(sql);
+
+	gk_buf_puts(&b, "SET gk.a = 1;\nSET gk.b = 2;\nRESET ALL;\nSET gk.c = 3;\nSET gk.a = 4;\n");
+	sql = gk_buf_take(&b);
+	in.text = sql;
+	in.len = strlen(sql);
+	r = gk_report_new("test");
+	assert_int_equal(gk_lint_inputs(r, &o, &in, 1, &err), 0);
+	assert_int_equal(count(r, "session-setting-leak"), 2);
+	gk_report_free(r);
+	free(sql);
+}
+
 /* Suppressions apply to their own statement only, among thousands. */
 static void test_scale__many_suppressions(void **state)
 {
@@ -241,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_scale__locks_held_once_per_table_and_transaction),
 		cmocka_unit_test(test_scale__enum_values_and_their_uses),
 		cmocka_unit_test(test_scale__many_suppressions),
+		cmocka_unit_test(test_scale__session_settings_and_their_resets),
 	};
 	return cmocka_run_group_tests_name("lint-scale", tests, NULL, NULL);
 }

@@ -10,7 +10,9 @@
  * up instead; the migration fails cleanly and can be retried.  Once
  * granted, a lock is held until the transaction ends, so every statement
  * that runs after an ACCESS EXCLUSIVE lock in the same transaction extends
- * the outage.  Which lock a statement takes is decided in locks.c only.
+ * the outage.  Which lock a statement takes is decided in locks.c only;
+ * which statements share a transaction (and whether a SET LOCAL still
+ * holds) is decided by the engine from the runner model.
  * Tables created in the same change are empty and exempt.
  */
 #include "../lint_internal.h"
@@ -72,20 +74,20 @@ static void lock_target(const gk_lock *lk, char *buf, size_t size)
 
 static void check_timeout(gk_lint *l, const gk_stmt *s)
 {
-	/* One finding per file: the fix is one SET at the top. */
-	if (l->lock_timeout_set || gk_lint_count_current(l) > 0)
+	/* One finding per file: the fix is one SET at the top.  A timeout the
+	 * deploying role or URL sets (lock_timeout: external, verified by
+	 * `gate`) covers every file. */
+	if (l->opts->lock_timeout_external || l->lock_timeout_set || gk_lint_count_current(l) > 0)
 		return;
 	gk_lock locks[GK_MAX_LOCKS];
 	const gk_lock *lk = existing_lock_at_least(l, s, GK_LOCK_SHARE, locks);
 	if (!lk)
 		return;
-	char target[300];
+	char target[300], help[700], recipe[600];
 	lock_target(lk, target, sizeof target);
-	const char *help = l->runner == GK_RUNNER_WHOLE
-		? "Start the file with `SET lock_timeout = '2s';` and retry the migration when it times out. With "
-		  "Prisma this makes the file multi-statement, so it runs as one implicit transaction: keep CREATE "
-		  "INDEX CONCURRENTLY and other non-transactional statements in files of their own."
-		: NULL;
+	snprintf(help, sizeof help, "%s A blocked lock request then fails fast instead of queueing traffic; retry "
+		 "the migration when it times out.",
+		 gk_lint_lock_timeout_recipe(l, recipe, sizeof recipe));
 	gk_lint_report(l, s, -1, help,
 		       "%s locks %s in %s mode (%s) with no lock_timeout set: while it waits behind a running "
 		       "query, every other query on the table queues behind it",
@@ -100,9 +102,18 @@ const gk_rule gk_rule_missing_lock_timeout = {
 		.summary = "a lock that blocks writes is requested on an existing table without SET lock_timeout",
 		.why = "A lock request waits behind any transaction using the table, and all later queries on the "
 		       "table wait behind the request. Without lock_timeout, one long-running query turns a "
-		       "millisecond ALTER TABLE into an outage of the table for as long as that query runs.",
-		.help = "Start the migration with `SET lock_timeout = '2s';` (PostgreSQL 9.3+) so a blocked lock "
-			"request fails fast instead of queueing traffic, and retry the migration when it times out.",
+		       "millisecond ALTER TABLE into an outage of the table for as long as that query runs. Only a "
+		       "timeout in effect for the statement counts: one set earlier in the same file (a SET LOCAL "
+		       "only inside its own transaction, so not under a runner that sends statements one by one "
+		       "without BEGIN), not one a previous migration may have left in the session, since the files "
+		       "of one deploy differ from run to run. With `lock_timeout: external` in the configuration "
+		       "(the deploying role or connection sets it; `gate --deploy-role` verifies) no file needs one.",
+		.help = "Start the migration with `SET LOCAL lock_timeout = '2s';` (PostgreSQL 9.3+; the value is "
+			"`lock_timeout_advice:`) so a blocked lock request fails fast instead of queueing traffic, and "
+			"retry the migration when it times out. When the runner sends each statement on its own, wrap "
+			"the file in `BEGIN; SET LOCAL lock_timeout = '2s'; ... COMMIT;` instead, or, for a file that "
+			"must run outside a transaction, use `SET lock_timeout` at the top and `RESET lock_timeout` at "
+			"the end.",
 		.examples = {
 			{GK_EXAMPLE_BAD, 0, 0, NULL, "ALTER TABLE users ADD COLUMN nickname text;"},
 			{GK_EXAMPLE_BAD, 0, GK_RUNNER_WHOLE, "a SHARE lock blocks writes too",
@@ -111,7 +122,17 @@ const gk_rule gk_rule_missing_lock_timeout = {
 			 "SET lock_timeout = 0;\nALTER TABLE users ADD COLUMN nickname text;"},
 			{GK_EXAMPLE_BAD, 0, 0, "a lock_timeout set after the statement is too late",
 			 "ALTER TABLE users ADD COLUMN nickname text;\nSET lock_timeout = '2s';"},
-			{GK_EXAMPLE_OK, 0, 0, NULL, "SET lock_timeout = '2s';\nALTER TABLE users ADD COLUMN nickname text;"},
+			{GK_EXAMPLE_BAD, 0, GK_RUNNER_SPLIT, "statements sent one by one: SET LOCAL outside BEGIN does nothing",
+			 "SET LOCAL lock_timeout = '2s';\nALTER TABLE users ADD COLUMN nickname text;"},
+			{GK_EXAMPLE_BAD, 0, GK_RUNNER_WHOLE, "a SET LOCAL ends with its transaction",
+			 "BEGIN;\nSET LOCAL lock_timeout = '2s';\nALTER TABLE users ADD COLUMN nickname text;\nCOMMIT;\n"
+			 "ALTER TABLE orders ADD COLUMN note text;", 1},
+			{GK_EXAMPLE_OK, 0, 0, NULL, "SET LOCAL lock_timeout = '2s';\nALTER TABLE users ADD COLUMN nickname text;"},
+			{GK_EXAMPLE_OK, 0, GK_RUNNER_SPLIT, "the file's own transaction",
+			 "BEGIN;\nSET LOCAL lock_timeout = '2s';\nALTER TABLE users ADD COLUMN nickname text;\nCOMMIT;"},
+			{GK_EXAMPLE_OK, 0, GK_RUNNER_SPLIT, "a session SET covers the statements after it, RESET ends it",
+			 "SET lock_timeout = '2s';\nALTER TABLE users ADD COLUMN nickname text;\n"
+			 "ALTER TABLE orders ADD COLUMN note text;\nRESET lock_timeout;"},
 			{GK_EXAMPLE_OK, 0, GK_RUNNER_SPLIT, "CONCURRENTLY takes SHARE UPDATE EXCLUSIVE, which lets writes go on",
 			 "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);"},
 			{GK_EXAMPLE_OK, 0, 0, "a table created in the same migration is empty",
@@ -172,7 +193,10 @@ const gk_rule gk_rule_locks_held_across_statements = {
 		.summary = "statements run in the same transaction after an ACCESS EXCLUSIVE lock on an existing table",
 		.why = "Locks are released only at commit. After a statement takes ACCESS EXCLUSIVE on a table, every "
 		       "later statement of the same transaction (a backfill, an index build, a lock wait on another "
-		       "table) extends the time during which the table can be neither read nor written.",
+		       "table) extends the time during which the table can be neither read nor written. The "
+		       "transaction may be the runner's (a per-file runner, or a file sent as one query); a runner "
+		       "that sends each statement on its own (Prisma 7.4+) commits after every statement, so there "
+		       "it happens only inside a BEGIN ... COMMIT written in the file.",
 		.help = "Make the statement that takes ACCESS EXCLUSIVE the last one of its transaction, or move it "
 			"to a migration of its own, so its lock is released as soon as it is done.",
 		.examples = {

@@ -19,17 +19,31 @@
 #include "../lint_internal.h"
 
 #include <protobuf-c/protobuf-c.h>
+#include <stdio.h>
 #include <string.h>
 
 /* ---- which transaction, and how to get out of it ---- */
 
-static const char *tx_desc(const gk_lint *l, const gk_stmt *s)
+/* Who sends the file as one query, for messages. */
+static const char *whole_sender(const gk_lint *l)
+{
+	switch (l->tool) {
+	case GK_LAYOUT_PRISMA: return "Prisma";
+	case GK_LAYOUT_GOLANG_MIGRATE: return "golang-migrate";
+	default: return "the runner";
+	}
+}
+
+static const char *tx_desc(const gk_lint *l, const gk_stmt *s, char *buf, size_t size)
 {
 	if (s->explicit_tx)
 		return "inside the BEGIN ... COMMIT block written in the file";
-	if (l->runner == GK_RUNNER_WHOLE)
-		return "inside Prisma's implicit transaction (a file with more than one statement is sent as one "
-		       "query, which PostgreSQL runs as one transaction)";
+	if (l->runner == GK_RUNNER_WHOLE) {
+		snprintf(buf, size, "inside the implicit transaction of a file sent as one query (%s sends the whole "
+			 "file at once, and PostgreSQL runs a query of several statements as one transaction)",
+			 whole_sender(l));
+		return buf;
+	}
 	return "inside the transaction the per-file runner wraps the file in";
 }
 
@@ -38,10 +52,15 @@ static const char *tx_help(const gk_lint *l, const gk_stmt *s)
 	if (s->explicit_tx)
 		return "Remove the BEGIN/COMMIT around the statement: it cannot run in a transaction block "
 		       "(SQLSTATE 25001). Keep it alone in its migration so a failure leaves nothing half-applied.";
-	if (l->runner == GK_RUNNER_WHOLE)
+	if (l->runner == GK_RUNNER_WHOLE && gk_lint_prisma(l))
 		return "Put the statement alone in a migration file of its own, with no SET and no other "
 		       "statement: Prisma then sends a single statement, which runs outside a transaction "
-		       "(prisma/prisma#14456).";
+		       "(prisma/prisma#14456). Prisma 7.4+ sends statements one by one, but falls back to one "
+		       "query for a file its splitter cannot parse (DO blocks, DROP INDEX CONCURRENTLY, REINDEX, "
+		       "LOCK TABLE).";
+	if (l->runner == GK_RUNNER_WHOLE)
+		return "Put the statement alone in a migration file of its own, with no SET and no other "
+		       "statement: a file of one statement runs outside a transaction.";
 	return "Move the statement to a migration the runner does not wrap in a transaction, alone in its "
 	       "file (Flyway: executeInTransaction=false in the script's .conf; dbmate: `-- migrate:up "
 	       "transaction:false`; golang-migrate and Prisma: one statement per file).";
@@ -92,10 +111,11 @@ static const char *concurrent_command(const PgQuery__Node *n)
 static void check_concurrently(gk_lint *l, const gk_stmt *s)
 {
 	const char *cmd = concurrent_command(s->node);
+	char desc[300];
 	if (!cmd || !s->in_transaction)
 		return;
 	gk_lint_report(l, s, -1, tx_help(l, s), "%s cannot run inside a transaction block (fails with SQLSTATE 25001); "
-		       "here it runs %s", cmd, tx_desc(l, s));
+		       "here it runs %s", cmd, tx_desc(l, s, desc, sizeof desc));
 }
 
 const gk_rule gk_rule_concurrently_in_transaction = {
@@ -106,23 +126,27 @@ const gk_rule gk_rule_concurrently_in_transaction = {
 		.summary = "CREATE/DROP INDEX, REINDEX or DETACH PARTITION CONCURRENTLY inside a transaction block",
 		.why = "The CONCURRENTLY forms commit internally between their phases, so PostgreSQL refuses them in a "
 		       "transaction block with \"cannot run inside a transaction block\" (SQLSTATE 25001). The block "
-		       "may be the runner's: a per-file runner wraps every file, and Prisma runs a file with more than "
-		       "one statement as one implicit transaction, so `SET lock_timeout` before CREATE INDEX "
-		       "CONCURRENTLY is enough to make the deploy fail.",
+		       "may be the runner's: a per-file runner wraps every file, and a runner that sends the file as "
+		       "one query (Prisma before 7.4, golang-migrate) runs a file with more than one statement as one "
+		       "implicit transaction, so `SET lock_timeout` before CREATE INDEX CONCURRENTLY is enough to make "
+		       "the deploy fail. A runner that sends each statement on its own (Prisma 7.4+) runs it beside "
+		       "other statements, but not inside a BEGIN written in the file.",
 		.help = "Put the statement alone in a migration that runs outside a transaction.",
 		.examples = {
-			{GK_EXAMPLE_BAD, 0, GK_RUNNER_WHOLE, "Prisma: two statements are one implicit transaction",
-			 "SET lock_timeout = '2s';\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);"},
+			{GK_EXAMPLE_BAD, 0, GK_RUNNER_WHOLE, "Prisma before 7.4: two statements are one implicit transaction",
+			 "SET lock_timeout = '2s';\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);", 0,
+			 GK_LAYOUT_PRISMA},
 			{GK_EXAMPLE_BAD, 0, GK_RUNNER_PER_FILE, "the per-file runner's transaction",
 			 "DROP INDEX CONCURRENTLY users_email_idx;"},
-			{GK_EXAMPLE_BAD, 0, GK_RUNNER_SPLIT, "an explicit BEGIN",
+			{GK_EXAMPLE_BAD, 0, GK_RUNNER_SPLIT, "statements sent one by one, but inside an explicit BEGIN",
 			 "BEGIN;\nREINDEX INDEX CONCURRENTLY users_email_idx;\nCOMMIT;"},
 			{GK_EXAMPLE_BAD, 0, 0, "DETACH PARTITION CONCURRENTLY (PostgreSQL 14+)",
 			 "ALTER TABLE events DETACH PARTITION events_2020 CONCURRENTLY;"},
 			{GK_EXAMPLE_OK, 0, GK_RUNNER_WHOLE, "a single-statement Prisma file runs outside a transaction",
 			 "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);"},
-			{GK_EXAMPLE_OK, 0, GK_RUNNER_SPLIT, "autocommit runner, no BEGIN",
-			 "SET lock_timeout = '2s';\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);"},
+			{GK_EXAMPLE_OK, 0, GK_RUNNER_SPLIT, "Prisma 7.4+ sends each statement on its own: beside others is fine",
+			 "SET lock_timeout = '2s';\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n"
+			 "RESET lock_timeout;", 0, GK_LAYOUT_PRISMA},
 			{GK_EXAMPLE_OK, 0, 0, "REFRESH MATERIALIZED VIEW CONCURRENTLY is allowed in a transaction",
 			 "REFRESH MATERIALIZED VIEW CONCURRENTLY daily_totals;"},
 			{GK_EXAMPLE_OK, 0, GK_RUNNER_SPLIT, "after COMMIT the statement runs on its own",
@@ -239,14 +263,21 @@ static const char *non_transactional_command(const gk_lint *l, const gk_stmt *s)
 	}
 }
 
+const char *gk_lint_non_transactional(const gk_lint *l, const gk_stmt *s)
+{
+	const char *cmd = concurrent_command(s->node);
+	return cmd ? cmd : non_transactional_command(l, s);
+}
+
 static void check_non_transactional(gk_lint *l, const gk_stmt *s)
 {
 	if (!s->in_transaction)
 		return;
 	const char *cmd = non_transactional_command(l, s);
+	char desc[300];
 	if (cmd)
 		gk_lint_report(l, s, -1, tx_help(l, s), "%s cannot run inside a transaction block (fails with SQLSTATE "
-			       "25001); here it runs %s", cmd, tx_desc(l, s));
+			       "25001); here it runs %s", cmd, tx_desc(l, s, desc, sizeof desc));
 }
 
 const gk_rule gk_rule_non_transactional_statement = {
@@ -306,9 +337,12 @@ static const char *end_word(PgQuery__TransactionStmtKind k)
 static const char help_per_file[] =
 	"Remove BEGIN/COMMIT/ROLLBACK: the runner already runs the file in one transaction. If part of the file "
 	"must run outside it, move that part to a migration the runner does not wrap.";
-static const char help_prisma[] =
+static const char help_whole[] =
 	"Either wrap the whole file in one BEGIN ... COMMIT, or split it into one migration per transaction, so "
 	"that a failure cannot leave the migration half-applied.";
+static const char help_split[] =
+	"End the block with COMMIT. To make a migration conditional, test the condition in a DO block and raise "
+	"an exception, so the runner sees the failure.";
 
 static void per_file_control(gk_lint *l, const gk_stmt *s, PgQuery__TransactionStmtKind k, bool last)
 {
@@ -331,17 +365,34 @@ static void per_file_control(gk_lint *l, const gk_stmt *s, PgQuery__TransactionS
 			       "and a failure there leaves the migration half-applied", end_word(k));
 }
 
-static void prisma_control(gk_lint *l, const gk_stmt *s, PgQuery__TransactionStmtKind k, bool last)
+static void whole_control(gk_lint *l, const gk_stmt *s, PgQuery__TransactionStmtKind k, bool last)
 {
 	if (!ends_block(k))
 		return; /* BEGIN turns the implicit transaction into an explicit one: fine */
 	if (!last)
-		gk_lint_report(l, s, -1, help_prisma,
-			       "%s in a Prisma migration with statements after it: they run in a new implicit "
-			       "transaction, so a failure there leaves the migration half-applied", end_word(k));
+		gk_lint_report(l, s, -1, help_whole,
+			       "%s in a migration %s sends as one query, with statements after it: they run in a new "
+			       "implicit transaction, so a failure there leaves the migration half-applied", end_word(k),
+			       whole_sender(l));
 	else if (k == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK)
-		gk_lint_report(l, s, -1, help_prisma,
-			       "ROLLBACK at the end of a Prisma migration undoes it, but Prisma records it as applied");
+		gk_lint_report(l, s, -1, help_whole,
+			       "ROLLBACK at the end of the migration undoes it, but %s records it as applied",
+			       whole_sender(l));
+}
+
+/*
+ * Statements sent one by one: BEGIN ... COMMIT in the file is the only way
+ * to make it atomic, so it is never reported here (non-atomic-migration and
+ * uncommitted-transaction speak of the blocks that are missing or left
+ * open).  Only a ROLLBACK is wrong: it undoes the block, and the runner,
+ * which saw no error, records the migration as applied.
+ */
+static void split_control(gk_lint *l, const gk_stmt *s, PgQuery__TransactionStmtKind k)
+{
+	if (k == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK && s->explicit_tx)
+		gk_lint_report(l, s, -1, help_split,
+			       "ROLLBACK undoes the statements since BEGIN, but %s saw no error and records the "
+			       "migration as applied", gk_lint_prisma(l) ? "Prisma" : "the runner");
 }
 
 static void check_control(gk_lint *l, const gk_stmt *s)
@@ -355,7 +406,9 @@ static void check_control(gk_lint *l, const gk_stmt *s)
 	if (l->runner == GK_RUNNER_PER_FILE)
 		per_file_control(l, s, k, last);
 	else if (l->runner == GK_RUNNER_WHOLE)
-		prisma_control(l, s, k, last);
+		whole_control(l, s, k, last);
+	else
+		split_control(l, s, k);
 }
 
 const gk_rule gk_rule_transaction_control = {
@@ -363,11 +416,15 @@ const gk_rule gk_rule_transaction_control = {
 		.id = "transaction-control",
 		.category = GK_CAT_TRANSACTION,
 		.severity = GK_SEV_ERROR,
-		.summary = "BEGIN/COMMIT/ROLLBACK inside a migration its runner already wraps in a transaction",
+		.summary = "BEGIN/COMMIT/ROLLBACK that ends the runner's transaction early or undoes a migration the runner records",
 		.why = "A per-file runner runs the file in its own transaction: a COMMIT in the file ends it early, "
 		       "the statements after it run unprotected, and a failure leaves the migration half-applied and "
-		       "unrecorded. Prisma sends the file as one query: after a COMMIT the remaining statements run in "
-		       "a new implicit transaction, with the same result.",
+		       "unrecorded. A runner that sends the file as one query (Prisma before 7.4, golang-migrate): "
+		       "after a COMMIT the remaining statements run in a new implicit transaction, with the same "
+		       "result. A runner that sends each statement on its own (Prisma 7.4+) commits after every "
+		       "statement: there BEGIN ... COMMIT in the file is a real transaction and the way to make the "
+		       "migration atomic, so it is not reported; a ROLLBACK is, in every model, because the runner "
+		       "records as applied what it undid.",
 		.help = help_per_file,
 		.examples = {
 			{GK_EXAMPLE_BAD, 0, GK_RUNNER_PER_FILE, NULL,
@@ -380,6 +437,11 @@ const gk_rule gk_rule_transaction_control = {
 			 "ALTER TABLE users ADD COLUMN plan text;\nROLLBACK;"},
 			{GK_EXAMPLE_OK, 0, GK_RUNNER_WHOLE, "BEGIN ... COMMIT around the whole Prisma file is fine",
 			 "BEGIN;\nALTER TYPE plan ADD VALUE 'pro';\nCOMMIT;"},
+			{GK_EXAMPLE_BAD, 0, GK_RUNNER_SPLIT, "statements sent one by one: the ROLLBACK undoes what Prisma records",
+			 "BEGIN;\nALTER TABLE users ADD COLUMN plan text;\nROLLBACK;", 0, GK_LAYOUT_PRISMA},
+			{GK_EXAMPLE_OK, 0, GK_RUNNER_SPLIT, "statements sent one by one: the file's own transaction is the way to atomicity",
+			 "BEGIN;\nALTER TABLE users ADD COLUMN plan text;\nUPDATE users SET plan = 'free';\nCOMMIT;",
+			 0, GK_LAYOUT_PRISMA},
 			{GK_EXAMPLE_OK, 0, GK_RUNNER_SPLIT, "an autocommit runner needs the file's own transactions",
 			 "BEGIN;\nALTER TABLE users ADD COLUMN plan text;\nCOMMIT;\nBEGIN;\nUPDATE users SET plan = 'free';\nCOMMIT;"},
 			{GK_EXAMPLE_OK, 0, GK_RUNNER_PER_FILE, "savepoints work inside the runner's transaction",
@@ -405,8 +467,12 @@ static void enum_value_used_later(gk_lint *l, const gk_stmt *s, const char *type
 	const gk_stmt *n = gk_lint_next_string_use(l, s, value, &c);
 	if (n)
 		gk_lint_report(l, n, c->location,
-			       "Commit the ALTER TYPE ... ADD VALUE first: put it in a migration of its own (or end the "
-			       "transaction after it) and use the new value in a later migration.",
+			       s->explicit_tx && l->runner == GK_RUNNER_SPLIT
+				       ? "Commit the ALTER TYPE ... ADD VALUE first: the runner sends each statement on its "
+					 "own, so move it before the BEGIN (it then commits by itself) or end the block "
+					 "after it."
+				       : "Commit the ALTER TYPE ... ADD VALUE first: put it in a migration of its own (or "
+					 "end the transaction after it) and use the new value in a later migration.",
 			       "'%s' may be the enum value added to %s on line %d in the same transaction: a new enum value "
 			       "cannot be used before that transaction commits (\"unsafe use of new value\")",
 			       value, type, line);
@@ -425,10 +491,11 @@ static void check_enum(gk_lint *l, const gk_stmt *s)
 		return;
 	}
 	/* Before 12 a block could add values only to an enum it created itself. */
+	char desc[300];
 	if (!enum_created_in_tx(l, s, type))
 		gk_lint_report(l, s, -1, tx_help(l, s),
 			       "ALTER TYPE %s ADD VALUE cannot run inside a transaction block before PostgreSQL 12 "
-			       "(fails with SQLSTATE 25001); here it runs %s", type, tx_desc(l, s));
+			       "(fails with SQLSTATE 25001); here it runs %s", type, tx_desc(l, s, desc, sizeof desc));
 }
 
 const gk_rule gk_rule_enum_value_in_transaction = {
@@ -440,8 +507,11 @@ const gk_rule gk_rule_enum_value_in_transaction = {
 		.why = "Before PostgreSQL 12, ALTER TYPE ... ADD VALUE refuses to run in a transaction block unless "
 		       "the enum was created in the same transaction. From 12 it runs, but the new value cannot be used "
 		       "until the transaction commits: a later statement of the same transaction that uses it fails "
-		       "with \"unsafe use of new value\" (even for an enum created in that transaction). The check for "
-		       "a use is a good-faith one: any string literal equal to the new value counts.",
+		       "with \"unsafe use of new value\" (even for an enum created in that transaction). The "
+		       "transaction may be the runner's; a runner that sends each statement on its own (Prisma 7.4+) "
+		       "commits the ADD VALUE by itself, so a later statement may use the value unless both are inside "
+		       "a BEGIN written in the file. The check for a use is a good-faith one: any string literal equal "
+		       "to the new value counts.",
 		.help = "Add the enum value in a migration of its own and use it in a later one.",
 		.examples = {
 			{GK_EXAMPLE_BAD, 0, 0, "the per-file runner's transaction is still open",
@@ -456,6 +526,9 @@ const gk_rule gk_rule_enum_value_in_transaction = {
 			 "CREATE TABLE people (m mood DEFAULT 'happy');\nCOMMIT;"},
 			{GK_EXAMPLE_OK, 0, 0, "12+: adding the value alone is fine",
 			 "ALTER TYPE order_status ADD VALUE IF NOT EXISTS 'shipped';"},
+			{GK_EXAMPLE_OK, 0, GK_RUNNER_SPLIT, "Prisma 7.4+: the ADD VALUE commits before the next statement",
+			 "ALTER TYPE \"Role\" ADD VALUE 'AUDITOR';\nALTER TABLE \"User\" ALTER COLUMN \"role\" SET DEFAULT 'AUDITOR';",
+			 0, GK_LAYOUT_PRISMA},
 			{GK_EXAMPLE_OK, 11, GK_RUNNER_SPLIT, "outside a transaction block, any version",
 			 "ALTER TYPE order_status ADD VALUE 'shipped';\nUPDATE orders SET status = 'shipped';"},
 			{GK_EXAMPLE_OK, 11, GK_RUNNER_SPLIT, "before 12, an enum created in the same transaction may get values",

@@ -1,0 +1,151 @@
+/*
+ * lock_timeout_test.c - what the rule examples cannot show, because they
+ * need options or several files: `lock_timeout: external`, the one
+ * recommended value (lock_timeout_advice), a timeout set by an earlier
+ * migration, and that the forms lint recommends for lock_timeout do not
+ * trigger the rules about transactions and session settings.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "gatekeeper/lint.h"
+
+typedef struct file {
+	const char *sql;
+	enum gk_runner runner;
+	enum gk_layout_kind tool;
+} file;
+
+static gk_report *lint(const gk_lint_options *o, const file *files, size_t n)
+{
+	gk_lint_input in[4];
+	assert_true(n <= 4);
+	for (size_t i = 0; i < n; i++)
+		in[i] = (gk_lint_input){.path = i ? "2.sql" : "1.sql", .text = files[i].sql, .len = strlen(files[i].sql),
+					.runner = files[i].runner, .tool = files[i].tool, .role = GK_LINT_CHECK,
+					.new_change = true};
+	gk_report *r = gk_report_new("test");
+	gk_error err = {0};
+	assert_int_equal(gk_lint_inputs(r, o, in, n, &err), 0);
+	return r;
+}
+
+static const gk_finding *find(const gk_report *r, const char *path, const char *rule)
+{
+	for (size_t i = 0; i < r->n_findings; i++)
+		if (strcmp(r->findings[i].rule_id, rule) == 0 && (!path || strcmp(r->findings[i].path, path) == 0))
+			return &r->findings[i];
+	return NULL;
+}
+
+static void options(gk_lint_options *o)
+{
+	gk_lint_options_init(o);
+	o->jobs = 1;
+}
+
+static const char alter[] = "ALTER TABLE users ADD COLUMN nickname text;\nUPDATE users SET nickname = name;";
+
+static void test_lock_timeout__external_needs_none_in_the_files(void **state)
+{
+	(void)state;
+	gk_lint_options o;
+	options(&o);
+	file f = {alter, GK_RUNNER_PER_FILE, GK_LAYOUT_AUTO};
+	gk_report *r = lint(&o, &f, 1);
+	assert_non_null(find(r, NULL, "missing-lock-timeout"));
+	gk_report_free(r);
+	o.lock_timeout_external = true;
+	r = lint(&o, &f, 1);
+	assert_null(find(r, NULL, "missing-lock-timeout"));
+	gk_report_free(r);
+}
+
+/* Every help that names a value names the configured one, written once. */
+static void test_lock_timeout__advice_is_the_configured_value(void **state)
+{
+	(void)state;
+	gk_lint_options o;
+	options(&o);
+	o.lock_timeout_advice_ms = 500;
+	file f[] = {{alter, GK_RUNNER_SPLIT, GK_LAYOUT_PRISMA},
+		    {"SET lock_timeout = '9s';\nALTER TABLE users ADD COLUMN a text;", GK_RUNNER_SPLIT, GK_LAYOUT_PRISMA}};
+	gk_report *r = lint(&o, f, 2);
+	const char *rules[] = {"missing-lock-timeout", "non-atomic-migration"};
+	for (size_t i = 0; i < 2; i++) {
+		const gk_finding *fd = find(r, "1.sql", rules[i]);
+		assert_non_null(fd);
+		assert_non_null(strstr(fd->help, "lock_timeout = '500ms'"));
+		assert_null(strstr(fd->help, "'2s'"));
+	}
+	const gk_finding *leak = find(r, "2.sql", "session-setting-leak");
+	assert_non_null(leak);
+	assert_non_null(strstr(leak->help, "SET LOCAL lock_timeout = '500ms'"));
+	assert_non_null(strstr(leak->help, "RESET lock_timeout"));
+	gk_report_free(r);
+	o.lock_timeout_advice_ms = 3000;
+	r = lint(&o, f, 1);
+	assert_non_null(strstr(find(r, "1.sql", "missing-lock-timeout")->help, "lock_timeout = '3s'"));
+	gk_report_free(r);
+}
+
+/* A timeout a previous migration left in the session does not count: the
+ * migrations of one deploy differ from run to run. */
+static void test_lock_timeout__earlier_migration_does_not_cover(void **state)
+{
+	(void)state;
+	gk_lint_options o;
+	options(&o);
+	file f[] = {{"SET lock_timeout = '2s';\nCREATE TABLE t (id int);", GK_RUNNER_SPLIT, GK_LAYOUT_AUTO},
+		    {"ALTER TABLE users ADD COLUMN nickname text;", GK_RUNNER_SPLIT, GK_LAYOUT_AUTO}};
+	gk_report *r = lint(&o, f, 2);
+	assert_non_null(find(r, "2.sql", "missing-lock-timeout"));
+	gk_report_free(r);
+}
+
+/* The forms the helps recommend pass every rule about lock_timeout,
+ * transactions and session settings, under the model they are given for. */
+static void test_lock_timeout__recommended_forms_pass(void **state)
+{
+	(void)state;
+	static const char *const quiet[] = {"missing-lock-timeout", "session-setting-leak", "set-local-outside-transaction",
+					    "non-atomic-migration", "transaction-control", "uncommitted-transaction",
+					    "concurrently-in-transaction"};
+	const file forms[] = {
+		{"SET LOCAL lock_timeout = '2s';\nALTER TABLE users ADD COLUMN nickname text;\n"
+		 "UPDATE users SET nickname = name;", GK_RUNNER_WHOLE, GK_LAYOUT_PRISMA},
+		{"BEGIN;\nSET LOCAL lock_timeout = '2s';\nALTER TABLE users ADD COLUMN nickname text;\n"
+		 "UPDATE users SET nickname = name;\nCOMMIT;", GK_RUNNER_SPLIT, GK_LAYOUT_PRISMA},
+		{"SET lock_timeout = '2s';\nCREATE INDEX CONCURRENTLY users_nickname_idx ON users (nickname);\n"
+		 "RESET lock_timeout;", GK_RUNNER_SPLIT, GK_LAYOUT_PRISMA},
+		{"SET LOCAL lock_timeout = '2s';\nALTER TABLE users ADD COLUMN nickname text;", GK_RUNNER_PER_FILE,
+		 GK_LAYOUT_FLYWAY},
+	};
+	gk_lint_options o;
+	options(&o);
+	for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
+		gk_report *r = lint(&o, &forms[i], 1);
+		for (size_t k = 0; k < sizeof quiet / sizeof *quiet; k++)
+			if (find(r, NULL, quiet[k]))
+				fail_msg("form %zu (runner %s) triggers %s: %s", i + 1, gk_runner_name(forms[i].runner),
+					 quiet[k], find(r, NULL, quiet[k])->message);
+		gk_report_free(r);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lock_timeout__external_needs_none_in_the_files),
+		cmocka_unit_test(test_lock_timeout__advice_is_the_configured_value),
+		cmocka_unit_test(test_lock_timeout__earlier_migration_does_not_cover),
+		cmocka_unit_test(test_lock_timeout__recommended_forms_pass),
+	};
+	return cmocka_run_group_tests_name("lock_timeout", tests, NULL, NULL);
+}
