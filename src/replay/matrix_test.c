@@ -333,6 +333,25 @@ static void test_left_behind(void **state)
 	}
 }
 
+/* A SPLIT file cut off by its time limit leaves what committed before. */
+static void test_left_behind_timeout(void **state)
+{
+	(void)state;
+	db d = fresh_db();
+	gk_replay_migration m = mig("CREATE TABLE a (i int);\nSELECT pg_sleep(60);\n", GK_RUNNER_SPLIT, false);
+	m.timeout_s = 0.5;
+	gk_replay_result r;
+	gk_error err = {0, ""};
+	if (gk_replay_run(&r, d.conninfo, &m, 1, &err) != 0)
+		fail_msg("replay: %s", err.msg);
+	assert_int_equal(r.status, GK_REPLAY_TIMEOUT);
+	assert_int_equal(r.failed_statement, 2);
+	assert_int_equal(r.committed_statements, 1);
+	assert_list(r.created, r.n_created, "table a");
+	gk_replay_results_free(&r, 1);
+	drop_db(&d);
+}
+
 /* A file that applied, or failed as one query with nothing committed,
  * names nothing. */
 static void test_nothing_left_behind(void **state)
@@ -401,6 +420,7 @@ int main(void)
 		cmocka_unit_test(test_matrix_split),
 		cmocka_unit_test(test_matrix_per_file),
 		cmocka_unit_test(test_left_behind),
+		cmocka_unit_test(test_left_behind_timeout),
 		cmocka_unit_test(test_nothing_left_behind),
 		cmocka_unit_test(test_split_unparsable_file_is_one_query),
 	};

@@ -77,32 +77,6 @@ static char *statement_at(const gk_replay_migration *m, size_t off, int *index)
 	return out;
 }
 
-/* replay-timeout: at the statement that was running (the whole file when
- * the server could not say which one), naming it and the limit. */
-static int timeout_finding(const gk_replay_reporter *rr, const gk_replay_migration *m, const gk_replay_result *res,
-			   const char *what)
-{
-	place pl = {0};
-	char limit[32], *stmt = NULL;
-	gk_format_duration(limit, sizeof limit, m->timeout_s);
-	if (res->error_offset >= 0) {
-		locate(m, (size_t)res->error_offset, &pl);
-		stmt = statement_at(m, (size_t)res->error_offset, &pl.statement_index);
-	}
-	const char *after = rr->consequence;
-	char *msg = stmt ? gk_asprintf("%s did not finish within the replay's time limit of %s: statement %d "
-				       "(%s) was cancelled%s%s", what, limit, pl.statement_index, stmt,
-				       after ? "; " : "", after ? after : "")
-			 : gk_asprintf("%s did not finish within the replay's time limit of %s and was cancelled (its "
-				       "statements run as one query, so which one was running is not known)%s%s",
-				       what, limit, after ? "; " : "", after ? after : "");
-	int rc = msg ? add(rr, "replay-timeout", m, &pl, NULL, msg) : GK_ENOMEM;
-	free(msg);
-	free(stmt);
-	free(pl.context);
-	return rc;
-}
-
 /* At most this many objects are named; the rest are counted. */
 #define LEFT_MAX 10
 
@@ -151,6 +125,38 @@ static char *left_behind(const gk_replay_result *res)
 	}
 	char *s = gk_buf_take(&out);
 	return s ? s : gk_strdup("");
+}
+
+/* replay-timeout: at the statement that was running (the whole file when
+ * the server could not say which one), naming it and the limit. */
+static int timeout_finding(const gk_replay_reporter *rr, const gk_replay_migration *m, const gk_replay_result *res,
+			   const char *what)
+{
+	place pl = {0};
+	char limit[32], *stmt = NULL;
+	gk_format_duration(limit, sizeof limit, m->timeout_s);
+	if (res->error_offset >= 0) {
+		locate(m, (size_t)res->error_offset, &pl);
+		stmt = statement_at(m, (size_t)res->error_offset, &pl.statement_index);
+	}
+	const char *after = rr->consequence;
+	char *left = left_behind(res), *msg;
+	if (!left)
+		msg = NULL;
+	else if (stmt)
+		msg = gk_asprintf("%s did not finish within the replay's time limit of %s: statement %d (%s) was "
+				  "cancelled%s%s%s", what, limit, pl.statement_index, stmt, left, after ? "; " : "",
+				  after ? after : "");
+	else
+		msg = gk_asprintf("%s did not finish within the replay's time limit of %s and was cancelled (its "
+				  "statements run as one query, so which one was running is not known)%s%s%s",
+				  what, limit, left, after ? "; " : "", after ? after : "");
+	free(left);
+	int rc = msg ? add(rr, "replay-timeout", m, &pl, NULL, msg) : GK_ENOMEM;
+	free(msg);
+	free(stmt);
+	free(pl.context);
+	return rc;
 }
 
 int gk_replay_report_failure(const gk_replay_reporter *rr, const gk_replay_migration *m, const gk_replay_result *res,
