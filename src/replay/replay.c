@@ -762,8 +762,12 @@ static int apply_one(PGconn *c, const replay_rest *rest, gk_replay_result *r)
 		free(text);
 		return rc;
 	}
-	gk_replay_mark mark;
-	gk_replay_mark_take(c, &mark);
+	/* Only a file that commits part of itself can leave something behind
+	 * when it fails: one sent statement by statement, or one with a COMMIT
+	 * of its own.  The others cost no catalog read. */
+	gk_replay_mark mark = {0};
+	if ((m->runner != GK_RUNNER_WHOLE && m->runner != GK_RUNNER_PER_FILE) || strcasestr(text, "commit"))
+		gk_replay_mark_take(c, &mark);
 	double t0 = gk_now();
 	int watch = gk_watch_begin(c, m->timeout_s);
 	/* A file the front end cannot split is run whole, untraced. */
