@@ -7,8 +7,22 @@
  *    more than one statement runs in one implicit transaction (CREATE INDEX
  *    CONCURRENTLY then fails with 25001, exactly as in production);
  *  - GK_RUNNER_PER_FILE (Flyway, dbmate, diesel): BEGIN; the file; COMMIT;
- *  - GK_RUNNER_SPLIT (and AUTO): the file as written, one simple query.
+ *  - GK_RUNNER_SPLIT (and AUTO): each top-level statement of the file (as
+ *    the library's SQL front end splits it) its own simple query, stopping
+ *    at the first error, as Prisma 7.4+ and golang-migrate's
+ *    x-multi-statement do: each statement commits on its own, and an
+ *    explicit BEGIN ... COMMIT in the file is a real transaction across its
+ *    statements.  A file the front end cannot parse is sent as one query
+ *    (the runner models decide WHOLE for files their tool cannot split).
  * All migrations share one session, in order, like a runner's connection.
+ *
+ * What a failure left behind: a statement that fails after others
+ * committed (SPLIT, or a file's own COMMIT) leaves them applied, as in
+ * production.  The result names the statement that failed, how many were
+ * committed, and what they left in the catalog: objects created (read as
+ * catalog rows with an oid newer than the migration, by oid order) and
+ * columns of existing tables added, changed or dropped (rows written by
+ * the migration's transactions).  A dropped object, or data, is not named.
  *
  * Sandbox: the session is the shadow's role's (see gatekeeper/shadow.h).
  * When the database has the shadow's extension door, a migration's
@@ -28,8 +42,18 @@
  * before the migration are read from pg_locks, and relfilenode changes
  * (rewrites) from pg_class.  Statements that run in autocommit are each
  * wrapped in their own BEGIN/COMMIT (the same transaction autocommit would
- * give them) so that their locks can be seen; a statement that refuses a
- * transaction block (25001) is then run alone, untraced.
+ * give them) so that their locks can be seen.  A statement that refuses a
+ * transaction block (25001: CREATE/DROP INDEX CONCURRENTLY, REINDEX
+ * CONCURRENTLY, VACUUM) takes and drops its locks inside the statement:
+ * it is run alone, as autocommit would, while a second session samples
+ * pg_locks for it (the SHARE UPDATE EXCLUSIVE lock CONCURRENTLY holds on
+ * the table for the whole statement), held from its start to its end.
+ * Relations the statement itself dropped (the index of DROP INDEX
+ * CONCURRENTLY, the old index of REINDEX CONCURRENTLY, locked only once no
+ * query could use them) are left out.  A rewrite is a new relfilenode of a
+ * table, materialized view or index, recorded with the strongest lock the
+ * transaction held on it; a sequence's new relfilenode (ALTER SEQUENCE ...
+ * AS bigint) copies no rows and is none.
  */
 #ifndef GATEKEEPER_REPLAY_H
 #define GATEKEEPER_REPLAY_H
@@ -83,6 +107,22 @@ typedef struct gk_replay_result {
 					 * "schema auth", "PostgreSQL 16 or newer (...)" */
 	gk_replay_lock *locks;        /* trace only, in statement order */
 	size_t n_locks;
+	/* Where a file sent statement by statement (SPLIT, or traced) stopped:
+	 * the 1-based statement that failed (0 when not known: the file went
+	 * as one query), the file's statements (0 when not split), and how many
+	 * of the first ones were committed before the failure: those stay
+	 * applied, as in production. */
+	int failed_statement, n_statements, committed_statements;
+	/* The failure was inside the file's own BEGIN: the runner's session is
+	 * left in an aborted transaction, where anything it sends next fails
+	 * with 25P02 until a ROLLBACK (Prisma cannot record the failure). */
+	bool aborted_session;
+	/* What the migration left committed when it did not apply (see the top):
+	 * "table a", "index a_b" (created) and "column x of table users"
+	 * (added, changed or dropped), as pg_describe_object() words them;
+	 * owned, in catalog order. */
+	char **created, **changed;
+	size_t n_created, n_changed;
 } gk_replay_result;
 
 

@@ -199,6 +199,71 @@ static void test_concurrently_in_multi_statement_prisma_file(void **state)
 	gk_report_free(r);
 }
 
+/* Statements sent one by one: the failure names its statement, and what
+ * the statements before it left committed (the state production is left
+ * in). */
+static void test_split_failure_left_behind(void **state)
+{
+	(void)state;
+	base_and_change("CREATE TABLE posts (id bigint PRIMARY KEY);\n"
+			"ALTER TABLE users ADD COLUMN nickname text;\n"
+			"CREATE INDEX posts_x ON posts (id);\n"
+			"SELECT 1/0;\n");
+	gk_check_options o;
+	replay_opts(&o);
+	o.lint.runner = GK_RUNNER_SPLIT;
+	gk_report *r = check_o(&o);
+	const gk_finding *f = finding(r, "replay-failed", CHANGE);
+	expect_in(f->message, "statement 4 of 4 failed: division by zero (SQLSTATE 22012); statements 1-3 stayed "
+			      "applied, as in production: created table posts, index posts_x; changed column "
+			      "nickname of table users; the migrations after it were not replayed");
+	assert_int_equal(f->line, 4);
+	gk_report_free(r);
+}
+
+/* The one finding of `rule` on `path` at `line`, or NULL. */
+static const gk_finding *on_line(const gk_report *r, const char *rule, const char *path, int line)
+{
+	for (size_t i = 0; i < r->n_findings; i++)
+		if (!strcmp(r->findings[i].rule_id, rule) && r->findings[i].path &&
+		    !strcmp(r->findings[i].path, path) && r->findings[i].line == line)
+			return &r->findings[i];
+	return NULL;
+}
+
+/* A sequence's new relfilenode is no table rewrite; a table's is, under
+ * the lock the trace saw.  CREATE INDEX CONCURRENTLY shows the SHARE
+ * UPDATE EXCLUSIVE lock it holds while it runs (not "0 locks"). */
+static void test_rewrites_and_concurrently(void **state)
+{
+	(void)state;
+	put(MIG "/migration_lock.toml", "provider = \"postgresql\"\n");
+	put(P("20240101000000_init"), "CREATE TABLE users (id bigint PRIMARY KEY, email text, name text);\n"
+				      "CREATE SEQUENCE counter AS integer;\n");
+	commit_all("init");
+	branch("feature");
+	put(P("20240201000000_widen"), "ALTER SEQUENCE counter AS bigint;\n"
+				       "ALTER TABLE users ADD COLUMN score float8 DEFAULT random();\n");
+	put(P("20240202000000_index"), "CREATE INDEX CONCURRENTLY users_name_idx ON users (name);\n");
+	commit_all("change");
+	gk_report *r = replay_check();
+	const char *widen = P("20240201000000_widen"), *index = P("20240202000000_index");
+	assert_null(on_line(r, "observed-table-rewrite", widen, 1));
+	const gk_finding *f = on_line(r, "observed-table-rewrite", widen, 2);
+	if (!f)
+		dump(r);
+	assert_non_null(f);
+	expect_in(f->message, "rewrote public.users, public.users_pkey under ACCESS EXCLUSIVE");
+	const gk_migration *m = migration(r, index);
+	assert_int_equal(m->replay.status, GK_REPLAY_OK);
+	assert_int_equal(m->replay.n_locks, 1);
+	assert_string_equal(lock_on(m, "public.users", 1)->mode, "ShareUpdateExclusiveLock");
+	assert_true(lock_on(m, "public.users", 1)->duration_ms > 0);
+	assert_null(on_line(r, "observed-access-exclusive-lock", index, 1));
+	assert_null(on_line(r, "observed-share-lock", index, 1));
+	gk_report_free(r);
+}
+
 /* The server's error position becomes the file's line and column. */
 static void test_error_position(void **state)
 {
@@ -556,6 +621,8 @@ int main(void)
 		T(test_new_table_is_quiet),
 		T(test_concurrently_in_multi_statement_prisma_file),
 		T(test_error_position),
+		T(test_split_failure_left_behind),
+		T(test_rewrites_and_concurrently),
 		T(test_environment_and_init_file),
 		T(test_failure_before_the_change),
 		T(test_runner_history_table),

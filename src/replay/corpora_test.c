@@ -308,7 +308,8 @@ CORPUS_TEST_FN(11, test_chatbot_ui)
  * The lock trace on a real history: trigger.dev's last migration (a lone
  * CREATE INDEX CONCURRENTLY, which Prisma runs in autocommit) traced on top
  * of the 819 before it.  It applies as it does untraced, the index is
- * there, and whatever it records is about a relation that existed before.
+ * there, and the trace shows the SHARE UPDATE EXCLUSIVE lock it held on the
+ * table.
  */
 static void test_trace_last_trigger_dev(void **state)
 {
@@ -327,14 +328,62 @@ static void test_trace_last_trigger_dev(void **state)
 	last.trace = true;
 	r = replay(&d, &last, 1);
 	assert_result(&last, &r[0], GK_REPLAY_OK);
-	for (size_t k = 0; k < r[0].n_locks; k++) {
-		assert_int_equal(r[0].locks[k].statement_index, 1);
-		assert_string_equal(r[0].locks[k].relation, "public.WorkerDeployment");
-	}
+	/* The SHARE UPDATE EXCLUSIVE lock it holds while it runs. */
+	assert_int_equal(r[0].n_locks, 1);
+	assert_int_equal(r[0].locks[0].statement_index, 1);
+	assert_string_equal(r[0].locks[0].relation, "public.\"WorkerDeployment\"");
+	assert_string_equal(r[0].locks[0].mode, "ShareUpdateExclusiveLock");
 	gk_replay_results_free(r, 1);
 	free(r);
 	exec_sql(d.conninfo, "DO $$ BEGIN PERFORM 'public.\"WorkerDeployment_environmentId_"
 			     "externalId_idx\"'::regclass; END $$");
+	drop_db(s, &d);
+	unload(&ld);
+}
+
+/*
+ * harbor's 0170_2.14.0 widens ids to bigint: ALTER TABLE ... TYPE BIGINT
+ * rewrites the table (and its indexes) under ACCESS EXCLUSIVE, ALTER
+ * SEQUENCE ... AS BIGINT gives the sequence a new relfilenode but copies no
+ * rows: its lock is recorded, never as a rewrite.
+ */
+static void test_trace_harbor_sequences(void **state)
+{
+	const suite *s = *state;
+	const corpus *c = &corpora[6];
+	need_corpora_and_server(s, "the trace of harbor's 0170 migration");
+	loaded ld = load(c);
+	size_t at = 0;
+	while (at < ld.n && !strstr(ld.m[at].path, "0170_2.14.0_schema"))
+		at++;
+	assert_true(at < ld.n);
+	db d = new_db(s);
+	gk_replay_result *r = replay(&d, ld.m, at);
+	for (size_t i = 0; i < at; i++)
+		assert_result(&ld.m[i], &r[i], GK_REPLAY_OK);
+	gk_replay_results_free(r, at);
+	free(r);
+
+	gk_replay_migration m = ld.m[at];
+	m.trace = true;
+	r = replay(&d, &m, 1);
+	assert_result(&m, &r[0], GK_REPLAY_OK);
+	bool table_rewrite = false, seq_lock = false;
+	for (size_t k = 0; k < r[0].n_locks; k++) {
+		const gk_replay_lock *l = &r[0].locks[k];
+		if (strstr(l->relation, "_id_seq")) {
+			seq_lock = true;
+			assert_false(l->rewrite);
+		}
+		if (!strcmp(l->relation, "public.role_permission") && l->statement_index == 1) {
+			table_rewrite = l->rewrite;
+			assert_string_equal(l->mode, "AccessExclusiveLock");
+		}
+	}
+	assert_true(seq_lock);
+	assert_true(table_rewrite);
+	gk_replay_results_free(r, 1);
+	free(r);
 	drop_db(s, &d);
 	unload(&ld);
 }
@@ -379,7 +428,10 @@ int main(void)
 		cmocka_unit_test(test_upchieve_with_role),
 		cmocka_unit_test(test_chatbot_ui),
 		cmocka_unit_test(test_trace_last_trigger_dev),
+		cmocka_unit_test(test_trace_harbor_sequences),
 	};
 	_Static_assert(sizeof corpora / sizeof *corpora == 12, "one test per corpus run");
+	if (getenv("GK_TEST_FILTER")) /* e.g. GK_TEST_FILTER='test_trace*' */
+		cmocka_set_test_filter(getenv("GK_TEST_FILTER"));
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -4,12 +4,13 @@
  * environment's.
  *
  * Why the runner matters: PostgreSQL decides "inside a transaction block"
- * from how the statements arrive.  Prisma sends a file as one simple query,
- * so two statements form an implicit transaction and CREATE INDEX
- * CONCURRENTLY fails (25001) although it would succeed alone; Flyway and
- * dbmate wrap each file in BEGIN/COMMIT, so a failure anywhere rolls the
- * whole file back.  Replaying any other way would pass migrations that fail
- * in production, or the reverse.
+ * from how the statements arrive.  Prisma before 7.4 sends a file as one
+ * simple query, so two statements form an implicit transaction and CREATE
+ * INDEX CONCURRENTLY fails (25001) although it would succeed alone; Flyway
+ * and dbmate wrap each file in BEGIN/COMMIT, so a failure anywhere rolls
+ * the whole file back; Prisma 7.4+ sends each statement on its own, so a
+ * failure at statement k leaves 1..k-1 committed.  Replaying any other way
+ * would pass migrations that fail in production, or the reverse.
  *
  * Environment failures: a shadow built from the migrations alone lacks what
  * production got from elsewhere (an extension's files, roles, schemas made
@@ -98,15 +99,42 @@ static void set_error(gk_replay_result *r, const PGresult *res, PGconn *c, const
 	r->status = GK_REPLAY_FAILED;
 }
 
-bool gk_replay_send(PGconn *c, const char *q, size_t base, gk_replay_result *r)
+bool gk_replay_outcome(PGconn *c, const PGresult *res, const char *q, size_t base, gk_replay_result *r)
 {
-	PGresult *res = PQexec(c, q);
 	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY;
 	if (!ok && r)
 		set_error(r, res, c, q, base);
+	return ok;
+}
+
+bool gk_replay_send(PGconn *c, const char *q, size_t base, gk_replay_result *r)
+{
+	PGresult *res = PQexec(c, q);
+	bool ok = gk_replay_outcome(c, res, q, base, r);
 	PQclear(res);
 	return ok;
+}
+
+void gk_replay_point_at(gk_replay_result *r, const char *text, const gk_replay_stmt *s)
+{
+	if (r->error_offset >= 0 || !r->sqlstate[0])
+		return;
+	size_t at = s->start;
+	while (at < s->end && strchr(" \t\r\n", text[at]))
+		at++;
+	r->error_offset = (long)at;
+}
+
+void gk_replay_stopped_at(gk_replay_result *r, const gk_replay_stmt *s)
+{
+	free(r->message);
+	free(r->detail);
+	free(r->hint);
+	r->message = r->detail = r->hint = NULL;
+	snprintf(r->sqlstate, sizeof r->sqlstate, "57014");
+	r->error_offset = (long)s->start;
+	r->status = GK_REPLAY_FAILED;
 }
 
 /* Quiet control statements of the runner model (BEGIN, COMMIT, ROLLBACK). */
@@ -543,10 +571,19 @@ static int classify(PGconn *c, const replay_rest *rest, gk_replay_result *r)
 
 /* ---- runner models ------------------------------------------------------ */
 
-/* Leave no transaction open after a failure, whatever the file did. */
-static void settle(PGconn *c)
+/*
+ * Leave no transaction open after the migration, whatever the file did:
+ * the runner's connection ends with the deploy, which rolls back what is
+ * open.  A failure inside the file's own BEGIN (not the per-file runner's
+ * wrapper, which the runner rolls back itself) left the runner's session
+ * aborted until then: said in r->aborted_session.
+ */
+static void settle(PGconn *c, const gk_replay_migration *m, gk_replay_result *r)
 {
-	if (PQtransactionStatus(c) != PQTRANS_IDLE)
+	PGTransactionStatusType ts = PQtransactionStatus(c);
+	if (r->status != GK_REPLAY_OK && ts == PQTRANS_INERROR && m->runner != GK_RUNNER_PER_FILE)
+		r->aborted_session = true;
+	if (ts != PQTRANS_IDLE)
 		control(c, "ROLLBACK");
 }
 
@@ -564,7 +601,56 @@ static void apply_plain(PGconn *c, const gk_replay_migration *m, const char *tex
 	}
 	if (ok)
 		r->status = GK_REPLAY_OK;
-	settle(c);
+	settle(c, m, r);
+}
+
+/*
+ * SPLIT: each statement its own simple query on the session, in order,
+ * stopping at the first error.  Between two statements the session is as
+ * the file left it: autocommit, or inside the file's own BEGIN.  A file the
+ * front end cannot split goes as one query, as a runner whose splitter
+ * fails falls back to (Prisma), and its statements cannot be told apart.
+ */
+static int apply_split(PGconn *c, const gk_replay_migration *m, const char *text, int watch,
+		       gk_replay_result *r)
+{
+	gk_replay_split sp;
+	int rc = gk_replay_split_sql(&sp, text, m->len);
+	if (rc != 0)
+		return rc;
+	if (!sp.parsed) {
+		gk_replay_split_free(&sp);
+		apply_plain(c, m, text, r);
+		return 0;
+	}
+	r->n_statements = (int)sp.n;
+	bool ok = true;
+	for (size_t i = 0; ok && i < sp.n; i++) {
+		const gk_replay_stmt *s = &sp.stmts[i];
+		if (gk_watch_expired(watch) || gk_interrupted()) {
+			gk_replay_stopped_at(r, s);
+			ok = false;
+		} else {
+			char *q = gk_strndup(text + s->start, s->end - s->start);
+			if (!q) {
+				rc = GK_ENOMEM;
+				break;
+			}
+			ok = gk_replay_send(c, q, s->start, r);
+			free(q);
+		}
+		if (ok && PQtransactionStatus(c) == PQTRANS_IDLE)
+			r->committed_statements = (int)i + 1;
+		if (!ok) {
+			r->failed_statement = (int)i + 1;
+			gk_replay_point_at(r, text, s);
+		}
+	}
+	if (ok && rc == 0)
+		r->status = GK_REPLAY_OK;
+	settle(c, m, r);
+	gk_replay_split_free(&sp);
+	return rc;
 }
 
 /* ---- stopped from outside ------------------------------------------------ */
@@ -676,11 +762,19 @@ static int apply_one(PGconn *c, const replay_rest *rest, gk_replay_result *r)
 		free(text);
 		return rc;
 	}
+	/* Only a file that commits part of itself can leave something behind
+	 * when it fails: one sent statement by statement, or one with a COMMIT
+	 * of its own.  The others cost no catalog read. */
+	gk_replay_mark mark = {0};
+	if ((m->runner != GK_RUNNER_WHOLE && m->runner != GK_RUNNER_PER_FILE) || strcasestr(text, "commit"))
+		gk_replay_mark_take(c, &mark);
 	double t0 = gk_now();
 	int watch = gk_watch_begin(c, m->timeout_s);
 	/* A file the front end cannot split is run whole, untraced. */
 	rc = m->trace ? gk_replay_trace(c, &sent, text, watch, r) : 1;
-	if (rc == 1) {
+	if (rc == 1 && m->runner != GK_RUNNER_WHOLE && m->runner != GK_RUNNER_PER_FILE)
+		rc = apply_split(c, &sent, text, watch, r);
+	else if (rc == 1) {
 		rc = 0;
 		apply_plain(c, &sent, text, r);
 	}
@@ -694,6 +788,12 @@ static int apply_one(PGconn *c, const replay_rest *rest, gk_replay_result *r)
 	free(text);
 	if (rc == 0 && r->status == GK_REPLAY_FAILED && PQstatus(c) == CONNECTION_OK)
 		rc = classify(c, rest, r);
+	/* What the statements before the failure left committed: the state
+	 * production would be left in. */
+	bool stopped = r->status == GK_REPLAY_FAILED || r->status == GK_REPLAY_ENVIRONMENT ||
+		       r->status == GK_REPLAY_TIMEOUT;
+	if (rc == 0 && stopped && PQstatus(c) == CONNECTION_OK && !gk_interrupted())
+		rc = gk_replay_leftover(c, &mark, r);
 	return rc;
 }
 
@@ -801,6 +901,12 @@ void gk_replay_results_free(gk_replay_result *r, size_t n)
 			free(r[i].locks[k].mode);
 		}
 		free(r[i].locks);
+		for (size_t k = 0; k < r[i].n_created; k++)
+			free(r[i].created[k]);
+		free(r[i].created);
+		for (size_t k = 0; k < r[i].n_changed; k++)
+			free(r[i].changed[k]);
+		free(r[i].changed);
 		memset(&r[i], 0, sizeof r[i]);
 	}
 }
@@ -872,15 +978,62 @@ static int add_ext(gk_replay_split *s, const gk_sql_stmt *st, const PgQuery__Cre
 	return e->name ? 0 : GK_ENOMEM;
 }
 
+static int set_relation(gk_replay_stmt *rs, const char *schema, const char *name)
+{
+	if (!name || !*name)
+		return 0;
+	rs->rel_name = gk_strdup(name);
+	rs->rel_schema = schema && *schema ? gk_strdup(schema) : NULL;
+	return rs->rel_name && (rs->rel_schema || !schema || !*schema) ? 0 : GK_ENOMEM;
+}
+
+/* The relation of CREATE INDEX, DROP INDEX (its first) and REINDEX INDEX |
+ * TABLE. */
+static int index_relation(gk_replay_stmt *rs, const PgQuery__Node *node)
+{
+	const PgQuery__RangeVar *rv = NULL;
+	if (node->node_case == PG_QUERY__NODE__NODE_INDEX_STMT)
+		rv = node->index_stmt->relation;
+	else if (node->node_case == PG_QUERY__NODE__NODE_REINDEX_STMT &&
+		 (node->reindex_stmt->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_INDEX ||
+		  node->reindex_stmt->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_TABLE))
+		rv = node->reindex_stmt->relation;
+	if (rv)
+		return set_relation(rs, rv->schemaname, rv->relname);
+	const PgQuery__DropStmt *d = node->node_case == PG_QUERY__NODE__NODE_DROP_STMT ? node->drop_stmt : NULL;
+	if (!d || d->remove_type != PG_QUERY__OBJECT_TYPE__OBJECT_INDEX || d->n_objects == 0 ||
+	    d->objects[0]->node_case != PG_QUERY__NODE__NODE_LIST)
+		return 0;
+	const PgQuery__List *l = d->objects[0]->list;
+	const char *names[2] = {NULL, NULL};
+	for (size_t i = 0; i < l->n_items; i++) {
+		if (l->items[i]->node_case != PG_QUERY__NODE__NODE_STRING)
+			return 0;
+		names[0] = names[1];
+		names[1] = l->items[i]->string->sval;
+	}
+	return l->n_items <= 2 ? set_relation(rs, names[0], names[1]) : 0;
+}
+
 static int add_stmt(gk_replay_split *s, size_t *cap, const gk_sql_stmt *st)
 {
 	if (gk_grow(&s->stmts, cap, s->n + 1, sizeof *s->stmts) != 0)
 		return GK_ENOMEM;
 	int k = st->node ? (int)st->node->node_case : 0;
-	s->stmts[s->n++] = (gk_replay_stmt){st->start, st->end,
-					    k == PG_QUERY__NODE__NODE_TRANSACTION_STMT};
+	gk_replay_stmt *rs = &s->stmts[s->n++];
+	*rs = (gk_replay_stmt){st->start, st->end, k == PG_QUERY__NODE__NODE_TRANSACTION_STMT, false, false, NULL, NULL};
 	if (!st->node)
 		return 0;
+	if (index_relation(rs, st->node) != 0)
+		return GK_ENOMEM;
+	if (rs->is_tx) {
+		PgQuery__TransactionStmtKind tk = st->node->transaction_stmt->kind;
+		rs->begins = tk == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN ||
+			     tk == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_START;
+		rs->ends = tk == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT ||
+			   tk == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK ||
+			   tk == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_PREPARE;
+	}
 	if (k == PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT)
 		return add_name(&s->schemas, &s->n_schemas, st->node->create_schema_stmt->schemaname);
 	if (k == PG_QUERY__NODE__NODE_CREATE_EXTENSION_STMT)
@@ -936,6 +1089,10 @@ void gk_replay_split_free(gk_replay_split *s)
 		free(s->exts[i].version);
 	}
 	free(s->exts);
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->stmts[i].rel_schema);
+		free(s->stmts[i].rel_name);
+	}
 	free(s->stmts);
 	memset(s, 0, sizeof *s);
 }

@@ -13,6 +13,12 @@
 typedef struct gk_replay_stmt {
 	size_t start, end;  /* byte range in the file, the ';' excluded */
 	bool is_tx;         /* BEGIN / COMMIT / ROLLBACK / SAVEPOINT ... */
+	bool begins, ends;  /* BEGIN / START TRANSACTION; COMMIT / ROLLBACK / PREPARE
+			     * TRANSACTION (not the savepoint forms) */
+	/* CREATE INDEX, DROP INDEX, REINDEX INDEX|TABLE: the relation named,
+	 * as written (schema NULL when unqualified; owned).  The trace makes a
+	 * CONCURRENTLY form wait for it to see its locks. */
+	char *rel_schema, *rel_name;
 } gk_replay_stmt;
 
 /* A CREATE EXTENSION statement of a migration. */
@@ -75,8 +81,39 @@ long gk_replay_edits_map(const gk_replay_edits *ed, long off);
  */
 bool gk_replay_send(PGconn *c, const char *q, size_t base, gk_replay_result *r);
 
+/* gk_replay_send() for a query sent with PQsendQuery: `res` is its last
+ * result (NULL: none), which the caller still frees. */
+bool gk_replay_outcome(PGconn *c, const PGresult *res, const char *q, size_t base, gk_replay_result *r);
+
+/* Statement `s` of `text` failed and the server gave no position: point at
+ * its first word (many errors carry none: a missing column of an index, a
+ * failed cast of existing rows). */
+void gk_replay_point_at(gk_replay_result *r, const char *text, const gk_replay_stmt *s);
+
+/* The run was stopped (time limit, interrupt) before statement `s` could
+ * start: as if it was cancelled (57014 at its first byte). */
+void gk_replay_stopped_at(gk_replay_result *r, const gk_replay_stmt *s);
+
+/* ---- leftover.c: what a failure left committed ---------------------- */
+
+/* Where the catalogs stood before a migration. */
+typedef struct gk_replay_mark {
+	char oid[16];   /* the largest oid of the catalogs that name objects */
+	char xid[16];   /* the next transaction id, modulo 2^32 */
+	bool taken;     /* false: could not be read, nothing is named later */
+} gk_replay_mark;
+
+/* Note the mark on an idle session.  Always 0 (an unreadable catalog only
+ * means nothing will be named). */
+int gk_replay_mark_take(PGconn *c, gk_replay_mark *mk);
+
+/* Fill r->created and r->changed with what was committed since `mk` (the
+ * session must be idle again).  0 or GK_ENOMEM. */
+int gk_replay_leftover(PGconn *c, const gk_replay_mark *mk, gk_replay_result *r);
+
 /* Run a migration statement by statement with the lock trace.  Fills
- * r->status (OK or FAILED), errors and locks.  `watch` is the session's
+ * r->status (OK or FAILED), errors, locks, and where it stopped
+ * (failed_statement, n_statements, committed_statements, aborted_session).  `watch` is the session's
  * slot of util/interrupt.h (-1: none): once its limit has run out or the
  * run is interrupted, no further statement starts (FAILED with 57014 at
  * the statement that did not start).  0; 1 when the file does not parse,

@@ -564,9 +564,9 @@ static void test_connection_lost(void **state)
 
 /* The time limit per migration holds under every runner model, traced or
  * not: the statement is cancelled at the limit, the migration is
- * GK_REPLAY_TIMEOUT at that statement (untraced files of several
- * statements run as one query: no place), the next one skipped; a
- * migration within its limit is untouched. */
+ * GK_REPLAY_TIMEOUT at that statement (untraced WHOLE and PER_FILE files
+ * of several statements run as one query: no place), the next one
+ * skipped; a migration within its limit is untouched. */
 static void test_timeout_every_runner(void **state)
 {
 	(void)state;
@@ -590,7 +590,9 @@ static void test_timeout_every_runner(void **state)
 			assert_status(&r[1], GK_REPLAY_TIMEOUT);
 			assert_string_equal(r[1].sqlstate, "57014");
 			assert_string_equal(r[1].message, "did not finish within 500 ms; cancelled");
-			assert_int_equal(r[1].error_offset, trace ? (long)strlen("SELECT 1;\n") : -1);
+			bool known = trace || runners[k] == GK_RUNNER_SPLIT;
+			assert_int_equal(r[1].error_offset, known ? (long)strlen("SELECT 1;\n") : -1);
+			assert_int_equal(r[1].failed_statement, known ? 2 : 0);
 			assert_status(&r[2], GK_REPLAY_SKIPPED);
 			gk_replay_results_free(r, 3);
 			drop_db(&d);
@@ -785,17 +787,89 @@ static void test_trace_strongest_only(void **state)
 	drop_db(&d);
 }
 
-/* A lone CONCURRENTLY in autocommit runs outside any transaction block:
- * it applies, and takes no blocking lock worth recording. */
+/* A statement that refuses a transaction block (CREATE/DROP INDEX
+ * CONCURRENTLY, REINDEX CONCURRENTLY) runs alone, as autocommit would, and
+ * applies; the SHARE UPDATE EXCLUSIVE lock it holds on the table while it
+ * runs is sampled from a second session and recorded for the whole
+ * statement.  The index DROP INDEX CONCURRENTLY drops (and the old index
+ * REINDEX CONCURRENTLY replaces) is locked ACCESS EXCLUSIVE only once it is
+ * dead: not recorded. */
 static void test_trace_concurrently_alone(void **state)
 {
 	(void)state;
+	static const struct {
+		const char *sql;
+		enum gk_runner runner;
+		int stmt;
+		const char *exists;
+	} cases[] = {
+		{"CREATE INDEX CONCURRENTLY t_a ON t (a);", GK_RUNNER_WHOLE, 1, "t,t_a,t_b,t_pkey"},
+		{"CREATE TABLE n (i int);\nCREATE INDEX CONCURRENTLY t_a ON t (a);", GK_RUNNER_SPLIT, 2,
+		 "n,t,t_a,t_b,t_pkey"},
+		{"DROP INDEX CONCURRENTLY t_b;", GK_RUNNER_WHOLE, 1, "t,t_pkey"},
+		{"REINDEX INDEX CONCURRENTLY t_b;", GK_RUNNER_SPLIT, 1, "t,t_b,t_pkey"},
+		{"REINDEX TABLE CONCURRENTLY t;", GK_RUNNER_SPLIT, 1, "t,t_b,t_pkey"},
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+		db d = fresh_db();
+		gk_replay_migration m[2] = {mig(SETUP_T " CREATE INDEX t_b ON t (a);", GK_RUNNER_PER_FILE, false),
+					    mig(cases[k].sql, cases[k].runner, true)};
+		gk_replay_result r[2];
+		replay(&d, m, 2, r);
+		assert_status(&r[1], GK_REPLAY_OK);
+		if (r[1].n_locks != 1)
+			fail_msg("case %zu: %zu locks (%s %s)", k, r[1].n_locks, r[1].n_locks ? r[1].locks[0].relation : "", r[1].n_locks ? r[1].locks[0].mode : "");
+		assert_lock(&r[1].locks[0], cases[k].stmt, "public.t", "ShareUpdateExclusiveLock", false);
+		assert_true(r[1].locks[0].held_ms > 0);
+		assert_true(r[1].locks[0].held_ms <= r[1].duration_ms);
+		assert_query(&d, "SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class "
+				 "WHERE relnamespace = 'public'::regnamespace", cases[k].exists);
+		gk_replay_results_free(r, 2);
+		drop_db(&d);
+	}
+}
+
+/* All the locks of r, one per line, for a failure message. */
+static char *locks_text(const gk_replay_result *r)
+{
+	gk_buf b = GK_BUF_INIT;
+	for (size_t i = 0; i < r->n_locks; i++)
+		gk_buf_printf(&b, "\n  %d %s %s%s", r->locks[i].statement_index, r->locks[i].relation, r->locks[i].mode,
+			      r->locks[i].rewrite ? " rewrite" : "");
+	gk_buf_putc(&b, '\0');
+	return gk_buf_take(&b);
+}
+
+/* A sequence's new relfilenode (ALTER SEQUENCE ... AS bigint) copies one
+ * row: no rewrite, only its lock.  A table's is, recorded with the mode the
+ * trace saw, also when an earlier statement of the transaction took it. */
+static void test_trace_sequence_is_not_a_rewrite(void **state)
+{
+	(void)state;
 	db d = fresh_db();
+	gk_replay_migration m[2] = {
+		mig(SETUP_T " CREATE SEQUENCE s AS int;", GK_RUNNER_PER_FILE, false),
+		mig("ALTER SEQUENCE s AS bigint;\nLOCK TABLE t IN ACCESS EXCLUSIVE MODE;\n"
+		    "ALTER TABLE t ALTER COLUMN a TYPE bigint;\n", GK_RUNNER_PER_FILE, true),
+	};
 	gk_replay_result r[2];
-	traced(&d, "CREATE INDEX CONCURRENTLY t_a ON t (a);", GK_RUNNER_WHOLE, r);
+	replay(&d, m, 1, r);
+	char *node = query1(&d, "SELECT relfilenode FROM pg_class WHERE relname = 's'");
+	replay(&d, m + 1, 1, r + 1);
 	assert_status(&r[1], GK_REPLAY_OK);
-	assert_int_equal(r[1].n_locks, 0);
-	assert_query(&d, "SELECT count(*) FROM pg_class WHERE relname = 't_a'", "1");
+	/* It did get a new one. */
+	char *now = query1(&d, "SELECT relfilenode FROM pg_class WHERE relname = 's'");
+	assert_string_not_equal(node, now);
+	free(node);
+	free(now);
+	char *got = locks_text(&r[1]);
+	const char *want = "\n  1 public.s ShareRowExclusiveLock"
+			   "\n  2 public.t AccessExclusiveLock"
+			   "\n  3 public.t AccessExclusiveLock rewrite"
+			   "\n  3 public.t_pkey AccessExclusiveLock rewrite";
+	if (strcmp(got, want))
+		fail_msg("locks:%s\nwant:%s", got, want);
+	free(got);
 	gk_replay_results_free(r, 2);
 	drop_db(&d);
 }
@@ -1123,6 +1197,9 @@ int main(void)
 		cmocka_unit_test(test_trace_lock_timeout),
 		cmocka_unit_test(test_trace_strongest_only),
 		cmocka_unit_test(test_trace_concurrently_alone),
+		cmocka_unit_test(test_trace_sequence_is_not_a_rewrite),
 	};
+	if (getenv("GK_TEST_FILTER")) /* e.g. GK_TEST_FILTER='test_trace*' */
+		cmocka_set_test_filter(getenv("GK_TEST_FILTER"));
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -77,6 +77,56 @@ static char *statement_at(const gk_replay_migration *m, size_t off, int *index)
 	return out;
 }
 
+/* At most this many objects are named; the rest are counted. */
+#define LEFT_MAX 10
+
+static void name_list(gk_buf *b, const char *verb, char *const *v, size_t n)
+{
+	if (n == 0)
+		return;
+	gk_buf_printf(b, "%s%s ", b->len ? "; " : "", verb);
+	for (size_t i = 0; i < n && i < LEFT_MAX; i++)
+		gk_buf_printf(b, "%s%s", i ? ", " : "", v[i]);
+	if (n > LEFT_MAX)
+		gk_buf_printf(b, " and %zu more", n - LEFT_MAX);
+}
+
+/*
+ * What a migration that did not apply left behind, for its message ("" when
+ * nothing is known): the statements that stayed committed, as production
+ * would keep them, with the objects they created and the columns they
+ * changed; and a session left in an aborted transaction (malloc'ed).
+ */
+static char *left_behind(const gk_replay_result *res)
+{
+	gk_buf objs = GK_BUF_INIT, out = GK_BUF_INIT;
+	name_list(&objs, "created", res->created, res->n_created);
+	name_list(&objs, "changed", res->changed, res->n_changed);
+	int k = res->committed_statements;
+	char range[48];
+	if (k > 1)
+		snprintf(range, sizeof range, "statements 1-%d", k);
+	else
+		snprintf(range, sizeof range, "statement 1");
+	if (k > 0 && res->failed_statement > k)
+		gk_buf_printf(&out, "; %s stayed applied, as in production%s%s", range, objs.len ? ": " : "",
+			      objs.len ? objs.data : "");
+	else if (objs.len)
+		gk_buf_printf(&out, "; what it committed before the failure stayed applied, as in production: %s",
+			      objs.data);
+	if (res->aborted_session)
+		gk_buf_puts(&out, "; it failed inside the file's own BEGIN, which leaves the runner's session in an "
+				  "aborted transaction: what the runner sends next fails with 25P02 until a ROLLBACK "
+				  "(Prisma then reports 25P02 and cannot record the failure)");
+	gk_buf_free(&objs);
+	if (objs.failed || out.failed) {
+		gk_buf_free(&out);
+		return NULL;
+	}
+	char *s = gk_buf_take(&out);
+	return s ? s : gk_strdup("");
+}
+
 /* replay-timeout: at the statement that was running (the whole file when
  * the server could not say which one), naming it and the limit. */
 static int timeout_finding(const gk_replay_reporter *rr, const gk_replay_migration *m, const gk_replay_result *res,
@@ -90,12 +140,18 @@ static int timeout_finding(const gk_replay_reporter *rr, const gk_replay_migrati
 		stmt = statement_at(m, (size_t)res->error_offset, &pl.statement_index);
 	}
 	const char *after = rr->consequence;
-	char *msg = stmt ? gk_asprintf("%s did not finish within the replay's time limit of %s: statement %d "
-				       "(%s) was cancelled%s%s", what, limit, pl.statement_index, stmt,
-				       after ? "; " : "", after ? after : "")
-			 : gk_asprintf("%s did not finish within the replay's time limit of %s and was cancelled (its "
-				       "statements run as one query, so which one was running is not known)%s%s",
-				       what, limit, after ? "; " : "", after ? after : "");
+	char *left = left_behind(res), *msg;
+	if (!left)
+		msg = NULL;
+	else if (stmt)
+		msg = gk_asprintf("%s did not finish within the replay's time limit of %s: statement %d (%s) was "
+				  "cancelled%s%s%s", what, limit, pl.statement_index, stmt, left, after ? "; " : "",
+				  after ? after : "");
+	else
+		msg = gk_asprintf("%s did not finish within the replay's time limit of %s and was cancelled (its "
+				  "statements run as one query, so which one was running is not known)%s%s%s",
+				  what, limit, left, after ? "; " : "", after ? after : "");
+	free(left);
 	int rc = msg ? add(rr, "replay-timeout", m, &pl, NULL, msg) : GK_ENOMEM;
 	free(msg);
 	free(stmt);
@@ -111,16 +167,25 @@ int gk_replay_report_failure(const gk_replay_reporter *rr, const gk_replay_migra
 	place pl = {0};
 	if (res->error_offset >= 0)
 		locate(m, (size_t)res->error_offset, &pl);
-	char *help = server_help(res), *msg;
+	char *help = server_help(res), *msg, *left = left_behind(res), at[64] = "";
 	const char *state = res->sqlstate[0] ? res->sqlstate : "none", *after = rr->consequence;
 	bool env = res->status == GK_REPLAY_ENVIRONMENT;
-	if (env)
-		msg = gk_asprintf("the shadow database lacks %s, which %s needs: %s (SQLSTATE %s)%s%s",
-				  res->missing ? res->missing : "something", what, res->message ? res->message : "", state,
-				  after ? "; " : "", after ? after : "");
+	/* Which statement, when the runner sends them one by one: the others
+	 * are the state production is left in. */
+	if (res->failed_statement > 0 && res->n_statements > 1 && m->runner != GK_RUNNER_WHOLE &&
+	    m->runner != GK_RUNNER_PER_FILE)
+		snprintf(at, sizeof at, "statement %d of %d failed: ", res->failed_statement, res->n_statements);
+	if (!left)
+		msg = NULL;
+	else if (env)
+		msg = gk_asprintf("the shadow database lacks %s, which %s needs: %s%s (SQLSTATE %s)%s%s%s",
+				  res->missing ? res->missing : "something", what, at, res->message ? res->message : "",
+				  state, left, after ? "; " : "", after ? after : "");
 	else
-		msg = gk_asprintf("%s does not apply on a database built from the migrations before it: %s (SQLSTATE %s)%s%s",
-				  what, res->message ? res->message : "", state, after ? "; " : "", after ? after : "");
+		msg = gk_asprintf("%s does not apply on a database built from the migrations before it: %s%s (SQLSTATE "
+				  "%s)%s%s%s", what, at, res->message ? res->message : "", state, left, after ? "; " : "",
+				  after ? after : "");
+	free(left);
 	int rc = msg ? add(rr, env ? "replay-environment" : "replay-failed", m, &pl, help, msg) : GK_ENOMEM;
 	free(msg);
 	free(help);
@@ -152,6 +217,9 @@ static bool blocks_writes(const char *mode)
 /* The locks of one statement, sorted into what each finding names. */
 typedef struct stmt_locks {
 	gk_buf exclusive, share, rewrite, waiting;
+	gk_buf rewrite_modes;  /* the rewritten relations with the mode each was held in */
+	const char *rewrite_mode;  /* the last one's mode (borrowed) */
+	bool rewrite_mixed;        /* ... and they were held in more than one */
 	gk_buf notes;         /* "; on the target: ..." of the relations it blocks */
 	double held_ms;
 } stmt_locks;
@@ -181,9 +249,14 @@ static void note_add(const gk_replay_reporter *rr, stmt_locks *sl, const char *r
 static void sort_lock(const gk_replay_reporter *rr, stmt_locks *sl, const gk_replay_lock *l)
 {
 	bool exclusive = !strcmp(l->mode, "AccessExclusiveLock");
-	if (l->rewrite)
+	if (l->rewrite) {
+		/* The lock the trace saw: a REINDEX rewrites an index under ACCESS
+		 * EXCLUSIVE while its table stays readable under SHARE. */
 		list_add(&sl->rewrite, l->relation, NULL);
-	else if (exclusive)
+		list_add(&sl->rewrite_modes, l->relation, l->mode);
+		sl->rewrite_mixed = sl->rewrite_mixed || (sl->rewrite_mode && strcmp(sl->rewrite_mode, l->mode));
+		sl->rewrite_mode = l->mode;
+	} else if (exclusive)
 		list_add(&sl->exclusive, l->relation, NULL);
 	else if (blocks_writes(l->mode))
 		list_add(&sl->share, l->relation, l->mode);
@@ -211,17 +284,27 @@ static int emit_lock(const gk_replay_reporter *rr, const gk_replay_migration *m,
 static int stmt_findings(const gk_replay_reporter *rr, const gk_replay_migration *m, const gk_replay_lock *l,
 			 size_t n)
 {
-	stmt_locks sl = {GK_BUF_INIT, GK_BUF_INIT, GK_BUF_INIT, GK_BUF_INIT, GK_BUF_INIT, 0};
+	stmt_locks sl = {GK_BUF_INIT, GK_BUF_INIT, GK_BUF_INIT, GK_BUF_INIT, GK_BUF_INIT, NULL, false,
+			 GK_BUF_INIT, 0};
 	for (size_t i = 0; i < n; i++)
 		sort_lock(rr, &sl, &l[i]);
+	char words[64];
+	if (sl.rewrite.len && !sl.rewrite_mixed) {
+		mode_words(words, sizeof words, sl.rewrite_mode);
+		gk_buf_printf(&sl.rewrite, " under %s", words);
+	} else if (sl.rewrite.len) {
+		gk_buf tmp = sl.rewrite;
+		sl.rewrite = sl.rewrite_modes;
+		sl.rewrite_modes = tmp;
+	}
 	place pl = {.statement_index = l[0].statement_index};
 	locate(m, l[0].offset, &pl);
-	int rc = sl.exclusive.failed || sl.share.failed || sl.rewrite.failed || sl.waiting.failed || sl.notes.failed
-			 ? GK_ENOMEM : 0;
+	int rc = sl.exclusive.failed || sl.share.failed || sl.rewrite.failed || sl.waiting.failed || sl.notes.failed ||
+			 sl.rewrite_modes.failed ? GK_ENOMEM : 0;
 	if (rc == 0)
 		rc = emit_lock(rr, m, &pl, "observed-table-rewrite",
-			       "rewrote %s under ACCESS EXCLUSIVE (held %.0f ms on the empty shadow; production copies "
-			       "every row)", &sl.rewrite, &sl);
+			       "rewrote %s (held %.0f ms on the empty shadow; production copies every row)", &sl.rewrite,
+			       &sl);
 	if (rc == 0)
 		rc = emit_lock(rr, m, &pl, "observed-access-exclusive-lock",
 			       "ACCESS EXCLUSIVE lock on %s, held %.0f ms on the shadow: blocks every read and write until "
@@ -237,6 +320,7 @@ static int stmt_findings(const gk_replay_reporter *rr, const gk_replay_migration
 	gk_buf_free(&sl.exclusive);
 	gk_buf_free(&sl.share);
 	gk_buf_free(&sl.rewrite);
+	gk_buf_free(&sl.rewrite_modes);
 	gk_buf_free(&sl.waiting);
 	gk_buf_free(&sl.notes);
 	return rc;
