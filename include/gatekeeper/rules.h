@@ -9,6 +9,7 @@
 #define GATEKEEPER_RULES_H
 
 #include "common.h"
+#include "layout.h"
 
 enum gk_example_kind {
 	GK_EXAMPLE_BAD = 0,  /* must trigger the rule */
@@ -27,6 +28,8 @@ typedef struct gk_rule_example {
 	const char *note;      /* one line shown above the SQL; may be NULL */
 	const char *sql;
 	int hits;              /* BAD only: exact number of findings expected; 0 = at least one */
+	enum gk_layout_kind tool; /* the tool that applies it; GK_LAYOUT_AUTO = none (runner decides) */
+	const char *tool_version; /* Prisma: the CLI version (--prisma-version); NULL = not stated */
 } gk_rule_example;
 
 #define GK_RULE_MAX_EXAMPLES 12
