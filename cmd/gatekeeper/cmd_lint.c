@@ -75,6 +75,10 @@ static int run_lint(gk_run_args *a, enum gk_layout_kind layout, char **paths, in
 		if (rc < 0) /* a folder whose layout cannot be read: say so, lint the rest */
 			gk_report_add_error(r, GK_ERRKIND_IO, paths[i], "%s", err.msg);
 	}
+	/* A lockfile that does not parse: its Prisma version is not used, and the report says why. */
+	for (size_t i = 0; i < batch.n_settings; i++)
+		if (batch.settings[i]->prisma.note[0] && gk_report_add_note(r, batch.settings[i]->prisma.note) < 0)
+			gk_report_add_error(r, GK_ERRKIND_INTERNAL, NULL, "out of memory");
 	if (gk_lint_inputs(r, &a->lint, batch.in, batch.n, &err) < 0)
 		gk_report_add_error(r, GK_ERRKIND_INTERNAL, NULL, "%s", err.msg);
 	if (batch.n == 0 && r->n_errors == 0)

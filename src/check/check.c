@@ -462,6 +462,9 @@ static int check_folder(gk_report *r, const gk_check_options *o, gk_history *h, 
 		rc = gk_side_files_derive_base(&f.base_files, &f.head_files, f.changes, f.n_changes, err);
 	if (rc == 0)
 		rc = read_layouts(&f, err);
+	/* A lockfile that does not parse: the model is the default one, and the report says why. */
+	if (rc == 0 && f.runner.prisma.note[0] && gk_report_add_note(r, f.runner.prisma.note) < 0)
+		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
 	if (rc == 0)
 		rc = gk_check_classify(&f, err);
 	for (size_t i = 0; rc == 0 && i < f.n_items; i++)

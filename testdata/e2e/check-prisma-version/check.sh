@@ -42,6 +42,15 @@ rc_range=$(run range)
 "$GK" check --no-config --base main --no-replay --prisma-version 6.19.0 >"$TMP/override.txt" 2>&1
 rc_override=$?
 
+# A lockfile that is not one: the version is unknown (current Prisma assumed) and a note names the file.
+make_repo junk sh -c 'head -c 3000 /dev/urandom >bun.lock' || exit 1
+"$GK" lint --no-config $m >"$TMP/junk.txt" 2>&1
+rc_junk=$?
+[ "$rc_junk" = 0 ] || fail "garbage bun.lock: lint exit $rc_junk, expected 0"
+grep -q "note: bun.lock does not parse as its name says" "$TMP/junk.txt" || { fail "garbage bun.lock: no note"; cat "$TMP/junk.txt"; }
+grep -q "runner: Prisma version not found; assuming current Prisma (>= 7.4): statements sent one by one" "$TMP/junk.txt" ||
+	fail "garbage bun.lock: the runner line is missing"
+
 [ "$rc_old" = 1 ] || fail "prisma 6.19.0: exit $rc_old, expected 1"
 [ "$rc_new" = 0 ] || fail "prisma 7.10.1: exit $rc_new, expected 0"
 [ "$rc_dirty" = 0 ] || fail "uncommitted lockfile: exit $rc_dirty, expected 0"
