@@ -525,6 +525,21 @@ static void test_runner_and_lock_timeout(void **state)
 	expect_error("lock_timeout_advice: 2min\n",
 		     "1:22: lock_timeout_advice must be a duration from 1ms to 60s, such as 2s or 500ms, not '2min'");
 	expect_error("lock_timeout: 2s\n", "1:15: lock_timeout must be external (set by the deploying role or URL) or in-file, not '2s'");
+
+	/* Flyway's mixed and golang-migrate's x-multi-statement: unset leaves the files (or false) to decide. */
+	assert_int_equal(o.flyway_mixed, -1);
+	assert_false(o.golang_multi_statement);
+	assert_int_equal(load("flyway_mixed: false\ngolang_migrate_multi_statement: true\n", &c, &err), 0);
+	assert_int_equal(gk_config_apply(c, &o, &err), 0);
+	assert_int_equal(o.flyway_mixed, 0);
+	assert_true(o.golang_multi_statement);
+	gk_config_free(c);
+	assert_int_equal(load("flyway_mixed: true\n", &c, &err), 0);
+	assert_int_equal(gk_config_apply(c, &o, &err), 0);
+	assert_int_equal(o.flyway_mixed, 1);
+	gk_config_free(c);
+	expect_error("flyway_mixed: yes\n", "1:15: flyway_mixed must be true or false, not 'yes'");
+	expect_error("golang_migrate_multi_statement: 1\n", "1:33: golang_migrate_multi_statement must be true or false, not '1'");
 }
 
 static void test_unreadable_file(void **state)
