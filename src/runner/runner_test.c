@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -250,6 +251,47 @@ static void test_upward_search(void **state)
 	assert_non_null(strstr(pv.note, "package-lock.json does not parse"));
 }
 
+static void put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* On disk: the search reads from the folder up to the root it is given, never above. */
+static void test_disk_stops_at_root(void **state)
+{
+	(void)state;
+	char tmpl[] = "/tmp/gk-runner-XXXXXX";
+	char *top = mkdtemp(tmpl);
+	assert_non_null(top);
+	char *repo = gk_asprintf("%s/repo", top), *mig = gk_asprintf("%s/repo/db/migration", top);
+	char *above = gk_asprintf("%s/pnpm-lock.yaml", top), *conf = gk_asprintf("%s/repo/flyway.conf", top);
+	char *cmd = gk_asprintf("mkdir -p %s", mig);
+	assert_int_equal(system(cmd), 0);
+	put(above, "lockfileVersion: '9.0'\npackages:\n  prisma@6.19.0:\n    x: 1\n");
+	gk_prisma_version pv;
+	gk_runner_prisma_find_dir(&pv, mig, repo);
+	assert_string_equal(pv.version, ""); /* the lockfile above the root is not the repository's */
+	gk_runner_prisma_find_dir(&pv, mig, top);
+	assert_string_equal(pv.version, "6.19.0");
+	assert_string_equal(pv.source, "pnpm-lock.yaml");
+	put(conf, "flyway.url=jdbc:postgresql://db/app\nflyway.mixed=true\n");
+	gk_runner_settings s;
+	gk_runner_settings_find_dir(&s, GK_LAYOUT_FLYWAY, mig, repo);
+	assert_true(s.flyway_mixed);
+	assert_string_equal(s.flyway_mixed_source, "flyway.conf");
+	free(cmd);
+	cmd = gk_asprintf("rm -rf %s", top);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(repo);
+	free(mig);
+	free(above);
+	free(conf);
+}
+
 static void test_version_cmp(void **state)
 {
 	(void)state;
@@ -266,6 +308,7 @@ int main(void)
 		cmocka_unit_test(test_flyway),            cmocka_unit_test(test_other_tools),
 		cmocka_unit_test(test_shadow_mismatch_facts), cmocka_unit_test(test_lockfiles),
 		cmocka_unit_test(test_upward_search),     cmocka_unit_test(test_version_cmp),
+		cmocka_unit_test(test_disk_stops_at_root),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
