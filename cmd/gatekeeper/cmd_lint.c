@@ -42,10 +42,14 @@ static int add_path(gk_lint_batch *b, gk_run_args *a, enum gk_layout_kind layout
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
 	gk_file_list files = {0};
+	size_t from = b->n;
 	rc = gk_files_collect(&files, path, a->excludes, a->n_excludes, err);
 	for (size_t i = 0; rc == 0 && i < files.n; i++)
 		if (gk_lint_batch_add_judged(b, files.paths[i], files.refused[i], &files.ids[i]) < 0)
 			rc = gk_error_set(err, GK_ENOMEM, "out of memory");
+	/* A Prisma folder (or a file of one): the version its repository deploys with. */
+	if (rc == 0 && gk_lint_batch_find_settings(b, from, path, layout) < 0)
+		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
 	gk_file_list_free(&files);
 	return rc;
 }
@@ -71,6 +75,10 @@ static int run_lint(gk_run_args *a, enum gk_layout_kind layout, char **paths, in
 		if (rc < 0) /* a folder whose layout cannot be read: say so, lint the rest */
 			gk_report_add_error(r, GK_ERRKIND_IO, paths[i], "%s", err.msg);
 	}
+	/* A lockfile that does not parse: its Prisma version is not used, and the report says why. */
+	for (size_t i = 0; i < batch.n_settings; i++)
+		if (batch.settings[i]->prisma.note[0] && gk_report_add_note(r, batch.settings[i]->prisma.note) < 0)
+			gk_report_add_error(r, GK_ERRKIND_INTERNAL, NULL, "out of memory");
 	if (gk_lint_inputs(r, &a->lint, batch.in, batch.n, &err) < 0)
 		gk_report_add_error(r, GK_ERRKIND_INTERNAL, NULL, "%s", err.msg);
 	if (batch.n == 0 && r->n_errors == 0)

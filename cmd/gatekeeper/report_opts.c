@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 enum {
-	OPT_FORMAT = 1, OPT_JSON, OPT_JUNIT, OPT_JUNIT_PROFILE, OPT_PG_VERSION, OPT_RUNNER,
+	OPT_FORMAT = 1, OPT_JSON, OPT_JUNIT, OPT_JUNIT_PROFILE, OPT_PG_VERSION, OPT_RUNNER, OPT_PRISMA_VERSION,
 	OPT_FAIL_LEVEL, OPT_EXCLUDE, OPT_RULE, OPT_JOBS, OPT_MAX_FILE_SIZE, OPT_COLOR, OPT_CONFIG, OPT_NO_CONFIG,
 	OPT_TIMEOUT,
 };
@@ -23,6 +23,8 @@ const gk_opt gk_report_opts[] = {
 	{"junit-profile", 0, GK_OPT_VALUE, "default|strict", "strict: no testcase file/line, valid against junit-10.xsd", OPT_JUNIT_PROFILE},
 	{"pg-version", 0, GK_OPT_VALUE, "N", "PostgreSQL major version the migrations run on (default 15)", OPT_PG_VERSION},
 	{"runner", 0, GK_OPT_VALUE, "whole|split|per-file", "how the runner sends a file (default: from the layout or file name)", OPT_RUNNER},
+	{"prisma-version", 0, GK_OPT_VALUE, "V", "the Prisma CLI that deploys: before 7.4.0 a file is one query, from "
+	 "7.4.0 its statements are sent one by one (default: from the lockfile)", OPT_PRISMA_VERSION},
 	{"fail-level", 0, GK_OPT_VALUE, "error|warning|info|never", "lowest severity that fails the run (default error)", OPT_FAIL_LEVEL},
 	{"exclude", 0, GK_OPT_VALUE, "GLOB", "skip files matching GLOB (repeatable)", OPT_EXCLUDE},
 	{"rule", 0, GK_OPT_VALUE, "ID=off|info|warning|error", "set a rule's severity (repeatable)", OPT_RULE},
@@ -121,6 +123,17 @@ static int apply(gk_run_args *a, const gk_opt *o, const char *v)
 		if (gk_runner_parse(&a->lint.runner, v) < 0)
 			return gk_usage_error("%s: --runner must be whole, split, per-file or auto, not '%s'", a->command, v);
 		return 0;
+	case OPT_PRISMA_VERSION: {
+		size_t k = 0;
+		bool ok = v[0] && strlen(v) < sizeof a->lint.prisma_version;
+		for (int parts = 1; ok && v[k]; k++)
+			ok = (v[k] >= '0' && v[k] <= '9') || (v[k] == '.' && k > 0 && v[k - 1] != '.' && v[k + 1] && ++parts <= 3);
+		if (!ok)
+			return gk_usage_error("%s: --prisma-version must be a released version such as 7.10.1, not '%s'",
+					      a->command, v);
+		snprintf(a->lint.prisma_version, sizeof a->lint.prisma_version, "%s", v);
+		return 0;
+	}
 	case OPT_FAIL_LEVEL:
 		if (strcmp(v, "never") == 0)
 			a->fail_level = GK_SEV_OFF;

@@ -24,6 +24,7 @@
 #include "history.h"
 #include "layout.h"
 #include "lint.h"
+#include "runner.h"
 #include "report.h"
 #include "shadow.h"
 
@@ -122,7 +123,17 @@ typedef struct gk_lint_batch {
 	size_t n, cap;
 	char **owned;               /* strings the inputs borrow */
 	size_t n_owned, cap_owned;
+	gk_runner_settings **settings; /* runner settings the inputs borrow, one per folder */
+	size_t n_settings, cap_settings;
 } gk_lint_batch;
+
+/**
+ * Give the inputs from index `from` on that have no runner settings yet the
+ * settings of the folder `path` (or the folder of the file `path`), read
+ * from it up to its repository's root (gk_runner_settings_find_dir): the
+ * Prisma version of a folder linted file by file.  0 or GK_ENOMEM.
+ */
+int gk_lint_batch_find_settings(gk_lint_batch *b, size_t from, const char *path, enum gk_layout_kind tool);
 
 /** Add one file, linted as its own change.  0 or GK_ENOMEM. */
 int gk_lint_batch_add_file(gk_lint_batch *b, const char *path);

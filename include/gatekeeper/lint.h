@@ -14,6 +14,7 @@
 #include "common.h"
 #include "layout.h"
 #include "report.h"
+#include "runner.h"
 
 #define GK_RULES_MAX 128
 
@@ -32,6 +33,10 @@ typedef struct gk_lint_options {
 	/* The deploying role or URL sets lock_timeout, so files need not:
 	 * `gate` verifies it on the target instead. */
 	bool lock_timeout_external;
+	/* Flyway's mixed as the project states it (flyway_mixed:): -1 = not
+	 * stated (flyway.conf / flyway.toml decide), 0 false, 1 true. */
+	int flyway_mixed;
+	bool golang_multi_statement; /* golang-migrate's URL sets x-multi-statement=true */
 } gk_lint_options;
 
 /** Defaults: PostgreSQL 15, runner auto, every rule at its default severity, 16 MiB, jobs 0,
@@ -73,8 +78,13 @@ typedef struct gk_lint_input {
 	const char *text;          /* optional contents, `len` bytes (borrowed) */
 	size_t len;
 	size_t end;                /* the migration ends at this byte (dbmate's up section); 0 = end of file */
-	enum gk_runner runner;     /* GK_RUNNER_AUTO: the options' runner, else decided by the file name */
+	enum gk_runner runner;     /* a model the user forced; GK_RUNNER_AUTO: the options' runner,
+				    * else gk_runner_choose() decides from the tool and the file */
 	enum gk_layout_kind tool;  /* the tool that applies it; GK_LAYOUT_AUTO = not known */
+	/* The project's runner settings (Prisma version, Flyway mixed, ...),
+	 * borrowed; NULL = only `tool` and the options' prisma_version. */
+	const gk_runner_settings *settings;
+	bool no_transaction;       /* the layout's per-file "no transaction" flag */
 	enum gk_lint_role role;
 	/* Objects created before this input count as existing from here on:
 	 * true for each file of a plain lint, and for the first migration of a
@@ -88,6 +98,15 @@ typedef struct gk_lint_input {
 	bool judged;
 	uint64_t dev, ino;
 } gk_lint_input;
+
+/**
+ * How input `in`, whose text is `len` bytes of `text`, reaches the server:
+ * gk_runner_choose() with the input's settings, under what the options
+ * state (prisma_version, flyway_mixed, golang_multi_statement override the
+ * repository's files; a runner other than auto forces the model).
+ */
+void gk_lint_runner(gk_runner_choice *out, const gk_lint_options *o, const gk_lint_input *in, const char *text,
+		    size_t len);
 
 /**
  * Lint `n` inputs in order, adding a migration entry and its findings to

@@ -127,6 +127,12 @@ typedef struct gk_migration {
 	char *path;
 	int statements;               /* statements parsed */
 	enum gk_runner runner;        /* resolved runner model (never AUTO) */
+	/* Why `runner` (gk_runner_choose): the tool ("prisma"), its version
+	 * ("7.10.1"), where the model came from ("pnpm-lock.yaml") and one line
+	 * for a human; each may be NULL (not known). */
+	struct {
+		char *tool, *version, *source, *reason;
+	} runner_why;
 	enum gk_migration_status status;
 	size_t findings, blocking;    /* counts; set by gk_report_finish */
 	bool linted;                  /* false for a deleted migration, or one only listed */
@@ -238,6 +244,11 @@ int gk_report_add_migration(gk_report *r, const char *path, int statements, enum
 
 /** The index of the migration entry for `path`, or -1. */
 int gk_report_find_migration(const gk_report *r, const char *path);
+
+/** Set why migration `idx` has its runner model (each string copied; NULL = not known).
+ * 0 or GK_ENOMEM. */
+int gk_report_set_runner_why(gk_report *r, size_t idx, const char *tool, const char *version, const char *source,
+			     const char *reason);
 
 /** Mark migration `idx` as linted, with its statement count and runner. */
 void gk_report_set_linted(gk_report *r, size_t idx, int statements, enum gk_runner runner);

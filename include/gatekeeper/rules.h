@@ -32,6 +32,7 @@ typedef struct gk_rule_example {
 	 * rules that speak of one tool (Prisma's bookkeeping, its P3009).  Last,
 	 * so that the positional examples above stay valid. */
 	enum gk_layout_kind tool;
+	const char *tool_version; /* Prisma: the CLI version (--prisma-version); NULL = not stated */
 } gk_rule_example;
 
 #define GK_RULE_MAX_EXAMPLES 12

@@ -32,17 +32,23 @@ void gk_check_options_init(gk_check_options *o)
 
 enum gk_runner gk_layout_runner(enum gk_layout_kind kind, const gk_layout_migration *m)
 {
-	switch (kind) {
-	case GK_LAYOUT_PRISMA:
-	case GK_LAYOUT_GOLANG_MIGRATE: /* one multi-statement Exec: one implicit transaction */
-		return GK_RUNNER_WHOLE;
-	case GK_LAYOUT_FLYWAY:
-	case GK_LAYOUT_DBMATE:
-	case GK_LAYOUT_DIESEL:
-		return m && m->no_transaction ? GK_RUNNER_SPLIT : GK_RUNNER_PER_FILE;
-	default:
-		return GK_RUNNER_AUTO;
+	gk_runner_settings s;
+	gk_runner_choice c;
+	gk_runner_settings_init(&s, kind);
+	gk_runner_choose(&c, &s, GK_RUNNER_AUTO, m && m->no_transaction, m ? m->path : NULL, NULL);
+	return c.deploy;
+}
+
+/* gk_runner_read_fn over the head commit's tree (or the working tree). */
+static int read_head(char **out, size_t *len, const char *relpath, size_t limit, void *payload)
+{
+	int rc = gk_history_read(out, len, payload, GK_SIDE_HEAD, relpath, NULL);
+	if (rc == 0 && *len > limit) {
+		free(*out);
+		*out = NULL;
+		return GK_EIO;
 	}
+	return rc == GK_ENOTFOUND ? GK_ENOTFOUND : rc < 0 ? GK_EIO : 0;
 }
 
 /* ---- folders ------------------------------------------------------------ */
@@ -193,6 +199,9 @@ static int read_layouts(gk_check_folder *f, gk_error *err)
 		rc = read_layout(&f->head, &f->head_files, kind, !f->o->no_lint, err);
 	if (rc == 0)
 		rc = read_layout(&f->base, &f->base_files, f->head->kind, false, err);
+	/* The tool's settings as committed at head: the lockfile that will deploy. */
+	if (rc == 0)
+		gk_runner_settings_find(&f->runner, f->head->kind, f->dir, read_head, f->h);
 	return rc;
 }
 
@@ -303,20 +312,18 @@ static int plan_input(gk_check_folder *f, lint_plan *p, size_t i, bool *prev_add
 		in->new_change = !(added && *prev_added);
 		*prev_added = added;
 	}
-	in->runner = f->o->lint.runner != GK_RUNNER_AUTO ? GK_RUNNER_AUTO : gk_layout_runner(f->head->kind, m);
+	in->tool = f->head->kind;
+	in->settings = &f->runner;
+	in->no_transaction = m->no_transaction;
 	return gk_check_migration_text(p->e[i].deleted ? &f->base_files : &f->head_files, m, in, &p->texts[i], err);
 }
 
 /* The runner a deleted migration's entry shows (never auto). */
 static enum gk_runner shown_runner(const gk_check_folder *f, const gk_layout_migration *m)
 {
-	enum gk_runner r = f->o->lint.runner != GK_RUNNER_AUTO ? f->o->lint.runner : gk_layout_runner(f->head->kind, m);
-	if (r != GK_RUNNER_AUTO)
-		return r;
-	size_t n = strlen(m->path);
-	bool prisma = strcmp(m->path + (n >= 13 ? n - 13 : 0), "migration.sql") == 0 ||
-		      (n > 7 && strcmp(m->path + n - 7, ".up.sql") == 0);
-	return prisma ? GK_RUNNER_WHOLE : GK_RUNNER_PER_FILE;
+	gk_runner_choice c;
+	gk_runner_choose(&c, &f->runner, f->o->lint.runner, m->no_transaction, m->path, NULL);
+	return c.deploy;
 }
 
 static int set_history(gk_report *r, const gk_check_folder *f, size_t idx, const gk_check_item *it)
@@ -455,6 +462,9 @@ static int check_folder(gk_report *r, const gk_check_options *o, gk_history *h, 
 		rc = gk_side_files_derive_base(&f.base_files, &f.head_files, f.changes, f.n_changes, err);
 	if (rc == 0)
 		rc = read_layouts(&f, err);
+	/* A lockfile that does not parse: the model is the default one, and the report says why. */
+	if (rc == 0 && f.runner.prisma.note[0] && gk_report_add_note(r, f.runner.prisma.note) < 0)
+		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
 	if (rc == 0)
 		rc = gk_check_classify(&f, err);
 	for (size_t i = 0; rc == 0 && i < f.n_items; i++)

@@ -12,6 +12,7 @@
 #define GK_CHECK_INTERNAL_H
 
 #include "gatekeeper/check.h"
+#include "gatekeeper/runner.h"
 
 /* The files of a folder on one side, read on demand and kept for the lint. */
 typedef struct gk_side_files {
@@ -66,6 +67,7 @@ typedef struct gk_check_folder {
 	size_t n_deleted;
 	gk_history_link *links;    /* symlinks and submodules at head */
 	size_t n_links;
+	gk_runner_settings runner; /* the tool's settings at head (Prisma version, Flyway mixed) */
 } gk_check_folder;
 
 /* check.c: the text of a migration as its tool sends it (dbmate's up

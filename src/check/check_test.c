@@ -98,7 +98,10 @@ static void test_prisma_classification(void **state)
 	assert_string_equal(a->commit.sha, added);
 	assert_string_equal(a->commit.author, "Bob");
 	assert_string_equal(a->commit.subject, "Add comments");
-	assert_int_equal(a->runner, GK_RUNNER_WHOLE);
+	/* No lockfile names prisma: the current Prisma, statements one by one, and the report says why. */
+	assert_int_equal(a->runner, GK_RUNNER_SPLIT);
+	assert_string_equal(a->runner_why.tool, "prisma");
+	assert_non_null(strstr(a->runner_why.reason, "Prisma version not found; assuming current Prisma (>= 7.4)"));
 
 	const gk_migration *m = migration(r, P("20240103000000_add_name"));
 	assert_int_equal(m->history, GK_HISTORY_MODIFIED);
@@ -495,9 +498,10 @@ static void test_layout_dbmate(void **state)
 	expect_none(r, "syntax-error");
 	expect_none(r, "drop-table");
 	expect_none(r, "drop-column");
-	/* transaction:false: CONCURRENTLY outside a transaction is fine. */
+	/* transaction:false: dbmate sends the section with one Exec (WHOLE); a
+	 * lone CONCURRENTLY is then outside a transaction, which is fine. */
 	const gk_migration *m = migration(r, "db/migrations/20240201000000_index_users.sql");
-	assert_int_equal(m->runner, GK_RUNNER_SPLIT);
+	assert_int_equal(m->runner, GK_RUNNER_WHOLE);
 	assert_int_equal(m->statements, 1);
 	expect_none(r, "concurrently-in-transaction");
 	/* The up section keeps the file's line numbers. */
@@ -523,7 +527,8 @@ static void test_layout_diesel(void **state)
 	commit_all("diesel");
 	gk_report *r = check_dir("migrations");
 	assert_int_equal(r->n_migrations, 3);
-	assert_int_equal(migration(r, "migrations/2024-02-01-000000_idx/up.sql")->runner, GK_RUNNER_SPLIT);
+	/* run_in_transaction = false: one batch_execute of the file (WHOLE). */
+	assert_int_equal(migration(r, "migrations/2024-02-01-000000_idx/up.sql")->runner, GK_RUNNER_WHOLE);
 	assert_int_equal(migration(r, "migrations/2024-02-02-000000_col/up.sql")->runner, GK_RUNNER_PER_FILE);
 	expect_none(r, "concurrently-in-transaction");
 	expect_none(r, "drop-index-non-concurrent");

@@ -59,8 +59,45 @@ int gk_lint_batch_add_judged(gk_lint_batch *b, const char *path, const char *ref
 	return 0;
 }
 
+static gk_runner_settings *new_settings(gk_lint_batch *b)
+{
+	gk_runner_settings *s = calloc(1, sizeof *s);
+	if (!s || gk_grow(&b->settings, &b->cap_settings, b->n_settings + 1, sizeof *b->settings) < 0) {
+		free(s);
+		return NULL;
+	}
+	return b->settings[b->n_settings++] = s;
+}
+
+int gk_lint_batch_find_settings(gk_lint_batch *b, size_t from, const char *path, enum gk_layout_kind tool)
+{
+	if (from >= b->n)
+		return 0;
+	struct stat st;
+	char *dir = stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? gk_strdup(path) : NULL;
+	if (!dir) {
+		const char *slash = strrchr(path, '/');
+		dir = slash ? gk_strndup(path, (size_t)(slash - path) + (slash == path)) : gk_strdup(".");
+	}
+	char *root = dir ? gk_files_root(dir) : NULL;
+	gk_runner_settings *s = dir ? new_settings(b) : NULL;
+	if (s)
+		gk_runner_settings_find_dir(s, tool, dir, root);
+	free(root);
+	free(dir);
+	if (!s)
+		return GK_ENOMEM;
+	for (size_t i = from; i < b->n; i++)
+		if (!b->in[i].settings)
+			b->in[i].settings = s;
+	return 0;
+}
+
 void gk_lint_batch_free(gk_lint_batch *b)
 {
+	for (size_t i = 0; i < b->n_settings; i++)
+		free(b->settings[i]);
+	free(b->settings);
 	for (size_t i = 0; i < b->n_owned; i++)
 		free(b->owned[i]);
 	free(b->owned);
@@ -112,7 +149,7 @@ static int up_section(gk_lint_batch *b, gk_lint_input *in, const gk_layout_migra
 }
 
 static int add_migration(gk_lint_batch *b, const char *dir, const gk_layout *l, const gk_layout_migration *m,
-			 const gk_lint_options *o, const char *const *ex, size_t n_ex)
+			 const gk_lint_options *o, const char *const *ex, size_t n_ex, const gk_runner_settings *settings)
 {
 	size_t dn = strlen(dir);
 	char *path = dn && dir[dn - 1] == '/' ? gk_asprintf("%s%s", dir, m->path) : gk_asprintf("%s/%s", dir, m->path);
@@ -128,7 +165,9 @@ static int add_migration(gk_lint_batch *b, const char *dir, const gk_layout *l, 
 	if (!in)
 		return GK_ENOMEM;
 	in->path = path;
-	in->runner = o->runner != GK_RUNNER_AUTO ? GK_RUNNER_AUTO : gk_layout_runner(l->kind, m);
+	in->tool = l->kind;
+	in->settings = settings;
+	in->no_transaction = m->no_transaction;
 	if (l->kind == GK_LAYOUT_DBMATE)
 		return up_section(b, in, m, o);
 	return 0;
@@ -145,8 +184,16 @@ int gk_lint_batch_add_layout(gk_lint_batch *b, const char *dir, enum gk_layout_k
 	if (rc < 0)
 		return rc;
 	bool yes = is_layout(l, kind);
+	gk_runner_settings *settings = yes ? new_settings(b) : NULL;
+	if (yes && !settings)
+		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
+	if (settings) {
+		char *root = gk_files_root(dir);
+		gk_runner_settings_find_dir(settings, l->kind, dir, root);
+		free(root);
+	}
 	for (size_t i = 0; yes && rc == 0 && i < l->n_migrations; i++)
-		if (add_migration(b, dir, l, &l->migrations[i], o, excludes, n_excludes) < 0)
+		if (add_migration(b, dir, l, &l->migrations[i], o, excludes, n_excludes, settings) < 0)
 			rc = gk_error_set(err, GK_ENOMEM, "out of memory");
 	/* Links the listing left out: reported by name, never read. */
 	size_t dn = strlen(dir);

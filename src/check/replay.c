@@ -170,9 +170,16 @@ static int add_migration(plan *p, gk_check_item *it, gk_error *err)
 	char *owned = NULL, *path = gk_check_join(f->dir, it->head->path);
 	int rc = path ? gk_check_migration_text((gk_side_files *)&f->head_files, it->head, &in, &owned, err)
 		      : gk_error_set(err, GK_ENOMEM, "out of memory");
-	enum gk_runner runner = f->o->lint.runner != GK_RUNNER_AUTO ? f->o->lint.runner
-								   : gk_layout_runner(f->head->kind, it->head);
-	step *s = rc == 0 ? add_step(p, path, in.text, in.len, runner) : NULL;
+	gk_runner_choice how;
+	in.path = path;
+	in.tool = f->head->kind;
+	in.settings = &f->runner;
+	in.no_transaction = it->head->no_transaction;
+	if (rc == 0)
+		gk_lint_runner(&how, &f->o->lint, &in, in.text, in.len);
+	/* A Flyway file Flyway refuses (flyway-mixed-transaction) is replayed as
+	 * with mixed = true, how.deploy: the history after it is still checked. */
+	step *s = rc == 0 ? add_step(p, path, in.text, in.len, how.deploy) : NULL;
 	if (rc == 0 && !s)
 		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
 	if (s) {

@@ -34,7 +34,8 @@
 
 #define KEYS_ALLOWED \
 	"pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, " \
-	"replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout"
+	"replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, flyway_mixed, " \
+	"golang_migrate_multi_statement"
 
 typedef struct loader {
 	const char *path;     /* for messages */
@@ -393,6 +394,31 @@ static int load_lock_timeout(loader *l, yaml_node_t *v)
 	return 0;
 }
 
+static int load_bool(loader *l, yaml_node_t *v, int *dst, const char *what)
+{
+	const char *t = v->type == YAML_SCALAR_NODE && !is_null(v) ? text(v) : "";
+	if (strcmp(t, "true") == 0)
+		*dst = 1;
+	else if (strcmp(t, "false") == 0)
+		*dst = 0;
+	else
+		return wrong(l, v, what);
+	return 0;
+}
+
+/* Flyway's `mixed` when no flyway.conf / flyway.toml says it (or to override one). */
+static int load_flyway_mixed(loader *l, yaml_node_t *v)
+{
+	return load_bool(l, v, &l->c->flyway_mixed, "flyway_mixed must be true or false");
+}
+
+/* golang-migrate's x-multi-statement lives in the database URL, which the
+ * repository does not hold: the project states it here. */
+static int load_golang_multi(loader *l, yaml_node_t *v)
+{
+	return load_bool(l, v, &l->c->golang_multi_statement, "golang_migrate_multi_statement must be true or false");
+}
+
 /* An extension's name as its control file is named: nothing to quote. */
 static bool extension_name(const char *s)
 {
@@ -442,6 +468,8 @@ static const struct config_key {
 	{"replay_timeout", load_replay_timeout},
 	{"shadow_extensions", load_shadow_extensions},
 	{"prisma_version", load_prisma_version},
+	{"flyway_mixed", load_flyway_mixed},
+	{"golang_migrate_multi_statement", load_golang_multi},
 	{"lock_timeout_advice", load_lock_timeout_advice},
 	{"lock_timeout", load_lock_timeout},
 };
@@ -584,6 +612,8 @@ int gk_config_load(gk_config **out, const char *path, gk_error *err)
 	if (c) {
 		c->replay = -1;
 		c->lock_timeout_external = -1;
+		c->flyway_mixed = -1;
+		c->golang_multi_statement = -1;
 	}
 	loader l = {.path = path, .c = c, .err = err, .dir = folder_of(path)};
 	l.root = l.dir ? containment_root(l.dir) : NULL;
@@ -611,6 +641,10 @@ int gk_config_apply(const gk_config *c, gk_lint_options *o, gk_error *err)
 		o->lock_timeout_advice_ms = (int)(c->lock_timeout_advice_s * 1000 + 0.5);
 	if (c->lock_timeout_external >= 0)
 		o->lock_timeout_external = c->lock_timeout_external;
+	if (c->flyway_mixed >= 0)
+		o->flyway_mixed = c->flyway_mixed ? 1 : 0;
+	if (c->golang_multi_statement >= 0)
+		o->golang_multi_statement = c->golang_multi_statement == 1;
 	for (size_t i = 0; i < c->n_rules; i++) {
 		const gk_config_rule *r = &c->rules[i];
 		if (gk_lint_options_set_severity(o, r->id, r->severity) < 0)

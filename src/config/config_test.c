@@ -281,10 +281,10 @@ static void test_top_level_must_be_a_mapping(void **state)
 	(void)state;
 	expect_error("- pg_version: 15\n",
 		     "1:1: the top level must be a mapping of settings (pg_version, runner, paths, exclude, "
-		     "fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout), not a list");
+		     "fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, flyway_mixed, golang_migrate_multi_statement), not a list");
 	expect_error("\n  pg_version\n",
 		     "2:3: the top level must be a mapping of settings (pg_version, runner, paths, exclude, "
-		     "fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout), not a single value");
+		     "fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, flyway_mixed, golang_migrate_multi_statement), not a single value");
 }
 
 static void test_more_than_one_document(void **state)
@@ -299,9 +299,9 @@ static void test_unknown_key(void **state)
 {
 	(void)state;
 	expect_error("pg_version: 15\nrunnr: prisma\n",
-		     "2:1: unknown key 'runnr' (allowed: pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout)");
+		     "2:1: unknown key 'runnr' (allowed: pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, flyway_mixed, golang_migrate_multi_statement)");
 	expect_error("? [a, b]\n: 1\n",
-		     "1:3: a key must be a name (pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout), not a list");
+		     "1:3: a key must be a name (pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, flyway_mixed, golang_migrate_multi_statement), not a list");
 }
 
 static void test_duplicate_keys(void **state)
@@ -525,6 +525,21 @@ static void test_runner_and_lock_timeout(void **state)
 	expect_error("lock_timeout_advice: 2min\n",
 		     "1:22: lock_timeout_advice must be a duration from 1ms to 60s, such as 2s or 500ms, not '2min'");
 	expect_error("lock_timeout: 2s\n", "1:15: lock_timeout must be external (set by the deploying role or URL) or in-file, not '2s'");
+
+	/* Flyway's mixed and golang-migrate's x-multi-statement: unset leaves the files (or false) to decide. */
+	assert_int_equal(o.flyway_mixed, -1);
+	assert_false(o.golang_multi_statement);
+	assert_int_equal(load("flyway_mixed: false\ngolang_migrate_multi_statement: true\n", &c, &err), 0);
+	assert_int_equal(gk_config_apply(c, &o, &err), 0);
+	assert_int_equal(o.flyway_mixed, 0);
+	assert_true(o.golang_multi_statement);
+	gk_config_free(c);
+	assert_int_equal(load("flyway_mixed: true\n", &c, &err), 0);
+	assert_int_equal(gk_config_apply(c, &o, &err), 0);
+	assert_int_equal(o.flyway_mixed, 1);
+	gk_config_free(c);
+	expect_error("flyway_mixed: yes\n", "1:15: flyway_mixed must be true or false, not 'yes'");
+	expect_error("golang_migrate_multi_statement: 1\n", "1:33: golang_migrate_multi_statement must be true or false, not '1'");
 }
 
 static void test_unreadable_file(void **state)

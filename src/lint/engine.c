@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,6 +39,7 @@ void gk_lint_options_init(gk_lint_options *o)
 	memset(o, 0, sizeof *o);
 	o->pg_version = 15;
 	o->runner = GK_RUNNER_AUTO;
+	o->flyway_mixed = -1;
 	memset(o->severity, -1, sizeof o->severity);
 	o->max_file_size = (size_t)16 << 20;
 	o->jobs = 0;
@@ -308,18 +310,6 @@ static void assign_transactions(gk_lint *l)
 	}
 }
 
-static enum gk_runner resolve_runner(enum gk_runner r, const char *path)
-{
-	if (r != GK_RUNNER_AUTO)
-		return r;
-	const char *base = strrchr(path, '/');
-	base = base ? base + 1 : path;
-	size_t n = strlen(base);
-	if (strcmp(base, "migration.sql") == 0 || (n > 7 && strcmp(base + n - 7, ".up.sql") == 0))
-		return GK_RUNNER_WHOLE;
-	return GK_RUNNER_PER_FILE;
-}
-
 /* The value a SET lock_timeout statement gives: true for a non-zero timeout. */
 static bool lock_timeout_value(const PgQuery__VariableSetStmt *vs)
 {
@@ -498,9 +488,29 @@ static int make_stmts(gk_lint *l, const gk_sql *sql)
 	return 0;
 }
 
-enum gk_runner gk__resolve_runner(const gk_lint_options *o, const gk_lint_input *in)
+/* The settings of the input, with the user's Prisma version over the repository's. */
+void gk_lint_runner(gk_runner_choice *out, const gk_lint_options *o, const gk_lint_input *in, const char *text,
+			size_t len)
 {
-	return resolve_runner(in->runner != GK_RUNNER_AUTO ? in->runner : o->runner, in->path);
+	gk_runner_settings s;
+	if (in->settings)
+		s = *in->settings;
+	else
+		gk_runner_settings_init(&s, in->tool);
+	if (s.tool == GK_LAYOUT_AUTO)
+		s.tool = in->tool;
+	if (o->prisma_version[0]) {
+		snprintf(s.prisma.version, sizeof s.prisma.version, "%s", o->prisma_version);
+		snprintf(s.prisma.source, sizeof s.prisma.source, "%s", "--prisma-version or prisma_version:");
+	}
+	if (o->flyway_mixed >= 0) {
+		s.flyway_mixed = o->flyway_mixed == 1;
+		snprintf(s.flyway_mixed_source, sizeof s.flyway_mixed_source, "%s", "flyway_mixed setting");
+	}
+	s.golang_multi_statement = s.golang_multi_statement || o->golang_multi_statement;
+	s.pg_version = o->pg_version;
+	gk_runner_choose_text(out, &s, in->runner != GK_RUNNER_AUTO ? in->runner : o->runner, in->no_transaction,
+			      in->path, text, len);
 }
 
 void gk__lint_parsed(gk_parsed_file *pf, const gk_lint_options *o, gk_state *st, gk_file_result *out)
@@ -511,7 +521,9 @@ void gk__lint_parsed(gk_parsed_file *pf, const gk_lint_options *o, gk_state *st,
 	engine e = {.res = out, .dirs = &pf->dirs, .lt_local_tx = -1};
 	gk_lint l = {.opts = o, .path = pf->in->path, .src = pf->have_source ? &pf->src : &no_source, .engine = &e,
 		     .state = st};
-	l.runner = out->runner = gk__resolve_runner(o, pf->in);
+	gk_lint_runner(&out->choice, o, pf->in, l.src->text, l.src->len);
+	l.runner = out->runner = out->choice.deploy;
+	l.choice = &out->choice;
 	l.tool = pf->in->tool;
 	out->oom = pf->oom;
 	if (pf->in->new_change)

@@ -17,6 +17,7 @@ typedef struct gk_file_result {
 	size_t n, cap;
 	int statements;
 	enum gk_runner runner;
+	gk_runner_choice choice;  /* how and why `runner` */
 	bool oom;
 } gk_file_result;
 
@@ -52,7 +53,5 @@ void gk__parse_file(gk_parsed_file *pf, const gk_lint_options *o);
 void gk__parsed_file_clear(gk_parsed_file *pf);
 /** Stage 2: run the rules with the shared model `st`, findings into `out`. */
 void gk__lint_parsed(gk_parsed_file *pf, const gk_lint_options *o, gk_state *st, gk_file_result *out);
-/** The runner model that applies to an input. */
-enum gk_runner gk__resolve_runner(const gk_lint_options *o, const gk_lint_input *in);
 
 #endif

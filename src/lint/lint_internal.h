@@ -43,6 +43,7 @@ struct gk_lint {
 	size_t n_stmts;
 	enum gk_runner runner;       /* resolved, never AUTO */
 	enum gk_layout_kind tool;    /* the tool that applies the file; GK_LAYOUT_AUTO = not known */
+	const gk_runner_choice *choice; /* how and why `runner` (gatekeeper/runner.h) */
 	gk_state *state;             /* schema as it is before the current statement (shared by the run) */
 	/* Engine bookkeeping the rules may read. */
 	bool lock_timeout_set;       /* a non-zero lock_timeout is in effect for the current statement

@@ -68,10 +68,15 @@ static void test_rule_examples(void **state)
 		o.jobs = 1;
 		o.pg_version = ex->pg_version ? ex->pg_version : 15;
 		o.runner = ex->runner == GK_RUNNER_AUTO ? GK_RUNNER_PER_FILE : ex->runner;
+		/* An example of a tool: the runner model decides, as for the tool's folders. */
+		if (ex->tool != GK_LAYOUT_AUTO && ex->runner == GK_RUNNER_AUTO)
+			o.runner = GK_RUNNER_AUTO;
+		if (ex->tool_version)
+			snprintf(o.prisma_version, sizeof o.prisma_version, "%s", ex->tool_version);
 		gk_report *r = gk_report_new("test");
 		gk_error err = {0};
-		gk_lint_input in = {.path = "example.sql", .text = ex->sql, .len = strlen(ex->sql), .runner = o.runner,
-				    .tool = ex->tool, .role = GK_LINT_CHECK, .new_change = true};
+		gk_lint_input in = {.path = "example.sql", .text = ex->sql, .len = strlen(ex->sql), .tool = ex->tool,
+				    .role = GK_LINT_CHECK, .new_change = true};
 		assert_int_equal(gk_lint_inputs(r, &o, &in, 1, &err), 0);
 		size_t hits = count_rule(r, rule->id);
 		bool want = ex->kind == GK_EXAMPLE_BAD;

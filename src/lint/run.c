@@ -220,9 +220,12 @@ static int merge(gk_report *r, const gk_lint_input *in, gk_file_result *res, siz
 		gk_file_result *fr = &res[i];
 		if (rc == 0 && fr->oom)
 			rc = gk_error_set(err, GK_ENOMEM, "out of memory while linting %s", in[i].path);
-		if (rc == 0 && in[i].role == GK_LINT_CHECK &&
-		    gk_report_add_migration(r, in[i].path, fr->statements, fr->runner) < 0)
-			rc = gk_error_set(err, GK_ENOMEM, "out of memory");
+		if (rc == 0 && in[i].role == GK_LINT_CHECK) {
+			const gk_runner_choice *c = &fr->choice;
+			int idx = gk_report_add_migration(r, in[i].path, fr->statements, fr->runner);
+			if (idx < 0 || gk_report_set_runner_why(r, (size_t)idx, c->tool, c->version, c->source, c->reason) < 0)
+				rc = gk_error_set(err, GK_ENOMEM, "out of memory");
+		}
 		for (size_t k = 0; rc == 0 && k < fr->n; k++)
 			if (gk_report_add_finding(r, &fr->findings[k]) < 0)
 				rc = gk_error_set(err, GK_ENOMEM, "out of memory");

@@ -17,8 +17,10 @@
 /* 1.1 replay, 1.2 the gate's checks[], 1.3 drift's scope (`drift`), the
  * replay statuses `timeout` and `interrupted`, and the error kind
  * `interrupted`; 1.4 the runner models are named by transport (`whole`,
- * `split`, `per-file`) now that one tool can use several. */
-#define SCHEMA_VERSION "1.4"
+ * `split`, `per-file`) now that one tool can use several; 2.0 `runner` is an
+ * object {tool, version, model, source, reason}: which tool sends the file,
+ * its version, the model and where it came from (a lockfile, a setting). */
+#define SCHEMA_VERSION "2.0"
 
 static json_t *str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
 static json_t *pos_or_null(int v) { return v > 0 ? json_integer(v) : json_null(); }
@@ -154,7 +156,13 @@ static json_t *migration(const gk_migration *m)
 	json_object_set_new(o, "path", path(m->path));
 	json_object_set_new(o, "statements", json_integer(m->statements));
 	json_object_set_new(o, "status", json_string(m->status == GK_MIGRATION_FAIL ? "fail" : "pass"));
-	json_object_set_new(o, "runner", json_string(gk_runner_name(m->runner)));
+	json_t *run = json_object();
+	json_object_set_new(run, "tool", m->runner_why.tool ? text(m->runner_why.tool) : json_null());
+	json_object_set_new(run, "version", m->runner_why.version ? text(m->runner_why.version) : json_null());
+	json_object_set_new(run, "model", json_string(gk_runner_name(m->runner)));
+	json_object_set_new(run, "source", m->runner_why.source ? text(m->runner_why.source) : json_null());
+	json_object_set_new(run, "reason", m->runner_why.reason ? text(m->runner_why.reason) : json_null());
+	json_object_set_new(o, "runner", run);
 	json_object_set_new(o, "findings", json_integer((json_int_t)m->findings));
 	json_object_set_new(o, "blocking", json_integer((json_int_t)m->blocking));
 	json_object_set_new(o, "linted", json_boolean(m->linted));

@@ -517,6 +517,14 @@ static void properties(jw *j, const gk_migration *m)
 	if (m) {
 		snprintf(statements, sizeof statements, "%d", m->statements);
 		property(j, "runner", gk_runner_name(m->runner));
+		if (m->runner_why.tool)
+			property(j, "runner.tool", m->runner_why.tool);
+		if (m->runner_why.version)
+			property(j, "runner.version", m->runner_why.version);
+		if (m->runner_why.source)
+			property(j, "runner.source", m->runner_why.source);
+		if (m->runner_why.reason)
+			property(j, "runner.reason", m->runner_why.reason);
 		property(j, "statements", statements);
 	}
 	if (m && m->history != GK_HISTORY_NONE)

@@ -66,6 +66,10 @@ void gk_report_free(gk_report *r)
 		gk_migration *m = &r->migrations[i];
 		free(m->path);
 		free(m->old_path);
+		free(m->runner_why.tool);
+		free(m->runner_why.version);
+		free(m->runner_why.source);
+		free(m->runner_why.reason);
 		free(m->commit.author);
 		free(m->commit.email);
 		free(m->commit.subject);
@@ -133,6 +137,25 @@ int gk_report_find_migration(const gk_report *r, const char *path)
 		if (!strcmp(r->migrations[i].path, path))
 			return (int)i;
 	return -1;
+}
+
+/* NULL and "" alike: not known. */
+static int set_text(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = src && src[0] ? gk_strdup(src) : NULL;
+	return src && src[0] && !*dst ? GK_ENOMEM : 0;
+}
+
+int gk_report_set_runner_why(gk_report *r, size_t idx, const char *tool, const char *version, const char *source,
+			     const char *reason)
+{
+	gk_migration *m = &r->migrations[idx];
+	int rc = set_text(&m->runner_why.tool, tool);
+	rc |= set_text(&m->runner_why.version, version);
+	rc |= set_text(&m->runner_why.source, source);
+	rc |= set_text(&m->runner_why.reason, reason);
+	return rc ? GK_ENOMEM : 0;
 }
 
 void gk_report_set_linted(gk_report *r, size_t idx, int statements, enum gk_runner runner)

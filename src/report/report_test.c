@@ -628,7 +628,7 @@ static void test_json_agrees(void **state)
 	assert_int_equal(json_array_size(json_object_get(doc, "migrations")), 3);
 	json_t *m3 = json_array_get(json_object_get(doc, "migrations"), 2);
 	assert_string_equal(json_string_value(json_object_get(m3, "status")), "pass");
-	assert_string_equal(json_string_value(json_object_get(m3, "runner")), "split");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(m3, "runner"), "model")), "split");
 	json_t *err = json_array_get(json_object_get(doc, "errors"), 0);
 	assert_string_equal(json_string_value(json_object_get(err, "kind")), "timeout");
 	assert_true(json_is_null(json_object_get(err, "path")));

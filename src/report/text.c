@@ -341,6 +341,49 @@ static void checks_section(FILE *out, arena *a, const gk_report *r, const gk_ren
 	fputc('\n', out);
 }
 
+/* How the files reach the server (gk_runner_choose's reasons), one line per
+ * distinct reason; when they differ, each names its migrations.  Files of
+ * no known tool have no line: the default model needs no explanation. */
+static void runner_section(FILE *out, arena *a, const gk_report *r, const gk_render_options *o)
+{
+	size_t distinct = 0, printed = 0;
+	for (size_t i = 0; i < r->n_migrations; i++) {
+		const char *why = r->migrations[i].runner_why.tool ? r->migrations[i].runner_why.reason : NULL;
+		bool first = why != NULL;
+		for (size_t k = 0; first && k < i; k++)
+			first = !(r->migrations[k].runner_why.tool && r->migrations[k].runner_why.reason &&
+				  !strcmp(r->migrations[k].runner_why.reason, why));
+		distinct += first;
+	}
+	for (size_t i = 0; i < r->n_migrations; i++) {
+		const gk_migration *m = &r->migrations[i];
+		const char *why = m->runner_why.tool ? m->runner_why.reason : NULL;
+		bool first = why != NULL;
+		for (size_t k = 0; first && k < i; k++)
+			first = !(r->migrations[k].runner_why.tool && r->migrations[k].runner_why.reason &&
+				  !strcmp(r->migrations[k].runner_why.reason, why));
+		if (!first)
+			continue;
+		fprintf(out, "%srunner:%s %s", c(o, C_BOLD), c(o, C_RESET), V(a, why));
+		size_t shown = 0, more = 0;
+		for (size_t k = i; distinct > 1 && k < r->n_migrations; k++) {
+			const gk_migration *n = &r->migrations[k];
+			if (!n->runner_why.tool || !n->runner_why.reason || strcmp(n->runner_why.reason, why))
+				continue;
+			if (shown < 3)
+				fprintf(out, "%s%s", shown++ ? ", " : " (", V(a, n->path));
+			else
+				more++;
+		}
+		if (more)
+			fprintf(out, " and %zu more", more);
+		fputs(shown ? ")\n" : "\n", out);
+		printed++;
+	}
+	if (printed)
+		fputc('\n', out);
+}
+
 int gk_render_text(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err)
 {
 	arena a = {0};
@@ -359,6 +402,7 @@ int gk_render_text(const gk_report *r, FILE *out, const gk_render_options *o, gk
 		status_section(out, &a, r, o);
 	if (r->drift.target)
 		drift_scope_section(out, &a, r, o);
+	runner_section(out, &a, r, o);
 	for (size_t i = 0; i < r->n_notes; i++)
 		fprintf(out, "%snote:%s %s\n", c(o, C_BOLD), c(o, C_RESET), V(&a, r->notes[i]));
 	if (r->n_notes)

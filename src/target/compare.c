@@ -30,6 +30,8 @@
 #include "target/target_internal.h"
 #include "gatekeeper/check.h"
 #include "gatekeeper/history.h"
+#include "gatekeeper/files.h"
+#include "gatekeeper/runner.h"
 #include "util/util.h"
 
 #include <stdarg.h>
@@ -225,6 +227,11 @@ static void add_local(classify *c, const local_set *l)
 	for (size_t d = 0; d < l->n && !c->oom; d++) {
 		const char *dir = trimmed(l->dirs[d], buf, sizeof buf);
 		const gk_layout *lay = l->layouts[d];
+		/* The runner model as the folder's repository states it (the Prisma version of its lockfile). */
+		gk_runner_settings set;
+		char *root = gk_files_root(l->dirs[d]);
+		gk_runner_settings_find_dir(&set, l->kind, l->dirs[d], root);
+		free(root);
 		for (size_t i = 0; i < lay->n_migrations && !c->oom; i++) {
 			const gk_layout_migration *lm = &lay->migrations[i];
 			char *path = gk_asprintf("%s/%s", dir, lm->path);
@@ -237,7 +244,9 @@ static void add_local(classify *c, const local_set *l)
 			e->lm = lm;
 			e->dir = l->dirs[d];
 			e->m.local = true;
-			e->m.runner = gk_layout_runner(l->kind, lm);
+			gk_runner_choice how;
+			gk_runner_choose(&how, &set, GK_RUNNER_AUTO, lm->no_transaction, lm->path, NULL);
+			e->m.runner = how.deploy;
 			for (size_t r = 0; r < c->h->n_rows; r++)
 				if (c->owner[r] < 0 && matches(c->kind, &c->h->rows[r], lm))
 					c->owner[r] = (int)(e - c->e);

@@ -47,15 +47,16 @@ def want(cond, what):
 def rules(path):
     return sorted(f["rule_id"] for f in doc["findings"] if f["path"] == path)
 d = mig.get("dbmate/20240201000000_index_email.sql", {})
-want(d.get("runner") == "split" and d.get("statements") == 1, f"dbmate transaction:false: {d}")
+# dbmate sends a transaction:false section with one Exec: one query (whole)
+want(d.get("runner", {}).get("model") == "whole" and d.get("statements") == 1, f"dbmate transaction:false: {d}")
 want(rules("dbmate/20240201000000_index_email.sql") == [], f"dbmate: {rules('dbmate/20240201000000_index_email.sql')}")
 g = mig.get("golang/0002_index.up.sql", {})
-want(g.get("runner") == "whole", f"golang-migrate runner: {g}")
+want(g.get("runner", {}).get("model") == "whole", f"golang-migrate runner: {g}")
 want("concurrently-in-transaction" in rules("golang/0002_index.up.sql"), "golang-migrate: one implicit transaction")
 want(not any(p.endswith(".down.sql") for p in mig), "down files are not migrations")
 want(rules("golang/0002_dup.up.sql") == ["duplicate-version"], f"golang dup: {rules('golang/0002_dup.up.sql')}")
 want("out-of-order-migration" in rules("flyway/V1_1__late.sql"), "flyway out of order")
-want(mig.get("flyway/V1_1__late.sql", {}).get("runner") == "per-file", "flyway runner")
+want(mig.get("flyway/V1_1__late.sql", {}).get("runner", {}).get("model") == "per-file", "flyway runner")
 want(rules("flyway/notes.txt") == ["stray-file"], "flyway stray file")
 want("modified-migration" in rules("diesel/2024-01-01-000000_init/up.sql"), "diesel modified")
 want(not any(f["rule_id"] in ("syntax-error", "drop-table") for f in doc["findings"]), "down SQL linted")
@@ -80,8 +81,8 @@ want = ["dbmate/20240101000000_init.sql", "dbmate/20240201000000_index_email.sql
 assert paths == want, paths
 bad = [f for f in doc["findings"] if f["rule_id"] in ("syntax-error", "drop-table")]
 assert not bad, bad
-runners = {m["path"]: m["runner"] for m in doc["migrations"]}
-assert runners["dbmate/20240201000000_index_email.sql"] == "split", runners
+runners = {m["path"]: m["runner"]["model"] for m in doc["migrations"]}
+assert runners["dbmate/20240201000000_index_email.sql"] == "whole", runners
 assert runners["golang/0002_index.up.sql"] == "whole", runners
 PY
 # --layout plain: the old walk, down files and down sections included.

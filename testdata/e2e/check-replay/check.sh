@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `gatekeeper check` with its replay on the embedded cluster, end to end:
 #   - a failing replay (CONCURRENTLY beside another statement in a Prisma
-#     file), the next migration skipped, observed locks of a traced one:
+#     7.3 file, one query), the next migration skipped, observed locks of a traced one:
 #     JSON valid against schemas/report/v1.json with replay and locks[];
 #     JUnit with a `replay` testcase per migration (failure / skipped / locks
 #     in system-out), valid against the XSDs in both profiles; failures =
@@ -19,6 +19,8 @@ schemas=$root/testdata/schemas
 command -v xmllint >/dev/null || { echo "xmllint is missing (Debian: libxml2-utils; see ci/install-deps.sh)"; exit 1; }
 . ../input-common/prisma-repo.sh
 prisma_repo || exit 1
+# Prisma before 7.4 sends a file as one query: CONCURRENTLY beside another statement fails.
+printf '{"devDependencies": {"prisma": "7.3.0"}}\n' >package.json
 mig 20240101000000_init 'CREATE TABLE users (id bigint PRIMARY KEY, email text, name text);'
 git add -A && git commit -qm init
 git switch -qc feature

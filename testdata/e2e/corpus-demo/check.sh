@@ -16,6 +16,8 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 safe = [f for f in r["findings"] if f["path"] == sys.argv[2]]
 assert not safe, "the safe demo migration has findings: %s" % [(f["rule_id"], f["message"]) for f in safe]
+# testdata/demo/package.json pins Prisma 6.19.0: every file is one query
 for m in r["migrations"]:
-    assert m["runner"] == "whole", m
+    assert m["runner"]["model"] == "whole", m
+    assert m["runner"]["version"] == "6.19.0" and m["runner"]["source"].endswith("package.json range 6.19.0"), m
 PY
