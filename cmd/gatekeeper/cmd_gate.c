@@ -4,7 +4,9 @@
  * the lint and the traced replay of the pending migrations, and the
  * target's pre-flight.  The target comes from --database or $DATABASE_URL
  * and is only read.  The lint's PostgreSQL version is the target's unless
- * --pg-version or the configuration names one.  Exit codes: 0 the deploy
+ * --pg-version or the configuration names one.  --deploy-role names the
+ * role whose settings must give the deploy its lock_timeout when the
+ * configuration says `lock_timeout: external`.  Exit codes: 0 the deploy
  * may go, 1 it must not, 2 usage or setup, 3 the target or the shadow
  * cannot be reached, or a deploy is running right now (retry later).
  */
