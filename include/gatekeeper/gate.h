@@ -15,10 +15,11 @@
  *    rewrite findings naming each table's size on the target;
  *  - no session on the target holds or waits for a lock that conflicts
  *    with one the pending migrations take (blocking-session), and, for a
- *    pending CREATE/DROP INDEX or REINDEX CONCURRENTLY, no writer of its
- *    table and no transaction of the database with a snapshot the build
- *    would wait for (blocking-session, "CONCURRENTLY waits for
- *    transactions older than the build");
+ *    pending CREATE/DROP INDEX or REINDEX CONCURRENTLY, no session it
+ *    would wait for: writers or lockers of its table, transactions of the
+ *    database with an older snapshot (blocking-session, "CONCURRENTLY
+ *    waits for transactions older than the build"; see
+ *    gk_target_concurrently_waits);
  *  - with lock_timeout: external, the deploying role gets a lock_timeout
  *    no longer than the advice from pg_db_role_setting
  *    (external-lock-timeout-missing);

@@ -252,7 +252,7 @@ typedef struct gk_target_session {
 	double wait_s;       /* waiting: for how long (14+); < 0 otherwise */
 	char *query;         /* its current or last query, cut to 200 bytes; NULL when hidden */
 	/* gk_target_concurrently_waits() only: */
-	char *asked;         /* the name asked for whose table it writes; NULL for a snapshot holder */
+	char *asked;         /* the name asked for whose table it locks; NULL for a snapshot holder */
 	char *xmin;          /* backend_xmin, its snapshot's horizon; NULL when it holds none */
 	long long xmin_age;  /* transactions begun since xmin; < 0 when it holds no snapshot */
 	bool wrote;          /* it has a transaction id (it wrote something) */
@@ -271,19 +271,26 @@ void gk_target_sessions_free(gk_target_session *s, size_t n);
 
 /*
  * Who a CREATE INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY or REINDEX
- * CONCURRENTLY would wait for right now.  Such a build waits, after its
- * first lock, for every transaction that holds a lock conflicting with
- * SHARE on the table (a writer: ROW EXCLUSIVE and stronger), and then for
- * every transaction of the database whose snapshot is older than the
- * build's, whatever tables it reads: a REPEATABLE READ session idle on
- * another table holds the build as long as it stays open.  A session
- * outside a transaction holds no snapshot and is not waited for.
+ * CONCURRENTLY could wait for right now.  As measured on PostgreSQL 15:
+ *  - CREATE INDEX CONCURRENTLY waits for every transaction holding a lock
+ *    that conflicts with SHARE on the table (a writer: ROW EXCLUSIVE and
+ *    up), then for every transaction of the database whose snapshot is
+ *    older than the build's, whatever tables it reads: a REPEATABLE READ
+ *    session idle on another table holds the build as long as it stays
+ *    open;
+ *  - REINDEX CONCURRENTLY waits for those snapshots too, and, before it
+ *    drops the old index, for every transaction holding any lock on the
+ *    table (a reader idle in transaction as well);
+ *  - DROP INDEX CONCURRENTLY waits for every transaction holding any lock
+ *    on the table, not for snapshots elsewhere.
+ * A session outside a transaction holds no lock and no snapshot, and a
+ * READ COMMITTED one holds no snapshot between its statements.
  *
  * `names` are the relations the statements name (a table, or an index,
- * whose table is meant).  *out holds first the writers (relation, mode,
- * asked set; one entry per session and table, its strongest mode), then
- * the snapshot holders of this database (relation and mode NULL, xmin
- * set) except those running a statement younger than
+ * whose table is meant).  *out holds first the lock holders (relation,
+ * mode, asked set; one entry per session and name, its strongest mode),
+ * then the snapshot holders of this database (relation and mode NULL,
+ * xmin set) except those running a statement younger than
  * GK_TARGET_SNAPSHOT_GRACE_S, which end before a build gets that far; a
  * session can be in both parts.  Never our own session.  backend_xmin
  * is shown to every role; without pg_read_all_stats the state and the
@@ -384,7 +391,8 @@ int gk_target_report_deploy(gk_report *r, const gk_lint_options *o, const char *
 /*
  * blocking-session findings for the sessions `s` (gk_target_concurrently_waits)
  * that statement `what` (e.g. "CREATE INDEX CONCURRENTLY users_email_idx
- * ON users", at `line` of `path`) would wait for, with the reason
+ * ON users", at `line` of `path`) would wait for (the caller picks them),
+ * with the reason
  * "CONCURRENTLY waits for transactions older than the build".
  */
 int gk_target_report_concurrently(gk_report *r, const gk_lint_options *o, const char *path, int line,

@@ -2,9 +2,9 @@
  * concurrently.c - which statements of a pending migration build or drop
  * an index CONCURRENTLY, for the gate's pre-flight (see
  * gatekeeper/target.h, gk_target_concurrently_waits): such a statement
- * blocks no query, but it waits for the table's writers and for every
- * older transaction of the database, so the gate must look at those
- * before the deploy, not at the table's lock holders alone.
+ * blocks no query, but it waits for transactions the table's lock
+ * conflicts do not show: the table's writers, or all its lockers, and
+ * every older snapshot of the database, so the gate looks at those too.
  *
  * Statements come from libpg_query on a thread with the parser's stack
  * (GK_SQL_STACK_SIZE), as everywhere a migration is parsed.
@@ -103,11 +103,16 @@ static const char *const reindex_kind[] = {
 };
 
 /* What statement `n` is, when it is one of the CONCURRENTLY family: its
- * description and the relation it waits on (*rel, NULL for none).
- * Returns 1 when it is, 0 when not, GK_ENOMEM. */
-static int classify(const PgQuery__Node *n, char **what, char **rel)
+ * description, the relation it waits on (*rel, NULL for none) and what it
+ * waits for (c's flags).  Returns 1 when it is, 0 when not, GK_ENOMEM. */
+static int classify(const PgQuery__Node *n, char **what, char **rel, gk_drift_concurrently *c)
 {
 	*what = *rel = NULL;
+	/* As measured (see gk_target_concurrently_waits): CREATE waits for
+	 * writers and snapshots, REINDEX for every locker and snapshots, DROP
+	 * for every locker. */
+	c->all_lockers = n->node_case != PG_QUERY__NODE__NODE_INDEX_STMT;
+	c->snapshots = n->node_case != PG_QUERY__NODE__NODE_DROP_STMT;
 	if (n->node_case == PG_QUERY__NODE__NODE_INDEX_STMT && n->index_stmt->concurrent) {
 		const PgQuery__IndexStmt *is = n->index_stmt;
 		*rel = range_var(is->relation);
@@ -162,7 +167,8 @@ static void find_in(find_job *j, const gk_sql *sql, const gk_source *src)
 {
 	for (size_t i = 0; j->rc == 0 && i < sql->n_stmts; i++) {
 		char *what, *rel;
-		int k = classify(sql->stmts[i].node, &what, &rel);
+		gk_drift_concurrently c = {0};
+		int k = classify(sql->stmts[i].node, &what, &rel, &c);
 		if (k <= 0) {
 			j->rc = k;
 			continue;
@@ -175,7 +181,10 @@ static void find_in(find_job *j, const gk_sql *sql, const gk_source *src)
 		}
 		int line, col;
 		gk_source_pos(src, sql->stmts[i].start, &line, &col);
-		j->out[j->n++] = (gk_drift_concurrently){.what = what, .relation = rel, .line = line};
+		c.what = what;
+		c.relation = rel;
+		c.line = line;
+		j->out[j->n++] = c;
 	}
 }
 

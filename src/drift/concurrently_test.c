@@ -3,7 +3,8 @@
  * as CONCURRENTLY builds (src/drift/concurrently.c): CREATE [UNIQUE]
  * INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY, REINDEX ... CONCURRENTLY
  * in both spellings, not REINDEX (CONCURRENTLY false) nor the plain
- * forms; names quoted as SQL needs them; the line of each statement.
+ * forms; names quoted as SQL needs them; the line of each statement; what
+ * each waits for.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -36,11 +37,17 @@ static void test_finds_the_family(void **state)
 	assert_string_equal(c[0].what, "CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON app.\"Users\"");
 	assert_string_equal(c[0].relation, "app.\"Users\"");
 	assert_int_equal(c[0].line, 2);
+	assert_false(c[0].all_lockers); /* CREATE: the writers and the snapshots */
+	assert_true(c[0].snapshots);
 	assert_string_equal(c[1].what, "DROP INDEX CONCURRENTLY \"Old_idx\"");
 	assert_string_equal(c[1].relation, "\"Old_idx\"");
 	assert_int_equal(c[1].line, 4);
+	assert_true(c[1].all_lockers); /* DROP: every locker, no snapshot */
+	assert_false(c[1].snapshots);
 	assert_string_equal(c[2].what, "REINDEX INDEX CONCURRENTLY app.users_email_key");
 	assert_string_equal(c[2].relation, "app.users_email_key");
+	assert_true(c[2].all_lockers); /* REINDEX: both */
+	assert_true(c[2].snapshots);
 	assert_string_equal(c[3].relation, "orders");
 	assert_int_equal(c[3].line, 7);
 	assert_string_equal(c[4].what, "REINDEX SCHEMA CONCURRENTLY app");

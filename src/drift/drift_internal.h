@@ -100,6 +100,10 @@ typedef struct gk_drift_concurrently {
 	char *relation;    /* the table, or the index, SQL-quoted ("app.\"User\""); NULL for a REINDEX of a
 			    * schema or a database */
 	int line;          /* 1-based line of the statement */
+	/* What it waits for (gk_target_concurrently_waits): every lock holder
+	 * of the table (DROP, REINDEX), else only the writers (CREATE); the
+	 * older snapshots of the database (CREATE, REINDEX). */
+	bool all_lockers, snapshots;
 } gk_drift_concurrently;
 
 /*

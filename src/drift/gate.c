@@ -356,12 +356,23 @@ static bool has_pid(const gk_target_session *s, size_t n, int pid)
 	return false;
 }
 
+/* Does statement `st` wait for session `w` (gk_target_concurrently_waits)? */
+static bool waits_for(const gk_drift_concurrently *st, const gk_target_session *w)
+{
+	if (!w->asked)
+		return st->snapshots;
+	if (!st->relation || strcmp(w->asked, st->relation) != 0)
+		return false;
+	/* CREATE INDEX CONCURRENTLY: a lock conflicting with SHARE, or a place
+	 * in the queue for SHARE UPDATE EXCLUSIVE; readers do not hold it. */
+	return st->all_lockers || (strcmp(w->mode, "AccessShareLock") != 0 && strcmp(w->mode, "RowShareLock") != 0);
+}
+
 /*
- * The sessions pending migration `i`'s CONCURRENTLY statements wait for:
- * the writers of each statement's table, then every snapshot holder, at
- * the first statement (the deploy waits there first).  One finding per
- * session: not one already reported for its conflicting lock (`done`),
- * nor twice.
+ * The sessions pending migration `i`'s CONCURRENTLY statements wait for,
+ * each at the first statement that waits for it (the deploy waits there
+ * first).  One finding per session: not one already reported for its
+ * conflicting lock (`done`), nor twice.
  */
 static int conc_report(gate *g, const conc *c, size_t i, const gk_target_session *done, size_t n_done)
 {
@@ -373,8 +384,7 @@ static int conc_report(gate *g, const conc *c, size_t i, const gk_target_session
 	for (size_t k = 0; rc == 0 && k < n; k++)
 		for (size_t j = 0; rc == 0 && j < c->n_w; j++) {
 			const gk_target_session *w = &c->w[j];
-			bool mine = w->asked ? st[k].relation && !strcmp(w->asked, st[k].relation) : k == 0;
-			if (!mine || has_pid(done, n_done, w->pid) || has_pid(seen, n_seen, w->pid))
+			if (!waits_for(&st[k], w) || has_pid(done, n_done, w->pid) || has_pid(seen, n_seen, w->pid))
 				continue;
 			seen[n_seen++] = *w;
 			rc = gk_target_report_concurrently(g->r, &g->lint, g->plan.m[i].path, st[k].line, st[k].what, w, 1);

@@ -393,9 +393,10 @@ static bool says_concurrently(const gk_report *r, int pid)
 /*
  * A pending CREATE INDEX CONCURRENTLY waits for a writer of its table idle
  * in transaction, and for a REPEATABLE READ session idle after reading
- * another table; a plain CREATE TABLE waits for neither; an idle session
- * outside a transaction blocks nothing, and the gate's own sessions never
- * count.
+ * another table; a plain CREATE TABLE waits for neither; DROP INDEX
+ * CONCURRENTLY waits for a reader of the table, not for the snapshot; an
+ * idle session outside a transaction blocks nothing, and the gate's own
+ * sessions never count.
  */
 static void test_concurrently_waits(void **state)
 {
@@ -414,7 +415,7 @@ static void test_concurrently_waits(void **state)
 	}
 	const gk_finding *f = must_find(r, "blocking-session");
 	must_say(r, f, "holds RowExclusiveLock on public.users");
-	must_say(r, f, "CREATE INDEX CONCURRENTLY users_name_idx ON users waits until this writer ends");
+	must_say(r, f, "CREATE INDEX CONCURRENTLY users_name_idx ON users waits until this transaction ends");
 	assert_non_null(strstr(f->path, NEXT));
 	assert_int_equal(f->line, 2);
 	assert_false(says_concurrently(r, PQbackendPID(idle)));
@@ -442,13 +443,20 @@ static void test_concurrently_waits(void **state)
 	assert_null(find(r, "blocking-session"));
 	gk_report_free(r);
 
-	/* DROP INDEX CONCURRENTLY of an index on users waits for the report too. */
+	/* DROP INDEX CONCURRENTLY does not wait for the report's snapshot, but
+	 * for every transaction holding a lock on the table, readers too. */
 	put(w.dir, NEXT "/migration.sql", "DROP INDEX CONCURRENTLY users_email_idx;\n");
+	exec_on(writer, "BEGIN; SELECT count(*) FROM users");
 	r = gate(s, &w);
-	assert_true(says_concurrently(r, PQbackendPID(report)));
+	assert_exit(r, GK_EXIT_FAIL);
+	assert_false(says_concurrently(r, PQbackendPID(report)));
+	assert_true(says_concurrently(r, PQbackendPID(writer)));
+	must_say(r, must_find(r, "blocking-session"), "holds AccessShareLock on public.users");
 	gk_report_free(r);
+	exec_on(writer, "COMMIT");
 
 	exec_on(report, "COMMIT");
+	put(w.dir, NEXT "/migration.sql", "REINDEX INDEX CONCURRENTLY users_email_idx;\n");
 	r = gate(s, &w);
 	assert_null(find(r, "blocking-session"));
 	gk_report_free(r);

@@ -411,7 +411,7 @@ int gk_target_report_concurrently(gk_report *r, const gk_lint_options *o, const 
 		int rc;
 		if (s[i].relation)
 			rc = add_at(r, o, "blocking-session", path, line, concurrently_help,
-				    "%s %s %s on %s: " CONCURRENTLY_WAITS ", and %s waits until this writer ends%s%s",
+				    "%s %s %s on %s: " CONCURRENTLY_WAITS ", and %s waits until this transaction ends%s%s",
 				    holder, s[i].granted ? "holds" : "is waiting for", s[i].mode, s[i].relation, what,
 				    *q ? "; its query: " : "", q);
 		else

@@ -162,13 +162,14 @@ int gk_target_blocking_sessions(gk_target *t, const char *const *tables, size_t 
 	"  NULLIF(left(a.query, 200), '<insufficient privilege>'), "
 
 /*
- * The writers: a build waits for every transaction holding a lock that
- * conflicts with SHARE on the table (ROW EXCLUSIVE and up), and queues
- * behind one holding or waiting for SHARE UPDATE EXCLUSIVE or stronger.
- * So every mode but ACCESS SHARE and ROW SHARE.  An index named (DROP
- * INDEX, REINDEX INDEX) stands for its table.
+ * The lock holders of the tables named, in every mode: the caller knows
+ * which ones its statement waits for (CREATE INDEX CONCURRENTLY: those
+ * conflicting with SHARE, ROW EXCLUSIVE and up, and a queue for SHARE
+ * UPDATE EXCLUSIVE; DROP INDEX and REINDEX CONCURRENTLY: every one, readers
+ * too, before they drop an index).  An index named (DROP INDEX, REINDEX
+ * INDEX) stands for its table.
  */
-static char *writers_sql(int version)
+static char *holders_sql(int version)
 {
 	return gk_asprintf(
 		RESOLVE_CTE
@@ -183,7 +184,7 @@ static char *writers_sql(int version)
 		"LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
 		"WHERE l.locktype = 'relation' "
 		"  AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()) "
-		"  AND l.pid IS DISTINCT FROM pg_backend_pid() AND l.mode NOT IN ('AccessShareLock', 'RowShareLock') "
+		"  AND l.pid IS DISTINCT FROM pg_backend_pid() "
 		"ORDER BY l.pid, r.name, l.granted, " MODE_RANK " DESC) s "
 		"ORDER BY s.xact_start NULLS LAST, 1, 2",
 		"CASE WHEN l.pid IS NULL THEN 'prepared transaction' ELSE a.state END",
@@ -251,13 +252,13 @@ int gk_target_concurrently_waits(gk_target *t, const char *const *names, size_t 
 {
 	*out = NULL;
 	*n_out = 0;
-	char *arr = gk_tg_text_array(names, n), *wsql = writers_sql(t->version), *ssql = snapshots_sql(t->version);
+	char *arr = gk_tg_text_array(names, n), *wsql = holders_sql(t->version), *ssql = snapshots_sql(t->version);
 	const char *params[] = {arr};
 	gk_target_session *s = NULL;
 	size_t k = 0, cap = 0;
 	int rc = arr && wsql && ssql ? gk_tg_begin(t, err) : gk_error_set(err, GK_ENOMEM, "out of memory");
 	if (rc == 0) {
-		/* Both in one snapshot: a writer and a snapshot holder are the same moment. */
+		/* Both in one snapshot: lock holders and snapshot holders of the same moment. */
 		PGresult *w = n ? gk_tg_query(t, wsql, 1, params, "cannot read the locks", err) : NULL;
 		PGresult *x = !n || w ? gk_tg_query(t, ssql, 0, NULL, "cannot read the sessions", err) : NULL;
 		gk_tg_end(t);

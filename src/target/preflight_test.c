@@ -332,28 +332,33 @@ static bool finishes_in_time(const db *d, const char *stmt)
 	return ok;
 }
 
-static const gk_target_session *wait_of(const gk_target_session *s, size_t n, int pid, bool writer)
+/* The entry of session `pid` for name `asked` (NULL: its snapshot entry). */
+static const gk_target_session *wait_for(const gk_target_session *s, size_t n, int pid, const char *asked)
 {
 	for (size_t i = 0; i < n; i++)
-		if (s[i].pid == pid && (s[i].relation != NULL) == writer)
+		if (s[i].pid == pid && (asked ? s[i].asked && !strcmp(s[i].asked, asked) : !s[i].asked))
 			return &s[i];
 	return NULL;
 }
 
 /*
- * What CREATE INDEX CONCURRENTLY waits for, predicted and then measured on
- * the server: a writer idle in transaction on the table; a REPEATABLE READ
- * session idle after reading another table (its snapshot); not a reader
- * of the table in READ COMMITTED, not a READ COMMITTED writer of another
+ * What the CONCURRENTLY statements wait for, read from the target and
+ * then measured on the server: a writer idle in transaction on the table
+ * and a reader idle in transaction on it (their locks, in every mode:
+ * the caller picks); a REPEATABLE READ session idle after reading
+ * another table (its snapshot); not a READ COMMITTED writer of another
  * table (a transaction id, but no snapshot between statements), not an
- * idle session outside a transaction, never our own session.
+ * idle session outside a transaction, never our own session.  The server
+ * then shows which statement waits for which: CREATE INDEX CONCURRENTLY
+ * for the snapshot and not the reader, REINDEX CONCURRENTLY for both,
+ * DROP INDEX CONCURRENTLY for the reader and not the snapshot.
  */
 static void test_concurrently_waits(void **state)
 {
 	suite *s = *state;
 	db d = fresh_db(s);
-	sql(&d, USERS "; CREATE INDEX users_email_idx ON users (email); CREATE TABLE audit (id int); "
-		"INSERT INTO audit VALUES (1)");
+	sql(&d, USERS "; CREATE INDEX users_email_idx ON users (email); CREATE INDEX users_id_idx ON users (id); "
+		"CREATE TABLE audit (id int); INSERT INTO audit VALUES (1)");
 	PGconn *writer = connect_as_super(&d), *report = connect_as_super(&d), *reader = connect_as_super(&d);
 	PGconn *other = connect_as_super(&d), *idle = connect_as_super(&d);
 	exec_on(writer, "SET application_name = 'api'; BEGIN; UPDATE users SET email = 'x' WHERE id = 1");
@@ -369,27 +374,31 @@ static void test_concurrently_waits(void **state)
 	size_t n = 0;
 	gk_error err = {0, ""};
 	assert_int_equal(gk_target_concurrently_waits(t, names, 3, &w, &n, &err), 0);
-	assert_int_equal(n, 3); /* the writer, for the table and for its index; the snapshot */
-	const gk_target_session *a = wait_of(w, n, PQbackendPID(writer), true);
+	assert_int_equal(n, 5); /* writer and reader, for the table and for its index; the snapshot */
+	const gk_target_session *a = wait_for(w, n, PQbackendPID(writer), "users");
 	assert_non_null(a);
 	assert_string_equal(a->relation, "public.users");
 	assert_string_equal(a->mode, "RowExclusiveLock");
 	assert_true(a->wrote);
 	assert_string_equal(a->state, "idle in transaction");
-	assert_true(!strcmp(w[0].asked, "users") || !strcmp(w[0].asked, "users_email_idx"));
-	assert_true(!strcmp(w[1].asked, "users") || !strcmp(w[1].asked, "users_email_idx"));
-	assert_int_equal(w[1].pid, w[0].pid);
-	const gk_target_session *r = wait_of(w, n, PQbackendPID(report), false);
+	a = wait_for(w, n, PQbackendPID(writer), "users_email_idx"); /* the index stands for its table */
+	assert_non_null(a);
+	assert_string_equal(a->relation, "public.users");
+	a = wait_for(w, n, PQbackendPID(reader), "users");
+	assert_non_null(a);
+	assert_string_equal(a->mode, "AccessShareLock");
+	assert_false(a->wrote);
+	const gk_target_session *r = wait_for(w, n, PQbackendPID(report), NULL);
 	assert_non_null(r);
 	assert_null(r->mode);
-	assert_null(r->asked);
+	assert_null(r->relation);
 	assert_non_null(r->xmin);
 	assert_true(r->xmin_age >= 0);
 	assert_false(r->wrote);
 	assert_string_equal(r->application, "report");
-	assert_null(wait_of(w, n, PQbackendPID(writer), false)); /* READ COMMITTED: no snapshot while idle */
+	assert_null(wait_for(w, n, PQbackendPID(writer), NULL)); /* READ COMMITTED: no snapshot while idle */
+	assert_null(wait_for(w, n, PQbackendPID(reader), NULL));
 	for (size_t i = 0; i < n; i++) {
-		assert_int_not_equal(w[i].pid, PQbackendPID(reader));
 		assert_int_not_equal(w[i].pid, PQbackendPID(other));
 		assert_int_not_equal(w[i].pid, PQbackendPID(idle));
 	}
@@ -397,8 +406,9 @@ static void test_concurrently_waits(void **state)
 	gk_report *rep = new_report();
 	gk_lint_options o;
 	gk_lint_options_init(&o);
-	assert_int_equal(gk_target_report_concurrently(rep, &o, "m.sql", 3, "CREATE INDEX CONCURRENTLY i ON users",
-						       w + 1, n - 1), 0);
+	const gk_target_session two[] = {*wait_for(w, n, PQbackendPID(writer), "users"), *r};
+	assert_int_equal(gk_target_report_concurrently(rep, &o, "m.sql", 3, "CREATE INDEX CONCURRENTLY i ON users", two, 2),
+			 0);
 	gk_report_finish(rep, GK_SEV_ERROR, 0);
 	assert_int_equal(rep->n_findings, 2);
 	bool seen_writer = false, seen_snapshot = false;
@@ -409,7 +419,7 @@ static void test_concurrently_waits(void **state)
 		assert_non_null(strstr(f->message, "CONCURRENTLY waits for transactions older than the build"));
 		seen_writer |= strstr(f->message, "application \"api\", idle in transaction") &&
 			       strstr(f->message, "holds RowExclusiveLock on public.users") &&
-			       strstr(f->message, "CREATE INDEX CONCURRENTLY i ON users waits until this writer ends");
+			       strstr(f->message, "CREATE INDEX CONCURRENTLY i ON users waits until this transaction ends");
 		seen_snapshot |= strstr(f->message, "application \"report\", idle in transaction") &&
 				 strstr(f->message, "holds a snapshot (backend_xmin ") &&
 				 strstr(f->message, "whatever tables it uses");
@@ -420,15 +430,14 @@ static void test_concurrently_waits(void **state)
 	gk_report_free(rep);
 	gk_target_sessions_free(w, n);
 
-	/* The role without pg_read_all_stats still sees the snapshot. */
+	/* A role without pg_read_all_stats sees the locks and the snapshot, not the details. */
 	char *role = unique(s, "reader");
 	make_reader(&d, role, "x");
 	char *url = url_for(&d, role, NULL, NULL);
 	gk_target *low = target_or_fail(url);
 	assert_int_equal(gk_target_concurrently_waits(low, names, 1, &w, &n, &err), 0);
-	assert_int_equal(n, 2); /* pg_locks and backend_xmin hide nothing */
-	assert_non_null(wait_of(w, n, PQbackendPID(writer), true));
-	r = wait_of(w, n, PQbackendPID(report), false);
+	assert_int_equal(n, 3);
+	r = wait_for(w, n, PQbackendPID(report), NULL);
 	assert_non_null(r);
 	assert_non_null(r->xmin);
 	assert_null(r->state);
@@ -437,25 +446,27 @@ static void test_concurrently_waits(void **state)
 	assert_non_null(strstr(only_finding(rep, "blocking-session")->message, "details hidden without pg_read_all_stats"));
 	gk_report_free(rep);
 	gk_target_sessions_free(w, n);
-	/* With pg_read_all_stats, the same role sees them as the superuser does. */
-	sql(&d, "GRANT pg_read_all_stats TO %s", role);
-	gk_target_close(low);
-	low = target_or_fail(url);
-	assert_int_equal(gk_target_concurrently_waits(low, names, 1, &w, &n, &err), 0);
-	assert_int_equal(n, 2);
-	assert_non_null(wait_of(w, n, PQbackendPID(report), false)->xmin);
-	gk_target_sessions_free(w, n);
 	gk_target_close(low);
 
-	/* The server agrees: the build waits while the report is open ... */
+	/* The server: with the reader and the report open (the writer gone) ... */
 	exec_on(writer, "ROLLBACK");
-	assert_false(finishes_in_time(&d, "CREATE INDEX CONCURRENTLY users_id2_idx ON users (id)"));
-	/* ... and not for the reader, the writer of audit or the idle session. */
+	assert_false(finishes_in_time(&d, "CREATE INDEX CONCURRENTLY users_id2_idx ON users (id)")); /* the snapshot */
+	assert_false(finishes_in_time(&d, "DROP INDEX CONCURRENTLY users_id_idx"));                 /* the reader */
+	exec_on(reader, "COMMIT");
+	/* ... with the report alone ... */
+	assert_false(finishes_in_time(&d, "REINDEX INDEX CONCURRENTLY users_email_idx"));           /* the snapshot */
+	assert_true(finishes_in_time(&d, "DROP INDEX CONCURRENTLY users_id_idx"));
 	exec_on(report, "COMMIT");
+	/* ... with the reader alone (and the writer of audit, the idle session). */
+	exec_on(reader, "BEGIN; SELECT count(*) FROM users");
 	assert_int_equal(gk_target_concurrently_waits(t, names, 3, &w, &n, &err), 0);
-	assert_int_equal(n, 0);
+	assert_int_equal(n, 2); /* the reader's lock; no snapshot */
+	assert_non_null(wait_for(w, n, PQbackendPID(reader), "users"));
 	gk_target_sessions_free(w, n);
+	assert_false(finishes_in_time(&d, "REINDEX INDEX CONCURRENTLY users_email_idx"));           /* the reader */
 	assert_true(finishes_in_time(&d, "CREATE INDEX CONCURRENTLY users_id3_idx ON users (id)"));
+	exec_on(reader, "COMMIT");
+
 	/* No names: the snapshot holders alone. */
 	exec_on(report, "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT 1");
 	assert_int_equal(gk_target_concurrently_waits(t, NULL, 0, &w, &n, &err), 0);

@@ -25,10 +25,12 @@ const gk_rule gk_rule_blocking_session = {
 		       "touched the table, even with a plain SELECT, to end. While it waits, every new query on the "
 		       "table queues behind it: a session idle in transaction for an hour turns a one-millisecond "
 		       "ALTER into an hour of outage. This is the usual cause of \"the migration hangs on ALTER "
-		       "TABLE\". CREATE INDEX, DROP INDEX and REINDEX CONCURRENTLY block no query, but they wait "
-		       "for every writer of the table and then for every transaction of the database whose snapshot "
-		       "is older than the build, on any table: a REPEATABLE READ report idle in its transaction keeps "
-		       "the build, and the deploy, waiting as long as it stays open.",
+		       "TABLE\". The CONCURRENTLY forms block no query, but they wait for more: CREATE INDEX "
+		       "CONCURRENTLY for every writer of the table, then for every transaction of the database whose "
+		       "snapshot is older than the build, on any table (a REPEATABLE READ report idle in its "
+		       "transaction keeps the build, and the deploy, waiting as long as it stays open); REINDEX "
+		       "CONCURRENTLY for those snapshots and every transaction holding a lock on the table; DROP "
+		       "INDEX CONCURRENTLY for every transaction holding a lock on the table.",
 		.help = "End or wait out the session (pg_terminate_backend(pid) when it is safe), or deploy later; "
 			"always run DDL with a short lock_timeout and retries so a blocked migration gives up instead "
 			"of queueing traffic.",
