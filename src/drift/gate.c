@@ -307,7 +307,7 @@ typedef struct conc {
 
 static void conc_free(conc *c, size_t n)
 {
-	for (size_t i = 0; c->st && i < n; i++)
+	for (size_t i = 0; c->st && c->n_st && i < n; i++)
 		gk_drift_concurrently_free(c->st[i], c->n_st[i]);
 	free(c->st);
 	free(c->n_st);
