@@ -4,7 +4,9 @@
  * the lint and the traced replay of the pending migrations, and the
  * target's pre-flight.  The target comes from --database or $DATABASE_URL
  * and is only read.  The lint's PostgreSQL version is the target's unless
- * --pg-version or the configuration names one.  Exit codes: 0 the deploy
+ * --pg-version or the configuration names one.  --deploy-role names the
+ * role whose settings must give the deploy its lock_timeout when the
+ * configuration says `lock_timeout: external`.  Exit codes: 0 the deploy
  * may go, 1 it must not, 2 usage or setup, 3 the target or the shadow
  * cannot be reached, or a deploy is running right now (retry later).
  */
@@ -13,14 +15,30 @@
 
 #include <stdlib.h>
 
+enum { OPT_DEPLOY_ROLE = GK_OPT_COMMAND };
+
 static const gk_opt gate_opts[] = {
 	GK_LIVE_OPTS,
+	{"deploy-role", 0, GK_OPT_VALUE, "ROLE", "with lock_timeout: external, the role that runs the deploy, whose "
+	 "role and database settings must give it a lock_timeout (default: the connecting user)", OPT_DEPLOY_ROLE},
 	{0},
 };
 
+typedef struct gate_args {
+	gk_live_args live;
+	const char *deploy_role;
+} gate_args;
+
 static int apply_gate_opt(void *p, const gk_opt *opt, const char *v)
 {
-	int rc = gk_live_apply(p, opt, v);
+	gate_args *g = p;
+	if (opt->id == OPT_DEPLOY_ROLE) {
+		if (!*v)
+			return gk_usage_error("gate: --deploy-role needs a role name");
+		g->deploy_role = v;
+		return 0;
+	}
+	int rc = gk_live_apply(&g->live, opt, v);
 	return rc != 1 ? rc : gk_usage_error("gate: option '--%s' is not handled", opt->name);
 }
 
@@ -32,30 +50,32 @@ static int gate_job(gk_report *r, void *ctx, gk_error *err)
 static int gate_main(int argc, char **argv)
 {
 	gk_run_args a;
-	gk_live_args l;
-	gk_live_init(&l, "gate");
+	gate_args g = {.deploy_role = NULL};
+	gk_live_args *l = &g.live;
+	gk_live_init(l, "gate");
 	gk_run_args_init(&a, "gate");
 	a.apply_own = apply_gate_opt;
-	a.own_ctx = &l;
+	a.own_ctx = &g;
 	char **pos = NULL;
 	int npos = 0;
 	int rc = gk_run_setup(&a, &gk_cmd_gate, argc, argv, &pos, &npos);
 	if (rc == 0) {
-		gk_live_resolve(&l, &a, pos, npos);
-		rc = gk_shadow_url_resolve(&a, &l.shadow.url, &l.shadow_url);
+		gk_live_resolve(l, &a, pos, npos);
+		rc = gk_shadow_url_resolve(&a, &l->shadow.url, &l->shadow_url);
 	}
 	if (rc == 0) {
 		gk_gate_options o = {
-			.lint = a.lint, .pg_version_from_target = !a.pg_version_set, .target_url = l.target_url,
-			.dirs = l.dirs, .n_dirs = l.n_dirs, .layout = l.layout, .history_table = l.history_table,
-			.shadow = l.shadow, .shadow_init = l.shadow_init, .replay_timeout_s = l.replay_timeout, .schemas = l.schemas, .n_schemas = l.n_schemas,
-			.ignore = l.ignore, .n_ignore = l.n_ignore, .include_grants = l.grants, .include_owners = l.owners,
-			.include_comments = l.comments,
+			.lint = a.lint, .pg_version_from_target = !a.pg_version_set, .target_url = l->target_url,
+			.dirs = l->dirs, .n_dirs = l->n_dirs, .layout = l->layout, .history_table = l->history_table,
+			.shadow = l->shadow, .shadow_init = l->shadow_init, .replay_timeout_s = l->replay_timeout,
+			.schemas = l->schemas, .n_schemas = l->n_schemas, .ignore = l->ignore, .n_ignore = l->n_ignore,
+			.include_grants = l->grants, .include_owners = l->owners, .include_comments = l->comments,
+			.deploy_role = g.deploy_role,
 		};
 		rc = gk_run_job(&a, gate_job, &o);
 	}
 	free(pos);
-	gk_live_free(&l);
+	gk_live_free(l);
 	gk_run_args_free(&a);
 	return rc;
 }

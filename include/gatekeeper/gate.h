@@ -14,7 +14,15 @@
  *    traced statement by statement (gatekeeper/replay.h), its lock and
  *    rewrite findings naming each table's size on the target;
  *  - no session on the target holds or waits for a lock that conflicts
- *    with one the pending migrations take (blocking-session);
+ *    with one the pending migrations take (blocking-session), and, for a
+ *    pending CREATE/DROP INDEX or REINDEX CONCURRENTLY, no session it
+ *    would wait for: writers or lockers of its table, transactions of the
+ *    database with an older snapshot (blocking-session, "CONCURRENTLY
+ *    waits for transactions older than the build"; see
+ *    gk_target_concurrently_waits);
+ *  - with lock_timeout: external, the deploying role gets a lock_timeout
+ *    no longer than the advice from pg_db_role_setting
+ *    (external-lock-timeout-missing);
  * and it reports invalid indexes and NOT VALID constraints left on the
  * target.  A deploy already running (Prisma's advisory lock held) ends
  * the gate with exit 3: the history is changing, retry later.
@@ -47,6 +55,9 @@ typedef struct gk_gate_options {
 	const char *const *ignore;      /* drift: ignore globs on "kind:identity" */
 	size_t n_ignore;
 	bool include_grants, include_owners, include_comments; /* drift: also compare these */
+	/* lint.lock_timeout_external: the role whose pg_db_role_setting must
+	 * give the deploy a lock_timeout (NULL = the connecting user). */
+	const char *deploy_role;
 } gk_gate_options;
 
 /**

@@ -251,6 +251,11 @@ typedef struct gk_target_session {
 	double xact_age_s;   /* age of its transaction; < 0 when unknown (hidden or none) */
 	double wait_s;       /* waiting: for how long (14+); < 0 otherwise */
 	char *query;         /* its current or last query, cut to 200 bytes; NULL when hidden */
+	/* gk_target_concurrently_waits() only: */
+	char *asked;         /* the name asked for whose table it locks; NULL for a snapshot holder */
+	char *xmin;          /* backend_xmin, its snapshot's horizon; NULL when it holds none */
+	long long xmin_age;  /* transactions begun since xmin; < 0 when it holds no snapshot */
+	bool wrote;          /* it has a transaction id (it wrote something) */
 } gk_target_session;
 
 /**
@@ -263,6 +268,57 @@ typedef struct gk_target_session {
 int gk_target_blocking_sessions(gk_target *t, const char *const *tables, size_t n, gk_target_session **out,
 				size_t *n_out, gk_error *err);
 void gk_target_sessions_free(gk_target_session *s, size_t n);
+
+/*
+ * Who a CREATE INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY or REINDEX
+ * CONCURRENTLY could wait for right now.  As measured on PostgreSQL 15:
+ *  - CREATE INDEX CONCURRENTLY waits for every transaction holding a lock
+ *    that conflicts with SHARE on the table (a writer: ROW EXCLUSIVE and
+ *    up), then for every transaction of the database whose snapshot is
+ *    older than the build's, whatever tables it reads: a REPEATABLE READ
+ *    session idle on another table holds the build as long as it stays
+ *    open;
+ *  - REINDEX CONCURRENTLY waits for those snapshots too, and, before it
+ *    drops the old index, for every transaction holding any lock on the
+ *    table (a reader idle in transaction as well);
+ *  - DROP INDEX CONCURRENTLY waits for every transaction holding any lock
+ *    on the table, not for snapshots elsewhere.
+ * A session outside a transaction holds no lock and no snapshot, and a
+ * READ COMMITTED one holds no snapshot between its statements.
+ *
+ * `names` are the relations the statements name (a table, or an index,
+ * whose table is meant).  *out holds first the lock holders (relation,
+ * mode, asked set; one entry per session and name, its strongest mode),
+ * then the snapshot holders of this database (relation and mode NULL,
+ * xmin set) except those running a statement younger than
+ * GK_TARGET_SNAPSHOT_GRACE_S, which end before a build gets that far; a
+ * session can be in both parts.  Never our own session.  backend_xmin
+ * is shown to every role; without pg_read_all_stats the state and the
+ * transaction's start of other roles' sessions are hidden, so each
+ * snapshot holder of theirs is listed, whatever it runs.
+ */
+#define GK_TARGET_SNAPSHOT_GRACE_S 1
+int gk_target_concurrently_waits(gk_target *t, const char *const *names, size_t n, gk_target_session **out,
+				 size_t *n_out, gk_error *err);
+
+/*
+ * lock_timeout as the server gives it to a role's sessions in this
+ * database, from pg_db_role_setting: ALTER ROLE r IN DATABASE d, else
+ * ALTER ROLE r, else ALTER DATABASE d (the order PostgreSQL applies them
+ * in).  A setting in the client's connection (URL `options`, PGOPTIONS)
+ * or in postgresql.conf is not there and cannot be seen from here.
+ */
+typedef struct gk_target_role_setting {
+	char *role;          /* the role asked about */
+	bool role_exists;
+	char *value;         /* as stored, e.g. "2s"; NULL when none of the three sets it */
+	char *source;        /* "ALTER ROLE app IN DATABASE shop", "ALTER ROLE app", "ALTER DATABASE shop"; NULL */
+	double ms;           /* value in milliseconds; < 0 when value is NULL or not understood */
+} gk_target_role_setting;
+
+/** Read lock_timeout for `role` (NULL: the connecting user). */
+int gk_target_role_lock_timeout(gk_target *t, const char *role, gk_target_role_setting *out, gk_error *err);
+void gk_target_role_setting_free(gk_target_role_setting *s);
 
 typedef struct gk_target_table_size {
 	char *name;          /* as asked */
@@ -331,5 +387,25 @@ int gk_target_report_unvalidated_constraints(gk_report *r, const gk_lint_options
 					     size_t n);
 int gk_target_report_deploy(gk_report *r, const gk_lint_options *o, const char *path,
 			    const gk_target_lock_holder *h);
+
+/*
+ * blocking-session findings for the sessions `s` (gk_target_concurrently_waits)
+ * that statement `what` (e.g. "CREATE INDEX CONCURRENTLY users_email_idx
+ * ON users", at `line` of `path`) would wait for (the caller picks them),
+ * with the reason
+ * "CONCURRENTLY waits for transactions older than the build".
+ */
+int gk_target_report_concurrently(gk_report *r, const gk_lint_options *o, const char *path, int line,
+				  const char *what, const gk_target_session *s, size_t n);
+
+/*
+ * lock_timeout: external, verified: an external-lock-timeout-missing
+ * finding when `s` has no lock_timeout, or 0, or one longer than
+ * o->lock_timeout_advice_ms; else a note saying where it is set.
+ * `role_from` says how the role was chosen ("--deploy-role", "the
+ * connecting user").  0 or GK_ENOMEM.
+ */
+int gk_target_report_role_lock_timeout(gk_report *r, const gk_lint_options *o, const gk_target_role_setting *s,
+				       const char *role_from);
 
 #endif

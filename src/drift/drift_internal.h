@@ -91,6 +91,29 @@ int gk_drift_compare(gk_report *r, const gk_lint_options *o, const gk_catalog *e
 		     const gk_catalog_options *co, const gk_catalog_diff_options *dopt, const gk_drift_scope *sc,
 		     gk_error *err);
 
+/* ---- concurrently.c ---- */
+
+/* A statement that waits for older transactions: CREATE INDEX, DROP INDEX
+ * or REINDEX ... CONCURRENTLY. */
+typedef struct gk_drift_concurrently {
+	char *what;        /* "CREATE INDEX CONCURRENTLY users_email_idx ON users" */
+	char *relation;    /* the table, or the index, SQL-quoted ("app.\"User\""); NULL for a REINDEX of a
+			    * schema or a database */
+	int line;          /* 1-based line of the statement */
+	/* What it waits for (gk_target_concurrently_waits): every lock holder
+	 * of the table (DROP, REINDEX), else only the writers (CREATE); the
+	 * older snapshots of the database (CREATE, REINDEX). */
+	bool all_lockers, snapshots;
+} gk_drift_concurrently;
+
+/*
+ * The CONCURRENTLY statements of migration text `text` (`len` bytes,
+ * NUL-terminated), in order.  Statements that do not parse are skipped
+ * (the lint reports them).  0 or GK_ENOMEM.
+ */
+int gk_drift_find_concurrently(const char *text, size_t len, gk_drift_concurrently **out, size_t *n_out);
+void gk_drift_concurrently_free(gk_drift_concurrently *c, size_t n);
+
 /* An unreachable server (GK_EINFRA) becomes a db_connect error on the
  * report and 0; other codes pass through. */
 int gk_drift_infra(gk_report *r, int rc, const gk_error *err);

@@ -54,6 +54,7 @@ typedef struct gate {
 	/* The report's check entries: the first one's index, and which ran. */
 	size_t check0;
 	bool ran[N_CHECKS];
+	bool locks_known;            /* the replay traced every pending migration's locks */
 } gate;
 
 static int oom(gk_error *err) { return gk_error_set(err, GK_ENOMEM, "out of memory"); }
@@ -74,6 +75,11 @@ static int add_checks(gate *g, gk_error *err)
 static int skip(gate *g, int k, const char *why, gk_error *err)
 {
 	return gk_report_skip_check(g->r, g->check0 + (size_t)k, why) < 0 ? oom(err) : 0;
+}
+
+static int note(gate *g, const char *text, gk_error *err)
+{
+	return gk_report_add_note(g->r, text) < 0 ? oom(err) : 0;
 }
 
 /* ---- status and health -------------------------------------------------- */
@@ -114,6 +120,22 @@ static int health(gate *g, gk_error *err)
 		rc = oom(err);
 	gk_target_objects_free(x, n);
 	g->ran[CHECK_PREFLIGHT] = rc == 0;
+	return rc;
+}
+
+/* lock_timeout: external, verified on the deploying role's settings. */
+static int deploy_role(gate *g, gk_error *err)
+{
+	if (!g->lint.lock_timeout_external)
+		return g->o->deploy_role ? note(g, "--deploy-role is only read with lock_timeout: external", err) : 0;
+	gk_target_role_setting s;
+	int rc = gk_target_role_lock_timeout(g->t, g->o->deploy_role, &s, err);
+	if (rc == 0 && gk_target_report_role_lock_timeout(g->r, &g->lint, &s,
+							  g->o->deploy_role ? "--deploy-role"
+									    : "the connecting user; name the deploying "
+									      "role with --deploy-role") < 0)
+		rc = oom(err);
+	gk_target_role_setting_free(&s);
 	return rc;
 }
 
@@ -274,37 +296,141 @@ static int conflicting(const gk_replay_result *res, const gk_target_session *s, 
 	return 0;
 }
 
-/* Sessions on the target whose locks conflict with a pending migration's. */
+/* ---- what CONCURRENTLY waits for ------------------------------------------ */
+
+/* The CONCURRENTLY statements of each pending migration, and what they wait for. */
+typedef struct conc {
+	gk_drift_concurrently **st;  /* per plan entry (pending ones only) */
+	size_t *n_st;
+	const char **names;          /* borrowed from st: the relations named */
+	size_t n_names, cap_names;
+	gk_target_session *w;        /* gk_target_concurrently_waits */
+	size_t n_w;
+} conc;
+
+static void conc_free(conc *c, size_t n)
+{
+	for (size_t i = 0; c->st && c->n_st && i < n; i++)
+		gk_drift_concurrently_free(c->st[i], c->n_st[i]);
+	free(c->st);
+	free(c->n_st);
+	free(c->names);
+	gk_target_sessions_free(c->w, c->n_w);
+}
+
+static int conc_name(conc *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_names; i++)
+		if (!strcmp(c->names[i], name))
+			return 0;
+	if (gk_grow(&c->names, &c->cap_names, c->n_names + 1, sizeof *c->names) < 0)
+		return GK_ENOMEM;
+	c->names[c->n_names++] = name;
+	return 0;
+}
+
+/* Find the statements; read the target only when a pending migration has one. */
+static int conc_read(gate *g, conc *c, gk_error *err)
+{
+	const gk_drift_plan *p = &g->plan;
+	c->st = calloc(p->n + 1, sizeof *c->st);
+	c->n_st = calloc(p->n + 1, sizeof *c->n_st);
+	if (!c->st || !c->n_st)
+		return oom(err);
+	size_t found = 0;
+	for (size_t i = p->n_expected; i < p->n; i++) {
+		if (!p->tm[i])
+			continue;
+		if (gk_drift_find_concurrently(p->m[i].sql, p->m[i].len, &c->st[i], &c->n_st[i]) != 0)
+			return oom(err);
+		found += c->n_st[i];
+		for (size_t k = 0; k < c->n_st[i]; k++)
+			if (c->st[i][k].relation && conc_name(c, c->st[i][k].relation) < 0)
+				return oom(err);
+	}
+	return found ? gk_target_concurrently_waits(g->t, c->names, c->n_names, &c->w, &c->n_w, err) : 0;
+}
+
+static bool has_pid(const gk_target_session *s, size_t n, int pid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i].pid == pid)
+			return true;
+	return false;
+}
+
+/* Does statement `st` wait for session `w` (gk_target_concurrently_waits)? */
+static bool waits_for(const gk_drift_concurrently *st, const gk_target_session *w)
+{
+	if (!w->asked)
+		return st->snapshots;
+	if (!st->relation || strcmp(w->asked, st->relation) != 0)
+		return false;
+	/* CREATE INDEX CONCURRENTLY: a lock conflicting with SHARE, or a place
+	 * in the queue for SHARE UPDATE EXCLUSIVE; readers do not hold it. */
+	return st->all_lockers || (strcmp(w->mode, "AccessShareLock") != 0 && strcmp(w->mode, "RowShareLock") != 0);
+}
+
+/*
+ * The sessions pending migration `i`'s CONCURRENTLY statements wait for,
+ * each at the first statement that waits for it (the deploy waits there
+ * first).  One finding per session: not one already reported for its
+ * conflicting lock (`done`), nor twice.
+ */
+static int conc_report(gate *g, const conc *c, size_t i, const gk_target_session *done, size_t n_done)
+{
+	const gk_drift_concurrently *st = c->st[i];
+	size_t n = c->n_st[i];
+	gk_target_session *seen = calloc(c->n_w + 1, sizeof *seen);
+	size_t n_seen = 0;
+	int rc = seen ? 0 : GK_ENOMEM;
+	for (size_t k = 0; rc == 0 && k < n; k++)
+		for (size_t j = 0; rc == 0 && j < c->n_w; j++) {
+			const gk_target_session *w = &c->w[j];
+			if (!waits_for(&st[k], w) || has_pid(done, n_done, w->pid) || has_pid(seen, n_seen, w->pid))
+				continue;
+			seen[n_seen++] = *w;
+			rc = gk_target_report_concurrently(g->r, &g->lint, g->plan.m[i].path, st[k].line, st[k].what, w, 1);
+		}
+	free(seen);
+	return rc;
+}
+
+/*
+ * Sessions on the target whose locks conflict with a pending migration's
+ * (when the replay traced them), and those its CONCURRENTLY statements
+ * would wait for.
+ */
 static int blocking_sessions(gate *g, gk_error *err)
 {
-	if (g->n_rel == 0)
-		return 0;
 	gk_target_session *s = NULL, *hit = NULL;
 	size_t ns = 0;
-	int rc = gk_target_blocking_sessions(g->t, g->rel, g->n_rel, &s, &ns, err);
+	conc c = {0};
+	int rc = g->locks_known && g->n_rel ? gk_target_blocking_sessions(g->t, g->rel, g->n_rel, &s, &ns, err) : 0;
+	if (rc == 0)
+		rc = conc_read(g, &c, err);
 	if (rc == 0 && !(hit = calloc(ns + 1, sizeof *hit)))
 		rc = oom(err);
 	for (size_t i = g->plan.n_expected; rc == 0 && i < g->plan.n; i++) {
 		size_t n_hit = 0;
-		rc = conflicting(&g->e.res[i], s, ns, hit, &n_hit);
+		if (g->locks_known)
+			rc = conflicting(&g->e.res[i], s, ns, hit, &n_hit);
 		if (rc == 0)
 			rc = gk_target_report_sessions(g->r, &g->lint, g->plan.m[i].path, hit, n_hit);
+		if (rc == 0 && c.n_st[i])
+			rc = conc_report(g, &c, i, hit, n_hit);
 		for (size_t k = 0; k < n_hit; k++)
 			free(hit[k].relation);
 		if (rc < 0)
 			rc = oom(err);
 	}
 	free(hit);
+	conc_free(&c, g->plan.n);
 	gk_target_sessions_free(s, ns);
 	return rc;
 }
 
 /* ---- replay and drift ----------------------------------------------------- */
-
-static int note(gate *g, const char *text, gk_error *err)
-{
-	return gk_report_add_note(g->r, text) < 0 ? oom(err) : 0;
-}
 
 static int open_shadow(gate *g, gk_error *err)
 {
@@ -401,10 +527,10 @@ static int replay_pending(gate *g, gk_error *err)
 				g->e.res[i].status == GK_REPLAY_TIMEOUT))
 			failed = p->m[i].path;
 	}
-	if (rc == 0 && lost == 0)
-		rc = blocking_sessions(g, err);
-	else if (rc == 0 && g->n_rel)
-		rc = note(g, "sessions on the target were not checked: the replay did not finish", err);
+	g->locks_known = rc == 0 && lost == 0;
+	if (rc == 0 && lost != 0 && g->n_rel)
+		rc = note(g, "sessions holding the pending migrations' locks were not checked: the replay did not "
+			  "finish", err);
 	return rc == 0 ? lost : rc;
 }
 
@@ -487,6 +613,8 @@ static int run(gate *g, gk_error *err)
 	if (rc == 0)
 		rc = health(g, err);
 	if (rc == 0)
+		rc = deploy_role(g, err);
+	if (rc == 0)
 		rc = gk_drift_plan_build(&g->plan, g->st, g->o->dirs, g->o->n_dirs, g->o->shadow_init,
 					 gk_target_url_schema(g->t), true, err);
 	if (rc == 0)
@@ -497,6 +625,8 @@ static int run(gate *g, gk_error *err)
 		rc = lint_pending(g, err);
 	if (rc == 0)
 		rc = replay(g, err);
+	if (rc == 0)
+		rc = blocking_sessions(g, err);
 	return rc;
 }
 

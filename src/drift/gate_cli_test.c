@@ -11,7 +11,8 @@
  * against the XSDs, default and strict) saying so and agreeing; a safe
  * one passes (exit 0) with $DATABASE_URL and the prisma/migrations
  * default; an unreachable target is exit 3 with the reports written; no
- * target is exit 2; the password is in no output.
+ * target is exit 2; the password is in no output; lock_timeout: external
+ * verified for --deploy-role.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -167,6 +168,43 @@ static void test_unreachable_and_usage(void **state)
 	fixture_free(s, &f);
 }
 
+/* lock_timeout: external from gatekeeper.yml, verified for --deploy-role:
+ * a role without a lock_timeout blocks (exit 1), one with a short one
+ * passes with a note; an empty role name is a usage error. */
+static void test_deploy_role(void **state)
+{
+	suite *s = *state;
+	fixture f = project(s);
+	put(f.dir, M "20240102000000_add_tags/migration.sql", SAFE_SQL);
+	put(f.dir, "gatekeeper.yml", "lock_timeout: external\n");
+	char *deployer = unique(s, "deployer"), *conf = gk_asprintf("%s/gatekeeper.yml", f.dir);
+	sql(&f.d, "CREATE ROLE %s LOGIN", deployer);
+	const char *args[] = {"gate", "--config", conf, "--database", f.url, "--shadow-url", f.shadow, "--no-cache",
+			      "--deploy-role", deployer, NULL};
+	out o = run_gk(s->tmp, f.dir, NULL, args);
+	assert_code(&o, 1);
+	assert_has(o.stdout_text, "[external-lock-timeout-missing]");
+	assert_has(o.stdout_text, "gets no lock_timeout from the target");
+	assert_has(o.stdout_text, "  pre-flight  blocks (1 blocking finding)\n");
+	out_free(&o);
+
+	sql(&f.d, "ALTER ROLE %s SET lock_timeout = '2s'", deployer);
+	o = run_gk(s->tmp, f.dir, NULL, args);
+	assert_code(&o, 0);
+	assert_has(o.stdout_text, "lock_timeout: external verified: the deploying role ");
+	out_free(&o);
+
+	const char *empty[] = {"gate", "--config", conf, "--database", f.url, "--deploy-role", "", NULL};
+	o = run_gk(s->tmp, f.dir, NULL, empty);
+	assert_code(&o, 2);
+	assert_has(o.stderr_text, "--deploy-role needs a role name");
+	out_free(&o);
+	sql(&f.d, "DROP ROLE %s", deployer);
+	free(deployer);
+	free(conf);
+	fixture_free(s, &f);
+}
+
 /* Every command that takes a URL reads it the same way: snapshot takes a
  * Prisma URL (its ?schema= naming the schema read) and a quoted one;
  * drift, gate, snapshot and check (--shadow-url) refuse a JDBC URL they
@@ -224,6 +262,7 @@ int main(void)
 		cmocka_unit_test(test_safe_passes),
 		cmocka_unit_test(test_unreachable_and_usage),
 		cmocka_unit_test(test_url_forms_per_command),
+		cmocka_unit_test(test_deploy_role),
 	};
 	return cmocka_run_group_tests_name("gate cli", tests, group_start, group_stop);
 }

@@ -7,7 +7,9 @@
  * the table's size on the target; drift, a failed or missing migration,
  * a pending migration that does not apply, a session holding a
  * conflicting lock (and not one whose lock does not conflict), a deploy in
- * progress (exit 3), invalid indexes and NOT VALID constraints; the
+ * progress (exit 3), invalid indexes and NOT VALID constraints, the
+ * sessions a CREATE/DROP INDEX CONCURRENTLY would wait for, the deploying
+ * role's lock_timeout; the
  * target's catalog and history are the same after the gate as before; an
  * unreachable target is exit 3 without its password.  The shadow is the
  * same cluster, as an external server.
@@ -377,6 +379,139 @@ static void test_blocking_session(void **state)
 	free_world(s, &w);
 }
 
+static bool says_concurrently(const gk_report *r, int pid)
+{
+	char who[32];
+	snprintf(who, sizeof who, "pid %d ", pid);
+	for (size_t i = 0; i < r->n_findings; i++)
+		if (!strcmp(r->findings[i].rule_id, "blocking-session") && strstr(r->findings[i].message, who) &&
+		    strstr(r->findings[i].message, "CONCURRENTLY waits for transactions older than the build"))
+			return true;
+	return false;
+}
+
+/*
+ * A pending CREATE INDEX CONCURRENTLY waits for a writer of its table idle
+ * in transaction, and for a REPEATABLE READ session idle after reading
+ * another table; a plain CREATE TABLE waits for neither; DROP INDEX
+ * CONCURRENTLY waits for a reader of the table, not for the snapshot; an
+ * idle session outside a transaction blocks nothing, and the gate's own
+ * sessions never count.
+ */
+static void test_concurrently_waits(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s, "-- an index for the name search\n"
+				"CREATE INDEX CONCURRENTLY users_name_idx ON users (name);\n");
+	PGconn *writer = connect_as_super(&w.prod), *report = connect_as_super(&w.prod);
+	PGconn *idle = connect_as_super(&w.prod);
+	exec_on(writer, "SET application_name = 'api'; BEGIN; UPDATE users SET name = 'x' WHERE id = 1");
+	exec_on(idle, "SELECT 1");
+	gk_report *r = gate(s, &w);
+	assert_exit(r, GK_EXIT_FAIL);
+	if (!says_concurrently(r, PQbackendPID(writer))) {
+		dump(r);
+		fail_msg("the writer is not reported");
+	}
+	const gk_finding *f = must_find(r, "blocking-session");
+	must_say(r, f, "holds RowExclusiveLock on public.users");
+	must_say(r, f, "CREATE INDEX CONCURRENTLY users_name_idx ON users waits until this transaction ends");
+	assert_non_null(strstr(f->path, NEXT));
+	assert_int_equal(f->line, 2);
+	assert_false(says_concurrently(r, PQbackendPID(idle)));
+	gk_report_free(r);
+	exec_on(writer, "ROLLBACK");
+
+	exec_on(report, "SET application_name = 'report'; BEGIN ISOLATION LEVEL REPEATABLE READ; "
+			"SELECT count(*) FROM posts");
+	r = gate(s, &w);
+	assert_exit(r, GK_EXIT_FAIL);
+	assert_true(says_concurrently(r, PQbackendPID(report)));
+	f = must_find(r, "blocking-session");
+	must_say(r, f, "application \"report\", idle in transaction");
+	must_say(r, f, "holds a snapshot (backend_xmin ");
+	size_t n = 0;
+	for (size_t i = 0; i < r->n_findings; i++)
+		n += !strcmp(r->findings[i].rule_id, "blocking-session");
+	assert_int_equal(n, 1); /* the report alone: not the gate's own sessions, not the idle one */
+	gk_report_free(r);
+
+	/* A statement that is not CONCURRENTLY does not wait for it. */
+	put(w.dir, NEXT "/migration.sql", safe_sql);
+	r = gate(s, &w);
+	assert_exit(r, GK_EXIT_PASS);
+	assert_null(find(r, "blocking-session"));
+	gk_report_free(r);
+
+	/* DROP INDEX CONCURRENTLY does not wait for the report's snapshot, but
+	 * for every transaction holding a lock on the table, readers too. */
+	put(w.dir, NEXT "/migration.sql", "DROP INDEX CONCURRENTLY users_email_idx;\n");
+	exec_on(writer, "BEGIN; SELECT count(*) FROM users");
+	r = gate(s, &w);
+	assert_exit(r, GK_EXIT_FAIL);
+	assert_false(says_concurrently(r, PQbackendPID(report)));
+	assert_true(says_concurrently(r, PQbackendPID(writer)));
+	must_say(r, must_find(r, "blocking-session"), "holds AccessShareLock on public.users");
+	gk_report_free(r);
+	exec_on(writer, "COMMIT");
+
+	exec_on(report, "COMMIT");
+	put(w.dir, NEXT "/migration.sql", "REINDEX INDEX CONCURRENTLY users_email_idx;\n");
+	r = gate(s, &w);
+	assert_null(find(r, "blocking-session"));
+	gk_report_free(r);
+	PQfinish(writer);
+	PQfinish(report);
+	PQfinish(idle);
+	free_world(s, &w);
+}
+
+/* lock_timeout: external is verified on the deploying role's settings. */
+static void test_deploy_role_lock_timeout(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s, safe_sql);
+	char *role = unique(s, "deployer");
+	sql(&w.prod, "CREATE ROLE %s", role);
+	gk_gate_options o = {0};
+	gk_lint_options_init(&o.lint);
+	o.lint.lock_timeout_external = true;
+	o.pg_version_from_target = true;
+	o.target_url = w.prod.conninfo;
+	o.dirs = (const char *const *)&w.dir;
+	o.n_dirs = 1;
+	o.shadow.url = super_conninfo(s->shadow);
+	o.deploy_role = role;
+	gk_error err = {0};
+	for (int run = 0; run < 3; run++) {
+		if (run == 1)
+			sql(&w.prod, "ALTER ROLE %s IN DATABASE %s SET lock_timeout = '2s'", role, w.prod.name);
+		if (run == 2) /* the connecting user (the superuser) has none */
+			o.deploy_role = NULL;
+		gk_report *r = gk_report_new("gate");
+		if (gk_gate_run(r, &o, &err) != 0)
+			fail_msg("gk_gate_run: %s", err.msg);
+		gk_report_finish(r, GK_SEV_ERROR, 0);
+		if (run == 1) {
+			assert_exit(r, GK_EXIT_PASS);
+			assert_null(find(r, "external-lock-timeout-missing"));
+			bool noted = false;
+			for (size_t i = 0; i < r->n_notes; i++)
+				noted = noted || strstr(r->notes[i], "lock_timeout: external verified");
+			assert_true(noted);
+		} else {
+			assert_exit(r, GK_EXIT_FAIL);
+			const gk_finding *f = must_find(r, "external-lock-timeout-missing");
+			must_say(r, f, run == 0 ? "(--deploy-role)" : "(the connecting user; name the deploying role");
+			assert_int_equal(check(r, "pre-flight")->blocking, 1);
+		}
+		gk_report_free(r);
+	}
+	sql(&w.prod, "DROP ROLE %s", role); /* its database setting goes with the database */
+	free(role);
+	free_world(s, &w);
+}
+
 /* Prisma's advisory lock held: a deploy is running, retry later (exit 3). */
 static void test_deploy_in_progress(void **state)
 {
@@ -503,6 +638,8 @@ int main(void)
 		cmocka_unit_test(test_pending_times_out),
 		cmocka_unit_test(test_failed_and_missing),
 		cmocka_unit_test(test_blocking_session),
+		cmocka_unit_test(test_concurrently_waits),
+		cmocka_unit_test(test_deploy_role_lock_timeout),
 		cmocka_unit_test(test_deploy_in_progress),
 		cmocka_unit_test(test_health),
 		cmocka_unit_test(test_target_untouched),

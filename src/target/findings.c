@@ -11,6 +11,7 @@
 #include "target/target_internal.h"
 #include "util/util.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,23 +21,43 @@
 #define LOG_EXCERPT 300
 #define QUERY_EXCERPT 120
 
+static int vadd(gk_report *r, const gk_lint_options *o, const char *id, const char *path, int line,
+		const char *help, const char *sql, const char *fmt, va_list ap)
+{
+	gk_buf b = GK_BUF_INIT;
+	gk_buf_vprintf(&b, fmt, ap);
+	char *msg = gk_buf_take(&b);
+	if (!msg)
+		return GK_ENOMEM;
+	gk_finding f = {.message = msg, .help = (char *)help, .path = (char *)path, .sql = (char *)sql, .line = line};
+	int rc = gk_lint_add_rule_finding(r, o, id, &f);
+	free(msg);
+	return rc == GK_ENOTFOUND ? 0 : rc;
+}
+
 static int add(gk_report *r, const gk_lint_options *o, const char *id, const char *path, const char *help,
 	       const char *sql, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 static int add(gk_report *r, const gk_lint_options *o, const char *id, const char *path, const char *help,
 	       const char *sql, const char *fmt, ...)
 {
-	gk_buf b = GK_BUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	gk_buf_vprintf(&b, fmt, ap);
+	int rc = vadd(r, o, id, path, 0, help, sql, fmt, ap);
 	va_end(ap);
-	char *msg = gk_buf_take(&b);
-	if (!msg)
-		return GK_ENOMEM;
-	gk_finding f = {.message = msg, .help = (char *)help, .path = (char *)path, .sql = (char *)sql};
-	int rc = gk_lint_add_rule_finding(r, o, id, &f);
-	free(msg);
-	return rc == GK_ENOTFOUND ? 0 : rc;
+	return rc;
+}
+
+/* add() at `line` of `path` (0: none). */
+static int add_at(gk_report *r, const gk_lint_options *o, const char *id, const char *path, int line,
+		  const char *help, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+static int add_at(gk_report *r, const gk_lint_options *o, const char *id, const char *path, int line,
+		  const char *help, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = vadd(r, o, id, path, line, help, NULL, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 /* The first line of `s`, at most `max` bytes (whole UTF-8 characters), "..." when cut. */
@@ -363,4 +384,99 @@ int gk_target_report_deploy(gk_report *r, const gk_lint_options *o, const char *
 		   "a deploy is running: pid %d%s%s%s holds Prisma Migrate's advisory lock (%lld)%s", h->pid,
 		   h->application[0] ? " (application \"" : "", h->application, h->application[0] ? "\")" : "",
 		   GK_TARGET_PRISMA_LOCK_KEY, age);
+}
+
+/* ---- what CONCURRENTLY waits for ------------------------------------- */
+
+#define CONCURRENTLY_WAITS "CONCURRENTLY waits for transactions older than the build"
+
+static const char concurrently_help[] =
+	"End the transaction or wait it out (pg_terminate_backend(pid) when it is safe), or deploy later. While the "
+	"build waits it holds SHARE UPDATE EXCLUSIVE on the table (other DDL, VACUUM and ANALYZE of the table queue "
+	"behind it); if it is cancelled or times out, it leaves an invalid index behind that must be dropped.";
+
+int gk_target_report_concurrently(gk_report *r, const gk_lint_options *o, const char *path, int line,
+				  const char *what, const gk_target_session *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char q[QUERY_EXCERPT + 8] = "", snap[96] = "";
+		char *holder = who(&s[i]);
+		if (!holder)
+			return GK_ENOMEM;
+		if (s[i].query && *s[i].query)
+			excerpt(q, sizeof q, s[i].query, QUERY_EXCERPT);
+		if (s[i].xmin)
+			snprintf(snap, sizeof snap, "a snapshot (backend_xmin %s, %lld transaction%s old)%s", s[i].xmin,
+				 s[i].xmin_age, s[i].xmin_age == 1 ? "" : "s", s[i].wrote ? " and has written" : "");
+		int rc;
+		if (s[i].relation)
+			rc = add_at(r, o, "blocking-session", path, line, concurrently_help,
+				    "%s %s %s on %s: " CONCURRENTLY_WAITS ", and %s waits until this transaction ends%s%s",
+				    holder, s[i].granted ? "holds" : "is waiting for", s[i].mode, s[i].relation, what,
+				    *q ? "; its query: " : "", q);
+		else
+			rc = add_at(r, o, "blocking-session", path, line, concurrently_help,
+				    "%s holds %s in this database: " CONCURRENTLY_WAITS ", and %s waits until this "
+				    "transaction ends, whatever tables it uses%s%s",
+				    holder, snap, what, *q ? "; its query: " : "", q);
+		free(holder);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- lock_timeout of the deploying role ------------------------------- */
+
+/* "2s", "1500ms", "5min". */
+static void ms_text(char *buf, size_t size, double ms)
+{
+	if (ms >= 60000 && fmod(ms, 60000) == 0)
+		snprintf(buf, size, "%.0fmin", ms / 60000);
+	else if (ms >= 1000 && fmod(ms, 1000) == 0)
+		snprintf(buf, size, "%.0fs", ms / 1000);
+	else
+		snprintf(buf, size, "%gms", ms);
+}
+
+int gk_target_report_role_lock_timeout(gk_report *r, const gk_lint_options *o, const gk_target_role_setting *s,
+				       const char *role_from)
+{
+	const char *id = "external-lock-timeout-missing";
+	char advice[32], help[512];
+	ms_text(advice, sizeof advice, o->lock_timeout_advice_ms);
+	snprintf(help, sizeof help,
+		 "Set it where every session of the deploying role gets it: ALTER ROLE %.100s SET lock_timeout = '%s' "
+		 "(or ... IN DATABASE name). A timeout in the deploy's own connection (URL options=-c lock_timeout=..., "
+		 "PGOPTIONS) cannot be verified from here: declare it as a role setting, or switch this rule off.",
+		 s->role ? s->role : "role", advice);
+	if (!s->role_exists)
+		return add(r, o, id, NULL, help, NULL,
+			   "lock_timeout: external is declared, but the deploying role %s (%s) does not exist on the "
+			   "target: name the role that runs the deploy with --deploy-role",
+			   s->role ? s->role : "?", role_from);
+	if (!s->value)
+		return add(r, o, id, NULL, help, NULL,
+			   "lock_timeout: external is declared, but the deploying role %s (%s) gets no lock_timeout from "
+			   "the target: neither ALTER ROLE ... IN DATABASE, ALTER ROLE nor ALTER DATABASE sets one, so a "
+			   "blocked migration waits without limit while every query on its table queues behind it",
+			   s->role, role_from);
+	if (s->ms < 0)
+		return add(r, o, id, NULL, help, NULL,
+			   "lock_timeout: external is declared, but the deploying role %s (%s) gets lock_timeout = '%s' "
+			   "from %s, which is not a duration", s->role, role_from, s->value, s->source);
+	if (s->ms == 0)
+		return add(r, o, id, NULL, help, NULL,
+			   "lock_timeout: external is declared, but the deploying role %s (%s) gets lock_timeout = %s "
+			   "(no limit) from %s", s->role, role_from, s->value, s->source);
+	if (s->ms > o->lock_timeout_advice_ms)
+		return add(r, o, id, NULL, help, NULL,
+			   "lock_timeout: external is declared, but the deploying role %s (%s) gets lock_timeout = %s "
+			   "from %s, longer than the advised %s: a blocked migration queues every query on its table "
+			   "that long", s->role, role_from, s->value, s->source, advice);
+	char *text = gk_asprintf("lock_timeout: external verified: the deploying role %s (%s) gets lock_timeout = %s "
+				 "from %s", s->role, role_from, s->value, s->source);
+	int rc = text && gk_report_add_note(r, text) >= 0 ? 0 : GK_ENOMEM;
+	free(text);
+	return rc;
 }

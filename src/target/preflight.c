@@ -67,6 +67,8 @@ void gk_target_sessions_free(gk_target_session *s, size_t n)
 		free(s[i].application);
 		free(s[i].state);
 		free(s[i].query);
+		free(s[i].asked);
+		free(s[i].xmin);
 	}
 	free(s);
 }
@@ -144,6 +146,211 @@ int gk_target_blocking_sessions(gk_target *t, const char *const *tables, size_t 
 	}
 	*out = s;
 	*n_out = k;
+	return 0;
+}
+
+/* ---- what CONCURRENTLY waits for ------------------------------------- */
+
+/*
+ * Columns 0-9 as sessions_sql (fill_session), then 10 the name asked for,
+ * 11 backend_xmin, 12 its age in transactions, 13 whether it has an xid,
+ * 14 xact_start (for the order).
+ */
+#define WAIT_COLUMNS                                                                                     \
+	"a.usename, a.application_name, %s, "                                                            \
+	"  extract(epoch FROM clock_timestamp() - a.xact_start), %s, "                                   \
+	"  NULLIF(left(a.query, 200), '<insufficient privilege>'), "
+
+/*
+ * The lock holders of the tables named, in every mode: the caller knows
+ * which ones its statement waits for (CREATE INDEX CONCURRENTLY: those
+ * conflicting with SHARE, ROW EXCLUSIVE and up, and a queue for SHARE
+ * UPDATE EXCLUSIVE; DROP INDEX and REINDEX CONCURRENTLY: every one, readers
+ * too, before they drop an index).  An index named (DROP INDEX, REINDEX
+ * INDEX) stands for its table.
+ */
+static char *holders_sql(int version)
+{
+	return gk_asprintf(
+		RESOLVE_CTE
+		", tbl AS (SELECT r.name, t.oid, quote_ident(n.nspname) || '.' || quote_ident(t.relname) AS relation "
+		"  FROM rel r JOIN pg_catalog.pg_class t ON t.oid = COALESCE((SELECT x.indrelid "
+		"    FROM pg_catalog.pg_index x WHERE x.indexrelid = r.oid), r.oid) "
+		"  JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace) "
+		"SELECT * FROM (SELECT DISTINCT ON (l.pid, r.name) COALESCE(l.pid, 0), r.relation, l.mode, l.granted, "
+		WAIT_COLUMNS
+		"  r.name, a.backend_xmin, age(a.backend_xmin), a.backend_xid IS NOT NULL OR l.pid IS NULL, a.xact_start "
+		"FROM pg_catalog.pg_locks l JOIN tbl r ON r.oid = l.relation "
+		"LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
+		"WHERE l.locktype = 'relation' "
+		"  AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()) "
+		"  AND l.pid IS DISTINCT FROM pg_backend_pid() "
+		"ORDER BY l.pid, r.name, l.granted, " MODE_RANK " DESC) s "
+		"ORDER BY s.xact_start NULLS LAST, 1, 2",
+		"CASE WHEN l.pid IS NULL THEN 'prepared transaction' ELSE a.state END",
+		version >= 140000 ? "CASE WHEN NOT l.granted THEN extract(epoch FROM clock_timestamp() - l.waitstart) END"
+				  : "NULL::numeric");
+}
+
+/*
+ * The snapshot holders: the build waits for every transaction of this
+ * database whose xmin is older than its own snapshot's (PostgreSQL's
+ * WaitForOlderSnapshots()), and a session that holds no snapshot has
+ * backend_xmin NULL.  The server skips autovacuum; a parallel worker
+ * shares its leader's snapshot and is reported through the leader.
+ * (The server also skips a VACUUM and, from 14, another CONCURRENTLY
+ * build of a plain index; pg_stat_activity cannot tell them apart, so
+ * they are reported.)  A statement running for less than the grace
+ * period ends before a build gets to wait for it.  Without
+ * pg_read_all_stats the server shows other roles' backend_xmin but hides
+ * their backend_type, state and xact_start: such a session is reported,
+ * whatever it runs.
+ */
+static char *snapshots_sql(int version)
+{
+	return gk_asprintf(
+		"SELECT a.pid, NULL, NULL, true, " WAIT_COLUMNS
+		"  NULL, a.backend_xmin, age(a.backend_xmin), a.backend_xid IS NOT NULL, a.xact_start "
+		"FROM pg_catalog.pg_stat_activity a "
+		"WHERE a.datid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()) "
+		"  AND a.pid IS DISTINCT FROM pg_backend_pid() %s "
+		"  AND a.backend_xmin IS NOT NULL AND (a.state IS DISTINCT FROM 'active' OR a.xact_start IS NULL "
+		"    OR a.xact_start <= clock_timestamp() - interval '%d s') "
+		"ORDER BY a.xact_start NULLS LAST, a.pid",
+		"a.state", "NULL::numeric",
+		version >= 100000 ? "AND COALESCE(a.backend_type, '') NOT IN ('autovacuum worker', 'parallel worker')" : "",
+		GK_TARGET_SNAPSHOT_GRACE_S);
+}
+
+static int fill_wait(gk_target_session *s, const PGresult *r, int i)
+{
+	bool oom = fill_session(s, r, i) != 0; /* a snapshot holder's relation and mode are NULL */
+	s->asked = gk_tg_value(r, i, 10, &oom);
+	s->xmin = gk_tg_value(r, i, 11, &oom);
+	s->xmin_age = PQgetisnull(r, i, 12) ? -1 : strtoll(PQgetvalue(r, i, 12), NULL, 10);
+	s->wrote = strcmp(PQgetvalue(r, i, 13), "t") == 0;
+	return oom ? GK_ENOMEM : 0;
+}
+
+/* Append the rows of `r` to *s (n entries, room for `cap`). */
+static int add_waits(gk_target_session **s, size_t *n, size_t *cap, const PGresult *r)
+{
+	int rows = PQntuples(r);
+	if (gk_grow(s, cap, *n + (size_t)rows + 1, sizeof **s) < 0)
+		return GK_ENOMEM;
+	for (int i = 0; i < rows; i++) {
+		memset(&(*s)[*n], 0, sizeof **s);
+		int rc = fill_wait(&(*s)[(*n)++], r, i); /* counted when half-filled: freed with the rest */
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int gk_target_concurrently_waits(gk_target *t, const char *const *names, size_t n, gk_target_session **out,
+				 size_t *n_out, gk_error *err)
+{
+	*out = NULL;
+	*n_out = 0;
+	char *arr = gk_tg_text_array(names, n), *wsql = holders_sql(t->version), *ssql = snapshots_sql(t->version);
+	const char *params[] = {arr};
+	gk_target_session *s = NULL;
+	size_t k = 0, cap = 0;
+	int rc = arr && wsql && ssql ? gk_tg_begin(t, err) : gk_error_set(err, GK_ENOMEM, "out of memory");
+	if (rc == 0) {
+		/* Both in one snapshot: lock holders and snapshot holders of the same moment. */
+		PGresult *w = n ? gk_tg_query(t, wsql, 1, params, "cannot read the locks", err) : NULL;
+		PGresult *x = !n || w ? gk_tg_query(t, ssql, 0, NULL, "cannot read the sessions", err) : NULL;
+		gk_tg_end(t);
+		if ((n && !w) || !x)
+			rc = GK_EINFRA;
+		if (rc == 0 && w && add_waits(&s, &k, &cap, w) != 0)
+			rc = gk_error_set(err, GK_ENOMEM, "out of memory");
+		if (rc == 0 && add_waits(&s, &k, &cap, x) != 0)
+			rc = gk_error_set(err, GK_ENOMEM, "out of memory");
+		PQclear(w);
+		PQclear(x);
+	}
+	free(arr);
+	free(wsql);
+	free(ssql);
+	if (rc) {
+		gk_target_sessions_free(s, k);
+		return rc;
+	}
+	*out = s;
+	*n_out = k;
+	return 0;
+}
+
+/* ---- lock_timeout of the deploying role ------------------------------- */
+
+void gk_target_role_setting_free(gk_target_role_setting *s)
+{
+	free(s->role);
+	free(s->value);
+	free(s->source);
+	memset(s, 0, sizeof *s);
+}
+
+/* A lock_timeout value as PostgreSQL reads it (no unit: milliseconds); < 0 when not understood. */
+static double timeout_ms(const char *v)
+{
+	static const struct {
+		const char *unit;
+		double ms;
+	} units[] = {{"us", 0.001}, {"ms", 1}, {"s", 1000}, {"min", 60000}, {"h", 3600000}, {"d", 86400000}, {"", 1}};
+	char *end;
+	double x = strtod(v, &end);
+	if (end == v || !isfinite(x) || x < 0)
+		return -1;
+	while (*end == ' ')
+		end++;
+	for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+		if (!strcmp(end, units[i].unit))
+			return x * units[i].ms;
+	return -1;
+}
+
+int gk_target_role_lock_timeout(gk_target *t, const char *role, gk_target_role_setting *out, gk_error *err)
+{
+	memset(out, 0, sizeof *out);
+	/* pg_db_role_setting is readable by every role.  PostgreSQL applies
+	 * role-in-database, then role, then database: the first one found wins. */
+	const char *params[] = {role};
+	PGresult *r = snapshot_query(
+		t,
+		"WITH ro AS (SELECT oid, rolname FROM pg_catalog.pg_roles WHERE rolname = COALESCE($1, session_user::text)), "
+		"db AS (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()), "
+		"st AS (SELECT CASE WHEN s.setrole = 0 THEN 3 WHEN s.setdatabase = 0 THEN 2 ELSE 1 END AS k, s.setconfig "
+		"  FROM pg_catalog.pg_db_role_setting s "
+		"  WHERE (s.setrole = (SELECT oid FROM ro) AND s.setdatabase IN (0, (SELECT oid FROM db))) "
+		"     OR (s.setrole = 0 AND s.setdatabase = (SELECT oid FROM db))), "
+		"lt AS (SELECT st.k, substr(c, length('lock_timeout=') + 1) AS v FROM st, unnest(st.setconfig) c "
+		"  WHERE c LIKE 'lock\\_timeout=%' ORDER BY st.k LIMIT 1) "
+		"SELECT COALESCE($1, session_user::text), (SELECT quote_ident(rolname) FROM ro), lt.v, lt.k, "
+		"  quote_ident(current_database()) FROM (SELECT 1) one LEFT JOIN lt ON true",
+		1, params, "cannot read the role settings", err);
+	if (!r)
+		return GK_EINFRA;
+	bool oom = false;
+	out->role = gk_tg_value(r, 0, 0, &oom);
+	out->role_exists = !PQgetisnull(r, 0, 1);
+	out->value = gk_tg_value(r, 0, 2, &oom);
+	out->ms = out->value ? timeout_ms(out->value) : -1;
+	if (out->value) {
+		const char *role_q = PQgetvalue(r, 0, 1), *db = PQgetvalue(r, 0, 4);
+		int k = atoi(PQgetvalue(r, 0, 3));
+		out->source = k == 1 ? gk_asprintf("ALTER ROLE %s IN DATABASE %s", role_q, db)
+			      : k == 2 ? gk_asprintf("ALTER ROLE %s", role_q)
+				       : gk_asprintf("ALTER DATABASE %s", db);
+		oom |= !out->source;
+	}
+	PQclear(r);
+	if (oom) {
+		gk_target_role_setting_free(out);
+		return gk_error_set(err, GK_ENOMEM, "out of memory");
+	}
 	return 0;
 }
 

@@ -317,6 +317,270 @@ static void test_deploy_in_progress(void **state)
 	drop_db(s, &d);
 }
 
+/* A statement run with a short statement_timeout: true when it finished,
+ * false when it was cancelled (57014), i.e. it was still waiting. */
+static bool finishes_in_time(const db *d, const char *stmt)
+{
+	PGconn *c = connect_as_super(d);
+	exec_on(c, "SET statement_timeout = '1500ms'");
+	PGresult *r = PQexec(c, stmt);
+	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (!ok && strcmp(PQresultErrorField(r, PG_DIAG_SQLSTATE), "57014") != 0)
+		fail_msg("%s: %s", stmt, PQerrorMessage(c));
+	PQclear(r);
+	PQfinish(c);
+	return ok;
+}
+
+/* The entry of session `pid` for name `asked` (NULL: its snapshot entry). */
+static const gk_target_session *wait_for(const gk_target_session *s, size_t n, int pid, const char *asked)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i].pid == pid && (asked ? s[i].asked && !strcmp(s[i].asked, asked) : !s[i].asked))
+			return &s[i];
+	return NULL;
+}
+
+/*
+ * What the CONCURRENTLY statements wait for, read from the target and
+ * then measured on the server: a writer idle in transaction on the table
+ * and a reader idle in transaction on it (their locks, in every mode:
+ * the caller picks); a REPEATABLE READ session idle after reading
+ * another table (its snapshot); not a READ COMMITTED writer of another
+ * table (a transaction id, but no snapshot between statements), not an
+ * idle session outside a transaction, never our own session.  The server
+ * then shows which statement waits for which: CREATE INDEX CONCURRENTLY
+ * for the snapshot and not the reader, REINDEX CONCURRENTLY for both,
+ * DROP INDEX CONCURRENTLY for the reader and not the snapshot.
+ */
+static void test_concurrently_waits(void **state)
+{
+	suite *s = *state;
+	db d = fresh_db(s);
+	sql(&d, USERS "; CREATE INDEX users_email_idx ON users (email); CREATE INDEX users_id_idx ON users (id); "
+		"CREATE TABLE audit (id int); INSERT INTO audit VALUES (1)");
+	PGconn *writer = connect_as_super(&d), *report = connect_as_super(&d), *reader = connect_as_super(&d);
+	PGconn *other = connect_as_super(&d), *idle = connect_as_super(&d);
+	exec_on(writer, "SET application_name = 'api'; BEGIN; UPDATE users SET email = 'x' WHERE id = 1");
+	exec_on(report, "SET application_name = 'report'; BEGIN ISOLATION LEVEL REPEATABLE READ; "
+			"SELECT count(*) FROM audit");
+	exec_on(reader, "BEGIN; SELECT count(*) FROM users");
+	exec_on(other, "BEGIN; INSERT INTO audit VALUES (2)");
+	exec_on(idle, "SELECT 1");
+
+	gk_target *t = target_or_fail(d.conninfo);
+	const char *names[] = {"users", "users_email_idx", "not_there"};
+	gk_target_session *w = NULL;
+	size_t n = 0;
+	gk_error err = {0, ""};
+	assert_int_equal(gk_target_concurrently_waits(t, names, 3, &w, &n, &err), 0);
+	assert_int_equal(n, 5); /* writer and reader, for the table and for its index; the snapshot */
+	const gk_target_session *a = wait_for(w, n, PQbackendPID(writer), "users");
+	assert_non_null(a);
+	assert_string_equal(a->relation, "public.users");
+	assert_string_equal(a->mode, "RowExclusiveLock");
+	assert_true(a->wrote);
+	assert_string_equal(a->state, "idle in transaction");
+	a = wait_for(w, n, PQbackendPID(writer), "users_email_idx"); /* the index stands for its table */
+	assert_non_null(a);
+	assert_string_equal(a->relation, "public.users");
+	a = wait_for(w, n, PQbackendPID(reader), "users");
+	assert_non_null(a);
+	assert_string_equal(a->mode, "AccessShareLock");
+	assert_false(a->wrote);
+	const gk_target_session *r = wait_for(w, n, PQbackendPID(report), NULL);
+	assert_non_null(r);
+	assert_null(r->mode);
+	assert_null(r->relation);
+	assert_non_null(r->xmin);
+	assert_true(r->xmin_age >= 0);
+	assert_false(r->wrote);
+	assert_string_equal(r->application, "report");
+	assert_null(wait_for(w, n, PQbackendPID(writer), NULL)); /* READ COMMITTED: no snapshot while idle */
+	assert_null(wait_for(w, n, PQbackendPID(reader), NULL));
+	for (size_t i = 0; i < n; i++) {
+		assert_int_not_equal(w[i].pid, PQbackendPID(other));
+		assert_int_not_equal(w[i].pid, PQbackendPID(idle));
+	}
+
+	gk_report *rep = new_report();
+	gk_lint_options o;
+	gk_lint_options_init(&o);
+	const gk_target_session two[] = {*wait_for(w, n, PQbackendPID(writer), "users"), *r};
+	assert_int_equal(gk_target_report_concurrently(rep, &o, "m.sql", 3, "CREATE INDEX CONCURRENTLY i ON users", two, 2),
+			 0);
+	gk_report_finish(rep, GK_SEV_ERROR, 0);
+	assert_int_equal(rep->n_findings, 2);
+	bool seen_writer = false, seen_snapshot = false;
+	for (size_t i = 0; i < rep->n_findings; i++) {
+		const gk_finding *f = &rep->findings[i];
+		assert_string_equal(f->rule_id, "blocking-session");
+		assert_int_equal(f->line, 3);
+		assert_non_null(strstr(f->message, "CONCURRENTLY waits for transactions older than the build"));
+		seen_writer |= strstr(f->message, "application \"api\", idle in transaction") &&
+			       strstr(f->message, "holds RowExclusiveLock on public.users") &&
+			       strstr(f->message, "CREATE INDEX CONCURRENTLY i ON users waits until this transaction ends");
+		seen_snapshot |= strstr(f->message, "application \"report\", idle in transaction") &&
+				 strstr(f->message, "holds a snapshot (backend_xmin ") &&
+				 strstr(f->message, "whatever tables it uses");
+	}
+	assert_true(seen_writer);
+	assert_true(seen_snapshot);
+	assert_int_equal(rep->exit_code, GK_EXIT_FAIL);
+	gk_report_free(rep);
+	gk_target_sessions_free(w, n);
+
+	/* A role without pg_read_all_stats sees the locks and the snapshot, not the details. */
+	char *role = unique(s, "reader");
+	make_reader(&d, role, "x");
+	char *url = url_for(&d, role, NULL, NULL);
+	gk_target *low = target_or_fail(url);
+	assert_int_equal(gk_target_concurrently_waits(low, names, 1, &w, &n, &err), 0);
+	assert_int_equal(n, 3);
+	r = wait_for(w, n, PQbackendPID(report), NULL);
+	assert_non_null(r);
+	assert_non_null(r->xmin);
+	assert_null(r->state);
+	rep = new_report();
+	assert_int_equal(gk_target_report_concurrently(rep, &o, "m.sql", 3, "CREATE INDEX CONCURRENTLY i ON users", r, 1), 0);
+	assert_non_null(strstr(only_finding(rep, "blocking-session")->message, "details hidden without pg_read_all_stats"));
+	gk_report_free(rep);
+	gk_target_sessions_free(w, n);
+	gk_target_close(low);
+
+	/* The server: with the reader and the report open (the writer gone) ... */
+	exec_on(writer, "ROLLBACK");
+	assert_false(finishes_in_time(&d, "CREATE INDEX CONCURRENTLY users_id2_idx ON users (id)")); /* the snapshot */
+	assert_false(finishes_in_time(&d, "DROP INDEX CONCURRENTLY users_id_idx"));                 /* the reader */
+	exec_on(reader, "COMMIT");
+	/* ... with the report alone ... */
+	assert_false(finishes_in_time(&d, "REINDEX INDEX CONCURRENTLY users_email_idx"));           /* the snapshot */
+	assert_true(finishes_in_time(&d, "DROP INDEX CONCURRENTLY users_id_idx"));
+	exec_on(report, "COMMIT");
+	/* ... with the reader alone (and the writer of audit, the idle session). */
+	exec_on(reader, "BEGIN; SELECT count(*) FROM users");
+	assert_int_equal(gk_target_concurrently_waits(t, names, 3, &w, &n, &err), 0);
+	assert_int_equal(n, 2); /* the reader's lock; no snapshot */
+	assert_non_null(wait_for(w, n, PQbackendPID(reader), "users"));
+	gk_target_sessions_free(w, n);
+	assert_false(finishes_in_time(&d, "REINDEX INDEX CONCURRENTLY users_email_idx"));           /* the reader */
+	assert_true(finishes_in_time(&d, "CREATE INDEX CONCURRENTLY users_id3_idx ON users (id)"));
+	exec_on(reader, "COMMIT");
+
+	/* No names: the snapshot holders alone. */
+	exec_on(report, "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT 1");
+	assert_int_equal(gk_target_concurrently_waits(t, NULL, 0, &w, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(w[0].pid, PQbackendPID(report));
+	gk_target_sessions_free(w, n);
+
+	gk_target_close(t);
+	PQfinish(writer);
+	PQfinish(report);
+	PQfinish(reader);
+	PQfinish(other);
+	PQfinish(idle);
+	free(url);
+	free(role);
+	drop_db(s, &d);
+}
+
+/* lock_timeout of the deploying role: role in database, role, database, in that order. */
+static void test_role_lock_timeout(void **state)
+{
+	suite *s = *state;
+	db d = fresh_db(s);
+	char *deployer = unique(s, "deployer"), *role = unique(s, "reader");
+	make_reader(&d, deployer, "x");
+	make_reader(&d, role, "x");
+	char *url = url_for(&d, role, NULL, NULL);
+	gk_target *t = target_or_fail(url); /* pg_db_role_setting is readable by every role */
+	gk_target_role_setting rs;
+	gk_error err = {0, ""};
+	gk_lint_options o;
+	gk_lint_options_init(&o);
+	gk_report *r;
+
+	assert_int_equal(gk_target_role_lock_timeout(t, deployer, &rs, &err), 0);
+	assert_true(rs.role_exists);
+	assert_null(rs.value);
+	r = new_report();
+	assert_int_equal(gk_target_report_role_lock_timeout(r, &o, &rs, "--deploy-role"), 0);
+	const gk_finding *f = only_finding(r, "external-lock-timeout-missing");
+	assert_int_equal(f->severity, GK_SEV_ERROR);
+	assert_non_null(strstr(f->message, "gets no lock_timeout from the target"));
+	assert_int_equal(r->exit_code, GK_EXIT_FAIL);
+	gk_report_free(r);
+	gk_target_role_setting_free(&rs);
+
+	sql(&d, "ALTER DATABASE %s SET lock_timeout = '5s'", d.name);
+	assert_int_equal(gk_target_role_lock_timeout(t, deployer, &rs, &err), 0);
+	assert_string_equal(rs.value, "5s");
+	assert_true(rs.ms == 5000);
+	assert_non_null(strstr(rs.source, "ALTER DATABASE "));
+	r = new_report();
+	assert_int_equal(gk_target_report_role_lock_timeout(r, &o, &rs, "--deploy-role"), 0);
+	assert_non_null(strstr(only_finding(r, "external-lock-timeout-missing")->message, "longer than the advised 2s"));
+	gk_report_free(r);
+	gk_target_role_setting_free(&rs);
+
+	sql(&d, "ALTER ROLE %s SET lock_timeout = '1500ms'", deployer);
+	assert_int_equal(gk_target_role_lock_timeout(t, deployer, &rs, &err), 0);
+	assert_true(rs.ms == 1500);
+	char *want = gk_asprintf("ALTER ROLE %s", deployer);
+	assert_string_equal(rs.source, want);
+	free(want);
+	r = new_report();
+	assert_int_equal(gk_target_report_role_lock_timeout(r, &o, &rs, "--deploy-role"), 0);
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	assert_int_equal(r->n_findings, 0);
+	assert_int_equal(r->n_notes, 1);
+	assert_non_null(strstr(r->notes[0], "lock_timeout: external verified"));
+	assert_int_equal(r->exit_code, GK_EXIT_PASS);
+	gk_report_free(r);
+	gk_target_role_setting_free(&rs);
+	/* A shorter advice makes the same setting too long. */
+	o.lock_timeout_advice_ms = 1000;
+	assert_int_equal(gk_target_role_lock_timeout(t, deployer, &rs, &err), 0);
+	r = new_report();
+	assert_int_equal(gk_target_report_role_lock_timeout(r, &o, &rs, "--deploy-role"), 0);
+	assert_non_null(strstr(only_finding(r, "external-lock-timeout-missing")->message, "longer than the advised 1s"));
+	gk_report_free(r);
+	gk_target_role_setting_free(&rs);
+	o.lock_timeout_advice_ms = 2000;
+
+	sql(&d, "ALTER ROLE %s IN DATABASE %s SET lock_timeout = 0", deployer, d.name);
+	assert_int_equal(gk_target_role_lock_timeout(t, deployer, &rs, &err), 0);
+	assert_true(rs.ms == 0);
+	assert_non_null(strstr(rs.source, " IN DATABASE "));
+	r = new_report();
+	assert_int_equal(gk_target_report_role_lock_timeout(r, &o, &rs, "--deploy-role"), 0);
+	assert_non_null(strstr(only_finding(r, "external-lock-timeout-missing")->message, "(no limit)"));
+	gk_report_free(r);
+	gk_target_role_setting_free(&rs);
+
+	/* No role named: the connecting user, who has only the database's. */
+	assert_int_equal(gk_target_role_lock_timeout(t, NULL, &rs, &err), 0);
+	assert_string_equal(rs.role, role);
+	assert_string_equal(rs.value, "5s");
+	gk_target_role_setting_free(&rs);
+
+	assert_int_equal(gk_target_role_lock_timeout(t, "no_such_role", &rs, &err), 0);
+	assert_false(rs.role_exists);
+	r = new_report();
+	assert_int_equal(gk_target_report_role_lock_timeout(r, &o, &rs, "--deploy-role"), 0);
+	assert_non_null(strstr(only_finding(r, "external-lock-timeout-missing")->message, "does not exist"));
+	gk_report_free(r);
+	gk_target_role_setting_free(&rs);
+
+	gk_target_close(t);
+	sql(&d, "ALTER ROLE %s RESET ALL; ALTER ROLE %s IN DATABASE %s RESET ALL", deployer, deployer, d.name);
+	free(url);
+	free(role);
+	free(deployer);
+	drop_db(s, &d);
+}
+
 /* A rule switched off adds nothing. */
 static void test_rule_off(void **state)
 {
@@ -342,6 +606,8 @@ int main(void)
 		cmocka_unit_test(test_invalid_index),
 		cmocka_unit_test(test_unvalidated_constraints),
 		cmocka_unit_test(test_deploy_in_progress),
+		cmocka_unit_test(test_concurrently_waits),
+		cmocka_unit_test(test_role_lock_timeout),
 		cmocka_unit_test(test_rule_off),
 	};
 	return cmocka_run_group_tests_name("target preflight", tests, group_start, group_stop);
