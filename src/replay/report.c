@@ -11,6 +11,7 @@
 #include "sql/sql.h"
 #include "util/util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,10 +35,12 @@ static void locate(const gk_replay_migration *m, size_t off, place *pl)
 }
 
 static int add(const gk_replay_reporter *rr, const char *id, const gk_replay_migration *m, const place *pl,
-	       const char *help, const char *msg)
+	       const char *help, const char *msg, const gk_evidence *ev)
 {
 	gk_finding f = {.message = (char *)msg, .help = (char *)help, .path = (char *)m->path, .line = pl->line,
 			.column = pl->column, .statement_index = pl->statement_index, .context = pl->context};
+	if (ev)
+		f.evidence = *ev;
 	int rc = gk_lint_add_rule_finding(rr->r, rr->o, id, &f);
 	return rc == GK_ENOTFOUND ? 0 : rc;
 }
@@ -96,7 +99,7 @@ static int timeout_finding(const gk_replay_reporter *rr, const gk_replay_migrati
 			 : gk_asprintf("%s did not finish within the replay's time limit of %s and was cancelled (its "
 				       "statements run as one query, so which one was running is not known)%s%s",
 				       what, limit, after ? "; " : "", after ? after : "");
-	int rc = msg ? add(rr, "replay-timeout", m, &pl, NULL, msg) : GK_ENOMEM;
+	int rc = msg ? add(rr, "replay-timeout", m, &pl, NULL, msg, NULL) : GK_ENOMEM;
 	free(msg);
 	free(stmt);
 	free(pl.context);
@@ -121,7 +124,7 @@ int gk_replay_report_failure(const gk_replay_reporter *rr, const gk_replay_migra
 	else
 		msg = gk_asprintf("%s does not apply on a database built from the migrations before it: %s (SQLSTATE %s)%s%s",
 				  what, res->message ? res->message : "", state, after ? "; " : "", after ? after : "");
-	int rc = msg ? add(rr, env ? "replay-environment" : "replay-failed", m, &pl, help, msg) : GK_ENOMEM;
+	int rc = msg ? add(rr, env ? "replay-environment" : "replay-failed", m, &pl, help, msg, NULL) : GK_ENOMEM;
 	free(msg);
 	free(help);
 	free(pl.context);
@@ -130,43 +133,33 @@ int gk_replay_report_failure(const gk_replay_reporter *rr, const gk_replay_migra
 
 /* ---- locks ---------------------------------------------------------------- */
 
-/* "AccessExclusiveLock" -> "ACCESS EXCLUSIVE", as the documentation names modes. */
-static void mode_words(char *out, size_t size, const char *mode)
-{
-	size_t k = 0, n = strlen(mode);
-	if (n > 4 && !strcmp(mode + n - 4, "Lock"))
-		n -= 4;
-	for (size_t i = 0; i < n && k + 2 < size; i++) {
-		if (i > 0 && mode[i] >= 'A' && mode[i] <= 'Z')
-			out[k++] = ' ';
-		out[k++] = (char)(mode[i] >= 'a' && mode[i] <= 'z' ? mode[i] - 'a' + 'A' : mode[i]);
-	}
-	out[k] = '\0';
-}
-
 static bool blocks_writes(const char *mode)
 {
 	return !strcmp(mode, "ShareLock") || !strcmp(mode, "ShareRowExclusiveLock") || !strcmp(mode, "ExclusiveLock");
 }
 
-/* The locks of one statement, sorted into what each finding names. */
+/* The locks of one statement that no lint finding accounts for, sorted
+ * into the trace-only finding that names each. */
 typedef struct stmt_locks {
-	gk_buf exclusive, share, rewrite, waiting;
+	gk_buf list[4];       /* by kind: rewrite, exclusive, share, waiting */
+	const gk_replay_lock *first[4]; /* the first relation of each list, for its evidence */
 	gk_buf notes;         /* "; on the target: ..." of the relations it blocks */
 	double held_ms;
 } stmt_locks;
 
-static void list_add(gk_buf *b, const char *relation, const char *mode)
+enum { REWRITE, EXCLUSIVE, SHARE, WAITING };
+
+static void list_add(stmt_locks *sl, int kind, const gk_replay_lock *l, bool with_mode)
 {
+	gk_buf *b = &sl->list[kind];
 	if (b->len)
 		gk_buf_puts(b, ", ");
-	if (mode) {
-		char words[64];
-		mode_words(words, sizeof words, mode);
-		gk_buf_printf(b, "%s (%s)", relation, words);
-	} else {
-		gk_buf_puts(b, relation);
-	}
+	else
+		sl->first[kind] = l;
+	if (with_mode)
+		gk_buf_printf(b, "%s (%s)", l->relation, gk_replay_mode_name(l->mode));
+	else
+		gk_buf_puts(b, l->relation);
 }
 
 static void note_add(const gk_replay_reporter *rr, stmt_locks *sl, const char *relation)
@@ -178,66 +171,112 @@ static void note_add(const gk_replay_reporter *rr, stmt_locks *sl, const char *r
 	free(note);
 }
 
-static void sort_lock(const gk_replay_reporter *rr, stmt_locks *sl, const gk_replay_lock *l)
+/*
+ * `covered`: the kinds lint findings on the statement account for
+ * (GK_SEEN_*).  A lock requested without lock_timeout is not reported
+ * when the timeout is applied outside the files (lock_timeout: external):
+ * the shadow cannot see it, the gate checks it on the target.
+ */
+static void sort_lock(const gk_replay_reporter *rr, stmt_locks *sl, const gk_replay_lock *l, unsigned covered)
 {
-	bool exclusive = !strcmp(l->mode, "AccessExclusiveLock");
-	if (l->rewrite)
-		list_add(&sl->rewrite, l->relation, NULL);
-	else if (exclusive)
-		list_add(&sl->exclusive, l->relation, NULL);
-	else if (blocks_writes(l->mode))
-		list_add(&sl->share, l->relation, l->mode);
-	if ((exclusive || blocks_writes(l->mode)) && l->lock_timeout_ms == 0)
-		list_add(&sl->waiting, l->relation, l->mode);
-	if (l->rewrite || exclusive || blocks_writes(l->mode))
+	bool exclusive = !strcmp(l->mode, "AccessExclusiveLock"), listed = false;
+	if (l->rewrite && !(covered & GK_SEEN_REWRITE))
+		list_add(sl, REWRITE, l, false), listed = true;
+	else if (!l->rewrite && exclusive && !(covered & GK_SEEN_EXCLUSIVE))
+		list_add(sl, EXCLUSIVE, l, false), listed = true;
+	else if (!l->rewrite && blocks_writes(l->mode) && !(covered & GK_SEEN_SHARE))
+		list_add(sl, SHARE, l, true), listed = true;
+	if ((exclusive || blocks_writes(l->mode)) && l->lock_timeout_ms == 0 && !rr->o->lock_timeout_external &&
+	    !(covered & GK_SEEN_WAIT))
+		list_add(sl, WAITING, l, true), listed = true;
+	if (listed)
 		note_add(rr, sl, l->relation);
 	if (l->held_ms > sl->held_ms)
 		sl->held_ms = l->held_ms;
 }
 
-static int emit_lock(const gk_replay_reporter *rr, const gk_replay_migration *m, const place *pl, const char *id,
-		     const char *fmt, const gk_buf *list, const stmt_locks *sl)
+/* "2s", or "1500ms" when not whole seconds. */
+static void advice(char *out, size_t size, long ms)
 {
-	if (!list->len)
+	if (ms % 1000 == 0)
+		snprintf(out, size, "%lds", ms / 1000);
+	else
+		snprintf(out, size, "%ldms", ms);
+}
+
+static const char *const ids[] = {"observed-table-rewrite", "observed-access-exclusive-lock", "observed-share-lock",
+				  "observed-lock-without-timeout"};
+
+/* The help of a trace-only finding that recommends a lock_timeout: the one
+ * value of lock_timeout_advice (malloc'ed); NULL for the rule's own help. */
+static char *help_of(const gk_replay_reporter *rr, int kind)
+{
+	if (kind != WAITING && kind != EXCLUSIVE)
+		return NULL;
+	char v[32];
+	advice(v, sizeof v, rr->o->lock_timeout_advice_ms);
+	if (kind == WAITING)
+		return gk_asprintf("Start the migration with `SET lock_timeout = '%s';` (the recommended value, "
+				   "lock_timeout_advice in gatekeeper.yml) and retry the deploy when it times out.", v);
+	return gk_asprintf("Keep the transaction short, set `lock_timeout = '%s'` (with a retry) so a blocked ALTER "
+			   "gives up instead of queueing traffic behind it, and prefer the recipes of the static rules "
+			   "that avoid the lock (NOT VALID + VALIDATE, CONCURRENTLY).", v);
+}
+
+static int emit_lock(const gk_replay_reporter *rr, const gk_replay_migration *m, const place *pl, int kind,
+		     const char *fmt, const stmt_locks *sl)
+{
+	const gk_buf *list = &sl->list[kind];
+	if (!list->len || gk_replay_evidence_suppressed(rr->r, m->path, pl->statement_index, ids[kind]))
 		return 0;
+	const gk_replay_lock *o = sl->first[kind];
+	gk_evidence ev = {.verdict = GK_EVIDENCE_TRACE_ONLY,
+			  .observed = {gk_replay_mode_name(o->mode), o->relation, o->rewrite, o->held_ms,
+				       o->lock_timeout_ms}};
 	char *msg = gk_asprintf(fmt, list->data, sl->held_ms);
 	char *full = msg ? gk_asprintf("%s%s", msg, sl->notes.len ? sl->notes.data : "") : NULL;
-	int rc = full ? add(rr, id, m, pl, NULL, full) : GK_ENOMEM;
+	char *help = help_of(rr, kind);
+	int rc = full && (help || (kind != WAITING && kind != EXCLUSIVE)) ? add(rr, ids[kind], m, pl, help, full, &ev)
+									  : GK_ENOMEM;
 	free(msg);
 	free(full);
+	free(help);
 	return rc;
 }
 
-static int stmt_findings(const gk_replay_reporter *rr, const gk_replay_migration *m, const gk_replay_lock *l,
-			 size_t n)
+static int stmt_findings(const gk_replay_reporter *rr, const gk_replay_migration *m, const gk_replay_result *res,
+			 const gk_replay_lock *l, size_t n)
 {
-	stmt_locks sl = {GK_BUF_INIT, GK_BUF_INIT, GK_BUF_INIT, GK_BUF_INIT, GK_BUF_INIT, 0};
+	stmt_locks sl = {{GK_BUF_INIT, GK_BUF_INIT, GK_BUF_INIT, GK_BUF_INIT}, {0}, GK_BUF_INIT, 0};
+	unsigned covered = 0;
+	int rc = gk_replay_evidence_merge(rr->r, m->path, res->locks, res->n_locks, l, n, res->status == GK_REPLAY_OK,
+					  &covered);
 	for (size_t i = 0; i < n; i++)
-		sort_lock(rr, &sl, &l[i]);
+		sort_lock(rr, &sl, &l[i], covered);
 	place pl = {.statement_index = l[0].statement_index};
 	locate(m, l[0].offset, &pl);
-	int rc = sl.exclusive.failed || sl.share.failed || sl.rewrite.failed || sl.waiting.failed || sl.notes.failed
-			 ? GK_ENOMEM : 0;
+	for (int k = 0; k < 4; k++)
+		if (sl.list[k].failed)
+			rc = GK_ENOMEM;
+	if (sl.notes.failed)
+		rc = GK_ENOMEM;
 	if (rc == 0)
-		rc = emit_lock(rr, m, &pl, "observed-table-rewrite",
+		rc = emit_lock(rr, m, &pl, REWRITE,
 			       "rewrote %s under ACCESS EXCLUSIVE (held %.0f ms on the empty shadow; production copies "
-			       "every row)", &sl.rewrite, &sl);
+			       "every row)", &sl);
 	if (rc == 0)
-		rc = emit_lock(rr, m, &pl, "observed-access-exclusive-lock",
+		rc = emit_lock(rr, m, &pl, EXCLUSIVE,
 			       "ACCESS EXCLUSIVE lock on %s, held %.0f ms on the shadow: blocks every read and write until "
-			       "the transaction ends", &sl.exclusive, &sl);
+			       "the transaction ends", &sl);
 	if (rc == 0)
-		rc = emit_lock(rr, m, &pl, "observed-share-lock", "lock that blocks writes on %s, held %.0f ms on the shadow",
-			       &sl.share, &sl);
+		rc = emit_lock(rr, m, &pl, SHARE, "lock that blocks writes on %s, held %.0f ms on the shadow", &sl);
 	if (rc == 0)
-		rc = emit_lock(rr, m, &pl, "observed-lock-without-timeout",
+		rc = emit_lock(rr, m, &pl, WAITING,
 			       "blocking lock on %s requested with lock_timeout = 0: behind any conflicting session it "
-			       "waits forever, and queries queue behind it", &sl.waiting, &sl);
+			       "waits forever, and queries queue behind it", &sl);
 	free(pl.context);
-	gk_buf_free(&sl.exclusive);
-	gk_buf_free(&sl.share);
-	gk_buf_free(&sl.rewrite);
-	gk_buf_free(&sl.waiting);
+	for (int k = 0; k < 4; k++)
+		gk_buf_free(&sl.list[k]);
 	gk_buf_free(&sl.notes);
 	return rc;
 }
@@ -272,7 +311,7 @@ int gk_replay_report_locks(const gk_replay_reporter *rr, size_t idx, const gk_re
 		size_t k = i;
 		while (k < res->n_locks && res->locks[k].statement_index == res->locks[i].statement_index)
 			k++;
-		rc = stmt_findings(rr, m, &res->locks[i], k - i);
+		rc = stmt_findings(rr, m, res, &res->locks[i], k - i);
 		i = k;
 	}
 	return rc;
