@@ -125,7 +125,8 @@ const gk_rule gk_rule_observed_lock_without_timeout = {
 		.why = "If any session holds a conflicting lock (a long query, an idle transaction), the statement "
 		       "waits without limit, and every query that arrives after it queues behind its request: the "
 		       "table is down until the holder finishes.",
-		.help = "Start the migration with `SET lock_timeout = '5s';` (or the runner's setting) and retry the "
+		.help = "Start the migration with `SET lock_timeout = '2s';` (the recommended value, "
+			"`lock_timeout_advice:` in gatekeeper.yml, which the finding's help follows) and retry the "
 			"deploy when it times out.",
 		.tested_by = REPLAY_TEST,
 	},
