@@ -371,6 +371,10 @@ const char *gk_history_status_name(enum gk_history_status s);
  */
 int gk_report_add_finding(gk_report *r, const gk_finding *f);
 
+/** Record that a lock trace judged the lint's predictions: the summary
+ * then states its counts. */
+void gk_report_set_evidence_traced(gk_report *r);
+
 /** "confirmed", "corrected", "refuted", "trace-only"; NULL for GK_EVIDENCE_NONE. */
 const char *gk_evidence_verdict_name(enum gk_evidence_verdict v);
 

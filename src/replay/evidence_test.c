@@ -68,16 +68,18 @@ static void lock(fixture *f, int stmt, const char *rel, const char *mode, bool r
 						  .held_ms = 13, .lock_timeout_ms = timeout_ms};
 }
 
-static void trace(fixture *f)
+static void trace_as(fixture *f, bool merge)
 {
 	gk_replay_migration m = {.path = PATH, .sql = SQL, .len = sizeof SQL - 1, .runner = GK_RUNNER_WHOLE,
 				 .trace = true};
 	gk_replay_result res = {.status = f->status, .locks = f->locks, .n_locks = f->n_locks};
-	gk_replay_reporter rr = {.r = f->r, .o = &f->o};
+	gk_replay_reporter rr = {.r = f->r, .o = &f->o, .merge = merge};
 	assert_int_equal(gk_replay_report_locks(&rr, 0, &m, &res), 0);
 	assert_int_equal(gk_report_set_replay(f->r, 0, f->status, 1, "", NULL, true), 0);
 	gk_report_finish(f->r, GK_SEV_ERROR, 0);
 }
+
+static void trace(fixture *f) { trace_as(f, true); }
 
 static const gk_finding *find(const fixture *f, const char *rule)
 {
@@ -280,6 +282,20 @@ static void test_lint_predicts(void **state)
 	gk_report_free(r);
 }
 
+/* Without merging (`gate`: lint and replay are checks of their own) the
+ * observation is a finding of its own and the lint finding is untouched. */
+static void test_no_merge(void **state)
+{
+	fixture *f = *state;
+	lint(f, "alter-column-type", 1, "ACCESS EXCLUSIVE", "users", true, false);
+	lock(f, 1, "public.users", "AccessExclusiveLock", true, 1000);
+	trace_as(f, false);
+	assert_string_equal(find(f, "alter-column-type")->message, "static message");
+	assert_non_null(find(f, "observed-table-rewrite"));
+	assert_int_equal(find(f, "observed-table-rewrite")->evidence.verdict, GK_EVIDENCE_NONE);
+	assert_false(f->r->evidence.traced);
+}
+
 /* The mapping names rules that exist, none of them a replay rule. */
 static void test_mapping(void **state)
 {
@@ -312,6 +328,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_suppression, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_evidence_without_a_complete_trace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lint_predicts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_merge, setup, teardown),
 		cmocka_unit_test(test_mapping),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

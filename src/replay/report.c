@@ -230,7 +230,7 @@ static int emit_lock(const gk_replay_reporter *rr, const gk_replay_migration *m,
 	if (!list->len || gk_replay_evidence_suppressed(rr->r, m->path, pl->statement_index, ids[kind]))
 		return 0;
 	const gk_replay_lock *o = sl->first[kind];
-	gk_evidence ev = {.verdict = GK_EVIDENCE_TRACE_ONLY,
+	gk_evidence ev = {.verdict = rr->merge ? GK_EVIDENCE_TRACE_ONLY : GK_EVIDENCE_NONE,
 			  .observed = {gk_replay_mode_name(o->mode), o->relation, o->rewrite, o->held_ms,
 				       o->lock_timeout_ms}};
 	char *msg = gk_asprintf(fmt, list->data, sl->held_ms);
@@ -249,8 +249,9 @@ static int stmt_findings(const gk_replay_reporter *rr, const gk_replay_migration
 {
 	stmt_locks sl = {{GK_BUF_INIT, GK_BUF_INIT, GK_BUF_INIT, GK_BUF_INIT}, {0}, GK_BUF_INIT, 0};
 	unsigned covered = 0;
-	int rc = gk_replay_evidence_merge(rr->r, m->path, res->locks, res->n_locks, l, n, res->status == GK_REPLAY_OK,
-					  &covered);
+	int rc = rr->merge ? gk_replay_evidence_merge(rr->r, m->path, res->locks, res->n_locks, l, n,
+						      res->status == GK_REPLAY_OK, &covered)
+			   : 0;
 	for (size_t i = 0; i < n; i++)
 		sort_lock(rr, &sl, &l[i], covered);
 	place pl = {.statement_index = l[0].statement_index};
@@ -304,6 +305,8 @@ static int entry_locks(const gk_replay_reporter *rr, size_t idx, const gk_replay
 int gk_replay_report_locks(const gk_replay_reporter *rr, size_t idx, const gk_replay_migration *m,
 			   const gk_replay_result *res)
 {
+	if (rr->merge)
+		gk_report_set_evidence_traced(rr->r);
 	if (res->n_locks == 0)
 		return 0;
 	int rc = entry_locks(rr, idx, m, res);

@@ -183,7 +183,6 @@ int gk_report_set_replay(gk_report *r, size_t idx, enum gk_replay_status status,
 	p->status = status;
 	p->duration_ms = duration_ms;
 	p->traced = traced;
-	r->evidence.traced = r->evidence.traced || traced;
 	snprintf(p->sqlstate, sizeof p->sqlstate, "%s", sqlstate ? sqlstate : "");
 	free(p->error);
 	p->error = gk_strdup(error);
@@ -327,6 +326,8 @@ static const char *const history_names[] = {NULL, "unchanged", "added", "modifie
 _Static_assert(sizeof history_names / sizeof *history_names == GK_HISTORY_DELETED + 1, "history names");
 
 const char *gk_history_status_name(enum gk_history_status s) { return history_names[s]; }
+
+void gk_report_set_evidence_traced(gk_report *r) { r->evidence.traced = true; }
 
 const char *gk_evidence_verdict_name(enum gk_evidence_verdict v)
 {
