@@ -28,6 +28,11 @@ typedef struct gk_replay_reporter {
 	 * a malloc'ed string the reporter frees, or NULL for nothing. */
 	char *(*relation_note)(void *ctx, const char *relation);
 	void *note_ctx;
+	/* Merge what the trace saw into the findings of the same report that
+	 * predicted it (`check`: one finding per risk per statement, with its
+	 * evidence).  False: every observation is a finding of its own (`gate`,
+	 * whose lint and replay are checks of their own). */
+	bool merge;
 } gk_replay_reporter;
 
 /**

@@ -34,6 +34,43 @@ enum gk_error_kind {
 	GK_ERRKIND_INTERNAL,   /* exit 4 */
 };
 
+/*
+ * What a lint rule predicted a statement does to a relation, and what the
+ * replay's lock trace saw it do (see src/replay/evidence.c).  A rule
+ * predicts one of three things (gk_rule_prediction() maps rules to them,
+ * the facts come from the lock table, src/lint/locks.c):
+ */
+enum gk_prediction {
+	GK_PREDICT_NONE = 0,
+	GK_PREDICT_LOCK,        /* a lock of this mode on this relation */
+	GK_PREDICT_REWRITE,     /* that lock, and the relation's storage copied */
+	GK_PREDICT_LOCK_WAIT,   /* that lock requested with lock_timeout = 0 */
+};
+
+/* How the trace judged a prediction. */
+enum gk_evidence_verdict {
+	GK_EVIDENCE_NONE = 0,       /* the statement was not traced */
+	GK_EVIDENCE_CONFIRMED,      /* the trace saw what was predicted */
+	GK_EVIDENCE_CORRECTED,      /* it saw a stronger or another lock: the finding stands, corrected */
+	GK_EVIDENCE_REFUTED,        /* it saw less (weaker lock, no rewrite, a timeout): downgraded to info */
+	GK_EVIDENCE_TRACE_ONLY,     /* seen by the trace, predicted by no rule */
+};
+
+typedef struct gk_lock_fact {
+	const char *lock;             /* static: "ACCESS EXCLUSIVE", ...; NULL: no lock */
+	char *relation;               /* owned; NULL when none */
+	bool rewrite;
+	double held_ms;               /* observed only */
+	long lock_timeout_ms;         /* observed only: in effect when requested (0 = none) */
+} gk_lock_fact;
+
+typedef struct gk_evidence {
+	enum gk_prediction kind;      /* NONE: the finding predicts nothing */
+	gk_lock_fact predicted;       /* kind != NONE */
+	enum gk_evidence_verdict verdict;
+	gk_lock_fact observed;        /* verdict != NONE; lock NULL when the trace saw none on the relation */
+} gk_evidence;
+
 typedef struct gk_finding {
 	const char *rule_id;          /* static string from the rule registry */
 	enum gk_category category;
@@ -51,6 +88,11 @@ typedef struct gk_finding {
 	 * (drift): its kind ("column"), identity ("public.users.email"), the
 	 * attribute that differs and both values; NULL when not about one. */
 	char *object_kind, *object, *attribute, *expected, *actual;
+	gk_evidence evidence;
+	/* A directive suppressed it: gk_report_add_finding keeps it out of
+	 * the findings, among `suppressed`, so that what the replay saw of
+	 * the same risk is suppressed with it. */
+	bool suppressed;
 } gk_finding;
 
 enum gk_migration_status {
@@ -174,6 +216,9 @@ typedef struct gk_report {
 	size_t n_migrations;
 	gk_finding *findings;
 	size_t n_findings;
+	gk_finding *suppressed;       /* suppressed findings that predicted something, and
+				       * suppressions of replay rules (never rendered) */
+	size_t n_suppressed;
 	gk_run_error *errors;
 	size_t n_errors;
 	char **notes;                 /* what the reader should know besides findings */
@@ -229,6 +274,13 @@ typedef struct gk_report {
 	bool finished;
 	const char *verdict;          /* "pass", "fail" or "error" */
 	enum gk_exit exit_code;
+	/* How the lock trace judged the static predictions (counted from the
+	 * findings' evidence; refuted ones count as corrected); shown when a
+	 * migration was traced. */
+	struct {
+		bool traced;
+		size_t confirmed, corrected, trace_only;
+	} evidence;
 	size_t n_blocking;
 	size_t by_severity[GK_SEV_COUNT];
 	double duration_s;
@@ -325,9 +377,23 @@ const char *gk_history_status_name(enum gk_history_status s);
 
 /**
  * Add a finding; every string in `f` is copied, `f` stays the caller's.
- * `blocking` is ignored (decided by gk_report_finish). Returns 0 or GK_ENOMEM.
+ * `blocking` is ignored (decided by gk_report_finish).  A finding marked
+ * `suppressed` goes among r->suppressed.  Returns 0 or GK_ENOMEM.
  */
 int gk_report_add_finding(gk_report *r, const gk_finding *f);
+
+/** Record that a lock trace judged the lint's predictions: the summary
+ * then states its counts. */
+void gk_report_set_evidence_traced(gk_report *r);
+
+/** "confirmed", "corrected", "refuted", "trace-only"; NULL for GK_EVIDENCE_NONE. */
+const char *gk_evidence_verdict_name(enum gk_evidence_verdict v);
+
+/**
+ * Set finding `f`'s evidence (its relation strings copied; the old ones
+ * freed).  Returns 0 or GK_ENOMEM.
+ */
+int gk_finding_set_evidence(gk_finding *f, const gk_evidence *e);
 
 /** Add a run-level error (message copied; must hold no secret). Returns 0 or GK_ENOMEM. */
 int gk_report_add_error(gk_report *r, enum gk_error_kind kind, const char *path, const char *fmt, ...)

@@ -10,6 +10,7 @@
 
 #include "common.h"
 #include "layout.h"
+#include "report.h"
 
 enum gk_example_kind {
 	GK_EXAMPLE_BAD = 0,  /* must trigger the rule */
@@ -59,5 +60,12 @@ const gk_rule_info *gk_rule_at(size_t i);
 const gk_rule_info *gk_rule_find(const char *id);
 /** Index of a rule by id, or -1. */
 int gk_rule_index(const char *id);
+
+/**
+ * What a finding of rule `rule_id` predicts that the replay's lock trace
+ * can check (the one mapping, in src/lint/predict.c); GK_PREDICT_NONE for
+ * rules that predict no lock, and for unknown ids.
+ */
+enum gk_prediction gk_rule_prediction(const char *rule_id);
 
 #endif

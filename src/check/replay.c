@@ -346,7 +346,7 @@ static int run_plan(plan *p, const char *conninfo, const char *dbname, gk_error 
 static gk_replay_reporter reporter(const plan *p)
 {
 	return (gk_replay_reporter){.r = p->r, .o = &p->rp->o->lint,
-				    .consequence = "the migrations after it were not replayed"};
+				    .consequence = "the migrations after it were not replayed", .merge = true};
 }
 
 static int failure_finding(plan *p, const step *s, const gk_replay_result *res)

@@ -140,12 +140,23 @@ static void test_observed_locks(void **state)
 	assert_true(lock_on(m, "public.users", 3)->rewrite);
 	assert_true(lock_on(m, "public.users_pkey", 3)->rewrite);
 
-	expect_in(at_line(r, "observed-share-lock", 1)->message, "public.users (SHARE)");
-	expect_in(at_line(r, "observed-access-exclusive-lock", 2)->message, "public.users");
-	assert_int_equal(at_line(r, "observed-access-exclusive-lock", 2)->statement_index, 2);
-	expect_in(at_line(r, "observed-table-rewrite", 3)->message, "public.users_pkey");
-	at_line(r, "observed-lock-without-timeout", 1);
-	at_line(r, "observed-lock-without-timeout", 2);
+	/* One finding per risk per statement: the trace confirms the lint
+	 * findings that predicted its locks; only statement 2's lock, which no
+	 * rule predicts, is reported by the trace alone. */
+	const gk_finding *f = at_line(r, "create-index-non-concurrent", 1);
+	assert_int_equal(f->evidence.verdict, GK_EVIDENCE_CONFIRMED);
+	expect_in(f->message, "predicted SHARE on users, confirmed by replay (held ");
+	assert_int_equal(at_line(r, "missing-lock-timeout", 1)->evidence.verdict, GK_EVIDENCE_CONFIRMED);
+	f = at_line(r, "observed-access-exclusive-lock", 2);
+	expect_in(f->message, "public.users");
+	assert_int_equal(f->statement_index, 2);
+	assert_int_equal(f->evidence.verdict, GK_EVIDENCE_TRACE_ONLY);
+	f = at_line(r, "add-column-volatile-default", 3);
+	assert_int_equal(f->evidence.verdict, GK_EVIDENCE_CONFIRMED);
+	assert_true(f->evidence.observed.rewrite);
+	expect_none(r, "observed-share-lock");
+	expect_none(r, "observed-table-rewrite");
+	expect_none(r, "observed-lock-without-timeout"); /* the file's one missing-lock-timeout covers them */
 	/* The base migration was not traced: its locks are nobody's concern. */
 	assert_false(has_migration(r, P("20240101000000_init")));
 	gk_report_free(r);
@@ -503,7 +514,8 @@ static void test_interrupted(void **state)
 	assert_int_equal(migration(r, P("20240202000000_add_tags"))->replay.status, GK_REPLAY_SKIPPED);
 	expect_none(r, "replay-failed");
 	expect_none(r, "replay-timeout");
-	finding(r, "observed-access-exclusive-lock", CHANGE); /* what ran is reported */
+	/* What ran is reported: the trace confirmed the lint's prediction. */
+	assert_int_equal(at_line(r, "missing-lock-timeout", 1)->evidence.verdict, GK_EVIDENCE_CONFIRMED);
 	gk_report_free(r);
 }
 
@@ -534,7 +546,7 @@ static void test_embedded_default(void **state)
 	gk_report *r = check_o(&o);
 	assert_string_equal(r->replay.shadow, "embedded");
 	assert_int_equal(migration(r, CHANGE)->replay.status, GK_REPLAY_OK);
-	at_line(r, "observed-access-exclusive-lock", 1);
+	assert_int_equal(at_line(r, "missing-lock-timeout", 1)->evidence.verdict, GK_EVIDENCE_CONFIRMED);
 	gk_report_free(r);
 }
 
@@ -598,7 +610,7 @@ static void test_template_cache(void **state)
 	const gk_migration *m = migration(r, P("20240201000000_add_users_name"));
 	assert_int_equal(m->replay.status, GK_REPLAY_OK);
 	assert_true(m->replay.traced);
-	at_line(r, "observed-access-exclusive-lock", 1);
+	assert_int_equal(at_line(r, "missing-lock-timeout", 1)->evidence.verdict, GK_EVIDENCE_CONFIRMED);
 	gk_report_free(r);
 
 	/* The base edits its third migration: the three-migration template no

@@ -188,7 +188,13 @@ static void emit(gk_lint *l, int idx, const gk_stmt *s, size_t start, size_t end
 	enum gk_severity sev = severity_of(l->opts, idx);
 	engine *e = l->engine;
 	gk_file_result *fr = e->res;
-	if (sev == GK_SEV_OFF || suppressed(l, rule->info.id, s ? s->index : -1))
+	if (sev == GK_SEV_OFF)
+		return;
+	/* A suppressed finding that predicts a lock is kept, marked, so that
+	 * the replay's observation of the same lock is suppressed with it. */
+	enum gk_prediction kind = s ? gk_rule_prediction(rule->info.id) : GK_PREDICT_NONE;
+	bool hidden = suppressed(l, rule->info.id, s ? s->index : -1);
+	if (hidden && kind == GK_PREDICT_NONE)
 		return;
 	if (gk_grow(&fr->findings, &fr->cap, fr->n + 1, sizeof *fr->findings) < 0) {
 		fr->oom = true;
@@ -196,6 +202,9 @@ static void emit(gk_lint *l, int idx, const gk_stmt *s, size_t start, size_t end
 	}
 	gk_finding *f = &fr->findings[fr->n];
 	memset(f, 0, sizeof *f);
+	f->suppressed = hidden;
+	if (kind != GK_PREDICT_NONE && gk_lint_predict(l, s, kind, &f->evidence) < 0)
+		fr->oom = true;
 	f->rule_id = rule->info.id;
 	f->category = rule->info.category;
 	f->severity = sev;
@@ -364,6 +373,34 @@ static void track_lock_timeout(gk_lint *l, const gk_stmt *s)
 
 /* ---- directives ---- */
 
+/* A rule whose findings come from the replay, which lint cannot match. */
+static bool replay_rule(const char *id)
+{
+	const gk_rule_info *r = gk_rule_find(id);
+	return r && r->category == GK_CAT_REPLAY;
+}
+
+/* The suppression of a replay rule, passed on (marked suppressed) to the
+ * replay of the same statement, or of the whole file (statement 0). */
+static void replay_suppression(gk_lint *l, const gk_directive *d, const char *id)
+{
+	gk_file_result *fr = ((engine *)l->engine)->res;
+	if (gk_grow(&fr->findings, &fr->cap, fr->n + 1, sizeof *fr->findings) < 0) {
+		fr->oom = true;
+		return;
+	}
+	gk_finding *f = &fr->findings[fr->n++];
+	memset(f, 0, sizeof *f);
+	f->rule_id = gk_rule_find(id)->id;
+	f->category = GK_CAT_REPLAY;
+	f->suppressed = true;
+	f->statement_index = d->file_wide ? 0 : (int)d->stmt + 1;
+	f->message = gk_strdup(d->reason);
+	f->path = gk_strdup(l->path);
+	if (!f->message || !f->path)
+		fr->oom = true;
+}
+
 static void directive_findings(gk_lint *l)
 {
 	engine *e = l->engine;
@@ -391,7 +428,9 @@ static void directive_findings(gk_lint *l)
 			continue;
 		}
 		for (size_t k = 0; k < d->n_rules; k++)
-			if (!d->used[k] && gk_rule_index(d->rules[k]) >= 0)
+			if (replay_rule(d->rules[k]))
+				replay_suppression(l, d, d->rules[k]);
+			else if (!d->used[k] && gk_rule_index(d->rules[k]) >= 0)
 				emit_meta(l, "unused-suppression", NULL, d->start, d->end,
 					  "suppression of '%s' matched no finding", d->rules[k]);
 	}

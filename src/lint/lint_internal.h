@@ -168,4 +168,11 @@ void gk_lint_memo_free(gk_lint *l);
 /** Registry entry i (0 <= i < gk_rules_count()). */
 const gk_rule *gk_rule_impl(size_t i);
 
+/* predict.c: what a finding of `kind` on statement `s` predicts, from the
+ * lock table, about the existing relation it concerns: out->kind,
+ * predicted.lock, .relation (malloc'ed, the caller frees it) and .rewrite.
+ * out->kind stays GK_PREDICT_NONE when the statement locks no existing
+ * relation.  0 or GK_ENOMEM. */
+int gk_lint_predict(const gk_lint *l, const gk_stmt *s, enum gk_prediction kind, gk_evidence *out);
+
 #endif

@@ -8,6 +8,7 @@
 #include <libpq-fe.h>
 
 #include "gatekeeper/replay.h"
+#include "gatekeeper/report.h"
 
 /* One statement of a migration as the SQL front end split it. */
 typedef struct gk_replay_stmt {
@@ -120,5 +121,35 @@ int gk_replay_leftover(PGconn *c, const gk_replay_mark *mk, gk_replay_result *r)
  * so it cannot be split (nothing was run); or GK_ENOMEM. */
 int gk_replay_trace(PGconn *c, const gk_replay_migration *m, const char *text, int watch,
                     gk_replay_result *r);
+
+/* ---- evidence.c: lint predictions judged by the lock trace ------------ */
+
+/* What a lock of a traced statement is reported as (trace-only findings). */
+enum {
+	GK_SEEN_REWRITE = 1,    /* observed-table-rewrite */
+	GK_SEEN_EXCLUSIVE = 2,  /* observed-access-exclusive-lock */
+	GK_SEEN_SHARE = 4,      /* observed-share-lock */
+	GK_SEEN_WAIT = 8,       /* observed-lock-without-timeout */
+};
+
+/*
+ * Merge the trace of one statement, its locks l[0..n) (one statement_index)
+ * among all[0..n_all) of the migration at `path`, into the findings of r that predicted
+ * something about it, visible or suppressed: evidence, message, and
+ * severity (info when refuted).  *covered gets the GK_SEEN_* kinds those
+ * findings account for on this statement.  `complete`: the migration ran
+ * to its end, so a predicted lock the trace did not see was not taken.
+ * 0 or GK_ENOMEM.
+ */
+int gk_replay_evidence_merge(gk_report *r, const char *path, const gk_replay_lock *all, size_t n_all,
+			     const gk_replay_lock *l, size_t n, bool complete, unsigned *covered);
+
+/* True when a directive suppressed `rule_id` on statement `stmt` of `path`
+ * (or on the whole file). */
+bool gk_replay_evidence_suppressed(const gk_report *r, const char *path, int stmt, const char *rule_id);
+
+/* "ACCESS EXCLUSIVE" for pg_locks' "AccessExclusiveLock" (static; an
+ * unknown mode is returned as it is). */
+const char *gk_replay_mode_name(const char *pg_mode);
 
 #endif

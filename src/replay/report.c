@@ -11,6 +11,7 @@
 #include "sql/sql.h"
 #include "util/util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,10 +35,12 @@ static void locate(const gk_replay_migration *m, size_t off, place *pl)
 }
 
 static int add(const gk_replay_reporter *rr, const char *id, const gk_replay_migration *m, const place *pl,
-	       const char *help, const char *msg)
+	       const char *help, const char *msg, const gk_evidence *ev)
 {
 	gk_finding f = {.message = (char *)msg, .help = (char *)help, .path = (char *)m->path, .line = pl->line,
 			.column = pl->column, .statement_index = pl->statement_index, .context = pl->context};
+	if (ev)
+		f.evidence = *ev;
 	int rc = gk_lint_add_rule_finding(rr->r, rr->o, id, &f);
 	return rc == GK_ENOTFOUND ? 0 : rc;
 }
@@ -152,7 +155,7 @@ static int timeout_finding(const gk_replay_reporter *rr, const gk_replay_migrati
 				  "statements run as one query, so which one was running is not known)%s%s%s",
 				  what, limit, left, after ? "; " : "", after ? after : "");
 	free(left);
-	int rc = msg ? add(rr, "replay-timeout", m, &pl, NULL, msg) : GK_ENOMEM;
+	int rc = msg ? add(rr, "replay-timeout", m, &pl, NULL, msg, NULL) : GK_ENOMEM;
 	free(msg);
 	free(stmt);
 	free(pl.context);
@@ -186,7 +189,7 @@ int gk_replay_report_failure(const gk_replay_reporter *rr, const gk_replay_migra
 				  "%s)%s%s%s", what, at, res->message ? res->message : "", state, left, after ? "; " : "",
 				  after ? after : "");
 	free(left);
-	int rc = msg ? add(rr, env ? "replay-environment" : "replay-failed", m, &pl, help, msg) : GK_ENOMEM;
+	int rc = msg ? add(rr, env ? "replay-environment" : "replay-failed", m, &pl, help, msg, NULL) : GK_ENOMEM;
 	free(msg);
 	free(help);
 	free(pl.context);
@@ -195,46 +198,36 @@ int gk_replay_report_failure(const gk_replay_reporter *rr, const gk_replay_migra
 
 /* ---- locks ---------------------------------------------------------------- */
 
-/* "AccessExclusiveLock" -> "ACCESS EXCLUSIVE", as the documentation names modes. */
-static void mode_words(char *out, size_t size, const char *mode)
-{
-	size_t k = 0, n = strlen(mode);
-	if (n > 4 && !strcmp(mode + n - 4, "Lock"))
-		n -= 4;
-	for (size_t i = 0; i < n && k + 2 < size; i++) {
-		if (i > 0 && mode[i] >= 'A' && mode[i] <= 'Z')
-			out[k++] = ' ';
-		out[k++] = (char)(mode[i] >= 'a' && mode[i] <= 'z' ? mode[i] - 'a' + 'A' : mode[i]);
-	}
-	out[k] = '\0';
-}
-
 static bool blocks_writes(const char *mode)
 {
 	return !strcmp(mode, "ShareLock") || !strcmp(mode, "ShareRowExclusiveLock") || !strcmp(mode, "ExclusiveLock");
 }
 
-/* The locks of one statement, sorted into what each finding names. */
+/* The locks of one statement that no lint finding accounts for, sorted
+ * into the trace-only finding that names each. */
 typedef struct stmt_locks {
-	gk_buf exclusive, share, rewrite, waiting;
-	gk_buf rewrite_modes;  /* the rewritten relations with the mode each was held in */
-	const char *rewrite_mode;  /* the last one's mode (borrowed) */
-	bool rewrite_mixed;        /* ... and they were held in more than one */
+	gk_buf list[4];       /* by kind: rewrite, exclusive, share, waiting */
+	const gk_replay_lock *first[4]; /* the first relation of each list, for its evidence */
 	gk_buf notes;         /* "; on the target: ..." of the relations it blocks */
+	const char *rewrite_mode;  /* the mode of the last rewritten relation (borrowed) */
+	bool rewrite_mixed;        /* ... and they were held in more than one mode */
+	gk_buf rewrite_modes;      /* the rewritten relations with the mode each was held in */
 	double held_ms;
 } stmt_locks;
 
-static void list_add(gk_buf *b, const char *relation, const char *mode)
+enum { REWRITE, EXCLUSIVE, SHARE, WAITING };
+
+static void list_add(stmt_locks *sl, int kind, const gk_replay_lock *l, bool with_mode)
 {
+	gk_buf *b = &sl->list[kind];
 	if (b->len)
 		gk_buf_puts(b, ", ");
-	if (mode) {
-		char words[64];
-		mode_words(words, sizeof words, mode);
-		gk_buf_printf(b, "%s (%s)", relation, words);
-	} else {
-		gk_buf_puts(b, relation);
-	}
+	else
+		sl->first[kind] = l;
+	if (with_mode)
+		gk_buf_printf(b, "%s (%s)", l->relation, gk_replay_mode_name(l->mode));
+	else
+		gk_buf_puts(b, l->relation);
 }
 
 static void note_add(const gk_replay_reporter *rr, stmt_locks *sl, const char *relation)
@@ -246,82 +239,140 @@ static void note_add(const gk_replay_reporter *rr, stmt_locks *sl, const char *r
 	free(note);
 }
 
-static void sort_lock(const gk_replay_reporter *rr, stmt_locks *sl, const gk_replay_lock *l)
+/*
+ * `covered`: the kinds lint findings on the statement account for
+ * (GK_SEEN_*).  A lock requested without lock_timeout is not reported
+ * when the timeout is applied outside the files (lock_timeout: external):
+ * the shadow cannot see it, the gate checks it on the target.
+ */
+static void sort_lock(const gk_replay_reporter *rr, stmt_locks *sl, const gk_replay_lock *l, unsigned covered)
 {
-	bool exclusive = !strcmp(l->mode, "AccessExclusiveLock");
-	if (l->rewrite) {
+	bool exclusive = !strcmp(l->mode, "AccessExclusiveLock"), listed = false;
+	if (l->rewrite && !(covered & GK_SEEN_REWRITE)) {
 		/* The lock the trace saw: a REINDEX rewrites an index under ACCESS
 		 * EXCLUSIVE while its table stays readable under SHARE. */
-		list_add(&sl->rewrite, l->relation, NULL);
-		list_add(&sl->rewrite_modes, l->relation, l->mode);
+		list_add(sl, REWRITE, l, false), listed = true;
+		gk_buf_printf(&sl->rewrite_modes, "%s%s (%s)", sl->rewrite_modes.len ? ", " : "", l->relation,
+			      gk_replay_mode_name(l->mode));
 		sl->rewrite_mixed = sl->rewrite_mixed || (sl->rewrite_mode && strcmp(sl->rewrite_mode, l->mode));
 		sl->rewrite_mode = l->mode;
-	} else if (exclusive)
-		list_add(&sl->exclusive, l->relation, NULL);
-	else if (blocks_writes(l->mode))
-		list_add(&sl->share, l->relation, l->mode);
-	if ((exclusive || blocks_writes(l->mode)) && l->lock_timeout_ms == 0)
-		list_add(&sl->waiting, l->relation, l->mode);
-	if (l->rewrite || exclusive || blocks_writes(l->mode))
+	}
+	else if (!l->rewrite && exclusive && !(covered & GK_SEEN_EXCLUSIVE))
+		list_add(sl, EXCLUSIVE, l, false), listed = true;
+	else if (!l->rewrite && blocks_writes(l->mode) && !(covered & GK_SEEN_SHARE))
+		list_add(sl, SHARE, l, true), listed = true;
+	if ((exclusive || blocks_writes(l->mode)) && l->lock_timeout_ms == 0 && !rr->o->lock_timeout_external &&
+	    !(covered & GK_SEEN_WAIT))
+		list_add(sl, WAITING, l, true), listed = true;
+	if (listed)
 		note_add(rr, sl, l->relation);
 	if (l->held_ms > sl->held_ms)
 		sl->held_ms = l->held_ms;
 }
 
-static int emit_lock(const gk_replay_reporter *rr, const gk_replay_migration *m, const place *pl, const char *id,
-		     const char *fmt, const gk_buf *list, const stmt_locks *sl)
+/* "2s", or "1500ms" when not whole seconds. */
+static void advice(char *out, size_t size, long ms)
 {
-	if (!list->len)
+	if (ms % 1000 == 0)
+		snprintf(out, size, "%lds", ms / 1000);
+	else
+		snprintf(out, size, "%ldms", ms);
+}
+
+static const char *const ids[] = {"observed-table-rewrite", "observed-access-exclusive-lock", "observed-share-lock",
+				  "observed-lock-without-timeout"};
+
+/* The help of a trace-only finding that recommends a lock_timeout: the one
+ * value of lock_timeout_advice (malloc'ed); NULL for the rule's own help. */
+static char *help_of(const gk_replay_reporter *rr, int kind)
+{
+	if (kind != WAITING && kind != EXCLUSIVE)
+		return NULL;
+	char v[32];
+	advice(v, sizeof v, rr->o->lock_timeout_advice_ms);
+	if (kind == WAITING)
+		return gk_asprintf("Start the migration with `SET lock_timeout = '%s';` (the recommended value, "
+				   "lock_timeout_advice in gatekeeper.yml) and retry the deploy when it times out.", v);
+	return gk_asprintf("Keep the transaction short, set `lock_timeout = '%s'` (with a retry) so a blocked ALTER "
+			   "gives up instead of queueing traffic behind it, and prefer the recipes of the static rules "
+			   "that avoid the lock (NOT VALID + VALIDATE, CONCURRENTLY).", v);
+}
+
+static int emit_lock(const gk_replay_reporter *rr, const gk_replay_migration *m, const place *pl, int kind,
+		     const char *fmt, const stmt_locks *sl)
+{
+	const gk_buf *list = &sl->list[kind];
+	if (!list->len || gk_replay_evidence_suppressed(rr->r, m->path, pl->statement_index, ids[kind]))
 		return 0;
+	const gk_replay_lock *o = sl->first[kind];
+	gk_evidence ev = {.verdict = rr->merge ? GK_EVIDENCE_TRACE_ONLY : GK_EVIDENCE_NONE,
+			  .observed = {gk_replay_mode_name(o->mode), o->relation, o->rewrite, o->held_ms,
+				       o->lock_timeout_ms}};
 	char *msg = gk_asprintf(fmt, list->data, sl->held_ms);
 	char *full = msg ? gk_asprintf("%s%s", msg, sl->notes.len ? sl->notes.data : "") : NULL;
-	int rc = full ? add(rr, id, m, pl, NULL, full) : GK_ENOMEM;
+	char *help = help_of(rr, kind);
+	int rc = full && (help || (kind != WAITING && kind != EXCLUSIVE)) ? add(rr, ids[kind], m, pl, help, full, &ev)
+									  : GK_ENOMEM;
 	free(msg);
 	free(full);
+	free(help);
 	return rc;
 }
 
-static int stmt_findings(const gk_replay_reporter *rr, const gk_replay_migration *m, const gk_replay_lock *l,
-			 size_t n)
+/* "t under ACCESS EXCLUSIVE" when every rewritten relation was held in one
+ * mode, else each with its own: "t (ACCESS EXCLUSIVE), t_idx (SHARE)". */
+static void rewrite_modes(stmt_locks *sl)
 {
-	stmt_locks sl = {GK_BUF_INIT, GK_BUF_INIT, GK_BUF_INIT, GK_BUF_INIT, GK_BUF_INIT, NULL, false,
-			 GK_BUF_INIT, 0};
-	for (size_t i = 0; i < n; i++)
-		sort_lock(rr, &sl, &l[i]);
-	char words[64];
-	if (sl.rewrite.len && !sl.rewrite_mixed) {
-		mode_words(words, sizeof words, sl.rewrite_mode);
-		gk_buf_printf(&sl.rewrite, " under %s", words);
-	} else if (sl.rewrite.len) {
-		gk_buf tmp = sl.rewrite;
-		sl.rewrite = sl.rewrite_modes;
-		sl.rewrite_modes = tmp;
+	gk_buf *b = &sl->list[REWRITE];
+	if (!b->len)
+		return;
+	if (!sl->rewrite_mixed) {
+		gk_buf_printf(b, " under %s", gk_replay_mode_name(sl->rewrite_mode));
+		return;
 	}
+	gk_buf tmp = *b;
+	*b = sl->rewrite_modes;
+	sl->rewrite_modes = tmp;
+}
+
+static int stmt_findings(const gk_replay_reporter *rr, const gk_replay_migration *m, const gk_replay_result *res,
+			 const gk_replay_lock *l, size_t n)
+{
+	stmt_locks sl = {{GK_BUF_INIT, GK_BUF_INIT, GK_BUF_INIT, GK_BUF_INIT}, {0}, GK_BUF_INIT, NULL, false,
+			 GK_BUF_INIT, 0};
+	unsigned covered = 0;
+	int rc = rr->merge ? gk_replay_evidence_merge(rr->r, m->path, res->locks, res->n_locks, l, n,
+						      res->status == GK_REPLAY_OK, &covered)
+			   : 0;
+	for (size_t i = 0; i < n; i++)
+		sort_lock(rr, &sl, &l[i], covered);
 	place pl = {.statement_index = l[0].statement_index};
 	locate(m, l[0].offset, &pl);
-	int rc = sl.exclusive.failed || sl.share.failed || sl.rewrite.failed || sl.waiting.failed || sl.notes.failed ||
-			 sl.rewrite_modes.failed ? GK_ENOMEM : 0;
+	for (int k = 0; k < 4; k++)
+		if (sl.list[k].failed)
+			rc = GK_ENOMEM;
+	if (sl.notes.failed)
+		rc = GK_ENOMEM;
+	rewrite_modes(&sl);
+	if (sl.rewrite_modes.failed)
+		rc = GK_ENOMEM;
 	if (rc == 0)
-		rc = emit_lock(rr, m, &pl, "observed-table-rewrite",
-			       "rewrote %s (held %.0f ms on the empty shadow; production copies every row)", &sl.rewrite,
-			       &sl);
+		rc = emit_lock(rr, m, &pl, REWRITE,
+			       "rewrote %s (held %.0f ms on the empty shadow; production copies every row)", &sl);
 	if (rc == 0)
-		rc = emit_lock(rr, m, &pl, "observed-access-exclusive-lock",
+		rc = emit_lock(rr, m, &pl, EXCLUSIVE,
 			       "ACCESS EXCLUSIVE lock on %s, held %.0f ms on the shadow: blocks every read and write until "
-			       "the transaction ends", &sl.exclusive, &sl);
+			       "the transaction ends", &sl);
 	if (rc == 0)
-		rc = emit_lock(rr, m, &pl, "observed-share-lock", "lock that blocks writes on %s, held %.0f ms on the shadow",
-			       &sl.share, &sl);
+		rc = emit_lock(rr, m, &pl, SHARE, "lock that blocks writes on %s, held %.0f ms on the shadow", &sl);
 	if (rc == 0)
-		rc = emit_lock(rr, m, &pl, "observed-lock-without-timeout",
+		rc = emit_lock(rr, m, &pl, WAITING,
 			       "blocking lock on %s requested with lock_timeout = 0: behind any conflicting session it "
-			       "waits forever, and queries queue behind it", &sl.waiting, &sl);
+			       "waits forever, and queries queue behind it", &sl);
 	free(pl.context);
-	gk_buf_free(&sl.exclusive);
-	gk_buf_free(&sl.share);
-	gk_buf_free(&sl.rewrite);
+	for (int k = 0; k < 4; k++)
+		gk_buf_free(&sl.list[k]);
 	gk_buf_free(&sl.rewrite_modes);
-	gk_buf_free(&sl.waiting);
 	gk_buf_free(&sl.notes);
 	return rc;
 }
@@ -349,6 +400,8 @@ static int entry_locks(const gk_replay_reporter *rr, size_t idx, const gk_replay
 int gk_replay_report_locks(const gk_replay_reporter *rr, size_t idx, const gk_replay_migration *m,
 			   const gk_replay_result *res)
 {
+	if (rr->merge)
+		gk_report_set_evidence_traced(rr->r);
 	if (res->n_locks == 0)
 		return 0;
 	int rc = entry_locks(rr, idx, m, res);
@@ -356,7 +409,7 @@ int gk_replay_report_locks(const gk_replay_reporter *rr, size_t idx, const gk_re
 		size_t k = i;
 		while (k < res->n_locks && res->locks[k].statement_index == res->locks[i].statement_index)
 			k++;
-		rc = stmt_findings(rr, m, &res->locks[i], k - i);
+		rc = stmt_findings(rr, m, res, &res->locks[i], k - i);
 		i = k;
 	}
 	return rc;

@@ -52,6 +52,30 @@ static json_t *path(const char *s)
 	return j ? j : json_string("(out of memory)");
 }
 
+/* A predicted or observed lock; `observed` adds what only a trace knows. */
+static json_t *lock_fact(const gk_lock_fact *l, bool observed)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "lock", l->lock ? json_string(l->lock) : json_null());
+	json_object_set_new(o, "relation", text(l->relation));
+	json_object_set_new(o, "rewrite", json_boolean(l->rewrite));
+	if (observed) {
+		json_object_set_new(o, "held_ms", json_real(l->held_ms));
+		json_object_set_new(o, "lock_timeout_ms", json_integer(l->lock_timeout_ms));
+	}
+	return o;
+}
+
+/* What the trace said of the finding: only for a traced statement. */
+static json_t *evidence(const gk_evidence *e)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "verdict", json_string(gk_evidence_verdict_name(e->verdict)));
+	json_object_set_new(o, "predicted", e->kind != GK_PREDICT_NONE ? lock_fact(&e->predicted, false) : json_null());
+	json_object_set_new(o, "observed", e->observed.lock ? lock_fact(&e->observed, true) : json_null());
+	return o;
+}
+
 static json_t *finding(const gk_finding *f)
 {
 	json_t *o = json_object();
@@ -77,6 +101,8 @@ static json_t *finding(const gk_finding *f)
 		json_object_set_new(ob, "actual", text(f->actual));
 		json_object_set_new(o, "object", ob);
 	}
+	if (f->evidence.verdict != GK_EVIDENCE_NONE)
+		json_object_set_new(o, "evidence", evidence(&f->evidence));
 	return o;
 }
 
@@ -189,6 +215,11 @@ static json_t *summary(const gk_report *r)
 	json_object_set_new(by, "warning", json_integer((json_int_t)r->by_severity[GK_SEV_WARNING]));
 	json_object_set_new(by, "info", json_integer((json_int_t)r->by_severity[GK_SEV_INFO]));
 	json_object_set_new(o, "by_severity", by);
+	if (r->evidence.traced) {
+		json_object_set_new(o, "predictions_confirmed", json_integer((json_int_t)r->evidence.confirmed));
+		json_object_set_new(o, "predictions_corrected", json_integer((json_int_t)r->evidence.corrected));
+		json_object_set_new(o, "trace_only", json_integer((json_int_t)r->evidence.trace_only));
+	}
 	return o;
 }
 

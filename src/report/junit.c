@@ -527,6 +527,15 @@ static void properties(jw *j, const gk_migration *m)
 			property(j, "runner.reason", m->runner_why.reason);
 		property(j, "statements", statements);
 	}
+	if (j->r->evidence.traced) {
+		char n[3][24];
+		snprintf(n[0], sizeof n[0], "%zu", j->r->evidence.confirmed);
+		snprintf(n[1], sizeof n[1], "%zu", j->r->evidence.corrected);
+		snprintf(n[2], sizeof n[2], "%zu", j->r->evidence.trace_only);
+		property(j, "evidence.predictions_confirmed", n[0]);
+		property(j, "evidence.predictions_corrected", n[1]);
+		property(j, "evidence.trace_only", n[2]);
+	}
 	if (m && m->history != GK_HISTORY_NONE)
 		history_properties(j, m);
 	if (m && m->applied.status != GK_APPLIED_NONE) {

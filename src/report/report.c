@@ -9,7 +9,7 @@
 
 typedef struct report_priv {
 	gk_report pub;
-	size_t cap_m, cap_f, cap_e;
+	size_t cap_m, cap_f, cap_e, cap_s;
 } report_priv;
 
 gk_report *gk_report_new(const char *command)
@@ -36,6 +36,17 @@ static void finding_strings(gk_finding *f, char **out[FINDING_STRINGS])
 	char **all[FINDING_STRINGS] = {&f->message, &f->help, &f->path, &f->sql, &f->context,
 				       &f->object_kind, &f->object, &f->attribute, &f->expected, &f->actual};
 	memcpy(out, all, sizeof all);
+}
+
+/* Everything finding `f` owns. */
+static void finding_free(gk_finding *f)
+{
+	char **fields[FINDING_STRINGS];
+	finding_strings(f, fields);
+	for (size_t k = 0; k < FINDING_STRINGS; k++)
+		free(*fields[k]);
+	free(f->evidence.predicted.relation);
+	free(f->evidence.observed.relation);
 }
 
 static void strings_free(char **v, size_t n)
@@ -96,12 +107,11 @@ void gk_report_free(gk_report *r)
 	free(r->base_ref);
 	free(r->merge_base);
 	free(r->head);
-	for (size_t i = 0; i < r->n_findings; i++) {
-		char **fields[FINDING_STRINGS];
-		finding_strings(&r->findings[i], fields);
-		for (size_t k = 0; k < FINDING_STRINGS; k++)
-			free(*fields[k]);
-	}
+	for (size_t i = 0; i < r->n_findings; i++)
+		finding_free(&r->findings[i]);
+	for (size_t i = 0; i < r->n_suppressed; i++)
+		finding_free(&r->suppressed[i]);
+	free(r->suppressed);
 	for (size_t i = 0; i < r->n_notes; i++)
 		free(r->notes[i]);
 	free(r->notes);
@@ -340,14 +350,46 @@ _Static_assert(sizeof history_names / sizeof *history_names == GK_HISTORY_DELETE
 
 const char *gk_history_status_name(enum gk_history_status s) { return history_names[s]; }
 
+void gk_report_set_evidence_traced(gk_report *r) { r->evidence.traced = true; }
+
+const char *gk_evidence_verdict_name(enum gk_evidence_verdict v)
+{
+	switch (v) {
+	case GK_EVIDENCE_CONFIRMED: return "confirmed";
+	case GK_EVIDENCE_CORRECTED: return "corrected";
+	case GK_EVIDENCE_REFUTED: return "refuted";
+	case GK_EVIDENCE_TRACE_ONLY: return "trace-only";
+	default: return NULL;
+	}
+}
+
+int gk_finding_set_evidence(gk_finding *f, const gk_evidence *e)
+{
+	gk_evidence d = *e;
+	d.predicted.relation = e->predicted.relation ? gk_strdup(e->predicted.relation) : NULL;
+	d.observed.relation = e->observed.relation ? gk_strdup(e->observed.relation) : NULL;
+	if ((e->predicted.relation && !d.predicted.relation) || (e->observed.relation && !d.observed.relation)) {
+		free(d.predicted.relation);
+		free(d.observed.relation);
+		return GK_ENOMEM;
+	}
+	free(f->evidence.predicted.relation);
+	free(f->evidence.observed.relation);
+	f->evidence = d;
+	return 0;
+}
+
 int gk_report_add_finding(gk_report *r, const gk_finding *f)
 {
 	report_priv *p = (report_priv *)r;
-	if (gk_grow(&r->findings, &p->cap_f, r->n_findings + 1, sizeof *r->findings) < 0)
+	gk_finding **list = f->suppressed ? &r->suppressed : &r->findings;
+	size_t *n = f->suppressed ? &r->n_suppressed : &r->n_findings;
+	if (gk_grow(list, f->suppressed ? &p->cap_s : &p->cap_f, *n + 1, sizeof **list) < 0)
 		return GK_ENOMEM;
-	gk_finding *d = &r->findings[r->n_findings];
+	gk_finding *d = &(*list)[*n];
 	*d = *f;
 	d->blocking = false;
+	d->evidence.predicted.relation = d->evidence.observed.relation = NULL;
 	if (!d->message)
 		d->message = "";
 	char **fields[FINDING_STRINGS];
@@ -358,12 +400,12 @@ int gk_report_add_finding(gk_report *r, const gk_finding *f)
 		*fields[i] = gk_strdup(src);
 		ok = ok && (!src || *fields[i]);
 	}
-	if (!ok) {
+	if (!ok || gk_finding_set_evidence(d, &f->evidence) < 0) {
 		for (size_t i = 0; i < FINDING_STRINGS; i++)
 			free(*fields[i]);
 		return GK_ENOMEM;
 	}
-	r->n_findings++;
+	(*n)++;
 	return 0;
 }
 
@@ -521,11 +563,16 @@ void gk_report_finish(gk_report *r, enum gk_severity fail_level, double duration
 		qsort(r->findings, r->n_findings, sizeof *r->findings, cmp_finding);
 	memset(r->by_severity, 0, sizeof r->by_severity);
 	r->n_blocking = 0;
+	r->evidence.confirmed = r->evidence.corrected = r->evidence.trace_only = 0;
 	for (size_t i = 0; i < r->n_findings; i++) {
 		gk_finding *f = &r->findings[i];
 		f->blocking = fail_level != GK_SEV_OFF && f->severity >= fail_level;
 		r->by_severity[f->severity]++;
 		r->n_blocking += f->blocking;
+		enum gk_evidence_verdict v = f->evidence.verdict;
+		r->evidence.confirmed += v == GK_EVIDENCE_CONFIRMED;
+		r->evidence.corrected += v == GK_EVIDENCE_CORRECTED || v == GK_EVIDENCE_REFUTED;
+		r->evidence.trace_only += v == GK_EVIDENCE_TRACE_ONLY;
 	}
 	count_per_migration(r);
 	count_per_check(r);

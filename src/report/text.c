@@ -409,6 +409,10 @@ int gk_render_text(const gk_report *r, FILE *out, const gk_render_options *o, gk
 		fputc('\n', out);
 	if (r->n_checks)
 		checks_section(out, &a, r, o);
+	/* How the lock trace judged the static predictions, just above the verdict. */
+	if (r->evidence.traced)
+		fprintf(out, "lock trace: %zu prediction%s confirmed, %zu corrected, %zu trace-only\n", r->evidence.confirmed,
+			r->evidence.confirmed == 1 ? "" : "s", r->evidence.corrected, r->evidence.trace_only);
 	fprintf(out, "%s%s%s: %zu file%s, %zu finding%s (%zu error, %zu warning, %zu info), %zu blocking\n",
 		c(o, C_BOLD), strcmp(r->verdict, "pass") == 0 ? "PASS" : strcmp(r->verdict, "fail") == 0 ? "FAIL" : "ERROR",
 		c(o, C_RESET), r->n_migrations, r->n_migrations == 1 ? "" : "s", r->n_findings,

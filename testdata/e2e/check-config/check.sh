@@ -73,11 +73,11 @@ d = json.load(open(sys.argv[1]))
 st = sorted(m["history"]["status"] for m in d["migrations"])
 assert st == ["added", "added", "unchanged"], st' "$TMP/d.json" || status=1
 
-# Replay: on by default (an observed lock on users), off with --no-replay
+# Replay: on by default (the lock trace's evidence on a finding), off with --no-replay
 # or `replay: false`, which --replay overrides.
 has_replay() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if "replay" in d else 1)' "$1"; }
 "$GK" check --base main --format json >"$TMP/r1.json" 2>"$TMP/err"; rc=$?
-[ $rc = 0 ] && has_replay "$TMP/r1.json" && grep -q observed-access-exclusive-lock "$TMP/r1.json" ||
+[ $rc = 0 ] && has_replay "$TMP/r1.json" && grep -q "\"evidence\"" "$TMP/r1.json" ||
 	fail "default replay: exit $rc, stderr: $(cat "$TMP/err")"
 "$GK" check --base main --no-replay --format json >"$TMP/r2.json" 2>"$TMP/err"; rc=$?
 [ $rc = 0 ] && [ ! -s "$TMP/err" ] && ! has_replay "$TMP/r2.json" || fail "--no-replay: exit $rc, stderr: $(cat "$TMP/err")"
