@@ -29,51 +29,9 @@
 #include "gatekeeper/replay.h"
 #include "gatekeeper/shadow.h"
 #include "util/util.h"
-
-static gk_shadow *shared;
-static gk_error shared_err;
+#include "replay_test_support.h"
 
 /* ---- helpers ---------------------------------------------------------- */
-
-typedef struct db {
-	char *conninfo, *name;
-} db;
-
-static db fresh_db(void)
-{
-	if (!shared) {
-		fprintf(stderr, "skipped: no embedded PostgreSQL: %s\n", shared_err.msg);
-		skip();
-	}
-	db d = {NULL, NULL};
-	gk_error err = {0, ""};
-	if (gk_shadow_new_database(shared, NULL, &d.conninfo, &d.name, &err) != 0)
-		fail_msg("new database: %s", err.msg);
-	return d;
-}
-
-static void drop_db(db *d)
-{
-	gk_error err = {0, ""};
-	if (gk_shadow_drop_database(shared, d->name, &err) != 0)
-		fail_msg("drop database: %s", err.msg);
-	free(d->conninfo);
-	free(d->name);
-}
-
-/* First value of `sql` on a new connection ("" when no row or NULL). */
-static char *query1(const db *d, const char *sql)
-{
-	PGconn *c = PQconnectdb(d->conninfo);
-	assert_int_equal(PQstatus(c), CONNECTION_OK);
-	PGresult *res = PQexec(c, sql);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		fail_msg("%s: %s", sql, PQerrorMessage(c));
-	char *v = strdup(PQntuples(res) ? PQgetvalue(res, 0, 0) : "");
-	PQclear(res);
-	PQfinish(c);
-	return v;
-}
 
 static gk_replay_migration mig(const char *sql, enum gk_runner runner, bool trace)
 {
@@ -401,15 +359,7 @@ static void test_split_unparsable_file_is_one_query(void **state)
 static int group_setup(void **state)
 {
 	(void)state;
-	if (gk_shadow_open(&shared, NULL, &shared_err) != 0)
-		shared = NULL;
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	gk_shadow_close(shared);
+	open_shared();
 	return 0;
 }
 

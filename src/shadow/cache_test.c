@@ -40,6 +40,7 @@
 #include "shadow/shadow_internal.h"
 #include "util/util.h"
 #include "util/pg_test_support.h"
+#include "shadow/shadow_test_support.h"
 
 static char root_dir[256];   /* everything the tests make */
 static char cache_dir[512];  /* <root>/cache/dir (made by the first open) */
@@ -1243,20 +1244,6 @@ typedef struct child {
 	pid_t pid, postmaster;
 	char sock[PATH_MAX];
 } child;
-
-/* The signal cases need each signal's default action in the child: a
- * shell starts a background job with SIGINT ignored, nohup ignores SIGHUP,
- * and gatekeeper rightly leaves an ignored signal ignored (gk_sig_take()),
- * so a suite started that way would otherwise see the children survive. */
-static void default_signals(void)
-{
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
-	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
-		signal(sigs[i], SIG_DFL);
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-}
 
 static void run_child(child *ch)
 {
