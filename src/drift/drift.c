@@ -33,7 +33,7 @@ static int expected_by_replay(drift_run *d, gk_catalog **out, const char *prisma
 	gk_drift_plan *p = &d->plan;
 	gk_drift_expected e = {0};
 	gk_shadow *s = NULL;
-	int rc = gk_drift_plan_build(p, st, o->dirs, o->n_dirs, o->shadow_init, prisma_schema, false, err);
+	int rc = gk_drift_plan_build(p, st, o->dirs, o->n_dirs, &o->lint, o->shadow_init, prisma_schema, false, err);
 	if (rc == 0)
 		gk_drift_plan_set_timeout(p, o->replay_timeout_s);
 	if (rc == 0)

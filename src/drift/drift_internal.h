@@ -39,12 +39,16 @@ typedef struct gk_drift_plan {
  * table, the init file) and the applied migrations of `st` read from
  * `dirs`, then, with `pending`, the pending ones, traced.  `prisma_schema`
  * (the URL's ?schema=, may be NULL) is created first and is the
- * migrations' search_path, as Prisma deploys them.  Migrations missing
+ * migrations' search_path, as Prisma deploys them.  Each migration is
+ * sent as the runner model decides from its statements, the folder's
+ * settings (its Prisma lockfile) and `lint`'s overrides (--prisma-version,
+ * --runner), as the lint and the check decide it.  Migrations missing
  * from the folder are left out (the caller decides what that means).
  * GK_ECONFIG naming the file when one cannot be read.
  */
 int gk_drift_plan_build(gk_drift_plan *p, const gk_target_state *st, const char *const *dirs, size_t n_dirs,
-			const char *shadow_init, const char *prisma_schema, bool pending, gk_error *err);
+			const gk_lint_options *lint, const char *shadow_init, const char *prisma_schema, bool pending,
+			gk_error *err);
 void gk_drift_plan_free(gk_drift_plan *p);
 /* Every entry's replay time limit (`secs` <= 0: GK_REPLAY_TIMEOUT_DEFAULT_S). */
 void gk_drift_plan_set_timeout(gk_drift_plan *p, double secs);

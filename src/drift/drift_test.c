@@ -280,6 +280,55 @@ static void test_applied_but_missing_locally(void **state)
 	free_world(s, &w);
 }
 
+/* The expected schema replays each migration as its runner sent it: a
+ * Prisma 7.4+ deploy splits the file, so an enum value added and used in
+ * one migration applies (no drift); stated as Prisma 7.3, which sends the
+ * file as one query, the same migration cannot apply (55P04) and the
+ * drift says its expected schema could not be built. */
+static void test_runner_model_of_each_migration(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s);
+	static const char *const enum_sql = "ALTER TYPE mood ADD VALUE 'ok';\n"
+					    "CREATE TABLE moods (m mood NOT NULL DEFAULT 'ok');\n";
+	prisma_deploy(&w.prod, w.dir, "20240102100000_mood", "CREATE TYPE mood AS ENUM ('bad');\n");
+	/* As Prisma 7.4+ deploys it: each statement on its own. */
+	put(w.dir, "20240102200000_mood_ok/migration.sql", enum_sql);
+	sql(&w.prod, "ALTER TYPE mood ADD VALUE 'ok'");
+	sql(&w.prod, "CREATE TABLE moods (m mood NOT NULL DEFAULT 'ok')");
+	prisma_applied(&w.prod, "20240102200000_mood_ok", enum_sql);
+	gk_report *r = drift(s, &w, NULL, NULL, 0);
+	if (r->n_findings || r->n_errors)
+		dump(r);
+	assert_int_equal(r->exit_code, GK_EXIT_PASS);
+	gk_report_free(r);
+
+	gk_drift_options o = {0};
+	gk_lint_options_init(&o.lint);
+	snprintf(o.lint.prisma_version, sizeof o.lint.prisma_version, "%s", "7.3.0");
+	o.target_url = w.prod.conninfo;
+	o.dirs = (const char *const *)&w.dir;
+	o.n_dirs = 1;
+	o.shadow.url = super_conninfo(s->shadow);
+	r = gk_report_new("drift");
+	gk_error err = {0};
+	(void)gk_drift_run(r, &o, &err);
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	bool said = strstr(err.msg, "55P04") != NULL;
+	for (size_t i = 0; i < r->n_findings; i++)
+		said = said || (r->findings[i].message && strstr(r->findings[i].message, "55P04"));
+	for (size_t i = 0; i < r->n_errors; i++)
+		said = said || (r->errors[i].message && strstr(r->errors[i].message, "55P04"));
+	if (!said) {
+		print_message("    err: %s\n", err.msg);
+		dump(r);
+	}
+	assert_true(said);
+	assert_int_not_equal(r->exit_code, GK_EXIT_PASS);
+	gk_report_free(r);
+	free_world(s, &w);
+}
+
 static void test_unreachable_target(void **state)
 {
 	suite *s = *state;
@@ -472,6 +521,7 @@ int main(void)
 		cmocka_unit_test(test_bad_snapshot_file),
 		cmocka_unit_test(test_applied_but_missing_locally),
 		cmocka_unit_test(test_unreachable_target),
+		cmocka_unit_test(test_runner_model_of_each_migration),
 	};
 	return cmocka_run_group_tests_name("drift", tests, group_start, group_stop);
 }

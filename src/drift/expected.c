@@ -15,6 +15,9 @@
 #include "drift/drift_internal.h"
 #include "gatekeeper/replay_report.h"
 #include "gatekeeper/dburl.h"
+#include "gatekeeper/files.h"
+#include "gatekeeper/lint.h"
+#include "gatekeeper/runner.h"
 #include "util/util.h"
 
 #include <errno.h>
@@ -102,37 +105,70 @@ static const gk_layout_migration *find_file(gk_layout *const *layouts, const cha
 	return NULL;
 }
 
-static int add_migration(gk_drift_plan *p, gk_layout *const *layouts, const char *const *dirs, size_t n_dirs,
-			 const gk_target_migration *tm, gk_error *err)
+/* The folders of one plan: their layouts and runner settings. */
+typedef struct folders {
+	const char *const *dirs;
+	size_t n;
+	gk_layout **layouts;
+	gk_runner_settings *settings;
+	const gk_lint_options *lint;  /* --prisma-version, runner: and the like */
+} folders;
+
+/*
+ * The model the runner sends the file with, from its statements, as the
+ * lint and the check decide it (a Flyway file of CONCURRENTLY alone runs
+ * outside a transaction; a Prisma file with a DO block is one query).
+ */
+static enum gk_runner file_runner(const folders *f, size_t d, enum gk_layout_kind kind, const gk_layout_migration *lm,
+				  const char *path, const char *text, size_t len)
 {
-	const gk_layout_migration *lm = find_file(layouts, dirs, n_dirs, tm->path);
+	gk_lint_input in = {.path = path, .tool = kind, .settings = &f->settings[d], .no_transaction = lm->no_transaction};
+	gk_runner_choice c;
+	gk_lint_runner(&c, f->lint, &in, text, len);
+	return c.deploy;
+}
+
+static int add_migration(gk_drift_plan *p, const folders *f, enum gk_layout_kind kind, const gk_target_migration *tm,
+			 gk_error *err)
+{
+	const gk_layout_migration *lm = NULL;
+	size_t d = 0;
+	for (; d < f->n && !lm; d++)
+		lm = find_file(f->layouts + d, f->dirs + d, 1, tm->path);
 	if (!lm)
 		return gk_error_set(err, GK_ECONFIG, "%s: on the target's history, but not found in the folder's layout",
 				    tm->path);
 	char *text = NULL;
 	size_t len = 0;
 	int rc = read_migration(&text, &len, tm->path, lm, err);
-	if (rc == 0 && add(p, tm->path, text, len, tm->runner, tm) < 0)
+	enum gk_runner runner = rc == 0 ? file_runner(f, d - 1, kind, lm, tm->path, text, len) : tm->runner;
+	if (rc == 0 && add(p, tm->path, text, len, runner, tm) < 0)
 		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
 	return rc;
 }
 
 /* The migrations of `st` that pass `which`, in the tool's order. */
 static int add_migrations(gk_drift_plan *p, const gk_target_state *st, const char *const *dirs, size_t n_dirs,
-			  bool (*which)(enum gk_applied_status), gk_error *err)
+			  const gk_lint_options *lint, bool (*which)(enum gk_applied_status), gk_error *err)
 {
-	gk_layout **layouts = calloc(n_dirs + 1, sizeof *layouts);
-	int rc = layouts ? 0 : gk_error_set(err, GK_ENOMEM, "out of memory");
-	for (size_t d = 0; rc == 0 && d < n_dirs; d++)
-		rc = gk_layout_read_dir(&layouts[d], st->kind, dirs[d], err);
+	folders f = {dirs, n_dirs, calloc(n_dirs + 1, sizeof *f.layouts), calloc(n_dirs + 1, sizeof *f.settings), lint};
+	int rc = f.layouts && f.settings ? 0 : gk_error_set(err, GK_ENOMEM, "out of memory");
+	for (size_t d = 0; rc == 0 && d < n_dirs; d++) {
+		rc = gk_layout_read_dir(&f.layouts[d], st->kind, dirs[d], err);
+		char *root = rc == 0 ? gk_files_root(dirs[d]) : NULL;
+		if (rc == 0)
+			gk_runner_settings_find_dir(&f.settings[d], st->kind, dirs[d], root);
+		free(root);
+	}
 	for (size_t i = 0; rc == 0 && i < st->n_migrations; i++) {
 		const gk_target_migration *tm = &st->migrations[i];
 		if (which(tm->status))
-			rc = add_migration(p, layouts, dirs, n_dirs, tm, err);
+			rc = add_migration(p, &f, st->kind, tm, err);
 	}
-	for (size_t d = 0; layouts && d < n_dirs; d++)
-		gk_layout_free(layouts[d]);
-	free(layouts);
+	for (size_t d = 0; f.layouts && d < n_dirs; d++)
+		gk_layout_free(f.layouts[d]);
+	free(f.layouts);
+	free(f.settings);
 	return rc;
 }
 
@@ -185,16 +221,17 @@ static int add_preludes(gk_drift_plan *p, enum gk_layout_kind kind, const char *
 }
 
 int gk_drift_plan_build(gk_drift_plan *p, const gk_target_state *st, const char *const *dirs, size_t n_dirs,
-			const char *shadow_init, const char *prisma_schema, bool pending, gk_error *err)
+			const gk_lint_options *lint, const char *shadow_init, const char *prisma_schema, bool pending,
+			gk_error *err)
 {
 	memset(p, 0, sizeof *p);
 	int rc = add_preludes(p, st->kind, prisma_schema, shadow_init, err);
 	p->n_pre = p->n;
 	if (rc == 0)
-		rc = add_migrations(p, st, dirs, n_dirs, gk_drift_is_applied, err);
+		rc = add_migrations(p, st, dirs, n_dirs, lint, gk_drift_is_applied, err);
 	p->n_expected = p->n;
 	if (rc == 0 && pending)
-		rc = add_migrations(p, st, dirs, n_dirs, gk_drift_is_pending, err);
+		rc = add_migrations(p, st, dirs, n_dirs, lint, gk_drift_is_pending, err);
 	for (size_t i = p->n_expected; i < p->n; i++)
 		p->m[i].trace = true;
 	return rc;

@@ -615,7 +615,7 @@ static int run(gate *g, gk_error *err)
 	if (rc == 0)
 		rc = deploy_role(g, err);
 	if (rc == 0)
-		rc = gk_drift_plan_build(&g->plan, g->st, g->o->dirs, g->o->n_dirs, g->o->shadow_init,
+		rc = gk_drift_plan_build(&g->plan, g->st, g->o->dirs, g->o->n_dirs, &g->o->lint, g->o->shadow_init,
 					 gk_target_url_schema(g->t), true, err);
 	if (rc == 0)
 		gk_drift_plan_set_timeout(&g->plan, g->o->replay_timeout_s);
