@@ -35,6 +35,7 @@ cat >"$wrapper" <<WRAP
 #!/bin/sh
 # One log per process, named after the case.
 exec valgrind --trace-children=no --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=97 \\
+	--suppressions="$root/ci/valgrind.supp" \\
 	--log-file="$logs/\${GK_E2E_CASE:-unknown}.%p.log" "$root/$build/gatekeeper" "\$@"
 WRAP
 chmod 755 "$wrapper"
