@@ -104,14 +104,6 @@ void gk_check_options_init(gk_check_options *o);
  */
 int gk_check_run(gk_report *r, const gk_check_options *o, gk_error *err);
 
-/**
- * The runner a tool uses for one of its migrations: prisma and
- * golang-migrate send the file as one multi-statement query
- * (GK_RUNNER_WHOLE); flyway, dbmate and diesel wrap it in a transaction
- * (GK_RUNNER_PER_FILE) unless the migration opts out (GK_RUNNER_SPLIT);
- * plain folders leave it to the file name (GK_RUNNER_AUTO).
- */
-enum gk_runner gk_layout_runner(enum gk_layout_kind kind, const gk_layout_migration *m);
 
 /*
  * Inputs for gk_lint_inputs() built from command-line paths: files, plain

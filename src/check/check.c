@@ -30,15 +30,6 @@ void gk_check_options_init(gk_check_options *o)
 	o->replay_timeout_s = GK_REPLAY_TIMEOUT_DEFAULT_S;
 }
 
-enum gk_runner gk_layout_runner(enum gk_layout_kind kind, const gk_layout_migration *m)
-{
-	gk_runner_settings s;
-	gk_runner_choice c;
-	gk_runner_settings_init(&s, kind);
-	gk_runner_choose(&c, &s, GK_RUNNER_AUTO, m && m->no_transaction, m ? m->path : NULL, NULL);
-	return c.deploy;
-}
-
 /* gk_runner_read_fn over the head commit's tree (or the working tree). */
 static int read_head(char **out, size_t *len, const char *relpath, size_t limit, void *payload)
 {

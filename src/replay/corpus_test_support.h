@@ -14,6 +14,7 @@
 #include "gatekeeper/check.h"
 #include "gatekeeper/layout.h"
 #include "gatekeeper/replay.h"
+#include "gatekeeper/runner.h"
 #include "shadow/shadow_test_support.h"
 #include "util/util.h"
 
@@ -50,8 +51,14 @@ static __attribute__((unused)) void load_file(loaded *ld, const char *dir, size_
 	size_t end = lm->up_end == GK_LAYOUT_END ? len : lm->up_end;
 	assert_true(lm->up_start <= end && end <= len);
 	ld->texts[i] = text;
-	ld->m[ld->first + i] = (gk_replay_migration){lm->path, text + lm->up_start, end - lm->up_start,
-						     gk_layout_runner(ld->layout->kind, lm), false, 0, NULL};
+	/* Sent as the tool would send this file (its statements decide). */
+	gk_runner_settings set;
+	gk_runner_choice how;
+	gk_runner_settings_init(&set, ld->layout->kind);
+	gk_runner_choose_text(&how, &set, GK_RUNNER_AUTO, lm->no_transaction, lm->path, text + lm->up_start,
+			      end - lm->up_start);
+	ld->m[ld->first + i] = (gk_replay_migration){lm->path, text + lm->up_start, end - lm->up_start, how.deploy,
+						     false, 0, NULL};
 }
 
 /* CORPORA/<folder>/<source>, which must read as `kind` with `count` migrations. */

@@ -445,7 +445,12 @@ static void add_missing(classify *c, const char *dir0)
 				c->oom = true;
 				return;
 			}
-			e->m.runner = gk_layout_runner(c->kind, NULL);
+			/* No file: the tool's model without its statements. */
+			gk_runner_settings set;
+			gk_runner_choice how;
+			gk_runner_settings_init(&set, c->kind);
+			gk_runner_choose(&how, &set, GK_RUNNER_AUTO, false, NULL, NULL);
+			e->m.runner = how.deploy;
 		}
 		c->owner[r] = (int)(e - c->e);
 	}
