@@ -108,7 +108,7 @@ pm=""
 for _ in $(seq 1 200); do
 	pm=$(pgrep -P "$gk" -x postgres | head -1)
 	# ... and its backend runs the sleep
-	[ -n "$pm" ] && [ -n "$(pgrep -P "$pm" -f 'SELECT' | head -1)" ] && break
+	embedded_running "$gk" 'pg_sleep(60)' && break
 	sleep 0.1
 done
 [ -n "$pm" ] || fail "kill: no postmaster under gatekeeper ($gk)"
