@@ -6,7 +6,7 @@
  * and is only read.  The lint's PostgreSQL version is the target's unless
  * --pg-version or the configuration names one.  --deploy-role names the
  * role whose settings must give the deploy its lock_timeout when the
- * configuration says `lock_timeout: external`.  Exit codes: 0 the deploy
+ * configuration says `lock_timeout: external` (over its `deploy_role:`).  Exit codes: 0 the deploy
  * may go, 1 it must not, 2 usage or setup, 3 the target or the shadow
  * cannot be reached, or a deploy is running right now (retry later).
  */
@@ -70,7 +70,8 @@ static int gate_main(int argc, char **argv)
 			.shadow = l->shadow, .shadow_init = l->shadow_init, .replay_timeout_s = l->replay_timeout,
 			.schemas = l->schemas, .n_schemas = l->n_schemas, .ignore = l->ignore, .n_ignore = l->n_ignore,
 			.include_grants = l->grants, .include_owners = l->owners, .include_comments = l->comments,
-			.deploy_role = g.deploy_role,
+			.deploy_role = g.deploy_role ? g.deploy_role : a.config ? a.config->deploy_role : NULL,
+			.deploy_role_from = g.deploy_role || !a.config ? NULL : "deploy_role in the configuration",
 		};
 		rc = gk_run_job(&a, gate_job, &o);
 	}

@@ -23,6 +23,8 @@
  *     prisma_version: 7.10.1      # the Prisma CLI that deploys (default: read from the lockfile)
  *     lock_timeout_advice: 2s     # the lock_timeout findings recommend (default 2s)
  *     lock_timeout: external      # set outside the files (role setting, URL options); default in-file
+ *     deploy_role: migrator       # gate, with lock_timeout: external: the role whose settings give it
+ *                                 # (like --deploy-role; default the connecting user)
  *     flyway_mixed: true          # Flyway's mixed (default: flyway.conf / flyway.toml, else false)
  *     golang_migrate_multi_statement: true  # the URL sets x-multi-statement=true (default false)
  *
@@ -79,6 +81,7 @@ typedef struct gk_config {
 	char *prisma_version;       /* "7.10.1" (digits and dots, 1 to 3 parts); NULL = unset */
 	double lock_timeout_advice_s; /* seconds; 0 = unset */
 	int lock_timeout_external;  /* -1 unset, 0 in-file, 1 external */
+	char *deploy_role;          /* gate's deploying role; NULL = unset (--deploy-role overrides) */
 	int flyway_mixed;           /* -1 unset, 0 false, 1 true */
 	int golang_multi_statement; /* -1 unset, 0 false, 1 true */
 } gk_config;

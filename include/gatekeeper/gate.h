@@ -56,8 +56,10 @@ typedef struct gk_gate_options {
 	size_t n_ignore;
 	bool include_grants, include_owners, include_comments; /* drift: also compare these */
 	/* lint.lock_timeout_external: the role whose pg_db_role_setting must
-	 * give the deploy a lock_timeout (NULL = the connecting user). */
+	 * give the deploy a lock_timeout (NULL = the connecting user), and
+	 * where that name came from, for the report (NULL = "--deploy-role"). */
 	const char *deploy_role;
+	const char *deploy_role_from;
 } gk_gate_options;
 
 /**

@@ -34,8 +34,8 @@
 
 #define KEYS_ALLOWED \
 	"pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, " \
-	"replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, flyway_mixed, " \
-	"golang_migrate_multi_statement"
+	"replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, " \
+	"flyway_mixed, golang_migrate_multi_statement"
 
 typedef struct loader {
 	const char *path;     /* for messages */
@@ -394,6 +394,22 @@ static int load_lock_timeout(loader *l, yaml_node_t *v)
 	return 0;
 }
 
+/* A role's name as the server stores it: 1 to 63 bytes (NAMEDATALEN - 1),
+ * no control characters.  It reaches the server only as a query parameter. */
+static int load_deploy_role(loader *l, yaml_node_t *v)
+{
+	const char *t = v->type == YAML_SCALAR_NODE && !is_null(v) ? text(v) : "";
+	size_t n = strlen(t);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)t[i] < 0x20 || t[i] == 0x7f)
+			n = 0;
+	if (n == 0 || n > 63)
+		return wrong(l, v, "deploy_role must be a role's name (1 to 63 bytes, no control characters)");
+	if (!(l->c->deploy_role = gk_strdup(t)))
+		return oom(l);
+	return 0;
+}
+
 static int load_bool(loader *l, yaml_node_t *v, int *dst, const char *what)
 {
 	const char *t = v->type == YAML_SCALAR_NODE && !is_null(v) ? text(v) : "";
@@ -472,6 +488,7 @@ static const struct config_key {
 	{"golang_migrate_multi_statement", load_golang_multi},
 	{"lock_timeout_advice", load_lock_timeout_advice},
 	{"lock_timeout", load_lock_timeout},
+	{"deploy_role", load_deploy_role},
 };
 #define N_KEYS (sizeof config_keys / sizeof *config_keys)
 
@@ -735,6 +752,7 @@ void gk_config_free(gk_config *c)
 	free(c->migration_name);
 	free(c->shadow_init);
 	free(c->prisma_version);
+	free(c->deploy_role);
 	for (char **e = c->shadow_extensions; e && *e; e++)
 		free(*e);
 	free(c->shadow_extensions);

@@ -281,10 +281,10 @@ static void test_top_level_must_be_a_mapping(void **state)
 	(void)state;
 	expect_error("- pg_version: 15\n",
 		     "1:1: the top level must be a mapping of settings (pg_version, runner, paths, exclude, "
-		     "fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, flyway_mixed, golang_migrate_multi_statement), not a list");
+		     "fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, flyway_mixed, golang_migrate_multi_statement), not a list");
 	expect_error("\n  pg_version\n",
 		     "2:3: the top level must be a mapping of settings (pg_version, runner, paths, exclude, "
-		     "fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, flyway_mixed, golang_migrate_multi_statement), not a single value");
+		     "fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, flyway_mixed, golang_migrate_multi_statement), not a single value");
 }
 
 static void test_more_than_one_document(void **state)
@@ -299,9 +299,9 @@ static void test_unknown_key(void **state)
 {
 	(void)state;
 	expect_error("pg_version: 15\nrunnr: prisma\n",
-		     "2:1: unknown key 'runnr' (allowed: pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, flyway_mixed, golang_migrate_multi_statement)");
+		     "2:1: unknown key 'runnr' (allowed: pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, flyway_mixed, golang_migrate_multi_statement)");
 	expect_error("? [a, b]\n: 1\n",
-		     "1:3: a key must be a name (pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, flyway_mixed, golang_migrate_multi_statement), not a list");
+		     "1:3: a key must be a name (pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, flyway_mixed, golang_migrate_multi_statement), not a list");
 }
 
 static void test_duplicate_keys(void **state)
@@ -525,6 +525,19 @@ static void test_runner_and_lock_timeout(void **state)
 	expect_error("lock_timeout_advice: 2min\n",
 		     "1:22: lock_timeout_advice must be a duration from 1ms to 60s, such as 2s or 500ms, not '2min'");
 	expect_error("lock_timeout: 2s\n", "1:15: lock_timeout must be external (set by the deploying role or URL) or in-file, not '2s'");
+
+	/* gate's deploying role, which --deploy-role overrides (cmd_gate.c). */
+	assert_int_equal(load("deploy_role: \"Migrator Role\"\n", &c, &err), 0);
+	assert_string_equal(c->deploy_role, "Migrator Role");
+	gk_config_free(c);
+	assert_int_equal(load("lock_timeout: external\n", &c, &err), 0);
+	assert_null(c->deploy_role);
+	gk_config_free(c);
+	expect_error("deploy_role:\n", "1:13: deploy_role must be a role's name (1 to 63 bytes, no control characters), not empty");
+	expect_error("deploy_role: "
+		     "r234567890123456789012345678901234567890123456789012345678901234\n",
+		     "1:14: deploy_role must be a role's name (1 to 63 bytes, no control characters), "
+		     "not 'r234567890123456789012345678901234567890123456789012345678901234'");
 
 	/* Flyway's mixed and golang-migrate's x-multi-statement: unset leaves the files (or false) to decide. */
 	assert_int_equal(o.flyway_mixed, -1);

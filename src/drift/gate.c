@@ -128,12 +128,11 @@ static int deploy_role(gate *g, gk_error *err)
 {
 	if (!g->lint.lock_timeout_external)
 		return g->o->deploy_role ? note(g, "--deploy-role is only read with lock_timeout: external", err) : 0;
+	const char *from = !g->o->deploy_role ? "the connecting user; name the deploying role with --deploy-role"
+			 : g->o->deploy_role_from ? g->o->deploy_role_from : "--deploy-role";
 	gk_target_role_setting s;
 	int rc = gk_target_role_lock_timeout(g->t, g->o->deploy_role, &s, err);
-	if (rc == 0 && gk_target_report_role_lock_timeout(g->r, &g->lint, &s,
-							  g->o->deploy_role ? "--deploy-role"
-									    : "the connecting user; name the deploying "
-									      "role with --deploy-role") < 0)
+	if (rc == 0 && gk_target_report_role_lock_timeout(g->r, &g->lint, &s, from) < 0)
 		rc = oom(err);
 	gk_target_role_setting_free(&s);
 	return rc;

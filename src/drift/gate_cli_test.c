@@ -168,9 +168,10 @@ static void test_unreachable_and_usage(void **state)
 	fixture_free(s, &f);
 }
 
-/* lock_timeout: external from gatekeeper.yml, verified for --deploy-role:
- * a role without a lock_timeout blocks (exit 1), one with a short one
- * passes with a note; an empty role name is a usage error. */
+/* lock_timeout: external from gatekeeper.yml, verified for --deploy-role
+ * (or the file's deploy_role:): a role without a lock_timeout blocks (exit
+ * 1), one with a short one passes with a note; an empty role name is a
+ * usage error. */
 static void test_deploy_role(void **state)
 {
 	suite *s = *state;
@@ -193,6 +194,17 @@ static void test_deploy_role(void **state)
 	assert_code(&o, 0);
 	assert_has(o.stdout_text, "lock_timeout: external verified: the deploying role ");
 	out_free(&o);
+
+	/* The same role named by the configuration's deploy_role: instead. */
+	char *yml = gk_asprintf("lock_timeout: external\ndeploy_role: %s\n", deployer);
+	put(f.dir, "gatekeeper.yml", yml);
+	const char *by_config[] = {"gate", "--config", conf, "--database", f.url, "--shadow-url", f.shadow, "--no-cache", NULL};
+	o = run_gk(s->tmp, f.dir, NULL, by_config);
+	assert_code(&o, 0);
+	assert_has(o.stdout_text, "lock_timeout: external verified: the deploying role ");
+	assert_has(o.stdout_text, "(deploy_role in the configuration)");
+	out_free(&o);
+	free(yml);
 
 	const char *empty[] = {"gate", "--config", conf, "--database", f.url, "--deploy-role", "", NULL};
 	o = run_gk(s->tmp, f.dir, NULL, empty);
