@@ -46,6 +46,14 @@ int gk_replay_report_failure(const gk_replay_reporter *rr, const gk_replay_migra
 			     const char *what);
 
 /**
+ * Where a migration that did not apply stopped, onto migration entry `idx`
+ * (gk_report_set_replay_stop): the failing statement, how many committed
+ * before it, what they left, an aborted session.  Nothing when it applied
+ * or nothing is known.  0 or GK_ENOMEM.
+ */
+int gk_replay_report_stop(gk_report *r, size_t idx, const gk_replay_result *res);
+
+/**
  * Every lock a traced migration took: on migration entry `idx` of the
  * report (gk_report_add_lock), and per statement as the findings
  * observed-table-rewrite, observed-access-exclusive-lock,

@@ -132,6 +132,21 @@ typedef struct gk_observed_lock {
 	long lock_timeout_ms;         /* lock_timeout in effect (0 = wait forever) */
 } gk_observed_lock;
 
+/*
+ * Where a migration that did not apply stopped, when it was sent statement
+ * by statement (a SPLIT runner, or the lock trace): the state production is
+ * left in.  All zero when unknown (the file went as one query) or when it
+ * applied.
+ */
+typedef struct gk_replay_stop {
+	int failed_statement;         /* 1-based; 0 = not known */
+	int n_statements;             /* the file's statements; 0 = not split */
+	int committed_statements;     /* the first ones committed before the failure */
+	bool aborted_session;         /* failed inside the file's own BEGIN (25P02 next) */
+	char **created, **changed;    /* what stayed committed, pg_describe_object() words */
+	size_t n_created, n_changed;
+} gk_replay_stop;
+
 /* The replay of one migration on the shadow database. */
 typedef struct gk_migration_replay {
 	enum gk_replay_status status; /* GK_REPLAY_NONE: not replayed */
@@ -141,6 +156,7 @@ typedef struct gk_migration_replay {
 	bool traced;                  /* run statement by statement with the lock trace */
 	gk_observed_lock *locks;
 	size_t n_locks;
+	gk_replay_stop stop;          /* where it stopped, when it did not apply */
 } gk_migration_replay;
 
 /* Where a migration stands on a live database (`status`). */
@@ -318,6 +334,9 @@ int gk_report_set_history(gk_report *r, size_t idx, enum gk_history_status statu
  */
 int gk_report_set_replay(gk_report *r, size_t idx, enum gk_replay_status status, double duration_ms,
 			 const char *sqlstate, const char *error, bool traced);
+
+/** Record where migration `idx` stopped (`stop` and its strings copied). 0 or GK_ENOMEM. */
+int gk_report_set_replay_stop(gk_report *r, size_t idx, const gk_replay_stop *stop);
 
 /** Add an observed lock to migration `idx` (strings copied). Returns 0 or GK_ENOMEM. */
 int gk_report_add_lock(gk_report *r, size_t idx, const gk_observed_lock *l);

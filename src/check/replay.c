@@ -429,6 +429,8 @@ static int record_step(plan *p, size_t i, size_t stop, bool stopped)
 				      s->m.trace && !cached);
 	free(why);
 	if (rc == 0 && bad)
+		rc = gk_replay_report_stop(p->r, (size_t)idx, res);
+	if (rc == 0 && bad)
 		rc = failure_finding(p, s, res);
 	gk_replay_reporter rr = reporter(p);
 	if (rc == 0 && !cached && s->m.trace)

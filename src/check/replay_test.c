@@ -231,6 +231,17 @@ static void test_split_failure_left_behind(void **state)
 			      "applied, as in production: created table posts, index posts_x; changed column "
 			      "nickname of table users; the migrations after it were not replayed");
 	assert_int_equal(f->line, 4);
+	/* The same, as data: the JSON report's replay.stopped. */
+	const gk_replay_stop *st = &migration(r, CHANGE)->replay.stop;
+	assert_int_equal(st->failed_statement, 4);
+	assert_int_equal(st->n_statements, 4);
+	assert_int_equal(st->committed_statements, 3);
+	assert_false(st->aborted_session);
+	assert_int_equal(st->n_created, 2);
+	assert_string_equal(st->created[0], "table posts");
+	assert_string_equal(st->created[1], "index posts_x");
+	assert_int_equal(st->n_changed, 1);
+	assert_string_equal(st->changed[0], "column nickname of table users");
 	gk_report_free(r);
 }
 

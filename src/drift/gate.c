@@ -495,6 +495,8 @@ static int record_pending(gate *g, size_t i, const char *failed, bool lost)
 	int rc = gk_report_set_replay(g->r, (size_t)idx, res->status, res->duration_ms, res->sqlstate,
 				      why ? why : res->message, res->status != GK_REPLAY_SKIPPED);
 	free(why);
+	if (rc == 0)
+		rc = gk_replay_report_stop(g->r, (size_t)idx, res);
 	gk_replay_reporter rr = {.r = g->r, .o = &g->lint, .consequence = "the migrations after it were not replayed",
 				 .relation_note = size_note, .note_ctx = g};
 	if (rc == 0 && !lost && (res->status == GK_REPLAY_FAILED || res->status == GK_REPLAY_ENVIRONMENT ||

@@ -397,6 +397,20 @@ static int entry_locks(const gk_replay_reporter *rr, size_t idx, const gk_replay
 	return rc;
 }
 
+int gk_replay_report_stop(gk_report *r, size_t idx, const gk_replay_result *res)
+{
+	if (res->status == GK_REPLAY_OK || res->status == GK_REPLAY_SKIPPED || res->status == GK_REPLAY_NONE)
+		return 0;
+	gk_replay_stop st = {
+		.failed_statement = res->failed_statement, .n_statements = res->n_statements,
+		.committed_statements = res->committed_statements, .aborted_session = res->aborted_session,
+		.created = res->created, .n_created = res->n_created, .changed = res->changed, .n_changed = res->n_changed,
+	};
+	if (!st.failed_statement && !st.n_statements && !st.aborted_session && !st.n_created && !st.n_changed)
+		return 0;
+	return gk_report_set_replay_stop(r, idx, &st);
+}
+
 int gk_replay_report_locks(const gk_replay_reporter *rr, size_t idx, const gk_replay_migration *m,
 			   const gk_replay_result *res)
 {

@@ -20,7 +20,7 @@
  * `split`, `per-file`) now that one tool can use several; 2.0 `runner` is an
  * object {tool, version, model, source, reason}: which tool sends the file,
  * its version, the model and where it came from (a lockfile, a setting). */
-#define SCHEMA_VERSION "2.0"
+#define SCHEMA_VERSION "2.1"
 
 static json_t *str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
 static json_t *pos_or_null(int v) { return v > 0 ? json_integer(v) : json_null(); }
@@ -146,6 +146,27 @@ static json_t *lock(const gk_observed_lock *l)
 	return o;
 }
 
+static json_t *names(char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+/* Where a migration that did not apply stopped, and what it left applied. */
+static json_t *stopped(const gk_replay_stop *s)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "failed_statement", pos_or_null(s->failed_statement));
+	json_object_set_new(o, "statements", pos_or_null(s->n_statements));
+	json_object_set_new(o, "committed_statements", json_integer(s->committed_statements));
+	json_object_set_new(o, "aborted_session", json_boolean(s->aborted_session));
+	json_object_set_new(o, "created", names(s->created, s->n_created));
+	json_object_set_new(o, "changed", names(s->changed, s->n_changed));
+	return o;
+}
+
 static json_t *replay(const gk_migration_replay *p)
 {
 	json_t *o = json_object();
@@ -154,6 +175,9 @@ static json_t *replay(const gk_migration_replay *p)
 	json_object_set_new(o, "sqlstate", p->sqlstate[0] ? json_string(p->sqlstate) : json_null());
 	json_object_set_new(o, "error", text(p->error));
 	json_object_set_new(o, "traced", json_boolean(p->traced));
+	if (p->stop.failed_statement || p->stop.n_statements || p->stop.aborted_session || p->stop.n_created ||
+	    p->stop.n_changed)
+		json_object_set_new(o, "stopped", stopped(&p->stop));
 	return o;
 }
 

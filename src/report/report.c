@@ -56,6 +56,13 @@ static void strings_free(char **v, size_t n)
 	free(v);
 }
 
+static void stop_free(gk_replay_stop *s)
+{
+	strings_free(s->created, s->n_created);
+	strings_free(s->changed, s->n_changed);
+	memset(s, 0, sizeof *s);
+}
+
 static void drift_scope_free(gk_report *r)
 {
 	free(r->drift.target);
@@ -90,6 +97,7 @@ void gk_report_free(gk_report *r)
 			free(m->replay.locks[k].mode);
 		}
 		free(m->replay.locks);
+		stop_free(&m->replay.stop);
 		free(m->applied.at);
 		free(m->applied.logs);
 		free(m->applied.note);
@@ -303,6 +311,21 @@ static char **strings_copy(const char *const *v, size_t n, bool *lost)
 		*lost |= !(out[i] = gk_strdup(v[i]));
 	*lost |= !out;
 	return out;
+}
+
+int gk_report_set_replay_stop(gk_report *r, size_t idx, const gk_replay_stop *stop)
+{
+	gk_replay_stop *d = &r->migrations[idx].replay.stop;
+	bool lost = false;
+	stop_free(d);
+	*d = *stop;
+	d->created = strings_copy((const char *const *)stop->created, stop->n_created, &lost);
+	d->changed = strings_copy((const char *const *)stop->changed, stop->n_changed, &lost);
+	if (lost) {
+		stop_free(d);
+		return GK_ENOMEM;
+	}
+	return 0;
 }
 
 int gk_report_set_drift_scope(gk_report *r, const char *target, const char *expected, size_t applied,

@@ -613,8 +613,31 @@ static void test_json_agrees(void **state)
 	(void)state;
 	gk_report *r = sample();
 	assert_int_equal(gk_report_add_error(r, GK_ERRKIND_TIMEOUT, NULL, "statement timeout"), 0);
+	/* M3 went statement by statement and stopped at its third: what the
+	 * first two left is data, not only words in a message. */
+	char *created[] = {"table posts", "index posts_x"}, *changed[] = {"column nickname of table users"};
+	gk_replay_stop stop = {.failed_statement = 3, .n_statements = 4, .committed_statements = 2,
+			       .created = created, .n_created = 2, .changed = changed, .n_changed = 1};
+	assert_int_equal(gk_report_set_replay(r, 2, GK_REPLAY_FAILED, 1.0, "22012", "division by zero", false), 0);
+	assert_int_equal(gk_report_set_replay_stop(r, 2, &stop), 0);
+	assert_int_equal(gk_report_set_replay(r, 1, GK_REPLAY_OK, 1.0, NULL, NULL, false), 0);
 	gk_report_finish(r, GK_SEV_WARNING, 0.0126);
 	json_t *doc = json_report(r);
+	for (size_t i = 0; i < 3; i++) {
+		json_t *m = json_array_get(json_object_get(doc, "migrations"), i);
+		json_t *st = json_object_get(json_object_get(m, "replay"), "stopped");
+		if (strcmp(json_string_value(json_object_get(m, "path")), M3) != 0) {
+			assert_null(st);
+			continue;
+		}
+		assert_int_equal(json_integer_value(json_object_get(st, "failed_statement")), 3);
+		assert_int_equal(json_integer_value(json_object_get(st, "statements")), 4);
+		assert_int_equal(json_integer_value(json_object_get(st, "committed_statements")), 2);
+		assert_true(json_is_false(json_object_get(st, "aborted_session")));
+		assert_string_equal(json_string_value(json_array_get(json_object_get(st, "created"), 1)), "index posts_x");
+		assert_string_equal(json_string_value(json_array_get(json_object_get(st, "changed"), 0)),
+				    "column nickname of table users");
+	}
 	json_t *sum = json_object_get(doc, "summary");
 	assert_string_equal(json_string_value(json_object_get(sum, "verdict")), "error");
 	assert_int_equal(json_integer_value(json_object_get(sum, "exit_code")), GK_EXIT_INFRA);
