@@ -34,6 +34,9 @@ typedef struct gk_rule_example {
 	 * so that the positional examples above stay valid. */
 	enum gk_layout_kind tool;
 	const char *tool_version; /* Prisma: the CLI version (--prisma-version); NULL = not stated */
+	/* A setting of the tool the example assumes: "engine: js" (Prisma's
+	 * prisma.config.ts), "x-multi-statement" (golang-migrate); NULL = none. */
+	const char *tool_setting;
 } gk_rule_example;
 
 #define GK_RULE_MAX_EXAMPLES 12

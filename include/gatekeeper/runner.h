@@ -20,7 +20,14 @@
  *           transaction (SPLIT); a file mixing both kinds is refused by
  *           Flyway unless `mixed` is true (then SPLIT); `.conf`
  *           executeInTransaction=false forces no transaction.
- *   golang-migrate  WHOLE (one Exec of the file); SPLIT with x-multi-statement.
+ *           Prisma 6 with the driver-adapter schema engine (`engine: "js"`
+ *           in prisma.config.ts) migrates through the adapter's
+ *           executeScript, which cuts the file at every ';' (even in
+ *           strings, comments and function bodies) and sends each piece
+ *           alone (@prisma/adapter-pg 6.x, PrismaPgAdapter.executeScript):
+ *           SPLIT with that splitter.
+ *   golang-migrate  WHOLE (one Exec of the file); SPLIT with x-multi-statement,
+ *           cut at every ';' outside dollar-quoted bodies (multistmt).
  *   dbmate, diesel  PER_FILE; without a transaction (dbmate
  *           `transaction:false`, diesel `run_in_transaction = false`) the
  *           file is still ONE Exec / batch_execute: WHOLE.
@@ -49,6 +56,10 @@ typedef struct gk_prisma_version {
 	char note[256];     /* why it is unknown or approximate (a lockfile that does not parse); "" if none */
 } gk_prisma_version;
 
+/* The first Prisma version without the driver-adapter schema engine's
+ * `engine` setting (Prisma 7 dropped it). */
+#define GK_PRISMA_NO_JS_ENGINE "7.0.0"
+
 /* The project settings the models need, read once per migration folder. */
 typedef struct gk_runner_settings {
 	enum gk_layout_kind tool;          /* GK_LAYOUT_AUTO / PLAIN: no tool model */
@@ -56,11 +67,27 @@ typedef struct gk_runner_settings {
 	bool flyway_mixed;                 /* flyway.mixed / mixed = true / -mixed */
 	char flyway_mixed_source[96];      /* where it was read, "" = default false */
 	bool golang_multi_statement;       /* x-multi-statement=true */
+	bool prisma_js_engine;             /* prisma.config.* says engine: "js" (Prisma 6) */
+	char prisma_js_source[96];         /* the file that says it */
 	int pg_version;                    /* server major (Flyway's ADD VALUE rule); 0 = 15 */
 } gk_runner_settings;
 
 /** Zero settings for `tool` (version unknown, defaults of each tool). */
 void gk_runner_settings_init(gk_runner_settings *s, enum gk_layout_kind tool);
+
+/* How a tool cuts a file into the statements it sends. */
+enum gk_splitter {
+	GK_SPLITTER_SQL = 0,        /* at the statements' own ends, as PostgreSQL reads them */
+	GK_SPLITTER_EVERY_SEMICOLON,/* at every ';' (Prisma 6 driver adapters) */
+	GK_SPLITTER_OUTSIDE_DOLLAR, /* at every ';' outside dollar-quoted bodies (golang-migrate multistmt) */
+};
+
+/* The first ';' a naive splitter cuts at that ends no statement. */
+typedef struct gk_runner_cut {
+	int stmt;                   /* 0-based statement it falls in; -1 = none (n_stmts: after the last) */
+	size_t offset;              /* byte offset of the ';' */
+	char what[32];              /* "a string", "a comment", "a dollar-quoted body", ... */
+} gk_runner_cut;
 
 /* What each statement of a file means to the runners (gk_runner_scan). */
 typedef struct gk_runner_sql {
@@ -71,6 +98,8 @@ typedef struct gk_runner_sql {
 	char unsplittable_what[48];/* "DO block", "DROP INDEX CONCURRENTLY", "REINDEX", "LOCK" */
 	bool concurrently_beside;  /* CREATE/DROP/REINDEX CONCURRENTLY with other statements in the file */
 	bool add_value_then_use;   /* ALTER TYPE ... ADD VALUE followed by another statement */
+	gk_runner_cut cut_every;   /* GK_SPLITTER_EVERY_SEMICOLON's first wrong cut */
+	gk_runner_cut cut_outside_dollar; /* GK_SPLITTER_OUTSIDE_DOLLAR's */
 } gk_runner_sql;
 
 /**
@@ -88,6 +117,7 @@ typedef struct gk_runner_choice {
 	enum gk_runner deploy;     /* how the deploy sends it; never AUTO */
 	enum gk_runner shadow;     /* Prisma `migrate dev`'s shadow replay; = deploy for other tools */
 	bool refused;              /* the tool refuses the file (Flyway: mixed without mixed=true) */
+	enum gk_splitter splitter; /* how a SPLIT deploy cuts the file */
 	char tool[24];             /* "prisma", "flyway", ...; "" = no tool known */
 	char version[32];          /* the tool's version when known ("7.10.1") */
 	char source[160];          /* where the model came from: "pnpm-lock.yaml", "--runner", ... */
@@ -151,12 +181,19 @@ void gk_runner_prisma_find_dir(gk_prisma_version *out, const char *dir, const ch
  * `tool`: the Prisma version (gk_runner_prisma_find) for Prisma folders,
  * Flyway's `mixed` from flyway.conf (`flyway.mixed=true`), conf/flyway.conf
  * or flyway.toml (`mixed = true`), nearest first, from `dir` up to the
- * root.  Never fails.
+ * root; Prisma's driver-adapter engine from the nearest prisma.config.ts
+ * (.mts, .cts, .js, .mjs, .cjs).  Never fails.
  */
 void gk_runner_settings_find(gk_runner_settings *s, enum gk_layout_kind tool, const char *dir,
 			     gk_runner_read_fn read, void *payload);
 /** The same on disk (see gk_runner_prisma_find_dir for `root`). */
 void gk_runner_settings_find_dir(gk_runner_settings *s, enum gk_layout_kind tool, const char *dir, const char *root);
+
+/** Does the text of a prisma.config.* set `engine: "js"` (or 'js')?  Comments are skipped. */
+bool gk_runner_prisma_js_engine(const char *text, size_t len);
+
+/** The cut a splitter makes that ends no statement (NULL for GK_SPLITTER_SQL). */
+const gk_runner_cut *gk_runner_wrong_cut(const gk_runner_choice *c);
 
 /** Flyway's mixed setting in the text of a flyway.conf (`toml` false) or
  * flyway.toml: 1 true, 0 false, GK_ENOTFOUND not set. */

@@ -75,8 +75,17 @@ static void test_rule_examples(void **state)
 			snprintf(o.prisma_version, sizeof o.prisma_version, "%s", ex->tool_version);
 		gk_report *r = gk_report_new("test");
 		gk_error err = {0};
+		gk_runner_settings settings;
+		gk_runner_settings_init(&settings, ex->tool);
+		if (ex->tool_setting && strcmp(ex->tool_setting, "x-multi-statement") == 0)
+			o.golang_multi_statement = true;
+		else if (ex->tool_setting && strcmp(ex->tool_setting, "engine: js") == 0)
+			settings.prisma_js_engine = true;
+		else
+			assert_null(ex->tool_setting);
+		snprintf(settings.prisma_js_source, sizeof settings.prisma_js_source, "%s", "prisma.config.ts");
 		gk_lint_input in = {.path = "example.sql", .text = ex->sql, .len = strlen(ex->sql), .tool = ex->tool,
-				    .role = GK_LINT_CHECK, .new_change = true};
+				    .role = GK_LINT_CHECK, .new_change = true, .settings = &settings};
 		assert_int_equal(gk_lint_inputs(r, &o, &in, 1, &err), 0);
 		size_t hits = count_rule(r, rule->id);
 		bool want = ex->kind == GK_EXAMPLE_BAD;

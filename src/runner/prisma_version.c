@@ -416,12 +416,93 @@ static void find_flyway(gk_runner_settings *s, const char *dir, gk_runner_read_f
 	free(walk);
 }
 
+/* ---- Prisma's schema engine ------------------------------------------------ */
+
+/* Past a comment or whitespace at p (JavaScript/TypeScript comments). */
+static const char *skip_js_space(const char *p, const char *e)
+{
+	for (;;) {
+		while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+			p++;
+		if (e - p >= 2 && p[0] == '/' && p[1] == '/') {
+			while (p < e && *p != '\n')
+				p++;
+		} else if (e - p >= 2 && p[0] == '/' && p[1] == '*') {
+			const char *end = NULL;
+			for (const char *q = p + 2; q + 1 < e && !end; q++)
+				if (q[0] == '*' && q[1] == '/')
+					end = q + 2;
+			p = end ? end : e;
+		} else {
+			return p;
+		}
+	}
+}
+
+/*
+ * `engine: "js"` (or 'js', or `engine: \`js\``) as a property of the
+ * configuration object, outside comments.  Only the key and its literal
+ * are read: a file that computes the value is taken as not saying it.
+ */
+bool gk_runner_prisma_js_engine(const char *text, size_t len)
+{
+	const char *p = text, *e = text + len;
+	while ((p = skip_js_space(p, e)) < e) {
+		bool key = (size_t)(e - p) > 6 && memcmp(p, "engine", 6) == 0 &&
+			   (p == text || !(isalnum((unsigned char)p[-1]) || p[-1] == '_' || p[-1] == '$' || p[-1] == '.'));
+		if (!key) {
+			/* strings are skipped whole, so that "engine: 'js'" in one is no key */
+			char q = *p++;
+			if (q == '"' || q == '\'' || q == '`') {
+				while (p < e && *p != q)
+					p += *p == '\\' && p + 1 < e ? 2 : 1;
+				p += p < e;
+			}
+			continue;
+		}
+		const char *v = skip_js_space(p + 6, e);
+		if (v < e && *v == ':') {
+			v = skip_js_space(v + 1, e);
+			if (e - v >= 4 && (v[0] == '"' || v[0] == '\'' || v[0] == '`') && v[1] == 'j' && v[2] == 's' &&
+			    v[3] == v[0])
+				return true;
+		}
+		p += 6;
+	}
+	return false;
+}
+
+/* The nearest prisma.config.* from `dir` up to the root. */
+static void find_prisma_config(gk_runner_settings *s, const char *dir, gk_runner_read_fn read, void *payload)
+{
+	static const char *const names[] = {"prisma.config.ts", "prisma.config.mts", "prisma.config.cts",
+					    "prisma.config.js", "prisma.config.mjs", "prisma.config.cjs"};
+	char *walk = gk_strdup(dir ? dir : "");
+	bool found = false;
+	do {
+		for (size_t i = 0; walk && !found && i < sizeof names / sizeof *names; i++) {
+			char *path = join(walk, names[i]), *text = NULL;
+			size_t len = 0;
+			if (path && read(&text, &len, path, GK_RUNNER_LOCKFILE_MAX, payload) == 0) {
+				found = true;
+				s->prisma_js_engine = gk_runner_prisma_js_engine(text, len);
+				snprintf(s->prisma_js_source, sizeof s->prisma_js_source, "%s", path);
+			}
+			free(text);
+			free(path);
+		}
+	} while (!found && walk && parent(walk));
+	free(walk);
+}
+
 void gk_runner_settings_find(gk_runner_settings *s, enum gk_layout_kind tool, const char *dir,
 			     gk_runner_read_fn read, void *payload)
 {
 	gk_runner_settings_init(s, tool);
-	if (tool == GK_LAYOUT_PRISMA || tool == GK_LAYOUT_AUTO)
+	if (tool == GK_LAYOUT_PRISMA || tool == GK_LAYOUT_AUTO) {
 		gk_runner_prisma_find(&s->prisma, dir, read, payload);
+		find_prisma_config(s, dir, read, payload);
+	}
 	if (tool == GK_LAYOUT_FLYWAY)
 		find_flyway(s, dir, read, payload);
 }

@@ -82,9 +82,32 @@ static enum gk_runner prisma_model(const gk_prisma_version *v, const char *first
 	return sql->prisma_unsplittable >= 0 ? GK_RUNNER_WHOLE : GK_RUNNER_SPLIT;
 }
 
+/*
+ * Prisma 6 with `engine: "js"` (prisma.config.ts; Prisma 7 has no such
+ * setting) migrates through the driver adapter's executeScript, which
+ * splits the script on every ';' and runs each trimmed piece with its own
+ * query (@prisma/adapter-pg 6.19, "FIXME: there's no guarantee that the
+ * semicolon is between statements"), deploy and shadow alike.
+ */
+static bool prisma_js_engine(gk_runner_choice *c, const gk_runner_settings *s)
+{
+	const gk_prisma_version *v = &s->prisma;
+	if (!s->prisma_js_engine || (v->version[0] && gk_runner_version_cmp(v->version, GK_PRISMA_NO_JS_ENGINE) >= 0))
+		return false;
+	c->deploy = c->shadow = GK_RUNNER_SPLIT;
+	c->splitter = GK_SPLITTER_EVERY_SEMICOLON;
+	snprintf(c->version, sizeof c->version, "%s", v->version);
+	snprintf(c->source, sizeof c->source, "%s", s->prisma_js_source);
+	set(c->reason, sizeof c->reason, "prisma %s with engine \"js\" (%s): the driver adapter cuts the file at "
+	    "every ';' and sends each piece on its own", v->version[0] ? v->version : "6", s->prisma_js_source);
+	return true;
+}
+
 static void choose_prisma(gk_runner_choice *c, const gk_runner_settings *s, const gk_runner_sql *sql)
 {
 	const gk_prisma_version *v = &s->prisma;
+	if (prisma_js_engine(c, s))
+		return;
 	c->deploy = prisma_model(v, GK_PRISMA_SPLIT_DEPLOY, sql);
 	c->shadow = prisma_model(v, GK_PRISMA_SPLIT_SHADOW, sql);
 	snprintf(c->version, sizeof c->version, "%s", v->version);
@@ -155,9 +178,13 @@ static void choose_flyway(gk_runner_choice *c, const gk_runner_settings *s, bool
 static void choose_golang(gk_runner_choice *c, const gk_runner_settings *s)
 {
 	c->deploy = s->golang_multi_statement ? GK_RUNNER_SPLIT : GK_RUNNER_WHOLE;
+	c->splitter = s->golang_multi_statement ? GK_SPLITTER_OUTSIDE_DOLLAR : GK_SPLITTER_SQL;
 	snprintf(c->source, sizeof c->source, "%s", s->golang_multi_statement ? "golang_migrate_multi_statement" : "golang-migrate");
-	set(c->reason, sizeof c->reason, "golang-migrate%s: %s",
-	    s->golang_multi_statement ? " (x-multi-statement)" : "", gk_runner_model_text(c->deploy));
+	if (s->golang_multi_statement)
+		set(c->reason, sizeof c->reason, "golang-migrate (x-multi-statement): the file cut at every ';' outside "
+		    "dollar-quoted bodies, each piece sent on its own");
+	else
+		set(c->reason, sizeof c->reason, "golang-migrate: %s", gk_runner_model_text(c->deploy));
 }
 
 /*
@@ -184,7 +211,8 @@ void gk_runner_choose(gk_runner_choice *out, const gk_runner_settings *s, enum g
 		      const char *path, const gk_runner_sql *sql)
 {
 	static const gk_runner_settings none = {0};
-	static const gk_runner_sql empty = {.first_no_tx = -1, .first_tx = -1, .prisma_unsplittable = -1};
+	static const gk_runner_sql empty = {.first_no_tx = -1, .first_tx = -1, .prisma_unsplittable = -1,
+					    .cut_every = {.stmt = -1}, .cut_outside_dollar = {.stmt = -1}};
 	memset(out, 0, sizeof *out);
 	s = s ? s : &none;
 	sql = sql ? sql : &empty;
@@ -217,6 +245,7 @@ void gk_runner_choose(gk_runner_choice *out, const gk_runner_settings *s, enum g
 	if (forced != GK_RUNNER_AUTO) {
 		out->deploy = out->shadow = forced;
 		out->refused = false;
+		out->splitter = GK_SPLITTER_SQL;
 		snprintf(out->source, sizeof out->source, "%s", "runner setting");
 		set(out->reason, sizeof out->reason, "runner %s set by --runner or runner:: %s", gk_runner_name(forced),
 		    gk_runner_model_text(forced));
@@ -229,4 +258,12 @@ void gk_runner_choose_text(gk_runner_choice *out, const gk_runner_settings *s, e
 	gk_runner_sql sql;
 	gk_runner_scan(&sql, text, len, s ? s->pg_version : 0);
 	gk_runner_choose(out, s, forced, no_transaction, path, &sql);
+}
+
+const gk_runner_cut *gk_runner_wrong_cut(const gk_runner_choice *c)
+{
+	const gk_runner_cut *cut = c->deploy != GK_RUNNER_SPLIT ? NULL
+				 : c->splitter == GK_SPLITTER_EVERY_SEMICOLON ? &c->sql.cut_every
+				 : c->splitter == GK_SPLITTER_OUTSIDE_DOLLAR ? &c->sql.cut_outside_dollar : NULL;
+	return cut && cut->stmt >= 0 ? cut : NULL;
 }

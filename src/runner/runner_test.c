@@ -251,6 +251,94 @@ static void test_upward_search(void **state)
 	assert_non_null(strstr(pv.note, "package-lock.json does not parse"));
 }
 
+/* Prisma 6's driver-adapter engine, from prisma.config.*: split at every
+ * ';'; Prisma 7 has no such engine, and a comment or a string saying it is
+ * no setting. */
+static void test_prisma_js_engine(void **state)
+{
+	(void)state;
+	assert_true(gk_runner_prisma_js_engine("export default defineConfig({\n  engine: \"js\",\n})", 45));
+	const char *yes[] = {"{ engine: 'js', adapter: async () => a }", "{engine:`js`}", "{ /* x */ engine /* y */ : 'js' }"};
+	const char *no[] = {"{ engine: 'classic' }", "// engine: 'js'\n{}", "/* engine: \"js\" */ {}",
+			    "{ note: \"engine: 'js'\" }", "{ myengine: 'js' }", "{ engine: 'jsx' }", "{ x.engine: 'js' }"};
+	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+		assert_true(gk_runner_prisma_js_engine(yes[i], strlen(yes[i])));
+	for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+		assert_false(gk_runner_prisma_js_engine(no[i], strlen(no[i])));
+
+	file repo[] = {{"package-lock.json", "{\"packages\":{\"node_modules/prisma\":{\"version\":\"6.19.0\"}}}"},
+		       {"prisma.config.ts", "import { defineConfig } from 'prisma/config'\nexport default defineConfig({\n"
+					    "  experimental: { adapter: true },\n  engine: 'js',\n  adapter: async () => pg,\n})\n"},
+		       {NULL, NULL}};
+	gk_runner_settings st;
+	gk_runner_settings_find(&st, GK_LAYOUT_PRISMA, "prisma/migrations", read_mem, repo);
+	assert_true(st.prisma_js_engine);
+	assert_string_equal(st.prisma_js_source, "prisma.config.ts");
+	const char *body = "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$;\n"
+			   "CREATE TABLE t (id int);\n";
+	gk_runner_choice c;
+	gk_runner_choose_text(&c, &st, GK_RUNNER_AUTO, false, "m/migration.sql", body, strlen(body));
+	assert_int_equal(c.deploy, GK_RUNNER_SPLIT);
+	assert_int_equal(c.shadow, GK_RUNNER_SPLIT);
+	assert_int_equal(c.splitter, GK_SPLITTER_EVERY_SEMICOLON);
+	assert_string_equal(c.source, "prisma.config.ts");
+	assert_non_null(strstr(c.reason, "prisma 6.19.0 with engine \"js\" (prisma.config.ts): the driver adapter cuts"));
+	const gk_runner_cut *cut = gk_runner_wrong_cut(&c);
+	assert_non_null(cut);
+	assert_int_equal(cut->stmt, 0);
+	assert_string_equal(cut->what, "a dollar-quoted body");
+	assert_int_equal(body[cut->offset], ';');
+	assert_int_equal(cut->offset, (size_t)(strstr(body, "1;") + 1 - body));
+	/* Prisma 7 reads no engine setting. */
+	snprintf(st.prisma.version, sizeof st.prisma.version, "%s", "7.10.1");
+	gk_runner_choose_text(&c, &st, GK_RUNNER_AUTO, false, "m/migration.sql", body, strlen(body));
+	assert_int_equal(c.splitter, GK_SPLITTER_SQL);
+	assert_null(gk_runner_wrong_cut(&c));
+}
+
+/* Where each naive splitter cuts wrong: golang-migrate's multistmt keeps
+ * dollar-quoted bodies whole, not strings or comments. */
+static void test_wrong_cuts(void **state)
+{
+	(void)state;
+	gk_runner_settings st;
+	gk_runner_settings_init(&st, GK_LAYOUT_GOLANG_MIGRATE);
+	st.golang_multi_statement = true;
+	static const struct {
+		const char *sql;
+		int every, dollar;   /* statement of each cut; -1 none */
+		const char *what;    /* of the outside-dollar cut */
+	} cases[] = {
+		{"CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n", -1, -1, NULL},
+		{"CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\n", 0, -1, NULL},
+		{"CREATE TABLE a (id int);\nINSERT INTO a VALUES (1);\nCOMMENT ON TABLE a IS 'x; y';\n", 2, 2, "a string"},
+		{"-- first; then\nCREATE TABLE a (id int);\n", 0, 0, "a comment"},
+		{"CREATE TABLE \"a;b\" (id int);\n", 0, 0, "a quoted name"},
+		{"CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;\n", 0, 0, "a BEGIN ATOMIC body"},
+		{"CREATE TABLE a (id int); /* trailing; */\n", 1, 1, "a comment"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		gk_runner_choice c;
+		gk_runner_choose_text(&c, &st, GK_RUNNER_AUTO, false, "1_a.up.sql", cases[i].sql, strlen(cases[i].sql));
+		assert_int_equal(c.splitter, GK_SPLITTER_OUTSIDE_DOLLAR);
+		assert_int_equal(c.sql.cut_every.stmt, cases[i].every);
+		assert_int_equal(c.sql.cut_outside_dollar.stmt, cases[i].dollar);
+		const gk_runner_cut *cut = gk_runner_wrong_cut(&c);
+		if (cases[i].dollar < 0) {
+			assert_null(cut);
+			continue;
+		}
+		assert_non_null(cut);
+		assert_string_equal(cut->what, cases[i].what);
+		assert_int_equal(cases[i].sql[cut->offset], ';');
+	}
+	/* Without x-multi-statement the file is one Exec: nothing is cut. */
+	st.golang_multi_statement = false;
+	gk_runner_choice c;
+	gk_runner_choose_text(&c, &st, GK_RUNNER_AUTO, false, "1_a.up.sql", cases[2].sql, strlen(cases[2].sql));
+	assert_null(gk_runner_wrong_cut(&c));
+}
+
 static void put(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -308,7 +396,8 @@ int main(void)
 		cmocka_unit_test(test_flyway),            cmocka_unit_test(test_other_tools),
 		cmocka_unit_test(test_shadow_mismatch_facts), cmocka_unit_test(test_lockfiles),
 		cmocka_unit_test(test_upward_search),     cmocka_unit_test(test_version_cmp),
-		cmocka_unit_test(test_disk_stops_at_root),
+		cmocka_unit_test(test_disk_stops_at_root), cmocka_unit_test(test_prisma_js_engine),
+		cmocka_unit_test(test_wrong_cuts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

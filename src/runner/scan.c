@@ -29,6 +29,12 @@
  * not parse there: DO blocks, DROP INDEX CONCURRENTLY (prisma-engines #5847,
  * "sqlparser supports CONCURRENTLY in CREATE INDEX but not in DROP INDEX"),
  * REINDEX and LOCK.
+ *
+ * Two splitters are not parsers at all, and cut where no statement ends:
+ * Prisma 6's driver adapters at every ';', golang-migrate's multistmt at
+ * every ';' outside dollar-quoted bodies.  The first such cut of each is
+ * noted (a ';' in a string, a comment, a quoted name or a BEGIN ATOMIC
+ * body; for the first, also in a dollar-quoted body).
  */
 #include "gatekeeper/runner.h"
 #include "util/util.h"
@@ -165,6 +171,46 @@ static void string_seen(scanner *sc, const char *p, size_t n)
 			sc->out->add_value_then_use = true;
 }
 
+/* The first ';' of a token that ends no statement: where the naive
+ * splitters cut.  `what` says what the ';' is in. */
+static void note_cut(scanner *sc, const PgQuery__ScanToken *t, const char *what, bool dollar)
+{
+	const char *semi = memchr(sc->text + t->start, ';', (size_t)(t->end - t->start));
+	if (!semi)
+		return;
+	gk_runner_cut c = {.stmt = (int)sc->out->n_stmts, .offset = (size_t)(semi - sc->text)};
+	snprintf(c.what, sizeof c.what, "%s", what);
+	if (sc->out->cut_every.stmt < 0)
+		sc->out->cut_every = c;
+	if (!dollar && sc->out->cut_outside_dollar.stmt < 0)
+		sc->out->cut_outside_dollar = c;
+}
+
+static void cut_in_token(scanner *sc, const PgQuery__ScanToken *t, bool atomic)
+{
+	const char *text = sc->text;
+	switch (t->token) {
+	case PG_QUERY__TOKEN__SQL_COMMENT:
+	case PG_QUERY__TOKEN__C_COMMENT:
+		note_cut(sc, t, "a comment", false);
+		break;
+	case PG_QUERY__TOKEN__SCONST:
+	case PG_QUERY__TOKEN__USCONST:
+		note_cut(sc, t, text[t->start] == '$' ? "a dollar-quoted body" : "a string", text[t->start] == '$');
+		break;
+	case PG_QUERY__TOKEN__IDENT:
+	case PG_QUERY__TOKEN__UIDENT:
+		note_cut(sc, t, "a quoted name", false);
+		break;
+	case PG_QUERY__TOKEN__ASCII_59:
+		if (atomic)
+			note_cut(sc, t, "a BEGIN ATOMIC body", false);
+		break;
+	default:
+		break;
+	}
+}
+
 static void token(scanner *sc, const PgQuery__ScanToken *t, int parens)
 {
 	stmt_scan *s = &sc->cur;
@@ -196,7 +242,8 @@ static void token(scanner *sc, const PgQuery__ScanToken *t, int parens)
 
 void gk_runner_scan(gk_runner_sql *out, const char *text, size_t len, int pg_version)
 {
-	*out = (gk_runner_sql){.first_no_tx = -1, .first_tx = -1, .prisma_unsplittable = -1};
+	*out = (gk_runner_sql){.first_no_tx = -1, .first_tx = -1, .prisma_unsplittable = -1,
+			       .cut_every = {.stmt = -1}, .cut_outside_dollar = {.stmt = -1}};
 	char *copy = gk_strndup(text ? text : "", text ? len : 0);
 	if (!copy)
 		return;
@@ -209,6 +256,7 @@ void gk_runner_scan(gk_runner_sql *out, const char *text, size_t len, int pg_ver
 	int prev = 0;
 	for (size_t i = 0; scan && i < scan->n_tokens; i++) {
 		const PgQuery__ScanToken *t = scan->tokens[i];
+		cut_in_token(&sc, t, atomic > 0);
 		if (t->token == PG_QUERY__TOKEN__SQL_COMMENT || t->token == PG_QUERY__TOKEN__C_COMMENT)
 			continue;
 		/* BEGIN ATOMIC ... END (SQL-standard function bodies) holds ';' of its own;
