@@ -3,7 +3,7 @@
  * migrations (a rule's examples see one file only): drop-cascade and
  * domain-constraint name the existing columns of the type, and
  * attach-partition-without-check sees the CHECK an earlier migration
- * validated.
+ * validated; rename-function and drop-cascade know trigger functions.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -122,12 +122,40 @@ static void test_hazards__attach_partition_sees_an_earlier_check(void **state)
 	gk_report_free(r);
 }
 
+/* A trigger function an earlier migration created is called only by its
+ * triggers (by OID): renaming it breaks nothing, dropping it CASCADE drops
+ * the triggers.  An ordinary function is reported on rename. */
+static void test_hazards__trigger_functions(void **state)
+{
+	(void)state;
+	gk_lint_input in[] = {
+		text_input("1.sql", "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';\n"
+				    "CREATE FUNCTION total(o bigint) RETURNS numeric LANGUAGE sql AS 'SELECT 0';"),
+		text_input("2.sql", "ALTER FUNCTION touch() RENAME TO set_updated_at;\n"
+				    "ALTER FUNCTION total(bigint) RENAME TO order_total;"),
+		text_input("3.sql", "DROP FUNCTION set_updated_at() CASCADE;"),
+		text_input("4.sql", "DROP FUNCTION order_total(bigint) CASCADE;"),
+	};
+	gk_report *r = run(in, 4);
+	const char *m = only(r, "2.sql", "rename-function");
+	assert_non_null(m);
+	assert_non_null(strstr(m, "total to order_total"));
+	m = only(r, "3.sql", "drop-cascade");
+	assert_non_null(m);
+	assert_non_null(strstr(m, "every trigger that calls it"));
+	m = only(r, "4.sql", "drop-cascade");
+	assert_non_null(m);
+	assert_null(strstr(m, "every trigger that calls it"));
+	gk_report_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hazards__drop_type_cascade_names_the_columns),
 		cmocka_unit_test(test_hazards__domain_constraint_names_the_columns),
 		cmocka_unit_test(test_hazards__attach_partition_sees_an_earlier_check),
+		cmocka_unit_test(test_hazards__trigger_functions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,7 @@
 #include "../util/util.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -376,6 +377,7 @@ void gk_state_free(gk_state *st)
 	free(st->rels);
 	free(st->rel_slots);
 	free(st->idx_slots);
+	free(st->trigger_fns);
 	memset(st, 0, sizeof *st);
 }
 
@@ -501,6 +503,81 @@ static int name_list_add(char **list, const char *name)
 	p[have + n + 1] = '\0';
 	*list = p;
 	return 0;
+}
+
+/* Remove `name` from a name list (nothing when it is not there). */
+static void name_list_del(char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (char *p = list; p && *p;) {
+		char *end = strchr(p, '\x1f');
+		if (!end)
+			return;
+		if ((size_t)(end - p) == n && strncmp(p, name, n) == 0) {
+			memmove(p, end + 1, strlen(end + 1) + 1);
+			return;
+		}
+		p = end + 1;
+	}
+}
+
+/* "schema.name" of a function, into buf (schema NULL or "" = public). */
+static const char *fn_key(const char *schema, const char *name, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s.%s", schema_or_public(schema), name ? name : "");
+	return buf;
+}
+
+bool gk_state_is_trigger_fn(const gk_state *st, const char *schema, const char *name)
+{
+	char key[512];
+	return name && gk_name_list_has(st->trigger_fns, fn_key(schema, name, key, sizeof key));
+}
+
+/* The schema and name of a function's qualified name list. */
+static const char *fn_name(PgQuery__Node *const *items, size_t n, const char **schema)
+{
+	*schema = n > 1 ? gk_node_str(items[n - 2]) : NULL;
+	return n ? gk_node_str(items[n - 1]) : NULL;
+}
+
+/* CREATE FUNCTION ... RETURNS trigger is remembered; the other functions
+ * are not (CREATE OR REPLACE cannot change the return type). */
+static int apply_create_function(gk_state *st, const PgQuery__CreateFunctionStmt *cf)
+{
+	const char *schema, *name = fn_name(cf->funcname, cf->n_funcname, &schema);
+	const PgQuery__TypeName *rt = cf->return_type;
+	const char *base = rt && rt->n_names ? gk_node_str(rt->names[rt->n_names - 1]) : NULL;
+	if (!name || !base || strcmp(base, "trigger") != 0)
+		return 0;
+	char key[512];
+	return name_list_add(&st->trigger_fns, fn_key(schema, name, key, sizeof key));
+}
+
+static void apply_drop_functions(gk_state *st, const PgQuery__DropStmt *ds)
+{
+	for (size_t i = 0; i < ds->n_objects; i++) {
+		const PgQuery__Node *o = ds->objects[i];
+		if (o->node_case != PG_QUERY__NODE__NODE_OBJECT_WITH_ARGS)
+			continue;
+		const char *schema, *name = fn_name(o->object_with_args->objname, o->object_with_args->n_objname, &schema);
+		char key[512];
+		if (name)
+			name_list_del(st->trigger_fns, fn_key(schema, name, key, sizeof key));
+	}
+}
+
+static int apply_rename_function(gk_state *st, const PgQuery__RenameStmt *rs)
+{
+	if (!rs->newname || !rs->object || rs->object->node_case != PG_QUERY__NODE__NODE_OBJECT_WITH_ARGS)
+		return 0;
+	const PgQuery__ObjectWithArgs *ow = rs->object->object_with_args;
+	const char *schema, *name = fn_name(ow->objname, ow->n_objname, &schema);
+	if (!gk_state_is_trigger_fn(st, schema, name))
+		return 0;
+	char key[512];
+	name_list_del(st->trigger_fns, fn_key(schema, name, key, sizeof key));
+	return name_list_add(&st->trigger_fns, fn_key(schema, rs->newname, key, sizeof key));
 }
 
 /*
@@ -965,9 +1042,15 @@ static int apply(gk_state *st, const PgQuery__Node *n, int tx_id)
 	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
 		return apply_alter(st, n->alter_table_stmt, tx_id);
 	case PG_QUERY__NODE__NODE_DROP_STMT:
+		if (n->drop_stmt->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_FUNCTION)
+			apply_drop_functions(st, n->drop_stmt);
 		apply_drop(st, n->drop_stmt);
 		return 0;
+	case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:
+		return apply_create_function(st, n->create_function_stmt);
 	case PG_QUERY__NODE__NODE_RENAME_STMT:
+		if (n->rename_stmt->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_FUNCTION)
+			return apply_rename_function(st, n->rename_stmt);
 		return apply_rename(st, n->rename_stmt);
 	default:
 		return 0;

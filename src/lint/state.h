@@ -87,6 +87,10 @@ typedef struct gk_state {
 	size_t *rel_slots, *idx_slots;
 	size_t n_slots;
 	size_t n_rel_names, n_idx_names;  /* entries in each */
+	/* Functions created RETURNS trigger, as a name list (gk_name_list_has)
+	 * of "schema.name": PostgreSQL calls them only from triggers, which
+	 * refer to them by OID, never by name. */
+	char *trigger_fns;
 } gk_state;
 
 /** True when an object stamped with `change` was created in the current change. */
@@ -117,6 +121,9 @@ bool gk_rel_has_index_on(const gk_rel *r, const char *const *cols, size_t n);
 
 /** True when a name list of the model (names each followed by '\x1f') holds `name`. */
 bool gk_name_list_has(const char *list, const char *name);
+
+/** True when the model saw schema.name (schema NULL or "" = public) created RETURNS trigger. */
+bool gk_state_is_trigger_fn(const gk_state *st, const char *schema, const char *name);
 
 /** If `expr` is `col IS NOT NULL`, the column name, else NULL. */
 const char *gk_expr_is_not_null_col(const PgQuery__Node *expr);

@@ -262,7 +262,11 @@ static void check_cascade(gk_lint *l, const gk_stmt *s)
 		char cols[512] = "";
 		bool typed = ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TYPE ||
 			     ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_DOMAIN;
-		if (typed && *gk_lint_columns_of_type(l, name, cols, sizeof cols))
+		if (ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_FUNCTION && gk_state_is_trigger_fn(l->state, schema, name))
+			gk_lint_report(l, s, -1, NULL,
+				       "DROP FUNCTION %s CASCADE also drops every trigger that calls it: the tables stop doing "
+				       "what the triggers did", name);
+		else if (typed && *gk_lint_columns_of_type(l, name, cols, sizeof cols))
 			gk_lint_report(l, s, -1, NULL,
 				       "DROP %s %s CASCADE also drops the columns of a type named %s and their data (%s), and "
 				       "the functions and views that use it", kind_word(ds->remove_type), name, name, cols);

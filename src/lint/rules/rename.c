@@ -446,6 +446,10 @@ static void check_function(gk_lint *l, const gk_stmt *s)
 	qname q = qname_of_node(rs->object);
 	if (!q.name || created_before(l, s, RK_FUNCTION, q) || defined_after(l, s, RK_FUNCTION, q))
 		return;
+	/* A trigger function cannot be called by name, only by its triggers,
+	 * which refer to it by OID. */
+	if (gk_state_is_trigger_fn(l->state, q.schema, q.name))
+		return;
 	gk_lint_report(l, s, -1, NULL, "renaming %s %s to %s breaks running code and function bodies that still call %s",
 		       rs->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_PROCEDURE ? "procedure" : "function", q.name,
 		       rs->newname, q.name);
@@ -459,7 +463,8 @@ const gk_rule gk_rule_rename_function = {
 		.summary = "ALTER FUNCTION / PROCEDURE / ROUTINE ... RENAME TO on an existing function",
 		.why = "Triggers, defaults and views refer to a function by OID and follow the rename, but application "
 		       "SQL (`SELECT old_name(...)`, `CALL ...`) and the bodies of other PL/pgSQL or SQL functions call it "
-		       "by name and fail once the rename commits. Peer: squawk's renaming-object (2.68+).",
+		       "by name and fail once the rename commits. A trigger function (RETURNS trigger) cannot be called by "
+		       "name, so renaming one the schema model knows is not reported. Peer: squawk's renaming-object (2.68+).",
 		.help = "Create the function under the new name next to the old one (the old one can call the new), move "
 			"callers to it in a release, and drop the old function in a later migration.",
 		.examples = {

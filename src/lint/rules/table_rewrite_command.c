@@ -101,14 +101,16 @@ static void check(gk_lint *l, const gk_stmt *s)
 		check_alter(l, s);
 	} else if (s->node->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_MOVE_ALL_STMT) {
 		const PgQuery__AlterTableMoveAllStmt *mv = s->node->alter_table_move_all_stmt;
-		const char *what = mv->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_INDEX     ? "index"
-				   : mv->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW ? "materialized view"
-											  : "table";
+		bool index = mv->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_INDEX;
+		bool matview = mv->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW;
 		gk_lint_report(l, s, -1, help_alter,
-			       "ALL IN TABLESPACE %s SET TABLESPACE %s copies every %s of the tablespace, each under %s while it is copied",
-			       mv->orig_tablespacename ? mv->orig_tablespacename : "?", what,
+			       "ALTER %s ALL IN TABLESPACE %s SET TABLESPACE %s copies every %s of tablespace %s, each under "
+			       "%s while it is copied",
+			       index ? "INDEX" : matview ? "MATERIALIZED VIEW" : "TABLE",
+			       mv->orig_tablespacename ? mv->orig_tablespacename : "?",
 			       mv->new_tablespacename ? mv->new_tablespacename : "?",
-			       gk_lockmode_name(GK_LOCK_ACCESS_EXCLUSIVE));
+			       index ? "index" : matview ? "materialized view" : "table",
+			       mv->orig_tablespacename ? mv->orig_tablespacename : "?", gk_lockmode_name(GK_LOCK_ACCESS_EXCLUSIVE));
 	} else if (s->node->node_case == PG_QUERY__NODE__NODE_VACUUM_STMT) {
 		check_vacuum(l, s, s->node->vacuum_stmt);
 	} else if (s->node->node_case == PG_QUERY__NODE__NODE_CLUSTER_STMT) {
