@@ -139,3 +139,29 @@ const char *gk_lint_lock_timeout_recipe(const gk_lint *l, char *buf, size_t size
 	}
 	return buf;
 }
+
+const char *gk_lint_columns_of_type(const gk_lint *l, const char *name, char *buf, size_t size)
+{
+	size_t used = 0, shown = 0, more = 0;
+	buf[0] = '\0';
+	size_t len = strlen(name);
+	for (size_t i = 0; i < l->state->n_rels; i++) {
+		const gk_rel *r = &l->state->rels[i];
+		if (!r->name || gk_state_is_new(l->state, r->change))
+			continue;
+		for (size_t c = 0; c < r->n_cols; c++) {
+			const char *t = r->cols[c].type;
+			if (!t || strncmp(t, name, len) != 0 || (t[len] && strncmp(t + len, "[]", 2) != 0))
+				continue;
+			if (shown == 5 || used + strlen(r->name) + strlen(r->cols[c].name) + 4 >= size) {
+				more++;
+				continue;
+			}
+			used += (size_t)snprintf(buf + used, size - used, "%s%s.%s", shown ? ", " : "", r->name, r->cols[c].name);
+			shown++;
+		}
+	}
+	if (more && used + 24 < size)
+		snprintf(buf + used, size - used, " and %zu more", more);
+	return buf;
+}

@@ -124,6 +124,15 @@ const gk_stmt *gk_lint_next_in_tx(const gk_lint *l, const gk_stmt *s);
  */
 bool gk_lint_ael_before(gk_lint *l, const gk_stmt *s, const char *schema, const char *name);
 
+/*
+ * The existing columns (of tables not created in this change) the schema
+ * model knows to be of type `name` or an array of it, as "table.column, ..."
+ * (at most five, then "and N more") into buf; "" when none.  The model keeps
+ * a column's type without its schema, so a type of the same name in another
+ * schema matches too: messages say "a type named ...".
+ */
+const char *gk_lint_columns_of_type(const gk_lint *l, const char *name, char *buf, size_t size);
+
 /** True when a statement before `s` in the same run creates the enum type `type` (last name component). */
 bool gk_lint_enum_created_before(gk_lint *l, const gk_stmt *s, const char *type);
 

@@ -4,6 +4,7 @@
 #include "../util/util.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,6 +334,14 @@ static int prefixes_of(gk_rel *r, const gk_index *ix, bool add)
 	return 0;
 }
 
+static void constraint_free(gk_constraint *k)
+{
+	free(k->name);
+	free(k->not_null_col);
+	free(k->check_cols);
+	free(k->check_not_null);
+}
+
 static void rel_free(gk_rel *r)
 {
 	for (size_t i = 0; i < r->n_cols; i++) {
@@ -345,10 +354,9 @@ static void rel_free(gk_rel *r)
 		free(r->idx[i].cols);
 		free(r->idx[i].name);
 	}
-	for (size_t i = 0; i < r->n_cons; i++) {
-		free(r->cons[i].name);
-		free(r->cons[i].not_null_col);
-	}
+	for (size_t i = 0; i < r->n_cons; i++)
+		constraint_free(&r->cons[i]);
+	free(r->part_key);
 	free(r->cols);
 	free(r->idx);
 	free(r->cons);
@@ -369,6 +377,7 @@ void gk_state_free(gk_state *st)
 	free(st->rels);
 	free(st->rel_slots);
 	free(st->idx_slots);
+	free(st->trigger_fns);
 	memset(st, 0, sizeof *st);
 }
 
@@ -464,6 +473,152 @@ const char *gk_expr_is_not_null_col(const PgQuery__Node *expr)
 		return NULL;
 	const PgQuery__ColumnRef *cr = nt->arg->column_ref;
 	return cr->n_fields ? gk_node_str(cr->fields[cr->n_fields - 1]) : NULL;
+}
+
+bool gk_name_list_has(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = list; p && *p;) {
+		const char *end = strchr(p, '\x1f');
+		if (!end)
+			return false;
+		if ((size_t)(end - p) == n && strncmp(p, name, n) == 0)
+			return true;
+		p = end + 1;
+	}
+	return false;
+}
+
+/* Append `name` to a name list unless it is there; 0 or -1 (OOM). */
+static int name_list_add(char **list, const char *name)
+{
+	if (!name || gk_name_list_has(*list, name))
+		return 0;
+	size_t have = *list ? strlen(*list) : 0, n = strlen(name);
+	char *p = realloc(*list, have + n + 2);
+	if (!p)
+		return -1;
+	memcpy(p + have, name, n);
+	p[have + n] = '\x1f';
+	p[have + n + 1] = '\0';
+	*list = p;
+	return 0;
+}
+
+/* Remove `name` from a name list (nothing when it is not there). */
+static void name_list_del(char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (char *p = list; p && *p;) {
+		char *end = strchr(p, '\x1f');
+		if (!end)
+			return;
+		if ((size_t)(end - p) == n && strncmp(p, name, n) == 0) {
+			memmove(p, end + 1, strlen(end + 1) + 1);
+			return;
+		}
+		p = end + 1;
+	}
+}
+
+/* "schema.name" of a function, into buf (schema NULL or "" = public). */
+static const char *fn_key(const char *schema, const char *name, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s.%s", schema_or_public(schema), name ? name : "");
+	return buf;
+}
+
+bool gk_state_is_trigger_fn(const gk_state *st, const char *schema, const char *name)
+{
+	char key[512];
+	return name && gk_name_list_has(st->trigger_fns, fn_key(schema, name, key, sizeof key));
+}
+
+/* The schema and name of a function's qualified name list. */
+static const char *fn_name(PgQuery__Node *const *items, size_t n, const char **schema)
+{
+	*schema = n > 1 ? gk_node_str(items[n - 2]) : NULL;
+	return n ? gk_node_str(items[n - 1]) : NULL;
+}
+
+/* CREATE FUNCTION ... RETURNS trigger is remembered; the other functions
+ * are not (CREATE OR REPLACE cannot change the return type). */
+static int apply_create_function(gk_state *st, const PgQuery__CreateFunctionStmt *cf)
+{
+	const char *schema, *name = fn_name(cf->funcname, cf->n_funcname, &schema);
+	const PgQuery__TypeName *rt = cf->return_type;
+	const char *base = rt && rt->n_names ? gk_node_str(rt->names[rt->n_names - 1]) : NULL;
+	if (!name || !base || strcmp(base, "trigger") != 0)
+		return 0;
+	char key[512];
+	return name_list_add(&st->trigger_fns, fn_key(schema, name, key, sizeof key));
+}
+
+static void apply_drop_functions(gk_state *st, const PgQuery__DropStmt *ds)
+{
+	for (size_t i = 0; i < ds->n_objects; i++) {
+		const PgQuery__Node *o = ds->objects[i];
+		if (o->node_case != PG_QUERY__NODE__NODE_OBJECT_WITH_ARGS)
+			continue;
+		const char *schema, *name = fn_name(o->object_with_args->objname, o->object_with_args->n_objname, &schema);
+		char key[512];
+		if (name)
+			name_list_del(st->trigger_fns, fn_key(schema, name, key, sizeof key));
+	}
+}
+
+static int apply_rename_function(gk_state *st, const PgQuery__RenameStmt *rs)
+{
+	if (!rs->newname || !rs->object || rs->object->node_case != PG_QUERY__NODE__NODE_OBJECT_WITH_ARGS)
+		return 0;
+	const PgQuery__ObjectWithArgs *ow = rs->object->object_with_args;
+	const char *schema, *name = fn_name(ow->objname, ow->n_objname, &schema);
+	if (!gk_state_is_trigger_fn(st, schema, name))
+		return 0;
+	char key[512];
+	name_list_del(st->trigger_fns, fn_key(schema, name, key, sizeof key));
+	return name_list_add(&st->trigger_fns, fn_key(schema, rs->newname, key, sizeof key));
+}
+
+/*
+ * The columns a CHECK expression names, into *cols, and those its top-level
+ * AND proves NOT NULL, into *nn (when nn is not NULL).  Walks the node kinds
+ * a partition-bound CHECK is written with (comparisons, AND/OR/NOT, IN and
+ * BETWEEN lists, IS [NOT] NULL, casts); other nodes add nothing, so a column
+ * named only inside, say, a function call is not counted.
+ */
+static int check_columns(const PgQuery__Node *e, char **cols, char **nn)
+{
+	if (!e)
+		return 0;
+	switch (e->node_case) {
+	case PG_QUERY__NODE__NODE_COLUMN_REF: {
+		const PgQuery__ColumnRef *cr = e->column_ref;
+		return cr->n_fields ? name_list_add(cols, gk_node_str(cr->fields[cr->n_fields - 1])) : 0;
+	}
+	case PG_QUERY__NODE__NODE_A_EXPR:
+		return check_columns(e->a_expr->lexpr, cols, NULL) < 0 ? -1 : check_columns(e->a_expr->rexpr, cols, NULL);
+	case PG_QUERY__NODE__NODE_BOOL_EXPR: {
+		bool and = e->bool_expr->boolop == PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR;
+		for (size_t i = 0; i < e->bool_expr->n_args; i++)
+			if (check_columns(e->bool_expr->args[i], cols, and ? nn : NULL) < 0)
+				return -1;
+		return 0;
+	}
+	case PG_QUERY__NODE__NODE_NULL_TEST:
+		if (nn && name_list_add(nn, gk_expr_is_not_null_col(e)) < 0)
+			return -1;
+		return check_columns(e->null_test->arg, cols, NULL);
+	case PG_QUERY__NODE__NODE_TYPE_CAST:
+		return check_columns(e->type_cast->arg, cols, NULL);
+	case PG_QUERY__NODE__NODE_LIST:
+		for (size_t i = 0; i < e->list->n_items; i++)
+			if (check_columns(e->list->items[i], cols, NULL) < 0)
+				return -1;
+		return 0;
+	default:
+		return 0;
+	}
 }
 
 /* ---- building ---- */
@@ -604,6 +759,8 @@ static int add_constraint(gk_state *st, gk_rel *r, const PgQuery__Constraint *c,
 	k->tx_id = tx_id;
 	const char *nn = c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK ? gk_expr_is_not_null_col(c->raw_expr) : NULL;
 	k->not_null_col = gk_strdup(nn);
+	if (c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK)
+		return check_columns(c->raw_expr, &k->check_cols, &k->check_not_null);
 	return 0;
 }
 
@@ -631,6 +788,23 @@ static int apply_create(gk_state *st, const PgQuery__CreateStmt *cs, int tx_id)
 	if (!r)
 		return cs->relation ? -1 : 0;
 	r->defined = true;
+	if (cs->partspec && cs->partspec->strategy) {
+		const PgQuery__PartitionSpec *ps = cs->partspec;
+		r->part_strategy = ps->strategy[0] == 'r' || ps->strategy[0] == 'l' || ps->strategy[0] == 'h' ? ps->strategy[0] : 0;
+		free(r->part_key);
+		r->part_key = NULL;
+		for (size_t i = 0; i < ps->n_part_params; i++) {
+			const PgQuery__Node *p = ps->part_params[i];
+			const char *col = p->node_case == PG_QUERY__NODE__NODE_PARTITION_ELEM ? p->partition_elem->name : NULL;
+			if (!col || !*col) { /* an expression: no column list */
+				free(r->part_key);
+				r->part_key = NULL;
+				break;
+			}
+			if (name_list_add(&r->part_key, col) < 0)
+				return -1;
+		}
+	}
 	for (size_t i = 0; i < cs->n_table_elts; i++) {
 		const PgQuery__Node *e = cs->table_elts[i];
 		int rc = 0;
@@ -682,8 +856,7 @@ static void drop_constraint(gk_state *st, gk_rel *r, const char *name)
 		names_del(&r->con_names, CONS(r), i);
 		if (i != last)
 			names_move(&r->con_names, CONS(r), last, i);
-		free(r->cons[i].name);
-		free(r->cons[i].not_null_col);
+		constraint_free(&r->cons[i]);
 		r->cons[i] = r->cons[--r->n_cons];
 	}
 	i = names_find(&r->idx_names, IDXS(r), name);
@@ -869,9 +1042,15 @@ static int apply(gk_state *st, const PgQuery__Node *n, int tx_id)
 	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
 		return apply_alter(st, n->alter_table_stmt, tx_id);
 	case PG_QUERY__NODE__NODE_DROP_STMT:
+		if (n->drop_stmt->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_FUNCTION)
+			apply_drop_functions(st, n->drop_stmt);
 		apply_drop(st, n->drop_stmt);
 		return 0;
+	case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:
+		return apply_create_function(st, n->create_function_stmt);
 	case PG_QUERY__NODE__NODE_RENAME_STMT:
+		if (n->rename_stmt->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_FUNCTION)
+			return apply_rename_function(st, n->rename_stmt);
 		return apply_rename(st, n->rename_stmt);
 	default:
 		return 0;

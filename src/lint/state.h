@@ -31,6 +31,10 @@ typedef struct gk_constraint {
 	char *name;
 	bool validated;
 	char *not_null_col;  /* set for CHECK (col IS NOT NULL) */
+	/* CHECK constraints: the columns the expression names, and those it
+	 * proves NOT NULL (IS NOT NULL tests joined by AND at its top), each as
+	 * a name list (gk_name_list_has); NULL for other constraints. */
+	char *check_cols, *check_not_null;
 	int tx_id;           /* transaction that added it (see gk_stmt) */
 } gk_constraint;
 
@@ -57,6 +61,10 @@ typedef struct gk_rel {
 	size_t n_idx, cap_idx;
 	gk_constraint *cons;
 	size_t n_cons, cap_cons;
+	/* A table created PARTITION BY: 'r'ange, 'l'ist or 'h'ash, else 0; and
+	 * its key columns as a name list (NULL when the key has an expression). */
+	char part_strategy;
+	char *part_key;
 	/* A migration may add thousands of columns, indexes or constraints to
 	 * one table; every statement on it looks them up by name. */
 	gk_names col_names, idx_names, con_names;
@@ -79,6 +87,10 @@ typedef struct gk_state {
 	size_t *rel_slots, *idx_slots;
 	size_t n_slots;
 	size_t n_rel_names, n_idx_names;  /* entries in each */
+	/* Functions created RETURNS trigger, as a name list (gk_name_list_has)
+	 * of "schema.name": PostgreSQL calls them only from triggers, which
+	 * refer to them by OID, never by name. */
+	char *trigger_fns;
 } gk_state;
 
 /** True when an object stamped with `change` was created in the current change. */
@@ -106,6 +118,12 @@ const gk_index *gk_rel_index(const gk_rel *r, const char *name);
 bool gk_rel_has_not_null_check(const gk_rel *r, const char *col);
 /** True when some index's leading columns are exactly `cols` (in any order). */
 bool gk_rel_has_index_on(const gk_rel *r, const char *const *cols, size_t n);
+
+/** True when a name list of the model (names each followed by '\x1f') holds `name`. */
+bool gk_name_list_has(const char *list, const char *name);
+
+/** True when the model saw schema.name (schema NULL or "" = public) created RETURNS trigger. */
+bool gk_state_is_trigger_fn(const gk_state *st, const char *schema, const char *name);
 
 /** If `expr` is `col IS NOT NULL`, the column name, else NULL. */
 const char *gk_expr_is_not_null_col(const PgQuery__Node *expr);
