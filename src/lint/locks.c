@@ -921,6 +921,12 @@ size_t gk_stmt_lock_entries(const PgQuery__Node *n, int pg_version, const char *
 	return ls.n_entries;
 }
 
+const char *gk_stmt_lock_name(const PgQuery__Node *stmt, int pg_version)
+{
+	gk_lock locks[GK_MAX_LOCKS];
+	return gk_lockmode_name(gk_stmt_locks(stmt, pg_version, locks, GK_MAX_LOCKS) ? locks[0].mode : GK_LOCK_NONE);
+}
+
 enum gk_lockmode gk_stmt_lock_on(const PgQuery__Node *stmt, int pg_version, const char *schema, const char *name,
 				 gk_lock *out)
 {

@@ -83,6 +83,13 @@ size_t gk_stmt_lock_entries(const PgQuery__Node *stmt, int pg_version, const cha
 /** Name of entry i of the lock table, NULL past the end (names repeat for rows of other versions). */
 const char *gk_lock_entry_name(size_t i);
 
+/**
+ * Name of the mode `stmt` locks the relation it names first (an ALTER
+ * TABLE's table, ...) in, as gk_stmt_locks() decides it: for messages
+ * about the statement's own lock.  "NONE" when it locks none.
+ */
+const char *gk_stmt_lock_name(const PgQuery__Node *stmt, int pg_version);
+
 /** "ACCESS EXCLUSIVE", ... */
 const char *gk_lockmode_name(enum gk_lockmode m);
 /** What the mode blocks, for messages: "blocks reads and writes", "blocks writes", ... */
