@@ -234,7 +234,10 @@ static const lock_row stmt_rows[] = {
 	 * the replay's trace shows them. */
 	{SK_DROP_TABLE, "DROP TABLE", 0, AE, false, false, D_NONE},
 	{SK_DROP_INDEX, "DROP INDEX", 0, AE, false, false, D_NONE},
-	{SK_DROP_INDEX_CONC, "DROP INDEX CONCURRENTLY", 0, AE, false, false, D_NONE},
+	/* The index is locked ACCESS EXCLUSIVE only once it is invalid and
+	 * every transaction that could use it has ended: no query waits for
+	 * that lock, so the row gives the index its table's mode. */
+	{SK_DROP_INDEX_CONC, "DROP INDEX CONCURRENTLY", 0, SUE, false, false, D_NONE},
 	{SK_DROP_VIEW, "DROP VIEW", 0, AE, false, false, D_NONE},
 	{SK_DROP_MATVIEW, "DROP MATERIALIZED VIEW", 0, AE, false, false, D_NONE},
 	{SK_DROP_SEQUENCE, "DROP SEQUENCE", 0, AE, false, false, D_NONE},
