@@ -1,11 +1,33 @@
 /*
- * locks.c - which table locks a statement takes (see locks.h).
+ * locks.c - which relation locks a statement takes (see locks.h).
  *
  * Every lock level gatekeeper assumes is decided here and nowhere else,
- * as PostgreSQL decides them in AlterTableGetLockLevel().  The levels are
- * PostgreSQL 15's.  `scan` marks commands that read the whole table while
- * holding the lock and `rewrite` those that copy it; both make the lock
- * last as long as the table is big.
+ * as PostgreSQL decides them in AlterTableGetLockLevel() (tablecmds.c).
+ * Two tables hold the facts: at_rows[], one row per ALTER TABLE
+ * subcommand, and stmt_rows[], one per other statement kind; each row says
+ * the mode on the relation the statement names, whether it rewrites
+ * (a new relfilenode: the table is copied) and whether it scans (reads the
+ * whole table while holding the lock), and from which major version it
+ * holds.  A kind with several rows takes the last whose `since` is not
+ * above the target's version.  The code below the tables only finds the
+ * relations in the tree and the few facts that depend on the statement's
+ * details (a constraint's type, a storage parameter, a column's default).
+ *
+ * The conformance test (locks_conformance_test.c) runs every entry on a
+ * PostgreSQL server and compares pg_locks, relfilenode and the table's scan
+ * counters with what gk_stmt_locks() says; an entry without a probe fails
+ * it.  Relations a statement locks that the tree does not name (an index's
+ * table, the referenced table of a foreign key being dropped, the parent of
+ * a partition being dropped, the default partition of ATTACH PARTITION,
+ * the partitions of a partitioned table) are not listed: the schema model
+ * (state.c) or the replay's trace knows them, this file cannot.  The
+ * conformance test names each such lock it sees.
+ *
+ * Not modelled, on purpose: the ACCESS SHARE locks of the relations a query
+ * reads (SELECT, INSERT ... SELECT, CREATE VIEW, CREATE TABLE AS) and the
+ * ROW SHARE locks of foreign-key checks on the referenced table: they
+ * conflict only with ACCESS EXCLUSIVE (and EXCLUSIVE), which the statements
+ * that take it already report.
  */
 #include "locks.h"
 #include "lint_internal.h"
@@ -32,50 +54,369 @@ const char *gk_lockmode_blocks(enum gk_lockmode m)
 	return "blocks little";
 }
 
+/* Short names for the tables. */
+#define AS  GK_LOCK_ACCESS_SHARE
+#define RE  GK_LOCK_ROW_EXCLUSIVE
+#define SUE GK_LOCK_SHARE_UPDATE_EXCLUSIVE
+#define SH  GK_LOCK_SHARE
+#define SRE GK_LOCK_SHARE_ROW_EXCLUSIVE
+#define EX  GK_LOCK_EXCLUSIVE
+#define AE  GK_LOCK_ACCESS_EXCLUSIVE
+
+/* What a row needs from the subcommand beyond its mode. */
+enum detail {
+	D_NONE,
+	D_INTERNAL,       /* made by PostgreSQL while it executes another subcommand; the parser never produces it */
+	D_ADD_COLUMN,     /* rewrite by the default; constraints written on the column */
+	D_CONSTRAINT,     /* mode, scan and referenced table by the constraint's type */
+	D_RELOPTIONS,     /* mode by the storage parameters set */
+	D_ATTACH,         /* the partition: ACCESS EXCLUSIVE, scanned */
+	D_DETACH,         /* the partition; CONCURRENTLY */
+	D_INHERIT,        /* the parent: SHARE UPDATE EXCLUSIVE */
+	D_NO_INHERIT,     /* the parent: ACCESS SHARE */
+};
+
+typedef struct lock_row {
+	int key;                /* ALTER TABLE: the AlterTableType; otherwise a stmt_kind */
+	const char *name;       /* the entry, as messages and the conformance test name it */
+	int since;              /* first major version the row holds for; 0 = every one gatekeeper knows (9.6+) */
+	enum gk_lockmode mode;  /* on the relation the statement names */
+	bool rewrite, scan;
+	enum detail detail;
+} lock_row;
+
+/*
+ * ALTER TABLE (and ALTER INDEX / VIEW / MATERIALIZED VIEW / SEQUENCE /
+ * FOREIGN TABLE, which share its subcommands), as AlterTableGetLockLevel()
+ * of PostgreSQL 15, every subcommand written out.  The strongest mode of a
+ * statement's subcommands is the statement's.
+ */
+static const lock_row at_rows[] = {
+	/* May rewrite (a volatile default, identity, stored generated column,
+	 * any default before 11) and changes what SELECT sees. */
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn, "ALTER TABLE ADD COLUMN", 0, AE, false, false, D_ADD_COLUMN},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumnRecurse, "ALTER TABLE ADD COLUMN (recursing)", 0, AE, false, false, D_INTERNAL},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumnToView, "ALTER TABLE ADD COLUMN (view)", 0, AE, false, false, D_INTERNAL},
+	/* Defaults, NOT NULL, identity, expressions, compression: DML reads
+	 * them, so DML must not run while they change ("could be SHARE ROW
+	 * EXCLUSIVE", says PostgreSQL, but is not). */
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_ColumnDefault, "ALTER TABLE ALTER COLUMN SET/DROP DEFAULT", 0, AE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_CookedColumnDefault, "ALTER TABLE ALTER COLUMN SET DEFAULT (cooked)", 0, AE, false, false, D_INTERNAL},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_DropNotNull, "ALTER TABLE ALTER COLUMN DROP NOT NULL", 0, AE, false, false, D_NONE},
+	/* Scans unless a validated CHECK (col IS NOT NULL) proves it (12+):
+	 * the set-not-null rule judges that with the schema model. */
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull, "ALTER TABLE ALTER COLUMN SET NOT NULL", 0, AE, false, true, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_DropExpression, "ALTER TABLE ALTER COLUMN DROP EXPRESSION", 13, AE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_CheckNotNull, "ALTER TABLE (check NOT NULL of a partition)", 0, AS, false, false, D_INTERNAL},
+	/* Planner and maintenance settings: the minimum that keeps catalog
+	 * updates from running concurrently. */
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_SetStatistics, "ALTER TABLE ALTER COLUMN SET STATISTICS", 0, SUE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_SetOptions, "ALTER TABLE ALTER COLUMN SET (attribute option)", 0, SUE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_ResetOptions, "ALTER TABLE ALTER COLUMN RESET (attribute option)", 0, SUE, false, false, D_NONE},
+	/* May add a TOAST table, which a concurrent scan would miss. */
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_SetStorage, "ALTER TABLE ALTER COLUMN SET STORAGE", 0, AE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_SetCompression, "ALTER TABLE ALTER COLUMN SET COMPRESSION", 14, AE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn, "ALTER TABLE DROP COLUMN", 0, AE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumnRecurse, "ALTER TABLE DROP COLUMN (recursing)", 0, AE, false, false, D_INTERNAL},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_AddIndex, "ALTER TABLE ADD INDEX (from ADD CONSTRAINT)", 0, AE, false, true, D_INTERNAL},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_ReAddIndex, "ALTER TABLE re-add index (ALTER COLUMN TYPE)", 0, AE, false, true, D_INTERNAL},
+	/* Foreign keys SHARE ROW EXCLUSIVE on both tables (the triggers they
+	 * add are CREATE TRIGGER's); every other constraint ACCESS EXCLUSIVE. */
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint, "ALTER TABLE ADD CONSTRAINT", 0, AE, false, false, D_CONSTRAINT},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraintRecurse, "ALTER TABLE ADD CONSTRAINT (recursing)", 0, AE, false, false, D_INTERNAL},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_ReAddConstraint, "ALTER TABLE re-add constraint (ALTER COLUMN TYPE)", 0, AE, false, false, D_INTERNAL},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_ReAddDomainConstraint, "ALTER DOMAIN re-add constraint", 0, AE, false, false, D_INTERNAL},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_AlterConstraint, "ALTER TABLE ALTER CONSTRAINT", 0, AE, false, false, D_NONE},
+	/* Reads the table under a lock that lets DML go on.  A foreign key's
+	 * referenced table is also read (ROW SHARE), but which constraint the
+	 * name is cannot be told from the statement. */
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraint, "ALTER TABLE VALIDATE CONSTRAINT", 0, SUE, false, true, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraintRecurse, "ALTER TABLE VALIDATE CONSTRAINT (recursing)", 0, SUE, false, true, D_INTERNAL},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_AddIndexConstraint, "ALTER TABLE ADD CONSTRAINT USING INDEX (transformed)", 0, AE, false, false, D_INTERNAL},
+	/* Plans may rely on the constraint.  Dropping a foreign key also takes
+	 * ACCESS EXCLUSIVE on its referenced table (its triggers go), which the
+	 * statement does not name. */
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint, "ALTER TABLE DROP CONSTRAINT", 0, AE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraintRecurse, "ALTER TABLE DROP CONSTRAINT (recursing)", 0, AE, false, false, D_INTERNAL},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_ReAddComment, "ALTER TABLE re-add comment (ALTER COLUMN TYPE)", 0, AE, false, false, D_INTERNAL},
+	/* Rewrites unless the new type is binary-coercible (varchar(n) to a
+	 * larger n or to text, ...): the alter-column-type rule judges. */
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType, "ALTER TABLE ALTER COLUMN TYPE", 0, AE, true, true, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnGenericOptions, "ALTER FOREIGN TABLE ALTER COLUMN OPTIONS", 0, AE, false, false, D_NONE},
+	/* May take away SELECT privileges. */
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_ChangeOwner, "ALTER TABLE OWNER TO", 0, AE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_ClusterOn, "ALTER TABLE CLUSTER ON", 0, SUE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_DropCluster, "ALTER TABLE SET WITHOUT CLUSTER", 0, SUE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_SetLogged, "ALTER TABLE SET LOGGED", 0, AE, true, true, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_SetUnLogged, "ALTER TABLE SET UNLOGGED", 0, AE, true, true, D_NONE},
+	/* Before 12 it removed the oid column; from 12 a no-op kept for
+	 * compatibility, still under ACCESS EXCLUSIVE. */
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_DropOids, "ALTER TABLE SET WITHOUT OIDS", 0, AE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_SetAccessMethod, "ALTER TABLE SET ACCESS METHOD", 15, AE, true, true, D_NONE},
+	/* Copies the files: a new relfilenode, as a rewrite. */
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_SetTableSpace, "ALTER TABLE SET TABLESPACE", 0, AE, true, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_SetRelOptions, "ALTER TABLE SET (storage parameter)", 0, AE, false, false, D_RELOPTIONS},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_ResetRelOptions, "ALTER TABLE RESET (storage parameter)", 0, AE, false, false, D_RELOPTIONS},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_ReplaceRelOptions, "CREATE OR REPLACE VIEW (options)", 0, AE, false, false, D_INTERNAL},
+	/* Triggers fire for DML only: SHARE ROW EXCLUSIVE lets reads go on. */
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_EnableTrig, "ALTER TABLE ENABLE TRIGGER", 0, SRE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_EnableAlwaysTrig, "ALTER TABLE ENABLE ALWAYS TRIGGER", 0, SRE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_EnableReplicaTrig, "ALTER TABLE ENABLE REPLICA TRIGGER", 0, SRE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_DisableTrig, "ALTER TABLE DISABLE TRIGGER", 0, SRE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_EnableTrigAll, "ALTER TABLE ENABLE TRIGGER ALL", 0, SRE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_DisableTrigAll, "ALTER TABLE DISABLE TRIGGER ALL", 0, SRE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_EnableTrigUser, "ALTER TABLE ENABLE TRIGGER USER", 0, SRE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_DisableTrigUser, "ALTER TABLE DISABLE TRIGGER USER", 0, SRE, false, false, D_NONE},
+	/* Rules rewrite SELECTs too. */
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_EnableRule, "ALTER TABLE ENABLE RULE", 0, AE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_EnableAlwaysRule, "ALTER TABLE ENABLE ALWAYS RULE", 0, AE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_EnableReplicaRule, "ALTER TABLE ENABLE REPLICA RULE", 0, AE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_DisableRule, "ALTER TABLE DISABLE RULE", 0, AE, false, false, D_NONE},
+	/* The child's row type changes; the parent only gains a child. */
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_AddInherit, "ALTER TABLE INHERIT", 0, AE, false, false, D_INHERIT},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_DropInherit, "ALTER TABLE NO INHERIT", 0, AE, false, false, D_NO_INHERIT},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_AddOf, "ALTER TABLE OF", 0, AE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_DropOf, "ALTER TABLE NOT OF", 0, AE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_ReplicaIdentity, "ALTER TABLE REPLICA IDENTITY", 0, AE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_EnableRowSecurity, "ALTER TABLE ENABLE ROW LEVEL SECURITY", 0, AE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_DisableRowSecurity, "ALTER TABLE DISABLE ROW LEVEL SECURITY", 0, AE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_ForceRowSecurity, "ALTER TABLE FORCE ROW LEVEL SECURITY", 0, AE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_NoForceRowSecurity, "ALTER TABLE NO FORCE ROW LEVEL SECURITY", 0, AE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_GenericOptions, "ALTER FOREIGN TABLE OPTIONS", 0, AE, false, false, D_NONE},
+	/* The parent: ACCESS EXCLUSIVE in 10 and 11, SHARE UPDATE EXCLUSIVE
+	 * from 12.  The partition is locked and scanned for rows outside the
+	 * bound (unless a validated CHECK implies it), and so is the default
+	 * partition, which the statement does not name. */
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_AttachPartition, "ALTER TABLE ATTACH PARTITION", 0, AE, false, false, D_ATTACH},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_AttachPartition, "ALTER TABLE ATTACH PARTITION", 12, SUE, false, false, D_ATTACH},
+	/* The partition too, and the default partition (not named), whose
+	 * implicit constraint changes.  CONCURRENTLY (14+) is decided in
+	 * detail(). */
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_DetachPartition, "ALTER TABLE DETACH PARTITION", 0, AE, false, false, D_DETACH},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_DetachPartitionFinalize, "ALTER TABLE DETACH PARTITION FINALIZE", 14, SUE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_AddIdentity, "ALTER TABLE ALTER COLUMN ADD GENERATED AS IDENTITY", 0, AE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_SetIdentity, "ALTER TABLE ALTER COLUMN SET GENERATED", 0, AE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_DropIdentity, "ALTER TABLE ALTER COLUMN DROP IDENTITY", 0, AE, false, false, D_NONE},
+	{PG_QUERY__ALTER_TABLE_TYPE__AT_ReAddStatistics, "ALTER TABLE re-add statistics (ALTER COLUMN TYPE)", 0, SUE, false, false, D_INTERNAL},
+};
+
+/* Statement kinds other than ALTER TABLE, as stmt_kind() tells them apart. */
+enum stmt_kind {
+	SK_NONE = 0,
+	SK_CREATE_INDEX, SK_CREATE_INDEX_CONC,
+	SK_DROP_TABLE, SK_DROP_INDEX, SK_DROP_INDEX_CONC, SK_DROP_VIEW, SK_DROP_MATVIEW, SK_DROP_SEQUENCE,
+	SK_DROP_FOREIGN_TABLE, SK_DROP_TRIGGER, SK_DROP_POLICY, SK_DROP_RULE,
+	SK_REINDEX_INDEX, SK_REINDEX_TABLE, SK_REINDEX_INDEX_CONC, SK_REINDEX_TABLE_CONC,
+	SK_RENAME_RELATION, SK_RENAME_INDEX, SK_RENAME_COLUMN, SK_RENAME_CONSTRAINT, SK_RENAME_TRIGGER,
+	SK_RENAME_POLICY, SK_RENAME_RULE,
+	SK_ALTER_INDEX_ATTACH,
+	SK_TRUNCATE, SK_LOCK, SK_VACUUM, SK_VACUUM_FULL, SK_ANALYZE, SK_CLUSTER, SK_REFRESH, SK_REFRESH_CONC,
+	SK_CREATE_TRIGGER, SK_CREATE_RULE, SK_CREATE_POLICY, SK_ALTER_POLICY, SK_CREATE_STATISTICS, SK_COMMENT,
+	SK_CREATE_TABLE_REFERENCES, SK_CREATE_TABLE_PARTITION_OF, SK_CREATE_TABLE_INHERITS, SK_CREATE_TABLE_LIKE,
+	SK_ALTER_SEQUENCE, SK_INSERT, SK_UPDATE, SK_DELETE,
+};
+
+/*
+ * Every other statement kind that locks an existing relation.  For an
+ * index statement `mode` is the index's lock; the lock on its table is in
+ * index_table_mode().  Versions before a statement existed (REINDEX
+ * CONCURRENTLY before 12, DETACH ... CONCURRENTLY before 14) keep the
+ * plain form's row: the statement fails there, which the rules report.
+ */
+static const lock_row stmt_rows[] = {
+	/* SHARE for the whole build: reads go on, writes wait.  On a
+	 * partitioned table each partition is locked too (not named). */
+	{SK_CREATE_INDEX, "CREATE INDEX", 0, SH, false, true, D_NONE},
+	{SK_CREATE_INDEX_CONC, "CREATE INDEX CONCURRENTLY", 0, SUE, false, true, D_NONE},
+	/* A dropped table's foreign keys take ACCESS EXCLUSIVE on the tables
+	 * they reference, and a dropped partition on its parent and on the
+	 * parent's default partition: the schema model knows none of them,
+	 * the replay's trace shows them. */
+	{SK_DROP_TABLE, "DROP TABLE", 0, AE, false, false, D_NONE},
+	{SK_DROP_INDEX, "DROP INDEX", 0, AE, false, false, D_NONE},
+	/* The index is locked ACCESS EXCLUSIVE only once it is invalid and
+	 * every transaction that could use it has ended: no query waits for
+	 * that lock, so the row gives the index its table's mode. */
+	{SK_DROP_INDEX_CONC, "DROP INDEX CONCURRENTLY", 0, SUE, false, false, D_NONE},
+	{SK_DROP_VIEW, "DROP VIEW", 0, AE, false, false, D_NONE},
+	{SK_DROP_MATVIEW, "DROP MATERIALIZED VIEW", 0, AE, false, false, D_NONE},
+	{SK_DROP_SEQUENCE, "DROP SEQUENCE", 0, AE, false, false, D_NONE},
+	{SK_DROP_FOREIGN_TABLE, "DROP FOREIGN TABLE", 0, AE, false, false, D_NONE},
+	/* Triggers, policies and rules live in their table's definition. */
+	{SK_DROP_TRIGGER, "DROP TRIGGER", 0, AE, false, false, D_NONE},
+	{SK_DROP_POLICY, "DROP POLICY", 0, AE, false, false, D_NONE},
+	{SK_DROP_RULE, "DROP RULE", 0, AE, false, false, D_NONE},
+	/* For an index, rewrite is a new relfilenode of the index and scan a
+	 * read of its table. */
+	{SK_REINDEX_INDEX, "REINDEX INDEX", 0, AE, true, true, D_NONE},
+	/* SHARE on the table, ACCESS EXCLUSIVE on each of its indexes. */
+	{SK_REINDEX_TABLE, "REINDEX TABLE", 0, SH, false, true, D_NONE},
+	{SK_REINDEX_INDEX_CONC, "REINDEX INDEX CONCURRENTLY", 0, AE, true, true, D_NONE},
+	{SK_REINDEX_INDEX_CONC, "REINDEX INDEX CONCURRENTLY", 12, SUE, true, true, D_NONE},
+	{SK_REINDEX_TABLE_CONC, "REINDEX TABLE CONCURRENTLY", 0, SH, false, true, D_NONE},
+	{SK_REINDEX_TABLE_CONC, "REINDEX TABLE CONCURRENTLY", 12, SUE, false, true, D_NONE},
+	{SK_RENAME_RELATION, "ALTER TABLE/VIEW/SEQUENCE RENAME", 0, AE, false, false, D_NONE},
+	/* ACCESS EXCLUSIVE on the index until 11, SHARE UPDATE EXCLUSIVE from
+	 * 12.  ALTER TABLE ... RENAME naming an index keeps the ACCESS
+	 * EXCLUSIVE it asked for (RenameRelation()): the row above. */
+	{SK_RENAME_INDEX, "ALTER INDEX RENAME", 0, AE, false, false, D_NONE},
+	{SK_RENAME_INDEX, "ALTER INDEX RENAME", 12, SUE, false, false, D_NONE},
+	{SK_RENAME_COLUMN, "ALTER TABLE RENAME COLUMN", 0, AE, false, false, D_NONE},
+	{SK_RENAME_CONSTRAINT, "ALTER TABLE RENAME CONSTRAINT", 0, AE, false, false, D_NONE},
+	{SK_RENAME_TRIGGER, "ALTER TRIGGER RENAME", 0, AE, false, false, D_NONE},
+	{SK_RENAME_POLICY, "ALTER POLICY RENAME", 0, AE, false, false, D_NONE},
+	{SK_RENAME_RULE, "ALTER RULE RENAME", 0, AE, false, false, D_NONE},
+	/* ALTER INDEX's other subcommands are ALTER TABLE's (at_rows), on the
+	 * index; attaching an index partition locks the partition's index. */
+	{SK_ALTER_INDEX_ATTACH, "ALTER INDEX ATTACH PARTITION", 0, SUE, false, false, D_NONE},
+	/* A new, empty relfilenode. */
+	{SK_TRUNCATE, "TRUNCATE", 0, AE, true, false, D_NONE},
+	{SK_LOCK, "LOCK TABLE", 0, AE, false, false, D_NONE},
+	{SK_VACUUM, "VACUUM", 0, SUE, false, true, D_NONE},
+	{SK_VACUUM_FULL, "VACUUM FULL", 0, AE, true, true, D_NONE},
+	/* Reads a sample of bounded size, not the table. */
+	{SK_ANALYZE, "ANALYZE", 0, SUE, false, false, D_NONE},
+	{SK_CLUSTER, "CLUSTER", 0, AE, true, true, D_NONE},
+	{SK_REFRESH, "REFRESH MATERIALIZED VIEW", 0, AE, true, true, D_NONE},
+	/* Compares the new contents with the old and updates them in place:
+	 * reads go on, no new relfilenode. */
+	{SK_REFRESH_CONC, "REFRESH MATERIALIZED VIEW CONCURRENTLY", 0, EX, false, true, D_NONE},
+	{SK_CREATE_TRIGGER, "CREATE TRIGGER", 0, SRE, false, false, D_NONE},
+	{SK_CREATE_RULE, "CREATE RULE", 0, AE, false, false, D_NONE},
+	{SK_CREATE_POLICY, "CREATE POLICY", 0, AE, false, false, D_NONE},
+	{SK_ALTER_POLICY, "ALTER POLICY", 0, AE, false, false, D_NONE},
+	{SK_CREATE_STATISTICS, "CREATE STATISTICS", 0, SUE, false, false, D_NONE},
+	{SK_COMMENT, "COMMENT ON", 0, SUE, false, false, D_NONE},
+	/* The table is new; these are the locks on the tables it names. */
+	{SK_CREATE_TABLE_REFERENCES, "CREATE TABLE REFERENCES", 0, SRE, false, false, D_NONE},
+	/* The parent's partition descriptor changes; a default partition is
+	 * locked and scanned too (not named). */
+	{SK_CREATE_TABLE_PARTITION_OF, "CREATE TABLE PARTITION OF", 0, AE, false, false, D_NONE},
+	{SK_CREATE_TABLE_INHERITS, "CREATE TABLE INHERITS", 0, SUE, false, false, D_NONE},
+	{SK_CREATE_TABLE_LIKE, "CREATE TABLE LIKE", 0, AS, false, false, D_NONE},
+	/* nextval() waits for it. */
+	{SK_ALTER_SEQUENCE, "ALTER SEQUENCE", 0, SRE, false, false, D_NONE},
+	{SK_INSERT, "INSERT", 0, RE, false, false, D_NONE},
+	/* Without WHERE every row is visited (scan decided below). */
+	{SK_UPDATE, "UPDATE", 0, RE, false, false, D_NONE},
+	{SK_DELETE, "DELETE", 0, RE, false, false, D_NONE},
+};
+
+#define N_AT (sizeof at_rows / sizeof *at_rows)
+#define N_STMT (sizeof stmt_rows / sizeof *stmt_rows)
+
+/* The row of `key` for `pg` (0 = the newest): the last whose since <= pg. */
+static const lock_row *find_row(const lock_row *rows, size_t n, int key, int pg)
+{
+	const lock_row *best = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].key == key && (pg <= 0 || rows[i].since <= pg || !best))
+			best = &rows[i];
+	return best;
+}
+
+const char *gk_lock_entry_name(size_t i)
+{
+	return i < N_AT ? at_rows[i].name : i < N_AT + N_STMT ? stmt_rows[i - N_AT].name : NULL;
+}
+
+/* The index's table is locked too: in which mode, for an index entry. */
+static enum gk_lockmode index_table_mode(enum stmt_kind k, int pg)
+{
+	switch (k) {
+	case SK_DROP_INDEX: return AE;
+	case SK_DROP_INDEX_CONC: return SUE;
+	case SK_REINDEX_INDEX: return SH;
+	case SK_REINDEX_INDEX_CONC: return pg > 0 && pg < 12 ? SH : SUE;
+	default: return GK_LOCK_NONE;
+	}
+}
+
+/* ---- the relations of a statement ---- */
+
 typedef struct lockset {
 	gk_lock *out;
 	size_t n, max;
+	const char **entries;   /* gk_stmt_lock_entries(): the rows used */
+	size_t n_entries, max_entries;
 } lockset;
 
-static void add(lockset *ls, const char *schema, const char *name, bool is_index, enum gk_lockmode mode,
-		bool scan, bool rewrite)
+static void used(lockset *ls, const lock_row *r)
 {
-	if (!name)
+	if (!r || !ls->entries)
+		return;
+	for (size_t i = 0; i < ls->n_entries; i++)
+		if (ls->entries[i] == r->name)
+			return;
+	if (ls->n_entries < ls->max_entries)
+		ls->entries[ls->n_entries++] = r->name;
+}
+
+static void add(lockset *ls, const char *schema, const char *name, bool is_index, enum gk_lockmode mode,
+		bool scan, bool rewrite, enum gk_lock_role role, enum gk_lockmode table_mode)
+{
+	if (!name || mode == GK_LOCK_NONE)
 		return;
 	for (size_t i = 0; i < ls->n; i++) {
 		gk_lock *l = &ls->out[i];
 		if (strcmp(l->name, name) == 0 && ((!l->schema && !schema) || (l->schema && schema && !strcmp(l->schema, schema)))) {
 			if (mode > l->mode)
 				l->mode = mode;
+			if (table_mode > l->table_mode)
+				l->table_mode = table_mode;
 			l->scan |= scan;
 			l->rewrite |= rewrite;
 			return;
 		}
 	}
 	if (ls->n < ls->max)
-		ls->out[ls->n++] = (gk_lock){schema, name, is_index, mode, rewrite, scan};
+		ls->out[ls->n++] = (gk_lock){.schema = schema, .name = name, .is_index = is_index, .mode = mode,
+					     .rewrite = rewrite, .scan = scan, .role = role, .table_mode = table_mode};
 }
 
-static void add_rv(lockset *ls, const PgQuery__RangeVar *rv, enum gk_lockmode mode, bool scan, bool rewrite)
+static const char *rv_schema(const PgQuery__RangeVar *rv)
+{
+	return rv->schemaname && *rv->schemaname ? rv->schemaname : NULL;
+}
+
+static void add_rv(lockset *ls, const PgQuery__RangeVar *rv, enum gk_lockmode mode, bool scan, bool rewrite,
+		   enum gk_lock_role role)
 {
 	if (rv)
-		add(ls, rv->schemaname && *rv->schemaname ? rv->schemaname : NULL, rv->relname, false, mode, scan, rewrite);
+		add(ls, rv_schema(rv), rv->relname, role == GK_LOCK_ROLE_INDEX, mode, scan, rewrite, role, GK_LOCK_NONE);
 }
 
-/* A qualified name as a List of String nodes. */
-static void add_names(lockset *ls, const PgQuery__Node *list, bool is_index, enum gk_lockmode mode)
+static void add_row_rv(lockset *ls, const lock_row *r, const PgQuery__RangeVar *rv, enum gk_lock_role role)
 {
-	if (!list || list->node_case != PG_QUERY__NODE__NODE_LIST || !list->list->n_items)
+	used(ls, r);
+	add_rv(ls, rv, r->mode, r->scan, r->rewrite, role);
+}
+
+/*
+ * A qualified name as a List of String nodes: the relation is the last
+ * `drop` items removed (0 for the relation itself, 1 for a trigger, policy
+ * or rule named after its table, or a column).
+ */
+static void add_names(lockset *ls, const PgQuery__Node *list, size_t drop, const lock_row *r, bool is_index,
+		      enum gk_lockmode table_mode)
+{
+	if (!list || list->node_case != PG_QUERY__NODE__NODE_LIST || list->list->n_items <= drop)
 		return;
 	const PgQuery__List *l = list->list;
-	const char *name = gk_node_str(l->items[l->n_items - 1]);
-	const char *schema = l->n_items > 1 ? gk_node_str(l->items[l->n_items - 2]) : NULL;
-	add(ls, schema, name, is_index, mode, false, false);
+	size_t n = l->n_items - drop;
+	const char *name = gk_node_str(l->items[n - 1]);
+	const char *schema = n > 1 ? gk_node_str(l->items[n - 2]) : NULL;
+	used(ls, r);
+	add(ls, schema, name, is_index, r->mode, r->scan, r->rewrite, is_index ? GK_LOCK_ROLE_INDEX : GK_LOCK_ROLE_TABLE,
+	    table_mode);
 }
 
-/* Does a column default or generation expression need a rewrite? Decided by
- * the rules with version knowledge; here only identity/serial/stored. */
-static bool column_def_rewrites(const PgQuery__ColumnDef *cd)
+/* ---- ALTER TABLE ---- */
+
+/* A column's default or generation rewrites the table: identity, stored
+ * generated, serial (a volatile default); before 11 any default.  Whether
+ * another default is volatile is the add-column rules' judgement. */
+static bool column_def_rewrites(const PgQuery__ColumnDef *cd, int pg)
 {
 	for (size_t i = 0; i < cd->n_constraints; i++) {
 		const PgQuery__Node *c = cd->constraints[i];
@@ -83,6 +424,9 @@ static bool column_def_rewrites(const PgQuery__ColumnDef *cd)
 			continue;
 		PgQuery__ConstrType t = c->constraint->contype;
 		if (t == PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY || t == PG_QUERY__CONSTR_TYPE__CONSTR_GENERATED)
+			return true;
+		if (t == PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT && pg > 0 && pg < 11 && c->constraint->raw_expr &&
+		    !(c->constraint->raw_expr->node_case == PG_QUERY__NODE__NODE_A_CONST && c->constraint->raw_expr->a_const->isnull))
 			return true;
 	}
 	const char *base = cd->type_name ? gk_type_base(cd->type_name) : "";
@@ -92,125 +436,208 @@ static bool column_def_rewrites(const PgQuery__ColumnDef *cd)
 
 /*
  * Constraints written on an added column: a REFERENCES locks the referenced
- * table like ADD FOREIGN KEY does; it, CHECK, UNIQUE and PRIMARY KEY all
- * check or index every existing row.  Returns true when the table is scanned.
+ * table like ADD FOREIGN KEY does (SHARE ROW EXCLUSIVE); CHECK, UNIQUE and
+ * PRIMARY KEY check or index every existing row, REFERENCES only when the
+ * column has a default.  Returns true when the table is scanned.
  */
 static bool column_constraints(lockset *ls, const PgQuery__ColumnDef *cd)
 {
-	bool scan = false;
+	/* Without a default the new column is all NULL: PostgreSQL skips
+	 * validating its foreign key (parse_utilcmd.c). */
+	bool has_default = false, scan = false;
+	for (size_t i = 0; i < cd->n_constraints; i++)
+		if (cd->constraints[i]->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
+		    cd->constraints[i]->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT)
+			has_default = true;
 	for (size_t i = 0; i < cd->n_constraints; i++) {
 		const PgQuery__Node *c = cd->constraints[i];
 		if (c->node_case != PG_QUERY__NODE__NODE_CONSTRAINT)
 			continue;
 		switch (c->constraint->contype) {
 		case PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN:
-			add_rv(ls, c->constraint->pktable, GK_LOCK_SHARE_ROW_EXCLUSIVE, true, false);
-			scan = true;
+			add_rv(ls, c->constraint->pktable, SRE, has_default, false, GK_LOCK_ROLE_REFERENCED);
+			scan = scan || has_default;
 			break;
 		case PG_QUERY__CONSTR_TYPE__CONSTR_CHECK:
 		case PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE:
 		case PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY:
 			scan = true;
 			break;
-		default:
+		default: /* NULL, NOT NULL, DEFAULT, identity, generated, collation, attributes: no scan of their own */
 			break;
 		}
 	}
 	return scan;
 }
 
-static void alter_table(lockset *ls, const PgQuery__AlterTableStmt *as)
+/* Storage parameters PostgreSQL 15 changes under SHARE UPDATE EXCLUSIVE
+ * (reloptions.c: they apply to later inserts, plans or vacuums only);
+ * `since`: the version that lowered it from ACCESS EXCLUSIVE. */
+static const struct {
+	const char *name;
+	int since;
+} sue_reloptions[] = {
+	{"fillfactor", 0}, {"toast_tuple_target", 0}, {"parallel_workers", 10},
+	{"autovacuum_enabled", 0}, {"autovacuum_vacuum_threshold", 0}, {"autovacuum_vacuum_insert_threshold", 0},
+	{"autovacuum_analyze_threshold", 0}, {"autovacuum_vacuum_cost_limit", 0}, {"autovacuum_freeze_min_age", 0},
+	{"autovacuum_freeze_max_age", 0}, {"autovacuum_freeze_table_age", 0},
+	{"autovacuum_multixact_freeze_min_age", 0}, {"autovacuum_multixact_freeze_max_age", 0},
+	{"autovacuum_multixact_freeze_table_age", 0}, {"log_autovacuum_min_duration", 0},
+	{"autovacuum_vacuum_cost_delay", 0}, {"autovacuum_vacuum_scale_factor", 0},
+	{"autovacuum_vacuum_insert_scale_factor", 0}, {"autovacuum_analyze_scale_factor", 0},
+	{"vacuum_index_cleanup", 0}, {"vacuum_truncate", 0}, {"deduplicate_items", 0}, {"pages_per_range", 0},
+	{"autosummarize", 0}, {"vacuum_cleanup_index_scale_factor", 0},
+};
+
+/* SET/RESET (params): the strongest lock any of them needs.  Others
+ * (user_catalog_table, security_barrier, check_option, security_invoker,
+ * buffering, fastupdate, ...) need ACCESS EXCLUSIVE, as does one we do not
+ * know. */
+static enum gk_lockmode reloptions_mode(const PgQuery__Node *def, int pg)
 {
-	enum gk_lockmode mode = GK_LOCK_NONE;
-	bool scan = false, rewrite = false;
+	if (!def || def->node_case != PG_QUERY__NODE__NODE_LIST)
+		return AE;
+	enum gk_lockmode m = GK_LOCK_NONE;
+	for (size_t i = 0; i < def->list->n_items; i++) {
+		const PgQuery__Node *o = def->list->items[i];
+		enum gk_lockmode om = AE;
+		if (o->node_case == PG_QUERY__NODE__NODE_DEF_ELEM && o->def_elem->defname)
+			for (size_t k = 0; k < sizeof sue_reloptions / sizeof *sue_reloptions; k++)
+				if (strcmp(o->def_elem->defname, sue_reloptions[k].name) == 0 &&
+				    (pg <= 0 || sue_reloptions[k].since <= pg))
+					om = SUE;
+		if (om > m)
+			m = om;
+	}
+	return m == GK_LOCK_NONE ? AE : m;
+}
+
+typedef struct at_effect {
+	enum gk_lockmode mode;
+	bool scan, rewrite;
+} at_effect;
+
+/* What subcommand c does beyond its row's mode, and the other relations it locks. */
+static void detail(lockset *ls, const lock_row *r, const PgQuery__AlterTableCmd *c, int pg, at_effect *e)
+{
+	switch (r->detail) {
+	case D_NONE:
+	case D_INTERNAL:
+		break;
+	case D_ADD_COLUMN:
+		if (c->def && c->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {
+			/* A rewrite reads every row too. */
+			bool rw = column_def_rewrites(c->def->column_def, pg);
+			e->rewrite = e->rewrite || rw;
+			e->scan = column_constraints(ls, c->def->column_def) || e->scan || rw;
+		}
+		break;
+	case D_CONSTRAINT:
+		if (c->def && c->def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT) {
+			const PgQuery__Constraint *k = c->def->constraint;
+			switch (k->contype) {
+			case PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN:
+				/* Triggers on both tables, as CREATE TRIGGER; both are
+				 * read to validate unless NOT VALID. */
+				e->mode = SRE;
+				add_rv(ls, k->pktable, SRE, !k->skip_validation, false, GK_LOCK_ROLE_REFERENCED);
+				e->scan = e->scan || !k->skip_validation;
+				break;
+			case PG_QUERY__CONSTR_TYPE__CONSTR_CHECK:
+				e->scan = e->scan || !k->skip_validation;
+				break;
+			case PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY:
+			case PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE:
+			case PG_QUERY__CONSTR_TYPE__CONSTR_EXCLUSION:
+				/* The index is built under the lock, unless USING INDEX. */
+				e->scan = e->scan || !k->indexname || !*k->indexname;
+				break;
+			default: /* the grammar allows no other table constraint */
+				break;
+			}
+		}
+		break;
+	case D_RELOPTIONS:
+		e->mode = reloptions_mode(c->def, pg);
+		break;
+	case D_ATTACH:
+		if (c->def && c->def->node_case == PG_QUERY__NODE__NODE_PARTITION_CMD)
+			add_rv(ls, c->def->partition_cmd->name, AE, true, false, GK_LOCK_ROLE_PARTITION);
+		break;
+	case D_DETACH:
+		if (c->def && c->def->node_case == PG_QUERY__NODE__NODE_PARTITION_CMD) {
+			/* CONCURRENTLY (14+) lowers the parent's lock to SHARE
+			 * UPDATE EXCLUSIVE; after waiting for every transaction that
+			 * saw the partition, its second transaction still takes
+			 * ACCESS EXCLUSIVE on the partition. */
+			bool conc = c->def->partition_cmd->concurrent && (pg <= 0 || pg >= 14);
+			e->mode = conc ? SUE : AE;
+			add_rv(ls, c->def->partition_cmd->name, AE, false, false, GK_LOCK_ROLE_PARTITION);
+		}
+		break;
+	case D_INHERIT:
+		if (c->def && c->def->node_case == PG_QUERY__NODE__NODE_RANGE_VAR)
+			add_rv(ls, c->def->range_var, SUE, false, false, GK_LOCK_ROLE_INHERIT_PARENT);
+		break;
+	case D_NO_INHERIT:
+		if (c->def && c->def->node_case == PG_QUERY__NODE__NODE_RANGE_VAR)
+			add_rv(ls, c->def->range_var, AS, false, false, GK_LOCK_ROLE_INHERIT_PARENT);
+		break;
+	}
+}
+
+static void alter_table(lockset *ls, const PgQuery__AlterTableStmt *as, int pg)
+{
+	bool index = as->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_INDEX;
+	at_effect all = {GK_LOCK_NONE, false, false};
 	for (size_t i = 0; i < as->n_cmds; i++) {
 		if (as->cmds[i]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
 			continue;
 		const PgQuery__AlterTableCmd *c = as->cmds[i]->alter_table_cmd;
-		enum gk_lockmode m = GK_LOCK_ACCESS_EXCLUSIVE; /* the default, as in PostgreSQL */
-		switch (c->subtype) {
-		/* These only touch metadata that concurrent DML does not read. */
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_SetStatistics:
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_ClusterOn:
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropCluster:
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraint:
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_AttachPartition:
-			m = GK_LOCK_SHARE_UPDATE_EXCLUSIVE;
-			scan = scan || c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraint ||
-			       c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AttachPartition;
-			break;
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_DetachPartition:
-			if (c->def && c->def->node_case == PG_QUERY__NODE__NODE_PARTITION_CMD) {
-				/* CONCURRENTLY only lowers the parent's lock; its second
-				 * transaction still takes ACCESS EXCLUSIVE on the partition. */
-				m = c->def->partition_cmd->concurrent ? GK_LOCK_SHARE_UPDATE_EXCLUSIVE : GK_LOCK_ACCESS_EXCLUSIVE;
-				add_rv(ls, c->def->partition_cmd->name, GK_LOCK_ACCESS_EXCLUSIVE, false, false);
-			}
-			break;
-		/* Triggers fire for DML, so DML must not run while they change. */
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_EnableTrig:
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_EnableAlwaysTrig:
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_EnableReplicaTrig:
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_DisableTrig:
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_EnableTrigAll:
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_DisableTrigAll:
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_EnableTrigUser:
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_DisableTrigUser:
-			m = GK_LOCK_SHARE_ROW_EXCLUSIVE;
-			break;
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint:
-			if (c->def && c->def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT) {
-				const PgQuery__Constraint *k = c->def->constraint;
-				/* A foreign key only has to keep rows from changing, on
-				 * both tables; everything else is ACCESS EXCLUSIVE. */
-				if (k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN) {
-					m = GK_LOCK_SHARE_ROW_EXCLUSIVE;
-					add_rv(ls, k->pktable, GK_LOCK_SHARE_ROW_EXCLUSIVE, !k->skip_validation, false);
-				}
-				if (!k->skip_validation && (k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN ||
-							    k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK))
-					scan = true;
-				/* Index-backed constraints build their index under the lock. */
-				if (!k->indexname && (k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY ||
-						      k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE ||
-						      k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_EXCLUSION))
-					scan = true;
-			}
-			break;
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull:
-			scan = true;
-			break;
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType:
-			/* Whether it really rewrites depends on the types; the
-			 * alter-column-type rule judges that. */
-			rewrite = true;
-			break;
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
-			if (c->def && c->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {
-				rewrite = rewrite || column_def_rewrites(c->def->column_def);
-				scan = column_constraints(ls, c->def->column_def) || scan;
-			}
-			break;
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_SetTableSpace:
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_SetLogged:
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_SetUnLogged:
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_SetAccessMethod:
-			rewrite = true;
-			break;
-		default:
+		if (index && c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AttachPartition) {
+			/* ALTER INDEX parent ATTACH PARTITION child: the child index
+			 * is locked too. */
+			const lock_row *r = find_row(stmt_rows, N_STMT, SK_ALTER_INDEX_ATTACH, pg);
+			used(ls, r);
+			if (r->mode > all.mode)
+				all.mode = r->mode;
+			if (c->def && c->def->node_case == PG_QUERY__NODE__NODE_PARTITION_CMD)
+				add_rv(ls, c->def->partition_cmd->name, AE, false, false, GK_LOCK_ROLE_INDEX);
+			continue;
+		}
+		const lock_row *r = find_row(at_rows, N_AT, c->subtype, pg);
+		if (!r)
+			continue; /* PG_QUERY__ALTER_TABLE_TYPE__UNDEFINED: no subcommand */
+		used(ls, r);
+		at_effect e = {r->mode, r->scan, r->rewrite};
+		detail(ls, r, c, pg, &e);
+		if (e.mode > all.mode)
+			all.mode = e.mode;
+		all.scan |= e.scan;
+		all.rewrite |= e.rewrite;
+	}
+	if (all.mode == GK_LOCK_NONE || !as->relation)
+		return;
+	/* The table goes first (callers take the first of equals as the
+	 * statement's own), merged with a lock a self-reference took. */
+	add_rv(ls, as->relation, all.mode, all.scan, all.rewrite, index ? GK_LOCK_ROLE_INDEX : GK_LOCK_ROLE_TABLE);
+	for (size_t i = 0; i < ls->n; i++)
+		if (ls->out[i].name == as->relation->relname) {
+			gk_lock t = ls->out[i];
+			t.role = index ? GK_LOCK_ROLE_INDEX : GK_LOCK_ROLE_TABLE;
+			t.is_index = index;
+			memmove(ls->out + 1, ls->out, i * sizeof *ls->out);
+			ls->out[0] = t;
 			break;
 		}
-		if (m > mode)
-			mode = m;
-	}
-	if (mode != GK_LOCK_NONE)
-		add_rv(ls, as->relation, mode, scan, rewrite);
 }
+
+/* ---- other statements ---- */
 
 static enum gk_lockmode lock_stmt_mode(int32_t mode)
 {
 	/* LOCK TABLE's mode is PostgreSQL's LOCKMODE number, 1..8 like ours. */
-	return mode >= 1 && mode <= 8 ? (enum gk_lockmode)mode : GK_LOCK_ACCESS_EXCLUSIVE;
+	return mode >= 1 && mode <= 8 ? (enum gk_lockmode)mode : AE;
 }
 
 /* As PostgreSQL's defGetBoolean(): no argument means true, and
@@ -236,91 +663,271 @@ bool gk_option_on(PgQuery__Node *const *opts, size_t n, const char *name)
 	return on;
 }
 
-size_t gk_stmt_locks(const PgQuery__Node *n, int pg_version, gk_lock *out, size_t max)
+static enum stmt_kind drop_kind(const PgQuery__DropStmt *ds)
 {
-	lockset ls = {out, 0, max};
-	(void)pg_version;
+	switch (ds->remove_type) {
+	case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE: return SK_DROP_TABLE;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX: return ds->concurrent ? SK_DROP_INDEX_CONC : SK_DROP_INDEX;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW: return SK_DROP_VIEW;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW: return SK_DROP_MATVIEW;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE: return SK_DROP_SEQUENCE;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_FOREIGN_TABLE: return SK_DROP_FOREIGN_TABLE;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_TRIGGER: return SK_DROP_TRIGGER;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_POLICY: return SK_DROP_POLICY;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_RULE: return SK_DROP_RULE;
+	default:
+		/* Types, domains, functions, schemas, extensions ...: no lock on
+		 * a relation the statement names; what CASCADE takes with them
+		 * the schema model does not know. */
+		return SK_NONE;
+	}
+}
+
+static void drop(lockset *ls, const PgQuery__DropStmt *ds, int pg)
+{
+	enum stmt_kind k = drop_kind(ds);
+	const lock_row *r = k ? find_row(stmt_rows, N_STMT, k, pg) : NULL;
+	if (!r)
+		return;
+	bool named_by_table = k == SK_DROP_TRIGGER || k == SK_DROP_POLICY || k == SK_DROP_RULE;
+	bool index = k == SK_DROP_INDEX || k == SK_DROP_INDEX_CONC;
+	for (size_t i = 0; i < ds->n_objects; i++)
+		add_names(ls, ds->objects[i], named_by_table ? 1 : 0, r, index, index ? index_table_mode(k, pg) : GK_LOCK_NONE);
+}
+
+static void reindex(lockset *ls, const PgQuery__ReindexStmt *rs, int pg)
+{
+	bool conc = gk_option_on(rs->params, rs->n_params, "concurrently");
+	bool index = rs->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_INDEX;
+	if (!rs->relation || (!index && rs->kind != PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_TABLE))
+		return; /* SCHEMA, DATABASE, SYSTEM: relations the statement does not name */
+	enum stmt_kind k = index ? (conc ? SK_REINDEX_INDEX_CONC : SK_REINDEX_INDEX)
+				 : (conc ? SK_REINDEX_TABLE_CONC : SK_REINDEX_TABLE);
+	const lock_row *r = find_row(stmt_rows, N_STMT, k, pg);
+	used(ls, r);
+	add(ls, rv_schema(rs->relation), rs->relation->relname, index, r->mode, r->scan, r->rewrite,
+	    index ? GK_LOCK_ROLE_INDEX : GK_LOCK_ROLE_TABLE, index ? index_table_mode(k, pg) : GK_LOCK_NONE);
+}
+
+static void rename(lockset *ls, const PgQuery__RenameStmt *rs, int pg)
+{
+	enum stmt_kind k;
+	switch (rs->rename_type) {
+	case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_FOREIGN_TABLE:
+		k = SK_RENAME_RELATION;
+		break;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX: k = SK_RENAME_INDEX; break;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN: k = SK_RENAME_COLUMN; break;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_TABCONSTRAINT: k = SK_RENAME_CONSTRAINT; break;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_TRIGGER: k = SK_RENAME_TRIGGER; break;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_POLICY: k = SK_RENAME_POLICY; break;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_RULE: k = SK_RENAME_RULE; break;
+	default:
+		/* Schemas, types, functions, domain constraints ...: no relation lock. */
+		return;
+	}
+	add_row_rv(ls, find_row(stmt_rows, N_STMT, k, pg), rs->relation,
+		   k == SK_RENAME_INDEX ? GK_LOCK_ROLE_INDEX : GK_LOCK_ROLE_TABLE);
+}
+
+/* COMMENT ON a relation, or on a column, constraint, trigger, policy or
+ * rule of one (named after its table). */
+static void comment(lockset *ls, const PgQuery__CommentStmt *cs, int pg)
+{
+	const lock_row *r = find_row(stmt_rows, N_STMT, SK_COMMENT, pg);
+	switch (cs->objtype) {
+	case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_FOREIGN_TABLE:
+		add_names(ls, cs->object, 0, r, false, GK_LOCK_NONE);
+		break;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX:
+		add_names(ls, cs->object, 0, r, true, GK_LOCK_NONE);
+		break;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_TABCONSTRAINT:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_TRIGGER:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_POLICY:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_RULE:
+		add_names(ls, cs->object, 1, r, false, GK_LOCK_NONE);
+		break;
+	default: /* objects that are not relations */
+		break;
+	}
+}
+
+/* A REFERENCES to the table being created itself. */
+static bool same_rel(const PgQuery__RangeVar *a, const PgQuery__RangeVar *b)
+{
+	const char *sa = a && rv_schema(a) ? rv_schema(a) : "public", *sb = b && rv_schema(b) ? rv_schema(b) : "public";
+	return a && b && a->relname && b->relname && !strcmp(a->relname, b->relname) && !strcmp(sa, sb);
+}
+
+/* CREATE TABLE: the table is new; the tables it names are not. */
+static void create_table(lockset *ls, const PgQuery__CreateStmt *cs, int pg)
+{
+	for (size_t i = 0; i < cs->n_inh_relations; i++)
+		if (cs->inh_relations[i]->node_case == PG_QUERY__NODE__NODE_RANGE_VAR)
+			add_row_rv(ls, find_row(stmt_rows, N_STMT, cs->partbound ? SK_CREATE_TABLE_PARTITION_OF : SK_CREATE_TABLE_INHERITS, pg),
+				   cs->inh_relations[i]->range_var,
+				   cs->partbound ? GK_LOCK_ROLE_PARTITION_PARENT : GK_LOCK_ROLE_INHERIT_PARENT);
+	const lock_row *refs = find_row(stmt_rows, N_STMT, SK_CREATE_TABLE_REFERENCES, pg);
+	for (size_t i = 0; i < cs->n_table_elts; i++) {
+		const PgQuery__Node *e = cs->table_elts[i];
+		if (e->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
+		    e->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN) {
+			if (!same_rel(e->constraint->pktable, cs->relation))
+				add_row_rv(ls, refs, e->constraint->pktable, GK_LOCK_ROLE_REFERENCED);
+		} else if (e->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {
+			const PgQuery__ColumnDef *cd = e->column_def;
+			for (size_t k = 0; k < cd->n_constraints; k++)
+				if (cd->constraints[k]->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
+				    cd->constraints[k]->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN &&
+				    !same_rel(cd->constraints[k]->constraint->pktable, cs->relation))
+					add_row_rv(ls, refs, cd->constraints[k]->constraint->pktable, GK_LOCK_ROLE_REFERENCED);
+		} else if (e->node_case == PG_QUERY__NODE__NODE_TABLE_LIKE_CLAUSE) {
+			add_row_rv(ls, find_row(stmt_rows, N_STMT, SK_CREATE_TABLE_LIKE, pg), e->table_like_clause->relation,
+				   GK_LOCK_ROLE_SOURCE);
+		}
+	}
+}
+
+static void range_vars(lockset *ls, PgQuery__Node *const *rels, size_t n, const lock_row *r)
+{
+	for (size_t i = 0; i < n; i++)
+		if (rels[i]->node_case == PG_QUERY__NODE__NODE_RANGE_VAR)
+			add_row_rv(ls, r, rels[i]->range_var, GK_LOCK_ROLE_TABLE);
+}
+
+static void stmt_locks(lockset *ls, const PgQuery__Node *n, int pg)
+{
+	const lock_row *r;
 	switch (n->node_case) {
 	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
-		alter_table(&ls, n->alter_table_stmt);
+		if (n->alter_table_stmt->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_TYPE)
+			break; /* ALTER TYPE composite ... ADD ATTRIBUTE: a type, no table */
+		alter_table(ls, n->alter_table_stmt, pg);
 		break;
 	case PG_QUERY__NODE__NODE_INDEX_STMT:
-		/* CREATE INDEX: SHARE for the whole build; CONCURRENTLY only
-		 * SHARE UPDATE EXCLUSIVE, which lets DML go on. */
-		add_rv(&ls, n->index_stmt->relation,
-		       n->index_stmt->concurrent ? GK_LOCK_SHARE_UPDATE_EXCLUSIVE : GK_LOCK_SHARE, true, false);
+		add_row_rv(ls, find_row(stmt_rows, N_STMT, n->index_stmt->concurrent ? SK_CREATE_INDEX_CONC : SK_CREATE_INDEX, pg),
+			   n->index_stmt->relation, GK_LOCK_ROLE_TABLE);
 		break;
-	case PG_QUERY__NODE__NODE_DROP_STMT: {
-		const PgQuery__DropStmt *ds = n->drop_stmt;
-		bool idx = ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_INDEX;
-		bool rel = idx || ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE ||
-			   ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW ||
-			   ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_VIEW;
-		if (!rel)
-			break;
-		enum gk_lockmode m = idx && ds->concurrent ? GK_LOCK_SHARE_UPDATE_EXCLUSIVE : GK_LOCK_ACCESS_EXCLUSIVE;
-		for (size_t i = 0; i < ds->n_objects; i++)
-			add_names(&ls, ds->objects[i], idx, m);
+	case PG_QUERY__NODE__NODE_DROP_STMT:
+		drop(ls, n->drop_stmt, pg);
 		break;
-	}
-	case PG_QUERY__NODE__NODE_REINDEX_STMT: {
-		const PgQuery__ReindexStmt *rs = n->reindex_stmt;
-		enum gk_lockmode m = gk_option_on(rs->params, rs->n_params, "concurrently") ? GK_LOCK_SHARE_UPDATE_EXCLUSIVE
-			: rs->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_INDEX ? GK_LOCK_ACCESS_EXCLUSIVE
-			: GK_LOCK_SHARE;
-		if (rs->relation)
-			add(&ls, rs->relation->schemaname && *rs->relation->schemaname ? rs->relation->schemaname : NULL,
-			    rs->relation->relname, rs->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_INDEX, m, true, false);
+	case PG_QUERY__NODE__NODE_REINDEX_STMT:
+		reindex(ls, n->reindex_stmt, pg);
 		break;
-	}
 	case PG_QUERY__NODE__NODE_RENAME_STMT:
-		add_rv(&ls, n->rename_stmt->relation, GK_LOCK_ACCESS_EXCLUSIVE, false, false);
+		rename(ls, n->rename_stmt, pg);
 		break;
 	case PG_QUERY__NODE__NODE_TRUNCATE_STMT:
-		for (size_t i = 0; i < n->truncate_stmt->n_relations; i++)
-			if (n->truncate_stmt->relations[i]->node_case == PG_QUERY__NODE__NODE_RANGE_VAR)
-				add_rv(&ls, n->truncate_stmt->relations[i]->range_var, GK_LOCK_ACCESS_EXCLUSIVE, false, true);
+		range_vars(ls, n->truncate_stmt->relations, n->truncate_stmt->n_relations,
+			   find_row(stmt_rows, N_STMT, SK_TRUNCATE, pg));
 		break;
-	case PG_QUERY__NODE__NODE_LOCK_STMT:
+	case PG_QUERY__NODE__NODE_LOCK_STMT: {
+		/* The row names the entry; the mode is the statement's. */
+		r = find_row(stmt_rows, N_STMT, SK_LOCK, pg);
+		used(ls, r);
 		for (size_t i = 0; i < n->lock_stmt->n_relations; i++)
 			if (n->lock_stmt->relations[i]->node_case == PG_QUERY__NODE__NODE_RANGE_VAR)
-				add_rv(&ls, n->lock_stmt->relations[i]->range_var, lock_stmt_mode(n->lock_stmt->mode), false, false);
+				add_rv(ls, n->lock_stmt->relations[i]->range_var, lock_stmt_mode(n->lock_stmt->mode), false,
+				       false, GK_LOCK_ROLE_TABLE);
 		break;
+	}
 	case PG_QUERY__NODE__NODE_VACUUM_STMT: {
 		const PgQuery__VacuumStmt *vs = n->vacuum_stmt;
 		bool full = vs->is_vacuumcmd && gk_option_on(vs->options, vs->n_options, "full");
+		r = find_row(stmt_rows, N_STMT, !vs->is_vacuumcmd ? SK_ANALYZE : full ? SK_VACUUM_FULL : SK_VACUUM, pg);
 		for (size_t i = 0; i < vs->n_rels; i++)
 			if (vs->rels[i]->node_case == PG_QUERY__NODE__NODE_VACUUM_RELATION)
-				add_rv(&ls, vs->rels[i]->vacuum_relation->relation,
-				       full ? GK_LOCK_ACCESS_EXCLUSIVE : GK_LOCK_SHARE_UPDATE_EXCLUSIVE, true, full);
+				add_row_rv(ls, r, vs->rels[i]->vacuum_relation->relation, GK_LOCK_ROLE_TABLE);
 		break;
 	}
 	case PG_QUERY__NODE__NODE_CLUSTER_STMT:
-		add_rv(&ls, n->cluster_stmt->relation, GK_LOCK_ACCESS_EXCLUSIVE, true, true);
+		add_row_rv(ls, find_row(stmt_rows, N_STMT, SK_CLUSTER, pg), n->cluster_stmt->relation, GK_LOCK_ROLE_TABLE);
 		break;
 	case PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT:
-		add_rv(&ls, n->refresh_mat_view_stmt->relation,
-		       n->refresh_mat_view_stmt->concurrent ? GK_LOCK_EXCLUSIVE : GK_LOCK_ACCESS_EXCLUSIVE, true, true);
+		add_row_rv(ls, find_row(stmt_rows, N_STMT, n->refresh_mat_view_stmt->concurrent ? SK_REFRESH_CONC : SK_REFRESH, pg),
+			   n->refresh_mat_view_stmt->relation, GK_LOCK_ROLE_TABLE);
 		break;
 	case PG_QUERY__NODE__NODE_CREATE_TRIG_STMT:
-		add_rv(&ls, n->create_trig_stmt->relation, GK_LOCK_SHARE_ROW_EXCLUSIVE, false, false);
+		add_row_rv(ls, find_row(stmt_rows, N_STMT, SK_CREATE_TRIGGER, pg), n->create_trig_stmt->relation,
+			   GK_LOCK_ROLE_TABLE);
 		break;
 	case PG_QUERY__NODE__NODE_RULE_STMT:
-		add_rv(&ls, n->rule_stmt->relation, GK_LOCK_ACCESS_EXCLUSIVE, false, false);
+		add_row_rv(ls, find_row(stmt_rows, N_STMT, SK_CREATE_RULE, pg), n->rule_stmt->relation, GK_LOCK_ROLE_TABLE);
 		break;
 	case PG_QUERY__NODE__NODE_CREATE_POLICY_STMT:
-		add_rv(&ls, n->create_policy_stmt->table, GK_LOCK_ACCESS_EXCLUSIVE, false, false);
+		add_row_rv(ls, find_row(stmt_rows, N_STMT, SK_CREATE_POLICY, pg), n->create_policy_stmt->table,
+			   GK_LOCK_ROLE_TABLE);
 		break;
-	case PG_QUERY__NODE__NODE_UPDATE_STMT:
-		add_rv(&ls, n->update_stmt->relation, GK_LOCK_ROW_EXCLUSIVE, !n->update_stmt->where_clause, false);
+	case PG_QUERY__NODE__NODE_ALTER_POLICY_STMT:
+		add_row_rv(ls, find_row(stmt_rows, N_STMT, SK_ALTER_POLICY, pg), n->alter_policy_stmt->table,
+			   GK_LOCK_ROLE_TABLE);
 		break;
-	case PG_QUERY__NODE__NODE_DELETE_STMT:
-		add_rv(&ls, n->delete_stmt->relation, GK_LOCK_ROW_EXCLUSIVE, !n->delete_stmt->where_clause, false);
-		break;
-	default:
+	case PG_QUERY__NODE__NODE_CREATE_STATS_STMT: {
+		r = find_row(stmt_rows, N_STMT, SK_CREATE_STATISTICS, pg);
+		range_vars(ls, n->create_stats_stmt->relations, n->create_stats_stmt->n_relations, r);
 		break;
 	}
+	case PG_QUERY__NODE__NODE_COMMENT_STMT:
+		comment(ls, n->comment_stmt, pg);
+		break;
+	case PG_QUERY__NODE__NODE_CREATE_STMT:
+		create_table(ls, n->create_stmt, pg);
+		break;
+	case PG_QUERY__NODE__NODE_ALTER_SEQ_STMT:
+		add_row_rv(ls, find_row(stmt_rows, N_STMT, SK_ALTER_SEQUENCE, pg), n->alter_seq_stmt->sequence,
+			   GK_LOCK_ROLE_TABLE);
+		break;
+	case PG_QUERY__NODE__NODE_INSERT_STMT:
+		add_row_rv(ls, find_row(stmt_rows, N_STMT, SK_INSERT, pg), n->insert_stmt->relation, GK_LOCK_ROLE_TABLE);
+		break;
+	case PG_QUERY__NODE__NODE_UPDATE_STMT:
+		r = find_row(stmt_rows, N_STMT, SK_UPDATE, pg);
+		used(ls, r);
+		add_rv(ls, n->update_stmt->relation, r->mode, !n->update_stmt->where_clause, false, GK_LOCK_ROLE_TABLE);
+		break;
+	case PG_QUERY__NODE__NODE_DELETE_STMT:
+		r = find_row(stmt_rows, N_STMT, SK_DELETE, pg);
+		used(ls, r);
+		add_rv(ls, n->delete_stmt->relation, r->mode, !n->delete_stmt->where_clause, false, GK_LOCK_ROLE_TABLE);
+		break;
+	default:
+		/* Every other statement takes no lock on an existing relation
+		 * it names, or only the ACCESS SHARE of reading it (see the top
+		 * of this file): SELECT, CREATE VIEW/TABLE AS, SET, transaction
+		 * control, functions, types, schemas, extensions, grants. */
+		break;
+	}
+}
+
+size_t gk_stmt_locks(const PgQuery__Node *n, int pg_version, gk_lock *out, size_t max)
+{
+	lockset ls = {out, 0, max, NULL, 0, 0};
+	stmt_locks(&ls, n, pg_version);
 	return ls.n;
+}
+
+size_t gk_stmt_lock_entries(const PgQuery__Node *n, int pg_version, const char **out, size_t max)
+{
+	gk_lock locks[GK_MAX_LOCKS];
+	lockset ls = {locks, 0, GK_MAX_LOCKS, out, 0, max};
+	stmt_locks(&ls, n, pg_version);
+	return ls.n_entries;
+}
+
+const char *gk_stmt_lock_name(const PgQuery__Node *stmt, int pg_version)
+{
+	gk_lock locks[GK_MAX_LOCKS];
+	return gk_lockmode_name(gk_stmt_locks(stmt, pg_version, locks, GK_MAX_LOCKS) ? locks[0].mode : GK_LOCK_NONE);
 }
 
 enum gk_lockmode gk_stmt_lock_on(const PgQuery__Node *stmt, int pg_version, const char *schema, const char *name,

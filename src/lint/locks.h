@@ -2,8 +2,11 @@
  * locks.h - the one place that decides which table locks a statement takes.
  *
  * Modelled on PostgreSQL's AlterTableGetLockLevel(): every lock decision
- * lives in locks.c, rules only ask.  Levels are PostgreSQL 15's, from the
- * "Explicit Locking" and ALTER TABLE pages of its documentation.
+ * lives in locks.c, a table of every statement kind and ALTER TABLE
+ * subcommand with the mode, rewrite and scan for each relation it touches
+ * and the major version from which each holds; rules only ask.  The
+ * conformance test (locks_conformance_test.c) runs every entry on a
+ * PostgreSQL server and compares pg_locks and relfilenode with the table.
  */
 #ifndef GK_LOCKS_H
 #define GK_LOCKS_H
@@ -24,6 +27,17 @@ enum gk_lockmode {
 	GK_LOCK_ACCESS_EXCLUSIVE,
 };
 
+/* Why a statement locks a relation. */
+enum gk_lock_role {
+	GK_LOCK_ROLE_TABLE = 0,         /* the relation the statement names (table, view, sequence) */
+	GK_LOCK_ROLE_INDEX,             /* an index the statement names */
+	GK_LOCK_ROLE_REFERENCED,        /* the referenced table of a foreign key */
+	GK_LOCK_ROLE_PARTITION_PARENT,  /* the partitioned table a partition is created in */
+	GK_LOCK_ROLE_PARTITION,         /* the partition ATTACH/DETACH PARTITION names */
+	GK_LOCK_ROLE_INHERIT_PARENT,    /* the parent of INHERITS / INHERIT / NO INHERIT */
+	GK_LOCK_ROLE_SOURCE,            /* a table CREATE TABLE ... LIKE copies */
+};
+
 typedef struct gk_lock {
 	const char *schema;         /* borrowed from the tree; NULL = unqualified */
 	const char *name;
@@ -31,6 +45,12 @@ typedef struct gk_lock {
 	enum gk_lockmode mode;
 	bool rewrite;               /* the table is rewritten */
 	bool scan;                  /* the table is scanned while the lock is held */
+	/* Fields below were added after the first six; initialise by name. */
+	enum gk_lock_role role;
+	/* For an index (is_index): the lock the statement also takes on the
+	 * index's table, which the tree does not name (the schema model
+	 * resolves it: gk_state_find_index_table()); GK_LOCK_NONE when none. */
+	enum gk_lockmode table_mode;
 } gk_lock;
 
 #define GK_MAX_LOCKS 16
@@ -51,6 +71,24 @@ enum gk_lockmode gk_stmt_lock_on(const PgQuery__Node *stmt, int pg_version, cons
  * turns `name` on: `name` alone, or `name` with true/on/yes/1.
  */
 bool gk_option_on(PgQuery__Node *const *opts, size_t n, const char *name);
+
+/**
+ * The entries of the lock table `stmt` uses at `pg_version` (one per ALTER
+ * TABLE subcommand, one for other statements), by name, e.g. "ALTER TABLE
+ * ADD COLUMN", "DROP INDEX"; static strings.  Returns the count (at most
+ * max).  For the conformance test and messages; gk_stmt_locks() has the facts.
+ */
+size_t gk_stmt_lock_entries(const PgQuery__Node *stmt, int pg_version, const char **out, size_t max);
+
+/** Name of entry i of the lock table, NULL past the end (names repeat for rows of other versions). */
+const char *gk_lock_entry_name(size_t i);
+
+/**
+ * Name of the mode `stmt` locks the relation it names first (an ALTER
+ * TABLE's table, ...) in, as gk_stmt_locks() decides it: for messages
+ * about the statement's own lock.  "NONE" when it locks none.
+ */
+const char *gk_stmt_lock_name(const PgQuery__Node *stmt, int pg_version);
 
 /** "ACCESS EXCLUSIVE", ... */
 const char *gk_lockmode_name(enum gk_lockmode m);

@@ -193,18 +193,18 @@ static void known_type_change(gk_lint *l, const gk_stmt *s, const char *table, c
 	if (!timestamp_zone_change(&from, &to)) {
 		gk_lint_report(l, s, loc, help_rewrite,
 			       "ALTER COLUMN %s TYPE %s on existing table %s (was %s) rewrites the table and rebuilds its "
-			       "indexes under an ACCESS EXCLUSIVE lock",
-			       col, to_text, table, from_text);
+			       "indexes under an %s lock",
+			       col, to_text, table, from_text, gk_stmt_lock_name(s->node, gk_lint_pg(l)));
 	} else if (gk_lint_pg(l) < 12) {
 		gk_lint_report(l, s, loc, help_rewrite,
-			       "ALTER COLUMN %s TYPE %s on existing table %s (was %s) rewrites the table under an ACCESS "
-			       "EXCLUSIVE lock on PostgreSQL %d (from 12 it can be metadata-only in a UTC session)",
-			       col, to_text, table, from_text, gk_lint_pg(l));
+			       "ALTER COLUMN %s TYPE %s on existing table %s (was %s) rewrites the table under an %s "
+			       "lock on PostgreSQL %d (from 12 it can be metadata-only in a UTC session)",
+			       col, to_text, table, from_text, gk_stmt_lock_name(s->node, gk_lint_pg(l)), gk_lint_pg(l));
 	} else if (!file_sets_utc(l, s)) {
 		gk_lint_report(l, s, loc, help_timezone,
 			       "ALTER COLUMN %s TYPE %s on existing table %s (was %s) is safe only if the session TimeZone "
-			       "is UTC; otherwise the table is rewritten under an ACCESS EXCLUSIVE lock",
-			       col, to_text, table, from_text);
+			       "is UTC; otherwise the table is rewritten under an %s lock",
+			       col, to_text, table, from_text, gk_stmt_lock_name(s->node, gk_lint_pg(l)));
 	}
 }
 
@@ -222,8 +222,8 @@ static void check_cmd(gk_lint *l, const gk_stmt *s, const PgQuery__AlterTableStm
 	if (cd->raw_default && !using_is_column(cd->raw_default, c->name)) {
 		gk_lint_report(l, s, loc, help_rewrite,
 			       "ALTER COLUMN %s TYPE %s USING ... on existing table %s rewrites the table and rebuilds its "
-			       "indexes under an ACCESS EXCLUSIVE lock",
-			       c->name, shown, table);
+			       "indexes under an %s lock",
+			       c->name, shown, table, gk_stmt_lock_name(s->node, gk_lint_pg(l)));
 		return;
 	}
 	const gk_rel *rel = gk_state_find(l->state, as->relation->schemaname, as->relation->relname);
@@ -233,8 +233,8 @@ static void check_cmd(gk_lint *l, const gk_stmt *s, const PgQuery__AlterTableStm
 	else
 		gk_lint_report(l, s, loc, help_unknown,
 			       "ALTER COLUMN %s TYPE %s on existing table %s: the old type is unknown, so this may rewrite "
-			       "the table and rebuild its indexes under an ACCESS EXCLUSIVE lock",
-			       c->name, shown, table);
+			       "the table and rebuild its indexes under an %s lock",
+			       c->name, shown, table, gk_stmt_lock_name(s->node, gk_lint_pg(l)));
 }
 
 static void check(gk_lint *l, const gk_stmt *s)

@@ -110,9 +110,11 @@ static void reindex_relation(gk_lint *l, const gk_stmt *s, const PgQuery__Reinde
 		const gk_rel *t = gk_state_find_index_table(l->state, rv->schemaname, rv->relname);
 		if (t && gk_state_is_new(l->state, t->change))
 			return;
+		gk_lock lk;
+		gk_stmt_lock_on(s->node, gk_lint_pg(l), rv->schemaname, rv->relname, &lk);
 		gk_lint_report(l, s, rv->location, help,
-			       "REINDEX INDEX %s holds %s on the index (queries that would use it wait) and SHARE on its table (writes wait) for the whole rebuild",
-			       name, gk_lockmode_name(m));
+			       "REINDEX INDEX %s holds %s on the index (queries that would use it wait) and %s on its table (%s) for the whole rebuild",
+			       name, gk_lockmode_name(m), gk_lockmode_name(lk.table_mode), gk_lockmode_blocks(lk.table_mode));
 		return;
 	}
 	if (gk_lint_is_new(l, rv))

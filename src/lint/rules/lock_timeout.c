@@ -180,9 +180,9 @@ static void check_held(gk_lint *l, const gk_stmt *s)
 	char target[300];
 	lock_target(lk, target, sizeof target);
 	gk_lint_report(l, next, -1, NULL,
-		       "%s runs while the ACCESS EXCLUSIVE lock that %s on line %d took on %s is still held: nobody "
+		       "%s runs while the %s lock that %s on line %d took on %s is still held: nobody "
 		       "can read or write %s until the transaction commits",
-		       stmt_tag(next->node), stmt_tag(s->node), line, target, lk->name);
+		       stmt_tag(next->node), gk_lockmode_name(lk->mode), stmt_tag(s->node), line, target, lk->name);
 }
 
 const gk_rule gk_rule_locks_held_across_statements = {
