@@ -182,10 +182,12 @@ static char *stmt_sql(const gk_lint *l, const gk_stmt *s)
  * exclusive); start == SIZE_MAX means no position.
  */
 static void emit(gk_lint *l, int idx, const gk_stmt *s, size_t start, size_t end, const char *help,
-		 const char *msg)
+		 const char *msg, enum gk_severity max)
 {
 	const gk_rule *rule = gk_rule_impl((size_t)idx);
 	enum gk_severity sev = severity_of(l->opts, idx);
+	if (sev > max)
+		sev = max;
 	engine *e = l->engine;
 	gk_file_result *fr = e->res;
 	if (sev == GK_SEV_OFF)
@@ -227,19 +229,37 @@ static void emit(gk_lint *l, int idx, const gk_stmt *s, size_t start, size_t end
 		fr->oom = true;
 }
 
-void gk_lint_report(gk_lint *l, const gk_stmt *s, int loc, const char *help, const char *fmt, ...)
+static void report(gk_lint *l, const gk_stmt *s, enum gk_severity max, int loc, const char *help, const char *fmt,
+		   va_list ap) __attribute__((format(printf, 6, 0)));
+
+static void report(gk_lint *l, const gk_stmt *s, enum gk_severity max, int loc, const char *help, const char *fmt,
+		   va_list ap)
 {
 	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
 	msg[gk_utf8_whole(msg, strlen(msg))] = '\0'; /* a long message may have been cut mid-character */
 	size_t start = loc >= 0 ? s->base + (size_t)loc : s->start;
 	if (start < s->start || start >= s->end)
 		start = s->start;
 	((engine *)l->engine)->reported[l->current_index]++;
-	emit(l, l->current_index, s, start, s->end, help, msg);
+	emit(l, l->current_index, s, start, s->end, help, msg, max);
+}
+
+void gk_lint_report(gk_lint *l, const gk_stmt *s, int loc, const char *help, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	report(l, s, GK_SEV_ERROR, loc, help, fmt, ap);
+	va_end(ap);
+}
+
+void gk_lint_report_at_most(gk_lint *l, const gk_stmt *s, enum gk_severity max, int loc, const char *help,
+			    const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	report(l, s, max, loc, help, fmt, ap);
+	va_end(ap);
 }
 
 size_t gk_lint_count_current(const gk_lint *l)
@@ -259,7 +279,7 @@ static void emit_meta(gk_lint *l, const char *rule_id, const gk_stmt *s, size_t 
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	msg[gk_utf8_whole(msg, strlen(msg))] = '\0';
-	emit(l, gk_rule_index(rule_id), s, start, end, NULL, msg);
+	emit(l, gk_rule_index(rule_id), s, start, end, NULL, msg, GK_SEV_ERROR);
 }
 
 /* ---- transactions ---- */

@@ -65,6 +65,14 @@ void gk_lint_report(gk_lint *l, const gk_stmt *s, int loc, const char *help, con
 	__attribute__((format(printf, 5, 6)));
 
 /*
+ * gk_lint_report at no more than severity `max` (the rule's configured
+ * severity when lower): for a finding that only says what lint cannot know,
+ * such as a type change whose old type is unknown.
+ */
+void gk_lint_report_at_most(gk_lint *l, const gk_stmt *s, enum gk_severity max, int loc, const char *help,
+			    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/*
  * How many findings the current rule has reported in this file so far,
  * counting suppressed ones (so a "once per file" rule stays quiet after a
  * suppressed finding instead of moving it to the next statement).

@@ -1,0 +1,211 @@
+/*
+ * type_change_test.c - the facts behind alter-column-type and
+ * add-foreign-key-validated, checked on the embedded server.
+ *
+ * For every type pair the rule judges, the same change runs on a one-row
+ * table of the shadow (under the same session TimeZone) and the test reads
+ * pg_class.relfilenode before and after: the rule must report exactly the
+ * changes that give the table a new file.  A REFERENCES written on ADD
+ * COLUMN is judged the same way by the sequential scans the statement made
+ * (pg_stat_xact_user_tables, read in its own transaction).  Also: with the
+ * old type unknown the finding is a warning that says so.
+ */
+#include "../replay/replay_test_support.h"
+
+#include "gatekeeper/lint.h"
+
+typedef struct pair {
+	const char *from, *to;
+} pair;
+
+/* From the PostgreSQL sources' rules (ATColumnChangeRequiresRewrite and the
+ * types' support functions) and the cases people write: Prisma's
+ * timestamp(3) pair, varchar limits, numeric precision, arrays. */
+static const pair pairs[] = {
+	{"timestamp(3)", "timestamptz(3)"}, {"timestamp", "timestamptz"},     {"timestamp(3)", "timestamptz"},
+	{"timestamp(3)", "timestamptz(6)"}, {"timestamp", "timestamptz(3)"},  {"timestamptz(3)", "timestamp(3)"},
+	{"timestamptz", "timestamp"},       {"timestamp", "timestamp(6)"},    {"timestamp", "timestamp(3)"},
+	{"timestamp(3)", "timestamp(6)"},   {"timestamp(6)", "timestamp(3)"}, {"timestamp(3)", "timestamp"},
+	{"time", "time(6)"},                {"time", "time(3)"},              {"time(3)", "time"},
+	{"timetz(2)", "timetz(4)"},         {"varchar", "varchar(10)"},       {"varchar(10)", "varchar"},
+	{"varchar(10)", "varchar(5)"},      {"varchar(10)", "varchar(20)"},   {"text", "varchar(10)"},
+	{"text", "varchar"},                {"varchar(10)", "text"},          {"numeric", "numeric(10,2)"},
+	{"numeric(10,2)", "numeric"},       {"numeric(10,2)", "numeric(12,2)"}, {"numeric(10,2)", "numeric(12,3)"},
+	{"numeric(10)", "numeric(12,0)"},   {"varbit", "varbit(5)"},          {"varbit(5)", "varbit(8)"},
+	{"interval(3)", "interval"},        {"varchar(10)[]", "text[]"},      {"text[]", "varchar[]"},
+	{"int", "bigint"},                  {"smallint", "int"},              {"cidr", "inet"},
+	{"char(2)", "char(3)"},             {"char(2)", "text"},              {"varchar(10)", "char(10)"},
+	{"json", "jsonb"},
+};
+
+static const char *const zones[] = {"UTC", "America/New_York"};
+
+static gk_report *lint(const char *history, const char *change)
+{
+	gk_lint_options o;
+	gk_lint_options_init(&o);
+	o.jobs = 1;
+	gk_lint_input in[2];
+	size_t n = 0;
+	if (history)
+		in[n++] = (gk_lint_input){.path = "1.sql", .text = history, .len = strlen(history),
+					  .runner = GK_RUNNER_PER_FILE, .role = GK_LINT_CHECK, .new_change = false};
+	in[n++] = (gk_lint_input){.path = "2.sql", .text = change, .len = strlen(change), .runner = GK_RUNNER_PER_FILE,
+				  .role = GK_LINT_CHECK, .new_change = true};
+	gk_report *r = gk_report_new("test");
+	gk_error err = {0};
+	assert_int_equal(gk_lint_inputs(r, &o, in, n, &err), 0);
+	return r;
+}
+
+static const gk_finding *find(const gk_report *r, const char *rule)
+{
+	for (size_t i = 0; i < r->n_findings; i++)
+		if (strcmp(r->findings[i].rule_id, rule) == 0)
+			return &r->findings[i];
+	return NULL;
+}
+
+static void run(PGconn *c, const char *sql)
+{
+	PGresult *res = PQexec(c, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(c));
+	PQclear(res);
+}
+
+static char *value(PGconn *c, const char *sql)
+{
+	PGresult *res = PQexec(c, sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		fail_msg("%s: %s", sql, PQerrorMessage(c));
+	char *v = strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return v;
+}
+
+/* Whether the server rewrites a one-row table for the change. */
+static bool server_rewrites(PGconn *c, const char *zone, const pair *p)
+{
+	char sql[512];
+	snprintf(sql, sizeof sql,
+		 "SET TIME ZONE '%s'; DROP TABLE IF EXISTS m; CREATE TABLE m (x %s); INSERT INTO m VALUES (NULL)", zone,
+		 p->from);
+	run(c, sql);
+	char *before = value(c, "SELECT relfilenode FROM pg_class WHERE relname = 'm'");
+	snprintf(sql, sizeof sql, "ALTER TABLE m ALTER COLUMN x TYPE %s", p->to);
+	run(c, sql);
+	char *after = value(c, "SELECT relfilenode FROM pg_class WHERE relname = 'm'");
+	bool rewrote = strcmp(before, after) != 0;
+	free(before);
+	free(after);
+	return rewrote;
+}
+
+static void test_alter_column_type__matches_the_server(void **state)
+{
+	(void)state;
+	db d = fresh_db();
+	PGconn *c = PQconnectdb(d.conninfo);
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	run(c, "SET client_min_messages = warning");
+	for (size_t z = 0; z < sizeof zones / sizeof *zones; z++)
+		for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
+			const pair *p = &pairs[i];
+			bool rewrites = server_rewrites(c, zones[z], p);
+			char history[128], change[256];
+			snprintf(history, sizeof history, "CREATE TABLE m (x %s);", p->from);
+			snprintf(change, sizeof change, "SET TIME ZONE '%s';\nALTER TABLE m ALTER COLUMN x TYPE %s;", zones[z],
+				 p->to);
+			gk_report *r = lint(history, change);
+			const gk_finding *f = find(r, "alter-column-type");
+			if (rewrites != (f != NULL))
+				fail_msg("%s -> %s in %s: the server %s, lint %s", p->from, p->to, zones[z],
+					 rewrites ? "rewrites" : "does not rewrite", f ? f->message : "is silent");
+			if (f)
+				assert_int_equal(f->severity, GK_SEV_ERROR);
+			gk_report_free(r);
+		}
+	PQfinish(c);
+	drop_db(&d);
+}
+
+/* Sequential scans of table c that `stmt` makes, counted in its transaction. */
+static long scans_by(PGconn *c, const char *stmt)
+{
+	run(c, "DROP TABLE IF EXISTS c; DROP TABLE IF EXISTS p; CREATE TABLE p (id int PRIMARY KEY); "
+	       "INSERT INTO p SELECT g FROM generate_series(1, 100) g; CREATE TABLE c (id int); INSERT INTO c SELECT g FROM generate_series(1, 100) g");
+	run(c, "BEGIN");
+	char *before = value(c, "SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = 'c'");
+	run(c, stmt);
+	char *after = value(c, "SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = 'c'");
+	run(c, "COMMIT");
+	long n = atol(after) - atol(before);
+	free(before);
+	free(after);
+	return n;
+}
+
+static void test_add_column_references__checked_only_with_a_value(void **state)
+{
+	(void)state;
+	static const char *const adds[] = {
+		"ALTER TABLE c ADD COLUMN a int REFERENCES p (id)",
+		"ALTER TABLE c ADD COLUMN a int DEFAULT NULL REFERENCES p (id)",
+		"ALTER TABLE c ADD COLUMN a int DEFAULT 1 REFERENCES p (id)",
+		"ALTER TABLE c ADD COLUMN a int GENERATED ALWAYS AS (1) STORED REFERENCES p (id)",
+		"ALTER TABLE c ADD CONSTRAINT k FOREIGN KEY (id) REFERENCES p (id)",
+	};
+	db d = fresh_db();
+	PGconn *c = PQconnectdb(d.conninfo);
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	run(c, "SET client_min_messages = warning");
+	for (size_t i = 0; i < sizeof adds / sizeof *adds; i++) {
+		long scans = scans_by(c, adds[i]);
+		char change[256];
+		snprintf(change, sizeof change, "%s;", adds[i]);
+		gk_report *r = lint("CREATE TABLE p (id int PRIMARY KEY);\nCREATE TABLE c (id int);", change);
+		const gk_finding *f = find(r, "add-foreign-key-validated");
+		if ((scans > 0) != (f != NULL))
+			fail_msg("%s: the server scans the table %ld times, lint %s", adds[i], scans,
+				 f ? f->message : "is silent");
+		gk_report_free(r);
+	}
+	PQfinish(c);
+	drop_db(&d);
+}
+
+static void test_alter_column_type__unknown_old_type_is_a_warning(void **state)
+{
+	(void)state;
+	gk_report *r = lint(NULL, "ALTER TABLE users ALTER COLUMN id TYPE bigint;");
+	const gk_finding *f = find(r, "alter-column-type");
+	assert_non_null(f);
+	assert_int_equal(f->severity, GK_SEV_WARNING);
+	assert_non_null(strstr(f->message, "old type of id is unknown"));
+	gk_report_free(r);
+	/* The same change with the history known is an error. */
+	r = lint("CREATE TABLE users (id int);", "ALTER TABLE users ALTER COLUMN id TYPE bigint;");
+	f = find(r, "alter-column-type");
+	assert_non_null(f);
+	assert_int_equal(f->severity, GK_SEV_ERROR);
+	assert_null(strstr(f->message, "unknown"));
+	gk_report_free(r);
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	open_shared();
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_alter_column_type__unknown_old_type_is_a_warning),
+		cmocka_unit_test(test_alter_column_type__matches_the_server),
+		cmocka_unit_test(test_add_column_references__checked_only_with_a_value),
+	};
+	return cmocka_run_group_tests_name("type_change", tests, group_setup, group_teardown);
+}
