@@ -8,11 +8,13 @@
  * changes that give the table a new file.  A REFERENCES written on ADD
  * COLUMN is judged the same way by the sequential scans the statement made
  * (pg_stat_xact_user_tables, read in its own transaction).  Also: with the
- * old type unknown the finding is a warning that says so.
+ * old type unknown the finding is a warning that says so, and prefer-text
+ * says that lowering a varchar limit rewrites (the pairs show it does).
  */
 #include "../replay/replay_test_support.h"
 
 #include "gatekeeper/lint.h"
+#include "gatekeeper/rules.h"
 
 typedef struct pair {
 	const char *from, *to;
@@ -193,6 +195,20 @@ static void test_alter_column_type__unknown_old_type_is_a_warning(void **state)
 	gk_report_free(r);
 }
 
+/* varchar(10) -> varchar(5) is in the pairs above: the server rewrites. */
+static void test_prefer_text__lowering_a_limit_rewrites(void **state)
+{
+	(void)state;
+	gk_report *r = lint(NULL, "CREATE TABLE t (name varchar(10));");
+	const gk_finding *f = find(r, "prefer-text");
+	assert_non_null(f);
+	assert_non_null(strstr(f->message, "lowering it rewrites the table"));
+	assert_null(strstr(f->message, "scan"));
+	const gk_rule_info *info = gk_rule_find("prefer-text");
+	assert_null(strstr(info->why, "scan"));
+	gk_report_free(r);
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -206,6 +222,7 @@ int main(void)
 		cmocka_unit_test(test_alter_column_type__unknown_old_type_is_a_warning),
 		cmocka_unit_test(test_alter_column_type__matches_the_server),
 		cmocka_unit_test(test_add_column_references__checked_only_with_a_value),
+		cmocka_unit_test(test_prefer_text__lowering_a_limit_rewrites),
 	};
 	return cmocka_run_group_tests_name("type_change", tests, group_setup, group_teardown);
 }

@@ -348,8 +348,9 @@ static void text_column(gk_lint *l, const gk_stmt *s, const coldecl *c)
 		snprintf(help, sizeof help, "Use text.");
 	if (varchar)
 		gk_lint_report(l, s, c->type->location, help,
-			       "column %s is varchar(%ld): changing the limit later locks the table (ACCESS EXCLUSIVE), "
-			       "and lowering it scans every row", col, n);
+			       "column %s is varchar(%ld): changing the limit later locks the table (%s), and lowering it "
+			       "rewrites the table",
+			       col, n, gk_lockmode_name(GK_LOCK_ACCESS_EXCLUSIVE));
 	else if (n > 0)
 		gk_lint_report(l, s, c->type->location, help,
 			       "column %s is char(%ld): values are blank-padded to the length, and changing it rewrites the table",
@@ -368,8 +369,8 @@ const gk_rule gk_rule_prefer_text = {
 		.severity = GK_SEV_INFO,
 		.summary = "varchar(n) or char(n) column instead of text",
 		.why = "In PostgreSQL varchar(n) is text with a length check and no speed benefit. Raising the limit "
-		       "later takes an ACCESS EXCLUSIVE lock (brief, no rewrite); lowering it or changing char(n) "
-		       "rewrites or scans the table under that lock. char(n) pads values with spaces, which then "
+		       "later takes an ACCESS EXCLUSIVE lock (brief, no rewrite); lowering it, or any change of char(n), "
+		       "rewrites the table and its indexes under that lock. char(n) pads values with spaces, which then "
 		       "compare and concatenate surprisingly. Prisma emits VARCHAR(n) for @db.VarChar(n), so this is "
 		       "advice, not an error.",
 		.help = "Use text, with CHECK (length(col) <= n) when the limit is a real rule; a CHECK can be swapped "
