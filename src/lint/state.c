@@ -631,6 +631,7 @@ static int apply_create(gk_state *st, const PgQuery__CreateStmt *cs, int tx_id)
 	if (!r)
 		return cs->relation ? -1 : 0;
 	r->defined = true;
+	r->partitioned = cs->partspec != NULL;
 	for (size_t i = 0; i < cs->n_table_elts; i++) {
 		const PgQuery__Node *e = cs->table_elts[i];
 		int rc = 0;

@@ -1,6 +1,7 @@
 /*
- * type_change_test.c - the facts behind alter-column-type and
- * add-foreign-key-validated, checked on the embedded server.
+ * server_facts_test.c - the facts behind rule messages, checked on the
+ * embedded server: alter-column-type, add-foreign-key-validated, prefer-text
+ * and create-index-non-concurrent on a partitioned table.
  *
  * For every type pair the rule judges, the same change runs on a one-row
  * table of the shadow (under the same session TimeZone) and the test reads
@@ -84,6 +85,14 @@ static char *value(PGconn *c, const char *sql)
 	char *v = strdup(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return v;
+}
+
+static void assert_query_value(PGconn *c, const char *sql, const char *want)
+{
+	char *v = value(c, sql);
+	if (strcmp(v, want) != 0)
+		fail_msg("%s: got %s, want %s", sql, v, want);
+	free(v);
 }
 
 /* Whether the server rewrites a one-row table for the change. */
@@ -209,6 +218,69 @@ static void test_prefer_text__lowering_a_limit_rewrites(void **state)
 	gk_report_free(r);
 }
 
+/* What the server says to `sql` on connection c: "" when it succeeds, else its message. */
+static char *outcome(PGconn *c, const char *sql)
+{
+	PGresult *res = PQexec(c, sql);
+	ExecStatusType st = PQresultStatus(res);
+	char *v = strdup(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? "" : PQresultErrorMessage(res));
+	PQclear(res);
+	return v;
+}
+
+/*
+ * The partition-by-partition recipe the help gives runs, and ends with a
+ * valid index on the parent; CONCURRENTLY on the parent fails, and lint
+ * says so when an earlier migration created the table with PARTITION BY.
+ */
+static void test_create_index__partitioned_table(void **state)
+{
+	(void)state;
+	static const char history[] =
+		"CREATE TABLE events (id bigint, at date, kind int) PARTITION BY RANGE (at);\n"
+		"CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\n"
+		"CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');";
+	static const struct {
+		const char *sql;
+		bool fails, reported;
+	} steps[] = {
+		{"CREATE INDEX CONCURRENTLY events_kind_idx ON events (kind)", true, true},
+		{"CREATE INDEX events_at_idx ON events (at)", false, true},
+		{"CREATE INDEX events_kind_idx ON ONLY events (kind)", false, false},
+		{"CREATE INDEX CONCURRENTLY events_2024_kind_idx ON events_2024 (kind)", false, false},
+		{"CREATE INDEX CONCURRENTLY events_2025_kind_idx ON events_2025 (kind)", false, false},
+		{"ALTER INDEX events_kind_idx ATTACH PARTITION events_2024_kind_idx", false, false},
+		{"ALTER INDEX events_kind_idx ATTACH PARTITION events_2025_kind_idx", false, false},
+	};
+	db d = fresh_db();
+	PGconn *c = PQconnectdb(d.conninfo);
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	run(c, history);
+	for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+		char *err = outcome(c, steps[i].sql);
+		if ((*err != '\0') != steps[i].fails)
+			fail_msg("%s: the server says '%s'", steps[i].sql, err);
+		if (steps[i].fails)
+			assert_non_null(strstr(err, "cannot create index on partitioned table"));
+		free(err);
+		char change[256];
+		snprintf(change, sizeof change, "%s;", steps[i].sql);
+		gk_report *r = lint(history, change);
+		const gk_finding *f = find(r, "create-index-non-concurrent");
+		if ((f != NULL) != steps[i].reported)
+			fail_msg("%s: lint %s", steps[i].sql, f ? f->message : "is silent");
+		if (f) {
+			assert_non_null(strstr(f->message, "partitioned table events"));
+			assert_non_null(strstr(f->help, "ON ONLY"));
+			assert_non_null(strstr(f->help, "ATTACH PARTITION"));
+		}
+		gk_report_free(r);
+	}
+	assert_query_value(c, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'events_kind_idx'::regclass", "t");
+	PQfinish(c);
+	drop_db(&d);
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -223,6 +295,7 @@ int main(void)
 		cmocka_unit_test(test_alter_column_type__matches_the_server),
 		cmocka_unit_test(test_add_column_references__checked_only_with_a_value),
 		cmocka_unit_test(test_prefer_text__lowering_a_limit_rewrites),
+		cmocka_unit_test(test_create_index__partitioned_table),
 	};
-	return cmocka_run_group_tests_name("type_change", tests, group_setup, group_teardown);
+	return cmocka_run_group_tests_name("server_facts", tests, group_setup, group_teardown);
 }
