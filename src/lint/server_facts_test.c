@@ -1,7 +1,8 @@
 /*
  * server_facts_test.c - the facts behind rule messages, checked on the
  * embedded server: alter-column-type, add-foreign-key-validated, prefer-text
- * and create-index-non-concurrent on a partitioned table.
+ * and create-index-non-concurrent on a partitioned table; and what the docs
+ * of the history rules say Prisma does with an edited migration.
  *
  * For every type pair the rule judges, the same change runs on a one-row
  * table of the shadow (under the same session TimeZone) and the test reads
@@ -281,6 +282,26 @@ static void test_create_index__partitioned_table(void **state)
 	drop_db(&d);
 }
 
+/*
+ * What Prisma does with an edited applied migration, from its source:
+ * `migrate deploy` applies migrations by name and has compared no checksum
+ * since 3.12 (prisma/prisma#12381), `migrate dev` asks to reset.  The docs
+ * must not say that deploy refuses, or warns today.
+ */
+static void test_history_docs__prisma_deploy_skips_an_edited_migration(void **state)
+{
+	(void)state;
+	static const char *const ids[] = {"modified-migration", "migration-edited-after-apply"};
+	for (size_t i = 0; i < sizeof ids / sizeof *ids; i++) {
+		const gk_rule_info *info = gk_rule_find(ids[i]);
+		assert_non_null(info);
+		assert_null(strstr(info->why, "refuses to deploy"));
+		assert_null(strstr(info->why, "Prisma warns"));
+		assert_non_null(strstr(info->why, "3.12"));
+		assert_non_null(strstr(info->why, "migrate dev`"));
+	}
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -296,6 +317,7 @@ int main(void)
 		cmocka_unit_test(test_add_column_references__checked_only_with_a_value),
 		cmocka_unit_test(test_prefer_text__lowering_a_limit_rewrites),
 		cmocka_unit_test(test_create_index__partitioned_table),
+		cmocka_unit_test(test_history_docs__prisma_deploy_skips_an_edited_migration),
 	};
 	return cmocka_run_group_tests_name("server_facts", tests, group_setup, group_teardown);
 }
