@@ -144,6 +144,19 @@ bool gk_lint_enum_created_before(gk_lint *l, const gk_stmt *s, const char *type)
 const gk_stmt *gk_lint_next_string_use(gk_lint *l, const gk_stmt *s, const char *value, const PgQuery__AConst **c);
 
 /*
+ * The foreign key constraint that an ALTER TABLE ... ADD [CONSTRAINT]
+ * FOREIGN KEY after `s` in the file puts on column `col` of `rv` (the
+ * file's first one on that column), else NULL: Prisma declares columns in
+ * CREATE TABLE and adds their foreign keys at the end of the file.  Built
+ * once per file (memo.c).
+ */
+const PgQuery__Constraint *gk_lint_later_foreign_key(gk_lint *l, const gk_stmt *s, const PgQuery__RangeVar *rv,
+						     const char *col);
+
+/* True when a CREATE TABLE or ADD COLUMN before `s` in the file declares column `col` of `rv` (memo.c). */
+bool gk_lint_declared_earlier(gk_lint *l, const gk_stmt *s, const PgQuery__RangeVar *rv, const char *col);
+
+/*
  * The lock_timeout lint recommends (gk_lint_options.lock_timeout_advice_ms)
  * as a PostgreSQL literal, "'2s'" or "'500ms'", into buf.  Every message
  * and help that names a value takes it from here.
