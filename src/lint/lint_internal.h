@@ -153,8 +153,14 @@ const gk_stmt *gk_lint_next_string_use(gk_lint *l, const gk_stmt *s, const char 
 const PgQuery__Constraint *gk_lint_later_foreign_key(gk_lint *l, const gk_stmt *s, const PgQuery__RangeVar *rv,
 						     const char *col);
 
-/* True when a CREATE TABLE or ADD COLUMN before `s` in the file declares column `col` of `rv` (memo.c). */
-bool gk_lint_declared_earlier(gk_lint *l, const gk_stmt *s, const PgQuery__RangeVar *rv, const char *col);
+/*
+ * True when `s` is the file's first ALTER TABLE that adds a foreign key on
+ * column `col` of `rv`, and a CREATE TABLE or ADD COLUMN earlier in the file
+ * declared the column: the statement gk_lint_later_foreign_key() pointed
+ * that declaration to (memo.c).
+ */
+bool gk_lint_foreign_key_of_earlier_column(gk_lint *l, const gk_stmt *s, const PgQuery__RangeVar *rv,
+					   const char *col);
 
 /*
  * The lock_timeout lint recommends (gk_lint_options.lock_timeout_advice_ms)

@@ -477,10 +477,10 @@ const PgQuery__Constraint *gk_lint_later_foreign_key(gk_lint *l, const gk_stmt *
 	return e && e->fk > s->index ? e->k : NULL;
 }
 
-bool gk_lint_declared_earlier(gk_lint *l, const gk_stmt *s, const PgQuery__RangeVar *rv, const char *col)
+bool gk_lint_foreign_key_of_earlier_column(gk_lint *l, const gk_stmt *s, const PgQuery__RangeVar *rv, const char *col)
 {
 	const fk_col *e = fk_find(l, rv, col);
-	return e && e->decl >= 0 && e->decl < s->index;
+	return e && e->fk == s->index && e->decl >= 0 && e->decl < s->index;
 }
 
 void gk_lint_memo_free(gk_lint *l)

@@ -299,7 +299,9 @@ static void bigint_column(gk_lint *l, const gk_stmt *s, const coldecl *c)
 		return;
 	/* Declared without a foreign key that an ALTER TABLE later in the file
 	 * adds (Prisma's order): judged there, once the model knows both tables. */
-	if (c->def && strcmp(why, "a foreign key") != 0 && gk_lint_later_foreign_key(l, s, c->rel, c->col))
+	if (c->def && strcmp(why, "a foreign key") != 0 && (c->create || gk_state_find(l->state, c->rel->schemaname,
+										       c->rel->relname)) &&
+	    gk_lint_later_foreign_key(l, s, c->rel, c->col))
 		return;
 	gk_lint_report(l, s, c->type->location, bigint_help(l),
 		       "column %s is %s (%s, at most %s) and is %s; ids only grow, use bigint",
@@ -321,21 +323,22 @@ static void bigint_added_key(gk_lint *l, const gk_stmt *s, const PgQuery__RangeV
 	bool pk = k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY;
 	PgQuery__Node **cols = pk ? k->keys : k->fk_attrs;
 	size_t n = pk ? k->n_keys : k->n_fk_attrs;
-	for (size_t i = 0; r && gk_state_is_new(l->state, r->change) && key_kind(k) && i < n; i++) {
+	for (size_t i = 0; r && key_kind(k) && i < n; i++) {
 		const char *name = gk_node_str(cols[i]);
 		const gk_column *c = name ? gk_rel_column(r, name) : NULL;
 		const char *type = c && c->type ? small_int_name(c->type) : NULL;
-		/* A column named like an id was reported where it was declared,
-		 * unless that was earlier in this file and left to this statement. */
-		if (!type || (named_like_id(name) && !gk_lint_declared_earlier(l, s, rv, name)))
+		/* A column declared earlier in this file was left to this statement;
+		 * one named like an id declared elsewhere was reported there. */
+		bool left_here = !pk && gk_lint_foreign_key_of_earlier_column(l, s, rv, name);
+		if (!type || !(left_here || (gk_state_is_new(l->state, r->change) && !named_like_id(name))))
 			continue;
 		char rel[256], col[400], ref[300];
 		snprintf(col, sizeof col, "%s.%s", gk_rv_name(rv, rel, sizeof rel), name);
 		if (report_int_reference(l, s, k->location, col, type, ref, small_int_reference(l, k, name, ref, sizeof ref)))
 			continue;
 		gk_lint_report(l, s, k->location, bigint_help(l),
-			       "column %s.%s is %s and becomes %s here; ids only grow, declare it bigint",
-			       gk_rv_name(rv, rel, sizeof rel), name, type, key_kind(k));
+			       "column %s is %s and becomes %s here; ids only grow, declare it bigint", col, type,
+			       key_kind(k));
 	}
 }
 
