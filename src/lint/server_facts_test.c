@@ -20,26 +20,31 @@
 
 typedef struct pair {
 	const char *from, *to;
+	const char *using; /* the USING expression of the column x, or NULL */
 } pair;
 
 /* From the PostgreSQL sources' rules (ATColumnChangeRequiresRewrite and the
  * types' support functions) and the cases people write: Prisma's
  * timestamp(3) pair, varchar limits, numeric precision, arrays. */
 static const pair pairs[] = {
-	{"timestamp(3)", "timestamptz(3)"}, {"timestamp", "timestamptz"},     {"timestamp(3)", "timestamptz"},
-	{"timestamp(3)", "timestamptz(6)"}, {"timestamp", "timestamptz(3)"},  {"timestamptz(3)", "timestamp(3)"},
-	{"timestamptz", "timestamp"},       {"timestamp", "timestamp(6)"},    {"timestamp", "timestamp(3)"},
-	{"timestamp(3)", "timestamp(6)"},   {"timestamp(6)", "timestamp(3)"}, {"timestamp(3)", "timestamp"},
-	{"time", "time(6)"},                {"time", "time(3)"},              {"time(3)", "time"},
-	{"timetz(2)", "timetz(4)"},         {"varchar", "varchar(10)"},       {"varchar(10)", "varchar"},
-	{"varchar(10)", "varchar(5)"},      {"varchar(10)", "varchar(20)"},   {"text", "varchar(10)"},
-	{"text", "varchar"},                {"varchar(10)", "text"},          {"numeric", "numeric(10,2)"},
-	{"numeric(10,2)", "numeric"},       {"numeric(10,2)", "numeric(12,2)"}, {"numeric(10,2)", "numeric(12,3)"},
-	{"numeric(10)", "numeric(12,0)"},   {"varbit", "varbit(5)"},          {"varbit(5)", "varbit(8)"},
-	{"interval(3)", "interval"},        {"varchar(10)[]", "text[]"},      {"text[]", "varchar[]"},
-	{"int", "bigint"},                  {"smallint", "int"},              {"cidr", "inet"},
-	{"char(2)", "char(3)"},             {"char(2)", "text"},              {"varchar(10)", "char(10)"},
-	{"json", "jsonb"},
+	{"timestamp(3)", "timestamptz(3)", NULL}, {"timestamp", "timestamptz", NULL},
+	{"timestamp(3)", "timestamptz", NULL}, {"timestamp(3)", "timestamptz(6)", NULL},
+	{"timestamp", "timestamptz(3)", NULL}, {"timestamptz(3)", "timestamp(3)", NULL},
+	{"timestamptz", "timestamp", NULL}, {"timestamp", "timestamp(6)", NULL}, {"timestamp", "timestamp(3)", NULL},
+	{"timestamp(3)", "timestamp(6)", NULL}, {"timestamp(6)", "timestamp(3)", NULL},
+	{"timestamp(3)", "timestamp", NULL}, {"time", "time(6)", NULL}, {"time", "time(3)", NULL},
+	{"time(3)", "time", NULL}, {"timetz(2)", "timetz(4)", NULL}, {"varchar", "varchar(10)", NULL},
+	{"varchar(10)", "varchar", NULL}, {"varchar(10)", "varchar(5)", NULL}, {"varchar(10)", "varchar(20)", NULL},
+	{"text", "varchar(10)", NULL}, {"text", "varchar", NULL}, {"varchar(10)", "text", NULL},
+	{"numeric", "numeric(10,2)", NULL}, {"numeric(10,2)", "numeric", NULL},
+	{"numeric(10,2)", "numeric(12,2)", NULL}, {"numeric(10,2)", "numeric(12,3)", NULL},
+	{"numeric(10)", "numeric(12,0)", NULL}, {"varbit", "varbit(5)", NULL}, {"varbit(5)", "varbit(8)", NULL},
+	{"interval(3)", "interval", NULL}, {"varchar(10)[]", "text[]", NULL}, {"text[]", "varchar[]", NULL},
+	{"int", "bigint", NULL}, {"smallint", "int", NULL}, {"cidr", "inet", NULL}, {"char(2)", "char(3)", NULL},
+	{"char(2)", "text", NULL}, {"varchar(10)", "char(10)", NULL}, {"json", "jsonb", NULL},
+	{"varchar(10)", "text", "x::text"}, {"varchar(10)", "varchar(20)", "x::varchar(20)"}, {"text", "text", "x"},
+	{"int", "bigint", "x::bigint"}, {"text", "text", "trim(x)"}, {"timestamp", "timestamptz", "x::timestamptz"},
+	{"text", "varchar(5)", "x::varchar(5)"},
 };
 
 static const char *const zones[] = {"UTC", "America/New_York"};
@@ -105,7 +110,8 @@ static bool server_rewrites(PGconn *c, const char *zone, const pair *p)
 		 p->from);
 	run(c, sql);
 	char *before = value(c, "SELECT relfilenode FROM pg_class WHERE relname = 'm'");
-	snprintf(sql, sizeof sql, "ALTER TABLE m ALTER COLUMN x TYPE %s", p->to);
+	snprintf(sql, sizeof sql, "ALTER TABLE m ALTER COLUMN x TYPE %s%s%s", p->to, p->using ? " USING " : "",
+		 p->using ? p->using : "");
 	run(c, sql);
 	char *after = value(c, "SELECT relfilenode FROM pg_class WHERE relname = 'm'");
 	bool rewrote = strcmp(before, after) != 0;
@@ -127,12 +133,13 @@ static void test_alter_column_type__matches_the_server(void **state)
 			bool rewrites = server_rewrites(c, zones[z], p);
 			char history[128], change[256];
 			snprintf(history, sizeof history, "CREATE TABLE m (x %s);", p->from);
-			snprintf(change, sizeof change, "SET TIME ZONE '%s';\nALTER TABLE m ALTER COLUMN x TYPE %s;", zones[z],
-				 p->to);
+			snprintf(change, sizeof change, "SET TIME ZONE '%s';\nALTER TABLE m ALTER COLUMN x TYPE %s%s%s;",
+				 zones[z], p->to, p->using ? " USING " : "", p->using ? p->using : "");
 			gk_report *r = lint(history, change);
 			const gk_finding *f = find(r, "alter-column-type");
 			if (rewrites != (f != NULL))
-				fail_msg("%s -> %s in %s: the server %s, lint %s", p->from, p->to, zones[z],
+				fail_msg("%s -> %s%s%s in %s: the server %s, lint %s", p->from, p->to,
+					 p->using ? " USING " : "", p->using ? p->using : "", zones[z],
 					 rewrites ? "rewrites" : "does not rewrite", f ? f->message : "is silent");
 			if (f)
 				assert_int_equal(f->severity, GK_SEV_ERROR);
@@ -146,7 +153,8 @@ static void test_alter_column_type__matches_the_server(void **state)
 static long scans_by(PGconn *c, const char *stmt)
 {
 	run(c, "DROP TABLE IF EXISTS c; DROP TABLE IF EXISTS p; CREATE TABLE p (id int PRIMARY KEY); "
-	       "INSERT INTO p SELECT g FROM generate_series(1, 100) g; CREATE TABLE c (id int); INSERT INTO c SELECT g FROM generate_series(1, 100) g");
+	       "INSERT INTO p SELECT g FROM generate_series(1, 100) g; "
+	       "CREATE TABLE c (id int); INSERT INTO c SELECT g FROM generate_series(1, 100) g");
 	run(c, "BEGIN");
 	char *before = value(c, "SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = 'c'");
 	run(c, stmt);
