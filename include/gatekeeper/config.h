@@ -27,6 +27,8 @@
  *                                 # (like --deploy-role; default the connecting user)
  *     flyway_mixed: true          # Flyway's mixed (default: flyway.conf / flyway.toml, else false)
  *     golang_migrate_multi_statement: true  # the URL sets x-multi-statement=true (default false)
+ *     prefer_bigint_int_reference: quiet  # prefer-bigint on a foreign key to an integer key:
+ *                                 # report (default: it says the key must widen too) | quiet
  *
  * `paths` and `exclude` take a list or a single string; an empty value
  * (`paths:`) is an empty list.  Relative entries are read from the file's
@@ -84,6 +86,7 @@ typedef struct gk_config {
 	char *deploy_role;          /* gate's deploying role; NULL = unset (--deploy-role overrides) */
 	int flyway_mixed;           /* -1 unset, 0 false, 1 true */
 	int golang_multi_statement; /* -1 unset, 0 false, 1 true */
+	int bigint_int_reference;   /* -1 unset, 0 report, 1 quiet */
 } gk_config;
 
 /**
@@ -116,7 +119,8 @@ int gk_config_load(gk_config **out, const char *path, gk_error *err);
 
 /**
  * Copy the lint settings of `c` (pg_version, runner, rule severities,
- * prisma_version, lock_timeout_advice, lock_timeout) into
+ * prisma_version, lock_timeout_advice, lock_timeout, flyway_mixed,
+ * golang_migrate_multi_statement, prefer_bigint_int_reference) into
  * `o`; settings the file does not name are left as they are.  fail_level,
  * paths, excludes, layout and migration_name are not lint options: the
  * caller reads them from `c`.

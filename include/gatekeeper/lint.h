@@ -37,6 +37,11 @@ typedef struct gk_lint_options {
 	 * stated (flyway.conf / flyway.toml decide), 0 false, 1 true. */
 	int flyway_mixed;
 	bool golang_multi_statement; /* golang-migrate's URL sets x-multi-statement=true */
+	/* prefer-bigint on a foreign key column whose referenced key the model
+	 * knows to be a 2- or 4-byte integer too: false (the default) reports it,
+	 * saying that the referenced key must widen too; true stays quiet
+	 * (prefer_bigint_int_reference: quiet). */
+	bool bigint_int_reference_quiet;
 } gk_lint_options;
 
 /** Defaults: PostgreSQL 15, runner auto, every rule at its default severity, 16 MiB, jobs 0,

@@ -151,8 +151,10 @@ static place changed_line(const char *b, size_t bl, const char *h, size_t hl)
 static const char *modified_help(enum gk_layout_kind k)
 {
 	if (k == GK_LAYOUT_PRISMA)
-		return "Revert the edit and put the change in a new migration. Prisma refuses to deploy an edited "
-		       "migration (checksum mismatch) and `prisma migrate dev` wants to reset the database.";
+		return "Revert the edit and put the change in a new migration. `prisma migrate deploy` applies "
+		       "migrations by name and compares no checksum: it skips the edited one without a word on every "
+		       "database that already applied it; `prisma migrate dev` finds the checksum changed and wants "
+		       "to reset the database.";
 	if (k == GK_LAYOUT_FLYWAY)
 		return "Revert the edit and put the change in a new migration. `flyway migrate` fails validation "
 		       "on an applied migration whose checksum changed; `flyway repair` would only hide the edit.";

@@ -35,7 +35,7 @@
 #define KEYS_ALLOWED \
 	"pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, " \
 	"replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, " \
-	"flyway_mixed, golang_migrate_multi_statement"
+	"flyway_mixed, golang_migrate_multi_statement, prefer_bigint_int_reference"
 
 typedef struct loader {
 	const char *path;     /* for messages */
@@ -435,6 +435,19 @@ static int load_golang_multi(loader *l, yaml_node_t *v)
 	return load_bool(l, v, &l->c->golang_multi_statement, "golang_migrate_multi_statement must be true or false");
 }
 
+/* prefer-bigint on a foreign key whose referenced key is an integer too. */
+static int load_bigint_int_reference(loader *l, yaml_node_t *v)
+{
+	const char *t = v->type == YAML_SCALAR_NODE && !is_null(v) ? text(v) : "";
+	if (!strcmp(t, "report"))
+		l->c->bigint_int_reference = 0;
+	else if (!strcmp(t, "quiet"))
+		l->c->bigint_int_reference = 1;
+	else
+		return wrong(l, v, "prefer_bigint_int_reference must be report or quiet");
+	return 0;
+}
+
 /* An extension's name as its control file is named: nothing to quote. */
 static bool extension_name(const char *s)
 {
@@ -486,6 +499,7 @@ static const struct config_key {
 	{"prisma_version", load_prisma_version},
 	{"flyway_mixed", load_flyway_mixed},
 	{"golang_migrate_multi_statement", load_golang_multi},
+	{"prefer_bigint_int_reference", load_bigint_int_reference},
 	{"lock_timeout_advice", load_lock_timeout_advice},
 	{"lock_timeout", load_lock_timeout},
 	{"deploy_role", load_deploy_role},
@@ -631,6 +645,7 @@ int gk_config_load(gk_config **out, const char *path, gk_error *err)
 		c->lock_timeout_external = -1;
 		c->flyway_mixed = -1;
 		c->golang_multi_statement = -1;
+		c->bigint_int_reference = -1;
 	}
 	loader l = {.path = path, .c = c, .err = err, .dir = folder_of(path)};
 	l.root = l.dir ? containment_root(l.dir) : NULL;
@@ -662,6 +677,8 @@ int gk_config_apply(const gk_config *c, gk_lint_options *o, gk_error *err)
 		o->flyway_mixed = c->flyway_mixed ? 1 : 0;
 	if (c->golang_multi_statement >= 0)
 		o->golang_multi_statement = c->golang_multi_statement == 1;
+	if (c->bigint_int_reference >= 0)
+		o->bigint_int_reference_quiet = c->bigint_int_reference == 1;
 	for (size_t i = 0; i < c->n_rules; i++) {
 		const gk_config_rule *r = &c->rules[i];
 		if (gk_lint_options_set_severity(o, r->id, r->severity) < 0)

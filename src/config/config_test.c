@@ -281,10 +281,10 @@ static void test_top_level_must_be_a_mapping(void **state)
 	(void)state;
 	expect_error("- pg_version: 15\n",
 		     "1:1: the top level must be a mapping of settings (pg_version, runner, paths, exclude, "
-		     "fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, flyway_mixed, golang_migrate_multi_statement), not a list");
+		     "fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, flyway_mixed, golang_migrate_multi_statement, prefer_bigint_int_reference), not a list");
 	expect_error("\n  pg_version\n",
 		     "2:3: the top level must be a mapping of settings (pg_version, runner, paths, exclude, "
-		     "fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, flyway_mixed, golang_migrate_multi_statement), not a single value");
+		     "fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, flyway_mixed, golang_migrate_multi_statement, prefer_bigint_int_reference), not a single value");
 }
 
 static void test_more_than_one_document(void **state)
@@ -299,9 +299,9 @@ static void test_unknown_key(void **state)
 {
 	(void)state;
 	expect_error("pg_version: 15\nrunnr: prisma\n",
-		     "2:1: unknown key 'runnr' (allowed: pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, flyway_mixed, golang_migrate_multi_statement)");
+		     "2:1: unknown key 'runnr' (allowed: pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, flyway_mixed, golang_migrate_multi_statement, prefer_bigint_int_reference)");
 	expect_error("? [a, b]\n: 1\n",
-		     "1:3: a key must be a name (pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, flyway_mixed, golang_migrate_multi_statement), not a list");
+		     "1:3: a key must be a name (pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, flyway_mixed, golang_migrate_multi_statement, prefer_bigint_int_reference), not a list");
 }
 
 static void test_duplicate_keys(void **state)
@@ -553,6 +553,18 @@ static void test_runner_and_lock_timeout(void **state)
 	gk_config_free(c);
 	expect_error("flyway_mixed: yes\n", "1:15: flyway_mixed must be true or false, not 'yes'");
 	expect_error("golang_migrate_multi_statement: 1\n", "1:33: golang_migrate_multi_statement must be true or false, not '1'");
+
+	/* prefer-bigint on a foreign key to an integer key: reported unless quiet. */
+	assert_false(o.bigint_int_reference_quiet);
+	assert_int_equal(load("prefer_bigint_int_reference: quiet\n", &c, &err), 0);
+	assert_int_equal(gk_config_apply(c, &o, &err), 0);
+	assert_true(o.bigint_int_reference_quiet);
+	gk_config_free(c);
+	assert_int_equal(load("prefer_bigint_int_reference: report\n", &c, &err), 0);
+	assert_int_equal(gk_config_apply(c, &o, &err), 0);
+	assert_false(o.bigint_int_reference_quiet);
+	gk_config_free(c);
+	expect_error("prefer_bigint_int_reference: off\n", "1:30: prefer_bigint_int_reference must be report or quiet, not 'off'");
 }
 
 static void test_unreadable_file(void **state)

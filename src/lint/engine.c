@@ -182,10 +182,12 @@ static char *stmt_sql(const gk_lint *l, const gk_stmt *s)
  * exclusive); start == SIZE_MAX means no position.
  */
 static void emit(gk_lint *l, int idx, const gk_stmt *s, size_t start, size_t end, const char *help,
-		 const char *msg)
+		 const char *msg, enum gk_severity max)
 {
 	const gk_rule *rule = gk_rule_impl((size_t)idx);
 	enum gk_severity sev = severity_of(l->opts, idx);
+	if (sev > max)
+		sev = max;
 	engine *e = l->engine;
 	gk_file_result *fr = e->res;
 	if (sev == GK_SEV_OFF)
@@ -227,19 +229,37 @@ static void emit(gk_lint *l, int idx, const gk_stmt *s, size_t start, size_t end
 		fr->oom = true;
 }
 
-void gk_lint_report(gk_lint *l, const gk_stmt *s, int loc, const char *help, const char *fmt, ...)
+static void report(gk_lint *l, const gk_stmt *s, enum gk_severity max, int loc, const char *help, const char *fmt,
+		   va_list ap) __attribute__((format(printf, 6, 0)));
+
+static void report(gk_lint *l, const gk_stmt *s, enum gk_severity max, int loc, const char *help, const char *fmt,
+		   va_list ap)
 {
 	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
 	msg[gk_utf8_whole(msg, strlen(msg))] = '\0'; /* a long message may have been cut mid-character */
 	size_t start = loc >= 0 ? s->base + (size_t)loc : s->start;
 	if (start < s->start || start >= s->end)
 		start = s->start;
 	((engine *)l->engine)->reported[l->current_index]++;
-	emit(l, l->current_index, s, start, s->end, help, msg);
+	emit(l, l->current_index, s, start, s->end, help, msg, max);
+}
+
+void gk_lint_report(gk_lint *l, const gk_stmt *s, int loc, const char *help, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	report(l, s, GK_SEV_ERROR, loc, help, fmt, ap);
+	va_end(ap);
+}
+
+void gk_lint_report_at_most(gk_lint *l, const gk_stmt *s, enum gk_severity max, int loc, const char *help,
+			    const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	report(l, s, max, loc, help, fmt, ap);
+	va_end(ap);
 }
 
 size_t gk_lint_count_current(const gk_lint *l)
@@ -259,7 +279,7 @@ static void emit_meta(gk_lint *l, const char *rule_id, const gk_stmt *s, size_t 
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	msg[gk_utf8_whole(msg, strlen(msg))] = '\0';
-	emit(l, gk_rule_index(rule_id), s, start, end, NULL, msg);
+	emit(l, gk_rule_index(rule_id), s, start, end, NULL, msg, GK_SEV_ERROR);
 }
 
 /* ---- transactions ---- */
@@ -319,21 +339,92 @@ static void assign_transactions(gk_lint *l)
 	}
 }
 
-/* The value a SET lock_timeout statement gives: true for a non-zero timeout. */
-static bool lock_timeout_value(const PgQuery__VariableSetStmt *vs)
+/*
+ * Whether a lock_timeout value turns the timeout on: a number of
+ * milliseconds above 0, read as the server reads it ('0.5s' is 500 ms,
+ * '400us' rounds to 0).  A value the server rejects sets nothing (the
+ * statement fails).  A value that is not a constant is taken as on.
+ */
+static bool lock_timeout_on(const PgQuery__Node *a)
 {
-	if (vs->kind != PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE || vs->n_args == 0)
-		return false; /* DEFAULT, RESET: the server default, 0 */
-	const PgQuery__Node *a = vs->args[0];
-	bool zero = false;
-	if (a->node_case == PG_QUERY__NODE__NODE_A_CONST) {
-		const PgQuery__AConst *c = a->a_const;
-		if (c->val_case == PG_QUERY__A__CONST__VAL_IVAL)
-			zero = c->ival->ival == 0;
-		else if (c->val_case == PG_QUERY__A__CONST__VAL_SVAL)
-			zero = strtol(c->sval->sval, NULL, 10) == 0 && c->sval->sval[0] == '0';
+	if (!a || a->node_case != PG_QUERY__NODE__NODE_A_CONST)
+		return true;
+	const PgQuery__AConst *c = a->a_const;
+	long ms = 0;
+	if (c->isnull)
+		return false;
+	if (c->val_case == PG_QUERY__A__CONST__VAL_IVAL)
+		return c->ival->ival > 0;
+	if (c->val_case == PG_QUERY__A__CONST__VAL_FVAL)
+		return gk_parse_guc_ms(c->fval->fval, &ms) == 0 && ms > 0;
+	if (c->val_case == PG_QUERY__A__CONST__VAL_SVAL)
+		return gk_parse_guc_ms(c->sval->sval, &ms) == 0 && ms > 0;
+	return false;
+}
+
+/* set_config()'s is_local argument: true unless a constant says false. */
+static bool set_config_local(const PgQuery__Node *a)
+{
+	if (!a || a->node_case != PG_QUERY__NODE__NODE_A_CONST)
+		return true;
+	const PgQuery__AConst *c = a->a_const;
+	if (c->val_case == PG_QUERY__A__CONST__VAL_BOOLVAL)
+		return c->boolval->boolval;
+	if (c->val_case == PG_QUERY__A__CONST__VAL_SVAL) {
+		const char *v = c->sval->sval;
+		return !(gk_strcasecmp(v, "false") == 0 || gk_strcasecmp(v, "f") == 0 || gk_strcasecmp(v, "off") == 0 ||
+			 gk_strcasecmp(v, "no") == 0 || strcmp(v, "0") == 0);
 	}
-	return !zero;
+	return !(c->val_case == PG_QUERY__A__CONST__VAL_IVAL && c->ival->ival == 0);
+}
+
+/* `SELECT set_config('lock_timeout', value, is_local)` among the targets of a plain SELECT (the last one wins). */
+static bool set_config_lock_timeout(const PgQuery__Node *n, bool *on, bool *local)
+{
+	if (n->node_case != PG_QUERY__NODE__NODE_SELECT_STMT)
+		return false;
+	const PgQuery__SelectStmt *ss = n->select_stmt;
+	bool found = false;
+	for (size_t i = 0; i < ss->n_target_list; i++) {
+		const PgQuery__Node *t = ss->target_list[i];
+		if (t->node_case != PG_QUERY__NODE__NODE_RES_TARGET || !t->res_target->val ||
+		    t->res_target->val->node_case != PG_QUERY__NODE__NODE_FUNC_CALL)
+			continue;
+		const PgQuery__FuncCall *f = t->res_target->val->func_call;
+		const char *fn = gk_names_last(f->funcname, f->n_funcname);
+		const char *schema = f->n_funcname == 2 ? gk_node_str(f->funcname[0]) : "pg_catalog";
+		if (f->n_funcname > 2 || !schema || strcmp(schema, "pg_catalog") != 0 || strcmp(fn, "set_config") != 0 ||
+		    f->n_args != 3 || f->args[0]->node_case != PG_QUERY__NODE__NODE_A_CONST ||
+		    f->args[0]->a_const->val_case != PG_QUERY__A__CONST__VAL_SVAL ||
+		    gk_strcasecmp(f->args[0]->a_const->sval->sval, "lock_timeout") != 0)
+			continue;
+		*on = lock_timeout_on(f->args[1]);
+		*local = set_config_local(f->args[2]);
+		found = true;
+	}
+	return found;
+}
+
+/*
+ * What statement s does to lock_timeout: true when it sets or resets it,
+ * with *on for a non-zero timeout and *local for one that ends with the
+ * transaction (SET LOCAL, set_config(..., true)).
+ */
+static bool sets_lock_timeout(const PgQuery__Node *n, bool *on, bool *local)
+{
+	if (n->node_case != PG_QUERY__NODE__NODE_VARIABLE_SET_STMT)
+		return set_config_lock_timeout(n, on, local);
+	const PgQuery__VariableSetStmt *vs = n->variable_set_stmt;
+	*local = vs->is_local;
+	if (vs->kind == PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL) {
+		*on = false;
+		return true;
+	}
+	if (!vs->name || strcmp(vs->name, "lock_timeout") != 0)
+		return false;
+	/* DEFAULT, RESET: the server default, 0 */
+	*on = vs->kind == PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE && vs->n_args > 0 && lock_timeout_on(vs->args[0]);
+	return true;
 }
 
 /*
@@ -349,20 +440,17 @@ static void lock_timeout_before(gk_lint *l, const gk_stmt *s)
 	l->lock_timeout_set = e->lt_local_tx >= 0 ? e->lt_local : e->lt_session;
 }
 
-/* After statement s: what it did to lock_timeout.  SET LOCAL outside a
- * transaction block does nothing (PostgreSQL only warns); a session SET or
- * RESET replaces any SET LOCAL of the transaction too. */
+/* After statement s: what it did to lock_timeout.  SET LOCAL (or
+ * set_config(..., true)) outside a transaction block does nothing
+ * (PostgreSQL only warns); a session SET or RESET replaces any SET LOCAL
+ * of the transaction too. */
 static void track_lock_timeout(gk_lint *l, const gk_stmt *s)
 {
 	engine *e = l->engine;
-	if (s->node->node_case != PG_QUERY__NODE__NODE_VARIABLE_SET_STMT)
+	bool on, local;
+	if (!sets_lock_timeout(s->node, &on, &local))
 		return;
-	const PgQuery__VariableSetStmt *vs = s->node->variable_set_stmt;
-	if (vs->kind != PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL &&
-	    (!vs->name || strcmp(vs->name, "lock_timeout") != 0))
-		return;
-	bool on = vs->kind != PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL && lock_timeout_value(vs);
-	if (!vs->is_local) {
+	if (!local) {
 		e->lt_session = on;
 		e->lt_local_tx = -1;
 	} else if (s->tx_id >= 0) {

@@ -65,6 +65,14 @@ void gk_lint_report(gk_lint *l, const gk_stmt *s, int loc, const char *help, con
 	__attribute__((format(printf, 5, 6)));
 
 /*
+ * gk_lint_report at no more than severity `max` (the rule's configured
+ * severity when lower): for a finding that only says what lint cannot know,
+ * such as a type change whose old type is unknown.
+ */
+void gk_lint_report_at_most(gk_lint *l, const gk_stmt *s, enum gk_severity max, int loc, const char *help,
+			    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/*
  * How many findings the current rule has reported in this file so far,
  * counting suppressed ones (so a "once per file" rule stays quiet after a
  * suppressed finding instead of moving it to the next statement).
@@ -143,6 +151,25 @@ bool gk_lint_enum_created_before(gk_lint *l, const gk_stmt *s, const char *type)
  * when `s` runs outside a transaction.  Built once per file (memo.c).
  */
 const gk_stmt *gk_lint_next_string_use(gk_lint *l, const gk_stmt *s, const char *value, const PgQuery__AConst **c);
+
+/*
+ * The foreign key constraint that an ALTER TABLE ... ADD [CONSTRAINT]
+ * FOREIGN KEY after `s` in the file puts on column `col` of `rv` (the
+ * file's first one on that column), else NULL: Prisma declares columns in
+ * CREATE TABLE and adds their foreign keys at the end of the file.  Built
+ * once per file (memo.c).
+ */
+const PgQuery__Constraint *gk_lint_later_foreign_key(gk_lint *l, const gk_stmt *s, const PgQuery__RangeVar *rv,
+						     const char *col);
+
+/*
+ * True when `s` is the file's first ALTER TABLE that adds a foreign key on
+ * column `col` of `rv`, and a CREATE TABLE or ADD COLUMN earlier in the file
+ * declared the column: the statement gk_lint_later_foreign_key() pointed
+ * that declaration to (memo.c).
+ */
+bool gk_lint_foreign_key_of_earlier_column(gk_lint *l, const gk_stmt *s, const PgQuery__RangeVar *rv,
+					   const char *col);
 
 /*
  * The lock_timeout lint recommends (gk_lint_options.lock_timeout_advice_ms)

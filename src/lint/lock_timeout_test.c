@@ -2,8 +2,9 @@
  * lock_timeout_test.c - what the rule examples cannot show, because they
  * need options or several files: `lock_timeout: external`, the one
  * recommended value (lock_timeout_advice), a timeout set by an earlier
- * migration, and that the forms lint recommends for lock_timeout do not
- * trigger the rules about transactions and session settings.
+ * migration, that the forms lint recommends for lock_timeout do not
+ * trigger the rules about transactions and session settings, and which
+ * values and forms set a timeout at all.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -109,6 +110,57 @@ static void test_lock_timeout__earlier_migration_does_not_cover(void **state)
 	gk_report_free(r);
 }
 
+/*
+ * Which statements give the ALTER after them a timeout, as the server
+ * would: values read with their units and rounding, set_config() like SET
+ * (is_local like SET LOCAL), and a local setting only inside a transaction
+ * of the runner model.
+ */
+static void test_lock_timeout__values_and_forms_as_the_server_reads_them(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *before;
+		enum gk_runner runner;
+		bool covered;
+	} cases[] = {
+		{"SET lock_timeout = '0.5s';", GK_RUNNER_SPLIT, true},
+		{"SET lock_timeout = '500ms';", GK_RUNNER_SPLIT, true},
+		{"SET lock_timeout = '0.001min';", GK_RUNNER_SPLIT, false}, /* min rounds to whole s: 0 */
+		{"SET lock_timeout = 0.6;", GK_RUNNER_SPLIT, true},
+		{"SET lock_timeout = '1500us';", GK_RUNNER_SPLIT, true},
+		{"SET lock_timeout = '400us';", GK_RUNNER_SPLIT, false}, /* rounds to 0: no timeout */
+		{"SET lock_timeout = '0.5ms';", GK_RUNNER_SPLIT, false}, /* rint(0.5) is 0 */
+		{"SET lock_timeout = '0s';", GK_RUNNER_SPLIT, false},
+		{"SET lock_timeout = '2 seconds';", GK_RUNNER_SPLIT, false}, /* rejected by the server */
+		{"SET lock_timeout = '2s';\nSET lock_timeout TO DEFAULT;", GK_RUNNER_SPLIT, false},
+		{"SELECT set_config('lock_timeout', '2s', false);", GK_RUNNER_SPLIT, true},
+		{"SELECT pg_catalog.set_config('lock_timeout', '0.5s', false);", GK_RUNNER_SPLIT, true},
+		{"SELECT set_config('lock_timeout', '0', false);", GK_RUNNER_SPLIT, false},
+		{"SELECT set_config('statement_timeout', '2s', false);", GK_RUNNER_SPLIT, false},
+		{"SELECT set_config('lock_timeout', '2s', true);", GK_RUNNER_SPLIT, false}, /* its own transaction */
+		{"SELECT set_config('lock_timeout', '2s', true);", GK_RUNNER_PER_FILE, true},
+		{"SELECT set_config('lock_timeout', '2s', true);", GK_RUNNER_WHOLE, true},
+		{"BEGIN;\nSELECT set_config('lock_timeout', '2s', true);", GK_RUNNER_SPLIT, true},
+		{"SET LOCAL lock_timeout = '2s';", GK_RUNNER_SPLIT, false},
+		{"SET LOCAL lock_timeout = '2s';", GK_RUNNER_PER_FILE, true},
+		{"BEGIN;\nSET LOCAL lock_timeout = '2s';\nCOMMIT;", GK_RUNNER_PER_FILE, false},
+	};
+	gk_lint_options o;
+	options(&o);
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char sql[256];
+		snprintf(sql, sizeof sql, "%s\nALTER TABLE users ADD COLUMN nickname text;", cases[i].before);
+		file f = {sql, cases[i].runner, GK_LAYOUT_AUTO};
+		gk_report *r = lint(&o, &f, 1);
+		bool reported = find(r, NULL, "missing-lock-timeout") != NULL;
+		if (reported == cases[i].covered)
+			fail_msg("%s (runner %s): %s", cases[i].before, gk_runner_name(cases[i].runner),
+				 reported ? "reported, but the timeout is set" : "not reported, but no timeout is set");
+		gk_report_free(r);
+	}
+}
+
 /* The forms the helps recommend pass every rule about lock_timeout,
  * transactions and session settings, under the model they are given for. */
 static void test_lock_timeout__recommended_forms_pass(void **state)
@@ -146,6 +198,7 @@ int main(void)
 		cmocka_unit_test(test_lock_timeout__advice_is_the_configured_value),
 		cmocka_unit_test(test_lock_timeout__earlier_migration_does_not_cover),
 		cmocka_unit_test(test_lock_timeout__recommended_forms_pass),
+		cmocka_unit_test(test_lock_timeout__values_and_forms_as_the_server_reads_them),
 	};
 	return cmocka_run_group_tests_name("lock_timeout", tests, NULL, NULL);
 }

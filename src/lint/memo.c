@@ -51,6 +51,9 @@ struct gk_lint_memo {
 	struct str_uses *uses;      /* string constants: NULL until first asked */
 	size_t n_uses_slots;
 	bool uses_built;
+	struct fk_col *fks;         /* columns ALTER TABLE ... ADD FOREIGN KEY names: NULL until first asked */
+	size_t n_fk_slots;
+	bool fks_built;
 };
 
 static size_t held_hash(const char *schema, const char *name)
@@ -331,6 +334,155 @@ const gk_stmt *gk_lint_next_string_use(gk_lint *l, const gk_stmt *s, const char 
 	return &l->stmts[e->uses[lo].stmt];
 }
 
+/* ---- columns declared in the file, and foreign keys ALTER TABLE adds on them ---- */
+
+typedef struct fk_col {
+	char *key;                  /* "schema.table.column", malloc'ed; NULL = empty slot */
+	int decl;                   /* the first statement that declares the column, or -1 */
+	int fk;                     /* the first ALTER TABLE that adds a foreign key on it, or -1 */
+	const PgQuery__Constraint *k; /* that foreign key */
+} fk_col;
+
+static char *fk_key(const PgQuery__RangeVar *rv, const char *col)
+{
+	return gk_asprintf("%s.%s.%s", rv->schemaname && *rv->schemaname ? rv->schemaname : "public", rv->relname, col);
+}
+
+static fk_col *fk_slot(fk_col *t, size_t n_slots, const char *key)
+{
+	size_t m = n_slots - 1, k = hash_str(HASH_SEED, key) & m;
+	while (t[k].key && strcmp(t[k].key, key) != 0)
+		k = (k + 1) & m;
+	return &t[k];
+}
+
+static void fks_free(gk_lint_memo *m)
+{
+	for (size_t i = 0; i < m->n_fk_slots; i++)
+		free(m->fks[i].key);
+	free(m->fks);
+	m->fks = NULL;
+	m->n_fk_slots = 0;
+}
+
+/* The entry of `key` (taking the string), added when missing; NULL when out of memory. */
+static fk_col *fks_entry(gk_lint_memo *m, size_t *n, char *key)
+{
+	if (!key)
+		return NULL;
+	if ((*n + 1) * 2 > m->n_fk_slots) {
+		size_t ns = m->n_fk_slots ? m->n_fk_slots * 2 : 64;
+		fk_col *t = calloc(ns, sizeof *t);
+		if (!t) {
+			free(key);
+			return NULL;
+		}
+		for (size_t i = 0; i < m->n_fk_slots; i++)
+			if (m->fks[i].key)
+				*fk_slot(t, ns, m->fks[i].key) = m->fks[i];
+		free(m->fks);
+		m->fks = t;
+		m->n_fk_slots = ns;
+	}
+	fk_col *e = fk_slot(m->fks, m->n_fk_slots, key);
+	if (e->key) {
+		free(key);
+		return e;
+	}
+	*e = (fk_col){key, -1, -1, NULL};
+	(*n)++;
+	return e;
+}
+
+static int fks_declare(gk_lint_memo *m, size_t *n, const PgQuery__RangeVar *rv, const char *col, int stmt)
+{
+	fk_col *e = col ? fks_entry(m, n, fk_key(rv, col)) : NULL;
+	if (col && !e)
+		return -1;
+	if (e && e->decl < 0)
+		e->decl = stmt;
+	return 0;
+}
+
+/* The columns of statement i and the foreign keys it adds by ALTER TABLE. */
+static int fks_take(gk_lint_memo *m, size_t *n, const PgQuery__Node *node, int i)
+{
+	if (node->node_case == PG_QUERY__NODE__NODE_CREATE_STMT && node->create_stmt->relation) {
+		const PgQuery__CreateStmt *cs = node->create_stmt;
+		for (size_t e = 0; e < cs->n_table_elts; e++)
+			if (cs->table_elts[e]->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF &&
+			    fks_declare(m, n, cs->relation, cs->table_elts[e]->column_def->colname, i) < 0)
+				return -1;
+		return 0;
+	}
+	if (node->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_STMT || !node->alter_table_stmt->relation)
+		return 0;
+	const PgQuery__AlterTableStmt *as = node->alter_table_stmt;
+	for (size_t c = 0; c < as->n_cmds; c++) {
+		const PgQuery__AlterTableCmd *cmd = gk_alter_cmd(as, c);
+		if (!cmd || !cmd->def)
+			continue;
+		if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn &&
+		    cmd->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {
+			if (fks_declare(m, n, as->relation, cmd->def->column_def->colname, i) < 0)
+				return -1;
+			continue;
+		}
+		if (cmd->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint ||
+		    cmd->def->node_case != PG_QUERY__NODE__NODE_CONSTRAINT ||
+		    cmd->def->constraint->contype != PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN)
+			continue;
+		const PgQuery__Constraint *k = cmd->def->constraint;
+		for (size_t a = 0; a < k->n_fk_attrs; a++) {
+			const char *col = gk_node_str(k->fk_attrs[a]);
+			fk_col *e = col ? fks_entry(m, n, fk_key(as->relation, col)) : NULL;
+			if (col && !e)
+				return -1;
+			if (e && e->fk < 0) {
+				e->fk = i;
+				e->k = k;
+			}
+		}
+	}
+	return 0;
+}
+
+/* The column's entry, building the table on first use; NULL when none. */
+static const fk_col *fk_find(gk_lint *l, const PgQuery__RangeVar *rv, const char *col)
+{
+	gk_lint_memo *m = memo_of(l);
+	if (!m || !rv || !rv->relname || !col)
+		return NULL;
+	if (!m->fks_built) {
+		size_t n = 0;
+		for (size_t i = 0; i < l->n_stmts; i++)
+			if (fks_take(m, &n, l->stmts[i].node, (int)i) < 0) {
+				fks_free(m);
+				return NULL;
+			}
+		m->fks_built = true;
+	}
+	if (!m->n_fk_slots)
+		return NULL;
+	char *key = fk_key(rv, col);
+	const fk_col *e = key ? fk_slot(m->fks, m->n_fk_slots, key) : NULL;
+	free(key);
+	return e && e->key ? e : NULL;
+}
+
+const PgQuery__Constraint *gk_lint_later_foreign_key(gk_lint *l, const gk_stmt *s, const PgQuery__RangeVar *rv,
+						     const char *col)
+{
+	const fk_col *e = fk_find(l, rv, col);
+	return e && e->fk > s->index ? e->k : NULL;
+}
+
+bool gk_lint_foreign_key_of_earlier_column(gk_lint *l, const gk_stmt *s, const PgQuery__RangeVar *rv, const char *col)
+{
+	const fk_col *e = fk_find(l, rv, col);
+	return e && e->fk == s->index && e->decl >= 0 && e->decl < s->index;
+}
+
 void gk_lint_memo_free(gk_lint *l)
 {
 	gk_lint_memo *m = l->memo;
@@ -341,6 +493,7 @@ void gk_lint_memo_free(gk_lint *l)
 	free(m->run.enums.slots);
 	free(m->run.enums.used);
 	uses_free(m);
+	fks_free(m);
 	free(m);
 	l->memo = NULL;
 }

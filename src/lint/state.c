@@ -788,6 +788,7 @@ static int apply_create(gk_state *st, const PgQuery__CreateStmt *cs, int tx_id)
 	if (!r)
 		return cs->relation ? -1 : 0;
 	r->defined = true;
+	r->partitioned = cs->partspec != NULL;
 	if (cs->partspec && cs->partspec->strategy) {
 		const PgQuery__PartitionSpec *ps = cs->partspec;
 		r->part_strategy = ps->strategy[0] == 'r' || ps->strategy[0] == 'l' || ps->strategy[0] == 'h' ? ps->strategy[0] : 0;

@@ -55,6 +55,7 @@ typedef struct gk_rel {
 	char *name;        /* NULL once dropped */
 	unsigned change;   /* the change that created it, 0 = before any */
 	bool defined;      /* its CREATE was seen, so columns and indexes are all known */
+	bool partitioned;  /* created with PARTITION BY: its rows are in its partitions */
 	gk_column *cols;
 	size_t n_cols, cap_cols;
 	gk_index *idx;

@@ -296,20 +296,8 @@ void gk_target_role_setting_free(gk_target_role_setting *s)
 /* A lock_timeout value as PostgreSQL reads it (no unit: milliseconds); < 0 when not understood. */
 static double timeout_ms(const char *v)
 {
-	static const struct {
-		const char *unit;
-		double ms;
-	} units[] = {{"us", 0.001}, {"ms", 1}, {"s", 1000}, {"min", 60000}, {"h", 3600000}, {"d", 86400000}, {"", 1}};
-	char *end;
-	double x = strtod(v, &end);
-	if (end == v || !isfinite(x) || x < 0)
-		return -1;
-	while (*end == ' ')
-		end++;
-	for (size_t i = 0; i < sizeof units / sizeof *units; i++)
-		if (!strcmp(end, units[i].unit))
-			return x * units[i].ms;
-	return -1;
+	long ms;
+	return gk_parse_guc_ms(v, &ms) == 0 && ms >= 0 ? (double)ms : -1;
 }
 
 int gk_target_role_lock_timeout(gk_target *t, const char *role, gk_target_role_setting *out, gk_error *err)

@@ -549,6 +549,16 @@ static void test_role_lock_timeout(void **state)
 	gk_target_role_setting_free(&rs);
 	o.lock_timeout_advice_ms = 2000;
 
+	/* Units and rounding as the server reads them: '400us' is no timeout at all. */
+	sql(&d, "ALTER ROLE %s SET lock_timeout = '0.5s'", deployer);
+	assert_int_equal(gk_target_role_lock_timeout(t, deployer, &rs, &err), 0);
+	assert_true(rs.ms == 500);
+	gk_target_role_setting_free(&rs);
+	sql(&d, "ALTER ROLE %s SET lock_timeout = '400us'", deployer);
+	assert_int_equal(gk_target_role_lock_timeout(t, deployer, &rs, &err), 0);
+	assert_true(rs.ms == 0);
+	gk_target_role_setting_free(&rs);
+
 	sql(&d, "ALTER ROLE %s IN DATABASE %s SET lock_timeout = 0", deployer, d.name);
 	assert_int_equal(gk_target_role_lock_timeout(t, deployer, &rs, &err), 0);
 	assert_true(rs.ms == 0);

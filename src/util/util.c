@@ -225,6 +225,55 @@ int gk_parse_duration(const char *s, double *seconds)
 	return -1;
 }
 
+/*
+ * PostgreSQL's guc.c: parse_int() and convert_to_base_unit() with the
+ * time_unit_conversion_table rows for GUC_UNIT_MS, largest unit first.
+ */
+int gk_parse_guc_ms(const char *value, long *ms)
+{
+	static const struct { const char *unit; double mult; } units[] = {
+		{"d", 86400000.0}, {"h", 3600000.0}, {"min", 60000.0}, {"s", 1000.0}, {"ms", 1.0}, {"us", 0.001},
+	};
+	if (!value)
+		return -1;
+	char *end;
+	errno = 0;
+	double v = (double)strtol(value, &end, 0);
+	if (*end == '.' || *end == 'e' || *end == 'E' || errno == ERANGE) {
+		errno = 0;
+		v = strtod(value, &end);
+	}
+	if (end == value || errno == ERANGE || isnan(v))
+		return -1;
+	while (isspace((unsigned char)*end))
+		end++;
+	if (*end) {
+		char unit[4];
+		size_t n = 0;
+		while (*end && !isspace((unsigned char)*end) && n < sizeof unit - 1)
+			unit[n++] = *end++;
+		unit[n] = '\0';
+		while (isspace((unsigned char)*end))
+			end++;
+		if (*end)
+			return -1; /* unit too long, or something after it */
+		size_t i = 0, n_units = sizeof units / sizeof *units;
+		while (i < n_units && strcmp(unit, units[i].unit) != 0)
+			i++;
+		if (i == n_units)
+			return -1;
+		v *= units[i].mult;
+		/* A fraction rounds to the next smaller unit, when there is one. */
+		if (i + 1 < n_units)
+			v = rint(v / units[i + 1].mult) * units[i + 1].mult;
+	}
+	v = rint(v);
+	if (v > INT32_MAX || v < INT32_MIN)
+		return -1;
+	*ms = (long)v;
+	return 0;
+}
+
 void gk_format_duration(char *buf, size_t size, double seconds)
 {
 	if (seconds < 1)

@@ -63,6 +63,19 @@ char *gk_path_canonical(const char *path);
  * negative or beyond a day. */
 int gk_parse_duration(const char *s, double *seconds);
 
+/**
+ * A value of a PostgreSQL setting measured in milliseconds (lock_timeout,
+ * statement_timeout), read as the server's parse_int() reads it for a
+ * GUC_UNIT_MS setting: an integer (decimal, 0x hex or 0 octal) or a
+ * fractional number, optional blanks, then an optional unit among us, ms,
+ * s, min, h and d (case matters); no unit means milliseconds.  A
+ * fractional value in a unit is rounded to the next smaller unit, then the
+ * result to whole milliseconds, both as rint() does ("0.5s" is 500,
+ * "1.5ms" 2, "0.5ms" 0, "400us" 0).  0 with *ms set, or -1 when the server
+ * rejects the value (syntax, unknown unit, outside the int range).
+ */
+int gk_parse_guc_ms(const char *value, long *ms);
+
 /** "5 min", "1 s", "1.5 s", "500 ms", "2 h" for messages. */
 void gk_format_duration(char *buf, size_t size, double seconds);
 

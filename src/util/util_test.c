@@ -132,6 +132,31 @@ static void test_util__read_file_same(void **state)
 	free(b);
 }
 
+/* lock_timeout values as the server reads them (each checked on PostgreSQL 15
+ * with SET lock_timeout = '...'; SHOW, or the error). */
+static void test_util__guc_ms(void **state)
+{
+	(void)state;
+	static const struct { const char *in; long ms; } ok[] = {
+		{"0", 0}, {"2000", 2000}, {"0.5s", 500}, {"2s", 2000}, {" 2 s ", 2000}, {"1.5ms", 2}, {"2.5ms", 2},
+		{"0.5ms", 0}, {"0.6", 1}, {"400us", 0}, {"600us", 1}, {"1500us", 2}, {"1min", 60000}, {"0.5min", 30000},
+		{"1h", 3600000}, {"1d", 86400000}, {"0x10", 16}, {"010", 8}, {"1e3", 1000}, {"-1", -1},
+		{"0.0001s", 0}, {"1.0005s", 1000}, {"0.001min", 0}, {"0.01min", 1000}, {"0.0004h", 0},
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+		long v = -99;
+		if (gk_parse_guc_ms(ok[i].in, &v) != 0 || v != ok[i].ms)
+			fail_msg("'%s': got %ld, want %ld", ok[i].in, v, ok[i].ms);
+	}
+	static const char *const bad[] = {"", "s", "2S", "2 sec", "2 ms x", "5 years", "nan", "3000000000",
+					  "25d", "abc", NULL};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		long v = -99;
+		if (gk_parse_guc_ms(bad[i], &v) != -1)
+			fail_msg("'%s' parsed as %ld", bad[i] ? bad[i] : "(null)", v);
+	}
+}
+
 /* Durations of --timeout, --replay-timeout and replay_timeout:. */
 static void test_util__durations(void **state)
 {
@@ -183,6 +208,7 @@ int main(void)
 		cmocka_unit_test(test_util__shell_quote),
 		cmocka_unit_test(test_util__read_file_same),
 		cmocka_unit_test(test_util__durations),
+		cmocka_unit_test(test_util__guc_ms),
 		cmocka_unit_test(test_util__random_hex),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);

@@ -23,10 +23,10 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Called for each constraint an ALTER TABLE adds; `column` is set for one
+/* Called for each constraint an ALTER TABLE adds; `cd` is the column for one
  * written on ADD COLUMN, NULL for ADD [CONSTRAINT]. */
 typedef void (*constraint_fn)(gk_lint *l, const gk_stmt *s, const PgQuery__RangeVar *table,
-			      const PgQuery__Constraint *k, const char *column);
+			      const PgQuery__Constraint *k, const PgQuery__ColumnDef *cd);
 
 static void each_added_constraint(gk_lint *l, const gk_stmt *s, constraint_fn fn)
 {
@@ -51,13 +51,19 @@ static void each_added_constraint(gk_lint *l, const gk_stmt *s, constraint_fn fn
 		const PgQuery__ColumnDef *cd = def->column_def;
 		for (size_t k = 0; k < cd->n_constraints; k++)
 			if (cd->constraints[k]->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
-				fn(l, s, as->relation, cd->constraints[k]->constraint, cd->colname ? cd->colname : "?");
+				fn(l, s, as->relation, cd->constraints[k]->constraint, cd);
 	}
 }
 
 static enum gk_lockmode lock_on(const gk_lint *l, const gk_stmt *s, const PgQuery__RangeVar *rv)
 {
 	return rv ? gk_stmt_lock_on(s->node, gk_lint_pg(l), rv->schemaname, rv->relname, NULL) : GK_LOCK_NONE;
+}
+
+/* The name of the column a constraint is written on, NULL for a table constraint. */
+static const char *column_name(const PgQuery__ColumnDef *cd)
+{
+	return cd ? (cd->colname ? cd->colname : "?") : NULL;
 }
 
 /* "CONSTRAINT name " when the constraint is named, else "". */
@@ -73,22 +79,51 @@ static const char *con_label(const PgQuery__Constraint *k, char *buf, size_t siz
 /* ---- add-foreign-key-validated ---- */
 
 static const char fk_help_column[] =
-	"Add the column without REFERENCES, then ALTER TABLE ... ADD CONSTRAINT name FOREIGN KEY (col) REFERENCES "
-	"other (id) NOT VALID, and VALIDATE CONSTRAINT name in a separate transaction (a later migration).";
+	"Add the column without DEFAULT (it is then NULL in every row and the REFERENCES is not checked) and fill it "
+	"in batches; or add it without REFERENCES, then ALTER TABLE ... ADD CONSTRAINT name FOREIGN KEY (col) "
+	"REFERENCES other (id) NOT VALID, and VALIDATE CONSTRAINT name in a separate transaction (a later migration).";
+
+/*
+ * Whether ADD COLUMN gives the existing rows a value: a DEFAULT clause (even
+ * DEFAULT NULL), a generated expression or an identity.  Without one the new
+ * column is NULL in every row and PostgreSQL skips the initial check of a
+ * REFERENCES written on it (checked on 15: no scan of the table, where
+ * DEFAULT NULL or DEFAULT 1 scans it).
+ */
+static bool column_gets_values(const PgQuery__ColumnDef *cd)
+{
+	if (cd->raw_default || cd->cooked_default || (cd->identity && *cd->identity) ||
+	    (cd->generated && *cd->generated))
+		return true;
+	for (size_t i = 0; i < cd->n_constraints; i++) {
+		const PgQuery__Node *n = cd->constraints[i];
+		if (n->node_case != PG_QUERY__NODE__NODE_CONSTRAINT)
+			continue;
+		PgQuery__ConstrType t = n->constraint->contype;
+		if (t == PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT || t == PG_QUERY__CONSTR_TYPE__CONSTR_GENERATED ||
+		    t == PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY)
+			return true;
+	}
+	return false;
+}
 
 static void foreign_key(gk_lint *l, const gk_stmt *s, const PgQuery__RangeVar *table, const PgQuery__Constraint *k,
-			const char *column)
+			const PgQuery__ColumnDef *cd)
 {
 	if (k->contype != PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN || k->skip_validation)
 		return;
+	if (cd && !column_gets_values(cd))
+		return; /* a new all-NULL column: nothing to validate */
+	const char *column = column_name(cd);
 	char t[256], pk[256], label[200];
 	gk_rv_name(table, t, sizeof t);
 	gk_rv_name(k->pktable, pk, sizeof pk);
 	enum gk_lockmode mt = lock_on(l, s, table), mp = lock_on(l, s, k->pktable);
 	if (column)
 		gk_lint_report(l, s, k->location, fk_help_column,
-			       "ADD COLUMN %s ... REFERENCES %s on existing table %s checks every row of %s while holding %s on %s and %s on %s",
-			       column, pk, t, t, gk_lockmode_name(mt), t, gk_lockmode_name(mp), pk);
+			       "ADD COLUMN %s ... REFERENCES %s on existing table %s gives every row a value and checks each "
+			       "one while holding %s on %s and %s on %s",
+			       column, pk, t, gk_lockmode_name(mt), t, gk_lockmode_name(mp), pk);
 	else
 		gk_lint_report(l, s, k->location, NULL,
 			       "ADD %sFOREIGN KEY on existing table %s without NOT VALID scans %s while holding %s on %s and %s on %s",
@@ -104,7 +139,10 @@ const gk_rule gk_rule_add_foreign_key_validated = {
 		.severity = GK_SEV_ERROR,
 		.summary = "ADD FOREIGN KEY without NOT VALID on an existing table",
 		.why = "Adding a foreign key takes SHARE ROW EXCLUSIVE locks on both the table and the referenced table, "
-		       "so writes to both wait, while every existing row is checked: minutes on a large table.",
+		       "so writes to both wait, while every existing row is checked: minutes on a large table. A "
+		       "REFERENCES written on ADD COLUMN is checked too when the column gets a value (a DEFAULT, even "
+		       "DEFAULT NULL, a generated expression or an identity); without one the new column is NULL in "
+		       "every row and PostgreSQL skips the check.",
 		.help = "Add the constraint with NOT VALID (brief lock, no scan; new rows are checked at once), then run "
 			"ALTER TABLE ... VALIDATE CONSTRAINT name in a separate transaction (a later migration): it scans "
 			"under SHARE UPDATE EXCLUSIVE, which lets reads and writes continue.",
@@ -112,13 +150,17 @@ const gk_rule gk_rule_add_foreign_key_validated = {
 			{GK_EXAMPLE_BAD, 0, 0, NULL,
 			 "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);"},
 			{GK_EXAMPLE_BAD, 0, 0, "an unnamed key", "ALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users;"},
-			{GK_EXAMPLE_BAD, 0, 0, "REFERENCES on a column added to an existing table is validated too",
-			 "ALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id);"},
+			{GK_EXAMPLE_BAD, 0, 0, "REFERENCES on a column added with a DEFAULT checks every row's value",
+			 "ALTER TABLE orders ADD COLUMN coupon_id bigint DEFAULT 1 REFERENCES coupons (id);"},
+			{GK_EXAMPLE_BAD, 0, 0, "even DEFAULT NULL: PostgreSQL skips the check only without a DEFAULT clause",
+			 "ALTER TABLE orders ADD COLUMN coupon_id bigint DEFAULT NULL REFERENCES coupons (id);"},
 			{GK_EXAMPLE_BAD, 0, 0, "referencing a new table still scans the existing one",
 			 "CREATE TABLE coupons (id bigint PRIMARY KEY);\n"
 			 "ALTER TABLE orders ADD CONSTRAINT orders_coupon_fk FOREIGN KEY (coupon_id) REFERENCES coupons (id);"},
 			{GK_EXAMPLE_OK, 0, 0, NULL,
 			 "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;"},
+			{GK_EXAMPLE_OK, 0, 0, "a new column without DEFAULT is NULL in every row: there is nothing to check",
+			 "ALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id);"},
 			{GK_EXAMPLE_OK, 0, 0, "validating in a later migration",
 			 "ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;"},
 			{GK_EXAMPLE_OK, 0, 0, "a table created earlier in the same change is empty",
@@ -137,8 +179,9 @@ static const char check_help_column[] =
 	"VALIDATE CONSTRAINT name in a separate transaction (a later migration).";
 
 static void check_constraint(gk_lint *l, const gk_stmt *s, const PgQuery__RangeVar *table,
-			     const PgQuery__Constraint *k, const char *column)
+			     const PgQuery__Constraint *k, const PgQuery__ColumnDef *cd)
 {
+	const char *column = column_name(cd);
 	if (k->contype != PG_QUERY__CONSTR_TYPE__CONSTR_CHECK || k->skip_validation)
 		return;
 	char t[256], label[200];
@@ -191,8 +234,9 @@ static const char unique_help_column[] =
 	"ALTER TABLE ... ADD CONSTRAINT name UNIQUE USING INDEX index_name.";
 
 static void unique_constraint(gk_lint *l, const gk_stmt *s, const PgQuery__RangeVar *table,
-			      const PgQuery__Constraint *k, const char *column)
+			      const PgQuery__Constraint *k, const PgQuery__ColumnDef *cd)
 {
+	const char *column = column_name(cd);
 	if (k->contype != PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE || (k->indexname && *k->indexname))
 		return;
 	char t[256], label[200];
@@ -271,8 +315,9 @@ static void pk_nullable_columns(gk_lint *l, const gk_stmt *s, const PgQuery__Ran
 }
 
 static void primary_key(gk_lint *l, const gk_stmt *s, const PgQuery__RangeVar *table, const PgQuery__Constraint *k,
-			const char *column)
+			const PgQuery__ColumnDef *cd)
 {
+	const char *column = column_name(cd);
 	if (k->contype != PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY)
 		return;
 	if (k->indexname && *k->indexname) {
@@ -337,9 +382,9 @@ const gk_rule gk_rule_add_primary_key = {
 /* ---- add-exclusion-constraint ---- */
 
 static void exclusion(gk_lint *l, const gk_stmt *s, const PgQuery__RangeVar *table, const PgQuery__Constraint *k,
-		      const char *column)
+		      const PgQuery__ColumnDef *cd)
 {
-	(void)column; /* EXCLUDE has no column form */
+	(void)cd; /* EXCLUDE has no column form */
 	if (k->contype != PG_QUERY__CONSTR_TYPE__CONSTR_EXCLUSION)
 		return;
 	char t[256], label[200];

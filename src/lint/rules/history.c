@@ -22,12 +22,17 @@ const gk_rule gk_rule_modified_migration = {
 		.category = GK_CAT_HISTORY,
 		.severity = GK_SEV_ERROR,
 		.summary = "a migration that exists on the base branch was edited",
-		.why = "Migration tools record each migration as applied once. Prisma stores a SHA-256 checksum and "
-		       "refuses to deploy when the file no longer matches (line-ending changes are tolerated), and "
-		       "`prisma migrate dev` then wants to reset the database; Flyway's validate fails the same way. "
-		       "Tools without checksums silently skip the edit on every database that already applied the "
-		       "migration, so production and fresh databases drift apart.",
-		.help = "Revert the edit and put the change in a new migration.",
+		.why = "Migration tools record each migration as applied once, by name. Prisma's `migrate deploy` "
+		       "applies only the migrations whose names it has not recorded and compares no checksum (since "
+		       "Prisma 3.12; before, it printed a warning and went on): on every database that already applied "
+		       "the migration the edit is skipped without a word, while databases built from the folder get "
+		       "it, so the two drift apart. `prisma migrate dev` compares the SHA-256 checksum it recorded "
+		       "(line-ending changes tolerated), reports that the migration \"was modified after it was "
+		       "applied\" and asks to reset the development database, losing its data. Flyway's validate "
+		       "fails before migrating. golang-migrate, dbmate and diesel keep no checksum and skip the edit "
+		       "like Prisma's deploy.",
+		.help = "Revert the edit and put the change in a new migration: only a new migration reaches the "
+			"databases that already applied this one.",
 		.tested_by = HISTORY_TEST,
 	},
 };

@@ -105,7 +105,8 @@ const gk_rule gk_rule_missing_lock_timeout = {
 		       "millisecond ALTER TABLE into an outage of the table for as long as that query runs. Only a "
 		       "timeout in effect for the statement counts: one set earlier in the same file (a SET LOCAL "
 		       "only inside its own transaction, so not under a runner that sends statements one by one "
-		       "without BEGIN), not one a previous migration may have left in the session, since the files "
+		       "without BEGIN; `SELECT set_config('lock_timeout', ..., is_local)` counts as SET, or as SET "
+		       "LOCAL when is_local is true), not one a previous migration may have left in the session, since the files "
 		       "of one deploy differ from run to run. With `lock_timeout: external` in the configuration "
 		       "(the deploying role or connection sets it; `gate --deploy-role` verifies) no file needs one.",
 		.help = "Start the migration with `SET LOCAL lock_timeout = '2s';` (PostgreSQL 9.3+; the value is "
@@ -127,7 +128,8 @@ const gk_rule gk_rule_missing_lock_timeout = {
 			{GK_EXAMPLE_BAD, 0, GK_RUNNER_WHOLE, "a SET LOCAL ends with its transaction",
 			 "BEGIN;\nSET LOCAL lock_timeout = '2s';\nALTER TABLE users ADD COLUMN nickname text;\nCOMMIT;\n"
 			 "ALTER TABLE orders ADD COLUMN note text;", 1},
-			{GK_EXAMPLE_OK, 0, 0, NULL, "SET LOCAL lock_timeout = '2s';\nALTER TABLE users ADD COLUMN nickname text;"},
+			{GK_EXAMPLE_OK, 0, 0, "'0.5s' is 500 ms, as the server reads it",
+			 "SET LOCAL lock_timeout = '0.5s';\nALTER TABLE users ADD COLUMN nickname text;"},
 			{GK_EXAMPLE_OK, 0, GK_RUNNER_SPLIT, "the file's own transaction",
 			 "BEGIN;\nSET LOCAL lock_timeout = '2s';\nALTER TABLE users ADD COLUMN nickname text;\nCOMMIT;"},
 			{GK_EXAMPLE_OK, 0, GK_RUNNER_SPLIT, "a session SET covers the statements after it, RESET ends it",

@@ -42,7 +42,8 @@ const gk_rule gk_rule_migration_edited_after_apply = {
 		.why = "The checksum the tool recorded when it applied the migration no longer matches the file "
 		       "(Prisma: SHA-256 of migration.sql, line-ending changes tolerated as Prisma does; Flyway: its "
 		       "CRC-32 of the lines). The edit never reaches this database, but databases built from the "
-		       "folder get it: the two drift apart. Flyway's migrate fails validation; Prisma warns and "
+		       "folder get it: the two drift apart. Flyway's migrate fails validation; Prisma's `migrate "
+		       "deploy` says nothing (it applies migrations by name, since 3.12 without a warning) and "
 		       "`migrate dev` wants to reset.",
 		.help = "Restore the file as it was applied (git log -p) and put the change in a new migration.",
 		.tested_by = STATUS_TEST,

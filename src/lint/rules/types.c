@@ -191,6 +191,95 @@ static const char *small_int_name(const char *base)
 	return NULL;
 }
 
+/*
+ * The key a foreign key column references, when the column is in one: the
+ * referenced table and column (the constraint's pk_attrs at the column's
+ * place).  NULL when the column is in no foreign key, or references a
+ * table's primary key without naming its columns (the model does not
+ * record which columns that is).
+ */
+static const char *referenced_column(const PgQuery__Constraint *k, const char *col, const PgQuery__RangeVar **table)
+{
+	if (k->contype != PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN || !k->pktable)
+		return NULL;
+	size_t at = 0;
+	if (k->n_fk_attrs) { /* a table constraint: the column's place in FOREIGN KEY (...) */
+		while (at < k->n_fk_attrs && !(gk_node_str(k->fk_attrs[at]) && strcmp(gk_node_str(k->fk_attrs[at]), col) == 0))
+			at++;
+		if (at == k->n_fk_attrs)
+			return NULL;
+	}
+	if (at >= k->n_pk_attrs)
+		return NULL;
+	*table = k->pktable;
+	return gk_node_str(k->pk_attrs[at]);
+}
+
+/*
+ * The 2- or 4-byte integer type of the key that column `col` references,
+ * as the model knows it, else NULL; *ref gets "table.column".
+ */
+static const char *small_int_reference(const gk_lint *l, const PgQuery__Constraint *k, const char *col, char *ref,
+				       size_t size)
+{
+	const PgQuery__RangeVar *t = NULL;
+	const char *pkcol = referenced_column(k, col, &t);
+	const gk_rel *r = pkcol ? gk_state_find(l->state, t->schemaname, t->relname) : NULL;
+	const gk_column *c = r ? gk_rel_column(r, pkcol) : NULL;
+	const char *type = c && c->type ? small_int_name(c->type) : NULL;
+	if (type) {
+		char rel[256];
+		snprintf(ref, size, "%s.%s", gk_rv_name(t, rel, sizeof rel), pkcol);
+	}
+	return type;
+}
+
+/* The foreign key constraints a declared column is in: its own, then the table's. */
+static const char *declared_reference(const gk_lint *l, const coldecl *c, char *ref, size_t size)
+{
+	for (size_t i = 0; c->def && i < c->def->n_constraints; i++) {
+		const PgQuery__Node *k = c->def->constraints[i];
+		const char *type = k->node_case == PG_QUERY__NODE__NODE_CONSTRAINT
+					   ? small_int_reference(l, k->constraint, c->col, ref, size) : NULL;
+		if (type)
+			return type;
+	}
+	size_t n = c->cons ? c->n_cons : c->create ? c->create->n_table_elts : 0;
+	for (size_t i = 0; i < n; i++) {
+		const PgQuery__Node *e = c->cons ? NULL : c->create->table_elts[i];
+		if (e && e->node_case != PG_QUERY__NODE__NODE_CONSTRAINT)
+			continue;
+		const char *type = small_int_reference(l, e ? e->constraint : c->cons[i], c->col, ref, size);
+		if (type)
+			return type;
+	}
+	return NULL;
+}
+
+static const char help_int_reference[] =
+	"Widen the referenced key to bigint together with every foreign key that references it, in one planned "
+	"change (each widening rewrites its table), or keep both: widening this column alone gains nothing, since "
+	"it can only hold values of the key it references. `prefer_bigint_int_reference: quiet` in gatekeeper.yml "
+	"silences these findings.";
+
+/*
+ * A foreign key to a 2- or 4-byte key: report that the key must widen too,
+ * or nothing (prefer_bigint_int_reference: quiet).  False when the column
+ * references no such key, so the ordinary finding applies.
+ */
+static bool report_int_reference(gk_lint *l, const gk_stmt *s, int loc, const char *col, const char *type,
+				 const char *ref, const char *ref_type)
+{
+	if (!ref_type)
+		return false;
+	if (!l->opts->bigint_int_reference_quiet)
+		gk_lint_report(l, s, loc, help_int_reference,
+			       "column %s is %s and a foreign key to %s, which is %s too: ids only grow, and widening "
+			       "the column alone gains nothing; %s must become bigint as well",
+			       col, type, ref, ref_type, ref);
+	return true;
+}
+
 static const char *bigint_help(const gk_lint *l)
 {
 	if (gk_lint_pg(l) < 10)
@@ -204,7 +293,16 @@ static void bigint_column(gk_lint *l, const gk_stmt *s, const coldecl *c)
 	const char *why = type && c->type->n_array_bounds == 0 ? key_reason(c) : NULL;
 	if (!why)
 		return;
-	char col[400];
+	char col[400], ref[300];
+	const char *ref_type = declared_reference(l, c, ref, sizeof ref);
+	if (report_int_reference(l, s, c->type->location, col_name(c, col, sizeof col), type, ref, ref_type))
+		return;
+	/* Declared without a foreign key that an ALTER TABLE later in the file
+	 * adds (Prisma's order): judged there, once the model knows both tables. */
+	if (c->def && strcmp(why, "a foreign key") != 0 && (c->create || gk_state_find(l->state, c->rel->schemaname,
+										       c->rel->relname)) &&
+	    gk_lint_later_foreign_key(l, s, c->rel, c->col))
+		return;
 	gk_lint_report(l, s, c->type->location, bigint_help(l),
 		       "column %s is %s (%s, at most %s) and is %s; ids only grow, use bigint",
 		       col_name(c, col, sizeof col), type, strstr(type, "small") ? "2 bytes" : "4 bytes",
@@ -215,7 +313,9 @@ static void bigint_column(gk_lint *l, const gk_stmt *s, const coldecl *c)
  * ALTER TABLE ... ADD PRIMARY KEY / FOREIGN KEY on a table created in this
  * change (Prisma adds its foreign keys this way, after the CREATE TABLEs):
  * the key columns were declared in this change, the model knows their
- * types.  Columns named like ids were already reported where declared.
+ * types, and those of the referenced key.  Columns named like ids declared
+ * in another file were reported there; one declared earlier in this file
+ * is judged here.
  */
 static void bigint_added_key(gk_lint *l, const gk_stmt *s, const PgQuery__RangeVar *rv, const PgQuery__Constraint *k)
 {
@@ -223,16 +323,22 @@ static void bigint_added_key(gk_lint *l, const gk_stmt *s, const PgQuery__RangeV
 	bool pk = k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY;
 	PgQuery__Node **cols = pk ? k->keys : k->fk_attrs;
 	size_t n = pk ? k->n_keys : k->n_fk_attrs;
-	for (size_t i = 0; r && gk_state_is_new(l->state, r->change) && key_kind(k) && i < n; i++) {
+	for (size_t i = 0; r && key_kind(k) && i < n; i++) {
 		const char *name = gk_node_str(cols[i]);
 		const gk_column *c = name ? gk_rel_column(r, name) : NULL;
 		const char *type = c && c->type ? small_int_name(c->type) : NULL;
-		if (!type || named_like_id(name))
+		/* A column declared earlier in this file was left to this statement;
+		 * one named like an id declared elsewhere was reported there. */
+		bool left_here = !pk && gk_lint_foreign_key_of_earlier_column(l, s, rv, name);
+		if (!type || !(left_here || (gk_state_is_new(l->state, r->change) && !named_like_id(name))))
 			continue;
-		char rel[256];
+		char rel[256], col[400], ref[300];
+		snprintf(col, sizeof col, "%s.%s", gk_rv_name(rv, rel, sizeof rel), name);
+		if (report_int_reference(l, s, k->location, col, type, ref, small_int_reference(l, k, name, ref, sizeof ref)))
+			continue;
 		gk_lint_report(l, s, k->location, bigint_help(l),
-			       "column %s.%s is %s and becomes %s here; ids only grow, declare it bigint",
-			       gk_rv_name(rv, rel, sizeof rel), name, type, key_kind(k));
+			       "column %s is %s and becomes %s here; ids only grow, declare it bigint", col, type,
+			       key_kind(k));
 	}
 }
 
@@ -260,7 +366,10 @@ const gk_rule gk_rule_prefer_bigint = {
 		.why = "A 4-byte integer id runs out at 2,147,483,647 (smallint at 32,767), and inserts then fail. "
 		       "Widening it later rewrites the table, its indexes and every referencing table under an ACCESS "
 		       "EXCLUSIVE lock, when the table is at its biggest. A column counts as a key when it is in the "
-		       "primary key or a foreign key, or is named `id`, `..._id` or `...Id`; plain counters are not flagged.",
+		       "primary key or a foreign key, or is named `id`, `..._id` or `...Id`; plain counters are not flagged, "
+		       "nor are arrays (no foreign key can be declared on one). A foreign key to a key that is itself "
+		       "integer (when the linted files define it) is reported as such: that key must widen too; "
+		       "`prefer_bigint_int_reference: quiet` in gatekeeper.yml silences those.",
 		.help = "Declare keys as bigint (bigint GENERATED ALWAYS AS IDENTITY for generated ids) and the foreign "
 			"keys that reference them as bigint too. The 4 extra bytes per row are cheap; the conversion is not.",
 		.examples = {
@@ -278,7 +387,18 @@ const gk_rule gk_rule_prefer_bigint = {
 			 "CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, org_id bigint REFERENCES orgs);"},
 			{GK_EXAMPLE_OK, 0, 0, "counters and words ending in 'id' are not keys",
 			 "CREATE TABLE items (quantity integer NOT NULL, paid smallint, valid int, \"void\" int);"},
-			{GK_EXAMPLE_OK, 0, 0, "an array of ids is not a key", "ALTER TABLE posts ADD COLUMN tag_id int[];"},
+			{GK_EXAMPLE_BAD, 0, 0, "a foreign key to an integer key: that key must widen too",
+			 "CREATE TABLE users (id int PRIMARY KEY);\nCREATE TABLE orders (user_id int REFERENCES users (id));", 2},
+			{GK_EXAMPLE_BAD, 0, 0, "Prisma's order: the foreign key is added after the tables, judged there",
+			 "CREATE TABLE \"Post\" (\"authorId\" INTEGER NOT NULL);\n"
+			 "CREATE TABLE \"User\" (\"id\" BIGINT NOT NULL, CONSTRAINT \"User_pkey\" PRIMARY KEY (\"id\"));\n"
+			 "ALTER TABLE \"Post\" ADD CONSTRAINT \"Post_authorId_fkey\" FOREIGN KEY (\"authorId\") "
+			 "REFERENCES \"User\"(\"id\");", 1},
+			{GK_EXAMPLE_OK, 0, 0, "an array of ids is never a key (no foreign key can be declared on it), whatever its name",
+			 "ALTER TABLE posts ADD COLUMN tag_id int[];\n"
+			 "CREATE TABLE t (ids int[], tag_ids integer[], \"tagIds\" INTEGER[], user_id int4 ARRAY, id int[]);\n"
+			 "ALTER TABLE t ADD CONSTRAINT t_ids_fkey FOREIGN KEY (ids) REFERENCES x (id);\n"
+			 "ALTER TABLE t ALTER COLUMN tag_ids TYPE int[];"},
 		},
 	},
 	.check = check_bigint,
@@ -348,8 +468,9 @@ static void text_column(gk_lint *l, const gk_stmt *s, const coldecl *c)
 		snprintf(help, sizeof help, "Use text.");
 	if (varchar)
 		gk_lint_report(l, s, c->type->location, help,
-			       "column %s is varchar(%ld): changing the limit later locks the table (ACCESS EXCLUSIVE), "
-			       "and lowering it scans every row", col, n);
+			       "column %s is varchar(%ld): changing the limit later locks the table (%s), and lowering it "
+			       "rewrites the table",
+			       col, n, gk_lockmode_name(GK_LOCK_ACCESS_EXCLUSIVE));
 	else if (n > 0)
 		gk_lint_report(l, s, c->type->location, help,
 			       "column %s is char(%ld): values are blank-padded to the length, and changing it rewrites the table",
@@ -368,8 +489,8 @@ const gk_rule gk_rule_prefer_text = {
 		.severity = GK_SEV_INFO,
 		.summary = "varchar(n) or char(n) column instead of text",
 		.why = "In PostgreSQL varchar(n) is text with a length check and no speed benefit. Raising the limit "
-		       "later takes an ACCESS EXCLUSIVE lock (brief, no rewrite); lowering it or changing char(n) "
-		       "rewrites or scans the table under that lock. char(n) pads values with spaces, which then "
+		       "later takes an ACCESS EXCLUSIVE lock (brief, no rewrite); lowering it, or any change of char(n), "
+		       "rewrites the table and its indexes under that lock. char(n) pads values with spaces, which then "
 		       "compare and concatenate surprisingly. Prisma emits VARCHAR(n) for @db.VarChar(n), so this is "
 		       "advice, not an error.",
 		.help = "Use text, with CHECK (length(col) <= n) when the limit is a real rule; a CHECK can be swapped "

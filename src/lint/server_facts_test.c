@@ -1,0 +1,331 @@
+/*
+ * server_facts_test.c - the facts behind rule messages, checked on the
+ * embedded server: alter-column-type, add-foreign-key-validated, prefer-text
+ * and create-index-non-concurrent on a partitioned table; and what the docs
+ * of the history rules say Prisma does with an edited migration.
+ *
+ * For every type pair the rule judges, the same change runs on a one-row
+ * table of the shadow (under the same session TimeZone) and the test reads
+ * pg_class.relfilenode before and after: the rule must report exactly the
+ * changes that give the table a new file.  A REFERENCES written on ADD
+ * COLUMN is judged the same way by the sequential scans the statement made
+ * (pg_stat_xact_user_tables, read in its own transaction).  Also: with the
+ * old type unknown the finding is a warning that says so, and prefer-text
+ * says that lowering a varchar limit rewrites (the pairs show it does).
+ */
+#include "../replay/replay_test_support.h"
+
+#include "gatekeeper/lint.h"
+#include "gatekeeper/rules.h"
+
+typedef struct pair {
+	const char *from, *to;
+	const char *using; /* the USING expression of the column x, or NULL */
+} pair;
+
+/* From the PostgreSQL sources' rules (ATColumnChangeRequiresRewrite and the
+ * types' support functions) and the cases people write: Prisma's
+ * timestamp(3) pair, varchar limits, numeric precision, arrays. */
+static const pair pairs[] = {
+	{"timestamp(3)", "timestamptz(3)", NULL}, {"timestamp", "timestamptz", NULL},
+	{"timestamp(3)", "timestamptz", NULL}, {"timestamp(3)", "timestamptz(6)", NULL},
+	{"timestamp", "timestamptz(3)", NULL}, {"timestamptz(3)", "timestamp(3)", NULL},
+	{"timestamptz", "timestamp", NULL}, {"timestamp", "timestamp(6)", NULL}, {"timestamp", "timestamp(3)", NULL},
+	{"timestamp(3)", "timestamp(6)", NULL}, {"timestamp(6)", "timestamp(3)", NULL},
+	{"timestamp(3)", "timestamp", NULL}, {"time", "time(6)", NULL}, {"time", "time(3)", NULL},
+	{"time(3)", "time", NULL}, {"timetz(2)", "timetz(4)", NULL}, {"varchar", "varchar(10)", NULL},
+	{"varchar(10)", "varchar", NULL}, {"varchar(10)", "varchar(5)", NULL}, {"varchar(10)", "varchar(20)", NULL},
+	{"text", "varchar(10)", NULL}, {"text", "varchar", NULL}, {"varchar(10)", "text", NULL},
+	{"numeric", "numeric(10,2)", NULL}, {"numeric(10,2)", "numeric", NULL},
+	{"numeric(10,2)", "numeric(12,2)", NULL}, {"numeric(10,2)", "numeric(12,3)", NULL},
+	{"numeric(10)", "numeric(12,0)", NULL}, {"varbit", "varbit(5)", NULL}, {"varbit(5)", "varbit(8)", NULL},
+	{"interval(3)", "interval", NULL}, {"varchar(10)[]", "text[]", NULL}, {"text[]", "varchar[]", NULL},
+	{"int", "bigint", NULL}, {"smallint", "int", NULL}, {"cidr", "inet", NULL}, {"char(2)", "char(3)", NULL},
+	{"char(2)", "text", NULL}, {"varchar(10)", "char(10)", NULL}, {"json", "jsonb", NULL},
+	{"varchar(10)", "text", "x::text"}, {"varchar(10)", "varchar(20)", "x::varchar(20)"}, {"text", "text", "x"},
+	{"int", "bigint", "x::bigint"}, {"text", "text", "trim(x)"}, {"timestamp", "timestamptz", "x::timestamptz"},
+	{"text", "varchar(5)", "x::varchar(5)"},
+};
+
+static const char *const zones[] = {"UTC", "America/New_York"};
+
+static gk_report *lint(const char *history, const char *change)
+{
+	gk_lint_options o;
+	gk_lint_options_init(&o);
+	o.jobs = 1;
+	gk_lint_input in[2];
+	size_t n = 0;
+	if (history)
+		in[n++] = (gk_lint_input){.path = "1.sql", .text = history, .len = strlen(history),
+					  .runner = GK_RUNNER_PER_FILE, .role = GK_LINT_CHECK, .new_change = false};
+	in[n++] = (gk_lint_input){.path = "2.sql", .text = change, .len = strlen(change), .runner = GK_RUNNER_PER_FILE,
+				  .role = GK_LINT_CHECK, .new_change = true};
+	gk_report *r = gk_report_new("test");
+	gk_error err = {0};
+	assert_int_equal(gk_lint_inputs(r, &o, in, n, &err), 0);
+	return r;
+}
+
+static const gk_finding *find(const gk_report *r, const char *rule)
+{
+	for (size_t i = 0; i < r->n_findings; i++)
+		if (strcmp(r->findings[i].rule_id, rule) == 0)
+			return &r->findings[i];
+	return NULL;
+}
+
+static void run(PGconn *c, const char *sql)
+{
+	PGresult *res = PQexec(c, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(c));
+	PQclear(res);
+}
+
+static char *value(PGconn *c, const char *sql)
+{
+	PGresult *res = PQexec(c, sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		fail_msg("%s: %s", sql, PQerrorMessage(c));
+	char *v = strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return v;
+}
+
+static void assert_query_value(PGconn *c, const char *sql, const char *want)
+{
+	char *v = value(c, sql);
+	if (strcmp(v, want) != 0)
+		fail_msg("%s: got %s, want %s", sql, v, want);
+	free(v);
+}
+
+/* Whether the server rewrites a one-row table for the change. */
+static bool server_rewrites(PGconn *c, const char *zone, const pair *p)
+{
+	char sql[512];
+	snprintf(sql, sizeof sql,
+		 "SET TIME ZONE '%s'; DROP TABLE IF EXISTS m; CREATE TABLE m (x %s); INSERT INTO m VALUES (NULL)", zone,
+		 p->from);
+	run(c, sql);
+	char *before = value(c, "SELECT relfilenode FROM pg_class WHERE relname = 'm'");
+	snprintf(sql, sizeof sql, "ALTER TABLE m ALTER COLUMN x TYPE %s%s%s", p->to, p->using ? " USING " : "",
+		 p->using ? p->using : "");
+	run(c, sql);
+	char *after = value(c, "SELECT relfilenode FROM pg_class WHERE relname = 'm'");
+	bool rewrote = strcmp(before, after) != 0;
+	free(before);
+	free(after);
+	return rewrote;
+}
+
+static void test_alter_column_type__matches_the_server(void **state)
+{
+	(void)state;
+	db d = fresh_db();
+	PGconn *c = PQconnectdb(d.conninfo);
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	run(c, "SET client_min_messages = warning");
+	for (size_t z = 0; z < sizeof zones / sizeof *zones; z++)
+		for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
+			const pair *p = &pairs[i];
+			bool rewrites = server_rewrites(c, zones[z], p);
+			char history[128], change[256];
+			snprintf(history, sizeof history, "CREATE TABLE m (x %s);", p->from);
+			snprintf(change, sizeof change, "SET TIME ZONE '%s';\nALTER TABLE m ALTER COLUMN x TYPE %s%s%s;",
+				 zones[z], p->to, p->using ? " USING " : "", p->using ? p->using : "");
+			gk_report *r = lint(history, change);
+			const gk_finding *f = find(r, "alter-column-type");
+			if (rewrites != (f != NULL))
+				fail_msg("%s -> %s%s%s in %s: the server %s, lint %s", p->from, p->to,
+					 p->using ? " USING " : "", p->using ? p->using : "", zones[z],
+					 rewrites ? "rewrites" : "does not rewrite", f ? f->message : "is silent");
+			if (f)
+				assert_int_equal(f->severity, GK_SEV_ERROR);
+			gk_report_free(r);
+		}
+	PQfinish(c);
+	drop_db(&d);
+}
+
+/* Sequential scans of table c that `stmt` makes, counted in its transaction. */
+static long scans_by(PGconn *c, const char *stmt)
+{
+	run(c, "DROP TABLE IF EXISTS c; DROP TABLE IF EXISTS p; CREATE TABLE p (id int PRIMARY KEY); "
+	       "INSERT INTO p SELECT g FROM generate_series(1, 100) g; "
+	       "CREATE TABLE c (id int); INSERT INTO c SELECT g FROM generate_series(1, 100) g");
+	run(c, "BEGIN");
+	char *before = value(c, "SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = 'c'");
+	run(c, stmt);
+	char *after = value(c, "SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = 'c'");
+	run(c, "COMMIT");
+	long n = atol(after) - atol(before);
+	free(before);
+	free(after);
+	return n;
+}
+
+static void test_add_column_references__checked_only_with_a_value(void **state)
+{
+	(void)state;
+	static const char *const adds[] = {
+		"ALTER TABLE c ADD COLUMN a int REFERENCES p (id)",
+		"ALTER TABLE c ADD COLUMN a int DEFAULT NULL REFERENCES p (id)",
+		"ALTER TABLE c ADD COLUMN a int DEFAULT 1 REFERENCES p (id)",
+		"ALTER TABLE c ADD COLUMN a int GENERATED ALWAYS AS (1) STORED REFERENCES p (id)",
+		"ALTER TABLE c ADD CONSTRAINT k FOREIGN KEY (id) REFERENCES p (id)",
+	};
+	db d = fresh_db();
+	PGconn *c = PQconnectdb(d.conninfo);
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	run(c, "SET client_min_messages = warning");
+	for (size_t i = 0; i < sizeof adds / sizeof *adds; i++) {
+		long scans = scans_by(c, adds[i]);
+		char change[256];
+		snprintf(change, sizeof change, "%s;", adds[i]);
+		gk_report *r = lint("CREATE TABLE p (id int PRIMARY KEY);\nCREATE TABLE c (id int);", change);
+		const gk_finding *f = find(r, "add-foreign-key-validated");
+		if ((scans > 0) != (f != NULL))
+			fail_msg("%s: the server scans the table %ld times, lint %s", adds[i], scans,
+				 f ? f->message : "is silent");
+		gk_report_free(r);
+	}
+	PQfinish(c);
+	drop_db(&d);
+}
+
+static void test_alter_column_type__unknown_old_type_is_a_warning(void **state)
+{
+	(void)state;
+	gk_report *r = lint(NULL, "ALTER TABLE users ALTER COLUMN id TYPE bigint;");
+	const gk_finding *f = find(r, "alter-column-type");
+	assert_non_null(f);
+	assert_int_equal(f->severity, GK_SEV_WARNING);
+	assert_non_null(strstr(f->message, "old type of id is unknown"));
+	gk_report_free(r);
+	/* The same change with the history known is an error. */
+	r = lint("CREATE TABLE users (id int);", "ALTER TABLE users ALTER COLUMN id TYPE bigint;");
+	f = find(r, "alter-column-type");
+	assert_non_null(f);
+	assert_int_equal(f->severity, GK_SEV_ERROR);
+	assert_null(strstr(f->message, "unknown"));
+	gk_report_free(r);
+}
+
+/* varchar(10) -> varchar(5) is in the pairs above: the server rewrites. */
+static void test_prefer_text__lowering_a_limit_rewrites(void **state)
+{
+	(void)state;
+	gk_report *r = lint(NULL, "CREATE TABLE t (name varchar(10));");
+	const gk_finding *f = find(r, "prefer-text");
+	assert_non_null(f);
+	assert_non_null(strstr(f->message, "lowering it rewrites the table"));
+	assert_null(strstr(f->message, "scan"));
+	const gk_rule_info *info = gk_rule_find("prefer-text");
+	assert_null(strstr(info->why, "scan"));
+	gk_report_free(r);
+}
+
+/* What the server says to `sql` on connection c: "" when it succeeds, else its message. */
+static char *outcome(PGconn *c, const char *sql)
+{
+	PGresult *res = PQexec(c, sql);
+	ExecStatusType st = PQresultStatus(res);
+	char *v = strdup(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? "" : PQresultErrorMessage(res));
+	PQclear(res);
+	return v;
+}
+
+/*
+ * The partition-by-partition recipe the help gives runs, and ends with a
+ * valid index on the parent; CONCURRENTLY on the parent fails, and lint
+ * says so when an earlier migration created the table with PARTITION BY.
+ */
+static void test_create_index__partitioned_table(void **state)
+{
+	(void)state;
+	static const char history[] =
+		"CREATE TABLE events (id bigint, at date, kind int) PARTITION BY RANGE (at);\n"
+		"CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\n"
+		"CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');";
+	static const struct {
+		const char *sql;
+		bool fails, reported;
+	} steps[] = {
+		{"CREATE INDEX CONCURRENTLY events_kind_idx ON events (kind)", true, true},
+		{"CREATE INDEX events_at_idx ON events (at)", false, true},
+		{"CREATE INDEX events_kind_idx ON ONLY events (kind)", false, false},
+		{"CREATE INDEX CONCURRENTLY events_2024_kind_idx ON events_2024 (kind)", false, false},
+		{"CREATE INDEX CONCURRENTLY events_2025_kind_idx ON events_2025 (kind)", false, false},
+		{"ALTER INDEX events_kind_idx ATTACH PARTITION events_2024_kind_idx", false, false},
+		{"ALTER INDEX events_kind_idx ATTACH PARTITION events_2025_kind_idx", false, false},
+	};
+	db d = fresh_db();
+	PGconn *c = PQconnectdb(d.conninfo);
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	run(c, history);
+	for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+		char *err = outcome(c, steps[i].sql);
+		if ((*err != '\0') != steps[i].fails)
+			fail_msg("%s: the server says '%s'", steps[i].sql, err);
+		if (steps[i].fails)
+			assert_non_null(strstr(err, "cannot create index on partitioned table"));
+		free(err);
+		char change[256];
+		snprintf(change, sizeof change, "%s;", steps[i].sql);
+		gk_report *r = lint(history, change);
+		const gk_finding *f = find(r, "create-index-non-concurrent");
+		if ((f != NULL) != steps[i].reported)
+			fail_msg("%s: lint %s", steps[i].sql, f ? f->message : "is silent");
+		if (f) {
+			assert_non_null(strstr(f->message, "partitioned table events"));
+			assert_non_null(strstr(f->help, "ON ONLY"));
+			assert_non_null(strstr(f->help, "ATTACH PARTITION"));
+		}
+		gk_report_free(r);
+	}
+	assert_query_value(c, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'events_kind_idx'::regclass", "t");
+	PQfinish(c);
+	drop_db(&d);
+}
+
+/*
+ * What Prisma does with an edited applied migration, from its source:
+ * `migrate deploy` applies migrations by name and has compared no checksum
+ * since 3.12 (prisma/prisma#12381), `migrate dev` asks to reset.  The docs
+ * must not say that deploy refuses, or warns today.
+ */
+static void test_history_docs__prisma_deploy_skips_an_edited_migration(void **state)
+{
+	(void)state;
+	static const char *const ids[] = {"modified-migration", "migration-edited-after-apply"};
+	for (size_t i = 0; i < sizeof ids / sizeof *ids; i++) {
+		const gk_rule_info *info = gk_rule_find(ids[i]);
+		assert_non_null(info);
+		assert_null(strstr(info->why, "refuses to deploy"));
+		assert_null(strstr(info->why, "Prisma warns"));
+		assert_non_null(strstr(info->why, "3.12"));
+		assert_non_null(strstr(info->why, "migrate dev`"));
+	}
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	open_shared();
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_alter_column_type__unknown_old_type_is_a_warning),
+		cmocka_unit_test(test_alter_column_type__matches_the_server),
+		cmocka_unit_test(test_add_column_references__checked_only_with_a_value),
+		cmocka_unit_test(test_prefer_text__lowering_a_limit_rewrites),
+		cmocka_unit_test(test_create_index__partitioned_table),
+		cmocka_unit_test(test_history_docs__prisma_deploy_skips_an_edited_migration),
+	};
+	return cmocka_run_group_tests_name("server_facts", tests, group_setup, group_teardown);
+}
