@@ -162,6 +162,24 @@ const char *gk_lint_non_transactional(const gk_lint *l, const gk_stmt *s);
 /* True for the runner's tool being Prisma (its P3009 and bookkeeping can be named). */
 static inline bool gk_lint_prisma(const gk_lint *l) { return l->tool == GK_LAYOUT_PRISMA; }
 
+/*
+ * requires_newer_postgres.c: one feature of the grammar that older servers
+ * refuse.  `used` says whether statement `stmt` uses it and may set *loc
+ * to a node's location (left -1: the statement's start); `example` uses it
+ * (a test lints it on both sides of min_version); `instead` is the older
+ * form, one sentence for the help.
+ */
+typedef struct gk_version_feature {
+	int min_version;
+	const char *name;
+	bool (*used)(const PgQuery__Node *stmt, int *loc);
+	const char *example;
+	const char *instead;
+} gk_version_feature;
+
+/** The features, sorted by min_version, into *out; returns their count. */
+size_t gk_version_features(const gk_version_feature **out);
+
 /** Free what memo.c built for the file (the engine calls it). */
 void gk_lint_memo_free(gk_lint *l);
 
