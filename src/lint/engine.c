@@ -32,6 +32,10 @@ typedef struct engine {
 	 * SET LOCAL's, which lasts until its transaction (local_tx) ends. */
 	bool lt_session, lt_local;
 	int lt_local_tx; /* -1: no SET LOCAL in effect */
+	/* gk_lint_cover(): statement and rule whose findings another rule's
+	 * finding already tells. */
+	struct cover { int stmt, rule; } *covered;
+	size_t n_covered, cap_covered;
 } engine;
 
 void gk_lint_options_init(gk_lint_options *o)
@@ -177,6 +181,27 @@ static char *stmt_sql(const gk_lint *l, const gk_stmt *s)
 	return r;
 }
 
+static bool is_covered(const engine *e, int stmt, int rule)
+{
+	for (size_t i = 0; i < e->n_covered; i++)
+		if (e->covered[i].stmt == stmt && e->covered[i].rule == rule)
+			return true;
+	return false;
+}
+
+void gk_lint_cover(gk_lint *l, const gk_stmt *s, const char *rule_id)
+{
+	engine *e = l->engine;
+	int rule = gk_rule_index(rule_id);
+	if (rule < 0 || is_covered(e, s->index, rule))
+		return;
+	if (gk_grow(&e->covered, &e->cap_covered, e->n_covered + 1, sizeof *e->covered) < 0) {
+		e->res->oom = true;
+		return;
+	}
+	e->covered[e->n_covered++] = (struct cover){s->index, rule};
+}
+
 /*
  * Add a finding of rule `idx`.  `start`/`end` are byte offsets (end
  * exclusive); start == SIZE_MAX means no position.
@@ -188,7 +213,7 @@ static void emit(gk_lint *l, int idx, const gk_stmt *s, size_t start, size_t end
 	enum gk_severity sev = severity_of(l->opts, idx);
 	engine *e = l->engine;
 	gk_file_result *fr = e->res;
-	if (sev == GK_SEV_OFF)
+	if (sev == GK_SEV_OFF || (s && is_covered(e, s->index, idx)))
 		return;
 	/* A suppressed finding that predicts a lock is kept, marked, so that
 	 * the replay's observation of the same lock is suppressed with it. */
@@ -590,5 +615,6 @@ done:
 	gk_lint_memo_free(&l);
 	free(e.first);
 	free(e.by_stmt);
+	free(e.covered);
 	free(l.stmts);
 }

@@ -71,6 +71,15 @@ void gk_lint_report(gk_lint *l, const gk_stmt *s, int loc, const char *help, con
  */
 size_t gk_lint_count_current(const gk_lint *l);
 
+/*
+ * The current rule's finding on statement `s` tells all that rule `rule_id`
+ * would say about `s` (one hazard, one finding): that rule stays quiet on
+ * `s` from now on, its suppressed findings included.  Call it before the
+ * covered rule checks `s`: from an earlier statement, or from a rule that
+ * sorts before it in rules.def.
+ */
+void gk_lint_cover(gk_lint *l, const gk_stmt *s, const char *rule_id);
+
 /* ---- helpers for rules ---- */
 
 /** PostgreSQL major version the migration targets. */
