@@ -36,6 +36,8 @@ typedef struct engine {
 	 * finding already tells. */
 	struct cover { int stmt, rule; } *covered;
 	size_t n_covered, cap_covered;
+	/* statement_timeout, followed as lock_timeout is. */
+	struct setting { bool session, local; int local_tx; } st_timeout;
 } engine;
 
 void gk_lint_options_init(gk_lint_options *o)
@@ -396,6 +398,37 @@ static void track_lock_timeout(gk_lint *l, const gk_stmt *s)
 	}
 }
 
+/*
+ * A timeout setting other than lock_timeout (statement_timeout), followed
+ * the same way: before s, a SET LOCAL no longer counts once s runs in
+ * another transaction; after s, what it set, where a SET LOCAL outside a
+ * transaction block does nothing and a session SET or RESET replaces any
+ * SET LOCAL of the transaction.
+ */
+static bool setting_before(struct setting *t, const gk_stmt *s)
+{
+	if (t->local_tx >= 0 && s->tx_id != t->local_tx)
+		t->local_tx = -1;
+	return t->local_tx >= 0 ? t->local : t->session;
+}
+
+static void track_setting(struct setting *t, const gk_stmt *s, const char *name)
+{
+	if (s->node->node_case != PG_QUERY__NODE__NODE_VARIABLE_SET_STMT)
+		return;
+	const PgQuery__VariableSetStmt *vs = s->node->variable_set_stmt;
+	if (vs->kind != PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL && (!vs->name || strcmp(vs->name, name) != 0))
+		return;
+	bool on = vs->kind != PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL && lock_timeout_value(vs);
+	if (!vs->is_local) {
+		t->session = on;
+		t->local_tx = -1;
+	} else if (s->tx_id >= 0) {
+		t->local = on;
+		t->local_tx = s->tx_id;
+	}
+}
+
 /* ---- directives ---- */
 
 /* A rule whose findings come from the replay, which lint cannot match. */
@@ -480,6 +513,7 @@ static void run_rules(gk_lint *l, const gk_sql *sql)
 	for (size_t i = 0; i < l->n_stmts; i++) {
 		gk_stmt *s = &l->stmts[i];
 		lock_timeout_before(l, s);
+		l->statement_timeout_set = setting_before(&((engine *)l->engine)->st_timeout, s);
 		for (size_t r = 0; r < nr; r++) {
 			if (!gk_rule_impl(r)->check || !rule_enabled(l->opts, r))
 				continue;
@@ -489,6 +523,7 @@ static void run_rules(gk_lint *l, const gk_sql *sql)
 		if (gk_state_apply(l->state, s->node, s->tx_id) < 0)
 			((engine *)l->engine)->res->oom = true;
 		track_lock_timeout(l, s);
+		track_setting(&((engine *)l->engine)->st_timeout, s, "statement_timeout");
 	}
 	for (size_t r = 0; r < nr; r++) {
 		if (!gk_rule_impl(r)->finish || !rule_enabled(l->opts, r))
@@ -582,7 +617,7 @@ void gk__lint_parsed(gk_parsed_file *pf, const gk_lint_options *o, gk_state *st,
 	static const char empty_text[] = "";
 	static size_t zero;
 	gk_source no_source = {.text = empty_text, .line_start = &zero, .n_lines = 1};
-	engine e = {.res = out, .dirs = &pf->dirs, .lt_local_tx = -1};
+	engine e = {.res = out, .dirs = &pf->dirs, .lt_local_tx = -1, .st_timeout = {.local_tx = -1}};
 	gk_lint l = {.opts = o, .path = pf->in->path, .src = pf->have_source ? &pf->src : &no_source, .engine = &e,
 		     .state = st};
 	gk_lint_runner(&out->choice, o, pf->in, l.src->text, l.src->len);

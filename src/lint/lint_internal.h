@@ -48,6 +48,7 @@ struct gk_lint {
 	/* Engine bookkeeping the rules may read. */
 	bool lock_timeout_set;       /* a non-zero lock_timeout is in effect for the current statement
 				      * (set in this file: a SET LOCAL only in its own transaction) */
+	bool statement_timeout_set;  /* the same for statement_timeout */
 	const gk_rule *current;      /* rule being run */
 	int current_index;           /* its registry index */
 	void *engine;                /* private to engine.c */
@@ -160,6 +161,10 @@ const char *gk_lint_lock_timeout_value(const gk_lint *l, char *buf, size_t size)
  * SET, which leaks into later migrations (session-setting-leak).
  */
 const char *gk_lint_lock_timeout_recipe(const gk_lint *l, char *buf, size_t size);
+
+/* The same sentence for another timeout `setting` (statement_timeout) set
+ * to the literal `value`, e.g. "'5min'". */
+const char *gk_lint_timeout_recipe(const gk_lint *l, const char *setting, const char *value, char *buf, size_t size);
 
 /*
  * The name of the command when `s` refuses to run in a transaction block
