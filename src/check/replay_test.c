@@ -642,6 +642,38 @@ static void test_template_cache(void **state)
 	gk_report_free(r);
 }
 
+/* Prisma's enum recreation: remove-enum-value predicts the rewrite of its
+ * ALTER COLUMN, and the trace confirms that finding rather than adding one
+ * of its own; alter-column-type, covered, says nothing. */
+static void test_enum_recreation_rewrite(void **state)
+{
+	(void)state;
+	put(MIG "/migration_lock.toml", "provider = \"postgresql\"\n");
+	put(P("20240101000000_init"), "CREATE TYPE \"Status\" AS ENUM ('draft', 'live', 'archived');\n"
+				      "CREATE TABLE posts (id bigint PRIMARY KEY, status \"Status\" NOT NULL);\n");
+	commit_all("init");
+	branch("feature");
+	put(P("20240201000000_drop_archived"),
+	    "CREATE TYPE \"Status_new\" AS ENUM ('draft', 'live');\n"
+	    "ALTER TABLE posts ALTER COLUMN status TYPE \"Status_new\" USING (status::text::\"Status_new\");\n"
+	    "ALTER TYPE \"Status\" RENAME TO \"Status_old\";\n"
+	    "ALTER TYPE \"Status_new\" RENAME TO \"Status\";\n"
+	    "DROP TYPE \"Status_old\";\n");
+	commit_all("change");
+	gk_report *r = replay_check();
+	const char *m = P("20240201000000_drop_archived");
+	const gk_finding *f = on_line(r, "remove-enum-value", m, 2);
+	if (!f)
+		dump(r);
+	assert_non_null(f);
+	expect_in(f->message, "without its value 'archived'");
+	assert_int_equal(f->evidence.verdict, GK_EVIDENCE_CONFIRMED);
+	assert_true(f->evidence.observed.rewrite);
+	assert_null(on_line(r, "observed-table-rewrite", m, 2));
+	assert_null(on_line(r, "alter-column-type", m, 2));
+	gk_report_free(r);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -654,6 +686,7 @@ int main(void)
 		T(test_error_position),
 		T(test_split_failure_left_behind),
 		T(test_rewrites_and_concurrently),
+		T(test_enum_recreation_rewrite),
 		T(test_environment_and_init_file),
 		T(test_failure_before_the_change),
 		T(test_runner_history_table),

@@ -28,10 +28,14 @@ typedef struct engine {
 	 * statement i at by_stmt[first[i] .. first[i + 1]). */
 	size_t *by_stmt, *first, n_wide;
 	bool indexed;
-	/* lock_timeout as the statements leave it: the session's value, and a
-	 * SET LOCAL's, which lasts until its transaction (local_tx) ends. */
-	bool lt_session, lt_local;
-	int lt_local_tx; /* -1: no SET LOCAL in effect */
+	/* lock_timeout and statement_timeout as the statements leave them: the
+	 * session's value, and a SET LOCAL's, which lasts until its transaction
+	 * (local_tx; -1: no SET LOCAL in effect) ends. */
+	struct setting { bool session, local; int local_tx; } lock_timeout, statement_timeout;
+	/* gk_lint_cover(): statement and rule whose findings another rule's
+	 * finding already tells. */
+	struct cover { int stmt, rule; } *covered;
+	size_t n_covered, cap_covered;
 } engine;
 
 void gk_lint_options_init(gk_lint_options *o)
@@ -177,6 +181,27 @@ static char *stmt_sql(const gk_lint *l, const gk_stmt *s)
 	return r;
 }
 
+static bool is_covered(const engine *e, int stmt, int rule)
+{
+	for (size_t i = 0; i < e->n_covered; i++)
+		if (e->covered[i].stmt == stmt && e->covered[i].rule == rule)
+			return true;
+	return false;
+}
+
+void gk_lint_cover(gk_lint *l, const gk_stmt *s, const char *rule_id)
+{
+	engine *e = l->engine;
+	int rule = gk_rule_index(rule_id);
+	if (rule < 0 || is_covered(e, s->index, rule))
+		return;
+	if (gk_grow(&e->covered, &e->cap_covered, e->n_covered + 1, sizeof *e->covered) < 0) {
+		e->res->oom = true;
+		return;
+	}
+	e->covered[e->n_covered++] = (struct cover){s->index, rule};
+}
+
 /*
  * Add a finding of rule `idx`.  `start`/`end` are byte offsets (end
  * exclusive); start == SIZE_MAX means no position.
@@ -190,7 +215,7 @@ static void emit(gk_lint *l, int idx, const gk_stmt *s, size_t start, size_t end
 		sev = max;
 	engine *e = l->engine;
 	gk_file_result *fr = e->res;
-	if (sev == GK_SEV_OFF)
+	if (sev == GK_SEV_OFF || (s && is_covered(e, s->index, idx)))
 		return;
 	/* A suppressed finding that predicts a lock is kept, marked, so that
 	 * the replay's observation of the same lock is suppressed with it. */
@@ -340,12 +365,12 @@ static void assign_transactions(gk_lint *l)
 }
 
 /*
- * Whether a lock_timeout value turns the timeout on: a number of
+ * Whether a timeout value (lock_timeout, statement_timeout) turns the timeout on: a number of
  * milliseconds above 0, read as the server reads it ('0.5s' is 500 ms,
  * '400us' rounds to 0).  A value the server rejects sets nothing (the
  * statement fails).  A value that is not a constant is taken as on.
  */
-static bool lock_timeout_on(const PgQuery__Node *a)
+static bool timeout_on(const PgQuery__Node *a)
 {
 	if (!a || a->node_case != PG_QUERY__NODE__NODE_A_CONST)
 		return true;
@@ -378,8 +403,8 @@ static bool set_config_local(const PgQuery__Node *a)
 	return !(c->val_case == PG_QUERY__A__CONST__VAL_IVAL && c->ival->ival == 0);
 }
 
-/* `SELECT set_config('lock_timeout', value, is_local)` among the targets of a plain SELECT (the last one wins). */
-static bool set_config_lock_timeout(const PgQuery__Node *n, bool *on, bool *local)
+/* `SELECT set_config('name', value, is_local)` among the targets of a plain SELECT (the last one wins). */
+static bool set_config_timeout(const PgQuery__Node *n, const char *name, bool *on, bool *local)
 {
 	if (n->node_case != PG_QUERY__NODE__NODE_SELECT_STMT)
 		return false;
@@ -396,9 +421,9 @@ static bool set_config_lock_timeout(const PgQuery__Node *n, bool *on, bool *loca
 		if (f->n_funcname > 2 || !schema || strcmp(schema, "pg_catalog") != 0 || strcmp(fn, "set_config") != 0 ||
 		    f->n_args != 3 || f->args[0]->node_case != PG_QUERY__NODE__NODE_A_CONST ||
 		    f->args[0]->a_const->val_case != PG_QUERY__A__CONST__VAL_SVAL ||
-		    gk_strcasecmp(f->args[0]->a_const->sval->sval, "lock_timeout") != 0)
+		    gk_strcasecmp(f->args[0]->a_const->sval->sval, name) != 0)
 			continue;
-		*on = lock_timeout_on(f->args[1]);
+		*on = timeout_on(f->args[1]);
 		*local = set_config_local(f->args[2]);
 		found = true;
 	}
@@ -406,56 +431,54 @@ static bool set_config_lock_timeout(const PgQuery__Node *n, bool *on, bool *loca
 }
 
 /*
- * What statement s does to lock_timeout: true when it sets or resets it,
- * with *on for a non-zero timeout and *local for one that ends with the
+ * What statement s does to the timeout `name`: true when it sets or resets
+ * it, with *on for a non-zero timeout and *local for one that ends with the
  * transaction (SET LOCAL, set_config(..., true)).
  */
-static bool sets_lock_timeout(const PgQuery__Node *n, bool *on, bool *local)
+static bool sets_timeout(const PgQuery__Node *n, const char *name, bool *on, bool *local)
 {
 	if (n->node_case != PG_QUERY__NODE__NODE_VARIABLE_SET_STMT)
-		return set_config_lock_timeout(n, on, local);
+		return set_config_timeout(n, name, on, local);
 	const PgQuery__VariableSetStmt *vs = n->variable_set_stmt;
 	*local = vs->is_local;
 	if (vs->kind == PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL) {
 		*on = false;
 		return true;
 	}
-	if (!vs->name || strcmp(vs->name, "lock_timeout") != 0)
+	if (!vs->name || strcmp(vs->name, name) != 0)
 		return false;
 	/* DEFAULT, RESET: the server default, 0 */
-	*on = vs->kind == PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE && vs->n_args > 0 && lock_timeout_on(vs->args[0]);
+	*on = vs->kind == PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE && vs->n_args > 0 && timeout_on(vs->args[0]);
 	return true;
 }
 
 /*
- * Before statement s: is a non-zero lock_timeout in effect?  A SET LOCAL
- * ends with its transaction, so it no longer counts once s runs in another
- * one (after COMMIT, or under an autocommit runner).
+ * Before statement s: is a non-zero timeout in effect?  A SET LOCAL ends
+ * with its transaction, so it no longer counts once s runs in another one
+ * (after COMMIT, or under an autocommit runner).
  */
-static void lock_timeout_before(gk_lint *l, const gk_stmt *s)
+static bool setting_before(struct setting *t, const gk_stmt *s)
 {
-	engine *e = l->engine;
-	if (e->lt_local_tx >= 0 && s->tx_id != e->lt_local_tx)
-		e->lt_local_tx = -1;
-	l->lock_timeout_set = e->lt_local_tx >= 0 ? e->lt_local : e->lt_session;
+	if (t->local_tx >= 0 && s->tx_id != t->local_tx)
+		t->local_tx = -1;
+	return t->local_tx >= 0 ? t->local : t->session;
 }
 
-/* After statement s: what it did to lock_timeout.  SET LOCAL (or
+/* After statement s: what it did to the timeout `name`.  SET LOCAL (or
  * set_config(..., true)) outside a transaction block does nothing
  * (PostgreSQL only warns); a session SET or RESET replaces any SET LOCAL
  * of the transaction too. */
-static void track_lock_timeout(gk_lint *l, const gk_stmt *s)
+static void track_setting(struct setting *t, const gk_stmt *s, const char *name)
 {
-	engine *e = l->engine;
 	bool on, local;
-	if (!sets_lock_timeout(s->node, &on, &local))
+	if (!sets_timeout(s->node, name, &on, &local))
 		return;
 	if (!local) {
-		e->lt_session = on;
-		e->lt_local_tx = -1;
+		t->session = on;
+		t->local_tx = -1;
 	} else if (s->tx_id >= 0) {
-		e->lt_local = on;
-		e->lt_local_tx = s->tx_id;
+		t->local = on;
+		t->local_tx = s->tx_id;
 	}
 }
 
@@ -542,7 +565,8 @@ static void run_rules(gk_lint *l, const gk_sql *sql)
 	size_t nr = gk_rules_count();
 	for (size_t i = 0; i < l->n_stmts; i++) {
 		gk_stmt *s = &l->stmts[i];
-		lock_timeout_before(l, s);
+		l->lock_timeout_set = setting_before(&((engine *)l->engine)->lock_timeout, s);
+		l->statement_timeout_set = setting_before(&((engine *)l->engine)->statement_timeout, s);
 		for (size_t r = 0; r < nr; r++) {
 			if (!gk_rule_impl(r)->check || !rule_enabled(l->opts, r))
 				continue;
@@ -551,7 +575,8 @@ static void run_rules(gk_lint *l, const gk_sql *sql)
 		}
 		if (gk_state_apply(l->state, s->node, s->tx_id) < 0)
 			((engine *)l->engine)->res->oom = true;
-		track_lock_timeout(l, s);
+		track_setting(&((engine *)l->engine)->lock_timeout, s, "lock_timeout");
+		track_setting(&((engine *)l->engine)->statement_timeout, s, "statement_timeout");
 	}
 	for (size_t r = 0; r < nr; r++) {
 		if (!gk_rule_impl(r)->finish || !rule_enabled(l->opts, r))
@@ -645,7 +670,8 @@ void gk__lint_parsed(gk_parsed_file *pf, const gk_lint_options *o, gk_state *st,
 	static const char empty_text[] = "";
 	static size_t zero;
 	gk_source no_source = {.text = empty_text, .line_start = &zero, .n_lines = 1};
-	engine e = {.res = out, .dirs = &pf->dirs, .lt_local_tx = -1};
+	engine e = {.res = out, .dirs = &pf->dirs, .lock_timeout = {.local_tx = -1},
+		     .statement_timeout = {.local_tx = -1}};
 	gk_lint l = {.opts = o, .path = pf->in->path, .src = pf->have_source ? &pf->src : &no_source, .engine = &e,
 		     .state = st};
 	gk_lint_runner(&out->choice, o, pf->in, l.src->text, l.src->len);
@@ -678,5 +704,6 @@ done:
 	gk_lint_memo_free(&l);
 	free(e.first);
 	free(e.by_stmt);
+	free(e.covered);
 	free(l.stmts);
 }

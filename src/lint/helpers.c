@@ -115,26 +115,30 @@ const char *gk_lint_lock_timeout_value(const gk_lint *l, char *buf, size_t size)
 const char *gk_lint_lock_timeout_recipe(const gk_lint *l, char *buf, size_t size)
 {
 	char v[32];
-	gk_lint_lock_timeout_value(l, v, sizeof v);
+	return gk_lint_timeout_recipe(l, "lock_timeout", gk_lint_lock_timeout_value(l, v, sizeof v), buf, size);
+}
+
+const char *gk_lint_timeout_recipe(const gk_lint *l, const char *setting, const char *v, char *buf, size_t size)
+{
 	switch (l->runner) {
 	case GK_RUNNER_SPLIT:
 		snprintf(buf, size,
-			 "Each statement is sent on its own, so wrap the file in `BEGIN; SET LOCAL lock_timeout = %s; "
+			 "Each statement is sent on its own, so wrap the file in `BEGIN; SET LOCAL %s = %s; "
 			 "... COMMIT;` (which also makes it atomic; SET LOCAL outside BEGIN does nothing); a file that "
-			 "must run outside a transaction (CONCURRENTLY) starts with `SET lock_timeout = %s;` and ends "
-			 "with `RESET lock_timeout;`.", v, v);
+			 "must run outside a transaction (CONCURRENTLY) starts with `SET %s = %s;` and ends "
+			 "with `RESET %s;`.", setting, v, setting, v, setting);
 		break;
 	case GK_RUNNER_WHOLE:
 		snprintf(buf, size,
-			 "Start the file with `SET LOCAL lock_timeout = %s;`: the file then runs as one transaction, "
+			 "Start the file with `SET LOCAL %s = %s;`: the file then runs as one transaction, "
 			 "and the setting ends with it (a session SET would stay for the later migrations of the "
 			 "deploy). Keep CREATE INDEX CONCURRENTLY and other non-transactional statements in files of "
-			 "their own.", v);
+			 "their own.", setting, v);
 		break;
 	default:
 		snprintf(buf, size,
-			 "Start the file with `SET LOCAL lock_timeout = %s;`: it lasts until the runner's transaction "
-			 "ends, and no longer.", v);
+			 "Start the file with `SET LOCAL %s = %s;`: it lasts until the runner's transaction "
+			 "ends, and no longer.", setting, v);
 		break;
 	}
 	return buf;

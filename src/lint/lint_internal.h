@@ -48,6 +48,7 @@ struct gk_lint {
 	/* Engine bookkeeping the rules may read. */
 	bool lock_timeout_set;       /* a non-zero lock_timeout is in effect for the current statement
 				      * (set in this file: a SET LOCAL only in its own transaction) */
+	bool statement_timeout_set;  /* the same for statement_timeout */
 	const gk_rule *current;      /* rule being run */
 	int current_index;           /* its registry index */
 	void *engine;                /* private to engine.c */
@@ -78,6 +79,15 @@ void gk_lint_report_at_most(gk_lint *l, const gk_stmt *s, enum gk_severity max, 
  * suppressed finding instead of moving it to the next statement).
  */
 size_t gk_lint_count_current(const gk_lint *l);
+
+/*
+ * The current rule's finding on statement `s` tells all that rule `rule_id`
+ * would say about `s` (one hazard, one finding): that rule stays quiet on
+ * `s` from now on, its suppressed findings included.  Call it before the
+ * covered rule checks `s`: from an earlier statement, or from a rule that
+ * sorts before it in rules.def.
+ */
+void gk_lint_cover(gk_lint *l, const gk_stmt *s, const char *rule_id);
 
 /* ---- helpers for rules ---- */
 
@@ -188,6 +198,10 @@ const char *gk_lint_lock_timeout_value(const gk_lint *l, char *buf, size_t size)
  */
 const char *gk_lint_lock_timeout_recipe(const gk_lint *l, char *buf, size_t size);
 
+/* The same sentence for another timeout `setting` (statement_timeout) set
+ * to the literal `value`, e.g. "'5min'". */
+const char *gk_lint_timeout_recipe(const gk_lint *l, const char *setting, const char *value, char *buf, size_t size);
+
 /*
  * The name of the command when `s` refuses to run in a transaction block
  * (CONCURRENTLY forms, VACUUM, CREATE DATABASE, ...; see transactions.c),
@@ -197,6 +211,24 @@ const char *gk_lint_non_transactional(const gk_lint *l, const gk_stmt *s);
 
 /* True for the runner's tool being Prisma (its P3009 and bookkeeping can be named). */
 static inline bool gk_lint_prisma(const gk_lint *l) { return l->tool == GK_LAYOUT_PRISMA; }
+
+/*
+ * requires_newer_postgres.c: one feature of the grammar that older servers
+ * refuse.  `used` says whether statement `stmt` uses it and may set *loc
+ * to a node's location (left -1: the statement's start); `example` uses it
+ * (a test lints it on both sides of min_version); `instead` is the older
+ * form, one sentence for the help.
+ */
+typedef struct gk_version_feature {
+	int min_version;
+	const char *name;
+	bool (*used)(const PgQuery__Node *stmt, int *loc);
+	const char *example;
+	const char *instead;
+} gk_version_feature;
+
+/** The features, sorted by min_version, into *out; returns their count. */
+size_t gk_version_features(const gk_version_feature **out);
 
 /** Free what memo.c built for the file (the engine calls it). */
 void gk_lint_memo_free(gk_lint *l);

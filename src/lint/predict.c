@@ -44,6 +44,7 @@ static const struct {
 	{"missing-lock-timeout", GK_PREDICT_LOCK_WAIT},
 	{"refresh-matview-non-concurrent", GK_PREDICT_LOCK},
 	{"reindex-non-concurrent", GK_PREDICT_LOCK},
+	{"remove-enum-value", GK_PREDICT_REWRITE},
 	{"set-not-null", GK_PREDICT_LOCK},
 	{"table-rewrite-command", GK_PREDICT_REWRITE},
 };

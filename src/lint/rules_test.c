@@ -6,7 +6,9 @@
  *     example;
  *   - each BAD example triggers the rule (exactly `hits` times when given)
  *     and each OK example does not, with the example's PostgreSQL version,
- *     runner and tool.
+ *     runner and tool;
+ *   - an opt-in rule (default severity off) runs its examples turned on,
+ *     and its BAD examples report nothing when it is left off.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -86,9 +88,18 @@ static void test_rule_examples(void **state)
 		snprintf(settings.prisma_js_source, sizeof settings.prisma_js_source, "%s", "prisma.config.ts");
 		gk_lint_input in = {.path = "example.sql", .text = ex->sql, .len = strlen(ex->sql), .tool = ex->tool,
 				    .role = GK_LINT_CHECK, .new_change = true, .settings = &settings};
+		bool want = ex->kind == GK_EXAMPLE_BAD;
+		if (rule->severity == GK_SEV_OFF) {
+			/* Opt-in: quiet by default, the example's verdict once turned on. */
+			assert_int_equal(gk_lint_inputs(r, &o, &in, 1, &err), 0);
+			if (count_rule(r, rule->id))
+				fail_msg("%s is off by default but example %zu reported it", rule->id, i + 1);
+			gk_report_free(r);
+			r = gk_report_new("test");
+			assert_int_equal(gk_lint_options_set_severity(&o, rule->id, GK_SEV_WARNING), 0);
+		}
 		assert_int_equal(gk_lint_inputs(r, &o, &in, 1, &err), 0);
 		size_t hits = count_rule(r, rule->id);
-		bool want = ex->kind == GK_EXAMPLE_BAD;
 		if ((hits > 0) != want || (want && ex->hits > 0 && hits != (size_t)ex->hits)) {
 			print_error("%s example %zu (%s, pg %d, runner %s, tool %s) %s:\n%s\n", rule->id, i + 1,
 				    want ? "BAD" : "OK", o.pg_version, gk_runner_name(o.runner),

@@ -375,6 +375,7 @@ void gk_state_free(gk_state *st)
 	for (size_t i = 0; i < st->n_rels; i++)
 		rel_free(&st->rels[i]);
 	free(st->rels);
+	gk_state_free_types(st);
 	free(st->rel_slots);
 	free(st->idx_slots);
 	free(st->trigger_fns);
@@ -1019,7 +1020,7 @@ static int apply(gk_state *st, const PgQuery__Node *n, int tx_id);
 
 int gk_state_apply(gk_state *st, const PgQuery__Node *n, int tx_id)
 {
-	return apply(st, n, tx_id);
+	return apply(st, n, tx_id) < 0 ? -1 : gk_state_apply_types(st, n);
 }
 
 static int apply(gk_state *st, const PgQuery__Node *n, int tx_id)

@@ -76,6 +76,15 @@ typedef struct gk_rel {
 	size_t n_prefix_slots, n_prefixes;
 } gk_rel;
 
+/* An enum type and its values (order not kept: rules ask which exist). */
+typedef struct gk_enum_type {
+	char *schema;      /* "public" when unqualified; NULL once dropped */
+	char *name;        /* NULL once dropped */
+	char **vals;
+	size_t n_vals, cap_vals;
+	unsigned change;   /* the change that created it, 0 = before any */
+} gk_enum_type;
+
 /* PostgreSQL's INDEX_MAX_KEYS: no index or foreign key has more columns. */
 #define GK_KEY_PREFIX_MAX 32
 
@@ -92,6 +101,9 @@ typedef struct gk_state {
 	 * of "schema.name": PostgreSQL calls them only from triggers, which
 	 * refer to them by OID, never by name. */
 	char *trigger_fns;
+	/* Enum types (state_types.c): few, so a plain array. */
+	gk_enum_type *enums;
+	size_t n_enums, cap_enums;
 } gk_state;
 
 /** True when an object stamped with `change` was created in the current change. */
@@ -125,6 +137,15 @@ bool gk_name_list_has(const char *list, const char *name);
 
 /** True when the model saw schema.name (schema NULL or "" = public) created RETURNS trigger. */
 bool gk_state_is_trigger_fn(const gk_state *st, const char *schema, const char *name);
+/** The enum type schema.name (schema NULL = public), or NULL when the model does not know it. */
+const gk_enum_type *gk_state_find_enum(const gk_state *st, const char *schema, const char *name);
+/** True when the enum type has the value. */
+bool gk_enum_has(const gk_enum_type *e, const char *val);
+/* state_types.c, for state.c: learn from CREATE TYPE ... AS ENUM, ALTER TYPE
+ * ... ADD/RENAME VALUE, ALTER TYPE ... RENAME TO and DROP TYPE (0 or -1 on
+ * OOM), and free what was learnt. */
+int gk_state_apply_types(gk_state *st, const PgQuery__Node *stmt);
+void gk_state_free_types(gk_state *st);
 
 /** If `expr` is `col IS NOT NULL`, the column name, else NULL. */
 const char *gk_expr_is_not_null_col(const PgQuery__Node *expr);

@@ -308,9 +308,10 @@ static void test_mapping(void **state)
 		n++;
 		assert_int_not_equal(ri->category, GK_CAT_REPLAY);
 	}
-	assert_int_equal(n, 17);
+	assert_int_equal(n, 18);
 	assert_int_equal(gk_rule_prediction("missing-lock-timeout"), GK_PREDICT_LOCK_WAIT);
 	assert_int_equal(gk_rule_prediction("alter-column-type"), GK_PREDICT_REWRITE);
+	assert_int_equal(gk_rule_prediction("remove-enum-value"), GK_PREDICT_REWRITE);
 	assert_int_equal(gk_rule_prediction("rename-column"), GK_PREDICT_NONE);
 }
 

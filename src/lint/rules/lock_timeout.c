@@ -228,3 +228,74 @@ const gk_rule gk_rule_locks_held_across_statements = {
 	},
 	.check = check_held,
 };
+
+/* ---- missing-statement-timeout (opt-in) ---- */
+
+/*
+ * lock_timeout bounds the wait for a lock; statement_timeout bounds how long
+ * the statement then runs while holding it (a rewrite, a scan, a backfill).
+ * Same model as missing-lock-timeout: one finding per file, on the first
+ * statement that takes a lock blocking writes on an existing table with no
+ * statement_timeout in effect.  Off by default: a role or connection often
+ * sets it, and the right bound depends on the table sizes.
+ */
+static void check_statement_timeout(gk_lint *l, const gk_stmt *s)
+{
+	if (l->statement_timeout_set || gk_lint_count_current(l) > 0)
+		return;
+	gk_lock locks[GK_MAX_LOCKS];
+	const gk_lock *lk = existing_lock_at_least(l, s, GK_LOCK_SHARE, locks);
+	if (!lk)
+		return;
+	char target[300], help[800], recipe[600];
+	lock_target(lk, target, sizeof target);
+	snprintf(help, sizeof help, "%s Pick the longest time the table may stay locked ('5min' here); a statement "
+		 "that runs longer is cancelled and the migration fails, to be retried off-peak or rewritten.",
+		 gk_lint_timeout_recipe(l, "statement_timeout", "'5min'", recipe, sizeof recipe));
+	gk_lint_report(l, s, -1, help,
+		       "%s locks %s in %s mode (%s) with no statement_timeout set: however long it runs, the table "
+		       "stays locked",
+		       stmt_tag(s->node), target, gk_lockmode_name(lk->mode), gk_lockmode_blocks(lk->mode));
+}
+
+const gk_rule gk_rule_missing_statement_timeout = {
+	.info = {
+		.id = "missing-statement-timeout",
+		.category = GK_CAT_LOCKING,
+		.severity = GK_SEV_OFF,
+		.summary = "opt-in: a lock that blocks writes is taken on an existing table without SET statement_timeout",
+		.why = "Once granted, a lock is held until the statement (and its transaction) ends. A statement that "
+		       "turns out slow on the production table, a rewrite, a scan for a constraint, a backfill, keeps "
+		       "writes (or reads) blocked for as long as it runs; statement_timeout cancels it instead. As for "
+		       "missing-lock-timeout, only a timeout set earlier in the same file counts (a SET LOCAL only "
+		       "inside its own transaction). Off by default, because the deploying role or connection often "
+		       "sets it and the bound depends on the tables: turn it on with `rules: {missing-statement-timeout: "
+		       "warning}` in gatekeeper.yml or `--rule missing-statement-timeout=warning`. squawk "
+		       "(require-timeout-settings) and strong_migrations (statement_timeout) have the same check.",
+		.help = "Start the migration with `SET LOCAL statement_timeout = '5min';` (the longest time the table "
+			"may stay locked), next to `SET LOCAL lock_timeout`. When the runner sends each statement on its "
+			"own, wrap the file in `BEGIN; SET LOCAL statement_timeout = '5min'; ... COMMIT;`, or, for a file "
+			"that must run outside a transaction, use `SET statement_timeout` at the top and `RESET "
+			"statement_timeout` at the end.",
+		.examples = {
+			{GK_EXAMPLE_BAD, 0, 0, "reported once per file",
+			 "SET LOCAL lock_timeout = '2s';\nALTER TABLE users ADD COLUMN nickname text;\n"
+			 "CREATE INDEX users_nickname_idx ON users (nickname);", 1},
+			{GK_EXAMPLE_BAD, 0, GK_RUNNER_SPLIT, "statements sent one by one: SET LOCAL outside BEGIN does nothing",
+			 "SET LOCAL statement_timeout = '5min';\nALTER TABLE users ADD COLUMN nickname text;"},
+			{GK_EXAMPLE_BAD, 0, 0, "statement_timeout = 0 means no limit",
+			 "SET LOCAL statement_timeout = 0;\nALTER TABLE users ALTER COLUMN id TYPE bigint;"},
+			{GK_EXAMPLE_OK, 0, 0, NULL,
+			 "SET LOCAL lock_timeout = '2s';\nSET LOCAL statement_timeout = '5min';\n"
+			 "ALTER TABLE users ADD COLUMN nickname text;"},
+			{GK_EXAMPLE_OK, 0, GK_RUNNER_SPLIT, "a session SET covers the statements after it, RESET ends it",
+			 "SET statement_timeout = '5min';\nCREATE INDEX users_email_idx ON users (email);\n"
+			 "RESET statement_timeout;"},
+			{GK_EXAMPLE_OK, 0, 0, "a table created in the same migration is empty",
+			 "CREATE TABLE users (id bigint PRIMARY KEY);\nALTER TABLE users ADD COLUMN nickname text;"},
+			{GK_EXAMPLE_OK, 0, GK_RUNNER_SPLIT, "CONCURRENTLY lets writes go on (and a timeout would leave an invalid index)",
+			 "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);"},
+		},
+	},
+	.check = check_statement_timeout,
+};
