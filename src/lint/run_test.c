@@ -212,6 +212,23 @@ static void test_lint_run__newer_syntax_depends_on_the_target(void **state)
 		assert_int_equal(r->statements_total, 6);
 		gk_report_free(r);
 	}
+	/* A file-wide suppression accepts it; an unterminated literal is an
+	 * error in every version. */
+	gk_lint_input more[] = {
+		text_input("2.sql",
+			   "-- gatekeeper:ignore-file unparsed-statement reason: PostgreSQL 17 syntax\n"
+			   "SELECT * FROM (SELECT 1);",
+			   true),
+		text_input("3.sql", "SELECT 1;\nSELECT 'never closed;", true),
+	};
+	gk_report *r = run_pg(more, 2, 1, 17);
+	assert_int_equal(count(r, "2.sql", "unparsed-statement"), 0);
+	assert_int_equal(count(r, "2.sql", "unused-suppression"), 0);
+	assert_int_equal(count(r, "3.sql", "syntax-error"), 1);
+	assert_int_equal(count(r, "3.sql", "unparsed-statement"), 0);
+	assert_int_equal(r->statements_analysed, 1);
+	assert_int_equal(r->statements_total, 3);
+	gk_report_free(r);
 }
 
 /* The PostgreSQL 18 recipe that set-not-null's help gives: the NOT NULL

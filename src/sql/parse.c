@@ -411,6 +411,7 @@ static int scanner_failed(gk_sql *s, const char *text, size_t len, size_t from, 
 	free(prefix);
 	if (rc < 0 || add_error(s, e->message ? e->message : "cannot scan the SQL text", at, false, at, len) < 0)
 		return -1;
+	s->errors[s->n_errors - 1].any_version = true; /* no version closes a literal or comment for you */
 	return 0;
 }
 

@@ -51,9 +51,9 @@ typedef struct gk_sql_error {
 	 * comment, start is where that token starts and end the text's end. */
 	size_t start, end;
 	/* An error in every PostgreSQL version up to 18, not syntax newer than
-	 * the parser: the statement starts with a word that starts no
-	 * statement, or it is complete before a word that starts the next one
-	 * (a missing ';'). */
+	 * the parser: an unterminated literal or comment, a statement that
+	 * starts with a word that starts no statement, or one complete before
+	 * a word that starts the next (a missing ';'). */
 	bool any_version;
 } gk_sql_error;
 

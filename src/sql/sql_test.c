@@ -232,6 +232,9 @@ static void test_unterminated_literal_keeps_statements_before(void **state)
 	assert_int_equal(sql.errors[0].offset, off_of(t, "SELEC 2"));
 	assert_int_equal(sql.errors[1].offset, off_of(t, "'abc"));
 	assert_non_null(strstr(sql.errors[1].message, "unterminated"));
+	assert_true(sql.errors[1].any_version);
+	assert_int_equal(sql.errors[1].start, off_of(t, "'abc"));
+	assert_int_equal(sql.errors[1].end, strlen(t));
 	gk_sql_free(&sql);
 
 	const char *u = "SELECT 1;\n/* never closed";
