@@ -297,9 +297,10 @@ static bool closes_tx(PgQuery__TransactionStmtKind k)
  * and it lasts until COMMIT or ROLLBACK (to the end of the file when the
  * file never commits).
  */
-static void assign_transactions(gk_lint *l)
+static void assign_transactions(gk_lint *l, size_t n_total)
 {
-	bool implicit = l->runner == GK_RUNNER_PER_FILE || (l->runner == GK_RUNNER_WHOLE && l->n_stmts > 1);
+	/* n_total: the refused statements count too, as the server gets them */
+	bool implicit = l->runner == GK_RUNNER_PER_FILE || (l->runner == GK_RUNNER_WHOLE && n_total > 1);
 	int cur = implicit ? 0 : -1, next = implicit ? 1 : 0;
 	bool expl = false;
 	for (size_t i = 0; i < l->n_stmts; i++) {
@@ -643,7 +644,7 @@ void gk__lint_parsed(gk_parsed_file *pf, const gk_lint_options *o, gk_state *st,
 		out->oom = true;
 		goto done;
 	}
-	assign_transactions(&l);
+	assign_transactions(&l, pf->sql.n_stmts + pf->sql.n_errors);
 	if (pf->in->role == GK_LINT_CONTEXT) {
 		gk_sql_recognised w;
 		size_t k = 0;

@@ -229,6 +229,13 @@ static void test_lint_run__newer_syntax_depends_on_the_target(void **state)
 	assert_int_equal(r->statements_analysed, 1);
 	assert_int_equal(r->statements_total, 3);
 	gk_report_free(r);
+	/* Sent whole, a file of two statements is one transaction, even when
+	 * the parser refuses one of them. */
+	gk_lint_input whole = text_input("4.sql", "CREATE INDEX CONCURRENTLY i ON t (a);\nSELECT * FROM (SELECT 1);", true);
+	whole.runner = GK_RUNNER_WHOLE;
+	r = run_pg(&whole, 1, 1, 17);
+	assert_int_equal(count(r, "4.sql", "concurrently-in-transaction"), 1);
+	gk_report_free(r);
 }
 
 /* The PostgreSQL 18 recipe that set-not-null's help gives: the NOT NULL
