@@ -183,7 +183,8 @@ typedef struct gk_migration_applied {
 
 typedef struct gk_migration {
 	char *path;
-	int statements;               /* statements parsed */
+	int statements;               /* statements analysed: parsed (or understood from their words) */
+	int statements_total;         /* statements in the file, analysed or not (a refused one counts once) */
 	enum gk_runner runner;        /* resolved runner model (never AUTO) */
 	/* Why `runner` (gk_runner_choose): the tool ("prisma"), its version
 	 * ("7.10.1"), where the model came from ("pnpm-lock.yaml") and one line
@@ -299,6 +300,10 @@ typedef struct gk_report {
 	} evidence;
 	size_t n_blocking;
 	size_t by_severity[GK_SEV_COUNT];
+	/* Coverage, summed over the linted migrations by gk_report_finish:
+	 * "statements_analysed of statements_total statements analysed". */
+	size_t statements_total, statements_analysed;
+	size_t n_linted;              /* migrations linted (0: no coverage to state) */
 	double duration_s;
 } gk_report;
 
@@ -317,6 +322,9 @@ int gk_report_find_migration(const gk_report *r, const char *path);
  * 0 or GK_ENOMEM. */
 int gk_report_set_runner_why(gk_report *r, size_t idx, const char *tool, const char *version, const char *source,
 			     const char *reason);
+
+/** Set how many statements migration `idx` has, analysed or not (its `statements` are the analysed ones). */
+void gk_report_set_statements_total(gk_report *r, size_t idx, int total);
 
 /** Mark migration `idx` as linted, with its statement count and runner. */
 void gk_report_set_linted(gk_report *r, size_t idx, int statements, enum gk_runner runner);

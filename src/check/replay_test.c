@@ -310,6 +310,42 @@ static void test_error_position(void **state)
 	gk_report_free(r);
 }
 
+/* A statement the parser refuses is still replayed: with a target newer
+ * than the parser it is unparsed-statement (not a syntax error), and the
+ * server judges it; what it creates is learnt from its words, so the index
+ * on the new table is no lock finding. */
+static void test_unparsed_statement_is_replayed(void **state)
+{
+	(void)state;
+	base_and_change("CREATE TABLE user_ids AS SELECT id FROM (SELECT id FROM users);\n"
+			"CREATE INDEX user_ids_idx ON user_ids (id);\n");
+	gk_check_options o;
+	replay_opts(&o);
+	o.pg_version_from_shadow = false;
+	o.lint.pg_version = 17;
+	gk_report *r = check_o(&o);
+	const gk_finding *u = finding(r, "unparsed-statement", CHANGE);
+	assert_int_equal(u->line, 1);
+	expect_in(u->message, "creates table user_ids");
+	expect_none(r, "syntax-error");
+	expect_none(r, "create-index-non-concurrent");
+	const gk_migration *m = migration(r, CHANGE);
+	assert_int_equal(m->statements, 1);
+	assert_int_equal(m->statements_total, 2);
+	/* This shadow is PostgreSQL 15: it refuses the statement, which the
+	 * replay knows for syntax of 16, so it blames the shadow's version. */
+	assert_int_equal(m->replay.status, GK_REPLAY_ENVIRONMENT);
+	expect_in(finding(r, "replay-environment", CHANGE)->message, "16");
+	gk_report_free(r);
+
+	/* The shadow's version as the target: a syntax error, replayed all the same. */
+	r = replay_check();
+	finding(r, "syntax-error", CHANGE);
+	expect_none(r, "unparsed-statement");
+	assert_int_equal(migration(r, CHANGE)->replay.status, GK_REPLAY_ENVIRONMENT);
+	gk_report_free(r);
+}
+
 /* A missing role is the shadow's lack, not the migration's fault; the
  * init file supplies it. */
 static void test_environment_and_init_file(void **state)
@@ -683,6 +719,7 @@ int main(void)
 		T(test_lock_timeout_set),
 		T(test_new_table_is_quiet),
 		T(test_concurrently_in_multi_statement_prisma_file),
+		T(test_unparsed_statement_is_replayed),
 		T(test_error_position),
 		T(test_split_failure_left_behind),
 		T(test_rewrites_and_concurrently),

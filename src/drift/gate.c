@@ -149,6 +149,7 @@ static int merge_lint(gk_report *dst, const gk_report *src)
 		if (idx < 0 && (idx = gk_report_add_migration(dst, m->path, m->statements, m->runner)) < 0)
 			return idx;
 		gk_report_set_linted(dst, (size_t)idx, m->statements, m->runner);
+		gk_report_set_statements_total(dst, (size_t)idx, m->statements_total);
 		if (gk_report_set_runner_why(dst, (size_t)idx, m->runner_why.tool, m->runner_why.version,
 					     m->runner_why.source, m->runner_why.reason) < 0)
 			return GK_ENOMEM;

@@ -36,6 +36,7 @@ typedef struct engine {
 	 * finding already tells. */
 	struct cover { int stmt, rule; } *covered;
 	size_t n_covered, cap_covered;
+	int recognised;  /* statements the parser refused but their words explain */
 } engine;
 
 void gk_lint_options_init(gk_lint_options *o)
@@ -341,9 +342,10 @@ static bool closes_tx(PgQuery__TransactionStmtKind k)
  * and it lasts until COMMIT or ROLLBACK (to the end of the file when the
  * file never commits).
  */
-static void assign_transactions(gk_lint *l)
+static void assign_transactions(gk_lint *l, size_t n_total)
 {
-	bool implicit = l->runner == GK_RUNNER_PER_FILE || (l->runner == GK_RUNNER_WHOLE && l->n_stmts > 1);
+	/* n_total: the refused statements count too, as the server gets them */
+	bool implicit = l->runner == GK_RUNNER_PER_FILE || (l->runner == GK_RUNNER_WHOLE && n_total > 1);
 	int cur = implicit ? 0 : -1, next = implicit ? 1 : 0;
 	bool expl = false;
 	for (size_t i = 0; i < l->n_stmts; i++) {
@@ -560,11 +562,82 @@ static void set_current(gk_lint *l, size_t r)
 	l->current_index = (int)r;
 }
 
+/* ---- statements the parser refused ---- */
+
+/*
+ * Learn what statement `er` (which did not parse) creates, from its words,
+ * into the model; it ran in transaction `tx_id` as far as we know.  The
+ * NOT NULL ... NOT VALID constraint is PostgreSQL 18's: older servers
+ * refuse it.  Returns what was recognised.
+ */
+static enum gk_sql_recognised_kind learn_unparsed(gk_lint *l, const gk_sql_error *er, int tx_id,
+						  gk_sql_recognised *w)
+{
+	gk_file_result *fr = ((engine *)l->engine)->res;
+	memset(w, 0, sizeof *w);
+	if (er->too_complex || er->any_version)
+		return GK_SQL_NOT_RECOGNISED;
+	if (gk_sql_recognise(w, l->src->text, er->start, er->end) < 0) {
+		fr->oom = true;
+		return GK_SQL_NOT_RECOGNISED;
+	}
+	if (w->kind == GK_SQL_NOT_NULL_NOT_VALID && l->opts->pg_version < 18)
+		w->kind = GK_SQL_NOT_RECOGNISED;
+	if (gk_state_learn(l->state, w, tx_id) < 0)
+		fr->oom = true;
+	return w->kind;
+}
+
+/*
+ * A statement that did not parse.  With a target newer than the parser,
+ * valid newer syntax is likely: it is reported as not analysed
+ * (unparsed-statement, a warning) and the replay on a server of that
+ * version judges it, unless its error is one in every version.  With the
+ * parser's version or older (the default), it is a syntax error.
+ */
+static void unparsed(gk_lint *l, const gk_sql_error *er, int tx_id)
+{
+	gk_sql_recognised w;
+	enum gk_sql_recognised_kind k = learn_unparsed(l, er, tx_id, &w);
+	int pg = l->opts->pg_version;
+	if (er->too_complex) {
+		emit_meta(l, "invalid-input", NULL, er->offset, er->offset + 1, "%s", er->message);
+		return;
+	}
+	if (k == GK_SQL_NOT_NULL_NOT_VALID) {
+		((engine *)l->engine)->recognised++; /* understood: no scan, brief lock */
+		return;
+	}
+	if (pg <= GK_SQL_PARSER_VERSION || er->any_version) {
+		emit_meta(l, "syntax-error", NULL, er->offset, er->offset + 1, "%s", er->message);
+		return;
+	}
+	int line, col;
+	gk_source_pos(l->src, er->offset, &line, &col);
+	char learnt[300] = "";
+	static const char *const what[] = {[GK_SQL_CREATES_TABLE] = "table", [GK_SQL_CREATES_VIEW] = "view",
+					   [GK_SQL_CREATES_INDEX] = "index", [GK_SQL_CREATES_TYPE] = "type"};
+	if (k == GK_SQL_CREATES_INDEX)
+		snprintf(learnt, sizeof learnt, "; its words say it creates an index on %s%s%s, which later statements see",
+			 w.schema, w.schema[0] ? "." : "", w.table);
+	else if (k != GK_SQL_NOT_RECOGNISED)
+		snprintf(learnt, sizeof learnt, "; its words say it creates %s %s%s%s%s", what[k], w.schema,
+			 w.schema[0] ? "." : "", w.name, k == GK_SQL_CREATES_TYPE ? "" : ", which later statements see as new");
+	emit_meta(l, "unparsed-statement", NULL, er->start, er->end,
+		  "statement not analysed: the PostgreSQL %d parser stops at line %d column %d (%s), and the target "
+		  "is PostgreSQL %d, whose newer syntax it may be%s",
+		  GK_SQL_PARSER_VERSION, line, col, er->message, pg, learnt);
+}
+
 static void run_rules(gk_lint *l, const gk_sql *sql)
 {
-	size_t nr = gk_rules_count();
+	size_t nr = gk_rules_count(), k = 0;
 	for (size_t i = 0; i < l->n_stmts; i++) {
 		gk_stmt *s = &l->stmts[i];
+		/* The refused statements before this one, in order: what they
+		 * create is in the model before it runs. */
+		for (; k < sql->n_errors && sql->errors[k].start < s->start; k++)
+			unparsed(l, &sql->errors[k], s->tx_id);
 		l->lock_timeout_set = setting_before(&((engine *)l->engine)->lock_timeout, s);
 		l->statement_timeout_set = setting_before(&((engine *)l->engine)->statement_timeout, s);
 		for (size_t r = 0; r < nr; r++) {
@@ -584,11 +657,8 @@ static void run_rules(gk_lint *l, const gk_sql *sql)
 		set_current(l, r);
 		l->current->finish(l);
 	}
-	for (size_t i = 0; i < sql->n_errors; i++) {
-		const gk_sql_error *er = &sql->errors[i];
-		emit_meta(l, er->too_complex ? "invalid-input" : "syntax-error", NULL, er->offset, er->offset + 1, "%s",
-			  er->message);
-	}
+	for (; k < sql->n_errors; k++)
+		unparsed(l, &sql->errors[k], l->n_stmts ? l->stmts[l->n_stmts - 1].tx_id : -1);
 }
 
 /* Problems found while reading; true when there were none. */
@@ -688,18 +758,26 @@ void gk__lint_parsed(gk_parsed_file *pf, const gk_lint_options *o, gk_state *st,
 		out->oom = true;
 		goto done;
 	}
-	assign_transactions(&l);
-	out->statements = (int)pf->sql.n_stmts;
+	assign_transactions(&l, pf->sql.n_stmts + pf->sql.n_errors);
 	if (pf->in->role == GK_LINT_CONTEXT) {
-		for (size_t i = 0; i < l.n_stmts; i++)
+		gk_sql_recognised w;
+		size_t k = 0;
+		for (size_t i = 0; i < l.n_stmts; i++) {
+			for (; k < pf->sql.n_errors && pf->sql.errors[k].start < l.stmts[i].start; k++)
+				learn_unparsed(&l, &pf->sql.errors[k], l.stmts[i].tx_id, &w);
 			if (gk_state_apply(st, l.stmts[i].node, l.stmts[i].tx_id) < 0)
 				out->oom = true;
+		}
+		for (; k < pf->sql.n_errors; k++)
+			learn_unparsed(&l, &pf->sql.errors[k], l.n_stmts ? l.stmts[l.n_stmts - 1].tx_id : -1, &w);
 	} else {
 		run_rules(&l, &pf->sql);
 		if (pf->sql.n_stmts == 0 && pf->sql.n_errors == 0)
 			emit_meta(&l, "empty-migration", NULL, pf->src.bom, pf->src.bom + 1, "migration has no SQL statements");
 		directive_findings(&l);
 	}
+	out->statements = (int)pf->sql.n_stmts + e.recognised;
+	out->statements_total = (int)(pf->sql.n_stmts + pf->sql.n_errors);
 done:
 	gk_lint_memo_free(&l);
 	free(e.first);

@@ -15,7 +15,8 @@
 typedef struct gk_file_result {
 	gk_finding *findings;    /* owned strings */
 	size_t n, cap;
-	int statements;
+	int statements;          /* analysed: parsed, or explained by their words */
+	int statements_total;    /* parsed or not */
 	enum gk_runner runner;
 	gk_runner_choice choice;  /* how and why `runner` */
 	bool oom;

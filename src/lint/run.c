@@ -226,6 +226,8 @@ static int merge(gk_report *r, const gk_lint_input *in, gk_file_result *res, siz
 			int idx = gk_report_add_migration(r, in[i].path, fr->statements, fr->runner);
 			if (idx < 0 || gk_report_set_runner_why(r, (size_t)idx, c->tool, c->version, c->source, c->reason) < 0)
 				rc = gk_error_set(err, GK_ENOMEM, "out of memory");
+			else
+				gk_report_set_statements_total(r, (size_t)idx, fr->statements_total);
 		}
 		for (size_t k = 0; rc == 0 && k < fr->n; k++)
 			if (gk_report_add_finding(r, &fr->findings[k]) < 0)

@@ -20,16 +20,23 @@ static gk_lint_input text_input(const char *path, const char *sql, bool new_chan
 			       .new_change = new_change, .runner = GK_RUNNER_PER_FILE};
 }
 
-static gk_report *run(const gk_lint_input *in, size_t n, int jobs)
+static gk_report *run_pg(const gk_lint_input *in, size_t n, int jobs, int pg)
 {
 	gk_lint_options o;
 	gk_lint_options_init(&o);
 	o.jobs = jobs;
+	if (pg)
+		o.pg_version = pg;
 	gk_report *r = gk_report_new("test");
 	gk_error err = {0};
 	assert_int_equal(gk_lint_inputs(r, &o, in, n, &err), 0);
 	gk_report_finish(r, GK_SEV_ERROR, 0);
 	return r;
+}
+
+static gk_report *run(const gk_lint_input *in, size_t n, int jobs)
+{
+	return run_pg(in, n, jobs, 0);
 }
 
 static size_t count(const gk_report *r, const char *path, const char *rule)
@@ -175,6 +182,116 @@ static void test_lint_run__unreadable_input_does_not_stop_the_run(void **state)
 	gk_report_free(r);
 }
 
+/* Syntax newer than the parser: a syntax error for the parser's version (the
+ * default), not analysed with a newer target, an error in every version when
+ * it cannot be newer syntax; what the statements create is learnt either way. */
+static void test_lint_run__newer_syntax_depends_on_the_target(void **state)
+{
+	(void)state;
+	gk_lint_input in[] = {
+		text_input("1.sql",
+			   "SELECT count(*) FROM (SELECT 1);\n"
+			   "CREATE TABLE a AS SELECT * FROM (SELECT 1 AS x);\n"
+			   "CREATE INDEX a_x ON a (x);\n"
+			   "ALTER TABLE a ALTER COLUMN x SET NOT NULL;\n"
+			   "SELEC 1;\n"
+			   "ALTER TABLE a ADD COLUMN y int\n"
+			   "ALTER TABLE a ADD COLUMN z int;",
+			   true),
+	};
+	for (int pg = 15; pg <= 17; pg += 2) {
+		gk_report *r = run_pg(in, 1, 1, pg);
+		assert_int_equal(count(r, "1.sql", "syntax-error"), pg == 15 ? 4 : 2);
+		assert_int_equal(count(r, "1.sql", "unparsed-statement"), pg == 15 ? 0 : 2);
+		/* a is new: the lock rules leave it alone */
+		assert_int_equal(count(r, "1.sql", "create-index-non-concurrent"), 0);
+		assert_int_equal(count(r, "1.sql", "set-not-null"), 0);
+		assert_int_equal(r->migrations[0].statements, 2);
+		assert_int_equal(r->migrations[0].statements_total, 6);
+		assert_int_equal(r->statements_analysed, 2);
+		assert_int_equal(r->statements_total, 6);
+		gk_report_free(r);
+	}
+	/* A file-wide suppression accepts it; an unterminated literal is an
+	 * error in every version. */
+	gk_lint_input more[] = {
+		text_input("2.sql",
+			   "-- gatekeeper:ignore-file unparsed-statement reason: PostgreSQL 17 syntax\n"
+			   "SELECT * FROM (SELECT 1);",
+			   true),
+		text_input("3.sql", "SELECT 1;\nSELECT 'never closed;", true),
+	};
+	gk_report *r = run_pg(more, 2, 1, 17);
+	assert_int_equal(count(r, "2.sql", "unparsed-statement"), 0);
+	assert_int_equal(count(r, "2.sql", "unused-suppression"), 0);
+	assert_int_equal(count(r, "3.sql", "syntax-error"), 1);
+	assert_int_equal(count(r, "3.sql", "unparsed-statement"), 0);
+	assert_int_equal(r->statements_analysed, 1);
+	assert_int_equal(r->statements_total, 3);
+	gk_report_free(r);
+	/* Sent whole, a file of two statements is one transaction, even when
+	 * the parser refuses one of them. */
+	gk_lint_input whole = text_input("4.sql", "CREATE INDEX CONCURRENTLY i ON t (a);\nSELECT * FROM (SELECT 1);", true);
+	whole.runner = GK_RUNNER_WHOLE;
+	r = run_pg(&whole, 1, 1, 17);
+	assert_int_equal(count(r, "4.sql", "concurrently-in-transaction"), 1);
+	gk_report_free(r);
+}
+
+/* The PostgreSQL 18 recipe that set-not-null's help gives: the NOT NULL
+ * constraint added NOT VALID, validated in another transaction, after which
+ * SET NOT NULL has nothing to scan.  Gatekeeper must accept its own advice. */
+static void test_lint_run__pg18_not_null_not_valid_recipe(void **state)
+{
+	(void)state;
+	gk_lint_input in[] = {
+		text_input("1.sql", "ALTER TABLE t ADD CONSTRAINT t_col_not_null NOT NULL col NOT VALID;", true),
+		text_input("2.sql", "ALTER TABLE t VALIDATE CONSTRAINT t_col_not_null;", true),
+		text_input("3.sql", "ALTER TABLE t ALTER COLUMN col SET NOT NULL;", true),
+	};
+	gk_report *r = run_pg(in, 3, 1, 18);
+	assert_int_equal(count(r, NULL, "syntax-error"), 0);
+	assert_int_equal(count(r, NULL, "unparsed-statement"), 0);
+	assert_int_equal(count(r, NULL, "set-not-null"), 0);
+	assert_int_equal(count(r, NULL, "validate-in-same-transaction"), 0);
+	assert_int_equal(r->statements_analysed, 3);
+	assert_int_equal(r->statements_total, 3);
+	gk_report_free(r);
+	/* PostgreSQL 17 has no such constraint: not analysed, nothing learnt */
+	r = run_pg(in, 3, 1, 17);
+	assert_int_equal(count(r, "1.sql", "unparsed-statement"), 1);
+	assert_int_equal(count(r, "3.sql", "set-not-null"), 1);
+	assert_int_equal(r->statements_analysed, 2);
+	gk_report_free(r);
+	/* the same recipe in one transaction validates under the ADD's lock */
+	gk_lint_input one[] = {text_input("1.sql",
+					  "ALTER TABLE t ADD CONSTRAINT t_col_not_null NOT NULL col NOT VALID;\n"
+					  "ALTER TABLE t VALIDATE CONSTRAINT t_col_not_null;",
+					  true)};
+	r = run_pg(one, 1, 1, 18);
+	assert_int_equal(count(r, "1.sql", "validate-in-same-transaction"), 1);
+	gk_report_free(r);
+}
+
+/* History read only for the model learns from refused statements too. */
+static void test_lint_run__context_learns_from_unparsed(void **state)
+{
+	(void)state;
+	gk_lint_input in[] = {
+		text_input("0.sql",
+			   "ALTER TABLE t ADD CONSTRAINT t_col_not_null NOT NULL col NOT VALID;\n"
+			   "COMMIT;\n"
+			   "ALTER TABLE t VALIDATE CONSTRAINT t_col_not_null;",
+			   true),
+		text_input("1.sql", "ALTER TABLE t ALTER COLUMN col SET NOT NULL;", true),
+	};
+	in[0].role = GK_LINT_CONTEXT;
+	gk_report *r = run_pg(in, 2, 1, 18);
+	assert_int_equal(r->n_migrations, 1);
+	assert_int_equal(count(r, "1.sql", "set-not-null"), 0);
+	gk_report_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -186,6 +303,9 @@ int main(void)
 		cmocka_unit_test(test_lint_run__model_follows_drops_and_renames),
 		cmocka_unit_test(test_lint_run__context_is_cut_between_characters),
 		cmocka_unit_test(test_lint_run__unreadable_input_does_not_stop_the_run),
+		cmocka_unit_test(test_lint_run__newer_syntax_depends_on_the_target),
+		cmocka_unit_test(test_lint_run__pg18_not_null_not_valid_recipe),
+		cmocka_unit_test(test_lint_run__context_learns_from_unparsed),
 	};
 	return cmocka_run_group_tests_name("lint_run", tests, NULL, NULL);
 }

@@ -1058,3 +1058,34 @@ static int apply(gk_state *st, const PgQuery__Node *n, int tx_id)
 		return 0;
 	}
 }
+
+/*
+ * A statement the parser refused, recognised from its tokens: the table,
+ * view or index it creates, or PostgreSQL 18's NOT NULL ... NOT VALID
+ * constraint (validated later by VALIDATE CONSTRAINT, which parses).  The
+ * model keeps no types, so CREATE TYPE teaches it nothing.
+ */
+int gk_state_learn(gk_state *st, const gk_sql_recognised *w, int tx_id)
+{
+	const char *schema = w->schema[0] ? w->schema : NULL;
+	gk_rel *r = NULL;
+	switch (w->kind) {
+	case GK_SQL_CREATES_TABLE:
+	case GK_SQL_CREATES_VIEW:
+		return add_rel(st, schema, w->name, stamp(st)) ? 0 : -1;
+	case GK_SQL_CREATES_INDEX:
+		if (!(r = add_rel(st, schema, w->table, 0)))
+			return -1;
+		return add_index(st, r, w->name[0] ? w->name : NULL, NULL, 0, false);
+	case GK_SQL_NOT_NULL_NOT_VALID:
+		if (!(r = add_rel(st, schema, w->table, 0)) || names_reserve(&r->con_names, CONS(r)) < 0 ||
+		    gk_grow(&r->cons, &r->cap_cons, r->n_cons + 1, sizeof *r->cons) < 0)
+			return -1;
+		gk_constraint *k = &r->cons[r->n_cons++];
+		*k = (gk_constraint){.name = gk_strdup(w->name), .not_null_col = gk_strdup(w->column), .tx_id = tx_id};
+		names_put(&r->con_names, CONS(r), r->n_cons - 1);
+		return k->name && k->not_null_col ? 0 : -1;
+	default:
+		return 0;
+	}
+}

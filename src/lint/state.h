@@ -121,6 +121,11 @@ void gk_state_forget_new(gk_state *st);
 /** Learn from one statement that ran in transaction `tx_id`. Returns 0 or -1 (OOM). */
 int gk_state_apply(gk_state *st, const PgQuery__Node *stmt, int tx_id);
 
+struct gk_sql_recognised;
+/** Learn from a statement that did not parse, recognised from its tokens
+ * (gk_sql_recognise), in transaction `tx_id`. Returns 0 or -1 (OOM). */
+int gk_state_learn(gk_state *st, const struct gk_sql_recognised *what, int tx_id);
+
 gk_rel *gk_state_find(const gk_state *st, const char *schema, const char *name);
 gk_rel *gk_state_find_index_table(const gk_state *st, const char *schema, const char *index);
 const gk_column *gk_rel_column(const gk_rel *r, const char *col);

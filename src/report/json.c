@@ -205,6 +205,8 @@ static json_t *migration(const gk_migration *m)
 	json_t *o = json_object();
 	json_object_set_new(o, "path", path(m->path));
 	json_object_set_new(o, "statements", json_integer(m->statements));
+	if (m->linted)
+		json_object_set_new(o, "statements_total", json_integer(m->statements_total));
 	json_object_set_new(o, "status", json_string(m->status == GK_MIGRATION_FAIL ? "fail" : "pass"));
 	json_t *run = json_object();
 	json_object_set_new(run, "tool", m->runner_why.tool ? text(m->runner_why.tool) : json_null());
@@ -239,6 +241,10 @@ static json_t *summary(const gk_report *r)
 	json_object_set_new(by, "warning", json_integer((json_int_t)r->by_severity[GK_SEV_WARNING]));
 	json_object_set_new(by, "info", json_integer((json_int_t)r->by_severity[GK_SEV_INFO]));
 	json_object_set_new(o, "by_severity", by);
+	if (r->n_linted) {
+		json_object_set_new(o, "statements_total", json_integer((json_int_t)r->statements_total));
+		json_object_set_new(o, "statements_analysed", json_integer((json_int_t)r->statements_analysed));
+	}
 	if (r->evidence.traced) {
 		json_object_set_new(o, "predictions_confirmed", json_integer((json_int_t)r->evidence.confirmed));
 		json_object_set_new(o, "predictions_corrected", json_integer((json_int_t)r->evidence.corrected));

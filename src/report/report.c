@@ -143,7 +143,7 @@ int gk_report_add_migration(gk_report *r, const char *path, int statements, enum
 	memset(m, 0, sizeof *m);
 	if (!(m->path = gk_strdup(path)))
 		return GK_ENOMEM;
-	m->statements = statements;
+	m->statements = m->statements_total = statements;
 	m->runner = runner;
 	m->linted = true;
 	return (int)r->n_migrations++;
@@ -176,8 +176,15 @@ int gk_report_set_runner_why(gk_report *r, size_t idx, const char *tool, const c
 	return rc ? GK_ENOMEM : 0;
 }
 
+void gk_report_set_statements_total(gk_report *r, size_t idx, int total)
+{
+	r->migrations[idx].statements_total = total;
+}
+
 void gk_report_set_linted(gk_report *r, size_t idx, int statements, enum gk_runner runner)
 {
+	if (r->migrations[idx].statements_total < statements)
+		r->migrations[idx].statements_total = statements;
 	r->migrations[idx].statements = statements;
 	r->migrations[idx].runner = runner;
 	r->migrations[idx].linted = true;
@@ -599,6 +606,16 @@ void gk_report_finish(gk_report *r, enum gk_severity fail_level, double duration
 	}
 	count_per_migration(r);
 	count_per_check(r);
+	r->statements_total = r->statements_analysed = r->n_linted = 0;
+	for (size_t i = 0; i < r->n_migrations; i++) {
+		const gk_migration *m = &r->migrations[i];
+		if (!m->linted)
+			continue;
+		r->n_linted++;
+		r->statements_analysed += m->statements > 0 ? (size_t)m->statements : 0;
+		r->statements_total += m->statements_total > m->statements ? (size_t)m->statements_total
+					: m->statements > 0 ? (size_t)m->statements : 0;
+	}
 	enum gk_exit e = exit_for_errors(r);
 	if (e != GK_EXIT_PASS) {
 		r->exit_code = e;

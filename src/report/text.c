@@ -413,9 +413,13 @@ int gk_render_text(const gk_report *r, FILE *out, const gk_render_options *o, gk
 	if (r->evidence.traced)
 		fprintf(out, "lock trace: %zu prediction%s confirmed, %zu corrected, %zu trace-only\n", r->evidence.confirmed,
 			r->evidence.confirmed == 1 ? "" : "s", r->evidence.corrected, r->evidence.trace_only);
-	fprintf(out, "%s%s%s: %zu file%s, %zu finding%s (%zu error, %zu warning, %zu info), %zu blocking\n",
+	char coverage[96] = "";
+	if (r->n_linted)
+		snprintf(coverage, sizeof coverage, ", %zu of %zu statement%s analysed", r->statements_analysed,
+			 r->statements_total, r->statements_total == 1 ? "" : "s");
+	fprintf(out, "%s%s%s: %zu file%s%s, %zu finding%s (%zu error, %zu warning, %zu info), %zu blocking\n",
 		c(o, C_BOLD), strcmp(r->verdict, "pass") == 0 ? "PASS" : strcmp(r->verdict, "fail") == 0 ? "FAIL" : "ERROR",
-		c(o, C_RESET), r->n_migrations, r->n_migrations == 1 ? "" : "s", r->n_findings,
+		c(o, C_RESET), r->n_migrations, r->n_migrations == 1 ? "" : "s", coverage, r->n_findings,
 		r->n_findings == 1 ? "" : "s", r->by_severity[GK_SEV_ERROR], r->by_severity[GK_SEV_WARNING],
 		r->by_severity[GK_SEV_INFO], r->n_blocking);
 	bool failed = a.failed;

@@ -89,15 +89,65 @@ static size_t last_token_end(const char *t, size_t start, size_t end)
 	return last;
 }
 
-static int add_error(gk_sql *s, const char *msg, size_t offset, bool too_complex)
+static int add_error(gk_sql *s, const char *msg, size_t offset, bool too_complex, size_t start, size_t end)
 {
 	if (gk_grow(&s->errors, &s->cap_errors, s->n_errors + 1, sizeof *s->errors) < 0)
 		return -1;
 	char *m = gk_strdup(msg);
 	if (!m)
 		return -1;
-	s->errors[s->n_errors++] = (gk_sql_error){m, offset, too_complex};
+	s->errors[s->n_errors++] = (gk_sql_error){m, offset, too_complex, start, end, false};
 	return 0;
+}
+
+/* Words that start a statement and never continue one (up to PostgreSQL 18). */
+static bool starts_statement(PgQuery__Token t)
+{
+	switch (t) {
+	case PG_QUERY__TOKEN__ALTER:
+	case PG_QUERY__TOKEN__CREATE:
+	case PG_QUERY__TOKEN__DROP:
+	case PG_QUERY__TOKEN__GRANT:
+	case PG_QUERY__TOKEN__REVOKE:
+	case PG_QUERY__TOKEN__COMMENT:
+	case PG_QUERY__TOKEN__TRUNCATE:
+	case PG_QUERY__TOKEN__COMMIT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Is the syntax error at piece[at] one in every version, rather than
+ * syntax the PostgreSQL 15 grammar does not know?  Two shapes are: a
+ * statement whose first token is a plain identifier (every statement of
+ * every version starts with a keyword: a typo such as SELEC), and a
+ * statement the grammar accepts up to a word that can only start another
+ * statement (a ';' left out, often before a dbmate `-- migrate:down`).
+ */
+static bool error_in_every_version(const char *piece, size_t first, size_t at)
+{
+	PgQueryScanResult sr = pg_query_scan(piece + at);
+	PgQuery__ScanResult *scan = NULL;
+	bool any = false;
+	if (!sr.error && (scan = pg_query__scan_result__unpack(NULL, sr.pbuf.len, (void *)sr.pbuf.data))) {
+		PgQuery__Token t = scan->n_tokens ? scan->tokens[0]->token : PG_QUERY__TOKEN__NUL;
+		if (at == first)
+			any = t == PG_QUERY__TOKEN__IDENT;
+		else if (starts_statement(t)) {
+			char *head = gk_strndup(piece, at);
+			if (head) {
+				PgQueryProtobufParseResult r = pg_query_parse_protobuf(head);
+				any = !r.error;
+				pg_query_free_protobuf_parse_result(r);
+				free(head);
+			}
+		}
+		pg_query__scan_result__free_unpacked(scan, NULL);
+	}
+	pg_query_free_scan_result(sr);
+	return any;
 }
 
 /* ---- the arena the trees are unpacked into ---- */
@@ -293,7 +343,7 @@ static int add_raw_stmt(gk_sql *s, const char *text, size_t base, size_t piece_l
 		snprintf(msg, sizeof msg,
 			 "statement nests more than %d levels deep; gatekeeper does not analyse statements this complex",
 			 GK_SQL_MAX_DEPTH);
-		return add_error(s, msg, start, true);
+		return add_error(s, msg, start, true, start, slen ? b : last_token_end(text, start, b));
 	}
 	if (!s->arena) {
 		if (!(s->arena = calloc(1, sizeof *s->arena)))
@@ -324,9 +374,11 @@ static int parse_piece(gk_sql *s, const char *text, const char *piece, size_t ba
 	int rc = 0;
 	if (r.error) {
 		if (record_error) {
-			size_t at = r.error->cursorpos > 0 ? base + cursor_offset(piece, r.error->cursorpos)
-							    : gk_sql_skip_blanks(text, base, base + strlen(piece));
-			rc = add_error(s, r.error->message, at, false);
+			size_t end = base + strlen(piece), start = gk_sql_skip_blanks(text, base, end);
+			size_t at = r.error->cursorpos > 0 ? base + cursor_offset(piece, r.error->cursorpos) : start;
+			rc = add_error(s, r.error->message, at, false, start, last_token_end(text, start, end));
+			if (rc == 0)
+				s->errors[s->n_errors - 1].any_version = error_in_every_version(piece, start - base, at - base);
 		}
 		pg_query_free_protobuf_parse_result(r);
 		return rc < 0 ? -1 : 1;
@@ -349,7 +401,7 @@ static int parse_split(gk_sql *s, const char *text, size_t len, size_t from, boo
  * comment: report it where it starts, and still parse the complete
  * statements before it (their scan ends before the broken token).
  */
-static int scanner_failed(gk_sql *s, const char *text, size_t from, const PgQueryError *e)
+static int scanner_failed(gk_sql *s, const char *text, size_t len, size_t from, const PgQueryError *e)
 {
 	size_t at = from + (e->cursorpos > 0 ? cursor_offset(text + from, e->cursorpos) : 0);
 	char *prefix = gk_strndup(text, at);
@@ -357,8 +409,9 @@ static int scanner_failed(gk_sql *s, const char *text, size_t from, const PgQuer
 		return -1;
 	int rc = parse_split(s, prefix, at, from, false);
 	free(prefix);
-	if (rc < 0 || add_error(s, e->message ? e->message : "cannot scan the SQL text", at, false) < 0)
+	if (rc < 0 || add_error(s, e->message ? e->message : "cannot scan the SQL text", at, false, at, len) < 0)
 		return -1;
+	s->errors[s->n_errors - 1].any_version = true; /* no version closes a literal or comment for you */
 	return 0;
 }
 
@@ -371,7 +424,8 @@ static int parse_range(gk_sql *s, const char *text, size_t a, size_t b)
 		char msg[160];
 		snprintf(msg, sizeof msg, "statement of %zu bytes is longer than the %zu bytes gatekeeper analyses",
 			 b - a, GK_SQL_MAX_STMT_BYTES);
-		return add_error(s, msg, gk_sql_skip_blanks(text, a, b), true);
+		size_t start = gk_sql_skip_blanks(text, a, b);
+		return add_error(s, msg, start, true, start, last_token_end(text, start, b));
 	}
 	char *piece = gk_strndup(text + a, b - a);
 	if (!piece)
@@ -396,7 +450,7 @@ static int parse_split(gk_sql *s, const char *text, size_t len, size_t from, boo
 		scan = pg_query__scan_result__unpack(NULL, sr.pbuf.len, (void *)sr.pbuf.data);
 	if (!scan) {
 		/* Only the first failure is reported: the prefix before it scans. */
-		int rc = !sr.error ? -1 : tail ? scanner_failed(s, text, from, sr.error) : 0;
+		int rc = !sr.error ? -1 : tail ? scanner_failed(s, text, len, from, sr.error) : 0;
 		pg_query_free_scan_result(sr);
 		return rc;
 	}

@@ -46,7 +46,19 @@ typedef struct gk_sql_error {
 	char *message;      /* owned */
 	size_t offset;      /* where the parser stopped */
 	bool too_complex;   /* refused by a limit rather than a syntax error */
+	/* The statement left unparsed: offset of its first token and just past
+	 * its last (the ';' excluded).  After an unterminated literal or
+	 * comment, start is where that token starts and end the text's end. */
+	size_t start, end;
+	/* An error in every PostgreSQL version up to 18, not syntax newer than
+	 * the parser: an unterminated literal or comment, a statement that
+	 * starts with a word that starts no statement, or one complete before
+	 * a word that starts the next (a missing ';'). */
+	bool any_version;
 } gk_sql_error;
+
+/* The PostgreSQL major version whose grammar the parser (libpg_query) has. */
+#define GK_SQL_PARSER_VERSION 15
 
 typedef struct gk_sql {
 	gk_sql_stmt *stmts;
@@ -64,7 +76,8 @@ typedef struct gk_sql {
  * Parse `text` (NUL-terminated, `len` bytes) from offset `from`.  When the
  * whole text does not parse, it is split into statements with the scanner
  * and each is parsed alone, so that the statements around a syntax error
- * are still analysed.  Needs a deep stack: call it on a thread with at
+ * are still analysed.  `stmts` and `errors` are each in text order; every
+ * statement that did not parse has one error.  Needs a deep stack: call it on a thread with at
  * least GK_SQL_STACK_SIZE bytes of stack.  Returns 0, or -1 when out of
  * memory.  Free with gk_sql_free().
  */
@@ -114,6 +127,37 @@ void gk_sql_free(gk_sql *s);
 #ifndef GK_SQL_MAX_DEPTH
 #define GK_SQL_MAX_DEPTH 300000
 #endif
+
+/* ---- what an unparsed statement does ------------------------------- */
+
+#define GK_SQL_NAME_MAX 64  /* PostgreSQL's NAMEDATALEN: names are cut to 63 bytes */
+
+enum gk_sql_recognised_kind {
+	GK_SQL_NOT_RECOGNISED = 0,
+	GK_SQL_CREATES_TABLE,       /* CREATE [...] TABLE [IF NOT EXISTS] schema.name (... | AS | PARTITION OF) */
+	GK_SQL_CREATES_VIEW,        /* CREATE [MATERIALIZED] VIEW schema.name */
+	GK_SQL_CREATES_INDEX,       /* CREATE [UNIQUE] INDEX [name] ON schema.table */
+	GK_SQL_CREATES_TYPE,        /* CREATE TYPE schema.name */
+	GK_SQL_NOT_NULL_NOT_VALID,  /* ALTER TABLE schema.table ADD CONSTRAINT name NOT NULL column NOT VALID (18+) */
+};
+
+typedef struct gk_sql_recognised {
+	enum gk_sql_recognised_kind kind;
+	char schema[GK_SQL_NAME_MAX];  /* "" when unqualified; of the table for an index or constraint */
+	char name[GK_SQL_NAME_MAX];    /* the object; an index's may be "" (unnamed); the constraint's */
+	char table[GK_SQL_NAME_MAX];   /* INDEX, NOT_NULL_NOT_VALID: the table */
+	char column[GK_SQL_NAME_MAX];  /* NOT_NULL_NOT_VALID: the column */
+} gk_sql_recognised;
+
+/*
+ * What the statement text[start, end) creates, read from its first scanner
+ * tokens without the parser: for statements the parser refused (syntax
+ * newer than its own).  Names are as PostgreSQL stores them (unquoted ones
+ * down-cased, all cut to 63 bytes).  `out->kind` is GK_SQL_NOT_RECOGNISED
+ * when the statement is none of the forms above.  Returns 0, or -1 when
+ * out of memory.
+ */
+int gk_sql_recognise(gk_sql_recognised *out, const char *text, size_t start, size_t end);
 
 /** First offset at or after `i` that is not a blank or inside a comment. */
 size_t gk_sql_skip_blanks(const char *text, size_t i, size_t end);

@@ -232,6 +232,9 @@ static void test_unterminated_literal_keeps_statements_before(void **state)
 	assert_int_equal(sql.errors[0].offset, off_of(t, "SELEC 2"));
 	assert_int_equal(sql.errors[1].offset, off_of(t, "'abc"));
 	assert_non_null(strstr(sql.errors[1].message, "unterminated"));
+	assert_true(sql.errors[1].any_version);
+	assert_int_equal(sql.errors[1].start, off_of(t, "'abc"));
+	assert_int_equal(sql.errors[1].end, strlen(t));
 	gk_sql_free(&sql);
 
 	const char *u = "SELECT 1;\n/* never closed";
@@ -240,6 +243,106 @@ static void test_unterminated_literal_keeps_statements_before(void **state)
 	assert_int_equal(sql.n_errors, 1);
 	assert_int_equal(sql.errors[0].offset, off_of(u, "/*"));
 	gk_sql_free(&sql);
+}
+
+/* Each refused statement's range, and whether its error is one in every version. */
+static void test_error_statement_range_and_kind(void **state)
+{
+	(void)state;
+	const char *t = "SELECT 1;\n-- c\nSELECT * FROM (SELECT 1) /* x */ ;\nSELEC 2;\n"
+			"ALTER TABLE a ADD COLUMN b int\n-- migrate:down\nALTER TABLE a DROP COLUMN b;\n"
+			"MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE RETURNING t.id";
+	gk_sql sql;
+	parse(&sql, t);
+	assert_int_equal(sql.n_stmts, 1);
+	assert_int_equal(sql.n_errors, 4);
+	const gk_sql_error *e = sql.errors;
+	assert_int_equal(e[0].start, off_of(t, "SELECT * FROM"));
+	assert_int_equal(e[0].end, off_of(t, " /* x */"));
+	assert_false(e[0].any_version);  /* PostgreSQL 16 allows it */
+	assert_int_equal(e[1].start, off_of(t, "SELEC 2"));
+	assert_true(e[1].any_version);   /* no statement starts with an identifier */
+	assert_int_equal(e[2].start, off_of(t, "ALTER TABLE a ADD"));
+	assert_int_equal(e[2].offset, off_of(t, "ALTER TABLE a DROP"));
+	assert_true(e[2].any_version);   /* a ';' left out */
+	assert_int_equal(e[3].end, strlen(t));
+	assert_false(e[3].any_version);  /* PostgreSQL 17's MERGE ... RETURNING */
+	gk_sql_free(&sql);
+}
+
+static void recognise(gk_sql_recognised *w, const char *text)
+{
+	assert_int_equal(gk_sql_recognise(w, text, 0, strlen(text)), 0);
+}
+
+static void test_recognise_what_a_statement_creates(void **state)
+{
+	(void)state;
+	gk_sql_recognised w;
+	recognise(&w, "CREATE TABLE comment_actions AS SELECT * FROM (SELECT 1)");
+	assert_int_equal(w.kind, GK_SQL_CREATES_TABLE);
+	assert_string_equal(w.schema, "");
+	assert_string_equal(w.name, "comment_actions");
+	recognise(&w, "create unlogged table if not exists App.\"Odd \"\"Name\"\" \" (id int)");
+	assert_int_equal(w.kind, GK_SQL_CREATES_TABLE);
+	assert_string_equal(w.schema, "app");
+	assert_string_equal(w.name, "Odd \"Name\" ");
+	recognise(&w, "/* c */ CREATE TEMP TABLE comment (x int) -- a keyword as a name");
+	assert_int_equal(w.kind, GK_SQL_CREATES_TABLE);
+	assert_string_equal(w.name, "comment");
+	recognise(&w, "CREATE MATERIALIZED VIEW IF NOT EXISTS db.s.mv AS SELECT 1");
+	assert_int_equal(w.kind, GK_SQL_CREATES_VIEW);
+	assert_string_equal(w.schema, "s");
+	assert_string_equal(w.name, "mv");
+	recognise(&w, "CREATE OR REPLACE RECURSIVE VIEW v (n) AS SELECT 1");
+	assert_int_equal(w.kind, GK_SQL_CREATES_VIEW);
+	assert_string_equal(w.name, "v");
+	recognise(&w, "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON ONLY s.t (a)");
+	assert_int_equal(w.kind, GK_SQL_CREATES_INDEX);
+	assert_string_equal(w.name, "i");
+	assert_string_equal(w.schema, "s");
+	assert_string_equal(w.table, "t");
+	recognise(&w, "CREATE INDEX ON t USING gin (a)");
+	assert_int_equal(w.kind, GK_SQL_CREATES_INDEX);
+	assert_string_equal(w.name, "");
+	assert_string_equal(w.table, "t");
+	recognise(&w, "CREATE TYPE mood AS ENUM ('a')");
+	assert_int_equal(w.kind, GK_SQL_CREATES_TYPE);
+	assert_string_equal(w.name, "mood");
+	/* names are cut to 63 bytes, on a character boundary */
+	char longname[200] = "CREATE TABLE ";
+	for (int i = 0; i < 31; i++)
+		strcat(longname, "ab");
+	strcat(longname, "é (id int)"); /* 62 bytes, then a 2-byte character */
+	recognise(&w, longname);
+	assert_int_equal(strlen(w.name), 62);
+	recognise(&w, "ALTER TABLE ONLY s.t ADD CONSTRAINT t_c_nn NOT NULL c NOT VALID;");
+	assert_int_equal(w.kind, GK_SQL_NOT_NULL_NOT_VALID);
+	assert_string_equal(w.schema, "s");
+	assert_string_equal(w.table, "t");
+	assert_string_equal(w.name, "t_c_nn");
+	assert_string_equal(w.column, "c");
+}
+
+static void test_recognise_leaves_other_statements_alone(void **state)
+{
+	(void)state;
+	static const char *const others[] = {
+		"SELECT * FROM (SELECT 1)",
+		"CREATE FUNCTION f() RETURNS int LANGUAGE sql RETURN 1",
+		"CREATE INDEX IF NOT EXISTS ON t (a)",              /* IF NOT EXISTS needs a name */
+		"CREATE TABLE",
+		"ALTER TABLE t ADD CONSTRAINT c NOT NULL col",      /* validated: it scans */
+		"ALTER TABLE t ADD CONSTRAINT c NOT NULL col NOT VALID, ADD COLUMN d int",
+		"CREATE TABLE U&\"d\\0061t\\+000061\" (id int)",
+		"",
+	};
+	for (size_t i = 0; i < sizeof others / sizeof *others; i++) {
+		gk_sql_recognised w;
+		recognise(&w, others[i]);
+		if (w.kind != GK_SQL_NOT_RECOGNISED)
+			fail_msg("recognised %d in [%s]", (int)w.kind, others[i]);
+	}
 }
 
 static void test_recovery_keeps_begin_atomic_bodies_whole(void **state)
@@ -526,6 +629,9 @@ int main(void)
 		cmocka_unit_test(test_error_offset_is_bytes_after_multibyte_text),
 		cmocka_unit_test(test_error_at_end_of_input),
 		cmocka_unit_test(test_unterminated_literal_keeps_statements_before),
+		cmocka_unit_test(test_error_statement_range_and_kind),
+		cmocka_unit_test(test_recognise_what_a_statement_creates),
+		cmocka_unit_test(test_recognise_leaves_other_statements_alone),
 		cmocka_unit_test(test_recovery_keeps_begin_atomic_bodies_whole),
 		cmocka_unit_test(test_memory_exhausted_is_a_syntax_error),
 		cmocka_unit_test(test_overlong_statement_refused),

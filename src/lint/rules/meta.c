@@ -12,11 +12,48 @@ const gk_rule gk_rule_syntax_error = {
 		.severity = GK_SEV_ERROR,
 		.summary = "the statement does not parse as PostgreSQL 15 SQL",
 		.why = "A migration that does not parse fails when it is applied, and nothing in it can be checked.",
-		.help = "Fix the SQL at the position shown. Syntax newer than PostgreSQL 15 is not understood yet.",
+		.help = "Fix the SQL at the position shown. If it is valid on a newer PostgreSQL, set pg_version (or "
+			"--pg-version) to the version it runs on: syntax newer than PostgreSQL 15 is then reported as "
+			"unparsed-statement and judged by the replay.",
 		.examples = {
 			{GK_EXAMPLE_BAD, 0, 0, NULL, "ALTER TABLE users ADD COLUMN;"},
 			{GK_EXAMPLE_BAD, 0, 0, "statements after the error are still checked", "SELEC 1;\nSELECT 2;"},
+			{GK_EXAMPLE_BAD, 0, 0, "syntax of PostgreSQL 16 with the default target, 15",
+			 "SELECT count(*) FROM (SELECT 1);"},
+			{GK_EXAMPLE_BAD, 17, 0, "a word that starts no statement is an error in every version",
+			 "SELEC 1;"},
+			{GK_EXAMPLE_BAD, 17, 0, "a ';' left out is an error in every version",
+			 "ALTER TABLE users ADD COLUMN nickname text\nALTER TABLE users ADD COLUMN bio text;"},
 			{GK_EXAMPLE_OK, 0, 0, NULL, "ALTER TABLE users ADD COLUMN nickname text;"},
+			{GK_EXAMPLE_OK, 17, 0, "a newer target: newer syntax is unparsed-statement instead",
+			 "SELECT count(*) FROM (SELECT 1);"},
+		},
+	},
+};
+
+const gk_rule gk_rule_unparsed_statement = {
+	.info = {
+		.id = "unparsed-statement",
+		.category = GK_CAT_META,
+		.severity = GK_SEV_WARNING,
+		.summary = "a statement in syntax newer than PostgreSQL 15 was not analysed",
+		.why = "The parser knows PostgreSQL 15's grammar. With a newer target (pg_version, --pg-version, or "
+		       "the shadow server's version in check) a statement it refuses may be valid newer syntax (a "
+		       "subquery in FROM without an alias, MERGE ... RETURNING, JSON_TABLE), so it is not called a "
+		       "syntax error; but no rule checked it. What it creates (a table, view or index, read from its "
+		       "first words) is still learnt, so later statements on that object are judged right.",
+		.help = "Check the statement by hand, or let check replay it on a server of the target version, "
+			"which reports it if it fails. Suppress with a file-wide `-- gatekeeper:ignore-file "
+			"unparsed-statement reason: ...`.",
+		.examples = {
+			{GK_EXAMPLE_BAD, 16, 0, "PostgreSQL 16: a subquery in FROM without an alias",
+			 "SELECT count(*) FROM (SELECT 1);", 1},
+			{GK_EXAMPLE_BAD, 17, 0, "PostgreSQL 17: MERGE ... RETURNING; the other statements are checked",
+			 "MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE RETURNING t.id;\nSELECT 1;", 1},
+			{GK_EXAMPLE_OK, 0, 0, "the default target, 15: a syntax error",
+			 "SELECT count(*) FROM (SELECT 1);"},
+			{GK_EXAMPLE_OK, 18, 0, "PostgreSQL 18's NOT NULL ... NOT VALID is recognised from its words",
+			 "ALTER TABLE users ADD CONSTRAINT users_email_nn NOT NULL email NOT VALID;"},
 		},
 	},
 };

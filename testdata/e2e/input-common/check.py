@@ -15,6 +15,8 @@ give every finding a rule id.  Then each EXPECT must hold:
   nofile:PATH                        PATH is not in `migrations`
   files:N                            `migrations` has N entries
   statements:PATH:N                  PATH has N parsed statements
+  total:PATH:N                       PATH has N statements, parsed or not
+  summary:ANALYSED:TOTAL             the run analysed ANALYSED of TOTAL statements
 """
 import json
 import sys
@@ -82,6 +84,16 @@ def main(argv):
             got = migrations.get(path, {}).get("statements")
             if got != int(n):
                 errors.append("%s: %s statements" % (exp, got))
+        elif kind == "total":
+            path, n = rest.rsplit(":", 1)
+            got = migrations.get(path, {}).get("statements_total")
+            if got != int(n):
+                errors.append("%s: %s statements in all" % (exp, got))
+        elif kind == "summary":
+            want = tuple(int(x) for x in rest.split(":"))
+            got = (report["summary"].get("statements_analysed"), report["summary"].get("statements_total"))
+            if got != want:
+                errors.append("%s: %s of %s analysed" % (exp, got[0], got[1]))
         else:
             errors.append("unknown expectation %r" % exp)
     for e in errors:
