@@ -570,11 +570,11 @@ static void test_second_open_falls_back(void **state)
 	gk_shadow_options o = {.tmp_dir = sock_dir, .cache_dir = cache_dir};
 	gk_shadow *t = NULL;
 	gk_error err = {0, ""};
-	double t0 = gk_now();
+	/* It does not wait for the lock (flock LOCK_NB): the note below says
+	 * the cache is in use, which only the refused lock writes. */
 	if (gk_shadow_open(&t, &o, &err) != 0)
 		fail_msg("second open: %s", err.msg);
 	keep(t);
-	assert_true(gk_now() - t0 < 20);  /* did not wait for the lock */
 	assert_false(gk_shadow_cached(t));
 	assert_true(gk_shadow_is_embedded(t));
 	const char *note = gk_shadow_cache_note(t);
