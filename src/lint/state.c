@@ -736,6 +736,11 @@ static int apply_alter(gk_state *st, const PgQuery__AlterTableStmt *as, int tx_i
 			if (c->name)
 				rc = set_column(st, r, c->name, NULL, true);
 			break;
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropNotNull:
+			/* A later SET NOT NULL has to check every row again. */
+			if (c->name && gk_rel_column(r, c->name))
+				((gk_column *)gk_rel_column(r, c->name))->not_null = false;
+			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
 			if (c->name)
 				drop_column(r, c->name);
@@ -855,6 +860,12 @@ static int apply(gk_state *st, const PgQuery__Node *n, int tx_id)
 		return apply_create(st, n->create_stmt, tx_id);
 	case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
 		if (n->create_table_as_stmt->into && !rel_of(st, n->create_table_as_stmt->into->rel, CREATE))
+			return -1;
+		return 0;
+	case PG_QUERY__NODE__NODE_SELECT_STMT:
+		/* SELECT ... INTO creates a table, as CREATE TABLE ... AS does. */
+		if (n->select_stmt->into_clause && n->select_stmt->into_clause->rel &&
+		    !rel_of(st, n->select_stmt->into_clause->rel, CREATE))
 			return -1;
 		return 0;
 	case PG_QUERY__NODE__NODE_VIEW_STMT:
