@@ -291,6 +291,15 @@ static bool select_reads_existing(const gk_lint *l, const gk_stmt *s, const gk_s
 	       reads_existing(l, s, n, q->select_stmt->from_clause, q->select_stmt->n_from_clause);
 }
 
+/* A system catalog (pg_index, pg_class, ...): a migration that writes one
+ * patches a few rows of metadata, it does not backfill. */
+static bool system_catalog(const gk_lint *l, const PgQuery__RangeVar *rv)
+{
+	if (rv->schemaname && *rv->schemaname)
+		return strcmp(rv->schemaname, "pg_catalog") == 0;
+	return strncmp(rv->relname, "pg_", 3) == 0 && !gk_state_find(l->state, NULL, rv->relname);
+}
+
 /* A backfill: DML that touches every row it may, on an existing table.  Into why. */
 static bool backfill(const gk_lint *l, const gk_stmt *s, const gk_stmt *n, char *why, size_t size)
 {
@@ -321,7 +330,8 @@ static bool backfill(const gk_lint *l, const gk_stmt *s, const gk_stmt *n, char 
 	default:
 		return false;
 	}
-	if (!rv || !rv->relname || (rv_new_between(l, s, n, rv) && q->node_case != PG_QUERY__NODE__NODE_INSERT_STMT))
+	if (!rv || !rv->relname || system_catalog(l, rv) ||
+	    (rv_new_between(l, s, n, rv) && q->node_case != PG_QUERY__NODE__NODE_INSERT_STMT))
 		return false;
 	snprintf(why, size, "%s %s", verb, rv->relname);
 	return true;
@@ -478,6 +488,29 @@ static const gk_stmt *first_costly(gk_lint *l, const gk_stmt *s, const held_rel 
 	return n;
 }
 
+/*
+ * After DROP INDEX, does a later statement before `n` take ACCESS EXCLUSIVE
+ * on the same table (or, for an index of an unknown table, drop another
+ * such index)?  Then that one reports `n`, once: the model forgets a
+ * dropped index, so a later statement cannot tell that an earlier DROP
+ * INDEX already held its table.
+ */
+static bool held_again_before(const gk_lint *l, const gk_stmt *s, const gk_stmt *n, const held_rel *h)
+{
+	for (const gk_stmt *t = gk_lint_next_in_tx(l, s); t && t != n; t = gk_lint_next_in_tx(l, t)) {
+		gk_lock locks[GK_MAX_LOCKS];
+		size_t k = gk_stmt_locks(t->node, gk_lint_pg(l), locks, GK_MAX_LOCKS);
+		for (size_t i = 0; i < k; i++) {
+			if (locks[i].mode < GK_LOCK_ACCESS_EXCLUSIVE || index_rename(t->node))
+				continue;
+			held_rel tr = rel_of_lock(l, &locks[i]);
+			if (h->name ? same_rel(h->schema, h->name, tr.schema, tr.name) : locks[i].is_index && !tr.name)
+				return true;
+		}
+	}
+	return false;
+}
+
 /* Did an earlier statement of the same transaction already hold this lock?
  * Then that statement was judged, with the same statements after it. */
 static bool already_held(gk_lint *l, const gk_stmt *s, const gk_lock *lk, const held_rel *h)
@@ -499,7 +532,8 @@ static void check_held(gk_lint *l, const gk_stmt *s)
 		held_rel h = rel_of_lock(l, lk);
 		char why[1200], target[400];
 		const gk_stmt *n;
-		if (already_held(l, s, lk, &h) || !(n = first_costly(l, s, &h, why, sizeof why)))
+		if (already_held(l, s, lk, &h) || !(n = first_costly(l, s, &h, why, sizeof why)) ||
+		    (lk->is_index && held_again_before(l, s, n, &h)))
 			continue;
 		int line, col, nline;
 		gk_source_pos(l->src, s->start, &line, &col);
