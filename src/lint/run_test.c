@@ -181,6 +181,27 @@ static void test_lint_run__select_into_creates_a_table(void **state)
 	gk_report_free(r);
 }
 
+/*
+ * CREATE TABLE succeeds only when the name is free: a table the model still
+ * knows was dropped where it could not see it (a down migration it was not
+ * given), and the created one is new.  IF NOT EXISTS keeps the old one.
+ */
+static void test_lint_run__create_table_of_a_known_name_is_new(void **state)
+{
+	(void)state;
+	gk_lint_input in[] = {
+		text_input("1.sql", "CREATE TABLE stats (id bigint, hot real);\nCREATE TABLE totals (id bigint, n bigint);", true),
+		text_input("2.sql", "CREATE TABLE stats (id bigint, hot real);\nCREATE INDEX stats_hot_idx ON stats (hot);\n"
+				    "CREATE TABLE totals AS SELECT 1 AS id, 2 AS n;\nCREATE INDEX totals_n_idx ON totals (n);", true),
+		text_input("3.sql", "CREATE TABLE IF NOT EXISTS stats (id bigint, hot real);\n"
+				    "CREATE INDEX stats_id_idx ON stats (id);", true),
+	};
+	gk_report *r = run(in, 3, 2);
+	assert_int_equal(count(r, "2.sql", "create-index-non-concurrent"), 0);
+	assert_int_equal(count(r, "3.sql", "create-index-non-concurrent"), 1);
+	gk_report_free(r);
+}
+
 /* The source line kept for display is cut at 400 bytes, never inside a character. */
 static void test_lint_run__context_is_cut_between_characters(void **state)
 {
@@ -225,6 +246,7 @@ int main(void)
 		cmocka_unit_test(test_lint_run__model_follows_drops_and_renames),
 		cmocka_unit_test(test_lint_run__drop_not_null_then_set_not_null),
 		cmocka_unit_test(test_lint_run__select_into_creates_a_table),
+		cmocka_unit_test(test_lint_run__create_table_of_a_known_name_is_new),
 		cmocka_unit_test(test_lint_run__context_is_cut_between_characters),
 		cmocka_unit_test(test_lint_run__unreadable_input_does_not_stop_the_run),
 	};
