@@ -397,6 +397,44 @@ static bool changes_type(const PgQuery__Node *n)
 	return false;
 }
 
+/* A varchar limit, from the model's type text: "varchar(20)" 20, "varchar" -1; false when not a varchar. */
+static bool varchar_limit(const char *type, long *limit)
+{
+	*limit = -1;
+	if (strcmp(type, "varchar") == 0)
+		return true;
+	return sscanf(type, "varchar(%ld)", limit) == 1 && strchr(type, '[') == NULL;
+}
+
+/*
+ * True when every command of ALTER TABLE `n` changes a column the model
+ * knows as varchar to a varchar at least as long, or to text, without
+ * USING: binary-compatible, so nothing is rewritten (PostgreSQL checks only
+ * the catalog).  Other type changes count as rewrites.
+ */
+static bool only_widens_varchar(const gk_lint *l, const PgQuery__Node *n)
+{
+	const PgQuery__AlterTableStmt *as = n->alter_table_stmt;
+	const gk_rel *r = as->relation ? gk_state_find(l->state, as->relation->schemaname, as->relation->relname) : NULL;
+	for (size_t i = 0; r && i < as->n_cmds; i++) {
+		const PgQuery__AlterTableCmd *c = gk_alter_cmd(as, i);
+		if (!c || c->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType || !c->def ||
+		    c->def->node_case != PG_QUERY__NODE__NODE_COLUMN_DEF || c->def->column_def->raw_default ||
+		    !c->def->column_def->type_name)
+			return false;
+		const gk_column *col = gk_rel_column(r, c->name);
+		const PgQuery__TypeName *to = c->def->column_def->type_name;
+		long from_limit, to_limit = to->n_typmods ? gk_type_mod(to, 0) : -1;
+		if (!col || !col->type || !varchar_limit(col->type, &from_limit) || to->n_array_bounds)
+			return false;
+		const char *base = gk_type_base(to);
+		if (strcmp(base, "text") != 0 &&
+		    !(strcmp(base, "varchar") == 0 && (to_limit < 0 || (from_limit >= 0 && to_limit >= from_limit))))
+			return false;
+	}
+	return r != NULL;
+}
+
 /* What slow work lock `x` of `n` does on `what`, as a verb phrase. */
 static void slow_work(const gk_stmt *n, const gk_lock *x, const char *what, char *buf, size_t size)
 {
@@ -434,7 +472,7 @@ static bool lock_costly(gk_lint *l, const gk_stmt *s, const gk_stmt *n, const he
 	char what[300];
 	snprintf(what, sizeof what, "%s%s%s", xr.name && xr.schema ? xr.schema : "", xr.name && xr.schema ? "." : "",
 		 xr.name ? xr.name : x->name);
-	bool slow = x->scan || x->rewrite;
+	bool slow = x->scan || (x->rewrite && !(changes_type(n->node) && only_widens_varchar(l, n->node)));
 	char work[600];
 	slow_work(n, x, what, work, sizeof work);
 	if (known && !same && x->mode >= GK_LOCK_SHARE_UPDATE_EXCLUSIVE && !taken_has(t, xr.schema, xr.name) &&
@@ -480,6 +518,7 @@ static void take(const gk_lint *l, const gk_stmt *n, taken *t)
 static const gk_stmt *first_costly(gk_lint *l, const gk_stmt *s, const held_rel *h, char *why, size_t size)
 {
 	taken t = {0};
+	take(l, s, &t); /* DROP TABLE a, b: b is held as well as a */
 	const gk_stmt *n = gk_lint_next_in_tx(l, s);
 	for (; n && !costly(l, s, n, h, &t, why, size); n = gk_lint_next_in_tx(l, n))
 		take(l, n, &t);
