@@ -47,6 +47,9 @@ static int add_path(gk_lint_batch *b, gk_run_args *a, enum gk_layout_kind layout
 	for (size_t i = 0; rc == 0 && i < files.n; i++)
 		if (gk_lint_batch_add_judged(b, files.paths[i], files.refused[i], &files.ids[i]) < 0)
 			rc = gk_error_set(err, GK_ENOMEM, "out of memory");
+	/* dbmate files outside a dbmate folder (or passed one by one): their up section only. */
+	if (rc == 0 && gk_lint_batch_dbmate_files(b, from, layout, &a->lint) < 0)
+		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
 	/* A Prisma folder (or a file of one): the version its repository deploys with. */
 	if (rc == 0 && gk_lint_batch_find_settings(b, from, path, layout) < 0)
 		rc = gk_error_set(err, GK_ENOMEM, "out of memory");

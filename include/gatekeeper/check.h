@@ -151,6 +151,18 @@ int gk_lint_batch_add_layout(gk_lint_batch *b, const char *dir, enum gk_layout_k
 			     const gk_lint_options *o, const char *const *excludes, size_t n_excludes,
 			     gk_error *err);
 
+/**
+ * Inputs from index `from` on that are plain files (no tool known) and
+ * carry dbmate's `-- migrate:up` marker are dbmate migrations: only their
+ * up section is linted (what precedes it blanked, so lines and columns
+ * stay the file's), with dbmate's runner and its `transaction:false`.  A
+ * file passed by path, or found by a walk of a folder that is not itself
+ * a dbmate folder, is then linted as dbmate applies it, never its down
+ * section.  Only for `kind` auto or dbmate.  0 or GK_ENOMEM; a file that
+ * cannot be read is left for the engine to report.
+ */
+int gk_lint_batch_dbmate_files(gk_lint_batch *b, size_t from, enum gk_layout_kind kind, const gk_lint_options *o);
+
 void gk_lint_batch_free(gk_lint_batch *b);
 
 #endif

@@ -100,6 +100,14 @@ int gk_layout_read_dir(gk_layout **out, enum gk_layout_kind kind, const char *di
 void gk_layout_free(gk_layout *l);
 
 /**
+ * The sections of a dbmate migration from its text, as gk_layout_read()
+ * finds them in a dbmate folder: sets m->up_start, m->up_end (the down
+ * marker line, or `len`) and m->no_transaction.  Returns false, leaving
+ * `m` alone, when the text has no `-- migrate:up` marker line.
+ */
+bool gk_layout_dbmate_sections(gk_layout_migration *m, const char *text, size_t len);
+
+/**
  * SQL that creates the history table the tool itself creates before it
  * applies the first migration (Prisma `_prisma_migrations`, Flyway
  * `flyway_schema_history`, golang-migrate and dbmate `schema_migrations`,

@@ -128,14 +128,9 @@ static bool excluded(const char *path, const char *const *ex, size_t n)
 	return false;
 }
 
-/* dbmate: the up section, with what precedes it blanked. */
-static int up_section(gk_lint_batch *b, gk_lint_input *in, const gk_layout_migration *m, const gk_lint_options *o)
+/* Keep of `text` (taken) only the up section of `m`, what precedes it blanked. */
+static int keep_up_section(gk_lint_batch *b, gk_lint_input *in, char *text, size_t len, const gk_layout_migration *m)
 {
-	char *text = NULL;
-	size_t len = 0;
-	size_t limit = o->max_file_size ? o->max_file_size + 1 : 0;
-	if (gk_read_file(&text, &len, in->path, limit) < 0)
-		return 0; /* leave it to the engine: it reports the file as unreadable or too large */
 	if (own(b, text) < 0)
 		return GK_ENOMEM;
 	if (m->up_end < len)
@@ -145,6 +140,45 @@ static int up_section(gk_lint_batch *b, gk_lint_input *in, const gk_layout_migra
 			text[i] = ' ';
 	in->text = text;
 	in->len = len;
+	return 0;
+}
+
+/* dbmate: the up section, with what precedes it blanked. */
+static int up_section(gk_lint_batch *b, gk_lint_input *in, const gk_layout_migration *m, const gk_lint_options *o)
+{
+	char *text = NULL;
+	size_t len = 0;
+	size_t limit = o->max_file_size ? o->max_file_size + 1 : 0;
+	if (gk_read_file(&text, &len, in->path, limit) < 0)
+		return 0; /* leave it to the engine: it reports the file as unreadable or too large */
+	return keep_up_section(b, in, text, len, m);
+}
+
+int gk_lint_batch_dbmate_files(gk_lint_batch *b, size_t from, enum gk_layout_kind kind, const gk_lint_options *o)
+{
+	if (kind != GK_LAYOUT_AUTO && kind != GK_LAYOUT_DBMATE)
+		return 0;
+	size_t limit = o->max_file_size ? o->max_file_size + 1 : 0;
+	for (size_t i = from; i < b->n; i++) {
+		gk_lint_input *in = &b->in[i];
+		if (in->refused || in->text || in->tool != GK_LAYOUT_AUTO)
+			continue;
+		char *text = NULL;
+		size_t len = 0;
+		int rc = in->judged ? gk_read_file_same(&text, &len, in->path, limit, in->dev, in->ino)
+				    : gk_read_file(&text, &len, in->path, limit);
+		if (rc < 0)
+			continue; /* the engine reads it again and reports why it cannot */
+		gk_layout_migration m = {0};
+		if (!gk_layout_dbmate_sections(&m, text, len)) {
+			free(text);
+			continue;
+		}
+		in->tool = GK_LAYOUT_DBMATE;
+		in->no_transaction = m.no_transaction;
+		if (keep_up_section(b, in, text, len, &m) < 0)
+			return GK_ENOMEM;
+	}
 	return 0;
 }
 

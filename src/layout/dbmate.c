@@ -104,6 +104,14 @@ static void sections(gk_layout_migration *m, const char *text, size_t len)
 	m->no_transaction = up.found && option_no_transaction(text + up.opt, text + up.opt_end);
 }
 
+bool gk_layout_dbmate_sections(gk_layout_migration *m, const char *text, size_t len)
+{
+	if (!gk_dbmate_has_marker(text, len))
+		return false;
+	sections(m, text, len);
+	return true;
+}
+
 static int add(gk_lb *b, const char *p, gk_span key, gk_span ver, gk_span name)
 {
 	gk_layout_migration *m = gk_lb_add(b, key, ver, name, p);

@@ -149,6 +149,66 @@ static void test_lint_run__model_follows_drops_and_renames(void **state)
 	gk_report_free(r);
 }
 
+/*
+ * DROP NOT NULL makes a column nullable again, so a SET NOT NULL in a later
+ * migration scans the table again (langfuse's slack_integrations.project_id,
+ * made nullable and then NOT NULL again two migrations later).
+ */
+static void test_lint_run__drop_not_null_then_set_not_null(void **state)
+{
+	(void)state;
+	gk_lint_input in[] = {
+		text_input("1.sql", "CREATE TABLE \"slack_integrations\" (\"id\" TEXT NOT NULL, \"project_id\" TEXT NOT NULL);", true),
+		text_input("2.sql", "ALTER TABLE \"slack_integrations\" ALTER COLUMN \"project_id\" SET NOT NULL;", true),
+		text_input("3.sql", "ALTER TABLE \"slack_integrations\" ALTER COLUMN \"project_id\" DROP NOT NULL;", true),
+		text_input("4.sql", "DELETE FROM \"slack_integrations\" WHERE \"project_id\" IS NULL;\n"
+				    "ALTER TABLE \"slack_integrations\" ALTER COLUMN \"project_id\" SET NOT NULL;", true),
+	};
+	gk_report *r = run(in, 4, 2);
+	assert_int_equal(count(r, "2.sql", "set-not-null"), 0); /* already NOT NULL: nothing to check */
+	assert_int_equal(count(r, "4.sql", "set-not-null"), 1);
+	gk_report_free(r);
+}
+
+/* SELECT ... INTO and CREATE TABLE ... AS create tables: new in their change, existing after it. */
+static void test_lint_run__select_into_creates_a_table(void **state)
+{
+	(void)state;
+	gk_lint_input in[] = {
+		text_input("1.sql", "CREATE TABLE users (id bigint PRIMARY KEY, email text);", true),
+		text_input("2.sql", "SELECT id, email INTO users_copy FROM users;\n"
+				    "CREATE TABLE users_ids AS SELECT id FROM users;", false),
+		text_input("3.sql", "CREATE INDEX users_copy_email_idx ON users_copy (email);\n"
+				    "CREATE INDEX users_ids_id_idx ON users_ids (id);", false),
+		text_input("4.sql", "CREATE INDEX users_copy_id_idx ON users_copy (id);", true),
+	};
+	gk_report *r = run(in, 4, 2);
+	assert_int_equal(count(r, "3.sql", "create-index-non-concurrent"), 0);
+	assert_int_equal(count(r, "4.sql", "create-index-non-concurrent"), 1);
+	gk_report_free(r);
+}
+
+/*
+ * CREATE TABLE succeeds only when the name is free: a table the model still
+ * knows was dropped where it could not see it (a down migration it was not
+ * given), and the created one is new.  IF NOT EXISTS keeps the old one.
+ */
+static void test_lint_run__create_table_of_a_known_name_is_new(void **state)
+{
+	(void)state;
+	gk_lint_input in[] = {
+		text_input("1.sql", "CREATE TABLE stats (id bigint, hot real);\nCREATE TABLE totals (id bigint, n bigint);", true),
+		text_input("2.sql", "CREATE TABLE stats (id bigint, hot real);\nCREATE INDEX stats_hot_idx ON stats (hot);\n"
+				    "CREATE TABLE totals AS SELECT 1 AS id, 2 AS n;\nCREATE INDEX totals_n_idx ON totals (n);", true),
+		text_input("3.sql", "CREATE TABLE IF NOT EXISTS stats (id bigint, hot real);\n"
+				    "CREATE INDEX stats_id_idx ON stats (id);", true),
+	};
+	gk_report *r = run(in, 3, 2);
+	assert_int_equal(count(r, "2.sql", "create-index-non-concurrent"), 0);
+	assert_int_equal(count(r, "3.sql", "create-index-non-concurrent"), 1);
+	gk_report_free(r);
+}
+
 /* The source line kept for display is cut at 400 bytes, never inside a character. */
 static void test_lint_run__context_is_cut_between_characters(void **state)
 {
@@ -301,6 +361,9 @@ int main(void)
 		cmocka_unit_test(test_lint_run__end_limits_the_migration),
 		cmocka_unit_test(test_lint_run__many_files_keep_input_order),
 		cmocka_unit_test(test_lint_run__model_follows_drops_and_renames),
+		cmocka_unit_test(test_lint_run__drop_not_null_then_set_not_null),
+		cmocka_unit_test(test_lint_run__select_into_creates_a_table),
+		cmocka_unit_test(test_lint_run__create_table_of_a_known_name_is_new),
 		cmocka_unit_test(test_lint_run__context_is_cut_between_characters),
 		cmocka_unit_test(test_lint_run__unreadable_input_does_not_stop_the_run),
 		cmocka_unit_test(test_lint_run__newer_syntax_depends_on_the_target),

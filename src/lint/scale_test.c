@@ -157,9 +157,12 @@ static void test_scale__foreign_keys_and_leading_columns(void **state)
 
 /*
  * locks-held-across-statements reports a statement that takes ACCESS
- * EXCLUSIVE on an existing table and has work after it, once per table per
- * transaction: N tables altered twice in one transaction make N findings,
- * and the same again in a second transaction.
+ * EXCLUSIVE on an existing table when a later statement of its transaction
+ * waits for a lock on another table, once per table per transaction: N
+ * tables altered twice in one transaction make N - 1 findings (the last
+ * table of the first pass is followed only by tables the transaction holds
+ * already, which wait for nobody), and the same again in a second
+ * transaction.
  */
 static void test_scale__locks_held_once_per_table_and_transaction(void **state)
 {
@@ -174,7 +177,7 @@ static void test_scale__locks_held_once_per_table_and_transaction(void **state)
 	}
 	char *sql = gk_buf_take(&b);
 	gk_report *r = lint_text(sql, GK_RUNNER_SPLIT);
-	assert_int_equal(count(r, "locks-held-across-statements"), 2 * N);
+	assert_int_equal(count(r, "locks-held-across-statements"), 2 * (N - 1));
 	gk_report_free(r);
 	free(sql);
 }

@@ -783,9 +783,25 @@ static int apply_column_def(gk_state *st, gk_rel *r, const PgQuery__ColumnDef *c
 	return 0;
 }
 
+static void remove_rel(gk_state *st, gk_rel *r);
+
+/*
+ * A table a CREATE makes: CREATE TABLE (or ... AS, SELECT ... INTO)
+ * succeeds only when no table has the name, so one the model still knows
+ * was dropped where it could not see (a file it was not given) and the
+ * table is a new one.  With IF NOT EXISTS the known table stays.
+ */
+static gk_rel *created_table(gk_state *st, const PgQuery__RangeVar *rv, bool if_not_exists)
+{
+	gk_rel *old = !if_not_exists && rv && rv->relname ? gk_state_find(st, rv->schemaname, rv->relname) : NULL;
+	if (old)
+		remove_rel(st, old);
+	return rel_of(st, rv, CREATE);
+}
+
 static int apply_create(gk_state *st, const PgQuery__CreateStmt *cs, int tx_id)
 {
-	gk_rel *r = rel_of(st, cs->relation, CREATE);
+	gk_rel *r = created_table(st, cs->relation, cs->if_not_exists);
 	if (!r)
 		return cs->relation ? -1 : 0;
 	r->defined = true;
@@ -911,6 +927,11 @@ static int apply_alter(gk_state *st, const PgQuery__AlterTableStmt *as, int tx_i
 			if (c->name)
 				rc = set_column(st, r, c->name, NULL, true);
 			break;
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropNotNull:
+			/* A later SET NOT NULL has to check every row again. */
+			if (c->name && gk_rel_column(r, c->name))
+				((gk_column *)gk_rel_column(r, c->name))->not_null = false;
+			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
 			if (c->name)
 				drop_column(r, c->name);
@@ -1029,7 +1050,14 @@ static int apply(gk_state *st, const PgQuery__Node *n, int tx_id)
 	case PG_QUERY__NODE__NODE_CREATE_STMT:
 		return apply_create(st, n->create_stmt, tx_id);
 	case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
-		if (n->create_table_as_stmt->into && !rel_of(st, n->create_table_as_stmt->into->rel, CREATE))
+		if (n->create_table_as_stmt->into &&
+		    !created_table(st, n->create_table_as_stmt->into->rel, n->create_table_as_stmt->if_not_exists))
+			return -1;
+		return 0;
+	case PG_QUERY__NODE__NODE_SELECT_STMT:
+		/* SELECT ... INTO creates a table, as CREATE TABLE ... AS does. */
+		if (n->select_stmt->into_clause && n->select_stmt->into_clause->rel &&
+		    !created_table(st, n->select_stmt->into_clause->rel, false))
 			return -1;
 		return 0;
 	case PG_QUERY__NODE__NODE_VIEW_STMT:

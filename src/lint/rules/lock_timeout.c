@@ -16,8 +16,10 @@
  * Tables created in the same change are empty and exempt.
  */
 #include "../lint_internal.h"
+#include "../../util/util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Name of a statement for messages; "statement" when not interesting. */
@@ -26,12 +28,19 @@ static const char *stmt_tag(const PgQuery__Node *n)
 	switch (n->node_case) {
 	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT: return "ALTER TABLE";
 	case PG_QUERY__NODE__NODE_INDEX_STMT: return "CREATE INDEX";
-	case PG_QUERY__NODE__NODE_DROP_STMT: return "DROP";
+	case PG_QUERY__NODE__NODE_DROP_STMT:
+		switch (n->drop_stmt->remove_type) {
+		case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX: return "DROP INDEX";
+		case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE: return "DROP TABLE";
+		case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW: return "DROP VIEW";
+		case PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW: return "DROP MATERIALIZED VIEW";
+		default: return "DROP";
+		}
 	case PG_QUERY__NODE__NODE_REINDEX_STMT: return "REINDEX";
 	case PG_QUERY__NODE__NODE_RENAME_STMT: return "ALTER ... RENAME";
 	case PG_QUERY__NODE__NODE_TRUNCATE_STMT: return "TRUNCATE";
 	case PG_QUERY__NODE__NODE_LOCK_STMT: return "LOCK TABLE";
-	case PG_QUERY__NODE__NODE_VACUUM_STMT: return "VACUUM";
+	case PG_QUERY__NODE__NODE_VACUUM_STMT: return n->vacuum_stmt->is_vacuumcmd ? "VACUUM" : "ANALYZE";
 	case PG_QUERY__NODE__NODE_CLUSTER_STMT: return "CLUSTER";
 	case PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT: return "REFRESH MATERIALIZED VIEW";
 	case PG_QUERY__NODE__NODE_CREATE_TRIG_STMT: return "CREATE TRIGGER";
@@ -149,42 +158,437 @@ const gk_rule gk_rule_missing_lock_timeout = {
 
 /* ---- locks-held-across-statements ---- */
 
-/* Statements that take no time and no locks of their own. */
-static bool does_work(const PgQuery__Node *n)
+/*
+ * Holding ACCESS EXCLUSIVE on a table costs nothing while the rest of the
+ * transaction is quick work on that same table: merging the statements or
+ * moving the lock-taking one changes nothing.  It costs an outage when a
+ * later statement of the transaction
+ *  - waits for a lock on another table (behind every transaction using
+ *    that one, while nobody can use the held table),
+ *  - does slow work: an index build or validation scan, a rewrite, a
+ *    backfill (UPDATE, DELETE, MERGE, INSERT ... SELECT, CREATE TABLE AS),
+ *  - or both: work on the held table that on its own would need only a
+ *    weaker lock (CREATE INDEX under SHARE, VALIDATE under SHARE UPDATE
+ *    EXCLUSIVE, a backfill under ROW EXCLUSIVE) now blocks reads too.
+ * Quick statements under a weaker lock (CREATE TRIGGER, a foreign key
+ * added NOT VALID) on the held table add nothing worth reporting, and
+ * neither does anything on a table created in the same change (empty, and
+ * nobody else uses it yet).  The relations a statement locks, scans or
+ * rewrites come from the lock table (locks.c).
+ */
+
+/* The relation a lock of the held statement is about: a table, or, when
+ * the lock is on an index, the index's table when the model knows it. */
+typedef struct held_rel {
+	const char *schema, *name;  /* the table; name NULL when not known */
+	const char *index;          /* the index named by the statement, or NULL */
+} held_rel;
+
+static bool same_rel(const char *sa, const char *na, const char *sb, const char *nb)
 {
-	return n->node_case != PG_QUERY__NODE__NODE_TRANSACTION_STMT &&
-	       n->node_case != PG_QUERY__NODE__NODE_VARIABLE_SET_STMT &&
-	       n->node_case != PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT;
+	return na && nb && strcmp(na, nb) == 0 && strcmp(sa && *sa ? sa : "public", sb && *sb ? sb : "public") == 0;
+}
+
+/* The table lock `lk` lands on (for an index: its table in the model). */
+static held_rel rel_of_lock(const gk_lint *l, const gk_lock *lk)
+{
+	if (!lk->is_index)
+		return (held_rel){lk->schema, lk->name, NULL};
+	const gk_rel *r = gk_state_find_index_table(l->state, lk->schema, lk->name);
+	return (held_rel){r ? r->schema : NULL, r ? r->name : NULL, lk->name};
+}
+
+/* "users", "users (the table of index users_email_idx)" or "the table of index users_email_idx". */
+static const char *held_text(const held_rel *h, char *buf, size_t size)
+{
+	if (!h->name)
+		snprintf(buf, size, "the table of index %s", h->index);
+	else if (h->index)
+		snprintf(buf, size, "%s (the table of index %s)", h->name, h->index);
+	else
+		snprintf(buf, size, "%s%s%s", h->schema ? h->schema : "", h->schema ? "." : "", h->name);
+	return buf;
+}
+
+/* ALTER INDEX ... RENAME changes only the catalog, under SHARE UPDATE
+ * EXCLUSIVE on the index since PostgreSQL 12. */
+static bool index_rename(const PgQuery__Node *n)
+{
+	return n->node_case == PG_QUERY__NODE__NODE_RENAME_STMT &&
+	       n->rename_stmt->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_INDEX;
+}
+
+/* The relation statement `n` creates, if any (for "created in between"). */
+static const PgQuery__RangeVar *created_rel(const PgQuery__Node *n, const char **index)
+{
+	*index = NULL;
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_CREATE_STMT: return n->create_stmt->relation;
+	case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
+		return n->create_table_as_stmt->into ? n->create_table_as_stmt->into->rel : NULL;
+	case PG_QUERY__NODE__NODE_SELECT_STMT:
+		return n->select_stmt->into_clause ? n->select_stmt->into_clause->rel : NULL;
+	case PG_QUERY__NODE__NODE_VIEW_STMT: return n->view_stmt->view;
+	case PG_QUERY__NODE__NODE_INDEX_STMT:
+		*index = n->index_stmt->idxname;
+		return n->index_stmt->relation;
+	default: return NULL;
+	}
+}
+
+/*
+ * True when schema.name is new: created in the change before `s` (the
+ * model), or, for a table, by a statement between `s` and `n` (the model
+ * learns those only after `s` is checked).  An index is new when the model
+ * knows its table is.
+ */
+static bool new_between(const gk_lint *l, const gk_stmt *s, const gk_stmt *n, const char *schema, const char *name,
+			bool is_index)
+{
+	const gk_rel *r = is_index ? gk_state_find_index_table(l->state, schema, name) : gk_state_find(l->state, schema, name);
+	if (r && gk_state_is_new(l->state, r->change))
+		return true;
+	for (int i = s->index + 1; !is_index && i < n->index; i++) {
+		const char *index;
+		const PgQuery__RangeVar *rv = created_rel(l->stmts[i].node, &index);
+		if (rv && !index && same_rel(rv->schemaname, rv->relname, schema, name))
+			return true;
+	}
+	return false;
+}
+
+static bool rv_new_between(const gk_lint *l, const gk_stmt *s, const gk_stmt *n, const PgQuery__RangeVar *rv)
+{
+	return rv && rv->relname && new_between(l, s, n, rv->schemaname, rv->relname, false);
+}
+
+/* A FROM list reads an existing table (a subquery counts: it reads something). */
+static bool reads_existing(const gk_lint *l, const gk_stmt *s, const gk_stmt *n, PgQuery__Node *const *from, size_t k)
+{
+	for (size_t i = 0; i < k; i++) {
+		const PgQuery__Node *f = from[i];
+		switch (f->node_case) {
+		case PG_QUERY__NODE__NODE_RANGE_VAR:
+			if (!rv_new_between(l, s, n, f->range_var))
+				return true;
+			break;
+		case PG_QUERY__NODE__NODE_JOIN_EXPR: {
+			PgQuery__Node *sides[] = {f->join_expr->larg, f->join_expr->rarg};
+			if (sides[0] && sides[1] && reads_existing(l, s, n, sides, 2))
+				return true;
+			break;
+		}
+		case PG_QUERY__NODE__NODE_RANGE_SUBSELECT:
+			return true;
+		default:
+			break;
+		}
+	}
+	return false;
+}
+
+static bool select_reads_existing(const gk_lint *l, const gk_stmt *s, const gk_stmt *n, const PgQuery__Node *q)
+{
+	return q && q->node_case == PG_QUERY__NODE__NODE_SELECT_STMT &&
+	       reads_existing(l, s, n, q->select_stmt->from_clause, q->select_stmt->n_from_clause);
+}
+
+/* A system catalog (pg_index, pg_class, ...): a migration that writes one
+ * patches a few rows of metadata, it does not backfill. */
+static bool system_catalog(const gk_lint *l, const PgQuery__RangeVar *rv)
+{
+	if (rv->schemaname && *rv->schemaname)
+		return strcmp(rv->schemaname, "pg_catalog") == 0;
+	return strncmp(rv->relname, "pg_", 3) == 0 && !gk_state_find(l->state, NULL, rv->relname);
+}
+
+/* A backfill: DML that touches every row it may, on an existing table.  Into why. */
+static bool backfill(const gk_lint *l, const gk_stmt *s, const gk_stmt *n, char *why, size_t size)
+{
+	const PgQuery__Node *q = n->node;
+	const PgQuery__RangeVar *rv = NULL;
+	const char *verb = NULL;
+	switch (q->node_case) {
+	case PG_QUERY__NODE__NODE_UPDATE_STMT: rv = q->update_stmt->relation, verb = "updates rows of"; break;
+	case PG_QUERY__NODE__NODE_DELETE_STMT: rv = q->delete_stmt->relation, verb = "deletes rows of"; break;
+	case PG_QUERY__NODE__NODE_MERGE_STMT: rv = q->merge_stmt->relation, verb = "merges rows into"; break;
+	case PG_QUERY__NODE__NODE_INSERT_STMT:
+		rv = q->insert_stmt->relation, verb = "copies rows (INSERT ... SELECT) into";
+		if (!select_reads_existing(l, s, n, q->insert_stmt->select_stmt))
+			return false;
+		break;
+	case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
+		if (!q->create_table_as_stmt->into || !select_reads_existing(l, s, n, q->create_table_as_stmt->query))
+			return false;
+		rv = q->create_table_as_stmt->into->rel, verb = "copies rows of existing tables into";
+		snprintf(why, size, "%s %s", verb, rv && rv->relname ? rv->relname : "a new table");
+		return true;
+	case PG_QUERY__NODE__NODE_SELECT_STMT:
+		if (!q->select_stmt->into_clause || !select_reads_existing(l, s, n, q))
+			return false;
+		rv = q->select_stmt->into_clause->rel, verb = "copies rows of existing tables (SELECT ... INTO) into";
+		snprintf(why, size, "%s %s", verb, rv && rv->relname ? rv->relname : "a new table");
+		return true;
+	default:
+		return false;
+	}
+	if (!rv || !rv->relname || system_catalog(l, rv) ||
+	    (rv_new_between(l, s, n, rv) && q->node_case != PG_QUERY__NODE__NODE_INSERT_STMT))
+		return false;
+	snprintf(why, size, "%s %s", verb, rv->relname);
+	return true;
+}
+
+/* Tables later statements of the transaction lock ACCESS EXCLUSIVE: a
+ * statement that needs one of them again waits for nobody. */
+typedef struct taken {
+	const char **schema, **name;
+	size_t n, cap_s, cap_n;
+} taken;
+
+static bool taken_has(const taken *t, const char *schema, const char *name)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (same_rel(t->schema[i], t->name[i], schema, name))
+			return true;
+	return false;
+}
+
+static void taken_add(taken *t, const char *schema, const char *name)
+{
+	if (!name || taken_has(t, schema, name) || gk_grow(&t->schema, &t->cap_s, t->n + 1, sizeof *t->schema) < 0 ||
+	    gk_grow(&t->name, &t->cap_n, t->n + 1, sizeof *t->name) < 0)
+		return; /* out of memory: only a lock wait may be reported that is none */
+	t->schema[t->n] = schema;
+	t->name[t->n++] = name;
+}
+
+/*
+ * A table or view the statement drops, unless a later statement of the
+ * transaction creates it again: code that still uses it fails after the
+ * commit anyway (drop-table says so), so holding its lock longer blocks
+ * nothing that would have worked; and a later statement that drops one
+ * waits for nobody who should still be there.  Views dropped to be
+ * recreated stay.
+ */
+static bool dropped_for_good(const gk_lint *l, const gk_stmt *s, const gk_lock *lk)
+{
+	const PgQuery__Node *q = s->node;
+	if (q->node_case != PG_QUERY__NODE__NODE_DROP_STMT || lk->is_index)
+		return false;
+	for (const gk_stmt *n = gk_lint_next_in_tx(l, s); n; n = gk_lint_next_in_tx(l, n)) {
+		const char *index;
+		const PgQuery__RangeVar *rv = created_rel(n->node, &index);
+		if (rv && !index && same_rel(rv->schemaname, rv->relname, lk->schema, lk->name))
+			return false;
+	}
+	return true;
+}
+
+/* Whether ALTER TABLE `n` changes a column type: a rewrite unless binary-compatible. */
+static bool changes_type(const PgQuery__Node *n)
+{
+	if (n->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_STMT)
+		return false;
+	const PgQuery__AlterTableStmt *as = n->alter_table_stmt;
+	for (size_t i = 0; i < as->n_cmds; i++) {
+		const PgQuery__AlterTableCmd *c = gk_alter_cmd(as, i);
+		if (c && c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType)
+			return true;
+	}
+	return false;
+}
+
+/* A varchar limit, from the model's type text: "varchar(20)" 20, "varchar" -1; false when not a varchar. */
+static bool varchar_limit(const char *type, long *limit)
+{
+	*limit = -1;
+	if (strcmp(type, "varchar") == 0)
+		return true;
+	return sscanf(type, "varchar(%ld)", limit) == 1 && strchr(type, '[') == NULL;
+}
+
+/*
+ * True when every command of ALTER TABLE `n` changes a column the model
+ * knows as varchar to a varchar at least as long, or to text, without
+ * USING: binary-compatible, so nothing is rewritten (PostgreSQL checks only
+ * the catalog).  Other type changes count as rewrites.
+ */
+static bool only_widens_varchar(const gk_lint *l, const PgQuery__Node *n)
+{
+	const PgQuery__AlterTableStmt *as = n->alter_table_stmt;
+	const gk_rel *r = as->relation ? gk_state_find(l->state, as->relation->schemaname, as->relation->relname) : NULL;
+	for (size_t i = 0; r && i < as->n_cmds; i++) {
+		const PgQuery__AlterTableCmd *c = gk_alter_cmd(as, i);
+		if (!c || c->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType || !c->def ||
+		    c->def->node_case != PG_QUERY__NODE__NODE_COLUMN_DEF || c->def->column_def->raw_default ||
+		    !c->def->column_def->type_name)
+			return false;
+		const gk_column *col = gk_rel_column(r, c->name);
+		const PgQuery__TypeName *to = c->def->column_def->type_name;
+		long from_limit, to_limit = to->n_typmods ? gk_type_mod(to, 0) : -1;
+		if (!col || !col->type || !varchar_limit(col->type, &from_limit) || to->n_array_bounds)
+			return false;
+		const char *base = gk_type_base(to);
+		if (strcmp(base, "text") != 0 &&
+		    !(strcmp(base, "varchar") == 0 && (to_limit < 0 || (from_limit >= 0 && to_limit >= from_limit))))
+			return false;
+	}
+	return r != NULL;
+}
+
+/* What slow work lock `x` of `n` does on `what`, as a verb phrase. */
+static void slow_work(const gk_stmt *n, const gk_lock *x, const char *what, char *buf, size_t size)
+{
+	if (x->rewrite && changes_type(n->node))
+		snprintf(buf, size, "changes a column type of %s (a rewrite of every row unless the types are "
+			 "binary-compatible)", what);
+	else if (x->rewrite)
+		snprintf(buf, size, "rewrites %s", what);
+	else if (n->node->node_case == PG_QUERY__NODE__NODE_INDEX_STMT)
+		snprintf(buf, size, "builds an index on %s, reading every row", what);
+	else if (n->node->node_case == PG_QUERY__NODE__NODE_VACUUM_STMT && !n->node->vacuum_stmt->is_vacuumcmd)
+		snprintf(buf, size, "analyzes %s, reading a sample of its rows", what);
+	else
+		snprintf(buf, size, "scans every row of %s", what);
+}
+
+/*
+ * Does lock `x` of later statement `n` make holding `h` costly?  Into why.
+ * A lock on another existing table costs when it has to wait for other
+ * sessions (SHARE UPDATE EXCLUSIVE and up, unless the transaction already
+ * holds ACCESS EXCLUSIVE there) or when it scans or rewrites.  A lock on
+ * the held table itself costs only when it scans or rewrites under a mode
+ * below ACCESS EXCLUSIVE: then work that would have let reads (and maybe
+ * writes) go on blocks them.  Relations the model cannot place (an index
+ * of an unknown table) count only for slow work under a weaker mode, which
+ * costs wherever it runs.
+ */
+static bool lock_costly(gk_lint *l, const gk_stmt *s, const gk_stmt *n, const held_rel *h, const gk_lock *x,
+			const taken *t, char *why, size_t size)
+{
+	if (new_between(l, s, n, x->schema, x->name, x->is_index) || dropped_for_good(l, n, x))
+		return false;
+	held_rel xr = rel_of_lock(l, x);
+	bool known = h->name && xr.name, same = known && same_rel(h->schema, h->name, xr.schema, xr.name);
+	char what[300];
+	snprintf(what, sizeof what, "%s%s%s", xr.name && xr.schema ? xr.schema : "", xr.name && xr.schema ? "." : "",
+		 xr.name ? xr.name : x->name);
+	/* The lock table marks every type change as a rewrite and a scan; a
+	 * binary-compatible one does neither. */
+	bool slow = (x->scan || x->rewrite) && !(changes_type(n->node) && only_widens_varchar(l, n->node));
+	char work[600];
+	slow_work(n, x, what, work, sizeof work);
+	if (known && !same && x->mode >= GK_LOCK_SHARE_UPDATE_EXCLUSIVE && !taken_has(t, xr.schema, xr.name) &&
+	    !gk_lint_ael_before(l, s, xr.schema, xr.name)) {
+		snprintf(why, size, "waits for %s on %s behind every transaction using it%s%s", gk_lockmode_name(x->mode),
+			 what, slow ? ", then " : "", slow ? work : "");
+		return true;
+	}
+	if (!slow || (x->mode >= GK_LOCK_ACCESS_EXCLUSIVE && !(known && !same)))
+		return false;
+	if (same)
+		snprintf(why, size, "%s, which on its own would take only %s", work, gk_lockmode_name(x->mode));
+	else
+		snprintf(why, size, "%s", work);
+	return true;
+}
+
+static bool costly(gk_lint *l, const gk_stmt *s, const gk_stmt *n, const held_rel *h, const taken *t, char *why,
+		   size_t size)
+{
+	if (index_rename(n->node))
+		return false;
+	if (backfill(l, s, n, why, size))
+		return true;
+	gk_lock locks[GK_MAX_LOCKS];
+	size_t k = gk_stmt_locks(n->node, gk_lint_pg(l), locks, GK_MAX_LOCKS);
+	for (size_t i = 0; i < k; i++)
+		if (lock_costly(l, s, n, h, &locks[i], t, why, size))
+			return true;
+	return false;
+}
+
+static void take(const gk_lint *l, const gk_stmt *n, taken *t)
+{
+	gk_lock locks[GK_MAX_LOCKS];
+	size_t k = gk_stmt_locks(n->node, gk_lint_pg(l), locks, GK_MAX_LOCKS);
+	for (size_t i = 0; i < k; i++)
+		if (locks[i].mode >= GK_LOCK_ACCESS_EXCLUSIVE && !locks[i].is_index)
+			taken_add(t, locks[i].schema, locks[i].name);
+}
+
+/* The first later statement of the transaction that makes holding `h` costly, with why. */
+static const gk_stmt *first_costly(gk_lint *l, const gk_stmt *s, const held_rel *h, char *why, size_t size)
+{
+	taken t = {0};
+	take(l, s, &t); /* DROP TABLE a, b: b is held as well as a */
+	const gk_stmt *n = gk_lint_next_in_tx(l, s);
+	for (; n && !costly(l, s, n, h, &t, why, size); n = gk_lint_next_in_tx(l, n))
+		take(l, n, &t);
+	free(t.schema);
+	free(t.name);
+	return n;
+}
+
+/*
+ * After DROP INDEX, does a later statement before `n` take ACCESS EXCLUSIVE
+ * on the same table (or, for an index of an unknown table, drop another
+ * such index)?  Then that one reports `n`, once: the model forgets a
+ * dropped index, so a later statement cannot tell that an earlier DROP
+ * INDEX already held its table.
+ */
+static bool held_again_before(const gk_lint *l, const gk_stmt *s, const gk_stmt *n, const held_rel *h)
+{
+	for (const gk_stmt *t = gk_lint_next_in_tx(l, s); t && t != n; t = gk_lint_next_in_tx(l, t)) {
+		gk_lock locks[GK_MAX_LOCKS];
+		size_t k = gk_stmt_locks(t->node, gk_lint_pg(l), locks, GK_MAX_LOCKS);
+		for (size_t i = 0; i < k; i++) {
+			if (locks[i].mode < GK_LOCK_ACCESS_EXCLUSIVE || index_rename(t->node))
+				continue;
+			held_rel tr = rel_of_lock(l, &locks[i]);
+			if (h->name ? same_rel(h->schema, h->name, tr.schema, tr.name) : locks[i].is_index && !tr.name)
+				return true;
+		}
+	}
+	return false;
 }
 
 /* Did an earlier statement of the same transaction already hold this lock?
- * Then that statement was reported, and the table is not locked anew. */
-static bool already_held(gk_lint *l, const gk_stmt *s, const gk_lock *lk)
+ * Then that statement was judged, with the same statements after it. */
+static bool already_held(gk_lint *l, const gk_stmt *s, const gk_lock *lk, const held_rel *h)
 {
-	return gk_lint_ael_before(l, s, lk->schema, lk->name);
+	return gk_lint_ael_before(l, s, lk->schema, lk->name) ||
+	       (h->index && h->name && gk_lint_ael_before(l, s, h->schema, h->name));
 }
 
 static void check_held(gk_lint *l, const gk_stmt *s)
 {
-	if (s->tx_id < 0)
+	if (s->tx_id < 0 || index_rename(s->node) || !gk_lint_next_in_tx(l, s))
 		return;
 	gk_lock locks[GK_MAX_LOCKS];
-	const gk_lock *lk = existing_lock_at_least(l, s, GK_LOCK_ACCESS_EXCLUSIVE, locks);
-	if (!lk || already_held(l, s, lk))
-		return;
-	const gk_stmt *next = gk_lint_next_in_tx(l, s);
-	while (next && !does_work(next->node))
-		next = gk_lint_next_in_tx(l, next);
-	if (!next)
-		return;
-	int line, col;
-	gk_source_pos(l->src, s->start, &line, &col);
-	char target[300];
-	lock_target(lk, target, sizeof target);
-	gk_lint_report(l, next, -1, NULL,
-		       "%s runs while the %s lock that %s on line %d took on %s is still held: nobody "
-		       "can read or write %s until the transaction commits",
-		       stmt_tag(next->node), gk_lockmode_name(lk->mode), stmt_tag(s->node), line, target, lk->name);
+	size_t k = gk_stmt_locks(s->node, gk_lint_pg(l), locks, GK_MAX_LOCKS);
+	for (size_t i = 0; i < k; i++) {
+		const gk_lock *lk = &locks[i];
+		if (lk->mode < GK_LOCK_ACCESS_EXCLUSIVE || lock_on_new(l, lk) || dropped_for_good(l, s, lk))
+			continue;
+		held_rel h = rel_of_lock(l, lk);
+		char why[1200], target[400];
+		const gk_stmt *n;
+		if (already_held(l, s, lk, &h) || !(n = first_costly(l, s, &h, why, sizeof why)) ||
+		    (lk->is_index && held_again_before(l, s, n, &h)))
+			continue;
+		int line, col, nline;
+		gk_source_pos(l->src, s->start, &line, &col);
+		gk_source_pos(l->src, n->start, &nline, &col);
+		held_text(&h, target, sizeof target);
+		gk_lint_report(l, n, -1, NULL,
+			       "%s on line %d %s, while the %s lock that %s on line %d took on %s is still held: nobody "
+			       "can read or write %s until the transaction commits",
+			       stmt_tag(n->node), nline, why, gk_lockmode_name(lk->mode), stmt_tag(s->node), line, target,
+			       h.name ? h.name : "that table");
+		return; /* one finding per statement */
+	}
 }
 
 const gk_rule gk_rule_locks_held_across_statements = {
@@ -192,36 +596,49 @@ const gk_rule gk_rule_locks_held_across_statements = {
 		.id = "locks-held-across-statements",
 		.category = GK_CAT_LOCKING,
 		.severity = GK_SEV_WARNING,
-		.summary = "statements run in the same transaction after an ACCESS EXCLUSIVE lock on an existing table",
-		.why = "Locks are released only at commit. After a statement takes ACCESS EXCLUSIVE on a table, every "
-		       "later statement of the same transaction (a backfill, an index build, a lock wait on another "
-		       "table) extends the time during which the table can be neither read nor written. The "
-		       "transaction may be the runner's (a per-file runner, or a file sent as one query); a runner "
-		       "that sends each statement on its own (Prisma 7.4+) commits after every statement, so there "
-		       "it happens only inside a BEGIN ... COMMIT written in the file.",
-		.help = "Make the statement that takes ACCESS EXCLUSIVE the last one of its transaction, or move it "
-			"to a migration of its own, so its lock is released as soon as it is done.",
+		.summary = "slow work or a lock wait on another table while an ACCESS EXCLUSIVE lock on an existing table is held",
+		.why = "Locks are released only at commit. After a statement takes ACCESS EXCLUSIVE on a table, a later "
+		       "statement of the same transaction that waits for a lock on another table (behind every "
+		       "transaction using that one) or does slow work (an index build, a validation scan, a rewrite, a "
+		       "backfill) keeps the table unreadable and unwritable all that time; work on the same table that "
+		       "alone would need a weaker lock (CREATE INDEX, VALIDATE, UPDATE) now blocks reads too. Quick "
+		       "statements that need ACCESS EXCLUSIVE on the same table anyway, renames of an index, tables "
+		       "created in the same change and tables dropped for good are not reported: merging or "
+		       "reordering them changes nothing. The transaction may be the runner's (a per-file runner, or "
+		       "a file sent as one query); a runner that sends each statement on its own (Prisma 7.4+) "
+		       "commits after every statement, so there it happens only inside a BEGIN ... COMMIT written in "
+		       "the file.",
+		.help = "Make the statement that takes ACCESS EXCLUSIVE the last one of its transaction, or move the slow "
+			"or other-table statement to a migration of its own, so the lock is released as soon as the "
+			"quick change is done.",
 		.examples = {
 			{GK_EXAMPLE_BAD, 0, 0, "the per-file runner's transaction holds the lock during the backfill",
 			 "ALTER TABLE users ADD COLUMN plan text;\nUPDATE users SET plan = 'free';"},
 			{GK_EXAMPLE_BAD, 0, GK_RUNNER_WHOLE, "Prisma runs a multi-statement file as one transaction",
 			 "ALTER TABLE users RENAME COLUMN name TO full_name;\nCREATE INDEX orders_user_idx ON orders (user_id);"},
-			{GK_EXAMPLE_BAD, 0, GK_RUNNER_SPLIT, "an explicit transaction",
+			{GK_EXAMPLE_BAD, 0, GK_RUNNER_SPLIT, "an explicit transaction: a lock wait on another table",
 			 "BEGIN;\nALTER TABLE users ADD COLUMN plan text;\nSET lock_timeout = '2s';\n"
 			 "ALTER TABLE orders ADD COLUMN note text;\nCOMMIT;"},
+			{GK_EXAMPLE_BAD, 0, 0, "an index build that alone would take SHARE (reads go on) blocks reads",
+			 "ALTER TABLE users ADD COLUMN plan text;\nCREATE INDEX users_plan_idx ON users (plan);"},
+			{GK_EXAMPLE_BAD, 0, 0, "DROP INDEX locks the index's table; unknown here, so named by the index",
+			 "DROP INDEX users_email_idx;\nCREATE INDEX users_email_lower_idx ON users (lower(email));", 1},
 			{GK_EXAMPLE_BAD, 0, 0, "reported once per table and transaction, however often it is locked again",
 			 "ALTER TABLE users ADD COLUMN a text;\nALTER TABLE users ADD COLUMN b text;\n"
 			 "ALTER TABLE users ADD COLUMN c text;\nUPDATE accounts SET flag = true WHERE id = 1;", 1},
+			{GK_EXAMPLE_OK, 0, 0, "every later statement needs ACCESS EXCLUSIVE on the same table anyway",
+			 "ALTER TABLE users ADD COLUMN plan text;\nALTER TABLE users DROP COLUMN legacy_plan;\n"
+			 "ALTER TABLE users RENAME COLUMN name TO full_name;"},
+			{GK_EXAMPLE_OK, 0, 0, "quick statements under a weaker lock on the same table; an index rename",
+			 "ALTER TABLE users ADD COLUMN updated_at timestamptz;\nALTER INDEX users_email_idx RENAME TO users_email_key;\n"
+			 "CREATE TRIGGER users_touch BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch();"},
 			{GK_EXAMPLE_OK, 0, GK_RUNNER_SPLIT, "autocommit: each statement commits on its own",
 			 "ALTER TABLE users ADD COLUMN plan text;\nUPDATE users SET plan = 'free';"},
-			{GK_EXAMPLE_OK, 0, 0, "the lock-taking statement is last; SET and COMMIT do no work",
-			 "SET lock_timeout = '2s';\nUPDATE users SET plan = 'free' WHERE plan IS NULL;\n"
-			 "ALTER TABLE users ADD COLUMN note text;\nRESET lock_timeout;"},
-			{GK_EXAMPLE_OK, 0, 0, "a table created in the same migration is empty",
-			 "CREATE TABLE users (id bigint PRIMARY KEY);\nALTER TABLE users ADD COLUMN plan text;\n"
-			 "INSERT INTO users (id, plan) VALUES (1, 'free');"},
-			{GK_EXAMPLE_OK, 0, GK_RUNNER_WHOLE, "a single-statement Prisma file has no transaction",
-			 "ALTER TABLE users ADD COLUMN plan text;"},
+			{GK_EXAMPLE_OK, 0, 0, "tables created in the same change are empty, even between the statements",
+			 "ALTER TABLE users ADD COLUMN team_id bigint;\nCREATE TABLE teams (id bigint PRIMARY KEY, name text);\n"
+			 "CREATE INDEX teams_name_idx ON teams (name);\nINSERT INTO teams SELECT 1, 'default';"},
+			{GK_EXAMPLE_OK, 0, 0, "a table dropped for good: nobody should be using it",
+			 "DROP TABLE legacy_tokens;\nDROP TABLE legacy_sessions;\nUPDATE users SET token = NULL;"},
 			{GK_EXAMPLE_OK, 0, 0, "SHARE UPDATE EXCLUSIVE (VALIDATE) lets reads and writes go on",
 			 "ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;\nUPDATE users SET plan = 'free';"},
 		},
