@@ -14,22 +14,8 @@
 #include <string.h>
 
 #include "gatekeeper/lint.h"
+#include "lint_test_support.h"
 
-/* Lint `change` (after `history`, an earlier change, when not NULL); the caller frees the report. */
-static gk_report *lint(const gk_lint_options *o, const char *history, const char *change)
-{
-	gk_lint_input in[2];
-	size_t n = 0;
-	if (history)
-		in[n++] = (gk_lint_input){.path = "1.sql", .text = history, .len = strlen(history),
-					  .runner = GK_RUNNER_PER_FILE, .role = GK_LINT_CHECK, .new_change = false};
-	in[n++] = (gk_lint_input){.path = "2.sql", .text = change, .len = strlen(change), .runner = GK_RUNNER_PER_FILE,
-				  .role = GK_LINT_CHECK, .new_change = true};
-	gk_report *r = gk_report_new("test");
-	gk_error err = {0};
-	assert_int_equal(gk_lint_inputs(r, o, in, n, &err), 0);
-	return r;
-}
 
 /* The prefer-bigint messages of a report, joined by "\n", into buf; returns their count. */
 static size_t bigint(const gk_report *r, char *buf, size_t size)
@@ -63,7 +49,7 @@ static void test_prefer_bigint__int_reference_reported_or_quiet(void **state)
 	for (size_t i = 0; i < sizeof changes / sizeof *changes; i++) {
 		char msgs[2000];
 		o.bigint_int_reference_quiet = false;
-		gk_report *r = lint(&o, NULL, changes[i]);
+		gk_report *r = gk_test_lint_after(&o, NULL, changes[i]);
 		assert_int_equal(bigint(r, msgs, sizeof msgs), 2); /* the key, and the foreign key to it */
 		char want[100];
 		snprintf(want, sizeof want, "%s must become bigint as well", referenced[i]);
@@ -71,7 +57,7 @@ static void test_prefer_bigint__int_reference_reported_or_quiet(void **state)
 			fail_msg("change %zu: no '%s' in:\n%s", i + 1, want, msgs);
 		gk_report_free(r);
 		o.bigint_int_reference_quiet = true;
-		r = lint(&o, NULL, changes[i]);
+		r = gk_test_lint_after(&o, NULL, changes[i]);
 		assert_int_equal(bigint(r, msgs, sizeof msgs), 1); /* the key only */
 		assert_null(strstr(msgs, "foreign key"));
 		gk_report_free(r);
@@ -87,7 +73,7 @@ static void test_prefer_bigint__bigint_reference_is_the_ordinary_finding(void **
 	o.jobs = 1;
 	o.bigint_int_reference_quiet = true;
 	char msgs[2000];
-	gk_report *r = lint(&o, "CREATE TABLE users (id bigint PRIMARY KEY);",
+	gk_report *r = gk_test_lint_after(&o, "CREATE TABLE users (id bigint PRIMARY KEY);",
 			    "CREATE TABLE orders (user_id int REFERENCES users (id));");
 	assert_int_equal(bigint(r, msgs, sizeof msgs), 1);
 	assert_non_null(strstr(msgs, "orders.user_id is integer"));
@@ -117,7 +103,7 @@ static void test_prefer_bigint__arrays_never_keys(void **state)
 	o.jobs = 1;
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		char msgs[2000];
-		gk_report *r = lint(&o, cases[i].history, cases[i].change);
+		gk_report *r = gk_test_lint_after(&o, cases[i].history, cases[i].change);
 		if (bigint(r, msgs, sizeof msgs) != 0)
 			fail_msg("%s: %s", cases[i].change, msgs);
 		gk_report_free(r);

@@ -17,6 +17,7 @@
 
 #include "gatekeeper/lint.h"
 #include "gatekeeper/rules.h"
+#include "lint_test_support.h"
 
 typedef struct pair {
 	const char *from, *to;
@@ -49,23 +50,6 @@ static const pair pairs[] = {
 
 static const char *const zones[] = {"UTC", "America/New_York"};
 
-static gk_report *lint(const char *history, const char *change)
-{
-	gk_lint_options o;
-	gk_lint_options_init(&o);
-	o.jobs = 1;
-	gk_lint_input in[2];
-	size_t n = 0;
-	if (history)
-		in[n++] = (gk_lint_input){.path = "1.sql", .text = history, .len = strlen(history),
-					  .runner = GK_RUNNER_PER_FILE, .role = GK_LINT_CHECK, .new_change = false};
-	in[n++] = (gk_lint_input){.path = "2.sql", .text = change, .len = strlen(change), .runner = GK_RUNNER_PER_FILE,
-				  .role = GK_LINT_CHECK, .new_change = true};
-	gk_report *r = gk_report_new("test");
-	gk_error err = {0};
-	assert_int_equal(gk_lint_inputs(r, &o, in, n, &err), 0);
-	return r;
-}
 
 static const gk_finding *find(const gk_report *r, const char *rule)
 {
@@ -135,7 +119,7 @@ static void test_alter_column_type__matches_the_server(void **state)
 			snprintf(history, sizeof history, "CREATE TABLE m (x %s);", p->from);
 			snprintf(change, sizeof change, "SET TIME ZONE '%s';\nALTER TABLE m ALTER COLUMN x TYPE %s%s%s;",
 				 zones[z], p->to, p->using ? " USING " : "", p->using ? p->using : "");
-			gk_report *r = lint(history, change);
+			gk_report *r = gk_test_lint_after(NULL, history, change);
 			const gk_finding *f = find(r, "alter-column-type");
 			if (rewrites != (f != NULL))
 				fail_msg("%s -> %s%s%s in %s: the server %s, lint %s", p->from, p->to,
@@ -184,7 +168,7 @@ static void test_add_column_references__checked_only_with_a_value(void **state)
 		long scans = scans_by(c, adds[i]);
 		char change[256];
 		snprintf(change, sizeof change, "%s;", adds[i]);
-		gk_report *r = lint("CREATE TABLE p (id int PRIMARY KEY);\nCREATE TABLE c (id int);", change);
+		gk_report *r = gk_test_lint_after(NULL, "CREATE TABLE p (id int PRIMARY KEY);\nCREATE TABLE c (id int);", change);
 		const gk_finding *f = find(r, "add-foreign-key-validated");
 		if ((scans > 0) != (f != NULL))
 			fail_msg("%s: the server scans the table %ld times, lint %s", adds[i], scans,
@@ -198,14 +182,14 @@ static void test_add_column_references__checked_only_with_a_value(void **state)
 static void test_alter_column_type__unknown_old_type_is_a_warning(void **state)
 {
 	(void)state;
-	gk_report *r = lint(NULL, "ALTER TABLE users ALTER COLUMN id TYPE bigint;");
+	gk_report *r = gk_test_lint_after(NULL, NULL, "ALTER TABLE users ALTER COLUMN id TYPE bigint;");
 	const gk_finding *f = find(r, "alter-column-type");
 	assert_non_null(f);
 	assert_int_equal(f->severity, GK_SEV_WARNING);
 	assert_non_null(strstr(f->message, "old type of id is unknown"));
 	gk_report_free(r);
 	/* The same change with the history known is an error. */
-	r = lint("CREATE TABLE users (id int);", "ALTER TABLE users ALTER COLUMN id TYPE bigint;");
+	r = gk_test_lint_after(NULL, "CREATE TABLE users (id int);", "ALTER TABLE users ALTER COLUMN id TYPE bigint;");
 	f = find(r, "alter-column-type");
 	assert_non_null(f);
 	assert_int_equal(f->severity, GK_SEV_ERROR);
@@ -217,7 +201,7 @@ static void test_alter_column_type__unknown_old_type_is_a_warning(void **state)
 static void test_prefer_text__lowering_a_limit_rewrites(void **state)
 {
 	(void)state;
-	gk_report *r = lint(NULL, "CREATE TABLE t (name varchar(10));");
+	gk_report *r = gk_test_lint_after(NULL, NULL, "CREATE TABLE t (name varchar(10));");
 	const gk_finding *f = find(r, "prefer-text");
 	assert_non_null(f);
 	assert_non_null(strstr(f->message, "lowering it rewrites the table"));
@@ -274,7 +258,7 @@ static void test_create_index__partitioned_table(void **state)
 		free(err);
 		char change[256];
 		snprintf(change, sizeof change, "%s;", steps[i].sql);
-		gk_report *r = lint(history, change);
+		gk_report *r = gk_test_lint_after(NULL, history, change);
 		const gk_finding *f = find(r, "create-index-non-concurrent");
 		if ((f != NULL) != steps[i].reported)
 			fail_msg("%s: lint %s", steps[i].sql, f ? f->message : "is silent");
