@@ -174,6 +174,30 @@ static void test_lock_timeout_set(void **state)
 	gk_report_free(r);
 }
 
+/* A file that sets its own isolation level right after its BEGIN replays
+ * traced, under each runner model: the trace reads nothing after a
+ * statement that takes no snapshot, so the file's SET TRANSACTION is still
+ * its transaction's first query (langfuse's backfill migrations do this). */
+static void test_trace_keeps_set_transaction_first(void **state)
+{
+	(void)state;
+	base_and_change("BEGIN;\nSET TRANSACTION ISOLATION LEVEL REPEATABLE READ;\n"
+			"ALTER TABLE users ADD COLUMN nickname text;\nUPDATE users SET nickname = email;\nCOMMIT;\n");
+	static const enum gk_runner models[] = {GK_RUNNER_SPLIT, GK_RUNNER_WHOLE, GK_RUNNER_PER_FILE};
+	for (size_t i = 0; i < sizeof models / sizeof *models; i++) {
+		gk_check_options o;
+		replay_opts(&o);
+		o.lint.runner = models[i];
+		gk_report *r = check_o(&o);
+		const gk_migration *m = migration(r, CHANGE);
+		assert_true(m->replay.traced);
+		if (m->replay.status != GK_REPLAY_OK)
+			fail_msg("runner %s: %s", gk_runner_name(models[i]), m->replay.error ? m->replay.error : "?");
+		assert_non_null(lock_on(m, "public.users", 3));
+		gk_report_free(r);
+	}
+}
+
 /* What the change creates is nobody else's yet: no lock findings. */
 static void test_new_table_is_quiet(void **state)
 {
@@ -722,6 +746,7 @@ int main(void)
 		T(test_unparsed_statement_is_replayed),
 		T(test_error_position),
 		T(test_split_failure_left_behind),
+		T(test_trace_keeps_set_transaction_first),
 		T(test_rewrites_and_concurrently),
 		T(test_enum_recreation_rewrite),
 		T(test_environment_and_init_file),

@@ -1021,7 +1021,11 @@ static int add_stmt(gk_replay_split *s, size_t *cap, const gk_sql_stmt *st)
 		return GK_ENOMEM;
 	int k = st->node ? (int)st->node->node_case : 0;
 	gk_replay_stmt *rs = &s->stmts[s->n++];
-	*rs = (gk_replay_stmt){st->start, st->end, k == PG_QUERY__NODE__NODE_TRANSACTION_STMT, false, false, NULL, NULL};
+	*rs = (gk_replay_stmt){st->start, st->end, k == PG_QUERY__NODE__NODE_TRANSACTION_STMT, false, false, NULL, NULL,
+			       false};
+	/* As PostgreSQL's PlannedStmtRequiresSnapshot(), less LOCK (which locks). */
+	rs->no_snapshot = k == PG_QUERY__NODE__NODE_TRANSACTION_STMT || k == PG_QUERY__NODE__NODE_VARIABLE_SET_STMT ||
+			  k == PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT || k == PG_QUERY__NODE__NODE_CONSTRAINTS_SET_STMT;
 	if (!st->node)
 		return 0;
 	if (index_relation(rs, st->node) != 0)

@@ -16,6 +16,11 @@ typedef struct gk_replay_stmt {
 	bool is_tx;         /* BEGIN / COMMIT / ROLLBACK / SAVEPOINT ... */
 	bool begins, ends;  /* BEGIN / START TRANSACTION; COMMIT / ROLLBACK / PREPARE
 			     * TRANSACTION (not the savepoint forms) */
+	/* Runs without a snapshot and locks no relation (transaction control,
+	 * SET, SHOW, SET CONSTRAINTS): the trace reads nothing after it, since
+	 * a query of its own would take the transaction's snapshot and a later
+	 * SET TRANSACTION ISOLATION LEVEL of the file would fail (25001). */
+	bool no_snapshot;
 	/* CREATE INDEX, DROP INDEX, REINDEX INDEX|TABLE: the relation named,
 	 * as written (schema NULL when unqualified; owned).  The trace makes a
 	 * CONCURRENTLY form wait for it to see its locks. */

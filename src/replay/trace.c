@@ -287,20 +287,29 @@ static void sort_stmt_locks(tracer *t)
 }
 
 /* lock_timeout in milliseconds (pg_settings keeps it in ms); -1 unreadable. */
+/* lock_timeout in milliseconds, -1 when unreadable.  SHOW, unlike a
+ * SELECT, takes no snapshot (see gk_replay_stmt.no_snapshot). */
 static long read_timeout(PGconn *c)
 {
-	PGresult *res = query(c, "SELECT setting FROM pg_settings WHERE name = 'lock_timeout'");
-	long v = res && PQntuples(res) == 1 ? atol(PQgetvalue(res, 0, 0)) : -1;
+	PGresult *res = query(c, "SHOW lock_timeout");
+	long v = -1;
+	if (res && PQntuples(res) == 1 && gk_parse_guc_ms(PQgetvalue(res, 0, 0), &v) != 0)
+		v = -1;
 	PQclear(res);
 	return v;
 }
 
-static int observe(tracer *t)
+static int observe(tracer *t, const gk_replay_stmt *s)
 {
 	/* A statement may be the SET itself: its value counts from the next. */
 	long v = read_timeout(t->c);
 	if (v >= 0)
 		t->next_timeout = v;
+	if (s->no_snapshot) {
+		if (PQtransactionStatus(t->c) == PQTRANS_IDLE)
+			close_tx(t);
+		return 0;
+	}
 	int rc = read_locks(t);
 	if (rc == 0)
 		rc = read_rewrites(t);
@@ -565,7 +574,7 @@ static bool run_autocommit(tracer *t, const gk_replay_stmt *s, const char *q, in
 		clear_error(t->r);
 		return run_sampled(t, s, q, rc);
 	}
-	*rc = observe(t);
+	*rc = observe(t, s);
 	if (!gk_replay_send(t->c, "COMMIT", 0, t->r)) {
 		t->r->error_offset = -1;
 		return false;
@@ -587,7 +596,7 @@ static bool run_stmt(tracer *t, const gk_replay_stmt *s, const char *text, bool 
 	if (!in_tx && !s->is_tx && PQtransactionStatus(t->c) == PQTRANS_IDLE)
 		ok = run_autocommit(t, s, q, rc);
 	else if ((ok = gk_replay_send(t->c, q, s->start, t->r)))
-		*rc = observe(t);
+		*rc = observe(t, s);
 	if (PQtransactionStatus(t->c) == PQTRANS_IDLE)
 		close_tx(t);
 	free(q);
