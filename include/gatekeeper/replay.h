@@ -95,6 +95,10 @@ typedef struct gk_replay_lock {
 	bool rewrite;         /* the relation's relfilenode changed in that statement */
 	double held_ms;       /* from the start of that statement to the end of its transaction */
 	long lock_timeout_ms; /* lock_timeout in effect when the statement ran (0 = wait forever) */
+	/* ... and it was the session's before the migration began (an earlier
+	 * migration's session SET, which the runner's session kept), not set
+	 * by the migration: a deploy that starts at this migration has none. */
+	bool timeout_inherited;
 } gk_replay_lock;
 
 typedef struct gk_replay_result {

@@ -198,6 +198,35 @@ static void test_trace_keeps_set_transaction_first(void **state)
 	}
 }
 
+/* A session SET lock_timeout of an earlier migration is still in effect
+ * when a split runner sends the next one on the same session: the trace
+ * sees it, but it is not the later file's, and a deploy that starts there
+ * has none, so missing-lock-timeout stands, confirmed, and says why. */
+static void test_trace_inherited_lock_timeout(void **state)
+{
+	(void)state;
+	base_and_change("SET lock_timeout = '5s';\nCREATE TABLE posts (id bigint PRIMARY KEY);\n");
+	put(P("20240202000000_nickname"), "ALTER TABLE users ADD COLUMN nickname text;\n");
+	commit_all("later");
+	gk_check_options o;
+	replay_opts(&o);
+	o.lint.runner = GK_RUNNER_SPLIT;
+	gk_report *r = check_o(&o);
+	const gk_migration *m = migration(r, P("20240202000000_nickname"));
+	const gk_observed_lock *l = lock_on(m, "public.users", 1);
+	assert_int_equal(l->lock_timeout_ms, 5000);
+	const gk_finding *f = NULL;
+	for (size_t i = 0; i < r->n_findings; i++)
+		if (!strcmp(r->findings[i].rule_id, "missing-lock-timeout") &&
+		    !strcmp(r->findings[i].path, P("20240202000000_nickname")))
+			f = &r->findings[i];
+	assert_non_null(f);
+	assert_int_equal(f->evidence.verdict, GK_EVIDENCE_CONFIRMED);
+	assert_int_equal(f->severity, GK_SEV_WARNING);
+	expect_in(f->message, "the lock_timeout = 5000 ms it ran with was left in the session by an earlier migration");
+	gk_report_free(r);
+}
+
 /* What the change creates is nobody else's yet: no lock findings. */
 static void test_new_table_is_quiet(void **state)
 {
@@ -747,6 +776,7 @@ int main(void)
 		T(test_error_position),
 		T(test_split_failure_left_behind),
 		T(test_trace_keeps_set_transaction_first),
+		T(test_trace_inherited_lock_timeout),
 		T(test_rewrites_and_concurrently),
 		T(test_enum_recreation_rewrite),
 		T(test_environment_and_init_file),

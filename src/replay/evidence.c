@@ -113,7 +113,9 @@ static enum gk_evidence_verdict judge(const gk_evidence *e, const gk_replay_lock
 	int want = rank(e->predicted.lock, 1), got = rank(o->mode, 0);
 	switch (e->kind) {
 	case GK_PREDICT_LOCK_WAIT:
-		if (o->lock_timeout_ms > 0 || !blocking(o->mode))
+		/* A timeout the session kept from an earlier migration is not
+		 * this file's: the prediction stands. */
+		if ((o->lock_timeout_ms > 0 && !o->timeout_inherited) || !blocking(o->mode))
 			return GK_EVIDENCE_REFUTED;
 		return got == want ? GK_EVIDENCE_CONFIRMED : GK_EVIDENCE_CORRECTED;
 	case GK_PREDICT_REWRITE:
@@ -144,6 +146,10 @@ static char *sentence(const gk_evidence *e, const gk_replay_lock *o)
 	const char *seen = gk_replay_mode_name(o->mode);
 	switch (e->verdict) {
 	case GK_EVIDENCE_CONFIRMED:
+		if (e->kind == GK_PREDICT_LOCK_WAIT && o->timeout_inherited)
+			return gk_asprintf("%s, confirmed by replay (held %.0f ms): the lock_timeout = %ld ms it ran with "
+					   "was left in the session by an earlier migration of the deploy, which a deploy "
+					   "starting at this migration does not have", what, o->held_ms, o->lock_timeout_ms);
 		if (e->kind == GK_PREDICT_LOCK_WAIT)
 			return gk_asprintf("%s, confirmed by replay (lock_timeout = 0, held %.0f ms)", what, o->held_ms);
 		return gk_asprintf("%s, confirmed by replay (held %.0f ms)", what, o->held_ms);

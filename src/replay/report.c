@@ -261,7 +261,8 @@ static void sort_lock(const gk_replay_reporter *rr, stmt_locks *sl, const gk_rep
 		list_add(sl, EXCLUSIVE, l, false), listed = true;
 	else if (!l->rewrite && blocks_writes(l->mode) && !(covered & GK_SEEN_SHARE))
 		list_add(sl, SHARE, l, true), listed = true;
-	if ((exclusive || blocks_writes(l->mode)) && l->lock_timeout_ms == 0 && !rr->o->lock_timeout_external &&
+	if ((exclusive || blocks_writes(l->mode)) && (l->lock_timeout_ms == 0 || l->timeout_inherited) &&
+	    !rr->o->lock_timeout_external &&
 	    !(covered & GK_SEEN_WAIT))
 		list_add(sl, WAITING, l, true), listed = true;
 	if (listed)
@@ -367,8 +368,9 @@ static int stmt_findings(const gk_replay_reporter *rr, const gk_replay_migration
 		rc = emit_lock(rr, m, &pl, SHARE, "lock that blocks writes on %s, held %.0f ms on the shadow", &sl);
 	if (rc == 0)
 		rc = emit_lock(rr, m, &pl, WAITING,
-			       "blocking lock on %s requested with lock_timeout = 0: behind any conflicting session it "
-			       "waits forever, and queries queue behind it", &sl);
+			       "blocking lock on %s requested with no lock_timeout set by the migration (none, or one an "
+			       "earlier migration left in the session): behind any conflicting session it waits forever, "
+			       "and queries queue behind it", &sl);
 	free(pl.context);
 	for (int k = 0; k < 4; k++)
 		gk_buf_free(&sl.list[k]);

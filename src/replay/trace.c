@@ -56,6 +56,9 @@ typedef struct tracer {
 	size_t stmt_start;  /* its byte offset in the file */
 	double t_stmt;
 	long timeout_ms;    /* lock_timeout in effect for the statement running */
+	bool timeout_inherited; /* ... the one the session had before the migration */
+	long start_timeout; /* lock_timeout when the migration began */
+	bool timeout_set;   /* a statement of the migration changed it since */
 	long next_timeout;  /* ... as read after it: for the next statement */
 	PGconn *observer;   /* second session sampling pg_locks (NULL until needed) */
 	bool no_observer;   /* it could not be opened: statements run unsampled */
@@ -147,7 +150,7 @@ static gk_replay_lock *add_lock(tracer *t, const pre_rel *p, const char *mode)
 		return NULL;
 	gk_replay_lock *l = &r->locks[r->n_locks];
 	*l = (gk_replay_lock){t->stmt, t->stmt_start, gk_strdup(p->name), gk_strdup(mode), false, 0,
-			      t->timeout_ms};
+			      t->timeout_ms, t->timeout_inherited && t->timeout_ms > 0};
 	if (!l->relation || !l->mode) {
 		free(l->relation);
 		free(l->mode);
@@ -303,8 +306,10 @@ static int observe(tracer *t, const gk_replay_stmt *s)
 {
 	/* A statement may be the SET itself: its value counts from the next. */
 	long v = read_timeout(t->c);
-	if (v >= 0)
+	if (v >= 0) {
+		t->timeout_set = t->timeout_set || v != t->start_timeout;
 		t->next_timeout = v;
+	}
 	if (s->no_snapshot) {
 		if (PQtransactionStatus(t->c) == PQTRANS_IDLE)
 			close_tx(t);
@@ -592,6 +597,7 @@ static bool run_stmt(tracer *t, const gk_replay_stmt *s, const char *text, bool 
 	}
 	t->t_stmt = gk_now();
 	t->timeout_ms = t->next_timeout;
+	t->timeout_inherited = !t->timeout_set;
 	bool ok;
 	if (!in_tx && !s->is_tx && PQtransactionStatus(t->c) == PQTRANS_IDLE)
 		ok = run_autocommit(t, s, q, rc);
@@ -668,6 +674,7 @@ int gk_replay_trace(PGconn *c, const gk_replay_migration *m, const char *text, i
 		return 1;
 	}
 	tracer t = {.c = c, .r = r, .next_timeout = read_timeout(c)};
+	t.start_timeout = t.next_timeout;
 	rc = t.next_timeout < 0 ? -1 : snapshot(&t);
 	if (rc == -1) {
 		/* Could not read the catalog: the connection is gone; say so. */
