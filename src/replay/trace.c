@@ -289,7 +289,6 @@ static void sort_stmt_locks(tracer *t)
 		}
 }
 
-/* lock_timeout in milliseconds (pg_settings keeps it in ms); -1 unreadable. */
 /* lock_timeout in milliseconds, -1 when unreadable.  SHOW, unlike a
  * SELECT, takes no snapshot (see gk_replay_stmt.no_snapshot). */
 static long read_timeout(PGconn *c)
