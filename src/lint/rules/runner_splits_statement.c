@@ -49,8 +49,7 @@ const gk_rule gk_rule_runner_splits_statement = {
 		       "semicolon is between statements\"), and golang-migrate with x-multi-statement at every ';' "
 		       "outside dollar-quoted bodies; each piece is sent on its own, outside any transaction.  A ';' in "
 		       "a string, a comment, a quoted name or a function body cuts a statement in two: the deploy fails "
-		       "at that piece with the pieces before it committed, and a piece that happens to parse runs alone. "
-		       "No other linter models the runner's splitter.",
+		       "at that piece with the pieces before it committed, and a piece that happens to parse runs alone.",
 		.help = "Keep ';' out of strings, comments and bodies the runner cuts, or deploy the file another way.",
 		.examples = {
 			{GK_EXAMPLE_BAD, 0, 0, "Prisma 6 with engine \"js\": a PL/pgSQL body holds ';'",
