@@ -806,9 +806,8 @@ static int apply_create(gk_state *st, const PgQuery__CreateStmt *cs, int tx_id)
 		return cs->relation ? -1 : 0;
 	r->defined = true;
 	r->partitioned = cs->partspec != NULL;
-	if (cs->partspec && cs->partspec->strategy) {
+	if (cs->partspec) {
 		const PgQuery__PartitionSpec *ps = cs->partspec;
-		r->part_strategy = ps->strategy[0] == 'r' || ps->strategy[0] == 'l' || ps->strategy[0] == 'h' ? ps->strategy[0] : 0;
 		free(r->part_key);
 		r->part_key = NULL;
 		for (size_t i = 0; i < ps->n_part_params; i++) {

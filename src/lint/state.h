@@ -62,9 +62,8 @@ typedef struct gk_rel {
 	size_t n_idx, cap_idx;
 	gk_constraint *cons;
 	size_t n_cons, cap_cons;
-	/* A table created PARTITION BY: 'r'ange, 'l'ist or 'h'ash, else 0; and
-	 * its key columns as a name list (NULL when the key has an expression). */
-	char part_strategy;
+	/* A partitioned table's key columns as a name list (NULL when not
+	 * partitioned, or when the key has an expression). */
 	char *part_key;
 	/* A migration may add thousands of columns, indexes or constraints to
 	 * one table; every statement on it looks them up by name. */
