@@ -93,6 +93,9 @@ typedef struct gk_finding {
 	 * the findings, among `suppressed`, so that what the replay saw of
 	 * the same risk is suppressed with it. */
 	bool suppressed;
+	/* The index in r->migrations of the migration with this path, -1 for
+	 * none (drift, a run error's file); set by gk_report_finish. */
+	long migration;
 } gk_finding;
 
 enum gk_migration_status {
@@ -194,6 +197,15 @@ typedef struct gk_migration {
 	} runner_why;
 	enum gk_migration_status status;
 	size_t findings, blocking;    /* counts; set by gk_report_finish */
+	/* Its findings are r->findings[first_finding .. first_finding +
+	 * findings) (sorted by path, they are contiguous); set by
+	 * gk_report_finish, meaningful when findings > 0. */
+	size_t first_finding;
+	/* Worth a reader's look: a finding, a lock the replay saw, a replay
+	 * that did not apply, a change in the history, a state on the
+	 * database other than applied (set by gk_report_finish; the Markdown
+	 * reports list these and count the others). */
+	bool notable;
 	bool linted;                  /* false for a deleted migration, or one only listed */
 	enum gk_history_status history;
 	char *old_path;               /* renamed: the path at the base */
@@ -304,6 +316,8 @@ typedef struct gk_report {
 	 * "statements_analysed of statements_total statements analysed". */
 	size_t statements_total, statements_analysed;
 	size_t n_linted;              /* migrations linted (0: no coverage to state) */
+	size_t n_notable;             /* migrations marked notable */
+	size_t n_unattached;          /* findings of no migration (drift, a run error's file) */
 	double duration_s;
 } gk_report;
 

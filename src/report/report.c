@@ -540,8 +540,10 @@ static int cmp_migration_path(const void *pa, const void *pb)
 	return strcmp((*a)->path, (*b)->path);
 }
 
-/* Count each finding against its migration; a sorted index keeps this
- * O(F log M) for runs over thousands of files. */
+/* Count each finding against its migration, and link the two (a
+ * finding's migration, a migration's first finding) so that a renderer
+ * that lists findings per migration never searches; a sorted index keeps
+ * this O(F log M) for runs over thousands of files. */
 static void count_per_migration(gk_report *r)
 {
 	gk_migration **byp = malloc((r->n_migrations ? r->n_migrations : 1) * sizeof *byp);
@@ -551,18 +553,25 @@ static void count_per_migration(gk_report *r)
 		if (byp)
 			byp[i] = &r->migrations[i];
 	}
-	if (!byp)
+	if (!byp) {
+		for (size_t i = 0; i < r->n_findings; i++)
+			r->findings[i].migration = -1;
 		return;
+	}
 	if (r->n_migrations)
 		qsort(byp, r->n_migrations, sizeof *byp, cmp_migration_path);
 	for (size_t i = 0; i < r->n_findings; i++) {
 		gk_finding *f = &r->findings[i];
+		f->migration = -1;
 		if (!f->path)
 			continue;
 		gk_migration key = {.path = f->path}, *kp = &key;
 		gk_migration **hit = bsearch(&kp, byp, r->n_migrations, sizeof *byp, cmp_migration_path);
 		if (!hit)
 			continue;
+		f->migration = *hit - r->migrations;
+		if ((*hit)->findings == 0)
+			(*hit)->first_finding = i;
 		(*hit)->findings++;
 		if (f->blocking) {
 			(*hit)->blocking++;
@@ -583,6 +592,28 @@ static void count_per_check(gk_report *r)
 				c->blocking += r->findings[i].blocking;
 			}
 	}
+}
+
+static bool notable(const gk_migration *m)
+{
+	return m->findings || m->replay.n_locks ||
+	       (m->replay.status != GK_REPLAY_NONE && m->replay.status != GK_REPLAY_OK) ||
+	       (m->history != GK_HISTORY_NONE && m->history != GK_HISTORY_UNCHANGED) ||
+	       (m->applied.status != GK_APPLIED_NONE && m->applied.status != GK_APPLIED_APPLIED);
+}
+
+/* What the summaries list and count: see gk_migration.notable. */
+static void count_notable(gk_report *r)
+{
+	size_t attached = 0;
+	r->n_notable = 0;
+	for (size_t i = 0; i < r->n_migrations; i++) {
+		gk_migration *m = &r->migrations[i];
+		m->notable = notable(m);
+		r->n_notable += m->notable;
+		attached += m->findings;
+	}
+	r->n_unattached = r->n_findings - attached;
 }
 
 void gk_report_finish(gk_report *r, enum gk_severity fail_level, double duration_s)
@@ -606,6 +637,7 @@ void gk_report_finish(gk_report *r, enum gk_severity fail_level, double duration
 	}
 	count_per_migration(r);
 	count_per_check(r);
+	count_notable(r);
 	r->statements_total = r->statements_analysed = r->n_linted = 0;
 	for (size_t i = 0; i < r->n_migrations; i++) {
 		const gk_migration *m = &r->migrations[i];
