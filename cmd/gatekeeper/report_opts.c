@@ -13,13 +13,17 @@
 enum {
 	OPT_FORMAT = 1, OPT_JSON, OPT_JUNIT, OPT_JUNIT_PROFILE, OPT_PG_VERSION, OPT_RUNNER, OPT_PRISMA_VERSION,
 	OPT_FAIL_LEVEL, OPT_EXCLUDE, OPT_RULE, OPT_JOBS, OPT_MAX_FILE_SIZE, OPT_COLOR, OPT_CONFIG, OPT_NO_CONFIG,
-	OPT_TIMEOUT,
+	OPT_TIMEOUT, OPT_MARKDOWN, OPT_GITHUB,
 };
 
 const gk_opt gk_report_opts[] = {
-	{"format", 'f', GK_OPT_VALUE, "text|json|junit", "report format on standard output (default text)", OPT_FORMAT},
+	{"format", 'f', GK_OPT_VALUE, "text|json|junit|github|markdown", "report format on standard output (default "
+	 "text; github in GitHub Actions)", OPT_FORMAT},
 	{"json", 0, GK_OPT_VALUE, "FILE", "also write the JSON report to FILE", OPT_JSON},
 	{"junit", 0, GK_OPT_VALUE, "FILE", "also write the JUnit XML report to FILE", OPT_JUNIT},
+	{"markdown", 0, GK_OPT_VALUE, "FILE", "also write the pull request comment (Markdown) to FILE", OPT_MARKDOWN},
+	{"github", 0, GK_OPT_BOOL, NULL, "GitHub Actions: annotations on standard output, the job summary and the step "
+	 "outputs (default: on when GITHUB_ACTIONS=true)", OPT_GITHUB},
 	{"junit-profile", 0, GK_OPT_VALUE, "default|strict", "strict: no testcase file/line, valid against junit-10.xsd", OPT_JUNIT_PROFILE},
 	{"pg-version", 0, GK_OPT_VALUE, "N", "PostgreSQL major version the migrations run on (default 15)", OPT_PG_VERSION},
 	{"runner", 0, GK_OPT_VALUE, "whole|split|per-file", "how the runner sends a file (default: from the layout or file name)", OPT_RUNNER},
@@ -45,6 +49,7 @@ void gk_run_args_init(gk_run_args *a, const char *command)
 	a->format = "text";
 	a->fail_level = GK_SEV_ERROR;
 	a->color = -1;
+	a->github = -1;
 	gk_lint_options_init(&a->lint);
 }
 
@@ -101,12 +106,17 @@ static int apply(gk_run_args *a, const gk_opt *o, const char *v)
 		if (!gk_renderer_find(v))
 			return gk_usage_error("%s: unknown format '%s' (%s)", a->command, v, gk_renderer_names());
 		a->format = v;
+		a->format_set = true;
 		return 0;
 	case OPT_JSON:
 	case OPT_JUNIT:
+	case OPT_MARKDOWN:
 		if (!*v)
 			return gk_usage_error("%s: --%s wants a file name, not an empty string", a->command, o->name);
-		*(o->id == OPT_JSON ? &a->json_path : &a->junit_path) = v;
+		*(o->id == OPT_JSON ? &a->json_path : o->id == OPT_JUNIT ? &a->junit_path : &a->markdown_path) = v;
+		return 0;
+	case OPT_GITHUB:
+		a->github = strcmp(v, "1") == 0;
 		return 0;
 	case OPT_JUNIT_PROFILE:
 		if (strcmp(v, "default") && strcmp(v, "strict"))
@@ -189,21 +199,27 @@ static int record(void *ctx, const gk_opt *o, const char *v)
 	return 0;
 }
 
-/* Write the report to a file; a failure is an error of the run. */
-static int write_file(gk_report *r, const char *format, const char *path, const gk_render_options *ro)
+/* Write the report with `render` to a file opened with `mode`; a failure is an error of the run. */
+static int write_with(gk_report *r, gk_render_fn render, const char *format, const char *path, const char *mode,
+		      const gk_render_options *ro)
 {
-	FILE *f = fopen(path, "w");
+	FILE *f = fopen(path, mode);
 	if (!f) {
 		gk_diag("cannot write %s report to %s: %s", format, path, strerror(errno));
 		return -1;
 	}
 	gk_error err = {0};
-	int rc = gk_renderer_find(format)->render(r, f, ro, &err);
+	int rc = render(r, f, ro, &err);
 	if (fclose(f) != 0 && rc == 0)
 		rc = gk_error_set(&err, GK_EIO, "%s", strerror(errno));
 	if (rc < 0)
 		gk_diag("%s: %s", path, err.msg);
 	return rc;
+}
+
+static int write_file(gk_report *r, const char *format, const char *path, const gk_render_options *ro)
+{
+	return write_with(r, gk_renderer_find(format)->render, format, path, "w", ro);
 }
 
 /*
@@ -232,6 +248,38 @@ static int write_files(gk_run_args *a, gk_report *r)
 		rc = -1;
 	if (a->junit_path && write_file(r, "junit", a->junit_path, &a->render) < 0)
 		rc = -1;
+	if (a->markdown_path && write_file(r, "markdown", a->markdown_path, &a->render) < 0)
+		rc = -1;
+	return rc;
+}
+
+/*
+ * In GitHub Actions: the job summary and the step outputs, appended to the
+ * files the runner names (other steps write there too), once per run.
+ * The outputs name the report files, so that later steps find them.
+ */
+static int write_github_files(gk_run_args *a, gk_report *r)
+{
+	if (a->github <= 0)
+		return 0;
+	int rc = 0;
+	const char *summary = getenv("GITHUB_STEP_SUMMARY"), *outputs = getenv("GITHUB_OUTPUT");
+	if (summary && *summary &&
+	    write_with(r, gk_render_step_summary, "GitHub job summary", summary, "a", &a->render) < 0)
+		rc = -1;
+	gk_render_output files[3];
+	size_t n = 0;
+	if (a->json_path)
+		files[n++] = (gk_render_output){"report-json", a->json_path};
+	if (a->junit_path)
+		files[n++] = (gk_render_output){"report-junit", a->junit_path};
+	if (a->markdown_path)
+		files[n++] = (gk_render_output){"report-markdown", a->markdown_path};
+	gk_render_options ro = a->render;
+	ro.outputs = files;
+	ro.n_outputs = n;
+	if (outputs && *outputs && write_with(r, gk_render_github_output, "GitHub output", outputs, "a", &ro) < 0)
+		rc = -1;
 	return rc;
 }
 
@@ -243,6 +291,8 @@ static int emit(gk_run_args *a, gk_report *r, bool to_stdout)
 	/* Interrupted while writing: the files are written again with it. */
 	if (failed == 0 && note_interruption(r))
 		failed = write_files(a, r);
+	if (write_github_files(a, r) < 0)
+		failed = -1;
 	int exit_code = failed < 0 ? GK_EXIT_INTERNAL : r->exit_code;
 	gk_render_options ro = a->render;
 	ro.color = a->color >= 0 ? a->color : (isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
@@ -391,8 +441,8 @@ static const char *report_clobbers(const gk_run_args *a, const char *path, char 
 
 static int check_report_paths(const gk_run_args *a, char *const *pos, int npos)
 {
-	const char *opt[] = {"json", "junit"};
-	const char *path[] = {a->json_path, a->junit_path};
+	const char *opt[] = {"json", "junit", "markdown"};
+	const char *path[] = {a->json_path, a->junit_path, a->markdown_path};
 	for (size_t k = 0; k < sizeof opt / sizeof *opt; k++) {
 		const char *why = NULL;
 		if (path[k] && !(why = report_clobbers(a, path[k], pos, (size_t)npos)) && a->config)
@@ -419,6 +469,13 @@ int gk_run_setup(gk_run_args *a, const gk_cmd *cmd, int argc, char **argv, char 
 			return rc;
 	if ((rc = check_report_paths(a, *pos, *npos)) != 0)
 		return rc;
+	/* GitHub Actions says so in GITHUB_ACTIONS; --format github asks for it too. */
+	if (a->github < 0) {
+		const char *ga = getenv("GITHUB_ACTIONS");
+		a->github = (ga && strcmp(ga, "true") == 0) || strcmp(a->format, "github") == 0;
+	}
+	if (a->github && !a->format_set)
+		a->format = "github";
 	if (crc < 0)
 		return gk_run_setup_failed(a, a->config_path ? a->config_path : a->cli_config, &cerr);
 	return 0;

@@ -26,7 +26,9 @@ typedef struct gk_run_args {
 	gk_lint_options lint;
 	bool pg_version_set;            /* --pg-version or the file's pg_version named one */
 	const char *format;
-	const char *json_path, *junit_path;
+	bool format_set;                /* --format given: GitHub Actions does not change it */
+	const char *json_path, *junit_path, *markdown_path;
+	int github;                     /* --github/--no-github; -1: when GITHUB_ACTIONS=true or --format github */
 	gk_render_options render;
 	enum gk_severity fail_level;
 	const char **excludes;          /* owned array; strings borrowed */

@@ -16,11 +16,19 @@ enum gk_junit_profile {
 	GK_JUNIT_STRICT,       /* only what junit-10.xsd allows */
 };
 
+/* A report file the run wrote, for $GITHUB_OUTPUT ("report-json"). */
+typedef struct gk_render_output {
+	const char *name;
+	const char *path;
+} gk_render_output;
+
 typedef struct gk_render_options {
 	bool color;                     /* ANSI colours (text only) */
 	enum gk_junit_profile junit_profile;
 	const char *hostname;           /* NULL = gethostname() */
 	time_t timestamp;               /* run start; 0 = now */
+	const gk_render_output *outputs; /* gk_render_github_output: the report files written */
+	size_t n_outputs;
 } gk_render_options;
 
 typedef int (*gk_render_fn)(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err);
@@ -38,5 +46,31 @@ const char *gk_renderer_names(void);
 int gk_render_text(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err);
 int gk_render_json(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err);
 int gk_render_junit(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err);
+
+/*
+ * GitHub Actions (github.c): the text report with each file's findings in
+ * a ::group:: and all untrusted text inside ::stop-commands::<random
+ * token>, then workflow-command annotations (at most 10 per level, a
+ * closing notice counting the rest).  Every annotation is escaped as the
+ * Actions toolkit escapes (data: %, CR, LF; properties also : and ,).
+ */
+int gk_render_github(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err);
+/* $GITHUB_OUTPUT: verdict, exit-code, findings, blocking and o->outputs,
+ * each in the name<<DELIMITER form with a random delimiter. */
+int gk_render_github_output(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err);
+
+/*
+ * Markdown (markdown.c).  gk_render_markdown: the body of the sticky pull
+ * request comment; its first line is GK_MARKDOWN_MARKER, and it stays
+ * within GK_MARKDOWN_COMMENT_MAX bytes (the details that do not fit are
+ * left out, and it says so).  gk_render_step_summary: the same document
+ * for $GITHUB_STEP_SUMMARY, without the marker, within
+ * GK_MARKDOWN_SUMMARY_MAX bytes.  Untrusted text cannot add markup.
+ */
+#define GK_MARKDOWN_MARKER "<!-- gatekeeper:comment -->"
+#define GK_MARKDOWN_COMMENT_MAX 65000
+#define GK_MARKDOWN_SUMMARY_MAX (900 * 1024)
+int gk_render_markdown(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err);
+int gk_render_step_summary(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err);
 
 #endif

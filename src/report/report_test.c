@@ -715,8 +715,10 @@ static void test_renderer_table(void **state)
 	(void)state;
 	assert_ptr_equal(gk_renderer_find("junit")->render, gk_render_junit);
 	assert_ptr_equal(gk_renderer_find("json")->render, gk_render_json);
+	assert_ptr_equal(gk_renderer_find("github")->render, gk_render_github);
+	assert_ptr_equal(gk_renderer_find("markdown")->render, gk_render_markdown);
 	assert_null(gk_renderer_find("xml"));
-	assert_string_equal(gk_renderer_names(), "text|json|junit");
+	assert_string_equal(gk_renderer_names(), "text|json|junit|github|markdown");
 }
 
 int main(void)

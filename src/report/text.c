@@ -17,6 +17,7 @@
  * the CI log, and no such string can start a line of its own.
  */
 #include "gatekeeper/render.h"
+#include "text.h"
 #include "../util/util.h"
 
 #include <errno.h>
@@ -384,11 +385,28 @@ static void runner_section(FILE *out, arena *a, const gk_report *r, const gk_ren
 		fputc('\n', out);
 }
 
-int gk_render_text(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err)
+/* Close an arena: the rendering's result. */
+static int arena_done(arena *a, FILE *out, gk_error *err)
+{
+	bool failed = a->failed;
+	arena_free(a);
+	if (failed)
+		return gk_error_set(err, GK_ENOMEM, "out of memory writing the text report");
+	if (ferror(out))
+		return gk_error_set(err, GK_EIO, "cannot write the text report: %s", strerror(errno));
+	return 0;
+}
+
+int gk_text_finding(FILE *out, const gk_finding *f, const gk_render_options *o, gk_error *err)
 {
 	arena a = {0};
-	for (size_t i = 0; i < r->n_findings; i++)
-		finding(out, &a, &r->findings[i], o);
+	finding(out, &a, f, o);
+	return arena_done(&a, out, err);
+}
+
+int gk_text_tail(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err)
+{
+	arena a = {0};
 	for (size_t i = 0; i < r->n_errors; i++) {
 		const gk_run_error *e = &r->errors[i];
 		fprintf(out, "%serror:%s %s%s%s\n", c(o, sev_color(GK_SEV_ERROR)), c(o, C_RESET), e->path ? V(&a, e->path) : "",
@@ -422,11 +440,13 @@ int gk_render_text(const gk_report *r, FILE *out, const gk_render_options *o, gk
 		c(o, C_RESET), r->n_migrations, r->n_migrations == 1 ? "" : "s", coverage, r->n_findings,
 		r->n_findings == 1 ? "" : "s", r->by_severity[GK_SEV_ERROR], r->by_severity[GK_SEV_WARNING],
 		r->by_severity[GK_SEV_INFO], r->n_blocking);
-	bool failed = a.failed;
-	arena_free(&a);
-	if (failed)
-		return gk_error_set(err, GK_ENOMEM, "out of memory writing the text report");
-	if (ferror(out))
-		return gk_error_set(err, GK_EIO, "cannot write the text report: %s", strerror(errno));
-	return 0;
+	return arena_done(&a, out, err);
+}
+
+int gk_render_text(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err)
+{
+	for (size_t i = 0; i < r->n_findings; i++)
+		if (gk_text_finding(out, &r->findings[i], o, err) < 0)
+			return err->code;
+	return gk_text_tail(r, out, o, err);
 }
