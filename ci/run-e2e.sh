@@ -19,6 +19,8 @@ export GK="$root/$build/gatekeeper"
 # (ci/valgrind-e2e.sh runs each case under valgrind this way).
 [ -n "${GK_WRAPPER:-}" ] && GK="$GK_WRAPPER"
 export NO_COLOR=1
+# Run as anywhere else inside GitHub Actions too: the cases that test it set these.
+unset GITHUB_ACTIONS GITHUB_STEP_SUMMARY GITHUB_OUTPUT
 [ -d "$root/../shared" ] && export SHARED="$root/../shared"
 # The replay's template cache goes to a folder of this run, never the user's.
 # As root the server runs as another user, who must reach it.

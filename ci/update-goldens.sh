@@ -6,6 +6,7 @@ set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
 export GK="$root/$build/gatekeeper" NO_COLOR=1
+unset GITHUB_ACTIONS GITHUB_STEP_SUMMARY GITHUB_OUTPUT
 for dir in "$root"/testdata/e2e/*/; do
 	[ -f "$dir/args" ] && [ -f "$dir/expected.stdout" ] || continue
 	( cd "$dir" && eval "\"\$GK\" $(cat args)" 2>/dev/null || true ) |
