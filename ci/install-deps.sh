@@ -16,6 +16,9 @@ packages=(
 	# make valgrind (ci/valgrind-e2e.sh) and the release checklist's
 	# ci/fresh-debian.sh.
 	valgrind debootstrap
+	# GitHub's Markdown parser: the e2e case github-hostile renders the
+	# pull request comment and the job summary with it.
+	cmark-gfm
 )
 
 missing=()
