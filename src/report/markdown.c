@@ -450,7 +450,7 @@ static void stop_words(md *d, gk_buf *b, const gk_replay_stop *s)
 {
 	if (!s->failed_statement)
 		return;
-	gk_buf_printf(b, " It stopped at statement %d", s->failed_statement);
+	gk_buf_printf(b, "; it stopped at statement %d", s->failed_statement);
 	if (s->n_statements)
 		gk_buf_printf(b, " of %d", s->n_statements);
 	gk_buf_printf(b, "; %d committed before it%s.", s->committed_statements,
