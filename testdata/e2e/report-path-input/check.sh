@@ -34,6 +34,8 @@ refused "inside a migrations folder being read" lint --json ./db/../db/r.json
 refused "the configuration file" lint --json gatekeeper.yml db
 refused "wants a file name" lint --json '' db
 refused "wants a file name" lint --junit '' db
+refused "markdown db/001.sql is refused: it is an existing SQL file" lint --markdown db/*.sql
+refused "wants a file name" lint --markdown '' db
 refused "wants a file name" status --json '' db
 
 # Paths elsewhere are written as before.
