@@ -8,7 +8,9 @@
  * the report's note, run error, replay error and target name, which a
  * lint alone never fills, so that the renderers meet hostile text there
  * too.  Invariants: the JSON renderer writes a JSON document, the JUnit
- * renderer well-formed XML (both profiles).
+ * renderer well-formed XML (both profiles), the GitHub renderer no line
+ * the Actions runner would run as a command but its own, the Markdown
+ * comment its marker first and no more than its budget.
  */
 #include "fuzz.h"
 
@@ -66,6 +68,65 @@ static void check_junit(const gk_report *r, gk_render_options *o, enum gk_junit_
 	free(text);
 }
 
+/* Whether line `s` (blanks skipped) starts one of the GitHub renderer's commands. */
+static bool own_command(const char *s, size_t n)
+{
+	static const char *const ours[] = {"::group::", "::endgroup::", "::error ", "::warning ", "::notice ",
+					   "::stop-commands::"};
+	for (size_t i = 0; i < sizeof ours / sizeof *ours; i++)
+		if (n >= strlen(ours[i]) && strncmp(s, ours[i], strlen(ours[i])) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The runner reads a line as a command when it starts with "::" after
+ * blanks (actions/runner ActionCommand.TryParseV2); between
+ * ::stop-commands::TOKEN and ::TOKEN:: it runs none.  Outside those
+ * blocks every line must be one of the renderer's commands, and an
+ * annotation's properties (up to the next "::") hold no ':' unescaped.
+ */
+static void check_github(const gk_report *r, const gk_render_options *o)
+{
+	size_t len;
+	char *text = render(gk_render_github, r, o, &len);
+	FUZZ_CHECK(!memchr(text, '\x1b', len) && !memchr(text, '\r', len));
+	char resume[40] = "";
+	for (char *line = text; line < text + len;) {
+		char *nl = memchr(line, '\n', (size_t)(text + len - line));
+		size_t n = nl ? (size_t)(nl - line) : (size_t)(text + len - line);
+		const char *s = line;
+		while (s < line + n && (*s == ' ' || *s == '\t'))
+			s++;
+		size_t k = n - (size_t)(s - line);
+		if (resume[0]) {
+			if (k >= strlen(resume) && strncmp(s, resume, strlen(resume)) == 0)
+				resume[0] = '\0';
+		} else if (k) {
+			FUZZ_CHECK(own_command(s, k));
+			const char *end = memmem(s + 2, k - 2, "::", 2);
+			FUZZ_CHECK(end != NULL && !memchr(s + 2, ':', (size_t)(end - s - 2)));
+			if (strncmp(s, "::stop-commands::", 17) == 0) {
+				FUZZ_CHECK(k == 17 + 32);
+				snprintf(resume, sizeof resume, "::%.32s::", s + 17);
+			}
+		}
+		line += n + 1;
+	}
+	FUZZ_CHECK(!resume[0]);
+	free(text);
+}
+
+static void check_markdown(const gk_report *r, const gk_render_options *o)
+{
+	size_t len;
+	char *text = render(gk_render_markdown, r, o, &len);
+	FUZZ_CHECK(len <= GK_MARKDOWN_COMMENT_MAX);
+	FUZZ_CHECK(strncmp(text, GK_MARKDOWN_MARKER "\n", strlen(GK_MARKDOWN_MARKER) + 1) == 0);
+	FUZZ_CHECK(!memchr(text, '\x1b', len) && !memchr(text, '\r', len));
+	free(text);
+}
+
 /* Text that a lint never puts into a report, from the input's first line. */
 static void add_context(gk_report *r, const char *text)
 {
@@ -103,6 +164,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_json(r, &ro);
 	check_junit(r, &ro, GK_JUNIT_DEFAULT);
 	check_junit(r, &ro, GK_JUNIT_STRICT);
+	check_github(r, &ro);
+	check_markdown(r, &ro);
+	free(render(gk_render_step_summary, r, &ro, &len));
 
 	gk_report_free(r);
 	free(text);
