@@ -126,7 +126,7 @@ static void test_markdown_gate(void **state)
 	assert_non_null(strstr(out, "- db_connect: cannot reach &lt;db&gt;\n"));
 	assert_non_null(strstr(out, "| drift | ❌ blocks (1 blocking finding) |\n"));
 	assert_non_null(strstr(out, "| pre\\-flight | ⚠️ not run: no &lt;b&gt;target&lt;\\/b&gt; |\n"));
-	assert_non_null(strstr(out, "**Drift:** compared postgres\\:\\/\\/app\\@db\\/app with 3 applied migrations, replayed: "
+	assert_non_null(strstr(out, "**Drift:** compared postgres\\:\\/\\/app@&#8288;db\\/app with 3 applied migrations, replayed: "
 				    "12 objects (column 12); schemas: only public.\n"));
 	/* the failed replay: its row, where it stopped, its locks */
 	assert_non_null(strstr(out, "| <code>db\\/2\\.sql</code> | ✅ pass | split | 0 | AccessExclusiveLock on "

@@ -36,7 +36,9 @@
  *     read): the references only.  SQL keeps its line breaks in <pre>;
  *     "</pre>" in it is text, so it cannot end the block.
  * Backtick code spans are never used for untrusted text: a backslash does
- * not escape inside them.
+ * not escape inside them.  Outside <pre>, an '@' is followed by an
+ * invisible word joiner, so that no "@user" or "@org/team" in a name
+ * notifies anyone when the comment is posted.
  */
 #include "gatekeeper/render.h"
 #include "../util/util.h"
@@ -46,6 +48,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* After an '@' of untrusted text outside <pre>: U+2060 WORD JOINER, shown
+ * as nothing, so that GitHub does not read "@name" as a mention and notify
+ * whoever a migration's author named. */
+#define NO_MENTION "&#8288;"
 /* Room kept for the closing note and the tags that close an open block. */
 #define RESERVE 1024
 /* Run errors and notes listed in the head; the rest are counted. */
@@ -85,6 +91,8 @@ static void md_text(md *m, gk_buf *b, const char *s)
 		lead = lead && *p == ' ';
 		if (lead)
 			gk_buf_puts(b, "&#32;");
+		else if (*p == '@')
+			gk_buf_puts(b, "@" NO_MENTION);
 		else if (put_reference(b, *p))
 			continue;
 		else if (ispunct((unsigned char)*p)) {
@@ -96,8 +104,9 @@ static void md_text(md *m, gk_buf *b, const char *s)
 	free(v);
 }
 
-/* `s` (untrusted, made visible) as text in raw HTML. */
-static void html_text(md *m, gk_buf *b, const char *s)
+/* `s` (untrusted, made visible) as text in raw HTML; `mentions`: outside
+ * <pre>, where GitHub would read @name as a mention. */
+static void html_text(md *m, gk_buf *b, const char *s, bool mentions)
 {
 	char *v = gk_visible(s, 0);
 	if (!v) {
@@ -105,7 +114,9 @@ static void html_text(md *m, gk_buf *b, const char *s)
 		return;
 	}
 	for (const char *p = v; *p; p++)
-		if (!put_reference(b, *p))
+		if (mentions && *p == '@')
+			gk_buf_puts(b, "@" NO_MENTION);
+		else if (!put_reference(b, *p))
 			gk_buf_putc(b, *p);
 	free(v);
 }
@@ -121,7 +132,7 @@ static void html_pre(md *m, gk_buf *b, const char *sql)
 		if (!line)
 			m->failed = true;
 		else
-			html_text(m, b, line);
+			html_text(m, b, line, false);
 		free(line);
 		gk_buf_putc(b, '\n');
 		p += n + (p[n] == '\n');
@@ -531,7 +542,7 @@ static void migration_details(md *d, const gk_report *r, const gk_migration *m)
 {
 	gk_buf b = GK_BUF_INIT;
 	gk_buf_printf(&b, "<details><summary>%s <code>", m->status == GK_MIGRATION_FAIL ? "❌" : "✅");
-	html_text(d, &b, m->path);
+	html_text(d, &b, m->path, true);
 	gk_buf_printf(&b, "</code>: %zu finding%s", m->findings, plural(m->findings));
 	if (m->blocking)
 		gk_buf_printf(&b, ", %zu blocking", m->blocking);

@@ -7,7 +7,8 @@
 #     a closing notice that counts the rest;
 #   - the pull request comment and the job summary, rendered by cmark-gfm
 #     (GitHub's parser; html.py), hold only gatekeeper's elements, each
-#     table row's cells are the migration's, and they stay within 65,000
+#     table row's cells are the migration's, an '@' in a name mentions
+#     no one (a word joiner follows it), and they stay within 65,000
 #     characters and 1 MiB, saying what they left out;
 #   - the step outputs keep their values whole.
 set -uo pipefail
@@ -19,6 +20,7 @@ mkdir db
 printf 'CREATE INDEX i1 ON t1 (a);\n' >'db/a%25,b:c::set-output name=x::y.sql'
 printf 'CREATE INDEX i2 ON t2 (a);\n' >$'db/cr\r\n::error file=x::pwned\e[31m.sql'
 printf 'CREATE INDEX i3 ON t3 (a);\n' >'db/::stop-commands::abc.sql'
+printf 'CREATE INDEX i6 ON t6 (a);\n' >'db/@octo-org@team.sql'
 printf 'CREATE INDEX i4 ON t4 (a);\n' >'db/<img src=x onerror=alert(1)>|[l](http:e)|`x`|<details open>.sql'
 printf 'CREATE INDEX "i5\e[2J%%0A::error::x" ON "t</pre><script>alert(1)</script>|**b**" (a);\n' >db/sql.sql
 printf 'ALTER TABLE "u" ADD COLUMN "c\r\n::add-mask::x <b>" varchar(10);\n' >db/crlf.sql
@@ -55,7 +57,7 @@ import json, sys
 rows = json.load(open(sys.argv[1]))
 r = json.load(open("report.json"))
 count = {m["path"]: m["findings"] for m in r["migrations"]}
-vis = lambda s: s.replace("\r", "\\r").replace("\n", "\\n").replace("\x1b", "\\x1b")
+vis = lambda s: s.replace("\r", "\\r").replace("\n", "\\n").replace("\x1b", "\\x1b").replace("@", "@\u2060")
 shown = {vis(p): n for p, n in count.items()}
 table = [row for row in rows if len(row) == 6 and row[0] != "Migration"]
 assert len(table) == len(count), (len(table), len(count))
