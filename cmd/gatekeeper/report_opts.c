@@ -291,6 +291,11 @@ static int emit(gk_run_args *a, gk_report *r, bool to_stdout)
 	/* Interrupted while writing: the files are written again with it. */
 	if (failed == 0 && note_interruption(r))
 		failed = write_files(a, r);
+	/* What is written next (the GitHub files, standard output) says exit 4 too. */
+	if (failed < 0) {
+		gk_report_add_error(r, GK_ERRKIND_INTERNAL, NULL, "a report file could not be written (see standard error)");
+		gk_report_finish(r, r->fail_level, r->duration_s);
+	}
 	if (write_github_files(a, r) < 0)
 		failed = -1;
 	int exit_code = failed < 0 ? GK_EXIT_INTERNAL : r->exit_code;

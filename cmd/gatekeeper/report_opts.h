@@ -64,9 +64,10 @@ int gk_run_setup(gk_run_args *a, const gk_cmd *cmd, int argc, char **argv, char 
 gk_report *gk_run_report(const gk_run_args *a);
 
 /*
- * Write the finished report to the --json/--junit files and standard
- * output, then free it.  Returns the exit code (4 when a report could not
- * be written).
+ * Write the finished report to the --json/--junit/--markdown files, in
+ * GitHub Actions the job summary and step outputs, and standard output,
+ * then free it.  Returns the exit code (4 when a report could not be
+ * written; what is written after it says so, as an internal error).
  */
 int gk_run_emit(gk_run_args *a, gk_report *r);
 

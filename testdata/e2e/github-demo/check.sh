@@ -50,4 +50,12 @@ GITHUB_ACTIONS=true GITHUB_STEP_SUMMARY="$TMP/s3.md" GITHUB_OUTPUT="$TMP/o3.txt"
 	"$GK" lint --no-config --format json "$D" >"$TMP/j.json" 2>/dev/null
 python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$TMP/j.json" || fail "--format json in Actions is not JSON"
 [ -s "$TMP/s3.md" ] && [ -s "$TMP/o3.txt" ] || fail "--format json in Actions wrote no summary or outputs"
+# A report that cannot be written: exit 4, and the outputs say so too.
+GITHUB_ACTIONS=true GITHUB_OUTPUT="$TMP/o4.txt" "$GK" lint --no-config --json "$TMP/no/such/dir/r.json" "$D" \
+	>"$TMP/gh4.txt" 2>/dev/null
+rc=$?
+[ $rc = 4 ] || fail "an unwritable --json: exit $rc, expected 4"
+grep -A1 '^exit-code<<' "$TMP/o4.txt" | grep -qx 4 || fail "an unwritable --json: GITHUB_OUTPUT says $(cat "$TMP/o4.txt")"
+grep -q '^::error title=gatekeeper%3A internal error::a report file could not be written' "$TMP/gh4.txt" ||
+	fail "an unwritable --json: no error annotation"
 exit $status
