@@ -9,7 +9,9 @@
  *   - the Markdown of a composed run (gate): the checks, the drift scope,
  *     the findings about no migration file (drift objects, expected and
  *     actual), the run's errors, a replay that failed and where it stopped,
- *     the observed locks; untrusted text in them escaped.
+ *     the observed locks; untrusted text in them escaped;
+ *   - on a long history the failing migration comes first, in the table
+ *     and the details, and the table leaves room for its details.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -147,12 +149,40 @@ static void test_markdown_gate(void **state)
 	gk_report_free(r);
 }
 
+/* A run over a long history: the table does not crowd out the details of
+ * the one migration that fails, listed (and detailed) first. */
+static void test_markdown_failing_first(void **state)
+{
+	(void)state;
+	gk_report *r = gk_report_new("lint");
+	char path[64];
+	for (int i = 0; i < 3000; i++) {
+		snprintf(path, sizeof path, "db/%04d_a_rather_long_migration_name.sql", i);
+		assert_int_equal(gk_report_add_migration(r, path, 1, GK_RUNNER_WHOLE), i);
+		add(r, i == 2999 ? GK_SEV_ERROR : GK_SEV_WARNING, path, 1, 1, i == 2999 ? "the one that fails" : "meh");
+	}
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	char *out = render(gk_render_markdown, r, NULL);
+	assert_true(strlen(out) <= GK_MARKDOWN_COMMENT_MAX);
+	const char *row = strstr(out, "| <code>db\\/2999\\_a");
+	const char *first_row = strstr(out, "| <code>db\\/");
+	assert_non_null(row);
+	assert_ptr_equal(row, first_row);
+	assert_non_null(strstr(out, "<details><summary>❌ <code>db/2999_a_rather_long_migration_name.sql</code>"));
+	assert_non_null(strstr(out, "the one that fails"));
+	assert_non_null(strstr(out, "more migrations worth a look: not listed here, for room.\n"));
+	assert_non_null(strstr(out, "_Left out to stay within the 65,000 characters of a comment: "));
+	free(out);
+	gk_report_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_annotation_properties),
 		cmocka_unit_test(test_output_heredoc),
 		cmocka_unit_test(test_markdown_gate),
+		cmocka_unit_test(test_markdown_failing_first),
 	};
 	return cmocka_run_group_tests_name("github", tests, NULL, NULL);
 }

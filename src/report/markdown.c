@@ -20,7 +20,10 @@
  * finding) goes in only when it fits, with room kept for the closing note;
  * once one does not, nothing more does, and the note counts what was left
  * out and says where it all is.  The head (verdict, counts, errors, checks)
- * always fits, so the smallest comment is the summary.
+ * always fits, so the smallest comment is the summary.  The failing
+ * migrations come first, in the table and in the details, and the table
+ * takes at most half of the room the head left, so that on a run over a
+ * whole history the findings that fail it are still shown.
  *
  * Escaping.  Untrusted text (file names, messages that quote SQL, SQL,
  * server messages, commit authors and subjects) is first made visible
@@ -61,8 +64,10 @@
 
 typedef struct md {
 	gk_buf doc;
-	size_t budget;
-	bool full;                   /* a piece did not fit: nothing more goes in */
+	size_t budget;               /* the whole document's */
+	size_t limit;                /* the current part's end: the table gets half of what the head left */
+	bool full;                   /* a piece did not fit: nothing more goes in this part */
+	bool left_out;               /* something did not fit */
 	bool failed;                 /* out of memory */
 	size_t rows_shown, findings_shown, details_shown;
 } md;
@@ -146,10 +151,11 @@ static void html_pre(md *m, gk_buf *b, const char *sql)
 static bool fit(md *m, gk_buf *piece)
 {
 	m->failed |= piece->failed;
-	bool ok = !m->full && !piece->failed && m->doc.len + piece->len + RESERVE <= m->budget;
+	bool ok = !m->full && !piece->failed && m->doc.len + piece->len + RESERVE <= m->limit;
 	if (ok && piece->len)
 		gk_buf_append(&m->doc, piece->data, piece->len);
 	m->full |= !ok;
+	m->left_out |= !ok;
 	gk_buf_free(piece);
 	return ok;
 }
@@ -364,33 +370,40 @@ static void table_row(md *d, gk_buf *b, const gk_migration *m)
 	gk_buf_puts(b, " |\n");
 }
 
+/* The failing migrations first (pass 0), then the other notable ones. */
+static bool in_pass(const gk_migration *m, int pass)
+{
+	return m->notable && (m->status == GK_MIGRATION_FAIL) == (pass == 0);
+}
+
+/* The table takes at most half of what the head left, so that on a run
+ * over a whole history the details of the failing migrations still fit. */
 static void table(md *d, const gk_report *r)
 {
-	size_t shown = 0, quiet = 0;
 	gk_buf b = GK_BUF_INIT;
 	gk_buf_puts(&b, "| Migration | Status | Runner | Findings | Locks observed | Replay |\n"
 			"|---|---|---|---|---|---|\n");
 	bool open = false;
-	for (size_t i = 0; i < r->n_migrations; i++) {
-		const gk_migration *m = &r->migrations[i];
-		if (!m->notable) {
-			quiet++;
-			continue;
+	d->limit = d->doc.len + (d->budget - d->doc.len) / 2;
+	for (int pass = 0; pass < 2 && !d->full; pass++)
+		for (size_t i = 0; i < r->n_migrations && !d->full; i++) {
+			if (!in_pass(&r->migrations[i], pass))
+				continue;
+			if (!open && !(open = fit(d, &b)))
+				break;
+			table_row(d, &b, &r->migrations[i]);
+			d->rows_shown += fit(d, &b);
 		}
-		if (!open && !(open = fit(d, &b)))
-			break;
-		table_row(d, &b, m);
-		if (!fit(d, &b))
-			break;
-		shown++;
-	}
 	gk_buf_free(&b);
-	d->rows_shown = shown;
-	if (d->full)
-		return;
+	d->limit = d->budget;
+	d->full = false;
+	size_t quiet = r->n_migrations - r->n_notable, unlisted = r->n_notable - d->rows_shown;
 	b = (gk_buf)GK_BUF_INIT;
 	if (open)
 		gk_buf_putc(&b, '\n');
+	if (unlisted)
+		gk_buf_printf(&b, "%zu more migration%s worth a look: not listed here, for room.\n\n", unlisted,
+			      plural(unlisted));
 	if (quiet)
 		gk_buf_printf(&b, "%zu %smigration%s: nothing to report.\n\n", quiet, open ? "other " : "", plural(quiet));
 	fit(d, &b);
@@ -581,9 +594,10 @@ static void other_details(md *d, const gk_report *r, size_t n_other)
 
 static void details(md *d, const gk_report *r)
 {
-	for (size_t i = 0; i < r->n_migrations && !d->full; i++)
-		if (r->migrations[i].notable)
-			migration_details(d, r, &r->migrations[i]);
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < r->n_migrations && !d->full; i++)
+			if (in_pass(&r->migrations[i], pass))
+				migration_details(d, r, &r->migrations[i]);
 	if (r->n_unattached && !d->full)
 		other_details(d, r, r->n_unattached);
 }
@@ -592,7 +606,7 @@ static void details(md *d, const gk_report *r)
 
 static int render(const gk_report *r, FILE *out, size_t budget, bool comment, gk_error *err)
 {
-	md d = {.budget = budget};
+	md d = {.budget = budget, .limit = budget};
 	if (comment)
 		gk_buf_puts(&d.doc, GK_MARKDOWN_MARKER "\n");
 	head_verdict(&d, r);
@@ -602,7 +616,7 @@ static int render(const gk_report *r, FILE *out, size_t budget, bool comment, gk
 	head_replay(&d, r);
 	table(&d, r);
 	details(&d, r);
-	if (d.full) {
+	if (d.left_out) {
 		size_t worth = r->n_notable;
 		gk_buf_printf(&d.doc,
 			      "_Left out to stay within %s: %zu of %zu finding%s and the details of %zu of %zu migration%s "
