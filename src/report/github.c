@@ -206,6 +206,11 @@ static int groups(gh *g, const gk_report *r, const gk_render_options *o, gk_erro
 		gk_buf b = GK_BUF_INIT;
 		gk_buf_puts(&b, "::group::");
 		put_untrusted(g, &b, first->path ? first->path : "findings without a file", false);
+		if (first->migration >= 0) {
+			const gk_migration *m = &r->migrations[first->migration];
+			gk_buf_printf(&b, " (%zu finding%s, %zu blocking)", m->findings, m->findings == 1 ? "" : "s",
+				      m->blocking);
+		}
 		emit_line(g, &b);
 		stop_commands(g);
 		for (; i < r->n_findings && same_path(first, &r->findings[i]); i++)
