@@ -16,6 +16,9 @@ packages=(
 	# make valgrind (ci/valgrind-e2e.sh) and the release checklist's
 	# ci/fresh-debian.sh.
 	valgrind debootstrap
+	# The GitHub Action's tests: the comment step's tools (GitHub's runners
+	# have them) and the YAML of action.yml and the workflows.
+	curl jq python3-yaml
 )
 
 missing=()
