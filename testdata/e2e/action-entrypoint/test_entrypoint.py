@@ -129,7 +129,7 @@ def run_cases(tmp):
         check_action_yml()
         passed += 1
     except ImportError:
-        print("SKIP action-entrypoint: action.yml's inputs: python3-yaml is missing (ci/install-deps.sh installs it)")
+        print("SKIP: action.yml's inputs: python3-yaml is missing (ci/install-deps.sh installs it)")
 
     # Every option from its input; lists one item per line, blanks trimmed.
     e = Env(tmp, "full")
@@ -228,7 +228,7 @@ def run_cases(tmp):
         assert e.rc == 0 and e.rec["uid"] == 0 and "belongs to root" in e.out, e.out
         passed += 1
     else:
-        print("SKIP action-entrypoint: the switch from root to the workspace's owner (not running as root)")
+        print("SKIP: the switch from root to the workspace's owner (not running as root)")
 
     # The real binary through the entrypoint (only options every build has):
     # check with a base that does not exist is a configuration error, exit 2,
