@@ -85,6 +85,9 @@ comment_file=${GK_COMMENT_FILE:-gatekeeper-comment.md}
 workspace=${GITHUB_WORKSPACE:-$PWD}
 workdir=${GK_WORKING_DIRECTORY:-.}
 cd "$workspace" 2>/dev/null || die "the workspace (\$GITHUB_WORKSPACE) is not a directory"
+case $workdir in
+-*) workdir=./$workdir ;; # a folder, never an option of cd
+esac
 cd "$workdir" 2>/dev/null || die "the input working-directory is not a directory of the workspace"
 
 if [ "$command" != check ]; then

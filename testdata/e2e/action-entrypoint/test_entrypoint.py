@@ -203,6 +203,10 @@ def run_cases(tmp):
     assert e.rc == 1, e.out
     assert e.rec["cwd"] == os.path.join(e.ws, "sub")
     assert e.outputs == {"comment-file": "sub/gatekeeper-comment.md"}, e.outputs
+    # A working directory named like an option is a folder.
+    os.makedirs(os.path.join(e.ws, "-"))
+    e.run(GK_WORKING_DIRECTORY="-")
+    assert e.rc == 0 and e.rec["cwd"] == os.path.join(e.ws, "-"), (e.out, e.rec and e.rec["cwd"])
     # A path holding a newline cannot add an output of its own.
     e.run(GK_SARIF="x\nverdict=pass")
     assert e.outputs == {"sarif": "x\nverdict=pass"}, e.outputs
@@ -237,7 +241,7 @@ def run_cases(tmp):
     if gk and os.path.exists(gk):
         e = Env(tmp, "real")
         subprocess.run(["git", "init", "-q", e.ws], check=True)
-        r = e.run(GATEKEEPER=gk, GK_COMMAND="check", GK_BASE="no-such-ref", GK_JSON="report.json",
+        r = e.run(GATEKEEPER=os.path.abspath(gk), GK_COMMAND="check", GK_BASE="no-such-ref", GK_JSON="report.json",
                   GK_PATHS="migrations", HOME=e.dir)
         assert r.rc == 2, r.out
         report = json.load(open(os.path.join(e.ws, "report.json")))
