@@ -5,8 +5,8 @@ value: a stub records the argv, environment, uid and working directory it
 was started with.  Also: action.yml maps every input to the variable the
 entrypoint reads; invalid inputs exit 2 before gatekeeper runs; the
 database URL reaches gatekeeper in $DATABASE_URL only; as root, gatekeeper
-runs as the owner of the workspace; the outputs name the files written.
-Then the real binary through the entrypoint, with the options it has.
+runs as the owner of the workspace; the outputs name the files written;
+make image-test can replay the Dockerfile.  Then the real binary through the entrypoint, with the options it has.
 Prints "action-entrypoint: N cases passed"."""
 import json
 import os
@@ -111,6 +111,28 @@ def check_action_yml():
     assert not re.search(r"^USER\b", docker, re.M), "GitHub runs Docker actions as root: no USER"
 
 
+def check_dockerfile(tmp):
+    """make image-test can replay the Dockerfile (it refuses instructions it
+    does not know), and the build context leaves out .git and build/."""
+    steps = os.path.join(ROOT, "ci", "dockerfile-steps.py")
+    out = subprocess.run([sys.executable, steps, os.path.join(ROOT, "Dockerfile")], check=True,
+                         stdout=subprocess.PIPE).stdout.split(b"\0")
+    assert out[:2] == [b"FROM", b"debian:12"], out[:2]
+    assert b"ENTRYPOINT" in out and b"COPY" in out
+    for bad in ("FROM debian:12\nUSER gatekeeper\n", "FROM debian:12\nRUN [\"make\"]\n",
+                "FROM debian:12 AS build\n", "FROM debian:12\nCOPY src /x\n"):
+        path = os.path.join(tmp, "Dockerfile.bad")
+        with open(path, "w") as f:
+            f.write(bad)
+        p = subprocess.run([sys.executable, steps, path], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert p.returncode != 0 and b"dockerfile-steps:" in p.stderr, (bad, p.stderr)
+    files = subprocess.run([sys.executable, steps, "--context", ROOT], check=True,
+                           stdout=subprocess.PIPE).stdout.decode().split("\0")
+    assert "Makefile" in files and "ci/github/entrypoint.sh" in files, files[:5]
+    assert not [f for f in files if f.startswith((".git/", "build/", "build-")) or f.endswith(".o")], \
+        [f for f in files if f.startswith((".git/", "build"))][:5]
+
+
 def main():
     # Under /tmp itself: the owner's process must reach the stub, and the
     # test runner's own temporary folder is private.
@@ -124,6 +146,8 @@ def main():
 
 def run_cases(tmp):
     passed = 0
+    check_dockerfile(tmp)
+    passed += 1
     try:
         import yaml  # noqa: F401
         check_action_yml()
