@@ -8,8 +8,9 @@
 # environment of every later step, COPY copies the build context (the git
 # tree's files that .dockerignore keeps), RUN runs with /bin/sh -c in a
 # chroot.  Then it runs the ENTRYPOINT as GitHub runs a Docker action: as
-# root, with the workspace (a git repository made from testdata/demo: main
-# holds the first migrations, the branch adds the hazards) owned by a uid the
+# root, with the workspace (a git repository made from testdata/demo as
+# make demo makes it: main holds the first migrations, the branch adds the
+# hazards and edits a merged migration) owned by a uid the
 # image does not know, the action's inputs in GK_* variables and the
 # GITHUB_* files.  It checks that gatekeeper ran as that uid, not root,
 # replayed the migrations on its private cluster, wrote its reports, and
@@ -192,8 +193,13 @@ cp "$src/migration_lock.toml" "$ws/$m/"
 for d in 20240105093000_init 20240212141500_add_post_author_index 20240304110000_add_categories \
 	20240318163000_tighten_user_and_post; do cp -R "$src/$d" "$ws/$m/"; done
 git_ws add -A && git_ws commit -q -m "main"
+# The branch as in make demo (ci/demo.sh): two new migrations, one that
+# locks and rewrites "Post", and an edit of a merged one.
 git_ws switch -q -c feature
-cp -R "$src/20240415090000_add_search_indexes" "$src/20240501100000_add_tags" "$ws/$m/"
+cp -R "$src/20240415090000_add_search_indexes" "$src/20240501100000_add_tags" \
+	"$repo/testdata/demo/check/20240410080000_add_post_slug" "$ws/$m/"
+sed -i 's/CREATE INDEX "Post_authorId_idx"/CREATE INDEX CONCURRENTLY "Post_authorId_idx"/' \
+	"$ws/$m/20240212141500_add_post_author_index/migration.sql"
 git_ws add -A && git_ws commit -q -m "feature"
 : >"$root/github/file_commands/output"
 : >"$root/github/file_commands/summary"
@@ -239,11 +245,32 @@ replay = r.get("replay")
 assert replay, "no replay section"
 statuses = [m["replay"]["status"] for m in r["migrations"] if m.get("replay")]
 assert statuses and "environment" not in statuses, statuses
-assert any(m["replay"].get("locks") for m in r["migrations"] if m.get("replay")), "no lock traced"
+assert any(m.get("locks") for m in r["migrations"]), "no lock traced"
 blocking = sorted({f["rule_id"] for f in r["findings"] if f["blocking"]})
-print("image-test: report: %d migrations replayed (%s), blocking rules: %s"
+print("image-test: report: %d changed migrations replayed (%s), blocking rules: %s"
       % (len(statuses), ", ".join(sorted(set(statuses))), ", ".join(blocking)))
 PY
+# gatekeeper's own GitHub output, when this build has it (--no-github).
+if grep -q -- '--no-github' "$work/check-help"; then
+	[ -s "$root/github/file_commands/summary" ] || fail "no job summary in \$GITHUB_STEP_SUMMARY"
+	python3 - "$root/github/file_commands/output" <<'PY' || fail "\$GITHUB_OUTPUT lacks the verdict or the exit code"
+import sys
+lines, out, i = open(sys.argv[1]).read().split("\n"), {}, 0
+while i < len(lines):
+    if "<<" in lines[i] and ("=" not in lines[i] or lines[i].index("<<") < lines[i].index("=")):
+        name, delim = lines[i].split("<<", 1)
+        j = lines.index(delim, i + 1)
+        out[name], i = "\n".join(lines[i + 1:j]), j + 1
+    else:
+        if "=" in lines[i]:
+            name, value = lines[i].split("=", 1)
+            out[name] = value
+        i += 1
+assert out.get("exit-code") == "1" and out.get("verdict") == "fail", out
+PY
+else
+	echo "image-test: SKIP the job summary and outputs: this gatekeeper has no --no-github option"
+fi
 if [ "$comment" = true ]; then
 	[ -f "$ws/gatekeeper-comment.md" ] || fail "no comment body"
 	head -n 1 "$ws/gatekeeper-comment.md" | grep -qx '<!-- gatekeeper:comment -->' || fail "the comment body lacks its marker"
