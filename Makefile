@@ -9,6 +9,8 @@
 #                 on the demo project (PostgreSQL clusters started and removed)
 #   make bench    speed against the named peers (prints ratios)
 #   make install  copy build/gatekeeper to $(DESTDIR)$(PREFIX)/bin
+#   make image-test  build the GitHub Action's image from the Dockerfile's steps
+#                 in a debootstrap chroot and run the action on the demo (root)
 
 BUILD   ?= build
 PREFIX  ?= /usr/local
@@ -35,7 +37,7 @@ FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_MAIN ?= fuzz/main.c
 SECONDS   ?= 10
 
-.PHONY: all deps check unit e2e asan fuzz fuzz-bins valgrind demo bench install clean
+.PHONY: all deps check unit e2e asan fuzz fuzz-bins valgrind demo bench install image-test clean
 all: $(BUILD)/gatekeeper $(BUILD)/libgatekeeper.a $(TEST_BINS) $(FUZZ_BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -102,6 +104,10 @@ bench: deps
 
 install: $(BUILD)/gatekeeper
 	install -D -m 0755 $(BUILD)/gatekeeper $(DESTDIR)$(PREFIX)/bin/gatekeeper
+
+# Too slow for make check (a Debian root, a build, a replay): see ci/image-test.sh.
+image-test:
+	@ci/image-test.sh
 
 clean:
 	rm -rf build build-asan build-fuzz build-valgrind

@@ -19,6 +19,9 @@ packages=(
 	# GitHub's Markdown parser: the e2e case github-hostile renders the
 	# pull request comment and the job summary with it.
 	cmark-gfm
+	# The GitHub Action's tests: the comment step's tools (GitHub's runners
+	# have them) and the YAML of action.yml and the workflows.
+	curl jq python3-yaml
 )
 
 missing=()

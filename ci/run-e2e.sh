@@ -55,6 +55,8 @@ for dir in "$root"/testdata/e2e/*/; do
 	if [ -x "$dir/check.sh" ] && ! ( cd "$dir" && STDOUT="$tmp/stdout" STDERR="$tmp/stderr" TMP="$tmp" ./check.sh ) >"$tmp/check" 2>&1; then
 		echo "e2e $name: check.sh failed"; sed 's/^/    /' "$tmp/check" | head -40; ok=0
 	fi
+	# What a passing case could not check is said, not hidden.
+	[ -f "$tmp/check" ] && grep '^SKIP' "$tmp/check" | sed "s/^/e2e $name: /"
 	rm -rf "$tmp"
 	[ -n "${GK_E2E_TIMES:-}" ] && echo "e2e $name: $(($(date +%s) - t0)) s"
 	if [ $ok = 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
