@@ -17,6 +17,10 @@ packages=(
 	# ci/fresh-debian.sh.
 	valgrind debootstrap
 )
+# The report tests validate SARIF and GitLab Code Quality output with ajv,
+# which ci/json-validator.sh installs from the npm registry: Debian's node
+# and npm, unless a node is already on the PATH.
+command -v node >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do

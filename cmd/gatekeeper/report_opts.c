@@ -13,13 +13,15 @@
 enum {
 	OPT_FORMAT = 1, OPT_JSON, OPT_JUNIT, OPT_JUNIT_PROFILE, OPT_PG_VERSION, OPT_RUNNER, OPT_PRISMA_VERSION,
 	OPT_FAIL_LEVEL, OPT_EXCLUDE, OPT_RULE, OPT_JOBS, OPT_MAX_FILE_SIZE, OPT_COLOR, OPT_CONFIG, OPT_NO_CONFIG,
-	OPT_TIMEOUT,
+	OPT_TIMEOUT, OPT_SARIF, OPT_GITLAB,
 };
 
 const gk_opt gk_report_opts[] = {
-	{"format", 'f', GK_OPT_VALUE, "text|json|junit", "report format on standard output (default text)", OPT_FORMAT},
+	{"format", 'f', GK_OPT_VALUE, "FORMAT", "report format on standard output: text (default), json, junit, sarif, gitlab", OPT_FORMAT},
 	{"json", 0, GK_OPT_VALUE, "FILE", "also write the JSON report to FILE", OPT_JSON},
 	{"junit", 0, GK_OPT_VALUE, "FILE", "also write the JUnit XML report to FILE", OPT_JUNIT},
+	{"sarif", 0, GK_OPT_VALUE, "FILE", "also write a SARIF 2.1.0 report to FILE (GitHub code scanning)", OPT_SARIF},
+	{"gitlab", 0, GK_OPT_VALUE, "FILE", "also write a GitLab Code Quality report to FILE", OPT_GITLAB},
 	{"junit-profile", 0, GK_OPT_VALUE, "default|strict", "strict: no testcase file/line, valid against junit-10.xsd", OPT_JUNIT_PROFILE},
 	{"pg-version", 0, GK_OPT_VALUE, "N", "PostgreSQL major version the migrations run on (default 15)", OPT_PG_VERSION},
 	{"runner", 0, GK_OPT_VALUE, "whole|split|per-file", "how the runner sends a file (default: from the layout or file name)", OPT_RUNNER},
@@ -104,9 +106,12 @@ static int apply(gk_run_args *a, const gk_opt *o, const char *v)
 		return 0;
 	case OPT_JSON:
 	case OPT_JUNIT:
+	case OPT_SARIF:
+	case OPT_GITLAB:
 		if (!*v)
 			return gk_usage_error("%s: --%s wants a file name, not an empty string", a->command, o->name);
-		*(o->id == OPT_JSON ? &a->json_path : &a->junit_path) = v;
+		*(o->id == OPT_JSON ? &a->json_path : o->id == OPT_JUNIT ? &a->junit_path
+			: o->id == OPT_SARIF ? &a->sarif_path : &a->gitlab_path) = v;
 		return 0;
 	case OPT_JUNIT_PROFILE:
 		if (strcmp(v, "default") && strcmp(v, "strict"))
@@ -231,6 +236,10 @@ static int write_files(gk_run_args *a, gk_report *r)
 	if (a->json_path && write_file(r, "json", a->json_path, &a->render) < 0)
 		rc = -1;
 	if (a->junit_path && write_file(r, "junit", a->junit_path, &a->render) < 0)
+		rc = -1;
+	if (a->sarif_path && write_file(r, "sarif", a->sarif_path, &a->render) < 0)
+		rc = -1;
+	if (a->gitlab_path && write_file(r, "gitlab", a->gitlab_path, &a->render) < 0)
 		rc = -1;
 	return rc;
 }
@@ -391,8 +400,8 @@ static const char *report_clobbers(const gk_run_args *a, const char *path, char 
 
 static int check_report_paths(const gk_run_args *a, char *const *pos, int npos)
 {
-	const char *opt[] = {"json", "junit"};
-	const char *path[] = {a->json_path, a->junit_path};
+	const char *opt[] = {"json", "junit", "sarif", "gitlab"};
+	const char *path[] = {a->json_path, a->junit_path, a->sarif_path, a->gitlab_path};
 	for (size_t k = 0; k < sizeof opt / sizeof *opt; k++) {
 		const char *why = NULL;
 		if (path[k] && !(why = report_clobbers(a, path[k], pos, (size_t)npos)) && a->config)

@@ -26,7 +26,7 @@ typedef struct gk_run_args {
 	gk_lint_options lint;
 	bool pg_version_set;            /* --pg-version or the file's pg_version named one */
 	const char *format;
-	const char *json_path, *junit_path;
+	const char *json_path, *junit_path, *sarif_path, *gitlab_path;
 	gk_render_options render;
 	enum gk_severity fail_level;
 	const char **excludes;          /* owned array; strings borrowed */
@@ -53,8 +53,8 @@ void gk_run_args_free(gk_run_args *a);
 /*
  * Parse argv for `cmd`, load the configuration and apply the command line
  * over it.  Returns 0 and fills *pos / *npos (free *pos), or an exit code.
- * A configuration error has already been reported, with the --json and
- * --junit artefacts written, when the returned code is GK_EXIT_USAGE.
+ * A configuration error has already been reported, with the --json,
+ * --junit, --sarif and --gitlab artefacts written, when the returned code is GK_EXIT_USAGE.
  */
 int gk_run_setup(gk_run_args *a, const gk_cmd *cmd, int argc, char **argv, char ***pos, int *npos);
 
@@ -62,7 +62,7 @@ int gk_run_setup(gk_run_args *a, const gk_cmd *cmd, int argc, char **argv, char 
 gk_report *gk_run_report(const gk_run_args *a);
 
 /*
- * Write the finished report to the --json/--junit files and standard
+ * Write the finished report to the --json/--junit/--sarif/--gitlab files and standard
  * output, then free it.  Returns the exit code (4 when a report could not
  * be written).
  */

@@ -93,6 +93,13 @@ typedef struct gk_finding {
 	 * the findings, among `suppressed`, so that what the replay saw of
 	 * the same risk is suppressed with it. */
 	bool suppressed;
+	/* Set by gk_report_finish: 64 hex digits of SHA-256 over the rule,
+	 * the path, what the finding is about (the statement's text with its
+	 * white space folded, or the database object) and its occurrence among
+	 * findings with the same three; no line, column or statement number,
+	 * so a finding keeps it when the file changes elsewhere, and no two
+	 * findings of a report share one (SARIF, GitLab Code Quality). */
+	char fingerprint[65];
 } gk_finding;
 
 enum gk_migration_status {
@@ -200,6 +207,11 @@ typedef struct gk_migration {
 	gk_commit_ref commit;
 	gk_migration_replay replay;
 	gk_migration_applied applied;
+	/* Set by gk_report_finish: recorded as applied on the target with the
+	 * file unchanged, not linted or replayed, and no finding; reports that
+	 * list migrations summarise these instead (391 of them on a large
+	 * history). */
+	bool settled;
 } gk_migration;
 
 /* One check of a run that composes several (`gate`): the categories of
@@ -304,6 +316,7 @@ typedef struct gk_report {
 	 * "statements_analysed of statements_total statements analysed". */
 	size_t statements_total, statements_analysed;
 	size_t n_linted;              /* migrations linted (0: no coverage to state) */
+	size_t n_settled;             /* migrations `settled` (see gk_migration) */
 	double duration_s;
 } gk_report;
 
@@ -428,7 +441,8 @@ int gk_report_add_error(gk_report *r, enum gk_error_kind kind, const char *path,
 
 /**
  * Decide blocking, counts (also per check), verdict and exit code; sort findings by path,
- * line, column and rule so every renderer sees one deterministic order.
+ * line, column and rule so every renderer sees one deterministic order; give
+ * each finding its fingerprint and mark the settled migrations.
  * Call once, after the last add.
  */
 void gk_report_finish(gk_report *r, enum gk_severity fail_level, double duration_s);

@@ -7,6 +7,8 @@ static const gk_renderer renderers[] = {
 	{"text", gk_render_text},
 	{"json", gk_render_json},
 	{"junit", gk_render_junit},
+	{"sarif", gk_render_sarif},
+	{"gitlab", gk_render_gitlab},
 };
 
 const gk_renderer *gk_renderer_find(const char *name)
@@ -17,4 +19,4 @@ const gk_renderer *gk_renderer_find(const char *name)
 	return NULL;
 }
 
-const char *gk_renderer_names(void) { return "text|json|junit"; }
+const char *gk_renderer_names(void) { return "text|json|junit|sarif|gitlab"; }

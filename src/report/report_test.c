@@ -715,8 +715,10 @@ static void test_renderer_table(void **state)
 	(void)state;
 	assert_ptr_equal(gk_renderer_find("junit")->render, gk_render_junit);
 	assert_ptr_equal(gk_renderer_find("json")->render, gk_render_json);
+	assert_ptr_equal(gk_renderer_find("sarif")->render, gk_render_sarif);
+	assert_ptr_equal(gk_renderer_find("gitlab")->render, gk_render_gitlab);
 	assert_null(gk_renderer_find("xml"));
-	assert_string_equal(gk_renderer_names(), "text|json|junit");
+	assert_string_equal(gk_renderer_names(), "text|json|junit|sarif|gitlab");
 }
 
 int main(void)
