@@ -20,7 +20,14 @@
  *     commit put it there (commit.sha, commit.author, commit.subject);
  *   - for `status` and `gate`, where it stands on the live database (applied.status,
  *     applied.at, applied.note), the log of a failed one in system-out,
- *     and a passing "status" case instead of "lint";
+ *     and a passing "status" case instead of "lint"; only the migrations
+ *     with something to say (pending, failed, edited, ...) get a suite:
+ *     the applied ones whose file is unchanged (`settled` in the model)
+ *     are one passing "status/applied" case of the gatekeeper suite, whose
+ *     system-out counts them (a history of hundreds made a report of
+ *     hundreds of empty suites);
+ *   - every suite's properties carry the coverage, "N of M statements
+ *     analysed", when the run linted anything;
  *   - all text is forced to valid UTF-8, the C0 controls XML 1.0 forbids
  *     and bytes that are not UTF-8 shown as \xNN, and left to libxml2 to escape (no CDATA: "]]>" can occur in
  *     SQL).
@@ -209,12 +216,24 @@ static size_t checks_not_run(const jw *j, size_t suite)
 }
 
 /* Every suite holds at least one case: a passing "lint" when nothing else
- * failed, plus the "replay" case of a replayed migration, plus the skipped
- * checks. */
+ * failed (or the gatekeeper suite's "status/applied"), plus the "replay"
+ * case of a replayed migration, plus the skipped checks. */
+static bool has_settled_case(const jw *j, size_t suite) { return suite == j->r->n_migrations && j->r->n_settled; }
+
+/* The passing "lint" (or "status") case: when nothing failed, unless the
+ * settled case already gives the suite one. */
+static bool has_pass_case(const jw *j, size_t suite) { return lint_bad(j, suite) == 0 && !has_settled_case(j, suite); }
+
 static size_t suite_tests(const jw *j, size_t suite)
 {
-	size_t bad = lint_bad(j, suite);
-	return (bad ? bad : 1) + (suite_replay(j, suite) != NULL) + checks_not_run(j, suite);
+	return lint_bad(j, suite) + has_pass_case(j, suite) + (suite_replay(j, suite) != NULL) +
+	       checks_not_run(j, suite) + has_settled_case(j, suite);
+}
+
+/* A migration's own suite: not one of the settled ones summarised in the gatekeeper suite. */
+static bool has_suite(const jw *j, size_t suite)
+{
+	return suite == j->r->n_migrations || !j->r->migrations[suite].settled;
 }
 
 static bool replay_skipped(const jw *j, size_t suite)
@@ -231,7 +250,7 @@ static size_t suite_skipped(const jw *j, size_t suite)
 /* The gatekeeper suite exists when something belongs to it, or when it is the only suite. */
 static bool has_tool_suite(const jw *j)
 {
-	if (j->r->n_errors || j->r->n_migrations == 0 || checks_not_run(j, j->r->n_migrations))
+	if (j->r->n_errors || j->r->n_migrations == 0 || checks_not_run(j, j->r->n_migrations) || j->r->n_settled)
 		return true;
 	for (size_t i = 0; i < j->r->n_findings; i++)
 		if (j->owner[i] == j->r->n_migrations)
@@ -462,6 +481,38 @@ static void replay_case(jw *j, size_t suite)
 	end(j);
 }
 
+/* The settled migrations, in one passing case (their count is in the suite's system-out). */
+static void settled_case(jw *j)
+{
+	if (!j->r->n_settled)
+		return;
+	start(j, "testcase");
+	attr(j, "classname", GK_SUITE, 0);
+	attr(j, "name", "status/applied", 0);
+	attr(j, "time", "0.000", 0);
+	end(j);
+}
+
+/* "N applied migrations match their files (FIRST ... LAST)". */
+static void settled_line(const gk_report *r, gk_buf *b)
+{
+	const char *first = NULL, *last = NULL;
+	for (size_t i = 0; i < r->n_migrations; i++)
+		if (r->migrations[i].settled) {
+			first = first ? first : r->migrations[i].path;
+			last = r->migrations[i].path;
+		}
+	if (!first)
+		return;
+	gk_buf_printf(b, "status/applied: %zu applied migration%s match%s %s file%s", r->n_settled,
+		      r->n_settled == 1 ? "" : "s", r->n_settled == 1 ? "es" : "", r->n_settled == 1 ? "its" : "their",
+		      r->n_settled == 1 ? "" : "s");
+	if (r->n_settled == 1)
+		gk_buf_printf(b, ": %s\n", first);
+	else
+		gk_buf_printf(b, ", from %s to %s\n", first, last);
+}
+
 /* "check/drift", skipped with why it did not run. */
 static void skipped_checks(jw *j)
 {
@@ -527,6 +578,12 @@ static void properties(jw *j, const gk_migration *m)
 			property(j, "runner.reason", m->runner_why.reason);
 		property(j, "statements", statements);
 	}
+	if (j->r->n_linted) {
+		char cov[64];
+		snprintf(cov, sizeof cov, "%zu of %zu statements analysed", j->r->statements_analysed,
+			 j->r->statements_total);
+		property(j, "coverage", cov);
+	}
 	if (j->r->evidence.traced) {
 		char n[3][24];
 		snprintf(n[0], sizeof n[0], "%zu", j->r->evidence.confirmed);
@@ -566,6 +623,8 @@ static char *system_out(jw *j, size_t suite)
 	if (j->strict && p)
 		lock_lines(p, &b);
 	const gk_migration *m = suite < j->r->n_migrations ? &j->r->migrations[suite] : NULL;
+	if (!m)
+		settled_line(j->r, &b);
 	if (m && m->applied.logs && *m->applied.logs)
 		gk_buf_printf(&b, "log of the failed migration:\n%s\n", m->applied.logs);
 	return gk_buf_take(&b);
@@ -604,12 +663,14 @@ static void write_suite(jw *j, size_t suite, size_t id)
 	FOR_SUITE_FINDINGS(j, suite, i)
 		if (j->r->findings[i].blocking && i != j->outcome[suite])
 			finding_case(j, i);
-	if (lint_bad(j, suite) == 0)
+	if (has_pass_case(j, suite))
 		pass_case(j, name, m);
 	if (suite_replay(j, suite))
 		replay_case(j, suite);
-	if (suite == j->r->n_migrations)
+	if (suite == j->r->n_migrations) {
+		settled_case(j);
 		skipped_checks(j);
+	}
 	char *out = system_out(j, suite);
 	if (!out)
 		j->failed = true;
@@ -629,15 +690,16 @@ static void write_document(jw *j)
 	if (!j->strict) {
 		size_t tests = 0;
 		for (size_t s = 0; s < suites; s++)
-			tests += suite_tests(j, s);
+			tests += has_suite(j, s) ? suite_tests(j, s) : 0;
 		attr(j, "name", GK_SUITE, 0);
 		attrf(j, "tests", "%zu", tests);
 		attrf(j, "failures", "%zu", r->n_blocking);
 		attrf(j, "errors", "%zu", r->n_errors);
 		attrf(j, "time", "%.3f", r->duration_s > 0 ? r->duration_s : 0.0);
 	}
-	for (size_t s = 0; s < suites; s++)
-		write_suite(j, s, s);
+	for (size_t s = 0, id = 0; s < suites; s++)
+		if (has_suite(j, s))
+			write_suite(j, s, id++);
 	end(j);
 	if (!j->failed && xmlTextWriterEndDocument(j->w) < 0)
 		j->failed = true;

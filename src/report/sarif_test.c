@@ -1,6 +1,7 @@
 /*
  * sarif_test.c - the fingerprints of the report model and the renderers
- * that carry them (SARIF, GitLab Code Quality):
+ * that carry them (SARIF, GitLab Code Quality), and the JUnit summary of a
+ * live run:
  *   - a fingerprint ignores the line, the statement number and the
  *     statement's layout, and differs by rule, path, statement, database
  *     object and occurrence; no two findings of a report share one;
@@ -10,7 +11,9 @@
  *     automationDetails.id, hostile paths as valid URI references;
  *   - GitLab: one issue per finding in a file, 1-based lines, severities,
  *     unique fingerprints, no "./";
- *   - both are valid UTF-8 JSON for hostile text and 10,000 findings.
+ *   - both are valid UTF-8 JSON for hostile text and 10,000 findings;
+ *   - JUnit for a live run: settled migrations are one case; coverage is
+ *     a property.
  * The schema validation itself is in the e2e case report-sarif-gitlab (ajv).
  */
 #include <stdarg.h>
@@ -452,6 +455,40 @@ static void test_many_hostile_findings(void **state)
 	gk_report_free(r);
 }
 
+/* ---- JUnit of a live run -------------------------------------------------- */
+
+static void test_junit_settled_and_coverage(void **state)
+{
+	(void)state;
+	gk_report *r = gk_report_new("status");
+	const char *paths[] = {"m/1.sql", "m/2.sql", "m/3.sql", "m/4.sql"};
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(gk_report_add_migration(r, paths[i], 2, GK_RUNNER_WHOLE), i);
+		r->migrations[i].linted = i == 3;
+	}
+	gk_report_set_statements_total(r, 3, 5);
+	gk_report_set_applied(r, 0, GK_APPLIED_APPLIED, "2024-01-01T00:00:00Z", NULL, NULL);
+	gk_report_set_applied(r, 1, GK_APPLIED_APPLIED, "2024-01-02T00:00:00Z", NULL, NULL);
+	gk_report_set_applied(r, 2, GK_APPLIED_EDITED, "2024-01-03T00:00:00Z", NULL, NULL);
+	gk_report_set_applied(r, 3, GK_APPLIED_PENDING, NULL, NULL, NULL);
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	size_t len;
+	char *x = render(r, gk_render_junit, &len);
+	/* The two applied ones: no suite, one case, counted in system-out. */
+	assert_null(strstr(x, "<testsuite name=\"m/1.sql\""));
+	assert_null(strstr(x, "<testsuite name=\"m/2.sql\""));
+	assert_non_null(strstr(x, "<testsuite name=\"m/3.sql\""));
+	assert_non_null(strstr(x, "<testsuite name=\"m/4.sql\""));
+	assert_non_null(strstr(x, "<testcase classname=\"gatekeeper\" name=\"status/applied\""));
+	assert_non_null(strstr(x, "status/applied: 2 applied migrations match their files, from m/1.sql to m/2.sql"));
+	assert_non_null(strstr(x, "<testsuites name=\"gatekeeper\" tests=\"3\" failures=\"0\""));
+	assert_non_null(strstr(x, "<testsuite name=\"gatekeeper\" tests=\"1\""));
+	/* Coverage of the one linted migration (2 of its 5 statements analysed). */
+	assert_non_null(strstr(x, "<property name=\"coverage\" value=\"2 of 5 statements analysed\"/>"));
+	free(x);
+	gk_report_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -464,6 +501,7 @@ int main(void)
 		cmocka_unit_test(test_sarif_hostile),
 		cmocka_unit_test(test_gitlab_issues),
 		cmocka_unit_test(test_many_hostile_findings),
+		cmocka_unit_test(test_junit_settled_and_coverage),
 	};
 	return cmocka_run_group_tests_name("sarif", tests, NULL, NULL);
 }
