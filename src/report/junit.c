@@ -781,30 +781,55 @@ static int index_findings(jw *j)
 	return group_by_suite(j) < 0 ? -1 : number_repeats(j);
 }
 
+/* Where libxml2's output buffer writes: `out`.  A failed write is kept in
+ * the sink and reported by the renderer; libxml2 is told it succeeded, or
+ * it would print an "I/O error" of its own on stderr. */
+typedef struct sink {
+	FILE *out;
+	bool failed;
+} sink;
+
+static int sink_write(void *ctx, const char *buf, int len)
+{
+	sink *k = ctx;
+	if (len > 0 && !k->failed && fwrite(buf, 1, (size_t)len, k->out) != (size_t)len)
+		k->failed = true;
+	return len;
+}
+
+static int sink_close(void *ctx)
+{
+	(void)ctx;
+	return 0; /* `out` is the caller's */
+}
+
+/* The writer streams to `out` through libxml2's output buffer: nothing is
+ * held but the writer's own small buffer, whatever the report's size. */
 int gk_render_junit(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err)
 {
 	jw j = {.r = r, .strict = o && o->junit_profile == GK_JUNIT_STRICT};
+	sink k = {.out = out};
 	run_identity(&j, o);
-	xmlBufferPtr buf = xmlBufferCreate();
-	j.w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
+	xmlOutputBufferPtr ob = xmlOutputBufferCreateIO(sink_write, sink_close, &k, NULL);
+	j.w = ob ? xmlNewTextWriter(ob) : NULL; /* owns ob from here */
 	if (!j.w || index_findings(&j) < 0) {
 		free_index(&j);
 		if (j.w)
 			xmlFreeTextWriter(j.w);
-		xmlBufferFree(buf);
+		else if (ob)
+			xmlOutputBufferClose(ob);
 		return gk_error_set(err, GK_ENOMEM, "out of memory building the JUnit report");
 	}
 	xmlTextWriterSetIndent(j.w, 1);
 	xmlTextWriterSetIndentString(j.w, BAD_CAST "  ");
 	write_document(&j);
-	xmlFreeTextWriter(j.w); /* flushes into buf */
+	if (!j.failed && xmlTextWriterFlush(j.w) < 0)
+		j.failed = true;
+	xmlFreeTextWriter(j.w); /* flushes into the sink and frees the output buffer */
 	free_index(&j);
-	int rc = 0;
 	if (j.failed)
-		rc = gk_error_set(err, GK_ENOMEM, "cannot build the JUnit report (out of memory)");
-	else if (fwrite(xmlBufferContent(buf), 1, (size_t)xmlBufferLength(buf), out) != (size_t)xmlBufferLength(buf) ||
-		 fflush(out) != 0)
-		rc = gk_error_set(err, GK_EIO, "cannot write the JUnit report");
-	xmlBufferFree(buf);
-	return rc;
+		return gk_error_set(err, GK_ENOMEM, "cannot build the JUnit report (out of memory)");
+	if (k.failed || fflush(out) != 0)
+		return gk_error_set(err, GK_EIO, "cannot write the JUnit report");
+	return 0;
 }

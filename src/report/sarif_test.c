@@ -489,6 +489,25 @@ static void test_junit_settled_and_coverage(void **state)
 	gk_report_free(r);
 }
 
+/* A write that fails (a full disk) is an error of the renderer, never a short report passed as whole. */
+static void test_write_failure(void **state)
+{
+	(void)state;
+	gk_report *r = sample("lint");
+	gk_render_fn fns[] = {gk_render_sarif, gk_render_gitlab, gk_render_junit};
+	for (size_t i = 0; i < sizeof fns / sizeof *fns; i++) {
+		FILE *f = fopen("/dev/full", "w");
+		if (!f)
+			skip();
+		gk_error err = {0};
+		gk_render_options o = {.hostname = "host", .timestamp = 1};
+		assert_int_equal(fns[i](r, f, &o, &err), GK_EIO);
+		assert_non_null(strstr(err.msg, "cannot write"));
+		fclose(f);
+	}
+	gk_report_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -502,6 +521,7 @@ int main(void)
 		cmocka_unit_test(test_gitlab_issues),
 		cmocka_unit_test(test_many_hostile_findings),
 		cmocka_unit_test(test_junit_settled_and_coverage),
+		cmocka_unit_test(test_write_failure),
 	};
 	return cmocka_run_group_tests_name("sarif", tests, NULL, NULL);
 }
