@@ -10,7 +10,7 @@
 #     files, written beside --json, are valid, carry no raw control
 #     character, and agree with the JSON report and the exit code: one
 #     result / issue per finding in a file, the same fingerprints, all
-#     different, 1-based lines;
+#     different, 1-based lines; absolute paths are file: URIs, valid too;
 #   - fingerprints are stable: a second run gives the same, and so does a
 #     run after lines are added above the statements and one is re-indented.
 set -uo pipefail
@@ -50,6 +50,10 @@ rc=$(run one db)
 validate "$sarif_schema" one.sarif || fail "hostile SARIF is not valid"
 validate "$gitlab_schema" one.gl.json || fail "hostile GitLab report is not valid"
 rc2=$(run two db)
+# Absolute paths: file: URIs, valid too.
+"$GK" lint --no-config --sarif abs.sarif "$TMP/db" >/dev/null 2>&1
+validate "$sarif_schema" abs.sarif || fail "SARIF with absolute paths is not valid"
+grep -q '"uri":"file:///' abs.sarif || fail "an absolute path is not a file: URI"
 # The same findings after lines are added above and a statement re-indented,
 # read by the same relative path from another folder.
 mkdir -p edited/db
