@@ -603,33 +603,37 @@ static int digest_field(EVP_MD_CTX *c, const char *s)
  * fingerprint; written in chunks, it costs no copy of the statement. */
 static int digest_statement(EVP_MD_CTX *c, const char *sql)
 {
+	static const char ws[] = " \t\n\r\f\v";
 	char chunk[4096];
 	size_t n = 0;
-	bool space = false, any = false;
 	int ok = 1;
-	for (const char *p = sql ? sql : ""; *p && ok; p++) {
-		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v') {
-			space = any; /* none before the first word: trimmed */
-			continue;
-		}
-		if (space)
-			chunk[n++] = ' ';
-		space = false;
-		any = true;
-		chunk[n++] = *p;
-		if (n >= sizeof chunk - 1) {
+	const char *p = sql ? sql + strspn(sql, ws) : "";
+	while (*p && ok) {
+		size_t word = strcspn(p, ws);
+		const char *next = p + word + strspn(p + word, ws);
+		bool space = *next != '\0'; /* one space between words, none at the end */
+		if (n + word + space > sizeof chunk) {
 			ok = EVP_DigestUpdate(c, chunk, n);
 			n = 0;
 		}
+		if (word + space > sizeof chunk) {
+			ok = ok && EVP_DigestUpdate(c, p, word) && (!space || EVP_DigestUpdate(c, " ", 1));
+		} else {
+			memcpy(chunk + n, p, word);
+			n += word;
+			if (space)
+				chunk[n++] = ' ';
+		}
+		p = next;
 	}
 	return ok && EVP_DigestUpdate(c, chunk, n) && EVP_DigestUpdate(c, "", 1);
 }
 
 /* The digest of what finding `f` is about, before its occurrence. */
-static int digest_subject(EVP_MD_CTX *c, const gk_finding *f, unsigned char out[32])
+static int digest_subject(EVP_MD_CTX *c, const EVP_MD *md, const gk_finding *f, unsigned char out[32])
 {
 	unsigned n = 0;
-	int ok = EVP_DigestInit_ex(c, EVP_sha256(), NULL) && digest_field(c, "gatekeeper-finding/1") &&
+	int ok = EVP_DigestInit_ex(c, md, NULL) && digest_field(c, "gatekeeper-finding/1") &&
 		 digest_field(c, f->rule_id) && digest_field(c, f->path);
 	if (f->object)
 		ok = ok && digest_field(c, f->object_kind) && digest_field(c, f->object) &&
@@ -659,12 +663,15 @@ static int cmp_subject(const void *pa, const void *pb)
  */
 static void fingerprint_findings(gk_report *r)
 {
+	static const char hexdigits[] = "0123456789abcdef";
 	subject_key *keys = malloc((r->n_findings ? r->n_findings : 1) * sizeof *keys);
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	bool ok = keys && c;
+	/* Fetched once: EVP_sha256() would look the implementation up again at every init. */
+	EVP_MD *md = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+	bool ok = keys && c && md;
 	for (size_t i = 0; ok && i < r->n_findings; i++) {
 		keys[i].idx = i;
-		ok = digest_subject(c, &r->findings[i], keys[i].digest) == 0;
+		ok = digest_subject(c, md, &r->findings[i], keys[i].digest) == 0;
 	}
 	if (ok)
 		qsort(keys, r->n_findings, sizeof *keys, cmp_subject);
@@ -673,14 +680,18 @@ static void fingerprint_findings(gk_report *r)
 		bool same = k > 0 && memcmp(keys[k].digest, keys[k - 1].digest, sizeof keys[k].digest) == 0;
 		occurrence = same ? occurrence + 1 : 0;
 		unsigned char be[4] = {occurrence >> 24, occurrence >> 16 & 0xff, occurrence >> 8 & 0xff, occurrence & 0xff};
-		unsigned char md[32];
+		unsigned char d[32];
 		unsigned n = 0;
-		ok = EVP_DigestInit_ex(c, EVP_sha256(), NULL) && EVP_DigestUpdate(c, keys[k].digest, 32) &&
-		     EVP_DigestUpdate(c, be, sizeof be) && EVP_DigestFinal_ex(c, md, &n) && n == 32;
+		ok = EVP_DigestInit_ex(c, md, NULL) && EVP_DigestUpdate(c, keys[k].digest, 32) &&
+		     EVP_DigestUpdate(c, be, sizeof be) && EVP_DigestFinal_ex(c, d, &n) && n == 32;
 		char *hex = r->findings[keys[k].idx].fingerprint;
-		for (size_t b = 0; ok && b < 32; b++)
-			snprintf(hex + 2 * b, 3, "%02x", md[b]);
+		for (size_t b = 0; ok && b < 32; b++) {
+			hex[2 * b] = hexdigits[d[b] >> 4];
+			hex[2 * b + 1] = hexdigits[d[b] & 15];
+		}
+		hex[ok ? 64 : 0] = '\0';
 	}
+	EVP_MD_free(md);
 	EVP_MD_CTX_free(c);
 	free(keys);
 }

@@ -170,19 +170,29 @@ static void driver(gk_jstream *j)
  * file: URI (*relative false), which upload-sarif makes relative to the
  * checkout.
  */
+static bool uri_plain(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("-._~!$&'()*+,;=@/", c));
+}
+
 static char *uri_of(const char *path, bool *relative)
 {
-	static const char keep[] = "-._~!$&'()*+,;=@/";
+	static const char hex[] = "0123456789ABCDEF";
 	gk_buf b = GK_BUF_INIT;
 	*relative = path[0] != '/';
 	if (!*relative)
 		gk_buf_puts(&b, "file://");
-	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    strchr(keep, *p))
-			gk_buf_putc(&b, (char)*p);
-		else
-			gk_buf_printf(&b, "%%%02X", *p);
+	const unsigned char *p = (const unsigned char *)path;
+	while (*p) {
+		const unsigned char *run = p;
+		while (*p && uri_plain(*p))
+			p++;
+		gk_buf_append(&b, (const char *)run, (size_t)(p - run)); /* plain characters at once */
+		for (; *p && !uri_plain(*p); p++) {
+			char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+			gk_buf_append(&b, esc, sizeof esc);
+		}
 	}
 	return gk_buf_take(&b);
 }
