@@ -23,6 +23,10 @@ packages=(
 	# have them) and the YAML of action.yml and the workflows.
 	curl jq python3-yaml
 )
+# The report tests validate SARIF and GitLab Code Quality output with ajv,
+# which ci/json-validator.sh installs from the npm registry: Debian's node
+# and npm, unless a node is already on the PATH.
+command -v node >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do

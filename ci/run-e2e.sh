@@ -3,7 +3,8 @@
 #   args             the gatekeeper command line (shell words), run in the folder
 #   expected.exit    the exit code
 #   expected.stdout  optional golden standard output (volatile fields normalised)
-#   check.sh         optional extra checks, run with $GK set (and $SHARED when present)
+#   check.sh         optional extra checks, run with $GK set (and $SHARED when present);
+#                    a line "SKIP: reason" of its output is shown
 # E2E_CASES: only the cases of this space-separated list.
 # GK_E2E_TIMEOUT: seconds a case's single gatekeeper run may take (300; the
 # sanitizer and valgrind runs are slower).
@@ -55,8 +56,8 @@ for dir in "$root"/testdata/e2e/*/; do
 	if [ -x "$dir/check.sh" ] && ! ( cd "$dir" && STDOUT="$tmp/stdout" STDERR="$tmp/stderr" TMP="$tmp" ./check.sh ) >"$tmp/check" 2>&1; then
 		echo "e2e $name: check.sh failed"; sed 's/^/    /' "$tmp/check" | head -40; ok=0
 	fi
-	# What a passing case could not check is said, not hidden.
-	[ -f "$tmp/check" ] && grep '^SKIP' "$tmp/check" | sed "s/^/e2e $name: /"
+	# A check that could not run says why ("SKIP: ..."): shown, never silent.
+	[ -f "$tmp/check" ] && sed -n "s/^SKIP: /e2e $name: SKIP: /p" "$tmp/check"
 	rm -rf "$tmp"
 	[ -n "${GK_E2E_TIMES:-}" ] && echo "e2e $name: $(($(date +%s) - t0)) s"
 	if [ $ok = 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi

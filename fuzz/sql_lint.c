@@ -7,10 +7,11 @@
  * all while each input stays reproducible.  Its first line also goes into
  * the report's note, run error, replay error and target name, which a
  * lint alone never fills, so that the renderers meet hostile text there
- * too.  Invariants: the JSON renderer writes a JSON document, the JUnit
- * renderer well-formed XML (both profiles), the GitHub renderer no line
- * the Actions runner would run as a command but its own, the Markdown
- * comment its marker first and no more than its budget.
+ * too.  Invariants: the JSON, SARIF and GitLab renderers write a JSON
+ * document (valid UTF-8), the JUnit renderer well-formed XML (both
+ * profiles), the GitHub renderer no line the Actions runner would run as
+ * a command but its own, the Markdown comment its marker first and no
+ * more than its budget.
  */
 #include "fuzz.h"
 
@@ -43,10 +44,10 @@ static char *render(gk_render_fn fn, const gk_report *r, const gk_render_options
 	return buf;
 }
 
-static void check_json(const gk_report *r, const gk_render_options *o)
+static void check_json(gk_render_fn fn, const gk_report *r, const gk_render_options *o)
 {
 	size_t len;
-	char *text = render(gk_render_json, r, o, &len);
+	char *text = render(fn, r, o, &len);
 	json_error_t je;
 	json_t *doc = json_loadb(text, len, 0, &je);
 	if (!doc)
@@ -161,7 +162,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(render(gk_render_text, r, &ro, &len));
 	ro.color = true;
 	free(render(gk_render_text, r, &ro, &len));
-	check_json(r, &ro);
+	check_json(gk_render_json, r, &ro);
+	check_json(gk_render_sarif, r, &ro);
+	check_json(gk_render_gitlab, r, &ro);
 	check_junit(r, &ro, GK_JUNIT_DEFAULT);
 	check_junit(r, &ro, GK_JUNIT_STRICT);
 	check_github(r, &ro);

@@ -13,15 +13,17 @@
 enum {
 	OPT_FORMAT = 1, OPT_JSON, OPT_JUNIT, OPT_JUNIT_PROFILE, OPT_PG_VERSION, OPT_RUNNER, OPT_PRISMA_VERSION,
 	OPT_FAIL_LEVEL, OPT_EXCLUDE, OPT_RULE, OPT_JOBS, OPT_MAX_FILE_SIZE, OPT_COLOR, OPT_CONFIG, OPT_NO_CONFIG,
-	OPT_TIMEOUT, OPT_MARKDOWN, OPT_GITHUB,
+	OPT_TIMEOUT, OPT_MARKDOWN, OPT_GITHUB, OPT_SARIF, OPT_GITLAB,
 };
 
 const gk_opt gk_report_opts[] = {
-	{"format", 'f', GK_OPT_VALUE, "text|json|junit|github|markdown", "report format on standard output (default "
-	 "text; github in GitHub Actions)", OPT_FORMAT},
+	{"format", 'f', GK_OPT_VALUE, "FORMAT", "report format on standard output: text (default), json, junit, github "
+	 "(the default in GitHub Actions), markdown, sarif, gitlab", OPT_FORMAT},
 	{"json", 0, GK_OPT_VALUE, "FILE", "also write the JSON report to FILE", OPT_JSON},
 	{"junit", 0, GK_OPT_VALUE, "FILE", "also write the JUnit XML report to FILE", OPT_JUNIT},
 	{"markdown", 0, GK_OPT_VALUE, "FILE", "also write the pull request comment (Markdown) to FILE", OPT_MARKDOWN},
+	{"sarif", 0, GK_OPT_VALUE, "FILE", "also write a SARIF 2.1.0 report to FILE (GitHub code scanning)", OPT_SARIF},
+	{"gitlab", 0, GK_OPT_VALUE, "FILE", "also write a GitLab Code Quality report to FILE", OPT_GITLAB},
 	{"github", 0, GK_OPT_BOOL, NULL, "GitHub Actions: annotations on standard output, the job summary and the step "
 	 "outputs (default: on when GITHUB_ACTIONS=true)", OPT_GITHUB},
 	{"junit-profile", 0, GK_OPT_VALUE, "default|strict", "strict: no testcase file/line, valid against junit-10.xsd", OPT_JUNIT_PROFILE},
@@ -111,9 +113,13 @@ static int apply(gk_run_args *a, const gk_opt *o, const char *v)
 	case OPT_JSON:
 	case OPT_JUNIT:
 	case OPT_MARKDOWN:
+	case OPT_SARIF:
+	case OPT_GITLAB:
 		if (!*v)
 			return gk_usage_error("%s: --%s wants a file name, not an empty string", a->command, o->name);
-		*(o->id == OPT_JSON ? &a->json_path : o->id == OPT_JUNIT ? &a->junit_path : &a->markdown_path) = v;
+		*(o->id == OPT_JSON ? &a->json_path : o->id == OPT_JUNIT ? &a->junit_path
+			: o->id == OPT_MARKDOWN ? &a->markdown_path : o->id == OPT_SARIF ? &a->sarif_path
+			: &a->gitlab_path) = v;
 		return 0;
 	case OPT_GITHUB:
 		a->github = strcmp(v, "1") == 0;
@@ -250,6 +256,10 @@ static int write_files(gk_run_args *a, gk_report *r)
 		rc = -1;
 	if (a->markdown_path && write_file(r, "markdown", a->markdown_path, &a->render) < 0)
 		rc = -1;
+	if (a->sarif_path && write_file(r, "sarif", a->sarif_path, &a->render) < 0)
+		rc = -1;
+	if (a->gitlab_path && write_file(r, "gitlab", a->gitlab_path, &a->render) < 0)
+		rc = -1;
 	return rc;
 }
 
@@ -267,7 +277,7 @@ static int write_github_files(gk_run_args *a, gk_report *r)
 	if (summary && *summary &&
 	    write_with(r, gk_render_step_summary, "GitHub job summary", summary, "a", &a->render) < 0)
 		rc = -1;
-	gk_render_output files[3];
+	gk_render_output files[5];
 	size_t n = 0;
 	if (a->json_path)
 		files[n++] = (gk_render_output){"report-json", a->json_path};
@@ -275,6 +285,10 @@ static int write_github_files(gk_run_args *a, gk_report *r)
 		files[n++] = (gk_render_output){"report-junit", a->junit_path};
 	if (a->markdown_path)
 		files[n++] = (gk_render_output){"report-markdown", a->markdown_path};
+	if (a->sarif_path)
+		files[n++] = (gk_render_output){"report-sarif", a->sarif_path};
+	if (a->gitlab_path)
+		files[n++] = (gk_render_output){"report-gitlab", a->gitlab_path};
 	gk_render_options ro = a->render;
 	ro.outputs = files;
 	ro.n_outputs = n;
@@ -446,8 +460,8 @@ static const char *report_clobbers(const gk_run_args *a, const char *path, char 
 
 static int check_report_paths(const gk_run_args *a, char *const *pos, int npos)
 {
-	const char *opt[] = {"json", "junit", "markdown"};
-	const char *path[] = {a->json_path, a->junit_path, a->markdown_path};
+	const char *opt[] = {"json", "junit", "markdown", "sarif", "gitlab"};
+	const char *path[] = {a->json_path, a->junit_path, a->markdown_path, a->sarif_path, a->gitlab_path};
 	for (size_t k = 0; k < sizeof opt / sizeof *opt; k++) {
 		const char *why = NULL;
 		if (path[k] && !(why = report_clobbers(a, path[k], pos, (size_t)npos)) && a->config)

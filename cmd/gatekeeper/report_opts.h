@@ -27,7 +27,7 @@ typedef struct gk_run_args {
 	bool pg_version_set;            /* --pg-version or the file's pg_version named one */
 	const char *format;
 	bool format_set;                /* --format given: GitHub Actions does not change it */
-	const char *json_path, *junit_path, *markdown_path;
+	const char *json_path, *junit_path, *markdown_path, *sarif_path, *gitlab_path;
 	int github;                     /* --github/--no-github; -1: when GITHUB_ACTIONS=true or --format github */
 	gk_render_options render;
 	enum gk_severity fail_level;
@@ -55,8 +55,8 @@ void gk_run_args_free(gk_run_args *a);
 /*
  * Parse argv for `cmd`, load the configuration and apply the command line
  * over it.  Returns 0 and fills *pos / *npos (free *pos), or an exit code.
- * A configuration error has already been reported, with the --json and
- * --junit artefacts written, when the returned code is GK_EXIT_USAGE.
+ * A configuration error has already been reported, with the --json,
+ * --junit, --sarif and --gitlab artefacts written, when the returned code is GK_EXIT_USAGE.
  */
 int gk_run_setup(gk_run_args *a, const gk_cmd *cmd, int argc, char **argv, char ***pos, int *npos);
 
@@ -64,10 +64,11 @@ int gk_run_setup(gk_run_args *a, const gk_cmd *cmd, int argc, char **argv, char 
 gk_report *gk_run_report(const gk_run_args *a);
 
 /*
- * Write the finished report to the --json/--junit/--markdown files, in
- * GitHub Actions the job summary and step outputs, and standard output,
- * then free it.  Returns the exit code (4 when a report could not be
- * written; what is written after it says so, as an internal error).
+ * Write the finished report to the --json/--junit/--markdown/--sarif/
+ * --gitlab files, in GitHub Actions the job summary and step outputs, and
+ * standard output, then free it.  Returns the exit code (4 when a report
+ * could not be written; what is written after it says so, as an internal
+ * error).
  */
 int gk_run_emit(gk_run_args *a, gk_report *r);
 

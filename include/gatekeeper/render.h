@@ -34,7 +34,7 @@ typedef struct gk_render_options {
 typedef int (*gk_render_fn)(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err);
 
 typedef struct gk_renderer {
-	const char *name;               /* "text", "json", "junit" */
+	const char *name;               /* "text", "json", "junit", "sarif", "gitlab" */
 	gk_render_fn render;
 } gk_renderer;
 
@@ -46,6 +46,10 @@ const char *gk_renderer_names(void);
 int gk_render_text(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err);
 int gk_render_json(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err);
 int gk_render_junit(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err);
+/* SARIF 2.1.0 (GitHub code scanning) and GitLab Code Quality: findings in
+ * files, with the report model's fingerprints; both stream. */
+int gk_render_sarif(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err);
+int gk_render_gitlab(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err);
 
 /*
  * GitHub Actions (github.c): the text report with each file's findings in

@@ -96,6 +96,13 @@ typedef struct gk_finding {
 	/* The index in r->migrations of the migration with this path, -1 for
 	 * none (drift, a run error's file); set by gk_report_finish. */
 	long migration;
+	/* Set by gk_report_finish: 64 hex digits of SHA-256 over the rule,
+	 * the path, what the finding is about (the statement's text with its
+	 * white space folded, or the database object) and its occurrence among
+	 * findings with the same three; no line, column or statement number,
+	 * so a finding keeps it when the file changes elsewhere, and no two
+	 * findings of a report share one (SARIF, GitLab Code Quality). */
+	char fingerprint[65];
 } gk_finding;
 
 enum gk_migration_status {
@@ -212,6 +219,11 @@ typedef struct gk_migration {
 	gk_commit_ref commit;
 	gk_migration_replay replay;
 	gk_migration_applied applied;
+	/* Set by gk_report_finish: recorded as applied on the target with the
+	 * file unchanged, not linted or replayed, and no finding; reports that
+	 * list migrations summarise these instead (391 of them on a large
+	 * history). */
+	bool settled;
 } gk_migration;
 
 /* One check of a run that composes several (`gate`): the categories of
@@ -318,6 +330,7 @@ typedef struct gk_report {
 	size_t n_linted;              /* migrations linted (0: no coverage to state) */
 	size_t n_notable;             /* migrations marked notable */
 	size_t n_unattached;          /* findings of no migration (drift, a run error's file) */
+	size_t n_settled;             /* migrations `settled` (see gk_migration) */
 	double duration_s;
 } gk_report;
 
@@ -442,7 +455,8 @@ int gk_report_add_error(gk_report *r, enum gk_error_kind kind, const char *path,
 
 /**
  * Decide blocking, counts (also per check), verdict and exit code; sort findings by path,
- * line, column and rule so every renderer sees one deterministic order.
+ * line, column and rule so every renderer sees one deterministic order; give
+ * each finding its fingerprint and mark the settled migrations.
  * Call once, after the last add.
  */
 void gk_report_finish(gk_report *r, enum gk_severity fail_level, double duration_s);

@@ -70,8 +70,9 @@ static void test_rewrite_blocks_all_formats(void **state)
 	fixture f = project(s);
 	put(f.dir, M "20240102000000_add_user_created_at/migration.sql", REWRITE_SQL);
 	char *json = in_tmp(s, "g.json"), *xml = in_tmp(s, "g.xml"), *dir = gk_asprintf("%s/prisma/migrations", f.dir);
+	char *sarif = in_tmp(s, "g.sarif"), *gitlab = in_tmp(s, "g.gl.json");
 	const char *args[] = {"gate", "--no-config", "--database", f.url, "--shadow-url", f.shadow, "--no-cache",
-			      "--json", json, "--junit", xml, dir, NULL};
+			      "--json", json, "--junit", xml, "--sarif", sarif, "--gitlab", gitlab, dir, NULL};
 	out o = run_gk(s->tmp, NULL, NULL, args);
 	assert_code(&o, 1);
 	assert_has(o.stdout_text, "[observed-table-rewrite]");
@@ -93,10 +94,24 @@ static void test_rewrite_blocks_all_formats(void **state)
 	assert_has(j, "\"traced\": true");
 	assert_has(j, "\"name\": \"replay\",\n      \"ran\": true,");
 	assert_has(x, "replay/observed-table-rewrite");
+	/* The applied init migration is summed up, not a suite of its own. */
+	assert_has(x, "<testcase classname=\"gatekeeper\" name=\"status/applied\"");
+	assert_null(strstr(x, "20240101000000_init/migration.sql\" file="));
 	validate_json(json);
 	validate_junit(xml, "junit-10-file-line.xsd");
-	const char *texts[] = {o.stdout_text, o.stderr_text, j, x};
-	assert_no_secret(PASSWORD, texts, 4);
+	/* SARIF: the gate's own analysis, the replay's finding with its fingerprint; GitLab agrees. */
+	char *sf = slurp(sarif), *gl = slurp(gitlab);
+	assert_has(sf, "\"automationDetails\":{\"id\":\"gatekeeper/gate/\"}");
+	assert_has(sf, "\"ruleId\":\"observed-table-rewrite\"");
+	assert_has(sf, "\"gatekeeperFingerprint/v1\":\"");
+	assert_has(sf, "\"executionSuccessful\":true,\"exitCode\":1");
+	assert_has(gl, "\"check_name\":\"observed-table-rewrite\"");
+	const char *texts[] = {o.stdout_text, o.stderr_text, j, x, sf, gl};
+	assert_no_secret(PASSWORD, texts, 6);
+	free(sf);
+	free(gl);
+	free(sarif);
+	free(gitlab);
 	free(j);
 	free(x);
 	out_free(&o);

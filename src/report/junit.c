@@ -20,7 +20,14 @@
  *     commit put it there (commit.sha, commit.author, commit.subject);
  *   - for `status` and `gate`, where it stands on the live database (applied.status,
  *     applied.at, applied.note), the log of a failed one in system-out,
- *     and a passing "status" case instead of "lint";
+ *     and a passing "status" case instead of "lint"; only the migrations
+ *     with something to say (pending, failed, edited, ...) get a suite:
+ *     the applied ones whose file is unchanged (`settled` in the model)
+ *     are one passing "status/applied" case of the gatekeeper suite, whose
+ *     system-out counts them (a history of hundreds made a report of
+ *     hundreds of empty suites);
+ *   - every suite's properties carry the coverage, "N of M statements
+ *     analysed", when the run linted anything;
  *   - all text is forced to valid UTF-8, the C0 controls XML 1.0 forbids
  *     and bytes that are not UTF-8 shown as \xNN, and left to libxml2 to escape (no CDATA: "]]>" can occur in
  *     SQL).
@@ -81,6 +88,14 @@ static char *clean(const char *s, bool one_line, size_t max_cp)
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
 	size_t n = strlen((const char *)p), cps = 0, cut = 0;
 	for (size_t i = 0; i < n;) {
+		if (!max_cp) { /* a run of printable ASCII, copied at once: most text is */
+			size_t run = i;
+			while (run < n && p[run] >= 0x20 && p[run] < 0x7f)
+				run++;
+			gk_buf_append(&b, (const char *)p + i, run - i);
+			if ((i = run) == n)
+				break;
+		}
 		uint32_t cp = 0;
 		size_t k = gk_utf8_seq((const char *)p + i, n - i, &cp);
 		if (max_cp && cps == max_cp - 1)
@@ -209,12 +224,24 @@ static size_t checks_not_run(const jw *j, size_t suite)
 }
 
 /* Every suite holds at least one case: a passing "lint" when nothing else
- * failed, plus the "replay" case of a replayed migration, plus the skipped
- * checks. */
+ * failed (or the gatekeeper suite's "status/applied"), plus the "replay"
+ * case of a replayed migration, plus the skipped checks. */
+static bool has_settled_case(const jw *j, size_t suite) { return suite == j->r->n_migrations && j->r->n_settled; }
+
+/* The passing "lint" (or "status") case: when nothing failed, unless the
+ * settled case already gives the suite one. */
+static bool has_pass_case(const jw *j, size_t suite) { return lint_bad(j, suite) == 0 && !has_settled_case(j, suite); }
+
 static size_t suite_tests(const jw *j, size_t suite)
 {
-	size_t bad = lint_bad(j, suite);
-	return (bad ? bad : 1) + (suite_replay(j, suite) != NULL) + checks_not_run(j, suite);
+	return lint_bad(j, suite) + has_pass_case(j, suite) + (suite_replay(j, suite) != NULL) +
+	       checks_not_run(j, suite) + has_settled_case(j, suite);
+}
+
+/* A migration's own suite: not one of the settled ones summarised in the gatekeeper suite. */
+static bool has_suite(const jw *j, size_t suite)
+{
+	return suite == j->r->n_migrations || !j->r->migrations[suite].settled;
 }
 
 static bool replay_skipped(const jw *j, size_t suite)
@@ -231,7 +258,7 @@ static size_t suite_skipped(const jw *j, size_t suite)
 /* The gatekeeper suite exists when something belongs to it, or when it is the only suite. */
 static bool has_tool_suite(const jw *j)
 {
-	if (j->r->n_errors || j->r->n_migrations == 0 || checks_not_run(j, j->r->n_migrations))
+	if (j->r->n_errors || j->r->n_migrations == 0 || checks_not_run(j, j->r->n_migrations) || j->r->n_settled)
 		return true;
 	for (size_t i = 0; i < j->r->n_findings; i++)
 		if (j->owner[i] == j->r->n_migrations)
@@ -462,6 +489,38 @@ static void replay_case(jw *j, size_t suite)
 	end(j);
 }
 
+/* The settled migrations, in one passing case (their count is in the suite's system-out). */
+static void settled_case(jw *j)
+{
+	if (!j->r->n_settled)
+		return;
+	start(j, "testcase");
+	attr(j, "classname", GK_SUITE, 0);
+	attr(j, "name", "status/applied", 0);
+	attr(j, "time", "0.000", 0);
+	end(j);
+}
+
+/* "N applied migrations match their files (FIRST ... LAST)". */
+static void settled_line(const gk_report *r, gk_buf *b)
+{
+	const char *first = NULL, *last = NULL;
+	for (size_t i = 0; i < r->n_migrations; i++)
+		if (r->migrations[i].settled) {
+			first = first ? first : r->migrations[i].path;
+			last = r->migrations[i].path;
+		}
+	if (!first)
+		return;
+	gk_buf_printf(b, "status/applied: %zu applied migration%s match%s %s file%s", r->n_settled,
+		      r->n_settled == 1 ? "" : "s", r->n_settled == 1 ? "es" : "", r->n_settled == 1 ? "its" : "their",
+		      r->n_settled == 1 ? "" : "s");
+	if (r->n_settled == 1)
+		gk_buf_printf(b, ": %s\n", first);
+	else
+		gk_buf_printf(b, ", from %s to %s\n", first, last);
+}
+
 /* "check/drift", skipped with why it did not run. */
 static void skipped_checks(jw *j)
 {
@@ -527,6 +586,12 @@ static void properties(jw *j, const gk_migration *m)
 			property(j, "runner.reason", m->runner_why.reason);
 		property(j, "statements", statements);
 	}
+	if (j->r->n_linted) {
+		char cov[64];
+		snprintf(cov, sizeof cov, "%zu of %zu statements analysed", j->r->statements_analysed,
+			 j->r->statements_total);
+		property(j, "coverage", cov);
+	}
 	if (j->r->evidence.traced) {
 		char n[3][24];
 		snprintf(n[0], sizeof n[0], "%zu", j->r->evidence.confirmed);
@@ -566,6 +631,8 @@ static char *system_out(jw *j, size_t suite)
 	if (j->strict && p)
 		lock_lines(p, &b);
 	const gk_migration *m = suite < j->r->n_migrations ? &j->r->migrations[suite] : NULL;
+	if (!m)
+		settled_line(j->r, &b);
 	if (m && m->applied.logs && *m->applied.logs)
 		gk_buf_printf(&b, "log of the failed migration:\n%s\n", m->applied.logs);
 	return gk_buf_take(&b);
@@ -604,12 +671,14 @@ static void write_suite(jw *j, size_t suite, size_t id)
 	FOR_SUITE_FINDINGS(j, suite, i)
 		if (j->r->findings[i].blocking && i != j->outcome[suite])
 			finding_case(j, i);
-	if (lint_bad(j, suite) == 0)
+	if (has_pass_case(j, suite))
 		pass_case(j, name, m);
 	if (suite_replay(j, suite))
 		replay_case(j, suite);
-	if (suite == j->r->n_migrations)
+	if (suite == j->r->n_migrations) {
+		settled_case(j);
 		skipped_checks(j);
+	}
 	char *out = system_out(j, suite);
 	if (!out)
 		j->failed = true;
@@ -629,15 +698,16 @@ static void write_document(jw *j)
 	if (!j->strict) {
 		size_t tests = 0;
 		for (size_t s = 0; s < suites; s++)
-			tests += suite_tests(j, s);
+			tests += has_suite(j, s) ? suite_tests(j, s) : 0;
 		attr(j, "name", GK_SUITE, 0);
 		attrf(j, "tests", "%zu", tests);
 		attrf(j, "failures", "%zu", r->n_blocking);
 		attrf(j, "errors", "%zu", r->n_errors);
 		attrf(j, "time", "%.3f", r->duration_s > 0 ? r->duration_s : 0.0);
 	}
-	for (size_t s = 0; s < suites; s++)
-		write_suite(j, s, s);
+	for (size_t s = 0, id = 0; s < suites; s++)
+		if (has_suite(j, s))
+			write_suite(j, s, id++);
 	end(j);
 	if (!j->failed && xmlTextWriterEndDocument(j->w) < 0)
 		j->failed = true;
@@ -719,30 +789,55 @@ static int index_findings(jw *j)
 	return group_by_suite(j) < 0 ? -1 : number_repeats(j);
 }
 
+/* Where libxml2's output buffer writes: `out`.  A failed write is kept in
+ * the sink and reported by the renderer; libxml2 is told it succeeded, or
+ * it would print an "I/O error" of its own on stderr. */
+typedef struct sink {
+	FILE *out;
+	bool failed;
+} sink;
+
+static int sink_write(void *ctx, const char *buf, int len)
+{
+	sink *k = ctx;
+	if (len > 0 && !k->failed && fwrite(buf, 1, (size_t)len, k->out) != (size_t)len)
+		k->failed = true;
+	return len;
+}
+
+static int sink_close(void *ctx)
+{
+	(void)ctx;
+	return 0; /* `out` is the caller's */
+}
+
+/* The writer streams to `out` through libxml2's output buffer: nothing is
+ * held but the writer's own small buffer, whatever the report's size. */
 int gk_render_junit(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err)
 {
 	jw j = {.r = r, .strict = o && o->junit_profile == GK_JUNIT_STRICT};
+	sink k = {.out = out};
 	run_identity(&j, o);
-	xmlBufferPtr buf = xmlBufferCreate();
-	j.w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
+	xmlOutputBufferPtr ob = xmlOutputBufferCreateIO(sink_write, sink_close, &k, NULL);
+	j.w = ob ? xmlNewTextWriter(ob) : NULL; /* owns ob from here */
 	if (!j.w || index_findings(&j) < 0) {
 		free_index(&j);
 		if (j.w)
 			xmlFreeTextWriter(j.w);
-		xmlBufferFree(buf);
+		else if (ob)
+			xmlOutputBufferClose(ob);
 		return gk_error_set(err, GK_ENOMEM, "out of memory building the JUnit report");
 	}
 	xmlTextWriterSetIndent(j.w, 1);
 	xmlTextWriterSetIndentString(j.w, BAD_CAST "  ");
 	write_document(&j);
-	xmlFreeTextWriter(j.w); /* flushes into buf */
+	if (!j.failed && xmlTextWriterFlush(j.w) < 0)
+		j.failed = true;
+	xmlFreeTextWriter(j.w); /* flushes into the sink and frees the output buffer */
 	free_index(&j);
-	int rc = 0;
 	if (j.failed)
-		rc = gk_error_set(err, GK_ENOMEM, "cannot build the JUnit report (out of memory)");
-	else if (fwrite(xmlBufferContent(buf), 1, (size_t)xmlBufferLength(buf), out) != (size_t)xmlBufferLength(buf) ||
-		 fflush(out) != 0)
-		rc = gk_error_set(err, GK_EIO, "cannot write the JUnit report");
-	xmlBufferFree(buf);
-	return rc;
+		return gk_error_set(err, GK_ENOMEM, "cannot build the JUnit report (out of memory)");
+	if (k.failed || fflush(out) != 0)
+		return gk_error_set(err, GK_EIO, "cannot write the JUnit report");
+	return 0;
 }

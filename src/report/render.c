@@ -9,6 +9,8 @@ static const gk_renderer renderers[] = {
 	{"junit", gk_render_junit},
 	{"github", gk_render_github},
 	{"markdown", gk_render_markdown},
+	{"sarif", gk_render_sarif},
+	{"gitlab", gk_render_gitlab},
 };
 
 const gk_renderer *gk_renderer_find(const char *name)
@@ -19,4 +21,4 @@ const gk_renderer *gk_renderer_find(const char *name)
 	return NULL;
 }
 
-const char *gk_renderer_names(void) { return "text|json|junit|github|markdown"; }
+const char *gk_renderer_names(void) { return "text|json|junit|github|markdown|sarif|gitlab"; }

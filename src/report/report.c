@@ -2,7 +2,9 @@
 #include "gatekeeper/report.h"
 #include "../util/util.h"
 
+#include <openssl/evp.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -419,6 +421,7 @@ int gk_report_add_finding(gk_report *r, const gk_finding *f)
 	gk_finding *d = &(*list)[*n];
 	*d = *f;
 	d->blocking = false;
+	d->fingerprint[0] = '\0';
 	d->evidence.predicted.relation = d->evidence.observed.relation = NULL;
 	if (!d->message)
 		d->message = "";
@@ -616,6 +619,127 @@ static void count_notable(gk_report *r)
 	r->n_unattached = r->n_findings - attached;
 }
 
+/* ---- fingerprints ---------------------------------------------------- */
+
+/* A field of the fingerprint, ended by a NUL so that no two splits of the
+ * same bytes hash alike ("ab","c" and "a","bc"). */
+static int digest_field(EVP_MD_CTX *c, const char *s)
+{
+	s = s ? s : "";
+	return EVP_DigestUpdate(c, s, strlen(s) + 1);
+}
+
+/* The statement's text with every run of white space folded into one
+ * space and both ends trimmed, so that re-indenting it keeps the
+ * fingerprint; written in chunks, it costs no copy of the statement. */
+static int digest_statement(EVP_MD_CTX *c, const char *sql)
+{
+	static const char ws[] = " \t\n\r\f\v";
+	char chunk[4096];
+	size_t n = 0;
+	int ok = 1;
+	const char *p = sql ? sql + strspn(sql, ws) : "";
+	while (*p && ok) {
+		size_t word = strcspn(p, ws);
+		const char *next = p + word + strspn(p + word, ws);
+		bool space = *next != '\0'; /* one space between words, none at the end */
+		if (n + word + space > sizeof chunk) {
+			ok = EVP_DigestUpdate(c, chunk, n);
+			n = 0;
+		}
+		if (word + space > sizeof chunk) {
+			ok = ok && EVP_DigestUpdate(c, p, word) && (!space || EVP_DigestUpdate(c, " ", 1));
+		} else {
+			memcpy(chunk + n, p, word);
+			n += word;
+			if (space)
+				chunk[n++] = ' ';
+		}
+		p = next;
+	}
+	return ok && EVP_DigestUpdate(c, chunk, n) && EVP_DigestUpdate(c, "", 1);
+}
+
+/* The digest of what finding `f` is about, before its occurrence. */
+static int digest_subject(EVP_MD_CTX *c, const EVP_MD *md, const gk_finding *f, unsigned char out[32])
+{
+	unsigned n = 0;
+	int ok = EVP_DigestInit_ex(c, md, NULL) && digest_field(c, "gatekeeper-finding/1") &&
+		 digest_field(c, f->rule_id) && digest_field(c, f->path);
+	if (f->object)
+		ok = ok && digest_field(c, f->object_kind) && digest_field(c, f->object) &&
+		     digest_field(c, f->attribute);
+	else
+		ok = ok && digest_statement(c, f->sql);
+	return ok && EVP_DigestFinal_ex(c, out, &n) && n == 32 ? 0 : -1;
+}
+
+typedef struct subject_key {
+	unsigned char digest[32];
+	size_t idx;
+} subject_key;
+
+static int cmp_subject(const void *pa, const void *pb)
+{
+	const subject_key *a = pa, *b = pb;
+	int c = memcmp(a->digest, b->digest, sizeof a->digest);
+	return c ? c : (a->idx > b->idx) - (a->idx < b->idx);
+}
+
+/*
+ * Each finding's fingerprint (see gk_finding): the subject's digest and
+ * the finding's occurrence among those of the same subject, in report
+ * order (by line), so two identical statements in one file stay apart.
+ * Out of memory leaves them empty.
+ */
+static void fingerprint_findings(gk_report *r)
+{
+	static const char hexdigits[] = "0123456789abcdef";
+	subject_key *keys = malloc((r->n_findings ? r->n_findings : 1) * sizeof *keys);
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	/* Fetched once: EVP_sha256() would look the implementation up again at every init. */
+	EVP_MD *md = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+	bool ok = keys && c && md;
+	for (size_t i = 0; ok && i < r->n_findings; i++) {
+		keys[i].idx = i;
+		ok = digest_subject(c, md, &r->findings[i], keys[i].digest) == 0;
+	}
+	if (ok)
+		qsort(keys, r->n_findings, sizeof *keys, cmp_subject);
+	uint32_t occurrence = 0;
+	for (size_t k = 0; ok && k < r->n_findings; k++) {
+		bool same = k > 0 && memcmp(keys[k].digest, keys[k - 1].digest, sizeof keys[k].digest) == 0;
+		occurrence = same ? occurrence + 1 : 0;
+		unsigned char be[4] = {occurrence >> 24, occurrence >> 16 & 0xff, occurrence >> 8 & 0xff, occurrence & 0xff};
+		unsigned char d[32];
+		unsigned n = 0;
+		ok = EVP_DigestInit_ex(c, md, NULL) && EVP_DigestUpdate(c, keys[k].digest, 32) &&
+		     EVP_DigestUpdate(c, be, sizeof be) && EVP_DigestFinal_ex(c, d, &n) && n == 32;
+		char *hex = r->findings[keys[k].idx].fingerprint;
+		for (size_t b = 0; ok && b < 32; b++) {
+			hex[2 * b] = hexdigits[d[b] >> 4];
+			hex[2 * b + 1] = hexdigits[d[b] & 15];
+		}
+		hex[ok ? 64 : 0] = '\0';
+	}
+	EVP_MD_free(md);
+	EVP_MD_CTX_free(c);
+	free(keys);
+}
+
+/* Applied on the target with the file unchanged, and nothing else to say:
+ * not notable (run after count_notable), neither linted nor replayed. */
+static void mark_settled(gk_report *r)
+{
+	r->n_settled = 0;
+	for (size_t i = 0; i < r->n_migrations; i++) {
+		gk_migration *m = &r->migrations[i];
+		m->settled = m->applied.status == GK_APPLIED_APPLIED && !m->notable && !m->linted &&
+			     m->replay.status == GK_REPLAY_NONE;
+		r->n_settled += m->settled;
+	}
+}
+
 void gk_report_finish(gk_report *r, enum gk_severity fail_level, double duration_s)
 {
 	r->fail_level = fail_level;
@@ -638,6 +762,8 @@ void gk_report_finish(gk_report *r, enum gk_severity fail_level, double duration
 	count_per_migration(r);
 	count_per_check(r);
 	count_notable(r);
+	fingerprint_findings(r);
+	mark_settled(r);
 	r->statements_total = r->statements_analysed = r->n_linted = 0;
 	for (size_t i = 0; i < r->n_migrations; i++) {
 		const gk_migration *m = &r->migrations[i];

@@ -717,8 +717,10 @@ static void test_renderer_table(void **state)
 	assert_ptr_equal(gk_renderer_find("json")->render, gk_render_json);
 	assert_ptr_equal(gk_renderer_find("github")->render, gk_render_github);
 	assert_ptr_equal(gk_renderer_find("markdown")->render, gk_render_markdown);
+	assert_ptr_equal(gk_renderer_find("sarif")->render, gk_render_sarif);
+	assert_ptr_equal(gk_renderer_find("gitlab")->render, gk_render_gitlab);
 	assert_null(gk_renderer_find("xml"));
-	assert_string_equal(gk_renderer_names(), "text|json|junit|github|markdown");
+	assert_string_equal(gk_renderer_names(), "text|json|junit|github|markdown|sarif|gitlab");
 }
 
 int main(void)

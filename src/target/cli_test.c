@@ -114,6 +114,11 @@ static void test_failed_pending_all_formats(void **state)
 	assert_has(x, "<property name=\"applied.status\" value=\"pending\"/>");
 	assert_has(x, "name=\"status\"");
 	assert_has(x, "log of the failed migration:");
+	/* The applied, unchanged migration is no suite of its own: one case sums it up. */
+	assert_has(x, "<testcase classname=\"gatekeeper\" name=\"status/applied\"");
+	assert_has(x, "status/applied: 1 applied migration matches its file: ");
+	assert_null(strstr(x, "20240101000000_init/migration.sql\" file="));
+	assert_has(x, "20240102000000_add_email_key/migration.sql\" file=");
 	validate_json(json);
 	validate_junit(xml, "junit-10-file-line.xsd");
 	const char *texts[] = {o.stdout_text, o.stderr_text, j, x};

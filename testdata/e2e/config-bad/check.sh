@@ -31,6 +31,12 @@ grep -q 'runner must be whole' "$TMP/r.xml" 2>/dev/null || { echo "the JUnit rep
 want="gatekeeper: unknown-rule.yml:3:3: unknown rule 'drop-tabel' (see 'gatekeeper rules')"
 [ "$rc" = 2 ] && [ "$(cat "$TMP/u.err")" = "$want" ] || { echo "--config unknown-rule.yml: exit $rc, stderr:"; cat "$TMP/u.err"; status=1; }
 
+# --sarif and --gitlab are written too: a failed invocation with the error, and no issue.
+"$GK" lint --sarif "$TMP/r.sarif" --gitlab "$TMP/r.gl.json" 001_select.sql >/dev/null 2>/dev/null; rc=$?
+[ "$rc" = 2 ] && grep -q '"executionSuccessful":false,"exitCode":2' "$TMP/r.sarif" &&
+	grep -q 'runner must be whole' "$TMP/r.sarif" && [ "$(cat "$TMP/r.gl.json")" = "[]" ] ||
+	{ echo "--sarif/--gitlab: exit $rc, reports:"; cat "$TMP/r.sarif" "$TMP/r.gl.json"; status=1; }
+
 # --no-config skips the broken file.
 "$GK" lint --no-config --fail-level never 001_select.sql >/dev/null 2>"$TMP/n.err"; rc=$?
 [ "$rc" = 0 ] || { echo "--no-config: exit $rc"; cat "$TMP/n.err"; status=1; }

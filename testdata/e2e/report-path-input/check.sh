@@ -26,6 +26,8 @@ refused() { # WHY ARGS...: exit 2, the message says WHY, db/001.sql untouched
 refused "junit db/001.sql is refused: it is an existing SQL file" lint --junit db/*.sql
 refused "existing SQL file" lint --json other/keep.sql db/002.sql
 refused "existing SQL file" check --json db/001.sql
+refused "sarif db/001.sql is refused: it is an existing SQL file" lint --sarif db/*.sql
+refused "gitlab db/001.sql is refused: it is an existing SQL file" lint --gitlab db/*.sql
 ln -s db/001.sql report.json
 refused "one of the files to read" lint --json report.json db/001.sql
 refused "inside a migrations folder being read" lint --junit db/report.xml db

@@ -1,0 +1,82 @@
+/*
+ * gitlab.c - the GitLab Code Quality renderer (artifacts:reports:
+ * codequality), following report-conventions §4 and GitLab's "Code Quality
+ * report format":
+ *
+ *   - one JSON array, no byte-order mark; one issue per finding in a file:
+ *     description (the message), check_name (the rule), fingerprint,
+ *     severity and location.path with location.lines.begin, 1-based
+ *     (squawk writes 0-based lines; GitLab counts from 1);
+ *   - the fingerprint is the report model's (see gk_finding): unique per
+ *     finding, stable across runs and free of line numbers, because GitLab
+ *     collapses issues with equal fingerprints and compares the base
+ *     branch's report with the merge request's by fingerprint;
+ *   - severity: error is "critical" for a lock or data-loss hazard (the
+ *     locking and destructive categories), else "major"; warning "minor";
+ *     info "info";
+ *   - a finding about no file (a drift of a database object, a run-level
+ *     finding) has no place in a code quality report: GitLab needs a path
+ *     in the repository.  Those are in the JSON and JUnit reports.
+ *
+ * It streams: each issue is written as it is reached.
+ */
+#include "gatekeeper/render.h"
+#include "jstream.h"
+
+#include <string.h>
+
+static const char *severity_of(const gk_finding *f)
+{
+	switch (f->severity) {
+	case GK_SEV_ERROR:
+		return f->category == GK_CAT_LOCKING || f->category == GK_CAT_DESTRUCTIVE ? "critical" : "major";
+	case GK_SEV_WARNING: return "minor";
+	default: return "info";
+	}
+}
+
+/* GitLab wants the path relative to the repository, without a leading "./". */
+static const char *repo_path(const char *p)
+{
+	while (p[0] == '.' && p[1] == '/' && p[2])
+		p += 2;
+	return p;
+}
+
+static void issue(gk_jstream *j, const gk_finding *f)
+{
+	gk_js_newline(j);
+	gk_js_object(j);
+	gk_js_kstring(j, "type", "issue");
+	gk_js_kstring(j, "check_name", f->rule_id);
+	gk_js_kstring(j, "description", f->message && *f->message ? f->message : f->rule_id);
+	gk_js_kstring(j, "fingerprint", f->fingerprint[0] ? f->fingerprint : "none");
+	gk_js_kstring(j, "severity", severity_of(f));
+	gk_js_key(j, "location");
+	gk_js_object(j);
+	gk_js_kstring(j, "path", repo_path(f->path));
+	gk_js_key(j, "lines");
+	gk_js_object(j);
+	gk_js_kint(j, "begin", f->line > 0 ? f->line : 1);
+	if (f->line > 0 && f->end_line >= f->line)
+		gk_js_kint(j, "end", f->end_line);
+	gk_js_end(j, '}');
+	gk_js_end(j, '}');
+	gk_js_end(j, '}');
+}
+
+int gk_render_gitlab(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err)
+{
+	(void)o;
+	gk_jstream j;
+	gk_js_init(&j, out);
+	gk_js_array(&j);
+	for (size_t i = 0; i < r->n_findings; i++)
+		if (r->findings[i].path && r->findings[i].path[0])
+			issue(&j, &r->findings[i]);
+	gk_js_newline(&j);
+	gk_js_end(&j, ']');
+	if (gk_js_finish(&j) < 0 || fflush(out) != 0)
+		return gk_error_set(err, GK_EIO, "cannot write the GitLab Code Quality report");
+	return 0;
+}
