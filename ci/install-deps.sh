@@ -16,6 +16,9 @@ packages=(
 	# make valgrind (ci/valgrind-e2e.sh) and the release checklist's
 	# ci/fresh-debian.sh.
 	valgrind debootstrap
+	# testdata/e2e/make-install runs the installed fish completion and
+	# checks the zsh one's syntax.
+	zsh fish
 )
 
 missing=()

@@ -121,4 +121,5 @@ const gk_cmd gk_cmd_lint = {
 	.opts = lint_opts,
 	.shared = gk_report_opts,
 	.run = lint_main,
+	.args = GK_ARGS_FILES,
 };

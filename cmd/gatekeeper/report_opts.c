@@ -86,8 +86,11 @@ static int apply_rule(gk_run_args *a, const char *v)
 		return gk_usage_error("%s: --rule wants ID=off|info|warning|error, not '%s'", a->command, v);
 	memcpy(id, v, (size_t)(eq - v));
 	id[eq - v] = '\0';
-	if (gk_lint_options_set_severity(&a->lint, id, sev) < 0)
-		return gk_usage_error("%s: unknown rule '%s' (see 'gatekeeper rules')", a->command, id);
+	if (gk_lint_options_set_severity(&a->lint, id, sev) < 0) {
+		char hint[128];
+		gk_rule_hint(hint, sizeof hint, id);
+		return gk_usage_error("%s: unknown rule '%s'%s (see 'gatekeeper rules')", a->command, id, hint);
+	}
 	return 0;
 }
 
