@@ -42,6 +42,7 @@ has() { grep -qx -- "$2" <<<"$1"; }
 has "$(complete_bash gatekeeper li)" lint || fail "bash: 'gatekeeper li' does not complete to lint"
 complete_bash gatekeeper lint --fail-level "" | sort | tr '\n' ' ' | grep -qx 'error info never warning ' ||
 	fail "bash: --fail-level does not offer its levels: $(complete_bash gatekeeper lint --fail-level '')"
+has "$(complete_bash gatekeeper check --runner = per)" per-file || fail "bash: --runner=per does not complete"
 has "$(complete_bash gatekeeper explain drop-tab)" drop-table || fail "bash: explain does not complete rule ids"
 has "$(complete_bash gatekeeper help ga)" gate || fail "bash: help does not complete commands"
 has "$(complete_bash gatekeeper completion "")" fish || fail "bash: completion does not offer the shells"
