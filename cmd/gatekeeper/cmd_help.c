@@ -116,6 +116,14 @@ static void put_words(FILE *out, const char *arg, char sep)
 		fputc(*p == '|' ? sep : *p, out);
 }
 
+/* `before`, the words of "a|b|c" separated by spaces, `after`. */
+static void put_words_in(FILE *out, const char *before, const char *arg, const char *after)
+{
+	fputs(before, out);
+	put_words(out, arg, ' ');
+	fputs(after, out);
+}
+
 /*
  * A short description for a completion menu: the help text up to its
  * first " (" or ";" (the details the manual gives), at most 80 bytes cut
@@ -180,8 +188,11 @@ static void man_option(FILE *out, const gk_opt *o)
 	fputc('\n', out);
 	roffs(out, o->help);
 	fputc('\n', out);
-	if (negatable(o))
-		fputs("(\\fB\\-\\-no\\-", out), roffs(out, o->name), fputs("\\fR turns it off.)\n", out);
+	if (negatable(o)) {
+		fputs("(\\fB\\-\\-no\\-", out);
+		roffs(out, o->name);
+		fputs("\\fR turns it off.)\n", out);
+	}
 }
 
 /* The commands that share the option table `shared`, "lint, check and gate". */
@@ -303,8 +314,7 @@ static void bash_command(FILE *out, const gk_cmd *cmd)
 		else if (k == VALUE_DIR)
 			fputs(") COMPREPLY=($(compgen -d -- \"$cur\")); return ;;\n", out);
 		else if (k == VALUE_WORDS)
-			fputs(") COMPREPLY=($(compgen -W '", out), put_words(out, o->arg, ' '),
-				fputs("' -- \"$cur\")); return ;;\n", out);
+			put_words_in(out, ") COMPREPLY=($(compgen -W '", o->arg, "' -- \"$cur\")); return ;;\n");
 		else
 			fputs(") return ;;\n", out);
 	}
@@ -381,9 +391,12 @@ static void zsh_option(FILE *out, const gk_opt *o, bool negated)
 	else if (k == VALUE_DIR)
 		fputs(":folder:_files -/", out);
 	else if (k == VALUE_WORDS)
-		fputs(":value:(", out), put_words(out, o->arg, ' '), fputc(')', out);
-	else if (k == VALUE_OTHER)
-		fputs(":", out), zsh_desc(out, o->arg, strlen(o->arg)), fputs(": ", out);
+		put_words_in(out, ":value:(", o->arg, ")");
+	else if (k == VALUE_OTHER) {
+		fputc(':', out);
+		zsh_desc(out, o->arg, strlen(o->arg));
+		fputs(": ", out);
+	}
 	fputs("' \\\n", out);
 }
 
@@ -454,7 +467,7 @@ static void fish_option(FILE *out, const gk_cmd *cmd, const gk_opt *o, bool nega
 	else if (k == VALUE_DIR)
 		fputs(" -x -a '(__fish_complete_directories)'", out);
 	else if (k == VALUE_WORDS)
-		fputs(" -x -a '", out), put_words(out, o->arg, ' '), fputc('\'', out);
+		put_words_in(out, " -x -a '", o->arg, "'");
 	else if (k == VALUE_OTHER)
 		fputs(" -x", out);
 	fputs(" -d '", out);
