@@ -60,6 +60,15 @@ else
 fi
 if command -v zsh >/dev/null; then
 	zsh -n "$zsh_c" || fail "zsh: $zsh_c has a syntax error"
+	# Completed in an interactive zsh: "WORDS|what the completion shows".
+	for c in "gat|gatekeeper gate" "lint --fail-level |never" "lint --fail-l|--fail-level" "check --runner |per-file" \
+		"explain drop-tab|drop-table" "lint --no-col|--no-color" "gate --pg-b|--pg-bin"; do
+		timeout 10 zsh -f ./zsh-complete.zsh "$(dirname "$zsh_c")" "${c%|*}" "${c#*|}" >/dev/null 2>&1 ||
+			fail "zsh: 'gatekeeper ${c%|*}<TAB>' does not show '${c#*|}'"
+	done
+	# The control: a completion that cannot appear is not found.
+	timeout 5 zsh -f ./zsh-complete.zsh "$(dirname "$zsh_c")" "lint --frob" "--frobnicate" >/dev/null 2>&1 &&
+		fail "zsh: the completion test finds what cannot be there"
 else
 	echo "SKIP: zsh is not installed (ci/install-deps.sh installs it): the zsh completion is not checked for syntax"
 fi
@@ -70,20 +79,26 @@ else
 	echo "SKIP: groff is not installed: the manual page is not checked for roff warnings"
 fi
 
+# Which options of list $2 (one per line) are not in list $3; fail naming them as $1.
+missing() {
+	local gone
+	gone=$(grep -vxF -f <(printf '%s\n' "$3") <<<"$2")
+	[ -z "$gone" ] || fail "$1:" $gone
+}
+man_opts=$(grep -oE '\\fB(\\-)+[a-z0-9\\-]+\\fR' "$man" | sed -e 's/\\fB//' -e 's/\\fR//' -e 's/\\-/-/g' | sort -u)
 for cmd in $commands; do
 	grep -q "^\.SS \"gatekeeper $cmd " "$man" || fail "man: no section for $cmd"
 	grep -q "^complete -c gatekeeper -n __fish_use_subcommand -a $cmd " "$fish_c" || fail "fish: $cmd is not offered"
 	grep -q "^		'$cmd:" "$zsh_c" || fail "zsh: $cmd is not offered"
+	opts=$(opts_of "$cmd")
+	[ -n "$opts" ] || [ "$cmd" = completion ] || [ "$cmd" = explain ] || fail "no options found in '$cmd --help'"
 	bash_opts=$(complete_bash gatekeeper "$cmd" --)
 	has "$bash_opts" --help || fail "bash: $cmd --help is not offered"
-	[ $have_fish = 1 ] && fish_opts=$(complete_fish "gatekeeper $cmd --")
-	zsh_block=$(sed -n "/^	$cmd)\$/,/^		;;\$/p" "$zsh_c")
-	for opt in $(opts_of "$cmd"); do
-		grep -qF -- "\\fB$(echo "$opt" | sed 's/-/\\-/g')\\fR" "$man" ||
-			fail "man: $opt of $cmd is missing"
-		has "$bash_opts" "$opt" || fail "bash: $cmd $opt is not offered"
-		[ $have_fish = 0 ] || has "$fish_opts" "$opt" || fail "fish: $cmd $opt is not offered"
-		grep -qE -- "[*{,]$opt[=[},]" <<<"$zsh_block" || fail "zsh: $cmd $opt is missing"
-	done
+	[ -n "$opts" ] || continue
+	missing "man: options of $cmd missing" "$opts" "$man_opts"
+	missing "bash: options of $cmd not offered" "$opts" "$bash_opts"
+	[ $have_fish = 0 ] || missing "fish: options of $cmd not offered" "$opts" "$(complete_fish "gatekeeper $cmd --")"
+	zsh_opts=$(sed -n "/^	$cmd)\$/,/^		;;\$/p" "$zsh_c" | grep -oE -- "[*{,]--[a-z0-9-]+" | cut -c2-)
+	missing "zsh: options of $cmd missing" "$opts" "$zsh_opts"
 done
 exit $status
