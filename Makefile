@@ -8,7 +8,8 @@
 #   make demo     install missing deps, build, run lint, check, drift and gate
 #                 on the demo project (PostgreSQL clusters started and removed)
 #   make bench    speed against the named peers (prints ratios)
-#   make install  copy build/gatekeeper to $(DESTDIR)$(PREFIX)/bin
+#   make install  copy build/gatekeeper to $(DESTDIR)$(PREFIX)/bin, with its
+#                 manual page and bash, zsh and fish completions
 #   make image-test  build the GitHub Action's image from the Dockerfile's steps
 #                 in a debootstrap chroot and run the action on the demo (root)
 
@@ -102,8 +103,30 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh $(BUILD)
 
-install: $(BUILD)/gatekeeper
+# The manual page and the completions are written by the binary from the
+# option tables that make its --help (cmd/gatekeeper/cmd_help.c), so they
+# cannot drift from it; testdata/e2e/make-install checks them.
+DOCS := $(BUILD)/doc/gatekeeper.1 $(BUILD)/doc/gatekeeper.bash $(BUILD)/doc/_gatekeeper $(BUILD)/doc/gatekeeper.fish
+
+$(BUILD)/doc/gatekeeper.1: $(BUILD)/gatekeeper
+	@mkdir -p $(dir $@)
+	$(BUILD)/gatekeeper help --man >$@.tmp && mv $@.tmp $@
+$(BUILD)/doc/gatekeeper.bash: $(BUILD)/gatekeeper
+	@mkdir -p $(dir $@)
+	$(BUILD)/gatekeeper completion bash >$@.tmp && mv $@.tmp $@
+$(BUILD)/doc/_gatekeeper: $(BUILD)/gatekeeper
+	@mkdir -p $(dir $@)
+	$(BUILD)/gatekeeper completion zsh >$@.tmp && mv $@.tmp $@
+$(BUILD)/doc/gatekeeper.fish: $(BUILD)/gatekeeper
+	@mkdir -p $(dir $@)
+	$(BUILD)/gatekeeper completion fish >$@.tmp && mv $@.tmp $@
+
+install: $(BUILD)/gatekeeper $(DOCS)
 	install -D -m 0755 $(BUILD)/gatekeeper $(DESTDIR)$(PREFIX)/bin/gatekeeper
+	install -D -m 0644 $(BUILD)/doc/gatekeeper.1 $(DESTDIR)$(PREFIX)/share/man/man1/gatekeeper.1
+	install -D -m 0644 $(BUILD)/doc/gatekeeper.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/gatekeeper
+	install -D -m 0644 $(BUILD)/doc/_gatekeeper $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_gatekeeper
+	install -D -m 0644 $(BUILD)/doc/gatekeeper.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/gatekeeper.fish
 
 # Too slow for make check (a Debian root, a build, a replay): see ci/image-test.sh.
 image-test:

@@ -22,6 +22,9 @@ packages=(
 	# The GitHub Action's tests: the comment step's tools (GitHub's runners
 	# have them) and the YAML of action.yml and the workflows.
 	curl jq python3-yaml
+	# testdata/e2e/make-install runs the installed fish completion and
+	# checks the zsh one's syntax.
+	zsh fish
 )
 # The report tests validate SARIF and GitLab Code Quality output with ajv,
 # which ci/json-validator.sh installs from the npm registry: Debian's node

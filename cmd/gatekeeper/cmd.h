@@ -15,6 +15,11 @@ enum gk_opt_type {
 	GK_OPT_VALUE,  /* --x VALUE, --x=VALUE, -x VALUE */
 };
 
+/*
+ * An option's placeholder also tells the shell completions (cmd_help.c)
+ * what to offer: "FILE" files, "DIR" folders, "a|b|c" those words,
+ * anything else nothing.
+ */
 typedef struct gk_opt {
 	const char *name;        /* long name without "--" */
 	char short_name;         /* 0 = none */
@@ -24,6 +29,16 @@ typedef struct gk_opt {
 	int id;                  /* passed to the command's apply() */
 } gk_opt;
 
+/* What a command's arguments are, for the shell completions. */
+enum gk_args_kind {
+	GK_ARGS_NONE = 0,
+	GK_ARGS_FILES,           /* files or folders */
+	GK_ARGS_DIRS,            /* folders */
+	GK_ARGS_RULE,            /* one rule id */
+	GK_ARGS_COMMAND,         /* one command name */
+	GK_ARGS_SHELL,           /* bash, zsh or fish */
+};
+
 typedef struct gk_cmd {
 	const char *name;
 	const char *summary;
@@ -31,7 +46,23 @@ typedef struct gk_cmd {
 	const gk_opt *opts;      /* the command's own options; ends with a zeroed row */
 	const gk_opt *shared;    /* options it shares with other commands (report_opts.h), or NULL */
 	int (*run)(int argc, char **argv);
+	enum gk_args_kind args;
 } gk_cmd;
+
+/* Every command, in the order help lists them; NULL-terminated (cmd_help.c). */
+extern const gk_cmd *const gk_commands[];
+
+/** The command named exactly `name`, or NULL. */
+const gk_cmd *gk_command_find(const char *name);
+
+/** "usage: gatekeeper COMMAND ..." with the list of commands. */
+void gk_usage(FILE *out);
+
+/** " (did you mean 'x'?)" when `word` looks like a typo of a command, else "". */
+void gk_command_hint(char *out, size_t size, const char *word);
+
+/** " (did you mean 'x'?)" when `id` looks like a typo of a rule id, else "". */
+void gk_rule_hint(char *out, size_t size, const char *id);
 
 /*
  * Parse argv against the command's table.  For each option calls
@@ -45,7 +76,7 @@ int gk_opts_parse(const gk_cmd *cmd, int argc, char **argv,
 		  char ***pos, int *npos);
 
 /** Print the command's usage and option table. */
-void gk_cmd_help(const gk_cmd *cmd, FILE *out);
+void gk_cmd_print_help(const gk_cmd *cmd, FILE *out);
 
 /** Print "gatekeeper: <message>" to stderr and return exit code 2. */
 int gk_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -60,5 +91,7 @@ extern const gk_cmd gk_cmd_snapshot;
 extern const gk_cmd gk_cmd_status;
 extern const gk_cmd gk_cmd_drift;
 extern const gk_cmd gk_cmd_gate;
+extern const gk_cmd gk_cmd_help;
+extern const gk_cmd gk_cmd_completion;
 
 #endif

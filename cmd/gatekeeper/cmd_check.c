@@ -214,4 +214,5 @@ const gk_cmd gk_cmd_check = {
 	.opts = check_opts,
 	.shared = gk_report_opts,
 	.run = check_main,
+	.args = GK_ARGS_DIRS,
 };

@@ -85,4 +85,5 @@ const gk_cmd gk_cmd_drift = {
 	.opts = drift_opts,
 	.shared = gk_report_opts,
 	.run = drift_main,
+	.args = GK_ARGS_DIRS,
 };

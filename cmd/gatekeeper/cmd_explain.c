@@ -33,8 +33,11 @@ static int explain_main(int argc, char **argv)
 	if (rc == 0 && npos != 1)
 		rc = gk_usage_error("explain: name one rule (see 'gatekeeper rules')");
 	const gk_rule_info *r = rc == 0 ? gk_rule_find(pos[0]) : NULL;
-	if (rc == 0 && !r)
-		rc = gk_usage_error("explain: unknown rule '%s' (see 'gatekeeper rules')", pos[0]);
+	if (rc == 0 && !r) {
+		char hint[128];
+		gk_rule_hint(hint, sizeof hint, pos[0]);
+		rc = gk_usage_error("explain: unknown rule '%s'%s (see 'gatekeeper rules')", pos[0], hint);
+	}
 	free(pos);
 	if (rc)
 		return rc;
@@ -53,4 +56,5 @@ const gk_cmd gk_cmd_explain = {
 	.usage = "RULE",
 	.opts = NULL,
 	.run = explain_main,
+	.args = GK_ARGS_RULE,
 };

@@ -88,4 +88,5 @@ const gk_cmd gk_cmd_gate = {
 	.opts = gate_opts,
 	.shared = gk_report_opts,
 	.run = gate_main,
+	.args = GK_ARGS_DIRS,
 };

@@ -8,8 +8,10 @@
 #include "gatekeeper/files.h"
 #include "util/util.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 enum { OPT_LAYOUT = GK_OPT_COMMAND };
 
@@ -57,6 +59,20 @@ static int add_path(gk_lint_batch *b, gk_run_args *a, enum gk_layout_kind layout
 	return rc;
 }
 
+/*
+ * A PATH that does not exist is a mistake in the command line or in
+ * `paths:` (exit 2), not a finding about a migration; the other paths are
+ * still linted.  A dangling link, or a file that exists but cannot be read,
+ * is an input the lint reports as such.
+ */
+static bool missing(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) == 0 || (errno != ENOENT && errno != ENOTDIR))
+		return false;
+	return lstat(path, &st) != 0;
+}
+
 static int run_lint(gk_run_args *a, enum gk_layout_kind layout, char **paths, int npaths)
 {
 	gk_lint_batch batch = {0};
@@ -68,6 +84,10 @@ static int run_lint(gk_run_args *a, enum gk_layout_kind layout, char **paths, in
 	}
 	double t0 = gk_now();
 	for (int i = 0; i < npaths; i++) {
+		if (missing(paths[i])) {
+			gk_report_add_error(r, GK_ERRKIND_CONFIG, paths[i], "no such file or folder");
+			continue;
+		}
 		int rc = add_path(&batch, a, layout, paths[i], &err);
 		if (rc == GK_ENOMEM) {
 			gk_lint_batch_free(&batch);
@@ -121,4 +141,5 @@ const gk_cmd gk_cmd_lint = {
 	.opts = lint_opts,
 	.shared = gk_report_opts,
 	.run = lint_main,
+	.args = GK_ARGS_FILES,
 };

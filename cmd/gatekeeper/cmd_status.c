@@ -181,4 +181,5 @@ const gk_cmd gk_cmd_status = {
 	.opts = status_opts,
 	.shared = gk_report_opts,
 	.run = status_main,
+	.args = GK_ARGS_DIRS,
 };

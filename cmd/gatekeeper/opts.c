@@ -52,6 +52,25 @@ static const gk_opt *find_long(const gk_opt *opts, const char *name, size_t len,
 	return NULL;
 }
 
+/* " (did you mean '--fail-level'?)" for a mistyped long option, else "". */
+static void option_hint(char *out, size_t size, const gk_cmd *cmd, const char *name, size_t len)
+{
+	char word[80];
+	gk_suggest s;
+	out[0] = '\0';
+	if (len >= sizeof word)
+		return;
+	memcpy(word, name, len);
+	word[len] = '\0';
+	gk_suggest_init(&s, word);
+	for (const gk_opt *o = cmd->opts; o && o->name; o++)
+		gk_suggest_offer(&s, o->name);
+	for (const gk_opt *o = cmd->shared; o && o->name; o++)
+		gk_suggest_offer(&s, o->name);
+	if (s.best)
+		snprintf(out, size, " (did you mean '--%s'?)", s.best);
+}
+
 static const gk_opt *find_short(const gk_opt *opts, char c)
 {
 	for (const gk_opt *o = opts; o && o->name; o++)
@@ -87,8 +106,12 @@ int gk_opts_parse(const gk_cmd *cmd, int argc, char **argv,
 			o = find_long(cmd->opts, name, len, &negated);
 			if (!o)
 				o = find_long(cmd->shared, name, len, &negated);
-			if (!o)
-				return gk_usage_error("%s: unknown option '%s' (see 'gatekeeper %s --help')", cmd->name, a, cmd->name);
+			if (!o) {
+				char hint[128];
+				option_hint(hint, sizeof hint, cmd, name, len);
+				return gk_usage_error("%s: unknown option '%s'%s (see 'gatekeeper %s --help')", cmd->name, a,
+						      hint, cmd->name);
+			}
 			if (eq) {
 				if (o->type == GK_OPT_BOOL)
 					return gk_usage_error("%s: option '--%s' takes no value", cmd->name, o->name);
@@ -127,7 +150,7 @@ static void help_rows(const gk_opt *opts, FILE *out)
 	}
 }
 
-void gk_cmd_help(const gk_cmd *cmd, FILE *out)
+void gk_cmd_print_help(const gk_cmd *cmd, FILE *out)
 {
 	fprintf(out, "usage: gatekeeper %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
 	if ((!cmd->opts || !cmd->opts->name) && !cmd->shared)

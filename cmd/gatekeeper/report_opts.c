@@ -93,8 +93,11 @@ static int apply_rule(gk_run_args *a, const char *v)
 		return gk_usage_error("%s: --rule wants ID=off|info|warning|error, not '%s'", a->command, v);
 	memcpy(id, v, (size_t)(eq - v));
 	id[eq - v] = '\0';
-	if (gk_lint_options_set_severity(&a->lint, id, sev) < 0)
-		return gk_usage_error("%s: unknown rule '%s' (see 'gatekeeper rules')", a->command, id);
+	if (gk_lint_options_set_severity(&a->lint, id, sev) < 0) {
+		char hint[128];
+		gk_rule_hint(hint, sizeof hint, id);
+		return gk_usage_error("%s: unknown rule '%s'%s (see 'gatekeeper rules')", a->command, id, hint);
+	}
 	return 0;
 }
 
@@ -359,20 +362,30 @@ gk_report *gk_run_report(const gk_run_args *a)
 	return r;
 }
 
-/* See report_opts.h. */
-int gk_run_setup_failed(gk_run_args *a, const char *path, const gk_error *e)
+/* gk_run_setup_failed() with several messages: each on stderr and in the reports. */
+static int setup_failed(gk_run_args *a, const char *path, const char *const *msgs, size_t n, int code)
 {
-	gk_diag("%s", e->msg);
+	for (size_t i = 0; i < n; i++)
+		gk_diag("%s", msgs[i]);
 	gk_report *r = gk_run_report(a);
 	if (!r)
 		return GK_EXIT_INTERNAL;
-	gk_report_add_error(r, e->code == GK_ENOMEM ? GK_ERRKIND_INTERNAL : GK_ERRKIND_CONFIG, path, "%s", e->msg);
+	for (size_t i = 0; i < n; i++)
+		gk_report_add_error(r, code == GK_ENOMEM ? GK_ERRKIND_INTERNAL : GK_ERRKIND_CONFIG, path, "%s", msgs[i]);
 	gk_report_finish(r, a->fail_level, 0);
 	return emit(a, r, false);
 }
 
-/* Load --config FILE or the file found upward and apply it; 0 also without a file. */
-static int load_config(gk_run_args *a, gk_error *err)
+/* See report_opts.h. */
+int gk_run_setup_failed(gk_run_args *a, const char *path, const gk_error *e)
+{
+	const char *msg = e->msg;
+	return setup_failed(a, path, &msg, 1, e->code);
+}
+
+/* Load --config FILE or the file found upward and apply it; 0 also without a file.
+ * A file with problems: GK_ECONFIG, each problem in *problems (see gk_config_load_all). */
+static int load_config(gk_run_args *a, char ***problems, size_t *n_problems, gk_error *err)
 {
 	if (a->no_config)
 		return 0;
@@ -387,7 +400,7 @@ static int load_config(gk_run_args *a, gk_error *err)
 	}
 	if (!a->config_path)
 		return gk_error_set(err, GK_ENOMEM, "out of memory");
-	int rc = gk_config_load(&a->config, a->config_path, err);
+	int rc = gk_config_load_all(&a->config, a->config_path, problems, n_problems, err);
 	if (rc == 0)
 		rc = gk_config_apply(a->config, &a->lint, err);
 	if (rc < 0)
@@ -481,13 +494,14 @@ int gk_run_setup(gk_run_args *a, const gk_cmd *cmd, int argc, char **argv, char 
 	if (rc)
 		return rc;
 	gk_error cerr = {0};
-	int crc = load_config(a, &cerr);
+	char **problems = NULL;
+	size_t n_problems = 0;
+	int crc = load_config(a, &problems, &n_problems, &cerr);
 	/* The command line overrides the file, in its own order (the last one wins). */
-	for (size_t i = 0; i < a->n_recorded; i++)
-		if ((rc = apply(a, a->recorded[i].opt, a->recorded[i].value)) != 0)
-			return rc;
-	if ((rc = check_report_paths(a, *pos, *npos)) != 0)
-		return rc;
+	for (size_t i = 0; rc == 0 && i < a->n_recorded; i++)
+		rc = apply(a, a->recorded[i].opt, a->recorded[i].value);
+	if (rc == 0)
+		rc = check_report_paths(a, *pos, *npos);
 	/* GitHub Actions says so in GITHUB_ACTIONS; --format github asks for it too. */
 	if (a->github < 0) {
 		const char *ga = getenv("GITHUB_ACTIONS");
@@ -495,7 +509,11 @@ int gk_run_setup(gk_run_args *a, const gk_cmd *cmd, int argc, char **argv, char 
 	}
 	if (a->github && !a->format_set)
 		a->format = "github";
-	if (crc < 0)
-		return gk_run_setup_failed(a, a->config_path ? a->config_path : a->cli_config, &cerr);
-	return 0;
+	/* Every problem of the file at once, not one per run. */
+	const char *path = a->config_path ? a->config_path : a->cli_config;
+	if (rc == 0 && crc < 0)
+		rc = n_problems > 1 ? setup_failed(a, path, (const char *const *)problems, n_problems, crc)
+				    : gk_run_setup_failed(a, path, &cerr);
+	gk_config_problems_free(problems, n_problems);
+	return rc;
 }

@@ -118,6 +118,17 @@ int gk_config_find(char **out, const char *start_dir);
 int gk_config_load(gk_config **out, const char *path, gk_error *err);
 
 /**
+ * gk_config_load() that also hands over every problem of the file, not
+ * only the first: on GK_ECONFIG, *problems holds each "PATH:LINE:COLUMN:
+ * problem" in the order met (file order, one per node; an unknown rule id
+ * among them), *n_problems of them, owned by the caller (free with
+ * gk_config_problems_free()); otherwise NULL and 0.  `err` holds the first.
+ */
+int gk_config_load_all(gk_config **out, const char *path, char ***problems, size_t *n_problems, gk_error *err);
+
+void gk_config_problems_free(char **problems, size_t n);
+
+/**
  * Copy the lint settings of `c` (pg_version, runner, rule severities,
  * prisma_version, lock_timeout_advice, lock_timeout, flyway_mixed,
  * golang_migrate_multi_statement, prefer_bigint_int_reference) into

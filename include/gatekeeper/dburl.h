@@ -72,4 +72,19 @@ void gk_dburl_unwrap(const char *s, size_t *start, size_t *len);
  */
 size_t gk_dburl_scheme_len(const char *s);
 
+/**
+ * Why a connection failed, from libpq's message (PQerrorMessage()) and
+ * PQconnectionNeedsPassword(): GK_ECONFIG when the server refused the
+ * URL's settings, which a retry cannot fix (exit 2): a wrong password or
+ * user, no password given, a role that may not log in, no pg_hba.conf
+ * entry, a database that does not exist; GK_EINFRA for anything else (a
+ * server down or unreachable, a timeout, too many connections: exit 3).
+ *
+ * libpq keeps only the text of the server's refusal, not its SQLSTATE, so
+ * the server's English messages (28P01, 28000, 3D000) are recognised; a
+ * server whose lc_messages is another language gets the retryable
+ * GK_EINFRA.
+ */
+int gk_dburl_refusal(const char *message, bool needs_password);
+
 #endif

@@ -52,4 +52,11 @@ void gk_file_list_free(gk_file_list *l);
 /** Whether `path` matches glob `pattern`, where `**` also spans folders (syntax: src/util/glob.h). */
 bool gk_glob_match(const char *pattern, const char *path);
 
+/**
+ * Whether an exclude glob (`--exclude`, `exclude:`) matches `path`: the
+ * whole path, or, for a pattern without '/', the file name alone, as
+ * .gitignore reads such a pattern (`V1_1*` skips db/V1_1__x.sql).
+ */
+bool gk_exclude_match(const char *pattern, const char *path);
+
 #endif

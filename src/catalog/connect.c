@@ -170,7 +170,9 @@ int gk_cat_connect(PGconn **out, const char *conninfo, const gk_catalog_options 
 	if (!c)
 		return gk_error_set(err, GK_ENOMEM, "out of memory");
 	if (PQstatus(c) != CONNECTION_OK) {
-		rc = fail(err, GK_EINFRA, "cannot connect to", PQerrorMessage(c), conninfo);
+		/* A wrong password or database is the URL's fault (exit 2), not the server's. */
+		rc = fail(err, gk_dburl_refusal(PQerrorMessage(c), PQconnectionNeedsPassword(c)), "cannot connect to",
+			  PQerrorMessage(c), conninfo);
 		PQfinish(c);
 		return rc;
 	}

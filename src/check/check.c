@@ -277,7 +277,7 @@ static void plan_free(lint_plan *p)
 static bool excluded(const gk_check_options *o, const char *path)
 {
 	for (size_t i = 0; i < o->n_excludes; i++)
-		if (gk_glob_match(o->excludes[i], path))
+		if (gk_exclude_match(o->excludes[i], path))
 			return true;
 	return false;
 }

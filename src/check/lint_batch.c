@@ -123,7 +123,7 @@ static bool is_layout(const gk_layout *l, enum gk_layout_kind asked)
 static bool excluded(const char *path, const char *const *ex, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (gk_glob_match(ex[i], path))
+		if (gk_exclude_match(ex[i], path))
 			return true;
 	return false;
 }

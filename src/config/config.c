@@ -5,7 +5,8 @@
  * Every problem names the file, the 1-based line and column of the node
  * at fault (libyaml marks are 0-based) and the values that are allowed,
  * because a configuration mistake that is ignored would silently weaken
- * the gate.
+ * the gate.  Loading goes on after a problem, so that one run reports
+ * every problem of the file (one per node), not one per run.
  */
 #include "gatekeeper/config.h"
 #include "gatekeeper/rules.h"
@@ -37,7 +38,15 @@
 	"replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, " \
 	"flyway_mixed, golang_migrate_multi_statement, prefer_bigint_int_reference"
 
+/* The problems found so far, each "PATH:LINE:COLUMN: problem". */
+typedef struct problems {
+	char **msg;
+	size_t n, cap;
+	size_t line, column;  /* the mark of the last one */
+} problems;
+
 typedef struct loader {
+	problems *problems;
 	const char *path;     /* for messages */
 	char *dir;            /* the file's folder with a trailing '/', or "" */
 	char *root;           /* where its paths must stay (absolute, resolved); see within_root() */
@@ -46,7 +55,14 @@ typedef struct loader {
 	gk_error *err;
 } loader;
 
-/* GK_ECONFIG with "PATH:LINE:COLUMN: message" at libyaml mark `m`. */
+static int oom(const loader *l) { return gk_error_set(l->err, GK_ENOMEM, "%s: out of memory", l->path); }
+
+/*
+ * Record the problem "PATH:LINE:COLUMN: message" at libyaml mark `m` (the
+ * first one also goes to l->err) and return GK_ECONFIG; the caller goes on
+ * with the next setting.  A second problem at the same place (a value
+ * with a NUL byte that is also not a valid value) is one problem.
+ */
 __attribute__((format(printf, 3, 4)))
 static int fail_at(const loader *l, yaml_mark_t m, const char *fmt, ...)
 {
@@ -55,10 +71,24 @@ static int fail_at(const loader *l, yaml_mark_t m, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	return gk_error_set(l->err, GK_ECONFIG, "%s:%zu:%zu: %s", l->path, m.line + 1, m.column + 1, msg);
+	problems *p = l->problems;
+	if (p->n > 0 && p->line == m.line && p->column == m.column)
+		return GK_ECONFIG;
+	char *full = gk_asprintf("%s:%zu:%zu: %s", l->path, m.line + 1, m.column + 1, msg);
+	if (!full || gk_grow(&p->msg, &p->cap, p->n + 1, sizeof *p->msg) < 0) {
+		free(full);
+		return oom(l);
+	}
+	p->msg[p->n++] = full;
+	p->line = m.line;
+	p->column = m.column;
+	if (p->n == 1)
+		gk_error_set(l->err, GK_ECONFIG, "%s", full);
+	return GK_ECONFIG;
 }
 
-static int oom(const loader *l) { return gk_error_set(l->err, GK_ENOMEM, "%s: out of memory", l->path); }
+/* The worse of two results: out of memory stops loading, a problem does not. */
+static int worse(int a, int b) { return a == GK_ENOMEM || b == GK_ENOMEM ? GK_ENOMEM : a < 0 ? a : b; }
 
 static const char *text(const yaml_node_t *n) { return (const char *)n->data.scalar.value; }
 
@@ -221,12 +251,10 @@ static int load_list(loader *l, yaml_node_t *v, char ***out, size_t *n, bool glo
 		return oom(l);
 	if (v->type == YAML_SCALAR_NODE)
 		return add_item(l, v, out, n, glob);
-	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
-		int rc = add_item(l, yaml_document_get_node(l->doc, *it), out, n, glob);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
+	int rc = 0;
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top && rc != GK_ENOMEM; it++)
+		rc = worse(rc, add_item(l, yaml_document_get_node(l->doc, *it), out, n, glob));
+	return rc;
 }
 
 static int load_paths(loader *l, yaml_node_t *v)
@@ -239,6 +267,17 @@ static int load_exclude(loader *l, yaml_node_t *v)
 	return load_list(l, v, &l->c->excludes, &l->c->n_excludes, true);
 }
 
+/* "unknown rule 'x'", with the closest id when it looks like a typo of one. */
+static int unknown_rule(const loader *l, const yaml_node_t *k)
+{
+	gk_suggest s;
+	gk_suggest_init(&s, text(k));
+	for (size_t i = 0; i < gk_rules_count(); i++)
+		gk_suggest_offer(&s, gk_rule_at(i)->id);
+	return fail_at(l, k->start_mark, "unknown rule '%.200s'%s%s%s (see 'gatekeeper rules')", text(k),
+		       s.best ? " (did you mean '" : "", s.best ? s.best : "", s.best ? "'?)" : "");
+}
+
 static int load_rule(loader *l, yaml_node_t *k, yaml_node_t *v)
 {
 	gk_config *c = l->c;
@@ -248,12 +287,15 @@ static int load_rule(loader *l, yaml_node_t *k, yaml_node_t *v)
 		if (!strcmp(c->rules[i].id, text(k)))
 			return fail_at(l, k->start_mark, "duplicate rule '%.200s' (first set at line %d)", text(k),
 				       c->rules[i].line);
+	int rc = gk_rule_find(text(k)) ? 0 : unknown_rule(l, k);
 	enum gk_severity sev;
 	if (v->type != YAML_SCALAR_NODE || is_null(v) || gk_severity_parse(&sev, text(v)) < 0) {
 		char what[300];
 		snprintf(what, sizeof what, "rule '%.200s' must be set to off, info, warning or error", text(k));
-		return wrong(l, v, what);
+		return worse(rc, wrong(l, v, what));
 	}
+	if (rc < 0)
+		return rc;
 	gk_config_rule *r = &c->rules[c->n_rules];
 	if (!(r->id = strdup(text(k))))
 		return oom(l);
@@ -273,12 +315,10 @@ static int load_rules(loader *l, yaml_node_t *v)
 	size_t n = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start), cap = 0;
 	if (n && gk_grow(&l->c->rules, &cap, n, sizeof *l->c->rules) < 0)
 		return oom(l);
-	for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
-		int rc = load_rule(l, yaml_document_get_node(l->doc, p->key), yaml_document_get_node(l->doc, p->value));
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
+	int rc = 0;
+	for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top && rc != GK_ENOMEM; p++)
+		rc = worse(rc, load_rule(l, yaml_document_get_node(l->doc, p->key), yaml_document_get_node(l->doc, p->value)));
+	return rc;
 }
 
 static int load_layout(loader *l, yaml_node_t *v)
@@ -468,16 +508,21 @@ static int load_shadow_extensions(loader *l, yaml_node_t *v)
 	if (!names)
 		return oom(l);
 	l->c->shadow_extensions = names;
-	for (size_t i = 0; i < count; i++) {
+	int rc = 0;
+	for (size_t i = 0, j = 0; i < count; i++) {
 		yaml_node_t *e = v->type == YAML_SEQUENCE_NODE
 				 ? yaml_document_get_node(l->doc, v->data.sequence.items.start[i]) : v;
-		if (e->type != YAML_SCALAR_NODE || is_null(e) || check_scalar(l, e) < 0 || !extension_name(text(e)))
-			return wrong(l, e, "each shadow_extensions entry must be an extension's name "
-					   "(letters, digits, '_' and '-')");
-		if (!(names[i] = strdup(text(e))))
+		if (e->type != YAML_SCALAR_NODE || is_null(e) || check_scalar(l, e) < 0 || !extension_name(text(e))) {
+			rc = wrong(l, e, "each shadow_extensions entry must be an extension's name (letters, digits, '_' "
+					 "and '-')");
+			if (rc == GK_ENOMEM)
+				return rc;
+			continue;
+		}
+		if (!(names[j++] = strdup(text(e))))
 			return oom(l);
 	}
-	return 0;
+	return rc;
 }
 
 static const struct config_key {
@@ -506,6 +551,18 @@ static const struct config_key {
 };
 #define N_KEYS (sizeof config_keys / sizeof *config_keys)
 
+/* "unknown key 'x'", with the closest key when it looks like a typo of one. */
+static int unknown_key(const loader *l, const yaml_node_t *k)
+{
+	gk_suggest s;
+	gk_suggest_init(&s, text(k));
+	for (size_t i = 0; i < N_KEYS; i++)
+		gk_suggest_offer(&s, config_keys[i].name);
+	if (s.best)
+		return fail_at(l, k->start_mark, "unknown key '%.200s' (did you mean '%s'?)", text(k), s.best);
+	return fail_at(l, k->start_mark, "unknown key '%.200s' (allowed: " KEYS_ALLOWED ")", text(k));
+}
+
 static int load_top(loader *l, yaml_node_t *root)
 {
 	int seen[N_KEYS] = {0}; /* 1-based line of the first occurrence */
@@ -516,23 +573,28 @@ static int load_top(loader *l, yaml_node_t *root)
 		return fail_at(l, root->start_mark, "the top level must be a mapping of settings (" KEYS_ALLOWED
 			       "), not %s", s ? s : "a single value");
 	}
-	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+	int rc = 0;
+	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top && rc != GK_ENOMEM; p++) {
 		yaml_node_t *k = yaml_document_get_node(l->doc, p->key);
 		size_t i = 0;
-		if (k->type != YAML_SCALAR_NODE)
-			return fail_at(l, k->start_mark, "a key must be a name (" KEYS_ALLOWED "), not %s", shown(k));
+		if (k->type != YAML_SCALAR_NODE) {
+			rc = worse(rc, fail_at(l, k->start_mark, "a key must be a name (" KEYS_ALLOWED "), not %s", shown(k)));
+			continue;
+		}
 		while (i < N_KEYS && strcmp(config_keys[i].name, text(k)) != 0)
 			i++;
-		if (i == N_KEYS)
-			return fail_at(l, k->start_mark, "unknown key '%.200s' (allowed: " KEYS_ALLOWED ")", text(k));
-		if (seen[i])
-			return fail_at(l, k->start_mark, "duplicate key '%s' (first set at line %d)", text(k), seen[i]);
+		if (i == N_KEYS) {
+			rc = worse(rc, unknown_key(l, k));
+			continue;
+		}
+		if (seen[i]) {
+			rc = worse(rc, fail_at(l, k->start_mark, "duplicate key '%s' (first set at line %d)", text(k), seen[i]));
+			continue;
+		}
 		seen[i] = (int)k->start_mark.line + 1;
-		int rc = config_keys[i].load(l, yaml_document_get_node(l->doc, p->value));
-		if (rc < 0)
-			return rc;
+		rc = worse(rc, config_keys[i].load(l, yaml_document_get_node(l->doc, p->value)));
 	}
-	return 0;
+	return rc;
 }
 
 /* libyaml's reader reports a byte offset only (bad UTF-8, bad control bytes). */
@@ -606,6 +668,8 @@ static int load_text(loader *l, const char *s, size_t len)
 	}
 	l->doc = &doc;
 	rc = load_top(l, yaml_document_get_root_node(&doc));
+	if (rc == 0 && l->problems->n > 0)
+		rc = GK_ECONFIG;
 	if (rc == 0) {
 		/* A second document would be ignored by a naive reader: refuse it. */
 		if (!yaml_parser_load(&parser, &next)) {
@@ -628,9 +692,25 @@ static char *folder_of(const char *path)
 	return slash ? gk_strndup(path, (size_t)(slash - path) + 1) : strdup("");
 }
 
+void gk_config_problems_free(char **problems, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(problems[i]);
+	free(problems);
+}
+
 int gk_config_load(gk_config **out, const char *path, gk_error *err)
 {
+	return gk_config_load_all(out, path, NULL, NULL, err);
+}
+
+int gk_config_load_all(gk_config **out, const char *path, char ***all, size_t *n_all, gk_error *err)
+{
 	*out = NULL;
+	if (all) {
+		*all = NULL;
+		*n_all = 0;
+	}
 	char *s = NULL;
 	size_t len = 0;
 	if (gk_read_file(&s, &len, path, CONFIG_MAX_SIZE) < 0) {
@@ -647,12 +727,19 @@ int gk_config_load(gk_config **out, const char *path, gk_error *err)
 		c->golang_multi_statement = -1;
 		c->bigint_int_reference = -1;
 	}
-	loader l = {.path = path, .c = c, .err = err, .dir = folder_of(path)};
+	problems p = {0};
+	loader l = {.problems = &p, .path = path, .c = c, .err = err, .dir = folder_of(path)};
 	l.root = l.dir ? containment_root(l.dir) : NULL;
 	int rc = c && l.dir && (c->path = strdup(path)) ? load_text(&l, s, len) : oom(&l);
 	free(s);
 	free(l.dir);
 	free(l.root);
+	if (rc == GK_ECONFIG && all) {
+		*all = p.msg;
+		*n_all = p.n;
+	} else {
+		gk_config_problems_free(p.msg, p.n);
+	}
 	if (rc < 0) {
 		gk_config_free(c);
 		return rc;

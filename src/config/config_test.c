@@ -298,8 +298,9 @@ static void test_more_than_one_document(void **state)
 static void test_unknown_key(void **state)
 {
 	(void)state;
-	expect_error("pg_version: 15\nrunnr: prisma\n",
-		     "2:1: unknown key 'runnr' (allowed: pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, flyway_mixed, golang_migrate_multi_statement, prefer_bigint_int_reference)");
+	expect_error("pg_version: 15\nrunnr: prisma\n", "2:1: unknown key 'runnr' (did you mean 'runner'?)");
+	expect_error("pg_version: 15\nstrictness: high\n",
+		     "2:1: unknown key 'strictness' (allowed: pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, flyway_mixed, golang_migrate_multi_statement, prefer_bigint_int_reference)");
 	expect_error("? [a, b]\n: 1\n",
 		     "1:3: a key must be a name (pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, flyway_mixed, golang_migrate_multi_statement, prefer_bigint_int_reference), not a list");
 }
@@ -607,16 +608,55 @@ static void test_apply_sets_only_what_the_file_names(void **state)
 	gk_config_free(c);
 }
 
-static void test_apply_unknown_rule(void **state)
+/* An unknown rule id is a problem of the file, found when it is loaded. */
+static void test_unknown_rule(void **state)
 {
 	(void)state;
-	gk_config *c = NULL;
+	expect_error("pg_version: 14\nrules:\n  drop-table: info\n  drop-tabel: off\n",
+		     "4:3: unknown rule 'drop-tabel' (did you mean 'drop-table'?) (see 'gatekeeper rules')");
+	expect_error("rules:\n  no-such-rule-at-all: off\n", "2:3: unknown rule 'no-such-rule-at-all' (see 'gatekeeper rules')");
+}
+
+/*
+ * Every problem of a file in one load, in file order, one per node: the
+ * settings after a bad one are still checked.  gk_config_load() gives the
+ * first in `err`, as gk_config_load_all() does.
+ */
+static void test_every_problem(void **state)
+{
+	(void)state;
+	write_text("gatekeeper.yml", "pg_version: 99\nrunner: flyway\nfail_levl: error\nrules:\n  drop-tabel: off\n"
+				     "  drop-table: loud\n  set-not-null: error\nexclude: [ok, {a: b}]\n"
+				     "shadow_extensions: [pgcrypto, \"bad name\", \"a\\0b\"]\nreplay: maybe\nrunner: split\n");
+	static const char *const want[] = {
+		"gatekeeper.yml:1:13: pg_version must be a PostgreSQL major version, an integer from 9 to 30, not '99'",
+		"gatekeeper.yml:2:9: runner must be whole, split, per-file or auto, not 'flyway'",
+		"gatekeeper.yml:3:1: unknown key 'fail_levl' (did you mean 'fail_level'?)",
+		"gatekeeper.yml:5:3: unknown rule 'drop-tabel' (did you mean 'drop-table'?) (see 'gatekeeper rules')",
+		"gatekeeper.yml:6:15: rule 'drop-table' must be set to off, info, warning or error, not 'loud'",
+		"gatekeeper.yml:8:15: each exclude entry must be a glob, not a mapping",
+		"gatekeeper.yml:9:31: each shadow_extensions entry must be an extension's name (letters, digits, '_' and "
+		"'-'), not 'bad name'",
+		"gatekeeper.yml:9:43: value contains a NUL byte",
+		"gatekeeper.yml:10:9: replay must be true or false, not 'maybe'",
+		"gatekeeper.yml:11:1: duplicate key 'runner' (first set at line 2)",
+	};
+	gk_config *c = (gk_config *)1;
 	gk_error err = {0};
-	gk_lint_options o;
-	gk_lint_options_init(&o);
-	assert_int_equal(load("pg_version: 14\nrules:\n  drop-table: info\n  drop-tabel: off\n", &c, &err), 0);
-	assert_int_equal(gk_config_apply(c, &o, &err), GK_ECONFIG);
-	assert_string_equal(err.msg, "gatekeeper.yml:4:3: unknown rule 'drop-tabel' (see 'gatekeeper rules')");
+	char **all = NULL;
+	size_t n = 0;
+	assert_int_equal(gk_config_load_all(&c, "gatekeeper.yml", &all, &n, &err), GK_ECONFIG);
+	assert_null(c);
+	for (size_t i = 0; i < n && i < sizeof want / sizeof *want; i++)
+		assert_string_equal(all[i], want[i]);
+	assert_int_equal(n, sizeof want / sizeof *want);
+	assert_string_equal(err.msg, want[0]);
+	gk_config_problems_free(all, n);
+	/* A good file: no problems, nothing to free. */
+	write_text("gatekeeper.yml", "pg_version: 14\n");
+	assert_int_equal(gk_config_load_all(&c, "gatekeeper.yml", &all, &n, &err), 0);
+	assert_null(all);
+	assert_int_equal(n, 0);
 	gk_config_free(c);
 }
 
@@ -867,7 +907,8 @@ int main(void)
 		T(test_runner_and_lock_timeout),
 		T(test_unreadable_file),
 		T(test_apply_sets_only_what_the_file_names),
-		T(test_apply_unknown_rule),
+		T(test_unknown_rule),
+		T(test_every_problem),
 		T(test_find_walks_up),
 		T(test_find_stops_at_repository_root),
 		T(test_find_absolute_start),

@@ -514,6 +514,17 @@ static void replay_suppression(gk_lint *l, const gk_directive *d, const char *id
 		fr->oom = true;
 }
 
+/* "suppression names unknown rule 'x'", with the closest id when it looks like a typo of one. */
+static void unknown_rule(gk_lint *l, const gk_directive *d, const char *id)
+{
+	gk_suggest s;
+	gk_suggest_init(&s, id);
+	for (size_t i = 0; i < gk_rules_count(); i++)
+		gk_suggest_offer(&s, gk_rule_at(i)->id);
+	emit_meta(l, "unknown-rule", NULL, d->start, d->end, "suppression names unknown rule '%s'%s%s%s", id,
+		  s.best ? " (did you mean '" : "", s.best ? s.best : "", s.best ? "'?)" : "");
+}
+
 static void directive_findings(gk_lint *l)
 {
 	engine *e = l->engine;
@@ -528,8 +539,7 @@ static void directive_findings(gk_lint *l)
 			emit_meta(l, "unknown-rule", NULL, d->start, d->end, "suppression names no rule");
 		for (size_t k = 0; k < d->n_rules; k++)
 			if (gk_rule_index(d->rules[k]) < 0)
-				emit_meta(l, "unknown-rule", NULL, d->start, d->end, "suppression names unknown rule '%s'",
-					  d->rules[k]);
+				unknown_rule(l, d, d->rules[k]);
 		if (!d->reason) {
 			emit_meta(l, "suppression-without-reason", NULL, d->start, d->end,
 				  "suppression has no reason, so it is ignored; add `reason: why this is safe`");

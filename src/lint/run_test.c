@@ -352,6 +352,29 @@ static void test_lint_run__context_learns_from_unparsed(void **state)
 	gk_report_free(r);
 }
 
+/* A suppression naming a mistyped rule offers the closest id; a name close
+ * to none gets no guess. */
+static void test_lint_run__unknown_rule_did_you_mean(void **state)
+{
+	(void)state;
+	gk_lint_input in[] = {
+		text_input("1.sql", "-- gatekeeper:ignore drop-tabel reason: legacy\nDROP TABLE old_sessions;\n"
+				    "-- gatekeeper:ignore frobnicate-everything reason: x\nSELECT 1;\n", true),
+	};
+	gk_report *r = run(in, 1, 1);
+	const char *want[] = {"suppression names unknown rule 'drop-tabel' (did you mean 'drop-table'?)",
+			      "suppression names unknown rule 'frobnicate-everything'"};
+	size_t seen = 0;
+	for (size_t i = 0; i < r->n_findings; i++) {
+		if (strcmp(r->findings[i].rule_id, "unknown-rule") != 0)
+			continue;
+		assert_true(seen < 2);
+		assert_string_equal(r->findings[i].message, want[seen++]);
+	}
+	assert_int_equal(seen, 2);
+	gk_report_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +392,7 @@ int main(void)
 		cmocka_unit_test(test_lint_run__newer_syntax_depends_on_the_target),
 		cmocka_unit_test(test_lint_run__pg18_not_null_not_valid_recipe),
 		cmocka_unit_test(test_lint_run__context_learns_from_unparsed),
+		cmocka_unit_test(test_lint_run__unknown_rule_did_you_mean),
 	};
 	return cmocka_run_group_tests_name("lint_run", tests, NULL, NULL);
 }

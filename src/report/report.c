@@ -521,10 +521,14 @@ static int cmp_finding(const void *pa, const void *pb)
 	return cmp_str(a->message, b->message);
 }
 
-static enum gk_exit exit_for_errors(const gk_report *r)
+/* The exit code of the worst error; db_connect errors are left out when
+ * `skip_connect` (see gk_report_finish). */
+static enum gk_exit exit_for_errors(const gk_report *r, bool skip_connect)
 {
 	enum gk_exit worst = GK_EXIT_PASS;
 	for (size_t i = 0; i < r->n_errors; i++) {
+		if (skip_connect && r->errors[i].kind == GK_ERRKIND_DB_CONNECT)
+			continue;
 		enum gk_exit e = r->errors[i].kind == GK_ERRKIND_INTERNAL ? GK_EXIT_INTERNAL
 			: (r->errors[i].kind == GK_ERRKIND_DB_CONNECT || r->errors[i].kind == GK_ERRKIND_TIMEOUT ||
 			   r->errors[i].kind == GK_ERRKIND_INTERRUPTED)
@@ -535,6 +539,15 @@ static enum gk_exit exit_for_errors(const gk_report *r)
 			worst = e;
 	}
 	return worst;
+}
+
+/* Whether the run was cut short: a timeout or an interruption. */
+static bool stopped(const gk_report *r)
+{
+	for (size_t i = 0; i < r->n_errors; i++)
+		if (r->errors[i].kind == GK_ERRKIND_TIMEOUT || r->errors[i].kind == GK_ERRKIND_INTERRUPTED)
+			return true;
+	return false;
 }
 
 static int cmp_migration_path(const void *pa, const void *pb)
@@ -774,7 +787,13 @@ void gk_report_finish(gk_report *r, enum gk_severity fail_level, double duration
 		r->statements_total += m->statements_total > m->statements ? (size_t)m->statements_total
 					: m->statements > 0 ? (size_t)m->statements : 0;
 	}
-	enum gk_exit e = exit_for_errors(r);
+	/* Blocking findings and a server that failed (a shadow that could not
+	 * start or went away, a target unreachable): the change is known bad
+	 * and a retry would not change that, so the verdict is the gate's
+	 * (exit 1); errors[] still says what failed.  A timeout or an
+	 * interruption stays 3: the run was stopped, or is waiting for a
+	 * deploy in progress, not judged whole. */
+	enum gk_exit e = exit_for_errors(r, r->n_blocking > 0 && !stopped(r));
 	if (e != GK_EXIT_PASS) {
 		r->exit_code = e;
 		r->verdict = "error";

@@ -320,10 +320,13 @@ static void test_finish_error_kinds(void **state)
 		{{GK_ERRKIND_CONFIG}, 1, GK_EXIT_USAGE},
 		{{GK_ERRKIND_IO}, 1, GK_EXIT_USAGE},
 		{{GK_ERRKIND_TIMEOUT}, 1, GK_EXIT_INFRA},
-		{{GK_ERRKIND_CONFIG, GK_ERRKIND_DB_CONNECT}, 2, GK_EXIT_INFRA},
-		{{GK_ERRKIND_DB_CONNECT, GK_ERRKIND_CONFIG}, 2, GK_EXIT_INFRA},
+		{{GK_ERRKIND_INTERRUPTED}, 1, GK_EXIT_INFRA},
+		{{GK_ERRKIND_CONFIG, GK_ERRKIND_DB_CONNECT}, 2, GK_EXIT_USAGE},
+		{{GK_ERRKIND_DB_CONNECT, GK_ERRKIND_CONFIG}, 2, GK_EXIT_USAGE},
+		{{GK_ERRKIND_DB_CONNECT, GK_ERRKIND_TIMEOUT}, 2, GK_EXIT_INFRA},
 		{{GK_ERRKIND_INTERNAL, GK_ERRKIND_TIMEOUT, GK_ERRKIND_IO}, 3, GK_EXIT_INTERNAL},
 		{{GK_ERRKIND_IO, GK_ERRKIND_INTERNAL, GK_ERRKIND_CONFIG}, 3, GK_EXIT_INTERNAL},
+		{{GK_ERRKIND_DB_CONNECT, GK_ERRKIND_INTERNAL}, 2, GK_EXIT_INTERNAL},
 	};
 	for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
 		gk_report *r = sample();
@@ -337,6 +340,37 @@ static void test_finish_error_kinds(void **state)
 		assert_valid_profiles(r);
 		gk_report_free(r);
 	}
+}
+
+static json_t *json_report(const gk_report *r);
+
+/*
+ * A server that failed (db_connect: the shadow did not start, a target was
+ * unreachable) next to blocking findings: the change is known bad, exit 1,
+ * with the error still in the report.  Without blocking findings it is the
+ * retryable 3.
+ */
+static void test_finish_blocking_beats_failed_server(void **state)
+{
+	(void)state;
+	gk_report *r = sample();
+	assert_int_equal(gk_report_add_error(r, GK_ERRKIND_DB_CONNECT, NULL, "replay: cannot start the shadow"), 0);
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	assert_string_equal(r->verdict, "fail");
+	assert_int_equal(r->exit_code, GK_EXIT_FAIL);
+	assert_int_equal(r->n_errors, 1);
+	assert_valid_profiles(r);
+	json_t *doc = json_report(r);
+	json_t *sum = json_object_get(doc, "summary");
+	assert_int_equal(json_integer_value(json_object_get(sum, "exit_code")), GK_EXIT_FAIL);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(doc, "errors"), 0), "kind")),
+			    "db_connect");
+	json_decref(doc);
+	/* Nothing blocks at fail level never: the failure decides, exit 3. */
+	gk_report_finish(r, GK_SEV_OFF, 0);
+	assert_string_equal(r->verdict, "error");
+	assert_int_equal(r->exit_code, GK_EXIT_INFRA);
+	gk_report_free(r);
 }
 
 /* ---- JUnit ----------------------------------------------------------- */
@@ -729,6 +763,7 @@ int main(void)
 		cmocka_unit_test(test_finish_fail_levels),
 		cmocka_unit_test(test_finish_sorts),
 		cmocka_unit_test(test_finish_error_kinds),
+		cmocka_unit_test(test_finish_blocking_beats_failed_server),
 		cmocka_unit_test(test_junit_valid_and_counts_at_every_level),
 		cmocka_unit_test(test_junit_default_mapping),
 		cmocka_unit_test(test_junit_strict_profile),

@@ -406,3 +406,41 @@ int gk_dburl_parse(gk_dburl *out, const char *what, const char *input, gk_error 
 	gk_buf_free(&notes);
 	return 0;
 }
+
+/* ---- why a connection failed -------------------------------------------- */
+
+/* Whether `msg` holds `before` NAME `after` on one line ('database "x" does not exist'). */
+static bool names_missing(const char *msg, const char *before, const char *after)
+{
+	for (const char *p = strstr(msg, before); p; p = strstr(p + 1, before)) {
+		const char *end = strstr(p + strlen(before), after), *nl = strchr(p, '\n');
+		if (end && (!nl || end < nl))
+			return true;
+	}
+	return false;
+}
+
+int gk_dburl_refusal(const char *message, bool needs_password)
+{
+	/* The server's FATAL messages of its authentication and database checks
+	 * (src/backend/libpq/auth.c, utils/init/postinit.c), and libpq's own
+	 * when no password was given. */
+	static const char *const refusals[] = {
+		"authentication failed for user \"", /* password (28P01), peer, ident, ldap, cert, ... (28000) */
+		"no pg_hba.conf entry for ",         /* 28000 */
+		"pg_hba.conf rejects connection",    /* 28000 */
+		"\" is not permitted to log in",     /* 28000: NOLOGIN */
+		"fe_sendauth: no password supplied",
+	};
+	if (needs_password)
+		return GK_ECONFIG;
+	if (!message)
+		return GK_EINFRA;
+	for (size_t i = 0; i < sizeof refusals / sizeof *refusals; i++)
+		if (strstr(message, refusals[i]))
+			return GK_ECONFIG;
+	if (names_missing(message, "database \"", "\" does not exist") ||
+	    names_missing(message, "role \"", "\" does not exist"))
+		return GK_ECONFIG;
+	return GK_EINFRA;
+}

@@ -176,12 +176,55 @@ static void test_dburl__scheme_len(void **state)
 	assert_int_equal(len, 12);
 }
 
+/* A refusal of the URL's settings is exit 2; the server or the network, 3. */
+static void test_dburl__refusal(void **state)
+{
+	(void)state;
+	static const char *const config[] = {
+		"connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  password authentication failed for "
+		"user \"app\"\n",
+		"connection to server on socket \"/tmp/.s.PGSQL.5432\" failed: FATAL:  database \"nope\" does not "
+		"exist\n",
+		"connection to server at \"db\" (10.0.0.1), port 5432 failed: FATAL:  role \"ghost\" does not exist\n",
+		"connection to server at \"db\", port 5432 failed: FATAL:  no pg_hba.conf entry for host \"10.0.0.2\", "
+		"user \"app\", database \"app\", no encryption\n",
+		"FATAL:  role \"reader\" is not permitted to log in\n",
+		"FATAL:  Peer authentication failed for user \"app\"\n",
+		"fe_sendauth: no password supplied\n",
+		/* The second host refused the password after the first was down. */
+		"connection to server at \"a\", port 5432 failed: Connection refused\n\tIs the server running on that "
+		"host and accepting TCP/IP connections?\nconnection to server at \"b\", port 5432 failed: FATAL:  "
+		"password authentication failed for user \"app\"\n",
+	};
+	for (size_t i = 0; i < sizeof config / sizeof *config; i++)
+		if (gk_dburl_refusal(config[i], false) != GK_ECONFIG)
+			fail_msg("not a refusal: %s", config[i]);
+	static const char *const infra[] = {
+		"connection to server at \"127.0.0.1\", port 1 failed: Connection refused\n\tIs the server running on "
+		"that host and accepting TCP/IP connections?\n",
+		"connection to server at \"10.1.1.1\", port 5432 failed: timeout expired\n",
+		"connection to server at \"db\", port 5432 failed: FATAL:  sorry, too many clients already\n",
+		"connection to server at \"db\", port 5432 failed: FATAL:  the database system is starting up\n",
+		"could not translate host name \"db\" to address: Name or service not known\n",
+		/* A database named like the message, on another line than "does not exist". */
+		"FATAL:  the database \"x\" is being shut down\nDETAIL:  relation does not exist\n",
+		"FATAL:  la authentification par mot de passe a échoué pour l'utilisateur « app »\n",
+		"",
+	};
+	for (size_t i = 0; i < sizeof infra / sizeof *infra; i++)
+		if (gk_dburl_refusal(infra[i], false) != GK_EINFRA)
+			fail_msg("a refusal: %s", infra[i]);
+	assert_int_equal(gk_dburl_refusal(NULL, false), GK_EINFRA);
+	assert_int_equal(gk_dburl_refusal("", true), GK_ECONFIG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dburl__forms),
 		cmocka_unit_test(test_dburl__redaction),
 		cmocka_unit_test(test_dburl__scheme_len),
+		cmocka_unit_test(test_dburl__refusal),
 	};
 	return cmocka_run_group_tests_name("dburl", tests, NULL, NULL);
 }

@@ -25,6 +25,7 @@
  * pg_wal.  Not on an external server, where FILE_COPY's two checkpoints
  * would be felt by everyone else.
  */
+#include "gatekeeper/dburl.h"
 #include "gatekeeper/shadow.h"
 #include "shadow/shadow_internal.h"
 #include "util/util.h"
@@ -369,8 +370,14 @@ static int open_external(gk_shadow *s, const char *url, gk_error *err)
 	free(where);
 	if (!s->url || !s->where)
 		return gk_error_set(err, GK_ENOMEM, "out of memory");
-	if (PQstatus(s->admin) != CONNECTION_OK)
-		return gk_sh_sql_error(s, s->admin, NULL, "cannot connect to the shadow server", err);
+	if (PQstatus(s->admin) != CONNECTION_OK) {
+		/* A wrong password or database is the URL's fault (exit 2), not the server's. */
+		int code = gk_dburl_refusal(PQerrorMessage(s->admin), PQconnectionNeedsPassword(s->admin));
+		gk_sh_sql_error(s, s->admin, NULL, "cannot connect to the shadow server", err);
+		if (err)
+			err->code = code;
+		return code;
+	}
 	if (!s->base)
 		return gk_error_set(err, GK_ECONFIG, "cannot parse the shadow URL");
 	PQsetNoticeProcessor(s->admin, quiet, NULL);

@@ -1251,6 +1251,34 @@ static void test_external_unreachable(void **state)
 	}
 }
 
+/* A server that refuses the URL's settings (a role or a database that does
+ * not exist) is a configuration error (exit 2), not a retryable failure. */
+static void test_external_refused(void **state)
+{
+	(void)state;
+	need_server();
+	static const struct {
+		const char *user, *db, *reason;
+	} cases[] = {
+		{"gatekeeper", "gk_no_such_database", "database \"gk_no_such_database\" does not exist"},
+		{"gk_no_such_role", "postgres", "role \"gk_no_such_role\" does not exist"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char *url = shared_url(cases[i].user, cases[i].db, "password=" SECRET);
+		gk_shadow_options o = {.url = url};
+		gk_shadow *s = NULL;
+		gk_error err = {0, ""};
+		assert_int_equal(gk_shadow_open(&s, &o, &err), GK_ECONFIG);
+		assert_int_equal(err.code, GK_ECONFIG);
+		assert_null(s);
+		assert_non_null(strstr(err.msg, "cannot connect to the shadow server"));
+		if (!strstr(err.msg, cases[i].reason))
+			fail_msg("message lacks '%s': %s", cases[i].reason, err.msg);
+		assert_null(strstr(err.msg, SECRET));
+		free(url);
+	}
+}
+
 /* ---- main ---------------------------------------------------------------- */
 
 static int group_setup(void **state)
@@ -1300,6 +1328,7 @@ int main(void)
 		cmocka_unit_test(test_external_no_createdb_refuses_data),
 		cmocka_unit_test(test_external_borrowed_reset),
 		cmocka_unit_test(test_external_unreachable),
+		cmocka_unit_test(test_external_refused),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

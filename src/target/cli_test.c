@@ -201,23 +201,50 @@ static void test_unreachable(void **state)
 	free(dir);
 }
 
-/* A wrong password: exit 3, the server's reason, not the password. */
-static void test_wrong_password(void **state)
+/*
+ * A wrong password, or a database that does not exist, is the URL's fault,
+ * which a retry cannot fix: exit 2 (not the retryable 3), the server's
+ * reason on stderr and as a `config` error in the report, never the
+ * password.  The same for status, drift and snapshot (each connects its
+ * own way).
+ */
+static void expect_refused(suite *s, const char *cmd, const char *url, const char *dir, const char *reason)
 {
-	suite *s = *state;
-	fixture f = project(s);
-	char *bad = url_for(&f.d, f.role, "Wr0ng-Pw-Value", NULL), *dir = gk_asprintf("%s/prisma/migrations", f.dir);
-	char *json = in_tmp(s, "w.json");
-	const char *args[] = {"status", "--no-config", "--database", bad, "--json", json, dir, NULL};
-	out o = run_gk(s->tmp, NULL, NULL, args);
-	assert_code(&o, 3);
-	assert_has(o.stderr_text, "password authentication failed");
+	char *json = in_tmp(s, "w.json"), *snap = in_tmp(s, "w.snap");
+	unlink(json);
+	const char *report[] = {cmd, "--no-config", "--database", url, "--json", json, dir, NULL};
+	const char *snapshot[] = {cmd, "--database", url, "-o", snap, NULL};
+	out o = run_gk(s->tmp, NULL, NULL, strcmp(cmd, "snapshot") == 0 ? snapshot : report);
+	if (o.code != 2)
+		fail_msg("%s with %s: exit %d, expected 2; stderr: %s", cmd, reason, o.code, o.stderr_text);
+	assert_has(o.stderr_text, reason);
 	char *j = slurp(json);
+	if (strcmp(cmd, "snapshot") != 0) {
+		assert_has(j, "\"kind\": \"config\"");
+		const char *tail = strrchr(reason, '"'); /* JSON escapes the quotes */
+		assert_has(j, tail ? tail + 1 : reason);
+	}
 	const char *texts[] = {o.stdout_text, o.stderr_text, j};
 	assert_no_secret("Wr0ng-Pw-Value", texts, 3);
 	free(j);
 	out_free(&o);
 	free(json);
+	free(snap);
+}
+
+static void test_wrong_password_or_database(void **state)
+{
+	suite *s = *state;
+	fixture f = project(s);
+	char *bad = url_for(&f.d, f.role, "Wr0ng-Pw-Value", NULL), *dir = gk_asprintf("%s/prisma/migrations", f.dir);
+	char *nodb = gk_asprintf("postgresql://%s:%s@/gk_no_such_database?host=%s&port=%s", f.role, PASSWORD, f.d.host,
+				 f.d.port);
+	static const char *const cmds[] = {"status", "drift", "snapshot"};
+	for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
+		expect_refused(s, cmds[i], bad, dir, "password authentication failed");
+		expect_refused(s, cmds[i], nodb, dir, "database \"gk_no_such_database\" does not exist");
+	}
+	free(nodb);
 	free(bad);
 	free(dir);
 	fixture_free(s, &f);
@@ -424,7 +451,7 @@ int main(void)
 		cmocka_unit_test(test_failed_pending_all_formats),
 		cmocka_unit_test(test_env_url_default_folder),
 		cmocka_unit_test(test_unreachable),
-		cmocka_unit_test(test_wrong_password),
+		cmocka_unit_test(test_wrong_password_or_database),
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_deploy_running),
 		cmocka_unit_test(test_url_forms),

@@ -119,7 +119,9 @@ static int open_conn(gk_target *t, const char *clean_url, gk_error *err)
 	char *raw = gk_asprintf("host %s port %s: %s", host && *host ? host : "(default)",
 				port && *port ? port : "(default)", PQerrorMessage(t->conn));
 	char *m = raw ? gk_tg_clean_message(t, raw) : NULL;
-	int rc = gk_error_set(err, m ? GK_EINFRA : GK_ENOMEM, "cannot connect to the target database on %s",
+	/* A wrong password or database is the URL's fault (exit 2), not the server's. */
+	int code = gk_dburl_refusal(PQerrorMessage(t->conn), PQconnectionNeedsPassword(t->conn));
+	int rc = gk_error_set(err, m ? code : GK_ENOMEM, "cannot connect to the target database on %s",
 			      m ? m : "(out of memory)");
 	free(raw);
 	free(m);

@@ -7,10 +7,18 @@
 #include <string.h>
 #include <sys/stat.h>
 
+bool gk_exclude_match(const char *pattern, const char *path)
+{
+	if (gk_glob_match(pattern, path))
+		return true;
+	const char *name = strrchr(path, '/');
+	return name && name[1] && !strchr(pattern, '/') && gk_glob_match(pattern, name + 1);
+}
+
 static bool excluded(const char *path, const char *const *ex, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (gk_glob_match(ex[i], path))
+		if (gk_exclude_match(ex[i], path))
 			return true;
 	return false;
 }

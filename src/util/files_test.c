@@ -86,6 +86,29 @@ static void test_files__excludes(void **state)
 	free(got);
 }
 
+/* A glob without '/' also matches the file name alone, as users expect of
+ * `--exclude 'V1_1*'` (and .gitignore does); one with '/' matches paths. */
+static void test_files__exclude_bare_name(void **state)
+{
+	(void)state;
+	mk("db/V1_1__init.sql", "SELECT 1;");
+	mk("db/V1_10__more.sql", "SELECT 1;");
+	mk("db/V2__next.sql", "SELECT 1;");
+	const char *bare[] = {"V1_1_*"};
+	char *got = collect(bare, 1);
+	assert_string_equal(got, "db/V1_10__more.sql\ndb/V2__next.sql\n");
+	free(got);
+	const char *slash[] = {"V*/x", "**/db/V1*"};
+	got = collect(slash, 2);
+	assert_string_equal(got, "db/V2__next.sql\n");
+	free(got);
+	assert_true(gk_exclude_match("V1_1*", "db/sub/V1_1__init.sql"));
+	assert_true(gk_exclude_match("V1_1*", "V1_1__init.sql"));
+	assert_false(gk_exclude_match("db/V1_1*", "other/db/V1_1__init.sql"));
+	assert_false(gk_exclude_match("V2*", "db/V1_1__init.sql"));
+	assert_false(gk_exclude_match("V1*", "V1dir/"));
+}
+
 /* Empty folders, the root one too: nothing, and no sort of no entries
  * (qsort of NULL is undefined, which UBSan reports under make asan). */
 static void test_files__empty_folders(void **state)
@@ -175,6 +198,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_files__sorted_recursive_with_sql_named_folders, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_files__excludes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_files__exclude_bare_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_files__empty_folders, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_files__links_loop_and_dangle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_files__links_stay_inside_and_folders_once, setup, teardown),

@@ -125,4 +125,23 @@ int gk_shell_quote(char **out, const char *s);
 /** Case-insensitive ASCII compare. */
 int gk_strcasecmp(const char *a, const char *b);
 
+/** Edits (insert, delete, replace, swap two neighbours) from a to b;
+ * (size_t)-1 when either is longer than 64 bytes. */
+size_t gk_edit_distance(const char *a, const char *b);
+
+/*
+ * "did you mean": offer every known name, then read `best` (NULL when none
+ * is close enough to be a likely typo of `word`).  `word` and the
+ * candidates are borrowed and must outlive the struct.
+ */
+typedef struct gk_suggest {
+	const char *word;
+	const char *best;        /* the closest candidate so far, or NULL */
+	size_t best_distance;
+	size_t distance;         /* the most edits a suggestion may be away */
+} gk_suggest;
+
+void gk_suggest_init(gk_suggest *s, const char *word);
+void gk_suggest_offer(gk_suggest *s, const char *candidate);
+
 #endif

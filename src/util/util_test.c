@@ -186,6 +186,45 @@ static void test_util__durations(void **state)
 	}
 }
 
+/* "did you mean": typos of a command, an option and a rule id are found;
+ * an unrelated word, an exact name and a too-short word get nothing. */
+static void test_util__suggest(void **state)
+{
+	(void)state;
+	assert_int_equal(gk_edit_distance("lint", "lint"), 0);
+	assert_int_equal(gk_edit_distance("lnit", "lint"), 1);   /* a swap is one edit */
+	assert_int_equal(gk_edit_distance("chek", "check"), 1);
+	assert_int_equal(gk_edit_distance("", "abc"), 3);
+	assert_int_equal(gk_edit_distance("kitten", "sitting"), 3);
+	static const char *const names[] = {"lint", "check", "status", "drift", "gate", "rules", "explain", "help"};
+	static const struct { const char *word, *want; } cases[] = {
+		{"lnit", "lint"}, {"chekc", "check"}, {"stauts", "status"}, {"gaet", "gate"}, {"explian", "explain"},
+		{"rule", "rules"}, {"deploy", NULL}, {"lint", NULL}, {"x", NULL}, {"zzzz", NULL},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		gk_suggest s;
+		gk_suggest_init(&s, cases[i].word);
+		for (size_t k = 0; k < sizeof names / sizeof *names; k++)
+			gk_suggest_offer(&s, names[k]);
+		if (!cases[i].want ? s.best != NULL : !s.best || strcmp(s.best, cases[i].want) != 0)
+			fail_msg("'%s': suggested %s, expected %s", cases[i].word, s.best ? s.best : "nothing",
+				 cases[i].want ? cases[i].want : "nothing");
+	}
+	/* The closest wins over an earlier, farther one. */
+	gk_suggest s;
+	gk_suggest_init(&s, "fail-levle");
+	gk_suggest_offer(&s, "fail-lvl");
+	gk_suggest_offer(&s, "fail-level");
+	assert_string_equal(s.best, "fail-level");
+	/* Names longer than the comparison bound are never suggested. */
+	char longname[100];
+	memset(longname, 'a', sizeof longname - 1);
+	longname[sizeof longname - 1] = '\0';
+	gk_suggest_init(&s, "aaaaaaaaa");
+	gk_suggest_offer(&s, longname);
+	assert_null(s.best);
+}
+
 static void test_util__random_hex(void **state)
 {
 	(void)state;
@@ -210,6 +249,7 @@ int main(void)
 		cmocka_unit_test(test_util__durations),
 		cmocka_unit_test(test_util__guc_ms),
 		cmocka_unit_test(test_util__random_hex),
+		cmocka_unit_test(test_util__suggest),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }

@@ -28,7 +28,7 @@ grep -q 'runner must be whole' "$TMP/r.xml" 2>/dev/null || { echo "the JUnit rep
 
 # An unknown rule id, from --config, with its position.
 "$GK" lint --config unknown-rule.yml 001_select.sql >/dev/null 2>"$TMP/u.err"; rc=$?
-want="gatekeeper: unknown-rule.yml:3:3: unknown rule 'drop-tabel' (see 'gatekeeper rules')"
+want="gatekeeper: unknown-rule.yml:3:3: unknown rule 'drop-tabel' (did you mean 'drop-table'?) (see 'gatekeeper rules')"
 [ "$rc" = 2 ] && [ "$(cat "$TMP/u.err")" = "$want" ] || { echo "--config unknown-rule.yml: exit $rc, stderr:"; cat "$TMP/u.err"; status=1; }
 
 # --sarif and --gitlab are written too: a failed invocation with the error, and no issue.
@@ -36,6 +36,29 @@ want="gatekeeper: unknown-rule.yml:3:3: unknown rule 'drop-tabel' (see 'gatekeep
 [ "$rc" = 2 ] && grep -q '"executionSuccessful":false,"exitCode":2' "$TMP/r.sarif" &&
 	grep -q 'runner must be whole' "$TMP/r.sarif" && [ "$(cat "$TMP/r.gl.json")" = "[]" ] ||
 	{ echo "--sarif/--gitlab: exit $rc, reports:"; cat "$TMP/r.sarif" "$TMP/r.gl.json"; status=1; }
+# Every problem of a file in one run, in file order, on stderr and as one
+# config error each in the reports; the good settings between them are no
+# problem.
+"$GK" lint --config many.yml --json "$TMP/m.json" 001_select.sql >/dev/null 2>"$TMP/m.err"; rc=$?
+cat >"$TMP/m.want" <<'TXT'
+gatekeeper: many.yml:1:13: pg_version must be a PostgreSQL major version, an integer from 9 to 30, not '99'
+gatekeeper: many.yml:2:9: runner must be whole, split, per-file or auto, not 'flyway'
+gatekeeper: many.yml:3:1: unknown key 'fail_levl' (did you mean 'fail_level'?)
+gatekeeper: many.yml:5:3: unknown rule 'drop-tabel' (did you mean 'drop-table'?) (see 'gatekeeper rules')
+gatekeeper: many.yml:6:15: rule 'drop-table' must be set to off, info, warning or error, not 'loud'
+gatekeeper: many.yml:8:9: replay must be true or false, not 'maybe'
+TXT
+[ "$rc" = 2 ] && diff -u "$TMP/m.want" "$TMP/m.err" || { echo "--config many.yml: exit $rc"; status=1; }
+python3 - "$TMP/m.json" "$TMP/m.want" <<'PY' || status=1
+import json, sys
+doc = json.load(open(sys.argv[1]))
+want = [l[len("gatekeeper: "):] for l in open(sys.argv[2]).read().splitlines()]
+got = [e["message"] for e in doc["errors"]]
+ok = got == want and {e["kind"] for e in doc["errors"]} == {"config"} and doc["summary"]["exit_code"] == 2
+if not ok:
+    print("many.yml JSON errors:", json.dumps(doc["errors"], indent=1))
+sys.exit(0 if ok else 1)
+PY
 
 # --no-config skips the broken file.
 "$GK" lint --no-config --fail-level never 001_select.sql >/dev/null 2>"$TMP/n.err"; rc=$?
