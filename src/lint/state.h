@@ -36,6 +36,10 @@ typedef struct gk_constraint {
 	 * a name list (gk_name_list_has); NULL for other constraints. */
 	char *check_cols, *check_not_null;
 	int tx_id;           /* transaction that added it (see gk_stmt) */
+	/* FOREIGN KEY: the table it references ("public" when unqualified);
+	 * NULL for other constraints.  Dropping the constraint, or its table,
+	 * locks that table too (locks.c). */
+	char *ref_schema, *ref_name;
 } gk_constraint;
 
 /*
@@ -65,6 +69,12 @@ typedef struct gk_rel {
 	/* A partitioned table's key columns as a name list (NULL when not
 	 * partitioned, or when the key has an expression). */
 	char *part_key;
+	/* A partition (CREATE TABLE ... PARTITION OF, ATTACH PARTITION): its
+	 * partitioned table, NULL when not one or detached; and whether it is
+	 * that table's DEFAULT partition, which every new partition's bound is
+	 * checked against. */
+	char *parent_schema, *parent_name;
+	bool default_partition;
 	/* A migration may add thousands of columns, indexes or constraints to
 	 * one table; every statement on it looks them up by name. */
 	gk_names col_names, idx_names, con_names;
@@ -131,6 +141,10 @@ const gk_column *gk_rel_column(const gk_rel *r, const char *col);
 const gk_constraint *gk_rel_constraint(const gk_rel *r, const char *name);
 /** The table's index named `name` (the first one, if the model has several), or NULL. */
 const gk_index *gk_rel_index(const gk_rel *r, const char *name);
+/** The partitioned table `r` is a partition of, or NULL (not one, or not known). */
+gk_rel *gk_state_partition_parent(const gk_state *st, const gk_rel *r);
+/** The DEFAULT partition of the partitioned table `parent`, or NULL when the model knows none. */
+gk_rel *gk_state_default_partition(const gk_state *st, const gk_rel *parent);
 /** True when a validated CHECK (col IS NOT NULL) exists on the table. */
 bool gk_rel_has_not_null_check(const gk_rel *r, const char *col);
 /** True when some index's leading columns are exactly `cols` (in any order). */
