@@ -94,6 +94,16 @@ typedef struct gk_enum_type {
 	unsigned change;   /* the change that created it, 0 = before any */
 } gk_enum_type;
 
+/* A domain, and the constraints PostgreSQL checks when a column of it is
+ * added (ADD COLUMN then rewrites the table on PostgreSQL 18 and older). */
+typedef struct gk_domain {
+	char *schema;      /* "public" when unqualified; NULL once dropped */
+	char *name;        /* NULL once dropped */
+	char **checks;     /* names of its CHECK constraints, NOT VALID ones included */
+	size_t n_checks, cap_checks;
+	bool not_null;
+} gk_domain;
+
 /* PostgreSQL's INDEX_MAX_KEYS: no index or foreign key has more columns. */
 #define GK_KEY_PREFIX_MAX 32
 
@@ -113,6 +123,9 @@ typedef struct gk_state {
 	/* Enum types (state_types.c): few, so a plain array. */
 	gk_enum_type *enums;
 	size_t n_enums, cap_enums;
+	/* Domains (state_types.c): few, so a plain array. */
+	gk_domain *domains;
+	size_t n_domains, cap_domains;
 } gk_state;
 
 /** True when an object stamped with `change` was created in the current change. */
@@ -157,11 +170,14 @@ bool gk_name_list_has(const char *list, const char *name);
 bool gk_state_is_trigger_fn(const gk_state *st, const char *schema, const char *name);
 /** The enum type schema.name (schema NULL = public), or NULL when the model does not know it. */
 const gk_enum_type *gk_state_find_enum(const gk_state *st, const char *schema, const char *name);
+/** The domain schema.name (schema NULL = public), or NULL when the model does not know it. */
+const gk_domain *gk_state_find_domain(const gk_state *st, const char *schema, const char *name);
 /** True when the enum type has the value. */
 bool gk_enum_has(const gk_enum_type *e, const char *val);
 /* state_types.c, for state.c: learn from CREATE TYPE ... AS ENUM, ALTER TYPE
- * ... ADD/RENAME VALUE, ALTER TYPE ... RENAME TO and DROP TYPE (0 or -1 on
- * OOM), and free what was learnt. */
+ * ... ADD/RENAME VALUE, ALTER TYPE ... RENAME TO and DROP TYPE, and from
+ * CREATE/ALTER/DROP DOMAIN and ALTER DOMAIN ... RENAME (0 or -1 on OOM),
+ * and free what was learnt. */
 int gk_state_apply_types(gk_state *st, const PgQuery__Node *stmt);
 void gk_state_free_types(gk_state *st);
 
