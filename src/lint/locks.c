@@ -988,6 +988,35 @@ static const gk_rel *default_of(const gk_state *st, const gk_rel *parent, const 
 	return is_rel(d, self) ? NULL : d;
 }
 
+/*
+ * ADD COLUMN of a domain with constraints: up to PostgreSQL 18 the column
+ * is computed in every row to check them, with or without a DEFAULT, a
+ * rewrite; from 19 only a value that fails them is (commit a0b6ef29a), of
+ * which the model knows one: the NULL of a NOT NULL domain without a
+ * DEFAULT.  An array of the domain checks nothing.
+ */
+static bool domain_column_rewrites(const PgQuery__ColumnDef *cd, int pg, const gk_state *st)
+{
+	const PgQuery__TypeName *t = cd->type_name;
+	if (!t || !t->n_names || t->n_array_bounds)
+		return false;
+	const gk_domain *d = gk_state_find_domain(st, t->n_names > 1 ? gk_node_str(t->names[t->n_names - 2]) : NULL,
+						  gk_node_str(t->names[t->n_names - 1]));
+	if (!d || !(d->n_checks || d->not_null))
+		return false;
+	if (pg > 0 && pg < 19)
+		return true;
+	bool has_default = cd->raw_default != NULL;
+	for (size_t i = 0; i < cd->n_constraints; i++)
+		if (cd->constraints[i]->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
+		    cd->constraints[i]->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT &&
+		    cd->constraints[i]->constraint->raw_expr &&
+		    !(cd->constraints[i]->constraint->raw_expr->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+		      cd->constraints[i]->constraint->raw_expr->a_const->isnull))
+			has_default = true;
+	return d->not_null && !has_default;
+}
+
 static void implied_alter(lockset *ls, const PgQuery__AlterTableStmt *as, int pg, const gk_state *st)
 {
 	const gk_rel *t = as->relation ? gk_state_find(st, as->relation->schemaname, as->relation->relname) : NULL;
@@ -1000,6 +1029,12 @@ static void implied_alter(lockset *ls, const PgQuery__AlterTableStmt *as, int pg
 		const PgQuery__PartitionCmd *pc =
 			c->def && c->def->node_case == PG_QUERY__NODE__NODE_PARTITION_CMD ? c->def->partition_cmd : NULL;
 		switch (c->subtype) {
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
+			/* The table is the first lock (alter_table()). */
+			if (ls->n && c->def && c->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF &&
+			    domain_column_rewrites(c->def->column_def, pg, st))
+				ls->out[0].rewrite = ls->out[0].scan = true;
+			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint: {
 			const gk_constraint *k = c->name ? gk_rel_constraint(t, c->name) : NULL;
 			const gk_rel *ref = k && k->ref_name ? gk_state_find(st, k->ref_schema, k->ref_name) : NULL;

@@ -106,6 +106,7 @@
 	"CREATE SERVER srv FOREIGN DATA WRAPPER fdw;\n" \
 	"CREATE FOREIGN TABLE ft (a int) SERVER srv;\n" \
 	"CREATE TABLE fkc (id int, p_id int REFERENCES p (id));\n" \
+	"CREATE DOMAIN pos AS int CHECK (VALUE > 0);\n" \
 	"CREATE TABLE a_table_with_a_rather_long_name_for_testing_truncation (\n" \
 	"  id int, parent_reference_id int, FOREIGN KEY (parent_reference_id) REFERENCES p (id));\n"
 
@@ -133,6 +134,9 @@ static const probe in_tx[] = {
 	{"ALTER TABLE ADD COLUMN", "ALTER TABLE t ADD COLUMN c int GENERATED ALWAYS AS IDENTITY", NULL, NULL, NULL},
 	{"ALTER TABLE ADD COLUMN", "ALTER TABLE t ADD COLUMN c int DEFAULT 0 CHECK (c >= 0)", NULL, NULL, NULL},
 	{"ALTER TABLE ADD COLUMN", "ALTER TABLE t ADD COLUMN c int REFERENCES p (id)", NULL, NULL, NULL},
+	/* A domain with a constraint: computed in every row (the schema model knows the domain). */
+	{"ALTER TABLE ADD COLUMN", "ALTER TABLE t ADD COLUMN c pos", NULL, NULL, NULL},
+	{"ALTER TABLE ADD COLUMN", "ALTER TABLE t ADD COLUMN c pos[]", NULL, NULL, NULL},
 	{"ALTER TABLE ALTER COLUMN SET/DROP DEFAULT", "ALTER TABLE t ALTER COLUMN b SET DEFAULT 'y'", NULL, NULL, NULL},
 	{"ALTER TABLE ALTER COLUMN DROP NOT NULL", "ALTER TABLE t ALTER COLUMN a DROP NOT NULL", NULL, NULL, NULL},
 	{"ALTER TABLE ALTER COLUMN SET NOT NULL", "ALTER TABLE t ALTER COLUMN b SET NOT NULL", NULL, NULL, NULL},
@@ -699,6 +703,27 @@ static void test_model_follows(void **state)
 		   "DROP TABLE a;\n");
 	assert_null(gk_state_find(&st, NULL, "a"));
 	assert_null(gk_state_find(&st, NULL, "b"));
+	/* A column of a domain with constraints rewrites up to 18; from 19
+	 * only a value that fails them does (not probed: the server here is
+	 * older; PostgreSQL's commit a0b6ef29a). */
+	learn(&st, "CREATE DOMAIN pos AS int CHECK (VALUE > 0);\nCREATE DOMAIN nn AS int NOT NULL;\nCREATE TABLE dt (id int);\n");
+	static const struct {
+		const char *sql;
+		int pg;
+		bool rewrite;
+	} adds[] = {
+		{"ALTER TABLE dt ADD COLUMN c pos", 18, true},       {"ALTER TABLE dt ADD COLUMN c pos", 19, false},
+		{"ALTER TABLE dt ADD COLUMN c nn", 19, true},        {"ALTER TABLE dt ADD COLUMN c nn DEFAULT 1", 19, false},
+		{"ALTER TABLE dt ADD COLUMN c nn DEFAULT NULL", 19, true}, {"ALTER TABLE dt ADD COLUMN c pos[]", 18, false},
+	};
+	for (size_t i = 0; i < sizeof adds / sizeof *adds; i++) {
+		parsed p;
+		gk_lock lk[GK_MAX_LOCKS];
+		assert_int_equal(gk_stmt_locks_in(parse1(&p, adds[i].sql), adds[i].pg, &st, lk, GK_MAX_LOCKS), 1);
+		if (lk[0].rewrite != adds[i].rewrite)
+			fail_msg("%s on %d: rewrite %d", adds[i].sql, adds[i].pg, lk[0].rewrite);
+		parsed_free(&p);
+	}
 	gk_state_free(&st);
 }
 
