@@ -152,6 +152,28 @@ static void test_hazards__attach_partition_reads_the_default_partition(void **st
 	gk_report_free(r);
 }
 
+/* DETACH PARTITION with a default partition the model knows: its lock is
+ * named, and CONCURRENTLY is not the recipe (PostgreSQL refuses it). */
+static void test_hazards__detach_partition_with_a_default_partition(void **state)
+{
+	(void)state;
+	gk_lint_input in[] = {
+		text_input("1.sql", "CREATE TABLE ledger (id bigint, booked_on date) PARTITION BY RANGE (booked_on);\n"
+				    "CREATE TABLE ledger_2023 PARTITION OF ledger FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');\n"
+				    "CREATE TABLE ledger_rest PARTITION OF ledger DEFAULT;"),
+		text_input("2.sql", "ALTER TABLE ledger DETACH PARTITION ledger_2023;"),
+	};
+	gk_report *r = run(in, 2);
+	const char *m = only(r, "2.sql", "detach-partition-non-concurrent");
+	assert_non_null(m);
+	assert_non_null(strstr(m, "and ACCESS EXCLUSIVE on its default partition ledger_rest"));
+	assert_non_null(strstr(m, "CONCURRENTLY is refused while the default partition exists"));
+	for (size_t i = 0; i < r->n_findings; i++)
+		if (strcmp(r->findings[i].rule_id, "detach-partition-non-concurrent") == 0)
+			assert_non_null(strstr(r->findings[i].help, "refused while the partitioned table has a default"));
+	gk_report_free(r);
+}
+
 /* A trigger function an earlier migration created is called only by its
  * triggers (by OID): renaming it breaks nothing, dropping it CASCADE drops
  * the triggers.  An ordinary function is reported on rename. */
@@ -186,6 +208,7 @@ int main(void)
 		cmocka_unit_test(test_hazards__domain_constraint_names_the_columns),
 		cmocka_unit_test(test_hazards__attach_partition_sees_an_earlier_check),
 		cmocka_unit_test(test_hazards__attach_partition_reads_the_default_partition),
+		cmocka_unit_test(test_hazards__detach_partition_with_a_default_partition),
 		cmocka_unit_test(test_hazards__trigger_functions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

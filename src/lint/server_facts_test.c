@@ -15,6 +15,8 @@
  * ADD COLUMN of a domain type: add-column-rewrite reports exactly the
  * columns whose domain makes the server give the table a new file, and the
  * NOT NULL domain without a DEFAULT that fails on a table with rows.
+ * detach-partition-non-concurrent's help with a default partition:
+ * PostgreSQL refuses CONCURRENTLY then.
  */
 #include "../replay/replay_test_support.h"
 
@@ -278,6 +280,37 @@ static void test_add_column_domain__rewrites_as_the_server_does(void **state)
 	drop_db(&d);
 }
 
+/* With a default partition the server refuses DETACH ... CONCURRENTLY,
+ * which lint then does not recommend; without one it detaches. */
+static void test_detach_partition__concurrently_refused_with_a_default_partition(void **state)
+{
+	(void)state;
+	static const char history[] =
+		"CREATE TABLE ledger (id bigint, at date) PARTITION BY RANGE (at);\n"
+		"CREATE TABLE ledger_2023 PARTITION OF ledger FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');\n"
+		"CREATE TABLE ledger_rest PARTITION OF ledger DEFAULT;";
+	db d = fresh_db();
+	PGconn *c = PQconnectdb(d.conninfo);
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	run(c, history);
+	char *err = outcome(c, "ALTER TABLE ledger DETACH PARTITION ledger_2023 CONCURRENTLY");
+	if (!strstr(err, "default partition"))
+		fail_msg("DETACH ... CONCURRENTLY with a default partition: the server says '%s'", err);
+	free(err);
+	gk_report *r = gk_test_lint_after(NULL, history, "ALTER TABLE ledger DETACH PARTITION ledger_2023;");
+	const gk_finding *f = find(r, "detach-partition-non-concurrent");
+	assert_non_null(f);
+	assert_non_null(strstr(f->help, "refused while the partitioned table has a default partition"));
+	gk_report_free(r);
+	run(c, "DROP TABLE ledger_rest");
+	err = outcome(c, "ALTER TABLE ledger DETACH PARTITION ledger_2023 CONCURRENTLY");
+	if (*err)
+		fail_msg("DETACH ... CONCURRENTLY without a default partition: the server says '%s'", err);
+	free(err);
+	PQfinish(c);
+	drop_db(&d);
+}
+
 /*
  * The partition-by-partition recipe the help gives runs, and ends with a
  * valid index on the parent; CONCURRENTLY on the parent fails, and lint
@@ -365,6 +398,7 @@ int main(void)
 		cmocka_unit_test(test_alter_column_type__matches_the_server),
 		cmocka_unit_test(test_add_column_references__checked_only_with_a_value),
 		cmocka_unit_test(test_add_column_domain__rewrites_as_the_server_does),
+		cmocka_unit_test(test_detach_partition__concurrently_refused_with_a_default_partition),
 		cmocka_unit_test(test_prefer_text__lowering_a_limit_rewrites),
 		cmocka_unit_test(test_create_index__partitioned_table),
 		cmocka_unit_test(test_history_docs__prisma_deploy_skips_an_edited_migration),
