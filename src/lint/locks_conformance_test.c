@@ -670,6 +670,7 @@ static void test_model_follows(void **state)
 	learn(&st, "CREATE TABLE p (id int PRIMARY KEY);\n"
 		   "CREATE TABLE c (id int, p_id int REFERENCES p, FOREIGN KEY (id, p_id) REFERENCES p2 (a, b));\n"
 		   "CREATE TABLE p2 (a int, b int);\n"
+		   "CREATE INDEX c_id_idx ON c (id);\n"
 		   "CREATE TABLE parent (k int) PARTITION BY RANGE (k);\n"
 		   "CREATE TABLE d PARTITION OF parent DEFAULT;\n"
 		   "CREATE TABLE x (k int);\n"

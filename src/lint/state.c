@@ -954,10 +954,15 @@ static void drop_index_at(gk_state *st, gk_rel *r, size_t i)
 	r->idx[i] = r->idx[--r->n_idx];
 }
 
-/* A dropped constraint is gone, and so is the index behind a key. */
+/* A dropped constraint is gone, and so is the index behind a key.  `name`
+ * may be the constraint's own: the index goes first. */
 static void drop_constraint(gk_state *st, gk_rel *r, const char *name)
 {
-	size_t i = names_find(&r->con_names, CONS(r), name), last = r->n_cons - 1;
+	size_t i = names_find(&r->idx_names, IDXS(r), name);
+	if (i != SIZE_MAX)
+		drop_index_at(st, r, i);
+	i = names_find(&r->con_names, CONS(r), name);
+	size_t last = r->n_cons - 1;
 	if (i != SIZE_MAX) {
 		names_del(&r->con_names, CONS(r), i);
 		if (i != last)
@@ -965,9 +970,6 @@ static void drop_constraint(gk_state *st, gk_rel *r, const char *name)
 		constraint_free(&r->cons[i]);
 		r->cons[i] = r->cons[--r->n_cons];
 	}
-	i = names_find(&r->idx_names, IDXS(r), name);
-	if (i != SIZE_MAX)
-		drop_index_at(st, r, i);
 }
 
 /* VALIDATE CONSTRAINT: every constraint of that name. */
