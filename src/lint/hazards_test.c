@@ -3,7 +3,8 @@
  * migrations (a rule's examples see one file only): drop-cascade and
  * domain-constraint name the existing columns of the type, and
  * attach-partition-without-check sees the CHECK an earlier migration
- * validated; rename-function and drop-cascade know trigger functions.
+ * validated and the default partition an earlier one created;
+ * rename-function and drop-cascade know trigger functions.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -122,6 +123,57 @@ static void test_hazards__attach_partition_sees_an_earlier_check(void **state)
 	gk_report_free(r);
 }
 
+/* The default partition an earlier migration created is read by ATTACH
+ * under ACCESS EXCLUSIVE, even when a CHECK spares the partition's scan. */
+static void test_hazards__attach_partition_reads_the_default_partition(void **state)
+{
+	(void)state;
+	const char *parent = "CREATE TABLE ledger (id bigint, booked_on date NOT NULL) PARTITION BY RANGE (booked_on);\n"
+			     "CREATE TABLE ledger_rest PARTITION OF ledger DEFAULT;\n"
+			     "CREATE TABLE ledger_2023 (id bigint, booked_on date NOT NULL);";
+	const char *attach =
+		"ALTER TABLE ledger ATTACH PARTITION ledger_2023 FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');";
+	gk_lint_input with[] = {
+		text_input("1.sql", parent),
+		text_input("2.sql", "ALTER TABLE ledger_2023 ADD CONSTRAINT b CHECK (booked_on >= '2023-01-01' AND "
+				    "booked_on < '2024-01-01');"),
+		text_input("3.sql", attach),
+	};
+	gk_report *r = run(with, 3);
+	const char *m = only(r, "3.sql", "attach-partition-without-check");
+	assert_non_null(m);
+	assert_non_null(strstr(m, "reads the default partition ledger_rest of ledger under ACCESS EXCLUSIVE"));
+	gk_report_free(r);
+	gk_lint_input without[] = {text_input("1.sql", parent), text_input("3.sql", attach)};
+	r = run(without, 2);
+	m = only(r, "3.sql", "attach-partition-without-check");
+	assert_non_null(m);
+	assert_non_null(strstr(m, "; the default partition ledger_rest is read too, under ACCESS EXCLUSIVE"));
+	gk_report_free(r);
+}
+
+/* DETACH PARTITION with a default partition the model knows: its lock is
+ * named, and CONCURRENTLY is not the recipe (PostgreSQL refuses it). */
+static void test_hazards__detach_partition_with_a_default_partition(void **state)
+{
+	(void)state;
+	gk_lint_input in[] = {
+		text_input("1.sql", "CREATE TABLE ledger (id bigint, booked_on date) PARTITION BY RANGE (booked_on);\n"
+				    "CREATE TABLE ledger_2023 PARTITION OF ledger FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');\n"
+				    "CREATE TABLE ledger_rest PARTITION OF ledger DEFAULT;"),
+		text_input("2.sql", "ALTER TABLE ledger DETACH PARTITION ledger_2023;"),
+	};
+	gk_report *r = run(in, 2);
+	const char *m = only(r, "2.sql", "detach-partition-non-concurrent");
+	assert_non_null(m);
+	assert_non_null(strstr(m, "and ACCESS EXCLUSIVE on its default partition ledger_rest"));
+	assert_non_null(strstr(m, "CONCURRENTLY is refused while the default partition exists"));
+	for (size_t i = 0; i < r->n_findings; i++)
+		if (strcmp(r->findings[i].rule_id, "detach-partition-non-concurrent") == 0)
+			assert_non_null(strstr(r->findings[i].help, "refused while the partitioned table has a default"));
+	gk_report_free(r);
+}
+
 /* A trigger function an earlier migration created is called only by its
  * triggers (by OID): renaming it breaks nothing, dropping it CASCADE drops
  * the triggers.  An ordinary function is reported on rename. */
@@ -155,6 +207,8 @@ int main(void)
 		cmocka_unit_test(test_hazards__drop_type_cascade_names_the_columns),
 		cmocka_unit_test(test_hazards__domain_constraint_names_the_columns),
 		cmocka_unit_test(test_hazards__attach_partition_sees_an_earlier_check),
+		cmocka_unit_test(test_hazards__attach_partition_reads_the_default_partition),
+		cmocka_unit_test(test_hazards__detach_partition_with_a_default_partition),
 		cmocka_unit_test(test_hazards__trigger_functions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -52,6 +52,11 @@ const char *gk_type_text(const PgQuery__TypeName *t, char *buf, size_t size)
 	return buf;
 }
 
+size_t gk_lint_stmt_locks(const gk_lint *l, const gk_stmt *s, gk_lock *out, size_t max)
+{
+	return gk_stmt_locks_in(s->node, gk_lint_pg(l), l->state, out, max);
+}
+
 bool gk_lint_is_new(const gk_lint *l, const PgQuery__RangeVar *rv)
 {
 	if (!rv || !rv->relname)

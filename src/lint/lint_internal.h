@@ -94,6 +94,15 @@ void gk_lint_cover(gk_lint *l, const gk_stmt *s, const char *rule_id);
 /** PostgreSQL major version the migration targets. */
 static inline int gk_lint_pg(const gk_lint *l) { return l->opts->pg_version; }
 
+/**
+ * The locks statement `s` takes (gk_stmt_locks()), followed by those on
+ * relations it does not name that the schema model knows (the table a
+ * dropped foreign key references, a partition's default partition, ...:
+ * gk_stmt_locks_in()).  Asked before `s` is applied, the model is the
+ * schema the statement meets.
+ */
+size_t gk_lint_stmt_locks(const gk_lint *l, const gk_stmt *s, gk_lock *out, size_t max);
+
 /** True when the relation was created earlier in the linted change (exempt from lock rules). */
 bool gk_lint_is_new(const gk_lint *l, const PgQuery__RangeVar *rv);
 

@@ -3,8 +3,9 @@
  * need options or several files: `lock_timeout: external`, the one
  * recommended value (lock_timeout_advice), a timeout set by an earlier
  * migration, that the forms lint recommends for lock_timeout do not
- * trigger the rules about transactions and session settings, and which
- * values and forms set a timeout at all.
+ * trigger the rules about transactions and session settings, which
+ * values and forms set a timeout at all, and the tables a statement locks
+ * without naming them, which the message names.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -191,6 +192,35 @@ static void test_lock_timeout__recommended_forms_pass(void **state)
 	}
 }
 
+/* The locks on tables the statement does not name are in the message. */
+static void test_lock_timeout__names_the_tables_not_named(void **state)
+{
+	(void)state;
+	gk_lint_options o;
+	options(&o);
+	const char *history = "CREATE TABLE orders (id bigint PRIMARY KEY);\n"
+			      "CREATE TABLE items (id bigint, order_id bigint REFERENCES orders (id));\n"
+			      "CREATE TABLE events (id bigint, at date) PARTITION BY RANGE (at);\n"
+			      "CREATE TABLE events_default PARTITION OF events DEFAULT;\n"
+			      "CREATE TABLE events_2025 (id bigint, at date);";
+	file f[] = {{history, GK_RUNNER_PER_FILE, 0}, {"ALTER TABLE items DROP CONSTRAINT items_order_id_fkey;", GK_RUNNER_PER_FILE, 0}};
+	gk_report *r = lint(&o, f, 2);
+	const gk_finding *x = find(r, "2.sql", "missing-lock-timeout");
+	assert_non_null(x);
+	assert_non_null(strstr(x->message, "ALTER TABLE locks items in ACCESS EXCLUSIVE mode (blocks all reads and writes), "
+					   "and ACCESS EXCLUSIVE on orders (the table the dropped foreign key referenced) "
+					   "with no lock_timeout set"));
+	gk_report_free(r);
+	f[1].sql = "ALTER TABLE events ATTACH PARTITION events_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');";
+	r = lint(&o, f, 2);
+	x = find(r, "2.sql", "missing-lock-timeout");
+	assert_non_null(x);
+	assert_non_null(strstr(x->message, "locks events_2025 in ACCESS EXCLUSIVE mode (blocks all reads and writes), and "
+					   "ACCESS EXCLUSIVE on events_default (the default partition, read for rows of the "
+					   "new partition)"));
+	gk_report_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +229,7 @@ int main(void)
 		cmocka_unit_test(test_lock_timeout__earlier_migration_does_not_cover),
 		cmocka_unit_test(test_lock_timeout__recommended_forms_pass),
 		cmocka_unit_test(test_lock_timeout__values_and_forms_as_the_server_reads_them),
+		cmocka_unit_test(test_lock_timeout__names_the_tables_not_named),
 	};
 	return cmocka_run_group_tests_name("lock_timeout", tests, NULL, NULL);
 }

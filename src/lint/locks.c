@@ -16,12 +16,16 @@
  * The conformance test (locks_conformance_test.c) runs every entry on a
  * PostgreSQL server and compares pg_locks, relfilenode and the table's scan
  * counters with what gk_stmt_locks() says; an entry without a probe fails
- * it.  Relations a statement locks that the tree does not name (an index's
- * table, the referenced table of a foreign key being dropped, the parent of
- * a partition being dropped, the default partition of ATTACH PARTITION,
- * the partitions of a partitioned table) are not listed: the schema model
- * (state.c) or the replay's trace knows them, this file cannot.  The
- * conformance test names each such lock it sees.
+ * it.  Relations a statement locks that the tree does not name have rows
+ * of their own (implied_rows[]), used by gk_stmt_locks_in() when the
+ * schema model (state.c) knows the relation: the referenced table of a
+ * foreign key being dropped (with the constraint, or with its table), the
+ * partitioned table and the default partition of a partition being
+ * dropped, the default partition of ATTACH PARTITION, DETACH PARTITION and
+ * CREATE TABLE ... PARTITION OF.  An index's table is the index entry's
+ * table_mode.  Others (the partitions of a partitioned table, what CASCADE
+ * drops) are not listed: the conformance test names each such lock it
+ * sees, and the replay's trace shows them.
  *
  * Not modelled, on purpose: the ACCESS SHARE locks of the relations a query
  * reads (SELECT, INSERT ... SELECT, CREATE VIEW, CREATE TABLE AS) and the
@@ -31,6 +35,7 @@
  */
 #include "locks.h"
 #include "lint_internal.h"
+#include "state.h"
 
 #include <string.h>
 #include <strings.h>
@@ -214,6 +219,9 @@ enum stmt_kind {
 	SK_CREATE_TRIGGER, SK_CREATE_RULE, SK_CREATE_POLICY, SK_ALTER_POLICY, SK_CREATE_STATISTICS, SK_COMMENT,
 	SK_CREATE_TABLE_REFERENCES, SK_CREATE_TABLE_PARTITION_OF, SK_CREATE_TABLE_INHERITS, SK_CREATE_TABLE_LIKE,
 	SK_ALTER_SEQUENCE, SK_INSERT, SK_UPDATE, SK_DELETE,
+	/* implied_rows[] */
+	SK_DROP_CONSTRAINT_REFERENCED, SK_DROP_TABLE_REFERENCED, SK_DROP_TABLE_PARENT, SK_DROP_TABLE_DEFAULT,
+	SK_ATTACH_DEFAULT, SK_DETACH_DEFAULT, SK_CREATE_PARTITION_DEFAULT,
 };
 
 /*
@@ -302,8 +310,43 @@ static const lock_row stmt_rows[] = {
 	{SK_DELETE, "DELETE", 0, RE, false, false, D_NONE},
 };
 
+/*
+ * The relations a statement locks without naming them, found through the
+ * schema model; `mode` is the lock on that relation.  What each is, for
+ * messages, is implied_why[].
+ */
+static const lock_row implied_rows[] = {
+	/* The foreign key's triggers on the referenced table are dropped
+	 * with it (RemoveConstraintById()). */
+	{SK_DROP_CONSTRAINT_REFERENCED, "ALTER TABLE DROP CONSTRAINT (referenced table)", 0, AE, false, false, D_NONE},
+	{SK_DROP_TABLE_REFERENCED, "DROP TABLE (referenced tables)", 0, AE, false, false, D_NONE},
+	/* The parent's partition descriptor changes, and so does the default
+	 * partition's implicit constraint (heap_drop_with_catalog()). */
+	{SK_DROP_TABLE_PARENT, "DROP TABLE (partitioned table of a partition)", 0, AE, false, false, D_NONE},
+	{SK_DROP_TABLE_DEFAULT, "DROP TABLE (default partition)", 0, AE, false, false, D_NONE},
+	/* A new bound: the default partition must hold no row of it, so it is
+	 * read, unless its constraints prove it (check_default_partition_contents()). */
+	{SK_ATTACH_DEFAULT, "ALTER TABLE ATTACH PARTITION (default partition)", 0, AE, false, true, D_NONE},
+	{SK_DETACH_DEFAULT, "ALTER TABLE DETACH PARTITION (default partition)", 0, AE, false, false, D_NONE},
+	{SK_CREATE_PARTITION_DEFAULT, "CREATE TABLE PARTITION OF (default partition)", 0, AE, false, true, D_NONE},
+};
+
+static const struct {
+	enum stmt_kind kind;
+	const char *why;
+} implied_why[] = {
+	{SK_DROP_CONSTRAINT_REFERENCED, "the table the dropped foreign key referenced"},
+	{SK_DROP_TABLE_REFERENCED, "a table the dropped table's foreign keys referenced"},
+	{SK_DROP_TABLE_PARENT, "the partitioned table of the dropped partition"},
+	{SK_DROP_TABLE_DEFAULT, "the default partition of the dropped partition's table"},
+	{SK_ATTACH_DEFAULT, "the default partition, read for rows of the new partition"},
+	{SK_DETACH_DEFAULT, "the default partition, whose bound grows"},
+	{SK_CREATE_PARTITION_DEFAULT, "the default partition, read for rows of the new partition"},
+};
+
 #define N_AT (sizeof at_rows / sizeof *at_rows)
 #define N_STMT (sizeof stmt_rows / sizeof *stmt_rows)
+#define N_IMPLIED (sizeof implied_rows / sizeof *implied_rows)
 
 /* The row of `key` for `pg` (0 = the newest): the last whose since <= pg. */
 static const lock_row *find_row(const lock_row *rows, size_t n, int key, int pg)
@@ -317,7 +360,11 @@ static const lock_row *find_row(const lock_row *rows, size_t n, int key, int pg)
 
 const char *gk_lock_entry_name(size_t i)
 {
-	return i < N_AT ? at_rows[i].name : i < N_AT + N_STMT ? stmt_rows[i - N_AT].name : NULL;
+	if (i < N_AT)
+		return at_rows[i].name;
+	if (i < N_AT + N_STMT)
+		return stmt_rows[i - N_AT].name;
+	return i < N_AT + N_STMT + N_IMPLIED ? implied_rows[i - N_AT - N_STMT].name : NULL;
 }
 
 /* The index's table is locked too: in which mode, for an index entry. */
@@ -359,7 +406,8 @@ static void add(lockset *ls, const char *schema, const char *name, bool is_index
 		return;
 	for (size_t i = 0; i < ls->n; i++) {
 		gk_lock *l = &ls->out[i];
-		if (strcmp(l->name, name) == 0 && ((!l->schema && !schema) || (l->schema && schema && !strcmp(l->schema, schema)))) {
+		if (strcmp(l->name, name) == 0 &&
+		    strcmp(l->schema ? l->schema : "public", schema ? schema : "public") == 0) {
 			if (mode > l->mode)
 				l->mode = mode;
 			if (table_mode > l->table_mode)
@@ -909,19 +957,189 @@ static void stmt_locks(lockset *ls, const PgQuery__Node *n, int pg)
 	}
 }
 
-size_t gk_stmt_locks(const PgQuery__Node *n, int pg_version, gk_lock *out, size_t max)
+/* ---- relations the statement does not name ---- */
+
+/* Lock the model's relation `r` as implied row `k` says. */
+static void add_implied(lockset *ls, enum stmt_kind k, const gk_rel *r, enum gk_lock_role role, int pg)
+{
+	const lock_row *row = find_row(implied_rows, N_IMPLIED, k, pg);
+	if (!row || !r || !r->name)
+		return;
+	used(ls, row);
+	size_t before = ls->n;
+	/* Unqualified, as the statements name most tables, unless elsewhere. */
+	add(ls, strcmp(r->schema, "public") == 0 ? NULL : r->schema, r->name, false, row->mode, row->scan, row->rewrite,
+	    role, GK_LOCK_NONE);
+	if (ls->n > before)
+		for (size_t i = 0; i < sizeof implied_why / sizeof *implied_why; i++)
+			if (implied_why[i].kind == k)
+				ls->out[before].implied = implied_why[i].why;
+}
+
+static bool is_rel(const gk_rel *a, const gk_rel *b)
+{
+	return a && b && a == b;
+}
+
+/* The default partition of `parent`, unless it is `self` (the partition the statement is about). */
+static const gk_rel *default_of(const gk_state *st, const gk_rel *parent, const gk_rel *self)
+{
+	const gk_rel *d = parent ? gk_state_default_partition(st, parent) : NULL;
+	return is_rel(d, self) ? NULL : d;
+}
+
+/*
+ * ADD COLUMN of a domain with constraints: up to PostgreSQL 18 the column
+ * is computed in every row to check them, with or without a DEFAULT, a
+ * rewrite; from 19 only a value that fails them is (commit a0b6ef29a), of
+ * which the model knows one: the NULL of a NOT NULL domain without a
+ * DEFAULT.  An array of the domain checks nothing.
+ */
+static bool domain_column_rewrites(const PgQuery__ColumnDef *cd, int pg, const gk_state *st)
+{
+	const PgQuery__TypeName *t = cd->type_name;
+	if (!t || !t->n_names || t->n_array_bounds)
+		return false;
+	const gk_domain *d = gk_state_find_domain(st, t->n_names > 1 ? gk_node_str(t->names[t->n_names - 2]) : NULL,
+						  gk_node_str(t->names[t->n_names - 1]));
+	if (!d || !(d->n_checks || d->not_null))
+		return false;
+	if (pg > 0 && pg < 19)
+		return true;
+	bool has_default = cd->raw_default != NULL;
+	for (size_t i = 0; i < cd->n_constraints; i++)
+		if (cd->constraints[i]->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
+		    cd->constraints[i]->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT &&
+		    cd->constraints[i]->constraint->raw_expr &&
+		    !(cd->constraints[i]->constraint->raw_expr->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+		      cd->constraints[i]->constraint->raw_expr->a_const->isnull))
+			has_default = true;
+	return d->not_null && !has_default;
+}
+
+static void implied_alter(lockset *ls, const PgQuery__AlterTableStmt *as, int pg, const gk_state *st)
+{
+	const gk_rel *t = as->relation ? gk_state_find(st, as->relation->schemaname, as->relation->relname) : NULL;
+	if (!t || as->objtype != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
+		return;
+	for (size_t i = 0; i < as->n_cmds; i++) {
+		if (as->cmds[i]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
+			continue;
+		const PgQuery__AlterTableCmd *c = as->cmds[i]->alter_table_cmd;
+		const PgQuery__PartitionCmd *pc =
+			c->def && c->def->node_case == PG_QUERY__NODE__NODE_PARTITION_CMD ? c->def->partition_cmd : NULL;
+		switch (c->subtype) {
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
+			/* The table is the first lock (alter_table()). */
+			if (ls->n && c->def && c->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF &&
+			    domain_column_rewrites(c->def->column_def, pg, st))
+				ls->out[0].rewrite = ls->out[0].scan = true;
+			break;
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint: {
+			const gk_constraint *k = c->name ? gk_rel_constraint(t, c->name) : NULL;
+			const gk_rel *ref = k && k->ref_name ? gk_state_find(st, k->ref_schema, k->ref_name) : NULL;
+			if (!is_rel(ref, t))
+				add_implied(ls, SK_DROP_CONSTRAINT_REFERENCED, ref, GK_LOCK_ROLE_REFERENCED, pg);
+			break;
+		}
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_AttachPartition:
+			/* A DEFAULT partition being attached is the one read, for
+			 * the rows of the other partitions' bounds. */
+			if (pc && pc->name && !(pc->bound && pc->bound->is_default))
+				add_implied(ls, SK_ATTACH_DEFAULT,
+					    default_of(st, t, gk_state_find(st, pc->name->schemaname, pc->name->relname)),
+					    GK_LOCK_ROLE_DEFAULT_PARTITION, pg);
+			break;
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_DetachPartition:
+			/* CONCURRENTLY is refused when a default partition exists. */
+			if (pc && pc->name && !pc->concurrent)
+				add_implied(ls, SK_DETACH_DEFAULT,
+					    default_of(st, t, gk_state_find(st, pc->name->schemaname, pc->name->relname)),
+					    GK_LOCK_ROLE_DEFAULT_PARTITION, pg);
+			break;
+		default: /* every other subcommand locks only what it names */
+			break;
+		}
+	}
+}
+
+/* DROP TABLE: for each table, the tables its foreign keys reference, and
+ * for a partition its partitioned table and that table's default partition. */
+static void implied_drop(lockset *ls, const PgQuery__DropStmt *ds, int pg, const gk_state *st)
+{
+	if (ds->remove_type != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
+		return;
+	for (size_t i = 0; i < ds->n_objects; i++) {
+		const PgQuery__Node *o = ds->objects[i];
+		if (o->node_case != PG_QUERY__NODE__NODE_LIST || !o->list->n_items)
+			continue;
+		const PgQuery__List *l = o->list;
+		const char *name = gk_node_str(l->items[l->n_items - 1]);
+		const gk_rel *t = gk_state_find(st, l->n_items > 1 ? gk_node_str(l->items[l->n_items - 2]) : NULL, name);
+		if (!t)
+			continue;
+		for (size_t k = 0; k < t->n_cons; k++) {
+			const gk_rel *ref = t->cons[k].ref_name ? gk_state_find(st, t->cons[k].ref_schema, t->cons[k].ref_name)
+								: NULL;
+			if (!is_rel(ref, t))
+				add_implied(ls, SK_DROP_TABLE_REFERENCED, ref, GK_LOCK_ROLE_REFERENCED, pg);
+		}
+		const gk_rel *parent = gk_state_partition_parent(st, t);
+		add_implied(ls, SK_DROP_TABLE_PARENT, parent, GK_LOCK_ROLE_PARTITION_PARENT, pg);
+		add_implied(ls, SK_DROP_TABLE_DEFAULT, default_of(st, parent, t), GK_LOCK_ROLE_DEFAULT_PARTITION, pg);
+	}
+}
+
+/* CREATE TABLE ... PARTITION OF parent FOR VALUES ...: parent's default partition. */
+static void implied_create(lockset *ls, const PgQuery__CreateStmt *cs, int pg, const gk_state *st)
+{
+	if (!cs->partbound || cs->partbound->is_default || !cs->n_inh_relations ||
+	    cs->inh_relations[0]->node_case != PG_QUERY__NODE__NODE_RANGE_VAR)
+		return;
+	const PgQuery__RangeVar *p = cs->inh_relations[0]->range_var;
+	add_implied(ls, SK_CREATE_PARTITION_DEFAULT, default_of(st, gk_state_find(st, p->schemaname, p->relname), NULL),
+		    GK_LOCK_ROLE_DEFAULT_PARTITION, pg);
+}
+
+static void implied_locks(lockset *ls, const PgQuery__Node *n, int pg, const gk_state *st)
+{
+	if (!st)
+		return;
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT: implied_alter(ls, n->alter_table_stmt, pg, st); break;
+	case PG_QUERY__NODE__NODE_DROP_STMT: implied_drop(ls, n->drop_stmt, pg, st); break;
+	case PG_QUERY__NODE__NODE_CREATE_STMT: implied_create(ls, n->create_stmt, pg, st); break;
+	default: /* the statement names every relation it locks (see the top of this file) */
+		break;
+	}
+}
+
+size_t gk_stmt_locks_in(const PgQuery__Node *n, int pg_version, const gk_state *st, gk_lock *out, size_t max)
 {
 	lockset ls = {out, 0, max, NULL, 0, 0};
 	stmt_locks(&ls, n, pg_version);
+	implied_locks(&ls, n, pg_version, st);
 	return ls.n;
 }
 
-size_t gk_stmt_lock_entries(const PgQuery__Node *n, int pg_version, const char **out, size_t max)
+size_t gk_stmt_locks(const PgQuery__Node *n, int pg_version, gk_lock *out, size_t max)
+{
+	return gk_stmt_locks_in(n, pg_version, NULL, out, max);
+}
+
+size_t gk_stmt_lock_entries_in(const PgQuery__Node *n, int pg_version, const gk_state *st, const char **out,
+			       size_t max)
 {
 	gk_lock locks[GK_MAX_LOCKS];
 	lockset ls = {locks, 0, GK_MAX_LOCKS, out, 0, max};
 	stmt_locks(&ls, n, pg_version);
+	implied_locks(&ls, n, pg_version, st);
 	return ls.n_entries;
+}
+
+size_t gk_stmt_lock_entries(const PgQuery__Node *n, int pg_version, const char **out, size_t max)
+{
+	return gk_stmt_lock_entries_in(n, pg_version, NULL, out, max);
 }
 
 const char *gk_stmt_lock_name(const PgQuery__Node *stmt, int pg_version)

@@ -36,6 +36,7 @@ enum gk_lock_role {
 	GK_LOCK_ROLE_PARTITION,         /* the partition ATTACH/DETACH PARTITION names */
 	GK_LOCK_ROLE_INHERIT_PARENT,    /* the parent of INHERITS / INHERIT / NO INHERIT */
 	GK_LOCK_ROLE_SOURCE,            /* a table CREATE TABLE ... LIKE copies */
+	GK_LOCK_ROLE_DEFAULT_PARTITION, /* the DEFAULT partition of the partitioned table whose partitions change */
 };
 
 typedef struct gk_lock {
@@ -51,12 +52,30 @@ typedef struct gk_lock {
 	 * index's table, which the tree does not name (the schema model
 	 * resolves it: gk_state_find_index_table()); GK_LOCK_NONE when none. */
 	enum gk_lockmode table_mode;
+	/* NULL for a relation the statement names.  For one it locks without
+	 * naming it, found through the schema model (gk_stmt_locks_in()): why,
+	 * for messages, e.g. "the table the dropped foreign key referenced". */
+	const char *implied;
 } gk_lock;
 
 #define GK_MAX_LOCKS 16
 
-/** Locks `stmt` takes on existing relations, strongest per relation. Returns the count. */
+/** Locks `stmt` takes on existing relations it names, strongest per relation. Returns the count. */
 size_t gk_stmt_locks(const PgQuery__Node *stmt, int pg_version, gk_lock *out, size_t max);
+
+struct gk_state;
+/**
+ * As gk_stmt_locks(), followed by the locks on relations the statement
+ * does not name, as the schema model `st` (the schema before the
+ * statement; NULL = none) knows them: the table a dropped foreign key
+ * references, the tables a dropped table's foreign keys reference, the
+ * partitioned table and the default partition of a dropped partition, the
+ * default partition that ATTACH PARTITION, DETACH PARTITION and CREATE
+ * TABLE ... PARTITION OF lock.  Their names are borrowed from `st`: valid
+ * until it changes.
+ */
+size_t gk_stmt_locks_in(const PgQuery__Node *stmt, int pg_version, const struct gk_state *st, gk_lock *out,
+			size_t max);
 
 /**
  * The lock `stmt` takes on the relation `schema.name` (schema NULL or "" =
@@ -79,6 +98,9 @@ bool gk_option_on(PgQuery__Node *const *opts, size_t n, const char *name);
  * max).  For the conformance test and messages; gk_stmt_locks() has the facts.
  */
 size_t gk_stmt_lock_entries(const PgQuery__Node *stmt, int pg_version, const char **out, size_t max);
+/** The entries gk_stmt_locks_in() uses with the schema model `st`. */
+size_t gk_stmt_lock_entries_in(const PgQuery__Node *stmt, int pg_version, const struct gk_state *st,
+			       const char **out, size_t max);
 
 /** Name of entry i of the lock table, NULL past the end (names repeat for rows of other versions). */
 const char *gk_lock_entry_name(size_t i);

@@ -1,7 +1,8 @@
 /*
  * locks_held_test.c - locks-held-across-statements where the rule examples
  * cannot show it, because it needs an earlier migration: the table of a
- * dropped index, and the statement the message names.
+ * dropped index, the tables a statement locks without naming them (the
+ * schema model finds them), and the statement the message names.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,7 +17,11 @@
 static const char schema[] = "CREATE TABLE users (id bigint PRIMARY KEY, email text, code varchar(16));\n"
 			     "CREATE INDEX users_email_idx ON users (email);\n"
 			     "CREATE INDEX users_email_id_idx ON users (email, id);\n"
-			     "CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);";
+			     "CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);\n"
+			     "CREATE TABLE items (id bigint, order_id bigint CONSTRAINT items_order_fk REFERENCES orders (id));\n"
+			     "CREATE TABLE events (id bigint, at date) PARTITION BY RANGE (at);\n"
+			     "CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\n"
+			     "CREATE TABLE events_default PARTITION OF events DEFAULT;";
 
 /* Lint `sql` as a per-file migration after `schema`, the existing tables. */
 static gk_report *lint_after_schema(const char *sql)
@@ -177,6 +182,48 @@ static void test_locks_held__tables_created_in_between(void **state)
 	gk_report_free(r);
 }
 
+/* DROP TABLE of a table with a foreign key holds its referenced table
+ * too: a backfill of that table is slow work under the lock. */
+static void test_locks_held__dropped_tables_referenced_table(void **state)
+{
+	(void)state;
+	gk_report *r = lint_after_schema("DROP TABLE items;\nUPDATE orders SET user_id = 0;");
+	const gk_finding *f = held(r);
+	assert_non_null(f);
+	assert_non_null(strstr(f->message, "UPDATE on line 2 updates rows of orders, while the ACCESS EXCLUSIVE lock that "
+					   "DROP TABLE on line 1 took on orders (a table the dropped table's foreign keys "
+					   "referenced) is still held"));
+	gk_report_free(r);
+}
+
+/* Dropping a foreign key already holds ACCESS EXCLUSIVE on the table it
+ * referenced: a later statement on that table waits for nobody. */
+static void test_locks_held__dropped_foreign_key_holds_its_table(void **state)
+{
+	(void)state;
+	gk_report *r = lint_after_schema("ALTER TABLE items DROP CONSTRAINT items_order_fk;\n"
+					 "ALTER TABLE orders ADD COLUMN note text;");
+	assert_null(held(r));
+	gk_report_free(r);
+	r = lint_after_schema("ALTER TABLE items DROP CONSTRAINT items_order_fk;\nALTER TABLE users ADD COLUMN note text;");
+	const gk_finding *f = held(r);
+	assert_non_null(f);
+	assert_non_null(strstr(f->message, "ALTER TABLE on line 2 waits for ACCESS EXCLUSIVE on users"));
+	gk_report_free(r);
+}
+
+/* Dropping a partition holds its partitioned table and the default partition. */
+static void test_locks_held__default_partition(void **state)
+{
+	(void)state;
+	gk_report *r = lint_after_schema("DROP TABLE events_2024;\nDELETE FROM events_default WHERE at < '2024-01-01';");
+	const gk_finding *f = held(r);
+	assert_non_null(f);
+	assert_non_null(strstr(f->message, "took on events (the partitioned table of the dropped partition)"));
+	assert_non_null(strstr(f->message, "deletes rows of events_default"));
+	gk_report_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -187,6 +234,9 @@ int main(void)
 		cmocka_unit_test(test_locks_held__varchar_widening_is_quick),
 		cmocka_unit_test(test_locks_held__names_the_costly_statement),
 		cmocka_unit_test(test_locks_held__tables_created_in_between),
+		cmocka_unit_test(test_locks_held__dropped_tables_referenced_table),
+		cmocka_unit_test(test_locks_held__dropped_foreign_key_holds_its_table),
+		cmocka_unit_test(test_locks_held__default_partition),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -143,7 +143,10 @@ static int run_take(gk_lint *l, tx_run *r, size_t i)
 		return -1;
 	held_set *h = &r->ael;
 	gk_lock locks[GK_MAX_LOCKS];
-	size_t n = gk_stmt_locks(s->node, gk_lint_pg(l), locks, GK_MAX_LOCKS);
+	/* The model is already past s: the relations s locked without naming
+	 * them that it no longer knows (a dropped foreign key's table) are
+	 * missed, which only lets a later statement be judged again. */
+	size_t n = gk_lint_stmt_locks(l, s, locks, GK_MAX_LOCKS);
 	for (size_t k = 0; k < n; k++) {
 		const char *schema = locks[k].schema && *locks[k].schema ? locks[k].schema : "public";
 		bool first = true;

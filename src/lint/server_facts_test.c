@@ -12,6 +12,11 @@
  * (pg_stat_xact_user_tables, read in its own transaction).  Also: with the
  * old type unknown the finding is a warning that says so, and prefer-text
  * says that lowering a varchar limit rewrites (the pairs show it does).
+ * ADD COLUMN of a domain type: add-column-rewrite reports exactly the
+ * columns whose domain makes the server give the table a new file, and the
+ * NOT NULL domain without a DEFAULT that fails on a table with rows.
+ * detach-partition-non-concurrent's help with a default partition:
+ * PostgreSQL refuses CONCURRENTLY then.
  */
 #include "../replay/replay_test_support.h"
 
@@ -221,6 +226,91 @@ static char *outcome(PGconn *c, const char *sql)
 	return v;
 }
 
+/* Domains as a history leaves them: constraints added, dropped, renamed. */
+static const char domains[] =
+	"CREATE DOMAIN pos AS int CHECK (VALUE > 0);\n"
+	"CREATE DOMAIN nn AS int NOT NULL;\n"
+	"CREATE DOMAIN plain AS int;\n"
+	"CREATE DOMAIN nv AS int;\n"
+	"ALTER DOMAIN nv ADD CONSTRAINT nv_c CHECK (VALUE > 0) NOT VALID;\n"
+	"CREATE DOMAIN gone AS int CONSTRAINT gone_c CHECK (VALUE > 0);\n"
+	"ALTER DOMAIN gone DROP CONSTRAINT gone_c;\n"
+	"CREATE DOMAIN unnamed AS int CHECK (VALUE > 0);\n"
+	"ALTER DOMAIN unnamed DROP CONSTRAINT unnamed_check;\n"
+	"CREATE DOMAIN nullable AS int NOT NULL;\n"
+	"ALTER DOMAIN nullable DROP NOT NULL;\n"
+	"CREATE DOMAIN old_name AS int CHECK (VALUE > 0);\n"
+	"ALTER DOMAIN old_name RENAME TO new_name;\n"
+	"CREATE TABLE m (id int);\n";
+
+static void test_add_column_domain__rewrites_as_the_server_does(void **state)
+{
+	(void)state;
+	static const char *const columns[] = {
+		"pos", "pos DEFAULT 5", "pos DEFAULT NULL", "nn DEFAULT 1", "nn", "nv", "plain", "plain DEFAULT 5",
+		"pos[]", "gone", "unnamed", "nullable", "new_name",
+	};
+	db d = fresh_db();
+	PGconn *c = PQconnectdb(d.conninfo);
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	run(c, domains);
+	for (size_t i = 0; i < sizeof columns / sizeof *columns; i++) {
+		run(c, "DROP TABLE m; CREATE TABLE m (id int); INSERT INTO m VALUES (1)");
+		char *before = value(c, "SELECT relfilenode FROM pg_class WHERE relname = 'm'");
+		char change[128];
+		snprintf(change, sizeof change, "ALTER TABLE m ADD COLUMN a %s;", columns[i]);
+		char *err = outcome(c, change);
+		char *after = value(c, "SELECT relfilenode FROM pg_class WHERE relname = 'm'");
+		bool rewrote = strcmp(before, after) != 0, failed = *err != '\0';
+		if (failed && !strstr(err, "does not allow null values"))
+			fail_msg("%s: %s", change, err);
+		gk_report *r = gk_test_lint_after(NULL, domains, change);
+		const gk_finding *f = find(r, "add-column-rewrite");
+		if ((rewrote || failed) != (f != NULL))
+			fail_msg("%s: the server %s, lint %s", change,
+				 failed ? "fails" : rewrote ? "rewrites" : "does not rewrite", f ? f->message : "is silent");
+		if (f && (strstr(f->message, "fails the statement on a table with rows") != NULL) != failed)
+			fail_msg("%s: the server %s, lint says %s", change, failed ? "fails" : "succeeds", f->message);
+		gk_report_free(r);
+		free(before);
+		free(after);
+		free(err);
+	}
+	PQfinish(c);
+	drop_db(&d);
+}
+
+/* With a default partition the server refuses DETACH ... CONCURRENTLY,
+ * which lint then does not recommend; without one it detaches. */
+static void test_detach_partition__concurrently_refused_with_a_default_partition(void **state)
+{
+	(void)state;
+	static const char history[] =
+		"CREATE TABLE ledger (id bigint, at date) PARTITION BY RANGE (at);\n"
+		"CREATE TABLE ledger_2023 PARTITION OF ledger FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');\n"
+		"CREATE TABLE ledger_rest PARTITION OF ledger DEFAULT;";
+	db d = fresh_db();
+	PGconn *c = PQconnectdb(d.conninfo);
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	run(c, history);
+	char *err = outcome(c, "ALTER TABLE ledger DETACH PARTITION ledger_2023 CONCURRENTLY");
+	if (!strstr(err, "default partition"))
+		fail_msg("DETACH ... CONCURRENTLY with a default partition: the server says '%s'", err);
+	free(err);
+	gk_report *r = gk_test_lint_after(NULL, history, "ALTER TABLE ledger DETACH PARTITION ledger_2023;");
+	const gk_finding *f = find(r, "detach-partition-non-concurrent");
+	assert_non_null(f);
+	assert_non_null(strstr(f->help, "refused while the partitioned table has a default partition"));
+	gk_report_free(r);
+	run(c, "DROP TABLE ledger_rest");
+	err = outcome(c, "ALTER TABLE ledger DETACH PARTITION ledger_2023 CONCURRENTLY");
+	if (*err)
+		fail_msg("DETACH ... CONCURRENTLY without a default partition: the server says '%s'", err);
+	free(err);
+	PQfinish(c);
+	drop_db(&d);
+}
+
 /*
  * The partition-by-partition recipe the help gives runs, and ends with a
  * valid index on the parent; CONCURRENTLY on the parent fails, and lint
@@ -307,6 +397,8 @@ int main(void)
 		cmocka_unit_test(test_alter_column_type__unknown_old_type_is_a_warning),
 		cmocka_unit_test(test_alter_column_type__matches_the_server),
 		cmocka_unit_test(test_add_column_references__checked_only_with_a_value),
+		cmocka_unit_test(test_add_column_domain__rewrites_as_the_server_does),
+		cmocka_unit_test(test_detach_partition__concurrently_refused_with_a_default_partition),
 		cmocka_unit_test(test_prefer_text__lowering_a_limit_rewrites),
 		cmocka_unit_test(test_create_index__partitioned_table),
 		cmocka_unit_test(test_history_docs__prisma_deploy_skips_an_edited_migration),

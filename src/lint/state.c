@@ -340,6 +340,8 @@ static void constraint_free(gk_constraint *k)
 	free(k->not_null_col);
 	free(k->check_cols);
 	free(k->check_not_null);
+	free(k->ref_schema);
+	free(k->ref_name);
 }
 
 static void rel_free(gk_rel *r)
@@ -357,6 +359,8 @@ static void rel_free(gk_rel *r)
 	for (size_t i = 0; i < r->n_cons; i++)
 		constraint_free(&r->cons[i]);
 	free(r->part_key);
+	free(r->parent_schema);
+	free(r->parent_name);
 	free(r->cols);
 	free(r->idx);
 	free(r->cons);
@@ -426,6 +430,24 @@ const gk_constraint *gk_rel_constraint(const gk_rel *r, const char *name)
 {
 	size_t i = r ? names_find(&r->con_names, CONS(r), name) : SIZE_MAX;
 	return i == SIZE_MAX ? NULL : &r->cons[i];
+}
+
+gk_rel *gk_state_partition_parent(const gk_state *st, const gk_rel *r)
+{
+	return r && r->parent_name ? gk_state_find(st, r->parent_schema, r->parent_name) : NULL;
+}
+
+/* A scan of the model: asked only by statements that change a partitioned
+ * table's partitions, which are few. */
+gk_rel *gk_state_default_partition(const gk_state *st, const gk_rel *parent)
+{
+	for (size_t i = 0; parent && parent->name && i < st->n_rels; i++) {
+		gk_rel *r = &st->rels[i];
+		if (r->name && r->default_partition && r->parent_name && strcmp(r->parent_name, parent->name) == 0 &&
+		    strcmp(r->parent_schema, parent->schema) == 0)
+			return r;
+	}
+	return NULL;
 }
 
 bool gk_rel_has_not_null_check(const gk_rel *r, const char *col)
@@ -719,8 +741,38 @@ static int add_index(gk_state *st, gk_rel *r, const char *name, PgQuery__Node **
 	return prefixes_of(r, ix, true);
 }
 
+/*
+ * The name PostgreSQL gives a foreign key written without one
+ * (ChooseConstraintName(), makeObjectName()): table, columns and "fkey"
+ * joined by '_', the longer of the table name and the column part cut
+ * until it fits NAMEDATALEN - 1 bytes.  A clash with an existing name
+ * (PostgreSQL then appends a digit) is not modelled.
+ */
+static char *default_fk_name(const char *table, const PgQuery__Constraint *c, const char *col)
+{
+	char cols[128] = "";
+	size_t n = 0;
+	if (col)
+		n = (size_t)snprintf(cols, sizeof cols, "%s", col);
+	for (size_t i = 0; !col && i < c->n_fk_attrs && n < 64; i++) {
+		const char *a = gk_node_str(c->fk_attrs[i]);
+		n += (size_t)snprintf(cols + n, sizeof cols - n, "%s%s", i ? "_" : "", a ? a : "");
+	}
+	if (n >= sizeof cols)
+		n = sizeof cols - 1;
+	size_t t = strlen(table), avail = 63 - (strlen("fkey") + 1) - 1;
+	while (t + n > avail) {
+		if (t > n)
+			t--;
+		else
+			n--;
+	}
+	return gk_asprintf("%.*s_%.*s_fkey", (int)t, table, (int)n, cols);
+}
+
 static int add_constraint(gk_state *st, gk_rel *r, const PgQuery__Constraint *c, const char *col, int tx_id)
 {
+	char *fk_name = NULL;
 	switch (c->contype) {
 	case PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY:
 	case PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE:
@@ -745,21 +797,36 @@ static int add_constraint(gk_state *st, gk_rel *r, const PgQuery__Constraint *c,
 		return col ? set_column(st, r, col, NULL, true) : 0;
 	case PG_QUERY__CONSTR_TYPE__CONSTR_CHECK:
 		break;
+	case PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN:
+		/* Named as PostgreSQL names it, so that a later DROP
+		 * CONSTRAINT finds the table it references. */
+		if ((!c->conname || !*c->conname) && !(fk_name = default_fk_name(r->name, c, col)))
+			return -1;
+		break;
 	default:
 		if (!c->conname)
 			return 0;
 		break;
 	}
-	if (names_reserve(&r->con_names, CONS(r)) < 0 || gk_grow(&r->cons, &r->cap_cons, r->n_cons + 1, sizeof *r->cons) < 0)
+	if (names_reserve(&r->con_names, CONS(r)) < 0 || gk_grow(&r->cons, &r->cap_cons, r->n_cons + 1, sizeof *r->cons) < 0) {
+		free(fk_name);
 		return -1;
+	}
 	gk_constraint *k = &r->cons[r->n_cons++];
 	memset(k, 0, sizeof *k);
-	k->name = gk_strdup(c->conname);
+	k->name = fk_name ? fk_name : gk_strdup(c->conname);
 	names_put(&r->con_names, CONS(r), r->n_cons - 1);
 	k->validated = !c->skip_validation;
 	k->tx_id = tx_id;
 	const char *nn = c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK ? gk_expr_is_not_null_col(c->raw_expr) : NULL;
 	k->not_null_col = gk_strdup(nn);
+	if (c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN && c->pktable && c->pktable->relname) {
+		/* A reference to the table itself names it unqualified. */
+		k->ref_schema = strdup(schema_or_public(c->pktable->schemaname));
+		k->ref_name = strdup(c->pktable->relname);
+		if (!k->ref_schema || !k->ref_name)
+			return -1;
+	}
 	if (c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK)
 		return check_columns(c->raw_expr, &k->check_cols, &k->check_not_null);
 	return 0;
@@ -785,6 +852,21 @@ static int apply_column_def(gk_state *st, gk_rel *r, const PgQuery__ColumnDef *c
 
 static void remove_rel(gk_state *st, gk_rel *r);
 
+/* Make `child` a partition of `parent` (NULL: no longer one). */
+static int set_parent(gk_rel *child, const gk_rel *parent, bool is_default)
+{
+	free(child->parent_schema);
+	free(child->parent_name);
+	child->parent_schema = child->parent_name = NULL;
+	child->default_partition = false;
+	if (!parent)
+		return 0;
+	child->parent_schema = strdup(parent->schema);
+	child->parent_name = strdup(parent->name);
+	child->default_partition = is_default;
+	return child->parent_schema && child->parent_name ? 0 : -1;
+}
+
 /*
  * A table a CREATE makes: CREATE TABLE (or ... AS, SELECT ... INTO)
  * succeeds only when no table has the name, so one the model still knows
@@ -806,6 +888,13 @@ static int apply_create(gk_state *st, const PgQuery__CreateStmt *cs, int tx_id)
 		return cs->relation ? -1 : 0;
 	r->defined = true;
 	r->partitioned = cs->partspec != NULL;
+	if (cs->partbound && cs->n_inh_relations && cs->inh_relations[0]->node_case == PG_QUERY__NODE__NODE_RANGE_VAR) {
+		gk_rel *parent = rel_of(st, cs->inh_relations[0]->range_var, SEEN);
+		/* rel_of may have moved the array. */
+		r = gk_state_find(st, cs->relation->schemaname, cs->relation->relname);
+		if (!parent || !r || set_parent(r, parent, cs->partbound->is_default) < 0)
+			return -1;
+	}
 	if (cs->partspec) {
 		const PgQuery__PartitionSpec *ps = cs->partspec;
 		free(r->part_key);
@@ -865,10 +954,15 @@ static void drop_index_at(gk_state *st, gk_rel *r, size_t i)
 	r->idx[i] = r->idx[--r->n_idx];
 }
 
-/* A dropped constraint is gone, and so is the index behind a key. */
+/* A dropped constraint is gone, and so is the index behind a key.  `name`
+ * may be the constraint's own: the index goes first. */
 static void drop_constraint(gk_state *st, gk_rel *r, const char *name)
 {
-	size_t i = names_find(&r->con_names, CONS(r), name), last = r->n_cons - 1;
+	size_t i = names_find(&r->idx_names, IDXS(r), name);
+	if (i != SIZE_MAX)
+		drop_index_at(st, r, i);
+	i = names_find(&r->con_names, CONS(r), name);
+	size_t last = r->n_cons - 1;
 	if (i != SIZE_MAX) {
 		names_del(&r->con_names, CONS(r), i);
 		if (i != last)
@@ -876,9 +970,6 @@ static void drop_constraint(gk_state *st, gk_rel *r, const char *name)
 		constraint_free(&r->cons[i]);
 		r->cons[i] = r->cons[--r->n_cons];
 	}
-	i = names_find(&r->idx_names, IDXS(r), name);
-	if (i != SIZE_MAX)
-		drop_index_at(st, r, i);
 }
 
 /* VALIDATE CONSTRAINT: every constraint of that name. */
@@ -892,6 +983,18 @@ static void validate_constraint(gk_rel *r, const char *name)
 		if (strcmp(c->name, name) == 0)
 			c->validated = true;
 	}
+}
+
+/* ATTACH PARTITION makes a table a partition of *parent, DETACH ends it;
+ * *parent is found again when the model grew. */
+static int attach(gk_state *st, gk_rel **parent, const PgQuery__PartitionCmd *pc, bool attaching)
+{
+	size_t at = (size_t)(*parent - st->rels);
+	gk_rel *child = rel_of(st, pc->name, attaching ? SEEN : FIND);
+	*parent = &st->rels[at];
+	if (!child)
+		return attaching && pc->name ? -1 : 0;
+	return set_parent(child, attaching ? *parent : NULL, attaching && pc->bound && pc->bound->is_default);
 }
 
 static int apply_alter(gk_state *st, const PgQuery__AlterTableStmt *as, int tx_id)
@@ -939,6 +1042,12 @@ static int apply_alter(gk_state *st, const PgQuery__AlterTableStmt *as, int tx_i
 			if (c->name)
 				drop_constraint(st, r, c->name);
 			break;
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_AttachPartition:
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_DetachPartition:
+			if (as->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE && def &&
+			    def->node_case == PG_QUERY__NODE__NODE_PARTITION_CMD)
+				rc = attach(st, &r, def->partition_cmd, c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AttachPartition);
+			break;
 		default:
 			break;
 		}
@@ -962,6 +1071,28 @@ static void remove_rel(gk_state *st, gk_rel *r)
 	unsigned change = r->change;
 	memset(r, 0, sizeof *r);
 	r->change = change;
+}
+
+static bool names_rel(const char *schema, const char *name, const gk_rel *r)
+{
+	return name && r->name && strcmp(name, r->name) == 0 && strcmp(schema, r->schema) == 0;
+}
+
+/* DROP TABLE: its partitions go with it, and so do the foreign keys of
+ * other tables that reference it (the drop succeeded, so with CASCADE). */
+static void drop_table(gk_state *st, gk_rel *r)
+{
+	set_parent(r, NULL, false); /* untrusted input may make a cycle of partitions */
+	for (size_t i = 0; i < st->n_rels; i++)
+		if (&st->rels[i] != r && names_rel(st->rels[i].parent_schema, st->rels[i].parent_name, r))
+			drop_table(st, &st->rels[i]);
+	for (size_t i = 0; i < st->n_rels; i++) {
+		gk_rel *o = &st->rels[i];
+		for (size_t k = o->n_cons; o != r && k-- > 0;)
+			if (names_rel(o->cons[k].ref_schema, o->cons[k].ref_name, r) && o->cons[k].name)
+				drop_constraint(st, o, o->cons[k].name);
+	}
+	remove_rel(st, r);
 }
 
 static void drop_index(gk_state *st, const char *schema, const char *name)
@@ -999,8 +1130,46 @@ static void apply_drop(gk_state *st, const PgQuery__DropStmt *ds)
 		const char *schema = l->n_items > 1 ? gk_node_str(l->items[l->n_items - 2]) : NULL;
 		gk_rel *r = name ? gk_state_find(st, schema, name) : NULL;
 		if (r)
-			remove_rel(st, r);
+			drop_table(st, r);
 	}
+}
+
+/* The foreign keys and partitions that name table `r` by its old name follow a rename. */
+static int renamed_refs(gk_state *st, const gk_rel *r, const char *old)
+{
+	for (size_t i = 0; i < st->n_rels; i++) {
+		gk_rel *o = &st->rels[i];
+		if (o->parent_name && strcmp(o->parent_name, old) == 0 && strcmp(o->parent_schema, r->schema) == 0) {
+			free(o->parent_name);
+			if (!(o->parent_name = strdup(r->name)))
+				return -1;
+		}
+		for (size_t k = 0; k < o->n_cons; k++) {
+			gk_constraint *c = &o->cons[k];
+			if (c->ref_name && strcmp(c->ref_name, old) == 0 && strcmp(c->ref_schema, r->schema) == 0) {
+				free(c->ref_name);
+				if (!(c->ref_name = strdup(r->name)))
+					return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* ALTER TABLE ... RENAME CONSTRAINT: every constraint of that name. */
+static int rename_constraint(gk_rel *r, const char *from, const char *to)
+{
+	size_t i;
+	while ((i = names_find(&r->con_names, CONS(r), from)) != SIZE_MAX) {
+		char *n = strdup(to);
+		if (!n)
+			return -1;
+		names_del(&r->con_names, CONS(r), i);
+		free(r->cons[i].name);
+		r->cons[i].name = n;
+		names_put(&r->con_names, CONS(r), i);
+	}
+	return 0;
 }
 
 static int apply_rename(gk_state *st, const PgQuery__RenameStmt *rs)
@@ -1016,10 +1185,16 @@ static int apply_rename(gk_state *st, const PgQuery__RenameStmt *rs)
 			return -1;
 		if (slot_del(st->rel_slots, st->n_slots, hash2(r->schema, r->name), (size_t)(r - st->rels)))
 			st->n_rel_names--;
-		free(r->name);
+		char *old = r->name;
 		r->name = n;
 		slot_put(st->rel_slots, st->n_slots, hash2(r->schema, r->name), (size_t)(r - st->rels));
 		st->n_rel_names++;
+		int rc = renamed_refs(st, r, old);
+		free(old);
+		return rc;
+	} else if (rs->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABCONSTRAINT && rs->subname) {
+		if (strcmp(rs->subname, rs->newname) != 0)
+			return rename_constraint(r, rs->subname, rs->newname);
 	} else if (rs->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN && rs->subname) {
 		gk_column *c = (gk_column *)gk_rel_column(r, rs->subname);
 		if (c) {

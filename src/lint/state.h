@@ -36,6 +36,10 @@ typedef struct gk_constraint {
 	 * a name list (gk_name_list_has); NULL for other constraints. */
 	char *check_cols, *check_not_null;
 	int tx_id;           /* transaction that added it (see gk_stmt) */
+	/* FOREIGN KEY: the table it references ("public" when unqualified);
+	 * NULL for other constraints.  Dropping the constraint, or its table,
+	 * locks that table too (locks.c). */
+	char *ref_schema, *ref_name;
 } gk_constraint;
 
 /*
@@ -65,6 +69,12 @@ typedef struct gk_rel {
 	/* A partitioned table's key columns as a name list (NULL when not
 	 * partitioned, or when the key has an expression). */
 	char *part_key;
+	/* A partition (CREATE TABLE ... PARTITION OF, ATTACH PARTITION): its
+	 * partitioned table, NULL when not one or detached; and whether it is
+	 * that table's DEFAULT partition, which every new partition's bound is
+	 * checked against. */
+	char *parent_schema, *parent_name;
+	bool default_partition;
 	/* A migration may add thousands of columns, indexes or constraints to
 	 * one table; every statement on it looks them up by name. */
 	gk_names col_names, idx_names, con_names;
@@ -83,6 +93,16 @@ typedef struct gk_enum_type {
 	size_t n_vals, cap_vals;
 	unsigned change;   /* the change that created it, 0 = before any */
 } gk_enum_type;
+
+/* A domain, and the constraints PostgreSQL checks when a column of it is
+ * added (ADD COLUMN then rewrites the table on PostgreSQL 18 and older). */
+typedef struct gk_domain {
+	char *schema;      /* "public" when unqualified; NULL once dropped */
+	char *name;        /* NULL once dropped */
+	char **checks;     /* names of its CHECK constraints, NOT VALID ones included */
+	size_t n_checks, cap_checks;
+	bool not_null;
+} gk_domain;
 
 /* PostgreSQL's INDEX_MAX_KEYS: no index or foreign key has more columns. */
 #define GK_KEY_PREFIX_MAX 32
@@ -103,6 +123,9 @@ typedef struct gk_state {
 	/* Enum types (state_types.c): few, so a plain array. */
 	gk_enum_type *enums;
 	size_t n_enums, cap_enums;
+	/* Domains (state_types.c): few, so a plain array. */
+	gk_domain *domains;
+	size_t n_domains, cap_domains;
 } gk_state;
 
 /** True when an object stamped with `change` was created in the current change. */
@@ -131,6 +154,10 @@ const gk_column *gk_rel_column(const gk_rel *r, const char *col);
 const gk_constraint *gk_rel_constraint(const gk_rel *r, const char *name);
 /** The table's index named `name` (the first one, if the model has several), or NULL. */
 const gk_index *gk_rel_index(const gk_rel *r, const char *name);
+/** The partitioned table `r` is a partition of, or NULL (not one, or not known). */
+gk_rel *gk_state_partition_parent(const gk_state *st, const gk_rel *r);
+/** The DEFAULT partition of the partitioned table `parent`, or NULL when the model knows none. */
+gk_rel *gk_state_default_partition(const gk_state *st, const gk_rel *parent);
 /** True when a validated CHECK (col IS NOT NULL) exists on the table. */
 bool gk_rel_has_not_null_check(const gk_rel *r, const char *col);
 /** True when some index's leading columns are exactly `cols` (in any order). */
@@ -143,11 +170,14 @@ bool gk_name_list_has(const char *list, const char *name);
 bool gk_state_is_trigger_fn(const gk_state *st, const char *schema, const char *name);
 /** The enum type schema.name (schema NULL = public), or NULL when the model does not know it. */
 const gk_enum_type *gk_state_find_enum(const gk_state *st, const char *schema, const char *name);
+/** The domain schema.name (schema NULL = public), or NULL when the model does not know it. */
+const gk_domain *gk_state_find_domain(const gk_state *st, const char *schema, const char *name);
 /** True when the enum type has the value. */
 bool gk_enum_has(const gk_enum_type *e, const char *val);
 /* state_types.c, for state.c: learn from CREATE TYPE ... AS ENUM, ALTER TYPE
- * ... ADD/RENAME VALUE, ALTER TYPE ... RENAME TO and DROP TYPE (0 or -1 on
- * OOM), and free what was learnt. */
+ * ... ADD/RENAME VALUE, ALTER TYPE ... RENAME TO and DROP TYPE, and from
+ * CREATE/ALTER/DROP DOMAIN and ALTER DOMAIN ... RENAME (0 or -1 on OOM),
+ * and free what was learnt. */
 int gk_state_apply_types(gk_state *st, const PgQuery__Node *stmt);
 void gk_state_free_types(gk_state *st);
 

@@ -295,10 +295,61 @@ const gk_rule gk_rule_add_column_volatile_default = {
 
 /* ---- add-column-rewrite ---- */
 
+/* The column's type when it is a domain the model knows with constraints
+ * (an array of one is not: PostgreSQL checks no element). */
+static const gk_domain *constrained_domain(const gk_lint *l, const PgQuery__ColumnDef *cd)
+{
+	const PgQuery__TypeName *t = cd->type_name;
+	if (!t || !t->n_names || t->n_array_bounds)
+		return NULL;
+	const char *schema = t->n_names > 1 ? gk_node_str(t->names[t->n_names - 2]) : NULL;
+	const gk_domain *d = gk_state_find_domain(l->state, schema, gk_node_str(t->names[t->n_names - 1]));
+	return d && (d->n_checks || d->not_null) ? d : NULL;
+}
+
+static const char help_domain[] =
+	"Add the column with the domain's base type (metadata-only), then check its values with a table "
+	"constraint: `ADD CONSTRAINT ... CHECK (...) NOT VALID`, then `VALIDATE CONSTRAINT` in a later migration "
+	"(reads and writes go on). From PostgreSQL 19 a default that satisfies the domain's non-volatile "
+	"constraints is stored without a rewrite.";
+
+/*
+ * A column of a domain with constraints: PostgreSQL up to 18 computes the
+ * column (the default, or NULL, cast to the domain) in every row, a
+ * rewrite, with or without a DEFAULT (checked on 15 by relfilenode: CHECK,
+ * NOT NULL with a default, a NOT VALID CHECK; an array of the domain is no
+ * rewrite).  From 19 (commit a0b6ef29a) a value that passes non-volatile
+ * constraints is stored once instead; one that fails them, such as the NULL
+ * of a NOT NULL domain without a DEFAULT, still rewrites, and fails on a
+ * table with rows.  Volatile domain constraints are not known here.
+ */
+static void domain_column(gk_lint *l, const gk_stmt *s, const char *table, const PgQuery__ColumnDef *cd,
+			  const gk_domain *d, const char *type)
+{
+	bool fails = d->not_null && !column_default(cd);
+	const char *what = d->n_checks && d->not_null ? "has a CHECK constraint and is NOT NULL"
+			   : d->n_checks		? "has a CHECK constraint"
+							: "is NOT NULL";
+	if (gk_lint_pg(l) < 19)
+		gk_lint_report(l, s, cd->location, help_domain,
+			       "ADD COLUMN %s %s on existing table %s: the domain %s, which PostgreSQL %d checks by "
+			       "computing the column in every row, so the table is rewritten under an %s lock, with or "
+			       "without a DEFAULT%s",
+			       cd->colname, type, table, what, gk_lint_pg(l), gk_stmt_lock_name(s->node, gk_lint_pg(l)),
+			       fails ? "; with no DEFAULT its NOT NULL also fails the statement on a table with rows" : "");
+	else if (fails)
+		gk_lint_report(l, s, cd->location, help_domain,
+			       "ADD COLUMN %s %s on existing table %s has no DEFAULT, but the domain is NOT NULL: "
+			       "PostgreSQL rewrites the table under an %s lock to check every row, and fails on a table "
+			       "with rows",
+			       cd->colname, type, table, gk_stmt_lock_name(s->node, gk_lint_pg(l)));
+}
+
 static void rewrite_column(gk_lint *l, const gk_stmt *s, const char *table, const PgQuery__ColumnDef *cd)
 {
 	char type[128];
 	gk_type_text(cd->type_name, type, sizeof type);
+	const gk_domain *d;
 	if (is_serial(cd))
 		gk_lint_report(l, s, cd->location,
 			       "Add a plain nullable bigint column, create the sequence and `ALTER COLUMN ... SET DEFAULT "
@@ -324,6 +375,8 @@ static void rewrite_column(gk_lint *l, const gk_stmt *s, const char *table, cons
 			       "ADD COLUMN %s ... GENERATED ALWAYS AS (...) STORED on existing table %s computes and "
 			       "stores a value for every row: the table is rewritten under an %s lock",
 			       cd->colname, table, gk_stmt_lock_name(s->node, gk_lint_pg(l)));
+	else if ((d = constrained_domain(l, cd)))
+		domain_column(l, s, table, cd, d, type);
 }
 
 static void check_rewrite(gk_lint *l, const gk_stmt *s)
@@ -336,10 +389,16 @@ const gk_rule gk_rule_add_column_rewrite = {
 		.id = "add-column-rewrite",
 		.category = GK_CAT_LOCKING,
 		.severity = GK_SEV_ERROR,
-		.summary = "ADD COLUMN of a serial, identity or stored generated column rewrites the table",
+		.summary = "ADD COLUMN of a serial, identity or stored generated column, or of a domain with "
+			   "constraints, rewrites the table",
 		.why = "These columns get a different value in every existing row (a sequence value or a computed "
 		       "one), so PostgreSQL rewrites the whole table and rebuilds its indexes while holding an ACCESS "
-		       "EXCLUSIVE lock: no reads, no writes until it is done. This holds on every PostgreSQL version.",
+		       "EXCLUSIVE lock: no reads, no writes until it is done. This holds on every PostgreSQL version. "
+		       "A column whose type is a domain with a CHECK or NOT NULL constraint (the schema model must "
+		       "have seen the domain) is computed in every row too, to check the constraints, with or "
+		       "without a DEFAULT, up to PostgreSQL 18 (checked on 15); from 19 only when the value fails "
+		       "them, as the NULL of a NOT NULL domain without a DEFAULT does (then the statement also fails "
+		       "on a table with rows). An array of the domain checks nothing.",
 		.help = "Add a plain nullable column, backfill it in batches, then attach the sequence default or "
 			"identity (metadata-only), or keep a computed value up to date with a trigger.",
 		.examples = {
@@ -349,7 +408,16 @@ const gk_rule gk_rule_add_column_rewrite = {
 			{GK_EXAMPLE_BAD, 0, 0, NULL,
 			 "ALTER TABLE events ADD COLUMN total numeric GENERATED ALWAYS AS (price * qty) STORED;"},
 			{GK_EXAMPLE_BAD, 0, 0, "serial4 is serial", "ALTER TABLE public.events ADD COLUMN n serial4;"},
+			{GK_EXAMPLE_BAD, 0, 0, "a domain with a constraint is checked row by row, even without a DEFAULT",
+			 "CREATE DOMAIN price AS numeric CHECK (VALUE >= 0);\nALTER TABLE events ADD COLUMN total price;"},
+			{GK_EXAMPLE_BAD, 19, 0, "a NOT NULL domain without a DEFAULT on PostgreSQL 19",
+			 "CREATE DOMAIN code AS text NOT NULL;\nALTER TABLE events ADD COLUMN c code;"},
 			{GK_EXAMPLE_OK, 0, 0, "a plain column is metadata-only", "ALTER TABLE events ADD COLUMN seq bigint;"},
+			{GK_EXAMPLE_OK, 0, 0, "a domain without constraints, or an array of one with them",
+			 "CREATE DOMAIN label AS text;\nCREATE DOMAIN price AS numeric CHECK (VALUE >= 0);\n"
+			 "ALTER TABLE events ADD COLUMN l label, ADD COLUMN history price[];"},
+			{GK_EXAMPLE_OK, 19, 0, "PostgreSQL 19 stores a default that passes the domain's constraints",
+			 "CREATE DOMAIN price AS numeric CHECK (VALUE >= 0);\nALTER TABLE events ADD COLUMN total price DEFAULT 0;"},
 			{GK_EXAMPLE_OK, 0, 0, "identity on an existing NOT NULL column only changes the catalog",
 			 "ALTER TABLE events ALTER COLUMN seq ADD GENERATED BY DEFAULT AS IDENTITY;"},
 			{GK_EXAMPLE_OK, 0, 0, "a table created in the same migration is empty",

@@ -11,8 +11,11 @@
  * client_min_messages = debug1 ("verifying table" against "partition
  * constraint ... is implied by existing constraints") and pg_locks.  A
  * default partition of the parent is scanned too, under ACCESS EXCLUSIVE,
- * whatever p has: the model does not know the parent's partitions, the
- * help says it.
+ * whatever p has: when the schema model knows it (the lock table lists it
+ * then), the message names it, and an ATTACH whose own scan a CHECK spares
+ * is still reported for it; otherwise the help says it.  A validated CHECK
+ * on the default partition that excludes the new bound would spare that
+ * scan too; the model does not judge it.
  *
  * What counts as matching: a validated CHECK on p that names every key
  * column of the parent (when the model saw the parent's PARTITION BY), and
@@ -23,6 +26,7 @@
  */
 #include "../lint_internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char help[] =
@@ -82,6 +86,20 @@ static bool bound_implied(const gk_rel *parent, const gk_rel *part, const PgQuer
 	return false;
 }
 
+/* The existing default partition the statement reads, as the lock table lists it, or NULL. */
+static const gk_lock *default_partition_read(const gk_lint *l, const gk_stmt *s, gk_lock *locks)
+{
+	size_t n = gk_lint_stmt_locks(l, s, locks, GK_MAX_LOCKS);
+	for (size_t i = 0; i < n; i++) {
+		if (locks[i].role != GK_LOCK_ROLE_DEFAULT_PARTITION || !locks[i].scan)
+			continue;
+		const gk_rel *r = gk_state_find(l->state, locks[i].schema, locks[i].name);
+		if (!r || !gk_state_is_new(l->state, r->change))
+			return &locks[i];
+	}
+	return NULL;
+}
+
 static void attach(gk_lint *l, const gk_stmt *s, const PgQuery__RangeVar *parent_rv, const PgQuery__PartitionCmd *pc)
 {
 	const PgQuery__RangeVar *rv = pc->name;
@@ -91,11 +109,23 @@ static void attach(gk_lint *l, const gk_stmt *s, const PgQuery__RangeVar *parent
 	const gk_rel *part = gk_state_find(l->state, rv->schemaname, rv->relname);
 	const PgQuery__PartitionBoundSpec *b = pc->bound;
 	bool hash = b->strategy && b->strategy[0] == 'h';
-	if (!b->is_default && !hash && bound_implied(parent, part, b))
-		return;
-	char t[256], p[256];
+	char t[256], p[256], dtext[400] = "";
 	gk_rv_name(rv, t, sizeof t);
 	gk_rv_name(parent_rv, p, sizeof p);
+	gk_lock locks[GK_MAX_LOCKS];
+	const gk_lock *dp = b->is_default ? NULL : default_partition_read(l, s, locks);
+	if (!b->is_default && !hash && bound_implied(parent, part, b)) {
+		if (dp)
+			gk_lint_report(l, s, rv->location, help,
+				       "ATTACH PARTITION %s reads the default partition %s%s%s of %s under %s (%s) to prove "
+				       "none of its rows belongs to the new bound (the CHECK on %s spares only its own scan)",
+				       t, dp->schema ? dp->schema : "", dp->schema ? "." : "", dp->name, p,
+				       gk_lockmode_name(dp->mode), gk_lockmode_blocks(dp->mode), t);
+		return;
+	}
+	if (dp)
+		snprintf(dtext, sizeof dtext, "; the default partition %s%s%s is read too, under %s", dp->schema ? dp->schema : "",
+			 dp->schema ? "." : "", dp->name, gk_lockmode_name(dp->mode));
 	enum gk_lockmode m = gk_stmt_lock_on(s->node, gk_lint_pg(l), rv->schemaname, rv->relname, NULL);
 	if (m == GK_LOCK_NONE) /* a lock table that does not list the partition yet: PostgreSQL's lock */
 		m = GK_LOCK_ACCESS_EXCLUSIVE;
@@ -106,8 +136,8 @@ static void attach(gk_lint *l, const gk_stmt *s, const PgQuery__RangeVar *parent
 	else
 		gk_lint_report(l, s, rv->location, help,
 			       "ATTACH PARTITION %s scans it under %s (%s) to prove every row fits the bound: no validated "
-			       "CHECK constraint on %s is known to imply it%s", t, gk_lockmode_name(m), gk_lockmode_blocks(m),
-			       t, hash ? " (a hash bound never is)" : "");
+			       "CHECK constraint on %s is known to imply it%s%s", t, gk_lockmode_name(m), gk_lockmode_blocks(m),
+			       t, hash ? " (a hash bound never is)" : "", dtext);
 }
 
 static void check(gk_lint *l, const gk_stmt *s)
@@ -132,7 +162,9 @@ const gk_rule gk_rule_attach_partition_without_check = {
 		.why = "ATTACH PARTITION takes ACCESS EXCLUSIVE on the table being attached and scans all of it to prove "
 		       "every row fits the partition bound, unless a validated CHECK constraint on it already implies "
 		       "the bound (for range bounds including `key IS NOT NULL`). Every read and write of that table "
-		       "waits for the scan. A DEFAULT partition of the parent is scanned too. Peers: none of squawk, "
+		       "waits for the scan. A DEFAULT partition of the parent is scanned too, also under ACCESS EXCLUSIVE: "
+		       "when the schema model knows it, the message names it, and the ATTACH is reported for it even "
+		       "when a CHECK spares the partition's own scan. Peers: none of squawk, "
 		       "strong_migrations, eugene or Atlas reports it.",
 		.help = help,
 		.examples = {

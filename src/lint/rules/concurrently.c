@@ -14,7 +14,9 @@
  * detach-partition-non-concurrent: DETACH PARTITION takes ACCESS EXCLUSIVE
  *   on the partitioned table, blocking every query on any partition.
  *   PostgreSQL 14 added DETACH PARTITION ... CONCURRENTLY (SHARE UPDATE
- *   EXCLUSIVE on the parent).
+ *   EXCLUSIVE on the parent), which PostgreSQL refuses while the table has
+ *   a default partition; a default partition the schema model knows (the
+ *   lock table lists its ACCESS EXCLUSIVE) is named, with that.
  * refresh-matview-non-concurrent: REFRESH MATERIALIZED VIEW holds ACCESS
  *   EXCLUSIVE for the whole refresh, so reads of the view wait.
  *   CONCURRENTLY (9.4+, needs a unique index) takes EXCLUSIVE: reads go on.
@@ -192,6 +194,24 @@ static const char detach_help_pre14[] =
 	"DETACH PARTITION ... CONCURRENTLY needs PostgreSQL 14. Before that, detach in a low-traffic window with a "
 	"short lock_timeout and retries, or upgrade.";
 
+static const char detach_help_default[] =
+	"DETACH PARTITION ... CONCURRENTLY is refused while the partitioned table has a default partition. Detach in "
+	"a low-traffic window with a short lock_timeout and retries, or move the default partition's rows into "
+	"proper partitions and drop (or detach) the default partition first.";
+
+/* The existing default partition the statement locks, as the lock table lists it, or NULL. */
+static const gk_lock *default_partition(const gk_lint *l, const gk_stmt *s, gk_lock *locks)
+{
+	size_t n = gk_lint_stmt_locks(l, s, locks, GK_MAX_LOCKS);
+	for (size_t i = 0; i < n; i++)
+		if (locks[i].role == GK_LOCK_ROLE_DEFAULT_PARTITION) {
+			const gk_rel *r = gk_state_find(l->state, locks[i].schema, locks[i].name);
+			if (!r || !gk_state_is_new(l->state, r->change))
+				return &locks[i];
+		}
+	return NULL;
+}
+
 static void check_detach(gk_lint *l, const gk_stmt *s)
 {
 	if (s->node->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_STMT)
@@ -211,9 +231,20 @@ static void check_detach(gk_lint *l, const gk_stmt *s)
 		    c->def->node_case != PG_QUERY__NODE__NODE_PARTITION_CMD || c->def->partition_cmd->concurrent)
 			continue;
 		const PgQuery__RangeVar *p = c->def->partition_cmd->name;
-		gk_lint_report(l, s, p ? p->location : -1, gk_lint_pg(l) < 14 ? detach_help_pre14 : NULL,
-			       "DETACH PARTITION %s without CONCURRENTLY holds %s on %s: every query on the partitioned table waits",
-			       gk_rv_name(p, part, sizeof part), gk_lockmode_name(m), parent);
+		gk_lock locks[GK_MAX_LOCKS];
+		const gk_lock *d = default_partition(l, s, locks);
+		if (d)
+			gk_lint_report(l, s, p ? p->location : -1, gk_lint_pg(l) < 14 ? detach_help_pre14 : detach_help_default,
+				       "DETACH PARTITION %s without CONCURRENTLY holds %s on %s and %s on its default partition "
+				       "%s%s%s: every query on the partitioned table waits, and CONCURRENTLY is refused while "
+				       "the default partition exists",
+				       gk_rv_name(p, part, sizeof part), gk_lockmode_name(m), parent, gk_lockmode_name(d->mode),
+				       d->schema ? d->schema : "", d->schema ? "." : "", d->name);
+		else
+			gk_lint_report(l, s, p ? p->location : -1, gk_lint_pg(l) < 14 ? detach_help_pre14 : NULL,
+				       "DETACH PARTITION %s without CONCURRENTLY holds %s on %s: every query on the partitioned "
+				       "table waits",
+				       gk_rv_name(p, part, sizeof part), gk_lockmode_name(m), parent);
 	}
 }
 
@@ -224,7 +255,9 @@ const gk_rule gk_rule_detach_partition_non_concurrent = {
 		.severity = GK_SEV_WARNING,
 		.summary = "ALTER TABLE ... DETACH PARTITION without CONCURRENTLY",
 		.why = "DETACH PARTITION takes an ACCESS EXCLUSIVE lock on the partitioned table, so reads and writes of "
-		       "every partition wait, first for the lock to be granted behind open transactions, then for the detach.",
+		       "every partition wait, first for the lock to be granted behind open transactions, then for the detach. "
+		       "A default partition is locked ACCESS EXCLUSIVE too (its bound grows), and while one exists "
+		       "PostgreSQL refuses CONCURRENTLY: when the schema model knows it, the message and help say so.",
 		.help = "Use ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY (PostgreSQL 14+): SHARE UPDATE EXCLUSIVE on "
 			"the parent, queries continue. It cannot run in a transaction block or with a default partition; if "
 			"it is interrupted, finish with DETACH PARTITION ... FINALIZE.",

@@ -14,9 +14,10 @@
  * constraints validate without blocking writes.
  *
  * CREATE DOMAIN ... CHECK is harmless by itself (no column uses a new
- * domain), so it is not reported.  Its cost comes later: on PostgreSQL 15,
- * ALTER TABLE ... ADD COLUMN of a domain type that has constraints rewrites
- * the table (checked by relfilenode), even without a DEFAULT.
+ * domain), so it is not reported.  Its cost comes later: up to PostgreSQL
+ * 18, ALTER TABLE ... ADD COLUMN of a domain type that has constraints
+ * rewrites the table (checked on 15 by relfilenode), even without a
+ * DEFAULT, which add-column-rewrite reports.
  *
  * Quiet for a domain created earlier in the same file.  The message names
  * the columns of the domain the schema model knows.

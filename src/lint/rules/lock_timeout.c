@@ -63,20 +63,44 @@ static bool lock_on_new(const gk_lint *l, const gk_lock *lk)
 	return r && gk_state_is_new(l->state, r->change);
 }
 
-/* First lock of `s` on an existing relation that is at least `min`, or NULL. */
-static const gk_lock *existing_lock_at_least(const gk_lint *l, const gk_stmt *s, enum gk_lockmode min, gk_lock *buf)
+/* First lock of `s` on an existing relation that is at least `min`, or
+ * NULL; *n: the locks in buf. */
+static const gk_lock *existing_lock_at_least(const gk_lint *l, const gk_stmt *s, enum gk_lockmode min, gk_lock *buf,
+					     size_t *n)
 {
-	size_t n = gk_stmt_locks(s->node, gk_lint_pg(l), buf, GK_MAX_LOCKS);
-	for (size_t i = 0; i < n; i++)
+	*n = gk_lint_stmt_locks(l, s, buf, GK_MAX_LOCKS);
+	for (size_t i = 0; i < *n; i++)
 		if (buf[i].mode >= min && !lock_on_new(l, &buf[i]))
 			return &buf[i];
 	return NULL;
 }
 
+/* "index i", "users", or for a relation the statement does not name "orders (the table ... referenced)". */
 static void lock_target(const gk_lock *lk, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s%s%s%s", lk->is_index ? "index " : "", lk->schema ? lk->schema : "",
-		 lk->schema ? "." : "", lk->name);
+	snprintf(buf, size, "%s%s%s%s%s%s%s", lk->is_index ? "index " : "", lk->schema ? lk->schema : "",
+		 lk->schema ? "." : "", lk->name, lk->implied ? " (" : "", lk->implied ? lk->implied : "",
+		 lk->implied ? ")" : "");
+}
+
+/* ", and ACCESS EXCLUSIVE on orders (the table the dropped foreign key
+ * referenced)" for each other lock of at least `min` on an existing
+ * relation the statement does not name: the lock table's, not prose. */
+static void other_implied(const gk_lint *l, const gk_lock *locks, size_t n, const gk_lock *first,
+			  enum gk_lockmode min, char *buf, size_t size)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && len < size; i++) {
+		if (&locks[i] == first || !locks[i].implied || locks[i].mode < min || lock_on_new(l, &locks[i]))
+			continue;
+		char target[300];
+		lock_target(&locks[i], target, sizeof target);
+		int w = snprintf(buf + len, size - len, ", and %s on %s", gk_lockmode_name(locks[i].mode), target);
+		if (w < 0)
+			break;
+		len += (size_t)w;
+	}
 }
 
 /* ---- missing-lock-timeout ---- */
@@ -89,18 +113,20 @@ static void check_timeout(gk_lint *l, const gk_stmt *s)
 	if (l->opts->lock_timeout_external || l->lock_timeout_set || gk_lint_count_current(l) > 0)
 		return;
 	gk_lock locks[GK_MAX_LOCKS];
-	const gk_lock *lk = existing_lock_at_least(l, s, GK_LOCK_SHARE, locks);
+	size_t n;
+	const gk_lock *lk = existing_lock_at_least(l, s, GK_LOCK_SHARE, locks, &n);
 	if (!lk)
 		return;
-	char target[300], help[700], recipe[600];
+	char target[300], help[700], recipe[600], also[900];
 	lock_target(lk, target, sizeof target);
+	other_implied(l, locks, n, lk, GK_LOCK_SHARE, also, sizeof also);
 	snprintf(help, sizeof help, "%s A blocked lock request then fails fast instead of queueing traffic; retry "
 		 "the migration when it times out.",
 		 gk_lint_lock_timeout_recipe(l, recipe, sizeof recipe));
 	gk_lint_report(l, s, -1, help,
-		       "%s locks %s in %s mode (%s) with no lock_timeout set: while it waits behind a running "
+		       "%s locks %s in %s mode (%s)%s with no lock_timeout set: while it waits behind a running "
 		       "query, every other query on the table queues behind it",
-		       stmt_tag(s->node), target, gk_lockmode_name(lk->mode), gk_lockmode_blocks(lk->mode));
+		       stmt_tag(s->node), target, gk_lockmode_name(lk->mode), gk_lockmode_blocks(lk->mode), also);
 }
 
 const gk_rule gk_rule_missing_lock_timeout = {
@@ -182,6 +208,7 @@ const gk_rule gk_rule_missing_lock_timeout = {
 typedef struct held_rel {
 	const char *schema, *name;  /* the table; name NULL when not known */
 	const char *index;          /* the index named by the statement, or NULL */
+	const char *implied;        /* why, for a table the statement does not name (gk_lock.implied) */
 } held_rel;
 
 static bool same_rel(const char *sa, const char *na, const char *sb, const char *nb)
@@ -193,15 +220,18 @@ static bool same_rel(const char *sa, const char *na, const char *sb, const char 
 static held_rel rel_of_lock(const gk_lint *l, const gk_lock *lk)
 {
 	if (!lk->is_index)
-		return (held_rel){lk->schema, lk->name, NULL};
+		return (held_rel){lk->schema, lk->name, NULL, lk->implied};
 	const gk_rel *r = gk_state_find_index_table(l->state, lk->schema, lk->name);
-	return (held_rel){r ? r->schema : NULL, r ? r->name : NULL, lk->name};
+	return (held_rel){r ? r->schema : NULL, r ? r->name : NULL, lk->name, NULL};
 }
 
-/* "users", "users (the table of index users_email_idx)" or "the table of index users_email_idx". */
+/* "users", "users (the table of index users_email_idx)", "the table of index users_email_idx" or
+ * "orders (the table the dropped foreign key referenced)". */
 static const char *held_text(const held_rel *h, char *buf, size_t size)
 {
-	if (!h->name)
+	if (h->name && h->implied)
+		snprintf(buf, size, "%s%s%s (%s)", h->schema ? h->schema : "", h->schema ? "." : "", h->name, h->implied);
+	else if (!h->name)
 		snprintf(buf, size, "the table of index %s", h->index);
 	else if (h->index)
 		snprintf(buf, size, "%s (the table of index %s)", h->name, h->index);
@@ -374,7 +404,8 @@ static void taken_add(taken *t, const char *schema, const char *name)
 static bool dropped_for_good(const gk_lint *l, const gk_stmt *s, const gk_lock *lk)
 {
 	const PgQuery__Node *q = s->node;
-	if (q->node_case != PG_QUERY__NODE__NODE_DROP_STMT || lk->is_index)
+	/* The tables a dropped one referenced, or its partitioned table, stay. */
+	if (q->node_case != PG_QUERY__NODE__NODE_DROP_STMT || lk->is_index || lk->implied)
 		return false;
 	for (const gk_stmt *n = gk_lint_next_in_tx(l, s); n; n = gk_lint_next_in_tx(l, n)) {
 		const char *index;
@@ -472,8 +503,8 @@ static bool lock_costly(gk_lint *l, const gk_stmt *s, const gk_stmt *n, const he
 	held_rel xr = rel_of_lock(l, x);
 	bool known = h->name && xr.name, same = known && same_rel(h->schema, h->name, xr.schema, xr.name);
 	char what[300];
-	snprintf(what, sizeof what, "%s%s%s", xr.name && xr.schema ? xr.schema : "", xr.name && xr.schema ? "." : "",
-		 xr.name ? xr.name : x->name);
+	snprintf(what, sizeof what, "%s%s%s%s%s%s", xr.name && xr.schema ? xr.schema : "", xr.name && xr.schema ? "." : "",
+		 xr.name ? xr.name : x->name, x->implied ? " (" : "", x->implied ? x->implied : "", x->implied ? ")" : "");
 	/* The lock table marks every type change as a rewrite and a scan; a
 	 * binary-compatible one does neither. */
 	bool slow = (x->scan || x->rewrite) && !(changes_type(n->node) && only_widens_varchar(l, n->node));
@@ -502,7 +533,7 @@ static bool costly(gk_lint *l, const gk_stmt *s, const gk_stmt *n, const held_re
 	if (backfill(l, s, n, why, size))
 		return true;
 	gk_lock locks[GK_MAX_LOCKS];
-	size_t k = gk_stmt_locks(n->node, gk_lint_pg(l), locks, GK_MAX_LOCKS);
+	size_t k = gk_lint_stmt_locks(l, n, locks, GK_MAX_LOCKS);
 	for (size_t i = 0; i < k; i++)
 		if (lock_costly(l, s, n, h, &locks[i], t, why, size))
 			return true;
@@ -512,7 +543,7 @@ static bool costly(gk_lint *l, const gk_stmt *s, const gk_stmt *n, const held_re
 static void take(const gk_lint *l, const gk_stmt *n, taken *t)
 {
 	gk_lock locks[GK_MAX_LOCKS];
-	size_t k = gk_stmt_locks(n->node, gk_lint_pg(l), locks, GK_MAX_LOCKS);
+	size_t k = gk_lint_stmt_locks(l, n, locks, GK_MAX_LOCKS);
 	for (size_t i = 0; i < k; i++)
 		if (locks[i].mode >= GK_LOCK_ACCESS_EXCLUSIVE && !locks[i].is_index)
 			taken_add(t, locks[i].schema, locks[i].name);
@@ -542,7 +573,7 @@ static bool held_again_before(const gk_lint *l, const gk_stmt *s, const gk_stmt 
 {
 	for (const gk_stmt *t = gk_lint_next_in_tx(l, s); t && t != n; t = gk_lint_next_in_tx(l, t)) {
 		gk_lock locks[GK_MAX_LOCKS];
-		size_t k = gk_stmt_locks(t->node, gk_lint_pg(l), locks, GK_MAX_LOCKS);
+		size_t k = gk_lint_stmt_locks(l, t, locks, GK_MAX_LOCKS);
 		for (size_t i = 0; i < k; i++) {
 			if (locks[i].mode < GK_LOCK_ACCESS_EXCLUSIVE || index_rename(t->node))
 				continue;
@@ -567,7 +598,7 @@ static void check_held(gk_lint *l, const gk_stmt *s)
 	if (s->tx_id < 0 || index_rename(s->node) || !gk_lint_next_in_tx(l, s))
 		return;
 	gk_lock locks[GK_MAX_LOCKS];
-	size_t k = gk_stmt_locks(s->node, gk_lint_pg(l), locks, GK_MAX_LOCKS);
+	size_t k = gk_lint_stmt_locks(l, s, locks, GK_MAX_LOCKS);
 	for (size_t i = 0; i < k; i++) {
 		const gk_lock *lk = &locks[i];
 		if (lk->mode < GK_LOCK_ACCESS_EXCLUSIVE || lock_on_new(l, lk) || dropped_for_good(l, s, lk))
@@ -604,7 +635,10 @@ const gk_rule gk_rule_locks_held_across_statements = {
 		       "alone would need a weaker lock (CREATE INDEX, VALIDATE, UPDATE) now blocks reads too. Quick "
 		       "statements that need ACCESS EXCLUSIVE on the same table anyway, renames of an index, tables "
 		       "created in the same change and tables dropped for good are not reported: merging or "
-		       "reordering them changes nothing. The transaction may be the runner's (a per-file runner, or "
+		       "reordering them changes nothing. The tables a statement locks without naming them count as "
+		       "the schema model knows them: the table a dropped foreign key (or a dropped table's) "
+		       "referenced, a dropped partition's table, the default partition a new bound is checked "
+		       "against. The transaction may be the runner's (a per-file runner, or "
 		       "a file sent as one query); a runner that sends each statement on its own (Prisma 7.4+) "
 		       "commits after every statement, so there it happens only inside a BEGIN ... COMMIT written in "
 		       "the file.",
@@ -661,18 +695,20 @@ static void check_statement_timeout(gk_lint *l, const gk_stmt *s)
 	if (l->statement_timeout_set || gk_lint_count_current(l) > 0)
 		return;
 	gk_lock locks[GK_MAX_LOCKS];
-	const gk_lock *lk = existing_lock_at_least(l, s, GK_LOCK_SHARE, locks);
+	size_t n;
+	const gk_lock *lk = existing_lock_at_least(l, s, GK_LOCK_SHARE, locks, &n);
 	if (!lk)
 		return;
-	char target[300], help[800], recipe[600];
+	char target[300], help[800], recipe[600], also[900];
 	lock_target(lk, target, sizeof target);
+	other_implied(l, locks, n, lk, GK_LOCK_SHARE, also, sizeof also);
 	snprintf(help, sizeof help, "%s Pick the longest time the table may stay locked ('5min' here); a statement "
 		 "that runs longer is cancelled and the migration fails, to be retried off-peak or rewritten.",
 		 gk_lint_timeout_recipe(l, "statement_timeout", "'5min'", recipe, sizeof recipe));
 	gk_lint_report(l, s, -1, help,
-		       "%s locks %s in %s mode (%s) with no statement_timeout set: however long it runs, the table "
+		       "%s locks %s in %s mode (%s)%s with no statement_timeout set: however long it runs, the table "
 		       "stays locked",
-		       stmt_tag(s->node), target, gk_lockmode_name(lk->mode), gk_lockmode_blocks(lk->mode));
+		       stmt_tag(s->node), target, gk_lockmode_name(lk->mode), gk_lockmode_blocks(lk->mode), also);
 }
 
 const gk_rule gk_rule_missing_statement_timeout = {

@@ -9,5 +9,5 @@ diff -u <(section lint-help) <(echo '```'; "$GK" lint --help; echo '```') || { e
 diff -u <(section gate-help) <(echo '```'; "$GK" gate --help; echo '```') || { echo "README gate usage is stale: run ci/update-readme.sh"; exit 1; }
 # Every rule in the registry is documented by explain.
 "$GK" rules | awk '{print $1}' | while read -r id; do
-	"$GK" explain "$id" | grep -q "^Safe recipe: " || { echo "explain $id lacks a recipe"; exit 1; }
+	"$GK" explain "$id" | grep "^Safe recipe: " >/dev/null || { echo "explain $id lacks a recipe"; exit 1; }
 done
