@@ -18,6 +18,7 @@ enum gk_junit_profile {
 
 typedef struct gk_render_options {
 	bool color;                     /* ANSI colours (text only) */
+	bool pretty;                    /* JSON indented by two spaces (default: compact, one line) */
 	enum gk_junit_profile junit_profile;
 	const char *hostname;           /* NULL = gethostname() */
 	time_t timestamp;               /* run start; 0 = now */
