@@ -453,6 +453,10 @@ static void test_junit_hostile_text(void **state)
 	for (int i = 0; i < 250; i++)
 		strcat(longmsg, "\xC3\xA9"); /* é: 250 code points, 500 bytes */
 	add(r, "long-message", GK_SEV_ERROR, M3, 1, 1, longmsg, NULL);
+	char asciimsg[300];
+	memset(asciimsg, 'a', 250); /* plain ASCII, which is copied in runs: the cut must land at the same place */
+	asciimsg[250] = '\0';
+	add(r, "long-ascii", GK_SEV_ERROR, M3, 1, 1, asciimsg, NULL);
 	gk_report_finish(r, GK_SEV_ERROR, 0);
 	for (int p = GK_JUNIT_DEFAULT; p <= GK_JUNIT_STRICT; p++) {
 		xdoc d = junit(r, (enum gk_junit_profile)p);
@@ -473,6 +477,11 @@ static void test_junit_hostile_text(void **state)
 		char *msg = xstr(&d, "string(//failure[@type='lint/long-message']/@message)");
 		assert_int_equal(strlen(msg), 199 * 2 + 3);
 		assert_string_equal(msg + 199 * 2, "\xE2\x80\xA6");
+		free(msg);
+		msg = xstr(&d, "string(//failure[@type='lint/long-ascii']/@message)");
+		assert_int_equal(strlen(msg), 199 + 3);
+		assert_int_equal(strspn(msg, "a"), 199);
+		assert_string_equal(msg + 199, "\xE2\x80\xA6");
 		free(msg);
 		char *full = xstr(&d, "string(//failure[@type='lint/long-message'])");
 		assert_memory_equal(full, longmsg, strlen(longmsg)); /* the text keeps it whole */
