@@ -13,7 +13,7 @@
 enum {
 	OPT_FORMAT = 1, OPT_JSON, OPT_JUNIT, OPT_JUNIT_PROFILE, OPT_PG_VERSION, OPT_RUNNER, OPT_PRISMA_VERSION,
 	OPT_FAIL_LEVEL, OPT_EXCLUDE, OPT_RULE, OPT_JOBS, OPT_MAX_FILE_SIZE, OPT_COLOR, OPT_CONFIG, OPT_NO_CONFIG,
-	OPT_TIMEOUT, OPT_MARKDOWN, OPT_GITHUB, OPT_SARIF, OPT_GITLAB,
+	OPT_TIMEOUT, OPT_MARKDOWN, OPT_GITHUB, OPT_SARIF, OPT_GITLAB, OPT_PRETTY,
 };
 
 const gk_opt gk_report_opts[] = {
@@ -26,6 +26,7 @@ const gk_opt gk_report_opts[] = {
 	{"gitlab", 0, GK_OPT_VALUE, "FILE", "also write a GitLab Code Quality report to FILE", OPT_GITLAB},
 	{"github", 0, GK_OPT_BOOL, NULL, "GitHub Actions: annotations on standard output, the job summary and the step "
 	 "outputs (default: on when GITHUB_ACTIONS=true)", OPT_GITHUB},
+	{"pretty", 0, GK_OPT_BOOL, NULL, "indent the JSON report for people (default: compact, one line)", OPT_PRETTY},
 	{"junit-profile", 0, GK_OPT_VALUE, "default|strict", "strict: no testcase file/line, valid against junit-10.xsd", OPT_JUNIT_PROFILE},
 	{"pg-version", 0, GK_OPT_VALUE, "N", "PostgreSQL major version the migrations run on (default 15)", OPT_PG_VERSION},
 	{"runner", 0, GK_OPT_VALUE, "whole|split|per-file", "how the runner sends a file (default: from the layout or file name)", OPT_RUNNER},
@@ -175,6 +176,9 @@ static int apply(gk_run_args *a, const gk_opt *o, const char *v)
 		return 0;
 	case OPT_COLOR:
 		a->color = strcmp(v, "1") == 0;
+		return 0;
+	case OPT_PRETTY:
+		a->render.pretty = strcmp(v, "1") == 0;
 		return 0;
 	case OPT_TIMEOUT: {
 		double secs;

@@ -117,6 +117,10 @@ typedef struct gk_lint_batch {
 	size_t n_owned, cap_owned;
 	gk_runner_settings **settings; /* runner settings the inputs borrow, one per folder */
 	size_t n_settings, cap_settings;
+	/* The last gk_lint_batch_find_settings: its folder (owned), tool and settings. */
+	char *last_dir;
+	enum gk_layout_kind last_tool;
+	gk_runner_settings *last_settings;
 } gk_lint_batch;
 
 /**

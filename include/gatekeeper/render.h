@@ -24,6 +24,7 @@ typedef struct gk_render_output {
 
 typedef struct gk_render_options {
 	bool color;                     /* ANSI colours (text only) */
+	bool pretty;                    /* JSON indented by two spaces (default: compact, one line) */
 	enum gk_junit_profile junit_profile;
 	const char *hostname;           /* NULL = gethostname() */
 	time_t timestamp;               /* run start; 0 = now */

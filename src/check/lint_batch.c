@@ -79,11 +79,21 @@ int gk_lint_batch_find_settings(gk_lint_batch *b, size_t from, const char *path,
 		const char *slash = strrchr(path, '/');
 		dir = slash ? gk_strndup(path, (size_t)(slash - path) + (slash == path)) : gk_strdup(".");
 	}
-	char *root = dir ? gk_files_root(dir) : NULL;
-	gk_runner_settings *s = dir ? new_settings(b) : NULL;
-	if (s)
+	/* Files passed one by one mostly share their folder with the previous
+	 * one (golang-migrate, dbmate, diesel's up and down): its settings are
+	 * the same, and looking them up again costs a walk to the root. */
+	gk_runner_settings *s = NULL;
+	if (dir && b->last_dir && tool == b->last_tool && strcmp(dir, b->last_dir) == 0) {
+		s = b->last_settings;
+	} else if (dir && (s = new_settings(b))) {
+		char *root = gk_files_root(dir);
 		gk_runner_settings_find_dir(s, tool, dir, root);
-	free(root);
+		free(root);
+		free(b->last_dir);
+		b->last_dir = gk_strdup(dir);
+		b->last_tool = tool;
+		b->last_settings = s;
+	}
 	free(dir);
 	if (!s)
 		return GK_ENOMEM;
@@ -98,6 +108,7 @@ void gk_lint_batch_free(gk_lint_batch *b)
 	for (size_t i = 0; i < b->n_settings; i++)
 		free(b->settings[i]);
 	free(b->settings);
+	free(b->last_dir);
 	for (size_t i = 0; i < b->n_owned; i++)
 		free(b->owned[i]);
 	free(b->owned);

@@ -2,14 +2,19 @@
  * json.c - the JSON renderer.  Keys keep a fixed order, positions are
  * 1-based (null when a finding has no position), and the document follows
  * schemas/report/v1.json.  Minor versions only add keys.
+ *
+ * The document is written as it is walked, straight from the report model
+ * into a buffer flushed to the stream: no tree is built, so memory does not
+ * grow with the number of findings.  It is compact (one line) by default;
+ * `pretty` indents it by two spaces, byte for byte as jansson's
+ * JSON_INDENT(2) does, so that people and diff tools can read it.
  */
 #include "gatekeeper/render.h"
 #include "../util/util.h"
 
-#include <jansson.h>
-#include <pthread.h>
-#include <unistd.h>
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -22,479 +27,586 @@
  * its version, the model and where it came from (a lockfile, a setting). */
 #define SCHEMA_VERSION "2.1"
 
-static json_t *str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
-static json_t *pos_or_null(int v) { return v > 0 ? json_integer(v) : json_null(); }
+/* ---- the writer ---- */
 
-/* jansson refuses invalid UTF-8 (a file name can be any bytes, a message
- * can quote one): such text is written with each invalid byte as \xNN and
- * each backslash doubled (gk_path_escape), so that no text is lost and two
- * names never become one. */
-static json_t *text(const char *s)
+#define JW_BUF 65536
+#define JW_MAX_DEPTH 16
+
+typedef struct jw {
+	FILE *out;
+	bool pretty;
+	bool failed;       /* a write failed: the rest is skipped */
+	int depth;
+	bool empty[JW_MAX_DEPTH]; /* the container at each depth has no member yet */
+	bool after_key;    /* a key was written: its value follows without a separator */
+	size_t n;
+	char buf[JW_BUF];
+} jw;
+
+static void jw_flush(jw *w)
 {
-	json_t *j = str_or_null(s);
-	if (j)
-		return j;
+	if (w->n && !w->failed && fwrite(w->buf, 1, w->n, w->out) != w->n)
+		w->failed = true;
+	w->n = 0;
+}
+
+static void jw_put(jw *w, const char *s, size_t n)
+{
+	if (n > JW_BUF - w->n) {
+		jw_flush(w);
+		if (n > JW_BUF) {
+			if (!w->failed && fwrite(s, 1, n, w->out) != n)
+				w->failed = true;
+			return;
+		}
+	}
+	memcpy(w->buf + w->n, s, n);
+	w->n += n;
+}
+
+static void jw_puts(jw *w, const char *s) { jw_put(w, s, strlen(s)); }
+
+/* A new line indented to the current depth (pretty only). */
+static void jw_newline(jw *w)
+{
+	static const char pad[] = "                                ";
+	jw_put(w, "\n", 1);
+	for (size_t n = (size_t)w->depth * 2; n > 0;) {
+		size_t k = n < sizeof pad - 1 ? n : sizeof pad - 1;
+		jw_put(w, pad, k);
+		n -= k;
+	}
+}
+
+/* What goes before a value or a key: the separator from the previous member. */
+static void jw_before(jw *w)
+{
+	if (w->after_key) {
+		w->after_key = false;
+		return;
+	}
+	if (w->depth == 0)
+		return;
+	if (!w->empty[w->depth])
+		jw_put(w, ",", 1);
+	w->empty[w->depth] = false;
+	if (w->pretty)
+		jw_newline(w);
+}
+
+static void jw_open(jw *w, char c)
+{
+	jw_before(w);
+	jw_put(w, &c, 1);
+	if (w->depth + 1 < JW_MAX_DEPTH)
+		w->depth++;
+	w->empty[w->depth] = true;
+}
+
+static void jw_close(jw *w, char c)
+{
+	bool was_empty = w->empty[w->depth];
+	if (w->depth > 0)
+		w->depth--;
+	if (w->pretty && !was_empty)
+		jw_newline(w);
+	jw_put(w, &c, 1);
+}
+
+/*
+ * A JSON string of valid UTF-8, escaped as jansson escapes: '"', '\\' and
+ * the control characters below 0x20 (\b \f \n \r \t, else \u00XX).
+ */
+static void jw_quoted(jw *w, const char *s, size_t n)
+{
+	jw_put(w, "\"", 1);
+	size_t run = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		jw_put(w, s + run, i - run);
+		run = i + 1;
+		char esc[8];
+		switch (c) {
+		case '"': jw_put(w, "\\\"", 2); break;
+		case '\\': jw_put(w, "\\\\", 2); break;
+		case '\b': jw_put(w, "\\b", 2); break;
+		case '\f': jw_put(w, "\\f", 2); break;
+		case '\n': jw_put(w, "\\n", 2); break;
+		case '\r': jw_put(w, "\\r", 2); break;
+		case '\t': jw_put(w, "\\t", 2); break;
+		default:
+			snprintf(esc, sizeof esc, "\\u%04X", (unsigned)c);
+			jw_put(w, esc, 6);
+			break;
+		}
+	}
+	jw_put(w, s + run, n - run);
+	jw_put(w, "\"", 1);
+}
+
+static void jw_key(jw *w, const char *k)
+{
+	jw_before(w);
+	jw_quoted(w, k, strlen(k));
+	jw_put(w, w->pretty ? ": " : ":", w->pretty ? 2 : 1);
+	w->after_key = true;
+}
+
+static void jw_null(jw *w)
+{
+	jw_before(w);
+	jw_put(w, "null", 4);
+}
+
+static void jw_bool(jw *w, bool v)
+{
+	jw_before(w);
+	jw_puts(w, v ? "true" : "false");
+}
+
+static void jw_int(jw *w, long long v)
+{
+	char s[32];
+	int n = snprintf(s, sizeof s, "%lld", v);
+	jw_before(w);
+	jw_put(w, s, (size_t)n);
+}
+
+/*
+ * A real as jansson writes it (jsonp_dtostr): %.17g, ".0" added when that
+ * looks like an integer, the exponent without '+' or leading zeros.  JSON
+ * has no NaN or infinity: those are null.
+ */
+static void jw_real(jw *w, double v)
+{
+	if (!isfinite(v)) {
+		jw_null(w);
+		return;
+	}
+	char s[64];
+	int n = snprintf(s, sizeof s, "%.17g", v);
+	if (n < 0 || (size_t)n >= sizeof s - 3) {
+		jw_null(w);
+		return;
+	}
+	size_t len = (size_t)n;
+	if (!strchr(s, '.') && !strchr(s, 'e')) {
+		memcpy(s + len, ".0", 3);
+		len += 2;
+	}
+	char *e = strchr(s, 'e');
+	if (e) {
+		char *start = e + 1, *end = start + 1;
+		if (*start == '-')
+			start++;
+		while (*end == '0')
+			end++;
+		if (end != start) {
+			memmove(start, end, len - (size_t)(end - s) + 1);
+			len -= (size_t)(end - start);
+		}
+	}
+	jw_before(w);
+	jw_put(w, s, len);
+}
+
+/* Valid UTF-8 as it is; other bytes in gk_path_escape's form (\xNN, and
+ * each backslash doubled), so that no text is lost and two names never
+ * become one. */
+static void jw_escaped(jw *w, const char *s)
+{
+	size_t n = strlen(s), bad;
+	if (gk_utf8_valid(s, n, &bad)) {
+		jw_quoted(w, s, n);
+		return;
+	}
 	char *e = gk_path_escape(s);
-	j = e ? json_string(e) : NULL;
+	if (!e) {
+		jw_quoted(w, "(out of memory)", 15);
+		return;
+	}
+	jw_quoted(w, e, strlen(e));
 	free(e);
-	return j ? j : json_string("(out of memory)");
+}
+
+/* A text value, null when there is none. */
+static void jw_text(jw *w, const char *s)
+{
+	if (!s) {
+		jw_null(w);
+		return;
+	}
+	jw_before(w);
+	jw_escaped(w, s);
 }
 
 /* A file name: always in gk_path_escape's form, so it decodes back to the
  * bytes whether or not it was valid UTF-8 (README, "Reports"). */
-static json_t *path(const char *s)
+static void jw_path(jw *w, const char *s)
 {
-	if (!s)
-		return json_null();
+	if (!s) {
+		jw_null(w);
+		return;
+	}
 	char *e = gk_path_escape(s);
-	json_t *j = e ? json_string(e) : NULL;
+	jw_before(w);
+	if (e)
+		jw_quoted(w, e, strlen(e));
+	else
+		jw_quoted(w, "(out of memory)", 15);
 	free(e);
-	return j ? j : json_string("(out of memory)");
 }
 
-/* A predicted or observed lock; `observed` adds what only a trace knows. */
-static json_t *lock_fact(const gk_lock_fact *l, bool observed)
+/* key: value shorthands */
+static void kv_text(jw *w, const char *k, const char *s) { jw_key(w, k); jw_text(w, s); }
+static void kv_path(jw *w, const char *k, const char *s) { jw_key(w, k); jw_path(w, s); }
+static void kv_int(jw *w, const char *k, long long v) { jw_key(w, k); jw_int(w, v); }
+static void kv_real(jw *w, const char *k, double v) { jw_key(w, k); jw_real(w, v); }
+static void kv_bool(jw *w, const char *k, bool v) { jw_key(w, k); jw_bool(w, v); }
+static void kv_null(jw *w, const char *k) { jw_key(w, k); jw_null(w); }
+static void kv_open(jw *w, const char *k, char c) { jw_key(w, k); jw_open(w, c); }
+
+/* A 1-based position, null when there is none. */
+static void kv_pos(jw *w, const char *k, int v)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "lock", l->lock ? json_string(l->lock) : json_null());
-	json_object_set_new(o, "relation", text(l->relation));
-	json_object_set_new(o, "rewrite", json_boolean(l->rewrite));
+	jw_key(w, k);
+	if (v > 0)
+		jw_int(w, v);
+	else
+		jw_null(w);
+}
+
+/* ---- the report ---- */
+
+/* A predicted or observed lock; `observed` adds what only a trace knows. */
+static void lock_fact(jw *w, const char *key, const gk_lock_fact *l, bool observed)
+{
+	kv_open(w, key, '{');
+	kv_text(w, "lock", l->lock);
+	kv_text(w, "relation", l->relation);
+	kv_bool(w, "rewrite", l->rewrite);
 	if (observed) {
-		json_object_set_new(o, "held_ms", json_real(l->held_ms));
-		json_object_set_new(o, "lock_timeout_ms", json_integer(l->lock_timeout_ms));
+		kv_real(w, "held_ms", l->held_ms);
+		kv_int(w, "lock_timeout_ms", l->lock_timeout_ms);
 	}
-	return o;
+	jw_close(w, '}');
 }
 
 /* What the trace said of the finding: only for a traced statement. */
-static json_t *evidence(const gk_evidence *e)
+static void evidence(jw *w, const gk_evidence *e)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "verdict", json_string(gk_evidence_verdict_name(e->verdict)));
-	json_object_set_new(o, "predicted", e->kind != GK_PREDICT_NONE ? lock_fact(&e->predicted, false) : json_null());
-	json_object_set_new(o, "observed", e->observed.lock ? lock_fact(&e->observed, true) : json_null());
-	return o;
+	kv_open(w, "evidence", '{');
+	kv_text(w, "verdict", gk_evidence_verdict_name(e->verdict));
+	if (e->kind != GK_PREDICT_NONE)
+		lock_fact(w, "predicted", &e->predicted, false);
+	else
+		kv_null(w, "predicted");
+	if (e->observed.lock)
+		lock_fact(w, "observed", &e->observed, true);
+	else
+		kv_null(w, "observed");
+	jw_close(w, '}');
 }
 
-static json_t *finding(const gk_finding *f)
+static void finding(jw *w, const gk_finding *f)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "rule_id", json_string(f->rule_id));
-	json_object_set_new(o, "category", json_string(gk_category_name(f->category)));
-	json_object_set_new(o, "severity", json_string(gk_severity_name(f->severity)));
-	json_object_set_new(o, "blocking", json_boolean(f->blocking));
-	json_object_set_new(o, "message", text(f->message));
-	json_object_set_new(o, "help", text(f->help));
-	json_object_set_new(o, "path", path(f->path));
-	json_object_set_new(o, "line", pos_or_null(f->line));
-	json_object_set_new(o, "column", pos_or_null(f->column));
-	json_object_set_new(o, "end_line", pos_or_null(f->end_line));
-	json_object_set_new(o, "end_column", pos_or_null(f->end_column));
-	json_object_set_new(o, "statement_index", pos_or_null(f->statement_index));
-	json_object_set_new(o, "sql", text(f->sql));
+	jw_open(w, '{');
+	kv_text(w, "rule_id", f->rule_id);
+	kv_text(w, "category", gk_category_name(f->category));
+	kv_text(w, "severity", gk_severity_name(f->severity));
+	kv_bool(w, "blocking", f->blocking);
+	kv_text(w, "message", f->message);
+	kv_text(w, "help", f->help);
+	kv_path(w, "path", f->path);
+	kv_pos(w, "line", f->line);
+	kv_pos(w, "column", f->column);
+	kv_pos(w, "end_line", f->end_line);
+	kv_pos(w, "end_column", f->end_column);
+	kv_pos(w, "statement_index", f->statement_index);
+	kv_text(w, "sql", f->sql);
 	if (f->object) {
-		json_t *ob = json_object();
-		json_object_set_new(ob, "kind", text(f->object_kind));
-		json_object_set_new(ob, "identity", text(f->object));
-		json_object_set_new(ob, "attribute", text(f->attribute));
-		json_object_set_new(ob, "expected", text(f->expected));
-		json_object_set_new(ob, "actual", text(f->actual));
-		json_object_set_new(o, "object", ob);
+		kv_open(w, "object", '{');
+		kv_text(w, "kind", f->object_kind);
+		kv_text(w, "identity", f->object);
+		kv_text(w, "attribute", f->attribute);
+		kv_text(w, "expected", f->expected);
+		kv_text(w, "actual", f->actual);
+		jw_close(w, '}');
 	}
 	if (f->evidence.verdict != GK_EVIDENCE_NONE)
-		json_object_set_new(o, "evidence", evidence(&f->evidence));
-	return o;
+		evidence(w, &f->evidence);
+	jw_close(w, '}');
 }
 
-static json_t *commit(const gk_commit_ref *c)
+static void commit(jw *w, const gk_commit_ref *c)
 {
-	if (!c->sha[0])
-		return json_null();
+	jw_key(w, "commit");
+	if (!c->sha[0]) {
+		jw_null(w);
+		return;
+	}
 	char date[32];
 	time_t t = (time_t)c->time;
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	json_t *o = json_object();
-	json_object_set_new(o, "sha", json_string(c->sha));
-	json_object_set_new(o, "author", text(c->author));
-	json_object_set_new(o, "email", text(c->email));
-	json_object_set_new(o, "date", json_string(date));
-	json_object_set_new(o, "subject", text(c->subject));
-	return o;
+	jw_open(w, '{');
+	kv_text(w, "sha", c->sha);
+	kv_text(w, "author", c->author);
+	kv_text(w, "email", c->email);
+	kv_text(w, "date", date);
+	kv_text(w, "subject", c->subject);
+	jw_close(w, '}');
 }
 
-static json_t *history(const gk_migration *m)
+static void history(jw *w, const gk_migration *m)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "status", json_string(gk_history_status_name(m->history)));
-	json_object_set_new(o, "old_path", path(m->old_path));
-	json_object_set_new(o, "commit", commit(&m->commit));
-	return o;
+	kv_open(w, "history", '{');
+	kv_text(w, "status", gk_history_status_name(m->history));
+	kv_path(w, "old_path", m->old_path);
+	commit(w, &m->commit);
+	jw_close(w, '}');
 }
 
-static json_t *lock(const gk_observed_lock *l)
+static void lock(jw *w, const gk_observed_lock *l)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "statement_index", json_integer(l->statement_index));
-	json_object_set_new(o, "line", pos_or_null(l->line));
-	json_object_set_new(o, "relation", text(l->relation));
-	json_object_set_new(o, "mode", text(l->mode));
-	json_object_set_new(o, "duration_ms", json_real(round(l->duration_ms * 1000.0) / 1000.0));
-	json_object_set_new(o, "rewrite", json_boolean(l->rewrite));
-	json_object_set_new(o, "lock_timeout_ms", json_integer(l->lock_timeout_ms));
-	return o;
+	jw_open(w, '{');
+	kv_int(w, "statement_index", l->statement_index);
+	kv_pos(w, "line", l->line);
+	kv_text(w, "relation", l->relation);
+	kv_text(w, "mode", l->mode);
+	kv_real(w, "duration_ms", round(l->duration_ms * 1000.0) / 1000.0);
+	kv_bool(w, "rewrite", l->rewrite);
+	kv_int(w, "lock_timeout_ms", l->lock_timeout_ms);
+	jw_close(w, '}');
 }
 
-static json_t *names(char *const *v, size_t n)
+static void strings(jw *w, const char *key, char *const *v, size_t n)
 {
-	json_t *a = json_array();
+	kv_open(w, key, '[');
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_string(v[i]));
-	return a;
+		jw_text(w, v[i]);
+	jw_close(w, ']');
 }
 
 /* Where a migration that did not apply stopped, and what it left applied. */
-static json_t *stopped(const gk_replay_stop *s)
+static void stopped(jw *w, const gk_replay_stop *s)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "failed_statement", pos_or_null(s->failed_statement));
-	json_object_set_new(o, "statements", pos_or_null(s->n_statements));
-	json_object_set_new(o, "committed_statements", json_integer(s->committed_statements));
-	json_object_set_new(o, "aborted_session", json_boolean(s->aborted_session));
-	json_object_set_new(o, "created", names(s->created, s->n_created));
-	json_object_set_new(o, "changed", names(s->changed, s->n_changed));
-	return o;
+	kv_open(w, "stopped", '{');
+	kv_pos(w, "failed_statement", s->failed_statement);
+	kv_pos(w, "statements", s->n_statements);
+	kv_int(w, "committed_statements", s->committed_statements);
+	kv_bool(w, "aborted_session", s->aborted_session);
+	strings(w, "created", s->created, s->n_created);
+	strings(w, "changed", s->changed, s->n_changed);
+	jw_close(w, '}');
 }
 
-static json_t *replay(const gk_migration_replay *p)
+static void replay(jw *w, const gk_migration_replay *p)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "status", json_string(gk_replay_status_name(p->status)));
-	json_object_set_new(o, "duration_ms", json_real(round(p->duration_ms * 1000.0) / 1000.0));
-	json_object_set_new(o, "sqlstate", p->sqlstate[0] ? json_string(p->sqlstate) : json_null());
-	json_object_set_new(o, "error", text(p->error));
-	json_object_set_new(o, "traced", json_boolean(p->traced));
+	kv_open(w, "replay", '{');
+	kv_text(w, "status", gk_replay_status_name(p->status));
+	kv_real(w, "duration_ms", round(p->duration_ms * 1000.0) / 1000.0);
+	kv_text(w, "sqlstate", p->sqlstate[0] ? p->sqlstate : NULL);
+	kv_text(w, "error", p->error);
+	kv_bool(w, "traced", p->traced);
 	if (p->stop.failed_statement || p->stop.n_statements || p->stop.aborted_session || p->stop.n_created ||
 	    p->stop.n_changed)
-		json_object_set_new(o, "stopped", stopped(&p->stop));
-	return o;
-}
-
-static json_t *locks(const gk_migration_replay *p)
-{
-	json_t *a = json_array();
+		stopped(w, &p->stop);
+	jw_close(w, '}');
+	kv_open(w, "locks", '[');
 	for (size_t i = 0; i < p->n_locks; i++)
-		json_array_append_new(a, lock(&p->locks[i]));
-	return a;
+		lock(w, &p->locks[i]);
+	jw_close(w, ']');
 }
 
 /* `status`: where the migration stands on the live database. */
-static json_t *applied(const gk_migration_applied *a)
+static void applied(jw *w, const gk_migration_applied *a)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "status", json_string(gk_applied_status_name(a->status)));
-	json_object_set_new(o, "at", text(a->at));
-	json_object_set_new(o, "logs", text(a->logs));
-	json_object_set_new(o, "note", text(a->note));
-	return o;
+	kv_open(w, "applied", '{');
+	kv_text(w, "status", gk_applied_status_name(a->status));
+	kv_text(w, "at", a->at);
+	kv_text(w, "logs", a->logs);
+	kv_text(w, "note", a->note);
+	jw_close(w, '}');
 }
 
-static json_t *migration(const gk_migration *m)
+static void migration(jw *w, const gk_migration *m)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "path", path(m->path));
-	json_object_set_new(o, "statements", json_integer(m->statements));
+	jw_open(w, '{');
+	kv_path(w, "path", m->path);
+	kv_int(w, "statements", m->statements);
 	if (m->linted)
-		json_object_set_new(o, "statements_total", json_integer(m->statements_total));
-	json_object_set_new(o, "status", json_string(m->status == GK_MIGRATION_FAIL ? "fail" : "pass"));
-	json_t *run = json_object();
-	json_object_set_new(run, "tool", m->runner_why.tool ? text(m->runner_why.tool) : json_null());
-	json_object_set_new(run, "version", m->runner_why.version ? text(m->runner_why.version) : json_null());
-	json_object_set_new(run, "model", json_string(gk_runner_name(m->runner)));
-	json_object_set_new(run, "source", m->runner_why.source ? text(m->runner_why.source) : json_null());
-	json_object_set_new(run, "reason", m->runner_why.reason ? text(m->runner_why.reason) : json_null());
-	json_object_set_new(o, "runner", run);
-	json_object_set_new(o, "findings", json_integer((json_int_t)m->findings));
-	json_object_set_new(o, "blocking", json_integer((json_int_t)m->blocking));
-	json_object_set_new(o, "linted", json_boolean(m->linted));
+		kv_int(w, "statements_total", m->statements_total);
+	kv_text(w, "status", m->status == GK_MIGRATION_FAIL ? "fail" : "pass");
+	kv_open(w, "runner", '{');
+	kv_text(w, "tool", m->runner_why.tool);
+	kv_text(w, "version", m->runner_why.version);
+	kv_text(w, "model", gk_runner_name(m->runner));
+	kv_text(w, "source", m->runner_why.source);
+	kv_text(w, "reason", m->runner_why.reason);
+	jw_close(w, '}');
+	kv_int(w, "findings", (long long)m->findings);
+	kv_int(w, "blocking", (long long)m->blocking);
+	kv_bool(w, "linted", m->linted);
 	if (m->history != GK_HISTORY_NONE)
-		json_object_set_new(o, "history", history(m));
-	if (m->replay.status != GK_REPLAY_NONE) {
-		json_object_set_new(o, "replay", replay(&m->replay));
-		json_object_set_new(o, "locks", locks(&m->replay));
-	}
+		history(w, m);
+	if (m->replay.status != GK_REPLAY_NONE)
+		replay(w, &m->replay);
 	if (m->applied.status != GK_APPLIED_NONE)
-		json_object_set_new(o, "applied", applied(&m->applied));
-	return o;
+		applied(w, &m->applied);
+	jw_close(w, '}');
 }
 
-static json_t *summary(const gk_report *r)
+static void summary(jw *w, const gk_report *r)
 {
-	json_t *o = json_object(), *by = json_object();
-	json_object_set_new(o, "verdict", json_string(r->verdict));
-	json_object_set_new(o, "exit_code", json_integer(r->exit_code));
-	json_object_set_new(o, "files", json_integer((json_int_t)r->n_migrations));
-	json_object_set_new(o, "findings", json_integer((json_int_t)r->n_findings));
-	json_object_set_new(o, "blocking", json_integer((json_int_t)r->n_blocking));
-	json_object_set_new(by, "error", json_integer((json_int_t)r->by_severity[GK_SEV_ERROR]));
-	json_object_set_new(by, "warning", json_integer((json_int_t)r->by_severity[GK_SEV_WARNING]));
-	json_object_set_new(by, "info", json_integer((json_int_t)r->by_severity[GK_SEV_INFO]));
-	json_object_set_new(o, "by_severity", by);
+	kv_open(w, "summary", '{');
+	kv_text(w, "verdict", r->verdict);
+	kv_int(w, "exit_code", r->exit_code);
+	kv_int(w, "files", (long long)r->n_migrations);
+	kv_int(w, "findings", (long long)r->n_findings);
+	kv_int(w, "blocking", (long long)r->n_blocking);
+	kv_open(w, "by_severity", '{');
+	kv_int(w, "error", (long long)r->by_severity[GK_SEV_ERROR]);
+	kv_int(w, "warning", (long long)r->by_severity[GK_SEV_WARNING]);
+	kv_int(w, "info", (long long)r->by_severity[GK_SEV_INFO]);
+	jw_close(w, '}');
 	if (r->n_linted) {
-		json_object_set_new(o, "statements_total", json_integer((json_int_t)r->statements_total));
-		json_object_set_new(o, "statements_analysed", json_integer((json_int_t)r->statements_analysed));
+		kv_int(w, "statements_total", (long long)r->statements_total);
+		kv_int(w, "statements_analysed", (long long)r->statements_analysed);
 	}
 	if (r->evidence.traced) {
-		json_object_set_new(o, "predictions_confirmed", json_integer((json_int_t)r->evidence.confirmed));
-		json_object_set_new(o, "predictions_corrected", json_integer((json_int_t)r->evidence.corrected));
-		json_object_set_new(o, "trace_only", json_integer((json_int_t)r->evidence.trace_only));
+		kv_int(w, "predictions_confirmed", (long long)r->evidence.confirmed);
+		kv_int(w, "predictions_corrected", (long long)r->evidence.corrected);
+		kv_int(w, "trace_only", (long long)r->evidence.trace_only);
 	}
-	return o;
+	jw_close(w, '}');
 }
 
-static json_t *run_error(const gk_run_error *re)
+static void run_error(jw *w, const gk_run_error *re)
 {
-	json_t *e = json_object();
-	json_object_set_new(e, "kind", json_string(gk_error_kind_name(re->kind)));
-	json_object_set_new(e, "message", text(re->message));
-	json_object_set_new(e, "path", path(re->path));
-	return e;
-}
-
-static json_t *strings(char *const *v, size_t n)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, text(v[i]));
-	return a;
+	jw_open(w, '{');
+	kv_text(w, "kind", gk_error_kind_name(re->kind));
+	kv_text(w, "message", re->message);
+	kv_path(w, "path", re->path);
+	jw_close(w, '}');
 }
 
 /* What a drift comparison covered. */
-static json_t *drift_scope(const gk_report *r)
+static void drift_scope(jw *w, const gk_report *r)
 {
-	json_t *d = json_object(), *kinds = json_object();
-	json_object_set_new(d, "target", text(r->drift.target));
-	json_object_set_new(d, "expected", json_string(r->drift.expected ? "snapshot" : "replay"));
-	json_object_set_new(d, "snapshot", text(r->drift.expected));
-	json_object_set_new(d, "applied_migrations", json_integer((json_int_t)r->drift.applied));
+	kv_open(w, "drift", '{');
+	kv_text(w, "target", r->drift.target);
+	kv_text(w, "expected", r->drift.expected ? "snapshot" : "replay");
+	kv_text(w, "snapshot", r->drift.expected);
+	kv_int(w, "applied_migrations", (long long)r->drift.applied);
+	kv_open(w, "objects", '{');
 	for (size_t i = 0; i < r->drift.n_kinds; i++) {
-		json_t *k = json_object();
-		json_object_set_new(k, "compared", json_integer((json_int_t)r->drift.kinds[i].compared));
-		json_object_set_new(k, "ignored", json_integer((json_int_t)r->drift.kinds[i].ignored));
-		json_object_set_new(kinds, r->drift.kinds[i].kind, k);
+		kv_open(w, r->drift.kinds[i].kind, '{');
+		kv_int(w, "compared", (long long)r->drift.kinds[i].compared);
+		kv_int(w, "ignored", (long long)r->drift.kinds[i].ignored);
+		jw_close(w, '}');
 	}
-	json_object_set_new(d, "objects", kinds);
-	json_object_set_new(d, "compared", json_integer((json_int_t)r->drift.compared));
-	json_object_set_new(d, "ignored", json_integer((json_int_t)r->drift.ignored));
-	json_object_set_new(d, "schemas", strings(r->drift.schemas, r->drift.n_schemas));
-	json_object_set_new(d, "schemas_from", text(r->drift.schemas_from));
-	json_object_set_new(d, "ignore", strings(r->drift.ignore, r->drift.n_ignore));
-	return d;
+	jw_close(w, '}');
+	kv_int(w, "compared", (long long)r->drift.compared);
+	kv_int(w, "ignored", (long long)r->drift.ignored);
+	strings(w, "schemas", r->drift.schemas, r->drift.n_schemas);
+	kv_text(w, "schemas_from", r->drift.schemas_from);
+	strings(w, "ignore", r->drift.ignore, r->drift.n_ignore);
+	jw_close(w, '}');
 }
 
 /* The small head of the document, before the arrays. */
-static json_t *head(const gk_report *r)
+static void head(jw *w, const gk_report *r)
 {
-	json_t *doc = json_object(), *tool = json_object(), *run = json_object(), *cfg = json_object();
-	json_object_set_new(doc, "schema_version", json_string(SCHEMA_VERSION));
-	json_object_set_new(tool, "name", json_string("gatekeeper"));
-	json_object_set_new(tool, "version", json_string(GK_VERSION));
-	json_object_set_new(doc, "tool", tool);
-	json_object_set_new(run, "command", json_string(r->command));
-	json_object_set_new(run, "duration_ms", json_integer((json_int_t)llround(r->duration_s * 1000.0)));
-	json_object_set_new(doc, "run", run);
-	json_object_set_new(cfg, "fail_level", json_string(r->fail_level == GK_SEV_OFF ? "never" : gk_severity_name(r->fail_level)));
-	json_object_set_new(cfg, "pg_version", json_integer(r->pg_version));
-	json_object_set_new(doc, "config", cfg);
-	json_object_set_new(doc, "summary", summary(r));
+	kv_text(w, "schema_version", SCHEMA_VERSION);
+	kv_open(w, "tool", '{');
+	kv_text(w, "name", "gatekeeper");
+	kv_text(w, "version", GK_VERSION);
+	jw_close(w, '}');
+	kv_open(w, "run", '{');
+	kv_text(w, "command", r->command);
+	kv_int(w, "duration_ms", llround(r->duration_s * 1000.0));
+	jw_close(w, '}');
+	kv_open(w, "config", '{');
+	kv_text(w, "fail_level", r->fail_level == GK_SEV_OFF ? "never" : gk_severity_name(r->fail_level));
+	kv_int(w, "pg_version", r->pg_version);
+	jw_close(w, '}');
+	summary(w, r);
 	if (r->base_ref) {
-		json_t *git = json_object();
-		json_object_set_new(git, "base_ref", text(r->base_ref));
-		json_object_set_new(git, "merge_base", text(r->merge_base));
-		json_object_set_new(git, "head", text(r->head));
-		json_object_set_new(doc, "git", git);
+		kv_open(w, "git", '{');
+		kv_text(w, "base_ref", r->base_ref);
+		kv_text(w, "merge_base", r->merge_base);
+		kv_text(w, "head", r->head);
+		jw_close(w, '}');
 	}
 	if (r->replay.shadow) {
-		json_t *rp = json_object();
-		json_object_set_new(rp, "shadow", json_string(r->replay.shadow));
-		json_object_set_new(rp, "server_version", json_integer(r->replay.server_version));
-		json_object_set_new(rp, "migrations", json_integer((json_int_t)r->replay.migrations));
-		json_object_set_new(rp, "reused_from_cache", json_integer((json_int_t)r->replay.reused));
-		json_object_set_new(rp, "duration_ms", json_integer((json_int_t)llround(r->replay.duration_ms)));
-		json_object_set_new(doc, "replay", rp);
+		kv_open(w, "replay", '{');
+		kv_text(w, "shadow", r->replay.shadow);
+		kv_int(w, "server_version", r->replay.server_version);
+		kv_int(w, "migrations", (long long)r->replay.migrations);
+		kv_int(w, "reused_from_cache", (long long)r->replay.reused);
+		kv_int(w, "duration_ms", llround(r->replay.duration_ms));
+		jw_close(w, '}');
 	}
 	if (r->target.database) {
-		json_t *tg = json_object();
-		json_object_set_new(tg, "database", text(r->target.database));
-		json_object_set_new(tg, "server_version", json_integer(r->target.server_version));
-		json_object_set_new(tg, "tool", text(r->target.tool));
-		json_object_set_new(tg, "history_table", text(r->target.history_table));
-		json_object_set_new(tg, "history_exists", json_boolean(r->target.history_exists));
-		json_object_set_new(doc, "target", tg);
+		kv_open(w, "target", '{');
+		kv_text(w, "database", r->target.database);
+		kv_int(w, "server_version", r->target.server_version);
+		kv_text(w, "tool", r->target.tool);
+		kv_text(w, "history_table", r->target.history_table);
+		kv_bool(w, "history_exists", r->target.history_exists);
+		jw_close(w, '}');
 	}
 	if (r->drift.target)
-		json_object_set_new(doc, "drift", drift_scope(r));
+		drift_scope(w, r);
 	if (r->n_checks) {
-		json_t *checks = json_array();
+		kv_open(w, "checks", '[');
 		for (size_t i = 0; i < r->n_checks; i++) {
 			const gk_report_check *c = &r->checks[i];
-			json_t *o = json_object();
-			json_object_set_new(o, "name", json_string(c->name));
-			json_object_set_new(o, "ran", json_boolean(!c->not_run));
-			json_object_set_new(o, "not_run_reason", text(c->not_run));
-			json_object_set_new(o, "findings", json_integer((json_int_t)c->findings));
-			json_object_set_new(o, "blocking", json_integer((json_int_t)c->blocking));
-			json_array_append_new(checks, o);
+			jw_open(w, '{');
+			kv_text(w, "name", c->name);
+			kv_bool(w, "ran", !c->not_run);
+			kv_text(w, "not_run_reason", c->not_run);
+			kv_int(w, "findings", (long long)c->findings);
+			kv_int(w, "blocking", (long long)c->blocking);
+			jw_close(w, '}');
 		}
-		json_object_set_new(doc, "checks", checks);
+		jw_close(w, ']');
 	}
-	if (r->n_notes) {
-		json_t *notes = json_array();
-		for (size_t i = 0; i < r->n_notes; i++)
-			json_array_append_new(notes, text(r->notes[i]));
-		json_object_set_new(doc, "notes", notes);
-	}
-	return doc;
-}
-
-/* Write `j` (consumed) indented by `depth` levels of two spaces. */
-static int put(FILE *out, json_t *j, int depth)
-{
-	if (!j)
-		return -1;
-	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(j);
-	if (!s)
-		return -1;
-	static const char pad[] = "                ";
-	const char *p = s, *nl;
-	while ((nl = strchr(p, '\n')) != NULL) {
-		fwrite(p, 1, (size_t)(nl - p) + 1, out);
-		fwrite(pad, 1, (size_t)depth * 2 < sizeof pad ? (size_t)depth * 2 : sizeof pad - 1, out);
-		p = nl + 1;
-	}
-	fputs(p, out);
-	free(s);
-	return 0;
-}
-
-typedef json_t *(*to_json_fn)(const void *item);
-
-static json_t *finding_any(const void *x) { return finding(x); }
-static json_t *migration_any(const void *x) { return migration(x); }
-static json_t *run_error_any(const void *x) { return run_error(x); }
-
-/* Elements [from, to) of an array, each after its separator. */
-typedef struct chunk {
-	const char *items;
-	size_t size, from, to;
-	to_json_fn fn;
-	char *buf;        /* rendered text (open_memstream) */
-	size_t len;
-	int rc;
-} chunk;
-
-static void *render_chunk(void *arg)
-{
-	chunk *c = arg;
-	FILE *mem = open_memstream(&c->buf, &c->len);
-	c->rc = mem ? 0 : -1;
-	for (size_t i = c->from; c->rc == 0 && i < c->to; i++) {
-		fputs(i ? ",\n    " : "\n    ", mem);
-		c->rc = put(mem, c->fn(c->items + i * c->size), 2);
-	}
-	if (mem && fclose(mem) != 0)
-		c->rc = -1;
-	return NULL;
-}
-
-/*
- * `"key": [ items ]`.  Building and escaping JSON text is a third of a
- * large run's work, so long arrays are rendered in chunks on as many
- * threads as there are cores, then written in order: the output is the
- * same byte for byte.  Each thread holds one element's JSON tree at a time.
- */
-#define CHUNK_MIN 256
-#define CHUNK_MAX 2048   /* elements per chunk: bounds the text held in memory */
-#define MAX_CHUNKS 16
-
-/* Render [from, to) on up to `k` threads and write it in order. */
-static int put_round(FILE *out, const void *items, size_t from, size_t to, size_t size, to_json_fn fn, size_t k)
-{
-	chunk c[MAX_CHUNKS];
-	pthread_t tid[MAX_CHUNKS];
-	bool started[MAX_CHUNKS] = {false};
-	size_t n = to - from;
-	for (size_t i = 0; i < k; i++) {
-		c[i] = (chunk){.items = items, .size = size, .from = from + n * i / k, .to = from + n * (i + 1) / k, .fn = fn};
-		started[i] = i > 0 && pthread_create(&tid[i], NULL, render_chunk, &c[i]) == 0;
-	}
-	for (size_t i = 0; i < k; i++)
-		if (!started[i])
-			render_chunk(&c[i]); /* the first chunk, or a thread that could not start */
-	int rc = 0;
-	for (size_t i = 0; i < k; i++) {
-		if (started[i])
-			pthread_join(tid[i], NULL);
-		if (c[i].rc < 0)
-			rc = -1;
-		else if (rc == 0)
-			fwrite(c[i].buf, 1, c[i].len, out);
-		free(c[i].buf);
-	}
-	return rc;
-}
-
-static int put_array(FILE *out, const char *key, const void *items, size_t n, size_t size, to_json_fn fn, bool last)
-{
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t k = cores > 1 ? (size_t)cores : 1;
-	if (k > MAX_CHUNKS)
-		k = MAX_CHUNKS;
-	int rc = 0;
-	fprintf(out, "  \"%s\": [", key);
-	for (size_t from = 0; rc == 0 && from < n;) {
-		size_t left = n - from, per = left / k;
-		size_t threads = per >= CHUNK_MIN ? k : 1;
-		size_t take = threads * CHUNK_MAX < left ? threads * CHUNK_MAX : left;
-		rc = put_round(out, items, from, from + take, size, fn, threads);
-		from += take;
-	}
-	fprintf(out, "%s]%s\n", n ? "\n  " : "", last ? "" : ",");
-	return rc;
+	if (r->n_notes)
+		strings(w, "notes", r->notes, r->n_notes);
 }
 
 int gk_render_json(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err)
 {
-	(void)o;
-	/* jansson seeds its hash function on first use; do it before threads. */
-	json_object_seed(0);
-	/* The head is dumped whole and its closing brace replaced by the arrays. */
-	json_t *hj = head(r);
-	char *h = hj ? json_dumps(hj, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-	json_decref(hj);
-	int rc = h ? 0 : -1;
-	if (rc == 0) {
-		size_t n = strlen(h);
-		while (n > 0 && h[n - 1] != '}')
-			n--;
-		if (n > 0)
-			n--; /* the closing brace */
-		while (n > 0 && (h[n - 1] == '\n' || h[n - 1] == ' '))
-			n--;
-		fwrite(h, 1, n, out);
-		fputs(",\n", out);
-		free(h);
-		rc = put_array(out, "migrations", r->migrations, r->n_migrations, sizeof *r->migrations, migration_any, false);
-	}
-	if (rc == 0)
-		rc = put_array(out, "findings", r->findings, r->n_findings, sizeof *r->findings, finding_any, false);
-	if (rc == 0)
-		rc = put_array(out, "errors", r->errors, r->n_errors, sizeof *r->errors, run_error_any, true);
-	if (rc < 0)
-		return gk_error_set(err, GK_ENOMEM, "out of memory building the JSON report");
-	if (fputs("}\n", out) == EOF || ferror(out))
+	jw *w = calloc(1, sizeof *w);
+	if (!w)
+		return gk_error_set(err, GK_ENOMEM, "out of memory writing the JSON report");
+	w->out = out;
+	w->pretty = o && o->pretty;
+	jw_open(w, '{');
+	head(w, r);
+	kv_open(w, "migrations", '[');
+	for (size_t i = 0; i < r->n_migrations && !w->failed; i++)
+		migration(w, &r->migrations[i]);
+	jw_close(w, ']');
+	kv_open(w, "findings", '[');
+	for (size_t i = 0; i < r->n_findings && !w->failed; i++)
+		finding(w, &r->findings[i]);
+	jw_close(w, ']');
+	kv_open(w, "errors", '[');
+	for (size_t i = 0; i < r->n_errors; i++)
+		run_error(w, &r->errors[i]);
+	jw_close(w, ']');
+	jw_close(w, '}');
+	jw_put(w, "\n", 1);
+	jw_flush(w);
+	bool failed = w->failed;
+	free(w);
+	if (failed || ferror(out))
 		return gk_error_set(err, GK_EIO, "cannot write the JSON report");
 	return 0;
 }

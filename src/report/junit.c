@@ -88,13 +88,15 @@ static char *clean(const char *s, bool one_line, size_t max_cp)
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
 	size_t n = strlen((const char *)p), cps = 0, cut = 0;
 	for (size_t i = 0; i < n;) {
-		if (!max_cp) { /* a run of printable ASCII, copied at once: most text is */
-			size_t run = i;
-			while (run < n && p[run] >= 0x20 && p[run] < 0x7f)
-				run++;
-			gk_buf_append(&b, (const char *)p + i, run - i);
-			if ((i = run) == n)
-				break;
+		/* A run of printable ASCII that ends before the cut is copied in one piece. */
+		size_t run = 0, room = !max_cp ? n - i : cps + 1 < max_cp ? max_cp - 1 - cps : 0;
+		while (run < room && i + run < n && p[i + run] >= 0x20 && p[i + run] < 0x7F)
+			run++;
+		if (run > 0) {
+			gk_buf_append(&b, (const char *)p + i, run);
+			i += run;
+			cps += run;
+			continue;
 		}
 		uint32_t cp = 0;
 		size_t k = gk_utf8_seq((const char *)p + i, n - i, &cp);

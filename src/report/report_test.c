@@ -487,6 +487,10 @@ static void test_junit_hostile_text(void **state)
 	for (int i = 0; i < 250; i++)
 		strcat(longmsg, "\xC3\xA9"); /* é: 250 code points, 500 bytes */
 	add(r, "long-message", GK_SEV_ERROR, M3, 1, 1, longmsg, NULL);
+	char asciimsg[300];
+	memset(asciimsg, 'a', 250); /* plain ASCII, which is copied in runs: the cut must land at the same place */
+	asciimsg[250] = '\0';
+	add(r, "long-ascii", GK_SEV_ERROR, M3, 1, 1, asciimsg, NULL);
 	gk_report_finish(r, GK_SEV_ERROR, 0);
 	for (int p = GK_JUNIT_DEFAULT; p <= GK_JUNIT_STRICT; p++) {
 		xdoc d = junit(r, (enum gk_junit_profile)p);
@@ -507,6 +511,11 @@ static void test_junit_hostile_text(void **state)
 		char *msg = xstr(&d, "string(//failure[@type='lint/long-message']/@message)");
 		assert_int_equal(strlen(msg), 199 * 2 + 3);
 		assert_string_equal(msg + 199 * 2, "\xE2\x80\xA6");
+		free(msg);
+		msg = xstr(&d, "string(//failure[@type='lint/long-ascii']/@message)");
+		assert_int_equal(strlen(msg), 199 + 3);
+		assert_int_equal(strspn(msg, "a"), 199);
+		assert_string_equal(msg + 199, "\xE2\x80\xA6");
 		free(msg);
 		char *full = xstr(&d, "string(//failure[@type='lint/long-message'])");
 		assert_memory_equal(full, longmsg, strlen(longmsg)); /* the text keeps it whole */
@@ -714,9 +723,9 @@ static void test_json_agrees(void **state)
 }
 
 /*
- * Long arrays are rendered in chunks on several threads (json.c); the
- * document must still hold every finding once, in the report's order,
- * whatever the number of cores.
+ * The document is written as the report is walked (json.c): a long array
+ * must still hold every finding once, in the report's order, across the
+ * writer's buffer flushes.
  */
 static void test_json_many_findings_in_order(void **state)
 {
@@ -741,6 +750,67 @@ static void test_json_many_findings_in_order(void **state)
 		assert_string_equal(json_string_value(json_object_get(o, "message")), msg);
 	}
 	json_decref(doc);
+	gk_report_free(r);
+}
+
+/*
+ * Compact by default, indented with `pretty`: both are the same document,
+ * written byte for byte as jansson writes it (JSON_COMPACT, JSON_INDENT(2)),
+ * so that only whitespace tells them apart.  The report holds what the
+ * writer escapes or formats itself: invalid UTF-8, C0 controls, quotes and
+ * backslashes, reals of every shape, empty arrays and objects, evidence.
+ */
+static void test_json_compact_and_pretty(void **state)
+{
+	(void)state;
+	gk_report *r = sample();
+	assert_int_equal(gk_report_add_note(r, "a \"quoted\" note\\ with \b\f\r\t\x7f and \xe2\x80\xae"), 0);
+	gk_finding f = {
+		.rule_id = "observed-lock", .category = GK_CAT_LOCKING, .severity = GK_SEV_WARNING,
+		.message = (char *)HOSTILE, .help = (char *)"h", .path = (char *)"db/\xff\\odd.sql", .line = 2,
+		.statement_index = 1, .sql = (char *)"SELECT '\x01';",
+		.evidence = {.kind = GK_PREDICT_LOCK, .predicted = {.lock = "ACCESS EXCLUSIVE", .relation = (char *)"t"},
+			     .verdict = GK_EVIDENCE_CORRECTED,
+			     .observed = {.lock = "SHARE", .relation = (char *)"t", .held_ms = 0.1, .lock_timeout_ms = 5}},
+	};
+	assert_int_equal(gk_report_add_finding(r, &f), 0);
+	assert_int_equal(gk_report_set_replay(r, 0, GK_REPLAY_OK, 1e21, NULL, NULL, true), 0);
+	assert_int_equal(gk_report_set_replay(r, 1, GK_REPLAY_OK, 2.0, NULL, NULL, true), 0);
+	gk_observed_lock l = {.statement_index = 1, .line = 3, .relation = (char *)"public.t",
+			      .mode = (char *)"AccessExclusiveLock", .duration_ms = 12.3456, .lock_timeout_ms = 0};
+	assert_int_equal(gk_report_add_lock(r, 1, &l), 0);
+	gk_report_finish(r, GK_SEV_ERROR, 1.5);
+
+	gk_render_options compact = {0}, pretty = {.pretty = true};
+	size_t nc, np;
+	char *c = render(r, gk_render_json, &compact, &nc), *p = render(r, gk_render_json, &pretty, &np);
+	assert_true(nc > 1 && c[nc - 1] == '\n');
+	assert_null(memchr(c, '\n', nc - 1)); /* one line */
+	assert_true(np > nc && strstr(p, "{\n  \"schema_version\": \"2.1\",\n  \"tool\": {\n    \"name\""));
+	json_error_t e;
+	json_t *doc = json_loads(c, 0, &e);
+	if (!doc)
+		fail_msg("compact JSON does not parse (%s at column %d)", e.text, e.column);
+	char *jc = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *jp = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	assert_non_null(jc);
+	assert_non_null(jp);
+	assert_int_equal(nc, strlen(jc) + 1);
+	assert_memory_equal(c, jc, nc - 1);
+	assert_int_equal(np, strlen(jp) + 1);
+	assert_memory_equal(p, jp, np - 1);
+	/* What the writer formats itself, checked by value too. */
+	json_t *m0 = json_array_get(json_object_get(doc, "migrations"), 0);
+	assert_true(json_real_value(json_object_get(json_object_get(m0, "replay"), "duration_ms")) == 1e21);
+	assert_non_null(strstr(c, "\"duration_ms\":1e21,"));
+	assert_non_null(strstr(c, "\"held_ms\":0.10000000000000001,"));
+	assert_non_null(strstr(c, "\"duration_ms\":2.0,"));
+	assert_non_null(strstr(c, "\\u001B"));
+	free(jc);
+	free(jp);
+	json_decref(doc);
+	free(c);
+	free(p);
 	gk_report_free(r);
 }
 
@@ -774,6 +844,7 @@ int main(void)
 		cmocka_unit_test(test_json_checks),
 		cmocka_unit_test(test_json_agrees),
 		cmocka_unit_test(test_json_many_findings_in_order),
+		cmocka_unit_test(test_json_compact_and_pretty),
 		cmocka_unit_test(test_renderer_table),
 	};
 	xmlInitParser();

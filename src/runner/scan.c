@@ -37,6 +37,7 @@
  * body; for the first, also in a dollar-quoted body).
  */
 #include "gatekeeper/runner.h"
+#include "sql/sql.h"
 #include "util/util.h"
 
 #include <ctype.h>
@@ -248,14 +249,14 @@ void gk_runner_scan(gk_runner_sql *out, const char *text, size_t len, int pg_ver
 	if (!copy)
 		return;
 	PgQueryScanResult sr = pg_query_scan(copy);
-	PgQuery__ScanResult *scan = NULL;
-	if (sr.pbuf.data && sr.pbuf.len)
-		scan = pg_query__scan_result__unpack(NULL, sr.pbuf.len, (void *)sr.pbuf.data);
+	gk_scan_tokens it;
+	gk_scan_tokens_init(&it, &sr);
 	scanner sc = {.out = out, .text = copy, .pg_version = pg_version ? pg_version : 15};
 	int parens = 0, atomic = 0;
 	int prev = 0;
-	for (size_t i = 0; scan && i < scan->n_tokens; i++) {
-		const PgQuery__ScanToken *t = scan->tokens[i];
+	PgQuery__ScanToken tok;
+	while (gk_scan_tokens_next(&it, &tok)) {
+		const PgQuery__ScanToken *t = &tok;
 		cut_in_token(&sc, t, atomic > 0);
 		if (t->token == PG_QUERY__TOKEN__SQL_COMMENT || t->token == PG_QUERY__TOKEN__C_COMMENT)
 			continue;
@@ -282,8 +283,6 @@ void gk_runner_scan(gk_runner_sql *out, const char *text, size_t len, int pg_ver
 	end_statement(&sc);
 	if (out->n_stmts < 2)
 		out->concurrently_beside = false;
-	if (scan)
-		pg_query__scan_result__free_unpacked(scan, NULL);
 	pg_query_free_scan_result(sr);
 	free(sc.values);
 	free(copy);

@@ -166,6 +166,21 @@ size_t gk_sql_skip_blanks(const char *text, size_t i, size_t end);
 size_t gk_pb_depth(const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t len,
 		   size_t limit);
 
+/*
+ * The tokens of a pg_query_scan() result, read from its packed bytes one by
+ * one without unpacking (no allocation).  `sr` must outlive the iteration;
+ * an error result has no tokens.
+ */
+typedef struct gk_scan_tokens {
+	const uint8_t *data;
+	size_t len, i;
+	unsigned f_tokens, f_start, f_end, f_token, f_keyword_kind;
+} gk_scan_tokens;
+
+void gk_scan_tokens_init(gk_scan_tokens *it, const PgQueryScanResult *sr);
+/** The next token into *t; false after the last. */
+bool gk_scan_tokens_next(gk_scan_tokens *it, PgQuery__ScanToken *t);
+
 /* ---- directives ----------------------------------------------------- */
 
 typedef struct gk_directive {

@@ -614,6 +614,40 @@ static void test_pb_depth_malformed_input(void **state)
 	assert_int_equal(gk_pb_depth(&pg_query__parse_result__descriptor, junk, sizeof junk, 1000), 1);
 }
 
+/* The tokens read in place are those protobuf-c unpacks, field for field. */
+static void test_scan_tokens_match_unpack(void **state)
+{
+	(void)state;
+	const char *text = "-- c\nCREATE INDEX CONCURRENTLY \"Ix\" ON t (a); /* b */ SELECT 'x;y', $$ ; $$, "
+			   "caf\xc3\xa9, 123456789, e'\\n', -1 FROM \"T\"; ALTER TYPE e ADD VALUE 'v'";
+	PgQueryScanResult sr = pg_query_scan(text);
+	assert_null(sr.error);
+	PgQuery__ScanResult *scan = pg_query__scan_result__unpack(NULL, sr.pbuf.len, (void *)sr.pbuf.data);
+	assert_non_null(scan);
+	assert_true(scan->n_tokens > 30);
+	gk_scan_tokens it;
+	gk_scan_tokens_init(&it, &sr);
+	PgQuery__ScanToken t;
+	size_t n = 0;
+	for (; gk_scan_tokens_next(&it, &t); n++) {
+		assert_true(n < scan->n_tokens);
+		assert_int_equal(t.start, scan->tokens[n]->start);
+		assert_int_equal(t.end, scan->tokens[n]->end);
+		assert_int_equal(t.token, scan->tokens[n]->token);
+		assert_int_equal(t.keyword_kind, scan->tokens[n]->keyword_kind);
+	}
+	assert_int_equal(n, scan->n_tokens);
+	pg_query__scan_result__free_unpacked(scan, NULL);
+	pg_query_free_scan_result(sr);
+
+	/* A scanner error has no tokens. */
+	sr = pg_query_scan("SELECT 'open");
+	assert_non_null(sr.error);
+	gk_scan_tokens_init(&it, &sr);
+	assert_false(gk_scan_tokens_next(&it, &t));
+	pg_query_free_scan_result(sr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -644,6 +678,7 @@ int main(void)
 		cmocka_unit_test(test_pb_depth_counts_levels),
 		cmocka_unit_test(test_pb_depth_stops_past_limit),
 		cmocka_unit_test(test_pb_depth_malformed_input),
+		cmocka_unit_test(test_scan_tokens_match_unpack),
 	};
 	return cmocka_run_group_tests_name("sql", tests, NULL, NULL);
 }

@@ -55,6 +55,15 @@ void gk_buf_put_visible(gk_buf *b, const char *s, size_t n, unsigned flags)
 	if ((flags & GK_VIS_LINE_START) && n > 0 && (s[0] == ':' || s[0] == '#'))
 		gk_buf_puts(b, "./"); /* a path at the start of a line never starts a log command */
 	for (size_t i = 0; i < n;) {
+		/* A run of printable ASCII is copied as it is, in one piece. */
+		size_t run = i;
+		while (run < n && (unsigned char)s[run] >= 0x20 && (unsigned char)s[run] < 0x7F)
+			run++;
+		if (run > i) {
+			gk_buf_append(b, s + i, run - i);
+			i = run;
+			continue;
+		}
 		uint32_t cp = 0;
 		size_t k = gk_utf8_seq(s + i, n - i, &cp);
 		if (k == 0) {
@@ -99,6 +108,14 @@ char *gk_path_escape(const char *s)
 	gk_buf b = GK_BUF_INIT;
 	size_t n = s ? strlen(s) : 0;
 	for (size_t i = 0; i < n;) {
+		size_t run = i;
+		while (run < n && (unsigned char)s[run] < 0x80 && s[run] != '\\')
+			run++;
+		if (run > i) {
+			gk_buf_append(&b, s + i, run - i);
+			i = run;
+			continue;
+		}
 		uint32_t cp;
 		size_t k = gk_utf8_seq(s + i, n - i, &cp);
 		if (k == 0)

@@ -24,7 +24,7 @@ grep -q 'runner must be whole' "$TMP/r.xml" 2>/dev/null || { echo "the JUnit rep
 
 # --format json puts the same report on stdout.
 "$GK" lint --format json 001_select.sql >"$TMP/stdout.json" 2>/dev/null; rc=$?
-[ "$rc" = 2 ] && grep -q '"kind": "config"' "$TMP/stdout.json" || { echo "--format json: exit $rc, stdout lacks the config error"; status=1; }
+[ "$rc" = 2 ] && grep -Eq '"kind": ?"config"' "$TMP/stdout.json" || { echo "--format json: exit $rc, stdout lacks the config error"; status=1; }
 
 # An unknown rule id, from --config, with its position.
 "$GK" lint --config unknown-rule.yml 001_select.sql >/dev/null 2>"$TMP/u.err"; rc=$?

@@ -1,0 +1,75 @@
+/*
+ * lint_batch_test.c - runner settings of files passed one by one: the
+ * files of one folder share the settings read from it (looked up once, not
+ * once per file), and a file of another folder gets its own.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "gatekeeper/check.h"
+#include "util/util.h"
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void add(gk_lint_batch *b, const char *path)
+{
+	size_t from = b->n;
+	assert_int_equal(gk_lint_batch_add_file(b, path), 0);
+	assert_int_equal(gk_lint_batch_find_settings(b, from, path, GK_LAYOUT_PRISMA), 0);
+}
+
+static void test_settings_shared_by_folder(void **state)
+{
+	(void)state;
+	char tmpl[] = "/tmp/gk-lint-batch-XXXXXX";
+	char *root = mkdtemp(tmpl);
+	assert_non_null(root);
+	char *a = gk_asprintf("%s/a", root), *bdir = gk_asprintf("%s/b", root);
+	assert_int_equal(mkdir(a, 0700), 0);
+	assert_int_equal(mkdir(bdir, 0700), 0);
+	char *pkg = gk_asprintf("%s/package.json", a);
+	write_text(pkg, "{\"devDependencies\": {\"prisma\": \"6.19.0\"}}\n");
+	char *x = gk_asprintf("%s/x.sql", a), *y = gk_asprintf("%s/y.sql", a), *z = gk_asprintf("%s/z.sql", bdir);
+	write_text(x, "SELECT 1;\n");
+	write_text(y, "SELECT 2;\n");
+	write_text(z, "SELECT 3;\n");
+
+	gk_lint_batch b = {0};
+	add(&b, x);
+	add(&b, y);
+	add(&b, z);
+	assert_int_equal(b.n, 3);
+	assert_ptr_equal(b.in[0].settings, b.in[1].settings);
+	assert_int_equal(b.n_settings, 2);
+	assert_ptr_not_equal(b.in[1].settings, b.in[2].settings);
+	assert_string_equal(b.in[0].settings->prisma.version, "6.19.0");
+	assert_string_equal(b.in[2].settings->prisma.version, "");
+	gk_lint_batch_free(&b);
+
+	unlink(x), unlink(y), unlink(z), unlink(pkg);
+	rmdir(a), rmdir(bdir), rmdir(root);
+	free(x), free(y), free(z), free(pkg), free(a), free(bdir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_settings_shared_by_folder),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
