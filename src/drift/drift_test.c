@@ -356,7 +356,7 @@ static char *rendered(const gk_report *r, const char *name)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	gk_render_options ro = {.hostname = "test", .timestamp = 1};
+	gk_render_options ro = {.hostname = "test", .timestamp = 1, .pretty = true}; /* the tests read it by line */
 	gk_error err = {0};
 	assert_int_equal(gk_renderer_find(name)->render(r, f, &ro, &err), 0);
 	fclose(f);

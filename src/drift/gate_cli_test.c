@@ -71,7 +71,7 @@ static void test_rewrite_blocks_all_formats(void **state)
 	put(f.dir, M "20240102000000_add_user_created_at/migration.sql", REWRITE_SQL);
 	char *json = in_tmp(s, "g.json"), *xml = in_tmp(s, "g.xml"), *dir = gk_asprintf("%s/prisma/migrations", f.dir);
 	char *sarif = in_tmp(s, "g.sarif"), *gitlab = in_tmp(s, "g.gl.json");
-	const char *args[] = {"gate", "--no-config", "--database", f.url, "--shadow-url", f.shadow, "--no-cache",
+	const char *args[] = {"gate", "--no-config", "--pretty", "--database", f.url, "--shadow-url", f.shadow, "--no-cache",
 			      "--json", json, "--junit", xml, "--sarif", sarif, "--gitlab", gitlab, dir, NULL};
 	out o = run_gk(s->tmp, NULL, NULL, args);
 	assert_code(&o, 1);
@@ -116,7 +116,7 @@ static void test_rewrite_blocks_all_formats(void **state)
 	free(x);
 	out_free(&o);
 
-	const char *a2[] = {"gate", "--no-config", "--database", f.url, "--shadow-url", f.shadow, "--no-cache",
+	const char *a2[] = {"gate", "--no-config", "--pretty", "--database", f.url, "--shadow-url", f.shadow, "--no-cache",
 			    "--format", "junit", "--junit-profile", "strict", dir, NULL};
 	o = run_gk(s->tmp, NULL, NULL, a2);
 	assert_code(&o, 1);
@@ -142,7 +142,7 @@ static void test_safe_passes(void **state)
 	put(f.dir, M "20240102000000_add_tags/migration.sql", SAFE_SQL);
 	char *env_url = gk_asprintf("DATABASE_URL=%s", f.url), *env_shadow = gk_asprintf("SHADOW_DATABASE_URL=%s", f.shadow);
 	const char *env[] = {env_url, env_shadow, NULL};
-	const char *args[] = {"gate", "--no-config", "--no-cache", "--format", "json", NULL};
+	const char *args[] = {"gate", "--no-config", "--pretty", "--no-cache", "--format", "json", NULL};
 	out o = run_gk(s->tmp, f.dir, env, args);
 	assert_code(&o, 0);
 	assert_has(o.stdout_text, "\"verdict\": \"pass\"");
@@ -160,7 +160,7 @@ static void test_unreachable_and_usage(void **state)
 	suite *s = *state;
 	fixture f = project(s);
 	char *json = in_tmp(s, "u.json"), *dir = gk_asprintf("%s/prisma/migrations", f.dir);
-	const char *args[] = {"gate", "--no-config", "--database", "postgresql://app:" PASSWORD "@127.0.0.1:1/app",
+	const char *args[] = {"gate", "--no-config", "--pretty", "--database", "postgresql://app:" PASSWORD "@127.0.0.1:1/app",
 			      "--json", json, dir, NULL};
 	out o = run_gk(s->tmp, NULL, NULL, args);
 	assert_code(&o, 3);
@@ -173,7 +173,7 @@ static void test_unreachable_and_usage(void **state)
 	free(j);
 	out_free(&o);
 
-	const char *none[] = {"gate", "--no-config", dir, NULL};
+	const char *none[] = {"gate", "--no-config", "--pretty", dir, NULL};
 	o = run_gk(s->tmp, NULL, NULL, none);
 	assert_code(&o, 2);
 	assert_has(o.stderr_text, "DATABASE_URL");
@@ -257,11 +257,11 @@ static void test_url_forms_per_command(void **state)
 	const char *mysql = "mysql://app:" PASSWORD "@db/app";
 	const char *const cmds[][12] = {
 		{"snapshot", "--database", jdbc, NULL},
-		{"drift", "--no-config", "--database", jdbc, "--shadow-url", f.shadow, dir, NULL},
-		{"gate", "--no-config", "--database", jdbc, "--shadow-url", f.shadow, dir, NULL},
-		{"drift", "--no-config", "--database", f.url, "--shadow-url", mysql, dir, NULL},
-		{"gate", "--no-config", "--database", f.url, "--shadow-url", mysql, dir, NULL},
-		{"check", "--no-config", "--worktree", "--shadow-url", mysql, dir, NULL},
+		{"drift", "--no-config", "--pretty", "--database", jdbc, "--shadow-url", f.shadow, dir, NULL},
+		{"gate", "--no-config", "--pretty", "--database", jdbc, "--shadow-url", f.shadow, dir, NULL},
+		{"drift", "--no-config", "--pretty", "--database", f.url, "--shadow-url", mysql, dir, NULL},
+		{"gate", "--no-config", "--pretty", "--database", f.url, "--shadow-url", mysql, dir, NULL},
+		{"check", "--no-config", "--pretty", "--worktree", "--shadow-url", mysql, dir, NULL},
 	};
 	const char *said[] = {"its parameter currentSchema has no libpq equivalent",
 			      "its parameter currentSchema has no libpq equivalent",

@@ -87,7 +87,7 @@ static void test_failed_pending_all_formats(void **state)
 	prisma_row(&f.d, "20240102000000_add_email_key", "x", false,
 		   "'Database error code: 23505\nERROR: could not create unique index \"users_email_key\"'");
 	char *json = in_tmp(s, "r.json"), *xml = in_tmp(s, "r.xml"), *dir = gk_asprintf("%s/prisma/migrations", f.dir);
-	const char *args[] = {"status", "--no-config", "--database", f.url, "--json", json, "--junit", xml, dir, NULL};
+	const char *args[] = {"status", "--no-config", "--pretty", "--database", f.url, "--json", json, "--junit", xml, dir, NULL};
 	out o = run_gk(s->tmp, NULL, NULL, args);
 	assert_code(&o, 1);
 	assert_has(o.stdout_text, "error: 20240102000000_add_email_key failed on the target: started at "
@@ -128,7 +128,7 @@ static void test_failed_pending_all_formats(void **state)
 	out_free(&o);
 
 	/* The same run with JSON and strict JUnit on standard output. */
-	const char *a2[] = {"status", "--no-config", "--database", f.url, "--format", "junit", "--junit-profile",
+	const char *a2[] = {"status", "--no-config", "--pretty", "--database", f.url, "--format", "junit", "--junit-profile",
 			    "strict", dir, NULL};
 	o = run_gk(s->tmp, NULL, NULL, a2);
 	assert_code(&o, 1);
@@ -154,7 +154,7 @@ static void test_env_url_default_folder(void **state)
 	put(f.dir, "prisma/migrations/20240102000000_add_posts/migration.sql", "CREATE TABLE posts (id int);\n");
 	char *env_url = gk_asprintf("DATABASE_URL=%s", f.url);
 	const char *env[] = {env_url, NULL};
-	const char *args[] = {"status", "--no-config", NULL};
+	const char *args[] = {"status", "--no-config", "--pretty", NULL};
 	out o = run_gk(s->tmp, f.dir, env, args);
 	assert_code(&o, 0);
 	assert_has(o.stdout_text, "prisma/migrations/20240102000000_add_posts/migration.sql");
@@ -180,7 +180,7 @@ static void test_unreachable(void **state)
 	put(dir, "migration_lock.toml", "provider = \"postgresql\"\n");
 	put(dir, "20240101000000_init/migration.sql", INIT_SQL);
 	char *json = in_tmp(s, "u.json"), *xml = in_tmp(s, "u.xml");
-	const char *args[] = {"status", "--no-config", "--database", "postgresql://app:Unre4chable-Pw@127.0.0.1:1/db",
+	const char *args[] = {"status", "--no-config", "--pretty", "--database", "postgresql://app:Unre4chable-Pw@127.0.0.1:1/db",
 			      "--json", json, "--junit", xml, dir, NULL};
 	out o = run_gk(s->tmp, NULL, NULL, args);
 	assert_code(&o, 3);
@@ -212,7 +212,7 @@ static void expect_refused(suite *s, const char *cmd, const char *url, const cha
 {
 	char *json = in_tmp(s, "w.json"), *snap = in_tmp(s, "w.snap");
 	unlink(json);
-	const char *report[] = {cmd, "--no-config", "--database", url, "--json", json, dir, NULL};
+	const char *report[] = {cmd, "--no-config", "--pretty", "--database", url, "--json", json, dir, NULL};
 	const char *snapshot[] = {cmd, "--database", url, "-o", snap, NULL};
 	out o = run_gk(s->tmp, NULL, NULL, strcmp(cmd, "snapshot") == 0 ? snapshot : report);
 	if (o.code != 2)
@@ -256,7 +256,7 @@ static void test_usage_errors(void **state)
 	suite *s = *state;
 	fixture f = project(s);
 	char *dir = gk_asprintf("%s/prisma/migrations", f.dir), *json = in_tmp(s, "e.json");
-	const char *no_url[] = {"status", "--no-config", "--json", json, dir, NULL};
+	const char *no_url[] = {"status", "--no-config", "--pretty", "--json", json, dir, NULL};
 	out o = run_gk(s->tmp, NULL, NULL, no_url);
 	assert_code(&o, 2);
 	assert_has(o.stderr_text, "no database: give --database URL or set DATABASE_URL");
@@ -264,23 +264,23 @@ static void test_usage_errors(void **state)
 	assert_has(j, "\"kind\": \"config\"");
 	free(j);
 	out_free(&o);
-	const char *plain[] = {"status", "--no-config", "--layout", "plain", "--database", f.url, dir, NULL};
+	const char *plain[] = {"status", "--no-config", "--pretty", "--layout", "plain", "--database", f.url, dir, NULL};
 	o = run_gk(s->tmp, NULL, NULL, plain);
 	assert_code(&o, 2);
 	out_free(&o);
-	const char *not_dir[] = {"status", "--no-config", "--database", f.url, "/nonexistent/migrations", NULL};
+	const char *not_dir[] = {"status", "--no-config", "--pretty", "--database", f.url, "/nonexistent/migrations", NULL};
 	o = run_gk(s->tmp, NULL, NULL, not_dir);
 	assert_code(&o, 2);
 	assert_has(o.stderr_text, "/nonexistent/migrations is not a folder");
 	out_free(&o);
-	const char *no_dir[] = {"status", "--no-config", "--database", f.url, NULL};
+	const char *no_dir[] = {"status", "--no-config", "--pretty", "--database", f.url, NULL};
 	o = run_gk(s->tmp, s->tmp, NULL, no_dir);
 	assert_code(&o, 2);
 	assert_has(o.stderr_text, "no migrations folder");
 	out_free(&o);
 	/* The role may not read the history table: exit 2 and the GRANT to give. */
 	sql(&f.d, "REVOKE SELECT ON _prisma_migrations FROM %s", f.role);
-	const char *denied[] = {"status", "--no-config", "--database", f.url, dir, NULL};
+	const char *denied[] = {"status", "--no-config", "--pretty", "--database", f.url, dir, NULL};
 	o = run_gk(s->tmp, NULL, NULL, denied);
 	assert_code(&o, 2);
 	assert_has(o.stderr_text, "GRANT SELECT ON public._prisma_migrations TO");
@@ -302,7 +302,7 @@ static void test_deploy_running(void **state)
 	PGconn *deploy = connect_as_super(&f.d);
 	exec_on(deploy, "SELECT pg_advisory_lock(72707369)");
 	char *dir = gk_asprintf("%s/prisma/migrations", f.dir);
-	const char *args[] = {"status", "--no-config", "--database", f.url, "--format", "json", dir, NULL};
+	const char *args[] = {"status", "--no-config", "--pretty", "--database", f.url, "--format", "json", dir, NULL};
 	out o = run_gk(s->tmp, NULL, NULL, args);
 	assert_code(&o, 3);
 	assert_has(o.stdout_text, "\"status\": \"running\"");
@@ -316,7 +316,7 @@ static void test_deploy_running(void **state)
 	*strrchr(file, '/') = '\0';
 	assert_int_equal(rmdir(file), 0);
 	free(file);
-	const char *text[] = {"status", "--no-config", "--database", f.url, dir, NULL};
+	const char *text[] = {"status", "--no-config", "--pretty", "--database", f.url, dir, NULL};
 	o = run_gk(s->tmp, NULL, NULL, text);
 	assert_code(&o, 3);
 	assert_has(o.stdout_text, "A deploy is applying migrations right now");
@@ -339,7 +339,7 @@ static void test_url_forms(void **state)
 	char *dir = gk_asprintf("%s/prisma/migrations", f.dir), *json = in_tmp(s, "url.json");
 	/* Quoted, with the newline a secret file ends with. */
 	char *quoted = gk_asprintf("'%s'\n", f.url);
-	const char *q_args[] = {"status", "--no-config", "--database", quoted, "--json", json, dir, NULL};
+	const char *q_args[] = {"status", "--no-config", "--pretty", "--database", quoted, "--json", json, dir, NULL};
 	out o = run_gk(s->tmp, NULL, NULL, q_args);
 	assert_code(&o, 0);
 	assert_has(o.stdout_text, "note: the target database URL was wrapped in quotes and ended with a newline");
@@ -352,7 +352,7 @@ static void test_url_forms(void **state)
 	out_free(&o);
 	/* SQLAlchemy's postgresql+asyncpg:// */
 	char *alchemy = gk_asprintf("postgresql+asyncpg%s", f.url + strlen("postgresql"));
-	const char *a_args[] = {"status", "--no-config", "--database", alchemy, dir, NULL};
+	const char *a_args[] = {"status", "--no-config", "--pretty", "--database", alchemy, dir, NULL};
 	o = run_gk(s->tmp, NULL, NULL, a_args);
 	assert_code(&o, 0);
 	assert_has(o.stdout_text, "SQLAlchemy's scheme postgresql+asyncpg://; it was read as postgresql://");
@@ -362,7 +362,7 @@ static void test_url_forms(void **state)
 	/* JDBC: converted (user and password are query parameters libpq takes
 	 * too), so the server is tried: exit 3 on a closed port, not 2. */
 	const char *jdbc = "jdbc:postgresql://127.0.0.1:1/app?user=app&password=" PASSWORD;
-	const char *j_args[] = {"status", "--no-config", "--database", jdbc, dir, NULL};
+	const char *j_args[] = {"status", "--no-config", "--pretty", "--database", jdbc, dir, NULL};
 	o = run_gk(s->tmp, NULL, NULL, j_args);
 	assert_code(&o, 3);
 	assert_has(o.stderr_text, "cannot connect to the target database on host 127.0.0.1 port 1");
@@ -375,7 +375,7 @@ static void test_url_forms(void **state)
 	const char *said[] = {"its parameter ssl has no libpq equivalent", "is a mysql:// URL, not a PostgreSQL one",
 			      "starts with a quote (\") that does not close"};
 	for (size_t i = 0; i < 3; i++) {
-		const char *r_args[] = {"status", "--no-config", "--database", refused[i], "--json", json, dir, NULL};
+		const char *r_args[] = {"status", "--no-config", "--pretty", "--database", refused[i], "--json", json, dir, NULL};
 		o = run_gk(s->tmp, NULL, NULL, r_args);
 		assert_code(&o, 2);
 		assert_has(o.stderr_text, said[i]);
@@ -401,7 +401,7 @@ static void test_missing_history_warns(void **state)
 	fixture f = project(s);
 	sql(&f.d, "DROP TABLE _prisma_migrations");
 	char *dir = gk_asprintf("%s/prisma/migrations", f.dir);
-	const char *args[] = {"status", "--no-config", "--database", f.url, dir, NULL};
+	const char *args[] = {"status", "--no-config", "--pretty", "--database", f.url, dir, NULL};
 	out o = run_gk(s->tmp, NULL, NULL, args);
 	assert_code(&o, 0);
 	assert_has(o.stdout_text, "warning");
@@ -426,7 +426,7 @@ static void test_grants_as_documented(void **state)
 	suite *s = *state;
 	fixture f = project(s);
 	char *dir = gk_asprintf("%s/prisma/migrations", f.dir);
-	const char *args[] = {"status", "--no-config", "--database", f.url, dir, NULL};
+	const char *args[] = {"status", "--no-config", "--pretty", "--database", f.url, dir, NULL};
 	sql(&f.d, "REVOKE USAGE ON SCHEMA public FROM PUBLIC");
 	out o = run_gk(s->tmp, NULL, NULL, args);
 	assert_code(&o, 2);

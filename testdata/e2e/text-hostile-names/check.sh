@@ -32,9 +32,15 @@ no_raw out.txt || fail "text report carries raw control characters or a log comm
 grep -qF 'db/evil\x1b[31m\n::error::pwned.sql:1:1:' out.txt || fail "escaped file name missing: $(head -3 out.txt)"
 grep -qF 't\x1b[2J\n::add-mask::x' out.txt || fail "escaped identifier missing"
 grep -qF './db/::stop-commands::tok.sql' out.txt && fail "a path in the middle of a line got ./"
+printf 'CREATE INDEX i ON t (a);\n' >'::stop-commands::x.sql'
 "$GK" lint --format text $'::stop-commands::x.sql' >out2.txt 2>&1
-grep -q '^\./::stop-commands::x.sql' out2.txt || fail "a path starting a line is not guarded: $(head -2 out2.txt)"
+grep -q '^\./::stop-commands::x.sql:1:1:' out2.txt || fail "a path starting a line is not guarded: $(head -2 out2.txt)"
 no_raw out2.txt || fail "a path at the start of a line starts a log command"
+# A missing path is a usage error naming it: never at the start of a line either.
+"$GK" lint --format text $'::stop-commands::y.sql' >out3.txt 2>&1; rc=$?
+[ $rc = 2 ] || fail "missing path: exit $rc"
+grep -qF '::stop-commands::y.sql' out3.txt || fail "missing path not named: $(head -2 out3.txt)"
+no_raw out3.txt || fail "a missing path starts a log command"
 
 # stderr: a usage error quoting the command line.
 "$GK" lint --rule $'x\e[2J\n::error::y=off' db >/dev/null 2>err.txt; rc=$?
