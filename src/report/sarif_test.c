@@ -367,7 +367,7 @@ static void test_sarif_hostile(void **state)
 		/* An absolute file: URI needs no base. */
 		assert_int_equal(json_object_get(json_object_get(loc, "artifactLocation"), "uriBaseId") == NULL, i == 0);
 	}
-	/* Invalid UTF-8 in the message: \xNN as in the JSON report; the escape character as \u001b. */
+	/* Invalid UTF-8 in the message: \xNN as in the JSON report; the escape character as \u001B. */
 	assert_non_null(strstr(sget(json_array_get(results, 2), "message.text"), "drop \\xff bad\x01 byte ]]>"));
 	json_decref(doc);
 	free(text);
