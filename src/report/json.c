@@ -25,8 +25,10 @@
  * `interrupted`; 1.4 the runner models are named by transport (`whole`,
  * `split`, `per-file`) now that one tool can use several; 2.0 `runner` is an
  * object {tool, version, model, source, reason}: which tool sends the file,
- * its version, the model and where it came from (a lockfile, a setting). */
-#define SCHEMA_VERSION "2.1"
+ * its version, the model and where it came from (a lockfile, a setting);
+ * 2.1 a replay's `stopped`; 2.2 each finding's `fingerprint`, the one the
+ * SARIF and GitLab reports carry. */
+#define SCHEMA_VERSION "2.2"
 
 /* A 1-based position, null when there is none. */
 static void kv_pos(gk_jstream *j, const char *k, int v)
@@ -86,6 +88,8 @@ static void finding(gk_jstream *j, const gk_finding *f)
 	kv_pos(j, "end_column", f->end_column);
 	kv_pos(j, "statement_index", f->statement_index);
 	gk_js_kstring(j, "sql", f->sql);
+	if (f->fingerprint[0])
+		gk_js_kstring(j, "fingerprint", f->fingerprint);
 	if (f->object) {
 		gk_js_kopen(j, "object", '{');
 		gk_js_kstring(j, "kind", f->object_kind);

@@ -712,6 +712,17 @@ static void test_json_agrees(void **state)
 	assert_true(json_is_false(json_object_get(info, "blocking")));
 	assert_true(json_is_null(json_object_get(find_rule(doc, "config-note"), "path")));
 
+	/* Each finding carries the model's fingerprint (the one SARIF and GitLab carry), all different. */
+	for (size_t i = 0; i < r->n_findings; i++) {
+		const char *fp = json_string_value(json_object_get(json_array_get(json_object_get(doc, "findings"), i),
+								  "fingerprint"));
+		assert_non_null(fp);
+		assert_int_equal(strlen(fp), 64);
+		assert_string_equal(fp, r->findings[i].fingerprint);
+		for (size_t k = 0; k < i; k++)
+			assert_string_not_equal(fp, r->findings[k].fingerprint);
+	}
+
 	/* JUnit of the same report: failures = blocking, errors = run errors. */
 	xdoc d = junit(r, GK_JUNIT_DEFAULT);
 	assert_xnum(&d, "number(/testsuites/@failures)",
@@ -786,7 +797,7 @@ static void test_json_compact_and_pretty(void **state)
 	char *c = render(r, gk_render_json, &compact, &nc), *p = render(r, gk_render_json, &pretty, &np);
 	assert_true(nc > 1 && c[nc - 1] == '\n');
 	assert_null(memchr(c, '\n', nc - 1)); /* one line */
-	assert_true(np > nc && strstr(p, "{\n  \"schema_version\": \"2.1\",\n  \"tool\": {\n    \"name\""));
+	assert_true(np > nc && strstr(p, "{\n  \"schema_version\": \"2.2\",\n  \"tool\": {\n    \"name\""));
 	json_error_t e;
 	json_t *doc = json_loads(c, 0, &e);
 	if (!doc)
