@@ -11,13 +11,10 @@
  */
 #include "gatekeeper/render.h"
 #include "jstream.h"
-#include "../util/util.h"
 
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 /* 1.1 replay, 1.2 the gate's checks[], 1.3 drift's scope (`drift`), the
