@@ -23,6 +23,7 @@
 #include "gatekeeper/render.h"
 #include "jstream.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char *severity_of(const gk_finding *f)
@@ -67,16 +68,20 @@ static void issue(gk_jstream *j, const gk_finding *f)
 
 int gk_render_gitlab(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err)
 {
-	(void)o;
-	gk_jstream j;
-	gk_js_init(&j, out);
-	gk_js_array(&j);
+	(void)o; /* compact, one element a line: `pretty` is the JSON report's */
+	gk_jstream *j = malloc(sizeof *j);
+	if (!j)
+		return gk_error_set(err, GK_ENOMEM, "out of memory writing the GitLab Code Quality report");
+	gk_js_init(j, out, false);
+	gk_js_array(j);
 	for (size_t i = 0; i < r->n_findings; i++)
 		if (r->findings[i].path && r->findings[i].path[0])
-			issue(&j, &r->findings[i]);
-	gk_js_newline(&j);
-	gk_js_end(&j, ']');
-	if (gk_js_finish(&j) < 0 || fflush(out) != 0)
+			issue(j, &r->findings[i]);
+	gk_js_newline(j);
+	gk_js_end(j, ']');
+	int rc = gk_js_finish(j);
+	free(j);
+	if (rc < 0 || fflush(out) != 0)
 		return gk_error_set(err, GK_EIO, "cannot write the GitLab Code Quality report");
 	return 0;
 }

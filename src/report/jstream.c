@@ -1,46 +1,90 @@
-/* jstream.c - a streaming JSON writer (see jstream.h). */
+/* jstream.c - the report module's JSON writer (see jstream.h). */
 #include "jstream.h"
 #include "../util/util.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-void gk_js_init(gk_jstream *j, FILE *out)
+void gk_js_init(gk_jstream *j, FILE *out, bool pretty)
 {
-	memset(j, 0, sizeof *j);
 	j->out = out;
+	j->pretty = pretty;
+	j->after_key = false;
+	j->newline = false;
+	j->failed = false;
+	j->depth = 0;
+	j->items[0] = false;
+	j->n = 0; /* the buffer itself needs no clearing */
+}
+
+/* ---- output ---- */
+
+static void flush(gk_jstream *j)
+{
+	if (j->n && !j->failed && fwrite(j->buf, 1, j->n, j->out) != j->n)
+		j->failed = true;
+	j->n = 0;
 }
 
 static void put(gk_jstream *j, const char *s, size_t n)
 {
-	if (n && fwrite_unlocked(s, 1, n, j->out) != n)
-		j->failed = true;
+	if (n > GK_JSTREAM_BUF - j->n) {
+		flush(j);
+		if (n > GK_JSTREAM_BUF) {
+			if (!j->failed && fwrite(s, 1, n, j->out) != n)
+				j->failed = true;
+			return;
+		}
+	}
+	memcpy(j->buf + j->n, s, n);
+	j->n += n;
 }
 
 static void putch(gk_jstream *j, char c)
 {
-	if (putc_unlocked(c, j->out) == EOF)
-		j->failed = true;
+	if (j->n == GK_JSTREAM_BUF)
+		flush(j);
+	j->buf[j->n++] = c;
 }
 
-/* The comma (and line break) before a value, unless it is a key's. */
-static void before_value(gk_jstream *j)
+/* A line break, indented to the current depth when pretty. */
+static void line_break(gk_jstream *j)
+{
+	static const char pad[] = "                                ";
+	putch(j, '\n');
+	if (!j->pretty)
+		return;
+	for (size_t n = (size_t)j->depth * 2; n > 0;) {
+		size_t k = n < sizeof pad - 1 ? n : sizeof pad - 1;
+		put(j, pad, k);
+		n -= k;
+	}
+}
+
+/* ---- structure ---- */
+
+/* What goes before a value or a key: the separator from the previous
+ * element and the line break; nothing before a key's value. */
+static void before(gk_jstream *j)
 {
 	if (j->after_key) {
 		j->after_key = false;
 		return;
 	}
+	if (j->depth == 0)
+		return;
 	if (j->items[j->depth])
 		putch(j, ',');
-	if (j->newline)
-		putch(j, '\n');
-	j->newline = false;
 	j->items[j->depth] = true;
+	if (j->pretty || j->newline)
+		line_break(j);
+	j->newline = false;
 }
 
 static void open_container(gk_jstream *j, char c)
 {
-	before_value(j);
+	before(j);
 	putch(j, c);
 	if (j->depth + 1 >= GK_JSTREAM_DEPTH) {
 		j->failed = true;
@@ -54,39 +98,42 @@ void gk_js_array(gk_jstream *j) { open_container(j, '['); }
 
 void gk_js_end(gk_jstream *j, char close)
 {
-	if (j->newline && j->items[j->depth])
-		putch(j, '\n');
-	j->newline = false;
-	putch(j, close);
+	bool had_items = j->items[j->depth];
 	if (j->depth > 0)
 		j->depth--;
+	if (had_items && (j->pretty || j->newline))
+		line_break(j);
+	j->newline = false;
+	putch(j, close);
 }
 
-void gk_js_newline(gk_jstream *j) { j->newline = true; }
-
-void gk_js_key(gk_jstream *j, const char *key)
+void gk_js_newline(gk_jstream *j)
 {
-	before_value(j);
+	j->newline = !j->pretty;
+}
+
+/* ---- values ---- */
+
+/*
+ * s[0..n), valid UTF-8, as a JSON string escaped as jansson escapes it;
+ * runs of plain bytes are copied at once.
+ */
+static void quoted(gk_jstream *j, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
 	putch(j, '"');
-	put(j, key, strlen(key));
-	put(j, "\":", 2);
-	j->after_key = true;
-}
-
-/* s[0..n), valid UTF-8: runs of plain bytes written at once. */
-static void escaped(gk_jstream *j, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
 	size_t run = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
+		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
 		put(j, s + run, i - run);
 		run = i + 1;
 		switch (c) {
 		case '"': put(j, "\\\"", 2); break;
 		case '\\': put(j, "\\\\", 2); break;
+		case '\b': put(j, "\\b", 2); break;
+		case '\f': put(j, "\\f", 2); break;
 		case '\n': put(j, "\\n", 2); break;
 		case '\r': put(j, "\\r", 2); break;
 		case '\t': put(j, "\\t", 2); break;
@@ -97,26 +144,49 @@ static void escaped(gk_jstream *j, const char *s, size_t n)
 		}
 	}
 	put(j, s + run, n - run);
+	putch(j, '"');
+}
+
+/* A C string in gk_path_escape's form. */
+static void path_escaped(gk_jstream *j, const char *s)
+{
+	char *e = gk_path_escape(s);
+	if (e)
+		quoted(j, e, strlen(e));
+	else {
+		j->failed = true;
+		put(j, "\"\"", 2);
+	}
+	free(e);
+}
+
+void gk_js_key(gk_jstream *j, const char *key)
+{
+	before(j);
+	quoted(j, key, strlen(key));
+	if (j->pretty)
+		put(j, ": ", 2);
+	else
+		putch(j, ':');
+	j->after_key = true;
 }
 
 void gk_js_string_n(gk_jstream *j, const char *s, size_t n)
 {
-	before_value(j);
-	putch(j, '"');
+	before(j);
 	size_t bad;
 	if (gk_utf8_valid(s, n, &bad)) {
-		escaped(j, s, n);
-	} else {
-		char *copy = gk_strndup(s, n);
-		char *e = copy ? gk_path_escape(copy) : NULL;
-		if (e)
-			escaped(j, e, strlen(e));
-		else
-			j->failed = true;
-		free(e);
-		free(copy);
+		quoted(j, s, n);
+		return;
 	}
-	putch(j, '"');
+	char *copy = gk_strndup(s, n); /* rare: gk_path_escape wants a C string */
+	if (copy)
+		path_escaped(j, copy);
+	else {
+		j->failed = true;
+		put(j, "\"\"", 2);
+	}
+	free(copy);
 }
 
 void gk_js_string(gk_jstream *j, const char *s)
@@ -127,27 +197,78 @@ void gk_js_string(gk_jstream *j, const char *s)
 		gk_js_string_n(j, s, strlen(s));
 }
 
+void gk_js_path(gk_jstream *j, const char *s)
+{
+	if (!s) {
+		gk_js_null(j);
+		return;
+	}
+	before(j);
+	path_escaped(j, s);
+}
+
 void gk_js_int(gk_jstream *j, long long v)
 {
-	before_value(j);
-	if (fprintf(j->out, "%lld", v) < 0)
-		j->failed = true;
+	char s[24], *p = s + sizeof s;
+	/* In unsigned arithmetic, so that LLONG_MIN negates. */
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	before(j);
+	put(j, p, (size_t)(s + sizeof s - p));
+}
+
+void gk_js_real(gk_jstream *j, double v)
+{
+	if (!isfinite(v)) {
+		gk_js_null(j);
+		return;
+	}
+	char s[64];
+	int n = snprintf(s, sizeof s, "%.17g", v);
+	if (n < 0 || (size_t)n >= sizeof s - 3) {
+		gk_js_null(j);
+		return;
+	}
+	size_t len = (size_t)n;
+	if (!strchr(s, '.') && !strchr(s, 'e')) {
+		memcpy(s + len, ".0", 3);
+		len += 2;
+	}
+	char *e = strchr(s, 'e');
+	if (e) {
+		char *start = e + 1, *end = start + 1;
+		if (*start == '-')
+			start++;
+		while (*end == '0')
+			end++;
+		if (end != start) {
+			memmove(start, end, len - (size_t)(end - s) + 1);
+			len -= (size_t)(end - start);
+		}
+	}
+	before(j);
+	put(j, s, len);
 }
 
 void gk_js_bool(gk_jstream *j, bool v)
 {
-	before_value(j);
+	before(j);
 	put(j, v ? "true" : "false", v ? 4 : 5);
 }
 
 void gk_js_null(gk_jstream *j)
 {
-	before_value(j);
+	before(j);
 	put(j, "null", 4);
 }
 
 int gk_js_finish(gk_jstream *j)
 {
 	putch(j, '\n');
+	flush(j);
 	return j->failed || j->depth != 0 || ferror(j->out) ? -1 : 0;
 }

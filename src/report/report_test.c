@@ -27,6 +27,7 @@
 
 #include "gatekeeper/render.h"
 #include "gatekeeper/report.h"
+#include "jstream.h"
 
 #ifndef GK_SOURCE_DIR
 #define GK_SOURCE_DIR "."
@@ -712,6 +713,17 @@ static void test_json_agrees(void **state)
 	assert_true(json_is_false(json_object_get(info, "blocking")));
 	assert_true(json_is_null(json_object_get(find_rule(doc, "config-note"), "path")));
 
+	/* Each finding carries the model's fingerprint (the one SARIF and GitLab carry), all different. */
+	for (size_t i = 0; i < r->n_findings; i++) {
+		const char *fp = json_string_value(json_object_get(json_array_get(json_object_get(doc, "findings"), i),
+								  "fingerprint"));
+		assert_non_null(fp);
+		assert_int_equal(strlen(fp), 64);
+		assert_string_equal(fp, r->findings[i].fingerprint);
+		for (size_t k = 0; k < i; k++)
+			assert_string_not_equal(fp, r->findings[k].fingerprint);
+	}
+
 	/* JUnit of the same report: failures = blocking, errors = run errors. */
 	xdoc d = junit(r, GK_JUNIT_DEFAULT);
 	assert_xnum(&d, "number(/testsuites/@failures)",
@@ -786,7 +798,7 @@ static void test_json_compact_and_pretty(void **state)
 	char *c = render(r, gk_render_json, &compact, &nc), *p = render(r, gk_render_json, &pretty, &np);
 	assert_true(nc > 1 && c[nc - 1] == '\n');
 	assert_null(memchr(c, '\n', nc - 1)); /* one line */
-	assert_true(np > nc && strstr(p, "{\n  \"schema_version\": \"2.1\",\n  \"tool\": {\n    \"name\""));
+	assert_true(np > nc && strstr(p, "{\n  \"schema_version\": \"2.2\",\n  \"tool\": {\n    \"name\""));
 	json_error_t e;
 	json_t *doc = json_loads(c, 0, &e);
 	if (!doc)
@@ -812,6 +824,101 @@ static void test_json_compact_and_pretty(void **state)
 	free(c);
 	free(p);
 	gk_report_free(r);
+}
+
+/* One document through the writer, `pretty` or compact with a line break
+ * asked before each element of the outer array; *rc is gk_js_finish's. */
+static char *jstream_doc(bool pretty, const char *big, int *rc)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+	assert_non_null(f);
+	gk_jstream *j = malloc(sizeof *j);
+	assert_non_null(j);
+	gk_js_init(j, f, pretty);
+	gk_js_array(j);
+	gk_js_newline(j);
+	gk_js_object(j);
+	gk_js_kint(j, "min", INT64_MIN);
+	gk_js_kint(j, "max", INT64_MAX);
+	gk_js_kint(j, "zero", 0);
+	gk_js_kreal(j, "real", -2.5e-7);
+	gk_js_kopen(j, "empty", '[');
+	gk_js_end(j, ']');
+	gk_js_kopen(j, "none", '{');
+	gk_js_end(j, '}');
+	gk_js_end(j, '}');
+	gk_js_newline(j);
+	gk_js_string(j, big);
+	gk_js_newline(j);
+	gk_js_end(j, ']');
+	*rc = gk_js_finish(j);
+	free(j);
+	assert_int_equal(fclose(f), 0);
+	return buf;
+}
+
+/*
+ * The writer's own edges: integers at both ends of their range (formatted
+ * without printf), a string longer than the buffer, empty containers; a
+ * compact document with line breaks between the outer elements (SARIF,
+ * GitLab), where `pretty` ignores them and is jansson's indentation; and
+ * nesting deeper than the writer keeps fails the document.
+ */
+static void test_jstream_layouts(void **state)
+{
+	(void)state;
+	size_t big_n = GK_JSTREAM_BUF * 2 + 7;
+	char *big = malloc(big_n + 1);
+	assert_non_null(big);
+	for (size_t i = 0; i < big_n; i++)
+		big[i] = (char)('a' + i % 26);
+	big[big_n] = '\0';
+	big[GK_JSTREAM_BUF + 3] = '\n';
+
+	int rc;
+	char *c = jstream_doc(false, big, &rc);
+	assert_int_equal(rc, 0);
+	const char *head = "[\n{\"min\":-9223372036854775808,\"max\":9223372036854775807,\"zero\":0,"
+			   "\"real\":-2.4999999999999999e-7,\"empty\":[],\"none\":{}},\n\"abc";
+	assert_memory_equal(c, head, strlen(head));
+	assert_string_equal(c + strlen(c) - 3, "\n]\n");
+	char *p = jstream_doc(true, big, &rc);
+	assert_int_equal(rc, 0);
+
+	json_error_t e;
+	json_t *doc = json_loads(c, 0, &e);
+	if (!doc)
+		fail_msg("the writer's document does not parse (%s at column %d)", e.text, e.column);
+	assert_string_equal(json_string_value(json_array_get(doc, 1)), big);
+	assert_true(json_integer_value(json_object_get(json_array_get(doc, 0), "min")) == INT64_MIN);
+	char *jp = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	assert_non_null(jp);
+	assert_int_equal(strlen(p), strlen(jp) + 1);
+	assert_memory_equal(p, jp, strlen(jp));
+	free(jp);
+	json_decref(doc);
+	free(c);
+	free(p);
+	free(big);
+
+	/* Too deep: the document is refused, not truncated silently. */
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+	assert_non_null(f);
+	gk_jstream *j = malloc(sizeof *j);
+	assert_non_null(j);
+	gk_js_init(j, f, false);
+	for (int i = 0; i < GK_JSTREAM_DEPTH + 1; i++)
+		gk_js_array(j);
+	for (int i = 0; i < GK_JSTREAM_DEPTH + 1; i++)
+		gk_js_end(j, ']');
+	assert_int_equal(gk_js_finish(j), -1);
+	free(j);
+	assert_int_equal(fclose(f), 0);
+	free(buf);
 }
 
 static void test_renderer_table(void **state)
@@ -845,6 +952,7 @@ int main(void)
 		cmocka_unit_test(test_json_agrees),
 		cmocka_unit_test(test_json_many_findings_in_order),
 		cmocka_unit_test(test_json_compact_and_pretty),
+		cmocka_unit_test(test_jstream_layouts),
 		cmocka_unit_test(test_renderer_table),
 	};
 	xmlInitParser();

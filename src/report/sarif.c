@@ -397,36 +397,40 @@ static void run_properties(gk_jstream *j, const gk_report *r)
 
 int gk_render_sarif(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err)
 {
-	(void)o;
-	gk_jstream j;
-	gk_js_init(&j, out);
-	gk_js_object(&j);
-	gk_js_kstring(&j, "$schema", SARIF_SCHEMA);
-	gk_js_kstring(&j, "version", "2.1.0");
-	gk_js_key(&j, "runs");
-	gk_js_array(&j);
-	gk_js_object(&j);
-	driver(&j);
+	(void)o; /* compact, one element a line: `pretty` is the JSON report's */
+	gk_jstream *j = malloc(sizeof *j);
+	if (!j)
+		return gk_error_set(err, GK_ENOMEM, "out of memory writing the SARIF report");
+	gk_js_init(j, out, false);
+	gk_js_object(j);
+	gk_js_kstring(j, "$schema", SARIF_SCHEMA);
+	gk_js_kstring(j, "version", "2.1.0");
+	gk_js_key(j, "runs");
+	gk_js_array(j);
+	gk_js_object(j);
+	driver(j);
 	char *id = gk_asprintf("gatekeeper/%s/", r->command);
-	gk_js_key(&j, "automationDetails");
-	gk_js_object(&j);
-	gk_js_kstring(&j, "id", id ? id : "gatekeeper/");
-	gk_js_end(&j, '}');
+	gk_js_key(j, "automationDetails");
+	gk_js_object(j);
+	gk_js_kstring(j, "id", id ? id : "gatekeeper/");
+	gk_js_end(j, '}');
 	free(id);
-	gk_js_kstring(&j, "columnKind", "unicodeCodePoints");
-	invocation(&j, r);
-	gk_js_key(&j, "results");
-	gk_js_array(&j);
+	gk_js_kstring(j, "columnKind", "unicodeCodePoints");
+	invocation(j, r);
+	gk_js_key(j, "results");
+	gk_js_array(j);
 	for (size_t i = 0; i < r->n_findings; i++)
 		if (r->findings[i].path && r->findings[i].path[0])
-			result(&j, &r->findings[i]);
-	gk_js_newline(&j);
-	gk_js_end(&j, ']');
-	run_properties(&j, r);
-	gk_js_end(&j, '}');
-	gk_js_end(&j, ']');
-	gk_js_end(&j, '}');
-	if (gk_js_finish(&j) < 0 || fflush(out) != 0)
+			result(j, &r->findings[i]);
+	gk_js_newline(j);
+	gk_js_end(j, ']');
+	run_properties(j, r);
+	gk_js_end(j, '}');
+	gk_js_end(j, ']');
+	gk_js_end(j, '}');
+	int rc = gk_js_finish(j);
+	free(j);
+	if (rc < 0 || fflush(out) != 0)
 		return gk_error_set(err, GK_EIO, "cannot write the SARIF report");
 	return 0;
 }

@@ -26,7 +26,7 @@ for name in ("c.out", "c.json"):
     docs[name] = json.loads(raw)
 for name in ("p.out", "p.json"):
     raw = read(name)
-    want(raw.startswith(b'{\n  "schema_version": "2.1",\n  "tool": {\n    "name"'), f"{name}: not indented")
+    want(raw.startswith(b'{\n  "schema_version": "2.2",\n  "tool": {\n    "name"'), f"{name}: not indented")
     docs[name] = json.loads(raw)
 for doc in docs.values():
     doc["run"].pop("duration_ms", None)
