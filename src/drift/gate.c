@@ -494,7 +494,7 @@ static int record_pending(gate *g, size_t i, const char *failed, bool lost)
 	    !(why = gk_asprintf("not replayed: %s did not apply", failed)))
 		return GK_ENOMEM;
 	int rc = gk_report_set_replay(g->r, (size_t)idx, res->status, res->duration_ms, res->sqlstate,
-				      why ? why : res->message, res->status != GK_REPLAY_SKIPPED);
+				      why ? why : res->message, res->traced);
 	free(why);
 	if (rc == 0)
 		rc = gk_replay_report_stop(g->r, (size_t)idx, res);

@@ -162,6 +162,8 @@ static json_t *stopped(const gk_replay_stop *s)
 	json_object_set_new(o, "statements", pos_or_null(s->n_statements));
 	json_object_set_new(o, "committed_statements", json_integer(s->committed_statements));
 	json_object_set_new(o, "aborted_session", json_boolean(s->aborted_session));
+	if (s->splitter[0])
+		json_object_set_new(o, "splitter", json_string(s->splitter));
 	json_object_set_new(o, "created", names(s->created, s->n_created));
 	json_object_set_new(o, "changed", names(s->changed, s->n_changed));
 	return o;
