@@ -177,6 +177,10 @@ typedef struct gk_target_state {
 	 * is then `running`, not failed. */
 	bool deploy_in_progress;
 	int deploy_pid;
+	/* Prisma 8 migration packages in the folders (folder/name; see
+	 * gk_layout.packages): not compared, so never missing locally either. */
+	char **packages;
+	size_t n_packages;
 } gk_target_state;
 
 /**
