@@ -306,6 +306,19 @@ int gk_target_concurrently_waits(gk_target *t, const char *const *names, size_t 
 				 size_t *n_out, gk_error *err);
 
 /*
+ * The tables REINDEX SCHEMA `schema` CONCURRENTLY (`schema` NULL: REINDEX
+ * DATABASE CONCURRENTLY) goes through one by one, each as a REINDEX TABLE
+ * CONCURRENTLY that waits for every lock holder of that table: ordinary
+ * tables and materialized views (PostgreSQL's ReindexMultipleTables skips
+ * the other kinds, and with CONCURRENTLY the system catalogs: pg_catalog
+ * and TOAST schemas are left out, and other sessions' temporary tables).
+ * *out gets them SQL-quoted (schema.name, as gk_target_concurrently_waits
+ * names relations), sorted; free with gk_target_names_free().
+ */
+int gk_target_reindex_tables(gk_target *t, const char *schema, char ***out, size_t *n_out, gk_error *err);
+void gk_target_names_free(char **v, size_t n);
+
+/*
  * lock_timeout as the server gives it to a role's sessions in this
  * database, from pg_db_role_setting: ALTER ROLE r IN DATABASE d, else
  * ALTER ROLE r, else ALTER DATABASE d (the order PostgreSQL applies them

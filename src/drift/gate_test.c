@@ -460,6 +460,19 @@ static void test_concurrently_waits(void **state)
 	r = gate(s, &w);
 	assert_null(find(r, "blocking-session"));
 	gk_report_free(r);
+
+	/* REINDEX SCHEMA ... CONCURRENTLY reindexes every table of the schema,
+	 * each waiting for all its lock holders: a reader idle in transaction
+	 * on posts (no snapshot of its own) holds it up. */
+	put(w.dir, NEXT "/migration.sql", "REINDEX SCHEMA CONCURRENTLY public;\n");
+	exec_on(writer, "BEGIN; SELECT count(*) FROM posts");
+	r = gate(s, &w);
+	assert_true(says_concurrently(r, PQbackendPID(writer)));
+	f = must_find(r, "blocking-session");
+	must_say(r, f, "holds AccessShareLock on public.posts");
+	must_say(r, f, "REINDEX SCHEMA CONCURRENTLY public");
+	gk_report_free(r);
+	exec_on(writer, "COMMIT");
 	PQfinish(writer);
 	PQfinish(report);
 	PQfinish(idle);
