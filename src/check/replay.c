@@ -434,7 +434,7 @@ static int record_step(plan *p, size_t i, size_t stop, bool stopped)
 	if (rc == 0 && bad)
 		rc = failure_finding(p, s, res);
 	gk_replay_reporter rr = reporter(p);
-	if (rc == 0 && !cached && s->m.trace)
+	if (rc == 0 && !cached && res->traced)
 		rc = gk_replay_report_locks(&rr, (size_t)idx, &s->m, res);
 	return rc;
 }
