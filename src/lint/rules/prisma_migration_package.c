@@ -23,8 +23,8 @@ const gk_rule gk_rule_prisma_migration_package = {
 		       "replayed nor compared; it is reported so that it does not pass in silence (`lint` and "
 		       "`status` report every such folder, `check` those the change adds or edits, all with --all).",
 		.help = "Review this migration by hand, or keep a migration.sql for it (Prisma 7 and earlier apply "
-			"migration.sql); suppress the finding with --ignore prisma-migration-package once it is "
-			"reviewed.",
+			"migration.sql); once the packages are reviewed, `--rule prisma-migration-package=warning` "
+			"(or `rules:` in gatekeeper.yml) keeps them reported without blocking.",
 		.tested_by = "src/check/check_test.c",
 	},
 };
