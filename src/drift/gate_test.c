@@ -479,6 +479,27 @@ static void test_concurrently_waits(void **state)
 	free_world(s, &w);
 }
 
+/* Prisma 6 with the driver-adapter engine (engine "js" beside the folder)
+ * cuts the pending file at every ';': the gate replays the same pieces,
+ * and the ';' in a string fails as in production, after the first piece. */
+static void test_naive_splitter(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s, "CREATE TABLE notes (body text);\nINSERT INTO notes VALUES ('a;b');\n");
+	put(w.dir, "package.json", "{\"devDependencies\": {\"prisma\": \"6.19.0\"}}\n");
+	put(w.dir, "prisma.config.ts", "export default defineConfig({ engine: 'js', adapter: async () => pg })\n");
+	gk_report *r = gate(s, &w);
+	assert_exit(r, GK_EXIT_FAIL);
+	const gk_finding *f = must_find(r, "replay-failed");
+	must_say(r, f, "piece 2 of 3 of the file as Prisma's driver adapter (engine \"js\") cuts it at every ';'");
+	must_say(r, f, "piece 1 stayed applied, as in production: created table notes");
+	const gk_migration *m = entry(r, &w, NEXT);
+	assert_string_equal(m->replay.stop.splitter, "every-semicolon");
+	assert_false(m->replay.traced);
+	gk_report_free(r);
+	free_world(s, &w);
+}
+
 /* lock_timeout: external is verified on the deploying role's settings. */
 static void test_deploy_role_lock_timeout(void **state)
 {
@@ -652,6 +673,7 @@ int main(void)
 		cmocka_unit_test(test_failed_and_missing),
 		cmocka_unit_test(test_blocking_session),
 		cmocka_unit_test(test_concurrently_waits),
+		cmocka_unit_test(test_naive_splitter),
 		cmocka_unit_test(test_deploy_role_lock_timeout),
 		cmocka_unit_test(test_deploy_in_progress),
 		cmocka_unit_test(test_health),
