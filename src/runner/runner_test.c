@@ -314,6 +314,11 @@ static void test_wrong_cuts(void **state)
 		{"CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\n", 0, "a dollar-quoted body"},
 		{"CREATE TABLE a (id int);\nINSERT INTO a VALUES (1);\nCOMMENT ON TABLE a IS 'x; y';\n", 2, "a string"},
 		{"-- first; then\nCREATE TABLE a (id int);\n", 0, "a comment"},
+		/* Commented-out SQL between statements: each piece is a comment
+		 * (an empty query) or the next statement. */
+		{"-- DROP TABLE old;\nCREATE TABLE a (id int);\n-- ALTER TABLE a ADD b int; -- later;;\n", -1, NULL},
+		{"CREATE TABLE a (id int); -- done; then\n", 1, "a comment"},
+		{"CREATE TABLE a ( -- the key;\n id int);\n", 0, "a comment"},
 		{"CREATE TABLE \"a;b\" (id int);\n", 0, "a quoted name"},
 		{"CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;\n", 0, "a BEGIN ATOMIC body"},
 		{"CREATE TABLE a (id int); /* trailing; */\n", 1, "a comment"},

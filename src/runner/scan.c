@@ -33,7 +33,8 @@
  * Two splitters are not parsers at all, and cut where no statement ends:
  * Prisma 6's driver adapters and golang-migrate's multistmt cut at every
  * ';'.  The first such cut is noted (a ';' in a string, a comment, a
- * quoted name, a dollar-quoted body or a BEGIN ATOMIC body).
+ * quoted name, a dollar-quoted body or a BEGIN ATOMIC body), unless it
+ * cuts nothing the server minds (harmless_comment_cuts).
  */
 #include "gatekeeper/runner.h"
 #include "util/util.h"
@@ -183,11 +184,37 @@ static void note_cut(scanner *sc, const PgQuery__ScanToken *t, const char *what)
 		sc->out->cut_every = c;
 }
 
+/*
+ * A `--` comment between two statements ("-- DROP TABLE old;", commented-out
+ * SQL) is cut harmlessly when what follows each of its ';', up to the next
+ * one or the end of the line, is blank or another `--` comment: every
+ * piece is then comments and blanks (an empty query, which the server
+ * accepts) or, for the last, the next statement after them.  Anything else
+ * after a ';' starts a piece the server refuses.
+ */
+static bool harmless_comment_cuts(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] != ';')
+			continue;
+		size_t j = i + 1;
+		while (j < n && (p[j] == ' ' || p[j] == '\t' || p[j] == '\r' || p[j] == '\f' || p[j] == '\v'))
+			j++;
+		if (j < n && p[j] != ';' && !(p[j] == '-' && j + 1 < n && p[j + 1] == '-'))
+			return false;
+	}
+	return true;
+}
+
 static void cut_in_token(scanner *sc, const PgQuery__ScanToken *t, bool atomic)
 {
 	const char *text = sc->text;
 	switch (t->token) {
 	case PG_QUERY__TOKEN__SQL_COMMENT:
+		if (!sc->cur.any && harmless_comment_cuts(text + t->start, (size_t)(t->end - t->start)))
+			break;
+		note_cut(sc, t, "a comment");
+		break;
 	case PG_QUERY__TOKEN__C_COMMENT:
 		note_cut(sc, t, "a comment");
 		break;

@@ -49,7 +49,9 @@ const gk_rule gk_rule_runner_splits_statement = {
 		       "semicolon is between statements\"), and golang-migrate with x-multi-statement at every ';' "
 		       "too (multistmt.Parse); each piece is sent on its own, outside any transaction.  A ';' in "
 		       "a string, a comment, a quoted name or a function body cuts a statement in two: the deploy fails "
-		       "at that piece with the pieces before it committed, and a piece that happens to parse runs alone.",
+		       "at that piece with the pieces before it committed, and a piece that happens to parse runs alone. "
+		       "A `--` comment between statements whose ';' only ends its line (commented-out SQL) cuts "
+		       "harmlessly: its pieces are comments, which the server takes as empty queries.",
 		.help = "Keep ';' out of strings, comments and bodies the runner cuts, or deploy the file another way.",
 		.examples = {
 			{GK_EXAMPLE_BAD, 0, 0, "Prisma 6 with engine \"js\": a PL/pgSQL body holds ';'",
@@ -61,6 +63,9 @@ const gk_rule gk_rule_runner_splits_statement = {
 			{GK_EXAMPLE_BAD, 0, 0, "golang-migrate with x-multi-statement cuts a dollar-quoted body too",
 			 "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$;",
 			 1, GK_LAYOUT_GOLANG_MIGRATE, NULL, "x-multi-statement"},
+			{GK_EXAMPLE_OK, 0, 0, "commented-out SQL between statements: its pieces are comments",
+			 "-- DROP TABLE legacy;\nCREATE TABLE users (id bigint);", 0, GK_LAYOUT_GOLANG_MIGRATE, NULL,
+			 "x-multi-statement"},
 			{GK_EXAMPLE_OK, 0, 0, "golang-migrate with x-multi-statement: no ';' inside a statement",
 			 "CREATE TABLE users (id bigint);\nCREATE INDEX users_id ON users (id);",
 			 0, GK_LAYOUT_GOLANG_MIGRATE, NULL, "x-multi-statement"},
