@@ -806,6 +806,10 @@ static void map_back(const gk_replay_edits *ed, gk_replay_result *r)
 	if (ed->n == 0)
 		return;
 	r->error_offset = gk_replay_edits_map(ed, r->error_offset);
+	if (r->piece_end > r->piece_start) {
+		r->piece_start = (size_t)gk_replay_edits_map(ed, (long)r->piece_start);
+		r->piece_end = (size_t)gk_replay_edits_map(ed, (long)r->piece_end);
+	}
 	for (size_t k = 0; k < r->n_locks; k++)
 		r->locks[k].offset = (size_t)gk_replay_edits_map(ed, (long)r->locks[k].offset);
 }
