@@ -147,9 +147,12 @@ int gk_lint_batch_add_judged(gk_lint_batch *b, const char *path, const char *ref
  * migrations outnumber the SQL files the layout does not recognise (so
  * that a folder of many projects is not mistaken for the one Flyway
  * folder inside it); an explicit prisma or plain `kind` is never a layout
- * here (their files are linted by a plain walk).
+ * here (their files are linted by a plain walk).  A folder read as Prisma
+ * (given or detected) adds each Prisma 8 migration package it holds
+ * (gk_layout.packages) as an input that is not read, for a
+ * prisma-migration-package finding.
  * Returns 1 when the folder was added as a layout, 0 when it is not one
- * (nothing added: walk it as plain files), or a negative GK_E*.
+ * (walk it as plain files), or a negative GK_E*.
  */
 int gk_lint_batch_add_layout(gk_lint_batch *b, const char *dir, enum gk_layout_kind kind,
 			     const gk_lint_options *o, const char *const *excludes, size_t n_excludes,

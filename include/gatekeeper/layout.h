@@ -75,7 +75,17 @@ typedef struct gk_layout {
 	 * the reason; never read. */
 	char **refused, **refused_why;
 	size_t n_refused;
+	/* Prisma: migration folders holding a Prisma 8 migration package
+	 * (migration.ts, ops.json, migration.json) and no migration.sql, by
+	 * folder path, sorted.  Prisma 8's `db migrate` applies them; nothing
+	 * here models that, so they are reported, never skipped in silence. */
+	char **packages;
+	size_t n_packages;
 } gk_layout;
+
+/* What is said of each of them (rule prisma-migration-package). */
+#define GK_LAYOUT_PACKAGE_NOTE "not checked: Prisma 8 migration packages are not modelled (the folder holds " \
+	"a migration package, migration.ts, ops.json or migration.json, and no migration.sql)"
 
 /**
  * Read the layout of a migrations folder given as `n` relative paths of

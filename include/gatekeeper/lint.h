@@ -100,6 +100,7 @@ typedef struct gk_lint_input {
 	 * otherwise, with `judged`, it is read only if the file opened is still
 	 * the one judged (device and inode), so a swap is caught, not read. */
 	const char *refused;
+	const char *refused_rule;  /* the rule of that finding; NULL = invalid-input */
 	bool judged;
 	uint64_t dev, ino;
 } gk_lint_input;

@@ -14,6 +14,13 @@
  *    explicit BEGIN ... COMMIT in the file is a real transaction across its
  *    statements.  A file the front end cannot parse is sent as one query
  *    (the runner models decide WHOLE for files their tool cannot split).
+ *    With a naive splitter (Prisma 6's driver adapters, golang-migrate's
+ *    multistmt: gk_migration.splitter) the file is cut where that tool
+ *    cuts it, at every ';' even inside a string, a comment or a body, and
+ *    each piece is sent as that tool sends it (gk_runner_pieces): a half
+ *    statement fails as it fails in production, after the pieces before it
+ *    committed.  Such a file is traced only when every cut ends a
+ *    statement (then the pieces are its statements).
  * All migrations share one session, in order, like a runner's connection.
  *
  * What a failure left behind: a statement that fails after others
@@ -59,6 +66,7 @@
 #define GATEKEEPER_REPLAY_H
 
 #include "gatekeeper/common.h"
+#include "gatekeeper/runner.h"
 
 /* The default time limit of one migration's replay (--replay-timeout). */
 #define GK_REPLAY_TIMEOUT_DEFAULT_S 300.0
@@ -82,6 +90,9 @@ typedef struct gk_replay_migration {
 	 * committed: the shadow init file as the server's superuser
 	 * (gk_shadow_superuser_conninfo). */
 	const char *conninfo;
+	/* Under GK_RUNNER_SPLIT, how the tool cuts the file (GK_SPLITTER_SQL:
+	 * at the statements' ends; a naive splitter: at every ';'). */
+	enum gk_splitter splitter;
 } gk_replay_migration;
 
 /* The longest message, detail or hint kept from the server, in bytes. */
@@ -117,6 +128,15 @@ typedef struct gk_replay_result {
 	 * of the first ones were committed before the failure: those stay
 	 * applied, as in production. */
 	int failed_statement, n_statements, committed_statements;
+	/* Not GK_SPLITTER_SQL: the file was sent as that naive splitter's
+	 * pieces, which the three counts above count instead of statements;
+	 * the failed piece is bytes [piece_start, piece_end) of the file. */
+	enum gk_splitter pieces;
+	size_t piece_start, piece_end;
+	/* The lock trace ran: false when it was not asked for, or the file
+	 * was sent another way (it does not parse; a naive splitter cuts it
+	 * where no statement ends). */
+	bool traced;
 	/* The failure was inside the file's own BEGIN: the runner's session is
 	 * left in an aborted transaction, where anything it sends next fails
 	 * with 25P02 until a ROLLBACK (Prisma cannot record the failure). */

@@ -153,6 +153,8 @@ typedef struct gk_replay_stop {
 	int n_statements;             /* the file's statements; 0 = not split */
 	int committed_statements;     /* the first ones committed before the failure */
 	bool aborted_session;         /* failed inside the file's own BEGIN (25P02 next) */
+	char splitter[24];            /* "every-semicolon", "multistmt": the counts are that naive
+				       * splitter's pieces; "" = statements */
 	char **created, **changed;    /* what stayed committed, pg_describe_object() words */
 	size_t n_created, n_changed;
 } gk_replay_stop;

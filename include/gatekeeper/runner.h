@@ -27,7 +27,9 @@
  *           alone (@prisma/adapter-pg 6.x, PrismaPgAdapter.executeScript):
  *           SPLIT with that splitter.
  *   golang-migrate  WHOLE (one Exec of the file); SPLIT with x-multi-statement,
- *           cut at every ';' outside dollar-quoted bodies (multistmt).
+ *           cut after every ';' (multistmt.Parse, bytes.Index of the
+ *           delimiter, v4.x up to 4.19.1: a dollar-aware splitter was
+ *           proposed, golang-migrate#1018, and never released).
  *   dbmate, diesel  PER_FILE; without a transaction (dbmate
  *           `transaction:false`, diesel `run_in_transaction = false`) the
  *           file is still ONE Exec / batch_execute: WHOLE.
@@ -75,11 +77,15 @@ typedef struct gk_runner_settings {
 /** Zero settings for `tool` (version unknown, defaults of each tool). */
 void gk_runner_settings_init(gk_runner_settings *s, enum gk_layout_kind tool);
 
-/* How a tool cuts a file into the statements it sends. */
+/* How a tool cuts a file into the statements it sends.  The two naive
+ * splitters cut at the same places (every ';', whatever it is in) and
+ * differ in what they send of each piece. */
 enum gk_splitter {
 	GK_SPLITTER_SQL = 0,        /* at the statements' own ends, as PostgreSQL reads them */
-	GK_SPLITTER_EVERY_SEMICOLON,/* at every ';' (Prisma 6 driver adapters) */
-	GK_SPLITTER_OUTSIDE_DOLLAR, /* at every ';' outside dollar-quoted bodies (golang-migrate multistmt) */
+	GK_SPLITTER_EVERY_SEMICOLON,/* Prisma 6 driver adapters: script.split(';'), each piece
+				     * trimmed (JavaScript's trim), empty ones dropped */
+	GK_SPLITTER_MULTISTMT,      /* golang-migrate multistmt: each piece up to and with its
+				     * ';', untrimmed; one of only white space is not sent */
 };
 
 /* The first ';' a naive splitter cuts at that ends no statement. */
@@ -98,8 +104,7 @@ typedef struct gk_runner_sql {
 	char unsplittable_what[48];/* "DO block", "DROP INDEX CONCURRENTLY", "REINDEX", "LOCK" */
 	bool concurrently_beside;  /* CREATE/DROP/REINDEX CONCURRENTLY with other statements in the file */
 	bool add_value_then_use;   /* ALTER TYPE ... ADD VALUE followed by another statement */
-	gk_runner_cut cut_every;   /* GK_SPLITTER_EVERY_SEMICOLON's first wrong cut */
-	gk_runner_cut cut_outside_dollar; /* GK_SPLITTER_OUTSIDE_DOLLAR's */
+	gk_runner_cut cut_every;   /* the naive splitters' first wrong cut */
 } gk_runner_sql;
 
 /**
@@ -194,6 +199,27 @@ bool gk_runner_prisma_js_engine(const char *text, size_t len);
 
 /** The cut a splitter makes that ends no statement (NULL for GK_SPLITTER_SQL). */
 const gk_runner_cut *gk_runner_wrong_cut(const gk_runner_choice *c);
+
+/** "sql", "every-semicolon", "multistmt" (static). */
+const char *gk_runner_splitter_name(enum gk_splitter sp);
+
+/* One query a naive splitter sends: bytes [start, end) of the file. */
+typedef struct gk_runner_piece {
+	size_t start, end;
+} gk_runner_piece;
+
+/**
+ * The queries naive splitter `sp` sends for `text` (`len` bytes), in
+ * order, as the tool forms them: GK_SPLITTER_EVERY_SEMICOLON the text
+ * between two ';' without the white space JavaScript's trim() removes
+ * at either end, GK_SPLITTER_MULTISTMT the text after one ';' up to and
+ * including the next (the rest of the file after the last one), without
+ * the pieces of white space only that each tool skips.  A piece of only
+ * a comment is sent (the server answers it with an empty query).  *out is
+ * malloc'ed (NULL when *n is 0); the caller frees it.  0, GK_ERROR for
+ * GK_SPLITTER_SQL (it cuts nothing by itself), GK_ENOMEM.
+ */
+int gk_runner_pieces(gk_runner_piece **out, size_t *n, enum gk_splitter sp, const char *text, size_t len);
 
 /** Flyway's mixed setting in the text of a flyway.conf (`toml` false) or
  * flyway.toml: 1 true, 0 false, GK_ENOTFOUND not set. */

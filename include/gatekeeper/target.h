@@ -177,6 +177,10 @@ typedef struct gk_target_state {
 	 * is then `running`, not failed. */
 	bool deploy_in_progress;
 	int deploy_pid;
+	/* Prisma 8 migration packages in the folders (folder/name; see
+	 * gk_layout.packages): not compared, so never missing locally either. */
+	char **packages;
+	size_t n_packages;
 } gk_target_state;
 
 /**
@@ -300,6 +304,19 @@ void gk_target_sessions_free(gk_target_session *s, size_t n);
 #define GK_TARGET_SNAPSHOT_GRACE_S 1
 int gk_target_concurrently_waits(gk_target *t, const char *const *names, size_t n, gk_target_session **out,
 				 size_t *n_out, gk_error *err);
+
+/*
+ * The tables REINDEX SCHEMA `schema` CONCURRENTLY (`schema` NULL: REINDEX
+ * DATABASE CONCURRENTLY) goes through one by one, each as a REINDEX TABLE
+ * CONCURRENTLY that waits for every lock holder of that table: ordinary
+ * tables and materialized views (PostgreSQL's ReindexMultipleTables skips
+ * the other kinds, and with CONCURRENTLY the system catalogs: pg_catalog
+ * and TOAST schemas are left out, and other sessions' temporary tables).
+ * *out gets them SQL-quoted (schema.name, as gk_target_concurrently_waits
+ * names relations), sorted; free with gk_target_names_free().
+ */
+int gk_target_reindex_tables(gk_target *t, const char *schema, char ***out, size_t *n_out, gk_error *err);
+void gk_target_names_free(char **v, size_t n);
 
 /*
  * lock_timeout as the server gives it to a role's sessions in this

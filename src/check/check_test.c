@@ -386,6 +386,43 @@ static void test_stray_file(void **state)
 	gk_report_free(r);
 }
 
+/* A Prisma 8 migration package (no migration.sql) is reported, blocking,
+ * not skipped: prisma-migration-package for the one the change adds (its
+ * files are no stray-file), the untouched one with --all; a package file
+ * beside a migration.sql stays a stray file. */
+static void test_prisma_migration_package(void **state)
+{
+	(void)state;
+	put(MIG "/migration_lock.toml", "provider = \"postgresql\"\n");
+	put(P("20240101000000_init"), "CREATE TABLE t (id int);\n");
+	put(MIG "/20240102000000_old/migration.json", "{}\n");
+	commit_all("init");
+	branch("feature");
+	put(MIG "/20240201000000_add_x/migration.ts", "export default {}\n");
+	put(MIG "/20240201000000_add_x/ops.json", "[]\n");
+	put(MIG "/20240101000000_init/ops.json", "[]\n");
+	commit_all("package");
+	gk_report *r = check_dir(MIG);
+	const gk_finding *f = finding(r, "prisma-migration-package", MIG "/20240201000000_add_x");
+	assert_int_equal(f->severity, GK_SEV_ERROR);
+	assert_true(f->blocking);
+	expect_in(f->message, "not checked: Prisma 8 migration packages are not modelled");
+	assert_int_equal(count(r, "prisma-migration-package"), 1);
+	finding(r, "stray-file", MIG "/20240101000000_init/ops.json");
+	assert_int_equal(count(r, "stray-file"), 1);
+	assert_int_equal(r->exit_code, GK_EXIT_FAIL);
+	gk_report_free(r);
+
+	const char *dirs[] = {MIG};
+	gk_check_options o;
+	opts(&o, dirs, 1);
+	o.all = true;
+	r = check_o(&o);
+	finding(r, "prisma-migration-package", MIG "/20240102000000_old");
+	assert_int_equal(count(r, "prisma-migration-package"), 2);
+	gk_report_free(r);
+}
+
 static void test_migration_name(void **state)
 {
 	(void)state;
@@ -952,6 +989,7 @@ int main(void)
 		T(test_lock_file_edited),
 		T(test_lock_file_unchanged_or_line_endings),
 		T(test_stray_file),
+		T(test_prisma_migration_package),
 		T(test_symlinked_migration),
 		T(test_migration_name),
 		T(test_migration_name_other_layouts),

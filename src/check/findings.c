@@ -331,6 +331,37 @@ static void stray(emitter *e)
 	}
 }
 
+/* ---- prisma-migration-package --------------------------------------------- */
+
+/* Whether the change added or edited a file under folder `dir`. */
+static bool touched_under(const gk_check_folder *f, const char *dir)
+{
+	size_t n = strlen(dir);
+	for (size_t i = 0; i < f->n_changes; i++) {
+		const char *p = f->changes[i].new_path;
+		if (p && strncmp(p, dir, n) == 0 && p[n] == '/')
+			return true;
+	}
+	return false;
+}
+
+/* Prisma 8 migration packages at head: not read, so said (those the change
+ * touches; all with --all). */
+static void packages(emitter *e)
+{
+	gk_check_folder *f = e->f;
+	for (size_t i = 0; f->head->kind == GK_LAYOUT_PRISMA && i < f->head->n_packages && e->rc == 0; i++) {
+		char *path = gk_check_join(f->dir, f->head->packages[i]);
+		if (!path) {
+			e->rc = GK_ENOMEM;
+			return;
+		}
+		if (f->o->all || touched_under(f, path))
+			emit(e, "prisma-migration-package", path, NULL, NULL, "%s: %s", path, GK_LAYOUT_PACKAGE_NOTE);
+		free(path);
+	}
+}
+
 /* ---- symlinked-migration ------------------------------------------------ */
 
 /*
@@ -412,6 +443,7 @@ int gk_check_history_findings(gk_report *r, gk_check_folder *f, gk_error *err)
 	duplicates(&e);
 	lock_file(&e);
 	stray(&e);
+	packages(&e);
 	links(&e);
 	names(&e);
 	return e.rc < 0 ? gk_error_set(err, e.rc, "out of memory") : 0;

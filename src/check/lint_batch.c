@@ -218,16 +218,38 @@ static int add_migration(gk_lint_batch *b, const char *dir, const gk_layout *l, 
 	return 0;
 }
 
+/* Prisma 8 migration packages: one prisma-migration-package finding each,
+ * never read. */
+static int add_packages(gk_lint_batch *b, const char *dir, const gk_layout *l, const char *const *ex, size_t n_ex)
+{
+	size_t dn = strlen(dir);
+	for (size_t i = 0; l->kind == GK_LAYOUT_PRISMA && i < l->n_packages; i++) {
+		char *path = gk_asprintf("%s%s%s", dir, dn && dir[dn - 1] == '/' ? "" : "/", l->packages[i]);
+		if (!path)
+			return GK_ENOMEM;
+		int rc = excluded(path, ex, n_ex) ? 1 : gk_lint_batch_add_judged(b, path, GK_LAYOUT_PACKAGE_NOTE, NULL);
+		free(path);
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			b->in[b->n - 1].refused_rule = "prisma-migration-package";
+	}
+	return 0;
+}
+
 int gk_lint_batch_add_layout(gk_lint_batch *b, const char *dir, enum gk_layout_kind kind, const gk_lint_options *o,
 			     const char *const *excludes, size_t n_excludes, gk_error *err)
 {
 	struct stat st;
-	if (kind == GK_LAYOUT_PRISMA || kind == GK_LAYOUT_PLAIN || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+	if (kind == GK_LAYOUT_PLAIN || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
 		return 0;
 	gk_layout *l = NULL;
 	int rc = gk_layout_read_dir(&l, kind, dir, err);
 	if (rc < 0)
 		return rc;
+	/* A Prisma folder is linted file by file (every *.sql), its packages here. */
+	if (add_packages(b, dir, l, excludes, n_excludes) < 0)
+		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
 	bool yes = is_layout(l, kind);
 	gk_runner_settings *settings = yes ? new_settings(b) : NULL;
 	if (yes && !settings)

@@ -133,7 +133,7 @@ static step *add_step(plan *p, const char *path, const char *text, size_t len, e
 		free(s->text);
 		return NULL;
 	}
-	s->m = (gk_replay_migration){s->path, s->text, len, runner, false, p->rp->o->replay_timeout_s, NULL};
+	s->m = (gk_replay_migration){s->path, s->text, len, runner, false, p->rp->o->replay_timeout_s, NULL, GK_SPLITTER_SQL};
 	p->n++;
 	return s;
 }
@@ -184,6 +184,7 @@ static int add_migration(plan *p, gk_check_item *it, gk_error *err)
 		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
 	if (s) {
 		s->it = it;
+		s->m.splitter = how.splitter;
 		s->m.trace = traced_status(it->status);
 		if (s->m.trace && p->first_traced == SIZE_MAX)
 			p->first_traced = p->n - 1;
@@ -426,14 +427,14 @@ static int record_step(plan *p, size_t i, size_t stop, bool stopped)
 		return GK_ENOMEM;
 	int rc = gk_report_set_replay(p->r, (size_t)idx, cached ? GK_REPLAY_OK : res->status,
 				      cached ? 0 : res->duration_ms, res->sqlstate, why ? why : res->message,
-				      s->m.trace && !cached);
+				      res->traced && !cached);
 	free(why);
 	if (rc == 0 && bad)
 		rc = gk_replay_report_stop(p->r, (size_t)idx, res);
 	if (rc == 0 && bad)
 		rc = failure_finding(p, s, res);
 	gk_replay_reporter rr = reporter(p);
-	if (rc == 0 && !cached && s->m.trace)
+	if (rc == 0 && !cached && res->traced)
 		rc = gk_replay_report_locks(&rr, (size_t)idx, &s->m, res);
 	return rc;
 }

@@ -242,6 +242,36 @@ static void test_new_table_is_quiet(void **state)
 
 /* ---- failures -------------------------------------------------------------- */
 
+/* Prisma 6 with the driver-adapter engine (engine "js" in prisma.config.ts)
+ * cuts the file at every ';': the replay sends the same pieces, so the
+ * half statement fails as in production, after the first piece committed,
+ * and the finding and replay.stopped say it was the splitter's piece. */
+static void test_naive_splitter_pieces(void **state)
+{
+	(void)state;
+	base_and_change("CREATE TABLE notes (body text);\n"
+			"INSERT INTO notes VALUES ('a;b');\n");
+	put("package.json", "{\"devDependencies\": {\"prisma\": \"6.19.0\"}}\n");
+	put("prisma.config.ts", "export default defineConfig({ engine: 'js', adapter: async () => pg })\n");
+	commit_all("js engine");
+	gk_report *r = replay_check();
+	const gk_migration *m = migration(r, CHANGE);
+	assert_int_equal(m->replay.status, GK_REPLAY_FAILED);
+	assert_string_equal(m->replay.sqlstate, "42601");
+	assert_false(m->replay.traced);
+	const gk_finding *f = finding(r, "replay-failed", CHANGE);
+	expect_in(f->message, "piece 2 of 3 of the file as Prisma's driver adapter (engine \"js\") cuts it at every "
+			      "';' (`INSERT INTO notes VALUES ('a`) failed: unterminated quoted string");
+	expect_in(f->message, "piece 1 stayed applied, as in production: created table notes");
+	assert_int_equal(f->line, 2);
+	const gk_replay_stop *st = &m->replay.stop;
+	assert_string_equal(st->splitter, "every-semicolon");
+	assert_int_equal(st->failed_statement, 2);
+	assert_int_equal(st->n_statements, 3);
+	assert_int_equal(st->committed_statements, 1);
+	gk_report_free(r);
+}
+
 /* Prisma before 7.4 sends the file as one query: CONCURRENTLY beside
  * another statement fails as in production, and the next migration is
  * skipped.  The version comes from the committed package.json. */
@@ -775,6 +805,7 @@ int main(void)
 		T(test_unparsed_statement_is_replayed),
 		T(test_error_position),
 		T(test_split_failure_left_behind),
+		T(test_naive_splitter_pieces),
 		T(test_trace_keeps_set_transaction_first),
 		T(test_trace_inherited_lock_timeout),
 		T(test_rewrites_and_concurrently),

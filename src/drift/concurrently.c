@@ -23,6 +23,8 @@ void gk_drift_concurrently_free(gk_drift_concurrently *c, size_t n)
 	for (size_t i = 0; c && i < n; i++) {
 		free(c[i].what);
 		free(c[i].relation);
+		free(c[i].schema);
+		gk_target_names_free(c[i].tables, c[i].n_tables);
 	}
 	free(c);
 }
@@ -141,6 +143,13 @@ static int classify(const PgQuery__Node *n, char **what, char **rel, gk_drift_co
 		*what = gk_asprintf("REINDEX %s CONCURRENTLY %s", kind,
 				    relation ? (*rel ? *rel : "?") : rs->name && *rs->name ? rs->name : "");
 		if (relation && !*rel) {
+			free(*what);
+			*what = NULL;
+		}
+		/* Every table of the schema or the database, one after another. */
+		c->database = rs->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_DATABASE;
+		if (rs->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_SCHEMA && rs->name &&
+		    !(c->schema = gk_strdup(rs->name))) {
 			free(*what);
 			*what = NULL;
 		}

@@ -108,6 +108,14 @@ typedef struct gk_drift_concurrently {
 	 * of the table (DROP, REINDEX), else only the writers (CREATE); the
 	 * older snapshots of the database (CREATE, REINDEX). */
 	bool all_lockers, snapshots;
+	/* REINDEX SCHEMA (schema, as parsed) or DATABASE (database) ...
+	 * CONCURRENTLY: `relation` is NULL and it waits for the lock holders
+	 * of each table it reindexes; the caller fills `tables` from the
+	 * target (gk_target_reindex_tables). */
+	char *schema;
+	bool database;
+	char **tables;
+	size_t n_tables;
 } gk_drift_concurrently;
 
 /*

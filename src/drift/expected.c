@@ -72,7 +72,7 @@ static int add(gk_drift_plan *p, const char *path, char *text, size_t len, enum 
 	}
 	p->texts[p->n] = text;
 	p->tm[p->n] = tm;
-	p->m[p->n++] = (gk_replay_migration){path, text, len, runner, false, GK_REPLAY_TIMEOUT_DEFAULT_S, NULL};
+	p->m[p->n++] = (gk_replay_migration){path, text, len, runner, false, GK_REPLAY_TIMEOUT_DEFAULT_S, NULL, GK_SPLITTER_SQL};
 	return 0;
 }
 
@@ -120,11 +120,12 @@ typedef struct folders {
  * outside a transaction; a Prisma file with a DO block is one query).
  */
 static enum gk_runner file_runner(const folders *f, size_t d, enum gk_layout_kind kind, const gk_layout_migration *lm,
-				  const char *path, const char *text, size_t len)
+				  const char *path, const char *text, size_t len, enum gk_splitter *splitter)
 {
 	gk_lint_input in = {.path = path, .tool = kind, .settings = &f->settings[d], .no_transaction = lm->no_transaction};
 	gk_runner_choice c;
 	gk_lint_runner(&c, f->lint, &in, text, len);
+	*splitter = c.splitter;
 	return c.deploy;
 }
 
@@ -141,9 +142,12 @@ static int add_migration(gk_drift_plan *p, const folders *f, enum gk_layout_kind
 	char *text = NULL;
 	size_t len = 0;
 	int rc = read_migration(&text, &len, tm->path, lm, err);
-	enum gk_runner runner = rc == 0 ? file_runner(f, d - 1, kind, lm, tm->path, text, len) : tm->runner;
+	enum gk_splitter splitter = GK_SPLITTER_SQL;
+	enum gk_runner runner = rc == 0 ? file_runner(f, d - 1, kind, lm, tm->path, text, len, &splitter) : tm->runner;
 	if (rc == 0 && add(p, tm->path, text, len, runner, tm) < 0)
 		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
+	if (rc == 0)
+		p->m[p->n - 1].splitter = splitter;
 	return rc;
 }
 

@@ -344,9 +344,19 @@ static int conc_read(gate *g, conc *c, gk_error *err)
 		if (gk_drift_find_concurrently(p->m[i].sql, p->m[i].len, &c->st[i], &c->n_st[i]) != 0)
 			return oom(err);
 		found += c->n_st[i];
-		for (size_t k = 0; k < c->n_st[i]; k++)
-			if (c->st[i][k].relation && conc_name(c, c->st[i][k].relation) < 0)
+		for (size_t k = 0; k < c->n_st[i]; k++) {
+			gk_drift_concurrently *st = &c->st[i][k];
+			if (st->relation && conc_name(c, st->relation) < 0)
 				return oom(err);
+			/* REINDEX SCHEMA / DATABASE: the lock holders of every table. */
+			int rc = st->schema || st->database
+					 ? gk_target_reindex_tables(g->t, st->schema, &st->tables, &st->n_tables, err) : 0;
+			if (rc < 0)
+				return rc;
+			for (size_t j = 0; j < st->n_tables; j++)
+				if (conc_name(c, st->tables[j]) < 0)
+					return oom(err);
+		}
 	}
 	return found ? gk_target_concurrently_waits(g->t, c->names, c->n_names, &c->w, &c->n_w, err) : 0;
 }
@@ -364,7 +374,10 @@ static bool waits_for(const gk_drift_concurrently *st, const gk_target_session *
 {
 	if (!w->asked)
 		return st->snapshots;
-	if (!st->relation || strcmp(w->asked, st->relation) != 0)
+	bool named = st->relation && strcmp(w->asked, st->relation) == 0;
+	for (size_t i = 0; !named && i < st->n_tables; i++)
+		named = strcmp(w->asked, st->tables[i]) == 0;
+	if (!named)
 		return false;
 	/* CREATE INDEX CONCURRENTLY: a lock conflicting with SHARE, or a place
 	 * in the queue for SHARE UPDATE EXCLUSIVE; readers do not hold it. */
@@ -494,7 +507,7 @@ static int record_pending(gate *g, size_t i, const char *failed, bool lost)
 	    !(why = gk_asprintf("not replayed: %s did not apply", failed)))
 		return GK_ENOMEM;
 	int rc = gk_report_set_replay(g->r, (size_t)idx, res->status, res->duration_ms, res->sqlstate,
-				      why ? why : res->message, res->status != GK_REPLAY_SKIPPED);
+				      why ? why : res->message, res->traced);
 	free(why);
 	if (rc == 0)
 		rc = gk_replay_report_stop(g->r, (size_t)idx, res);

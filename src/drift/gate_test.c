@@ -460,9 +460,43 @@ static void test_concurrently_waits(void **state)
 	r = gate(s, &w);
 	assert_null(find(r, "blocking-session"));
 	gk_report_free(r);
+
+	/* REINDEX SCHEMA ... CONCURRENTLY reindexes every table of the schema,
+	 * each waiting for all its lock holders: a reader idle in transaction
+	 * on posts (no snapshot of its own) holds it up. */
+	put(w.dir, NEXT "/migration.sql", "REINDEX SCHEMA CONCURRENTLY public;\n");
+	exec_on(writer, "BEGIN; SELECT count(*) FROM posts");
+	r = gate(s, &w);
+	assert_true(says_concurrently(r, PQbackendPID(writer)));
+	f = must_find(r, "blocking-session");
+	must_say(r, f, "holds AccessShareLock on public.posts");
+	must_say(r, f, "REINDEX SCHEMA CONCURRENTLY public");
+	gk_report_free(r);
+	exec_on(writer, "COMMIT");
 	PQfinish(writer);
 	PQfinish(report);
 	PQfinish(idle);
+	free_world(s, &w);
+}
+
+/* Prisma 6 with the driver-adapter engine (engine "js" beside the folder)
+ * cuts the pending file at every ';': the gate replays the same pieces,
+ * and the ';' in a string fails as in production, after the first piece. */
+static void test_naive_splitter(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s, "CREATE TABLE notes (body text);\nINSERT INTO notes VALUES ('a;b');\n");
+	put(w.dir, "package.json", "{\"devDependencies\": {\"prisma\": \"6.19.0\"}}\n");
+	put(w.dir, "prisma.config.ts", "export default defineConfig({ engine: 'js', adapter: async () => pg })\n");
+	gk_report *r = gate(s, &w);
+	assert_exit(r, GK_EXIT_FAIL);
+	const gk_finding *f = must_find(r, "replay-failed");
+	must_say(r, f, "piece 2 of 3 of the file as Prisma's driver adapter (engine \"js\") cuts it at every ';'");
+	must_say(r, f, "piece 1 stayed applied, as in production: created table notes");
+	const gk_migration *m = entry(r, &w, NEXT);
+	assert_string_equal(m->replay.stop.splitter, "every-semicolon");
+	assert_false(m->replay.traced);
+	gk_report_free(r);
 	free_world(s, &w);
 }
 
@@ -639,6 +673,7 @@ int main(void)
 		cmocka_unit_test(test_failed_and_missing),
 		cmocka_unit_test(test_blocking_session),
 		cmocka_unit_test(test_concurrently_waits),
+		cmocka_unit_test(test_naive_splitter),
 		cmocka_unit_test(test_deploy_role_lock_timeout),
 		cmocka_unit_test(test_deploy_in_progress),
 		cmocka_unit_test(test_health),

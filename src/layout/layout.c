@@ -197,7 +197,7 @@ static void count_votes(votes *v, const char *const *paths, size_t n)
 		gk_span s1, s2, s3;
 		if (strcmp(p, "migration_lock.toml") == 0)
 			v->lock = true;
-		if (depth == 1 && strcmp(base, "migration.sql") == 0)
+		if (depth == 1 && (strcmp(base, "migration.sql") == 0 || gk_prisma_package_file(base)))
 			v->n[GK_LAYOUT_PRISMA]++;
 		if (depth == 1 && strcmp(base, "up.sql") == 0)
 			v->n[GK_LAYOUT_DIESEL]++;
@@ -421,6 +421,8 @@ static int build(gk_lb *b, enum gk_layout_kind kind, const char *const *paths, s
 		qsort(b->l->migrations, b->l->n_migrations, sizeof *b->l->migrations, t->order);
 	if (b->l->n_stray > 1)
 		qsort(b->l->stray, b->l->n_stray, sizeof *b->l->stray, cmp_str);
+	if (b->l->n_packages > 1)
+		qsort(b->l->packages, b->l->n_packages, sizeof *b->l->packages, cmp_str);
 	return 0;
 }
 
@@ -471,6 +473,9 @@ void gk_layout_free(gk_layout *l)
 	for (size_t i = 0; i < l->n_stray; i++)
 		free(l->stray[i]);
 	free(l->stray);
+	for (size_t i = 0; i < l->n_packages; i++)
+		free(l->packages[i]);
+	free(l->packages);
 	free(l->lock_file);
 	free(l->provider);
 	free(l);

@@ -20,7 +20,7 @@ typedef struct gk_span {
 
 typedef struct gk_lb {
 	gk_layout *l;
-	size_t cap_m, cap_s;
+	size_t cap_m, cap_s, cap_p;
 	gk_layout_read_fn read;   /* may be NULL */
 	void *payload;
 	gk_error *err;
@@ -57,6 +57,7 @@ int gk_layout_diesel(gk_lb *b, const char *const *paths, size_t n);
 int gk_layout_plain(gk_lb *b, const char *const *paths, size_t n);
 
 /* Name matchers used by detection as well as by the readers. */
+bool gk_prisma_package_file(const char *base);  /* a file of a Prisma 8 migration package */
 bool gk_flyway_match(const char *base, char *prefix, gk_span *version, gk_span *desc);
 bool gk_golang_match(const char *base, bool *up, gk_span *key, gk_span *version, gk_span *name);
 bool gk_dbmate_match(const char *base, gk_span *key, gk_span *version, gk_span *name);

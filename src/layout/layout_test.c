@@ -360,7 +360,11 @@ static void test_prisma_traps(void **state)
 		"README.md",
 		"20240101000000_x/notes.md",
 		"20240102000000_data_only/migration.ts",
+		"20240103000000_pkg/ops.json",
+		"20240103000000_pkg/migration.json",
+		"01_init/ops.json",
 		"a/b/migration.sql",
+		"a/b/ops.json",
 		".DS_Store",
 	};
 	static const vfile files[] = {
@@ -375,9 +379,14 @@ static void test_prisma_traps(void **state)
 		"20250517173700_add_event_log.sql", "20250625_add_pivot_table_charttype", "init",
 	};
 	assert_keys(l, keys, N(keys));
-	static const char *const stray[] = {".DS_Store", "20240101000000_x/notes.md", "20240102000000_data_only/migration.ts",
-					    "README.md", "a/b/migration.sql"};
+	/* A Prisma 8 package (no migration.sql) is listed, once per folder, not
+	 * stray; a package file beside a migration.sql, or deeper, is stray. */
+	static const char *const stray[] = {".DS_Store", "01_init/ops.json", "20240101000000_x/notes.md", "README.md",
+					    "a/b/migration.sql", "a/b/ops.json"};
 	assert_stray(l, stray, N(stray));
+	assert_int_equal(l->n_packages, 2);
+	assert_string_equal(l->packages[0], "20240102000000_data_only");
+	assert_string_equal(l->packages[1], "20240103000000_pkg");
 	assert_string_equal(l->lock_file, "migration_lock.toml");
 	assert_string_equal(l->provider, "postgresql");
 	const gk_layout_migration *m = by_key(l, "20240126184148_new_models copy");

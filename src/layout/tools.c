@@ -83,12 +83,53 @@ static gk_span prisma_version(gk_span dir)
 	return n ? (gk_span){dir.p, n} : GK_SPAN_NONE;
 }
 
+/*
+ * Prisma 8 replaces <folder>/migration.sql with a migration package
+ * (migration.ts, ops.json, migration.json), applied by `db migrate` in one
+ * transaction.  A folder holding one and no migration.sql is a migration
+ * nothing here reads: it is listed in l->packages (and its files are not
+ * stray: they are what Prisma 8 applies).
+ */
+bool gk_prisma_package_file(const char *base)
+{
+	return !strcmp(base, "migration.ts") || !strcmp(base, "ops.json") || !strcmp(base, "migration.json");
+}
+
+static bool has_sql(const gk_layout *l, gk_span dir)
+{
+	for (size_t i = 0; i < l->n_migrations; i++)
+		if (gk_span_eq(dir, l->migrations[i].key))
+			return true;
+	return false;
+}
+
+static int prisma_package(gk_lb *b, const char *p)
+{
+	gk_layout *l = b->l;
+	gk_span dir = gk_lp_dir(p);
+	if (has_sql(l, dir))
+		return gk_lb_stray(b, p);
+	for (size_t i = 0; i < l->n_packages; i++)
+		if (gk_span_eq(dir, l->packages[i]))
+			return 0;
+	char *name = gk_strndup(dir.p, dir.n);
+	if (!name || gk_grow(&l->packages, &b->cap_p, l->n_packages + 1, sizeof *l->packages) < 0) {
+		free(name);
+		return gk_lb_oom(b);
+	}
+	l->packages[l->n_packages++] = name;
+	return 0;
+}
+
 int gk_layout_prisma(gk_lb *b, const char *const *paths, size_t n)
 {
+	/* Package files are judged once every migration.sql is known. */
 	for (size_t i = 0; i < n; i++) {
 		const char *p = paths[i];
 		int rc = 0;
-		if (strcmp(p, "migration_lock.toml") == 0) {
+		if (gk_lp_depth(p) == 1 && gk_prisma_package_file(gk_lp_base(p))) {
+			continue;
+		} else if (strcmp(p, "migration_lock.toml") == 0) {
 			rc = prisma_lock(b, p);
 		} else if (gk_lp_depth(p) == 1 && strcmp(gk_lp_base(p), "migration.sql") == 0) {
 			gk_span dir = gk_lp_dir(p), ver, name;
@@ -100,6 +141,12 @@ int gk_layout_prisma(gk_lb *b, const char *const *paths, size_t n)
 		} else {
 			rc = gk_lb_stray(b, p);
 		}
+		if (rc < 0)
+			return rc;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int rc = gk_lp_depth(paths[i]) == 1 && gk_prisma_package_file(gk_lp_base(paths[i]))
+				 ? prisma_package(b, paths[i]) : 0;
 		if (rc < 0)
 			return rc;
 	}

@@ -698,7 +698,8 @@ static bool input_findings(gk_lint *l, const gk_parsed_file *pf)
 		emit_meta(l, "invalid-input", NULL, SIZE_MAX, 0, "cannot read file: %s", strerror(pf->read_errno));
 		break;
 	case GK_INPUT_REFUSED:
-		emit_meta(l, "invalid-input", NULL, SIZE_MAX, 0, "%s", pf->in->refused);
+		emit_meta(l, pf->in->refused_rule ? pf->in->refused_rule : "invalid-input", NULL, SIZE_MAX, 0, "%s",
+			  pf->in->refused);
 		break;
 	case GK_INPUT_REPLACED:
 		emit_meta(l, "invalid-input", NULL, SIZE_MAX, 0,

@@ -873,8 +873,8 @@ static void test_alone(void **state)
 		const probe *pr = &alone[i];
 		db d = fresh_db();
 		gk_replay_migration m[2] = {
-			{"fixture.sql", FIXTURE, strlen(FIXTURE), GK_RUNNER_PER_FILE, false, 0, NULL},
-			{"probe.sql", pr->sql, strlen(pr->sql), GK_RUNNER_WHOLE, true, 0, NULL},
+			{"fixture.sql", FIXTURE, strlen(FIXTURE), GK_RUNNER_PER_FILE, false, 0, NULL, GK_SPLITTER_SQL},
+			{"probe.sql", pr->sql, strlen(pr->sql), GK_RUNNER_WHOLE, true, 0, NULL, GK_SPLITTER_SQL},
 		};
 		gk_replay_result r[2];
 		gk_error err = {0, ""};

@@ -16,7 +16,11 @@ int gk_replay_chain(char (*out)[65], const char *seed, size_t seed_len, const gk
 	char prev[65];
 	gk_shadow_chain_start(prev, seed, seed_len);
 	for (size_t i = 0; i < n; i++) {
-		char *name = gk_asprintf("%s|%s", m[i].path, gk_runner_name(m[i].runner));
+		/* A naive splitter sends the same SQL another way again; the
+		 * others keep the names templates were stored under. */
+		bool naive = m[i].runner == GK_RUNNER_SPLIT && m[i].splitter != GK_SPLITTER_SQL;
+		char *name = gk_asprintf("%s|%s%s%s", m[i].path, gk_runner_name(m[i].runner), naive ? "|" : "",
+					 naive ? gk_runner_splitter_name(m[i].splitter) : "");
 		if (!name)
 			return gk_error_set(err, GK_ENOMEM, "out of memory");
 		gk_shadow_chain_next(out[i], prev, name, m[i].sql, m[i].len);

@@ -58,7 +58,7 @@ static __attribute__((unused)) void load_file(loaded *ld, const char *dir, size_
 	gk_runner_choose_text(&how, &set, GK_RUNNER_AUTO, lm->no_transaction, lm->path, text + lm->up_start,
 			      end - lm->up_start);
 	ld->m[ld->first + i] = (gk_replay_migration){lm->path, text + lm->up_start, end - lm->up_start, how.deploy,
-						     false, 0, NULL};
+						     false, 0, NULL, how.splitter};
 }
 
 /* CORPORA/<folder>/<source>, which must read as `kind` with `count` migrations. */
@@ -80,7 +80,7 @@ static __attribute__((unused)) loaded load_corpus(const char *folder, const char
 	assert_true(ld.texts && ld.m);
 	if (history)
 		ld.m[0] = (gk_replay_migration){"(the tool's history table)", history, strlen(history),
-						GK_RUNNER_SPLIT, false, 0, NULL};
+						GK_RUNNER_SPLIT, false, 0, NULL, GK_SPLITTER_SQL};
 	for (size_t i = 0; i < count; i++)
 		load_file(&ld, dir, i);
 	free(dir);

@@ -35,7 +35,7 @@
 
 static gk_replay_migration mig(const char *sql, enum gk_runner runner, bool trace)
 {
-	return (gk_replay_migration){"m.sql", sql, strlen(sql), runner, trace, 0, NULL};
+	return (gk_replay_migration){"m.sql", sql, strlen(sql), runner, trace, 0, NULL, GK_SPLITTER_SQL};
 }
 
 /* ---- the matrix ------------------------------------------------------- */
@@ -238,6 +238,103 @@ static void test_matrix_per_file(void **state)
 	run_model(GK_RUNNER_PER_FILE);
 }
 
+/* ---- the naive splitters ----------------------------------------------- */
+
+/*
+ * Prisma 6's driver adapters (engine "js") and golang-migrate's
+ * x-multi-statement cut at every ';' and send each piece alone: a ';' in a
+ * string, a comment or a $$ body makes a half statement the server refuses
+ * (42601), after the pieces before it committed.  A file whose ';' all end
+ * statements goes as under SPLIT (and is traced); one cut wrong is never
+ * traced (the trace runs statements, not pieces).
+ */
+typedef struct naive_fixture {
+	const char *name;
+	const char *before;
+	const char *sql;
+	const char *probe;      /* NULL: the relations of public */
+	bool cut;               /* a ';' inside a token: sent as pieces, untraced */
+	int pieces_every, pieces_multistmt;
+	outcome every, multistmt;
+} naive_fixture;
+
+static const naive_fixture naive_fixtures[] = {
+	/* 'x;y' becomes "INSERT INTO a VALUES ('x" (unterminated quoted string). */
+	{"; in a string", NULL, "CREATE TABLE a (s text);\nINSERT INTO a VALUES ('x;y');\nCREATE TABLE b (i int);\n",
+	 NULL, true, 4, 4, {GK_REPLAY_FAILED, "42601", "a", 2, 1, false}, {GK_REPLAY_FAILED, "42601", "a", 2, 1, false}},
+	/* "-- a" is an empty query; "b\nCREATE TABLE b ..." a syntax error at "b". */
+	{"; in a comment", NULL, "CREATE TABLE a (i int);\n-- a; b\nCREATE TABLE b (i int);\n", NULL, true, 3, 3,
+	 {GK_REPLAY_FAILED, "42601", "a", 3, 2, false}, {GK_REPLAY_FAILED, "42601", "a", 3, 2, false}},
+	/* A ';' that ends a comment's line between statements cuts harmlessly:
+	 * the deploy works, and the file is traced as its statements. */
+	{"; ending a comment line", NULL, "-- users;\nCREATE TABLE a (i int);\n", NULL, false, 2, 2, OK_("a"), OK_("a")},
+	/* "... AS $$ BEGIN RETURN 1" is an unterminated dollar-quoted string. */
+	{"; in a $$ body", NULL,
+	 "CREATE TABLE a (i int);\nCREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$;\n"
+	 "CREATE TABLE b (i int);\n", NULL, true, 4, 4,
+	 {GK_REPLAY_FAILED, "42601", "a", 2, 1, false}, {GK_REPLAY_FAILED, "42601", "a", 2, 1, false}},
+	/* Plain files: as SPLIT. */
+	{"plain, failure at the third", NULL, "CREATE TABLE a (i int);\nCREATE INDEX a_i ON a (i);\nSELECT 1/0;\n", NULL,
+	 false, 3, 3, {GK_REPLAY_FAILED, "22012", "a,a_i", 3, 2, false}, {GK_REPLAY_FAILED, "22012", "a,a_i", 3, 2, false}},
+	{"plain, CIC beside another statement", SETUP_T, "CREATE TABLE b (i int);\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n",
+	 NULL, false, 2, 2, OK_("b,t,t_a,t_pkey"), OK_("b,t,t_a,t_pkey")},
+};
+
+static void run_naive(const naive_fixture *f, enum gk_splitter sp, bool trace)
+{
+	const outcome *want = sp == GK_SPLITTER_EVERY_SEMICOLON ? &f->every : &f->multistmt;
+	int pieces = sp == GK_SPLITTER_EVERY_SEMICOLON ? f->pieces_every : f->pieces_multistmt;
+	const char *how = gk_runner_splitter_name(sp), *traced = trace ? "traced" : "untraced";
+	db d = fresh_db();
+	gk_replay_migration m[2];
+	size_t n = 0;
+	if (f->before)
+		m[n++] = mig(f->before, GK_RUNNER_PER_FILE, false);
+	size_t at = n;
+	m[n] = mig(f->sql, GK_RUNNER_SPLIT, trace);
+	m[n++].splitter = sp;
+	gk_replay_result r[2];
+	gk_error err = {0, ""};
+	if (gk_replay_run(r, d.conninfo, m, n, &err) != 0)
+		fail_msg("%s: replay: %s", f->name, err.msg);
+	const gk_replay_result *got = &r[at];
+	if (got->status != want->status || strcmp(got->sqlstate, want->sqlstate))
+		fail_msg("%s (%s, %s): %s %s (%s), want %s %s", f->name, how, traced, gk_replay_status_name(got->status),
+			 got->sqlstate, got->message ? got->message : "", gk_replay_status_name(want->status),
+			 want->sqlstate);
+	char *after = query1(&d, f->probe ? f->probe : RELATIONS);
+	if (strcmp(after, want->after))
+		fail_msg("%s (%s, %s): afterwards '%s', want '%s'", f->name, how, traced, after, want->after);
+	free(after);
+	bool as_pieces = f->cut || !trace;
+	if (got->traced != !as_pieces || got->pieces != (as_pieces ? sp : GK_SPLITTER_SQL))
+		fail_msg("%s (%s, %s): traced %d, sent as pieces %d", f->name, how, traced, got->traced,
+			 got->pieces != GK_SPLITTER_SQL);
+	if (as_pieces && got->n_statements != pieces)
+		fail_msg("%s (%s, %s): %d pieces, want %d", f->name, how, traced, got->n_statements, pieces);
+	if (want->failed && (got->failed_statement != want->failed || got->committed_statements != want->committed))
+		fail_msg("%s (%s, %s): %d failed after %d committed, want %d after %d", f->name, how, traced,
+			 got->failed_statement, got->committed_statements, want->failed, want->committed);
+	/* The failed piece is what the server was sent: its error points into it. */
+	if (want->failed && as_pieces &&
+	    (got->piece_start >= got->piece_end || got->error_offset < (long)got->piece_start ||
+	     got->error_offset > (long)got->piece_end))
+		fail_msg("%s (%s, %s): error at %ld, outside the failed piece [%zu, %zu)", f->name, how, traced,
+			 got->error_offset, got->piece_start, got->piece_end);
+	gk_replay_results_free(r, n);
+	drop_db(&d);
+}
+
+static void test_matrix_naive_splitters(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof naive_fixtures / sizeof *naive_fixtures; i++)
+		for (int trace = 0; trace < 2; trace++) {
+			run_naive(&naive_fixtures[i], GK_SPLITTER_EVERY_SEMICOLON, trace);
+			run_naive(&naive_fixtures[i], GK_SPLITTER_MULTISTMT, trace);
+		}
+}
+
 /* ---- what a failure left behind ---------------------------------------- */
 
 static void assert_list(char *const *v, size_t n, const char *want)
@@ -369,6 +466,7 @@ int main(void)
 		cmocka_unit_test(test_matrix_whole),
 		cmocka_unit_test(test_matrix_split),
 		cmocka_unit_test(test_matrix_per_file),
+		cmocka_unit_test(test_matrix_naive_splitters),
 		cmocka_unit_test(test_left_behind),
 		cmocka_unit_test(test_left_behind_timeout),
 		cmocka_unit_test(test_nothing_left_behind),

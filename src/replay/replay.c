@@ -653,6 +653,65 @@ static int apply_split(PGconn *c, const gk_replay_migration *m, const char *text
 	return rc;
 }
 
+/*
+ * A naive splitter's pieces (gk_runner_pieces), each its own simple query
+ * as the tool sends it, stopping at the first error: a piece that is half
+ * a statement fails as it does in production (an unterminated string or
+ * body, a syntax error at its first word), after the pieces before it
+ * committed.  A piece of only a comment is an empty query, as there.
+ */
+static int apply_pieces(PGconn *c, const gk_replay_migration *m, const char *text, int watch,
+			gk_replay_result *r)
+{
+	gk_runner_piece *p = NULL;
+	size_t n = 0;
+	if (gk_runner_pieces(&p, &n, m->splitter, text, m->len) != 0)
+		return GK_ENOMEM;
+	r->pieces = m->splitter;
+	r->n_statements = (int)n;
+	bool ok = true;
+	int rc = 0;
+	for (size_t i = 0; ok && i < n; i++) {
+		gk_replay_stmt s = {.start = p[i].start, .end = p[i].end};
+		if (gk_watch_expired(watch) || gk_interrupted()) {
+			gk_replay_stopped_at(r, &s);
+			ok = false;
+		} else {
+			char *q = gk_strndup(text + s.start, s.end - s.start);
+			if (!q) {
+				rc = GK_ENOMEM;
+				break;
+			}
+			ok = gk_replay_send(c, q, s.start, r);
+			free(q);
+		}
+		if (ok && PQtransactionStatus(c) == PQTRANS_IDLE)
+			r->committed_statements = (int)i + 1;
+		if (!ok) {
+			r->failed_statement = (int)i + 1;
+			r->piece_start = s.start;
+			r->piece_end = s.end;
+			gk_replay_point_at(r, text, &s);
+		}
+	}
+	if (ok && rc == 0)
+		r->status = GK_REPLAY_OK;
+	settle(c, m, r);
+	free(p);
+	return rc;
+}
+
+/* Whether `m` goes as a naive splitter's pieces that are not its
+ * statements: a ';' inside a string, comment, quoted name or body is cut. */
+static bool cut_wrong(const gk_replay_migration *m, const char *text)
+{
+	if (m->runner != GK_RUNNER_SPLIT || m->splitter == GK_SPLITTER_SQL)
+		return false;
+	gk_runner_sql sql;
+	gk_runner_scan(&sql, text, m->len, 0);
+	return sql.cut_every.stmt >= 0;
+}
+
 /* ---- stopped from outside ------------------------------------------------ */
 
 /* The one statement of a file run whole, where a timeout points (-1 when
@@ -747,6 +806,10 @@ static void map_back(const gk_replay_edits *ed, gk_replay_result *r)
 	if (ed->n == 0)
 		return;
 	r->error_offset = gk_replay_edits_map(ed, r->error_offset);
+	if (r->piece_end > r->piece_start) {
+		r->piece_start = (size_t)gk_replay_edits_map(ed, (long)r->piece_start);
+		r->piece_end = (size_t)gk_replay_edits_map(ed, (long)r->piece_end);
+	}
 	for (size_t k = 0; k < r->n_locks; k++)
 		r->locks[k].offset = (size_t)gk_replay_edits_map(ed, (long)r->locks[k].offset);
 }
@@ -770,9 +833,15 @@ static int apply_one(PGconn *c, const replay_rest *rest, gk_replay_result *r)
 		gk_replay_mark_take(c, &mark);
 	double t0 = gk_now();
 	int watch = gk_watch_begin(c, m->timeout_s);
-	/* A file the front end cannot split is run whole, untraced. */
-	rc = m->trace ? gk_replay_trace(c, &sent, text, watch, r) : 1;
-	if (rc == 1 && m->runner != GK_RUNNER_WHOLE && m->runner != GK_RUNNER_PER_FILE)
+	/* A file the front end cannot split is run whole, untraced; one a naive
+	 * splitter cuts is sent as its pieces, untraced when they are not its
+	 * statements (the trace runs statements). */
+	bool naive = m->runner == GK_RUNNER_SPLIT && m->splitter != GK_SPLITTER_SQL;
+	rc = m->trace && !cut_wrong(&sent, text) ? gk_replay_trace(c, &sent, text, watch, r) : 1;
+	r->traced = rc != 1;
+	if (rc == 1 && naive)
+		rc = apply_pieces(c, &sent, text, watch, r);
+	else if (rc == 1 && m->runner != GK_RUNNER_WHOLE && m->runner != GK_RUNNER_PER_FILE)
 		rc = apply_split(c, &sent, text, watch, r);
 	else if (rc == 1) {
 		rc = 0;

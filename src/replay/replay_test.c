@@ -39,7 +39,7 @@ static void assert_query(const db *d, const char *sql, const char *want)
 
 static gk_replay_migration mig(const char *sql, enum gk_runner runner, bool trace)
 {
-	return (gk_replay_migration){"m.sql", sql, strlen(sql), runner, trace, 0, NULL};
+	return (gk_replay_migration){"m.sql", sql, strlen(sql), runner, trace, 0, NULL, GK_SPLITTER_SQL};
 }
 
 /* Replay `m[0..n)` into `d`, expecting the call itself to succeed. */

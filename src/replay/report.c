@@ -106,11 +106,12 @@ static char *left_behind(const gk_replay_result *res)
 	name_list(&objs, "created", res->created, res->n_created);
 	name_list(&objs, "changed", res->changed, res->n_changed);
 	int k = res->committed_statements;
+	const char *unit = res->pieces != GK_SPLITTER_SQL ? "piece" : "statement";
 	char range[48];
 	if (k > 1)
-		snprintf(range, sizeof range, "statements 1-%d", k);
+		snprintf(range, sizeof range, "%ss 1-%d", unit, k);
 	else
-		snprintf(range, sizeof range, "statement 1");
+		snprintf(range, sizeof range, "%s 1", unit);
 	if (k > 0 && res->failed_statement > k)
 		gk_buf_printf(&out, "; %s stayed applied, as in production%s%s", range, objs.len ? ": " : "",
 			      objs.len ? objs.data : "");
@@ -162,6 +163,30 @@ static int timeout_finding(const gk_replay_reporter *rr, const gk_replay_migrati
 	return rc;
 }
 
+/*
+ * "piece 2 of 3 of the file as golang-migrate (x-multi-statement) cuts it at
+ * every ';' (` two CREATE TABLE ...`) failed: " for a file sent as a naive
+ * splitter's pieces: the piece is what the server was sent, shortened to
+ * one line (malloc'ed).
+ */
+static char *piece_failed(const gk_replay_migration *m, const gk_replay_result *res)
+{
+	size_t a = res->piece_start, b = res->piece_end;
+	if (a > b || b > m->len)
+		a = b = 0;
+	size_t n = b - a > 60 ? gk_utf8_whole(m->sql + a, 57) : b - a;
+	char *text = gk_asprintf("%.*s%s", (int)n, m->sql + a, n < b - a ? "..." : "");
+	if (!text)
+		return NULL;
+	gk_one_line(text);
+	const char *who = res->pieces == GK_SPLITTER_EVERY_SEMICOLON
+				  ? "Prisma's driver adapter (engine \"js\")" : "golang-migrate (x-multi-statement)";
+	char *out = gk_asprintf("piece %d of %d of the file as %s cuts it at every ';' (`%s`) failed: ",
+				res->failed_statement, res->n_statements, who, text);
+	free(text);
+	return out;
+}
+
 int gk_replay_report_failure(const gk_replay_reporter *rr, const gk_replay_migration *m, const gk_replay_result *res,
 			     const char *what)
 {
@@ -170,15 +195,19 @@ int gk_replay_report_failure(const gk_replay_reporter *rr, const gk_replay_migra
 	place pl = {0};
 	if (res->error_offset >= 0)
 		locate(m, (size_t)res->error_offset, &pl);
-	char *help = server_help(res), *msg, *left = left_behind(res), at[64] = "";
+	char *help = server_help(res), *msg, *left = left_behind(res), *at = NULL;
 	const char *state = res->sqlstate[0] ? res->sqlstate : "none", *after = rr->consequence;
 	bool env = res->status == GK_REPLAY_ENVIRONMENT;
-	/* Which statement, when the runner sends them one by one: the others
-	 * are the state production is left in. */
-	if (res->failed_statement > 0 && res->n_statements > 1 && m->runner != GK_RUNNER_WHOLE &&
-	    m->runner != GK_RUNNER_PER_FILE)
-		snprintf(at, sizeof at, "statement %d of %d failed: ", res->failed_statement, res->n_statements);
-	if (!left)
+	/* Which statement (or naive splitter's piece), when the runner sends
+	 * them one by one: the others are the state production is left in. */
+	if (res->failed_statement > 0 && res->pieces != GK_SPLITTER_SQL)
+		at = piece_failed(m, res);
+	else if (res->failed_statement > 0 && res->n_statements > 1 && m->runner != GK_RUNNER_WHOLE &&
+		 m->runner != GK_RUNNER_PER_FILE)
+		at = gk_asprintf("statement %d of %d failed: ", res->failed_statement, res->n_statements);
+	else
+		at = gk_strdup("");
+	if (!left || !at)
 		msg = NULL;
 	else if (env)
 		msg = gk_asprintf("the shadow database lacks %s, which %s needs: %s%s (SQLSTATE %s)%s%s%s",
@@ -189,6 +218,7 @@ int gk_replay_report_failure(const gk_replay_reporter *rr, const gk_replay_migra
 				  "%s)%s%s%s", what, at, res->message ? res->message : "", state, left, after ? "; " : "",
 				  after ? after : "");
 	free(left);
+	free(at);
 	int rc = msg ? add(rr, env ? "replay-environment" : "replay-failed", m, &pl, help, msg, NULL) : GK_ENOMEM;
 	free(msg);
 	free(help);
@@ -410,6 +440,8 @@ int gk_replay_report_stop(gk_report *r, size_t idx, const gk_replay_result *res)
 	};
 	if (!st.failed_statement && !st.n_statements && !st.aborted_session && !st.n_created && !st.n_changed)
 		return 0;
+	if (res->pieces != GK_SPLITTER_SQL)
+		snprintf(st.splitter, sizeof st.splitter, "%s", gk_runner_splitter_name(res->pieces));
 	return gk_report_set_replay_stop(r, idx, &st);
 }
 

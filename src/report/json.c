@@ -160,6 +160,8 @@ static void stopped(gk_jstream *j, const gk_replay_stop *s)
 	kv_pos(j, "statements", s->n_statements);
 	gk_js_kint(j, "committed_statements", s->committed_statements);
 	gk_js_kbool(j, "aborted_session", s->aborted_session);
+	if (s->splitter[0])
+		gk_js_kstring(j, "splitter", s->splitter);
 	strings(j, "created", s->created, s->n_created);
 	strings(j, "changed", s->changed, s->n_changed);
 	gk_js_end(j, '}');

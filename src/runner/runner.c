@@ -172,17 +172,21 @@ static void choose_flyway(gk_runner_choice *c, const gk_runner_settings *s, bool
 /*
  * golang-migrate's postgres driver (database/postgres/postgres.go, Run):
  * without x-multi-statement the whole file is one ExecContext; with it
- * multistmt.PGParse splits on ';' outside dollar-quoted bodies (it does not
- * skip ';' in strings or comments) and runs each piece with its own Exec.
+ * multistmt.Parse cuts after every ';' (bytes.Index of the delimiter: a ';'
+ * in a string, a comment or a dollar-quoted body cuts too) and runs each
+ * piece with its own ExecContext, skipping pieces of white space only.
+ * Every release up to 4.19.1 and the main branch of 2026-07 do so; the
+ * dollar-aware multistmt.PGParse exists only in an unmerged pull request
+ * (golang-migrate#1018).
  */
 static void choose_golang(gk_runner_choice *c, const gk_runner_settings *s)
 {
 	c->deploy = s->golang_multi_statement ? GK_RUNNER_SPLIT : GK_RUNNER_WHOLE;
-	c->splitter = s->golang_multi_statement ? GK_SPLITTER_OUTSIDE_DOLLAR : GK_SPLITTER_SQL;
+	c->splitter = s->golang_multi_statement ? GK_SPLITTER_MULTISTMT : GK_SPLITTER_SQL;
 	snprintf(c->source, sizeof c->source, "%s", s->golang_multi_statement ? "golang_migrate_multi_statement" : "golang-migrate");
 	if (s->golang_multi_statement)
-		set(c->reason, sizeof c->reason, "golang-migrate (x-multi-statement): the file cut at every ';' outside "
-		    "dollar-quoted bodies, each piece sent on its own");
+		set(c->reason, sizeof c->reason, "golang-migrate (x-multi-statement): the file cut at every ';', each "
+		    "piece sent on its own");
 	else
 		set(c->reason, sizeof c->reason, "golang-migrate: %s", gk_runner_model_text(c->deploy));
 }
@@ -212,7 +216,7 @@ void gk_runner_choose(gk_runner_choice *out, const gk_runner_settings *s, enum g
 {
 	static const gk_runner_settings none = {0};
 	static const gk_runner_sql empty = {.first_no_tx = -1, .first_tx = -1, .prisma_unsplittable = -1,
-					    .cut_every = {.stmt = -1}, .cut_outside_dollar = {.stmt = -1}};
+					    .cut_every = {.stmt = -1}};
 	memset(out, 0, sizeof *out);
 	s = s ? s : &none;
 	sql = sql ? sql : &empty;
@@ -262,8 +266,15 @@ void gk_runner_choose_text(gk_runner_choice *out, const gk_runner_settings *s, e
 
 const gk_runner_cut *gk_runner_wrong_cut(const gk_runner_choice *c)
 {
-	const gk_runner_cut *cut = c->deploy != GK_RUNNER_SPLIT ? NULL
-				 : c->splitter == GK_SPLITTER_EVERY_SEMICOLON ? &c->sql.cut_every
-				 : c->splitter == GK_SPLITTER_OUTSIDE_DOLLAR ? &c->sql.cut_outside_dollar : NULL;
-	return cut && cut->stmt >= 0 ? cut : NULL;
+	bool naive = c->splitter == GK_SPLITTER_EVERY_SEMICOLON || c->splitter == GK_SPLITTER_MULTISTMT;
+	return c->deploy == GK_RUNNER_SPLIT && naive && c->sql.cut_every.stmt >= 0 ? &c->sql.cut_every : NULL;
+}
+
+const char *gk_runner_splitter_name(enum gk_splitter sp)
+{
+	switch (sp) {
+	case GK_SPLITTER_EVERY_SEMICOLON: return "every-semicolon";
+	case GK_SPLITTER_MULTISTMT: return "multistmt";
+	default: return "sql";
+	}
 }

@@ -296,8 +296,9 @@ static void test_prisma_js_engine(void **state)
 	assert_null(gk_runner_wrong_cut(&c));
 }
 
-/* Where each naive splitter cuts wrong: golang-migrate's multistmt keeps
- * dollar-quoted bodies whole, not strings or comments. */
+/* Where the naive splitters cut wrong: at every ';' inside a token (a
+ * dollar-quoted body too: golang-migrate's released multistmt.Parse does
+ * not read them). */
 static void test_wrong_cuts(void **state)
 {
 	(void)state;
@@ -306,25 +307,29 @@ static void test_wrong_cuts(void **state)
 	st.golang_multi_statement = true;
 	static const struct {
 		const char *sql;
-		int every, dollar;   /* statement of each cut; -1 none */
-		const char *what;    /* of the outside-dollar cut */
+		int every;           /* statement of the cut; -1 none */
+		const char *what;
 	} cases[] = {
-		{"CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n", -1, -1, NULL},
-		{"CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\n", 0, -1, NULL},
-		{"CREATE TABLE a (id int);\nINSERT INTO a VALUES (1);\nCOMMENT ON TABLE a IS 'x; y';\n", 2, 2, "a string"},
-		{"-- first; then\nCREATE TABLE a (id int);\n", 0, 0, "a comment"},
-		{"CREATE TABLE \"a;b\" (id int);\n", 0, 0, "a quoted name"},
-		{"CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;\n", 0, 0, "a BEGIN ATOMIC body"},
-		{"CREATE TABLE a (id int); /* trailing; */\n", 1, 1, "a comment"},
+		{"CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n", -1, NULL},
+		{"CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\n", 0, "a dollar-quoted body"},
+		{"CREATE TABLE a (id int);\nINSERT INTO a VALUES (1);\nCOMMENT ON TABLE a IS 'x; y';\n", 2, "a string"},
+		{"-- first; then\nCREATE TABLE a (id int);\n", 0, "a comment"},
+		/* Commented-out SQL between statements: each piece is a comment
+		 * (an empty query) or the next statement. */
+		{"-- DROP TABLE old;\nCREATE TABLE a (id int);\n-- ALTER TABLE a ADD b int; -- later;;\n", -1, NULL},
+		{"CREATE TABLE a (id int); -- done; then\n", 1, "a comment"},
+		{"CREATE TABLE a ( -- the key;\n id int);\n", 0, "a comment"},
+		{"CREATE TABLE \"a;b\" (id int);\n", 0, "a quoted name"},
+		{"CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;\n", 0, "a BEGIN ATOMIC body"},
+		{"CREATE TABLE a (id int); /* trailing; */\n", 1, "a comment"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		gk_runner_choice c;
 		gk_runner_choose_text(&c, &st, GK_RUNNER_AUTO, false, "1_a.up.sql", cases[i].sql, strlen(cases[i].sql));
-		assert_int_equal(c.splitter, GK_SPLITTER_OUTSIDE_DOLLAR);
+		assert_int_equal(c.splitter, GK_SPLITTER_MULTISTMT);
 		assert_int_equal(c.sql.cut_every.stmt, cases[i].every);
-		assert_int_equal(c.sql.cut_outside_dollar.stmt, cases[i].dollar);
 		const gk_runner_cut *cut = gk_runner_wrong_cut(&c);
-		if (cases[i].dollar < 0) {
+		if (cases[i].every < 0) {
 			assert_null(cut);
 			continue;
 		}
@@ -389,6 +394,54 @@ static void test_version_cmp(void **state)
 	assert_true(gk_runner_version_cmp("7.4.0-dev.1", "7.4.0") < 0);
 }
 
+/* The queries each naive splitter sends, as "[piece]" per query. */
+static void assert_pieces(enum gk_splitter sp, const char *text, const char *want)
+{
+	gk_runner_piece *p = NULL;
+	size_t n = 0;
+	assert_int_equal(gk_runner_pieces(&p, &n, sp, text, strlen(text)), 0);
+	char got[512] = "";
+	for (size_t i = 0; i < n; i++)
+		snprintf(got + strlen(got), sizeof got - strlen(got), "[%.*s]", (int)(p[i].end - p[i].start),
+			 text + p[i].start);
+	if (strcmp(got, want))
+		fail_msg("%s pieces of '%s': got %s, want %s", gk_runner_splitter_name(sp), text, got, want);
+	free(p);
+}
+
+/* Prisma 6's executeScript: split(';'), trim(), drop empty pieces.
+ * golang-migrate's multistmt.Parse: up to and with each ';', the rest at
+ * the end, pieces of white space only skipped. */
+static void test_pieces(void **state)
+{
+	(void)state;
+	const char *plain = "CREATE TABLE a (i int);\n\nCREATE TABLE b (i int);\n";
+	assert_pieces(GK_SPLITTER_EVERY_SEMICOLON, plain, "[CREATE TABLE a (i int)][CREATE TABLE b (i int)]");
+	assert_pieces(GK_SPLITTER_MULTISTMT, plain, "[CREATE TABLE a (i int);][\n\nCREATE TABLE b (i int);]");
+	const char *body = "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$;";
+	assert_pieces(GK_SPLITTER_EVERY_SEMICOLON, body,
+		      "[CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1][END $$]");
+	assert_pieces(GK_SPLITTER_MULTISTMT, body,
+		      "[CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1;][ END $$;]");
+	/* A comment at the end stays a piece (the server answers it with an
+	 * empty query); so does text after the last ';'. */
+	const char *tail = "-- one; two\nSELECT 1;;  \n-- end";
+	assert_pieces(GK_SPLITTER_EVERY_SEMICOLON, tail, "[-- one][two\nSELECT 1][-- end]");
+	assert_pieces(GK_SPLITTER_MULTISTMT, tail, "[-- one;][ two\nSELECT 1;][;][  \n-- end]");
+	/* Each language's white space: U+00A0 for both, U+FEFF for JavaScript
+	 * only, U+0085 for Go only. */
+	assert_pieces(GK_SPLITTER_EVERY_SEMICOLON, "\xc2\xa0;\xef\xbb\xbf;\xc2\x85;x\xc2\xa0", "[\xc2\x85][x]");
+	assert_pieces(GK_SPLITTER_MULTISTMT, "\xc2\xa0", "");
+	assert_pieces(GK_SPLITTER_MULTISTMT, "\xc2\x85 \xe3\x80\x80", "");
+	assert_pieces(GK_SPLITTER_MULTISTMT, "\xef\xbb\xbf", "[\xef\xbb\xbf]");
+	assert_pieces(GK_SPLITTER_EVERY_SEMICOLON, "", "");
+	gk_runner_piece *p = NULL;
+	size_t n = 1;
+	assert_int_equal(gk_runner_pieces(&p, &n, GK_SPLITTER_SQL, "SELECT 1", 8), GK_ERROR);
+	assert_int_equal(n, 0);
+	assert_null(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -397,7 +450,7 @@ int main(void)
 		cmocka_unit_test(test_shadow_mismatch_facts), cmocka_unit_test(test_lockfiles),
 		cmocka_unit_test(test_upward_search),     cmocka_unit_test(test_version_cmp),
 		cmocka_unit_test(test_disk_stops_at_root), cmocka_unit_test(test_prisma_js_engine),
-		cmocka_unit_test(test_wrong_cuts),
+		cmocka_unit_test(test_wrong_cuts),        cmocka_unit_test(test_pieces),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

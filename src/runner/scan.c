@@ -31,10 +31,10 @@
  * REINDEX and LOCK.
  *
  * Two splitters are not parsers at all, and cut where no statement ends:
- * Prisma 6's driver adapters at every ';', golang-migrate's multistmt at
- * every ';' outside dollar-quoted bodies.  The first such cut of each is
- * noted (a ';' in a string, a comment, a quoted name or a BEGIN ATOMIC
- * body; for the first, also in a dollar-quoted body).
+ * Prisma 6's driver adapters and golang-migrate's multistmt cut at every
+ * ';'.  The first such cut is noted (a ';' in a string, a comment, a
+ * quoted name, a dollar-quoted body or a BEGIN ATOMIC body), unless it
+ * cuts nothing the server minds (harmless_comment_cuts).
  */
 #include "gatekeeper/runner.h"
 #include "sql/sql.h"
@@ -174,7 +174,7 @@ static void string_seen(scanner *sc, const char *p, size_t n)
 
 /* The first ';' of a token that ends no statement: where the naive
  * splitters cut.  `what` says what the ';' is in. */
-static void note_cut(scanner *sc, const PgQuery__ScanToken *t, const char *what, bool dollar)
+static void note_cut(scanner *sc, const PgQuery__ScanToken *t, const char *what)
 {
 	const char *semi = memchr(sc->text + t->start, ';', (size_t)(t->end - t->start));
 	if (!semi)
@@ -183,8 +183,28 @@ static void note_cut(scanner *sc, const PgQuery__ScanToken *t, const char *what,
 	snprintf(c.what, sizeof c.what, "%s", what);
 	if (sc->out->cut_every.stmt < 0)
 		sc->out->cut_every = c;
-	if (!dollar && sc->out->cut_outside_dollar.stmt < 0)
-		sc->out->cut_outside_dollar = c;
+}
+
+/*
+ * A `--` comment between two statements ("-- DROP TABLE old;", commented-out
+ * SQL) is cut harmlessly when what follows each of its ';', up to the next
+ * one or the end of the line, is blank or another `--` comment: every
+ * piece is then comments and blanks (an empty query, which the server
+ * accepts) or, for the last, the next statement after them.  Anything else
+ * after a ';' starts a piece the server refuses.
+ */
+static bool harmless_comment_cuts(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] != ';')
+			continue;
+		size_t j = i + 1;
+		while (j < n && (p[j] == ' ' || p[j] == '\t' || p[j] == '\r' || p[j] == '\f' || p[j] == '\v'))
+			j++;
+		if (j < n && p[j] != ';' && !(p[j] == '-' && j + 1 < n && p[j + 1] == '-'))
+			return false;
+	}
+	return true;
 }
 
 static void cut_in_token(scanner *sc, const PgQuery__ScanToken *t, bool atomic)
@@ -192,20 +212,24 @@ static void cut_in_token(scanner *sc, const PgQuery__ScanToken *t, bool atomic)
 	const char *text = sc->text;
 	switch (t->token) {
 	case PG_QUERY__TOKEN__SQL_COMMENT:
+		if (!sc->cur.any && harmless_comment_cuts(text + t->start, (size_t)(t->end - t->start)))
+			break;
+		note_cut(sc, t, "a comment");
+		break;
 	case PG_QUERY__TOKEN__C_COMMENT:
-		note_cut(sc, t, "a comment", false);
+		note_cut(sc, t, "a comment");
 		break;
 	case PG_QUERY__TOKEN__SCONST:
 	case PG_QUERY__TOKEN__USCONST:
-		note_cut(sc, t, text[t->start] == '$' ? "a dollar-quoted body" : "a string", text[t->start] == '$');
+		note_cut(sc, t, text[t->start] == '$' ? "a dollar-quoted body" : "a string");
 		break;
 	case PG_QUERY__TOKEN__IDENT:
 	case PG_QUERY__TOKEN__UIDENT:
-		note_cut(sc, t, "a quoted name", false);
+		note_cut(sc, t, "a quoted name");
 		break;
 	case PG_QUERY__TOKEN__ASCII_59:
 		if (atomic)
-			note_cut(sc, t, "a BEGIN ATOMIC body", false);
+			note_cut(sc, t, "a BEGIN ATOMIC body");
 		break;
 	default:
 		break;
@@ -244,7 +268,7 @@ static void token(scanner *sc, const PgQuery__ScanToken *t, int parens)
 void gk_runner_scan(gk_runner_sql *out, const char *text, size_t len, int pg_version)
 {
 	*out = (gk_runner_sql){.first_no_tx = -1, .first_tx = -1, .prisma_unsplittable = -1,
-			       .cut_every = {.stmt = -1}, .cut_outside_dollar = {.stmt = -1}};
+			       .cut_every = {.stmt = -1}};
 	char *copy = gk_strndup(text ? text : "", text ? len : 0);
 	if (!copy)
 		return;

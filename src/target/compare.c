@@ -64,6 +64,7 @@ typedef struct entry {
 
 typedef struct classify {
 	const gk_target_history_rows *h;
+	const local_set *l;
 	enum gk_layout_kind kind;
 	entry *e;
 	size_t n, cap;
@@ -424,6 +425,17 @@ static entry *find_missing(classify *c, const char *key, size_t from)
 
 /* One entry per migration the history has and the folder does not; its
  * last row decides, as for a local one. */
+/* A history row of a Prisma 8 migration package the folder holds: it is
+ * there, unread (prisma-migration-package), not missing. */
+static bool is_package(const local_set *l, const char *key)
+{
+	for (size_t d = 0; l && d < l->n; d++)
+		for (size_t i = 0; i < l->layouts[d]->n_packages; i++)
+			if (!strcmp(l->layouts[d]->packages[i], key))
+				return true;
+	return false;
+}
+
 static void add_missing(classify *c, const char *dir0)
 {
 	char buf[4096];
@@ -432,7 +444,7 @@ static void add_missing(classify *c, const char *dir0)
 	for (size_t r = 0; r < c->h->n_rows && !c->oom; r++) {
 		const gk_target_row *row = &c->h->rows[r];
 		const char *key = row_key(c->kind, row);
-		if (c->owner[r] >= 0 || !key || !row_recorded(c->kind, row) ||
+		if (c->owner[r] >= 0 || !key || !row_recorded(c->kind, row) || is_package(c->l, key) ||
 		    (c->kind == GK_LAYOUT_FLYWAY && flyway_deleted(c->h, r)))
 			continue;
 		entry *e = find_missing(c, key, first_missing);
@@ -556,9 +568,32 @@ void gk_target_status_free(gk_target_state *s)
 		free(m->checksum_file);
 	}
 	free(s->migrations);
+	for (size_t i = 0; i < s->n_packages; i++)
+		free(s->packages[i]);
+	free(s->packages);
 	free(s->table);
 	free(s->last_common);
 	free(s);
+}
+
+/* The packages of every folder, as folder/name. */
+static int list_packages(gk_target_state *s, const local_set *l)
+{
+	size_t n = 0;
+	for (size_t d = 0; d < l->n; d++)
+		n += l->layouts[d]->n_packages;
+	if (n == 0)
+		return 0;
+	if (!(s->packages = calloc(n, sizeof *s->packages)))
+		return GK_ENOMEM;
+	for (size_t d = 0; d < l->n; d++) {
+		char buf[4096];
+		const char *dir = trimmed(l->dirs[d], buf, sizeof buf);
+		for (size_t i = 0; i < l->layouts[d]->n_packages; i++)
+			if (!(s->packages[s->n_packages++] = gk_asprintf("%s/%s", dir, l->layouts[d]->packages[i])))
+				return GK_ENOMEM;
+	}
+	return 0;
 }
 
 static void classify_local(classify *c)
@@ -628,7 +663,7 @@ static int compare(gk_target_state **out, const gk_target_history_rows *h, const
 		return gk_error_set(err, GK_ECONFIG, "the history is %s's and the folder %s's", gk_layout_kind_name(h->kind),
 				    gk_layout_kind_name(l->kind));
 	gk_target_state *s = calloc(1, sizeof *s);
-	classify c = {.h = h, .kind = h->kind};
+	classify c = {.h = h, .l = l, .kind = h->kind};
 	c.owner = malloc((h->n_rows ? h->n_rows : 1) * sizeof *c.owner);
 	int rc = s && c.owner ? 0 : GK_ENOMEM;
 	for (size_t r = 0; rc == 0 && r < h->n_rows; r++)
@@ -642,6 +677,8 @@ static int compare(gk_target_state **out, const gk_target_history_rows *h, const
 		add_missing(&c, l->n ? l->dirs[0] : ".");
 		classify_missing(&c);
 		rc = !s->table || c.oom ? GK_ENOMEM : finish(&c, s, running);
+		if (rc == 0)
+			rc = list_packages(s, l);
 	}
 	classify_free(&c);
 	if (rc) {

@@ -289,6 +289,9 @@ int gk_target_status_report(gk_report *r, const gk_lint_options *o, const gk_tar
 	}
 	if (rc == 0 && s->deploy_in_progress)
 		rc = report_deploy_status(r, o, s);
+	for (size_t i = 0; rc == 0 && i < s->n_packages; i++)
+		rc = add(r, o, "prisma-migration-package", s->packages[i], NULL, NULL, "%s: %s", s->packages[i],
+			 GK_LAYOUT_PACKAGE_NOTE);
 	return rc < 0 ? GK_ENOMEM : 0;
 }
 

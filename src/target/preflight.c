@@ -283,6 +283,44 @@ int gk_target_concurrently_waits(gk_target *t, const char *const *names, size_t 
 	return 0;
 }
 
+void gk_target_names_free(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int gk_target_reindex_tables(gk_target *t, const char *schema, char ***out, size_t *n_out, gk_error *err)
+{
+	*out = NULL;
+	*n_out = 0;
+	const char *params[] = {schema};
+	PGresult *r = snapshot_query(
+		t,
+		"SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) "
+		"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+		"WHERE c.relkind IN ('r', 'm') AND ($1::text IS NULL OR n.nspname = $1) "
+		"  AND n.nspname <> 'pg_catalog' AND n.nspname !~ '^pg_toast' AND NOT c.relisshared "
+		"  AND (c.relpersistence <> 't' OR n.oid = pg_catalog.pg_my_temp_schema()) "
+		"ORDER BY 1",
+		1, params, "cannot read the tables to reindex", err);
+	if (!r)
+		return GK_EINFRA;
+	int rows = PQntuples(r);
+	char **v = calloc((size_t)rows + 1, sizeof *v);
+	bool oom = !v;
+	for (int i = 0; !oom && i < rows; i++)
+		oom = !(v[i] = gk_tg_value(r, i, 0, &oom)) || oom;
+	PQclear(r);
+	if (oom) {
+		gk_target_names_free(v, (size_t)rows);
+		return gk_error_set(err, GK_ENOMEM, "out of memory");
+	}
+	*out = v;
+	*n_out = (size_t)rows;
+	return 0;
+}
+
 /* ---- lock_timeout of the deploying role ------------------------------- */
 
 void gk_target_role_setting_free(gk_target_role_setting *s)

@@ -608,6 +608,42 @@ static void test_rule_off(void **state)
 	gk_report_free(r);
 }
 
+/* The tables REINDEX SCHEMA / DATABASE ... CONCURRENTLY goes through:
+ * ordinary tables and materialized views of the schema (of every user
+ * schema), quoted as SQL writes them; not views, sequences, partitioned
+ * parents, nor the system catalogs. */
+static void test_reindex_tables(void **state)
+{
+	suite *s = *state;
+	db d = fresh_db(s);
+	sql(&d, "CREATE SCHEMA app; CREATE TABLE app.\"Orders\" (id int); CREATE MATERIALIZED VIEW app.mv AS SELECT 1 AS x; "
+		"CREATE VIEW app.v AS SELECT 1 AS x; CREATE SEQUENCE app.seq; "
+		"CREATE TABLE app.p (id int) PARTITION BY RANGE (id); "
+		"CREATE TABLE app.p1 PARTITION OF app.p FOR VALUES FROM (0) TO (10); CREATE TABLE public.t (id int)");
+	gk_target *t = target_or_fail(d.conninfo);
+	char **v = NULL;
+	size_t n = 0;
+	gk_error err = {0, ""};
+	assert_int_equal(gk_target_reindex_tables(t, "app", &v, &n, &err), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(v[0], "app.\"Orders\"");
+	assert_string_equal(v[1], "app.mv");
+	assert_string_equal(v[2], "app.p1");
+	gk_target_names_free(v, n);
+	assert_int_equal(gk_target_reindex_tables(t, NULL, &v, &n, &err), 0);
+	bool catalog = false, pub = false;
+	for (size_t i = 0; i < n; i++) {
+		catalog |= !strncmp(v[i], "pg_catalog.", 11);
+		pub |= !strcmp(v[i], "public.t");
+	}
+	assert_false(catalog);
+	assert_true(pub);
+	assert_true(n >= 4);
+	gk_target_names_free(v, n);
+	gk_target_close(t);
+	drop_db(s, &d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -617,6 +653,7 @@ int main(void)
 		cmocka_unit_test(test_unvalidated_constraints),
 		cmocka_unit_test(test_deploy_in_progress),
 		cmocka_unit_test(test_concurrently_waits),
+		cmocka_unit_test(test_reindex_tables),
 		cmocka_unit_test(test_role_lock_timeout),
 		cmocka_unit_test(test_rule_off),
 	};

@@ -327,6 +327,35 @@ static void test_prisma_missing_locally(void **state)
 	drop_db(s, &d);
 }
 
+/* A Prisma 8 migration package (no migration.sql) is not compared: it is
+ * reported as prisma-migration-package, blocking, and its history row is
+ * not "missing locally". */
+static void test_prisma_migration_package(void **state)
+{
+	suite *s = *state;
+	db d = fresh_db(s);
+	char *dir = prisma_folder(s);
+	prisma_mig(dir, "20240101000000_init", INIT_SQL);
+	put(dir, "20240102000000_pkg/migration.ts", "export default {}\n");
+	put(dir, "20240102000000_pkg/ops.json", "[]\n");
+	history_table(&d, GK_LAYOUT_PRISMA);
+	prisma_row(&d, "20240101000000_init", INIT_SQL, APPLIED, NULL);
+	prisma_row(&d, "20240102000000_pkg", "x", APPLIED, NULL);
+	gk_target_state *st = status_of(d.conninfo, dir, GK_LAYOUT_AUTO);
+	assert_order(st, "20240101000000_init=applied");
+	assert_int_equal(st->n_packages, 1);
+	gk_report *r = report_of(st);
+	const gk_finding *f = finding(r, "prisma-migration-package", "20240102000000_pkg");
+	assert_non_null(strstr(f->message, "not checked: Prisma 8 migration packages are not modelled"));
+	assert_true(f->blocking);
+	assert_int_equal(count(r, "migration-missing-locally"), 0);
+	assert_int_equal(r->exit_code, GK_EXIT_FAIL);
+	gk_report_free(r);
+	gk_target_status_free(st);
+	free(dir);
+	drop_db(s, &d);
+}
+
 /*
  * Diverged, both ways: a pending migration that sorts before an applied
  * one, and histories that branch (the database has a migration the folder
@@ -744,6 +773,7 @@ int main(void)
 		cmocka_unit_test(test_prisma_rolled_back),
 		cmocka_unit_test(test_prisma_edited_after_apply),
 		cmocka_unit_test(test_prisma_missing_locally),
+		cmocka_unit_test(test_prisma_migration_package),
 		cmocka_unit_test(test_prisma_diverged),
 		cmocka_unit_test(test_prisma_url_schema),
 		cmocka_unit_test(test_url_options),
