@@ -404,8 +404,11 @@ static void taken_add(taken *t, const char *schema, const char *name)
 static bool dropped_for_good(const gk_lint *l, const gk_stmt *s, const gk_lock *lk)
 {
 	const PgQuery__Node *q = s->node;
-	/* The tables a dropped one referenced, or its partitioned table, stay. */
-	if (q->node_case != PG_QUERY__NODE__NODE_DROP_STMT || lk->is_index || lk->implied)
+	/* The tables a dropped one referenced, its partitioned table and the
+	 * tables whose foreign keys to it CASCADE drops stay; its partitions
+	 * go with it. */
+	if (q->node_case != PG_QUERY__NODE__NODE_DROP_STMT || lk->is_index ||
+	    (lk->implied && lk->role != GK_LOCK_ROLE_SUBPARTITION))
 		return false;
 	for (const gk_stmt *n = gk_lint_next_in_tx(l, s); n; n = gk_lint_next_in_tx(l, n)) {
 		const char *index;
@@ -638,7 +641,9 @@ const gk_rule gk_rule_locks_held_across_statements = {
 		       "reordering them changes nothing. The tables a statement locks without naming them count as "
 		       "the schema model knows them: the table a dropped foreign key (or a dropped table's) "
 		       "referenced, a dropped partition's table, the default partition a new bound is checked "
-		       "against. The transaction may be the runner's (a per-file runner, or "
+		       "against, the partitions of a truncated partitioned table, the tables whose foreign keys "
+		       "DROP TABLE ... CASCADE drops or whose rows TRUNCATE ... CASCADE deletes (a dropped table's "
+		       "own partitions go with it). The transaction may be the runner's (a per-file runner, or "
 		       "a file sent as one query); a runner that sends each statement on its own (Prisma 7.4+) "
 		       "commits after every statement, so there it happens only inside a BEGIN ... COMMIT written in "
 		       "the file.",
