@@ -25,9 +25,13 @@
  * CREATE TABLE ... PARTITION OF, the partitions of a partitioned table
  * dropped or truncated, the tables whose foreign keys DROP TABLE ...
  * CASCADE drops or TRUNCATE ... CASCADE follows.  An index's table is the
- * index entry's table_mode.  Others (the views and other objects CASCADE
- * drops) are not listed: the conformance test names each such lock it
- * sees, and the replay's trace shows them.
+ * index entry's table_mode.  Others are not listed: the views and other
+ * objects CASCADE drops; the referenced table of a foreign key dropped
+ * with its column (ALTER TABLE ... DROP COLUMN, ACCESS EXCLUSIVE) and the
+ * tables whose foreign keys DROP COLUMN ... CASCADE drops (the same), as
+ * the schema model does not know a foreign key's columns.  The
+ * conformance test names each such lock it sees, and the replay's trace
+ * shows them.
  *
  * Not modelled, on purpose: the ACCESS SHARE locks of the relations a query
  * reads (SELECT, INSERT ... SELECT, CREATE VIEW, CREATE TABLE AS) and the
