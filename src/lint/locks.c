@@ -997,7 +997,7 @@ static bool listed(const lockset *ls, const char *schema, const char *name)
 
 /* Lock the model's relation `r` as implied row `k` says; returns the new
  * entry, or NULL (listed already, or no room).  When `out` is full, the
- * last listed relation of the same kind counts it in `more`. */
+ * last listed relation of the same kind, if any, counts it in `more`. */
 static gk_lock *add_implied(lockset *ls, enum stmt_kind k, const gk_rel *r, enum gk_lock_role role, int pg)
 {
 	const lock_row *row = find_row(implied_rows, N_IMPLIED, k, pg);

@@ -63,7 +63,8 @@ typedef struct gk_lock {
 	 * before the list of names ("its partitions"); NULL when never several. */
 	const char *implied_group;
 	/* On the last listed relation of such a kind: how many more of it the
-	 * statement locks alike that did not fit in the caller's array. */
+	 * statement locks alike that did not fit in the caller's array (those
+	 * of a kind none of which fits are not counted). */
 	size_t more;
 } gk_lock;
 
