@@ -246,6 +246,15 @@ static void test_lock_timeout__names_the_tables_not_named(void **state)
 					   "and ACCESS EXCLUSIVE on items (its foreign key to the dropped table goes with "
 					   "CASCADE) with no lock_timeout set"));
 	gk_report_free(r);
+	/* A column with a foreign key: the key goes with it. */
+	f[1].sql = "ALTER TABLE items DROP COLUMN order_id;";
+	r = lint(&o, f, 2);
+	x = find(r, "2.sql", "missing-lock-timeout");
+	assert_non_null(x);
+	assert_non_null(strstr(x->message, "ALTER TABLE locks items in ACCESS EXCLUSIVE mode (blocks all reads and writes), "
+					   "and ACCESS EXCLUSIVE on orders (the table the dropped column's foreign key "
+					   "referenced) with no lock_timeout set"));
+	gk_report_free(r);
 	/* Without CASCADE PostgreSQL refuses the drop: no lock on items. */
 	f[1].sql = "DROP TABLE orders;";
 	r = lint(&o, f, 2);

@@ -24,14 +24,12 @@
  * dropped, the default partition of ATTACH PARTITION, DETACH PARTITION and
  * CREATE TABLE ... PARTITION OF, the partitions of a partitioned table
  * dropped or truncated, the tables whose foreign keys DROP TABLE ...
- * CASCADE drops or TRUNCATE ... CASCADE follows.  An index's table is the
- * index entry's table_mode.  Others are not listed: the views and other
- * objects CASCADE drops; the referenced table of a foreign key dropped
- * with its column (ALTER TABLE ... DROP COLUMN, ACCESS EXCLUSIVE) and the
- * tables whose foreign keys DROP COLUMN ... CASCADE drops (the same), as
- * the schema model does not know a foreign key's columns.  The
- * conformance test names each such lock it sees, and the replay's trace
- * shows them.
+ * CASCADE drops or TRUNCATE ... CASCADE follows, the referenced table of
+ * a foreign key dropped with its column, the tables whose foreign keys
+ * DROP COLUMN ... CASCADE drops.  An index's table is the index entry's
+ * table_mode.  Others (the views and other objects CASCADE drops) are not
+ * listed: the conformance test names each such lock it sees, and the
+ * replay's trace shows them.
  *
  * Not modelled, on purpose: the ACCESS SHARE locks of the relations a query
  * reads (SELECT, INSERT ... SELECT, CREATE VIEW, CREATE TABLE AS) and the
@@ -229,6 +227,7 @@ enum stmt_kind {
 	SK_DROP_CONSTRAINT_REFERENCED, SK_DROP_TABLE_REFERENCED, SK_DROP_TABLE_PARENT, SK_DROP_TABLE_DEFAULT,
 	SK_ATTACH_DEFAULT, SK_DETACH_DEFAULT, SK_CREATE_PARTITION_DEFAULT,
 	SK_DROP_TABLE_PARTITIONS, SK_DROP_TABLE_CASCADE, SK_TRUNCATE_PARTITIONS, SK_TRUNCATE_CASCADE,
+	SK_DROP_COLUMN_REFERENCED, SK_DROP_COLUMN_CASCADE,
 };
 
 /*
@@ -349,6 +348,11 @@ static const lock_row implied_rows[] = {
 	/* CASCADE empties the tables whose foreign keys reference a truncated
 	 * table, and those referencing them (heap_truncate_find_FKs()). */
 	{SK_TRUNCATE_CASCADE, "TRUNCATE CASCADE (tables referencing it)", 0, AE, true, false, D_NONE},
+	/* A foreign key on a dropped column goes with it, as DROP CONSTRAINT. */
+	{SK_DROP_COLUMN_REFERENCED, "ALTER TABLE DROP COLUMN (referenced table)", 0, AE, false, false, D_NONE},
+	/* CASCADE drops the foreign keys that reference a dropped column (or
+	 * the key index it is in). */
+	{SK_DROP_COLUMN_CASCADE, "ALTER TABLE DROP COLUMN CASCADE (tables referencing it)", 0, AE, false, false, D_NONE},
 };
 
 /* `group`: how messages name several of a kind at once, before their names. */
@@ -369,6 +373,8 @@ static const struct {
 	{SK_TRUNCATE_PARTITIONS, "a partition of the truncated table, emptied with it", "its partitions"},
 	{SK_TRUNCATE_CASCADE, "it references the truncated table, so CASCADE empties it too",
 	 "the referencing tables"},
+	{SK_DROP_COLUMN_REFERENCED, "the table the dropped column's foreign key referenced", NULL},
+	{SK_DROP_COLUMN_CASCADE, "its foreign key to the dropped column goes with CASCADE", "the referencing tables"},
 };
 
 #define N_AT (sizeof at_rows / sizeof *at_rows)
@@ -1068,6 +1074,32 @@ static bool domain_column_rewrites(const PgQuery__ColumnDef *cd, int pg, const g
 	return d->not_null && !has_default;
 }
 
+/* DROP COLUMN col of t: the tables its foreign keys on the column
+ * reference; with CASCADE the tables whose foreign keys reference the
+ * column (when they name it: one that references the primary key without
+ * naming its columns is not known). */
+static void implied_drop_column(lockset *ls, const gk_rel *t, const char *col, bool cascade, int pg,
+				const gk_state *st)
+{
+	for (size_t k = 0; k < t->n_cons; k++) {
+		const gk_constraint *c = &t->cons[k];
+		const gk_rel *ref = c->ref_name && gk_name_list_has(c->fk_cols, col)
+					    ? gk_state_find(st, c->ref_schema, c->ref_name)
+					    : NULL;
+		if (!is_rel(ref, t))
+			add_implied(ls, SK_DROP_COLUMN_REFERENCED, ref, GK_LOCK_ROLE_REFERENCED, pg);
+	}
+	for (size_t i = 0; cascade && i < st->n_rels; i++) {
+		const gk_rel *o = &st->rels[i];
+		for (size_t k = 0; o->name && o != t && k < o->n_cons; k++)
+			if (o->cons[k].ref_name && strcmp(o->cons[k].ref_name, t->name) == 0 &&
+			    strcmp(o->cons[k].ref_schema, t->schema) == 0 && gk_name_list_has(o->cons[k].ref_cols, col)) {
+				add_implied(ls, SK_DROP_COLUMN_CASCADE, o, GK_LOCK_ROLE_REFERENCING, pg);
+				break;
+			}
+	}
+}
+
 static void implied_alter(lockset *ls, const PgQuery__AlterTableStmt *as, int pg, const gk_state *st)
 {
 	const gk_rel *t = as->relation ? gk_state_find(st, as->relation->schemaname, as->relation->relname) : NULL;
@@ -1085,6 +1117,10 @@ static void implied_alter(lockset *ls, const PgQuery__AlterTableStmt *as, int pg
 			if (ls->n && c->def && c->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF &&
 			    domain_column_rewrites(c->def->column_def, pg, st))
 				ls->out[0].rewrite = ls->out[0].scan = true;
+			break;
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
+			if (c->name)
+				implied_drop_column(ls, t, c->name, c->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE, pg, st);
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint: {
 			const gk_constraint *k = c->name ? gk_rel_constraint(t, c->name) : NULL;

@@ -150,6 +150,12 @@ static const probe in_tx[] = {
 	{"ALTER TABLE ALTER COLUMN SET STORAGE", "ALTER TABLE t ALTER COLUMN b SET STORAGE EXTERNAL", NULL, NULL, NULL},
 	{"ALTER TABLE ALTER COLUMN SET COMPRESSION", "ALTER TABLE t ALTER COLUMN b SET COMPRESSION pglz", NULL, NULL, NULL},
 	{"ALTER TABLE DROP COLUMN", "ALTER TABLE t DROP COLUMN b", NULL, NULL, NULL},
+	/* t's two foreign keys on p_id go with it: p is locked as DROP CONSTRAINT locks it. */
+	{"ALTER TABLE DROP COLUMN (referenced table)", "ALTER TABLE t DROP COLUMN p_id", NULL, NULL, NULL},
+	/* The foreign keys of t, fkc and the long-named table reference p (id);
+	 * the views on p go too (not tables). */
+	{"ALTER TABLE DROP COLUMN CASCADE (tables referencing it)", "ALTER TABLE p DROP COLUMN id CASCADE",
+	 "v AccessExclusiveLock, mv AccessExclusiveLock", NULL, NULL},
 	{"ALTER TABLE ADD CONSTRAINT", "ALTER TABLE t ADD CONSTRAINT t_c CHECK (a < 1000)", NULL, NULL, NULL},
 	{"ALTER TABLE ADD CONSTRAINT", "ALTER TABLE t ADD CONSTRAINT t_c CHECK (a < 1000) NOT VALID", NULL, NULL, NULL},
 	{"ALTER TABLE ADD CONSTRAINT", "ALTER TABLE t ADD CONSTRAINT t_fk3 FOREIGN KEY (p_id) REFERENCES p (id)", NULL, NULL, NULL},
@@ -758,7 +764,7 @@ static void test_model_partitions_cascade(void **state)
 		   "CREATE TABLE p (id int PRIMARY KEY);\n"
 		   "CREATE TABLE c (p_id int REFERENCES p);\n"
 		   "CREATE TABLE c2 (id int PRIMARY KEY, p_id int, CONSTRAINT c2_fk FOREIGN KEY (p_id) REFERENCES p (id));\n"
-		   "CREATE TABLE gc (c2_id int REFERENCES c2);\n"
+		   "CREATE TABLE gc (c2_id int REFERENCES c2 (id));\n"
 		   "CREATE TABLE self (id int PRIMARY KEY, up int REFERENCES self);\n");
 	assert_implied(&st, "DROP TABLE orders",
 		       "orders_2024 ACCESS EXCLUSIVE, orders_2024a ACCESS EXCLUSIVE, orders_2025 ACCESS EXCLUSIVE");
@@ -773,6 +779,14 @@ static void test_model_partitions_cascade(void **state)
 	/* A table the statement names is locked as dropped, not implied. */
 	assert_implied(&st, "DROP TABLE p, c CASCADE", "c2 ACCESS EXCLUSIVE");
 	assert_implied(&st, "DROP TABLE self CASCADE", "");
+	/* DROP COLUMN: a foreign key on the column; with CASCADE the foreign
+	 * keys that name it as the referenced column (c's references p's
+	 * primary key without naming it: not known). */
+	assert_implied(&st, "ALTER TABLE c DROP COLUMN p_id", "p ACCESS EXCLUSIVE");
+	assert_implied(&st, "ALTER TABLE c2 DROP COLUMN p_id", "p ACCESS EXCLUSIVE");
+	assert_implied(&st, "ALTER TABLE c2 DROP COLUMN id", "");
+	assert_implied(&st, "ALTER TABLE p DROP COLUMN id CASCADE", "c2 ACCESS EXCLUSIVE");
+	assert_implied(&st, "ALTER TABLE c2 DROP COLUMN id CASCADE", "gc ACCESS EXCLUSIVE");
 	/* TRUNCATE ... CASCADE follows the references further. */
 	assert_implied(&st, "TRUNCATE p", "");
 	assert_implied(&st, "TRUNCATE p CASCADE", "c ACCESS EXCLUSIVE, c2 ACCESS EXCLUSIVE, gc ACCESS EXCLUSIVE");
@@ -804,6 +818,20 @@ static void test_model_partitions_cascade(void **state)
 	assert_int_equal(locks[GK_MAX_LOCKS - 1].more, 5);
 	assert_int_equal(locks[GK_MAX_LOCKS - 2].more, 0);
 	parsed_free(&p);
+
+	/* The model follows renames of the columns on either side, and forgets
+	 * the foreign keys that go with a dropped column. */
+	learn(&st, "ALTER TABLE c2 RENAME COLUMN p_id TO parent_id;\nALTER TABLE p RENAME COLUMN id TO pid;\n");
+	assert_implied(&st, "ALTER TABLE c2 DROP COLUMN p_id", "");
+	assert_implied(&st, "ALTER TABLE c2 DROP COLUMN parent_id", "p ACCESS EXCLUSIVE");
+	assert_implied(&st, "ALTER TABLE p DROP COLUMN id CASCADE", "");
+	assert_implied(&st, "ALTER TABLE p DROP COLUMN pid CASCADE", "c2 ACCESS EXCLUSIVE");
+	learn(&st, "ALTER TABLE c2 DROP COLUMN parent_id;\n");
+	assert_implied(&st, "DROP TABLE c2", "");
+	assert_null(gk_rel_constraint(gk_state_find(&st, NULL, "c2"), "c2_fk"));
+	learn(&st, "ALTER TABLE c2 DROP COLUMN id CASCADE;\n");
+	assert_null(gk_rel_constraint(gk_state_find(&st, NULL, "gc"), "gc_c2_id_fkey"));
+	assert_non_null(gk_rel_constraint(gk_state_find(&st, NULL, "c"), "c_p_id_fkey"));
 	gk_state_free(&st);
 }
 
