@@ -201,6 +201,7 @@ static void test_lock_timeout__names_the_tables_not_named(void **state)
 	const char *history = "CREATE TABLE orders (id bigint PRIMARY KEY);\n"
 			      "CREATE TABLE items (id bigint, order_id bigint REFERENCES orders (id));\n"
 			      "CREATE TABLE events (id bigint, at date) PARTITION BY RANGE (at);\n"
+			      "CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\n"
 			      "CREATE TABLE events_default PARTITION OF events DEFAULT;\n"
 			      "CREATE TABLE events_2025 (id bigint, at date);";
 	file f[] = {{history, GK_RUNNER_PER_FILE, 0}, {"ALTER TABLE items DROP CONSTRAINT items_order_id_fkey;", GK_RUNNER_PER_FILE, 0}};
@@ -219,6 +220,69 @@ static void test_lock_timeout__names_the_tables_not_named(void **state)
 					   "ACCESS EXCLUSIVE on events_default (the default partition, read for rows of the "
 					   "new partition)"));
 	gk_report_free(r);
+
+	/* A partitioned table's partitions, named together. */
+	f[1].sql = "DROP TABLE events;";
+	r = lint(&o, f, 2);
+	x = find(r, "2.sql", "missing-lock-timeout");
+	assert_non_null(x);
+	assert_non_null(strstr(x->message, "DROP TABLE locks events in ACCESS EXCLUSIVE mode (blocks all reads and writes), "
+					   "and ACCESS EXCLUSIVE on its partitions events_2024, events_default with no "
+					   "lock_timeout set"));
+	gk_report_free(r);
+	f[1].sql = "TRUNCATE events;";
+	r = lint(&o, f, 2);
+	x = find(r, "2.sql", "missing-lock-timeout");
+	assert_non_null(x);
+	assert_non_null(strstr(x->message, "TRUNCATE locks events in ACCESS EXCLUSIVE mode (blocks all reads and writes), "
+					   "and ACCESS EXCLUSIVE on its partitions events_2024, events_default with no"));
+	gk_report_free(r);
+	/* One alone is named as the other implied locks are. */
+	f[1].sql = "DROP TABLE orders CASCADE;";
+	r = lint(&o, f, 2);
+	x = find(r, "2.sql", "missing-lock-timeout");
+	assert_non_null(x);
+	assert_non_null(strstr(x->message, "DROP TABLE locks orders in ACCESS EXCLUSIVE mode (blocks all reads and writes), "
+					   "and ACCESS EXCLUSIVE on items (its foreign key to the dropped table goes with "
+					   "CASCADE) with no lock_timeout set"));
+	gk_report_free(r);
+	/* A column with a foreign key: the key goes with it. */
+	f[1].sql = "ALTER TABLE items DROP COLUMN order_id;";
+	r = lint(&o, f, 2);
+	x = find(r, "2.sql", "missing-lock-timeout");
+	assert_non_null(x);
+	assert_non_null(strstr(x->message, "ALTER TABLE locks items in ACCESS EXCLUSIVE mode (blocks all reads and writes), "
+					   "and ACCESS EXCLUSIVE on orders (the table the dropped column's foreign key "
+					   "referenced) with no lock_timeout set"));
+	gk_report_free(r);
+	/* Without CASCADE PostgreSQL refuses the drop: no lock on items. */
+	f[1].sql = "DROP TABLE orders;";
+	r = lint(&o, f, 2);
+	x = find(r, "2.sql", "missing-lock-timeout");
+	assert_non_null(x);
+	assert_null(strstr(x->message, "items"));
+	gk_report_free(r);
+}
+
+/* More partitions than one statement's lock list holds: the rest are counted. */
+static void test_lock_timeout__counts_the_partitions_not_listed(void **state)
+{
+	(void)state;
+	gk_lint_options o;
+	options(&o);
+	char history[4096] = "CREATE TABLE big (k int) PARTITION BY LIST (k);\n";
+	for (int i = 0; i < 20; i++) {
+		size_t len = strlen(history);
+		snprintf(history + len, sizeof history - len, "CREATE TABLE big_%d PARTITION OF big FOR VALUES IN (%d);\n", i, i);
+	}
+	file f[] = {{history, GK_RUNNER_PER_FILE, 0}, {"DROP TABLE big;", GK_RUNNER_PER_FILE, 0}};
+	gk_report *r = lint(&o, f, 2);
+	const gk_finding *x = find(r, "2.sql", "missing-lock-timeout");
+	assert_non_null(x);
+	assert_non_null(strstr(x->message, "and ACCESS EXCLUSIVE on its partitions big_0, big_1, big_2, big_3, big_4, big_5, "
+					   "big_6, big_7, big_8, big_9, big_10, big_11, big_12, big_13, big_14 and 5 more "
+					   "with no lock_timeout set"));
+	gk_report_free(r);
 }
 
 int main(void)
@@ -230,6 +294,7 @@ int main(void)
 		cmocka_unit_test(test_lock_timeout__recommended_forms_pass),
 		cmocka_unit_test(test_lock_timeout__values_and_forms_as_the_server_reads_them),
 		cmocka_unit_test(test_lock_timeout__names_the_tables_not_named),
+		cmocka_unit_test(test_lock_timeout__counts_the_partitions_not_listed),
 	};
 	return cmocka_run_group_tests_name("lock_timeout", tests, NULL, NULL);
 }

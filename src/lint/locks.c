@@ -22,10 +22,14 @@
  * foreign key being dropped (with the constraint, or with its table), the
  * partitioned table and the default partition of a partition being
  * dropped, the default partition of ATTACH PARTITION, DETACH PARTITION and
- * CREATE TABLE ... PARTITION OF.  An index's table is the index entry's
- * table_mode.  Others (the partitions of a partitioned table, what CASCADE
- * drops) are not listed: the conformance test names each such lock it
- * sees, and the replay's trace shows them.
+ * CREATE TABLE ... PARTITION OF, the partitions of a partitioned table
+ * dropped or truncated, the tables whose foreign keys DROP TABLE ...
+ * CASCADE drops or TRUNCATE ... CASCADE follows, the referenced table of
+ * a foreign key dropped with its column, the tables whose foreign keys
+ * DROP COLUMN ... CASCADE drops.  An index's table is the index entry's
+ * table_mode.  Others (the views and other objects CASCADE drops) are not
+ * listed: the conformance test names each such lock it sees, and the
+ * replay's trace shows them.
  *
  * Not modelled, on purpose: the ACCESS SHARE locks of the relations a query
  * reads (SELECT, INSERT ... SELECT, CREATE VIEW, CREATE TABLE AS) and the
@@ -222,6 +226,8 @@ enum stmt_kind {
 	/* implied_rows[] */
 	SK_DROP_CONSTRAINT_REFERENCED, SK_DROP_TABLE_REFERENCED, SK_DROP_TABLE_PARENT, SK_DROP_TABLE_DEFAULT,
 	SK_ATTACH_DEFAULT, SK_DETACH_DEFAULT, SK_CREATE_PARTITION_DEFAULT,
+	SK_DROP_TABLE_PARTITIONS, SK_DROP_TABLE_CASCADE, SK_TRUNCATE_PARTITIONS, SK_TRUNCATE_CASCADE,
+	SK_DROP_COLUMN_REFERENCED, SK_DROP_COLUMN_CASCADE,
 };
 
 /*
@@ -236,10 +242,10 @@ static const lock_row stmt_rows[] = {
 	 * partitioned table each partition is locked too (not named). */
 	{SK_CREATE_INDEX, "CREATE INDEX", 0, SH, false, true, D_NONE},
 	{SK_CREATE_INDEX_CONC, "CREATE INDEX CONCURRENTLY", 0, SUE, false, true, D_NONE},
-	/* A dropped table's foreign keys take ACCESS EXCLUSIVE on the tables
-	 * they reference, and a dropped partition on its parent and on the
-	 * parent's default partition: the schema model knows none of them,
-	 * the replay's trace shows them. */
+	/* The relations it locks without naming them (the tables its foreign
+	 * keys reference, a partition's parent and default partition, a
+	 * partitioned table's partitions, what CASCADE reaches) are in
+	 * implied_rows[]. */
 	{SK_DROP_TABLE, "DROP TABLE", 0, AE, false, false, D_NONE},
 	{SK_DROP_INDEX, "DROP INDEX", 0, AE, false, false, D_NONE},
 	/* The index is locked ACCESS EXCLUSIVE only once it is invalid and
@@ -329,19 +335,46 @@ static const lock_row implied_rows[] = {
 	{SK_ATTACH_DEFAULT, "ALTER TABLE ATTACH PARTITION (default partition)", 0, AE, false, true, D_NONE},
 	{SK_DETACH_DEFAULT, "ALTER TABLE DETACH PARTITION (default partition)", 0, AE, false, false, D_NONE},
 	{SK_CREATE_PARTITION_DEFAULT, "CREATE TABLE PARTITION OF (default partition)", 0, AE, false, true, D_NONE},
+	/* The partitions, and theirs, depend on the partitioned table and are
+	 * dropped with it (findDependentObjects() locks each). */
+	{SK_DROP_TABLE_PARTITIONS, "DROP TABLE (partitions of a partitioned table)", 0, AE, false, false, D_NONE},
+	/* CASCADE drops the foreign keys of other tables that reference a
+	 * dropped table, and a foreign key's table is locked to drop it
+	 * (RemoveConstraintById()).  Without CASCADE the statement fails. */
+	{SK_DROP_TABLE_CASCADE, "DROP TABLE CASCADE (tables referencing it)", 0, AE, false, false, D_NONE},
+	/* A partitioned table has no rows of its own: every partition is
+	 * emptied, a new relfilenode each (ExecuteTruncate()). */
+	{SK_TRUNCATE_PARTITIONS, "TRUNCATE (partitions of a partitioned table)", 0, AE, true, false, D_NONE},
+	/* CASCADE empties the tables whose foreign keys reference a truncated
+	 * table, and those referencing them (heap_truncate_find_FKs()). */
+	{SK_TRUNCATE_CASCADE, "TRUNCATE CASCADE (tables referencing it)", 0, AE, true, false, D_NONE},
+	/* A foreign key on a dropped column goes with it, as DROP CONSTRAINT. */
+	{SK_DROP_COLUMN_REFERENCED, "ALTER TABLE DROP COLUMN (referenced table)", 0, AE, false, false, D_NONE},
+	/* CASCADE drops the foreign keys that reference a dropped column (or
+	 * the key index it is in). */
+	{SK_DROP_COLUMN_CASCADE, "ALTER TABLE DROP COLUMN CASCADE (tables referencing it)", 0, AE, false, false, D_NONE},
 };
 
+/* `group`: how messages name several of a kind at once, before their names. */
 static const struct {
 	enum stmt_kind kind;
-	const char *why;
+	const char *why, *group;
 } implied_why[] = {
-	{SK_DROP_CONSTRAINT_REFERENCED, "the table the dropped foreign key referenced"},
-	{SK_DROP_TABLE_REFERENCED, "a table the dropped table's foreign keys referenced"},
-	{SK_DROP_TABLE_PARENT, "the partitioned table of the dropped partition"},
-	{SK_DROP_TABLE_DEFAULT, "the default partition of the dropped partition's table"},
-	{SK_ATTACH_DEFAULT, "the default partition, read for rows of the new partition"},
-	{SK_DETACH_DEFAULT, "the default partition, whose bound grows"},
-	{SK_CREATE_PARTITION_DEFAULT, "the default partition, read for rows of the new partition"},
+	{SK_DROP_CONSTRAINT_REFERENCED, "the table the dropped foreign key referenced", NULL},
+	{SK_DROP_TABLE_REFERENCED, "a table the dropped table's foreign keys referenced", NULL},
+	{SK_DROP_TABLE_PARENT, "the partitioned table of the dropped partition", NULL},
+	{SK_DROP_TABLE_DEFAULT, "the default partition of the dropped partition's table", NULL},
+	{SK_ATTACH_DEFAULT, "the default partition, read for rows of the new partition", NULL},
+	{SK_DETACH_DEFAULT, "the default partition, whose bound grows", NULL},
+	{SK_CREATE_PARTITION_DEFAULT, "the default partition, read for rows of the new partition", NULL},
+	{SK_DROP_TABLE_PARTITIONS, "a partition of the dropped table, dropped with it", "its partitions"},
+	{SK_DROP_TABLE_CASCADE, "its foreign key to the dropped table goes with CASCADE",
+	 "the referencing tables"},
+	{SK_TRUNCATE_PARTITIONS, "a partition of the truncated table, emptied with it", "its partitions"},
+	{SK_TRUNCATE_CASCADE, "it references the truncated table, so CASCADE empties it too",
+	 "the referencing tables"},
+	{SK_DROP_COLUMN_REFERENCED, "the table the dropped column's foreign key referenced", NULL},
+	{SK_DROP_COLUMN_CASCADE, "its foreign key to the dropped column goes with CASCADE", "the referencing tables"},
 };
 
 #define N_AT (sizeof at_rows / sizeof *at_rows)
@@ -959,21 +992,45 @@ static void stmt_locks(lockset *ls, const PgQuery__Node *n, int pg)
 
 /* ---- relations the statement does not name ---- */
 
-/* Lock the model's relation `r` as implied row `k` says. */
-static void add_implied(lockset *ls, enum stmt_kind k, const gk_rel *r, enum gk_lock_role role, int pg)
+static bool listed(const lockset *ls, const char *schema, const char *name)
+{
+	for (size_t i = 0; i < ls->n; i++)
+		if (strcmp(ls->out[i].name, name) == 0 &&
+		    strcmp(ls->out[i].schema ? ls->out[i].schema : "public", schema ? schema : "public") == 0)
+			return true;
+	return false;
+}
+
+/* Lock the model's relation `r` as implied row `k` says; returns the new
+ * entry, or NULL (listed already, or no room).  When `out` is full, the
+ * last listed relation of the same kind, if any, counts it in `more`. */
+static gk_lock *add_implied(lockset *ls, enum stmt_kind k, const gk_rel *r, enum gk_lock_role role, int pg)
 {
 	const lock_row *row = find_row(implied_rows, N_IMPLIED, k, pg);
 	if (!row || !r || !r->name)
-		return;
+		return NULL;
 	used(ls, row);
-	size_t before = ls->n;
+	const char *why = NULL, *group = NULL;
+	for (size_t i = 0; i < sizeof implied_why / sizeof *implied_why; i++)
+		if (implied_why[i].kind == k)
+			why = implied_why[i].why, group = implied_why[i].group;
 	/* Unqualified, as the statements name most tables, unless elsewhere. */
-	add(ls, strcmp(r->schema, "public") == 0 ? NULL : r->schema, r->name, false, row->mode, row->scan, row->rewrite,
-	    role, GK_LOCK_NONE);
-	if (ls->n > before)
-		for (size_t i = 0; i < sizeof implied_why / sizeof *implied_why; i++)
-			if (implied_why[i].kind == k)
-				ls->out[before].implied = implied_why[i].why;
+	const char *schema = strcmp(r->schema, "public") == 0 ? NULL : r->schema;
+	if (ls->n == ls->max && !listed(ls, schema, r->name)) {
+		for (size_t i = ls->n; i-- > 0;)
+			if (ls->out[i].implied == why) {
+				ls->out[i].more++;
+				break;
+			}
+		return NULL;
+	}
+	size_t before = ls->n;
+	add(ls, schema, r->name, false, row->mode, row->scan, row->rewrite, role, GK_LOCK_NONE);
+	if (ls->n == before)
+		return NULL;
+	ls->out[before].implied = why;
+	ls->out[before].implied_group = group;
+	return &ls->out[before];
 }
 
 static bool is_rel(const gk_rel *a, const gk_rel *b)
@@ -1017,6 +1074,32 @@ static bool domain_column_rewrites(const PgQuery__ColumnDef *cd, int pg, const g
 	return d->not_null && !has_default;
 }
 
+/* DROP COLUMN col of t: the tables its foreign keys on the column
+ * reference; with CASCADE the tables whose foreign keys reference the
+ * column (when they name it: one that references the primary key without
+ * naming its columns is not known). */
+static void implied_drop_column(lockset *ls, const gk_rel *t, const char *col, bool cascade, int pg,
+				const gk_state *st)
+{
+	for (size_t k = 0; k < t->n_cons; k++) {
+		const gk_constraint *c = &t->cons[k];
+		const gk_rel *ref = c->ref_name && gk_name_list_has(c->fk_cols, col)
+					    ? gk_state_find(st, c->ref_schema, c->ref_name)
+					    : NULL;
+		if (!is_rel(ref, t))
+			add_implied(ls, SK_DROP_COLUMN_REFERENCED, ref, GK_LOCK_ROLE_REFERENCED, pg);
+	}
+	for (size_t i = 0; cascade && i < st->n_rels; i++) {
+		const gk_rel *o = &st->rels[i];
+		for (size_t k = 0; o->name && o != t && k < o->n_cons; k++)
+			if (o->cons[k].ref_name && strcmp(o->cons[k].ref_name, t->name) == 0 &&
+			    strcmp(o->cons[k].ref_schema, t->schema) == 0 && gk_name_list_has(o->cons[k].ref_cols, col)) {
+				add_implied(ls, SK_DROP_COLUMN_CASCADE, o, GK_LOCK_ROLE_REFERENCING, pg);
+				break;
+			}
+	}
+}
+
 static void implied_alter(lockset *ls, const PgQuery__AlterTableStmt *as, int pg, const gk_state *st)
 {
 	const gk_rel *t = as->relation ? gk_state_find(st, as->relation->schemaname, as->relation->relname) : NULL;
@@ -1034,6 +1117,10 @@ static void implied_alter(lockset *ls, const PgQuery__AlterTableStmt *as, int pg
 			if (ls->n && c->def && c->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF &&
 			    domain_column_rewrites(c->def->column_def, pg, st))
 				ls->out[0].rewrite = ls->out[0].scan = true;
+			break;
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
+			if (c->name)
+				implied_drop_column(ls, t, c->name, c->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE, pg, st);
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint: {
 			const gk_constraint *k = c->name ? gk_rel_constraint(t, c->name) : NULL;
@@ -1063,19 +1150,64 @@ static void implied_alter(lockset *ls, const PgQuery__AlterTableStmt *as, int pg
 	}
 }
 
-/* DROP TABLE: for each table, the tables its foreign keys reference, and
- * for a partition its partitioned table and that table's default partition. */
+/* True when `r` is a partition, at any depth, of `top`.  Bounded: untrusted
+ * input may make a cycle of partitions. */
+static bool descends_from(const gk_state *st, const gk_rel *r, const gk_rel *top)
+{
+	for (int depth = 0; r && depth < 64; depth++)
+		if ((r = gk_state_partition_parent(st, r)) == top)
+			return r != NULL;
+	return false;
+}
+
+/* The partitions of partitioned table `t`, and theirs, in the order the
+ * model learnt them.  One partitioned in turn has no file of its own to
+ * rewrite: its partitions have. */
+static void add_partitions(lockset *ls, enum stmt_kind k, const gk_state *st, const gk_rel *t, int pg)
+{
+	for (size_t i = 0; t->partitioned && i < st->n_rels; i++) {
+		gk_lock *lk = st->rels[i].name && &st->rels[i] != t && descends_from(st, &st->rels[i], t)
+				      ? add_implied(ls, k, &st->rels[i], GK_LOCK_ROLE_SUBPARTITION, pg)
+				      : NULL;
+		if (lk && st->rels[i].partitioned)
+			lk->rewrite = false;
+	}
+}
+
+/* The other tables with a foreign key to `t`. */
+static void add_referencing(lockset *ls, enum stmt_kind k, const gk_state *st, const gk_rel *t, int pg)
+{
+	for (size_t i = 0; i < st->n_rels; i++) {
+		const gk_rel *o = &st->rels[i];
+		for (size_t c = 0; o->name && o != t && c < o->n_cons; c++)
+			if (o->cons[c].ref_name && strcmp(o->cons[c].ref_name, t->name) == 0 &&
+			    strcmp(o->cons[c].ref_schema, t->schema) == 0) {
+				add_implied(ls, k, o, GK_LOCK_ROLE_REFERENCING, pg);
+				break;
+			}
+	}
+}
+
+/* The model's table a statement names as a qualified name (a List of String). */
+static const gk_rel *named_rel(const gk_state *st, const PgQuery__Node *o)
+{
+	if (o->node_case != PG_QUERY__NODE__NODE_LIST || !o->list->n_items)
+		return NULL;
+	const PgQuery__List *l = o->list;
+	const char *name = gk_node_str(l->items[l->n_items - 1]);
+	return name ? gk_state_find(st, l->n_items > 1 ? gk_node_str(l->items[l->n_items - 2]) : NULL, name) : NULL;
+}
+
+/* DROP TABLE: for each table, the tables its foreign keys reference; for a
+ * partition its partitioned table and that table's default partition; for
+ * a partitioned table its partitions; with CASCADE the tables whose
+ * foreign keys reference it. */
 static void implied_drop(lockset *ls, const PgQuery__DropStmt *ds, int pg, const gk_state *st)
 {
 	if (ds->remove_type != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
 		return;
 	for (size_t i = 0; i < ds->n_objects; i++) {
-		const PgQuery__Node *o = ds->objects[i];
-		if (o->node_case != PG_QUERY__NODE__NODE_LIST || !o->list->n_items)
-			continue;
-		const PgQuery__List *l = o->list;
-		const char *name = gk_node_str(l->items[l->n_items - 1]);
-		const gk_rel *t = gk_state_find(st, l->n_items > 1 ? gk_node_str(l->items[l->n_items - 2]) : NULL, name);
+		const gk_rel *t = named_rel(st, ds->objects[i]);
 		if (!t)
 			continue;
 		for (size_t k = 0; k < t->n_cons; k++) {
@@ -1087,6 +1219,38 @@ static void implied_drop(lockset *ls, const PgQuery__DropStmt *ds, int pg, const
 		const gk_rel *parent = gk_state_partition_parent(st, t);
 		add_implied(ls, SK_DROP_TABLE_PARENT, parent, GK_LOCK_ROLE_PARTITION_PARENT, pg);
 		add_implied(ls, SK_DROP_TABLE_DEFAULT, default_of(st, parent, t), GK_LOCK_ROLE_DEFAULT_PARTITION, pg);
+		add_partitions(ls, SK_DROP_TABLE_PARTITIONS, st, t, pg);
+		if (ds->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE)
+			add_referencing(ls, SK_DROP_TABLE_CASCADE, st, t, pg);
+	}
+}
+
+/* TRUNCATE: the partitions of a partitioned table; with CASCADE the tables
+ * referencing a truncated one, and those referencing them. */
+static void implied_truncate(lockset *ls, const PgQuery__TruncateStmt *ts, int pg, const gk_state *st)
+{
+	for (size_t i = 0; i < ts->n_relations; i++) {
+		const PgQuery__Node *n = ts->relations[i];
+		if (n->node_case != PG_QUERY__NODE__NODE_RANGE_VAR || !n->range_var->inh)
+			continue; /* ONLY: PostgreSQL refuses it for a partitioned table */
+		const gk_rel *t = gk_state_find(st, n->range_var->schemaname, n->range_var->relname);
+		if (!t || !t->partitioned)
+			continue;
+		/* It has no storage of its own: its partitions get the new files. */
+		for (size_t k = 0; k < ls->n; k++)
+			if (!ls->out[k].implied && strcmp(ls->out[k].name, t->name) == 0 &&
+			    strcmp(ls->out[k].schema ? ls->out[k].schema : "public", t->schema) == 0)
+				ls->out[k].rewrite = false;
+		add_partitions(ls, SK_TRUNCATE_PARTITIONS, st, t, pg);
+	}
+	if (ts->behavior != PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE)
+		return;
+	/* Every listed relation is truncated: each one's referencing tables
+	 * join the list, until it no longer grows. */
+	for (size_t i = 0; i < ls->n; i++) {
+		const gk_rel *t = gk_state_find(st, ls->out[i].schema, ls->out[i].name);
+		if (t && !ls->out[i].is_index)
+			add_referencing(ls, SK_TRUNCATE_CASCADE, st, t, pg);
 	}
 }
 
@@ -1109,6 +1273,7 @@ static void implied_locks(lockset *ls, const PgQuery__Node *n, int pg, const gk_
 	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT: implied_alter(ls, n->alter_table_stmt, pg, st); break;
 	case PG_QUERY__NODE__NODE_DROP_STMT: implied_drop(ls, n->drop_stmt, pg, st); break;
 	case PG_QUERY__NODE__NODE_CREATE_STMT: implied_create(ls, n->create_stmt, pg, st); break;
+	case PG_QUERY__NODE__NODE_TRUNCATE_STMT: implied_truncate(ls, n->truncate_stmt, pg, st); break;
 	default: /* the statement names every relation it locks (see the top of this file) */
 		break;
 	}

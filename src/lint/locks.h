@@ -37,6 +37,8 @@ enum gk_lock_role {
 	GK_LOCK_ROLE_INHERIT_PARENT,    /* the parent of INHERITS / INHERIT / NO INHERIT */
 	GK_LOCK_ROLE_SOURCE,            /* a table CREATE TABLE ... LIKE copies */
 	GK_LOCK_ROLE_DEFAULT_PARTITION, /* the DEFAULT partition of the partitioned table whose partitions change */
+	GK_LOCK_ROLE_SUBPARTITION,      /* a partition, at any depth, of a partitioned table the statement drops or truncates */
+	GK_LOCK_ROLE_REFERENCING,       /* a table whose foreign key to a table the statement drops or truncates CASCADE reaches */
 };
 
 typedef struct gk_lock {
@@ -56,6 +58,14 @@ typedef struct gk_lock {
 	 * naming it, found through the schema model (gk_stmt_locks_in()): why,
 	 * for messages, e.g. "the table the dropped foreign key referenced". */
 	const char *implied;
+	/* For such a relation, when the statement locks several of the same
+	 * kind (a dropped table's partitions): how messages name them together,
+	 * before the list of names ("its partitions"); NULL when never several. */
+	const char *implied_group;
+	/* On the last listed relation of such a kind: how many more of it the
+	 * statement locks alike that did not fit in the caller's array (those
+	 * of a kind none of which fits are not counted). */
+	size_t more;
 } gk_lock;
 
 #define GK_MAX_LOCKS 16
@@ -71,7 +81,10 @@ struct gk_state;
  * references, the tables a dropped table's foreign keys reference, the
  * partitioned table and the default partition of a dropped partition, the
  * default partition that ATTACH PARTITION, DETACH PARTITION and CREATE
- * TABLE ... PARTITION OF lock.  Their names are borrowed from `st`: valid
+ * TABLE ... PARTITION OF lock, the partitions (at every depth) of a
+ * partitioned table that DROP TABLE or TRUNCATE names, the tables whose
+ * foreign keys to a table DROP TABLE ... CASCADE drops, and the tables
+ * TRUNCATE ... CASCADE empties with it.  Their names are borrowed from `st`: valid
  * until it changes.
  */
 size_t gk_stmt_locks_in(const PgQuery__Node *stmt, int pg_version, const struct gk_state *st, gk_lock *out,

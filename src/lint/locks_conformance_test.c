@@ -86,6 +86,8 @@
 	"CREATE TABLE parent (id int, k int) PARTITION BY RANGE (k);\n" \
 	"CREATE TABLE part1 PARTITION OF parent FOR VALUES FROM (0) TO (100);\n" \
 	"CREATE TABLE part_default PARTITION OF parent DEFAULT;\n" \
+	"CREATE TABLE part3 PARTITION OF parent FOR VALUES FROM (300) TO (400) PARTITION BY LIST (id);\n" \
+	"CREATE TABLE part3a PARTITION OF part3 FOR VALUES IN (1);\n" \
 	"INSERT INTO parent SELECT g, g FROM generate_series(0, 99) g;\n" \
 	"INSERT INTO parent VALUES (1, 500);\n" \
 	"CREATE INDEX parent_k_idx ON ONLY parent (k);\n" \
@@ -126,6 +128,7 @@ typedef struct probe {
 	const char *rewrite_unmeasured;
 } probe;
 
+#define EMPTY_INDEX_BUILD "the indexes are rebuilt on the new, empty files, which counts as a scan of nothing"
 #define DML "DML's scan is the table's judgement of a missing WHERE, not what the plan reads"
 
 static const probe in_tx[] = {
@@ -147,6 +150,12 @@ static const probe in_tx[] = {
 	{"ALTER TABLE ALTER COLUMN SET STORAGE", "ALTER TABLE t ALTER COLUMN b SET STORAGE EXTERNAL", NULL, NULL, NULL},
 	{"ALTER TABLE ALTER COLUMN SET COMPRESSION", "ALTER TABLE t ALTER COLUMN b SET COMPRESSION pglz", NULL, NULL, NULL},
 	{"ALTER TABLE DROP COLUMN", "ALTER TABLE t DROP COLUMN b", NULL, NULL, NULL},
+	/* t's two foreign keys on p_id go with it: p is locked as DROP CONSTRAINT locks it. */
+	{"ALTER TABLE DROP COLUMN (referenced table)", "ALTER TABLE t DROP COLUMN p_id", NULL, NULL, NULL},
+	/* The foreign keys of t, fkc and the long-named table reference p (id);
+	 * the views on p go too (not tables). */
+	{"ALTER TABLE DROP COLUMN CASCADE (tables referencing it)", "ALTER TABLE p DROP COLUMN id CASCADE",
+	 "v AccessExclusiveLock, mv AccessExclusiveLock", NULL, NULL},
 	{"ALTER TABLE ADD CONSTRAINT", "ALTER TABLE t ADD CONSTRAINT t_c CHECK (a < 1000)", NULL, NULL, NULL},
 	{"ALTER TABLE ADD CONSTRAINT", "ALTER TABLE t ADD CONSTRAINT t_c CHECK (a < 1000) NOT VALID", NULL, NULL, NULL},
 	{"ALTER TABLE ADD CONSTRAINT", "ALTER TABLE t ADD CONSTRAINT t_fk3 FOREIGN KEY (p_id) REFERENCES p (id)", NULL, NULL, NULL},
@@ -221,7 +230,8 @@ static const probe in_tx[] = {
 	 "parent AccessShareLock, part1 AccessShareLock", NULL, NULL},
 	/* other statements */
 	{"CREATE INDEX", "CREATE INDEX t_b_idx ON t (b)", NULL, NULL, NULL},
-	{"CREATE INDEX", "CREATE INDEX parent_id_idx ON parent (id)", "part1 ShareLock, part_default ShareLock",
+	{"CREATE INDEX", "CREATE INDEX parent_id_idx ON parent (id)",
+	 "part1 ShareLock, part_default ShareLock, part3 ShareLock, part3a ShareLock",
 	 "a partitioned table has no rows of its own: its partitions are read", NULL},
 	{"DROP TABLE", "DROP TABLE loose", NULL, NULL, NULL},
 	{"DROP TABLE", "DROP TABLE t", NULL, NULL, NULL},
@@ -231,6 +241,15 @@ static const probe in_tx[] = {
 	{"DROP TABLE (default partition)", "DROP TABLE part1", NULL, NULL, NULL},
 	/* The default partition itself: its table only. */
 	{"DROP TABLE (partitioned table of a partition)", "DROP TABLE part_default", NULL, NULL, NULL},
+	/* A partitioned table: its partitions at every depth go with it. */
+	{"DROP TABLE (partitions of a partitioned table)", "DROP TABLE parent", NULL, NULL, NULL},
+	/* A partition that is partitioned itself: its parent, the default
+	 * partition and its own partition. */
+	{"DROP TABLE (partitions of a partitioned table)", "DROP TABLE part3", NULL, NULL, NULL},
+	/* The foreign keys of t, fkc and the long-named table go; so do the
+	 * views on p, which the table does not list (not tables). */
+	{"DROP TABLE CASCADE (tables referencing it)", "DROP TABLE p CASCADE", "v AccessExclusiveLock, mv AccessExclusiveLock",
+	 NULL, NULL},
 	{"DROP INDEX", "DROP INDEX t_a_idx", NULL, NULL, NULL},
 	{"DROP VIEW", "DROP VIEW v", NULL, NULL, NULL},
 	{"DROP MATERIALIZED VIEW", "DROP MATERIALIZED VIEW mv", NULL, NULL, NULL},
@@ -254,6 +273,9 @@ static const probe in_tx[] = {
 	{"ALTER POLICY RENAME", "ALTER POLICY t_pol ON t RENAME TO t_pol2", NULL, NULL, NULL},
 	{"ALTER RULE RENAME", "ALTER RULE loose_rule ON loose RENAME TO loose_rule2", NULL, NULL, NULL},
 	{"TRUNCATE", "TRUNCATE loose", NULL, NULL, NULL},
+	/* Each partition gets a new file; a partitioned table has none. */
+	{"TRUNCATE (partitions of a partitioned table)", "TRUNCATE parent", NULL, EMPTY_INDEX_BUILD, NULL},
+	{"TRUNCATE CASCADE (tables referencing it)", "TRUNCATE p CASCADE", NULL, EMPTY_INDEX_BUILD, NULL},
 	{"LOCK TABLE", "LOCK TABLE t IN SHARE MODE", NULL, NULL, NULL},
 	{"LOCK TABLE", "LOCK TABLE t", NULL, NULL, NULL},
 	{"ANALYZE", "ANALYZE t", NULL, NULL, NULL},
@@ -728,6 +750,91 @@ static void test_model_follows(void **state)
 	gk_state_free(&st);
 }
 
+/* The partitions of a partitioned table DROP TABLE and TRUNCATE name, and
+ * the tables CASCADE reaches, as the model knows them. */
+static void test_model_partitions_cascade(void **state)
+{
+	(void)state;
+	gk_state st;
+	gk_state_init(&st);
+	learn(&st, "CREATE TABLE orders (id int, k int) PARTITION BY RANGE (k);\n"
+		   "CREATE TABLE orders_2024 PARTITION OF orders FOR VALUES FROM (0) TO (100) PARTITION BY RANGE (id);\n"
+		   "CREATE TABLE orders_2024a PARTITION OF orders_2024 FOR VALUES FROM (0) TO (10);\n"
+		   "CREATE TABLE orders_2025 PARTITION OF orders FOR VALUES FROM (100) TO (200);\n"
+		   "CREATE TABLE p (id int PRIMARY KEY);\n"
+		   "CREATE TABLE c (p_id int REFERENCES p);\n"
+		   "CREATE TABLE c2 (id int PRIMARY KEY, p_id int, CONSTRAINT c2_fk FOREIGN KEY (p_id) REFERENCES p (id));\n"
+		   "CREATE TABLE gc (c2_id int REFERENCES c2 (id));\n"
+		   "CREATE TABLE self (id int PRIMARY KEY, up int REFERENCES self);\n");
+	assert_implied(&st, "DROP TABLE orders",
+		       "orders_2024 ACCESS EXCLUSIVE, orders_2024a ACCESS EXCLUSIVE, orders_2025 ACCESS EXCLUSIVE");
+	assert_implied(&st, "DROP TABLE orders_2024", "orders ACCESS EXCLUSIVE, orders_2024a ACCESS EXCLUSIVE");
+	assert_implied(&st, "DROP TABLE orders_2025", "orders ACCESS EXCLUSIVE");
+	assert_implied(&st, "TRUNCATE orders",
+		       "orders_2024 ACCESS EXCLUSIVE, orders_2024a ACCESS EXCLUSIVE, orders_2025 ACCESS EXCLUSIVE");
+	assert_implied(&st, "TRUNCATE orders_2025", "");
+	/* Without CASCADE PostgreSQL refuses to drop p: no lock to report. */
+	assert_implied(&st, "DROP TABLE p", "");
+	assert_implied(&st, "DROP TABLE p CASCADE", "c ACCESS EXCLUSIVE, c2 ACCESS EXCLUSIVE");
+	/* A table the statement names is locked as dropped, not implied. */
+	assert_implied(&st, "DROP TABLE p, c CASCADE", "c2 ACCESS EXCLUSIVE");
+	assert_implied(&st, "DROP TABLE self CASCADE", "");
+	/* DROP COLUMN: a foreign key on the column; with CASCADE the foreign
+	 * keys that name it as the referenced column (c's references p's
+	 * primary key without naming it: not known). */
+	assert_implied(&st, "ALTER TABLE c DROP COLUMN p_id", "p ACCESS EXCLUSIVE");
+	assert_implied(&st, "ALTER TABLE c2 DROP COLUMN p_id", "p ACCESS EXCLUSIVE");
+	assert_implied(&st, "ALTER TABLE c2 DROP COLUMN id", "");
+	assert_implied(&st, "ALTER TABLE p DROP COLUMN id CASCADE", "c2 ACCESS EXCLUSIVE");
+	assert_implied(&st, "ALTER TABLE c2 DROP COLUMN id CASCADE", "gc ACCESS EXCLUSIVE");
+	/* TRUNCATE ... CASCADE follows the references further. */
+	assert_implied(&st, "TRUNCATE p", "");
+	assert_implied(&st, "TRUNCATE p CASCADE", "c ACCESS EXCLUSIVE, c2 ACCESS EXCLUSIVE, gc ACCESS EXCLUSIVE");
+
+	/* A partitioned table has no file of its own, nor has a partitioned
+	 * partition; the other partitions get new ones. */
+	parsed p;
+	gk_lock locks[GK_MAX_LOCKS];
+	size_t n = gk_stmt_locks_in(parse1(&p, "TRUNCATE orders"), 15, &st, locks, GK_MAX_LOCKS);
+	assert_int_equal(n, 4);
+	assert_false(locks[0].rewrite);
+	assert_false(locks[1].rewrite);
+	assert_true(locks[2].rewrite);
+	assert_true(locks[3].rewrite);
+	assert_int_equal(locks[1].role, GK_LOCK_ROLE_SUBPARTITION);
+	assert_string_equal(locks[1].implied_group, "its partitions");
+	parsed_free(&p);
+
+	/* More partitions than the caller's array holds: the last listed one counts the rest. */
+	gk_buf b = GK_BUF_INIT;
+	gk_buf_printf(&b, "CREATE TABLE big (k int) PARTITION BY LIST (k);\n");
+	for (int i = 0; i < 20; i++)
+		gk_buf_printf(&b, "CREATE TABLE big_%d PARTITION OF big FOR VALUES IN (%d);\n", i, i);
+	learn(&st, b.data);
+	gk_buf_free(&b);
+	n = gk_stmt_locks_in(parse1(&p, "DROP TABLE big"), 15, &st, locks, GK_MAX_LOCKS);
+	assert_int_equal(n, GK_MAX_LOCKS);
+	assert_string_equal(locks[GK_MAX_LOCKS - 1].name, "big_14");
+	assert_int_equal(locks[GK_MAX_LOCKS - 1].more, 5);
+	assert_int_equal(locks[GK_MAX_LOCKS - 2].more, 0);
+	parsed_free(&p);
+
+	/* The model follows renames of the columns on either side, and forgets
+	 * the foreign keys that go with a dropped column. */
+	learn(&st, "ALTER TABLE c2 RENAME COLUMN p_id TO parent_id;\nALTER TABLE p RENAME COLUMN id TO pid;\n");
+	assert_implied(&st, "ALTER TABLE c2 DROP COLUMN p_id", "");
+	assert_implied(&st, "ALTER TABLE c2 DROP COLUMN parent_id", "p ACCESS EXCLUSIVE");
+	assert_implied(&st, "ALTER TABLE p DROP COLUMN id CASCADE", "");
+	assert_implied(&st, "ALTER TABLE p DROP COLUMN pid CASCADE", "c2 ACCESS EXCLUSIVE");
+	learn(&st, "ALTER TABLE c2 DROP COLUMN parent_id;\n");
+	assert_implied(&st, "DROP TABLE c2", "");
+	assert_null(gk_rel_constraint(gk_state_find(&st, NULL, "c2"), "c2_fk"));
+	learn(&st, "ALTER TABLE c2 DROP COLUMN id CASCADE;\n");
+	assert_null(gk_rel_constraint(gk_state_find(&st, NULL, "gc"), "gc_c2_id_fkey"));
+	assert_non_null(gk_rel_constraint(gk_state_find(&st, NULL, "c"), "c_p_id_fkey"));
+	gk_state_free(&st);
+}
+
 static char *tablespace_dir;
 
 /* A directory the server may use for a tablespace (it runs as postgres
@@ -1042,6 +1149,7 @@ int main(void)
 		cmocka_unit_test(test_every_entry_probed),
 		cmocka_unit_test(test_versions),
 		cmocka_unit_test(test_model_follows),
+		cmocka_unit_test(test_model_partitions_cascade),
 		cmocka_unit_test(test_in_transaction),
 		cmocka_unit_test(test_alone),
 		cmocka_unit_test(test_waiting),

@@ -224,6 +224,38 @@ static void test_locks_held__default_partition(void **state)
 	gk_report_free(r);
 }
 
+/* A dropped partitioned table's partitions go with it: nothing is held
+ * that anyone should still use. */
+static void test_locks_held__partitions_dropped_with_their_table(void **state)
+{
+	(void)state;
+	gk_report *r = lint_after_schema("DROP TABLE events;\nUPDATE users SET code = NULL;");
+	assert_null(held(r));
+	gk_report_free(r);
+	/* TRUNCATE keeps them, locked. */
+	r = lint_after_schema("TRUNCATE events;\nUPDATE users SET code = NULL;");
+	const gk_finding *f = held(r);
+	assert_non_null(f);
+	assert_non_null(strstr(f->message, "TRUNCATE on line 1 took on events is still held"));
+	gk_report_free(r);
+}
+
+/* DROP TABLE ... CASCADE holds the tables whose foreign keys it drops. */
+static void test_locks_held__cascade_holds_the_referencing_tables(void **state)
+{
+	(void)state;
+	gk_report *r = lint_after_schema("DROP TABLE orders CASCADE;\nUPDATE users SET code = NULL;");
+	const gk_finding *f = held(r);
+	assert_non_null(f);
+	assert_non_null(strstr(f->message, "UPDATE on line 2 updates rows of users, while the ACCESS EXCLUSIVE lock that "
+					   "DROP TABLE on line 1 took on items (its foreign key to the dropped table goes "
+					   "with CASCADE) is still held: nobody can read or write items"));
+	gk_report_free(r);
+	r = lint_after_schema("DROP TABLE orders, items;\nUPDATE users SET code = NULL;");
+	assert_null(held(r));
+	gk_report_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -237,6 +269,8 @@ int main(void)
 		cmocka_unit_test(test_locks_held__dropped_tables_referenced_table),
 		cmocka_unit_test(test_locks_held__dropped_foreign_key_holds_its_table),
 		cmocka_unit_test(test_locks_held__default_partition),
+		cmocka_unit_test(test_locks_held__partitions_dropped_with_their_table),
+		cmocka_unit_test(test_locks_held__cascade_holds_the_referencing_tables),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -342,6 +342,8 @@ static void constraint_free(gk_constraint *k)
 	free(k->check_not_null);
 	free(k->ref_schema);
 	free(k->ref_name);
+	free(k->fk_cols);
+	free(k->ref_cols);
 }
 
 static void rel_free(gk_rel *r)
@@ -824,8 +826,14 @@ static int add_constraint(gk_state *st, gk_rel *r, const PgQuery__Constraint *c,
 		/* A reference to the table itself names it unqualified. */
 		k->ref_schema = strdup(schema_or_public(c->pktable->schemaname));
 		k->ref_name = strdup(c->pktable->relname);
-		if (!k->ref_schema || !k->ref_name)
+		if (!k->ref_schema || !k->ref_name || (!c->n_fk_attrs && col && name_list_add(&k->fk_cols, col) < 0))
 			return -1;
+		for (size_t i = 0; i < c->n_fk_attrs; i++)
+			if (name_list_add(&k->fk_cols, gk_node_str(c->fk_attrs[i])) < 0)
+				return -1;
+		for (size_t i = 0; i < c->n_pk_attrs; i++)
+			if (name_list_add(&k->ref_cols, gk_node_str(c->pk_attrs[i])) < 0)
+				return -1;
 	}
 	if (c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK)
 		return check_columns(c->raw_expr, &k->check_cols, &k->check_not_null);
@@ -938,6 +946,26 @@ static void drop_column(gk_rel *r, const char *name)
 	r->cols[i] = r->cols[--r->n_cols];
 }
 
+static void drop_constraint(gk_state *st, gk_rel *r, const char *name);
+
+/* The foreign keys that go with column `col` of `r`: its own on the column,
+ * and those of other tables that reference it (the drop succeeded, so with
+ * CASCADE). */
+static void drop_column_fks(gk_state *st, gk_rel *r, const char *col)
+{
+	for (size_t i = 0; i < st->n_rels; i++) {
+		gk_rel *o = &st->rels[i];
+		for (size_t k = o->n_cons; o->name && k-- > 0;) {
+			const gk_constraint *c = &o->cons[k];
+			bool own = o == r && gk_name_list_has(c->fk_cols, col);
+			bool to = c->ref_name && strcmp(c->ref_name, r->name) == 0 &&
+				  strcmp(c->ref_schema, r->schema) == 0 && gk_name_list_has(c->ref_cols, col);
+			if ((own || to) && c->name)
+				drop_constraint(st, o, c->name);
+		}
+	}
+}
+
 static void drop_index_at(gk_state *st, gk_rel *r, size_t i)
 {
 	size_t last = r->n_idx - 1;
@@ -1035,8 +1063,10 @@ static int apply_alter(gk_state *st, const PgQuery__AlterTableStmt *as, int tx_i
 				((gk_column *)gk_rel_column(r, c->name))->not_null = false;
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
-			if (c->name)
+			if (c->name) {
 				drop_column(r, c->name);
+				drop_column_fks(st, r, c->name);
+			}
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint:
 			if (c->name)
@@ -1157,6 +1187,27 @@ static int renamed_refs(gk_state *st, const gk_rel *r, const char *old)
 }
 
 /* ALTER TABLE ... RENAME CONSTRAINT: every constraint of that name. */
+/* The foreign keys that name column `from` of `r` (their own, or the one
+ * they reference) follow its rename. */
+static int renamed_fk_column(gk_state *st, const gk_rel *r, const char *from, const char *to)
+{
+	for (size_t i = 0; i < st->n_rels; i++) {
+		gk_rel *o = &st->rels[i];
+		for (size_t k = 0; o->name && k < o->n_cons; k++) {
+			gk_constraint *c = &o->cons[k];
+			bool to_r = c->ref_name && strcmp(c->ref_name, r->name) == 0 && strcmp(c->ref_schema, r->schema) == 0;
+			char **lists[] = {o == r ? &c->fk_cols : NULL, to_r ? &c->ref_cols : NULL};
+			for (size_t j = 0; j < 2; j++)
+				if (lists[j] && gk_name_list_has(*lists[j], from)) {
+					name_list_del(*lists[j], from);
+					if (name_list_add(lists[j], to) < 0)
+						return -1;
+				}
+		}
+	}
+	return 0;
+}
+
 static int rename_constraint(gk_rel *r, const char *from, const char *to)
 {
 	size_t i;
@@ -1207,6 +1258,7 @@ static int apply_rename(gk_state *st, const PgQuery__RenameStmt *rs)
 			c->name = n;
 			names_put(&r->col_names, COLS(r), i);
 		}
+		return renamed_fk_column(st, r, rs->subname, rs->newname);
 	}
 	return 0;
 }

@@ -40,6 +40,12 @@ typedef struct gk_constraint {
 	 * NULL for other constraints.  Dropping the constraint, or its table,
 	 * locks that table too (locks.c). */
 	char *ref_schema, *ref_name;
+	/* FOREIGN KEY: its own columns and the referenced ones, as name lists;
+	 * ref_cols NULL when not written (the referenced table's primary key,
+	 * which the model does not tell apart).  Dropping one of its columns
+	 * drops the foreign key, and so does dropping a referenced column with
+	 * CASCADE (locks.c). */
+	char *fk_cols, *ref_cols;
 } gk_constraint;
 
 /*

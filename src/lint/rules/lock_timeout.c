@@ -83,19 +83,62 @@ static void lock_target(const gk_lock *lk, char *buf, size_t size)
 		 lk->implied ? ")" : "");
 }
 
+static bool other_shown(const gk_lint *l, const gk_lock *lk, const gk_lock *first, enum gk_lockmode min)
+{
+	return lk != first && lk->implied && lk->mode >= min && !lock_on_new(l, lk);
+}
+
+/* The locks of one kind from locks[i] on, named together: "its partitions
+ * orders_2024, orders_2025 and 3 more".  Returns the end of the run; *shown:
+ * how many of them are named. */
+static size_t implied_run(const gk_lint *l, const gk_lock *locks, size_t n, size_t i, const gk_lock *first,
+			  enum gk_lockmode min, char *buf, size_t size, size_t *shown)
+{
+	size_t e = i, more = 0, len = (size_t)snprintf(buf, size, "%s", locks[i].implied_group);
+	*shown = 0;
+	for (; e < n && locks[e].implied == locks[i].implied && locks[e].mode == locks[i].mode; e++) {
+		more += locks[e].more;
+		if (!other_shown(l, &locks[e], first, min) || len >= size)
+			continue;
+		int w = snprintf(buf + len, size - len, "%s %s%s%s", *shown ? "," : "", locks[e].schema ? locks[e].schema : "",
+				 locks[e].schema ? "." : "", locks[e].name);
+		len += w > 0 ? (size_t)w : 0;
+		++*shown;
+	}
+	if (more && len < size)
+		snprintf(buf + len, size - len, " and %zu more", more);
+	return e;
+}
+
 /* ", and ACCESS EXCLUSIVE on orders (the table the dropped foreign key
  * referenced)" for each other lock of at least `min` on an existing
- * relation the statement does not name: the lock table's, not prose. */
+ * relation the statement does not name, and ", and ACCESS EXCLUSIVE on its
+ * partitions orders_2024, orders_2025" for several of a kind: the lock
+ * table's, not prose. */
 static void other_implied(const gk_lint *l, const gk_lock *locks, size_t n, const gk_lock *first,
 			  enum gk_lockmode min, char *buf, size_t size)
 {
 	size_t len = 0;
 	buf[0] = '\0';
-	for (size_t i = 0; i < n && len < size; i++) {
-		if (&locks[i] == first || !locks[i].implied || locks[i].mode < min || lock_on_new(l, &locks[i]))
+	for (size_t i = 0, next; i < n && len < size; i = next) {
+		char target[1200];
+		size_t shown = 1;
+		next = i + 1;
+		if (locks[i].implied_group && locks[i].implied) {
+			size_t one = i;
+			while (one < n && !other_shown(l, &locks[one], first, min))
+				one++;
+			next = implied_run(l, locks, n, i, first, min, target, sizeof target, &shown);
+			/* One alone, nothing left out: named as the others are. */
+			if (shown == 1 && !locks[next - 1].more)
+				lock_target(&locks[one], target, sizeof target);
+		} else if (other_shown(l, &locks[i], first, min)) {
+			lock_target(&locks[i], target, sizeof target);
+		} else {
 			continue;
-		char target[300];
-		lock_target(&locks[i], target, sizeof target);
+		}
+		if (!shown)
+			continue;
 		int w = snprintf(buf + len, size - len, ", and %s on %s", gk_lockmode_name(locks[i].mode), target);
 		if (w < 0)
 			break;
@@ -117,7 +160,7 @@ static void check_timeout(gk_lint *l, const gk_stmt *s)
 	const gk_lock *lk = existing_lock_at_least(l, s, GK_LOCK_SHARE, locks, &n);
 	if (!lk)
 		return;
-	char target[300], help[700], recipe[600], also[900];
+	char target[300], help[700], recipe[600], also[2400];
 	lock_target(lk, target, sizeof target);
 	other_implied(l, locks, n, lk, GK_LOCK_SHARE, also, sizeof also);
 	snprintf(help, sizeof help, "%s A blocked lock request then fails fast instead of queueing traffic; retry "
@@ -404,8 +447,11 @@ static void taken_add(taken *t, const char *schema, const char *name)
 static bool dropped_for_good(const gk_lint *l, const gk_stmt *s, const gk_lock *lk)
 {
 	const PgQuery__Node *q = s->node;
-	/* The tables a dropped one referenced, or its partitioned table, stay. */
-	if (q->node_case != PG_QUERY__NODE__NODE_DROP_STMT || lk->is_index || lk->implied)
+	/* The tables a dropped one referenced, its partitioned table and the
+	 * tables whose foreign keys to it CASCADE drops stay; its partitions
+	 * go with it. */
+	if (q->node_case != PG_QUERY__NODE__NODE_DROP_STMT || lk->is_index ||
+	    (lk->implied && lk->role != GK_LOCK_ROLE_SUBPARTITION))
 		return false;
 	for (const gk_stmt *n = gk_lint_next_in_tx(l, s); n; n = gk_lint_next_in_tx(l, n)) {
 		const char *index;
@@ -636,9 +682,11 @@ const gk_rule gk_rule_locks_held_across_statements = {
 		       "statements that need ACCESS EXCLUSIVE on the same table anyway, renames of an index, tables "
 		       "created in the same change and tables dropped for good are not reported: merging or "
 		       "reordering them changes nothing. The tables a statement locks without naming them count as "
-		       "the schema model knows them: the table a dropped foreign key (or a dropped table's) "
-		       "referenced, a dropped partition's table, the default partition a new bound is checked "
-		       "against. The transaction may be the runner's (a per-file runner, or "
+		       "the schema model knows them: the table a dropped foreign key (or a dropped table's or "
+		       "column's) referenced, a dropped partition's table, the default partition a new bound is checked "
+		       "against, the partitions of a truncated partitioned table, the tables whose foreign keys "
+		       "DROP TABLE ... CASCADE or DROP COLUMN ... CASCADE drops or whose rows TRUNCATE ... CASCADE deletes (a dropped table's "
+		       "own partitions go with it). The transaction may be the runner's (a per-file runner, or "
 		       "a file sent as one query); a runner that sends each statement on its own (Prisma 7.4+) "
 		       "commits after every statement, so there it happens only inside a BEGIN ... COMMIT written in "
 		       "the file.",
@@ -699,7 +747,7 @@ static void check_statement_timeout(gk_lint *l, const gk_stmt *s)
 	const gk_lock *lk = existing_lock_at_least(l, s, GK_LOCK_SHARE, locks, &n);
 	if (!lk)
 		return;
-	char target[300], help[800], recipe[600], also[900];
+	char target[300], help[800], recipe[600], also[2400];
 	lock_target(lk, target, sizeof target);
 	other_implied(l, locks, n, lk, GK_LOCK_SHARE, also, sizeof also);
 	snprintf(help, sizeof help, "%s Pick the longest time the table may stay locked ('5min' here); a statement "
