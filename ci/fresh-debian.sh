@@ -119,7 +119,9 @@ mkdir -p "$root/src"
 git clone -q --no-local --no-checkout "$repo" "$root/src/gatekeeper"
 git -C "$root/src/gatekeeper" checkout -q --detach "$head"
 if [ -d "$repo/../shared" ]; then
-	cp -a "$repo/../shared" "$root/src/shared"
+	# -H: when ../shared is a link, copy the folder it names; a link would
+	# point outside the root, and the corpus tests would skip.
+	cp -a -H "$repo/../shared" "$root/src/shared"
 fi
 
 # --default-signal: a script started in the background by a non-interactive
