@@ -101,6 +101,13 @@ fi
 printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
 chmod 755 "$root/usr/sbin/policy-rc.d"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# The root uses the host's network, so it trusts what the host trusts: the
+# CA certificates the host added itself (a TLS-inspecting proxy on the way to
+# the npm registry, say), made part of the root's bundle before make runs.
+if [ -d /usr/local/share/ca-certificates ]; then
+	mkdir -p "$root/usr/local/share/ca-certificates"
+	cp -L /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/" 2>/dev/null || true
+fi
 
 for m in proc sys dev dev/pts dev/shm; do
 	mkdir -p "$root/$m"
@@ -132,6 +139,10 @@ run_in_chroot() {
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		bash -c "cd /src/gatekeeper && $1"
 }
+
+# ca-certificates may already be in the root (its own scripts then ran before
+# the copy above) or come with the packages make installs (they then see it).
+run_in_chroot "[ ! -x /usr/sbin/update-ca-certificates ] || update-ca-certificates >/dev/null 2>&1" || true
 
 status=0
 for target in check demo; do
