@@ -148,6 +148,25 @@ static void other_implied(const gk_lint *l, const gk_lock *locks, size_t n, cons
 
 /* ---- missing-lock-timeout ---- */
 
+/*
+ * The first lock of `s` that blocks writes on an existing table, for both
+ * timeout rules: its mode, `target` naming its relation and `also` the
+ * relations the statement locks without naming them.  False when none.
+ */
+static bool write_blocking_lock(const gk_lint *l, const gk_stmt *s, enum gk_lockmode *mode, char *target,
+				size_t target_size, char *also, size_t also_size)
+{
+	gk_lock locks[GK_MAX_LOCKS];
+	size_t n;
+	const gk_lock *lk = existing_lock_at_least(l, s, GK_LOCK_SHARE, locks, &n);
+	if (!lk)
+		return false;
+	*mode = lk->mode;
+	lock_target(lk, target, target_size);
+	other_implied(l, locks, n, lk, GK_LOCK_SHARE, also, also_size);
+	return true;
+}
+
 static void check_timeout(gk_lint *l, const gk_stmt *s)
 {
 	/* One finding per file: the fix is one SET at the top.  A timeout the
@@ -155,21 +174,17 @@ static void check_timeout(gk_lint *l, const gk_stmt *s)
 	 * `gate`) covers every file. */
 	if (l->opts->lock_timeout_external || l->lock_timeout_set || gk_lint_count_current(l) > 0)
 		return;
-	gk_lock locks[GK_MAX_LOCKS];
-	size_t n;
-	const gk_lock *lk = existing_lock_at_least(l, s, GK_LOCK_SHARE, locks, &n);
-	if (!lk)
-		return;
 	char target[300], help[700], recipe[600], also[2400];
-	lock_target(lk, target, sizeof target);
-	other_implied(l, locks, n, lk, GK_LOCK_SHARE, also, sizeof also);
+	enum gk_lockmode mode;
+	if (!write_blocking_lock(l, s, &mode, target, sizeof target, also, sizeof also))
+		return;
 	snprintf(help, sizeof help, "%s A blocked lock request then fails fast instead of queueing traffic; retry "
 		 "the migration when it times out.",
 		 gk_lint_lock_timeout_recipe(l, recipe, sizeof recipe));
 	gk_lint_report(l, s, -1, help,
 		       "%s locks %s in %s mode (%s)%s with no lock_timeout set: while it waits behind a running "
 		       "query, every other query on the table queues behind it",
-		       stmt_tag(s->node), target, gk_lockmode_name(lk->mode), gk_lockmode_blocks(lk->mode), also);
+		       stmt_tag(s->node), target, gk_lockmode_name(mode), gk_lockmode_blocks(mode), also);
 }
 
 const gk_rule gk_rule_missing_lock_timeout = {
@@ -742,21 +757,17 @@ static void check_statement_timeout(gk_lint *l, const gk_stmt *s)
 {
 	if (l->statement_timeout_set || gk_lint_count_current(l) > 0)
 		return;
-	gk_lock locks[GK_MAX_LOCKS];
-	size_t n;
-	const gk_lock *lk = existing_lock_at_least(l, s, GK_LOCK_SHARE, locks, &n);
-	if (!lk)
-		return;
 	char target[300], help[800], recipe[600], also[2400];
-	lock_target(lk, target, sizeof target);
-	other_implied(l, locks, n, lk, GK_LOCK_SHARE, also, sizeof also);
+	enum gk_lockmode mode;
+	if (!write_blocking_lock(l, s, &mode, target, sizeof target, also, sizeof also))
+		return;
 	snprintf(help, sizeof help, "%s Pick the longest time the table may stay locked ('5min' here); a statement "
 		 "that runs longer is cancelled and the migration fails, to be retried off-peak or rewritten.",
 		 gk_lint_timeout_recipe(l, "statement_timeout", "'5min'", recipe, sizeof recipe));
 	gk_lint_report(l, s, -1, help,
 		       "%s locks %s in %s mode (%s)%s with no statement_timeout set: however long it runs, the table "
 		       "stays locked",
-		       stmt_tag(s->node), target, gk_lockmode_name(lk->mode), gk_lockmode_blocks(lk->mode), also);
+		       stmt_tag(s->node), target, gk_lockmode_name(mode), gk_lockmode_blocks(mode), also);
 }
 
 const gk_rule gk_rule_missing_statement_timeout = {
