@@ -50,41 +50,9 @@ mkdir -p "$logs"
 logs=$(cd "$logs" && pwd)
 mounted=()
 
-# Processes whose root directory is inside the chroot: the servers the tests
-# or the demo may have left running.  Only these are signalled.
-chroot_pids() {
-	local p r
-	for p in /proc/[0-9]*; do
-		r=$(readlink "$p/root" 2>/dev/null) || continue
-		case "$r" in "$root"|"$root"/*) echo "${p#/proc/}" ;; esac
-	done
-}
-
-cleanup() {
-	local rc=$? pids i
-	set +e
-	pids=$(chroot_pids)
-	[ -n "$pids" ] && kill $pids 2>/dev/null && sleep 2
-	pids=$(chroot_pids)
-	[ -n "$pids" ] && kill -9 $pids 2>/dev/null && sleep 1
-	for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
-		umount "${mounted[$i]}" 2>/dev/null || umount -l "${mounted[$i]}"
-	done
-	if [ "$keep" -eq 1 ]; then
-		echo "fresh-debian: kept $root"
-	elif [ -d "$root" ]; then
-		# Never remove through a mount that is still there.
-		if grep -q " $root/" /proc/mounts; then
-			echo "fresh-debian: $root still has mounts, not removed" >&2
-		else
-			rm -rf "$root"
-			rmdir "$work" 2>/dev/null # empty unless the logs are kept there
-		fi
-	fi
-	echo "fresh-debian: logs in $logs"
-	exit "$rc"
-}
-trap cleanup EXIT
+name=fresh-debian
+. "$repo/ci/chroot-lib.sh"
+trap chroot_cleanup EXIT
 trap 'exit 130' INT TERM
 
 step() { echo "fresh-debian: $*"; }
@@ -109,17 +77,7 @@ if [ -d /usr/local/share/ca-certificates ]; then
 	cp -L /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/" 2>/dev/null || true
 fi
 
-for m in proc sys dev dev/pts dev/shm; do
-	mkdir -p "$root/$m"
-	case "$m" in
-	proc) mount -t proc proc "$root/proc" ;;
-	sys) mount -t sysfs sys "$root/sys" ;;
-	dev) mount --bind /dev "$root/dev" ;;
-	dev/pts) mount -t devpts -o newinstance,ptmxmode=0666 devpts "$root/dev/pts" ;;
-	dev/shm) mount -t tmpfs -o mode=1777 shm "$root/dev/shm" ;;
-	esac
-	mounted+=("$root/$m")
-done
+chroot_mount_all
 
 step "clean clone of $head"
 mkdir -p "$root/src"

@@ -58,38 +58,9 @@ mounted=()
 # self-hosted runner (GitHub's hosted runners use 1001, the image's own user).
 owner=4242
 
-chroot_pids() {
-	local p r
-	for p in /proc/[0-9]*; do
-		r=$(readlink "$p/root" 2>/dev/null) || continue
-		case "$r" in "$root"|"$root"/*) echo "${p#/proc/}" ;; esac
-	done
-}
-
-cleanup() {
-	local rc=$? pids i
-	set +e
-	pids=$(chroot_pids)
-	[ -n "$pids" ] && kill $pids 2>/dev/null && sleep 2
-	pids=$(chroot_pids)
-	[ -n "$pids" ] && kill -9 $pids 2>/dev/null && sleep 1
-	for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
-		umount "${mounted[$i]}" 2>/dev/null || umount -l "${mounted[$i]}"
-	done
-	if [ "$keep" -eq 1 ]; then
-		echo "image-test: kept $root"
-	elif [ -d "$root" ]; then
-		if grep -q " $root/" /proc/mounts; then
-			echo "image-test: $root still has mounts, not removed" >&2
-		else
-			rm -rf "$root"
-			rmdir "$work" 2>/dev/null
-		fi
-	fi
-	echo "image-test: logs in $logs"
-	exit "$rc"
-}
-trap cleanup EXIT
+name=image-test
+. "$repo/ci/chroot-lib.sh"
+trap chroot_cleanup EXIT
 trap 'exit 130' INT TERM
 
 t_start=$(date +%s)
@@ -114,20 +85,6 @@ in_root() { # command... : as Docker runs a step, with the ENV so far
 	chroot "$root" /usr/bin/env -i "${env_args[@]}" "$@"
 }
 
-mount_all() {
-	local m
-	for m in proc sys dev dev/pts dev/shm; do
-		mkdir -p "$root/$m"
-		case "$m" in
-		proc) mount -t proc proc "$root/proc" ;;
-		sys) mount -t sysfs sys "$root/sys" ;;
-		dev) mount --bind /dev "$root/dev" ;;
-		dev/pts) mount -t devpts -o newinstance,ptmxmode=0666 devpts "$root/dev/pts" ;;
-		dev/shm) mount -t tmpfs -o mode=1777 shm "$root/dev/shm" ;;
-		esac
-		mounted+=("$root/$m")
-	done
-}
 
 n=0
 while IFS= read -r -d '' instr; do
@@ -146,7 +103,7 @@ while IFS= read -r -d '' instr; do
 		printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
 		chmod 755 "$root/usr/sbin/policy-rc.d"
 		cp /etc/resolv.conf "$root/etc/resolv.conf"
-		mount_all
+		chroot_mount_all
 		phase "step $n: FROM $image (debootstrap bookworm)"
 		;;
 	ENV)

@@ -1,0 +1,62 @@
+# chroot-lib.sh - what ci/fresh-debian.sh and ci/image-test.sh share about
+# the Debian root they build: mounting the kernel's file systems into it,
+# and taking it all down again.  Sourced, not run.  The caller sets:
+#   name     the script's name, for its messages
+#   root     the root folder (inside `work`, the temporary folder)
+#   work     the temporary folder, removed when empty
+#   logs     where the logs are (said at the end)
+#   keep     1: leave the root in place
+#   mounted  an array, empty at first: what chroot_mount_all mounted
+
+# Processes whose root directory is inside the chroot: the servers the tests
+# or the demo may have left running.  Only these are signalled.
+chroot_pids() {
+	local p r
+	for p in /proc/[0-9]*; do
+		r=$(readlink "$p/root" 2>/dev/null) || continue
+		case "$r" in "$root"|"$root"/*) echo "${p#/proc/}" ;; esac
+	done
+}
+
+# /proc, /sys, /dev, a private /dev/pts and /dev/shm, as a container has them.
+chroot_mount_all() {
+	local m
+	for m in proc sys dev dev/pts dev/shm; do
+		mkdir -p "$root/$m"
+		case "$m" in
+		proc) mount -t proc proc "$root/proc" ;;
+		sys) mount -t sysfs sys "$root/sys" ;;
+		dev) mount --bind /dev "$root/dev" ;;
+		dev/pts) mount -t devpts -o newinstance,ptmxmode=0666 devpts "$root/dev/pts" ;;
+		dev/shm) mount -t tmpfs -o mode=1777 shm "$root/dev/shm" ;;
+		esac
+		mounted+=("$root/$m")
+	done
+}
+
+# The EXIT trap: stop what runs in the root, unmount in reverse order,
+# remove the root unless kept, and exit with the script's status.
+chroot_cleanup() {
+	local rc=$? pids i
+	set +e
+	pids=$(chroot_pids)
+	[ -n "$pids" ] && kill $pids 2>/dev/null && sleep 2
+	pids=$(chroot_pids)
+	[ -n "$pids" ] && kill -9 $pids 2>/dev/null && sleep 1
+	for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
+		umount "${mounted[$i]}" 2>/dev/null || umount -l "${mounted[$i]}"
+	done
+	if [ "$keep" -eq 1 ]; then
+		echo "$name: kept $root"
+	elif [ -d "$root" ]; then
+		# Never remove through a mount that is still there.
+		if grep -q " $root/" /proc/mounts; then
+			echo "$name: $root still has mounts, not removed" >&2
+		else
+			rm -rf "$root"
+			rmdir "$work" 2>/dev/null # empty unless the logs are kept there
+		fi
+	fi
+	echo "$name: logs in $logs"
+	exit "$rc"
+}
