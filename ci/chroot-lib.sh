@@ -1,12 +1,46 @@
 # chroot-lib.sh - what ci/fresh-debian.sh and ci/image-test.sh share about
-# the Debian root they build: mounting the kernel's file systems into it,
-# and taking it all down again.  Sourced, not run.  The caller sets:
-#   name     the script's name, for its messages
-#   root     the root folder (inside `work`, the temporary folder)
+# the Debian root they build: their options, the temporary folder, mounting
+# the kernel's file systems into the root, and taking it all down again.
+# Sourced, not run.  The caller sets `name` (its name, for its messages),
+# then calls chroot_setup, which sets:
 #   work     the temporary folder, removed when empty
+#   root     the root folder, inside `work`
 #   logs     where the logs are (said at the end)
-#   keep     1: leave the root in place
-#   mounted  an array, empty at first: what chroot_mount_all mounted
+#   keep     1: leave the root in place (--keep)
+#   mounted  what chroot_mount_all mounted
+
+# chroot_setup HELP PARENT ARGS...: read --keep, --logs DIR and --help (the
+# script's lines HELP, e.g. 2,19), check that we are root and have
+# debootstrap, make the temporary folder under PARENT, and arm the traps
+# that take everything down on exit, error or signal.
+chroot_setup() {
+	local help=$1 parent=$2
+	shift 2
+	keep=0
+	logs=""
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--keep) keep=1 ;;
+		--logs) logs=${2:?--logs needs a directory}; shift ;;
+		-h|--help) sed -n "${help}p" "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+		*) echo "$name: unknown argument $1" >&2; exit 2 ;;
+		esac
+		shift
+	done
+	[ "$(id -u)" -eq 0 ] || { echo "$name: must run as root (debootstrap, chroot, mount)" >&2; exit 2; }
+	if ! command -v debootstrap >/dev/null; then
+		echo "$name: installing debootstrap"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+	fi
+	work=$(mktemp -d "$parent/gk-$name.XXXXXX")
+	root="$work/root"
+	[ -n "$logs" ] || logs="$work/logs"
+	mkdir -p "$logs"
+	logs=$(cd "$logs" && pwd)
+	mounted=()
+	trap chroot_cleanup EXIT
+	trap 'exit 130' INT TERM
+}
 
 # Processes whose root directory is inside the chroot: the servers the tests
 # or the demo may have left running.  Only these are signalled.

@@ -22,38 +22,12 @@ set -euo pipefail
 # The whole script is one block, read before it runs: bash reads a script
 # as it goes, and this one runs for an hour, while its file may change.
 {
-keep=0
-logs=""
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--keep) keep=1 ;;
-	--logs) logs=${2:?--logs needs a directory}; shift ;;
-	-h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-	*) echo "fresh-debian: unknown argument $1" >&2; exit 2 ;;
-	esac
-	shift
-done
-
-[ "$(id -u)" -eq 0 ] || { echo "fresh-debian: must run as root (debootstrap, chroot, mount)" >&2; exit 2; }
-if ! command -v debootstrap >/dev/null; then
-	echo "fresh-debian: installing debootstrap"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
-fi
-
 repo=$(cd "$(dirname "$0")/.." && pwd)
-head=$(git -C "$repo" rev-parse HEAD)
-mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-work=$(mktemp -d "${FRESH_DEBIAN_DIR:-/var/tmp}/gk-fresh-debian.XXXXXX")
-root="$work/root"
-[ -n "$logs" ] || logs="$work/logs"
-mkdir -p "$logs"
-logs=$(cd "$logs" && pwd)
-mounted=()
-
 name=fresh-debian
 . "$repo/ci/chroot-lib.sh"
-trap chroot_cleanup EXIT
-trap 'exit 130' INT TERM
+chroot_setup 2,19 "${FRESH_DEBIAN_DIR:-/var/tmp}" "$@"
+head=$(git -C "$repo" rev-parse HEAD)
+mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 step() { echo "fresh-debian: $*"; }
 

@@ -28,40 +28,14 @@ set -euo pipefail
 
 # One block, read before it runs (the script's file may change meanwhile).
 {
-keep=0
-logs=""
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--keep) keep=1 ;;
-	--logs) logs=${2:?--logs needs a directory}; shift ;;
-	-h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-	*) echo "image-test: unknown argument $1" >&2; exit 2 ;;
-	esac
-	shift
-done
-
-[ "$(id -u)" -eq 0 ] || { echo "image-test: must run as root (debootstrap, chroot, mount)" >&2; exit 2; }
-if ! command -v debootstrap >/dev/null; then
-	echo "image-test: installing debootstrap"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
-fi
-
 repo=$(cd "$(dirname "$0")/.." && pwd)
+name=image-test
+. "$repo/ci/chroot-lib.sh"
+chroot_setup 2,24 "${IMAGE_TEST_DIR:-/var/tmp}" "$@"
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-work=$(mktemp -d "${IMAGE_TEST_DIR:-/var/tmp}/gk-image-test.XXXXXX")
-root="$work/root"
-[ -n "$logs" ] || logs="$work/logs"
-mkdir -p "$logs"
-logs=$(cd "$logs" && pwd)
-mounted=()
 # The uid that owns the workspace: one the image has no user for, as on a
 # self-hosted runner (GitHub's hosted runners use 1001, the image's own user).
 owner=4242
-
-name=image-test
-. "$repo/ci/chroot-lib.sh"
-trap chroot_cleanup EXIT
-trap 'exit 130' INT TERM
 
 t_start=$(date +%s)
 t_phase=$t_start
