@@ -1,7 +1,8 @@
 # chroot-lib.sh - what ci/fresh-debian.sh and ci/image-test.sh share about
 # the Debian root they build: their options, the temporary folder, mounting
 # the kernel's file systems into the root, and taking it all down again.
-# Sourced, not run.  The caller sets `name` (its name, for its messages),
+# Sourced, not run.  The caller sets `gk_script` (its name, for its
+# messages; a name no script uses for anything else),
 # then calls chroot_setup, which sets:
 #   work     the temporary folder, removed when empty
 #   root     the root folder, inside `work`
@@ -23,16 +24,16 @@ chroot_setup() {
 		--keep) keep=1 ;;
 		--logs) logs=${2:?--logs needs a directory}; shift ;;
 		-h|--help) sed -n "${help}p" "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-		*) echo "$name: unknown argument $1" >&2; exit 2 ;;
+		*) echo "$gk_script: unknown argument $1" >&2; exit 2 ;;
 		esac
 		shift
 	done
-	[ "$(id -u)" -eq 0 ] || { echo "$name: must run as root (debootstrap, chroot, mount)" >&2; exit 2; }
+	[ "$(id -u)" -eq 0 ] || { echo "$gk_script: must run as root (debootstrap, chroot, mount)" >&2; exit 2; }
 	if ! command -v debootstrap >/dev/null; then
-		echo "$name: installing debootstrap"
+		echo "$gk_script: installing debootstrap"
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
 	fi
-	work=$(mktemp -d "$parent/gk-$name.XXXXXX")
+	work=$(mktemp -d "$parent/gk-$gk_script.XXXXXX")
 	root="$work/root"
 	[ -n "$logs" ] || logs="$work/logs"
 	mkdir -p "$logs"
@@ -81,16 +82,16 @@ chroot_cleanup() {
 		umount "${mounted[$i]}" 2>/dev/null || umount -l "${mounted[$i]}"
 	done
 	if [ "$keep" -eq 1 ]; then
-		echo "$name: kept $root"
+		echo "$gk_script: kept $root"
 	elif [ -d "$root" ]; then
 		# Never remove through a mount that is still there.
 		if grep -q " $root/" /proc/mounts; then
-			echo "$name: $root still has mounts, not removed" >&2
+			echo "$gk_script: $root still has mounts, not removed" >&2
 		else
 			rm -rf "$root"
 			rmdir "$work" 2>/dev/null # empty unless the logs are kept there
 		fi
 	fi
-	echo "$name: logs in $logs"
+	echo "$gk_script: logs in $logs"
 	exit "$rc"
 }

@@ -23,7 +23,7 @@ set -euo pipefail
 # as it goes, and this one runs for an hour, while its file may change.
 {
 repo=$(cd "$(dirname "$0")/.." && pwd)
-name=fresh-debian
+gk_script=fresh-debian
 . "$repo/ci/chroot-lib.sh"
 chroot_setup 2,19 "${FRESH_DEBIAN_DIR:-/var/tmp}" "$@"
 head=$(git -C "$repo" rev-parse HEAD)

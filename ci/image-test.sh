@@ -29,7 +29,7 @@ set -euo pipefail
 # One block, read before it runs (the script's file may change meanwhile).
 {
 repo=$(cd "$(dirname "$0")/.." && pwd)
-name=image-test
+gk_script=image-test
 . "$repo/ci/chroot-lib.sh"
 chroot_setup 2,24 "${IMAGE_TEST_DIR:-/var/tmp}" "$@"
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -181,8 +181,9 @@ blocking = sorted({f["rule_id"] for f in r["findings"] if f["blocking"]})
 print("image-test: report: %d changed migrations replayed (%s), blocking rules: %s"
       % (len(statuses), ", ".join(sorted(set(statuses))), ", ".join(blocking)))
 PY
-# gatekeeper's own GitHub output, when this build has it (--no-github).
-if grep -q -- '--no-github' "$work/check-help"; then
+# gatekeeper's own GitHub output, when this build has it (--github, whose
+# --no- form --help does not list).
+if grep -qE -- '--github( |$)' "$work/check-help"; then
 	[ -s "$root/github/file_commands/summary" ] || fail "no job summary in \$GITHUB_STEP_SUMMARY"
 	python3 - "$root/github/file_commands/output" <<'PY' || fail "\$GITHUB_OUTPUT lacks the verdict or the exit code"
 import sys
@@ -200,7 +201,7 @@ while i < len(lines):
 assert out.get("exit-code") == "1" and out.get("verdict") == "fail", out
 PY
 else
-	echo "image-test: SKIP the job summary and outputs: this gatekeeper has no --no-github option"
+	echo "image-test: SKIP the job summary and outputs: this gatekeeper has no --github option"
 fi
 if [ "$comment" = true ]; then
 	[ -f "$ws/gatekeeper-comment.md" ] || fail "no comment body"
