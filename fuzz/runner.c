@@ -1,5 +1,5 @@
 /*
- * runner.c - the runner model's readers of untrusted text (src/runner):
+ * runner.c - the runner model's readers of untrusted text (src/layout):
  * every lockfile parser, package.json ranges, flyway.conf / flyway.toml
  * and the statement scan, on the same bytes.
  *
