@@ -1,6 +1,6 @@
 /*
  * url.c - database URL parsing and password redaction
- * (src/shadow/redact.c, src/target/connect.c).
+ * (src/util/redact.c, src/target/connect.c).
  *
  * The input is a URL or key=value conninfo on its first line and a
  * message (as libpq or a server could word it) in the rest.  The URL goes

@@ -17,7 +17,7 @@
  */
 #include "catalog/catalog_internal.h"
 #include "gatekeeper/dburl.h"
-#include "gatekeeper/shadow.h"
+#include "util/redact.h"
 #include "util/util.h"
 
 #include <stdlib.h>

@@ -7,7 +7,6 @@
  *   cache.c     the persistent folder of a cache cluster: layout, lock,
  *               repairs of what a killed run or a CI cache restore left
  *   external.c  a shadow database on someone else's server
- *   redact.c    passwords out of URLs, conninfos and messages
  *   shadow.c    the public API on top of those
  *   templates.c the template cache's bookkeeping (find, store, evict)
  *   chain.c     the chain hash
@@ -22,6 +21,7 @@
 #include <libpq-fe.h>
 
 #include "gatekeeper/shadow.h"
+#include "util/redact.h"
 
 /* ---- registry.c ------------------------------------------------------- */
 
@@ -247,22 +247,5 @@ void gk_sb_free_extensions(gk_shadow *s);
 int gk_tpl_prepare(gk_shadow *s, gk_error *err);
 /** Whether `name` has the form of a template's name (gk_tpl_<32 hex>). */
 bool gk_tpl_is_template_name(const char *name);
-
-/* ---- redact.c --------------------------------------------------------- */
-
-typedef struct gk_secrets {
-	char **v;
-	size_t n, cap;
-} gk_secrets;
-
-/** gk_shadow_redact() that also collects the passwords it masked (raw and
- * percent-decoded) into `found` (may be NULL). */
-char *gk_redact_collect(const char *conninfo, gk_secrets *found);
-/** Copy of `msg` with every secret of `conninfo` replaced by "****". */
-char *gk_redact_message(const char *msg, const char *conninfo);
-void gk_secrets_free(gk_secrets *s);
-
-/** Append key='value' (quoted for conninfo) to a malloc'ed string. */
-char *gk_conninfo_add(char *base, const char *key, const char *value);
 
 #endif

@@ -25,7 +25,7 @@
  */
 #include "target/target_internal.h"
 #include "gatekeeper/dburl.h"
-#include "gatekeeper/shadow.h"
+#include "util/redact.h"
 #include "util/interrupt.h"
 #include "util/util.h"
 

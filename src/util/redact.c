@@ -19,11 +19,12 @@
  * postgresql+driver://, mysql://) is masked as a URL, not read as a
  * key=value string (whose syntax error would show it whole).
  */
-#include "shadow/shadow_internal.h"
+#include "util/redact.h"
 #include "gatekeeper/dburl.h"
 #include "util/util.h"
 
 #include <ctype.h>
+#include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "gatekeeper/dburl.h"
-#include "gatekeeper/shadow.h"
+#include "util/redact.h"
 
 /* Every case's password holds SECRET; pieces of it split by an unencoded
  * '&' or '+' hold PIECE. */

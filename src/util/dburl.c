@@ -10,7 +10,7 @@
  * says goes through the redaction of redact.c.
  */
 #include "gatekeeper/dburl.h"
-#include "gatekeeper/shadow.h"
+#include "util/redact.h"
 #include "util/util.h"
 
 #include <ctype.h>
