@@ -1,6 +1,6 @@
 /*
  * expected.c - the schema a target should have, built on the shadow from
- * the migrations its history records as applied (see drift_internal.h).
+ * the migrations its history records as applied (see plan/plan.h).
  *
  * Why exactly the applied set: a migration still pending is not drift, and
  * one that failed or was rolled back left nothing the history vouches for.
@@ -12,7 +12,7 @@
  * a template named by the chain hash of its migrations: the scheduled drift
  * job and every gate until the next deploy clone it instead of replaying.
  */
-#include "drift/drift_internal.h"
+#include "plan/plan.h"
 #include "gatekeeper/replay_report.h"
 #include "gatekeeper/dburl.h"
 #include "gatekeeper/files.h"
