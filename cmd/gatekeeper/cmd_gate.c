@@ -1,6 +1,6 @@
 /*
  * cmd_gate.c - `gatekeeper gate [options] [MIGRATIONS_DIR...]`: the release
- * gate before `prisma migrate deploy` (src/drift/gate.c): status, drift,
+ * gate before `prisma migrate deploy` (src/gate/gate.c): status, drift,
  * the lint and the traced replay of the pending migrations, and the
  * target's pre-flight.  The target comes from --database or $DATABASE_URL
  * and is only read.  The lint's PostgreSQL version is the target's unless

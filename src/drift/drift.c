@@ -4,7 +4,7 @@
  * built in expected.c).
  */
 #include "gatekeeper/drift.h"
-#include "drift/drift_internal.h"
+#include "plan/plan.h"
 #include "gatekeeper/dburl.h"
 #include "util/util.h"
 

@@ -1,7 +1,7 @@
 /*
  * Replay rules: what applying the migrations to a shadow database proved,
  * found by `gatekeeper check` (src/check/replay.c) and by `gatekeeper gate`
- * for the pending migrations (src/drift/gate.c), not by reading SQL.
+ * for the pending migrations (src/gate/gate.c), not by reading SQL.
  * The static rules guess from the statement which lock it takes; these
  * report what the server actually did on the version the shadow runs,
  * including what no static rule can know (a volatile default's rewrite, a

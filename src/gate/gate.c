@@ -14,7 +14,7 @@
  * findings to the one report, and gk_report_finish() decides.
  */
 #include "gatekeeper/gate.h"
-#include "drift/drift_internal.h"
+#include "gate/gate_internal.h"
 #include "gatekeeper/replay_report.h"
 #include "util/util.h"
 

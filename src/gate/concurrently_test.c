@@ -14,7 +14,7 @@
 
 #include <string.h>
 
-#include "drift/drift_internal.h"
+#include "gate/gate_internal.h"
 
 static void test_finds_the_family(void **state)
 {

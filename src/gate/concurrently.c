@@ -9,7 +9,7 @@
  * Statements come from libpg_query on a thread with the parser's stack
  * (GK_SQL_STACK_SIZE), as everywhere a migration is parsed.
  */
-#include "drift/drift_internal.h"
+#include "gate/gate_internal.h"
 #include "sql/sql.h"
 #include "util/util.h"
 

@@ -1,5 +1,5 @@
 /*
- * gate_test.c - `gatekeeper gate` (src/drift/gate.c) on the embedded
+ * gate_test.c - `gatekeeper gate` (src/gate/gate.c) on the embedded
  * server.  A "production" database gets a Prisma folder's first two
  * migrations, Prisma's history rows and 2,000 rows of data; the folder
  * then holds pending migrations, and each test sets up one reason the

@@ -1,10 +1,10 @@
 /*
- * drift_internal.h - what the files of src/drift share beyond the plan
+ * gate_internal.h - what the files of src/gate share beyond the plan
  * (plan/plan.h): the CONCURRENTLY statements of the pending migrations,
  * for the gate's pre-flight (concurrently.c).
  */
-#ifndef GK_DRIFT_INTERNAL_H
-#define GK_DRIFT_INTERNAL_H
+#ifndef GK_GATE_INTERNAL_H
+#define GK_GATE_INTERNAL_H
 
 #include "plan/plan.h"
 
