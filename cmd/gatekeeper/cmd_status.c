@@ -1,7 +1,8 @@
 /*
  * cmd_status.c - `gatekeeper status [--database URL] [MIGRATIONS_DIR...]`:
  * the migration history of a live database against the folder
- * (src/target), like `prisma migrate status` for every supported tool.
+ * (the job in src/status), like `prisma migrate status` for every
+ * supported tool.
  *
  * The database is --database, else $DATABASE_URL (Prisma's own variable;
  * its Prisma-only parameters such as ?schema= are understood).  It is
@@ -18,7 +19,7 @@
  * never reaches any output.
  */
 #include "report_opts.h"
-#include "gatekeeper/target.h"
+#include "gatekeeper/status.h"
 #include "util/util.h"
 
 #include <stdlib.h>
@@ -66,22 +67,9 @@ static bool is_dir(const char *p)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* A failure of the run: a timeout (statement_timeout, lock_timeout) or
- * anything else of the server's is exit 3, an unreadable folder exit 2,
- * both with the reports; the caller handles GK_ECONFIG (exit 2). */
-static void db_failed(gk_report *r, const gk_target *t, const gk_error *e)
-{
-	const char *state = t ? gk_target_last_sqlstate(t) : "";
-	bool timeout = strcmp(state, "57014") == 0 || strcmp(state, "55P03") == 0;
-	enum gk_error_kind kind = timeout ? GK_ERRKIND_TIMEOUT : GK_ERRKIND_DB_CONNECT;
-	if (e->code == GK_ENOMEM)
-		kind = GK_ERRKIND_INTERNAL;
-	else if (e->code == GK_EIO) /* a migration folder that cannot be read: exit 2 */
-		kind = GK_ERRKIND_IO;
-	gk_diag("%s", e->msg);
-	gk_report_add_error(r, kind, NULL, "%s", e->msg);
-}
-
+/* The job (src/status) adds a failure of the run to the report, a setup
+ * error (GK_ECONFIG: the URL, the folders, the role's privileges) is exit
+ * 2 without one. */
 static int run_status(gk_run_args *a, status_ctx *c, const char *const *dirs, size_t n)
 {
 	gk_report *r = gk_run_report(a);
@@ -91,26 +79,22 @@ static int run_status(gk_run_args *a, status_ctx *c, const char *const *dirs, si
 	}
 	double t0 = gk_now();
 	gk_error err = {0, ""};
-	gk_target *t = NULL;
-	gk_target_state *st = NULL;
-	int rc = gk_target_connect(&t, c->url, &err);
-	if (rc == 0)
-		rc = gk_target_status(&st, t, dirs, n, c->layout, c->table, &err);
-	if (rc == GK_ECONFIG) { /* the URL, the folders or the role's privileges: exit 2 */
-		gk_target_close(t);
+	gk_status_options o = {
+		.lint = a->lint,
+		.target_url = c->url,
+		.dirs = dirs,
+		.n_dirs = n,
+		.layout = c->layout,
+		.history_table = c->table,
+		.pg_version_set = a->pg_version_set,
+	};
+	int rc = gk_status_run(r, &o, &err);
+	if (rc == GK_ECONFIG) {
 		gk_report_free(r);
 		return gk_run_setup_failed(a, NULL, &err);
 	}
 	if (rc != 0)
-		db_failed(r, t, &err);
-	if (rc == 0 && gk_target_url_note(t) && gk_report_add_note(r, gk_target_url_note(t)) < 0)
-		gk_report_add_error(r, GK_ERRKIND_INTERNAL, NULL, "out of memory");
-	if (rc == 0 && !a->pg_version_set)
-		r->pg_version = gk_target_server_version(t) / 10000;
-	if (rc == 0 && gk_target_status_report(r, &a->lint, st, gk_target_where(t), gk_target_server_version(t)) != 0)
-		gk_report_add_error(r, GK_ERRKIND_INTERNAL, NULL, "out of memory");
-	gk_target_status_free(st);
-	gk_target_close(t);
+		gk_diag("%s", err.msg);
 	gk_report_finish(r, a->fail_level, gk_now() - t0);
 	return gk_run_emit(a, r);
 }
