@@ -232,29 +232,6 @@ static entry *merge_entries(const gk_check_folder *f, size_t *n)
 	return e;
 }
 
-int gk_check_migration_text(gk_side_files *s, const gk_layout_migration *m, gk_lint_input *in, char **owned,
-			    gk_error *err)
-{
-	const char *t;
-	size_t len;
-	int rc = gk_side_files_get(s, m->path, &t, &len, err);
-	if (rc < 0)
-		return rc;
-	if (m->up_end != GK_LAYOUT_END && m->up_end < len)
-		len = m->up_end;
-	in->text = t;
-	in->len = len;
-	if (m->up_start == 0 || m->up_start > len)
-		return 0;
-	if (!(*owned = gk_strndup(t, len)))
-		return gk_error_set(err, GK_ENOMEM, "out of memory");
-	for (size_t i = 0; i < m->up_start; i++)
-		if ((*owned)[i] != '\n' && (*owned)[i] != '\r')
-			(*owned)[i] = ' ';
-	in->text = *owned;
-	return 0;
-}
-
 typedef struct lint_plan {
 	entry *e;
 	size_t n;
@@ -309,14 +286,6 @@ static int plan_input(gk_check_folder *f, lint_plan *p, size_t i, bool *prev_add
 	return gk_check_migration_text(p->e[i].deleted ? &f->base_files : &f->head_files, m, in, &p->texts[i], err);
 }
 
-/* The runner a deleted migration's entry shows (never auto). */
-static enum gk_runner shown_runner(const gk_check_folder *f, const gk_layout_migration *m)
-{
-	gk_runner_choice c;
-	gk_runner_choose(&c, &f->runner, f->o->lint.runner, m->no_transaction, m->path, NULL);
-	return c.deploy;
-}
-
 static int set_history(gk_report *r, const gk_check_folder *f, size_t idx, const gk_check_item *it)
 {
 	gk_commit_ref c = gk_check_commit_ref(&it->commit);
@@ -326,16 +295,6 @@ static int set_history(gk_report *r, const gk_check_folder *f, size_t idx, const
 	int rc = gk_report_set_history(r, idx, it->status, old, it->have_commit ? &c : NULL);
 	free(old);
 	return rc;
-}
-
-int gk_check_add_unlinted(gk_report *r, const gk_check_folder *f, const gk_layout_migration *m)
-{
-	char *path = gk_check_join(f->dir, m->path);
-	int k = path ? gk_report_add_migration(r, path, 0, shown_runner(f, m)) : GK_ENOMEM;
-	free(path);
-	if (k >= 0)
-		r->migrations[k].linted = false;
-	return k;
 }
 
 static int record_deleted(gk_report *r, gk_check_folder *f, gk_error *err)

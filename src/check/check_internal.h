@@ -70,14 +70,14 @@ typedef struct gk_check_folder {
 	gk_runner_settings runner; /* the tool's settings at head (Prisma version, Flyway mixed) */
 } gk_check_folder;
 
-/* check.c: the text of a migration as its tool sends it (dbmate's up
+/* source.c: the text of a migration as its tool sends it (dbmate's up
  * section, what precedes it blanked so that lines and columns stay those
  * of the file) into in->text / in->len; *owned gets a copy to free when
  * one had to be made. */
 int gk_check_migration_text(gk_side_files *s, const gk_layout_migration *m, gk_lint_input *in, char **owned,
 			    gk_error *err);
 
-/* check.c: a report entry for a migration listed but not linted; its index or GK_ENOMEM. */
+/* source.c: a report entry for a migration listed but not linted; its index or GK_ENOMEM. */
 int gk_check_add_unlinted(gk_report *r, const gk_check_folder *f, const gk_layout_migration *m);
 
 /* classify.c: fill items and deleted (needs layouts and changes). */

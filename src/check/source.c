@@ -6,6 +6,10 @@
  * inflating a blob three times.  The list comes sorted from
  * gk_history_list, so a lookup is a binary search and the cache is an
  * array beside it.
+ *
+ * Also what check.c and replay.c both take from a folder, below both: a
+ * migration's text as its tool sends it, and its report entry when it is
+ * listed but not linted.
  */
 #include "check_internal.h"
 #include "util/util.h"
@@ -140,4 +144,45 @@ int gk_side_files_read(char **out, size_t *len, const char *rel, void *payload)
 	memcpy(*out, t, *len);
 	(*out)[*len] = '\0';
 	return 0;
+}
+
+int gk_check_migration_text(gk_side_files *s, const gk_layout_migration *m, gk_lint_input *in, char **owned,
+			    gk_error *err)
+{
+	const char *t;
+	size_t len;
+	int rc = gk_side_files_get(s, m->path, &t, &len, err);
+	if (rc < 0)
+		return rc;
+	if (m->up_end != GK_LAYOUT_END && m->up_end < len)
+		len = m->up_end;
+	in->text = t;
+	in->len = len;
+	if (m->up_start == 0 || m->up_start > len)
+		return 0;
+	if (!(*owned = gk_strndup(t, len)))
+		return gk_error_set(err, GK_ENOMEM, "out of memory");
+	for (size_t i = 0; i < m->up_start; i++)
+		if ((*owned)[i] != '\n' && (*owned)[i] != '\r')
+			(*owned)[i] = ' ';
+	in->text = *owned;
+	return 0;
+}
+
+/* The runner a deleted migration's entry shows (never auto). */
+static enum gk_runner shown_runner(const gk_check_folder *f, const gk_layout_migration *m)
+{
+	gk_runner_choice c;
+	gk_runner_choose(&c, &f->runner, f->o->lint.runner, m->no_transaction, m->path, NULL);
+	return c.deploy;
+}
+
+int gk_check_add_unlinted(gk_report *r, const gk_check_folder *f, const gk_layout_migration *m)
+{
+	char *path = gk_check_join(f->dir, m->path);
+	int k = path ? gk_report_add_migration(r, path, 0, shown_runner(f, m)) : GK_ENOMEM;
+	free(path);
+	if (k >= 0)
+		r->migrations[k].linted = false;
+	return k;
 }
