@@ -37,71 +37,10 @@
 
 /* ---- helpers ---------------------------------------------------------- */
 
-/* A libpq/server message on one line, without the URL's secrets. */
-static char *clean_message(const gk_shadow *s, const char *msg)
-{
-	return gk_shadow_clean_message(msg, s->url);
-}
-
-int gk_sh_sql_error(const gk_shadow *s, PGconn *c, PGresult *r, const char *what, gk_error *err)
-{
-	const char *primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-	char *m = clean_message(s, primary ? primary : PQerrorMessage(c));
-	int rc = gk_error_set(err, GK_EINFRA, "%s on %s: %s", what, s->where, m ? m : "");
-	free(m);
-	return rc;
-}
-
-int gk_sh_exec(const gk_shadow *s, PGconn *c, const char *sql, const char *what, gk_error *err)
-{
-	PGresult *r = PQexec(c, sql);
-	int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : gk_sh_sql_error(s, c, r, what, err);
-	PQclear(r);
-	return rc;
-}
-
 static int random_name(char out[40])
 {
 	memcpy(out, "gatekeeper_shadow_", 18);
 	return gk_random_hex(out + 18, 8);
-}
-
-/* Notices ("drop cascades to ...") are not for our user's terminal. */
-static void quiet(void *arg, const char *message)
-{
-	(void)arg;
-	(void)message;
-}
-
-PGconn *gk_sh_admin_conn(const gk_shadow *s, gk_error *err)
-{
-	if (!s->embedded) {
-		if (PQstatus(s->admin) != CONNECTION_OK)
-			PQreset(s->admin);
-		if (PQstatus(s->admin) == CONNECTION_OK)
-			return s->admin;
-		gk_sh_sql_error(s, s->admin, NULL, "lost the connection to the shadow server", err);
-		return NULL;
-	}
-	const char *db = s->cached ? "postgres" : "template1";
-	char *ci = gk_conninfo_add(gk_strdup(s->base), "dbname", db);
-	PGconn *c = ci ? PQconnectdb(ci) : NULL;
-	free(ci);
-	if (PQstatus(c) == CONNECTION_OK) {
-		PQsetNoticeProcessor(c, quiet, NULL);
-		return c;
-	}
-	char what[64];
-	snprintf(what, sizeof what, "cannot connect to %s", db);
-	gk_sh_sql_error(s, c, NULL, what, err);
-	PQfinish(c);
-	return NULL;
-}
-
-void gk_sh_admin_done(const gk_shadow *s, PGconn *c)
-{
-	if (s->embedded)
-		PQfinish(c);
 }
 
 static int track(gk_shadow *s, const char *name)
@@ -113,34 +52,6 @@ static int track(gk_shadow *s, const char *name)
 	}
 	s->created[s->ncreated++] = copy;
 	return 0;
-}
-
-ssize_t gk_sh_find_created(const gk_shadow *s, const char *name)
-{
-	for (size_t i = 0; i < s->ncreated; i++)
-		if (strcmp(s->created[i], name) == 0)
-			return (ssize_t)i;
-	return -1;
-}
-
-int gk_sh_create_db(const gk_shadow *s, PGconn *c, const char *name, const char *template_db,
-                    gk_error *err)
-{
-	char *qn = PQescapeIdentifier(c, name, strlen(name));
-	char *qt = PQescapeIdentifier(c, template_db, strlen(template_db));
-	bool file_copy = s->embedded && s->version >= 150000;
-	char *sql = qn && qt ? gk_asprintf("CREATE DATABASE %s TEMPLATE %s%s", qn, qt,
-	                                   file_copy ? " STRATEGY = FILE_COPY" : "")
-	                     : NULL;
-	PQfreemem(qn);
-	PQfreemem(qt);
-	if (!sql)
-		return gk_error_set(err, GK_ENOMEM, "out of memory");
-	char what[128];
-	snprintf(what, sizeof what, "cannot create database %s", name);
-	int rc = gk_sh_exec(s, c, sql, what, err);
-	free(sql);
-	return rc;
 }
 
 /* A database of this run's, dropped on cleanup. */
@@ -162,23 +73,6 @@ static int create_random_db(gk_shadow *s, const char *template_db, char name[40]
 	int rc = create_db(s, c, name, template_db, err);
 	gk_sh_admin_done(s, c);
 	return rc ? rc : gk_sh_prepare_db(s, name, err);
-}
-
-int gk_sh_drop_db(const gk_shadow *s, PGconn *c, const char *name, gk_error *err)
-{
-	char *qn = PQescapeIdentifier(c, name, strlen(name));
-	/* WITH (FORCE) (PostgreSQL 13+) ends sessions a crashed replay left. */
-	char *sql = qn ? gk_asprintf("DROP DATABASE IF EXISTS %s%s", qn,
-	                             s->version >= 130000 ? " WITH (FORCE)" : "")
-	               : NULL;
-	PQfreemem(qn);
-	if (!sql)
-		return gk_error_set(err, GK_ENOMEM, "out of memory");
-	char what[128];
-	snprintf(what, sizeof what, "cannot drop database %s", name);
-	int rc = gk_sh_exec(s, c, sql, what, err);
-	free(sql);
-	return rc;
 }
 
 /* ---- opening ---------------------------------------------------------- */
@@ -366,7 +260,7 @@ static int open_external(gk_shadow *s, const char *url, gk_error *err)
 	/* An unencoded '/' in the password makes libpq read part of it as the
 	 * host or port: scrub this too. */
 	char *where = describe_server(s->admin);
-	s->where = where && s->url ? clean_message(s, where) : NULL;
+	s->where = where && s->url ? gk_shadow_clean_message(where, s->url) : NULL;
 	free(where);
 	if (!s->url || !s->where)
 		return gk_error_set(err, GK_ENOMEM, "out of memory");
@@ -380,7 +274,7 @@ static int open_external(gk_shadow *s, const char *url, gk_error *err)
 	}
 	if (!s->base)
 		return gk_error_set(err, GK_ECONFIG, "cannot parse the shadow URL");
-	PQsetNoticeProcessor(s->admin, quiet, NULL);
+	PQsetNoticeProcessor(s->admin, gk_sh_quiet, NULL);
 	s->version = PQserverVersion(s->admin);
 	/* Migrations run as the URL's user: see gk_sb_external_role(). */
 	if (!(s->role_base = gk_strdup(s->base)))

@@ -8,6 +8,7 @@
  *               repairs of what a killed run or a CI cache restore left
  *   external.c  a shadow database on someone else's server
  *   shadow.c    the public API on top of those
+ *   admin.c     errors, the administrative connection, CREATE/DROP DATABASE
  *   templates.c the template cache's bookkeeping (find, store, evict)
  *   chain.c     the chain hash
  */
@@ -210,6 +211,8 @@ struct gk_shadow {
 	gk_kept kept;     /* borrowed: what was there at open */
 };
 
+/* ---- admin.c: what shadow.c, sandbox.c and templates.c send ---------- */
+
 /** GK_EINFRA "<what> on <where>: <server message>", without secrets. */
 int gk_sh_sql_error(const gk_shadow *s, PGconn *c, PGresult *r, const char *what, gk_error *err);
 /** Run a statement that returns no rows; GK_EINFRA "<what> on ..." when it fails. */
@@ -223,11 +226,15 @@ int gk_sh_create_db(const gk_shadow *s, PGconn *c, const char *name, const char 
                     gk_error *err);
 /** DROP DATABASE IF EXISTS <name>, WITH (FORCE) on 13+. */
 int gk_sh_drop_db(const gk_shadow *s, PGconn *c, const char *name, gk_error *err);
-/** Give a new database of an embedded shadow to the role and install the
- * extension function in it (as the superuser). */
-int gk_sh_prepare_db(const gk_shadow *s, const char *name, gk_error *err);
 /** Index of `name` among the databases this shadow made, or -1. */
 ssize_t gk_sh_find_created(const gk_shadow *s, const char *name);
+/** libpq's notice processor that drops notices ("drop cascades to ..."):
+ * they are not for our user's terminal. */
+void gk_sh_quiet(void *arg, const char *message);
+
+/** sandbox.c: give a new database of an embedded shadow to the role and
+ * install the extension function in it (as the superuser). */
+int gk_sh_prepare_db(const gk_shadow *s, const char *name, gk_error *err);
 
 /* ---- sandbox.c -------------------------------------------------------- */
 
