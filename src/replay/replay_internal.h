@@ -1,6 +1,8 @@
 /*
- * replay_internal.h - what replay.c (runner semantics, errors) and trace.c
- * (statement-by-statement lock trace) share.  Internal to the library.
+ * replay_internal.h - what the files of src/replay share: replay.c (runner
+ * semantics, errors), trace.c (statement-by-statement lock trace),
+ * extensions.c, and below them split.c (a migration's statements) and
+ * send.c (one query and its outcome).  Internal to the library.
  */
 #ifndef GK_REPLAY_INTERNAL_H
 #define GK_REPLAY_INTERNAL_H
@@ -49,7 +51,7 @@ typedef struct gk_replay_split {
 	size_t n_exts;
 } gk_replay_split;
 
-/* Split `text` (NUL-terminated, `len` bytes) on a thread with the deep
+/* split.c: split `text` (NUL-terminated, `len` bytes) on a thread with the deep
  * stack the parser needs.  0 or GK_ENOMEM. */
 int gk_replay_split_sql(gk_replay_split *out, const char *text, size_t len);
 void gk_replay_split_free(gk_replay_split *s);
@@ -81,7 +83,7 @@ int gk_replay_rewrite_extensions(const char *text, size_t len, char *const *allo
 long gk_replay_edits_map(const gk_replay_edits *ed, long off);
 
 /*
- * Send one simple query.  True when it succeeded; otherwise `r` gets the
+ * send.c: send one simple query.  True when it succeeded; otherwise `r` gets the
  * server's SQLSTATE, message, detail, hint and the error position mapped
  * to a byte offset of the file (`q` starts at byte `base` of the file).
  */
