@@ -4,6 +4,8 @@
  * A tool reader gets the normalised paths (sorted, unique, no "./") and
  * adds migrations and stray files to a builder.  The core then orders the
  * migrations with the tool's comparator and fills whole-file ranges.
+ * The builder and the helpers below are builder.c's, beneath both the
+ * core (layout.c) and the readers.
  */
 #ifndef GK_LAYOUT_INTERNAL_H
 #define GK_LAYOUT_INTERNAL_H
