@@ -31,7 +31,7 @@ char *gk_history_norm_dir(const char *dir);
 /** Whether a repo-relative path is safe to join to the working tree (no "..", not absolute). */
 bool gk_history_path_ok(const char *path);
 
-/* ---- links.c ---- */
+/* ---- resolve.c ---- */
 
 /* Symbolic links followed, in all, when resolving one (the first included). */
 #define GK_LINK_MAX_DEPTH 8
