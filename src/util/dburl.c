@@ -10,6 +10,7 @@
  * says goes through the redaction of redact.c.
  */
 #include "gatekeeper/dburl.h"
+#include "util/dburl_form.h"
 #include "util/redact.h"
 #include "util/util.h"
 
@@ -74,50 +75,6 @@ void gk_dburl_free(gk_dburl *u)
 	free(u->schema);
 	free(u->note);
 	memset(u, 0, sizeof *u);
-}
-
-static bool is_quote(char c) { return c == '\'' || c == '"'; }
-
-void gk_dburl_unwrap(const char *s, size_t *start, size_t *len)
-{
-	size_t a = 0, b = strlen(s);
-	while (a < b && isspace((unsigned char)s[a]))
-		a++;
-	while (b > a && isspace((unsigned char)s[b - 1]))
-		b--;
-	if (a < b && is_quote(s[a])) {
-		char q = s[a++];
-		if (b > a && s[b - 1] == q)
-			b--;
-	}
-	*start = a;
-	*len = b - a;
-}
-
-/* [A-Za-z][A-Za-z0-9+.-]*: the length of a scheme at `s`, or 0. */
-static size_t scheme_chars(const char *s)
-{
-	if (!isalpha((unsigned char)*s))
-		return 0;
-	size_t n = 1;
-	while (isalnum((unsigned char)s[n]) || s[n] == '+' || s[n] == '.' || s[n] == '-')
-		n++;
-	return n;
-}
-
-size_t gk_dburl_scheme_len(const char *s)
-{
-	size_t n = scheme_chars(s);
-	if (n == 0 || s[n] != ':')
-		return 0;
-	if (strncmp(s + n, "://", 3) == 0)
-		return n + 3;
-	if (n != 4 || strncasecmp(s, "jdbc", 4) != 0)
-		return 0;
-	size_t m = scheme_chars(s + 5);
-	if (m == 0 || s[5 + m] != ':')
-		return 0;
-	return strncmp(s + 5 + m, "://", 3) == 0 ? 5 + m + 3 : 5 + m + 1;
 }
 
 /* ---- Prisma's parameters ------------------------------------------------ */
@@ -287,7 +244,7 @@ static int to_libpq(char **out, const char *s, const char *what, gk_buf *notes, 
 		*out = gk_strdup(s); /* key=value conninfo: libpq decides */
 		return *out ? 0 : gk_error_set(err, GK_ENOMEM, "out of memory");
 	}
-	size_t n = scheme_chars(s);
+	size_t n = gk_dburl_scheme_chars(s);
 	char scheme[48];
 	snprintf(scheme, sizeof scheme, "%.*s", (int)(n < 40 ? n : 40), s);
 	if (n == 4 && strncasecmp(s, "jdbc", 4) == 0) {
@@ -330,14 +287,14 @@ static int unwrap(char **body, const char *input, const char *what, gk_buf *note
 	gk_dburl_unwrap(input, &start, &len);
 	*body = NULL;
 	size_t first = strspn(input, " \t\r\n\f\v");
-	bool quoted = is_quote(input[first]);
+	bool quoted = gk_dburl_is_quote(input[first]);
 	bool closed = quoted && input[start + len] == input[first];
 	if (quoted && !closed)
 		return gk_error_set(err, GK_ECONFIG, "%s starts with a quote (%c) that does not close: remove the quotes "
 				    "around it", what, input[first]);
 	if (len == 0)
 		return gk_error_set(err, GK_ECONFIG, "%s is empty%s", what, quoted ? " (only quotes)" : "");
-	if (!quoted && gk_dburl_scheme_len(input + start) > 0 && is_quote(input[start + len - 1]))
+	if (!quoted && gk_dburl_scheme_len(input + start) > 0 && gk_dburl_is_quote(input[start + len - 1]))
 		return gk_error_set(err, GK_ECONFIG, "%s ends with a quote (%c) that was not opened: remove it", what,
 				    input[start + len - 1]);
 	bool newline = strpbrk(input + start + len, "\r\n") != NULL;
