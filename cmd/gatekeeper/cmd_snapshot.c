@@ -6,7 +6,7 @@
  *
  * The connection is read-only from its first statement (src/catalog says
  * how); the URL's password never reaches any output.  The URL is read as
- * every command reads one (gatekeeper/dburl.h): a Prisma URL's ?schema=
+ * every command reads one (util/dburl.h): a Prisma URL's ?schema=
  * names the schema read when --schema is not given, as `drift` compares
  * it.  The SHA-256 of the
  * snapshot goes to stderr in sha256sum's format ("HEX  FILE", "-" for
@@ -17,7 +17,7 @@
  */
 #include "cmd.h"
 #include "gatekeeper/catalog.h"
-#include "gatekeeper/dburl.h"
+#include "util/dburl.h"
 #include "gatekeeper/report.h"
 #include "util/interrupt.h"
 #include "util/util.h"

@@ -2,7 +2,7 @@
  * live_opts.c - the options `drift` and `gate` share (see live_opts.h).
  */
 #include "live_opts.h"
-#include "gatekeeper/dburl.h"
+#include "util/dburl.h"
 #include "gatekeeper/replay.h"
 #include "util/util.h"
 

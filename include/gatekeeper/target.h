@@ -55,7 +55,7 @@ typedef struct gk_target gk_target;
 
 /**
  * Connect to `url` (a libpq URL or key=value conninfo, or a form
- * gk_dburl_parse() reads: see gatekeeper/dburl.h).  Query parameters only
+ * gk_dburl_parse() reads: see util/dburl.h).  Query parameters only
  * Prisma understands (`schema`, `connection_limit`, `pgbouncer`, ...) are
  * taken out before libpq sees the URL; `schema` names the schema of
  * Prisma's history table.  The session gets application_name=gatekeeper

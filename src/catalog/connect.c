@@ -16,7 +16,7 @@
  * password and its pieces, and the URL itself is shown redacted.
  */
 #include "catalog/catalog_internal.h"
-#include "gatekeeper/dburl.h"
+#include "util/dburl.h"
 #include "util/redact.h"
 #include "util/util.h"
 
@@ -146,7 +146,7 @@ int gk_cat_connect(PGconn **out, const char *conninfo, const gk_catalog_options 
 	*out = NULL;
 	params p = {0};
 	char *perr = NULL;
-	/* Every URL is read by the one parser (gatekeeper/dburl.h): a Prisma
+	/* Every URL is read by the one parser (util/dburl.h): a Prisma
 	 * URL loses the parameters libpq rejects, other forms are refused. */
 	gk_dburl u;
 	int urc = gk_dburl_parse(&u, "the database URL", conninfo, err);

@@ -5,7 +5,7 @@
  */
 #include "gatekeeper/drift.h"
 #include "plan/plan.h"
-#include "gatekeeper/dburl.h"
+#include "util/dburl.h"
 #include "util/util.h"
 
 #include <stdlib.h>

@@ -14,7 +14,7 @@
  */
 #include "plan/plan.h"
 #include "gatekeeper/replay_report.h"
-#include "gatekeeper/dburl.h"
+#include "util/dburl.h"
 #include "gatekeeper/files.h"
 #include "gatekeeper/lint.h"
 #include "gatekeeper/runner.h"

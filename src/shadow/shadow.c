@@ -25,7 +25,7 @@
  * pg_wal.  Not on an external server, where FILE_COPY's two checkpoints
  * would be felt by everyone else.
  */
-#include "gatekeeper/dburl.h"
+#include "util/dburl.h"
 #include "gatekeeper/shadow.h"
 #include "shadow/shadow_internal.h"
 #include "util/util.h"

@@ -11,7 +11,7 @@
  * are checked after connecting and set again with SET when they did not
  * arrive; a session that still is not read-only is refused.
  *
- * The URL is read by gk_dburl_parse() (gatekeeper/dburl.h), like every
+ * The URL is read by gk_dburl_parse() (util/dburl.h), like every
  * URL gatekeeper takes: Prisma's parameters libpq rejects (`schema`,
  * `connection_limit`, `pgbouncer`, ...) are removed, and `schema` is kept
  * because it names the schema of _prisma_migrations; quotes from a secret
@@ -24,7 +24,7 @@
  * code that guards --shadow-url), which masks each secret of the URL.
  */
 #include "target/target_internal.h"
-#include "gatekeeper/dburl.h"
+#include "util/dburl.h"
 #include "util/redact.h"
 #include "util/interrupt.h"
 #include "util/util.h"

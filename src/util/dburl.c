@@ -1,5 +1,5 @@
 /*
- * dburl.c - database URLs as people paste them (see gatekeeper/dburl.h).
+ * dburl.c - database URLs as people paste them (see util/dburl.h).
  *
  * The rule for every message here: a refused URL is described by its form,
  * never quoted.  Even its redacted form could hold a secret when the URL is
@@ -9,7 +9,7 @@
  * Once a URL is in libpq's form, libpq's own parser decides, and what it
  * says goes through the redaction of redact.c.
  */
-#include "gatekeeper/dburl.h"
+#include "util/dburl.h"
 #include "util/dburl_form.h"
 #include "util/redact.h"
 #include "util/util.h"

@@ -3,7 +3,7 @@
  * quotes or not, and its scheme.  Below dburl.c, which reads the forms,
  * and redact.c, which masks them, since both must see a URL alike.
  */
-#include "gatekeeper/dburl.h"
+#include "util/dburl.h"
 #include "util/dburl_form.h"
 
 #include <ctype.h>

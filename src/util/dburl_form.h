@@ -1,7 +1,7 @@
 /*
  * util/dburl_form.h - helpers of dburl_form.c that dburl.c also uses (the
  * public ones, gk_dburl_unwrap() and gk_dburl_scheme_len(), are declared
- * in gatekeeper/dburl.h).  Not public API.
+ * in util/dburl.h).  Not public API.
  */
 #ifndef GK_UTIL_DBURL_FORM_H
 #define GK_UTIL_DBURL_FORM_H

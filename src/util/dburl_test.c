@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gatekeeper/dburl.h"
+#include "util/dburl.h"
 #include "util/redact.h"
 
 /* Every case's password holds SECRET; pieces of it split by an unencoded

@@ -12,7 +12,7 @@
  * Server and libpq messages could quote a piece of the URL; the passwords
  * found here (raw and percent-decoded) are replaced in them as well.
  *
- * The forms libpq does not take but people paste (see gatekeeper/dburl.h)
+ * The forms libpq does not take but people paste (see util/dburl.h)
  * are masked the same way, since they are shown when refused and their
  * secrets must not reach a message either: a value wrapped in quotes is
  * masked inside its quotes, and any scheme:// URL (JDBC's, SQLAlchemy's
@@ -20,7 +20,7 @@
  * key=value string (whose syntax error would show it whole).
  */
 #include "util/redact.h"
-#include "gatekeeper/dburl.h"
+#include "util/dburl.h"
 #include "util/util.h"
 
 #include <ctype.h>

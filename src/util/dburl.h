@@ -1,5 +1,5 @@
 /*
- * gatekeeper/dburl.h - database URLs as people paste them, made into what
+ * util/dburl.h - database URLs as people paste them, made into what
  * libpq takes, or refused.
  *
  * Every URL gatekeeper is given (--database and $DATABASE_URL of status,
@@ -35,8 +35,8 @@
  * hold a password: it stops at the first character a scheme may not
  * contain) or a JDBC parameter name from the driver's documented list.
  */
-#ifndef GATEKEEPER_DBURL_H
-#define GATEKEEPER_DBURL_H
+#ifndef GK_UTIL_DBURL_H
+#define GK_UTIL_DBURL_H
 
 #include "gatekeeper/common.h"
 
