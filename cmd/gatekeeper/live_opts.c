@@ -3,7 +3,7 @@
  */
 #include "live_opts.h"
 #include "util/dburl.h"
-#include "gatekeeper/replay.h"
+#include "replay/replay.h"
 #include "util/util.h"
 
 #include <stdio.h>

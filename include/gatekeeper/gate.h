@@ -11,7 +11,7 @@
  *  - every pending migration lints clean at the fail level, with the
  *    schema model taught by the applied ones (gatekeeper/lint.h);
  *  - every pending migration applies on a clone of that expected schema,
- *    traced statement by statement (gatekeeper/replay.h), its lock and
+ *    traced statement by statement (replay/replay.h), its lock and
  *    rewrite findings naming each table's size on the target;
  *  - no session on the target holds or waits for a lock that conflicts
  *    with one the pending migrations take (blocking-session), and, for a

@@ -16,7 +16,7 @@
 
 #include "catalog/catalog_test_support.h"
 #include "gatekeeper/check.h"
-#include "gatekeeper/replay.h"
+#include "replay/replay.h"
 #include "replay/corpus_test_support.h"
 
 #ifndef GK_SOURCE_DIR

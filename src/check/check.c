@@ -12,7 +12,7 @@
  */
 #include "check_internal.h"
 #include "gatekeeper/files.h"
-#include "gatekeeper/replay.h"
+#include "replay/replay.h"
 #include "util/interrupt.h"
 #include "util/util.h"
 

@@ -17,8 +17,8 @@
  * so a different preamble never matches.
  */
 #include "check_internal.h"
-#include "gatekeeper/replay.h"
-#include "gatekeeper/replay_report.h"
+#include "replay/replay.h"
+#include "replay/replay_report.h"
 #include "util/interrupt.h"
 #include "util/util.h"
 

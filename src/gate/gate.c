@@ -15,7 +15,7 @@
  */
 #include "gatekeeper/gate.h"
 #include "gate/gate_internal.h"
-#include "gatekeeper/replay_report.h"
+#include "replay/replay_report.h"
 #include "util/util.h"
 
 #include <stdio.h>

@@ -54,7 +54,7 @@
 
 #include <pg_query.h>
 
-#include "gatekeeper/replay.h"
+#include "replay/replay.h"
 #include "gatekeeper/shadow.h"
 #include "lint/locks.h"
 #include "lint/state.h"

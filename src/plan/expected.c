@@ -13,7 +13,7 @@
  * job and every gate until the next deploy clone it instead of replaying.
  */
 #include "plan/plan.h"
-#include "gatekeeper/replay_report.h"
+#include "replay/replay_report.h"
 #include "util/dburl.h"
 #include "gatekeeper/files.h"
 #include "gatekeeper/lint.h"

@@ -8,7 +8,7 @@
 #define GK_PLAN_H
 
 #include "gatekeeper/catalog.h"
-#include "gatekeeper/replay.h"
+#include "replay/replay.h"
 #include "gatekeeper/shadow.h"
 #include "gatekeeper/target.h"
 

@@ -1,9 +1,9 @@
 /*
  * chain.c - the chain hashes that name replayed prefixes in the template
- * cache (see gk_replay_chain in gatekeeper/replay.h), one definition for
+ * cache (see gk_replay_chain in replay/replay.h), one definition for
  * every command that keeps templates.
  */
-#include "gatekeeper/replay.h"
+#include "replay/replay.h"
 #include "gatekeeper/shadow.h"
 #include "util/util.h"
 

@@ -26,7 +26,7 @@
 
 #include "gatekeeper/check.h"
 #include "gatekeeper/layout.h"
-#include "gatekeeper/replay.h"
+#include "replay/replay.h"
 #include "gatekeeper/shadow.h"
 #include "util/util.h"
 #include "replay/corpus_test_support.h"

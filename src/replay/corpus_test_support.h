@@ -13,7 +13,7 @@
 
 #include "gatekeeper/check.h"
 #include "gatekeeper/layout.h"
-#include "gatekeeper/replay.h"
+#include "replay/replay.h"
 #include "gatekeeper/runner.h"
 #include "shadow/shadow_test_support.h"
 #include "util/util.h"

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "gatekeeper/lint.h"
-#include "gatekeeper/replay_report.h"
+#include "replay/replay_report.h"
 #include "gatekeeper/rules.h"
 
 #define PATH "m/migration.sql"

@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gatekeeper/replay.h"
+#include "replay/replay.h"
 #include "gatekeeper/shadow.h"
 #include "util/util.h"
 #include "replay_test_support.h"

@@ -9,7 +9,7 @@
 
 #include <libpq-fe.h>
 
-#include "gatekeeper/replay.h"
+#include "replay/replay.h"
 #include "gatekeeper/report.h"
 
 /* One statement of a migration as the SQL front end split it. */

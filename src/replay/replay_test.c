@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "gatekeeper/layout.h"
-#include "gatekeeper/replay.h"
+#include "replay/replay.h"
 #include "gatekeeper/shadow.h"
 #include "util/util.h"
 #include "replay/replay_internal.h"

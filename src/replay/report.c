@@ -1,12 +1,12 @@
 /*
  * report.c - replay results as report entries and `replay` findings (see
- * gatekeeper/replay_report.h).
+ * replay/replay_report.h).
  *
  * Locks are grouped per statement: one finding per kind of hazard naming
  * every relation the statement took that way, so that a statement touching
  * a table and its indexes reads as one event, as a reviewer sees it.
  */
-#include "gatekeeper/replay_report.h"
+#include "replay/replay_report.h"
 #include "replay/replay_internal.h"
 #include "sql/sql.h"
 #include "util/util.h"

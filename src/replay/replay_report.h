@@ -1,5 +1,5 @@
 /*
- * gatekeeper/replay_report.h - what a replay proved, as report entries and
+ * replay/replay_report.h - what a replay proved, as report entries and
  * findings of category `replay` (ids and docs in src/lint/rules/replay.c).
  *
  * Shared by the commands that replay: `check` (the change's migrations on
@@ -10,12 +10,12 @@
  * Findings about a migration's text point at the statement: the server's
  * error position for a failure, the statement's first line for a lock.
  */
-#ifndef GATEKEEPER_REPLAY_REPORT_H
-#define GATEKEEPER_REPLAY_REPORT_H
+#ifndef GK_REPLAY_REPORT_H
+#define GK_REPLAY_REPORT_H
 
-#include "lint.h"
-#include "replay.h"
-#include "report.h"
+#include "gatekeeper/lint.h"
+#include "replay/replay.h"
+#include "gatekeeper/report.h"
 
 typedef struct gk_replay_reporter {
 	gk_report *r;

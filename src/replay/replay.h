@@ -1,5 +1,5 @@
 /*
- * gatekeeper/replay.h - apply migrations to a shadow server the way their
+ * replay/replay.h - apply migrations to a shadow server the way their
  * runner would, and (optionally) trace the locks each statement takes.
  *
  * Runner models (enum gk_runner, common.h):
@@ -62,8 +62,8 @@
  * transaction held on it; a sequence's new relfilenode (ALTER SEQUENCE ...
  * AS bigint) copies no rows and is none.
  */
-#ifndef GATEKEEPER_REPLAY_H
-#define GATEKEEPER_REPLAY_H
+#ifndef GK_REPLAY_H
+#define GK_REPLAY_H
 
 #include "gatekeeper/common.h"
 #include "gatekeeper/runner.h"
