@@ -13,7 +13,7 @@
 #include "fuzz.h"
 
 #include "gatekeeper/shadow.h"
-#include "gatekeeper/target.h"
+#include "target/target.h"
 #include "shadow/shadow_internal.h"
 #include "target/target_internal.h"
 

@@ -5,7 +5,7 @@
  *
  * It passes only when
  *  - the target's history has no failed, edited or missing migration
- *    (status, gatekeeper/target.h);
+ *    (status, target/target.h);
  *  - the target has no drift from the schema its applied migrations build
  *    (drift, gatekeeper/drift.h);
  *  - every pending migration lints clean at the fail level, with the

@@ -1,7 +1,7 @@
 /*
  * concurrently.c - which statements of a pending migration build or drop
  * an index CONCURRENTLY, for the gate's pre-flight (see
- * gatekeeper/target.h, gk_target_concurrently_waits): such a statement
+ * target/target.h, gk_target_concurrently_waits): such a statement
  * blocks no query, but it waits for transactions the table's lock
  * conflicts do not show: the table's writers, or all its lockers, and
  * every older snapshot of the database, so the gate looks at those too.

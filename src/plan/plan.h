@@ -10,7 +10,7 @@
 #include "gatekeeper/catalog.h"
 #include "replay/replay.h"
 #include "gatekeeper/shadow.h"
-#include "gatekeeper/target.h"
+#include "target/target.h"
 
 /* Applied on the target, so part of the expected schema: applied, and
  * edited (replayed as the file is now: the closest the folder can say;

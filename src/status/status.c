@@ -4,7 +4,7 @@
  * that into a report, see gatekeeper/status.h).
  */
 #include "gatekeeper/status.h"
-#include "gatekeeper/target.h"
+#include "target/target.h"
 
 #include <string.h>
 

@@ -15,7 +15,7 @@
 
 #include <libpq-fe.h>
 
-#include "gatekeeper/target.h"
+#include "target/target.h"
 
 struct gk_target {
 	PGconn *conn;

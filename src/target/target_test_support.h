@@ -18,7 +18,7 @@
 #include "gatekeeper/history.h"
 #include "gatekeeper/shadow.h"
 #include "shadow/shadow_test_support.h"
-#include "gatekeeper/target.h"
+#include "target/target.h"
 #include "util/test_support.h"
 #include "util/util.h"
 

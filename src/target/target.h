@@ -1,5 +1,5 @@
 /*
- * gatekeeper/target.h - the live database a migration folder is deployed
+ * target/target.h - the live database a migration folder is deployed
  * to (the "target", usually production), read and never written.
  *
  * Three things are read from it:
@@ -35,13 +35,13 @@
  * setup is unusable as given: a URL libpq cannot parse, a history table
  * the role may not read, one of the wrong shape (exit 2).
  */
-#ifndef GATEKEEPER_TARGET_H
-#define GATEKEEPER_TARGET_H
+#ifndef GK_TARGET_H
+#define GK_TARGET_H
 
-#include "common.h"
-#include "layout.h"
-#include "lint.h"
-#include "report.h"
+#include "gatekeeper/common.h"
+#include "gatekeeper/layout.h"
+#include "gatekeeper/lint.h"
+#include "gatekeeper/report.h"
 
 typedef struct gk_target gk_target;
 
