@@ -106,7 +106,7 @@ static int run_status(gk_run_args *a, status_ctx *c, const char *const *dirs, si
 	if (rc == 0 && gk_target_url_note(t) && gk_report_add_note(r, gk_target_url_note(t)) < 0)
 		gk_report_add_error(r, GK_ERRKIND_INTERNAL, NULL, "out of memory");
 	if (rc == 0 && !a->pg_version_set)
-		r->pg_version = gk_target_server_version(t) / 10000;
+		gk_report_set_pg_version(r, gk_target_server_version(t) / 10000);
 	if (rc == 0 && gk_target_status_report(r, &a->lint, st, gk_target_where(t), gk_target_server_version(t)) != 0)
 		gk_report_add_error(r, GK_ERRKIND_INTERNAL, NULL, "out of memory");
 	gk_target_status_free(st);

@@ -75,7 +75,7 @@ int gk_check_replay_open(gk_check_replay *rp, gk_report *r, gk_check_options *o,
 	int version = gk_shadow_server_version(rp->shadow);
 	if (o->pg_version_from_shadow && version > 0) {
 		o->lint.pg_version = version / 10000;
-		r->pg_version = o->lint.pg_version;
+		gk_report_set_pg_version(r, o->lint.pg_version);
 	}
 	if (gk_report_set_shadow(r, gk_shadow_is_embedded(rp->shadow) ? "embedded" : "external", version) < 0)
 		return gk_error_set(err, GK_ENOMEM, "out of memory");

@@ -97,7 +97,7 @@ static int status(gate *g, gk_error *err)
 	int version = gk_target_server_version(g->t);
 	if (o->pg_version_from_target && version > 0) {
 		g->lint.pg_version = version / 10000;
-		g->r->pg_version = g->lint.pg_version;
+		gk_report_set_pg_version(g->r, g->lint.pg_version);
 	}
 	g->ran[CHECK_STATUS] = true;
 	return gk_target_status_report(g->r, &g->lint, g->st, gk_target_where(g->t), version) < 0 ? oom(err) : 0;

@@ -2,6 +2,7 @@
 #include "gatekeeper/report.h"
 #include "../util/util.h"
 
+#include <assert.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -192,6 +193,12 @@ void gk_report_set_linted(gk_report *r, size_t idx, int statements, enum gk_runn
 	r->migrations[idx].linted = true;
 }
 
+void gk_report_set_unlinted(gk_report *r, size_t idx)
+{
+	assert(r && idx < r->n_migrations);
+	r->migrations[idx].linted = false;
+}
+
 int gk_report_set_history(gk_report *r, size_t idx, enum gk_history_status status, const char *old_path,
 			  const gk_commit_ref *commit)
 {
@@ -310,6 +317,18 @@ void gk_report_set_deploy_in_progress(gk_report *r)
 	r->target.deploy_in_progress = true;
 }
 
+void gk_report_set_pg_version(gk_report *r, int major)
+{
+	assert(r);
+	r->pg_version = major;
+}
+
+void gk_report_set_interrupted(gk_report *r)
+{
+	assert(r);
+	r->interrupted = true;
+}
+
 /* A copy of `v` (n strings); NULL with n == 0; *lost when out of memory. */
 static char **strings_copy(const char *const *v, size_t n, bool *lost)
 {
@@ -409,6 +428,23 @@ int gk_finding_set_evidence(gk_finding *f, const gk_evidence *e)
 	free(f->evidence.observed.relation);
 	f->evidence = d;
 	return 0;
+}
+
+int gk_finding_set_message(gk_finding *f, const char *message)
+{
+	assert(f && message);
+	char *m = gk_strdup(message);
+	if (!m)
+		return GK_ENOMEM;
+	free(f->message);
+	f->message = m;
+	return 0;
+}
+
+void gk_finding_set_severity(gk_finding *f, enum gk_severity severity)
+{
+	assert(f);
+	f->severity = severity;
 }
 
 int gk_report_add_finding(gk_report *r, const gk_finding *f)

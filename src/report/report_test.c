@@ -293,6 +293,41 @@ static void test_finish_fail_levels(void **state)
 	}
 }
 
+/*
+ * What code outside the report changes goes through setters: a finding
+ * downgraded by the lock trace no longer blocks, its new message is a
+ * copy, an unlinted migration leaves the coverage, and the learnt version
+ * and the interruption are kept.
+ */
+static void test_setters(void **state)
+{
+	(void)state;
+	gk_report *r = gk_report_new("check");
+	assert_non_null(r);
+	int k = gk_report_add_migration(r, M1, 2, GK_RUNNER_WHOLE);
+	int u = gk_report_add_migration(r, M2, 0, GK_RUNNER_WHOLE);
+	assert_true(k >= 0 && u >= 0);
+	gk_report_set_unlinted(r, (size_t)u);
+	add(r, "create-index-non-concurrent", GK_SEV_ERROR, M1, 1, 1, "first", "CREATE INDEX i ON t (a)");
+	char msg[] = "first; the replay saw less";
+	assert_int_equal(gk_finding_set_message(&r->findings[0], msg), 0);
+	msg[0] = 'X';
+	gk_finding_set_severity(&r->findings[0], GK_SEV_INFO);
+	gk_report_set_pg_version(r, 17);
+	gk_report_set_interrupted(r);
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	assert_string_equal(r->findings[0].message, "first; the replay saw less");
+	assert_int_equal(r->findings[0].severity, GK_SEV_INFO);
+	assert_false(r->findings[0].blocking);
+	assert_int_equal(r->n_blocking, 0);
+	assert_true(r->migrations[k].linted);
+	assert_false(r->migrations[u].linted);
+	assert_int_equal(r->n_linted, 1);
+	assert_int_equal(r->pg_version, 17);
+	assert_true(r->interrupted);
+	gk_report_free(r);
+}
+
 static void test_finish_sorts(void **state)
 {
 	(void)state;
@@ -938,6 +973,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_finish_fail_levels),
+		cmocka_unit_test(test_setters),
 		cmocka_unit_test(test_finish_sorts),
 		cmocka_unit_test(test_finish_error_kinds),
 		cmocka_unit_test(test_finish_blocking_beats_failed_server),
