@@ -493,7 +493,9 @@ static int check_pattern(const char *pattern, gk_error *err)
 int gk_check_run(gk_report *r, const gk_check_options *options, gk_error *err)
 {
 	gk_check_options o = *options;  /* the replay may set the lint's version */
-	int rc = check_pattern(o.name_pattern, err);
+	int rc = gk_interrupt_opt_in(o.handle_signals, err);
+	if (rc == 0)
+		rc = check_pattern(o.name_pattern, err);
 	if (rc < 0)
 		return rc;
 	gk_history *h = NULL;

@@ -6,6 +6,7 @@
 #include "gatekeeper/drift.h"
 #include "drift/drift_internal.h"
 #include "gatekeeper/dburl.h"
+#include "util/interrupt.h"
 #include "util/util.h"
 
 #include <stdlib.h>
@@ -86,6 +87,8 @@ static int expected_side(drift_run *d, gk_catalog **out, const gk_catalog_option
 
 int gk_drift_run(gk_report *r, const gk_drift_options *o, gk_error *err)
 {
+	if (gk_interrupt_opt_in(o->handle_signals, err) < 0)
+		return GK_ERROR;
 	if (!o->target_url || !*o->target_url)
 		return gk_error_set(err, GK_ECONFIG, "drift: no target database: give --database URL or set DATABASE_URL");
 	gk_dburl u;

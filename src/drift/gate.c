@@ -16,6 +16,7 @@
 #include "gatekeeper/gate.h"
 #include "drift/drift_internal.h"
 #include "gatekeeper/replay_report.h"
+#include "util/interrupt.h"
 #include "util/util.h"
 
 #include <stdio.h>
@@ -647,6 +648,8 @@ static int run(gate *g, gk_error *err)
 
 int gk_gate_run(gk_report *r, const gk_gate_options *o, gk_error *err)
 {
+	if (gk_interrupt_opt_in(o->handle_signals, err) < 0)
+		return GK_ERROR;
 	if (!o->target_url || !*o->target_url)
 		return gk_error_set(err, GK_ECONFIG, "gate: no target database: give --database URL or set DATABASE_URL");
 	if (o->n_dirs == 0)
