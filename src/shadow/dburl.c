@@ -78,7 +78,7 @@ void gk_dburl_free(gk_dburl *u)
 
 static bool is_quote(char c) { return c == '\'' || c == '"'; }
 
-void gk_dburl_unwrap(const char *s, size_t *start, size_t *len)
+void gk_dburl_unwrap(size_t *start, size_t *len, const char *s)
 {
 	size_t a = 0, b = strlen(s);
 	while (a < b && isspace((unsigned char)s[a]))
@@ -327,7 +327,7 @@ static int to_libpq(char **out, const char *s, const char *what, gk_buf *notes, 
 static int unwrap(char **body, const char *input, const char *what, gk_buf *notes, gk_error *err)
 {
 	size_t start, len;
-	gk_dburl_unwrap(input, &start, &len);
+	gk_dburl_unwrap(&start, &len, input);
 	*body = NULL;
 	size_t first = strspn(input, " \t\r\n\f\v");
 	bool quoted = is_quote(input[first]);
