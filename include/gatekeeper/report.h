@@ -10,6 +10,10 @@
  * on the way in).  Pointers read from the struct are borrowed and valid
  * until gk_report_free().  Fields are public for reading; change them only
  * through these functions.
+ *
+ * Programming errors are assert()ed, not returned: a NULL report, finding
+ * or string where one is required, a migration or check index out of
+ * range.  Running out of memory is GK_ENOMEM.
  */
 #ifndef GATEKEEPER_REPORT_H
 #define GATEKEEPER_REPORT_H

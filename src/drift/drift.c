@@ -9,6 +9,7 @@
 #include "util/interrupt.h"
 #include "util/util.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,6 +88,7 @@ static int expected_side(drift_run *d, gk_catalog **out, const gk_catalog_option
 
 int gk_drift_run(gk_report *r, const gk_drift_options *o, gk_error *err)
 {
+	assert(r && o && (o->dirs || o->n_dirs == 0));
 	if (gk_interrupt_opt_in(o->handle_signals, err) < 0)
 		return GK_ERROR;
 	if (!o->target_url || !*o->target_url)

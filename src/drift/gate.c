@@ -19,6 +19,7 @@
 #include "util/interrupt.h"
 #include "util/util.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -648,6 +649,7 @@ static int run(gate *g, gk_error *err)
 
 int gk_gate_run(gk_report *r, const gk_gate_options *o, gk_error *err)
 {
+	assert(r && o && (o->dirs || o->n_dirs == 0));
 	if (gk_interrupt_opt_in(o->handle_signals, err) < 0)
 		return GK_ERROR;
 	if (!o->target_url || !*o->target_url)
