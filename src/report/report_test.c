@@ -16,9 +16,14 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <libxml/parser.h>
@@ -325,6 +330,58 @@ static void test_setters(void **state)
 	assert_int_equal(r->n_linted, 1);
 	assert_int_equal(r->pg_version, 17);
 	assert_true(r->interrupted);
+	gk_report_free(r);
+}
+
+/* Run `fn` in a child process: true when it died of SIGABRT (an assert). */
+static bool aborts(void (*fn)(gk_report *r), gk_report *r)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* The child's abort writes no core file and no sanitizer report. */
+		struct rlimit no_core = {0, 0};
+		setrlimit(RLIMIT_CORE, &no_core);
+		int devnull = open("/dev/null", O_WRONLY);
+		if (devnull >= 0)
+			dup2(devnull, STDERR_FILENO);
+		fn(r);
+		_exit(0);
+	}
+	int st = 0;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT;
+}
+
+static void set_linted_out_of_range(gk_report *r) { gk_report_set_linted(r, r->n_migrations, 1, GK_RUNNER_WHOLE); }
+static void add_null_note(gk_report *r) { gk_report_add_note(r, NULL); }
+static void add_finding_without_rule(gk_report *r)
+{
+	gk_finding f = {.message = (char *)"m"};
+	gk_report_add_finding(r, &f);
+}
+static void skip_unknown_check(gk_report *r) { gk_report_skip_check(r, r->n_checks, "why"); }
+static void finish_null(gk_report *r)
+{
+	(void)r;
+	gk_report_finish(NULL, GK_SEV_ERROR, 0);
+}
+static void set_linted_in_range(gk_report *r) { gk_report_set_linted(r, 0, 1, GK_RUNNER_WHOLE); }
+
+/* Programming errors are asserted, not turned into a return code or a
+ * crash somewhere later; a call within the contract does not abort. */
+static void test_contract_asserts(void **state)
+{
+	(void)state;
+	gk_report *r = gk_report_new("lint");
+	assert_true(gk_report_add_migration(r, M1, 1, GK_RUNNER_WHOLE) == 0);
+	assert_true(aborts(set_linted_out_of_range, r));
+	assert_true(aborts(add_null_note, r));
+	assert_true(aborts(add_finding_without_rule, r));
+	assert_true(aborts(skip_unknown_check, r));
+	assert_true(aborts(finish_null, r));
+	assert_false(aborts(set_linted_in_range, r));
 	gk_report_free(r);
 }
 
@@ -974,6 +1031,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_finish_fail_levels),
 		cmocka_unit_test(test_setters),
+		cmocka_unit_test(test_contract_asserts),
 		cmocka_unit_test(test_finish_sorts),
 		cmocka_unit_test(test_finish_error_kinds),
 		cmocka_unit_test(test_finish_blocking_beats_failed_server),
