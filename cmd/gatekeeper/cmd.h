@@ -8,6 +8,7 @@
 #ifndef GK_CMD_H
 #define GK_CMD_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 enum gk_opt_type {
@@ -47,6 +48,10 @@ typedef struct gk_cmd {
 	const gk_opt *shared;    /* options it shares with other commands (report_opts.h), or NULL */
 	int (*run)(int argc, char **argv);
 	enum gk_args_kind args;
+	/* Its job installs the signal handlers itself (the job's options'
+	 * handle_signals, which the command sets); main() installs them for
+	 * the other commands. */
+	bool job_signals;
 } gk_cmd;
 
 /* Every command, in the order help lists them; NULL-terminated (cmd_help.c). */

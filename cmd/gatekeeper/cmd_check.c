@@ -169,6 +169,9 @@ static int run_check(gk_run_args *a, check_ctx *c)
 	if (rc)
 		return rc;
 	c->o.lint = a->lint;
+	/* The process is ours: libgit2's process-wide speed-ups are safe. */
+	c->o.git.libgit2_globals = true;
+	c->o.handle_signals = true;
 	c->o.excludes = a->excludes;
 	c->o.n_excludes = a->n_excludes;
 	if (a->config && !c->layout_set)
@@ -215,4 +218,5 @@ const gk_cmd gk_cmd_check = {
 	.shared = gk_report_opts,
 	.run = check_main,
 	.args = GK_ARGS_DIRS,
+	.job_signals = true,
 };

@@ -68,7 +68,7 @@ static int drift_main(int argc, char **argv)
 			.n_dirs = l->n_dirs, .layout = l->layout, .history_table = l->history_table, .shadow = l->shadow,
 			.shadow_init = l->shadow_init, .replay_timeout_s = l->replay_timeout, .schemas = l->schemas, .n_schemas = l->n_schemas,
 			.ignore = l->ignore, .n_ignore = l->n_ignore, .include_grants = l->grants,
-			.include_owners = l->owners, .include_comments = l->comments,
+			.include_owners = l->owners, .include_comments = l->comments, .handle_signals = true,
 		};
 		rc = gk_run_job(&a, drift_job, &o);
 	}
@@ -86,4 +86,5 @@ const gk_cmd gk_cmd_drift = {
 	.shared = gk_report_opts,
 	.run = drift_main,
 	.args = GK_ARGS_DIRS,
+	.job_signals = true,
 };

@@ -72,6 +72,7 @@ static int gate_main(int argc, char **argv)
 			.include_grants = l->grants, .include_owners = l->owners, .include_comments = l->comments,
 			.deploy_role = g.deploy_role ? g.deploy_role : a.config ? a.config->deploy_role : NULL,
 			.deploy_role_from = g.deploy_role || !a.config ? NULL : "deploy_role in the configuration",
+			.handle_signals = true,
 		};
 		rc = gk_run_job(&a, gate_job, &o);
 	}
@@ -89,4 +90,5 @@ const gk_cmd gk_cmd_gate = {
 	.shared = gk_report_opts,
 	.run = gate_main,
 	.args = GK_ARGS_DIRS,
+	.job_signals = true,
 };

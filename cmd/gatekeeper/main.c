@@ -35,8 +35,11 @@ int main(int argc, char **argv)
 		return GK_EXIT_USAGE;
 	}
 	/* SIGINT and SIGTERM end a run in order: what is running on a server
-	 * is cancelled and every report is written (exit 3). */
-	if (gk_interrupt_install() < 0) {
+	 * is cancelled and every report is written (exit 3).  The library
+	 * jobs (check, drift, gate) install the handlers when their options
+	 * ask (handle_signals, which their commands set); the commands that
+	 * run no library job get them here. */
+	if (!cmd->job_signals && gk_interrupt_install() < 0) {
 		fprintf(stderr, "gatekeeper: cannot start the signal watchdog thread\n");
 		return GK_EXIT_INTERNAL;
 	}

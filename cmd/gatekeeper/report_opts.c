@@ -249,7 +249,7 @@ static bool note_interruption(gk_report *r)
 	gk_interrupt_describe(why, sizeof why);
 	gk_report_add_error(r, k == GK_INTERRUPT_TIMEOUT ? GK_ERRKIND_TIMEOUT : GK_ERRKIND_INTERRUPTED, NULL,
 			    "%s: the run stopped there; this report holds what was done before", why);
-	r->interrupted = true;
+	gk_report_set_interrupted(r);
 	gk_report_finish(r, r->fail_level, r->duration_s);
 	return true;
 }
@@ -362,7 +362,7 @@ gk_report *gk_run_report(const gk_run_args *a)
 {
 	gk_report *r = gk_report_new(a->command);
 	if (r)
-		r->pg_version = a->lint.pg_version;
+		gk_report_set_pg_version(r, a->lint.pg_version);
 	return r;
 }
 

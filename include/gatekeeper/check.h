@@ -70,6 +70,15 @@ typedef struct gk_check_options {
 	 * once with i == n when the folder is done; NULL = quiet. */
 	void (*progress)(void *ctx, size_t i, size_t n, const char *path, double elapsed_s);
 	void *progress_ctx;
+	/* Let SIGINT and SIGTERM end the run in order (src/util/interrupt.h):
+	 * the first one cancels what runs on a server, stops the private
+	 * clusters and leaves an `interrupted` error on the report (exit 3); a
+	 * second one ends the process as the signal would.  Installs handlers
+	 * for both signals and a watchdog thread, once, for the rest of the
+	 * process; a signal the process ignores stays ignored.  Leave it
+	 * false in a program with handlers of its own (the job still stops
+	 * for gk_interrupt_raise() and its time limits); the CLI sets it. */
+	bool handle_signals;
 } gk_check_options;
 
 /*

@@ -6,6 +6,13 @@
  * argument; on failure they fill it with a message meant for a human
  * (path, line, problem).  `err` may be NULL when the caller does not care.
  * There is no global error state.
+ *
+ * Output parameters come first (`int gk_x(T **out, size_t *n_out, object,
+ * inputs..., gk_error *err)`); a function that fills an object it is
+ * handed (a report, a stream) takes that object first instead.
+ *
+ * Programming errors are assert()ed, never returned: a NULL pointer where
+ * a function's contract requires one, an index out of range.
  */
 #ifndef GATEKEEPER_COMMON_H
 #define GATEKEEPER_COMMON_H

@@ -45,6 +45,8 @@ typedef struct gk_drift_options {
 	/* Also compare grants, owners, comments (a snapshot file that has them
 	 * turns them on as well). */
 	bool include_grants, include_owners, include_comments;
+	/* As gk_check_options.handle_signals. */
+	bool handle_signals;
 } gk_drift_options;
 
 /**

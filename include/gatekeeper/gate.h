@@ -60,6 +60,8 @@ typedef struct gk_gate_options {
 	 * where that name came from, for the report (NULL = "--deploy-role"). */
 	const char *deploy_role;
 	const char *deploy_role_from;
+	/* As gk_check_options.handle_signals. */
+	bool handle_signals;
 } gk_gate_options;
 
 /**

@@ -19,7 +19,8 @@
  * libgit2 is initialised once, on the first gk_history_open(), through
  * pthread_once, and never shut down: it lives as long as the process.
  * libgit2 counts init calls, so a host program's own init/shutdown pairs
- * are unaffected.
+ * are unaffected.  libgit2's process-wide options are left alone unless
+ * gk_history_options.libgit2_globals asks for them (the CLI does).
  *
  * A gk_history is not thread-safe: use one per thread.
  */
@@ -47,6 +48,15 @@ typedef struct gk_history_options {
 	 * staged and unstaged edits, deletions and untracked (not ignored)
 	 * files.  Needs a non-bare repository. */
 	bool worktree;
+	/* Change two process-wide libgit2 options, once, for the rest of the
+	 * process (libgit2 has no per-repository form of either): trees up to
+	 * 4 MiB are cached (GIT_OPT_SET_CACHE_OBJECT_LIMIT), and objects read
+	 * are not re-hashed (GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION off; git
+	 * does not re-hash on reads either, integrity is `git fsck`'s job).
+	 * Together about a fifth of a history check.  Set it only when the
+	 * process is yours: every other libgit2 user in it is affected (the
+	 * gatekeeper CLI sets it); false keeps libgit2's defaults. */
+	bool libgit2_globals;
 } gk_history_options;
 
 /**

@@ -10,6 +10,10 @@
  * on the way in).  Pointers read from the struct are borrowed and valid
  * until gk_report_free().  Fields are public for reading; change them only
  * through these functions.
+ *
+ * Programming errors are assert()ed, not returned: a NULL report, finding
+ * or string where one is required, a migration or check index out of
+ * range.  Running out of memory is GK_ENOMEM.
  */
 #ifndef GATEKEEPER_REPORT_H
 #define GATEKEEPER_REPORT_H
@@ -358,6 +362,10 @@ void gk_report_set_statements_total(gk_report *r, size_t idx, int total);
 /** Mark migration `idx` as linted, with its statement count and runner. */
 void gk_report_set_linted(gk_report *r, size_t idx, int statements, enum gk_runner runner);
 
+/** Mark migration `idx` as only listed, not linted (a deleted migration,
+ * one a `status` run reads from the database). */
+void gk_report_set_unlinted(gk_report *r, size_t idx);
+
 /**
  * Record where migration `idx` stands in the change; strings are copied.
  * `commit` may be NULL.  Returns 0 or GK_ENOMEM.
@@ -408,6 +416,14 @@ int gk_report_set_target(gk_report *r, const char *database, const char *history
 /** Record that a deploy holds the target's migration lock. */
 void gk_report_set_deploy_in_progress(gk_report *r);
 
+/** Set the PostgreSQL major version the run linted for (e.g. 16), when it
+ * was learnt from a server rather than given. */
+void gk_report_set_pg_version(gk_report *r, int major);
+
+/** Record that the run was interrupted (SIGINT, SIGTERM, its time limit);
+ * whoever ends the run adds the error that says so, once. */
+void gk_report_set_interrupted(gk_report *r);
+
 /**
  * Record what a drift comparison covered (strings copied; see the drift
  * fields of gk_report): `target` is already redacted, `expected` NULL for
@@ -450,6 +466,13 @@ const char *gk_evidence_verdict_name(enum gk_evidence_verdict v);
  * freed).  Returns 0 or GK_ENOMEM.
  */
 int gk_finding_set_evidence(gk_finding *f, const gk_evidence *e);
+
+/** Replace finding `f`'s message (copied; the old one freed).  0 or GK_ENOMEM. */
+int gk_finding_set_message(gk_finding *f, const char *message);
+
+/** Change finding `f`'s severity (e.g. downgraded by the lock trace's
+ * evidence); blocking is decided again by gk_report_finish. */
+void gk_finding_set_severity(gk_finding *f, enum gk_severity severity);
 
 /** Add a run-level error (message copied; must hold no secret). Returns 0 or GK_ENOMEM. */
 int gk_report_add_error(gk_report *r, enum gk_error_kind kind, const char *path, const char *fmt, ...)

@@ -163,8 +163,7 @@ const char *gk_shadow_where(const gk_shadow *s);
  * its name.  The database is dropped by gk_shadow_close().  GK_ECONFIG on a
  * borrowed database (no CREATEDB).
  */
-int gk_shadow_new_database(gk_shadow *s, const char *template_db, char **conninfo_out,
-                           char **dbname_out, gk_error *err);
+int gk_shadow_new_database(char **conninfo_out, char **dbname_out, gk_shadow *s, const char *template_db, gk_error *err);
 
 /** Drop a database this shadow created (never any other: GK_ENOTFOUND). */
 int gk_shadow_drop_database(gk_shadow *s, const char *dbname, gk_error *err);
@@ -192,8 +191,8 @@ void gk_shadow_close(gk_shadow *s);
  * runner); the server's major version is covered by the pg<major> folder.
  * Typical use:
  *
- *     gk_shadow_template_find(s, hashes, n, &k, &tpl, err);
- *     gk_shadow_new_database(s, tpl, &ci, &db, NULL, err);  (tpl NULL: empty)
+ *     gk_shadow_template_find(&k, &tpl, s, hashes, n, err);
+ *     gk_shadow_new_database(&ci, &db, s, tpl, err);  (tpl NULL: empty)
  *     replay migrations k+1..n into db; after migration i, with every
  *     connection to db closed: gk_shadow_template_store(s, db, hashes[i-1], err)
  *
@@ -234,8 +233,8 @@ char *gk_shadow_default_cache_dir(void);
  * Without a cache: *prefix = 0, returns 0.  GK_ECONFIG when a hash is not
  * 64 lowercase hex digits.
  */
-int gk_shadow_template_find(gk_shadow *s, const char *const *hashes, size_t n,
-                            size_t *prefix, char **template_db, gk_error *err);
+int gk_shadow_template_find(size_t *prefix, char **template_db, gk_shadow *s, const char *const *hashes, size_t n,
+                            gk_error *err);
 
 /**
  * Keep a copy of database `dbname` (one this shadow created, with no open

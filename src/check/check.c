@@ -16,6 +16,7 @@
 #include "util/interrupt.h"
 #include "util/util.h"
 
+#include <assert.h>
 #include <limits.h>
 #include <regex.h>
 #include <stdlib.h>
@@ -451,8 +452,11 @@ static int check_pattern(const char *pattern, gk_error *err)
 
 int gk_check_run(gk_report *r, const gk_check_options *options, gk_error *err)
 {
+	assert(r && options && (options->dirs || options->n_dirs == 0));
 	gk_check_options o = *options;  /* the replay may set the lint's version */
-	int rc = check_pattern(o.name_pattern, err);
+	int rc = gk_interrupt_opt_in(o.handle_signals, err);
+	if (rc == 0)
+		rc = check_pattern(o.name_pattern, err);
 	if (rc < 0)
 		return rc;
 	gk_history *h = NULL;

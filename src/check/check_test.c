@@ -24,6 +24,7 @@
 
 #include <ftw.h>
 #include <limits.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@
 
 #include "gatekeeper/check.h"
 #include "gatekeeper/rules.h"
+#include "util/interrupt.h"
 #include "util/util.h"
 
 
@@ -973,6 +975,39 @@ static void test_registry_entries(void **state)
 	assert_int_equal(gk_rule_find("modified-migration")->severity, GK_SEV_ERROR);
 }
 
+/*
+ * The job leaves the process's signal handlers alone unless its options
+ * ask (handle_signals): an embedder keeps its own.  Last among the tests:
+ * the handlers, once installed, stay for the rest of the process.
+ */
+static void test_signal_handlers_opt_in(void **state)
+{
+	(void)state;
+	put(MIG "/migration_lock.toml", "provider = \"postgresql\"\n");
+	put(P("20240101000000_init"), "SELECT 1;\n");
+	commit_all("init");
+	const char *dirs[] = {MIG};
+	gk_check_options o;
+	gk_error err = {0};
+	struct sigaction before, after;
+	assert_int_equal(sigaction(SIGTERM, NULL, &before), 0);
+	opts(&o, dirs, 1);
+	o.git.base = "no-such-branch"; /* the run ends early, after the handlers' place */
+	assert_int_equal(check_fails(&o, &err), GK_ECONFIG);
+	assert_int_equal(sigaction(SIGTERM, NULL, &after), 0);
+	assert_true(after.sa_handler == before.sa_handler);
+	assert_false(gk_interrupt_handles_signal(SIGTERM));
+
+	opts(&o, dirs, 1);
+	o.git.base = "no-such-branch";
+	o.handle_signals = true;
+	assert_int_equal(check_fails(&o, &err), GK_ECONFIG);
+	assert_true(gk_interrupt_handles_signal(SIGTERM));
+	assert_true(gk_interrupt_handles_signal(SIGINT));
+	assert_int_equal(sigaction(SIGTERM, NULL, &after), 0);
+	assert_true(after.sa_flags & SA_SIGINFO);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1013,6 +1048,7 @@ int main(void)
 		T(test_user_errors),
 		T(test_default_folders_and_subdirectory),
 		T(test_registry_entries),
+		T(test_signal_handlers_opt_in), /* last: the handlers stay */
 	};
 	return cmocka_run_group_tests_name("check", tests, group_setup, NULL);
 }

@@ -75,7 +75,7 @@ int gk_check_replay_open(gk_check_replay *rp, gk_report *r, gk_check_options *o,
 	int version = gk_shadow_server_version(rp->shadow);
 	if (o->pg_version_from_shadow && version > 0) {
 		o->lint.pg_version = version / 10000;
-		r->pg_version = o->lint.pg_version;
+		gk_report_set_pg_version(r, o->lint.pg_version);
 	}
 	if (gk_report_set_shadow(r, gk_shadow_is_embedded(rp->shadow) ? "embedded" : "external", version) < 0)
 		return gk_error_set(err, GK_ENOMEM, "out of memory");
@@ -296,7 +296,7 @@ static int find_template(plan *p, size_t *k, char **tpl, gk_error *err)
 		return gk_error_set(err, GK_ENOMEM, "out of memory");
 	for (size_t i = 0; i < before; i++)
 		h[i] = p->hash[i];
-	int rc = gk_shadow_template_find(p->rp->shadow, h, before, k, tpl, err);
+	int rc = gk_shadow_template_find(k, tpl, p->rp->shadow, h, before, err);
 	free(h);
 	return rc;
 }
@@ -312,7 +312,7 @@ static int open_database(plan *p, char **conninfo, char **dbname, gk_error *err)
 	if (rc < 0)
 		return rc;
 	if (tpl || rp->default_db_used) {
-		rc = gk_shadow_new_database(rp->shadow, tpl, conninfo, dbname, err);
+		rc = gk_shadow_new_database(conninfo, dbname, rp->shadow, tpl, err);
 	} else {
 		rp->default_db_used = true;
 		*conninfo = gk_strdup(gk_shadow_conninfo(rp->shadow));

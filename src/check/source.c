@@ -183,6 +183,6 @@ int gk_check_add_unlinted(gk_report *r, const gk_check_folder *f, const gk_layou
 	int k = path ? gk_report_add_migration(r, path, 0, shown_runner(f, m)) : GK_ENOMEM;
 	free(path);
 	if (k >= 0)
-		r->migrations[k].linted = false;
+		gk_report_set_unlinted(r, (size_t)k);
 	return k;
 }

@@ -12,6 +12,7 @@
 #include "gatekeeper/rules.h"
 #include "util/util.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <regex.h>
 #include <stdarg.h>
@@ -706,6 +707,7 @@ int gk_config_load(gk_config **out, const char *path, gk_error *err)
 
 int gk_config_load_all(gk_config **out, const char *path, char ***all, size_t *n_all, gk_error *err)
 {
+	assert(out && path && (!all) == (!n_all));
 	*out = NULL;
 	if (all) {
 		*all = NULL;
@@ -750,6 +752,7 @@ int gk_config_load_all(gk_config **out, const char *path, char ***all, size_t *n
 
 int gk_config_apply(const gk_config *c, gk_lint_options *o, gk_error *err)
 {
+	assert(c && o);
 	if (c->pg_version)
 		o->pg_version = c->pg_version;
 	if (c->runner_set)
@@ -815,6 +818,7 @@ static int look_in(char **out, const char *dir)
 
 int gk_config_find(char **out, const char *start_dir)
 {
+	assert(out && start_dir);
 	*out = NULL;
 	struct stat st;
 	if (stat(start_dir, &st) != 0 || !S_ISDIR(st.st_mode))

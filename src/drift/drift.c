@@ -6,8 +6,10 @@
 #include "gatekeeper/drift.h"
 #include "plan/plan.h"
 #include "util/dburl.h"
+#include "util/interrupt.h"
 #include "util/util.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,6 +88,9 @@ static int expected_side(drift_run *d, gk_catalog **out, const gk_catalog_option
 
 int gk_drift_run(gk_report *r, const gk_drift_options *o, gk_error *err)
 {
+	assert(r && o && (o->dirs || o->n_dirs == 0));
+	if (gk_interrupt_opt_in(o->handle_signals, err) < 0)
+		return GK_ERROR;
 	if (!o->target_url || !*o->target_url)
 		return gk_error_set(err, GK_ECONFIG, "drift: no target database: give --database URL or set DATABASE_URL");
 	gk_dburl u;

@@ -16,8 +16,10 @@
 #include "gatekeeper/gate.h"
 #include "gate/gate_internal.h"
 #include "replay/replay_report.h"
+#include "util/interrupt.h"
 #include "util/util.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,7 +99,7 @@ static int status(gate *g, gk_error *err)
 	int version = gk_target_server_version(g->t);
 	if (o->pg_version_from_target && version > 0) {
 		g->lint.pg_version = version / 10000;
-		g->r->pg_version = g->lint.pg_version;
+		gk_report_set_pg_version(g->r, g->lint.pg_version);
 	}
 	g->ran[CHECK_STATUS] = true;
 	return gk_target_status_report(g->r, &g->lint, g->st, gk_target_where(g->t), version) < 0 ? oom(err) : 0;
@@ -108,14 +110,14 @@ static int health(gate *g, gk_error *err)
 {
 	gk_target_object *x = NULL;
 	size_t n = 0;
-	int rc = gk_target_invalid_indexes(g->t, &x, &n, err);
+	int rc = gk_target_invalid_indexes(&x, &n, g->t, err);
 	if (rc == 0 && gk_target_report_invalid_indexes(g->r, &g->lint, x, n) < 0)
 		rc = oom(err);
 	gk_target_objects_free(x, n);
 	x = NULL;
 	n = 0;
 	if (rc == 0)
-		rc = gk_target_unvalidated_constraints(g->t, &x, &n, err);
+		rc = gk_target_unvalidated_constraints(&x, &n, g->t, err);
 	if (rc == 0 && gk_target_report_unvalidated_constraints(g->r, &g->lint, x, n) < 0)
 		rc = oom(err);
 	gk_target_objects_free(x, n);
@@ -131,7 +133,7 @@ static int deploy_role(gate *g, gk_error *err)
 	const char *from = !g->o->deploy_role ? "the connecting user; name the deploying role with --deploy-role"
 			 : g->o->deploy_role_from ? g->o->deploy_role_from : "--deploy-role";
 	gk_target_role_setting s;
-	int rc = gk_target_role_lock_timeout(g->t, g->o->deploy_role, &s, err);
+	int rc = gk_target_role_lock_timeout(&s, g->t, g->o->deploy_role, err);
 	if (rc == 0 && gk_target_report_role_lock_timeout(g->r, &g->lint, &s, from) < 0)
 		rc = oom(err);
 	gk_target_role_setting_free(&s);
@@ -252,7 +254,7 @@ static int pending_relations(gate *g, gk_error *err)
 				return oom(err);
 	if (g->n_rel == 0)
 		return 0;
-	return gk_target_table_sizes(g->t, g->rel, g->n_rel, &g->sizes, err);
+	return gk_target_table_sizes(&g->sizes, g->t, g->rel, g->n_rel, err);
 }
 
 /* "public.users, ~12M rows, 3.1 GB" for the lock findings (gk_replay_reporter). */
@@ -350,7 +352,7 @@ static int conc_read(gate *g, conc *c, gk_error *err)
 				return oom(err);
 			/* REINDEX SCHEMA / DATABASE: the lock holders of every table. */
 			int rc = st->schema || st->database
-					 ? gk_target_reindex_tables(g->t, st->schema, &st->tables, &st->n_tables, err) : 0;
+					 ? gk_target_reindex_tables(&st->tables, &st->n_tables, g->t, st->schema, err) : 0;
 			if (rc < 0)
 				return rc;
 			for (size_t j = 0; j < st->n_tables; j++)
@@ -358,7 +360,7 @@ static int conc_read(gate *g, conc *c, gk_error *err)
 					return oom(err);
 		}
 	}
-	return found ? gk_target_concurrently_waits(g->t, c->names, c->n_names, &c->w, &c->n_w, err) : 0;
+	return found ? gk_target_concurrently_waits(&c->w, &c->n_w, g->t, c->names, c->n_names, err) : 0;
 }
 
 static bool has_pid(const gk_target_session *s, size_t n, int pid)
@@ -419,7 +421,7 @@ static int blocking_sessions(gate *g, gk_error *err)
 	gk_target_session *s = NULL, *hit = NULL;
 	size_t ns = 0;
 	conc c = {0};
-	int rc = g->locks_known && g->n_rel ? gk_target_blocking_sessions(g->t, g->rel, g->n_rel, &s, &ns, err) : 0;
+	int rc = g->locks_known && g->n_rel ? gk_target_blocking_sessions(&s, &ns, g->t, g->rel, g->n_rel, err) : 0;
 	if (rc == 0)
 		rc = conc_read(g, &c, err);
 	if (rc == 0 && !(hit = calloc(ns + 1, sizeof *hit)))
@@ -647,6 +649,9 @@ static int run(gate *g, gk_error *err)
 
 int gk_gate_run(gk_report *r, const gk_gate_options *o, gk_error *err)
 {
+	assert(r && o && (o->dirs || o->n_dirs == 0));
+	if (gk_interrupt_opt_in(o->handle_signals, err) < 0)
+		return GK_ERROR;
 	if (!o->target_url || !*o->target_url)
 		return gk_error_set(err, GK_ECONFIG, "gate: no target database: give --database URL or set DATABASE_URL");
 	if (o->n_dirs == 0)

@@ -13,6 +13,7 @@
 #include "history_internal.h"
 #include "util/util.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,20 +23,25 @@
  * There is deliberately no shutdown: libgit2 stays up for the life of the
  * process (its state stays reachable, so LeakSanitizer does not report it),
  * and no exit-time teardown can race a thread still using it. */
-static pthread_once_t lg2_once = PTHREAD_ONCE_INIT;
+static pthread_once_t lg2_once = PTHREAD_ONCE_INIT, lg2_globals_once = PTHREAD_ONCE_INIT;
 static int lg2_init_rc;
 
-/*
- * Settings for a read-only look at a local repository.  libgit2 caches
- * only trees up to 4 KiB by default.  A migrations folder of
- * hundreds of entries is a tree of tens of KiB, and every file read walks
- * through it: without the cache it is inflated and parsed again each time.
- */
 static void lg2_init(void)
 {
 	lg2_init_rc = git_libgit2_init();
-	if (lg2_init_rc < 0)
-		return;
+}
+
+/*
+ * Process-wide settings for a read-only look at a local repository, made
+ * only when the caller owns the process (gk_history_options.libgit2_globals):
+ * they change libgit2 for every other user of it in the process too, and
+ * there is no way back.  libgit2 caches only trees up to 4 KiB by default;
+ * a migrations folder of hundreds of entries is a tree of tens of KiB, and
+ * every file read walks through it: without the cache it is inflated and
+ * parsed again each time.
+ */
+static void lg2_set_globals(void)
+{
 	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, (int)GIT_OBJECT_TREE, (size_t)4 << 20);
 	/* Re-hashing every object read from the local repository costs a
 	 * fifth of a history check; git does not do it on reads either, and
@@ -279,10 +285,13 @@ static int open_all(gk_history *h, const gk_history_options *o, gk_error *err)
 
 int gk_history_open(gk_history **out, const gk_history_options *o, gk_error *err)
 {
+	assert(out && o);
 	*out = NULL;
 	pthread_once(&lg2_once, lg2_init);
 	if (lg2_init_rc < 0)
 		return gk_lg2_error(err, GK_ERROR, "libgit2 initialisation");
+	if (o->libgit2_globals)
+		pthread_once(&lg2_globals_once, lg2_set_globals);
 	gk_history *h = calloc(1, sizeof *h);
 	if (!h)
 		return gk_error_set(err, GK_ENOMEM, "out of memory");

@@ -1034,10 +1034,61 @@ static void test_bench_diff(void **state)
 		      t_blame * 1e3);
 }
 
+/*
+ * libgit2's process-wide options stay untouched until a caller opts in:
+ * a blob whose loose object holds other content (a corrupt object) is
+ * refused while strict hash verification is on, and read as it is after
+ * an open with libgit2_globals.  Both halves in one test, in this order:
+ * the option cannot be turned back.
+ */
+static void test_libgit2_globals_opt_in(void **state)
+{
+	fx *f = *state;
+	init_repo(f->repo);
+	put(f->repo, MIG "/1/migration.sql", "CREATE TABLE a (id int);\n");
+	commit_all(f->repo, "init");
+	char *want = NULL, *other = NULL;
+	GIT_OUT(&want, f->repo, "rev-parse", "HEAD:" MIG "/1/migration.sql");
+	put(f->root, "other.sql", "DROP TABLE a;\n");
+	char *other_path = gk_asprintf("%s/other.sql", f->root);
+	GIT_OUT(&other, f->repo, "hash-object", "-w", other_path);
+	want[40] = other[40] = '\0';
+	/* The object file of `want` now holds the bytes of `other`. */
+	char *from = gk_asprintf("%s/.git/objects/%.2s/%s", f->repo, other, other + 2);
+	char *to = gk_asprintf("%s/.git/objects/%.2s/%s", f->repo, want, want + 2);
+	assert_int_equal(chmod(to, 0644), 0);
+	assert_int_equal(rename(from, to), 0);
+
+	for (int opt_in = 0; opt_in <= 1; opt_in++) {
+		gk_history_options o = {.repo_path = f->repo, .base = "main", .libgit2_globals = opt_in};
+		gk_history *h = NULL;
+		gk_error err = {0};
+		assert_int_equal(gk_history_open(&h, &o, &err), 0);
+		char *text = NULL;
+		size_t len = 0;
+		int rc = gk_history_read(&text, &len, h, GK_SIDE_HEAD, MIG "/1/migration.sql", &err);
+		if (!opt_in) {
+			assert_true(rc < 0); /* verified: the hash does not match */
+		} else {
+			assert_int_equal(rc, 0);
+			assert_string_equal(text, "DROP TABLE a;\n");
+		}
+		free(text);
+		gk_history_free(h);
+	}
+	free(from);
+	free(to);
+	free(other_path);
+	free(want);
+	free(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_checksum_prisma),
+		/* First: the options it tests are process-wide and cannot be undone. */
+		cmocka_unit_test_setup_teardown(test_libgit2_globals_opt_in, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_diff_kinds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unchanged_branch_has_no_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_and_read, setup, teardown),

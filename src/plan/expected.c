@@ -280,7 +280,7 @@ static int find_template(gk_shadow *s, gk_drift_plan *p, size_t *from, char **tp
 		h[i] = p->hash[i];
 	size_t k = 0;
 	if (rc == 0)
-		rc = gk_shadow_template_find(s, h, n, &k, tpl, err);
+		rc = gk_shadow_template_find(&k, tpl, s, h, n, err);
 	if (rc == 0 && *tpl)
 		*from = p->n_pre + k;
 	free(h);
@@ -337,7 +337,7 @@ static int new_database(gk_drift_expected *e, gk_shadow *s, const gk_drift_plan 
 {
 	int rc = 0;
 	if (tpl) {
-		rc = gk_shadow_new_database(s, tpl, &e->conninfo, &e->dbname, err);
+		rc = gk_shadow_new_database(&e->conninfo, &e->dbname, s, tpl, err);
 	} else {
 		e->conninfo = gk_strdup(gk_shadow_conninfo(s));
 		e->dbname = gk_strdup(gk_shadow_dbname(s));

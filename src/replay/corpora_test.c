@@ -155,7 +155,7 @@ static db new_db(const suite *s)
 {
 	db d = {NULL, NULL};
 	gk_error err = {0, ""};
-	if (gk_shadow_new_database(s->shadow, NULL, &d.conninfo, &d.name, &err) != 0)
+	if (gk_shadow_new_database(&d.conninfo, &d.name, s->shadow, NULL, &err) != 0)
 		fail_msg("new database: %s", err.msg);
 	return d;
 }

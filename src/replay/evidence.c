@@ -178,14 +178,12 @@ static int apply(gk_finding *f, gk_evidence *e, const gk_replay_lock *o)
 	char *s = sentence(e, o);
 	char *msg = s ? gk_asprintf("%s; %s", f->message, s) : NULL;
 	free(s);
-	if (!msg || gk_finding_set_evidence(f, e) < 0) {
-		free(msg);
-		return GK_ENOMEM;
-	}
-	free(f->message);
-	f->message = msg;
+	int rc = msg && gk_finding_set_evidence(f, e) == 0 ? gk_finding_set_message(f, msg) : GK_ENOMEM;
+	free(msg);
+	if (rc < 0)
+		return rc;
 	if (e->verdict == GK_EVIDENCE_REFUTED && f->severity > GK_SEV_INFO)
-		f->severity = GK_SEV_INFO;
+		gk_finding_set_severity(f, GK_SEV_INFO);
 	return 0;
 }
 

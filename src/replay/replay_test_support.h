@@ -35,7 +35,7 @@ static __attribute__((unused)) db fresh_db(void)
 	}
 	db d = {NULL, NULL};
 	gk_error err = {0, ""};
-	if (gk_shadow_new_database(shared, NULL, &d.conninfo, &d.name, &err) != 0)
+	if (gk_shadow_new_database(&d.conninfo, &d.name, shared, NULL, &err) != 0)
 		fail_msg("new database: %s", err.msg);
 	return d;
 }

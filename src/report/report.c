@@ -2,6 +2,7 @@
 #include "gatekeeper/report.h"
 #include "../util/util.h"
 
+#include <assert.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -138,6 +139,7 @@ void gk_report_free(gk_report *r)
 
 int gk_report_add_migration(gk_report *r, const char *path, int statements, enum gk_runner runner)
 {
+	assert(r && path);
 	report_priv *p = (report_priv *)r;
 	if (gk_grow(&r->migrations, &p->cap_m, r->n_migrations + 1, sizeof *r->migrations) < 0)
 		return GK_ENOMEM;
@@ -153,6 +155,7 @@ int gk_report_add_migration(gk_report *r, const char *path, int statements, enum
 
 int gk_report_find_migration(const gk_report *r, const char *path)
 {
+	assert(r && path);
 	for (size_t i = 0; i < r->n_migrations; i++)
 		if (!strcmp(r->migrations[i].path, path))
 			return (int)i;
@@ -170,6 +173,7 @@ static int set_text(char **dst, const char *src)
 int gk_report_set_runner_why(gk_report *r, size_t idx, const char *tool, const char *version, const char *source,
 			     const char *reason)
 {
+	assert(r && idx < r->n_migrations);
 	gk_migration *m = &r->migrations[idx];
 	int rc = set_text(&m->runner_why.tool, tool);
 	rc |= set_text(&m->runner_why.version, version);
@@ -180,11 +184,13 @@ int gk_report_set_runner_why(gk_report *r, size_t idx, const char *tool, const c
 
 void gk_report_set_statements_total(gk_report *r, size_t idx, int total)
 {
+	assert(r && idx < r->n_migrations);
 	r->migrations[idx].statements_total = total;
 }
 
 void gk_report_set_linted(gk_report *r, size_t idx, int statements, enum gk_runner runner)
 {
+	assert(r && idx < r->n_migrations);
 	if (r->migrations[idx].statements_total < statements)
 		r->migrations[idx].statements_total = statements;
 	r->migrations[idx].statements = statements;
@@ -192,9 +198,16 @@ void gk_report_set_linted(gk_report *r, size_t idx, int statements, enum gk_runn
 	r->migrations[idx].linted = true;
 }
 
+void gk_report_set_unlinted(gk_report *r, size_t idx)
+{
+	assert(r && idx < r->n_migrations);
+	r->migrations[idx].linted = false;
+}
+
 int gk_report_set_history(gk_report *r, size_t idx, enum gk_history_status status, const char *old_path,
 			  const gk_commit_ref *commit)
 {
+	assert(r && idx < r->n_migrations);
 	gk_migration *m = &r->migrations[idx];
 	m->history = status;
 	free(m->old_path);
@@ -219,6 +232,7 @@ int gk_report_set_history(gk_report *r, size_t idx, enum gk_history_status statu
 int gk_report_set_replay(gk_report *r, size_t idx, enum gk_replay_status status, double duration_ms,
 			 const char *sqlstate, const char *error, bool traced)
 {
+	assert(r && idx < r->n_migrations);
 	gk_migration_replay *p = &r->migrations[idx].replay;
 	p->status = status;
 	p->duration_ms = duration_ms;
@@ -231,6 +245,7 @@ int gk_report_set_replay(gk_report *r, size_t idx, enum gk_replay_status status,
 
 int gk_report_add_lock(gk_report *r, size_t idx, const gk_observed_lock *l)
 {
+	assert(r && idx < r->n_migrations && l);
 	gk_migration_replay *p = &r->migrations[idx].replay;
 	gk_observed_lock *grown = realloc(p->locks, (p->n_locks + 1) * sizeof *grown);
 	if (!grown)
@@ -251,6 +266,7 @@ int gk_report_add_lock(gk_report *r, size_t idx, const gk_observed_lock *l)
 
 int gk_report_set_shadow(gk_report *r, const char *shadow, int server_version)
 {
+	assert(r);
 	free(r->replay.shadow);
 	r->replay.shadow = gk_strdup(shadow);
 	r->replay.server_version = server_version;
@@ -266,6 +282,7 @@ void gk_report_add_replay_totals(gk_report *r, size_t migrations, size_t reused,
 
 int gk_report_set_git(gk_report *r, const char *base_ref, const char *merge_base, const char *head)
 {
+	assert(r);
 	free(r->base_ref);
 	free(r->merge_base);
 	free(r->head);
@@ -278,6 +295,7 @@ int gk_report_set_git(gk_report *r, const char *base_ref, const char *merge_base
 int gk_report_set_applied(gk_report *r, size_t idx, enum gk_applied_status status, const char *at,
 			  const char *logs, const char *note)
 {
+	assert(r && idx < r->n_migrations);
 	gk_migration_applied *a = &r->migrations[idx].applied;
 	a->status = status;
 	free(a->at);
@@ -292,6 +310,7 @@ int gk_report_set_applied(gk_report *r, size_t idx, enum gk_applied_status statu
 int gk_report_set_target(gk_report *r, const char *database, const char *history_table, bool history_exists,
 			 const char *tool, int server_version)
 {
+	assert(r);
 	free(r->target.database);
 	free(r->target.history_table);
 	free(r->target.tool);
@@ -307,7 +326,20 @@ int gk_report_set_target(gk_report *r, const char *database, const char *history
 
 void gk_report_set_deploy_in_progress(gk_report *r)
 {
+	assert(r);
 	r->target.deploy_in_progress = true;
+}
+
+void gk_report_set_pg_version(gk_report *r, int major)
+{
+	assert(r);
+	r->pg_version = major;
+}
+
+void gk_report_set_interrupted(gk_report *r)
+{
+	assert(r);
+	r->interrupted = true;
 }
 
 /* A copy of `v` (n strings); NULL with n == 0; *lost when out of memory. */
@@ -324,6 +356,7 @@ static char **strings_copy(const char *const *v, size_t n, bool *lost)
 
 int gk_report_set_replay_stop(gk_report *r, size_t idx, const gk_replay_stop *stop)
 {
+	assert(r && idx < r->n_migrations && stop);
 	gk_replay_stop *d = &r->migrations[idx].replay.stop;
 	bool lost = false;
 	stop_free(d);
@@ -341,6 +374,7 @@ int gk_report_set_drift_scope(gk_report *r, const char *target, const char *expe
 			      const char *const *schemas, size_t n_schemas, const char *schemas_from,
 			      const char *const *ignore, size_t n_ignore)
 {
+	assert(r && (schemas || n_schemas == 0) && (ignore || n_ignore == 0));
 	drift_scope_free(r);
 	bool lost = false;
 	r->drift.target = gk_strdup(target ? target : "");
@@ -357,6 +391,7 @@ int gk_report_set_drift_scope(gk_report *r, const char *target, const char *expe
 
 int gk_report_add_drift_kind(gk_report *r, const char *kind, size_t compared, size_t ignored)
 {
+	assert(r && kind);
 	size_t cap = r->drift.n_kinds;
 	gk_report_kind_count *k = realloc(r->drift.kinds, (cap + 1) * sizeof *k);
 	if (!k)
@@ -397,6 +432,7 @@ const char *gk_evidence_verdict_name(enum gk_evidence_verdict v)
 
 int gk_finding_set_evidence(gk_finding *f, const gk_evidence *e)
 {
+	assert(f && e);
 	gk_evidence d = *e;
 	d.predicted.relation = e->predicted.relation ? gk_strdup(e->predicted.relation) : NULL;
 	d.observed.relation = e->observed.relation ? gk_strdup(e->observed.relation) : NULL;
@@ -411,8 +447,26 @@ int gk_finding_set_evidence(gk_finding *f, const gk_evidence *e)
 	return 0;
 }
 
+int gk_finding_set_message(gk_finding *f, const char *message)
+{
+	assert(f && message);
+	char *m = gk_strdup(message);
+	if (!m)
+		return GK_ENOMEM;
+	free(f->message);
+	f->message = m;
+	return 0;
+}
+
+void gk_finding_set_severity(gk_finding *f, enum gk_severity severity)
+{
+	assert(f);
+	f->severity = severity;
+}
+
 int gk_report_add_finding(gk_report *r, const gk_finding *f)
 {
+	assert(r && f && f->rule_id);
 	report_priv *p = (report_priv *)r;
 	gk_finding **list = f->suppressed ? &r->suppressed : &r->findings;
 	size_t *n = f->suppressed ? &r->n_suppressed : &r->n_findings;
@@ -444,6 +498,7 @@ int gk_report_add_finding(gk_report *r, const gk_finding *f)
 
 int gk_report_add_note(gk_report *r, const char *note)
 {
+	assert(r && note);
 	char **grown = realloc(r->notes, (r->n_notes + 1) * sizeof *grown);
 	if (!grown)
 		return GK_ENOMEM;
@@ -453,6 +508,7 @@ int gk_report_add_note(gk_report *r, const char *note)
 
 int gk_report_add_check(gk_report *r, const char *name, unsigned categories)
 {
+	assert(r && name);
 	gk_report_check *grown = realloc(r->checks, (r->n_checks + 1) * sizeof *grown);
 	if (!grown)
 		return GK_ENOMEM;
@@ -464,6 +520,7 @@ int gk_report_add_check(gk_report *r, const char *name, unsigned categories)
 
 int gk_report_skip_check(gk_report *r, size_t idx, const char *why)
 {
+	assert(r && idx < r->n_checks && why);
 	gk_report_check *c = &r->checks[idx];
 	if (c->not_run)
 		return 0;
@@ -472,6 +529,7 @@ int gk_report_skip_check(gk_report *r, size_t idx, const char *why)
 
 int gk_report_add_error(gk_report *r, enum gk_error_kind kind, const char *path, const char *fmt, ...)
 {
+	assert(r && fmt);
 	report_priv *p = (report_priv *)r;
 	if (gk_grow(&r->errors, &p->cap_e, r->n_errors + 1, sizeof *r->errors) < 0)
 		return GK_ENOMEM;
@@ -755,6 +813,7 @@ static void mark_settled(gk_report *r)
 
 void gk_report_finish(gk_report *r, enum gk_severity fail_level, double duration_s)
 {
+	assert(r);
 	r->fail_level = fail_level;
 	r->duration_s = duration_s;
 	if (r->n_findings)

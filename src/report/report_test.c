@@ -16,9 +16,14 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <libxml/parser.h>
@@ -291,6 +296,93 @@ static void test_finish_fail_levels(void **state)
 		assert_int_equal(count_rule(r, "some-info", false), cases[c].level == GK_SEV_INFO ? 0 : 1);
 		gk_report_free(r);
 	}
+}
+
+/*
+ * What code outside the report changes goes through setters: a finding
+ * downgraded by the lock trace no longer blocks, its new message is a
+ * copy, an unlinted migration leaves the coverage, and the learnt version
+ * and the interruption are kept.
+ */
+static void test_setters(void **state)
+{
+	(void)state;
+	gk_report *r = gk_report_new("check");
+	assert_non_null(r);
+	int k = gk_report_add_migration(r, M1, 2, GK_RUNNER_WHOLE);
+	int u = gk_report_add_migration(r, M2, 0, GK_RUNNER_WHOLE);
+	assert_true(k >= 0 && u >= 0);
+	gk_report_set_unlinted(r, (size_t)u);
+	add(r, "create-index-non-concurrent", GK_SEV_ERROR, M1, 1, 1, "first", "CREATE INDEX i ON t (a)");
+	char msg[] = "first; the replay saw less";
+	assert_int_equal(gk_finding_set_message(&r->findings[0], msg), 0);
+	msg[0] = 'X';
+	gk_finding_set_severity(&r->findings[0], GK_SEV_INFO);
+	gk_report_set_pg_version(r, 17);
+	gk_report_set_interrupted(r);
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	assert_string_equal(r->findings[0].message, "first; the replay saw less");
+	assert_int_equal(r->findings[0].severity, GK_SEV_INFO);
+	assert_false(r->findings[0].blocking);
+	assert_int_equal(r->n_blocking, 0);
+	assert_true(r->migrations[k].linted);
+	assert_false(r->migrations[u].linted);
+	assert_int_equal(r->n_linted, 1);
+	assert_int_equal(r->pg_version, 17);
+	assert_true(r->interrupted);
+	gk_report_free(r);
+}
+
+/* Run `fn` in a child process: true when it died of SIGABRT (an assert). */
+static bool aborts(void (*fn)(gk_report *r), gk_report *r)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* The child's abort writes no core file and no sanitizer report. */
+		struct rlimit no_core = {0, 0};
+		setrlimit(RLIMIT_CORE, &no_core);
+		int devnull = open("/dev/null", O_WRONLY);
+		if (devnull >= 0)
+			dup2(devnull, STDERR_FILENO);
+		fn(r);
+		_exit(0);
+	}
+	int st = 0;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT;
+}
+
+static void set_linted_out_of_range(gk_report *r) { gk_report_set_linted(r, r->n_migrations, 1, GK_RUNNER_WHOLE); }
+static void add_null_note(gk_report *r) { gk_report_add_note(r, NULL); }
+static void add_finding_without_rule(gk_report *r)
+{
+	gk_finding f = {.message = (char *)"m"};
+	gk_report_add_finding(r, &f);
+}
+static void skip_unknown_check(gk_report *r) { gk_report_skip_check(r, r->n_checks, "why"); }
+static void finish_null(gk_report *r)
+{
+	(void)r;
+	gk_report_finish(NULL, GK_SEV_ERROR, 0);
+}
+static void set_linted_in_range(gk_report *r) { gk_report_set_linted(r, 0, 1, GK_RUNNER_WHOLE); }
+
+/* Programming errors are asserted, not turned into a return code or a
+ * crash somewhere later; a call within the contract does not abort. */
+static void test_contract_asserts(void **state)
+{
+	(void)state;
+	gk_report *r = gk_report_new("lint");
+	assert_true(gk_report_add_migration(r, M1, 1, GK_RUNNER_WHOLE) == 0);
+	assert_true(aborts(set_linted_out_of_range, r));
+	assert_true(aborts(add_null_note, r));
+	assert_true(aborts(add_finding_without_rule, r));
+	assert_true(aborts(skip_unknown_check, r));
+	assert_true(aborts(finish_null, r));
+	assert_false(aborts(set_linted_in_range, r));
+	gk_report_free(r);
 }
 
 static void test_finish_sorts(void **state)
@@ -938,6 +1030,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_finish_fail_levels),
+		cmocka_unit_test(test_setters),
+		cmocka_unit_test(test_contract_asserts),
 		cmocka_unit_test(test_finish_sorts),
 		cmocka_unit_test(test_finish_error_kinds),
 		cmocka_unit_test(test_finish_blocking_beats_failed_server),

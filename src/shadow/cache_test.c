@@ -260,7 +260,7 @@ static size_t find_ok(gk_shadow *s, char (*hashes)[65], size_t n, char **tpl)
 	size_t prefix = 99;
 	char *t = NULL;
 	gk_error err = {0, ""};
-	if (gk_shadow_template_find(s, h, n, &prefix, &t, &err) != 0)
+	if (gk_shadow_template_find(&prefix, &t, s, h, n, &err) != 0)
 		fail_msg("find: %s", err.msg);
 	assert_true((prefix == 0) == (t == NULL));
 	if (tpl)
@@ -274,7 +274,7 @@ static char *new_db(gk_shadow *s, const char *tpl)
 {
 	char *ci = NULL, *name = NULL;
 	gk_error err = {0, ""};
-	if (gk_shadow_new_database(s, tpl, &ci, &name, &err) != 0)
+	if (gk_shadow_new_database(&ci, &name, s, tpl, &err) != 0)
 		fail_msg("new database from %s: %s", tpl ? tpl : "template0", err.msg);
 	free(ci);
 	return name;
@@ -438,13 +438,13 @@ static void test_store_find_across_runs(void **state)
 	/* Only our own databases and cache templates may be cloned or stored. */
 	gk_error err = {0, ""};
 	char *ci = NULL;
-	assert_int_equal(gk_shadow_new_database(s, "template1", &ci, NULL, &err), GK_ENOTFOUND);
+	assert_int_equal(gk_shadow_new_database(&ci, NULL, s, "template1", &err), GK_ENOTFOUND);
 	assert_int_equal(gk_shadow_template_store(s, "template1", h[0], &err), GK_ENOTFOUND);
 	assert_int_equal(gk_shadow_template_store(s, db, "not-a-hash", &err), GK_ECONFIG);
 	const char *bad[] = {h[0], "ABC"};
 	size_t prefix = 7;
 	char *t = (char *)"x";
-	assert_int_equal(gk_shadow_template_find(s, bad, 2, &prefix, &t, &err), GK_ECONFIG);
+	assert_int_equal(gk_shadow_template_find(&prefix, &t, s, bad, 2, &err), GK_ECONFIG);
 	assert_int_equal(prefix, 0);
 	assert_null(t);
 	free(db);
@@ -1202,7 +1202,7 @@ static int child_template(const char *mode)
 		const char *h[] = {hash};
 		size_t prefix = 0;
 		char *tpl = NULL;
-		rc = gk_shadow_template_find(child_shadow, h, 1, &prefix, &tpl, &err) ? 93
+		rc = gk_shadow_template_find(&prefix, &tpl, child_shadow, h, 1, &err) ? 93
 		     : prefix == 1 ? 0 : 94;
 		free(tpl);
 	}

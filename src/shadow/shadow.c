@@ -331,8 +331,7 @@ const char *gk_shadow_where(const gk_shadow *s) { return s->where; }
 bool gk_shadow_cached(const gk_shadow *s) { return s->cached; }
 const char *gk_shadow_cache_note(const gk_shadow *s) { return s->cache_note; }
 
-int gk_shadow_new_database(gk_shadow *s, const char *template_db, char **conninfo_out,
-                           char **dbname_out, gk_error *err)
+int gk_shadow_new_database(char **conninfo_out, char **dbname_out, gk_shadow *s, const char *template_db, gk_error *err)
 {
 	*conninfo_out = NULL;
 	if (dbname_out)

@@ -552,7 +552,7 @@ static void test_new_database(void **state)
 	need_server();
 	gk_error err = {0, ""};
 	char *ci_a = NULL, *name_a = NULL, *ci_b = NULL, *name_b = NULL;
-	assert_int_equal(gk_shadow_new_database(shared, NULL, &ci_a, &name_a, &err), 0);
+	assert_int_equal(gk_shadow_new_database(&ci_a, &name_a, shared, NULL, &err), 0);
 	assert_int_equal(strncmp(name_a, "gatekeeper_shadow_", 18), 0);
 	assert_int_equal(strlen(name_a), 18 + 16);
 	PGconn *a = connect_ok(ci_a);
@@ -561,7 +561,7 @@ static void test_new_database(void **state)
 	PQfinish(a);
 
 	/* A clone of a database we made carries its contents. */
-	assert_int_equal(gk_shadow_new_database(shared, name_a, &ci_b, &name_b, &err), 0);
+	assert_int_equal(gk_shadow_new_database(&ci_b, &name_b, shared, name_a, &err), 0);
 	assert_string_not_equal(name_a, name_b);
 	PGconn *b = connect_ok(ci_b);
 	assert_query(b, "SELECT id FROM carried", "7");
@@ -569,7 +569,7 @@ static void test_new_database(void **state)
 
 	/* Only our own databases serve as templates or may be dropped. */
 	char *ci_x = NULL;
-	assert_int_equal(gk_shadow_new_database(shared, "template1", &ci_x, NULL, &err),
+	assert_int_equal(gk_shadow_new_database(&ci_x, NULL, shared, "template1", &err),
 	                 GK_ENOTFOUND);
 	assert_null(ci_x);
 	assert_int_equal(gk_shadow_drop_database(shared, "template1", &err), GK_ENOTFOUND);
@@ -1011,7 +1011,7 @@ static void test_external_createdb(void **state)
 	exec_ok(c, "CREATE TABLE t (id int)");
 	/* A session still open on it: DROP ... WITH (FORCE) ends it. */
 	char *ci2 = NULL, *name2 = NULL;
-	assert_int_equal(gk_shadow_new_database(s, NULL, &ci2, &name2, &err), 0);
+	assert_int_equal(gk_shadow_new_database(&ci2, &name2, s, NULL, &err), 0);
 	assert_true(db_exists(name2));
 	assert_int_equal(gk_shadow_cleanup(s, &err), 0);
 	assert_false(db_exists(name));
@@ -1179,7 +1179,7 @@ static void test_external_borrowed_reset(void **state)
 		fail_msg("open: %s", err.msg);
 	assert_string_equal(gk_shadow_dbname(s), "gk_emptydb");
 	char *ci = NULL;
-	assert_int_equal(gk_shadow_new_database(s, NULL, &ci, NULL, &err), GK_ECONFIG);
+	assert_int_equal(gk_shadow_new_database(&ci, NULL, s, NULL, &err), GK_ECONFIG);
 	assert_non_null(strstr(err.msg, "borrowed"));
 
 	/* What a replay might leave behind. */

@@ -27,7 +27,7 @@ static __attribute__((unused)) int new_super_db(gk_shadow *sh, const char *tpl, 
                                                 gk_error *err)
 {
 	char *role_ci = NULL;
-	int rc = gk_shadow_new_database(sh, tpl, &role_ci, name, err);
+	int rc = gk_shadow_new_database(&role_ci, name, sh, tpl, err);
 	free(role_ci);
 	*ci = NULL;
 	if (rc == 0 && !(*ci = gk_shadow_superuser_conninfo(sh, *name)))

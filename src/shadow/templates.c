@@ -226,8 +226,8 @@ static size_t index_of(const char *const *hashes, size_t n, const char *hash)
 	return i;
 }
 
-int gk_shadow_template_find(gk_shadow *s, const char *const *hashes, size_t n,
-                            size_t *prefix, char **template_db, gk_error *err)
+int gk_shadow_template_find(size_t *prefix, char **template_db, gk_shadow *s, const char *const *hashes, size_t n,
+                            gk_error *err)
 {
 	*prefix = 0;
 	*template_db = NULL;

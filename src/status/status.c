@@ -39,7 +39,7 @@ int gk_status_run(gk_report *r, const gk_status_options *o, gk_error *err)
 	if (rc == 0 && gk_target_url_note(t) && gk_report_add_note(r, gk_target_url_note(t)) < 0)
 		gk_report_add_error(r, GK_ERRKIND_INTERNAL, NULL, "out of memory");
 	if (rc == 0 && !o->pg_version_set)
-		r->pg_version = gk_target_server_version(t) / 10000;
+		gk_report_set_pg_version(r, gk_target_server_version(t) / 10000);
 	if (rc == 0 && gk_target_status_report(r, &o->lint, st, gk_target_where(t), gk_target_server_version(t)) != 0)
 		gk_report_add_error(r, GK_ERRKIND_INTERNAL, NULL, "out of memory");
 	gk_target_status_free(st);

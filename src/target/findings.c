@@ -282,7 +282,7 @@ int gk_target_status_report(gk_report *r, const gk_lint_options *o, const gk_tar
 		int idx = gk_report_add_migration(r, m->path, 0, m->runner);
 		if (idx < 0)
 			return GK_ENOMEM;
-		r->migrations[idx].linted = false;
+		gk_report_set_unlinted(r, (size_t)idx);
 		rc = gk_report_set_applied(r, (size_t)idx, m->status, m->at, m->logs, m->note);
 		if (rc == 0)
 			rc = report_migration(r, o, s, m, folder);

@@ -118,8 +118,8 @@ static int fill_session(gk_target_session *s, const PGresult *r, int i)
 	return oom ? GK_ENOMEM : 0;
 }
 
-int gk_target_blocking_sessions(gk_target *t, const char *const *tables, size_t n, gk_target_session **out,
-				size_t *n_out, gk_error *err)
+int gk_target_blocking_sessions(gk_target_session **out, size_t *n_out, gk_target *t, const char *const *tables,
+				size_t n, gk_error *err)
 {
 	*out = NULL;
 	*n_out = 0;
@@ -247,8 +247,8 @@ static int add_waits(gk_target_session **s, size_t *n, size_t *cap, const PGresu
 	return 0;
 }
 
-int gk_target_concurrently_waits(gk_target *t, const char *const *names, size_t n, gk_target_session **out,
-				 size_t *n_out, gk_error *err)
+int gk_target_concurrently_waits(gk_target_session **out, size_t *n_out, gk_target *t, const char *const *names,
+				 size_t n, gk_error *err)
 {
 	*out = NULL;
 	*n_out = 0;
@@ -290,7 +290,7 @@ void gk_target_names_free(char **v, size_t n)
 	free(v);
 }
 
-int gk_target_reindex_tables(gk_target *t, const char *schema, char ***out, size_t *n_out, gk_error *err)
+int gk_target_reindex_tables(char ***out, size_t *n_out, gk_target *t, const char *schema, gk_error *err)
 {
 	*out = NULL;
 	*n_out = 0;
@@ -338,7 +338,7 @@ static double timeout_ms(const char *v)
 	return gk_parse_guc_ms(v, &ms) == 0 && ms >= 0 ? (double)ms : -1;
 }
 
-int gk_target_role_lock_timeout(gk_target *t, const char *role, gk_target_role_setting *out, gk_error *err)
+int gk_target_role_lock_timeout(gk_target_role_setting *out, gk_target *t, const char *role, gk_error *err)
 {
 	memset(out, 0, sizeof *out);
 	/* pg_db_role_setting is readable by every role.  PostgreSQL applies
@@ -409,8 +409,7 @@ static char *sizes_sql(int version)
 			   parts ? PART_ROWS : "r.reltuples", parts ? PART_BYTES : "pg_catalog.pg_total_relation_size(r.oid)");
 }
 
-int gk_target_table_sizes(gk_target *t, const char *const *tables, size_t n, gk_target_table_size **out,
-			  gk_error *err)
+int gk_target_table_sizes(gk_target_table_size **out, gk_target *t, const char *const *tables, size_t n, gk_error *err)
 {
 	*out = NULL;
 	gk_target_table_size *s = calloc(n ? n : 1, sizeof *s);
@@ -518,7 +517,7 @@ static int objects(gk_target *t, const char *sql, const char *what, gk_target_ob
 	return 0;
 }
 
-int gk_target_invalid_indexes(gk_target *t, gk_target_object **out, size_t *n_out, gk_error *err)
+int gk_target_invalid_indexes(gk_target_object **out, size_t *n_out, gk_target *t, gk_error *err)
 {
 	/* An index that CREATE INDEX [CONCURRENTLY] is building right now is
 	 * invalid too, until it finishes: skip it (pg_stat_progress_create_index,
@@ -541,7 +540,7 @@ int gk_target_invalid_indexes(gk_target *t, gk_target_object **out, size_t *n_ou
 	return rc;
 }
 
-int gk_target_unvalidated_constraints(gk_target *t, gk_target_object **out, size_t *n_out, gk_error *err)
+int gk_target_unvalidated_constraints(gk_target_object **out, size_t *n_out, gk_target *t, gk_error *err)
 {
 	/* A partition's copy of its parent's constraint (conparentid, 11+) is
 	 * reported once, with the parent. */
@@ -595,7 +594,7 @@ int gk_tg_deploy_lock(gk_target *t, gk_target_lock_holder *out, gk_error *err)
 	return 0;
 }
 
-int gk_target_deploy_in_progress(gk_target *t, gk_target_lock_holder *out, gk_error *err)
+int gk_target_deploy_in_progress(gk_target_lock_holder *out, gk_target *t, gk_error *err)
 {
 	memset(out, 0, sizeof *out);
 	int rc = gk_tg_begin(t, err);

@@ -74,7 +74,7 @@ static void test_blocking_sessions(void **state)
 	gk_target_session *ss = NULL;
 	size_t n = 0;
 	gk_error err = {0, ""};
-	assert_int_equal(gk_target_blocking_sessions(t, tables, 5, &ss, &n, &err), 0);
+	assert_int_equal(gk_target_blocking_sessions(&ss, &n, t, tables, 5, &err), 0);
 	assert_int_equal(n, 3); /* idle on users and "Order", queued on users; never ourselves */
 	const gk_target_session *a = session_of(ss, n, PQbackendPID(idle));
 	assert_true(a->granted);
@@ -117,7 +117,7 @@ static void test_blocking_sessions(void **state)
 	make_reader(&d, role, "x");
 	char *url = url_for(&d, role, NULL, NULL);
 	t = target_or_fail(url);
-	assert_int_equal(gk_target_blocking_sessions(t, tables, 1, &ss, &n, &err), 0);
+	assert_int_equal(gk_target_blocking_sessions(&ss, &n, t, tables, 1, &err), 0);
 	assert_int_equal(n, 2);
 	assert_null(ss[0].state);
 	assert_null(ss[0].query);
@@ -136,7 +136,7 @@ static void test_blocking_sessions(void **state)
 		PQclear(res);
 	PQfinish(queued);
 	t = target_or_fail(d.conninfo);
-	assert_int_equal(gk_target_blocking_sessions(t, tables, 5, &ss, &n, &err), 0);
+	assert_int_equal(gk_target_blocking_sessions(&ss, &n, t, tables, 5, &err), 0);
 	assert_int_equal(n, 0);
 	gk_target_sessions_free(ss, n);
 	gk_target_close(t);
@@ -162,7 +162,7 @@ static void test_table_sizes(void **state)
 	const char *tables[] = {"users", "public.fresh", "not_there", "events"};
 	gk_target_table_size *z = NULL;
 	gk_error err = {0, ""};
-	assert_int_equal(gk_target_table_sizes(t, tables, 4, &z, &err), 0);
+	assert_int_equal(gk_target_table_sizes(&z, t, tables, 4, &err), 0);
 	assert_string_equal(z[0].relation, "public.users");
 	assert_true(z[0].rows == 1000);
 	assert_true(z[0].bytes > 40000);
@@ -211,7 +211,7 @@ static void test_invalid_index(void **state)
 	gk_target_object *x = NULL;
 	size_t n = 0;
 	gk_error err = {0, ""};
-	assert_int_equal(gk_target_invalid_indexes(t, &x, &n, &err), 0);
+	assert_int_equal(gk_target_invalid_indexes(&x, &n, t, &err), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(x[0].name, "public.users_email_key");
 	assert_string_equal(x[0].table, "public.users");
@@ -249,7 +249,7 @@ static void test_unvalidated_constraints(void **state)
 	gk_target_object *x = NULL;
 	size_t n = 0;
 	gk_error err = {0, ""};
-	assert_int_equal(gk_target_unvalidated_constraints(t, &x, &n, &err), 0);
+	assert_int_equal(gk_target_unvalidated_constraints(&x, &n, t, &err), 0);
 	assert_int_equal(n, 3);
 	assert_string_equal(x[0].table, "positive");
 	assert_string_equal(x[1].name, "orders_total_check");
@@ -283,17 +283,17 @@ static void test_deploy_in_progress(void **state)
 	gk_target *t = target_or_fail(url);
 	gk_target_lock_holder h;
 	gk_error err = {0, ""};
-	assert_int_equal(gk_target_deploy_in_progress(t, &h, &err), 0);
+	assert_int_equal(gk_target_deploy_in_progress(&h, t, &err), 0);
 	assert_false(h.held);
 
 	PGconn *other = connect_as_super(&d);
 	exec_on(other, "SELECT pg_advisory_lock(0, 72707369)");
-	assert_int_equal(gk_target_deploy_in_progress(t, &h, &err), 0);
+	assert_int_equal(gk_target_deploy_in_progress(&h, t, &err), 0);
 	assert_false(h.held);
 
 	PGconn *deploy = connect_as_super(&d);
 	exec_on(deploy, "SET application_name = 'prisma-migrate'; SELECT pg_advisory_lock(72707369)");
-	assert_int_equal(gk_target_deploy_in_progress(t, &h, &err), 0);
+	assert_int_equal(gk_target_deploy_in_progress(&h, t, &err), 0);
 	assert_true(h.held);
 	assert_int_equal(h.pid, PQbackendPID(deploy));
 	assert_string_equal(h.application, "prisma-migrate"); /* application_name is visible to all */
@@ -307,7 +307,7 @@ static void test_deploy_in_progress(void **state)
 	gk_report_free(r);
 
 	exec_on(deploy, "SELECT pg_advisory_unlock(72707369)");
-	assert_int_equal(gk_target_deploy_in_progress(t, &h, &err), 0);
+	assert_int_equal(gk_target_deploy_in_progress(&h, t, &err), 0);
 	assert_false(h.held);
 	PQfinish(deploy);
 	PQfinish(other);
@@ -373,7 +373,7 @@ static void test_concurrently_waits(void **state)
 	gk_target_session *w = NULL;
 	size_t n = 0;
 	gk_error err = {0, ""};
-	assert_int_equal(gk_target_concurrently_waits(t, names, 3, &w, &n, &err), 0);
+	assert_int_equal(gk_target_concurrently_waits(&w, &n, t, names, 3, &err), 0);
 	assert_int_equal(n, 5); /* writer and reader, for the table and for its index; the snapshot */
 	const gk_target_session *a = wait_for(w, n, PQbackendPID(writer), "users");
 	assert_non_null(a);
@@ -435,7 +435,7 @@ static void test_concurrently_waits(void **state)
 	make_reader(&d, role, "x");
 	char *url = url_for(&d, role, NULL, NULL);
 	gk_target *low = target_or_fail(url);
-	assert_int_equal(gk_target_concurrently_waits(low, names, 1, &w, &n, &err), 0);
+	assert_int_equal(gk_target_concurrently_waits(&w, &n, low, names, 1, &err), 0);
 	assert_int_equal(n, 3);
 	r = wait_for(w, n, PQbackendPID(report), NULL);
 	assert_non_null(r);
@@ -459,7 +459,7 @@ static void test_concurrently_waits(void **state)
 	exec_on(report, "COMMIT");
 	/* ... with the reader alone (and the writer of audit, the idle session). */
 	exec_on(reader, "BEGIN; SELECT count(*) FROM users");
-	assert_int_equal(gk_target_concurrently_waits(t, names, 3, &w, &n, &err), 0);
+	assert_int_equal(gk_target_concurrently_waits(&w, &n, t, names, 3, &err), 0);
 	assert_int_equal(n, 2); /* the reader's lock; no snapshot */
 	assert_non_null(wait_for(w, n, PQbackendPID(reader), "users"));
 	gk_target_sessions_free(w, n);
@@ -469,7 +469,7 @@ static void test_concurrently_waits(void **state)
 
 	/* No names: the snapshot holders alone. */
 	exec_on(report, "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT 1");
-	assert_int_equal(gk_target_concurrently_waits(t, NULL, 0, &w, &n, &err), 0);
+	assert_int_equal(gk_target_concurrently_waits(&w, &n, t, NULL, 0, &err), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(w[0].pid, PQbackendPID(report));
 	gk_target_sessions_free(w, n);
@@ -501,7 +501,7 @@ static void test_role_lock_timeout(void **state)
 	gk_lint_options_init(&o);
 	gk_report *r;
 
-	assert_int_equal(gk_target_role_lock_timeout(t, deployer, &rs, &err), 0);
+	assert_int_equal(gk_target_role_lock_timeout(&rs, t, deployer, &err), 0);
 	assert_true(rs.role_exists);
 	assert_null(rs.value);
 	r = new_report();
@@ -514,7 +514,7 @@ static void test_role_lock_timeout(void **state)
 	gk_target_role_setting_free(&rs);
 
 	sql(&d, "ALTER DATABASE %s SET lock_timeout = '5s'", d.name);
-	assert_int_equal(gk_target_role_lock_timeout(t, deployer, &rs, &err), 0);
+	assert_int_equal(gk_target_role_lock_timeout(&rs, t, deployer, &err), 0);
 	assert_string_equal(rs.value, "5s");
 	assert_true(rs.ms == 5000);
 	assert_non_null(strstr(rs.source, "ALTER DATABASE "));
@@ -525,7 +525,7 @@ static void test_role_lock_timeout(void **state)
 	gk_target_role_setting_free(&rs);
 
 	sql(&d, "ALTER ROLE %s SET lock_timeout = '1500ms'", deployer);
-	assert_int_equal(gk_target_role_lock_timeout(t, deployer, &rs, &err), 0);
+	assert_int_equal(gk_target_role_lock_timeout(&rs, t, deployer, &err), 0);
 	assert_true(rs.ms == 1500);
 	char *want = gk_asprintf("ALTER ROLE %s", deployer);
 	assert_string_equal(rs.source, want);
@@ -541,7 +541,7 @@ static void test_role_lock_timeout(void **state)
 	gk_target_role_setting_free(&rs);
 	/* A shorter advice makes the same setting too long. */
 	o.lock_timeout_advice_ms = 1000;
-	assert_int_equal(gk_target_role_lock_timeout(t, deployer, &rs, &err), 0);
+	assert_int_equal(gk_target_role_lock_timeout(&rs, t, deployer, &err), 0);
 	r = new_report();
 	assert_int_equal(gk_target_report_role_lock_timeout(r, &o, &rs, "--deploy-role"), 0);
 	assert_non_null(strstr(only_finding(r, "external-lock-timeout-missing")->message, "longer than the advised 1s"));
@@ -551,16 +551,16 @@ static void test_role_lock_timeout(void **state)
 
 	/* Units and rounding as the server reads them: '400us' is no timeout at all. */
 	sql(&d, "ALTER ROLE %s SET lock_timeout = '0.5s'", deployer);
-	assert_int_equal(gk_target_role_lock_timeout(t, deployer, &rs, &err), 0);
+	assert_int_equal(gk_target_role_lock_timeout(&rs, t, deployer, &err), 0);
 	assert_true(rs.ms == 500);
 	gk_target_role_setting_free(&rs);
 	sql(&d, "ALTER ROLE %s SET lock_timeout = '400us'", deployer);
-	assert_int_equal(gk_target_role_lock_timeout(t, deployer, &rs, &err), 0);
+	assert_int_equal(gk_target_role_lock_timeout(&rs, t, deployer, &err), 0);
 	assert_true(rs.ms == 0);
 	gk_target_role_setting_free(&rs);
 
 	sql(&d, "ALTER ROLE %s IN DATABASE %s SET lock_timeout = 0", deployer, d.name);
-	assert_int_equal(gk_target_role_lock_timeout(t, deployer, &rs, &err), 0);
+	assert_int_equal(gk_target_role_lock_timeout(&rs, t, deployer, &err), 0);
 	assert_true(rs.ms == 0);
 	assert_non_null(strstr(rs.source, " IN DATABASE "));
 	r = new_report();
@@ -570,12 +570,12 @@ static void test_role_lock_timeout(void **state)
 	gk_target_role_setting_free(&rs);
 
 	/* No role named: the connecting user, who has only the database's. */
-	assert_int_equal(gk_target_role_lock_timeout(t, NULL, &rs, &err), 0);
+	assert_int_equal(gk_target_role_lock_timeout(&rs, t, NULL, &err), 0);
 	assert_string_equal(rs.role, role);
 	assert_string_equal(rs.value, "5s");
 	gk_target_role_setting_free(&rs);
 
-	assert_int_equal(gk_target_role_lock_timeout(t, "no_such_role", &rs, &err), 0);
+	assert_int_equal(gk_target_role_lock_timeout(&rs, t, "no_such_role", &err), 0);
 	assert_false(rs.role_exists);
 	r = new_report();
 	assert_int_equal(gk_target_report_role_lock_timeout(r, &o, &rs, "--deploy-role"), 0);
@@ -624,13 +624,13 @@ static void test_reindex_tables(void **state)
 	char **v = NULL;
 	size_t n = 0;
 	gk_error err = {0, ""};
-	assert_int_equal(gk_target_reindex_tables(t, "app", &v, &n, &err), 0);
+	assert_int_equal(gk_target_reindex_tables(&v, &n, t, "app", &err), 0);
 	assert_int_equal(n, 3);
 	assert_string_equal(v[0], "app.\"Orders\"");
 	assert_string_equal(v[1], "app.mv");
 	assert_string_equal(v[2], "app.p1");
 	gk_target_names_free(v, n);
-	assert_int_equal(gk_target_reindex_tables(t, NULL, &v, &n, &err), 0);
+	assert_int_equal(gk_target_reindex_tables(&v, &n, t, NULL, &err), 0);
 	bool catalog = false, pub = false;
 	for (size_t i = 0; i < n; i++) {
 		catalog |= !strncmp(v[i], "pg_catalog.", 11);

@@ -269,8 +269,8 @@ typedef struct gk_target_session {
  * transaction first, one entry per session and relation (its strongest
  * mode).  Read from pg_locks and pg_stat_activity in one snapshot.
  */
-int gk_target_blocking_sessions(gk_target *t, const char *const *tables, size_t n, gk_target_session **out,
-				size_t *n_out, gk_error *err);
+int gk_target_blocking_sessions(gk_target_session **out, size_t *n_out, gk_target *t, const char *const *tables,
+				size_t n, gk_error *err);
 void gk_target_sessions_free(gk_target_session *s, size_t n);
 
 /*
@@ -302,8 +302,8 @@ void gk_target_sessions_free(gk_target_session *s, size_t n);
  * snapshot holder of theirs is listed, whatever it runs.
  */
 #define GK_TARGET_SNAPSHOT_GRACE_S 1
-int gk_target_concurrently_waits(gk_target *t, const char *const *names, size_t n, gk_target_session **out,
-				 size_t *n_out, gk_error *err);
+int gk_target_concurrently_waits(gk_target_session **out, size_t *n_out, gk_target *t, const char *const *names,
+				 size_t n, gk_error *err);
 
 /*
  * The tables REINDEX SCHEMA `schema` CONCURRENTLY (`schema` NULL: REINDEX
@@ -315,7 +315,7 @@ int gk_target_concurrently_waits(gk_target *t, const char *const *names, size_t 
  * *out gets them SQL-quoted (schema.name, as gk_target_concurrently_waits
  * names relations), sorted; free with gk_target_names_free().
  */
-int gk_target_reindex_tables(gk_target *t, const char *schema, char ***out, size_t *n_out, gk_error *err);
+int gk_target_reindex_tables(char ***out, size_t *n_out, gk_target *t, const char *schema, gk_error *err);
 void gk_target_names_free(char **v, size_t n);
 
 /*
@@ -334,7 +334,7 @@ typedef struct gk_target_role_setting {
 } gk_target_role_setting;
 
 /** Read lock_timeout for `role` (NULL: the connecting user). */
-int gk_target_role_lock_timeout(gk_target *t, const char *role, gk_target_role_setting *out, gk_error *err);
+int gk_target_role_lock_timeout(gk_target_role_setting *out, gk_target *t, const char *role, gk_error *err);
 void gk_target_role_setting_free(gk_target_role_setting *s);
 
 typedef struct gk_target_table_size {
@@ -345,8 +345,7 @@ typedef struct gk_target_table_size {
 } gk_target_table_size;
 
 /** The size of each of `n` relations; *out has `n` entries, in order. */
-int gk_target_table_sizes(gk_target *t, const char *const *tables, size_t n, gk_target_table_size **out,
-			  gk_error *err);
+int gk_target_table_sizes(gk_target_table_size **out, gk_target *t, const char *const *tables, size_t n, gk_error *err);
 void gk_target_table_sizes_free(gk_target_table_size *s, size_t n);
 
 /**
@@ -368,10 +367,10 @@ typedef struct gk_target_object {
  * CONCURRENTLY that failed (queries do not use them, writes still pay for
  * them), except those a CREATE INDEX in progress is building right now.
  */
-int gk_target_invalid_indexes(gk_target *t, gk_target_object **out, size_t *n_out, gk_error *err);
+int gk_target_invalid_indexes(gk_target_object **out, size_t *n_out, gk_target *t, gk_error *err);
 
 /** CHECK and FOREIGN KEY constraints added NOT VALID and never validated. */
-int gk_target_unvalidated_constraints(gk_target *t, gk_target_object **out, size_t *n_out, gk_error *err);
+int gk_target_unvalidated_constraints(gk_target_object **out, size_t *n_out, gk_target *t, gk_error *err);
 
 void gk_target_objects_free(gk_target_object *o, size_t n);
 
@@ -391,7 +390,7 @@ typedef struct gk_target_lock_holder {
  * database.  Taking the lock to test it would be a write of sorts; this
  * only looks.
  */
-int gk_target_deploy_in_progress(gk_target *t, gk_target_lock_holder *out, gk_error *err);
+int gk_target_deploy_in_progress(gk_target_lock_holder *out, gk_target *t, gk_error *err);
 
 /*
  * Findings of the pre-flight, at the severities of `o`, about `path` (the

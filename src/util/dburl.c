@@ -284,7 +284,7 @@ static int to_libpq(char **out, const char *s, const char *what, gk_buf *notes, 
 static int unwrap(char **body, const char *input, const char *what, gk_buf *notes, gk_error *err)
 {
 	size_t start, len;
-	gk_dburl_unwrap(input, &start, &len);
+	gk_dburl_unwrap(&start, &len, input);
 	*body = NULL;
 	size_t first = strspn(input, " \t\r\n\f\v");
 	bool quoted = gk_dburl_is_quote(input[first]);

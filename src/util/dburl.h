@@ -63,7 +63,7 @@ void gk_dburl_free(gk_dburl *u);
  * end with a quoted value).  For redaction, which must mask what a
  * quoted URL holds exactly as an unquoted one.
  */
-void gk_dburl_unwrap(const char *s, size_t *start, size_t *len);
+void gk_dburl_unwrap(size_t *start, size_t *len, const char *s);
 
 /**
  * Length of the scheme prefix of a URL form ("postgresql://",

@@ -12,7 +12,7 @@
 
 bool gk_dburl_is_quote(char c) { return c == '\'' || c == '"'; }
 
-void gk_dburl_unwrap(const char *s, size_t *start, size_t *len)
+void gk_dburl_unwrap(size_t *start, size_t *len, const char *s)
 {
 	size_t a = 0, b = strlen(s);
 	while (a < b && isspace((unsigned char)s[a]))

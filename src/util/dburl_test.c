@@ -168,10 +168,10 @@ static void test_dburl__scheme_len(void **state)
 	assert_int_equal(gk_dburl_scheme_len("postgresql:/h"), 0);
 	assert_int_equal(gk_dburl_scheme_len(""), 0);
 	size_t start, len;
-	gk_dburl_unwrap(" 'x' \n", &start, &len);
+	gk_dburl_unwrap(&start, &len, " 'x' \n");
 	assert_int_equal(start, 2);
 	assert_int_equal(len, 1);
-	gk_dburl_unwrap("password='x'", &start, &len);
+	gk_dburl_unwrap(&start, &len, "password='x'");
 	assert_int_equal(start, 0);
 	assert_int_equal(len, 12);
 }

@@ -229,6 +229,13 @@ void gk_sig_chain(int sig, siginfo_t *info, void *ctx, const struct sigaction *o
 	}
 }
 
+int gk_interrupt_opt_in(bool handle_signals, gk_error *err)
+{
+	if (handle_signals && gk_interrupt_install() < 0)
+		return gk_error_set(err, GK_ERROR, "cannot start the signal watchdog thread");
+	return 0;
+}
+
 bool gk_interrupt_handles_signal(int sig)
 {
 	return (sig == SIGINT || sig == SIGTERM) && atomic_load(&installed) && atomic_load(&signals_taken) == 0;

@@ -34,6 +34,8 @@
 
 #include <libpq-fe.h>
 
+#include "gatekeeper/common.h"
+
 #define GK_WATCH_GRACE_S 5.0
 
 enum gk_interrupt_kind {
@@ -50,6 +52,11 @@ enum gk_interrupt_kind {
  * Call once, early in main().  0, or -1 when the watchdog cannot start.
  */
 int gk_interrupt_install(void);
+
+/** A job's start: gk_interrupt_install() when its options' handle_signals
+ * asks for it (the caller owns the process), nothing otherwise.  0, or
+ * GK_ERROR in `err` when the watchdog cannot start. */
+int gk_interrupt_opt_in(bool handle_signals, gk_error *err);
 
 /** True while `sig` would only interrupt the run (it is SIGINT or SIGTERM,
  * the handler is installed and has not been called yet): src/shadow/registry.c then

@@ -264,7 +264,7 @@ static void redact_body(gk_buf *out, const char *s, gk_secrets *found)
 static void redact_to(gk_buf *out, const char *s, gk_secrets *found)
 {
 	size_t start, len;
-	gk_dburl_unwrap(s, &start, &len);
+	gk_dburl_unwrap(&start, &len, s);
 	if (start == 0 && s[len] == '\0') {
 		redact_body(out, s, found);
 		return;
@@ -289,7 +289,7 @@ static void libpq_secrets(const char *conninfo, gk_secrets *found)
 		return;
 	/* A pasted value is read by libpq without its quotes (gk_dburl_parse). */
 	size_t start, len;
-	gk_dburl_unwrap(conninfo, &start, &len);
+	gk_dburl_unwrap(&start, &len, conninfo);
 	char *inner = gk_strndup(conninfo + start, len);
 	PQconninfoOption *opts = inner ? PQconninfoParse(inner, NULL) : NULL;
 	for (PQconninfoOption *o = opts; o && o->keyword; o++)
