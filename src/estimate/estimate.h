@@ -161,7 +161,7 @@ typedef struct gk_estimate_run_options {
  * or scans a table with a production size, or builds an index on it,
  * estimate its lock window there (gk_estimate_statement()).  Each estimate
  * goes on the findings of `r` at that path and statement that predict a
- * lock (evidence), else into a note; one above its lock's budget adds a
+ * lock or a rewrite (evidence; not a lock wait), else into a note; one above its lock's budget adds a
  * `lock-window-over-budget` finding.  A statement that fails, a table
  * that cannot be filled and a time limit that ran out are notes.  0,
  * GK_ENOMEM, or GK_EINFRA when the shadow cannot be reached.

@@ -283,6 +283,10 @@ static gk_report *walk(const db *d, const gk_lock_budget *budget, double limit_s
 				.evidence = {.kind = GK_PREDICT_REWRITE,
 					     .predicted = {.lock = "ACCESS EXCLUSIVE", .relation = "public.t", .rewrite = true}}};
 		assert_int_equal(gk_report_add_finding(r, &f), 0);
+		/* missing-lock-timeout's prediction is the wait, not the hold. */
+		f.rule_id = "missing-lock-timeout";
+		f.evidence.kind = GK_PREDICT_LOCK_WAIT;
+		assert_int_equal(gk_report_add_finding(r, &f), 0);
 	}
 	gk_lint_options lint;
 	gk_lint_options_init(&lint);
@@ -340,8 +344,9 @@ static void test_walk_over_budget(void **state)
 	assert_non_null(strstr(lint->estimate.text, "under ACCESS EXCLUSIVE on public.t, calibrated on 2 sizes "
 							"(2k, 8k rows), cost per row, extrapolated to 2M rows"));
 	assert_true(lint->estimate.low_ms == f->estimate.low_ms && lint->estimate.high_ms == f->estimate.high_ms);
+	assert_null(find_rule(r, "missing-lock-timeout")->estimate.text);
 	/* Only t: audit is created by the change, CONCURRENTLY is left out. */
-	assert_int_equal(r->n_findings, 2);
+	assert_int_equal(r->n_findings, 3);
 	/* The walk applied the migration: the index exists, t is empty again. */
 	PGconn *c = connect_db(&d);
 	assert_int_equal(count_of(c, "SELECT count(*) FROM pg_indexes WHERE indexname = 't_v'"), 1);

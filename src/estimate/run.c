@@ -242,7 +242,8 @@ static int over_budget(walk *w, const gk_estimate_migration *m, const stmt_plan 
 	return rc == GK_ENOTFOUND ? 0 : rc;
 }
 
-/* Put the estimate on the statement's findings that predict its lock;
+/* Put the estimate on the statement's findings that predict its lock or
+ * rewrite;
  * a note when none does; the budget finding when over. */
 static int record(walk *w, const gk_estimate_migration *m, const stmt_plan *p, int index,
 		  const gk_estimate_result *e)
@@ -254,8 +255,11 @@ static int record(walk *w, const gk_estimate_migration *m, const stmt_plan *p, i
 	int rc = le.text ? 0 : GK_ENOMEM;
 	for (size_t i = 0; rc == 0 && i < w->r->n_findings; i++) {
 		const gk_finding *f = &w->r->findings[i];
+		/* A lock wait's finding (missing-lock-timeout) is about the queue
+		 * before the lock, not how long it is held. */
 		if (f->statement_index == index && f->path && !strcmp(f->path, m->path) &&
-		    f->evidence.kind != GK_PREDICT_NONE && !f->estimate.method) {
+		    (f->evidence.kind == GK_PREDICT_LOCK || f->evidence.kind == GK_PREDICT_REWRITE) &&
+		    !f->estimate.method) {
 			rc = gk_report_set_estimate(w->r, i, &le);
 			attached++;
 		}
