@@ -82,3 +82,19 @@ int gk_check_estimate_folder(gk_check_replay *rp, gk_report *r, const char *tpl,
 	free(conninfo);
 	return rc;
 }
+
+/* A budget no estimate can be held to must not pass in silence. */
+int gk_check_estimate_note(gk_report *r, const gk_check_options *o)
+{
+	const gk_lock_budget *b = o->lock_budget;
+	if (!b || (b->access_exclusive_ms <= 0 && b->exclusive_ms <= 0 && b->share_row_exclusive_ms <= 0 &&
+		   b->share_ms <= 0 && b->share_update_exclusive_ms <= 0))
+		return 0;
+	const char *why = !o->replay ? "the replay is off" : !o->production ? "no production sizes were given (--rows)" : NULL;
+	if (!why)
+		return 0;
+	char *msg = gk_asprintf("lock_budget: not applied: %s, so no lock window was estimated", why);
+	int rc = msg ? gk_report_add_note(r, msg) : GK_ENOMEM;
+	free(msg);
+	return rc;
+}

@@ -77,6 +77,9 @@ want(not [f for f in under["findings"] if f["rule_id"] == "lock-window-over-budg
 want(any("estimate" in f for f in under["findings"]), "under: the estimate still on the lint finding")
 want(not [f for f in none["findings"] if "estimate" in f or f["rule_id"] == "lock-window-over-budget"],
      "no --rows: nothing estimated")
+want("lock_budget: not applied: no production sizes were given (--rows), so no lock window was estimated"
+     in none.get("notes", []), f"no --rows: the budget's note, notes {none.get('notes')}")
+want(not [n for n in over.get("notes", []) if n.startswith("lock_budget")], "with --rows: no such note")
 
 text = open(f"{tmp}/over.txt").read()
 want("= estimate: ~" in text and "under ACCESS EXCLUSIVE on public.users, calibrated on 3 sizes" in text,
