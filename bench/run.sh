@@ -12,7 +12,8 @@
 # clock also measures the queue for the cores.  BENCH_IR=1 adds each
 # command's instruction count under callgrind (one run; repeatable under
 # any load, but blind to system calls and to the parallel parse).
-# BENCH_ONLY=lint stops after these rows.
+# BENCH_ONLY=lint stops after these rows; BENCH_ONLY=estimate runs only
+# the lock-window estimate's (bench/estimate.sh), which the full run ends with.
 #   targets: squawk/gatekeeper >= 2.5 for every row, gatekeeper/bare-parse
 #            <= 1.3, peak RSS <= 64 MB
 set -uo pipefail
@@ -20,6 +21,7 @@ build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
 corpora="$root/../shared/corpora"
 runs=5
+[ "${BENCH_ONLY:-}" = estimate ] && exec "$root/bench/estimate.sh" "$build"
 if [ ! -d "$corpora" ]; then
 	echo "bench: SKIP: ../shared/corpora not found (the corpora live beside the repository)"
 	exit 0
@@ -170,3 +172,6 @@ PY
 
 # How time and memory grow with the input, at 1x, 4x and 16x.
 "$root/bench/scale.sh" "$build"
+
+# Predicted lock windows against measured ones at 1M and 5M rows.
+"$root/bench/estimate.sh" "$build"

@@ -17,6 +17,7 @@
  * never reaches any output (src/shadow redacts every message).
  */
 #include "live_opts.h"
+#include "estimate/estimate.h"
 #include "gatekeeper/check.h"
 #include "util/util.h"
 
@@ -28,7 +29,7 @@
 enum {
 	OPT_BASE = GK_OPT_COMMAND, OPT_HEAD, OPT_REPO, OPT_WORKTREE, OPT_LAYOUT, OPT_ALL, OPT_MIGRATION_NAME,
 	OPT_REPLAY, OPT_LINT, OPT_SHADOW_URL, OPT_PG_BIN, OPT_SHADOW_INIT, OPT_CACHE_DIR, OPT_CACHE, OPT_QUIET,
-	OPT_REPLAY_TIMEOUT,
+	OPT_REPLAY_TIMEOUT, OPT_ROWS, OPT_ESTIMATE_LIMIT,
 };
 
 static const gk_opt check_opts[] = {
@@ -59,6 +60,10 @@ static const gk_opt check_opts[] = {
 	 "cluster", OPT_CACHE},
 	{"replay-timeout", 0, GK_OPT_VALUE, "DURATION", "time limit of each migration's replay (default 5min): past it "
 	 "the migration is cancelled and reported as replay-timeout", OPT_REPLAY_TIMEOUT},
+	{"rows", 0, GK_OPT_VALUE, "TABLE=N", "production row count of TABLE (schema.name; 41M, 2k) for the lock-window "
+	 "estimate (repeatable)", OPT_ROWS},
+	{"estimate-limit", 0, GK_OPT_VALUE, "DURATION", "total time the lock-window estimate may calibrate on the shadow "
+	 "(default 2min): past it the statements left are noted as not estimated", OPT_ESTIMATE_LIMIT},
 	{"quiet", 'q', GK_OPT_BOOL, NULL, "no progress line on a terminal", OPT_QUIET},
 	{0},
 };
@@ -72,6 +77,7 @@ typedef struct check_ctx {
 	char *default_cache;          /* owned */
 	char *shadow_url;             /* owned: the libpq form of o.shadow.url */
 	double last_progress;
+	gk_estimate_tables production; /* --rows */
 } check_ctx;
 
 static int apply_check_opt(void *p, const gk_opt *opt, const char *v)
@@ -97,6 +103,17 @@ static int apply_check_opt(void *p, const gk_opt *opt, const char *v)
 		if (gk_parse_duration(v, &c->replay_timeout) < 0 || c->replay_timeout <= 0)
 			return gk_usage_error("check: --replay-timeout wants a duration such as 300, 90s or 5min (up to "
 					      "24h), not '%s'", v);
+		return 0;
+	case OPT_ROWS: {
+		gk_error e = {0};
+		if (gk_estimate_tables_add_rows(&c->production, v, &e) < 0)
+			return gk_usage_error("check: %s", e.msg);
+		return 0;
+	}
+	case OPT_ESTIMATE_LIMIT:
+		if (gk_parse_duration(v, &c->o.estimate_limit_s) < 0 || c->o.estimate_limit_s <= 0)
+			return gk_usage_error("check: --estimate-limit wants a duration such as 90s or 5min (up to 24h), "
+					      "not '%s'", v);
 		return 0;
 	case OPT_LAYOUT:
 		if (gk_layout_kind_parse(&c->o.layout, v) < 0)
@@ -151,6 +168,10 @@ static void replay_settings(gk_run_args *a, check_ctx *c)
 	if (c->cache != 0)
 		c->o.shadow.cache_dir = c->cache_dir ? c->cache_dir : (c->default_cache = gk_shadow_default_cache_dir());
 	c->o.pg_version_from_shadow = !a->pg_version_set;
+	if (c->production.n > 0)
+		c->o.production = &c->production;
+	if (cf)
+		c->o.lock_budget = &cf->lock_budget;
 	if (!c->quiet && isatty(STDERR_FILENO)) {
 		c->o.progress = progress_line;
 		c->o.progress_ctx = c;
@@ -206,6 +227,7 @@ static int check_main(int argc, char **argv)
 	free(pos);
 	free(c.default_cache);
 	free(c.shadow_url);
+	gk_estimate_tables_free(&c.production);
 	gk_run_args_free(&a);
 	return rc;
 }

@@ -20,6 +20,7 @@
 #define GATEKEEPER_CHECK_H
 
 #include "common.h"
+#include "config.h"
 #include "files.h"
 #include "history.h"
 #include "layout.h"
@@ -79,6 +80,15 @@ typedef struct gk_check_options {
 	 * false in a program with handlers of its own (the job still stops
 	 * for gk_interrupt_raise() and its time limits); the CLI sets it. */
 	bool handle_signals;
+
+	/* Predicted lock windows (with replay): production sizes of the
+	 * tables (src/estimate/estimate.h; NULL = no estimate), the total
+	 * time the calibration may take on the shadow (seconds; 0 = the
+	 * default, 120 s), and the lock budget that makes an estimate above
+	 * it a `lock-window-over-budget` finding (NULL = none). */
+	const struct gk_estimate_tables *production;
+	double estimate_limit_s;
+	const gk_lock_budget *lock_budget;
 } gk_check_options;
 
 /*

@@ -59,6 +59,16 @@ typedef struct gk_config_rule {
 	int line, column;           /* 1-based position of the id, for error messages */
 } gk_config_rule;
 
+/* lock_budget: the longest a statement may hold each lock in production,
+ * as the lock-window estimate predicts it (`check` given production
+ * sizes), in ms; 0 = no budget for that lock. */
+typedef struct gk_lock_budget {
+	double access_exclusive_ms, exclusive_ms, share_row_exclusive_ms, share_ms, share_update_exclusive_ms;
+} gk_lock_budget;
+
+/** The budget for lock `lock` ("ACCESS EXCLUSIVE", ...); 0 = none. */
+double gk_lock_budget_ms(const gk_lock_budget *b, const char *lock);
+
 typedef struct gk_config {
 	char *path;                 /* the file it was loaded from, as given */
 	int pg_version;             /* 0 = unset */
@@ -87,6 +97,7 @@ typedef struct gk_config {
 	int flyway_mixed;           /* -1 unset, 0 false, 1 true */
 	int golang_multi_statement; /* -1 unset, 0 false, 1 true */
 	int bigint_int_reference;   /* -1 unset, 0 report, 1 quiet */
+	gk_lock_budget lock_budget; /* all 0 = unset */
 } gk_config;
 
 /**

@@ -68,6 +68,25 @@ typedef struct gk_lock_fact {
 	long lock_timeout_ms;         /* observed only: in effect when requested (0 = none) */
 } gk_lock_fact;
 
+/* How long a statement is predicted to hold its lock in production
+ * (`check` given production sizes; see src/estimate/): calibrated on the
+ * shadow at a few sizes of synthetic rows and extrapolated.  method NULL:
+ * not estimated. */
+#define GK_ESTIMATE_SIZES 4
+typedef struct gk_lock_estimate {
+	double low_ms, high_ms;       /* the predicted range */
+	char *method;                 /* one line: sizes, fit, production size (owned) */
+	char *text;                   /* one line for people: range, lock, relation, method (owned) */
+	const char *lock;             /* static: "ACCESS EXCLUSIVE", ... */
+	char *relation;               /* schema.name (owned) */
+	double production_rows;       /* what it was extrapolated to */
+	struct {
+		long rows;
+		double ms;            /* measured on the shadow */
+	} sizes[GK_ESTIMATE_SIZES];
+	size_t n_sizes;
+} gk_lock_estimate;
+
 typedef struct gk_evidence {
 	enum gk_prediction kind;      /* NONE: the finding predicts nothing */
 	gk_lock_fact predicted;       /* kind != NONE */
@@ -107,6 +126,7 @@ typedef struct gk_finding {
 	 * so a finding keeps it when the file changes elsewhere, and no two
 	 * findings of a report share one (SARIF, GitLab Code Quality). */
 	char fingerprint[65];
+	gk_lock_estimate estimate;    /* method NULL: none */
 } gk_finding;
 
 enum gk_migration_status {
@@ -473,6 +493,15 @@ int gk_finding_set_message(gk_finding *f, const char *message);
 /** Change finding `f`'s severity (e.g. downgraded by the lock trace's
  * evidence); blocking is decided again by gk_report_finish. */
 void gk_finding_set_severity(gk_finding *f, enum gk_severity severity);
+
+/**
+ * Set finding `f`'s lock-window estimate (its strings copied; the old ones
+ * freed).  Returns 0 or GK_ENOMEM.
+ */
+int gk_finding_set_estimate(gk_finding *f, const gk_lock_estimate *e);
+
+/** Set the estimate of r->findings[idx] (see gk_finding_set_estimate()). */
+int gk_report_set_estimate(gk_report *r, size_t idx, const gk_lock_estimate *e);
 
 /** Add a run-level error (message copied; must hold no secret). Returns 0 or GK_ENOMEM. */
 int gk_report_add_error(gk_report *r, enum gk_error_kind kind, const char *path, const char *fmt, ...)

@@ -469,6 +469,8 @@ int gk_check_run(gk_report *r, const gk_check_options *options, gk_error *err)
 		rc = gk_error_set(err, rc, "out of memory");
 	if (rc == 0)
 		rc = folders(&dirs, h, &o, err);
+	if (rc == 0 && gk_check_estimate_note(r, &o) < 0)
+		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
 	/* The shadow first: its version decides the lint's. */
 	if (rc == 0 && o.replay)
 		rc = gk_check_replay_open(&rp, r, &o, err);

@@ -12,6 +12,7 @@
 #define GK_CHECK_INTERNAL_H
 
 #include "gatekeeper/check.h"
+#include "gatekeeper/replay.h"
 #include "gatekeeper/runner.h"
 
 /* The files of a folder on one side, read on demand and kept for the lint. */
@@ -120,5 +121,12 @@ int gk_check_replay_open(gk_check_replay *rp, gk_report *r, gk_check_options *o,
 /* Replay folder `f` (after its lint: report entries exist) and record it. */
 int gk_check_replay_folder(gk_check_replay *rp, gk_report *r, gk_check_folder *f, gk_error *err);
 void gk_check_replay_close(gk_check_replay *rp);
+/* The lock-window estimate of a folder's change (estimate.c), when the run
+ * has production sizes: a new database from `tpl` (NULL: empty) with
+ * `before` applied, then the walk of `change`. */
+int gk_check_estimate_folder(gk_check_replay *rp, gk_report *r, const char *tpl, const gk_replay_migration *before,
+			     size_t n_before, const gk_replay_migration *change, size_t n_change, gk_error *err);
+/* A note when a lock budget is set that no estimate can be held to. */
+int gk_check_estimate_note(gk_report *r, const gk_check_options *o);
 
 #endif

@@ -452,6 +452,31 @@ static int record(plan *p, bool interrupted, gk_error *err)
 	return rc < 0 ? gk_error_set(err, GK_ENOMEM, "out of memory") : 0;
 }
 
+/* ---- the lock-window estimate -------------------------------------------- */
+
+/* On a database of its own, from the prefix's template when cached
+ * (src/check/estimate.c). */
+static int estimate(plan *p, gk_error *err)
+{
+	if (!p->rp->o->production || p->first_traced >= p->n)
+		return 0;
+	char *tpl = NULL;
+	size_t k = 0;
+	int rc = find_template(p, &k, &tpl, err);
+	size_t from = tpl ? p->n_pre + k : 0;
+	gk_replay_migration *m = rc == 0 ? calloc(p->n, sizeof *m) : NULL;
+	if (rc == 0 && !m)
+		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
+	for (size_t i = 0; m && i < p->n; i++)
+		m[i] = p->s[i].m;
+	if (m)
+		rc = gk_check_estimate_folder(p->rp, p->r, tpl, m + from, p->first_traced - from, m + p->first_traced,
+					      p->n - p->first_traced, err);
+	free(m);
+	free(tpl);
+	return rc;
+}
+
 /* ---- one folder ------------------------------------------------------------ */
 
 
@@ -488,6 +513,10 @@ int gk_check_replay_folder(gk_check_replay *rp, gk_report *r, gk_check_folder *f
 	bool interrupted = rc == GK_EINTR;
 	if (rc == 0 || interrupted)
 		rc = record(&p, interrupted, err) < 0 ? GK_ENOMEM : rc;
+	if (rc == 0 && (rc = estimate(&p, err)) == GK_EINFRA) {
+		rc = gk_report_add_error(r, GK_ERRKIND_DB_CONNECT, NULL, "%s", err->msg) < 0 ? GK_ENOMEM : 0;
+		rp->lost = true;
+	}
 	if (rc == 0 || rc == GK_EINTR)
 		gk_report_add_replay_totals(r, p.n - p.n_pre, p.from > p.n_pre ? p.from - p.n_pre : 0,
 					    (gk_now() - p.t0) * 1000.0);

@@ -18,6 +18,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <yaml.h>
@@ -37,7 +38,7 @@
 #define KEYS_ALLOWED \
 	"pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, " \
 	"replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, " \
-	"flyway_mixed, golang_migrate_multi_statement, prefer_bigint_int_reference"
+	"flyway_mixed, golang_migrate_multi_statement, prefer_bigint_int_reference, lock_budget"
 
 /* The problems found so far, each "PATH:LINE:COLUMN: problem". */
 typedef struct problems {
@@ -489,6 +490,62 @@ static int load_bigint_int_reference(loader *l, yaml_node_t *v)
 	return 0;
 }
 
+/* ---- lock_budget ---------------------------------------------------------
+ * The longest a statement may hold each lock in production, as the
+ * lock-window estimate predicts it: `access_exclusive: 5s`, `share: 60s`.
+ * A mapping from a lock (PostgreSQL's name in snake case; only those that
+ * block writes, or VALIDATE's, have windows worth a budget) to a duration.
+ */
+static const struct budget_key {
+	const char *name, *lock;
+	size_t offset;
+} budget_keys[] = {
+	{"access_exclusive", "ACCESS EXCLUSIVE", offsetof(gk_lock_budget, access_exclusive_ms)},
+	{"exclusive", "EXCLUSIVE", offsetof(gk_lock_budget, exclusive_ms)},
+	{"share_row_exclusive", "SHARE ROW EXCLUSIVE", offsetof(gk_lock_budget, share_row_exclusive_ms)},
+	{"share", "SHARE", offsetof(gk_lock_budget, share_ms)},
+	{"share_update_exclusive", "SHARE UPDATE EXCLUSIVE", offsetof(gk_lock_budget, share_update_exclusive_ms)},
+};
+#define N_BUDGET_KEYS (sizeof budget_keys / sizeof *budget_keys)
+#define BUDGET_KEYS "access_exclusive, exclusive, share_row_exclusive, share, share_update_exclusive"
+
+double gk_lock_budget_ms(const gk_lock_budget *b, const char *lock)
+{
+	for (size_t i = 0; b && lock && i < N_BUDGET_KEYS; i++)
+		if (!strcmp(budget_keys[i].lock, lock))
+			return *(const double *)((const char *)b + budget_keys[i].offset);
+	return 0;
+}
+
+static int load_budget_entry(loader *l, yaml_node_t *k, yaml_node_t *v)
+{
+	size_t i = 0;
+	if (k->type == YAML_SCALAR_NODE)
+		while (i < N_BUDGET_KEYS && strcmp(budget_keys[i].name, text(k)))
+			i++;
+	if (k->type != YAML_SCALAR_NODE || i == N_BUDGET_KEYS)
+		return wrong(l, k, "lock_budget keys are locks: " BUDGET_KEYS);
+	const char *t = v->type == YAML_SCALAR_NODE && !is_null(v) ? text(v) : "";
+	double secs;
+	if (gk_parse_duration(t, &secs) < 0 || secs <= 0)
+		return wrong(l, v, "a lock budget must be a duration such as 500ms, 5s or 2min (up to 24h)");
+	*(double *)((char *)&l->c->lock_budget + budget_keys[i].offset) = secs * 1000.0;
+	return 0;
+}
+
+static int load_lock_budget(loader *l, yaml_node_t *v)
+{
+	if (is_null(v))
+		return 0;
+	if (v->type != YAML_MAPPING_NODE)
+		return wrong(l, v, "lock_budget must be a mapping of lock to duration, e.g. access_exclusive: 5s");
+	int rc = 0;
+	for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top && rc != GK_ENOMEM; p++)
+		rc = worse(rc, load_budget_entry(l, yaml_document_get_node(l->doc, p->key),
+						 yaml_document_get_node(l->doc, p->value)));
+	return rc;
+}
+
 /* An extension's name as its control file is named: nothing to quote. */
 static bool extension_name(const char *s)
 {
@@ -549,6 +606,7 @@ static const struct config_key {
 	{"lock_timeout_advice", load_lock_timeout_advice},
 	{"lock_timeout", load_lock_timeout},
 	{"deploy_role", load_deploy_role},
+	{"lock_budget", load_lock_budget},
 };
 #define N_KEYS (sizeof config_keys / sizeof *config_keys)
 

@@ -281,10 +281,10 @@ static void test_top_level_must_be_a_mapping(void **state)
 	(void)state;
 	expect_error("- pg_version: 15\n",
 		     "1:1: the top level must be a mapping of settings (pg_version, runner, paths, exclude, "
-		     "fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, flyway_mixed, golang_migrate_multi_statement, prefer_bigint_int_reference), not a list");
+		     "fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, flyway_mixed, golang_migrate_multi_statement, prefer_bigint_int_reference, lock_budget), not a list");
 	expect_error("\n  pg_version\n",
 		     "2:3: the top level must be a mapping of settings (pg_version, runner, paths, exclude, "
-		     "fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, flyway_mixed, golang_migrate_multi_statement, prefer_bigint_int_reference), not a single value");
+		     "fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, flyway_mixed, golang_migrate_multi_statement, prefer_bigint_int_reference, lock_budget), not a single value");
 }
 
 static void test_more_than_one_document(void **state)
@@ -300,9 +300,9 @@ static void test_unknown_key(void **state)
 	(void)state;
 	expect_error("pg_version: 15\nrunnr: prisma\n", "2:1: unknown key 'runnr' (did you mean 'runner'?)");
 	expect_error("pg_version: 15\nstrictness: high\n",
-		     "2:1: unknown key 'strictness' (allowed: pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, flyway_mixed, golang_migrate_multi_statement, prefer_bigint_int_reference)");
+		     "2:1: unknown key 'strictness' (allowed: pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, flyway_mixed, golang_migrate_multi_statement, prefer_bigint_int_reference, lock_budget)");
 	expect_error("? [a, b]\n: 1\n",
-		     "1:3: a key must be a name (pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, flyway_mixed, golang_migrate_multi_statement, prefer_bigint_int_reference), not a list");
+		     "1:3: a key must be a name (pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, flyway_mixed, golang_migrate_multi_statement, prefer_bigint_int_reference, lock_budget), not a list");
 }
 
 static void test_duplicate_keys(void **state)
@@ -450,6 +450,36 @@ static void test_replay_timeout(void **state)
 		assert_non_null(strstr(err.msg, why));
 		assert_non_null(strstr(err.msg, "gatekeeper.yml:1:1"));  /* at the value */
 	}
+}
+
+static void test_lock_budget(void **state)
+{
+	(void)state;
+	gk_config *c = NULL;
+	gk_error err = {0};
+	assert_int_equal(load("lock_budget:\n  access_exclusive: 5s\n  share: 1min\n  share_update_exclusive: 250ms\n",
+			      &c, &err), 0);
+	assert_true(c->lock_budget.access_exclusive_ms == 5000);
+	assert_true(c->lock_budget.share_ms == 60000);
+	assert_true(c->lock_budget.share_update_exclusive_ms == 250);
+	assert_true(c->lock_budget.exclusive_ms == 0);
+	assert_true(gk_lock_budget_ms(&c->lock_budget, "ACCESS EXCLUSIVE") == 5000);
+	assert_true(gk_lock_budget_ms(&c->lock_budget, "SHARE") == 60000);
+	assert_true(gk_lock_budget_ms(&c->lock_budget, "SHARE ROW EXCLUSIVE") == 0);
+	assert_true(gk_lock_budget_ms(&c->lock_budget, "ROW EXCLUSIVE") == 0);
+	gk_config_free(c);
+	assert_int_equal(load("lock_budget:\n", &c, &err), 0);
+	assert_true(c->lock_budget.access_exclusive_ms == 0);
+	gk_config_free(c);
+	expect_error("lock_budget:\n  acess_exclusive: 5s\n",
+		     "2:3: lock_budget keys are locks: access_exclusive, exclusive, share_row_exclusive, share, "
+		     "share_update_exclusive, not 'acess_exclusive'");
+	expect_error("lock_budget:\n  share: soon\n",
+		     "2:10: a lock budget must be a duration such as 500ms, 5s or 2min (up to 24h), not 'soon'");
+	expect_error("lock_budget:\n  share: 0\n",
+		     "2:10: a lock budget must be a duration such as 500ms, 5s or 2min (up to 24h), not '0'");
+	expect_error("lock_budget: 5s\n",
+		     "1:14: lock_budget must be a mapping of lock to duration, e.g. access_exclusive: 5s, not '5s'");
 }
 
 static void test_shadow_extensions(void **state)
@@ -903,6 +933,7 @@ int main(void)
 		T(test_replay_settings),
 		T(test_paths_stay_inside),
 		T(test_replay_timeout),
+		T(test_lock_budget),
 		T(test_shadow_extensions),
 		T(test_runner_and_lock_timeout),
 		T(test_unreadable_file),

@@ -69,6 +69,27 @@ static void evidence(gk_jstream *j, const gk_evidence *e)
 	gk_js_end(j, '}');
 }
 
+/* The predicted lock window in production (see gk_lock_estimate). */
+static void estimate(gk_jstream *j, const gk_lock_estimate *e)
+{
+	gk_js_kopen(j, "estimate", '{');
+	gk_js_kint(j, "low_ms", llround(e->low_ms));
+	gk_js_kint(j, "high_ms", llround(e->high_ms));
+	gk_js_kstring(j, "method", e->method);
+	gk_js_kstring(j, "lock", e->lock);
+	gk_js_kstring(j, "relation", e->relation);
+	gk_js_kint(j, "production_rows", llround(e->production_rows));
+	gk_js_kopen(j, "sizes", '[');
+	for (size_t i = 0; i < e->n_sizes; i++) {
+		gk_js_object(j);
+		gk_js_kint(j, "rows", e->sizes[i].rows);
+		gk_js_kreal(j, "ms", e->sizes[i].ms);
+		gk_js_end(j, '}');
+	}
+	gk_js_end(j, ']');
+	gk_js_end(j, '}');
+}
+
 static void finding(gk_jstream *j, const gk_finding *f)
 {
 	gk_js_object(j);
@@ -98,6 +119,8 @@ static void finding(gk_jstream *j, const gk_finding *f)
 	}
 	if (f->evidence.verdict != GK_EVIDENCE_NONE)
 		evidence(j, &f->evidence);
+	if (f->estimate.method)
+		estimate(j, &f->estimate);
 	gk_js_end(j, '}');
 }
 

@@ -50,6 +50,9 @@ static void finding_free(gk_finding *f)
 		free(*fields[k]);
 	free(f->evidence.predicted.relation);
 	free(f->evidence.observed.relation);
+	free(f->estimate.method);
+	free(f->estimate.relation);
+	free(f->estimate.text);
 }
 
 static void strings_free(char **v, size_t n)
@@ -464,6 +467,32 @@ void gk_finding_set_severity(gk_finding *f, enum gk_severity severity)
 	f->severity = severity;
 }
 
+int gk_finding_set_estimate(gk_finding *f, const gk_lock_estimate *e)
+{
+	gk_lock_estimate d = *e;
+	d.method = e->method ? gk_strdup(e->method) : NULL;
+	d.relation = e->relation ? gk_strdup(e->relation) : NULL;
+	d.text = e->text ? gk_strdup(e->text) : NULL;
+	if ((e->method && !d.method) || (e->relation && !d.relation) || (e->text && !d.text)) {
+		free(d.method);
+		free(d.relation);
+		free(d.text);
+		return GK_ENOMEM;
+	}
+	if (d.n_sizes > GK_ESTIMATE_SIZES)
+		d.n_sizes = GK_ESTIMATE_SIZES;
+	free(f->estimate.method);
+	free(f->estimate.relation);
+	free(f->estimate.text);
+	f->estimate = d;
+	return 0;
+}
+
+int gk_report_set_estimate(gk_report *r, size_t idx, const gk_lock_estimate *e)
+{
+	return idx < r->n_findings ? gk_finding_set_estimate(&r->findings[idx], e) : GK_ENOTFOUND;
+}
+
 int gk_report_add_finding(gk_report *r, const gk_finding *f)
 {
 	assert(r && f && f->rule_id);
@@ -477,6 +506,7 @@ int gk_report_add_finding(gk_report *r, const gk_finding *f)
 	d->blocking = false;
 	d->fingerprint[0] = '\0';
 	d->evidence.predicted.relation = d->evidence.observed.relation = NULL;
+	d->estimate.method = d->estimate.relation = d->estimate.text = NULL;
 	if (!d->message)
 		d->message = "";
 	char **fields[FINDING_STRINGS];
@@ -487,9 +517,11 @@ int gk_report_add_finding(gk_report *r, const gk_finding *f)
 		*fields[i] = gk_strdup(src);
 		ok = ok && (!src || *fields[i]);
 	}
-	if (!ok || gk_finding_set_evidence(d, &f->evidence) < 0) {
+	if (!ok || gk_finding_set_evidence(d, &f->evidence) < 0 || gk_finding_set_estimate(d, &f->estimate) < 0) {
 		for (size_t i = 0; i < FINDING_STRINGS; i++)
 			free(*fields[i]);
+		free(d->evidence.predicted.relation);
+		free(d->evidence.observed.relation);
 		return GK_ENOMEM;
 	}
 	(*n)++;

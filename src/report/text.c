@@ -113,6 +113,8 @@ static void finding(FILE *out, arena *a, const gk_finding *f, const gk_render_op
 		V(a, f->message), f->rule_id);
 	if (f->context && f->line)
 		excerpt(out, f, o);
+	if (f->estimate.text)
+		fprintf(out, "       = estimate: %s\n", V(a, f->estimate.text));
 	if (f->help)
 		fprintf(out, "       = help: %s\n", V(a, f->help));
 	fputc('\n', out);

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The lock-window estimate of `gatekeeper check` with production sizes
+# (--rows): the change's rewrite of an existing table is calibrated on
+# the shadow and extrapolated, the estimate rides on the lint finding that
+# predicted the lock (JSON valid against schemas/report/v1.json, text,
+# Markdown, JUnit), and `lock_budget:` turns it into the blocking
+# lock-window-over-budget finding only when the range goes over.
+#   - a table the change creates gets no estimate whatever --rows says;
+#   - without --rows nothing is estimated;
+#   - a bad --rows is a usage error (exit 2).
+set -uo pipefail
+root=$(cd ../../.. && pwd)
+. ../input-common/prisma-repo.sh
+prisma_repo || exit 1
+mig 20240101000000_init 'CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, age int);'
+git add -A && git commit -qm init
+git switch -qc feature
+mig 20240201000000_widen_age 'CREATE TABLE notes (id int);
+ALTER TABLE users ALTER COLUMN age TYPE bigint;
+ALTER TABLE notes ALTER COLUMN id TYPE bigint;'
+git add -A && git commit -qm change
+status=0
+fail() { echo "$@"; status=1; }
+
+run() {  # run NAME [options]: reports in $TMP/NAME.*, exit code printed
+	local name=$1
+	shift
+	"$GK" check --base main --no-cache --json "$TMP/$name.json" --junit "$TMP/$name.xml" --markdown "$TMP/$name.md" \
+		"$@" >"$TMP/$name.txt" 2>"$TMP/$name.err"
+	echo $?
+}
+
+printf 'lock_budget:\n  access_exclusive: 1ms\n' >gatekeeper.yml
+rc=$(run over --rows users=3M --rows notes=9M)
+[ "$rc" = 1 ] || { fail "over budget: exit $rc, expected 1"; cat "$TMP/over.err"; }
+printf 'lock_budget:\n  access_exclusive: 24h\n' >gatekeeper.yml
+rc=$(run under --rows public.users=3M)
+[ "$rc" = 1 ] || { fail "under budget: exit $rc, expected 1 (alter-column-type still blocks)"; cat "$TMP/under.err"; }
+rc=$(run none)
+[ "$rc" = 1 ] || fail "no sizes: exit $rc, expected 1"
+
+python3 - "$root/schemas/report/v1.json" "$TMP" <<'PY' || status=1
+import json, sys
+import xml.etree.ElementTree as ET
+from jsonschema import Draft202012Validator
+schema, tmp = sys.argv[1:]
+problems = []
+def want(cond, what):
+    if not cond:
+        problems.append(what)
+def load(name):
+    doc = json.load(open(f"{tmp}/{name}.json"))
+    problems.extend(f"{name}: {'/'.join(map(str, e.absolute_path))}: {e.message}"
+                    for e in Draft202012Validator(json.load(open(schema))).iter_errors(doc))
+    return doc
+over, under, none = load("over"), load("under"), load("none")
+
+budget = [f for f in over["findings"] if f["rule_id"] == "lock-window-over-budget"]
+want(len(budget) == 1, f"over: one budget finding, got {[f['message'] for f in budget]}")
+if budget:
+    b = budget[0]
+    want(b["blocking"] and b["severity"] == "error" and b["statement_index"] == 2 and b["line"] == 2, f"budget: {b}")
+    want("predicted to hold ACCESS EXCLUSIVE on public.users for ~" in b["message"]
+         and "(3M rows), over the lock budget of 1 ms" in b["message"], b["message"])
+    e = b.get("estimate") or {}
+    want(e.get("lock") == "ACCESS EXCLUSIVE" and e.get("relation") == "public.users"
+         and e.get("production_rows") == 3000000 and len(e.get("sizes", [])) == 3
+         and [s["rows"] for s in e["sizes"]] == [10000, 50000, 200000]
+         and 0 < e["low_ms"] <= e["high_ms"], f"estimate: {e}")
+    want("calibrated on 3 sizes (10k, 50k, 200k rows), cost per row, extrapolated to 3M rows" in e.get("method", ""),
+         e.get("method"))
+act = [f for f in over["findings"] if f["rule_id"] == "alter-column-type"]
+want([f["statement_index"] for f in act] == [2] and "estimate" in act[0], f"alter-column-type with the estimate: {act}")
+want(not [f for f in over["findings"] if f["statement_index"] == 3 and "estimate" in f],
+     "no estimate on statement 3 (notes is new in the change)")
+want(not [f for f in under["findings"] if f["rule_id"] == "lock-window-over-budget"], "under: no budget finding")
+want(any("estimate" in f for f in under["findings"]), "under: the estimate still on the lint finding")
+want(not [f for f in none["findings"] if "estimate" in f or f["rule_id"] == "lock-window-over-budget"],
+     "no --rows: nothing estimated")
+want("lock_budget: not applied: no production sizes were given (--rows), so no lock window was estimated"
+     in none.get("notes", []), f"no --rows: the budget's note, notes {none.get('notes')}")
+want(not [n for n in over.get("notes", []) if n.startswith("lock_budget")], "with --rows: no such note")
+
+text = open(f"{tmp}/over.txt").read()
+want("= estimate: ~" in text and "under ACCESS EXCLUSIVE on public.users, calibrated on 3 sizes" in text,
+     "text: the estimate line")
+md = open(f"{tmp}/over.md").read()
+want("**Predicted lock window:** \\~" in md, "markdown: the estimate")
+body = " ".join(f.text or "" for f in ET.parse(f"{tmp}/over.xml").getroot().iter("failure"))
+want("estimate: ~" in body and "lock-window-over-budget" in ET.tostring(ET.parse(f"{tmp}/over.xml").getroot(), encoding="unicode"),
+     "junit: the estimate and the budget failure")
+for p in problems:
+    print(p)
+sys.exit(1 if problems else 0)
+PY
+
+rc=$(run bad --rows users=lots)
+[ "$rc" = 2 ] || fail "--rows users=lots: exit $rc, expected 2"
+grep -q "'lots' is not a row count" "$TMP/bad.err" || { fail "--rows message:"; cat "$TMP/bad.err"; }
+exit $status
