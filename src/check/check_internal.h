@@ -12,7 +12,7 @@
 #define GK_CHECK_INTERNAL_H
 
 #include "gatekeeper/check.h"
-#include "gatekeeper/replay.h"
+#include "replay/replay.h"
 #include "gatekeeper/runner.h"
 
 /* The files of a folder on one side, read on demand and kept for the lint. */

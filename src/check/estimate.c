@@ -22,7 +22,7 @@ static int prepare(gk_check_replay *rp, gk_report *r, const char *tpl, const gk_
 {
 	char *dbname = NULL, *super = NULL;
 	*ready = false;
-	int rc = gk_shadow_new_database(rp->shadow, tpl, conninfo, &dbname, err);
+	int rc = gk_shadow_new_database(conninfo, &dbname, rp->shadow, tpl, err);
 	if (rc < 0 || n_before == 0) {
 		free(dbname);
 		*ready = rc == 0;
