@@ -143,6 +143,96 @@ static char *deparse(PgQuery__Node *e)
 	return out;
 }
 
+/*
+ * Expressions from a migration file are evaluated on the target, so they
+ * may call only built-in functions without side effects: a CHECK or a
+ * USING that calls dblink_exec() or an application's function would run it
+ * with the gate's credentials (the read-only transaction stops writes on
+ * this connection, not on another one a function opens).  Anything else,
+ * and any subquery or schema-qualified operator, is not evaluated.
+ */
+static const char *const safe_functions[] = {
+	"abs", "age", "array_length", "array_lower", "array_ndims", "array_upper", "bit_length", "btrim",
+	"cardinality", "ceil", "ceiling", "char_length", "character_length", "clock_timestamp", "concat",
+	"concat_ws", "current_date", "date_part", "date_trunc", "extract", "floor", "initcap", "isfinite",
+	"json_array_length", "json_typeof", "jsonb_array_length", "jsonb_typeof", "left", "length", "lower",
+	"lpad", "ltrim", "make_date", "md5", "mod", "now", "num_nonnulls", "num_nulls", "octet_length",
+	"position", "power", "regexp_match", "regexp_replace", "replace", "reverse", "right", "round", "rpad",
+	"rtrim", "sign", "split_part", "sqrt", "starts_with", "statement_timestamp", "strpos", "substr",
+	"substring", "to_char", "to_date", "to_number", "to_timestamp", "transaction_timestamp", "trim",
+	"trunc", "upper",
+};
+
+static bool safe_function(const PgQuery__FuncCall *fc)
+{
+	const char *name = last_name(fc->funcname, fc->n_funcname);
+	if (!name || (fc->n_funcname > 1 && strcmp(str(fc->funcname[0]) ? str(fc->funcname[0]) : "", "pg_catalog")))
+		return false;
+	for (size_t i = 0; i < sizeof safe_functions / sizeof *safe_functions; i++)
+		if (strcmp(name, safe_functions[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Why expression `msg` is not evaluated on the target (malloc'ed), or NULL
+ * when it is safe; *oom on failure.  Walks every field by protobuf-c's
+ * reflection, so that no node type is missed. */
+static char *unsafe(const ProtobufCMessage *msg, bool *oom)
+{
+	if (!msg)
+		return NULL;
+	if (msg->descriptor == &pg_query__func_call__descriptor && !safe_function((const PgQuery__FuncCall *)msg)) {
+		const PgQuery__FuncCall *fc = (const PgQuery__FuncCall *)msg;
+		const char *name = last_name(fc->funcname, fc->n_funcname);
+		char *why = gk_asprintf("not checked: it calls %s(), and the gate evaluates only built-in functions "
+					"without side effects on the target", name ? name : "a function");
+		*oom |= !why;
+		return why;
+	}
+	if (msg->descriptor == &pg_query__sub_link__descriptor ||
+	    (msg->descriptor == &pg_query__a__expr__descriptor && ((const PgQuery__AExpr *)msg)->n_name > 1)) {
+		char *why = gk_strdup(msg->descriptor == &pg_query__sub_link__descriptor
+					      ? "not checked: it holds a subquery, which the gate does not evaluate on the target"
+					      : "not checked: it names an operator's schema, which the gate does not evaluate "
+						"on the target");
+		*oom |= !why;
+		return why;
+	}
+	const ProtobufCMessageDescriptor *d = msg->descriptor;
+	const char *base = (const char *)msg;
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+			continue;
+		char *why = NULL;
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t n = *(const size_t *)(base + f->quantifier_offset);
+			ProtobufCMessage *const *items = *(ProtobufCMessage *const *const *)(base + f->offset);
+			for (size_t k = 0; !why && k < n; k++)
+				why = unsafe(items[k], oom);
+		} else if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ||
+			   *(const uint32_t *)(base + f->quantifier_offset) == f->id) {
+			why = unsafe(*(ProtobufCMessage *const *)(base + f->offset), oom);
+		}
+		if (why || *oom)
+			return why;
+	}
+	return NULL;
+}
+
+/* Mark `c` not run when expression `e` is not safe to evaluate. */
+static void guard_expr(int *rc, gk_precheck *c, const PgQuery__Node *e)
+{
+	bool oom = false;
+	char *why = c && e ? unsafe(&e->base, &oom) : NULL;
+	if (oom)
+		*rc = GK_ENOMEM;
+	if (why && !c->not_run)
+		c->not_run = why;
+	else
+		free(why);
+}
+
 /* ---- what the pending migrations did before ------------------------- */
 
 /* A NOT VALID constraint or an enum the pending migrations define, for a later statement. */
@@ -293,6 +383,7 @@ static void remember(finder *f, const PgQuery__RangeVar *rv, const PgQuery__Cons
 	if (k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK) {
 		d->spec.kind = GK_PRECHECK_CHECK;
 		d->spec.expr = deparse(k->raw_expr);
+		guard_expr(&f->rc, &d->spec, k->raw_expr);
 	} else {
 		d->spec.kind = GK_PRECHECK_FOREIGN_KEY;
 		finder sub = {.path = f->path};
@@ -331,6 +422,7 @@ static void add_constraint(finder *f, const PgQuery__RangeVar *rv, const PgQuery
 								  : gk_strdup("ADD CHECK"));
 		if (c && !(c->expr = deparse(k->raw_expr)) && !c->not_run)
 			c->not_run = gk_strdup("not checked: the CHECK expression could not be deparsed");
+		guard_expr(&f->rc, c, k->raw_expr);
 		break;
 	case PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN:
 		if (k->skip_validation) {
@@ -382,6 +474,8 @@ static void validate(finder *f, const PgQuery__RangeVar *rv, const char *name)
 	if (d->spec.ref_table && !(c->ref_table = gk_strdup(d->spec.ref_table)))
 		oom = true;
 	c->match_full = d->spec.match_full;
+	if (d->spec.not_run && !c->not_run && !(c->not_run = gk_strdup(d->spec.not_run)))
+		oom = true;
 	if (d->spec.kind == GK_PRECHECK_CHECK && !d->spec.expr && !c->not_run)
 		c->not_run = gk_strdup("not checked: the CHECK expression could not be deparsed");
 	if (oom)
@@ -505,6 +599,7 @@ static void alter_type(finder *f, const PgQuery__RangeVar *rv, const char *colum
 		gk_precheck *c = add(f, e ? GK_PRECHECK_ENUM : GK_PRECHECK_FIT, rv,
 				     gk_asprintf("ALTER COLUMN %s TYPE %s", column, t ? t : "?"));
 		col(f, c, column);
+		guard_expr(&f->rc, c, u);
 		if (c) {
 			c->expr = v;
 			v = NULL;
@@ -577,6 +672,7 @@ static void unique_index(finder *f, const PgQuery__IndexStmt *ix)
 		if (n->node_case != PG_QUERY__NODE__NODE_INDEX_ELEM)
 			continue;
 		const PgQuery__IndexElem *e = n->index_elem;
+		guard_expr(&f->rc, c, e->expr);
 		char *k = e->name && *e->name ? ident(e->name) : e->expr ? deparse(e->expr) : NULL;
 		if (k) {
 			if (!e->name || !*e->name) {
@@ -590,6 +686,7 @@ static void unique_index(finder *f, const PgQuery__IndexStmt *ix)
 			c->not_run = gk_strdup("not checked: an index expression could not be deparsed");
 		}
 	}
+	guard_expr(&f->rc, c, ix->where_clause);
 	if (ix->where_clause && !(c->expr = deparse(ix->where_clause)) && !c->not_run)
 		c->not_run = gk_strdup("not checked: the index's WHERE could not be deparsed");
 }

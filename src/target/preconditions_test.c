@@ -153,6 +153,17 @@ static void test_check(void **state)
 		       "VALIDATE CONSTRAINT qty_positive will fail", "1 row of orders violates", NULL);
 	expect_none(check(&d, "ALTER TABLE orders VALIDATE CONSTRAINT id_positive;"));
 	expect_note(check(&d, "ALTER TABLE orders VALIDATE CONSTRAINT nope;"), "has no CHECK or FOREIGN KEY of that name");
+	/* The migration's expressions run on the target: only built-in functions without side effects. */
+	sql(&d, "CREATE FUNCTION touch(numeric) RETURNS bool LANGUAGE sql AS 'SELECT true'");
+	expect_note(check(&d, "ALTER TABLE orders ADD CONSTRAINT t CHECK (touch(amount));"),
+		    "not checked: it calls touch(), and the gate evaluates only built-in functions");
+	expect_note(check(&d, "ALTER TABLE orders ADD CONSTRAINT t CHECK (public.abs(amount) > 0) NOT VALID;\n"
+			      "ALTER TABLE orders VALIDATE CONSTRAINT t;"),
+		    "not checked: it calls abs()");
+	expect_note(check(&d, "ALTER TABLE orders ADD CHECK (amount OPERATOR(public.>) 0);"),
+		    "names an operator's schema");
+	expect_finding(check(&d, "ALTER TABLE orders ADD CHECK (abs(amount) > 0 AND pg_catalog.length(id::text) > 0);"),
+		       FAILED, "1 row of orders violates", NULL);
 	drop_db(s, &d);
 }
 
@@ -207,6 +218,7 @@ static void test_narrowing(void **state)
 	expect_none(check(&d, "ALTER TABLE t ALTER COLUMN txt TYPE integer USING NULLIF(txt, 'x1')::integer;"));
 	/* A USING cast to a type without a guard is listed as not checked. */
 	expect_note(check(&d, "ALTER TABLE t ALTER COLUMN txt TYPE uuid USING txt::uuid;"), "not checked: only casts");
+	expect_note(check(&d, "ALTER TABLE t ALTER COLUMN txt TYPE integer USING (SELECT 1);"), "holds a subquery");
 	drop_db(s, &d);
 }
 
@@ -269,6 +281,16 @@ static void test_sample(void **state)
 	expect_finding(check_on(d.conninfo, "ALTER TABLE big ALTER COLUMN v SET NOT NULL;", true, 0), FAILED,
 		       "at least 1 row of big has NULL in v", NULL);
 	expect_finding(check(&d, "ALTER TABLE big ALTER COLUMN v SET NOT NULL;"), FAILED, "2 rows of big", NULL);
+	/* Duplicates and orphans within the sample. */
+	sql(&d, "CREATE TABLE ref (id int PRIMARY KEY); INSERT INTO ref SELECT generate_series(1, 10); "
+		"CREATE TABLE dup (v int); "
+		"INSERT INTO dup SELECT CASE WHEN g <= 3 THEN 0 ELSE g END FROM generate_series(1, 200000) g");
+	expect_finding(check_on(d.conninfo, "CREATE UNIQUE INDEX dup_v ON dup (v);", true, 0), FAILED,
+		       "at least 1 duplicate group of (v), 3 rows", NULL);
+	expect_finding(check_on(d.conninfo, "ALTER TABLE dup ADD FOREIGN KEY (v) REFERENCES ref (id);", true, 0),
+		       FAILED, "at least 99993 rows of dup reference no row", NULL);
+	expect_finding(check(&d, "ALTER TABLE dup ADD FOREIGN KEY (v) REFERENCES ref (id);"), FAILED,
+		       "199993 rows of dup reference no row", NULL);
 	/* None in the sample proves nothing: a note says so, no pass. */
 	sql(&d, "UPDATE big SET v = 0 WHERE id = 5");
 	expect_note(check_on(d.conninfo, "ALTER TABLE big ALTER COLUMN v SET NOT NULL;", true, 0),
