@@ -200,8 +200,11 @@ static int lint_pending(gate *g, gk_error *err)
 static int data_checks(gate *g, gk_error *err)
 {
 	const gk_drift_plan *p = &g->plan;
-	if (g->o->data_checks == GK_DATA_CHECKS_OFF || p->n == p->n_expected)
+	if (p->n == p->n_expected)
 		return 0;
+	if (g->o->data_checks == GK_DATA_CHECKS_OFF)
+		return note(g, "the data preconditions of the pending migrations were not checked (--data-checks off)",
+			    err);
 	gk_precheck_input *in = calloc(p->n - p->n_expected, sizeof *in);
 	if (!in)
 		return oom(err);

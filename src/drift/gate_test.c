@@ -283,6 +283,10 @@ static void test_data_precondition(void **state)
 	data_checks = GK_DATA_CHECKS_FULL;
 	assert_null(find(r, "precondition-failed"));
 	assert_null(find(r, "data-loss-estimate"));
+	bool said = false;
+	for (size_t i = 0; i < r->n_notes; i++)
+		said |= strstr(r->notes[i], "were not checked (--data-checks off)") != NULL;
+	assert_true(said);
 	gk_report_free(r);
 	free_world(s, &w);
 }
