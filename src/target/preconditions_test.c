@@ -3,8 +3,9 @@
  * (src/target/preconditions.c) on the embedded server: each kind passing
  * and failing (precondition-failed), the data destroyed by DROP TABLE,
  * DROP COLUMN and TRUNCATE (data-loss-estimate), sample mode, a check
- * that runs out of time and one the role may not read (notes, never a
- * pass), and a statement after pending DML on its table (not checked).
+ * that runs out of time, one behind a lock and one the role may not read
+ * (notes, never a pass), a statement after pending DML on its table (not
+ * checked), and expressions that would call other than built-in functions.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -311,6 +312,12 @@ static void test_timeout(void **state)
 	r = check_on(d.conninfo, "ALTER TABLE big ADD CONSTRAINT c CHECK (v > 0 AND v::text <> 'x');\n"
 				 "ALTER TABLE big ADD CONSTRAINT d CHECK (v > 1);", false, 5000);
 	expect_finding(r, FAILED, "1 row of big violates", NULL);
+	/* A check never queues behind a lock: the session's lock_timeout ends it, reported as not run. */
+	PGconn *holder = connect_as_super(&d);
+	exec_on(holder, "BEGIN; LOCK TABLE big IN ACCESS EXCLUSIVE MODE");
+	expect_note(check(&d, "ALTER TABLE big ALTER COLUMN v SET NOT NULL;"),
+		    "not run: a lock on the table was not granted within the session's lock_timeout");
+	PQfinish(holder);
 	drop_db(s, &d);
 }
 
