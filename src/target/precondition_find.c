@@ -251,6 +251,9 @@ typedef struct finder {
 	struct { char *schema, *name, *where; } *w;
 	size_t n_w, cap_w;
 	char *any_write;            /* "path:line" of a DO or CALL, or NULL */
+	/* Columns the pending migrations add: not on the target yet. */
+	struct { char *table, *name, *where; } *added;
+	size_t n_added, cap_added;
 	defined *d;
 	size_t n_d, cap_d;
 	const char *path;
@@ -326,10 +329,35 @@ static int push_col(char ***v, size_t *n, char *col)
 	return 0;
 }
 
+/* A column a pending migration adds is not on the target: nothing there to count. */
+static void added_before(finder *f, gk_precheck *c, const char *name)
+{
+	for (size_t i = 0; c && !c->not_run && f->rc == 0 && i < f->n_added; i++)
+		if (strcmp(f->added[i].table, c->table) == 0 && strcmp(f->added[i].name, name) == 0 &&
+		    !(c->not_run = gk_asprintf("not checked: %s adds the column, so the target does not have it yet",
+					       f->added[i].where)))
+			f->rc = GK_ENOMEM;
+}
+
 static void col(finder *f, gk_precheck *c, const char *name)
 {
 	if (c && f->rc == 0 && push_col(&c->cols, &c->n_cols, ident(name)) != 0)
 		f->rc = GK_ENOMEM;
+	added_before(f, c, name);
+}
+
+static void note_added(finder *f, const PgQuery__RangeVar *rv, const char *name)
+{
+	if (f->rc || gk_grow(&f->added, &f->cap_added, f->n_added + 1, sizeof *f->added) < 0) {
+		f->rc = GK_ENOMEM;
+		return;
+	}
+	f->added[f->n_added].table = range_var(rv);
+	f->added[f->n_added].name = gk_strdup(name);
+	f->added[f->n_added].where = gk_asprintf("%s:%d", f->path, f->line);
+	if (!f->added[f->n_added].table || !f->added[f->n_added].name || !f->added[f->n_added].where)
+		f->rc = GK_ENOMEM;
+	f->n_added++;
 }
 
 /* Column names of a constraint's key list (String nodes). */
@@ -504,6 +532,8 @@ static bool serial_type(const PgQuery__TypeName *tn)
 
 static void add_column(finder *f, const PgQuery__RangeVar *rv, const PgQuery__ColumnDef *cd)
 {
+	if (cd->colname)
+		note_added(f, rv, cd->colname);
 	bool not_null = cd->is_not_null || has_constraint(cd, PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL) ||
 			has_constraint(cd, PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY);
 	bool filled = cd->raw_default || has_constraint(cd, PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT) ||
@@ -682,6 +712,8 @@ static void unique_index(finder *f, const PgQuery__IndexStmt *ix)
 			}
 			if (push_col(&c->cols, &c->n_cols, k) != 0)
 				f->rc = GK_ENOMEM;
+			if (e->name && *e->name)
+				added_before(f, c, e->name);
 		} else if (!c->not_run) {
 			c->not_run = gk_strdup("not checked: an index expression could not be deparsed");
 		}
@@ -835,6 +867,12 @@ static void finder_free(finder *f)
 	}
 	free(f->w);
 	free(f->any_write);
+	for (size_t i = 0; i < f->n_added; i++) {
+		free(f->added[i].table);
+		free(f->added[i].name);
+		free(f->added[i].where);
+	}
+	free(f->added);
 	for (size_t i = 0; i < f->n_d; i++) {
 		free(f->d[i].table);
 		free(f->d[i].name);
