@@ -578,7 +578,7 @@ static const defined *new_enum(const finder *f, const char *name)
  * argument), which behaves as the assignment would except that a cast to
  * varchar(n) cuts instead of failing.
  */
-static char *guard(const finder *f, const PgQuery__TypeName *tn, const char *v, bool cast, char **why)
+static char *guard(const finder *f, const PgQuery__TypeName *tn, const char *v, bool cast, bool using, char **why)
 {
 	*why = NULL;
 	const char *t = last_name(tn->names, tn->n_names);
@@ -587,7 +587,10 @@ static char *guard(const finder *f, const PgQuery__TypeName *tn, const char *v, 
 	if ((strcmp(t, "varchar") == 0 || strcmp(t, "bpchar") == 0) && typmod(tn) > 0)
 		return cast ? NULL
 			    : gk_asprintf("char_length(rtrim((%s)::text, ' ')) > %d", v, typmod(tn));
-	for (size_t i = 0; i < sizeof int_types / sizeof *int_types; i++)
+	/* To bigint without USING: from an integer type it only widens, so no
+	 * scan is spent on the common int -> bigint change. */
+	bool widening = strcmp(t, "int8") == 0 && !using;
+	for (size_t i = 0; !widening && i < sizeof int_types / sizeof *int_types; i++)
 		if (strcmp(t, int_types[i].name) == 0)
 			return gk_asprintf(
 				"CASE WHEN pg_typeof(%1$s) IN ('text'::regtype, 'character varying'::regtype, "
@@ -624,7 +627,7 @@ static void alter_type(finder *f, const PgQuery__RangeVar *rv, const char *colum
 	}
 	const char *t = last_name(tn->names, tn->n_names);
 	const defined *e = tn->n_array_bounds ? NULL : new_enum(f, t);
-	char *why = NULL, *g = e ? NULL : guard(f, tn, v, cast, &why);
+	char *why = NULL, *g = e ? NULL : guard(f, tn, v, cast, u != NULL, &why);
 	if (e || g || why) {
 		gk_precheck *c = add(f, e ? GK_PRECHECK_ENUM : GK_PRECHECK_FIT, rv,
 				     gk_asprintf("ALTER COLUMN %s TYPE %s", column, t ? t : "?"));

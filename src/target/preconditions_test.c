@@ -212,6 +212,7 @@ static void test_narrowing(void **state)
 	expect_finding(check(&d, "ALTER TABLE t ALTER COLUMN big TYPE integer;"), FAILED,
 		       "ALTER COLUMN big TYPE int4 will fail", "1 row of t holds a value of big", NULL);
 	expect_none(check(&d, "ALTER TABLE t ALTER COLUMN big TYPE bigint;"));
+	expect_finding(check(&d, "ALTER TABLE t ALTER COLUMN txt TYPE bigint USING txt::bigint;"), FAILED, "1 row", NULL);
 	expect_finding(check(&d, "ALTER TABLE t ALTER COLUMN n TYPE smallint;"), FAILED, "1 row", NULL);
 	/* USING: the cast's argument is what is converted. */
 	expect_finding(check(&d, "ALTER TABLE t ALTER COLUMN txt TYPE integer USING txt::integer;"), FAILED,
@@ -383,9 +384,38 @@ static void test_counts_only(void **state)
 	drop_db(s, &d);
 }
 
+/* How many checks the finder lists for `text` (no server needed). */
+static size_t found(const char *text)
+{
+	gk_precheck_input in = {.path = "m.sql", .text = text, .len = strlen(text)};
+	gk_precheck *c = NULL;
+	size_t n = 0;
+	assert_int_equal(gk_precheck_find(&in, 1, &c, &n), 0);
+	gk_prechecks_free(c, n);
+	return n;
+}
+
+static void test_find(void **state)
+{
+	(void)state;
+	/* int -> bigint without USING only widens: no scan is spent on it. */
+	assert_int_equal(found("ALTER TABLE t ALTER COLUMN id TYPE bigint;"), 0);
+	assert_int_equal(found("ALTER TABLE t ALTER COLUMN id TYPE integer;"), 1);
+	assert_int_equal(found("ALTER TABLE t ALTER COLUMN id TYPE bigint USING id::bigint;"), 1);
+	/* Nothing in the data decides these. */
+	assert_int_equal(found("CREATE INDEX i ON t (a); ALTER TABLE t ADD COLUMN b int; "
+			       "ALTER TABLE t ADD COLUMN c int NOT NULL DEFAULT 0; ALTER TABLE t ALTER COLUMN a TYPE text; "
+			       "ALTER TABLE t ADD CONSTRAINT u UNIQUE USING INDEX i; SELECT 1;"), 0);
+	/* One statement, several commands: one check each. */
+	assert_int_equal(found("ALTER TABLE t ALTER COLUMN a SET NOT NULL, ADD PRIMARY KEY (b), DROP COLUMN c;"), 4);
+	assert_int_equal(found("DROP TABLE a, b; TRUNCATE c, d;"), 4);
+	assert_int_equal(found("not sql at all ("), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_not_null),
 		cmocka_unit_test(test_add_column_required),
 		cmocka_unit_test(test_unique),
