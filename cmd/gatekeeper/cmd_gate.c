@@ -6,27 +6,38 @@
  * and is only read.  The lint's PostgreSQL version is the target's unless
  * --pg-version or the configuration names one.  --deploy-role names the
  * role whose settings must give the deploy its lock_timeout when the
- * configuration says `lock_timeout: external` (over its `deploy_role:`).  Exit codes: 0 the deploy
+ * configuration says `lock_timeout: external` (over its `deploy_role:`).
+ * --data-checks and --data-check-timeout bound the data preconditions
+ * counted on the target (src/target/preconditions.c).  Exit codes: 0 the deploy
  * may go, 1 it must not, 2 usage or setup, 3 the target or the shadow
  * cannot be reached, or a deploy is running right now (retry later).
  */
 #include "live_opts.h"
 #include "gatekeeper/gate.h"
+#include "util/util.h"
 
 #include <stdlib.h>
+#include <string.h>
 
-enum { OPT_DEPLOY_ROLE = GK_OPT_COMMAND };
+enum { OPT_DEPLOY_ROLE = GK_OPT_COMMAND, OPT_DATA_CHECKS, OPT_DATA_CHECK_TIMEOUT };
 
 static const gk_opt gate_opts[] = {
 	GK_LIVE_OPTS,
 	{"deploy-role", 0, GK_OPT_VALUE, "ROLE", "with lock_timeout: external, the role that runs the deploy, whose "
 	 "role and database settings must give it a lock_timeout (default: the connecting user)", OPT_DEPLOY_ROLE},
+	{"data-checks", 0, GK_OPT_VALUE, "full|sample|off", "count the rows that would make a pending statement fail "
+	 "(NULLs, duplicates, orphans, values that do not fit) and the data a DROP or TRUNCATE destroys: over every "
+	 "row (full, the default), over the first 100000 rows of each table (sample), or not at all", OPT_DATA_CHECKS},
+	{"data-check-timeout", 0, GK_OPT_VALUE, "DURATION", "statement_timeout of each data check (default 10s); a "
+	 "check that runs out is reported as not run", OPT_DATA_CHECK_TIMEOUT},
 	{0},
 };
 
 typedef struct gate_args {
 	gk_live_args live;
 	const char *deploy_role;
+	enum gk_data_checks data_checks;
+	double data_check_timeout;
 } gate_args;
 
 static int apply_gate_opt(void *p, const gk_opt *opt, const char *v)
@@ -36,6 +47,23 @@ static int apply_gate_opt(void *p, const gk_opt *opt, const char *v)
 		if (!*v)
 			return gk_usage_error("gate: --deploy-role needs a role name");
 		g->deploy_role = v;
+		return 0;
+	}
+	if (opt->id == OPT_DATA_CHECKS) {
+		if (strcmp(v, "full") == 0)
+			g->data_checks = GK_DATA_CHECKS_FULL;
+		else if (strcmp(v, "sample") == 0)
+			g->data_checks = GK_DATA_CHECKS_SAMPLE;
+		else if (strcmp(v, "off") == 0)
+			g->data_checks = GK_DATA_CHECKS_OFF;
+		else
+			return gk_usage_error("gate: --data-checks is full, sample or off, not '%s'", v);
+		return 0;
+	}
+	if (opt->id == OPT_DATA_CHECK_TIMEOUT) {
+		if (gk_parse_duration(v, &g->data_check_timeout) < 0 || g->data_check_timeout <= 0)
+			return gk_usage_error("gate: --data-check-timeout wants a duration such as 10, 30s or 2min, not "
+					      "'%s'", v);
 		return 0;
 	}
 	int rc = gk_live_apply(&g->live, opt, v);
@@ -73,6 +101,7 @@ static int gate_main(int argc, char **argv)
 			.deploy_role = g.deploy_role ? g.deploy_role : a.config ? a.config->deploy_role : NULL,
 			.deploy_role_from = g.deploy_role || !a.config ? NULL : "deploy_role in the configuration",
 			.handle_signals = true,
+			.data_checks = g.data_checks, .data_check_timeout_s = g.data_check_timeout,
 		};
 		rc = gk_run_job(&a, gate_job, &o);
 	}

@@ -23,8 +23,14 @@
  *  - with lock_timeout: external, the deploying role gets a lock_timeout
  *    no longer than the advice from pg_db_role_setting
  *    (external-lock-timeout-missing);
+ *  - the target's data meets what each pending statement needs: no NULL
+ *    for SET NOT NULL, no duplicate for a unique index, no violating or
+ *    orphan row for a CHECK or FOREIGN KEY, no value a narrowing type
+ *    change cannot hold (precondition-failed; counted read-only under a
+ *    statement_timeout per check, see --data-checks);
  * and it reports invalid indexes and NOT VALID constraints left on the
- * target.  A deploy already running (Prisma's advisory lock held) ends
+ * target, and how much data a DROP or TRUNCATE destroys
+ * (data-loss-estimate).  A deploy already running (Prisma's advisory lock held) ends
  * the gate with exit 3: the history is changing, retry later.
  *
  * The target is only read, through read-only sessions; nothing is written
@@ -38,6 +44,13 @@
 #include "lint.h"
 #include "report.h"
 #include "shadow.h"
+
+/* How the data preconditions are checked on the target. */
+enum gk_data_checks {
+	GK_DATA_CHECKS_FULL = 0,   /* count over every row, each check under its time limit */
+	GK_DATA_CHECKS_SAMPLE,     /* the first rows of each table; data loss from the statistics */
+	GK_DATA_CHECKS_OFF,
+};
 
 typedef struct gk_gate_options {
 	gk_lint_options lint;           /* rules, severities, pg_version */
@@ -62,6 +75,8 @@ typedef struct gk_gate_options {
 	const char *deploy_role_from;
 	/* As gk_check_options.handle_signals. */
 	bool handle_signals;
+	enum gk_data_checks data_checks; /* default: full */
+	double data_check_timeout_s;    /* statement_timeout of each data check; 0 = 10 s */
 } gk_gate_options;
 
 /**

@@ -17,6 +17,7 @@
 #include "gate/gate_internal.h"
 #include "replay/replay_report.h"
 #include "util/interrupt.h"
+#include "target/preconditions.h"
 #include "util/util.h"
 
 #include <assert.h>
@@ -192,6 +193,31 @@ static int lint_pending(gate *g, gk_error *err)
 	gk_report_free(tmp);
 	free(in);
 	g->ran[CHECK_LINT] = rc == 0;
+	return rc;
+}
+
+/* ---- data preconditions ---------------------------------------------------- */
+
+/* What the pending migrations need of the target's rows (src/target/preconditions.c). */
+static int data_checks(gate *g, gk_error *err)
+{
+	const gk_drift_plan *p = &g->plan;
+	if (p->n == p->n_expected)
+		return 0;
+	if (g->o->data_checks == GK_DATA_CHECKS_OFF)
+		return note(g, "the data preconditions of the pending migrations were not checked (--data-checks off)",
+			    err);
+	gk_precheck_input *in = calloc(p->n - p->n_expected, sizeof *in);
+	if (!in)
+		return oom(err);
+	size_t n = 0;
+	for (size_t i = p->n_expected; i < p->n; i++)
+		if (p->tm[i])
+			in[n++] = (gk_precheck_input){.path = p->m[i].path, .text = p->m[i].sql, .len = p->m[i].len};
+	gk_precheck_options po = {.sample = g->o->data_checks == GK_DATA_CHECKS_SAMPLE,
+				  .timeout_ms = (int)(g->o->data_check_timeout_s * 1000.0)};
+	int rc = gk_target_data_checks(g->r, &g->lint, g->t, in, n, &po, err);
+	free(in);
 	return rc;
 }
 
@@ -640,6 +666,8 @@ static int run(gate *g, gk_error *err)
 		rc = note(g, "nothing to deploy: every migration in the folder is applied on the target", err);
 	if (rc == 0)
 		rc = lint_pending(g, err);
+	if (rc == 0)
+		rc = data_checks(g, err);
 	if (rc == 0)
 		rc = replay(g, err);
 	if (rc == 0)

@@ -68,6 +68,8 @@ static void free_world(suite *s, world *w)
 
 /* The replay's time limit of the next gates (0: the default). */
 static double replay_limit;
+/* The data checks of the next gates (default: full). */
+static enum gk_data_checks data_checks;
 
 /* The gate against `url`, replaying on `shadow` (NULL: the suite's cluster). */
 static gk_report *gate_on(suite *s, const world *w, const char *url, const gk_shadow_options *shadow)
@@ -75,6 +77,7 @@ static gk_report *gate_on(suite *s, const world *w, const char *url, const gk_sh
 	gk_gate_options o = {0};
 	gk_lint_options_init(&o.lint);
 	o.replay_timeout_s = replay_limit;
+	o.data_checks = data_checks;
 	o.pg_version_from_target = true;
 	o.target_url = url;
 	o.dirs = (const char *const *)&w->dir;
@@ -256,6 +259,34 @@ static void test_rewrite_names_target_size(void **state)
 	if (!linted)
 		dump(r);
 	assert_true(linted);
+	gk_report_free(r);
+	free_world(s, &w);
+}
+
+/* The replay passes on the empty shadow; the target's 2000 rows make the
+ * deploy fail, and the data check says so before it runs. */
+static void test_data_precondition(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s, "ALTER TABLE users ADD COLUMN plan text NOT NULL;\nALTER TABLE posts DROP COLUMN title;\n");
+	gk_report *r = gate(s, &w);
+	assert_exit(r, GK_EXIT_FAIL);
+	const gk_finding *f = must_find(r, "precondition-failed");
+	must_say(r, f, "ADD COLUMN plan NOT NULL without a default will fail on the target: users has 2000 rows");
+	assert_int_equal(f->line, 1);
+	assert_true(f->blocking);
+	must_say(r, must_find(r, "data-loss-estimate"), "DROP COLUMN title on posts destroys 0 non-null values (of 0 rows)");
+	assert_int_equal(entry(r, &w, NEXT)->replay.status, GK_REPLAY_OK);
+	gk_report_free(r);
+	data_checks = GK_DATA_CHECKS_OFF;
+	r = gate(s, &w);
+	data_checks = GK_DATA_CHECKS_FULL;
+	assert_null(find(r, "precondition-failed"));
+	assert_null(find(r, "data-loss-estimate"));
+	bool said = false;
+	for (size_t i = 0; i < r->n_notes; i++)
+		said |= strstr(r->notes[i], "were not checked (--data-checks off)") != NULL;
+	assert_true(said);
 	gk_report_free(r);
 	free_world(s, &w);
 }
@@ -667,6 +698,7 @@ int main(void)
 		cmocka_unit_test(test_nothing_pending),
 		cmocka_unit_test(test_dbmate_sections),
 		cmocka_unit_test(test_rewrite_names_target_size),
+		cmocka_unit_test(test_data_precondition),
 		cmocka_unit_test(test_drift_blocks),
 		cmocka_unit_test(test_pending_does_not_apply),
 		cmocka_unit_test(test_pending_times_out),
