@@ -1,7 +1,7 @@
 /*
  * gatekeeper/rules.h - the rule registry, read-only.
  *
- * Every rule is listed once, in src/lint/rules/rules.def; this header gives
+ * Every rule is listed once, in src/rules/rules.def; this header gives
  * the metadata `gatekeeper rules` and `gatekeeper explain` print.  All
  * pointers are static and live for the whole program.
  */
@@ -19,7 +19,7 @@ enum gk_example_kind {
 
 /*
  * A worked example.  They are shown by `explain` and are also the rule's
- * tests: src/lint/rules_test.c lints each one with the given settings and
+ * tests: src/rules/rules_test.c lints each one with the given settings and
  * fails when a BAD example does not trigger the rule or an OK one does.
  */
 typedef struct gk_rule_example {

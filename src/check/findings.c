@@ -1,6 +1,6 @@
 /*
  * findings.c - the history findings of one migration folder (category
- * `history`; ids, severities and docs in src/lint/rules/history.c).
+ * `history`; ids, severities and docs in src/rules/history.c).
  *
  * They judge the change, not the SQL: what the branch does to migrations
  * that production (the merge base) already has, and whether the new ones

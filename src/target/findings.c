@@ -1,7 +1,7 @@
 /*
  * findings.c - the status and the pre-flight as report entries and
  * findings (rules of the categories `status` and `gate`, registered in
- * src/lint/rules/status.c and gate.c).
+ * src/rules/status.c and gate.c).
  *
  * Messages name the migration, when the target recorded it and what the
  * tool will do next; the help says how to repair it with the tool's own
