@@ -11,6 +11,7 @@
 #include "gatekeeper/lint.h"
 #include "gatekeeper/rules.h"
 #include "../sql/sql.h"
+#include "nodes.h"
 #include "state.h"
 #include "locks.h"
 
@@ -113,32 +114,8 @@ bool gk_lint_is_new(const gk_lint *l, const PgQuery__RangeVar *rv);
  */
 const PgQuery__AlterTableStmt *gk_lint_alter_existing(const gk_lint *l, const gk_stmt *s);
 
-/** Command i of an ALTER TABLE (NULL if the node is not a command). */
-const PgQuery__AlterTableCmd *gk_alter_cmd(const PgQuery__AlterTableStmt *as, size_t i);
-
 /** True when the column was added in the linted change (or its table was created there). */
 bool gk_lint_column_is_new(const gk_lint *l, const PgQuery__RangeVar *rv, const char *col);
-
-/** Same relation: names equal, an unqualified name meaning the public schema. */
-bool gk_rv_same(const PgQuery__RangeVar *a, const PgQuery__RangeVar *b);
-
-/** "schema.name" or "name" of a RangeVar, into buf. */
-const char *gk_rv_name(const PgQuery__RangeVar *rv, char *buf, size_t size);
-
-/** The last component of a qualified name list (List of String nodes), or "". */
-const char *gk_names_last(PgQuery__Node **names, size_t n);
-
-/** Name of a TypeName as written, e.g. "varchar(20)", "int4", "timestamp". Into buf. */
-const char *gk_type_text(const PgQuery__TypeName *t, char *buf, size_t size);
-
-/** The last identifier of a type name (e.g. "int4" for pg_catalog.int4). */
-const char *gk_type_base(const PgQuery__TypeName *t);
-
-/** Integer typmod i of a type (e.g. 20 for varchar(20)), or -1. */
-long gk_type_mod(const PgQuery__TypeName *t, size_t i);
-
-/** String value of a String node, or NULL. */
-const char *gk_node_str(const PgQuery__Node *n);
 
 /** First statement index of the statements in the same transaction as `s` that follow it. */
 const gk_stmt *gk_lint_next_in_tx(const gk_lint *l, const gk_stmt *s);
