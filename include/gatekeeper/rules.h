@@ -10,7 +10,10 @@
 
 #include "common.h"
 #include "layout.h"
+#include "lint.h"
+#include "render.h"
 #include "report.h"
+#include "rule_id.h"
 
 enum gk_example_kind {
 	GK_EXAMPLE_BAD = 0,  /* must trigger the rule */
@@ -24,7 +27,7 @@ enum gk_example_kind {
  */
 typedef struct gk_rule_example {
 	enum gk_example_kind kind;
-	int pg_version;        /* 0 = the default (15) */
+	int pg_version;        /* 0 = the default (GK_PG_DEFAULT_VERSION) */
 	enum gk_runner runner; /* GK_RUNNER_AUTO = per-file */
 	const char *note;      /* one line shown above the SQL; may be NULL */
 	const char *sql;
@@ -63,6 +66,25 @@ const gk_rule_info *gk_rule_at(size_t i);
 const gk_rule_info *gk_rule_find(const char *id);
 /** Index of a rule by id, or -1. */
 int gk_rule_index(const char *id);
+/** Rule by enum id (always a rule: the enum is expanded from the same list). */
+const gk_rule_info *gk_rule_info_of(enum gk_rule_id id);
+
+/**
+ * The catalogue as renderers take it (gk_render_options.rules): every rule,
+ * sorted by id, with its first BAD and OK example; *n is set to the count.
+ * Static, built on the first call (thread-safe), lives for the program.
+ */
+const gk_render_rule *gk_rules_render(size_t *n);
+
+/**
+ * Set the severity of one rule in lint options (GK_SEV_OFF disables it).
+ * Returns 0, or GK_ENOTFOUND for an id the catalogue does not know (a
+ * user's typo: config and --rule report it).
+ */
+int gk_lint_options_set_severity(gk_lint_options *o, const char *rule_id, enum gk_severity sev);
+
+/** The effective severity of a rule under `o`; GK_SEV_OFF for an unknown id. */
+enum gk_severity gk_lint_options_severity(const gk_lint_options *o, const char *rule_id);
 
 /**
  * What a finding of rule `rule_id` predicts that the replay's lock trace

@@ -10,6 +10,7 @@
 
 #include "gatekeeper/lint.h"
 #include "gatekeeper/rules.h"
+#include "gatekeeper/rule_id.h"
 #include "../sql/sql.h"
 #include "nodes.h"
 #include "state.h"
@@ -36,8 +37,33 @@ typedef struct gk_rule {
 	void (*finish)(gk_lint *l);
 } gk_rule;
 
+/*
+ * The rules the engine runs, sorted by id.  The engine knows no catalogue
+ * of its own: src/rules/ hands it this table (gk_lint_run()), whose index
+ * i is the rule of enum gk_rule_id i.  Borrowed for the whole run.
+ */
+typedef struct gk_rule_table {
+	const gk_rule *const *rules;
+	size_t n;
+} gk_rule_table;
+
+/** Index of the rule `id` in `t`, or -1. */
+int gk_rule_table_index(const gk_rule_table *t, const char *id);
+
+/** The severity of rule i of `t` under `o`: the user's, else the rule's default. */
+enum gk_severity gk_rule_table_severity(const gk_rule_table *t, const gk_lint_options *o, size_t i);
+
+/**
+ * gk_lint_inputs() with the rules of `rules` (the engine itself; the entry
+ * points of gatekeeper/lint.h are in src/rules/lint_entry.c).  `rules` must
+ * have one rule per enum gk_rule_id, in its order.
+ */
+int gk_lint_run(gk_report *r, const gk_lint_options *o, const gk_rule_table *rules, const gk_lint_input *in, size_t n,
+		gk_error *err);
+
 struct gk_lint {
 	const gk_lint_options *opts;
+	const gk_rule_table *rules;  /* what the engine runs (gk_lint_run()) */
 	const char *path;
 	const gk_source *src;
 	gk_stmt *stmts;
@@ -82,13 +108,13 @@ void gk_lint_report_at_most(gk_lint *l, const gk_stmt *s, enum gk_severity max, 
 size_t gk_lint_count_current(const gk_lint *l);
 
 /*
- * The current rule's finding on statement `s` tells all that rule `rule_id`
+ * The current rule's finding on statement `s` tells all that rule `rule`
  * would say about `s` (one hazard, one finding): that rule stays quiet on
  * `s` from now on, its suppressed findings included.  Call it before the
  * covered rule checks `s`: from an earlier statement, or from a rule that
  * sorts before it in rules.def.
  */
-void gk_lint_cover(gk_lint *l, const gk_stmt *s, const char *rule_id);
+void gk_lint_cover(gk_lint *l, const gk_stmt *s, enum gk_rule_id rule);
 
 /* ---- helpers for rules ---- */
 
@@ -218,9 +244,6 @@ size_t gk_version_features(const gk_version_feature **out);
 
 /** Free what memo.c built for the file (the engine calls it). */
 void gk_lint_memo_free(gk_lint *l);
-
-/** Registry entry i (0 <= i < gk_rules_count()). */
-const gk_rule *gk_rule_impl(size_t i);
 
 /* predict.c: what a finding of `kind` on statement `s` predicts, from the
  * lock table, about the existing relation it concerns: out->kind,

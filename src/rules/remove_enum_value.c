@@ -152,7 +152,7 @@ static void check(gk_lint *l, const gk_stmt *s)
 	int line, col;
 	gk_source_pos(l->src, s->start, &line, &col);
 	for (size_t i = 0; i < r.n_alters; i++)
-		gk_lint_cover(l, r.alters[i], "alter-column-type");
+		gk_lint_cover(l, r.alters[i], GK_RULE_ID_alter_column_type);
 	gk_lint_report(l, first, r.cmds[0]->def->column_def->type_name->location, NULL,
 		       "ALTER COLUMN %s TYPE %s recreates enum %s (CREATE TYPE on line %d) %s; it also rewrites %s%s "
 		       "under %s (%s)",
