@@ -56,6 +56,12 @@ typedef struct gk_rule_info {
 	 * examples; they name the test file that covers them instead, and the
 	 * registry test checks that the file mentions the rule. */
 	const char *tested_by;
+	/* The PostgreSQL major versions the rule applies to, both inclusive;
+	 * 0 = no bound.  The engine does not run a rule outside its range
+	 * (prefer-identity: identity columns arrived in 10), so the rule's
+	 * code need not ask; a rule whose advice only changes with the version
+	 * keeps 0 and asks gk_lint_pg(). */
+	int pg_min, pg_max;
 } gk_rule_info;
 
 /** Number of rules in the registry. */

@@ -556,6 +556,14 @@ static bool rule_enabled(const gk_lint *l, size_t i)
 	return severity_of(l, (int)i) != GK_SEV_OFF;
 }
 
+/* The target version is in the rule's range (gk_rule_info.pg_min, pg_max). */
+static bool rule_applies(const gk_lint *l, size_t i)
+{
+	const gk_rule_info *ri = &l->rules->rules[i]->info;
+	int pg = l->opts->pg_version;
+	return (!ri->pg_min || pg >= ri->pg_min) && (!ri->pg_max || pg <= ri->pg_max);
+}
+
 static void set_current(gk_lint *l, size_t r)
 {
 	l->current = l->rules->rules[r];
@@ -641,7 +649,7 @@ static void run_rules(gk_lint *l, const gk_sql *sql)
 		l->lock_timeout_set = setting_before(&((engine *)l->engine)->lock_timeout, s);
 		l->statement_timeout_set = setting_before(&((engine *)l->engine)->statement_timeout, s);
 		for (size_t r = 0; r < nr; r++) {
-			if (!l->rules->rules[r]->check || !rule_enabled(l, r))
+			if (!l->rules->rules[r]->check || !rule_enabled(l, r) || !rule_applies(l, r))
 				continue;
 			set_current(l, r);
 			l->current->check(l, s);
@@ -652,7 +660,7 @@ static void run_rules(gk_lint *l, const gk_sql *sql)
 		track_setting(&((engine *)l->engine)->statement_timeout, s, "statement_timeout");
 	}
 	for (size_t r = 0; r < nr; r++) {
-		if (!l->rules->rules[r]->finish || !rule_enabled(l, r))
+		if (!l->rules->rules[r]->finish || !rule_enabled(l, r) || !rule_applies(l, r))
 			continue;
 		set_current(l, r);
 		l->current->finish(l);

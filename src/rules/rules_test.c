@@ -21,6 +21,7 @@
 
 #include "gatekeeper/lint.h"
 #include "gatekeeper/rules.h"
+#include "rules/rules_test_support.h"
 
 static size_t count_rule(const gk_report *r, const char *id)
 {
@@ -66,28 +67,12 @@ static void test_rule_examples(void **state)
 	for (size_t i = 0; i < GK_RULE_MAX_EXAMPLES && rule->examples[i].sql; i++) {
 		const gk_rule_example *ex = &rule->examples[i];
 		gk_lint_options o;
-		gk_lint_options_init(&o);
-		o.jobs = 1;
-		o.pg_version = ex->pg_version ? ex->pg_version : 15;
-		o.runner = ex->runner == GK_RUNNER_AUTO ? GK_RUNNER_PER_FILE : ex->runner;
-		/* An example of a tool: the runner model decides, as for the tool's folders. */
-		if (ex->tool != GK_LAYOUT_AUTO && ex->runner == GK_RUNNER_AUTO)
-			o.runner = GK_RUNNER_AUTO;
-		if (ex->tool_version)
-			snprintf(o.prisma_version, sizeof o.prisma_version, "%s", ex->tool_version);
+		example_options(&o, ex);
 		gk_report *r = gk_report_new("test");
 		gk_error err = {0};
 		gk_runner_settings settings;
-		gk_runner_settings_init(&settings, ex->tool);
-		if (ex->tool_setting && strcmp(ex->tool_setting, "x-multi-statement") == 0)
-			o.golang_multi_statement = true;
-		else if (ex->tool_setting && strcmp(ex->tool_setting, "engine: js") == 0)
-			settings.prisma_js_engine = true;
-		else
-			assert_null(ex->tool_setting);
-		snprintf(settings.prisma_js_source, sizeof settings.prisma_js_source, "%s", "prisma.config.ts");
-		gk_lint_input in = {.path = "example.sql", .text = ex->sql, .len = strlen(ex->sql), .tool = ex->tool,
-				    .role = GK_LINT_CHECK, .new_change = true, .settings = &settings};
+		example_settings(&settings, &o, ex);
+		gk_lint_input in = example_input(ex, &settings);
 		bool want = ex->kind == GK_EXAMPLE_BAD;
 		if (rule->severity == GK_SEV_OFF) {
 			/* Opt-in: quiet by default, the example's verdict once turned on. */
@@ -119,6 +104,63 @@ static void test_rule_examples(void **state)
 		fail_msg("%s needs at least one BAD and one OK example (has %zu and %zu)", rule->id, bad, ok);
 }
 
+/* Findings of `rule` when BAD example `ex` is linted at PostgreSQL `pg`. */
+static size_t hits_at(const gk_rule_info *rule, const gk_rule_example *ex, int pg)
+{
+	gk_lint_options o;
+	example_options(&o, ex);
+	o.pg_version = pg;
+	gk_runner_settings settings;
+	example_settings(&settings, &o, ex);
+	if (rule->severity == GK_SEV_OFF)
+		assert_int_equal(gk_lint_options_set_severity(&o, rule->id, GK_SEV_WARNING), 0);
+	gk_lint_input in = example_input(ex, &settings);
+	gk_report *r = gk_report_new("test");
+	gk_error err = {0};
+	assert_int_equal(gk_lint_inputs(r, &o, &in, 1, &err), 0);
+	size_t n = count_rule(r, rule->id);
+	gk_report_free(r);
+	return n;
+}
+
+/*
+ * A rule with a PostgreSQL version range (pg_min, pg_max) is not run
+ * outside it: each BAD example, which triggers the rule at its own version
+ * (inside the range), reports nothing at pg_min - 1 and at pg_max + 1.
+ */
+static void test_version_ranges(void **state)
+{
+	(void)state;
+	size_t ranged = 0;
+	for (size_t i = 0; i < gk_rules_count(); i++) {
+		const gk_rule_info *rule = gk_rule_at(i);
+		if (!rule->pg_min && !rule->pg_max)
+			continue;
+		ranged++;
+		if (rule->pg_min < 0 || rule->pg_max < 0 || (rule->pg_max && rule->pg_min > rule->pg_max))
+			fail_msg("%s: version range %d..%d is empty", rule->id, rule->pg_min, rule->pg_max);
+		for (size_t k = 0; k < GK_RULE_MAX_EXAMPLES && rule->examples[k].sql; k++) {
+			const gk_rule_example *ex = &rule->examples[k];
+			int pg = ex->pg_version ? ex->pg_version : GK_PG_DEFAULT_VERSION;
+			if ((rule->pg_min && pg < rule->pg_min) || (rule->pg_max && pg > rule->pg_max)) {
+				if (ex->kind == GK_EXAMPLE_BAD)
+					fail_msg("%s: BAD example %zu is for PostgreSQL %d, outside the rule's range", rule->id,
+						 k + 1, pg);
+				continue;
+			}
+			if (ex->kind != GK_EXAMPLE_BAD)
+				continue;
+			if (rule->pg_min && hits_at(rule, ex, rule->pg_min - 1))
+				fail_msg("%s: BAD example %zu reports on PostgreSQL %d, below pg_min", rule->id, k + 1,
+					 rule->pg_min - 1);
+			if (rule->pg_max && hits_at(rule, ex, rule->pg_max + 1))
+				fail_msg("%s: BAD example %zu reports on PostgreSQL %d, above pg_max", rule->id, k + 1,
+					 rule->pg_max + 1);
+		}
+	}
+	assert_true(ranged > 0);
+}
+
 static bool kebab(const char *s)
 {
 	if (!*s || *s == '-')
@@ -143,16 +185,20 @@ static void test_registry_sorted_unique_documented(void **state)
 			fail_msg("rule '%s' lacks summary, why or help", r->id);
 		assert_int_equal(gk_rule_index(r->id), (int)i);
 		assert_ptr_equal(gk_rule_find(r->id), r);
+		assert_ptr_equal(gk_rule_info_of((enum gk_rule_id)i), r);
 	}
 	assert_null(gk_rule_find("no-such-rule"));
+	assert_int_equal(gk_rules_count(), GK_RULE_ID_COUNT);
+	assert_string_equal(gk_rule_info_of(GK_RULE_ID_drift_missing)->id, "drift-missing");
 }
 
 int main(void)
 {
-	static struct CMUnitTest tests[GK_RULES_MAX + 1];
+	static struct CMUnitTest tests[GK_RULES_MAX + 2];
 	size_t n = 0;
 	tests[n++] = (struct CMUnitTest){"registry_sorted_unique_documented", test_registry_sorted_unique_documented,
 					 NULL, NULL, NULL};
+	tests[n++] = (struct CMUnitTest){"version_ranges", test_version_ranges, NULL, NULL, NULL};
 	for (size_t i = 0; i < gk_rules_count(); i++)
 		tests[n++] = (struct CMUnitTest){gk_rule_at(i)->id, test_rule_examples, NULL, NULL, (void *)(uintptr_t)i};
 	return _cmocka_run_group_tests("rules", tests, n, NULL, NULL);

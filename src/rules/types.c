@@ -417,18 +417,16 @@ static void identity_column(gk_lint *l, const gk_stmt *s, const coldecl *c)
 		       col_name(c, col, sizeof col), base);
 }
 
-static void check_identity(gk_lint *l, const gk_stmt *s)
-{
-	/* Identity columns arrived in PostgreSQL 10: before it serial is right. */
-	if (gk_lint_pg(l) >= 10)
-		each_column(l, s, identity_column);
-}
+/* Identity columns arrived in PostgreSQL 10: before it serial is right
+ * (the rule's pg_min). */
+static void check_identity(gk_lint *l, const gk_stmt *s) { each_column(l, s, identity_column); }
 
 const gk_rule gk_rule_prefer_identity = {
 	.info = {
 		.id = "prefer-identity",
 		.category = GK_CAT_HYGIENE,
 		.severity = GK_SEV_WARNING,
+		.pg_min = 10,
 		.summary = "serial / bigserial / smallserial column instead of an identity column (PostgreSQL 10+)",
 		.why = "serial is a macro: it creates a sequence, a DEFAULT nextval() and an OWNED BY link. The sequence "
 		       "needs its own GRANTs, CREATE TABLE ... LIKE copies the default so two tables share one sequence, "
