@@ -94,8 +94,8 @@ enum gk_severity gk_lint_options_severity(const gk_lint_options *o, const char *
 
 /**
  * What a finding of rule `rule_id` predicts that the replay's lock trace
- * can check (the one mapping, in src/lint/predict.c); GK_PREDICT_NONE for
- * rules that predict no lock, and for unknown ids.
+ * can check (the one mapping, by enum gk_rule_id, in src/lint/predict.c);
+ * GK_PREDICT_NONE for rules that predict no lock, and for unknown ids.
  */
 enum gk_prediction gk_rule_prediction(const char *rule_id);
 

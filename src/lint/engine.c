@@ -209,7 +209,7 @@ static void emit(gk_lint *l, int idx, const gk_stmt *s, size_t start, size_t end
 		return;
 	/* A suppressed finding that predicts a lock is kept, marked, so that
 	 * the replay's observation of the same lock is suppressed with it. */
-	enum gk_prediction kind = s ? gk_rule_prediction(rule->info.id) : GK_PREDICT_NONE;
+	enum gk_prediction kind = s ? gk_lint_prediction((enum gk_rule_id)idx) : GK_PREDICT_NONE;
 	bool hidden = suppressed(l, rule->info.id, s ? s->index : -1);
 	if (hidden && kind == GK_PREDICT_NONE)
 		return;

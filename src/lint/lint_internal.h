@@ -245,6 +245,10 @@ size_t gk_version_features(const gk_version_feature **out);
 /** Free what memo.c built for the file (the engine calls it). */
 void gk_lint_memo_free(gk_lint *l);
 
+/* predict.c: what a finding of rule `rule` predicts that the replay's lock
+ * trace can check (the one mapping); GK_PREDICT_NONE for the others. */
+enum gk_prediction gk_lint_prediction(enum gk_rule_id rule);
+
 /* predict.c: what a finding of `kind` on statement `s` predicts, from the
  * lock table, about the existing relation it concerns: out->kind,
  * predicted.lock, .relation (malloc'ed, the caller frees it) and .rewrite.

@@ -40,6 +40,12 @@ const gk_rule_info *gk_rule_find(const char *id)
 	return i < 0 ? NULL : &registry[i]->info;
 }
 
+enum gk_prediction gk_rule_prediction(const char *rule_id)
+{
+	int i = rule_id ? gk_rule_index(rule_id) : -1;
+	return i < 0 ? GK_PREDICT_NONE : gk_lint_prediction((enum gk_rule_id)i);
+}
+
 int gk_lint_options_set_severity(gk_lint_options *o, const char *rule_id, enum gk_severity sev)
 {
 	int i = gk_rule_index(rule_id);
