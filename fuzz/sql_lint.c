@@ -18,6 +18,7 @@
 #include "gatekeeper/lint.h"
 #include "gatekeeper/render.h"
 #include "gatekeeper/report.h"
+#include "gatekeeper/rules.h"
 
 #include <jansson.h>
 #include <libxml/parser.h>
@@ -158,6 +159,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	gk_report_finish(r, GK_SEV_ERROR, 0.5);
 
 	gk_render_options ro = {.color = false, .hostname = "host", .timestamp = 1};
+	ro.rules = gk_rules_render(&ro.n_rules);
 	size_t len;
 	free(render(gk_render_text, r, &ro, &len));
 	ro.color = true;

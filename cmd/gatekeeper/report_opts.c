@@ -1,5 +1,6 @@
 /* report_opts.c - options, configuration and output shared by reporting commands. */
 #include "report_opts.h"
+#include "gatekeeper/rules.h"
 #include "util/interrupt.h"
 #include "util/util.h"
 
@@ -28,7 +29,7 @@ const gk_opt gk_report_opts[] = {
 	 "outputs (default: on when GITHUB_ACTIONS=true)", OPT_GITHUB},
 	{"pretty", 0, GK_OPT_BOOL, NULL, "indent the JSON report for people (default: compact, one line)", OPT_PRETTY},
 	{"junit-profile", 0, GK_OPT_VALUE, "default|strict", "strict: no testcase file/line, valid against junit-10.xsd", OPT_JUNIT_PROFILE},
-	{"pg-version", 0, GK_OPT_VALUE, "N", "PostgreSQL major version the migrations run on (default 15)", OPT_PG_VERSION},
+	{"pg-version", 0, GK_OPT_VALUE, "N", "PostgreSQL major version the migrations run on (default " GK_PG_DEFAULT_VERSION_TEXT ")", OPT_PG_VERSION},
 	{"runner", 0, GK_OPT_VALUE, "whole|split|per-file", "how the runner sends a file (default: from the layout or file name)", OPT_RUNNER},
 	{"prisma-version", 0, GK_OPT_VALUE, "V", "the Prisma CLI that deploys: before 7.4.0 a file is one query, from "
 	 "7.4.0 its statements are sent one by one (default: from the lockfile)", OPT_PRISMA_VERSION},
@@ -54,6 +55,7 @@ void gk_run_args_init(gk_run_args *a, const char *command)
 	a->color = -1;
 	a->github = -1;
 	gk_lint_options_init(&a->lint);
+	a->render.rules = gk_rules_render(&a->render.n_rules);
 }
 
 void gk_run_args_free(gk_run_args *a)

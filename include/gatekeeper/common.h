@@ -22,6 +22,17 @@
 
 #define GK_VERSION "0.1.0"
 
+/*
+ * The PostgreSQL major version migrations are assumed to run on when
+ * nothing says otherwise (--pg-version, pg_version:, the shadow's server):
+ * lint options, the report, the runner model and the rule examples all
+ * take it from here.  GK_PG_DEFAULT_VERSION_TEXT is the same as a string
+ * literal, for help texts.
+ */
+#define GK_PG_DEFAULT_VERSION 15
+#define GK_PG_DEFAULT_VERSION_TEXT "15"
+_Static_assert(GK_PG_DEFAULT_VERSION == 15, "change GK_PG_DEFAULT_VERSION_TEXT with it");
+
 enum gk_error_code {
 	GK_OK = 0,
 	GK_ERROR = -1,     /* generic failure */

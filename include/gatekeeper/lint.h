@@ -44,28 +44,12 @@ typedef struct gk_lint_options {
 	bool bigint_int_reference_quiet;
 } gk_lint_options;
 
-/** Defaults: PostgreSQL 15, runner auto, every rule at its default severity, 16 MiB, jobs 0,
+/** Defaults: PostgreSQL GK_PG_DEFAULT_VERSION (15), runner auto, every rule at its default severity, 16 MiB, jobs 0,
  * Prisma version unknown, lock_timeout advice 2s, lock_timeout in the files. */
 void gk_lint_options_init(gk_lint_options *o);
 
-/**
- * Set the severity of one rule (GK_SEV_OFF disables it).
- * Returns 0, or GK_ENOTFOUND for an unknown id.
- */
-int gk_lint_options_set_severity(gk_lint_options *o, const char *rule_id, enum gk_severity sev);
-
-/** The effective severity of a rule. */
-enum gk_severity gk_lint_options_severity(const gk_lint_options *o, const char *rule_id);
-
-/**
- * Add a finding of registry rule `rule_id` found by something other than
- * the lint (history, replay, drift, status): rule id, category and the
- * user's severity are filled in from the registry and `o`, the rest
- * (message, path, positions, help: NULL = the rule's own) comes from `f`,
- * copied.  Nothing is added when the rule is off.  0 or GK_ENOMEM
- * (GK_ENOTFOUND for an id the registry does not know: a bug).
- */
-int gk_lint_add_rule_finding(gk_report *r, const gk_lint_options *o, const char *rule_id, const gk_finding *f);
+/* The severity of each rule by id: gk_lint_options_set_severity() and
+ * gk_lint_options_severity() in gatekeeper/rules.h (the catalogue). */
 
 /* What to do with one input of gk_lint_inputs(). */
 enum gk_lint_role {
@@ -100,7 +84,7 @@ typedef struct gk_lint_input {
 	 * otherwise, with `judged`, it is read only if the file opened is still
 	 * the one judged (device and inode), so a swap is caught, not read. */
 	const char *refused;
-	const char *refused_rule;  /* the rule of that finding; NULL = invalid-input */
+	bool refused_package;      /* that finding is prisma-migration-package's, not invalid-input's */
 	bool judged;
 	uint64_t dev, ino;
 } gk_lint_input;
@@ -115,7 +99,8 @@ void gk_lint_runner(gk_runner_choice *out, const gk_lint_options *o, const gk_li
 		    size_t len);
 
 /**
- * Lint `n` inputs in order, adding a migration entry and its findings to
+ * Lint `n` inputs in order with every rule of the catalogue
+ * (gatekeeper/rules.h), adding a migration entry and its findings to
  * `r` for each GK_LINT_CHECK input.  Parsing runs on worker threads;
  * rules run in input order.  File problems become findings, not errors.
  * Returns 0, or a negative GK_E* for a failure of gatekeeper itself.

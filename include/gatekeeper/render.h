@@ -22,6 +22,21 @@ typedef struct gk_render_output {
 	const char *path;
 } gk_render_output;
 
+/*
+ * One rule of the catalogue as a renderer shows it (SARIF's
+ * tool.driver.rules).  Renderers know no registry: the caller hands them
+ * the catalogue in the options (gk_rules_render() in gatekeeper/rules.h
+ * gives gatekeeper's, sorted by id).  Strings borrowed.
+ */
+typedef struct gk_render_rule {
+	const char *id;
+	enum gk_category category;
+	enum gk_severity severity;      /* the default */
+	const char *summary, *why, *help;
+	const char *bad_sql, *bad_note; /* the first BAD example (sql NULL = none) */
+	const char *ok_sql, *ok_note;   /* the first OK example (sql NULL = none) */
+} gk_render_rule;
+
 typedef struct gk_render_options {
 	bool color;                     /* ANSI colours (text only) */
 	bool pretty;                    /* JSON indented by two spaces (default: compact, one line) */
@@ -30,6 +45,10 @@ typedef struct gk_render_options {
 	time_t timestamp;               /* run start; 0 = now */
 	const gk_render_output *outputs; /* gk_render_github_output: the report files written */
 	size_t n_outputs;
+	/* The rule catalogue, sorted by id (SARIF lists it and refers to it by
+	 * index); NULL lists no rules and refers by id only. */
+	const gk_render_rule *rules;
+	size_t n_rules;
 } gk_render_options;
 
 typedef int (*gk_render_fn)(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err);

@@ -71,7 +71,7 @@ typedef struct gk_runner_settings {
 	bool golang_multi_statement;       /* x-multi-statement=true */
 	bool prisma_js_engine;             /* prisma.config.* says engine: "js" (Prisma 6) */
 	char prisma_js_source[96];         /* the file that says it */
-	int pg_version;                    /* server major (Flyway's ADD VALUE rule); 0 = 15 */
+	int pg_version;                    /* server major (Flyway's ADD VALUE rule); 0 = GK_PG_DEFAULT_VERSION */
 } gk_runner_settings;
 
 /** Zero settings for `tool` (version unknown, defaults of each tool). */

@@ -14,6 +14,7 @@
 #include "gatekeeper/check.h"
 #include "replay/replay.h"
 #include "gatekeeper/runner.h"
+#include "rules/rules.h"
 
 /* The files of a folder on one side, read on demand and kept for the lint. */
 typedef struct gk_side_files {
@@ -93,7 +94,7 @@ typedef struct gk_check_place {
 
 /* findings.c: add a finding of rule `id` with the user's severity (nothing
  * when it is off); `help` NULL = the rule's.  0 or GK_ENOMEM. */
-int gk_check_add_finding(gk_report *r, const gk_lint_options *o, const char *id, const char *path,
+int gk_check_add_finding(gk_report *r, const gk_lint_options *o, enum gk_rule_id id, const char *path,
 			 const gk_check_place *pl, const char *help, const char *msg);
 
 /* findings.c: every history finding of the folder. */

@@ -1,6 +1,6 @@
 /*
  * findings.c - the history findings of one migration folder (category
- * `history`; ids, severities and docs in src/lint/rules/history.c).
+ * `history`; ids, severities and docs in src/rules/history.c).
  *
  * They judge the change, not the SQL: what the branch does to migrations
  * that production (the merge base) already has, and whether the new ones
@@ -26,10 +26,10 @@ typedef struct emitter {
 
 typedef gk_check_place place;
 
-static void emit(emitter *e, const char *id, const char *path, const place *pl, const char *help, const char *fmt,
+static void emit(emitter *e, enum gk_rule_id id, const char *path, const place *pl, const char *help, const char *fmt,
 		 ...) __attribute__((format(printf, 6, 7)));
 
-static void emit(emitter *e, const char *id, const char *path, const place *pl, const char *help, const char *fmt,
+static void emit(emitter *e, enum gk_rule_id id, const char *path, const place *pl, const char *help, const char *fmt,
 		 ...)
 {
 	if (e->rc < 0)
@@ -42,8 +42,8 @@ static void emit(emitter *e, const char *id, const char *path, const place *pl, 
 	e->rc = gk_check_add_finding(e->r, &e->f->o->lint, id, path, pl, help, msg);
 }
 
-/* A finding of rule `id` at the user's severity (see gk_lint_add_rule_finding). */
-int gk_check_add_finding(gk_report *r, const gk_lint_options *o, const char *id, const char *path,
+/* A finding of rule `id` at the user's severity (see gk_rule_add_finding). */
+int gk_check_add_finding(gk_report *r, const gk_lint_options *o, enum gk_rule_id id, const char *path,
 			 const gk_check_place *pl, const char *help, const char *msg)
 {
 	gk_finding fd = {.message = (char *)msg, .help = (char *)help, .path = (char *)path};
@@ -52,8 +52,7 @@ int gk_check_add_finding(gk_report *r, const gk_lint_options *o, const char *id,
 		fd.statement_index = pl->statement_index;
 		fd.context = pl->context;
 	}
-	int rc = gk_lint_add_rule_finding(r, o, id, &fd);
-	return rc == GK_ENOTFOUND ? 0 : rc;
+	return gk_rule_add_finding(r, o, id, &fd);
 }
 
 static const char *base_ref(const emitter *e) { return gk_history_base_ref(e->f->h); }
@@ -173,7 +172,7 @@ static void modified(emitter *e, const gk_check_item *it)
 	char *path = path_of(e, it->head), commit[256];
 	describe_commit(it, commit, sizeof commit);
 	if (path && pl.context)
-		emit(e, "modified-migration", path, &pl, modified_help(e->f->head->kind),
+		emit(e, GK_RULE_ID_modified_migration, path, &pl, modified_help(e->f->head->kind),
 		     "migration %s was edited after it reached %s (%s); databases that applied it will not run the edit",
 		     it->head->key, base_ref(e), commit);
 	else
@@ -188,7 +187,7 @@ static void deleted(emitter *e, const gk_check_item *it)
 {
 	char *path = path_of(e, it->base);
 	if (path)
-		emit(e, "deleted-migration", path, NULL, NULL,
+		emit(e, GK_RULE_ID_deleted_migration, path, NULL, NULL,
 		     "migration %s exists on %s but was deleted; databases that applied it keep its changes",
 		     it->base->key, base_ref(e));
 	free(path);
@@ -199,7 +198,7 @@ static void renamed(emitter *e, const gk_check_item *it)
 	char *path = path_of(e, it->head), commit[256];
 	describe_commit(it, commit, sizeof commit);
 	if (path)
-		emit(e, "renamed-migration", path, NULL, NULL,
+		emit(e, GK_RULE_ID_renamed_migration, path, NULL, NULL,
 		     "migration %s on %s was renamed to %s (%s); %s sees a deleted migration and a new one to apply",
 		     it->base->key, base_ref(e), it->head->key, commit, tool_name(e->f->head->kind));
 	free(path);
@@ -228,7 +227,7 @@ static void out_of_order(emitter *e, const gk_check_item *it, const gk_layout_mi
 	char *path = path_of(e, m), commit[256];
 	describe_commit(it, commit, sizeof commit);
 	if (path)
-		emit(e, "out-of-order-migration", path, NULL, NULL,
+		emit(e, GK_RULE_ID_out_of_order_migration, path, NULL, NULL,
 		     "new migration %s (version %s, %s) sorts before %s, the newest migration on %s",
 		     m->key, m->version, commit, newest->key, base_ref(e));
 	free(path);
@@ -251,7 +250,7 @@ static void duplicates(emitter *e)
 				continue;
 			char *path = path_of(e, m);
 			if (path)
-				emit(e, "duplicate-version", path, NULL, NULL,
+				emit(e, GK_RULE_ID_duplicate_version, path, NULL, NULL,
 				     "migration %s has version %s, the same as migration %s", m->key, m->version, o->key);
 			free(path);
 			break; /* one finding per migration, naming the first twin */
@@ -281,20 +280,20 @@ static void lock_file(emitter *e)
 	size_t bl, hl;
 	bool at_base = f->base->lock_file != NULL;
 	if (!f->head->lock_file && at_base)
-		emit(e, "lock-file-mismatch", path, NULL, NULL,
+		emit(e, GK_RULE_ID_lock_file_mismatch, path, NULL, NULL,
 		     "%s exists on %s but was deleted; Prisma needs it to check the migrations' provider", path, base_ref(e));
 	else if (!f->head->lock_file)
-		emit(e, "lock-file-mismatch", path, NULL, NULL,
+		emit(e, GK_RULE_ID_lock_file_mismatch, path, NULL, NULL,
 		     "Prisma migration folder %s has no migration_lock.toml", *f->dir ? f->dir : ".");
 	else if (!provider_ok(f->head->provider) && f->head->provider)
-		emit(e, "lock-file-mismatch", path, NULL, NULL,
+		emit(e, GK_RULE_ID_lock_file_mismatch, path, NULL, NULL,
 		     "%s names provider \"%s\"; these migrations are checked for postgresql", path, f->head->provider);
 	else if (!provider_ok(f->head->provider))
-		emit(e, "lock-file-mismatch", path, NULL, NULL, "%s has no `provider = \"postgresql\"` line", path);
+		emit(e, GK_RULE_ID_lock_file_mismatch, path, NULL, NULL, "%s has no `provider = \"postgresql\"` line", path);
 	else if (at_base && gk_side_files_get(&f->base_files, "migration_lock.toml", &bt, &bl, NULL) == 0 &&
 		 gk_side_files_get(&f->head_files, "migration_lock.toml", &ht, &hl, NULL) == 0 &&
 		 !(bl == hl && memcmp(bt, ht, bl) == 0) && !gk_checksum_equal_prisma(bt, bl, ht, hl))
-		emit(e, "lock-file-mismatch", path, NULL, NULL,
+		emit(e, GK_RULE_ID_lock_file_mismatch, path, NULL, NULL,
 		     "%s was edited since %s; Prisma writes this file itself", path, base_ref(e));
 	free(path);
 }
@@ -325,7 +324,7 @@ static void stray(emitter *e)
 		const gk_change *c = gk_check_change_of(f, path);
 		bool touched = c && c->new_path && strcmp(c->new_path, path) == 0;
 		if (f->o->all || touched)
-			emit(e, "stray-file", path, NULL, NULL, "%s is not a migration of the %s layout (%s)", path,
+			emit(e, GK_RULE_ID_stray_file, path, NULL, NULL, "%s is not a migration of the %s layout (%s)", path,
 			     gk_layout_kind_name(f->head->kind), recognised(f->head->kind));
 		free(path);
 	}
@@ -357,7 +356,7 @@ static void packages(emitter *e)
 			return;
 		}
 		if (f->o->all || touched_under(f, path))
-			emit(e, "prisma-migration-package", path, NULL, NULL, "%s: %s", path, GK_LAYOUT_PACKAGE_NOTE);
+			emit(e, GK_RULE_ID_prisma_migration_package, path, NULL, NULL, "%s: %s", path, GK_LAYOUT_PACKAGE_NOTE);
 		free(path);
 	}
 }
@@ -381,14 +380,14 @@ static void links(emitter *e)
 			return;
 		}
 		if (l->kind == GK_LINK_SUBMODULE)
-			emit(e, "symlinked-migration", path, NULL, NULL,
+			emit(e, GK_RULE_ID_symlinked_migration, path, NULL, NULL,
 			     "%s is a submodule (commit %.12s): the runner would apply another repository's files, which "
 			     "cannot be checked", path, l->text);
 		else if (l->target)
-			emit(e, "symlinked-migration", path, NULL, NULL,
+			emit(e, GK_RULE_ID_symlinked_migration, path, NULL, NULL,
 			     "%s is a symbolic link: the runner would apply %s (checked here as that file)", path, l->target);
 		else
-			emit(e, "symlinked-migration", path, NULL, NULL,
+			emit(e, GK_RULE_ID_symlinked_migration, path, NULL, NULL,
 			     "%s is a symbolic link (%s): the runner would apply '%s', which gatekeeper does not read; "
 			     "it is neither linted nor replayed", path, l->why, l->text);
 		free(path);
@@ -412,10 +411,10 @@ static void names(emitter *e)
 			continue;
 		char *path = path_of(e, it->head);
 		if (path && pattern)
-			emit(e, "migration-name", path, NULL, NULL,
+			emit(e, GK_RULE_ID_migration_name, path, NULL, NULL,
 			     "new migration %s does not match the naming pattern '%s' (migration_name)", it->head->key, pattern);
 		else if (path)
-			emit(e, "migration-name", path, NULL, NULL,
+			emit(e, GK_RULE_ID_migration_name, path, NULL, NULL,
 			     "new migration %s is not named <14-digit timestamp>_<verb>_<snake_case>, e.g. 20240501120000_add_user_email",
 			     it->head->key);
 		free(path);

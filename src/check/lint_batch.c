@@ -232,7 +232,7 @@ static int add_packages(gk_lint_batch *b, const char *dir, const gk_layout *l, c
 		if (rc < 0)
 			return rc;
 		if (rc == 0)
-			b->in[b->n - 1].refused_rule = "prisma-migration-package";
+			b->in[b->n - 1].refused_package = true;
 	}
 	return 0;
 }

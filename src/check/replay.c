@@ -3,7 +3,7 @@
  * folder applied to a fresh database on the shadow server (src/shadow) the
  * way its tool applies it (src/replay), the change's migrations traced
  * statement by statement, and what that proved turned into report entries
- * and `replay` findings (ids and docs in src/lint/rules/replay.c).
+ * and `replay` findings (ids and docs in src/rules/replay.c).
  *
  * Before the first migration the database gets what the tool itself makes
  * (its history table: some migrations alter or read it) and the user's

@@ -15,6 +15,7 @@
  */
 #include "estimate/estimate.h"
 #include "lint/locks.h"
+#include "rules/rules.h"
 #include "sql/sql.h"
 #include "util/util.h"
 
@@ -237,9 +238,9 @@ static int over_budget(walk *w, const gk_estimate_migration *m, const stmt_plan 
 	}
 	gk_finding f = {.message = msg, .path = (char *)m->path, .line = line, .column = col,
 			.statement_index = index, .estimate = *le};
-	int rc = msg ? gk_lint_add_rule_finding(w->r, w->o->lint, "lock-window-over-budget", &f) : GK_ENOMEM;
+	int rc = msg ? gk_rule_add_finding(w->r, w->o->lint, GK_RULE_ID_lock_window_over_budget, &f) : GK_ENOMEM;
 	free(msg);
-	return rc == GK_ENOTFOUND ? 0 : rc;
+	return rc;
 }
 
 /* Put the estimate on the statement's findings that predict its lock or

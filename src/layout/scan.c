@@ -275,7 +275,7 @@ void gk_runner_scan(gk_runner_sql *out, const char *text, size_t len, int pg_ver
 	PgQueryScanResult sr = pg_query_scan(copy);
 	gk_scan_tokens it;
 	gk_scan_tokens_init(&it, &sr);
-	scanner sc = {.out = out, .text = copy, .pg_version = pg_version ? pg_version : 15};
+	scanner sc = {.out = out, .text = copy, .pg_version = pg_version ? pg_version : GK_PG_DEFAULT_VERSION};
 	int parens = 0, atomic = 0;
 	int prev = 0;
 	PgQuery__ScanToken tok;

@@ -42,7 +42,7 @@ typedef struct engine {
 void gk_lint_options_init(gk_lint_options *o)
 {
 	memset(o, 0, sizeof *o);
-	o->pg_version = 15;
+	o->pg_version = GK_PG_DEFAULT_VERSION;
 	o->runner = GK_RUNNER_AUTO;
 	o->flyway_mixed = -1;
 	memset(o->severity, -1, sizeof o->severity);
@@ -51,41 +51,30 @@ void gk_lint_options_init(gk_lint_options *o)
 	o->lock_timeout_advice_ms = 2000;
 }
 
-int gk_lint_options_set_severity(gk_lint_options *o, const char *rule_id, enum gk_severity sev)
+int gk_rule_table_index(const gk_rule_table *t, const char *id)
 {
-	int i = gk_rule_index(rule_id);
-	if (i < 0)
-		return GK_ENOTFOUND;
-	o->severity[i] = (signed char)sev;
-	return 0;
+	size_t lo = 0, hi = t->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(t->rules[mid]->info.id, id);
+		if (c == 0)
+			return (int)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1; /* the table is sorted: src/rules/rules_test.c checks it */
 }
 
-static enum gk_severity severity_of(const gk_lint_options *o, int idx)
+enum gk_severity gk_rule_table_severity(const gk_rule_table *t, const gk_lint_options *o, size_t i)
 {
-	return o->severity[idx] >= 0 ? (enum gk_severity)o->severity[idx] : gk_rule_impl((size_t)idx)->info.severity;
+	return o->severity[i] >= 0 ? (enum gk_severity)o->severity[i] : t->rules[i]->info.severity;
 }
 
-enum gk_severity gk_lint_options_severity(const gk_lint_options *o, const char *rule_id)
+static enum gk_severity severity_of(const gk_lint *l, int idx)
 {
-	int i = gk_rule_index(rule_id);
-	return i < 0 ? GK_SEV_OFF : severity_of(o, i);
-}
-
-int gk_lint_add_rule_finding(gk_report *r, const gk_lint_options *o, const char *rule_id, const gk_finding *f)
-{
-	const gk_rule_info *rule = gk_rule_find(rule_id);
-	if (!rule)
-		return GK_ENOTFOUND;
-	enum gk_severity sev = gk_lint_options_severity(o, rule_id);
-	if (sev == GK_SEV_OFF)
-		return 0;
-	gk_finding fd = *f;
-	fd.rule_id = rule->id;
-	fd.category = rule->category;
-	fd.severity = sev;
-	if (!fd.help)
-		fd.help = (char *)rule->help;
-	return gk_report_add_finding(r, &fd) < 0 ? GK_ENOMEM : 0;
+	return gk_rule_table_severity(l->rules, l->opts, (size_t)idx);
 }
 
 /* ---- findings ---- */
@@ -190,11 +179,11 @@ static bool is_covered(const engine *e, int stmt, int rule)
 	return false;
 }
 
-void gk_lint_cover(gk_lint *l, const gk_stmt *s, const char *rule_id)
+void gk_lint_cover(gk_lint *l, const gk_stmt *s, enum gk_rule_id id)
 {
 	engine *e = l->engine;
-	int rule = gk_rule_index(rule_id);
-	if (rule < 0 || is_covered(e, s->index, rule))
+	int rule = (int)id;
+	if (is_covered(e, s->index, rule))
 		return;
 	if (gk_grow(&e->covered, &e->cap_covered, e->n_covered + 1, sizeof *e->covered) < 0) {
 		e->res->oom = true;
@@ -210,8 +199,8 @@ void gk_lint_cover(gk_lint *l, const gk_stmt *s, const char *rule_id)
 static void emit(gk_lint *l, int idx, const gk_stmt *s, size_t start, size_t end, const char *help,
 		 const char *msg, enum gk_severity max)
 {
-	const gk_rule *rule = gk_rule_impl((size_t)idx);
-	enum gk_severity sev = severity_of(l->opts, idx);
+	const gk_rule *rule = l->rules->rules[idx];
+	enum gk_severity sev = severity_of(l, idx);
 	if (sev > max)
 		sev = max;
 	engine *e = l->engine;
@@ -220,7 +209,7 @@ static void emit(gk_lint *l, int idx, const gk_stmt *s, size_t start, size_t end
 		return;
 	/* A suppressed finding that predicts a lock is kept, marked, so that
 	 * the replay's observation of the same lock is suppressed with it. */
-	enum gk_prediction kind = s ? gk_rule_prediction(rule->info.id) : GK_PREDICT_NONE;
+	enum gk_prediction kind = s ? gk_lint_prediction((enum gk_rule_id)idx) : GK_PREDICT_NONE;
 	bool hidden = suppressed(l, rule->info.id, s ? s->index : -1);
 	if (hidden && kind == GK_PREDICT_NONE)
 		return;
@@ -293,10 +282,10 @@ size_t gk_lint_count_current(const gk_lint *l)
 	return ((const engine *)l->engine)->reported[l->current_index];
 }
 
-static void emit_meta(gk_lint *l, const char *rule_id, const gk_stmt *s, size_t start, size_t end,
+static void emit_meta(gk_lint *l, enum gk_rule_id rule, const gk_stmt *s, size_t start, size_t end,
 		      const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
-static void emit_meta(gk_lint *l, const char *rule_id, const gk_stmt *s, size_t start, size_t end,
+static void emit_meta(gk_lint *l, enum gk_rule_id rule, const gk_stmt *s, size_t start, size_t end,
 		      const char *fmt, ...)
 {
 	char msg[1024];
@@ -305,7 +294,7 @@ static void emit_meta(gk_lint *l, const char *rule_id, const gk_stmt *s, size_t 
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	msg[gk_utf8_whole(msg, strlen(msg))] = '\0';
-	emit(l, gk_rule_index(rule_id), s, start, end, NULL, msg, GK_SEV_ERROR);
+	emit(l, (int)rule, s, start, end, NULL, msg, GK_SEV_ERROR);
 }
 
 /* ---- transactions ---- */
@@ -487,16 +476,17 @@ static void track_setting(struct setting *t, const gk_stmt *s, const char *name)
 /* ---- directives ---- */
 
 /* A rule whose findings come from the replay, which lint cannot match. */
-static bool replay_rule(const char *id)
+static bool replay_rule(const gk_lint *l, const char *id)
 {
-	const gk_rule_info *r = gk_rule_find(id);
-	return r && r->category == GK_CAT_REPLAY;
+	int i = gk_rule_table_index(l->rules, id);
+	return i >= 0 && l->rules->rules[i]->info.category == GK_CAT_REPLAY;
 }
 
 /* The suppression of a replay rule, passed on (marked suppressed) to the
  * replay of the same statement, or of the whole file (statement 0). */
 static void replay_suppression(gk_lint *l, const gk_directive *d, const char *id)
 {
+	int rule = gk_rule_table_index(l->rules, id);
 	gk_file_result *fr = ((engine *)l->engine)->res;
 	if (gk_grow(&fr->findings, &fr->cap, fr->n + 1, sizeof *fr->findings) < 0) {
 		fr->oom = true;
@@ -504,7 +494,7 @@ static void replay_suppression(gk_lint *l, const gk_directive *d, const char *id
 	}
 	gk_finding *f = &fr->findings[fr->n++];
 	memset(f, 0, sizeof *f);
-	f->rule_id = gk_rule_find(id)->id;
+	f->rule_id = l->rules->rules[rule]->info.id;
 	f->category = GK_CAT_REPLAY;
 	f->suppressed = true;
 	f->statement_index = d->file_wide ? 0 : (int)d->stmt + 1;
@@ -519,9 +509,9 @@ static void unknown_rule(gk_lint *l, const gk_directive *d, const char *id)
 {
 	gk_suggest s;
 	gk_suggest_init(&s, id);
-	for (size_t i = 0; i < gk_rules_count(); i++)
-		gk_suggest_offer(&s, gk_rule_at(i)->id);
-	emit_meta(l, "unknown-rule", NULL, d->start, d->end, "suppression names unknown rule '%s'%s%s%s", id,
+	for (size_t i = 0; i < l->rules->n; i++)
+		gk_suggest_offer(&s, l->rules->rules[i]->info.id);
+	emit_meta(l, GK_RULE_ID_unknown_rule, NULL, d->start, d->end, "suppression names unknown rule '%s'%s%s%s", id,
 		  s.best ? " (did you mean '" : "", s.best ? s.best : "", s.best ? "'?)" : "");
 }
 
@@ -530,45 +520,53 @@ static void directive_findings(gk_lint *l)
 	engine *e = l->engine;
 	for (size_t i = 0; i < e->dirs->n_malformed; i++) {
 		gk_directive *d = &e->dirs->malformed[i];
-		emit_meta(l, "unknown-rule", NULL, d->start, d->end,
+		emit_meta(l, GK_RULE_ID_unknown_rule, NULL, d->start, d->end,
 			  "unknown gatekeeper directive; write `gatekeeper:ignore RULE reason: ...` or `gatekeeper:ignore-file RULE reason: ...`");
 	}
 	for (size_t i = 0; i < e->dirs->n; i++) {
 		gk_directive *d = &e->dirs->items[i];
 		if (d->n_rules == 0)
-			emit_meta(l, "unknown-rule", NULL, d->start, d->end, "suppression names no rule");
+			emit_meta(l, GK_RULE_ID_unknown_rule, NULL, d->start, d->end, "suppression names no rule");
 		for (size_t k = 0; k < d->n_rules; k++)
-			if (gk_rule_index(d->rules[k]) < 0)
+			if (gk_rule_table_index(l->rules, d->rules[k]) < 0)
 				unknown_rule(l, d, d->rules[k]);
 		if (!d->reason) {
-			emit_meta(l, "suppression-without-reason", NULL, d->start, d->end,
+			emit_meta(l, GK_RULE_ID_suppression_without_reason, NULL, d->start, d->end,
 				  "suppression has no reason, so it is ignored; add `reason: why this is safe`");
 			continue;
 		}
 		if (!d->file_wide && d->stmt < 0) {
-			emit_meta(l, "unused-suppression", NULL, d->start, d->end,
+			emit_meta(l, GK_RULE_ID_unused_suppression, NULL, d->start, d->end,
 				  "suppression is not next to a statement; put it on the line before the statement or at its end");
 			continue;
 		}
 		for (size_t k = 0; k < d->n_rules; k++)
-			if (replay_rule(d->rules[k]))
+			if (replay_rule(l, d->rules[k]))
 				replay_suppression(l, d, d->rules[k]);
-			else if (!d->used[k] && gk_rule_index(d->rules[k]) >= 0)
-				emit_meta(l, "unused-suppression", NULL, d->start, d->end,
+			else if (!d->used[k] && gk_rule_table_index(l->rules, d->rules[k]) >= 0)
+				emit_meta(l, GK_RULE_ID_unused_suppression, NULL, d->start, d->end,
 					  "suppression of '%s' matched no finding", d->rules[k]);
 	}
 }
 
 /* ---- one file ---- */
 
-static bool rule_enabled(const gk_lint_options *o, size_t i)
+static bool rule_enabled(const gk_lint *l, size_t i)
 {
-	return severity_of(o, (int)i) != GK_SEV_OFF;
+	return severity_of(l, (int)i) != GK_SEV_OFF;
+}
+
+/* The target version is in the rule's range (gk_rule_info.pg_min, pg_max). */
+static bool rule_applies(const gk_lint *l, size_t i)
+{
+	const gk_rule_info *ri = &l->rules->rules[i]->info;
+	int pg = l->opts->pg_version;
+	return (!ri->pg_min || pg >= ri->pg_min) && (!ri->pg_max || pg <= ri->pg_max);
 }
 
 static void set_current(gk_lint *l, size_t r)
 {
-	l->current = gk_rule_impl(r);
+	l->current = l->rules->rules[r];
 	l->current_index = (int)r;
 }
 
@@ -611,7 +609,7 @@ static void unparsed(gk_lint *l, const gk_sql_error *er, int tx_id)
 	enum gk_sql_recognised_kind k = learn_unparsed(l, er, tx_id, &w);
 	int pg = l->opts->pg_version;
 	if (er->too_complex) {
-		emit_meta(l, "invalid-input", NULL, er->offset, er->offset + 1, "%s", er->message);
+		emit_meta(l, GK_RULE_ID_invalid_input, NULL, er->offset, er->offset + 1, "%s", er->message);
 		return;
 	}
 	if (k == GK_SQL_NOT_NULL_NOT_VALID) {
@@ -619,7 +617,7 @@ static void unparsed(gk_lint *l, const gk_sql_error *er, int tx_id)
 		return;
 	}
 	if (pg <= GK_SQL_PARSER_VERSION || er->any_version) {
-		emit_meta(l, "syntax-error", NULL, er->offset, er->offset + 1, "%s", er->message);
+		emit_meta(l, GK_RULE_ID_syntax_error, NULL, er->offset, er->offset + 1, "%s", er->message);
 		return;
 	}
 	int line, col;
@@ -633,7 +631,7 @@ static void unparsed(gk_lint *l, const gk_sql_error *er, int tx_id)
 	else if (k != GK_SQL_NOT_RECOGNISED)
 		snprintf(learnt, sizeof learnt, "; its words say it creates %s %s%s%s%s", what[k], w.schema,
 			 w.schema[0] ? "." : "", w.name, k == GK_SQL_CREATES_TYPE ? "" : ", which later statements see as new");
-	emit_meta(l, "unparsed-statement", NULL, er->start, er->end,
+	emit_meta(l, GK_RULE_ID_unparsed_statement, NULL, er->start, er->end,
 		  "statement not analysed: the PostgreSQL %d parser stops at line %d column %d (%s), and the target "
 		  "is PostgreSQL %d, whose newer syntax it may be%s",
 		  GK_SQL_PARSER_VERSION, line, col, er->message, pg, learnt);
@@ -641,7 +639,7 @@ static void unparsed(gk_lint *l, const gk_sql_error *er, int tx_id)
 
 static void run_rules(gk_lint *l, const gk_sql *sql)
 {
-	size_t nr = gk_rules_count(), k = 0;
+	size_t nr = l->rules->n, k = 0;
 	for (size_t i = 0; i < l->n_stmts; i++) {
 		gk_stmt *s = &l->stmts[i];
 		/* The refused statements before this one, in order: what they
@@ -651,7 +649,7 @@ static void run_rules(gk_lint *l, const gk_sql *sql)
 		l->lock_timeout_set = setting_before(&((engine *)l->engine)->lock_timeout, s);
 		l->statement_timeout_set = setting_before(&((engine *)l->engine)->statement_timeout, s);
 		for (size_t r = 0; r < nr; r++) {
-			if (!gk_rule_impl(r)->check || !rule_enabled(l->opts, r))
+			if (!l->rules->rules[r]->check || !rule_enabled(l, r) || !rule_applies(l, r))
 				continue;
 			set_current(l, r);
 			l->current->check(l, s);
@@ -662,7 +660,7 @@ static void run_rules(gk_lint *l, const gk_sql *sql)
 		track_setting(&((engine *)l->engine)->statement_timeout, s, "statement_timeout");
 	}
 	for (size_t r = 0; r < nr; r++) {
-		if (!gk_rule_impl(r)->finish || !rule_enabled(l->opts, r))
+		if (!l->rules->rules[r]->finish || !rule_enabled(l, r) || !rule_applies(l, r))
 			continue;
 		set_current(l, r);
 		l->current->finish(l);
@@ -678,31 +676,32 @@ static bool input_findings(gk_lint *l, const gk_parsed_file *pf)
 	case GK_INPUT_OK:
 		return true;
 	case GK_INPUT_NUL:
-		emit_meta(l, "invalid-input", NULL, pf->bad_offset, pf->bad_offset + 1,
+		emit_meta(l, GK_RULE_ID_invalid_input, NULL, pf->bad_offset, pf->bad_offset + 1,
 			  "file contains a NUL byte: it is binary, not SQL text");
 		break;
 	case GK_INPUT_UTF8:
-		emit_meta(l, "invalid-input", NULL, pf->bad_offset, pf->bad_offset + 1,
+		emit_meta(l, GK_RULE_ID_invalid_input, NULL, pf->bad_offset, pf->bad_offset + 1,
 			  "file is not valid UTF-8 (byte 0x%02x at offset %zu); PostgreSQL would reject it",
 			  (unsigned char)pf->text[pf->bad_offset], pf->bad_offset);
 		break;
 	case GK_INPUT_TOO_BIG:
-		emit_meta(l, "invalid-input", NULL, SIZE_MAX, 0,
+		emit_meta(l, GK_RULE_ID_invalid_input, NULL, SIZE_MAX, 0,
 			  "file is larger than the %zu MiB limit (max_file_size); split it or raise the limit",
 			  l->opts->max_file_size >> 20);
 		break;
 	case GK_INPUT_IS_DIR:
-		emit_meta(l, "invalid-input", NULL, SIZE_MAX, 0, "is a directory, not a SQL file");
+		emit_meta(l, GK_RULE_ID_invalid_input, NULL, SIZE_MAX, 0, "is a directory, not a SQL file");
 		break;
 	case GK_INPUT_UNREADABLE:
-		emit_meta(l, "invalid-input", NULL, SIZE_MAX, 0, "cannot read file: %s", strerror(pf->read_errno));
+		emit_meta(l, GK_RULE_ID_invalid_input, NULL, SIZE_MAX, 0, "cannot read file: %s", strerror(pf->read_errno));
 		break;
 	case GK_INPUT_REFUSED:
-		emit_meta(l, pf->in->refused_rule ? pf->in->refused_rule : "invalid-input", NULL, SIZE_MAX, 0, "%s",
+		emit_meta(l, pf->in->refused_package ? GK_RULE_ID_prisma_migration_package : GK_RULE_ID_invalid_input, NULL,
+			  SIZE_MAX, 0, "%s",
 			  pf->in->refused);
 		break;
 	case GK_INPUT_REPLACED:
-		emit_meta(l, "invalid-input", NULL, SIZE_MAX, 0,
+		emit_meta(l, GK_RULE_ID_invalid_input, NULL, SIZE_MAX, 0,
 			  "the file was replaced after it was listed (another file is at this path now): not read");
 		break;
 	}
@@ -746,14 +745,15 @@ void gk_lint_runner(gk_runner_choice *out, const gk_lint_options *o, const gk_li
 			      in->path, text, len);
 }
 
-void gk__lint_parsed(gk_parsed_file *pf, const gk_lint_options *o, gk_state *st, gk_file_result *out)
+void gk__lint_parsed(gk_parsed_file *pf, const gk_lint_options *o, const gk_rule_table *rules, gk_state *st,
+		     gk_file_result *out)
 {
 	static const char empty_text[] = "";
 	static size_t zero;
 	gk_source no_source = {.text = empty_text, .line_start = &zero, .n_lines = 1};
 	engine e = {.res = out, .dirs = &pf->dirs, .lock_timeout = {.local_tx = -1},
 		     .statement_timeout = {.local_tx = -1}};
-	gk_lint l = {.opts = o, .path = pf->in->path, .src = pf->have_source ? &pf->src : &no_source, .engine = &e,
+	gk_lint l = {.opts = o, .rules = rules, .path = pf->in->path, .src = pf->have_source ? &pf->src : &no_source, .engine = &e,
 		     .state = st};
 	gk_lint_runner(&out->choice, o, pf->in, l.src->text, l.src->len);
 	l.runner = out->runner = out->choice.deploy;
@@ -784,7 +784,7 @@ void gk__lint_parsed(gk_parsed_file *pf, const gk_lint_options *o, gk_state *st,
 	} else {
 		run_rules(&l, &pf->sql);
 		if (pf->sql.n_stmts == 0 && pf->sql.n_errors == 0)
-			emit_meta(&l, "empty-migration", NULL, pf->src.bom, pf->src.bom + 1, "migration has no SQL statements");
+			emit_meta(&l, GK_RULE_ID_empty_migration, NULL, pf->src.bom, pf->src.bom + 1, "migration has no SQL statements");
 		directive_findings(&l);
 	}
 	out->statements = (int)pf->sql.n_stmts + e.recognised;

@@ -52,7 +52,8 @@ typedef struct gk_parsed_file {
 void gk__parse_file(gk_parsed_file *pf, const gk_lint_options *o);
 /** Free what stage 1 made; `pf->in` stays. */
 void gk__parsed_file_clear(gk_parsed_file *pf);
-/** Stage 2: run the rules with the shared model `st`, findings into `out`. */
-void gk__lint_parsed(gk_parsed_file *pf, const gk_lint_options *o, gk_state *st, gk_file_result *out);
+/** Stage 2: run the rules of `rules` with the shared model `st`, findings into `out`. */
+void gk__lint_parsed(gk_parsed_file *pf, const gk_lint_options *o, const gk_rule_table *rules, gk_state *st,
+		     gk_file_result *out);
 
 #endif

@@ -10,7 +10,9 @@
 
 #include "gatekeeper/lint.h"
 #include "gatekeeper/rules.h"
+#include "gatekeeper/rule_id.h"
 #include "../sql/sql.h"
+#include "nodes.h"
 #include "state.h"
 #include "locks.h"
 
@@ -35,8 +37,33 @@ typedef struct gk_rule {
 	void (*finish)(gk_lint *l);
 } gk_rule;
 
+/*
+ * The rules the engine runs, sorted by id.  The engine knows no catalogue
+ * of its own: src/rules/ hands it this table (gk_lint_run()), whose index
+ * i is the rule of enum gk_rule_id i.  Borrowed for the whole run.
+ */
+typedef struct gk_rule_table {
+	const gk_rule *const *rules;
+	size_t n;
+} gk_rule_table;
+
+/** Index of the rule `id` in `t`, or -1. */
+int gk_rule_table_index(const gk_rule_table *t, const char *id);
+
+/** The severity of rule i of `t` under `o`: the user's, else the rule's default. */
+enum gk_severity gk_rule_table_severity(const gk_rule_table *t, const gk_lint_options *o, size_t i);
+
+/**
+ * gk_lint_inputs() with the rules of `rules` (the engine itself; the entry
+ * points of gatekeeper/lint.h are in src/rules/lint_entry.c).  `rules` must
+ * have one rule per enum gk_rule_id, in its order.
+ */
+int gk_lint_run(gk_report *r, const gk_lint_options *o, const gk_rule_table *rules, const gk_lint_input *in, size_t n,
+		gk_error *err);
+
 struct gk_lint {
 	const gk_lint_options *opts;
+	const gk_rule_table *rules;  /* what the engine runs (gk_lint_run()) */
 	const char *path;
 	const gk_source *src;
 	gk_stmt *stmts;
@@ -81,13 +108,13 @@ void gk_lint_report_at_most(gk_lint *l, const gk_stmt *s, enum gk_severity max, 
 size_t gk_lint_count_current(const gk_lint *l);
 
 /*
- * The current rule's finding on statement `s` tells all that rule `rule_id`
+ * The current rule's finding on statement `s` tells all that rule `rule`
  * would say about `s` (one hazard, one finding): that rule stays quiet on
  * `s` from now on, its suppressed findings included.  Call it before the
  * covered rule checks `s`: from an earlier statement, or from a rule that
  * sorts before it in rules.def.
  */
-void gk_lint_cover(gk_lint *l, const gk_stmt *s, const char *rule_id);
+void gk_lint_cover(gk_lint *l, const gk_stmt *s, enum gk_rule_id rule);
 
 /* ---- helpers for rules ---- */
 
@@ -113,32 +140,8 @@ bool gk_lint_is_new(const gk_lint *l, const PgQuery__RangeVar *rv);
  */
 const PgQuery__AlterTableStmt *gk_lint_alter_existing(const gk_lint *l, const gk_stmt *s);
 
-/** Command i of an ALTER TABLE (NULL if the node is not a command). */
-const PgQuery__AlterTableCmd *gk_alter_cmd(const PgQuery__AlterTableStmt *as, size_t i);
-
 /** True when the column was added in the linted change (or its table was created there). */
 bool gk_lint_column_is_new(const gk_lint *l, const PgQuery__RangeVar *rv, const char *col);
-
-/** Same relation: names equal, an unqualified name meaning the public schema. */
-bool gk_rv_same(const PgQuery__RangeVar *a, const PgQuery__RangeVar *b);
-
-/** "schema.name" or "name" of a RangeVar, into buf. */
-const char *gk_rv_name(const PgQuery__RangeVar *rv, char *buf, size_t size);
-
-/** The last component of a qualified name list (List of String nodes), or "". */
-const char *gk_names_last(PgQuery__Node **names, size_t n);
-
-/** Name of a TypeName as written, e.g. "varchar(20)", "int4", "timestamp". Into buf. */
-const char *gk_type_text(const PgQuery__TypeName *t, char *buf, size_t size);
-
-/** The last identifier of a type name (e.g. "int4" for pg_catalog.int4). */
-const char *gk_type_base(const PgQuery__TypeName *t);
-
-/** Integer typmod i of a type (e.g. 20 for varchar(20)), or -1. */
-long gk_type_mod(const PgQuery__TypeName *t, size_t i);
-
-/** String value of a String node, or NULL. */
-const char *gk_node_str(const PgQuery__Node *n);
 
 /** First statement index of the statements in the same transaction as `s` that follow it. */
 const gk_stmt *gk_lint_next_in_tx(const gk_lint *l, const gk_stmt *s);
@@ -242,8 +245,9 @@ size_t gk_version_features(const gk_version_feature **out);
 /** Free what memo.c built for the file (the engine calls it). */
 void gk_lint_memo_free(gk_lint *l);
 
-/** Registry entry i (0 <= i < gk_rules_count()). */
-const gk_rule *gk_rule_impl(size_t i);
+/* predict.c: what a finding of rule `rule` predicts that the replay's lock
+ * trace can check (the one mapping); GK_PREDICT_NONE for the others. */
+enum gk_prediction gk_lint_prediction(enum gk_rule_id rule);
 
 /* predict.c: what a finding of `kind` on statement `s` predicts, from the
  * lock table, about the existing relation it concerns: out->kind,

@@ -38,7 +38,7 @@
  * that take it already report.
  */
 #include "locks.h"
-#include "lint_internal.h"
+#include "nodes.h"
 #include "state.h"
 
 #include <string.h>

@@ -25,36 +25,32 @@
 #include <stdio.h>
 #include <string.h>
 
-static const struct {
-	const char *rule;
-	enum gk_prediction kind;
-} predictions[] = {
-	{"add-check-validated", GK_PREDICT_LOCK},
-	{"add-column-rewrite", GK_PREDICT_REWRITE},
-	{"add-column-volatile-default", GK_PREDICT_REWRITE},
-	{"add-exclusion-constraint", GK_PREDICT_LOCK},
-	{"add-foreign-key-validated", GK_PREDICT_LOCK},
-	{"add-primary-key", GK_PREDICT_LOCK},
-	{"add-unique-constraint", GK_PREDICT_LOCK},
-	{"alter-column-type", GK_PREDICT_REWRITE},
-	{"create-index-non-concurrent", GK_PREDICT_LOCK},
-	{"detach-partition-non-concurrent", GK_PREDICT_LOCK},
-	{"drop-index-non-concurrent", GK_PREDICT_LOCK},
-	{"lock-table", GK_PREDICT_LOCK},
-	{"missing-lock-timeout", GK_PREDICT_LOCK_WAIT},
-	{"refresh-matview-non-concurrent", GK_PREDICT_LOCK},
-	{"reindex-non-concurrent", GK_PREDICT_LOCK},
-	{"remove-enum-value", GK_PREDICT_REWRITE},
-	{"set-not-null", GK_PREDICT_LOCK},
-	{"table-rewrite-command", GK_PREDICT_REWRITE},
+/* By rule, GK_PREDICT_NONE (0) for the rules not listed: an id that is not
+ * in rules.def does not compile. */
+static const enum gk_prediction predictions[GK_RULE_ID_COUNT] = {
+	[GK_RULE_ID_add_check_validated] = GK_PREDICT_LOCK,
+	[GK_RULE_ID_add_column_rewrite] = GK_PREDICT_REWRITE,
+	[GK_RULE_ID_add_column_volatile_default] = GK_PREDICT_REWRITE,
+	[GK_RULE_ID_add_exclusion_constraint] = GK_PREDICT_LOCK,
+	[GK_RULE_ID_add_foreign_key_validated] = GK_PREDICT_LOCK,
+	[GK_RULE_ID_add_primary_key] = GK_PREDICT_LOCK,
+	[GK_RULE_ID_add_unique_constraint] = GK_PREDICT_LOCK,
+	[GK_RULE_ID_alter_column_type] = GK_PREDICT_REWRITE,
+	[GK_RULE_ID_create_index_non_concurrent] = GK_PREDICT_LOCK,
+	[GK_RULE_ID_detach_partition_non_concurrent] = GK_PREDICT_LOCK,
+	[GK_RULE_ID_drop_index_non_concurrent] = GK_PREDICT_LOCK,
+	[GK_RULE_ID_lock_table] = GK_PREDICT_LOCK,
+	[GK_RULE_ID_missing_lock_timeout] = GK_PREDICT_LOCK_WAIT,
+	[GK_RULE_ID_refresh_matview_non_concurrent] = GK_PREDICT_LOCK,
+	[GK_RULE_ID_reindex_non_concurrent] = GK_PREDICT_LOCK,
+	[GK_RULE_ID_remove_enum_value] = GK_PREDICT_REWRITE,
+	[GK_RULE_ID_set_not_null] = GK_PREDICT_LOCK,
+	[GK_RULE_ID_table_rewrite_command] = GK_PREDICT_REWRITE,
 };
 
-enum gk_prediction gk_rule_prediction(const char *rule_id)
+enum gk_prediction gk_lint_prediction(enum gk_rule_id rule)
 {
-	for (size_t i = 0; rule_id && i < sizeof predictions / sizeof *predictions; i++)
-		if (strcmp(predictions[i].rule, rule_id) == 0)
-			return predictions[i].kind;
-	return GK_PREDICT_NONE;
+	return (unsigned)rule < GK_RULE_ID_COUNT ? predictions[rule] : GK_PREDICT_NONE;
 }
 
 /* The relation was created in this change: the trace does not follow it

@@ -105,6 +105,7 @@ void gk__parsed_file_clear(gk_parsed_file *pf)
 
 typedef struct pipeline {
 	const gk_lint_options *o;
+	const gk_rule_table *rules;
 	gk_parsed_file *files;
 	gk_file_result *res;
 	bool *ready;
@@ -143,7 +144,7 @@ static void *linter(void *arg)
 		while (!p->ready[i])
 			pthread_cond_wait(&p->cv, &p->mu);
 		pthread_mutex_unlock(&p->mu);
-		gk__lint_parsed(&p->files[i], p->o, &p->state, &p->res[i]);
+		gk__lint_parsed(&p->files[i], p->o, p->rules, &p->state, &p->res[i]);
 		gk__parsed_file_clear(&p->files[i]);
 		pthread_mutex_lock(&p->mu);
 		p->consumed = i + 1;
@@ -237,9 +238,10 @@ static int merge(gk_report *r, const gk_lint_input *in, gk_file_result *res, siz
 	return rc;
 }
 
-int gk_lint_inputs(gk_report *r, const gk_lint_options *o, const gk_lint_input *in, size_t n, gk_error *err)
+int gk_lint_run(gk_report *r, const gk_lint_options *o, const gk_rule_table *rules, const gk_lint_input *in, size_t n,
+		gk_error *err)
 {
-	pipeline p = {.o = o, .n = n};
+	pipeline p = {.o = o, .rules = rules, .n = n};
 	size_t alloc = n ? n : 1;
 	p.files = calloc(alloc, sizeof *p.files);
 	p.res = calloc(alloc, sizeof *p.res);
@@ -264,23 +266,4 @@ int gk_lint_inputs(gk_report *r, const gk_lint_options *o, const gk_lint_input *
 	free(p.res);
 	free(p.ready);
 	return rc ? rc : mrc;
-}
-
-int gk_lint_files(gk_report *r, const gk_lint_options *o, const char *const *paths, size_t n, gk_error *err)
-{
-	gk_lint_input *in = calloc(n ? n : 1, sizeof *in);
-	if (!in)
-		return gk_error_set(err, GK_ENOMEM, "out of memory");
-	for (size_t i = 0; i < n; i++)
-		in[i] = (gk_lint_input){.path = paths[i], .role = GK_LINT_CHECK, .new_change = true};
-	int rc = gk_lint_inputs(r, o, in, n, err);
-	free(in);
-	return rc;
-}
-
-int gk_lint_text(gk_report *r, const gk_lint_options *o, const char *path, const char *text, size_t len,
-		 gk_error *err)
-{
-	gk_lint_input in = {.path = path, .text = text, .len = len, .role = GK_LINT_CHECK, .new_change = true};
-	return gk_lint_inputs(r, o, &in, 1, err);
 }

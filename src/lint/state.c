@@ -1,6 +1,7 @@
 /* state.c - the static schema model (see state.h). */
 #include "state.h"
-#include "lint_internal.h"
+#include "nodes.h"
+#include "../sql/sql.h"
 #include "../util/util.h"
 
 #include <stddef.h>

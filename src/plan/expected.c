@@ -15,6 +15,7 @@
 #include "plan/plan.h"
 #include "replay/replay_report.h"
 #include "util/dburl.h"
+#include "rules/rules.h"
 #include "gatekeeper/files.h"
 #include "gatekeeper/lint.h"
 #include "gatekeeper/runner.h"
@@ -410,10 +411,10 @@ int gk_drift_report_unbuilt(gk_report *r, const gk_lint_options *o, const gk_dri
 
 /* ---- comparing ------------------------------------------------------------ */
 
-static const char *rule_of(enum gk_catalog_change_kind k)
+static enum gk_rule_id rule_of(enum gk_catalog_change_kind k)
 {
-	return k == GK_CATALOG_MISSING ? "drift-missing" : k == GK_CATALOG_UNEXPECTED ? "drift-unexpected"
-										       : "drift-changed";
+	return k == GK_CATALOG_MISSING ? GK_RULE_ID_drift_missing
+	       : k == GK_CATALOG_UNEXPECTED ? GK_RULE_ID_drift_unexpected : GK_RULE_ID_drift_changed;
 }
 
 /* ---- edited migrations ------------------------------------------------------ */
@@ -536,7 +537,7 @@ static int report_diff(gk_report *r, const gk_lint_options *o, const gk_catalog_
 			return GK_ENOMEM;
 		gk_finding f = {.message = msg, .object_kind = c->object_kind, .object = c->object,
 				.attribute = c->attribute, .expected = c->expected, .actual = c->actual};
-		rc = gk_lint_add_rule_finding(r, o, rule_of(c->kind), &f);
+		rc = gk_rule_add_finding(r, o, rule_of(c->kind), &f);
 		free(msg);
 	}
 	for (size_t i = 0; rc == 0 && i < d->n_uncompared; i++) {

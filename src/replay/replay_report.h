@@ -1,6 +1,6 @@
 /*
  * replay/replay_report.h - what a replay proved, as report entries and
- * findings of category `replay` (ids and docs in src/lint/rules/replay.c).
+ * findings of category `replay` (ids and docs in src/rules/replay.c).
  *
  * Shared by the commands that replay: `check` (the change's migrations on
  * a database built from the ones before them), `drift` (the applied ones)

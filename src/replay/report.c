@@ -8,6 +8,7 @@
  */
 #include "replay/replay_report.h"
 #include "replay/replay_internal.h"
+#include "rules/rules.h"
 #include "sql/sql.h"
 #include "util/util.h"
 
@@ -34,15 +35,14 @@ static void locate(const gk_replay_migration *m, size_t off, place *pl)
 	gk_source_free(&src);
 }
 
-static int add(const gk_replay_reporter *rr, const char *id, const gk_replay_migration *m, const place *pl,
+static int add(const gk_replay_reporter *rr, enum gk_rule_id id, const gk_replay_migration *m, const place *pl,
 	       const char *help, const char *msg, const gk_evidence *ev)
 {
 	gk_finding f = {.message = (char *)msg, .help = (char *)help, .path = (char *)m->path, .line = pl->line,
 			.column = pl->column, .statement_index = pl->statement_index, .context = pl->context};
 	if (ev)
 		f.evidence = *ev;
-	int rc = gk_lint_add_rule_finding(rr->r, rr->o, id, &f);
-	return rc == GK_ENOTFOUND ? 0 : rc;
+	return gk_rule_add_finding(rr->r, rr->o, id, &f);
 }
 
 /* The server's DETAIL and HINT, else the rule's own help (NULL). */
@@ -156,7 +156,7 @@ static int timeout_finding(const gk_replay_reporter *rr, const gk_replay_migrati
 				  "statements run as one query, so which one was running is not known)%s%s%s",
 				  what, limit, left, after ? "; " : "", after ? after : "");
 	free(left);
-	int rc = msg ? add(rr, "replay-timeout", m, &pl, NULL, msg, NULL) : GK_ENOMEM;
+	int rc = msg ? add(rr, GK_RULE_ID_replay_timeout, m, &pl, NULL, msg, NULL) : GK_ENOMEM;
 	free(msg);
 	free(stmt);
 	free(pl.context);
@@ -219,7 +219,7 @@ int gk_replay_report_failure(const gk_replay_reporter *rr, const gk_replay_migra
 				  after ? after : "");
 	free(left);
 	free(at);
-	int rc = msg ? add(rr, env ? "replay-environment" : "replay-failed", m, &pl, help, msg, NULL) : GK_ENOMEM;
+	int rc = msg ? add(rr, env ? GK_RULE_ID_replay_environment : GK_RULE_ID_replay_failed, m, &pl, help, msg, NULL) : GK_ENOMEM;
 	free(msg);
 	free(help);
 	free(pl.context);
@@ -310,8 +310,8 @@ static void advice(char *out, size_t size, long ms)
 		snprintf(out, size, "%ldms", ms);
 }
 
-static const char *const ids[] = {"observed-table-rewrite", "observed-access-exclusive-lock", "observed-share-lock",
-				  "observed-lock-without-timeout"};
+static const enum gk_rule_id ids[] = {GK_RULE_ID_observed_table_rewrite, GK_RULE_ID_observed_access_exclusive_lock,
+				      GK_RULE_ID_observed_share_lock, GK_RULE_ID_observed_lock_without_timeout};
 
 /* The help of a trace-only finding that recommends a lock_timeout: the one
  * value of lock_timeout_advice (malloc'ed); NULL for the rule's own help. */
@@ -333,7 +333,7 @@ static int emit_lock(const gk_replay_reporter *rr, const gk_replay_migration *m,
 		     const char *fmt, const stmt_locks *sl)
 {
 	const gk_buf *list = &sl->list[kind];
-	if (!list->len || gk_replay_evidence_suppressed(rr->r, m->path, pl->statement_index, ids[kind]))
+	if (!list->len || gk_replay_evidence_suppressed(rr->r, m->path, pl->statement_index, gk_rule_info_of(ids[kind])->id))
 		return 0;
 	const gk_replay_lock *o = sl->first[kind];
 	gk_evidence ev = {.verdict = rr->merge ? GK_EVIDENCE_TRACE_ONLY : GK_EVIDENCE_NONE,

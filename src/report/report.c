@@ -22,7 +22,7 @@ gk_report *gk_report_new(const char *command)
 		return NULL;
 	p->pub.command = gk_strdup(command);
 	p->pub.fail_level = GK_SEV_ERROR;
-	p->pub.pg_version = 15;
+	p->pub.pg_version = GK_PG_DEFAULT_VERSION;
 	p->pub.verdict = "pass";
 	if (!p->pub.command) {
 		free(p);

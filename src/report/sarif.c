@@ -3,7 +3,8 @@
  * (upload-sarif) and other SARIF readers.  The mapping follows
  * report-conventions §3 and GitHub's "SARIF support for code scanning":
  *
- *   - one run; tool.driver lists every rule of the registry with its
+ *   - one run; tool.driver lists every rule of the catalogue (handed in
+ *     the render options, sorted by id) with its
  *     summary (shortDescription), why it is dangerous (fullDescription)
  *     and the safe recipe with an example, as text and as Markdown (help);
  *   - run.automationDetails.id is "gatekeeper/<command>/" (check, drift,
@@ -25,7 +26,6 @@
  * It streams: each value is written as it is reached, nothing is built.
  */
 #include "gatekeeper/render.h"
-#include "gatekeeper/rules.h"
 #include "jstream.h"
 #include "../util/util.h"
 
@@ -59,31 +59,22 @@ static size_t fence_len(const char *sql)
 	return longest < 3 ? 3 : longest + 1;
 }
 
-/* The first example of `kind`, or NULL. */
-static const gk_rule_example *example(const gk_rule_info *ri, enum gk_example_kind kind)
+static void sql_block(gk_buf *b, const char *title, const char *sql, const char *note)
 {
-	for (size_t i = 0; i < GK_RULE_MAX_EXAMPLES && ri->examples[i].sql; i++)
-		if (ri->examples[i].kind == kind)
-			return &ri->examples[i];
-	return NULL;
-}
-
-static void sql_block(gk_buf *b, const char *title, const gk_rule_example *e)
-{
-	size_t n = fence_len(e->sql);
-	gk_buf_printf(b, "\n\n**%s**%s%s\n\n", title, e->note ? ": " : "", e->note ? e->note : "");
+	size_t n = fence_len(sql);
+	gk_buf_printf(b, "\n\n**%s**%s%s\n\n", title, note ? ": " : "", note ? note : "");
 	for (size_t i = 0; i < n; i++)
 		gk_buf_putc(b, '`');
 	gk_buf_puts(b, "sql\n");
-	gk_buf_puts(b, e->sql);
-	if (e->sql[0] && e->sql[strlen(e->sql) - 1] != '\n')
+	gk_buf_puts(b, sql);
+	if (sql[0] && sql[strlen(sql) - 1] != '\n')
 		gk_buf_putc(b, '\n');
 	for (size_t i = 0; i < n; i++)
 		gk_buf_putc(b, '`');
 }
 
 /* help.text and help.markdown: why, the recipe, a bad and a good example. */
-static void rule_help(gk_jstream *j, const gk_rule_info *ri)
+static void rule_help(gk_jstream *j, const gk_render_rule *ri)
 {
 	gk_buf text = GK_BUF_INIT, md = GK_BUF_INIT;
 	const char *why = ri->why ? ri->why : ri->summary;
@@ -93,11 +84,10 @@ static void rule_help(gk_jstream *j, const gk_rule_info *ri)
 		gk_buf_printf(&text, "\n\nSafe recipe: %s", ri->help);
 		gk_buf_printf(&md, "\n\n**Safe recipe.** %s", ri->help);
 	}
-	const gk_rule_example *bad = example(ri, GK_EXAMPLE_BAD), *ok = example(ri, GK_EXAMPLE_OK);
-	if (bad)
-		sql_block(&md, "Reported", bad);
-	if (ok)
-		sql_block(&md, "Not reported", ok);
+	if (ri->bad_sql)
+		sql_block(&md, "Reported", ri->bad_sql, ri->bad_note);
+	if (ri->ok_sql)
+		sql_block(&md, "Not reported", ri->ok_sql, ri->ok_note);
 	gk_buf_printf(&md, "\n\nRule `%s` (%s); `gatekeeper explain %s` shows every example.", ri->id,
 		      gk_category_name(ri->category), ri->id);
 	if (text.failed || md.failed)
@@ -121,7 +111,7 @@ static void text_object(gk_jstream *j, const char *key, const char *text)
 	gk_js_end(j, '}');
 }
 
-static void rule(gk_jstream *j, const gk_rule_info *ri)
+static void rule(gk_jstream *j, const gk_render_rule *ri)
 {
 	gk_js_newline(j);
 	gk_js_object(j);
@@ -144,7 +134,7 @@ static void rule(gk_jstream *j, const gk_rule_info *ri)
 	gk_js_end(j, '}');
 }
 
-static void driver(gk_jstream *j)
+static void driver(gk_jstream *j, const gk_render_options *o)
 {
 	gk_js_key(j, "tool");
 	gk_js_object(j);
@@ -154,8 +144,8 @@ static void driver(gk_jstream *j)
 	gk_js_kstring(j, "semanticVersion", GK_VERSION);
 	gk_js_key(j, "rules");
 	gk_js_array(j);
-	for (size_t i = 0; i < gk_rules_count(); i++)
-		rule(j, gk_rule_at(i));
+	for (size_t i = 0; o && o->rules && i < o->n_rules; i++)
+		rule(j, &o->rules[i]);
 	gk_js_end(j, ']');
 	gk_js_end(j, '}');
 	gk_js_end(j, '}');
@@ -279,9 +269,26 @@ static void finding_properties(gk_jstream *j, const gk_finding *f)
 	gk_js_end(j, '}');
 }
 
-static void rule_ref(gk_jstream *j, const gk_finding *f, bool result)
+/* The index of rule `id` in the catalogue of the options, or -1. */
+static long rule_index(const gk_render_options *o, const char *id)
 {
-	int idx = gk_rule_index(f->rule_id);
+	size_t lo = 0, hi = o && o->rules ? o->n_rules : 0;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(o->rules[mid].id, id);
+		if (c == 0)
+			return (long)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+static void rule_ref(gk_jstream *j, const gk_render_options *o, const gk_finding *f, bool result)
+{
+	long idx = rule_index(o, f->rule_id);
 	if (result) {
 		gk_js_kstring(j, "ruleId", f->rule_id);
 		if (idx >= 0)
@@ -296,11 +303,11 @@ static void rule_ref(gk_jstream *j, const gk_finding *f, bool result)
 	gk_js_end(j, '}');
 }
 
-static void result(gk_jstream *j, const gk_finding *f)
+static void result(gk_jstream *j, const gk_render_options *o, const gk_finding *f)
 {
 	gk_js_newline(j);
 	gk_js_object(j);
-	rule_ref(j, f, true);
+	rule_ref(j, o, f, true);
 	gk_js_kstring(j, "level", level_of(f->severity));
 	message(j, f->message);
 	gk_js_key(j, "locations");
@@ -319,13 +326,13 @@ static void result(gk_jstream *j, const gk_finding *f)
 	gk_js_end(j, '}');
 }
 
-static void finding_notification(gk_jstream *j, const gk_finding *f)
+static void finding_notification(gk_jstream *j, const gk_render_options *o, const gk_finding *f)
 {
 	gk_js_newline(j);
 	gk_js_object(j);
 	gk_js_kstring(j, "level", level_of(f->severity));
 	message(j, f->message);
-	rule_ref(j, f, false);
+	rule_ref(j, o, f, false);
 	if (f->object) {
 		gk_js_key(j, "locations");
 		gk_js_array(j);
@@ -359,7 +366,7 @@ static void error_notification(gk_jstream *j, const gk_run_error *e)
 	gk_js_end(j, '}');
 }
 
-static void invocation(gk_jstream *j, const gk_report *r)
+static void invocation(gk_jstream *j, const gk_report *r, const gk_render_options *o)
 {
 	gk_js_key(j, "invocations");
 	gk_js_array(j);
@@ -372,7 +379,7 @@ static void invocation(gk_jstream *j, const gk_report *r)
 		error_notification(j, &r->errors[i]);
 	for (size_t i = 0; i < r->n_findings; i++)
 		if (!r->findings[i].path || !r->findings[i].path[0])
-			finding_notification(j, &r->findings[i]);
+			finding_notification(j, o, &r->findings[i]);
 	gk_js_end(j, ']');
 	gk_js_end(j, '}');
 	gk_js_end(j, ']');
@@ -397,7 +404,7 @@ static void run_properties(gk_jstream *j, const gk_report *r)
 
 int gk_render_sarif(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err)
 {
-	(void)o; /* compact, one element a line: `pretty` is the JSON report's */
+	/* compact, one element a line: `pretty` is the JSON report's */
 	gk_jstream *j = malloc(sizeof *j);
 	if (!j)
 		return gk_error_set(err, GK_ENOMEM, "out of memory writing the SARIF report");
@@ -408,7 +415,7 @@ int gk_render_sarif(const gk_report *r, FILE *out, const gk_render_options *o, g
 	gk_js_key(j, "runs");
 	gk_js_array(j);
 	gk_js_object(j);
-	driver(j);
+	driver(j, o);
 	char *id = gk_asprintf("gatekeeper/%s/", r->command);
 	gk_js_key(j, "automationDetails");
 	gk_js_object(j);
@@ -416,12 +423,12 @@ int gk_render_sarif(const gk_report *r, FILE *out, const gk_render_options *o, g
 	gk_js_end(j, '}');
 	free(id);
 	gk_js_kstring(j, "columnKind", "unicodeCodePoints");
-	invocation(j, r);
+	invocation(j, r, o);
 	gk_js_key(j, "results");
 	gk_js_array(j);
 	for (size_t i = 0; i < r->n_findings; i++)
 		if (r->findings[i].path && r->findings[i].path[0])
-			result(j, &r->findings[i]);
+			result(j, o, &r->findings[i]);
 	gk_js_newline(j);
 	gk_js_end(j, ']');
 	run_properties(j, r);

@@ -81,6 +81,7 @@ static char *render(const gk_report *r, gk_render_fn fn, size_t *len)
 	assert_non_null(f);
 	gk_error err = {0};
 	gk_render_options o = {.hostname = "host", .timestamp = 1700000000};
+	o.rules = gk_rules_render(&o.n_rules);
 	int rc = fn(r, f, &o, &err);
 	assert_int_equal(fclose(f), 0);
 	if (rc != 0)
@@ -317,6 +318,52 @@ static void test_sarif_document(void **state)
 	gk_report_free(r);
 }
 
+/* The renderer lists the catalogue it is handed, and no other: a caller's
+ * own list (sorted by id) is what driver.rules shows and ruleIndex counts
+ * in; without one, results refer to their rule by id only. */
+static void test_sarif_catalogue_from_options(void **state)
+{
+	(void)state;
+	gk_report *r = sample("lint");
+	static const gk_render_rule mine[] = {
+		{.id = "create-index-non-concurrent", .category = GK_CAT_LOCKING, .severity = GK_SEV_ERROR,
+		 .summary = "index build blocks writes", .help = "build it CONCURRENTLY", .bad_sql = "CREATE INDEX a ON t (a);"},
+		{.id = "prefer-text", .category = GK_CAT_HYGIENE, .severity = GK_SEV_INFO, .summary = "varchar"},
+	};
+	gk_render_options o = {.hostname = "host", .timestamp = 1, .rules = mine, .n_rules = 2};
+	for (int pass = 0; pass < 2; pass++) {
+		char *buf = NULL;
+		size_t n = 0;
+		FILE *f = open_memstream(&buf, &n);
+		assert_non_null(f);
+		gk_error err = {0};
+		assert_int_equal(gk_render_sarif(r, f, &o, &err), 0);
+		assert_int_equal(fclose(f), 0);
+		json_t *doc = parse(buf, n);
+		json_t *run = json_array_get(json_object_get(doc, "runs"), 0);
+		json_t *rules = json_object_get(json_object_get(json_object_get(run, "tool"), "driver"), "rules");
+		json_t *results = json_object_get(run, "results");
+		assert_int_equal(json_array_size(rules), o.n_rules);
+		for (size_t i = 0; i < json_array_size(results); i++) {
+			json_t *res = json_array_get(results, i);
+			const char *id = sget(res, "ruleId");
+			json_t *idx = json_object_get(res, "ruleIndex");
+			if (pass == 1 || strcmp(id, "missing-lock-timeout") == 0)
+				assert_null(idx); /* not in the catalogue handed */
+			else
+				assert_int_equal(json_integer_value(idx), strcmp(id, "prefer-text") == 0 ? 1 : 0);
+		}
+		if (pass == 0) {
+			assert_string_equal(sget(json_array_get(rules, 0), "shortDescription.text"), "index build blocks writes");
+			assert_non_null(strstr(sget(json_array_get(rules, 0), "help.markdown"), "CREATE INDEX a ON t (a);"));
+		}
+		json_decref(doc);
+		free(buf);
+		o.rules = NULL, o.n_rules = 0;
+	}
+	gk_report_free(r);
+}
+
 static void test_sarif_job_kinds(void **state)
 {
 	(void)state;
@@ -518,6 +565,7 @@ int main(void)
 		cmocka_unit_test(test_fingerprint_occurrence),
 		cmocka_unit_test(test_settled_migrations),
 		cmocka_unit_test(test_sarif_document),
+		cmocka_unit_test(test_sarif_catalogue_from_options),
 		cmocka_unit_test(test_sarif_job_kinds),
 		cmocka_unit_test(test_sarif_hostile),
 		cmocka_unit_test(test_gitlab_issues),

@@ -1,7 +1,7 @@
 /*
  * findings.c - the status and the pre-flight as report entries and
  * findings (rules of the categories `status` and `gate`, registered in
- * src/lint/rules/status.c and gate.c).
+ * src/rules/status.c and gate.c).
  *
  * Messages name the migration, when the target recorded it and what the
  * tool will do next; the help says how to repair it with the tool's own
@@ -9,6 +9,7 @@
  * (the rules' generic help serves `explain`).
  */
 #include "target/target_internal.h"
+#include "rules/rules.h"
 #include "util/util.h"
 
 #include <math.h>
@@ -21,7 +22,7 @@
 #define LOG_EXCERPT 300
 #define QUERY_EXCERPT 120
 
-static int vadd(gk_report *r, const gk_lint_options *o, const char *id, const char *path, int line,
+static int vadd(gk_report *r, const gk_lint_options *o, enum gk_rule_id id, const char *path, int line,
 		const char *help, const char *sql, const char *fmt, va_list ap)
 {
 	gk_buf b = GK_BUF_INIT;
@@ -30,14 +31,14 @@ static int vadd(gk_report *r, const gk_lint_options *o, const char *id, const ch
 	if (!msg)
 		return GK_ENOMEM;
 	gk_finding f = {.message = msg, .help = (char *)help, .path = (char *)path, .sql = (char *)sql, .line = line};
-	int rc = gk_lint_add_rule_finding(r, o, id, &f);
+	int rc = gk_rule_add_finding(r, o, id, &f);
 	free(msg);
-	return rc == GK_ENOTFOUND ? 0 : rc;
+	return rc;
 }
 
-static int add(gk_report *r, const gk_lint_options *o, const char *id, const char *path, const char *help,
+static int add(gk_report *r, const gk_lint_options *o, enum gk_rule_id id, const char *path, const char *help,
 	       const char *sql, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
-static int add(gk_report *r, const gk_lint_options *o, const char *id, const char *path, const char *help,
+static int add(gk_report *r, const gk_lint_options *o, enum gk_rule_id id, const char *path, const char *help,
 	       const char *sql, const char *fmt, ...)
 {
 	va_list ap;
@@ -48,9 +49,9 @@ static int add(gk_report *r, const gk_lint_options *o, const char *id, const cha
 }
 
 /* add() at `line` of `path` (0: none). */
-static int add_at(gk_report *r, const gk_lint_options *o, const char *id, const char *path, int line,
+static int add_at(gk_report *r, const gk_lint_options *o, enum gk_rule_id id, const char *path, int line,
 		  const char *help, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
-static int add_at(gk_report *r, const gk_lint_options *o, const char *id, const char *path, int line,
+static int add_at(gk_report *r, const gk_lint_options *o, enum gk_rule_id id, const char *path, int line,
 		  const char *help, const char *fmt, ...)
 {
 	va_list ap;
@@ -165,7 +166,7 @@ static int report_failed(gk_report *r, const gk_lint_options *o, const gk_target
 	else
 		snprintf(what, sizeof what, "recorded as failed%s%s", m->at ? " at " : "", m->at ? m->at : "");
 	char *help = failed_help(s->kind, m->key);
-	int rc = add(r, o, "migration-failed", m->path, help, NULL, "%s failed on the target: %s%s%s%s%s", m->key,
+	int rc = add(r, o, GK_RULE_ID_migration_failed, m->path, help, NULL, "%s failed on the target: %s%s%s%s%s", m->key,
 		     what, m->note ? "; " : "", m->note ? m->note : "", *log ? "; its log: " : "", log);
 	free(help);
 	return rc;
@@ -175,7 +176,7 @@ static int report_edited(gk_report *r, const gk_lint_options *o, const gk_target
 			 const gk_target_migration *m)
 {
 	bool prisma = s->kind == GK_LAYOUT_PRISMA;
-	return add(r, o, "migration-edited-after-apply", m->path, edited_help(s->kind), NULL,
+	return add(r, o, GK_RULE_ID_migration_edited_after_apply, m->path, edited_help(s->kind), NULL,
 		   "%s was applied on the target%s%s and its file changed since: checksum %.*s%s recorded, the file's is "
 		   "%.*s%s",
 		   m->key, m->at ? " at " : "", m->at ? m->at : "", prisma ? 12 : 16, m->checksum_db ? m->checksum_db : "?",
@@ -189,14 +190,14 @@ static int report_missing(gk_report *r, const gk_lint_options *o, const gk_targe
 	if (s->diverged)
 		snprintf(branch, sizeof branch, "; the histories branched after %.200s",
 			 s->last_common ? s->last_common : "the first migration");
-	return add(r, o, "migration-missing-locally", m->path, NULL, NULL,
+	return add(r, o, GK_RULE_ID_migration_missing_locally, m->path, NULL, NULL,
 		   "%s was applied on the target%s%s, but it is not in %s%s", m->key, m->at ? " at " : "",
 		   m->at ? m->at : "", folder, branch);
 }
 
 static int report_pending(gk_report *r, const gk_lint_options *o, const gk_target_migration *m)
 {
-	const char *id = "migration-pending";
+	enum gk_rule_id id = GK_RULE_ID_migration_pending;
 	if (m->status == GK_APPLIED_DIVERGED)
 		return add(r, o, id, m->path, NULL, NULL,
 			   "%s is not applied on the target yet, though it %s: Prisma and dbmate apply it out of "
@@ -262,7 +263,7 @@ int gk_target_report_missing_history(gk_report *r, const gk_lint_options *o, con
 		local += s->migrations[i].local;
 	if (s->table_exists || local == 0)
 		return 0;
-	return add(r, o, "history-table-missing", NULL, NULL, NULL,
+	return add(r, o, GK_RULE_ID_history_table_missing, NULL, NULL, NULL,
 		   "%s has no history table %s, but the folder has %zu migration%s: nothing was ever deployed to it, "
 		   "or it is not the database the folder is deployed to (check the URL: host, port, database%s)",
 		   where, s->table ? s->table : "(the tool's)", local, local == 1 ? "" : "s",
@@ -290,7 +291,7 @@ int gk_target_status_report(gk_report *r, const gk_lint_options *o, const gk_tar
 	if (rc == 0 && s->deploy_in_progress)
 		rc = report_deploy_status(r, o, s);
 	for (size_t i = 0; rc == 0 && i < s->n_packages; i++)
-		rc = add(r, o, "prisma-migration-package", s->packages[i], NULL, NULL, "%s: %s", s->packages[i],
+		rc = add(r, o, GK_RULE_ID_prisma_migration_package, s->packages[i], NULL, NULL, "%s: %s", s->packages[i],
 			 GK_LAYOUT_PACKAGE_NOTE);
 	return rc < 0 ? GK_ENOMEM : 0;
 }
@@ -335,7 +336,7 @@ int gk_target_report_sessions(gk_report *r, const gk_lint_options *o, const char
 			duration(d, sizeof d, s[i].wait_s);
 			snprintf(wait, sizeof wait, " (for %s)", d);
 		}
-		int rc = add(r, o, "blocking-session", path, NULL, NULL,
+		int rc = add(r, o, GK_RULE_ID_blocking_session, path, NULL, NULL,
 			     "%s %s %s on %s%s: the migration's lock waits behind it, and every query on %s waits behind "
 			     "the migration%s%s",
 			     holder, s[i].granted ? "holds" : "is waiting for", s[i].mode, s[i].relation, wait,
@@ -350,7 +351,7 @@ int gk_target_report_sessions(gk_report *r, const gk_lint_options *o, const char
 int gk_target_report_invalid_indexes(gk_report *r, const gk_lint_options *o, const gk_target_object *x, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		int rc = add(r, o, "invalid-index", NULL, NULL, x[i].definition,
+		int rc = add(r, o, GK_RULE_ID_invalid_index, NULL, NULL, x[i].definition,
 			     "index %s on %s is invalid (indisvalid = false): queries do not use it, but every write "
 			     "still updates it",
 			     x[i].name, x[i].table);
@@ -364,7 +365,7 @@ int gk_target_report_unvalidated_constraints(gk_report *r, const gk_lint_options
 					     size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		int rc = add(r, o, "unvalidated-constraint", NULL, NULL, x[i].definition,
+		int rc = add(r, o, GK_RULE_ID_unvalidated_constraint, NULL, NULL, x[i].definition,
 			     "constraint %s on %s is NOT VALID: new rows are checked, the rows that were there never were",
 			     x[i].name, x[i].table);
 		if (rc)
@@ -383,7 +384,7 @@ int gk_target_report_deploy(gk_report *r, const gk_lint_options *o, const char *
 		duration(d, sizeof d, h->age_s);
 		snprintf(age, sizeof age, ", for %s", d);
 	}
-	return add(r, o, "deploy-in-progress", path, NULL, NULL,
+	return add(r, o, GK_RULE_ID_deploy_in_progress, path, NULL, NULL,
 		   "a deploy is running: pid %d%s%s%s holds Prisma Migrate's advisory lock (%lld)%s", h->pid,
 		   h->application[0] ? " (application \"" : "", h->application, h->application[0] ? "\")" : "",
 		   GK_TARGET_PRISMA_LOCK_KEY, age);
@@ -413,12 +414,12 @@ int gk_target_report_concurrently(gk_report *r, const gk_lint_options *o, const 
 				 s[i].xmin_age, s[i].xmin_age == 1 ? "" : "s", s[i].wrote ? " and has written" : "");
 		int rc;
 		if (s[i].relation)
-			rc = add_at(r, o, "blocking-session", path, line, concurrently_help,
+			rc = add_at(r, o, GK_RULE_ID_blocking_session, path, line, concurrently_help,
 				    "%s %s %s on %s: " CONCURRENTLY_WAITS ", and %s waits until this transaction ends%s%s",
 				    holder, s[i].granted ? "holds" : "is waiting for", s[i].mode, s[i].relation, what,
 				    *q ? "; its query: " : "", q);
 		else
-			rc = add_at(r, o, "blocking-session", path, line, concurrently_help,
+			rc = add_at(r, o, GK_RULE_ID_blocking_session, path, line, concurrently_help,
 				    "%s holds %s in this database: " CONCURRENTLY_WAITS ", and %s waits until this "
 				    "transaction ends, whatever tables it uses%s%s",
 				    holder, snap, what, *q ? "; its query: " : "", q);
@@ -445,7 +446,7 @@ static void ms_text(char *buf, size_t size, double ms)
 int gk_target_report_role_lock_timeout(gk_report *r, const gk_lint_options *o, const gk_target_role_setting *s,
 				       const char *role_from)
 {
-	const char *id = "external-lock-timeout-missing";
+	enum gk_rule_id id = GK_RULE_ID_external_lock_timeout_missing;
 	char advice[32], help[512];
 	ms_text(advice, sizeof advice, o->lock_timeout_advice_ms);
 	snprintf(help, sizeof help,

@@ -19,6 +19,7 @@
  * value, so it is reported by its SQLSTATE alone.
  */
 #include "target/preconditions.h"
+#include "rules/rules.h"
 #include "target/target_internal.h"
 #include "util/util.h"
 
@@ -529,14 +530,14 @@ typedef struct reporter {
 	const gk_lint_options *lo;
 } reporter;
 
-static int finding(reporter *p, const char *rule, const gk_precheck *c, const char *help, char *msg)
+static int finding(reporter *p, enum gk_rule_id rule, const gk_precheck *c, const char *help, char *msg)
 {
 	if (!msg)
 		return GK_ENOMEM;
 	gk_finding f = {.message = msg, .help = (char *)help, .path = (char *)c->path, .line = c->line};
-	int rc = gk_lint_add_rule_finding(p->r, p->lo, rule, &f);
+	int rc = gk_rule_add_finding(p->r, p->lo, rule, &f);
 	free(msg);
-	return rc == GK_ENOTFOUND ? 0 : rc;
+	return rc;
 }
 
 static int note(reporter *p, char *text)
@@ -555,7 +556,7 @@ static int loss(reporter *p, const gk_precheck *c, const gk_precheck_result *res
 					rows(res->count), src)
 			  : gk_asprintf("%s on %s destroys %s%lld non-null values (of %s%lld %s)%s", c->what, table, how,
 					res->count2, how, res->count, rows(res->count), src);
-	return finding(p, "data-loss-estimate", c, NULL, m);
+	return finding(p, GK_RULE_ID_data_loss_estimate, c, NULL, m);
 }
 
 static int report_one(reporter *p, const gk_precheck *c, const gk_precheck_result *res)
@@ -573,7 +574,7 @@ static int report_one(reporter *p, const gk_precheck *c, const gk_precheck_resul
 		gk_precheck as_run = *c;
 		as_run.kind = res->kind;
 		char *v = violation(&as_run, res, table);
-		rc = v ? finding(p, "precondition-failed", c, fix_of(res->kind),
+		rc = v ? finding(p, GK_RULE_ID_precondition_failed, c, fix_of(res->kind),
 				 gk_asprintf("%s will fail on the target: %s", c->what, v))
 		       : GK_ENOMEM;
 		free(v);

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "target/target_test_support.h"
+#include "gatekeeper/rules.h"
 
 #define USERS "CREATE TABLE users (id bigint PRIMARY KEY, email text); " \
 	"INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, 1000) g; ANALYZE users"
