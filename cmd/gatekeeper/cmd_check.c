@@ -151,6 +151,7 @@ static void replay_settings(gk_run_args *a, check_ctx *c)
 	if (c->cache != 0)
 		c->o.shadow.cache_dir = c->cache_dir ? c->cache_dir : (c->default_cache = gk_shadow_default_cache_dir());
 	c->o.pg_version_from_shadow = !a->pg_version_set;
+	c->o.log = gk_run_log;
 	if (!c->quiet && isatty(STDERR_FILENO)) {
 		c->o.progress = progress_line;
 		c->o.progress_ctx = c;

@@ -70,6 +70,9 @@ typedef struct gk_check_options {
 	 * once with i == n when the folder is done; NULL = quiet. */
 	void (*progress)(void *ctx, size_t i, size_t n, const char *path, double elapsed_s);
 	void *progress_ctx;
+	/* Diagnostics that are in no report (the replay cache not used or not
+	 * kept); zeroed = dropped. */
+	gk_log log;
 } gk_check_options;
 
 /*

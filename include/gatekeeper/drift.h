@@ -45,6 +45,7 @@ typedef struct gk_drift_options {
 	/* Also compare grants, owners, comments (a snapshot file that has them
 	 * turns them on as well). */
 	bool include_grants, include_owners, include_comments;
+	gk_log log;                     /* diagnostics in no report (replay cache); zeroed = dropped */
 } gk_drift_options;
 
 /**

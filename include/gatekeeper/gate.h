@@ -60,6 +60,7 @@ typedef struct gk_gate_options {
 	 * where that name came from, for the report (NULL = "--deploy-role"). */
 	const char *deploy_role;
 	const char *deploy_role_from;
+	gk_log log;                     /* diagnostics in no report (replay cache); zeroed = dropped */
 } gk_gate_options;
 
 /**
