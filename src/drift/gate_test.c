@@ -14,6 +14,8 @@
  * unreachable target is exit 3 without its password.  The shadow is the
  * same cluster, as an external server.
  */
+/* test needs: postgres */
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
