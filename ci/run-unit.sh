@@ -80,7 +80,7 @@ while IFS= read -r t; do
 	awk -v bin="$name" '
 		/^\[ RUN      \] / { cur = substr($0, 14); why = ""; next }
 		/^SKIP: / { why = substr($0, 7); next }
-		/^SKIP part: / { print "unit: " bin "/" cur ": SKIP part: " substr($0, 12); next }
+		/^SKIP part: / { print "unit: " bin (cur != "" ? "/" cur : "") ": SKIP part: " substr($0, 12); next }
 		/^\[  SKIPPED \] / && substr($0, 14) == cur {
 			print "unit: " bin "/" cur ": SKIP: " (why != "" ? why : "no reason given")
 			if (why == "") bad++
