@@ -37,7 +37,13 @@ trace=${GK_UNIT_TRACE:-0}
 if [ "$trace" = 1 ] && ! command -v strace >/dev/null; then
 	echo "unit: SKIP: strace is not installed (ci/install-deps.sh installs it): the tests that declare no needs are not checked for starting a server or git"
 	trace=0
+elif [ "$trace" = 1 ] && ! strace -f -qq -o /dev/null true 2>/dev/null; then
+	echo "unit: SKIP: strace cannot trace here (ptrace not permitted): the tests that declare no needs are not checked for starting a server or git"
+	trace=0
 fi
+# Stop only at the traced calls where strace can (its --seccomp-bpf).
+strace_opts=(-f -qq -e trace=execve,connect)
+[ "$trace" = 1 ] && strace --seccomp-bpf -f -qq -o /dev/null true 2>/dev/null && strace_opts+=(--seccomp-bpf)
 
 # What the trace of a test that declares no needs shows it did that it
 # should not: programs started, PostgreSQL sockets connected to.
@@ -57,7 +63,7 @@ while IFS= read -r t; do
 	[ $quick = 1 ] && [ -n "$n" ] && continue
 	t0=$(date +%s)
 	if [ "$trace" = 1 ] && [ -z "$n" ]; then
-		strace -f -qq -e trace=execve,connect -o "$tmp/trace" "$t" >"$tmp/out" 2>"$tmp/err"
+		strace "${strace_opts[@]}" -o "$tmp/trace" "$t" >"$tmp/out" 2>"$tmp/err"
 	else
 		"$t" >"$tmp/out" 2>"$tmp/err"
 	fi
