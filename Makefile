@@ -1,7 +1,10 @@
 # gatekeeper - build, test, demo, bench.
 #   make          build build/gatekeeper and build/libgatekeeper.a
 #   make check    install missing deps, build, run every test
+#   make quick    the unit tests that need no PostgreSQL server and no git,
+#                 and the fuzz regression inputs (seconds; no deps step)
 #   make asan     build with ASan+UBSan and run the whole suite with leak detection
+#   make asan-unit  the same build, only the unit tests (.ci/run adds it to make check)
 #   make fuzz     build the libFuzzer targets with clang and run each SECONDS=N
 #   make valgrind run every end-to-end case's gatekeeper under valgrind
 #                 (build-valgrind/)
@@ -38,7 +41,7 @@ FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_MAIN ?= fuzz/main.c
 SECONDS   ?= 10
 
-.PHONY: all deps check unit e2e asan fuzz fuzz-bins valgrind demo bench install image-test clean
+.PHONY: all deps check quick unit e2e asan asan-unit fuzz fuzz-bins valgrind demo bench install image-test clean
 all: $(BUILD)/gatekeeper $(BUILD)/libgatekeeper.a $(TEST_BINS) $(FUZZ_BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -77,12 +80,24 @@ check: deps
 	@$(MAKE) --no-print-directory all
 	@ci/run-tests.sh $(BUILD)
 
+# A test source that needs a PostgreSQL server or git says so on a line
+# "/* test needs: postgres git */" (ci/run-unit.sh; make check fails a test
+# without that line that starts either).  Only the others are built here.
+QUICK_BINS := $(patsubst %.c,$(BUILD)/test/%,$(shell grep -L '^/\* test needs: ' $(TEST_SRCS)))
+quick: $(BUILD)/libgatekeeper.a $(QUICK_BINS) $(FUZZ_BINS)
+	@ci/run-tests.sh --quick $(BUILD)
+
 # GK_SQL_MAX_DEPTH: a tenth of the statement depth limit, the scale of
 # ci/run-asan.sh's end-to-end inputs (see src/sql/sql.h).
+ASAN_OPT     := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -DGK_SQL_MAX_DEPTH=30000
+ASAN_LDFLAGS := -fsanitize=address,undefined
 asan:
-	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -DGK_SQL_MAX_DEPTH=30000" \
-		LDFLAGS="-fsanitize=address,undefined" all
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT="$(ASAN_OPT)" LDFLAGS="$(ASAN_LDFLAGS)" all
 	@ci/run-asan.sh build-asan
+
+asan-unit:
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT="$(ASAN_OPT)" LDFLAGS="$(ASAN_LDFLAGS)" all
+	@ci/run-asan.sh --unit build-asan
 
 # libFuzzer needs clang (ci/install-deps.sh installs it); the library is
 # instrumented into build-fuzz/, corpora and crash files stay there.

@@ -25,6 +25,9 @@ packages=(
 	# testdata/e2e/make-install runs the installed fish completion and
 	# checks the zsh one's syntax.
 	zsh fish
+	# make check runs the unit tests that declare no server and no git
+	# under strace, so that make quick's list stays true (ci/run-unit.sh).
+	strace
 )
 # The report tests validate SARIF and GitLab Code Quality output with ajv,
 # which ci/json-validator.sh installs from the npm registry: Debian's node

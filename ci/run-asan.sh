@@ -4,12 +4,20 @@
 # PostgreSQL cluster included), the fuzz regression inputs and the
 # end-to-end cases, whose gatekeeper is BUILD/gatekeeper.  Only our
 # binaries are instrumented, not the PostgreSQL server they start.
+#   ci/run-asan.sh [--unit] [BUILD]
+# --unit (make asan-unit, which .ci/run adds to make check): the unit
+# tests only, every one of them.
 #
 # A sanitizer report exits 86, an exit code no command of ours uses, so
 # that a case expecting exit 1 (gate failed) cannot pass with a leak.
 # ci/lsan.supp lists leaks inside system libraries that are not ours to
 # fix (each with why).
 set -uo pipefail
+unit=0
+if [ "${1:-}" = --unit ]; then
+	unit=1
+	shift
+fi
 build=${1:-build-asan}
 cd "$(dirname "$0")/.."
 export ASAN_OPTIONS="detect_leaks=1:exitcode=86:detect_stack_use_after_return=0:strict_string_checks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
@@ -25,8 +33,17 @@ export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=86${UBSAN_OPTI
 # full size.
 export GK_E2E_SCALE=10
 export GK_E2E_TIMEOUT=${GK_E2E_TIMEOUT:-1200}
-export GK_E2E_TIMES=1
+export GK_E2E_TIMES=1 GK_UNIT_TIMES=1
+# LeakSanitizer does not run under ptrace: no strace around the unit
+# tests here (make check checks their declared needs).
+export GK_UNIT_TRACE=0
 start=$(date +%s)
+if [ $unit = 1 ]; then
+	ci/run-unit.sh "$build"
+	rc=$?
+	echo "asan: unit tests in $(($(date +%s) - start)) s"
+	exit $rc
+fi
 ci/run-tests.sh "$build"
 rc=$?
 echo "asan: whole suite in $(($(date +%s) - start)) s"

@@ -4,14 +4,16 @@
 #   expected.exit    the exit code
 #   expected.stdout  optional golden standard output (volatile fields normalised)
 #   check.sh         optional extra checks, run with $GK set (and $SHARED when present);
-#                    a line "SKIP: reason" of its output is shown
+#                    a line "SKIP: reason" of its output says a check could not
+#                    run here (a tool or ../shared missing): it is shown, and
+#                    the case counts as skipped, not passed
 # E2E_CASES: only the cases of this space-separated list.
 # GK_E2E_TIMEOUT: seconds a case's single gatekeeper run may take (300; the
 # sanitizer and valgrind runs are slower).
 # GK_E2E_SCALE: divisor of the size of the pathological inputs of the cases
 # that read it (1; ci/run-asan.sh says why it sets 10).
 # GK_E2E_TIMES=1: print each case's wall time ("e2e NAME: N s").
-# Prints "e2e: N passed, N failed".
+# Prints "e2e: N passed, N failed, N skipped".
 set -uo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,7 +30,7 @@ unset GITHUB_ACTIONS GITHUB_STEP_SUMMARY GITHUB_OUTPUT
 XDG_CACHE_HOME=$(mktemp -d) && chmod 755 "$XDG_CACHE_HOME"
 export XDG_CACHE_HOME
 trap 'rm -rf "$XDG_CACHE_HOME"' EXIT
-passed=0 failed=0
+passed=0 failed=0 skipped=0
 
 normalise() {
 	sed -E -e 's/"duration_ms": [0-9]+/"duration_ms": 0/' \
@@ -56,11 +58,16 @@ for dir in "$root"/testdata/e2e/*/; do
 	if [ -x "$dir/check.sh" ] && ! ( cd "$dir" && STDOUT="$tmp/stdout" STDERR="$tmp/stderr" TMP="$tmp" ./check.sh ) >"$tmp/check" 2>&1; then
 		echo "e2e $name: check.sh failed"; sed 's/^/    /' "$tmp/check" | head -40; ok=0
 	fi
-	# A check that could not run says why ("SKIP: ..."): shown, never silent.
-	[ -f "$tmp/check" ] && sed -n "s/^SKIP: /e2e $name: SKIP: /p" "$tmp/check"
+	# A check that could not run says why ("SKIP: ..."): shown and
+	# counted, never a silent pass.
+	skip=0
+	[ -f "$tmp/check" ] && grep -q '^SKIP: ' "$tmp/check" && skip=1
+	[ $skip = 1 ] && sed -n "s/^SKIP: /e2e $name: SKIP: /p" "$tmp/check"
 	rm -rf "$tmp"
 	[ -n "${GK_E2E_TIMES:-}" ] && echo "e2e $name: $(($(date +%s) - t0)) s"
-	if [ $ok = 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+	if [ $ok = 0 ]; then failed=$((failed + 1))
+	elif [ $skip = 1 ]; then skipped=$((skipped + 1))
+	else passed=$((passed + 1)); fi
 done
-echo "e2e: $passed passed, $failed failed"
+echo "e2e: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

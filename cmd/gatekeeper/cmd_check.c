@@ -172,6 +172,7 @@ static void replay_settings(gk_run_args *a, check_ctx *c)
 		c->o.production = &c->production;
 	if (cf)
 		c->o.lock_budget = &cf->lock_budget;
+	c->o.log = gk_run_log;
 	if (!c->quiet && isatty(STDERR_FILENO)) {
 		c->o.progress = progress_line;
 		c->o.progress_ctx = c;

@@ -69,6 +69,7 @@ static int drift_main(int argc, char **argv)
 			.shadow_init = l->shadow_init, .replay_timeout_s = l->replay_timeout, .schemas = l->schemas, .n_schemas = l->n_schemas,
 			.ignore = l->ignore, .n_ignore = l->n_ignore, .include_grants = l->grants,
 			.include_owners = l->owners, .include_comments = l->comments, .handle_signals = true,
+			.log = gk_run_log,
 		};
 		rc = gk_run_job(&a, drift_job, &o);
 	}

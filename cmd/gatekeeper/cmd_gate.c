@@ -102,6 +102,7 @@ static int gate_main(int argc, char **argv)
 			.deploy_role_from = g.deploy_role || !a.config ? NULL : "deploy_role in the configuration",
 			.handle_signals = true,
 			.data_checks = g.data_checks, .data_check_timeout_s = g.data_check_timeout,
+			.log = gk_run_log,
 		};
 		rc = gk_run_job(&a, gate_job, &o);
 	}

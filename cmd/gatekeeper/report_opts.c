@@ -338,6 +338,14 @@ static int emit(gk_run_args *a, gk_report *r, bool to_stdout)
 
 int gk_run_emit(gk_run_args *a, gk_report *r) { return emit(a, r, true); }
 
+static void log_stderr(void *ctx, const char *message)
+{
+	(void)ctx;
+	fprintf(stderr, "gatekeeper: %s\n", message);
+}
+
+const gk_log gk_run_log = {log_stderr, NULL};
+
 int gk_run_job(gk_run_args *a, int (*job)(gk_report *r, void *ctx, gk_error *err), void *ctx)
 {
 	gk_report *r = gk_run_report(a);

@@ -89,6 +89,10 @@ int gk_run_setup_failed(gk_run_args *a, const char *path, const gk_error *e);
  */
 int gk_run_job(gk_run_args *a, int (*job)(gk_report *r, void *ctx, gk_error *err), void *ctx);
 
+/* The jobs' log (gatekeeper/common.h): each message on stderr as
+ * "gatekeeper: MESSAGE". */
+extern const gk_log gk_run_log;
+
 /** Parse a whole decimal number in [lo, hi]; 0 or -1. */
 int gk_parse_int(const char *s, long lo, long hi, long *out);
 

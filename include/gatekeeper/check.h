@@ -89,6 +89,9 @@ typedef struct gk_check_options {
 	const struct gk_estimate_tables *production;
 	double estimate_limit_s;
 	const gk_lock_budget *lock_budget;
+	/* Diagnostics that are in no report (the replay cache not used or not
+	 * kept); zeroed = dropped. */
+	gk_log log;
 } gk_check_options;
 
 /*

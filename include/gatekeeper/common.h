@@ -54,6 +54,20 @@ typedef struct gk_error {
 int gk_error_set(gk_error *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * Where a job sends a diagnostic that belongs in no report because it is
+ * about this machine, not about the migrations (the replay cache could not
+ * be used or kept: the result stands, only the next run is slower).
+ * Library code never prints; a job hands these to the `log` of its
+ * options, and the command-line tool writes each as "gatekeeper: MESSAGE"
+ * on stderr.  `message` is one line without its newline, valid during the
+ * call.  fn NULL (a zeroed struct) = dropped.
+ */
+typedef struct gk_log {
+	void (*fn)(void *ctx, const char *message);
+	void *ctx;
+} gk_log;
+
 enum gk_severity {
 	GK_SEV_OFF = 0,   /* rule disabled */
 	GK_SEV_INFO,

@@ -47,6 +47,7 @@ typedef struct gk_drift_options {
 	bool include_grants, include_owners, include_comments;
 	/* As gk_check_options.handle_signals. */
 	bool handle_signals;
+	gk_log log;                     /* diagnostics in no report (replay cache); zeroed = dropped */
 } gk_drift_options;
 
 /**

@@ -77,6 +77,7 @@ typedef struct gk_gate_options {
 	bool handle_signals;
 	enum gk_data_checks data_checks; /* default: full */
 	double data_check_timeout_s;    /* statement_timeout of each data check; 0 = 10 s */
+	gk_log log;                     /* diagnostics in no report (replay cache); zeroed = dropped */
 } gk_gate_options;
 
 /**

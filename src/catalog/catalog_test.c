@@ -6,6 +6,8 @@
  * a role with nothing but CONNECT, the read-only connection, passwords kept
  * out of messages, files, and `gatekeeper snapshot` itself.
  */
+/* test needs: postgres */
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -20,6 +20,7 @@
 #include "gatekeeper/shadow.h"
 #include "shadow/shadow_test_support.h"
 #include "util/util.h"
+#include "util/skip_test_support.h"
 
 typedef struct suite {
 	gk_shadow *shadow;  /* NULL: no PostgreSQL (err says why) */
@@ -35,8 +36,7 @@ typedef struct db {
 static __attribute__((unused)) void need_server(const suite *s, const char *what)
 {
 	if (!s->shadow) {
-		print_message("catalog: no embedded PostgreSQL (%s); skipping %s\n", s->err.msg, what);
-		skip();
+		gk_test_skip("no embedded PostgreSQL (%s): %s not run", s->err.msg, what);
 	}
 }
 
@@ -341,7 +341,7 @@ static __attribute__((unused)) int group_setup_cluster(void **state)
 	else
 		s->have_ext = extensions_available(super_conninfo(s->shadow));
 	if (s->shadow && !s->have_ext)
-		print_message("catalog: the contrib extensions are not all available; extension objects are not tested\n");
+		gk_test_skip_part("the contrib extensions are not all available: extension objects are not tested");
 	*state = s;
 	return 0;
 }

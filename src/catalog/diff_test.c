@@ -9,6 +9,8 @@
  * kind.  Hand-made snapshots test the rest: versions, scope, ignore
  * patterns, what is not compared, messages.
  */
+/* test needs: postgres */
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -6,6 +6,8 @@
  * and the same bytes.  Without the corpora folder, or without PostgreSQL
  * binaries, the tests skip, saying why.
  */
+/* test needs: postgres */
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +20,7 @@
 #include "gatekeeper/check.h"
 #include "replay/replay.h"
 #include "replay/corpus_test_support.h"
+#include "util/skip_test_support.h"
 
 #ifndef GK_SOURCE_DIR
 #define GK_SOURCE_DIR "."
@@ -60,8 +63,7 @@ static void no_false_drift(void **state, const corpus *c)
 {
 	suite *s = *state;
 	if (!have_corpora()) {
-		print_message("catalog: %s is absent; skipping the no-false-drift test of %s\n", CORPORA, c->name);
-		skip();
+		gk_test_skip("%s is absent: the no-false-drift test of %s not run", CORPORA, c->name);
 	}
 	need_server(s, c->name);
 	loaded ld = load(c);

@@ -16,6 +16,8 @@
  * with an index from another migration).  Each exemption has its
  * counter-case, so the tests can fail.
  */
+/* test needs: git */
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -81,7 +81,7 @@ int gk_check_replay_open(gk_check_replay *rp, gk_report *r, gk_check_options *o,
 		return gk_error_set(err, GK_ENOMEM, "out of memory");
 	const char *note = gk_shadow_cache_note(rp->shadow);
 	if (note)
-		fprintf(stderr, "gatekeeper: replay cache not used: %s\n", note);
+		gk_log_printf(&o->log, "replay cache not used: %s", note);
 	/* An external shadow's user with a superuser's power: said, not hidden. */
 	note = gk_shadow_sandbox_note(rp->shadow);
 	if (note && gk_report_add_note(r, note) < 0)
@@ -280,7 +280,7 @@ static void store_prefix(plan *p, const char *dbname, size_t end)
 		return;
 	gk_error e = {0};
 	if (gk_shadow_template_store(p->rp->shadow, dbname, p->hash[end - 1 - p->n_pre], &e) < 0)
-		fprintf(stderr, "gatekeeper: replay cache: could not keep a template: %s\n", e.msg);
+		gk_log_printf(&p->rp->o->log, "replay cache: could not keep a template: %s", e.msg);
 }
 
 /* The longest cached prefix of the migrations before the change. */

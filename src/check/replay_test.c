@@ -12,6 +12,8 @@
  * --shadow-url); the embedded default, the template cache and an
  * unreachable server have tests of their own.
  */
+/* test needs: postgres git */
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -44,7 +44,7 @@ static int expected_by_replay(drift_run *d, gk_catalog **out, const char *prisma
 	if (note && gk_report_add_note(d->r, note) < 0)
 		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
 	if (rc == 0)
-		rc = gk_drift_expected_build(&e, s, p, err);
+		rc = gk_drift_expected_build(&e, s, p, &o->log, err);
 	if (rc == 0 && e.bad < p->n_expected)
 		rc = gk_drift_report_unbuilt(d->r, &o->lint, p, &e) < 0 ? gk_error_set(err, GK_ENOMEM, "out of memory") : 0;
 	else if (rc == 0)

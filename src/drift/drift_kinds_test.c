@@ -22,6 +22,8 @@
  * Owner, comment and grants, read only when asked for (--owners,
  * --comments, --grants), are tested in drift_test.c.
  */
+/* test needs: postgres */
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,6 +36,7 @@
 #include "gatekeeper/drift.h"
 #include "gatekeeper/history.h"
 #include "target/target_test_support.h"
+#include "util/skip_test_support.h"
 
 #define INIT "20240101000000_init"
 #define EXT "20240102000000_extensions"
@@ -590,8 +593,7 @@ static int group_teardown(void **state)
 static void need_server(const suite *s)
 {
 	if (!s->shadow) {
-		fprintf(stderr, "skipped: no embedded PostgreSQL: %s\n", s->err.msg);
-		skip();
+		gk_test_skip("no embedded PostgreSQL: %s", s->err.msg);
 	}
 }
 
@@ -695,9 +697,7 @@ static void run_kind(void **state, const char *kind)
 	suite *s = *state;
 	need_server(s);
 	if (!strcmp(kind, "extension") && !fx.ext) {
-		print_message("drift_kinds: hstore 1.7/1.8, tablefunc, pg_trgm or citext unavailable; "
-			      "skipping the extension rows\n");
-		skip();
+		gk_test_skip("hstore 1.7/1.8, tablefunc, pg_trgm or citext unavailable: the extension rows not run");
 	}
 	size_t changes = 0, bad = 0;
 	for (size_t first = 0; first < N_ROWS; first = change_end(first)) {

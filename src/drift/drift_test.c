@@ -8,6 +8,8 @@
  * as the expected side, and an unreachable target as exit 3 without its
  * password.  The shadow is the same cluster, as an external server.
  */
+/* test needs: postgres */
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

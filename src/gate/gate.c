@@ -486,7 +486,7 @@ static int open_shadow(gate *g, gk_error *err)
 				    "--shadow-url of such a server)", sv, tv, tv);
 	const char *cache_note = gk_shadow_cache_note(g->shadow);
 	if (cache_note)
-		fprintf(stderr, "gatekeeper: replay cache not used: %s\n", cache_note);
+		gk_log_printf(&g->o->log, "replay cache not used: %s", cache_note);
 	const char *sandbox_note = gk_shadow_sandbox_note(g->shadow);
 	if (sandbox_note && gk_report_add_note(g->r, sandbox_note) < 0)
 		return oom(err);
@@ -593,7 +593,7 @@ static int replay(gate *g, gk_error *err)
 		}
 	int rc = open_shadow(g, err);
 	if (rc == 0)
-		rc = gk_drift_expected_build(&g->e, g->shadow, &g->plan, err);
+		rc = gk_drift_expected_build(&g->e, g->shadow, &g->plan, &g->o->log, err);
 	if (rc == 0 && g->e.bad < g->plan.n_expected) {
 		/* The replay ran and its finding blocks; drift has nothing to compare with. */
 		g->ran[CHECK_REPLAY] = true;

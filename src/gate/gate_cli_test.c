@@ -14,6 +14,8 @@
  * target is exit 2; the password is in no output; lock_timeout: external
  * verified for --deploy-role.
  */
+/* test needs: postgres */
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

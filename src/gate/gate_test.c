@@ -14,13 +14,17 @@
  * unreachable target is exit 3 without its password.  The shadow is the
  * same cluster, as an external server.
  */
+/* test needs: postgres */
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "gatekeeper/catalog.h"
 #include "gatekeeper/gate.h"
@@ -72,9 +76,12 @@ static double replay_limit;
 static enum gk_data_checks data_checks;
 
 /* The gate against `url`, replaying on `shadow` (NULL: the suite's cluster). */
-static gk_report *gate_on(suite *s, const world *w, const char *url, const gk_shadow_options *shadow)
+static gk_report *gate_logged(suite *s, const world *w, const char *url, const gk_shadow_options *shadow,
+			      const gk_log *log)
 {
 	gk_gate_options o = {0};
+	if (log)
+		o.log = *log;
 	gk_lint_options_init(&o.lint);
 	o.replay_timeout_s = replay_limit;
 	o.data_checks = data_checks;
@@ -92,6 +99,11 @@ static gk_report *gate_on(suite *s, const world *w, const char *url, const gk_sh
 		fail_msg("gk_gate_run: %s", err.msg);
 	gk_report_finish(r, GK_SEV_ERROR, 0);
 	return r;
+}
+
+static gk_report *gate_on(suite *s, const world *w, const char *url, const gk_shadow_options *shadow)
+{
+	return gate_logged(s, w, url, shadow, NULL);
 }
 
 static gk_report *gate(suite *s, const world *w)
@@ -677,6 +689,51 @@ static void test_expected_schema_cached(void **state)
 	free_world(s, &w);
 }
 
+static void keep_message(void *ctx, const char *message)
+{
+	gk_buf *b = ctx;
+	gk_buf_printf(b, "%s\n", message);
+}
+
+/* A cache that cannot be used is said through the options' log, in
+ * today's words, and the library prints nothing itself. */
+static void test_cache_note_logged(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s, safe_sql);
+	assert_int_equal(chmod(s->tmp, 0755), 0);
+	char *real = gk_asprintf("%s/real-cache", s->tmp), *link = gk_asprintf("%s/link-cache", s->tmp);
+	assert_int_equal(mkdir(real, 0755), 0);
+	assert_int_equal(symlink(real, link), 0);
+	gk_shadow_options cached = {.cache_dir = link};
+	gk_buf got = {0};
+	gk_log log = {keep_message, &got};
+	char *err_path = gk_asprintf("%s/stderr", s->tmp);
+	fflush(stderr);
+	int saved = dup(STDERR_FILENO), fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(saved >= 0 && fd >= 0);
+	assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	gk_report *r = gate_logged(s, &w, w.prod.conninfo, &cached, &log);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(fd);
+	assert_exit(r, GK_EXIT_PASS);
+	struct stat st;
+	assert_int_equal(stat(err_path, &st), 0);
+	assert_int_equal(st.st_size, 0);
+	assert_non_null(got.data);
+	if (strncmp(got.data, "replay cache not used: ", 23) != 0 || !strstr(got.data, "is a symbolic link") ||
+	    strchr(got.data, '\n') != got.data + got.len - 1)
+		fail_msg("logged: %s", got.data);
+	gk_buf_free(&got);
+	gk_report_free(r);
+	free(err_path);
+	free(real);
+	free(link);
+	free_world(s, &w);
+}
+
 static void test_unreachable_target(void **state)
 {
 	suite *s = *state;
@@ -711,6 +768,7 @@ int main(void)
 		cmocka_unit_test(test_health),
 		cmocka_unit_test(test_target_untouched),
 		cmocka_unit_test(test_expected_schema_cached),
+		cmocka_unit_test(test_cache_note_logged),
 		cmocka_unit_test(test_unreachable_target),
 	};
 	return cmocka_run_group_tests_name("gate", tests, group_start, group_stop);

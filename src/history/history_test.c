@@ -14,6 +14,8 @@
  * lock file stay unchanged.  Expected from merge-base(main, feature)..feature
  * under prisma/migrations: 5 changes.
  */
+/* test needs: git */
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -18,6 +18,7 @@
 #include "gatekeeper/layout.h"
 #include "sql/sql.h"
 #include "util/util.h"
+#include "util/skip_test_support.h"
 
 #ifndef GK_SOURCE_DIR
 #define GK_SOURCE_DIR "."
@@ -811,8 +812,7 @@ static void test_corpus(void **state)
 {
 	const corpus *c = *state;
 	if (!have_corpora()) {
-		print_message("layout: %s is absent; skipping the corpus test of %s\n", CORPORA, c->folder);
-		skip();
+		gk_test_skip("%s is absent: the corpus test of %s not run", CORPORA, c->folder);
 	}
 	char *dir = gk_asprintf("%s/%s/%s", CORPORA, c->folder, c->source);
 	gk_layout *l = NULL;

@@ -38,6 +38,8 @@
  * (subcommands PostgreSQL makes internally, which no statement produces).
  * Without PostgreSQL binaries the server tests skip, saying so.
  */
+/* test needs: postgres */
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

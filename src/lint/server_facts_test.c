@@ -18,6 +18,8 @@
  * detach-partition-non-concurrent's help with a default partition:
  * PostgreSQL refuses CONCURRENTLY then.
  */
+/* test needs: postgres */
+
 #include "../replay/replay_test_support.h"
 
 #include "gatekeeper/lint.h"

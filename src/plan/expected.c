@@ -289,11 +289,11 @@ static int find_template(gk_shadow *s, gk_drift_plan *p, size_t *from, char **tp
 }
 
 /* Keep the expected schema for the next run (the last link names it). */
-static void store(gk_shadow *s, const gk_drift_plan *p, const char *dbname)
+static void store(gk_shadow *s, const gk_drift_plan *p, const char *dbname, const gk_log *log)
 {
 	gk_error keep = {0};
 	if (gk_shadow_template_store(s, dbname, p->hash[p->n_expected - p->n_pre - 1], &keep) < 0)
-		fprintf(stderr, "gatekeeper: replay cache: could not keep the expected schema: %s\n", keep.msg);
+		gk_log_printf(log, "replay cache: could not keep the expected schema: %s", keep.msg);
 }
 
 void gk_drift_expected_free(gk_drift_expected *e, const gk_drift_plan *p)
@@ -353,7 +353,7 @@ static int new_database(gk_drift_expected *e, gk_shadow *s, const gk_drift_plan 
 	return rc;
 }
 
-int gk_drift_expected_build(gk_drift_expected *e, gk_shadow *s, gk_drift_plan *p, gk_error *err)
+int gk_drift_expected_build(gk_drift_expected *e, gk_shadow *s, gk_drift_plan *p, const gk_log *log, gk_error *err)
 {
 	memset(e, 0, sizeof *e);
 	double t0 = gk_now();
@@ -387,7 +387,7 @@ int gk_drift_expected_build(gk_drift_expected *e, gk_shadow *s, gk_drift_plan *p
 		if (e->res[i].status != GK_REPLAY_OK)
 			e->bad = i;
 	if (rc == 0 && e->bad == p->n_expected && p->hash && from < p->n_expected)
-		store(s, p, e->dbname);
+		store(s, p, e->dbname, log);
 	e->duration_ms = (gk_now() - t0) * 1000.0;
 	return rc;
 }

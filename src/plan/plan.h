@@ -69,9 +69,10 @@ typedef struct gk_drift_expected {
  * longest cached prefix of its migrations (after a deploy, the previous
  * run's expected schema), the rest replayed, the whole kept as the
  * template for the next run.  0 also when a migration does not apply (see
- * `bad`); GK_EINFRA when the shadow cannot be reached.
+ * `bad`); GK_EINFRA when the shadow cannot be reached.  A template that
+ * cannot be kept goes to `log` (may be NULL): this run's result stands.
  */
-int gk_drift_expected_build(gk_drift_expected *e, gk_shadow *s, gk_drift_plan *p, gk_error *err);
+int gk_drift_expected_build(gk_drift_expected *e, gk_shadow *s, gk_drift_plan *p, const gk_log *log, gk_error *err);
 void gk_drift_expected_free(gk_drift_expected *e, const gk_drift_plan *p);
 
 /* A migration of the expected side that did not apply, as a finding. */

@@ -12,6 +12,8 @@
  * corpora folder, or without PostgreSQL binaries, the tests skip, saying
  * why.
  */
+/* test needs: postgres */
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,6 +32,7 @@
 #include "gatekeeper/shadow.h"
 #include "util/util.h"
 #include "replay/corpus_test_support.h"
+#include "util/skip_test_support.h"
 
 #ifndef GK_SOURCE_DIR
 #define GK_SOURCE_DIR "."
@@ -135,13 +138,10 @@ typedef struct suite {
 static void need_corpora_and_server(const suite *s, const char *name)
 {
 	if (!have_corpora()) {
-		print_message("replay: %s is absent; skipping the corpus replay of %s\n", CORPORA, name);
-		skip();
+		gk_test_skip("%s is absent: the corpus replay of %s not run", CORPORA, name);
 	}
 	if (!s->shadow) {
-		print_message("replay: no embedded PostgreSQL (%s); skipping the corpus replay of %s\n",
-			      s->err.msg, name);
-		skip();
+		gk_test_skip("no embedded PostgreSQL (%s): the corpus replay of %s not run", s->err.msg, name);
 	}
 }
 

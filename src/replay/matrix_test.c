@@ -15,6 +15,8 @@
  * way fails here.  One embedded cluster for the program, a fresh database
  * per run; without PostgreSQL binaries the tests skip, saying so.
  */
+/* test needs: postgres */
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

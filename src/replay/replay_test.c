@@ -4,6 +4,8 @@
  * fresh database per test.  Without PostgreSQL binaries the tests skip,
  * saying so.
  */
+/* test needs: postgres */
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +25,7 @@
 #include "replay_test_support.h"
 
 #include <unistd.h>
+#include "util/skip_test_support.h"
 
 #define CANARY_VALUE "gk-replay-canary-51d0"
 #define CANARY_FILE "/tmp/gk-replay-sandbox-canary"
@@ -925,15 +928,15 @@ static void test_sandbox_extension_not_allowed(void **state)
 	if (adminpack)
 		expect_environment("CREATE EXTENSION adminpack;", want_adminpack, "42501");
 	else
-		fprintf(stderr, "skipped: adminpack is not installed (PostgreSQL 17 removed it)\n");
+		gk_test_skip_part("adminpack is not installed (PostgreSQL 17 removed it)");
 	if (python) {
 		const char *want = "extension plpython3u (it needs a superuser: name it under shadow_extensions in "
 				   "gatekeeper.yml to have gatekeeper create it)";
 		expect_environment("CREATE LANGUAGE plpython3u;", want, "42501");
 		expect_environment("CREATE EXTENSION plpython3u;", want, "42501");
 	} else {
-		fprintf(stderr, "skipped: no untrusted language installed (postgresql-plpython3-N); "
-				"CREATE LANGUAGE plpython3u is then a missing extension\n");
+		gk_test_skip_part("no untrusted language installed (postgresql-plpython3-N); "
+				  "CREATE LANGUAGE plpython3u is then a missing extension");
 		expect_environment("CREATE LANGUAGE plpython3u;", "extension plpython3u", NULL);
 	}
 }

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "gatekeeper/shadow.h"
+#include "util/skip_test_support.h"
 
 static gk_shadow *shared;
 static gk_error shared_err;
@@ -30,8 +31,7 @@ typedef struct db {
 static __attribute__((unused)) db fresh_db(void)
 {
 	if (!shared) {
-		fprintf(stderr, "skipped: no embedded PostgreSQL: %s\n", shared_err.msg);
-		skip();
+		gk_test_skip("no embedded PostgreSQL: %s", shared_err.msg);
 	}
 	db d = {NULL, NULL};
 	gk_error err = {0, ""};

@@ -14,6 +14,8 @@
  *
  * Without PostgreSQL binaries the server tests skip, saying so.
  */
+/* test needs: postgres */
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -41,6 +43,7 @@
 #include "util/util.h"
 #include "util/pg_test_support.h"
 #include "shadow/shadow_test_support.h"
+#include "util/skip_test_support.h"
 
 static char root_dir[256];   /* everything the tests make */
 static char cache_dir[512];  /* <root>/cache/dir (made by the first open) */
@@ -54,8 +57,7 @@ static void need_server(void)
 {
 	if (have_binaries)
 		return;
-	fprintf(stderr, "skipped: no PostgreSQL server binaries: %s\n", no_binaries);
-	skip();
+	gk_test_skip("no PostgreSQL server binaries: %s", no_binaries);
 }
 
 /* "<a>/<b>" into out, which must fit (noinline: GCC would warn about
@@ -778,8 +780,7 @@ static void test_foreign_owner_not_used(void **state)
 	(void)state;
 	need_server();
 	if (geteuid() != 0) {
-		fprintf(stderr, "skipped: not root, nothing can change owner\n");
-		skip();
+		gk_test_skip("not root, nothing can change owner");
 	}
 	char h[1][65];
 	const char *body[] = {"foreign"};
@@ -1406,8 +1407,7 @@ static void test_restored_as_another_user(void **state)
 	(void)state;
 	need_server();
 	if (geteuid() != 0) {
-		fprintf(stderr, "skipped: not root, cannot act as other users\n");
-		skip();
+		gk_test_skip("not root, cannot act as other users");
 	}
 	char h[1][65];
 	const char *body[] = {"another user"};

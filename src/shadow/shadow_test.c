@@ -18,6 +18,8 @@
  * `postgres` itself.  Without PostgreSQL binaries the server tests skip,
  * saying so.
  */
+/* test needs: postgres */
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,6 +47,7 @@
 #include "util/util.h"
 #include "util/pg_test_support.h"
 #include "shadow/shadow_test_support.h"
+#include "util/skip_test_support.h"
 
 #define SECRET "s3cr3t"
 
@@ -63,8 +66,7 @@ static void need_server(void)
 		return;
 	if (have_binaries)
 		fail_msg("the embedded cluster did not start: %s", shared_err.msg);
-	fprintf(stderr, "skipped: no PostgreSQL server binaries: %s\n", shared_err.msg);
-	skip();
+	gk_test_skip("no PostgreSQL server binaries: %s", shared_err.msg);
 }
 
 /* Where the tests' own clusters go: tmpfs makes initdb twice as fast
@@ -531,8 +533,7 @@ static void test_server_environment(void **state)
 	char *env = NULL;
 	size_t len = 0;
 	if (gk_read_file(&env, &len, path, 1 << 20) < 0) {
-		fprintf(stderr, "skipped: cannot read %s: %s\n", path, strerror(errno));
-		skip();
+		gk_test_skip("cannot read %s: %s", path, strerror(errno));
 	}
 	bool saw_path = false, saw_lang = false;
 	for (size_t i = 0; i < len; i += strlen(env + i) + 1) {
@@ -955,8 +956,7 @@ static void test_non_root_process(void **state)
 	(void)state;
 	need_server();
 	if (geteuid() != 0) {
-		fprintf(stderr, "skipped: not root; every other test already runs the non-root path\n");
-		skip();
+		gk_test_skip("not root; every other test already runs the non-root path");
 	}
 	char tmp[64];
 	make_tmp(tmp, sizeof tmp);

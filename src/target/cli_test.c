@@ -16,6 +16,8 @@
  * an unreadable history table); $DATABASE_URL and the prisma/migrations
  * default; the password in no output at all.
  */
+/* test needs: postgres */
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

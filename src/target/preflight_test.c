@@ -9,6 +9,8 @@
  * by another session ("deploy-in-progress") - as the superuser and
  * through a role that can only connect and read the catalogs.
  */
+/* test needs: postgres */
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -10,6 +10,8 @@
  * timeouts, a missing privilege or a misplaced table is named, not taken
  * for "nothing applied", and no message holds the password.
  */
+/* test needs: postgres */
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -21,6 +21,7 @@
 #include "target/target.h"
 #include "util/test_support.h"
 #include "util/util.h"
+#include "util/skip_test_support.h"
 
 typedef struct suite {
 	gk_shadow *shadow;           /* NULL: no PostgreSQL here, tests skip */
@@ -70,8 +71,7 @@ static __attribute__((unused)) char *conn_param(const char *conninfo, const char
 static __attribute__((unused)) db fresh_db(suite *s)
 {
 	if (!s->shadow) {
-		fprintf(stderr, "skipped: no embedded PostgreSQL: %s\n", s->err.msg);
-		skip();
+		gk_test_skip("no embedded PostgreSQL: %s", s->err.msg);
 	}
 	db d = {0};
 	gk_error err = {0, ""};

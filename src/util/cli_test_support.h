@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "util/skip_test_support.h"
 #include "util/util.h"
 
 extern char **environ;
@@ -147,7 +148,7 @@ static __attribute__((unused)) void validate_json(const char *path)
 {
 	const char *probe[] = {"python3", "-c", "import jsonschema", NULL};
 	if (quiet_run(probe) != 0) {
-		print_message("note: python3 with jsonschema is missing: the JSON report is not validated\n");
+		gk_test_skip_part("python3 with jsonschema is missing: the JSON report is not validated");
 		return;
 	}
 	char *schema = gk_asprintf("%s/schemas/report/v1.json", GK_SOURCE_DIR);
@@ -166,7 +167,7 @@ static __attribute__((unused)) void validate_junit(const char *path, const char 
 {
 	const char *probe[] = {"xmllint", "--version", NULL};
 	if (quiet_run(probe) != 0) {
-		print_message("note: xmllint is missing: the JUnit report is not validated\n");
+		gk_test_skip_part("xmllint is missing: the JUnit report is not validated");
 		return;
 	}
 	char *schema = gk_asprintf("%s/testdata/schemas/%s", GK_SOURCE_DIR, xsd);

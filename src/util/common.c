@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int gk_error_set(gk_error *err, int code, const char *fmt, ...)
@@ -16,6 +17,21 @@ int gk_error_set(gk_error *err, int code, const char *fmt, ...)
 		va_end(ap);
 	}
 	return code;
+}
+
+void gk_log_printf(const gk_log *log, const char *fmt, ...)
+{
+	if (!log || !log->fn)
+		return;
+	gk_buf b = {0};
+	va_list ap;
+	va_start(ap, fmt);
+	gk_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	char *message = gk_buf_take(&b);
+	if (message)
+		log->fn(log->ctx, message);
+	free(message);
 }
 
 static const char *const severity_names[GK_SEV_COUNT] = {"off", "info", "warning", "error"};

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "gatekeeper/common.h"
+
 /* Growable string.  `cap_max` bounds its size (0 = unbounded); an append
  * that would pass it, or fails to allocate, sets `failed` and is dropped,
  * so callers check once at the end. */
@@ -43,6 +45,9 @@ char *gk_strdup(const char *s);
 char *gk_strndup(const char *s, size_t n);
 /** malloc'ed printf. NULL on failure. */
 char *gk_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/** Format a diagnostic and hand it to log->fn (gatekeeper/common.h); nothing
+ * when `log` or its fn is NULL, or out of memory. */
+void gk_log_printf(const gk_log *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /** Grow `*arr` (element size `elem`) so that it holds at least `need` items. 0 or -1. */
 int gk_grow(void *arr, size_t *cap, size_t need, size_t elem);
