@@ -28,7 +28,6 @@
  * after the last migration they share.
  */
 #include "target/target_internal.h"
-#include "gatekeeper/check.h"
 #include "gatekeeper/history.h"
 #include "gatekeeper/files.h"
 #include "gatekeeper/runner.h"
