@@ -20,6 +20,7 @@
 #define GATEKEEPER_CHECK_H
 
 #include "common.h"
+#include "config.h"
 #include "files.h"
 #include "history.h"
 #include "layout.h"
@@ -70,6 +71,16 @@ typedef struct gk_check_options {
 	 * once with i == n when the folder is done; NULL = quiet. */
 	void (*progress)(void *ctx, size_t i, size_t n, const char *path, double elapsed_s);
 	void *progress_ctx;
+
+	/* Production statistics (a `gatekeeper stats` file; NULL = none): each
+	 * lock, rewrite, scan and index-build finding on a table it knows says
+	 * what it means there (gk_finding.production).  A file that cannot be
+	 * read is a configuration error of the run (the check still runs); one
+	 * older than stats_max_age_s (0: GK_STATS_MAX_AGE_DEFAULT_S) is used,
+	 * with a note saying it is stale. */
+	const char *stats_file;
+	double stats_max_age_s;
+	gk_size_thresholds size_thresholds; /* applied with stats_file; all 0 = none */
 } gk_check_options;
 
 /*

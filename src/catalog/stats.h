@@ -22,6 +22,8 @@
 #include <stdio.h>
 
 #include "gatekeeper/common.h"
+#include "gatekeeper/config.h"
+#include "gatekeeper/report.h"
 
 #define GK_STATS_FORMAT "gatekeeper-stats/1"
 
@@ -99,5 +101,29 @@ const gk_stats_table *gk_stats_find_index(const gk_stats *s, const char *schema,
 
 /** The best row count: reltuples, or n_live_tup when never analyzed. */
 long long gk_stats_rows(const gk_stats_table *t);
+
+/* ---- stats_context.c: what findings mean on the production tables ---- */
+
+/** "18 GB", "1.5 MB", "300 bytes" (powers of 1024, as pg_size_pretty). */
+void gk_stats_format_bytes(char *out, size_t n, long long bytes);
+
+/**
+ * Give each finding of `r` that predicts a lock, rewrite, scan or index
+ * build on a table (or index) present in `s` its production context
+ * (gk_finding.production, `source` its source: "stats file", "target"),
+ * and apply the size thresholds `t` (NULL: none) to its severity, the
+ * size and the threshold added to its message.  Call before
+ * gk_report_finish().  Returns 0 or GK_ENOMEM.
+ */
+int gk_stats_annotate(gk_report *r, const gk_stats *s, const char *source, const gk_size_thresholds *t,
+		      gk_error *err);
+
+/**
+ * Add a note to `r` when `s` was taken more than `max_age_s` (0: the
+ * default, 7 days) before `now` (seconds since the epoch): stale
+ * statistics are used, never silently.  `name` is the file.
+ */
+int gk_stats_note_age(gk_report *r, const gk_stats *s, const char *name, double max_age_s, long long now,
+		      gk_error *err);
 
 #endif

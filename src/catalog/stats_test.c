@@ -97,6 +97,68 @@ static void test_bad_files(void **state)
 	free(t);
 }
 
+/* ---- findings in production (stats_context.c) -------------------------- */
+
+static void add(gk_report *r, const char *rule, enum gk_severity sev, enum gk_prediction kind, const char *lock,
+		const char *rel, bool rewrite, bool scan)
+{
+	gk_finding f = {.rule_id = rule, .severity = sev, .message = (char *)"msg", .path = (char *)"m.sql"};
+	f.evidence.kind = kind;
+	f.evidence.predicted = (gk_lock_fact){.lock = lock, .relation = (char *)rel, .rewrite = rewrite, .scan = scan};
+	assert_int_equal(gk_report_add_finding(r, &f), 0);
+}
+
+static void test_annotate(void **state)
+{
+	(void)state;
+	gk_stats *s = NULL;
+	gk_error err = {0, ""};
+	assert_int_equal(gk_stats_parse(&s, good, sizeof good - 1, "stats.json", &err), 0);
+	gk_report *r = gk_report_new("check");
+	add(r, "alter-column-type", GK_SEV_WARNING, GK_PREDICT_REWRITE, "ACCESS EXCLUSIVE", "orders", true, true);
+	add(r, "set-not-null", GK_SEV_ERROR, GK_PREDICT_LOCK, "ACCESS EXCLUSIVE", "app.tiny", false, true);
+	add(r, "drop-index-non-concurrent", GK_SEV_WARNING, GK_PREDICT_LOCK, "ACCESS EXCLUSIVE", "public.orders_pkey",
+	    false, false);
+	add(r, "create-index-non-concurrent", GK_SEV_ERROR, GK_PREDICT_LOCK, "SHARE", "public.unknown", false, true);
+	add(r, "rename-column", GK_SEV_WARNING, GK_PREDICT_NONE, NULL, NULL, false, false);
+	gk_size_thresholds t = {.rewrite = 1LL << 30, .info_below = 1LL << 20};
+	assert_int_equal(gk_stats_annotate(r, s, "stats file", &t, &err), 0);
+	const gk_finding *f = r->findings;
+	assert_string_equal(f[0].production.summary,
+			    "rewrites public.orders (41M rows, 18 GB, ~2,000 writes/s) under ACCESS EXCLUSIVE");
+	assert_string_equal(f[0].production.relation, "public.orders");
+	assert_string_equal(f[0].production.source, "stats file");
+	assert_int_equal(f[0].production.rows, 41000000);
+	assert_int_equal(f[0].severity, GK_SEV_ERROR);
+	assert_string_equal(f[0].message, "msg (public.orders is 18 GB in production, over the rewrite size threshold of "
+					  "1.0 GB: warning raised to error)");
+	/* Tiny: an error falls to info, saying so; never analyzed, 3 live rows. */
+	assert_string_equal(f[1].production.summary, "scans app.tiny (3 rows, 8.0 kB, no writes) under ACCESS EXCLUSIVE");
+	assert_int_equal(f[1].severity, GK_SEV_INFO);
+	assert_non_null(strstr(f[1].production.size_rule, "app.tiny is 8.0 kB in production, under the info_below size "
+							 "threshold of 1.0 MB: error lowered to info"));
+	/* An index: its size and its table's. */
+	assert_string_equal(f[2].production.summary, "locks index public.orders_pkey (858 MB) of public.orders (41M rows, "
+						     "18 GB, ~2,000 writes/s) under ACCESS EXCLUSIVE");
+	assert_int_equal(f[2].severity, GK_SEV_WARNING); /* no lock threshold set */
+	assert_null(f[2].production.size_rule);
+	/* Not in the statistics, or no prediction: left alone. */
+	assert_null(f[3].production.summary);
+	assert_int_equal(f[3].severity, GK_SEV_ERROR);
+	assert_null(f[4].production.summary);
+	assert_string_equal(f[4].message, "msg");
+
+	/* Staleness: a note past the maximum age, none within it. */
+	assert_int_equal(gk_stats_note_age(r, s, "stats.json", 0, gk_stats_taken_at(s) + 6 * 86400, &err), 0);
+	assert_int_equal(r->n_notes, 0);
+	assert_int_equal(gk_stats_note_age(r, s, "stats.json", 0, gk_stats_taken_at(s) + 8 * 86400, &err), 0);
+	assert_int_equal(r->n_notes, 1);
+	assert_string_equal(r->notes[0], "stale statistics: stats.json was taken 8.0 days ago, more than stats_max_age "
+					 "(7.0 days); the production sizes shown may be out of date");
+	gk_report_free(r);
+	gk_stats_free(s);
+}
+
 /* ---- on a server ------------------------------------------------------- */
 
 /* Counters reach the statistics views when a backend flushes them (at
@@ -251,6 +313,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_annotate),
 		cmocka_unit_test(test_take),
 		cmocka_unit_test(test_sample),
 		cmocka_unit_test(test_refused),

@@ -121,4 +121,14 @@ int gk_check_replay_open(gk_check_replay *rp, gk_report *r, gk_check_options *o,
 int gk_check_replay_folder(gk_check_replay *rp, gk_report *r, gk_check_folder *f, gk_error *err);
 void gk_check_replay_close(gk_check_replay *rp);
 
+/* ---- production.c ------------------------------------------------------ */
+
+/**
+ * With o->stats_file: read it, note it when stale, and give the report's
+ * findings their production context and size thresholds
+ * (gk_stats_annotate).  A file that cannot be read becomes a
+ * configuration error of the report.  Returns 0 or GK_ENOMEM.
+ */
+int gk_check_production(gk_report *r, const gk_check_options *o, gk_error *err);
+
 #endif
