@@ -72,6 +72,7 @@ static int gate_main(int argc, char **argv)
 			.include_grants = l->grants, .include_owners = l->owners, .include_comments = l->comments,
 			.deploy_role = g.deploy_role ? g.deploy_role : a.config ? a.config->deploy_role : NULL,
 			.deploy_role_from = g.deploy_role || !a.config ? NULL : "deploy_role in the configuration",
+			.size_thresholds = a.config ? a.config->size_thresholds : (gk_size_thresholds){0},
 		};
 		rc = gk_run_job(&a, gate_job, &o);
 	}

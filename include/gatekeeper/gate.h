@@ -37,6 +37,7 @@
 #include "layout.h"
 #include "lint.h"
 #include "report.h"
+#include "config.h"
 #include "shadow.h"
 
 typedef struct gk_gate_options {
@@ -60,6 +61,9 @@ typedef struct gk_gate_options {
 	 * where that name came from, for the report (NULL = "--deploy-role"). */
 	const char *deploy_role;
 	const char *deploy_role_from;
+	/* Severity by the size of the target's tables (lock, rewrite, scan and
+	 * index-build findings get the table's size and activity either way). */
+	gk_size_thresholds size_thresholds;
 } gk_gate_options;
 
 /**
