@@ -70,30 +70,28 @@ static long long threshold_of(const gk_size_thresholds *t, enum action a)
 	return 0;
 }
 
-/* 41M, 1.2k, 300: two significant figures at most for large counts. */
+/* `v` in the largest of `units` (each `base` times the one before) that
+ * keeps it under `base`; one decimal below 10 ("1.5 GB", "41M"). */
+static void scaled(char *out, size_t n, double v, double base, const char *const *units, size_t n_units,
+		   const char *sep)
+{
+	size_t i = 0;
+	while (v >= base - 0.5 && i + 1 < n_units)
+		v /= base, i++;
+	snprintf(out, n, i > 0 && v < 9.95 ? "%.1f%s%s" : "%.0f%s%s", v, sep, units[i]);
+}
+
+/* 41M, 1.2k, 300 */
 static void fmt_count(char *out, size_t n, double v)
 {
 	static const char *const suffix[] = {"", "k", "M", "B", "T"};
-	size_t i = 0;
-	while (v >= 999.5 && i + 1 < sizeof suffix / sizeof *suffix)
-		v /= 1000, i++;
-	if (i > 0 && v < 9.95)
-		snprintf(out, n, "%.1f%s", v, suffix[i]);
-	else
-		snprintf(out, n, "%.0f%s", v, suffix[i]);
+	scaled(out, n, v, 1000, suffix, sizeof suffix / sizeof *suffix, "");
 }
 
 void gk_stats_format_bytes(char *out, size_t n, long long bytes)
 {
 	static const char *const unit[] = {"bytes", "kB", "MB", "GB", "TB", "PB"};
-	double v = (double)bytes;
-	size_t i = 0;
-	while (v >= 1023.5 && i + 1 < sizeof unit / sizeof *unit)
-		v /= 1024, i++;
-	if (i > 0 && v < 9.95)
-		snprintf(out, n, "%.1f %s", v, unit[i]);
-	else
-		snprintf(out, n, "%.0f %s", v, unit[i]);
+	scaled(out, n, (double)bytes, 1024, unit, sizeof unit / sizeof *unit, " ");
 }
 
 /* "~2,300 writes/s": two significant figures with thousands separators. */
