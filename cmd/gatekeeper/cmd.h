@@ -93,6 +93,7 @@ extern const gk_cmd gk_cmd_rules;
 extern const gk_cmd gk_cmd_explain;
 extern const gk_cmd gk_cmd_check;
 extern const gk_cmd gk_cmd_snapshot;
+extern const gk_cmd gk_cmd_stats;
 extern const gk_cmd gk_cmd_status;
 extern const gk_cmd gk_cmd_drift;
 extern const gk_cmd gk_cmd_gate;

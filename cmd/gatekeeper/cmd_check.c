@@ -29,7 +29,7 @@
 enum {
 	OPT_BASE = GK_OPT_COMMAND, OPT_HEAD, OPT_REPO, OPT_WORKTREE, OPT_LAYOUT, OPT_ALL, OPT_MIGRATION_NAME,
 	OPT_REPLAY, OPT_LINT, OPT_SHADOW_URL, OPT_PG_BIN, OPT_SHADOW_INIT, OPT_CACHE_DIR, OPT_CACHE, OPT_QUIET,
-	OPT_REPLAY_TIMEOUT, OPT_ROWS, OPT_ESTIMATE_LIMIT,
+	OPT_REPLAY_TIMEOUT, OPT_ROWS, OPT_ESTIMATE_LIMIT, OPT_STATS,
 };
 
 static const gk_opt check_opts[] = {
@@ -64,6 +64,8 @@ static const gk_opt check_opts[] = {
 	 "estimate (repeatable)", OPT_ROWS},
 	{"estimate-limit", 0, GK_OPT_VALUE, "DURATION", "total time the lock-window estimate may calibrate on the shadow "
 	 "(default 2min): past it the statements left are noted as not estimated", OPT_ESTIMATE_LIMIT},
+	{"stats", 0, GK_OPT_VALUE, "FILE", "production statistics (`gatekeeper stats -o FILE`): lock, rewrite, scan and "
+	 "index-build findings say what they mean on the table there", OPT_STATS},
 	{"quiet", 'q', GK_OPT_BOOL, NULL, "no progress line on a terminal", OPT_QUIET},
 	{0},
 };
@@ -95,6 +97,11 @@ static int apply_check_opt(void *p, const gk_opt *opt, const char *v)
 	case OPT_SHADOW_URL: c->o.shadow.url = v; return 0;
 	case OPT_PG_BIN: c->o.shadow.pg_bin = v; return 0;
 	case OPT_SHADOW_INIT: c->o.shadow_init = v; return 0;
+	case OPT_STATS:
+		if (!*v)
+			return gk_usage_error("check: --stats needs a file name");
+		c->o.stats_file = v;
+		return 0;
 	case OPT_CACHE_DIR: c->cache_dir = v; return 0;
 	case OPT_CACHE: c->cache = on; return 0;
 	case OPT_QUIET: c->quiet = on; return 0;
@@ -157,6 +164,13 @@ static void replay_settings(gk_run_args *a, check_ctx *c)
 	c->o.replay = c->replay >= 0 ? c->replay : cf && cf->replay >= 0 ? cf->replay : true;
 	if (!c->o.shadow_init && cf)
 		c->o.shadow_init = cf->shadow_init;
+	/* Production statistics: --stats, else the file's stats:. */
+	if (!c->o.stats_file && cf)
+		c->o.stats_file = cf->stats;
+	if (cf) {
+		c->o.stats_max_age_s = cf->stats_max_age_s;
+		c->o.size_thresholds = cf->size_thresholds;
+	}
 	if (c->replay_timeout > 0)
 		c->o.replay_timeout_s = c->replay_timeout;
 	else if (cf && cf->replay_timeout_s > 0)

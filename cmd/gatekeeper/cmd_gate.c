@@ -103,6 +103,7 @@ static int gate_main(int argc, char **argv)
 			.handle_signals = true,
 			.data_checks = g.data_checks, .data_check_timeout_s = g.data_check_timeout,
 			.log = gk_run_log,
+			.size_thresholds = a.config ? a.config->size_thresholds : (gk_size_thresholds){0},
 		};
 		rc = gk_run_job(&a, gate_job, &o);
 	}

@@ -25,6 +25,7 @@ const gk_cmd *const gk_commands[] = {
 	&gk_cmd_status,
 	&gk_cmd_drift,
 	&gk_cmd_gate,
+	&gk_cmd_stats,
 	&gk_cmd_rules,
 	&gk_cmd_explain,
 	&gk_cmd_help,

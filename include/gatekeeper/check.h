@@ -92,6 +92,16 @@ typedef struct gk_check_options {
 	/* Diagnostics that are in no report (the replay cache not used or not
 	 * kept); zeroed = dropped. */
 	gk_log log;
+
+	/* Production statistics (a `gatekeeper stats` file; NULL = none): each
+	 * lock, rewrite, scan and index-build finding on a table it knows says
+	 * what it means there (gk_finding.production).  A file that cannot be
+	 * read is a configuration error of the run (the check still runs); one
+	 * older than stats_max_age_s (0: GK_STATS_MAX_AGE_DEFAULT_S) is used,
+	 * with a note saying it is stale. */
+	const char *stats_file;
+	double stats_max_age_s;
+	gk_size_thresholds size_thresholds; /* applied with stats_file; all 0 = none */
 } gk_check_options;
 
 /*

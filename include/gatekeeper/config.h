@@ -29,6 +29,12 @@
  *     golang_migrate_multi_statement: true  # the URL sets x-multi-statement=true (default false)
  *     prefer_bigint_int_reference: quiet  # prefer-bigint on a foreign key to an integer key:
  *                                 # report (default: it says the key must widen too) | quiet
+ *     stats: ci/prod-stats.json   # check: statistics of production (`gatekeeper stats`), like --stats
+ *     stats_max_age: 7d           # older statistics are reported as stale (default 7d; s, min, h, d)
+ *     size_thresholds:            # severity by production table size (bytes, kB, MB, GB, TB)
+ *       rewrite: 1GB              #   a rewrite of a bigger table is an error
+ *       scan: 10GB                #   also index_build, lock
+ *       info_below: 10MB          #   any of them on a smaller table is info
  *
  * `paths` and `exclude` take a list or a single string; an empty value
  * (`paths:`) is an empty list.  Relative entries are read from the file's
@@ -69,6 +75,19 @@ typedef struct gk_lock_budget {
 /** The budget for lock `lock` ("ACCESS EXCLUSIVE", ...); 0 = none. */
 double gk_lock_budget_ms(const gk_lock_budget *b, const char *lock);
 
+/*
+ * size_thresholds: severity by the size of the production table a lock,
+ * rewrite, scan or index-build finding is about (with `check --stats` or
+ * on `gate`'s target).  Sizes in bytes (total: heap, indexes, TOAST);
+ * 0 = unset.  Above `rewrite`, `scan`, `index_build` or `lock` (whichever
+ * the statement does) the finding becomes an error; below `info_below`
+ * it falls to info.  The message always says the size and the threshold.
+ */
+typedef struct gk_size_thresholds {
+	long long rewrite, scan, index_build, lock;
+	long long info_below;
+} gk_size_thresholds;
+
 typedef struct gk_config {
 	char *path;                 /* the file it was loaded from, as given */
 	int pg_version;             /* 0 = unset */
@@ -98,7 +117,13 @@ typedef struct gk_config {
 	int golang_multi_statement; /* -1 unset, 0 false, 1 true */
 	int bigint_int_reference;   /* -1 unset, 0 report, 1 quiet */
 	gk_lock_budget lock_budget; /* all 0 = unset */
+	char *stats;                /* check: statistics file, resolved against the file's folder; NULL = unset */
+	double stats_max_age_s;     /* seconds; 0 = unset (default GK_STATS_MAX_AGE_DEFAULT_S) */
+	gk_size_thresholds size_thresholds;
 } gk_config;
+
+/* A statistics file older than this is stale (a warning; it is still used). */
+#define GK_STATS_MAX_AGE_DEFAULT_S (7 * 86400.0)
 
 /**
  * Find the configuration file for `start_dir` by looking for gatekeeper.yml,

@@ -43,6 +43,7 @@
 #include "layout.h"
 #include "lint.h"
 #include "report.h"
+#include "config.h"
 #include "shadow.h"
 
 /* How the data preconditions are checked on the target. */
@@ -78,6 +79,9 @@ typedef struct gk_gate_options {
 	enum gk_data_checks data_checks; /* default: full */
 	double data_check_timeout_s;    /* statement_timeout of each data check; 0 = 10 s */
 	gk_log log;                     /* diagnostics in no report (replay cache); zeroed = dropped */
+	/* Severity by the size of the target's tables (lock, rewrite, scan and
+	 * index-build findings get the table's size and activity either way). */
+	gk_size_thresholds size_thresholds;
 } gk_gate_options;
 
 /**

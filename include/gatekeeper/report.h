@@ -66,6 +66,7 @@ typedef struct gk_lock_fact {
 	bool rewrite;
 	double held_ms;               /* observed only */
 	long lock_timeout_ms;         /* observed only: in effect when requested (0 = none) */
+	bool scan;                    /* predicted only: the table is read while the lock is held */
 } gk_lock_fact;
 
 /* How long a statement is predicted to hold its lock in production
@@ -94,6 +95,26 @@ typedef struct gk_evidence {
 	gk_lock_fact observed;        /* verdict != NONE; lock NULL when the trace saw none on the relation */
 } gk_evidence;
 
+/*
+ * What a finding's statement means on the production table it locks
+ * (`check --stats FILE`, `gate`): taken from a statistics snapshot or the
+ * live target, for findings that predict a lock, a rewrite, a scan or an
+ * index build on an existing table.  All zero (summary NULL) otherwise.
+ */
+typedef struct gk_production {
+	char *summary;                /* "rewrites public.orders (41M rows, 18 GB, ~2,300 writes/s) under
+				       * ACCESS EXCLUSIVE"; NULL: not known */
+	char *relation;               /* schema.name of the table */
+	char *source;                 /* "stats file" or "target" */
+	long long rows;               /* estimated rows; -1 not known */
+	long long total_bytes;        /* heap, indexes and TOAST */
+	double writes_per_second;     /* < 0: not known */
+	/* size_thresholds changed the severity: what and why, with the size
+	 * and the threshold ("public.orders is 18 GB, over the rewrite
+	 * threshold of 1 GB: warning raised to error"); NULL otherwise. */
+	char *size_rule;
+} gk_production;
+
 typedef struct gk_finding {
 	const char *rule_id;          /* static string from the rule registry */
 	enum gk_category category;
@@ -112,6 +133,7 @@ typedef struct gk_finding {
 	 * attribute that differs and both values; NULL when not about one. */
 	char *object_kind, *object, *attribute, *expected, *actual;
 	gk_evidence evidence;
+	gk_production production;     /* set by gk_finding_set_production() */
 	/* A directive suppressed it: gk_report_add_finding keeps it out of
 	 * the findings, among `suppressed`, so that what the replay saw of
 	 * the same risk is suppressed with it. */
@@ -502,6 +524,21 @@ int gk_finding_set_estimate(gk_finding *f, const gk_lock_estimate *e);
 
 /** Set the estimate of r->findings[idx] (see gk_finding_set_estimate()). */
 int gk_report_set_estimate(gk_report *r, size_t idx, const gk_lock_estimate *e);
+
+/**
+ * Set finding `f`'s production context (its strings copied; the old ones
+ * freed).  Returns 0 or GK_ENOMEM.
+ */
+int gk_finding_set_production(gk_finding *f, const gk_production *p);
+
+/**
+ * Change finding `f`'s severity because of its table's size
+ * (size_thresholds): `why` names the size and the threshold; it becomes
+ * production.size_rule and is appended to the message, so that no
+ * severity changes silently.  Call before gk_report_finish().  Returns 0
+ * or GK_ENOMEM.
+ */
+int gk_finding_set_size_severity(gk_finding *f, enum gk_severity severity, const char *why);
 
 /** Add a run-level error (message copied; must hold no secret). Returns 0 or GK_ENOMEM. */
 int gk_report_add_error(gk_report *r, enum gk_error_kind kind, const char *path, const char *fmt, ...)

@@ -484,6 +484,8 @@ int gk_check_run(gk_report *r, const gk_check_options *options, gk_error *err)
 	}
 	if (rc == GK_EINTR)
 		rc = note_unchecked(r, &dirs, done, err);
+	if (rc == 0)
+		rc = gk_check_production(r, &o, err);
 	if (o.replay)
 		gk_check_replay_close(&rp);
 	dir_list_free(&dirs);

@@ -130,4 +130,14 @@ int gk_check_estimate_folder(gk_check_replay *rp, gk_report *r, const char *tpl,
 /* A note when a lock budget is set that no estimate can be held to. */
 int gk_check_estimate_note(gk_report *r, const gk_check_options *o);
 
+/* ---- production.c ------------------------------------------------------ */
+
+/**
+ * With o->stats_file: read it, note it when stale, and give the report's
+ * findings their production context and size thresholds
+ * (gk_stats_annotate).  A file that cannot be read becomes a
+ * configuration error of the report.  Returns 0 or GK_ENOMEM.
+ */
+int gk_check_production(gk_report *r, const gk_check_options *o, gk_error *err);
+
 #endif

@@ -38,7 +38,8 @@
 #define KEYS_ALLOWED \
 	"pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, " \
 	"replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, " \
-	"flyway_mixed, golang_migrate_multi_statement, prefer_bigint_int_reference, lock_budget"
+	"flyway_mixed, golang_migrate_multi_statement, prefer_bigint_int_reference, lock_budget, stats, stats_max_age, " \
+	"size_thresholds"
 
 /* The problems found so far, each "PATH:LINE:COLUMN: problem". */
 typedef struct problems {
@@ -452,6 +453,100 @@ static int load_deploy_role(loader *l, yaml_node_t *v)
 	return 0;
 }
 
+/* ---- production statistics: stats, stats_max_age, size_thresholds ---- */
+
+static int load_stats(loader *l, yaml_node_t *v)
+{
+	if (v->type != YAML_SCALAR_NODE || is_null(v) || !*text(v))
+		return wrong(l, v, "stats must be the path of a statistics file (gatekeeper stats -o FILE)");
+	int rc = check_scalar(l, v);
+	if (rc < 0)
+		return rc;
+	if (!(l->c->stats = resolve(l, text(v), false)))
+		return oom(l);
+	return within_root(l, v, "stats", l->c->stats);
+}
+
+/* "7d", "36h", "90min", "600s", "600": a whole number and a unit. */
+static bool parse_age(const char *t, double *secs)
+{
+	static const struct { const char *unit; double s; } units[] = {
+		{"", 1}, {"s", 1}, {"min", 60}, {"h", 3600}, {"d", 86400},
+	};
+	char *end = NULL;
+	long n = strtol(t, &end, 10);
+	if (end == t || n <= 0 || n > 3650L * 86400 || *t == '+' || *t == ' ')
+		return false;
+	for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+		if (!strcmp(end, units[i].unit)) {
+			*secs = (double)n * units[i].s;
+			return *secs <= 3650.0 * 86400;
+		}
+	return false;
+}
+
+static int load_stats_max_age(loader *l, yaml_node_t *v)
+{
+	const char *t = v->type == YAML_SCALAR_NODE && !is_null(v) ? text(v) : "";
+	double secs = 0;
+	if (!parse_age(t, &secs))
+		return wrong(l, v, "stats_max_age must be a duration such as 7d, 36h, 90min or 600s");
+	l->c->stats_max_age_s = secs;
+	return 0;
+}
+
+/* "1GB", "512 MB", "8kB", "1048576" (units as PostgreSQL's, powers of 1024). */
+static bool parse_size(const char *t, long long *bytes)
+{
+	static const struct { const char *unit; long long m; } units[] = {
+		{"", 1}, {"B", 1}, {"bytes", 1}, {"kB", 1LL << 10}, {"MB", 1LL << 20}, {"GB", 1LL << 30}, {"TB", 1LL << 40},
+	};
+	char *end = NULL;
+	long long n = strtoll(t, &end, 10);
+	if (end == t || n <= 0 || *t == '+' || *t == ' ')
+		return false;
+	if (*end == ' ')
+		end++;
+	for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+		if (!gk_strcasecmp(end, units[i].unit)) {
+			if (n > (1LL << 62) / units[i].m)
+				return false;
+			*bytes = n * units[i].m;
+			return true;
+		}
+	return false;
+}
+
+static int load_size_threshold(loader *l, yaml_node_t *k, yaml_node_t *v)
+{
+	gk_size_thresholds *t = &l->c->size_thresholds;
+	static const char *const names[] = {"rewrite", "scan", "index_build", "lock", "info_below"};
+	long long *slots[] = {&t->rewrite, &t->scan, &t->index_build, &t->lock, &t->info_below};
+	const char *key = k->type == YAML_SCALAR_NODE ? text(k) : "";
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+		if (strcmp(key, names[i]) != 0)
+			continue;
+		if (v->type != YAML_SCALAR_NODE || is_null(v) || !parse_size(text(v), slots[i]))
+			return wrong(l, v, "a size threshold must be a size such as 1GB, 500MB or 64kB");
+		return 0;
+	}
+	return fail_at(l, k->start_mark, "unknown size threshold '%.100s' (rewrite, scan, index_build, lock, info_below)",
+		       key);
+}
+
+static int load_size_thresholds(loader *l, yaml_node_t *v)
+{
+	if (is_null(v))
+		return 0;
+	if (v->type != YAML_MAPPING_NODE)
+		return wrong(l, v, "size_thresholds must be a mapping such as {rewrite: 1GB, info_below: 10MB}");
+	int rc = 0;
+	for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top && rc != GK_ENOMEM; p++)
+		rc = worse(rc, load_size_threshold(l, yaml_document_get_node(l->doc, p->key),
+						   yaml_document_get_node(l->doc, p->value)));
+	return rc;
+}
+
 static int load_bool(loader *l, yaml_node_t *v, int *dst, const char *what)
 {
 	const char *t = v->type == YAML_SCALAR_NODE && !is_null(v) ? text(v) : "";
@@ -607,6 +702,9 @@ static const struct config_key {
 	{"lock_timeout", load_lock_timeout},
 	{"deploy_role", load_deploy_role},
 	{"lock_budget", load_lock_budget},
+	{"stats", load_stats},
+	{"stats_max_age", load_stats_max_age},
+	{"size_thresholds", load_size_thresholds},
 };
 #define N_KEYS (sizeof config_keys / sizeof *config_keys)
 
@@ -919,6 +1017,7 @@ void gk_config_free(gk_config *c)
 	free(c->shadow_init);
 	free(c->prisma_version);
 	free(c->deploy_role);
+	free(c->stats);
 	for (char **e = c->shadow_extensions; e && *e; e++)
 		free(*e);
 	free(c->shadow_extensions);

@@ -89,6 +89,44 @@ static void expect_error(const char *yaml, const char *want)
 	assert_null(c);
 }
 
+/* stats:, stats_max_age: and size_thresholds: (production statistics). */
+static void test_production_stats(void **state)
+{
+	(void)state;
+	gk_config *c = NULL;
+	gk_error err = {0};
+	assert_int_equal(load("stats: ci/prod-stats.json\nstats_max_age: 36h\nsize_thresholds:\n  rewrite: 1GB\n"
+			      "  scan: 512 MB\n  index_build: 64kB\n  lock: 10gb\n  info_below: 1048576\n",
+			      &c, &err),
+			 0);
+	assert_string_equal(c->stats, "ci/prod-stats.json");
+	assert_true(c->stats_max_age_s == 36 * 3600.0);
+	assert_int_equal(c->size_thresholds.rewrite, 1LL << 30);
+	assert_int_equal(c->size_thresholds.scan, 512LL << 20);
+	assert_int_equal(c->size_thresholds.index_build, 64LL << 10);
+	assert_int_equal(c->size_thresholds.lock, 10LL << 30);
+	assert_int_equal(c->size_thresholds.info_below, 1048576);
+	gk_config_free(c);
+	assert_int_equal(load("pg_version: 15\n", &c, &err), 0);
+	assert_null(c->stats);
+	assert_true(c->stats_max_age_s == 0);
+	assert_int_equal(c->size_thresholds.rewrite, 0);
+	gk_config_free(c);
+	expect_error("size_thresholds:\n  rewrite: huge\n",
+		     "2:12: a size threshold must be a size such as 1GB, 500MB or 64kB, not 'huge'");
+	expect_error("size_thresholds:\n  rewrite: -1GB\n",
+		     "2:12: a size threshold must be a size such as 1GB, 500MB or 64kB, not '-1GB'");
+	expect_error("size_thresholds:\n  rewrites: 1GB\n",
+		     "2:3: unknown size threshold 'rewrites' (rewrite, scan, index_build, lock, info_below)");
+	expect_error("size_thresholds: 1GB\n",
+		     "1:18: size_thresholds must be a mapping such as {rewrite: 1GB, info_below: 10MB}, not '1GB'");
+	expect_error("stats_max_age: soon\n",
+		     "1:16: stats_max_age must be a duration such as 7d, 36h, 90min or 600s, not 'soon'");
+	expect_error("stats_max_age: 0d\n",
+		     "1:16: stats_max_age must be a duration such as 7d, 36h, 90min or 600s, not '0d'");
+	expect_error("stats:\n", "1:7: stats must be the path of a statistics file (gatekeeper stats -o FILE), not empty");
+}
+
 /* Paths must stay inside the repository holding the file (the fixture's
  * folder has a .git), or inside the file's folder outside a repository. */
 static void test_paths_stay_inside(void **state)
@@ -281,10 +319,10 @@ static void test_top_level_must_be_a_mapping(void **state)
 	(void)state;
 	expect_error("- pg_version: 15\n",
 		     "1:1: the top level must be a mapping of settings (pg_version, runner, paths, exclude, "
-		     "fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, flyway_mixed, golang_migrate_multi_statement, prefer_bigint_int_reference, lock_budget), not a list");
+		     "fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, flyway_mixed, golang_migrate_multi_statement, prefer_bigint_int_reference, lock_budget, stats, stats_max_age, size_thresholds), not a list");
 	expect_error("\n  pg_version\n",
 		     "2:3: the top level must be a mapping of settings (pg_version, runner, paths, exclude, "
-		     "fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, flyway_mixed, golang_migrate_multi_statement, prefer_bigint_int_reference, lock_budget), not a single value");
+		     "fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, flyway_mixed, golang_migrate_multi_statement, prefer_bigint_int_reference, lock_budget, stats, stats_max_age, size_thresholds), not a single value");
 }
 
 static void test_more_than_one_document(void **state)
@@ -300,9 +338,9 @@ static void test_unknown_key(void **state)
 	(void)state;
 	expect_error("pg_version: 15\nrunnr: prisma\n", "2:1: unknown key 'runnr' (did you mean 'runner'?)");
 	expect_error("pg_version: 15\nstrictness: high\n",
-		     "2:1: unknown key 'strictness' (allowed: pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, flyway_mixed, golang_migrate_multi_statement, prefer_bigint_int_reference, lock_budget)");
+		     "2:1: unknown key 'strictness' (allowed: pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, flyway_mixed, golang_migrate_multi_statement, prefer_bigint_int_reference, lock_budget, stats, stats_max_age, size_thresholds)");
 	expect_error("? [a, b]\n: 1\n",
-		     "1:3: a key must be a name (pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, flyway_mixed, golang_migrate_multi_statement, prefer_bigint_int_reference, lock_budget), not a list");
+		     "1:3: a key must be a name (pg_version, runner, paths, exclude, fail_level, rules, layout, migration_name, replay, shadow_init, replay_timeout, shadow_extensions, prisma_version, lock_timeout_advice, lock_timeout, deploy_role, flyway_mixed, golang_migrate_multi_statement, prefer_bigint_int_reference, lock_budget, stats, stats_max_age, size_thresholds), not a list");
 }
 
 static void test_duplicate_keys(void **state)
@@ -925,6 +963,7 @@ int main(void)
 		T(test_top_level_must_be_a_mapping),
 		T(test_more_than_one_document),
 		T(test_unknown_key),
+		T(test_production_stats),
 		T(test_duplicate_keys),
 		T(test_pg_version_values),
 		T(test_enum_values),

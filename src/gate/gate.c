@@ -14,6 +14,7 @@
  * findings to the one report, and gk_report_finish() decides.
  */
 #include "gatekeeper/gate.h"
+#include "catalog/stats.h"
 #include "gate/gate_internal.h"
 #include "replay/replay_report.h"
 #include "util/interrupt.h"
@@ -631,6 +632,39 @@ static void gate_free(gate *g)
 }
 
 /* The checks that did not run and were not skipped with a reason of their own. */
+/* ---- production context ------------------------------------------------- */
+
+/*
+ * What the pending migrations' lock, rewrite, scan and index-build findings
+ * mean on the target's tables, as `check --stats` says it from a file:
+ * here the statistics are read from the target itself (read-only, as
+ * `gatekeeper stats` reads them).  Not being able to read them costs the
+ * findings their context, not the gate its verdict: a note says why.
+ */
+static int production(gate *g, gk_error *err)
+{
+	bool any = false;
+	for (size_t i = 0; i < g->r->n_findings && !any; i++)
+		any = g->r->findings[i].evidence.kind != GK_PREDICT_NONE;
+	if (!any)
+		return 0;
+	gk_stats *s = NULL;
+	gk_error serr = {0, ""};
+	int rc = gk_stats_take(&s, g->o->target_url, NULL, &serr);
+	if (rc == GK_ENOMEM)
+		return oom(err);
+	if (rc) {
+		char *why = gk_asprintf("the target's table statistics could not be read (%s): findings lack their "
+					"production context", serr.msg);
+		rc = why ? note(g, why, err) : oom(err);
+		free(why);
+		return rc;
+	}
+	rc = gk_stats_annotate(g->r, s, "target", &g->o->size_thresholds, err);
+	gk_stats_free(s);
+	return rc;
+}
+
 static int skip_the_rest(gate *g, const char *why, gk_error *err)
 {
 	int rc = 0;
@@ -672,6 +706,8 @@ static int run(gate *g, gk_error *err)
 		rc = replay(g, err);
 	if (rc == 0)
 		rc = blocking_sessions(g, err);
+	if (rc == 0)
+		rc = production(g, err);
 	return rc;
 }
 

@@ -76,10 +76,13 @@ static double replay_limit;
 static enum gk_data_checks data_checks;
 
 /* The gate against `url`, replaying on `shadow` (NULL: the suite's cluster). */
+/* size_thresholds of the next gate runs (test_size_thresholds). */
+static gk_size_thresholds thresholds;
+
 static gk_report *gate_logged(suite *s, const world *w, const char *url, const gk_shadow_options *shadow,
 			      const gk_log *log)
 {
-	gk_gate_options o = {0};
+	gk_gate_options o = {.size_thresholds = thresholds};
 	if (log)
 		o.log = *log;
 	gk_lint_options_init(&o.lint);
@@ -271,6 +274,34 @@ static void test_rewrite_names_target_size(void **state)
 	if (!linted)
 		dump(r);
 	assert_true(linted);
+	/* The lint finding says what the rewrite means on the target's table. */
+	const gk_finding *v = must_find(r, "add-column-volatile-default");
+	if (!v->production.summary || strncmp(v->production.summary, "rewrites public.users (2.0k rows, ", 34) != 0 ||
+	    !strstr(v->production.summary, ") under ACCESS EXCLUSIVE"))
+		fail_msg("production: %s", v->production.summary ? v->production.summary : "(none)");
+	assert_string_equal(v->production.source, "target");
+	assert_int_equal(v->production.rows, 2000);
+	assert_true(v->production.total_bytes > 0);
+	assert_null(v->production.size_rule);
+	gk_report_free(r);
+	free_world(s, &w);
+}
+
+/* size_thresholds on the target's sizes: a warning on a table over the
+ * threshold rises to error, saying the size and the threshold (the
+ * missing lock_timeout is about the ACCESS EXCLUSIVE lock: `lock`). */
+static void test_size_thresholds(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s, "ALTER TABLE users ADD COLUMN created_at timestamptz NOT NULL DEFAULT clock_timestamp();\n");
+	thresholds = (gk_size_thresholds){.lock = 1024};
+	gk_report *r = gate(s, &w);
+	thresholds = (gk_size_thresholds){0};
+	const gk_finding *f = must_find(r, "missing-lock-timeout");
+	assert_int_equal(f->severity, GK_SEV_ERROR);
+	must_say(r, f, "public.users is ");
+	must_say(r, f, " in production, over the lock size threshold of 1.0 kB: warning raised to error)");
+	assert_non_null(f->production.size_rule);
 	gk_report_free(r);
 	free_world(s, &w);
 }
@@ -756,6 +787,7 @@ int main(void)
 		cmocka_unit_test(test_dbmate_sections),
 		cmocka_unit_test(test_rewrite_names_target_size),
 		cmocka_unit_test(test_data_precondition),
+		cmocka_unit_test(test_size_thresholds),
 		cmocka_unit_test(test_drift_blocks),
 		cmocka_unit_test(test_pending_does_not_apply),
 		cmocka_unit_test(test_pending_times_out),

@@ -95,6 +95,7 @@ int gk_lint_predict(const gk_lint *l, const gk_stmt *s, enum gk_prediction kind,
 	out->kind = kind;
 	out->predicted.lock = gk_lockmode_name(lk->mode);
 	out->predicted.rewrite = lk->rewrite;
+	out->predicted.scan = lk->scan;
 	out->predicted.relation = lk->schema ? gk_asprintf("%s.%s", lk->schema, lk->name) : gk_strdup(lk->name);
 	return out->predicted.relation ? 0 : GK_ENOMEM;
 }

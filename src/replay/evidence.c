@@ -174,7 +174,7 @@ static int apply(gk_finding *f, gk_evidence *e, const gk_replay_lock *o)
 {
 	if (o)
 		e->observed = (gk_lock_fact){gk_replay_mode_name(o->mode), o->relation, o->rewrite, o->held_ms,
-					     o->lock_timeout_ms};
+					     o->lock_timeout_ms, false};
 	char *s = sentence(e, o);
 	char *msg = s ? gk_asprintf("%s; %s", f->message, s) : NULL;
 	free(s);

@@ -90,6 +90,26 @@ static void estimate(gk_jstream *j, const gk_lock_estimate *e)
 	gk_js_end(j, '}');
 }
 
+/* What the statement means on the production table (--stats, gate). */
+static void production(gk_jstream *j, const gk_production *p)
+{
+	gk_js_kopen(j, "production", '{');
+	gk_js_kstring(j, "summary", p->summary);
+	gk_js_kstring(j, "relation", p->relation);
+	gk_js_kstring(j, "source", p->source);
+	if (p->rows >= 0)
+		gk_js_kint(j, "rows", p->rows);
+	else
+		gk_js_knull(j, "rows");
+	gk_js_kint(j, "total_bytes", p->total_bytes);
+	if (p->writes_per_second >= 0)
+		gk_js_kreal(j, "writes_per_second", p->writes_per_second);
+	else
+		gk_js_knull(j, "writes_per_second");
+	gk_js_kstring(j, "size_rule", p->size_rule);
+	gk_js_end(j, '}');
+}
+
 static void finding(gk_jstream *j, const gk_finding *f)
 {
 	gk_js_object(j);
@@ -119,6 +139,8 @@ static void finding(gk_jstream *j, const gk_finding *f)
 	}
 	if (f->evidence.verdict != GK_EVIDENCE_NONE)
 		evidence(j, &f->evidence);
+	if (f->production.summary)
+		production(j, &f->production);
 	if (f->estimate.method)
 		estimate(j, &f->estimate);
 	gk_js_end(j, '}');

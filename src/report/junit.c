@@ -363,6 +363,8 @@ static char *failure_text(const gk_finding *f)
 	location(f, &b);
 	gk_buf_printf(&b, "%sseverity=%s category=%s", f->path ? " " : "", gk_severity_name(f->severity),
 		      gk_category_name(f->category));
+	if (f->production.summary)
+		gk_buf_printf(&b, "\nproduction: %s", f->production.summary);
 	if (f->estimate.text)
 		gk_buf_printf(&b, "\nestimate: %s", f->estimate.text);
 	if (f->help)

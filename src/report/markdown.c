@@ -441,6 +441,11 @@ static void finding_piece(md *d, gk_buf *b, const gk_finding *f)
 		}
 		gk_buf_puts(b, "\n\n");
 	}
+	if (f->production.summary) {
+		gk_buf_puts(b, "**In production:** ");
+		md_text(d, b, f->production.summary);
+		gk_buf_puts(b, "\n\n");
+	}
 	if (f->estimate.text) {
 		gk_buf_puts(b, "**Predicted lock window:** ");
 		md_text(d, b, f->estimate.text);

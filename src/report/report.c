@@ -31,13 +31,15 @@ gk_report *gk_report_new(const char *command)
 	return &p->pub;
 }
 
-#define FINDING_STRINGS 10
+#define FINDING_STRINGS 14
 
 /* The strings a finding owns, so that copying and freeing name them once. */
 static void finding_strings(gk_finding *f, char **out[FINDING_STRINGS])
 {
 	char **all[FINDING_STRINGS] = {&f->message, &f->help, &f->path, &f->sql, &f->context,
-				       &f->object_kind, &f->object, &f->attribute, &f->expected, &f->actual};
+				       &f->object_kind, &f->object, &f->attribute, &f->expected, &f->actual,
+				       &f->production.summary, &f->production.relation, &f->production.source,
+				       &f->production.size_rule};
 	memcpy(out, all, sizeof all);
 }
 
@@ -491,6 +493,41 @@ int gk_finding_set_estimate(gk_finding *f, const gk_lock_estimate *e)
 int gk_report_set_estimate(gk_report *r, size_t idx, const gk_lock_estimate *e)
 {
 	return idx < r->n_findings ? gk_finding_set_estimate(&r->findings[idx], e) : GK_ENOTFOUND;
+}
+
+int gk_finding_set_production(gk_finding *f, const gk_production *p)
+{
+	gk_production d = *p;
+	d.summary = p->summary ? gk_strdup(p->summary) : NULL;
+	d.relation = p->relation ? gk_strdup(p->relation) : NULL;
+	d.source = p->source ? gk_strdup(p->source) : NULL;
+	d.size_rule = p->size_rule ? gk_strdup(p->size_rule) : NULL;
+	if ((p->summary && !d.summary) || (p->relation && !d.relation) || (p->source && !d.source) ||
+	    (p->size_rule && !d.size_rule)) {
+		free(d.summary), free(d.relation), free(d.source), free(d.size_rule);
+		return GK_ENOMEM;
+	}
+	free(f->production.summary), free(f->production.relation), free(f->production.source);
+	free(f->production.size_rule);
+	f->production = d;
+	return 0;
+}
+
+int gk_finding_set_size_severity(gk_finding *f, enum gk_severity severity, const char *why)
+{
+	char *rule = gk_strdup(why);
+	char *msg = gk_asprintf("%s (%s)", f->message ? f->message : "", why);
+	if (!rule || !msg) {
+		free(rule);
+		free(msg);
+		return GK_ENOMEM;
+	}
+	free(f->production.size_rule);
+	f->production.size_rule = rule;
+	free(f->message);
+	f->message = msg;
+	f->severity = severity;
+	return 0;
 }
 
 int gk_report_add_finding(gk_report *r, const gk_finding *f)

@@ -3,6 +3,7 @@
  *   path:line:col: severity: message [rule]
  *      3 | the source line
  *        |    ^^^^^
+ *     = production: what it means on the production table (--stats, gate)
  *     = help: the safe recipe
  * then, for `check`, the migrations the change added, modified, renamed or
  * deleted (with the commit responsible), what the replay did, for
@@ -113,6 +114,8 @@ static void finding(FILE *out, arena *a, const gk_finding *f, const gk_render_op
 		V(a, f->message), f->rule_id);
 	if (f->context && f->line)
 		excerpt(out, f, o);
+	if (f->production.summary)
+		fprintf(out, "       = production: %s\n", V(a, f->production.summary));
 	if (f->estimate.text)
 		fprintf(out, "       = estimate: %s\n", V(a, f->estimate.text));
 	if (f->help)
