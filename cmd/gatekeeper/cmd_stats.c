@@ -63,7 +63,7 @@ static int exit_code_of(int rc)
 
 static int stats_main(int argc, char **argv)
 {
-	gk_stats_export_options o = {0};
+	gk_stats_export_options o = {.stream = stdout};
 	char **pos = NULL;
 	int npos = 0;
 	int rc = gk_opts_parse(&gk_cmd_stats, argc, argv, apply, &o, &pos, &npos);

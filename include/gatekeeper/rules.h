@@ -13,7 +13,6 @@
 #include "lint.h"
 #include "render.h"
 #include "report.h"
-#include "rule_id.h"
 
 enum gk_example_kind {
 	GK_EXAMPLE_BAD = 0,  /* must trigger the rule */
@@ -72,8 +71,6 @@ const gk_rule_info *gk_rule_at(size_t i);
 const gk_rule_info *gk_rule_find(const char *id);
 /** Index of a rule by id, or -1. */
 int gk_rule_index(const char *id);
-/** Rule by enum id (always a rule: the enum is expanded from the same list). */
-const gk_rule_info *gk_rule_info_of(enum gk_rule_id id);
 
 /**
  * The catalogue as renderers take it (gk_render_options.rules): every rule,

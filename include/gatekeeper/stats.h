@@ -7,16 +7,20 @@
  *
  * Read-only: the connection is opened as `snapshot` opens one (default
  * transaction read-only, statement and lock timeouts in the startup
- * packet).  Nothing prints; errors go to the caller's gk_error.
+ * packet).  Nothing prints: the snapshot goes to the file or the stream
+ * the caller names, errors to the caller's gk_error.
  */
 #ifndef GATEKEEPER_STATS_H
 #define GATEKEEPER_STATS_H
 
 #include "common.h"
 
+#include <stdio.h>
+
 typedef struct gk_stats_export_options {
 	const char *database;         /* the URL (any form a database URL may take, see --database); required */
-	const char *output;           /* the file to write; NULL or "-" = standard output */
+	const char *output;           /* the file to write; NULL or "-" = `stream` */
+	FILE *stream;                 /* where the snapshot goes without a file (the CLI: stdout); required then */
 	int sample_seconds;           /* > 0: sample the write counters twice, this far apart */
 	int statement_timeout_ms;     /* 0: the default (60 s) */
 } gk_stats_export_options;

@@ -4,6 +4,7 @@
  * on the embedded cluster of tables whose sizes and counters are known
  * (without PostgreSQL binaries those tests skip, saying why).
  */
+/* test needs: postgres */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -5,6 +5,7 @@
  * time measured at a larger size, and the walk of a migration with and
  * without a lock budget.
  */
+/* test needs: postgres */
 #include "replay/replay_test_support.h"
 #include "estimate/estimate.h"
 #include "gatekeeper/lint.h"

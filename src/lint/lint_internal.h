@@ -10,7 +10,7 @@
 
 #include "gatekeeper/lint.h"
 #include "gatekeeper/rules.h"
-#include "gatekeeper/rule_id.h"
+#include "rules/rule_id.h"
 #include "../sql/sql.h"
 #include "nodes.h"
 #include "state.h"

@@ -9,6 +9,10 @@
 #include "gatekeeper/lint.h"
 #include "gatekeeper/rules.h"
 #include "lint/lint_internal.h"
+#include "rules/rule_id.h"
+
+/** Rule by enum id (always a rule: the enum is expanded from the same list). */
+const gk_rule_info *gk_rule_info_of(enum gk_rule_id id);
 
 /** Every rule, indexed by enum gk_rule_id (static, lives for the program). */
 const gk_rule_table *gk_rules_table(void);

@@ -21,6 +21,7 @@
 
 #include "gatekeeper/lint.h"
 #include "gatekeeper/rules.h"
+#include "rules/rules.h"
 #include "rules/rules_test_support.h"
 
 static size_t count_rule(const gk_report *r, const char *id)

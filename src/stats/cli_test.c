@@ -7,6 +7,7 @@
  * of usage errors and an unreachable server, and the password in no
  * output.
  */
+/* test needs: postgres */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -64,11 +64,11 @@ static int write_replace(const gk_stats *s, const char *path, gk_error *err)
 	return rc;
 }
 
-static int write_out(const gk_stats *s, const char *path, gk_error *err)
+static int write_out(const gk_stats *s, const char *path, FILE *stream, gk_error *err)
 {
 	if (!path || !strcmp(path, "-")) {
-		int rc = write_stream(s, stdout, "standard output", err);
-		if (!rc && fflush(stdout) != 0)
+		int rc = write_stream(s, stream, "standard output", err);
+		if (!rc && fflush(stream) != 0)
 			rc = gk_error_set(err, GK_EIO, "cannot write standard output: %s", strerror(errno));
 		return rc;
 	}
@@ -81,12 +81,13 @@ static int write_out(const gk_stats *s, const char *path, gk_error *err)
 int gk_stats_export(const gk_stats_export_options *o, gk_error *err)
 {
 	assert(o && o->database);
+	assert(o->stream || (o->output && strcmp(o->output, "-") != 0));
 	gk_stats_options so = {.sample_seconds = o->sample_seconds, .statement_timeout_ms = o->statement_timeout_ms};
 	gk_stats *s = NULL;
 	int rc = gk_stats_take(&s, o->database, &so, err);
 	if (rc)
 		return rc;
-	rc = write_out(s, o->output, err);
+	rc = write_out(s, o->output, o->stream, err);
 	gk_stats_free(s);
 	return rc;
 }

@@ -7,6 +7,7 @@
  * (notes, never a pass), a statement after pending DML on its table (not
  * checked), and expressions that would call other than built-in functions.
  */
+/* test needs: postgres */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
