@@ -121,6 +121,7 @@ typedef struct gk_lint_batch {
 	char *last_dir;
 	enum gk_layout_kind last_tool;
 	gk_runner_settings *last_settings;
+	gk_dir_cache *dirs;         /* facts about folders, for the settings (owned; made when needed) */
 } gk_lint_batch;
 
 /**

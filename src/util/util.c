@@ -396,8 +396,8 @@ char *gk_text_array_literal(const char *const *items, size_t n)
 	return gk_buf_take(&b);
 }
 
-/* Drop "." and empty components and apply ".." textually; `p` is absolute. */
-static void lexical_normalise(char *p)
+/* See util.h. */
+void gk_path_normalise(char *p)
 {
 	char *out = p, *s = p;
 	while (*s) {
@@ -428,7 +428,7 @@ char *gk_path_canonical(const char *path)
 	char *abs = path[0] == '/' ? gk_strdup(path) : getcwd(cwd, sizeof cwd) ? gk_asprintf("%s/%s", cwd, path) : NULL;
 	if (!abs)
 		return NULL;
-	lexical_normalise(abs);
+	gk_path_normalise(abs);
 	/* The longest prefix that exists, with its symlinks resolved, then the rest as written. */
 	for (size_t cut = strlen(abs); cut > 0;) {
 		char saved = abs[cut];
