@@ -183,29 +183,12 @@ static int up_section(gk_lint_batch *b, gk_lint_input *in, const gk_layout_migra
 
 int gk_lint_batch_dbmate_files(gk_lint_batch *b, size_t from, enum gk_layout_kind kind, const gk_lint_options *o)
 {
+	(void)o;
 	if (kind != GK_LAYOUT_AUTO && kind != GK_LAYOUT_DBMATE)
 		return 0;
-	size_t limit = o->max_file_size ? o->max_file_size + 1 : 0;
-	for (size_t i = from; i < b->n; i++) {
-		gk_lint_input *in = &b->in[i];
-		if (in->refused || in->text || in->tool != GK_LAYOUT_AUTO)
-			continue;
-		char *text = NULL;
-		size_t len = 0;
-		int rc = in->judged ? gk_read_file_same(&text, &len, in->path, limit, in->dev, in->ino)
-				    : gk_read_file(&text, &len, in->path, limit);
-		if (rc < 0)
-			continue; /* the engine reads it again and reports why it cannot */
-		gk_layout_migration m = {0};
-		if (!gk_layout_dbmate_sections(&m, text, len)) {
-			free(text);
-			continue;
-		}
-		in->tool = GK_LAYOUT_DBMATE;
-		in->no_transaction = m.no_transaction;
-		if (keep_up_section(b, in, text, len, &m) < 0)
-			return GK_ENOMEM;
-	}
+	/* Decided when the engine reads the file (gk_lint_input.find_dbmate): read once. */
+	for (size_t i = from; i < b->n; i++)
+		b->in[i].find_dbmate = true;
 	return 0;
 }
 

@@ -11,6 +11,7 @@
  */
 #include "engine.h"
 #include "../util/util.h"
+#include "gatekeeper/layout.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -29,24 +30,64 @@ static void classify_read_error(gk_parsed_file *pf, int err)
 	pf->problem = err == EFBIG ? GK_INPUT_TOO_BIG : err == EISDIR ? GK_INPUT_IS_DIR : GK_INPUT_UNREADABLE;
 }
 
+/*
+ * A file whose tool is not known but that has dbmate's markers: keep only
+ * its up section, what precedes it blanked so that lines and columns stay
+ * the file's (as a dbmate folder's layout gives it).  It was read with one
+ * byte of slack over the size limit, as the limit applies to the section.
+ */
+static void find_dbmate(gk_parsed_file *pf)
+{
+	gk_layout_migration m = {0};
+	if (!gk_layout_dbmate_sections(&m, pf->text, pf->len))
+		return;
+	pf->tool = GK_LAYOUT_DBMATE;
+	pf->no_transaction = m.no_transaction;
+	if (m.up_end < pf->len) {
+		pf->len = m.up_end;
+		pf->text[pf->len] = '\0';
+	}
+	for (size_t i = 0; i < m.up_start && i < pf->len; i++)
+		if (pf->text[i] != '\n' && pf->text[i] != '\r')
+			pf->text[i] = ' ';
+}
+
+static int read_text(gk_parsed_file *pf, const gk_lint_options *o)
+{
+	const gk_lint_input *in = pf->in;
+	bool dbmate = in->find_dbmate && in->tool == GK_LAYOUT_AUTO;
+	size_t limit = o->max_file_size && dbmate ? o->max_file_size + 1 : o->max_file_size;
+	int rc = in->judged ? gk_read_file_same(&pf->text, &pf->len, in->path, limit, in->dev, in->ino)
+			    : gk_read_file(&pf->text, &pf->len, in->path, limit);
+	if (rc < 0 && errno == ESTALE) {
+		pf->problem = GK_INPUT_REPLACED;
+		return -1;
+	}
+	if (rc < 0) {
+		classify_read_error(pf, errno);
+		return -1;
+	}
+	if (dbmate)
+		find_dbmate(pf);
+	if (o->max_file_size && pf->len > o->max_file_size) {
+		classify_read_error(pf, EFBIG);
+		return -1;
+	}
+	return 0;
+}
+
 static int load_text(gk_parsed_file *pf, const gk_lint_options *o)
 {
 	const gk_lint_input *in = pf->in;
+	pf->tool = in->tool;
+	pf->no_transaction = in->no_transaction;
 	if (in->refused) {
 		pf->problem = GK_INPUT_REFUSED;
 		return -1;
 	}
 	if (!in->text) {
-		int rc = in->judged ? gk_read_file_same(&pf->text, &pf->len, in->path, o->max_file_size, in->dev, in->ino)
-				    : gk_read_file(&pf->text, &pf->len, in->path, o->max_file_size);
-		if (rc < 0 && errno == ESTALE) {
-			pf->problem = GK_INPUT_REPLACED;
+		if (read_text(pf, o) < 0)
 			return -1;
-		}
-		if (rc < 0) {
-			classify_read_error(pf, errno);
-			return -1;
-		}
 	} else if (o->max_file_size && in->len > o->max_file_size) {
 		classify_read_error(pf, EFBIG);
 		return -1;
