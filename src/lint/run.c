@@ -153,7 +153,13 @@ typedef struct pipeline {
 	size_t next;      /* next file to parse */
 	size_t consumed;  /* files the rules are done with */
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	/* Each side is woken only when it waits for what changed: the rules
+	 * for the file they need (`awaited`), the parsers for room ahead
+	 * (`parsers_waiting`).  A wake-up of every thread at every file costs
+	 * a context switch per thread per file. */
+	pthread_cond_t parsed, room;
+	size_t awaited;   /* the file the rules wait for; n = none */
+	size_t parsers_waiting;
 	gk_state state;
 } pipeline;
 
@@ -162,8 +168,11 @@ static void *parser(void *arg)
 	pipeline *p = arg;
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
-		while (p->next < p->n && p->next >= p->consumed + PARSE_AHEAD)
-			pthread_cond_wait(&p->cv, &p->mu);
+		while (p->next < p->n && p->next >= p->consumed + PARSE_AHEAD) {
+			p->parsers_waiting++;
+			pthread_cond_wait(&p->room, &p->mu);
+			p->parsers_waiting--;
+		}
 		size_t i = p->next < p->n ? p->next++ : p->n;
 		pthread_mutex_unlock(&p->mu);
 		if (i == p->n)
@@ -171,7 +180,8 @@ static void *parser(void *arg)
 		gk__parse_file(&p->files[i], p->o);
 		pthread_mutex_lock(&p->mu);
 		p->ready[i] = true;
-		pthread_cond_broadcast(&p->cv);
+		if (p->awaited == i)
+			pthread_cond_signal(&p->parsed);
 		pthread_mutex_unlock(&p->mu);
 	}
 }
@@ -181,14 +191,18 @@ static void *linter(void *arg)
 	pipeline *p = arg;
 	for (size_t i = 0; i < p->n; i++) {
 		pthread_mutex_lock(&p->mu);
-		while (!p->ready[i])
-			pthread_cond_wait(&p->cv, &p->mu);
+		while (!p->ready[i]) {
+			p->awaited = i;
+			pthread_cond_wait(&p->parsed, &p->mu);
+		}
+		p->awaited = p->n;
 		pthread_mutex_unlock(&p->mu);
 		gk__lint_parsed(&p->files[i], p->o, &p->state, &p->res[i]);
 		gk__parsed_file_clear(&p->files[i]);
 		pthread_mutex_lock(&p->mu);
 		p->consumed = i + 1;
-		pthread_cond_broadcast(&p->cv);
+		if (p->parsers_waiting)
+			pthread_cond_broadcast(&p->room);
 		pthread_mutex_unlock(&p->mu);
 	}
 	return NULL;
@@ -230,7 +244,7 @@ static int run_pipeline(pipeline *p, gk_error *err)
 			p->files[i].read_errno = EAGAIN;
 			p->ready[i] = true;
 		}
-		pthread_cond_broadcast(&p->cv);
+		pthread_cond_broadcast(&p->parsed);
 		pthread_mutex_unlock(&p->mu);
 		rc = gk_error_set(err, GK_ERROR, "cannot start a parser thread");
 	}
@@ -295,10 +309,13 @@ int gk_lint_inputs(gk_report *r, const gk_lint_options *o, const gk_lint_input *
 		p.files[i].in = &in[i];
 	gk_state_init(&p.state);
 	pthread_mutex_init(&p.mu, NULL);
-	pthread_cond_init(&p.cv, NULL);
+	pthread_cond_init(&p.parsed, NULL);
+	pthread_cond_init(&p.room, NULL);
+	p.awaited = n;
 	int rc = n ? run_pipeline(&p, err) : 0;
 	int mrc = merge(r, in, p.res, n, err);
-	pthread_cond_destroy(&p.cv);
+	pthread_cond_destroy(&p.parsed);
+	pthread_cond_destroy(&p.room);
 	pthread_mutex_destroy(&p.mu);
 	gk_state_free(&p.state);
 	free(p.files);
