@@ -162,6 +162,17 @@ static size_t parent_len(const char *p, size_t n)
 	return n > 1 ? n - 1 : 1;
 }
 
+/* A real path is its own real path: callers often ask for it next (the
+ * repository root of a folder reached through a link). */
+static void seed(gk_dir_cache *c, const char *real)
+{
+	if (!real || !clean(real))
+		return;
+	entry *r = get(c, real, strlen(real));
+	if (r && !r->real_known && (r->real = gk_strdup(real)) != NULL)
+		r->real_known = true;
+}
+
 /*
  * realpath() of the first `n` bytes of the clean path `p`, borrowed from
  * the cache (NULL with errno set).  A component that is not a link resolves
@@ -191,6 +202,7 @@ static const char *real_of(gk_dir_cache *c, const char *p, size_t n)
 			e->real_errno = errno;
 		}
 		e->real_known = true;
+		seed(c, e->real);
 	}
 	errno = e->real_errno;
 	return e->real;
