@@ -97,9 +97,10 @@ row gk-json "$out/gatekeeper.json" 0 -- "$gk" "${never[@]}" --format json "${fil
 row gk-junit "$out/gatekeeper.xml" 0 -- "$gk" "${never[@]}" --format junit "${files[@]}" || exit 1
 # SARIF and GitLab Code Quality: a --format value when the binary has one,
 # else the FILE option beside the (compact) JSON on standard output.
-formats=$("$gk" lint --help 2>&1 | sed -n 's/.*--format \([a-z|]*\).*/\1/p' | head -1)
+# The --format line of the help lists the values ("..., sarif, gitlab").
+formats=$("$gk" lint --help 2>&1 | grep -m1 -- '--format')
 for fmt in sarif gitlab; do
-	if [[ "|$formats|" == *"|$fmt|"* ]]; then
+	if grep -qw -- "$fmt" <<<"$formats"; then
 		row "gk-$fmt" "$out/gatekeeper.$fmt" 0 -- "$gk" "${never[@]}" --format "$fmt" "${files[@]}" || exit 1
 	elif "$gk" lint --help 2>&1 | grep -q -- "--$fmt FILE"; then
 		row "gk-$fmt+json" "$out/gatekeeper.$fmt.json" 0 -- "$gk" "${never[@]}" --format json \

@@ -38,9 +38,11 @@ static int apply_lint_opt(void *ctx, const gk_opt *o, const char *v)
 }
 
 /* One PATH: a folder in a tool layout, else every *.sql under it (or the file itself). */
-static int add_path(gk_lint_batch *b, gk_run_args *a, enum gk_layout_kind layout, const char *path, gk_error *err)
+static int add_path(gk_lint_batch *b, gk_run_args *a, enum gk_layout_kind layout, const char *path, bool is_dir,
+		    gk_error *err)
 {
-	int rc = gk_lint_batch_add_layout(b, path, layout, &a->lint, a->excludes, a->n_excludes, err);
+	/* Only a folder can have a layout (the stat is missing()'s: once a path). */
+	int rc = is_dir ? gk_lint_batch_add_layout(b, path, layout, &a->lint, a->excludes, a->n_excludes, err) : 0;
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
 	gk_file_list files = {0};
@@ -65,10 +67,15 @@ static int add_path(gk_lint_batch *b, gk_run_args *a, enum gk_layout_kind layout
  * still linted.  A dangling link, or a file that exists but cannot be read,
  * is an input the lint reports as such.
  */
-static bool missing(const char *path)
+static bool missing(const char *path, bool *is_dir)
 {
 	struct stat st;
-	if (stat(path, &st) == 0 || (errno != ENOENT && errno != ENOTDIR))
+	*is_dir = false;
+	if (stat(path, &st) == 0) {
+		*is_dir = S_ISDIR(st.st_mode);
+		return false;
+	}
+	if (errno != ENOENT && errno != ENOTDIR)
 		return false;
 	return lstat(path, &st) != 0;
 }
@@ -84,11 +91,12 @@ static int run_lint(gk_run_args *a, enum gk_layout_kind layout, char **paths, in
 	}
 	double t0 = gk_now();
 	for (int i = 0; i < npaths; i++) {
-		if (missing(paths[i])) {
+		bool is_dir;
+		if (missing(paths[i], &is_dir)) {
 			gk_report_add_error(r, GK_ERRKIND_CONFIG, paths[i], "no such file or folder");
 			continue;
 		}
-		int rc = add_path(&batch, a, layout, paths[i], &err);
+		int rc = add_path(&batch, a, layout, paths[i], is_dir, &err);
 		if (rc == GK_ENOMEM) {
 			gk_lint_batch_free(&batch);
 			gk_report_free(r);

@@ -153,6 +153,7 @@ typedef struct gk_lint_batch {
 	char *last_dir;
 	enum gk_layout_kind last_tool;
 	gk_runner_settings *last_settings;
+	gk_dir_cache *dirs;         /* facts about folders, for the settings (owned; made when needed) */
 } gk_lint_batch;
 
 /**
@@ -197,8 +198,9 @@ int gk_lint_batch_add_layout(gk_lint_batch *b, const char *dir, enum gk_layout_k
  * stay the file's), with dbmate's runner and its `transaction:false`.  A
  * file passed by path, or found by a walk of a folder that is not itself
  * a dbmate folder, is then linted as dbmate applies it, never its down
- * section.  Only for `kind` auto or dbmate.  0 or GK_ENOMEM; a file that
- * cannot be read is left for the engine to report.
+ * section.  Only for `kind` auto or dbmate.  The engine decides when it
+ * reads the file (gk_lint_input.find_dbmate), so each file is read once.
+ * 0 or GK_ENOMEM.
  */
 int gk_lint_batch_dbmate_files(gk_lint_batch *b, size_t from, enum gk_layout_kind kind, const gk_lint_options *o);
 

@@ -74,6 +74,11 @@ typedef struct gk_lint_input {
 	 * borrowed; NULL = only `tool` and the options' prisma_version. */
 	const gk_runner_settings *settings;
 	bool no_transaction;       /* the layout's per-file "no transaction" flag */
+	/* `tool` not known and no `text`: a file with dbmate's `-- migrate:up`
+	 * marker is linted as dbmate's (its up section only, what precedes it
+	 * blanked; its no-transaction flag), decided when it is read, so that
+	 * it is read once. */
+	bool find_dbmate;
 	enum gk_lint_role role;
 	/* Objects created before this input count as existing from here on:
 	 * true for each file of a plain lint, and for the first migration of a

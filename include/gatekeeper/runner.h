@@ -194,6 +194,13 @@ void gk_runner_settings_find(gk_runner_settings *s, enum gk_layout_kind tool, co
 /** The same on disk (see gk_runner_prisma_find_dir for `root`). */
 void gk_runner_settings_find_dir(gk_runner_settings *s, enum gk_layout_kind tool, const char *dir, const char *root);
 
+typedef struct gk_dir_cache gk_dir_cache; /* src/util/dircache.h */
+/** The same for the folder `dir` in its repository (gk_files_root(dir)),
+ * each fact about a folder (real path, .git, the names it holds) asked of
+ * the file system once per `dirs`: for many folders of one repository. */
+void gk_runner_settings_find_cached(gk_runner_settings *s, enum gk_layout_kind tool, const char *dir,
+				    gk_dir_cache *dirs);
+
 /** Does the text of a prisma.config.* set `engine: "js"` (or 'js')?  Comments are skipped. */
 bool gk_runner_prisma_js_engine(const char *text, size_t len);
 

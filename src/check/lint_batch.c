@@ -11,6 +11,7 @@
  */
 #include "check_internal.h"
 #include "gatekeeper/files.h"
+#include "util/dircache.h"
 #include "util/util.h"
 
 #include <stdlib.h>
@@ -69,6 +70,22 @@ static gk_runner_settings *new_settings(gk_lint_batch *b)
 	return b->settings[b->n_settings++] = s;
 }
 
+/* The settings of folder `dir`; its folders' facts are asked of the
+ * file system once per batch (a Prisma history passed file by file has a
+ * folder per migration, all below the same ones). */
+static void settings_find(gk_lint_batch *b, gk_runner_settings *s, enum gk_layout_kind tool, const char *dir)
+{
+	if (!b->dirs)
+		b->dirs = gk_dir_cache_new();
+	if (b->dirs) {
+		gk_runner_settings_find_cached(s, tool, dir, b->dirs);
+	} else { /* out of memory for the cache: the same answers, uncached */
+		char *root = gk_files_root(dir);
+		gk_runner_settings_find_dir(s, tool, dir, root);
+		free(root);
+	}
+}
+
 int gk_lint_batch_find_settings(gk_lint_batch *b, size_t from, const char *path, enum gk_layout_kind tool)
 {
 	if (from >= b->n)
@@ -86,9 +103,7 @@ int gk_lint_batch_find_settings(gk_lint_batch *b, size_t from, const char *path,
 	if (dir && b->last_dir && tool == b->last_tool && strcmp(dir, b->last_dir) == 0) {
 		s = b->last_settings;
 	} else if (dir && (s = new_settings(b))) {
-		char *root = gk_files_root(dir);
-		gk_runner_settings_find_dir(s, tool, dir, root);
-		free(root);
+		settings_find(b, s, tool, dir);
 		free(b->last_dir);
 		b->last_dir = gk_strdup(dir);
 		b->last_tool = tool;
@@ -109,6 +124,7 @@ void gk_lint_batch_free(gk_lint_batch *b)
 		free(b->settings[i]);
 	free(b->settings);
 	free(b->last_dir);
+	gk_dir_cache_free(b->dirs);
 	for (size_t i = 0; i < b->n_owned; i++)
 		free(b->owned[i]);
 	free(b->owned);
@@ -167,29 +183,12 @@ static int up_section(gk_lint_batch *b, gk_lint_input *in, const gk_layout_migra
 
 int gk_lint_batch_dbmate_files(gk_lint_batch *b, size_t from, enum gk_layout_kind kind, const gk_lint_options *o)
 {
+	(void)o;
 	if (kind != GK_LAYOUT_AUTO && kind != GK_LAYOUT_DBMATE)
 		return 0;
-	size_t limit = o->max_file_size ? o->max_file_size + 1 : 0;
-	for (size_t i = from; i < b->n; i++) {
-		gk_lint_input *in = &b->in[i];
-		if (in->refused || in->text || in->tool != GK_LAYOUT_AUTO)
-			continue;
-		char *text = NULL;
-		size_t len = 0;
-		int rc = in->judged ? gk_read_file_same(&text, &len, in->path, limit, in->dev, in->ino)
-				    : gk_read_file(&text, &len, in->path, limit);
-		if (rc < 0)
-			continue; /* the engine reads it again and reports why it cannot */
-		gk_layout_migration m = {0};
-		if (!gk_layout_dbmate_sections(&m, text, len)) {
-			free(text);
-			continue;
-		}
-		in->tool = GK_LAYOUT_DBMATE;
-		in->no_transaction = m.no_transaction;
-		if (keep_up_section(b, in, text, len, &m) < 0)
-			return GK_ENOMEM;
-	}
+	/* Decided when the engine reads the file (gk_lint_input.find_dbmate): read once. */
+	for (size_t i = from; i < b->n; i++)
+		b->in[i].find_dbmate = true;
 	return 0;
 }
 
@@ -255,9 +254,7 @@ int gk_lint_batch_add_layout(gk_lint_batch *b, const char *dir, enum gk_layout_k
 	if (yes && !settings)
 		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
 	if (settings) {
-		char *root = gk_files_root(dir);
-		gk_runner_settings_find_dir(settings, l->kind, dir, root);
-		free(root);
+		settings_find(b, settings, l->kind, dir);
 	}
 	for (size_t i = 0; yes && rc == 0 && i < l->n_migrations; i++)
 		if (add_migration(b, dir, l, &l->migrations[i], o, excludes, n_excludes, settings) < 0)

@@ -18,6 +18,7 @@
  */
 #include "gatekeeper/runner.h"
 #include "gatekeeper/files.h"
+#include "util/dircache.h"
 #include "util/util.h"
 
 #include <ctype.h>
@@ -509,12 +510,34 @@ void gk_runner_settings_find(gk_runner_settings *s, enum gk_layout_kind tool, co
 
 /* ---- on disk ------------------------------------------------------------- */
 
+/* Files are read from `root`; with `dirs`, a name its folder does not list is not opened. */
+typedef struct disk {
+	const char *root;
+	gk_dir_cache *dirs;
+} disk;
+
+/* Whether `path` is known not to exist: its folder's listing lacks it. */
+static bool not_listed(gk_dir_cache *dirs, char *path)
+{
+	char *slash = strrchr(path, '/');
+	if (!dirs || !slash || slash == path)
+		return false;
+	*slash = '\0';
+	int has = gk_dir_cache_has(dirs, path, slash + 1);
+	*slash = '/';
+	return has == 0;
+}
+
 static int read_disk(char **out, size_t *len, const char *relpath, size_t limit, void *payload)
 {
-	const char *root = payload;
-	char *path = root[0] ? gk_asprintf("%s/%s", root, relpath) : gk_strdup(relpath);
+	const disk *d = payload;
+	char *path = d->root[0] ? gk_asprintf("%s/%s", d->root, relpath) : gk_strdup(relpath);
 	if (!path)
 		return GK_ENOMEM;
+	if (not_listed(d->dirs, path)) {
+		free(path);
+		return GK_ENOTFOUND;
+	}
 	int rc = gk_read_file(out, len, path, limit);
 	int e = errno;
 	free(path);
@@ -523,10 +546,15 @@ static int read_disk(char **out, size_t *len, const char *relpath, size_t limit,
 	return 0;
 }
 
-/* `dir` relative to `root` (then *base = root) or "" with *base = dir. */
-static char *relative(char **base, const char *dir, const char *root)
+static char *canonical(gk_dir_cache *dirs, const char *path)
 {
-	char *d = gk_path_canonical(dir), *r = root ? gk_path_canonical(root) : NULL;
+	return dirs ? gk_dir_cache_canonical(dirs, path) : gk_path_canonical(path);
+}
+
+/* `dir` relative to `root` (then *base = root) or "" with *base = dir. */
+static char *relative(char **base, const char *dir, const char *root, gk_dir_cache *dirs)
+{
+	char *d = canonical(dirs, dir), *r = root ? canonical(dirs, root) : NULL;
 	size_t rn = r ? strlen(r) : 0;
 	char *rel = NULL;
 	if (d && r && rn == 1 && d[0] == '/')
@@ -543,23 +571,39 @@ static char *relative(char **base, const char *dir, const char *root)
 	return d ? gk_strdup("") : NULL;
 }
 
-void gk_runner_settings_find_dir(gk_runner_settings *s, enum gk_layout_kind tool, const char *dir, const char *root)
+static void settings_find_dir(gk_runner_settings *s, enum gk_layout_kind tool, const char *dir, const char *root,
+			      gk_dir_cache *dirs)
 {
-	char *base = NULL, *rel = relative(&base, dir, root);
+	char *base = NULL, *rel = relative(&base, dir, root, dirs);
+	disk d = {base, dirs};
 	if (rel && base)
-		gk_runner_settings_find(s, tool, rel, read_disk, base);
+		gk_runner_settings_find(s, tool, rel, read_disk, &d);
 	else
 		gk_runner_settings_init(s, tool);
 	free(rel);
 	free(base);
 }
 
+void gk_runner_settings_find_dir(gk_runner_settings *s, enum gk_layout_kind tool, const char *dir, const char *root)
+{
+	settings_find_dir(s, tool, dir, root, NULL);
+}
+
+void gk_runner_settings_find_cached(gk_runner_settings *s, enum gk_layout_kind tool, const char *dir,
+				    gk_dir_cache *dirs)
+{
+	char *root = gk_dir_cache_root(dirs, dir);
+	settings_find_dir(s, tool, dir, root, dirs);
+	free(root);
+}
+
 void gk_runner_prisma_find_dir(gk_prisma_version *out, const char *dir, const char *root)
 {
 	memset(out, 0, sizeof *out);
-	char *base = NULL, *rel = relative(&base, dir, root);
+	char *base = NULL, *rel = relative(&base, dir, root, NULL);
+	disk d = {base, NULL};
 	if (rel && base)
-		gk_runner_prisma_find(out, rel, read_disk, base);
+		gk_runner_prisma_find(out, rel, read_disk, &d);
 	free(rel);
 	free(base);
 }

@@ -755,10 +755,16 @@ void gk__lint_parsed(gk_parsed_file *pf, const gk_lint_options *o, const gk_rule
 		     .statement_timeout = {.local_tx = -1}};
 	gk_lint l = {.opts = o, .rules = rules, .path = pf->in->path, .src = pf->have_source ? &pf->src : &no_source, .engine = &e,
 		     .state = st};
-	gk_lint_runner(&out->choice, o, pf->in, l.src->text, l.src->len);
+	/* The input as reading it found it (a dbmate file among plain ones). */
+	gk_lint_input in = *pf->in;
+	if (in.tool == GK_LAYOUT_AUTO && pf->tool == GK_LAYOUT_DBMATE) {
+		in.tool = pf->tool;
+		in.no_transaction = pf->no_transaction;
+	}
+	gk_lint_runner(&out->choice, o, &in, l.src->text, l.src->len);
 	l.runner = out->runner = out->choice.deploy;
 	l.choice = &out->choice;
-	l.tool = pf->in->tool;
+	l.tool = in.tool;
 	out->oom = pf->oom;
 	if (pf->in->new_change)
 		gk_state_forget_new(st);

@@ -46,6 +46,10 @@ typedef struct gk_parsed_file {
 	gk_sql sql;
 	gk_directives dirs;
 	bool oom;
+	/* The input's tool and no-transaction flag, or what reading it found
+	 * (in->find_dbmate: a dbmate file). */
+	enum gk_layout_kind tool;
+	bool no_transaction;
 } gk_parsed_file;
 
 /** Stage 1: fill `pf` (whose `in` is set) from its input. */

@@ -11,6 +11,7 @@
  */
 #include "engine.h"
 #include "../util/util.h"
+#include "gatekeeper/layout.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -29,24 +30,64 @@ static void classify_read_error(gk_parsed_file *pf, int err)
 	pf->problem = err == EFBIG ? GK_INPUT_TOO_BIG : err == EISDIR ? GK_INPUT_IS_DIR : GK_INPUT_UNREADABLE;
 }
 
+/*
+ * A file whose tool is not known but that has dbmate's markers: keep only
+ * its up section, what precedes it blanked so that lines and columns stay
+ * the file's (as a dbmate folder's layout gives it).  It was read with one
+ * byte of slack over the size limit, as the limit applies to the section.
+ */
+static void find_dbmate(gk_parsed_file *pf)
+{
+	gk_layout_migration m = {0};
+	if (!gk_layout_dbmate_sections(&m, pf->text, pf->len))
+		return;
+	pf->tool = GK_LAYOUT_DBMATE;
+	pf->no_transaction = m.no_transaction;
+	if (m.up_end < pf->len) {
+		pf->len = m.up_end;
+		pf->text[pf->len] = '\0';
+	}
+	for (size_t i = 0; i < m.up_start && i < pf->len; i++)
+		if (pf->text[i] != '\n' && pf->text[i] != '\r')
+			pf->text[i] = ' ';
+}
+
+static int read_text(gk_parsed_file *pf, const gk_lint_options *o)
+{
+	const gk_lint_input *in = pf->in;
+	bool dbmate = in->find_dbmate && in->tool == GK_LAYOUT_AUTO;
+	size_t limit = o->max_file_size && dbmate ? o->max_file_size + 1 : o->max_file_size;
+	int rc = in->judged ? gk_read_file_same(&pf->text, &pf->len, in->path, limit, in->dev, in->ino)
+			    : gk_read_file(&pf->text, &pf->len, in->path, limit);
+	if (rc < 0 && errno == ESTALE) {
+		pf->problem = GK_INPUT_REPLACED;
+		return -1;
+	}
+	if (rc < 0) {
+		classify_read_error(pf, errno);
+		return -1;
+	}
+	if (dbmate)
+		find_dbmate(pf);
+	if (o->max_file_size && pf->len > o->max_file_size) {
+		classify_read_error(pf, EFBIG);
+		return -1;
+	}
+	return 0;
+}
+
 static int load_text(gk_parsed_file *pf, const gk_lint_options *o)
 {
 	const gk_lint_input *in = pf->in;
+	pf->tool = in->tool;
+	pf->no_transaction = in->no_transaction;
 	if (in->refused) {
 		pf->problem = GK_INPUT_REFUSED;
 		return -1;
 	}
 	if (!in->text) {
-		int rc = in->judged ? gk_read_file_same(&pf->text, &pf->len, in->path, o->max_file_size, in->dev, in->ino)
-				    : gk_read_file(&pf->text, &pf->len, in->path, o->max_file_size);
-		if (rc < 0 && errno == ESTALE) {
-			pf->problem = GK_INPUT_REPLACED;
+		if (read_text(pf, o) < 0)
 			return -1;
-		}
-		if (rc < 0) {
-			classify_read_error(pf, errno);
-			return -1;
-		}
 	} else if (o->max_file_size && in->len > o->max_file_size) {
 		classify_read_error(pf, EFBIG);
 		return -1;
@@ -113,7 +154,13 @@ typedef struct pipeline {
 	size_t next;      /* next file to parse */
 	size_t consumed;  /* files the rules are done with */
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	/* Each side is woken only when it waits for what changed: the rules
+	 * for the file they need (`awaited`), the parsers for room ahead
+	 * (`parsers_waiting`).  A wake-up of every thread at every file costs
+	 * a context switch per thread per file. */
+	pthread_cond_t parsed, room;
+	size_t awaited;   /* the file the rules wait for; n = none */
+	size_t parsers_waiting;
 	gk_state state;
 } pipeline;
 
@@ -122,8 +169,11 @@ static void *parser(void *arg)
 	pipeline *p = arg;
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
-		while (p->next < p->n && p->next >= p->consumed + PARSE_AHEAD)
-			pthread_cond_wait(&p->cv, &p->mu);
+		while (p->next < p->n && p->next >= p->consumed + PARSE_AHEAD) {
+			p->parsers_waiting++;
+			pthread_cond_wait(&p->room, &p->mu);
+			p->parsers_waiting--;
+		}
 		size_t i = p->next < p->n ? p->next++ : p->n;
 		pthread_mutex_unlock(&p->mu);
 		if (i == p->n)
@@ -131,7 +181,8 @@ static void *parser(void *arg)
 		gk__parse_file(&p->files[i], p->o);
 		pthread_mutex_lock(&p->mu);
 		p->ready[i] = true;
-		pthread_cond_broadcast(&p->cv);
+		if (p->awaited == i)
+			pthread_cond_signal(&p->parsed);
 		pthread_mutex_unlock(&p->mu);
 	}
 }
@@ -141,14 +192,18 @@ static void *linter(void *arg)
 	pipeline *p = arg;
 	for (size_t i = 0; i < p->n; i++) {
 		pthread_mutex_lock(&p->mu);
-		while (!p->ready[i])
-			pthread_cond_wait(&p->cv, &p->mu);
+		while (!p->ready[i]) {
+			p->awaited = i;
+			pthread_cond_wait(&p->parsed, &p->mu);
+		}
+		p->awaited = p->n;
 		pthread_mutex_unlock(&p->mu);
 		gk__lint_parsed(&p->files[i], p->o, p->rules, &p->state, &p->res[i]);
 		gk__parsed_file_clear(&p->files[i]);
 		pthread_mutex_lock(&p->mu);
 		p->consumed = i + 1;
-		pthread_cond_broadcast(&p->cv);
+		if (p->parsers_waiting)
+			pthread_cond_broadcast(&p->room);
 		pthread_mutex_unlock(&p->mu);
 	}
 	return NULL;
@@ -190,7 +245,7 @@ static int run_pipeline(pipeline *p, gk_error *err)
 			p->files[i].read_errno = EAGAIN;
 			p->ready[i] = true;
 		}
-		pthread_cond_broadcast(&p->cv);
+		pthread_cond_broadcast(&p->parsed);
 		pthread_mutex_unlock(&p->mu);
 		rc = gk_error_set(err, GK_ERROR, "cannot start a parser thread");
 	}
@@ -256,10 +311,13 @@ int gk_lint_run(gk_report *r, const gk_lint_options *o, const gk_rule_table *rul
 		p.files[i].in = &in[i];
 	gk_state_init(&p.state);
 	pthread_mutex_init(&p.mu, NULL);
-	pthread_cond_init(&p.cv, NULL);
+	pthread_cond_init(&p.parsed, NULL);
+	pthread_cond_init(&p.room, NULL);
+	p.awaited = n;
 	int rc = n ? run_pipeline(&p, err) : 0;
 	int mrc = merge(r, in, p.res, n, err);
-	pthread_cond_destroy(&p.cv);
+	pthread_cond_destroy(&p.parsed);
+	pthread_cond_destroy(&p.room);
 	pthread_mutex_destroy(&p.mu);
 	gk_state_free(&p.state);
 	free(p.files);

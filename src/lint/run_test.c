@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gatekeeper/lint.h"
 
@@ -242,6 +243,47 @@ static void test_lint_run__unreadable_input_does_not_stop_the_run(void **state)
 	gk_report_free(r);
 }
 
+/* A file of unknown tool with dbmate's markers, read from disk: its up
+ * section only, with dbmate's runner, decided when it is read (once). */
+static void test_lint_run__dbmate_file_found_when_read(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/gk-run-dbmate-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[64], plain[64];
+	snprintf(path, sizeof path, "%s/1_users.sql", dir);
+	snprintf(plain, sizeof plain, "%s/2_plain.sql", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON t (a);\n\n"
+	      "-- migrate:down\nDROP TABLE t;\n", f);
+	fclose(f);
+	f = fopen(plain, "w");
+	assert_non_null(f);
+	fputs("DROP TABLE u;\n", f);
+	fclose(f);
+	gk_lint_input in[] = {
+		{.path = path, .role = GK_LINT_CHECK, .new_change = true, .find_dbmate = true},
+		{.path = plain, .role = GK_LINT_CHECK, .new_change = true, .find_dbmate = true},
+	};
+	gk_report *r = run(in, 2, 2);
+	assert_int_equal(count(r, path, "drop-table"), 0); /* the down section is not linted */
+	assert_int_equal(count(r, plain, "drop-table"), 1);
+	assert_int_equal(r->n_migrations, 2);
+	assert_string_equal(r->migrations[0].runner_why.tool, "dbmate");
+	assert_int_equal(r->migrations[0].statements, 1);
+	assert_true(r->migrations[1].runner_why.tool == NULL || strcmp(r->migrations[1].runner_why.tool, "dbmate") != 0);
+	gk_report_free(r);
+	/* Without the flag the whole file is linted, down section included. */
+	in[0].find_dbmate = false;
+	r = run(in, 1, 1);
+	assert_int_equal(count(r, path, "drop-table"), 1);
+	gk_report_free(r);
+	remove(path);
+	remove(plain);
+	rmdir(dir);
+}
+
 /* Syntax newer than the parser: a syntax error for the parser's version (the
  * default), not analysed with a newer target, an error in every version when
  * it cannot be newer syntax; what the statements create is learnt either way. */
@@ -389,6 +431,7 @@ int main(void)
 		cmocka_unit_test(test_lint_run__create_table_of_a_known_name_is_new),
 		cmocka_unit_test(test_lint_run__context_is_cut_between_characters),
 		cmocka_unit_test(test_lint_run__unreadable_input_does_not_stop_the_run),
+		cmocka_unit_test(test_lint_run__dbmate_file_found_when_read),
 		cmocka_unit_test(test_lint_run__newer_syntax_depends_on_the_target),
 		cmocka_unit_test(test_lint_run__pg18_not_null_not_valid_recipe),
 		cmocka_unit_test(test_lint_run__context_learns_from_unparsed),

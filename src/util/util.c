@@ -143,64 +143,77 @@ int gk_read_file_same(char **out, size_t *len, const char *path, size_t max_size
 	return read_file(out, len, path, max_size, id);
 }
 
+/* Fail with errno `e`, closing `fd` and freeing `buf`. */
+static int read_fail(int fd, char *buf, int e)
+{
+	free(buf);
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+/*
+ * Everything `fd` gives until the end, into *out (NUL-terminated): at most
+ * `max_size` bytes (0 = no limit; more is EFBIG: a device such as
+ * /dev/zero never ends).  `hint` is the size to expect (a regular file's),
+ * so that a file is read in one read() and a second one that finds the end.
+ */
+static int read_all(int fd, char **out, size_t *len, size_t max_size, size_t hint)
+{
+	size_t cap = (hint ? hint : 65536) + 2, n = 0;
+	if (max_size && cap > max_size + 2)
+		cap = max_size + 2;
+	char *buf = malloc(cap);
+	if (!buf)
+		return read_fail(fd, NULL, ENOMEM);
+	for (;;) {
+		if (n + 1 == cap) {
+			size_t want = cap * 2;
+			char *nb = want > cap ? realloc(buf, want) : NULL;
+			if (!nb)
+				return read_fail(fd, buf, ENOMEM);
+			buf = nb;
+			cap = want;
+		}
+		ssize_t r = read(fd, buf + n, cap - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return read_fail(fd, buf, EIO);
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (max_size && n > max_size)
+			return read_fail(fd, buf, EFBIG);
+	}
+	close(fd);
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
 /* `id`: the device and inode the file must have (checked on the open file), or NULL. */
 static int read_file(char **out, size_t *len, const char *path, size_t max_size, const uint64_t *id)
 {
 	/* O_NONBLOCK: opening a FIFO without a writer must not hang; reads
-	 * block again below (a FIFO with no writer then reads as empty). */
+	 * block again below (a FIFO with no writer then reads as empty).  A
+	 * regular file ignores the flag, so it is cleared only for the others. */
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	FILE *f = fdopen(fd, "rb");
-	if (!f || fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
-		int e = errno;
-		if (f)
-			fclose(f);
-		else
-			close(fd);
-		errno = e;
-		return -1;
-	}
 	struct stat st;
-	if (fstat(fileno(f), &st) != 0) {
-		int e = errno;
-		fclose(f);
-		errno = e;
-		return -1;
-	}
-	if (id && ((uint64_t)st.st_dev != id[0] || (uint64_t)st.st_ino != id[1])) {
-		fclose(f);
-		errno = ESTALE; /* not the file that was judged: swapped since */
-		return -1;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		fclose(f);
-		errno = EISDIR;
-		return -1;
-	}
-	if (max_size && st.st_size > 0 && (uint64_t)st.st_size > max_size) {
-		fclose(f);
-		errno = EFBIG;
-		return -1;
-	}
-	gk_buf b = GK_BUF_INIT;
-	b.cap_max = max_size ? max_size + 1 : 0;
-	char chunk[65536];
-	size_t n;
-	/* Stop at the limit: a device such as /dev/zero never ends. */
-	while (!b.failed && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		gk_buf_append(&b, chunk, n);
-	int rerr = ferror(f);
-	fclose(f);
-	if (rerr || b.failed) {
-		bool toobig = b.failed && b.cap_max && b.len + sizeof chunk >= b.cap_max;
-		gk_buf_free(&b);
-		errno = rerr ? EIO : (toobig ? EFBIG : ENOMEM);
-		return -1;
-	}
-	*len = b.len;
-	*out = gk_buf_take(&b);
-	return *out ? 0 : -1;
+	if (fstat(fd, &st) != 0)
+		return read_fail(fd, NULL, errno);
+	if (id && ((uint64_t)st.st_dev != id[0] || (uint64_t)st.st_ino != id[1]))
+		return read_fail(fd, NULL, ESTALE); /* not the file that was judged: swapped since */
+	if (S_ISDIR(st.st_mode))
+		return read_fail(fd, NULL, EISDIR);
+	if (max_size && st.st_size > 0 && (uint64_t)st.st_size > max_size)
+		return read_fail(fd, NULL, EFBIG);
+	if (!S_ISREG(st.st_mode) && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
+		return read_fail(fd, NULL, errno);
+	return read_all(fd, out, len, max_size, S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size : 0);
 }
 
 int gk_parse_duration(const char *s, double *seconds)
@@ -396,8 +409,8 @@ char *gk_text_array_literal(const char *const *items, size_t n)
 	return gk_buf_take(&b);
 }
 
-/* Drop "." and empty components and apply ".." textually; `p` is absolute. */
-static void lexical_normalise(char *p)
+/* See util.h. */
+void gk_path_normalise(char *p)
 {
 	char *out = p, *s = p;
 	while (*s) {
@@ -428,7 +441,7 @@ char *gk_path_canonical(const char *path)
 	char *abs = path[0] == '/' ? gk_strdup(path) : getcwd(cwd, sizeof cwd) ? gk_asprintf("%s/%s", cwd, path) : NULL;
 	if (!abs)
 		return NULL;
-	lexical_normalise(abs);
+	gk_path_normalise(abs);
 	/* The longest prefix that exists, with its symlinks resolved, then the rest as written. */
 	for (size_t cut = strlen(abs); cut > 0;) {
 		char saved = abs[cut];

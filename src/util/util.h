@@ -62,6 +62,9 @@ int gk_read_file_same(char **out, size_t *len, const char *path, size_t max_size
 /** `path` made absolute, "." and ".." applied, symlinks resolved as far as
  * the path exists (the rest as written); malloc'ed, NULL when out of memory. */
 char *gk_path_canonical(const char *path);
+/** Drop "." and empty components of the absolute path `p` and apply ".."
+ * textually, in place. */
+void gk_path_normalise(char *p);
 
 /** A duration such as "300", "300s", "5min", "1h", "500ms" (a bare
  * number is seconds; units as PostgreSQL's).  0, or -1 when malformed,

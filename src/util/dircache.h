@@ -1,0 +1,49 @@
+/*
+ * dircache.h - facts about folders, looked up once per run.
+ *
+ * Linting files one by one asks the same questions about their folders
+ * again and again: the real path of the folder, the repository root above
+ * it (the nearest .git), and whether a settings file (package-lock.json,
+ * prisma.config.ts, flyway.conf, ...) is there.  Asked of the file system
+ * each time, that is some sixty system calls per file, most of them for
+ * names that do not exist.  A gk_dir_cache answers each question once per
+ * folder: a real path from its parent's (one lstat per folder), the .git
+ * probe once per ancestor, and a folder's names from one listing.
+ *
+ * The answers are those of the uncached functions (realpath, gk_files_root,
+ * gk_path_canonical, open) as of the first question: a run must not be
+ * changing the folders it lints.  Not thread-safe: one thread owns a cache.
+ */
+#ifndef GK_UTIL_DIRCACHE_H
+#define GK_UTIL_DIRCACHE_H
+
+#include <stdbool.h>
+
+typedef struct gk_dir_cache gk_dir_cache;
+
+/** A new, empty cache (NULL when out of memory); free with gk_dir_cache_free. */
+gk_dir_cache *gk_dir_cache_new(void);
+void gk_dir_cache_free(gk_dir_cache *c);
+
+/** realpath(path), malloc'ed; NULL with errno set when it does not resolve
+ * (or when out of memory). */
+char *gk_dir_cache_realpath(gk_dir_cache *c, const char *path);
+
+/** gk_files_root(dir): the nearest folder at or above the real path of
+ * `dir` holding a .git entry, else that real path; malloc'ed or NULL. */
+char *gk_dir_cache_root(gk_dir_cache *c, const char *dir);
+
+/** gk_path_canonical(path): absolute, "." and ".." applied, symlinks
+ * resolved as far as the path exists; malloc'ed, NULL when out of memory. */
+char *gk_dir_cache_canonical(gk_dir_cache *c, const char *path);
+
+/**
+ * Whether the folder `dir` has an entry `name` (one component): 1 yes,
+ * 0 no (the folder does not list it, or does not exist), -1 unknown (the
+ * folder cannot be listed for another reason, or out of memory): then ask
+ * the file system.  A "yes" is only a name in a listing: opening it may
+ * still fail (a dangling link, a folder, no permission).
+ */
+int gk_dir_cache_has(gk_dir_cache *c, const char *dir, const char *name);
+
+#endif

@@ -1,0 +1,201 @@
+/*
+ * dircache_test.c - gk_dir_cache gives the answers of realpath(),
+ * gk_files_root(), gk_path_canonical() and open() (through links, above and
+ * below a .git, for names that do not exist), and asks each folder once.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gatekeeper/files.h"
+#include "util/dircache.h"
+#include "util/test_support.h"
+
+static char root[PATH_MAX];
+
+static char *at(const char *rel)
+{
+	return gk_asprintf("%s/%s", root, rel);
+}
+
+static void mk(const char *rel, const char *text)
+{
+	char *p = at(rel);
+	test_write_file(p, text);
+	free(p);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	const char *tmp = getenv("TMPDIR");
+	snprintf(root, sizeof root, "%s/gk-dircache-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(root))
+		return -1;
+	/* repo/.git, repo/db/m1, repo/db/m2; a link to repo/db; a folder outside any repository */
+	mk("repo/.git/HEAD", "ref: refs/heads/main\n");
+	mk("repo/db/m1/migration.sql", "SELECT 1;");
+	mk("repo/db/m2/migration.sql", "SELECT 1;");
+	mk("repo/db/package-lock.json", "{}");
+	mk("plain/x/a.sql", "SELECT 1;");
+	char *target = at("repo/db"), *link = at("via");
+	int rc = symlink(target, link);
+	free(target);
+	free(link);
+	return rc;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	test_rm_tree(root);
+	return 0;
+}
+
+/* The cached answer equals the uncached one for `rel` (under root). */
+static void same_real(gk_dir_cache *c, const char *rel)
+{
+	char *p = at(rel), *want = realpath(p, NULL), *got = gk_dir_cache_realpath(c, p);
+	if (want)
+		assert_string_equal(got, want);
+	else
+		assert_null(got);
+	free(want);
+	free(got);
+	free(p);
+}
+
+static void test_dircache__realpath_through_links(void **state)
+{
+	(void)state;
+	gk_dir_cache *c = gk_dir_cache_new();
+	assert_non_null(c);
+	static const char *const rels[] = {"repo/db/m1", "via/m1", "via/m2/migration.sql", "via", "repo/db/m1",
+					   "missing/m1", "via/nothing", "repo/db/m2/../m1"};
+	for (size_t i = 0; i < sizeof rels / sizeof *rels; i++)
+		same_real(c, rels[i]);
+	gk_dir_cache_free(c);
+}
+
+static void same_root(gk_dir_cache *c, const char *rel)
+{
+	char *p = at(rel), *want = gk_files_root(p), *got = gk_dir_cache_root(c, p);
+	assert_non_null(want);
+	assert_string_equal(got, want);
+	free(want);
+	free(got);
+	free(p);
+}
+
+static void test_dircache__root_is_the_nearest_git(void **state)
+{
+	(void)state;
+	gk_dir_cache *c = gk_dir_cache_new();
+	same_root(c, "repo/db/m1");
+	same_root(c, "via/m2"); /* through the link: the repository of its target */
+	same_root(c, "repo");
+	same_root(c, "plain/x"); /* no repository: the folder itself */
+	char *p = at("via/m1"), *got = gk_dir_cache_root(c, p), *want = at("repo");
+	char *real_want = realpath(want, NULL);
+	assert_string_equal(got, real_want);
+	free(real_want);
+	free(want);
+	free(got);
+	free(p);
+	gk_dir_cache_free(c);
+}
+
+static void same_canonical(gk_dir_cache *c, const char *path)
+{
+	char *want = gk_path_canonical(path), *got = gk_dir_cache_canonical(c, path);
+	assert_string_equal(got, want);
+	free(want);
+	free(got);
+}
+
+static void test_dircache__canonical(void **state)
+{
+	(void)state;
+	gk_dir_cache *c = gk_dir_cache_new();
+	static const char *const rels[] = {"via/m1", "via/m1/not/yet", "repo/./db//m2/", "via/../plain", "/"};
+	for (size_t i = 0; i < sizeof rels / sizeof *rels; i++) {
+		char *p = rels[i][0] == '/' ? gk_strdup(rels[i]) : at(rels[i]);
+		same_canonical(c, p);
+		free(p);
+	}
+	char cwd[PATH_MAX];
+	assert_non_null(getcwd(cwd, sizeof cwd));
+	assert_int_equal(chdir(root), 0);
+	same_canonical(c, "via/m2"); /* relative: against the working folder */
+	same_canonical(c, ".");
+	assert_int_equal(chdir(cwd), 0);
+	gk_dir_cache_free(c);
+}
+
+static void test_dircache__names_listed_once(void **state)
+{
+	(void)state;
+	gk_dir_cache *c = gk_dir_cache_new();
+	char *db = at("repo/db"), *gone = at("repo/nothing"), *file = at("repo/db/package-lock.json");
+	assert_int_equal(gk_dir_cache_has(c, db, "package-lock.json"), 1);
+	assert_int_equal(gk_dir_cache_has(c, db, "m1"), 1);
+	assert_int_equal(gk_dir_cache_has(c, db, "yarn.lock"), 0);
+	assert_int_equal(gk_dir_cache_has(c, gone, "yarn.lock"), 0); /* no such folder */
+	assert_int_equal(gk_dir_cache_has(c, file, "x"), 0);         /* not a folder */
+	assert_int_equal(gk_dir_cache_has(c, "repo/db", "m1"), -1);  /* relative: not cached, ask */
+	assert_int_equal(gk_dir_cache_has(c, db, "conf/flyway.conf"), -1);
+	/* Listed once: a file made since is not seen by this cache (a run does
+	 * not change the folders it lints), but by a new one. */
+	mk("repo/db/yarn.lock", "");
+	assert_int_equal(gk_dir_cache_has(c, db, "yarn.lock"), 0);
+	gk_dir_cache *fresh = gk_dir_cache_new();
+	assert_int_equal(gk_dir_cache_has(fresh, db, "yarn.lock"), 1);
+	gk_dir_cache_free(fresh);
+	free(db);
+	free(gone);
+	free(file);
+	gk_dir_cache_free(c);
+}
+
+/* Many folders: the table grows and keeps every entry. */
+static void test_dircache__many_folders(void **state)
+{
+	(void)state;
+	gk_dir_cache *c = gk_dir_cache_new();
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < 600; i++) {
+			char rel[64];
+			snprintf(rel, sizeof rel, "repo/db/m%d", i);
+			char *p = at(rel), *r = gk_dir_cache_realpath(c, p);
+			if (i < 1 || i > 2) { /* only m1 and m2 exist */
+				assert_null(r);
+			} else {
+				char *want = realpath(p, NULL);
+				assert_string_equal(r, want);
+				free(want);
+			}
+			free(r);
+			free(p);
+		}
+	gk_dir_cache_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_dircache__realpath_through_links, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dircache__root_is_the_nearest_git, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dircache__canonical, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dircache__names_listed_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dircache__many_folders, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("dircache", tests, NULL, NULL);
+}
