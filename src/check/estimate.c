@@ -59,27 +59,52 @@ static int prepare(gk_check_replay *rp, gk_report *r, const char *tpl, const gk_
 	return rc;
 }
 
+/* The production sizes: --rows first (they win), then the statistics file
+ * (--stats, stats:).  A file that cannot be read is the run's
+ * configuration error already (the production context reads it too); here
+ * it only means no size from it, which a note says. */
+static int production_sizes(gk_estimate_tables *sizes, gk_report *r, const gk_check_options *o, gk_error *err)
+{
+	int rc = gk_estimate_tables_append(sizes, o->production, err);
+	if (rc < 0 || !o->stats_file)
+		return rc;
+	gk_error e = {0, ""};
+	if (gk_estimate_tables_load(sizes, o->stats_file, &e) == 0)
+		return 0;
+	char *msg = gk_asprintf("lock-window estimate: no production sizes from the statistics file: %s", e.msg);
+	rc = msg ? gk_report_add_note(r, msg) : GK_ENOMEM;
+	free(msg);
+	return rc < 0 ? gk_error_set(err, GK_ENOMEM, "out of memory") : 0;
+}
+
 int gk_check_estimate_folder(gk_check_replay *rp, gk_report *r, const char *tpl, const gk_replay_migration *before,
 			     size_t n_before, const gk_replay_migration *change, size_t n_change, gk_error *err)
 {
 	const gk_check_options *o = rp->o;
-	if (!o->production || n_change == 0)
+	if ((!o->production && !o->stats_file) || n_change == 0)
 		return 0;
+	gk_estimate_tables sizes = {0};
+	int rc = production_sizes(&sizes, r, o, err);
+	if (rc < 0 || sizes.n == 0) {
+		gk_estimate_tables_free(&sizes);
+		return rc;
+	}
 	char *conninfo = NULL;
 	bool ready = false;
-	int rc = prepare(rp, r, tpl, before, n_before, &conninfo, &ready, err);
+	rc = prepare(rp, r, tpl, before, n_before, &conninfo, &ready, err);
 	gk_estimate_migration *m = ready ? calloc(n_change, sizeof *m) : NULL;
 	if (ready && !m)
 		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
 	for (size_t i = 0; m && i < n_change; i++)
 		m[i] = (gk_estimate_migration){.path = change[i].path, .sql = change[i].sql, .len = change[i].len,
 						.estimate = change[i].trace};
-	gk_estimate_run_options eo = {.lint = &o->lint, .pg_version = o->lint.pg_version, .production = o->production,
+	gk_estimate_run_options eo = {.lint = &o->lint, .pg_version = o->lint.pg_version, .production = &sizes,
 				      .budget = o->lock_budget, .limits = {.time_limit_s = o->estimate_limit_s}};
 	if (rc == 0 && m)
 		rc = gk_estimate_migrations(r, &eo, conninfo, m, n_change, err);
 	free(m);
 	free(conninfo);
+	gk_estimate_tables_free(&sizes);
 	return rc;
 }
 
@@ -90,7 +115,7 @@ int gk_check_estimate_note(gk_report *r, const gk_check_options *o)
 	if (!b || (b->access_exclusive_ms <= 0 && b->exclusive_ms <= 0 && b->share_row_exclusive_ms <= 0 &&
 		   b->share_ms <= 0 && b->share_update_exclusive_ms <= 0))
 		return 0;
-	const char *why = !o->replay ? "the replay is off" : !o->production ? "no production sizes were given (--rows)" : NULL;
+	const char *why = !o->replay ? "the replay is off" : !o->production && !o->stats_file ? "no production sizes were given (--rows, --stats)" : NULL;
 	if (!why)
 		return 0;
 	char *msg = gk_asprintf("lock_budget: not applied: %s, so no lock window was estimated", why);

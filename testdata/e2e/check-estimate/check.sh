@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The lock-window estimate of `gatekeeper check` with production sizes
-# (--rows): the change's rewrite of an existing table is calibrated on
+# (--rows, or a statistics file with --stats): the change's rewrite of an existing table is calibrated on
 # the shadow and extrapolated, the estimate rides on the lint finding that
 # predicted the lock (JSON valid against schemas/report/v1.json, text,
 # Markdown, JUnit), and `lock_budget:` turns it into the blocking
@@ -38,6 +38,19 @@ rc=$(run under --rows public.users=3M)
 [ "$rc" = 1 ] || { fail "under budget: exit $rc, expected 1 (alter-column-type still blocks)"; cat "$TMP/under.err"; }
 rc=$(run none)
 [ "$rc" = 1 ] || fail "no sizes: exit $rc, expected 1"
+# The same sizes from a statistics file (`gatekeeper stats`): --stats
+# feeds the estimate as well as the production context.
+cat >"$TMP/prod-stats.json" <<JSON
+{"format": "gatekeeper-stats/1", "server_version": "15.8", "server_version_num": 150008,
+ "taken_at": "$(date -u +%Y-%m-%dT%H:%M:%SZ)", "stats_reset": null, "tables": [
+  {"schema": "public", "name": "users", "kind": "table", "reltuples": 3000000, "total_bytes": 400000000,
+   "heap_bytes": 300000000, "n_tup_ins": 3000000, "n_tup_upd": 0, "n_tup_del": 0, "n_live_tup": 3000000,
+   "n_dead_tup": 0, "last_vacuum": null, "last_autovacuum": null, "last_analyze": null, "last_autoanalyze": null,
+   "indexes": []}]}
+JSON
+printf 'lock_budget:\n  access_exclusive: 1ms\n' >gatekeeper.yml
+rc=$(run stats --stats "$TMP/prod-stats.json")
+[ "$rc" = 1 ] || { fail "stats file: exit $rc, expected 1"; cat "$TMP/stats.err"; }
 
 python3 - "$root/schemas/report/v1.json" "$TMP" <<'PY' || status=1
 import json, sys
@@ -53,7 +66,7 @@ def load(name):
     problems.extend(f"{name}: {'/'.join(map(str, e.absolute_path))}: {e.message}"
                     for e in Draft202012Validator(json.load(open(schema))).iter_errors(doc))
     return doc
-over, under, none = load("over"), load("under"), load("none")
+over, under, none, stats = load("over"), load("under"), load("none"), load("stats")
 
 budget = [f for f in over["findings"] if f["rule_id"] == "lock-window-over-budget"]
 want(len(budget) == 1, f"over: one budget finding, got {[f['message'] for f in budget]}")
@@ -77,9 +90,15 @@ want(not [f for f in under["findings"] if f["rule_id"] == "lock-window-over-budg
 want(any("estimate" in f for f in under["findings"]), "under: the estimate still on the lint finding")
 want(not [f for f in none["findings"] if "estimate" in f or f["rule_id"] == "lock-window-over-budget"],
      "no --rows: nothing estimated")
-want("lock_budget: not applied: no production sizes were given (--rows), so no lock window was estimated"
+want("lock_budget: not applied: no production sizes were given (--rows, --stats), so no lock window was estimated"
      in none.get("notes", []), f"no --rows: the budget's note, notes {none.get('notes')}")
 want(not [n for n in over.get("notes", []) if n.startswith("lock_budget")], "with --rows: no such note")
+
+sb = [f for f in stats["findings"] if f["rule_id"] == "lock-window-over-budget"]
+want(len(sb) == 1 and sb[0].get("estimate", {}).get("production_rows") == 3000000,
+     f"--stats: the budget finding extrapolated to the file's 3M rows, got {[f.get('estimate') for f in sb]}")
+want(any(f.get("production") and f.get("estimate") for f in stats["findings"]),
+     "--stats: a finding with both its production context and its estimate")
 
 text = open(f"{tmp}/over.txt").read()
 want("= estimate: ~" in text and "under ACCESS EXCLUSIVE on public.users, calibrated on 3 sizes" in text,
