@@ -19,7 +19,6 @@
 #include "sql/sql.h"
 #include "util/util.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,15 +126,8 @@ static void *plan_thread(void *arg)
 static int plan_migration(const char *text, size_t len, int pg_version, stmt_plan **out, size_t *n)
 {
 	plan_job j = {.text = text, .len = len, .pg_version = pg_version};
-	pthread_attr_t attr;
-	pthread_t tid;
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, GK_SQL_STACK_SIZE);
-	int started = pthread_create(&tid, &attr, plan_thread, &j);
-	pthread_attr_destroy(&attr);
-	if (started != 0)
+	if (gk_sql_on_deep_stack(plan_thread, &j) != 0)
 		return GK_ENOMEM;
-	pthread_join(tid, NULL);
 	if (j.rc != 0) {
 		free(j.out);
 		return j.rc;

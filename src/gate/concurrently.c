@@ -13,7 +13,6 @@
 #include "sql/sql.h"
 #include "util/util.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -221,15 +220,8 @@ int gk_drift_find_concurrently(const char *text, size_t len, gk_drift_concurrent
 	*out = NULL;
 	*n_out = 0;
 	find_job j = {.text = text, .len = len};
-	pthread_attr_t attr;
-	pthread_t tid;
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, GK_SQL_STACK_SIZE);
-	int started = pthread_create(&tid, &attr, find_thread, &j);
-	pthread_attr_destroy(&attr);
-	if (started != 0)
+	if (gk_sql_on_deep_stack(find_thread, &j) != 0)
 		return GK_ENOMEM;
-	pthread_join(tid, NULL);
 	if (j.rc != 0) {
 		gk_drift_concurrently_free(j.out, j.n);
 		return j.rc;

@@ -271,6 +271,15 @@ static void uses_add(uses_build *b, const PgQuery__AConst *c)
 	e->uses[e->n++] = (str_use){b->stmt, c};
 }
 
+static void each_string_const(uses_build *b, const ProtobufCMessage *msg);
+
+static int string_const_child(const ProtobufCMessage *child, void *ctx)
+{
+	uses_build *b = ctx;
+	each_string_const(b, child);
+	return b->oom;
+}
+
 /* Every string constant of a tree, in the order protobuf-c's reflection
  * lists the fields, so that every node type is searched. */
 static void each_string_const(uses_build *b, const ProtobufCMessage *msg)
@@ -283,22 +292,7 @@ static void each_string_const(uses_build *b, const ProtobufCMessage *msg)
 			uses_add(b, c);
 		return;
 	}
-	const ProtobufCMessageDescriptor *d = msg->descriptor;
-	const char *base = (const char *)msg;
-	for (unsigned i = 0; i < d->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
-			continue;
-		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			size_t n = *(const size_t *)(base + f->quantifier_offset);
-			ProtobufCMessage *const *items = *(ProtobufCMessage *const *const *)(base + f->offset);
-			for (size_t k = 0; k < n; k++)
-				each_string_const(b, items[k]);
-		} else if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ||
-			   *(const uint32_t *)(base + f->quantifier_offset) == f->id) {
-			each_string_const(b, *(ProtobufCMessage *const *)(base + f->offset));
-		}
-	}
+	gk_pb_each_child(msg, string_const_child, b);
 }
 
 const gk_stmt *gk_lint_next_string_use(gk_lint *l, const gk_stmt *s, const char *value, const PgQuery__AConst **c)

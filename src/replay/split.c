@@ -8,7 +8,6 @@
 #include "sql/sql.h"
 #include "util/util.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -167,15 +166,8 @@ int gk_replay_split_sql(gk_replay_split *out, const char *text, size_t len)
 {
 	memset(out, 0, sizeof *out);
 	split_job j = {out, text, len, 0};
-	pthread_attr_t attr;
-	pthread_t tid;
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, GK_SQL_STACK_SIZE);
-	int started = pthread_create(&tid, &attr, split_thread, &j);
-	pthread_attr_destroy(&attr);
-	if (started != 0)
+	if (gk_sql_on_deep_stack(split_thread, &j) != 0)
 		return GK_ENOMEM;
-	pthread_join(tid, NULL);
 	if (j.rc != 0)
 		gk_replay_split_free(out);
 	return j.rc;

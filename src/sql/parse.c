@@ -22,6 +22,7 @@
 #include "sql.h"
 #include "../util/util.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -543,4 +544,43 @@ void gk_sql_free(gk_sql *s)
 	free(s->stmts);
 	free(s->errors);
 	memset(s, 0, sizeof *s);
+}
+
+int gk_sql_on_deep_stack(void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t attr;
+	pthread_t tid;
+	if (pthread_attr_init(&attr) != 0)
+		return -1;
+	int rc = pthread_attr_setstacksize(&attr, GK_SQL_STACK_SIZE);
+	if (rc == 0)
+		rc = pthread_create(&tid, &attr, fn, arg);
+	pthread_attr_destroy(&attr);
+	if (rc != 0)
+		return -1;
+	pthread_join(tid, NULL);
+	return 0;
+}
+
+int gk_pb_each_child(const ProtobufCMessage *msg, int (*visit)(const ProtobufCMessage *child, void *ctx), void *ctx)
+{
+	const ProtobufCMessageDescriptor *d = msg->descriptor;
+	const char *base = (const char *)msg;
+	int rc = 0;
+	for (unsigned i = 0; rc == 0 && i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+			continue;
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t n = *(const size_t *)(base + f->quantifier_offset);
+			ProtobufCMessage *const *items = *(ProtobufCMessage *const *const *)(base + f->offset);
+			for (size_t k = 0; rc == 0 && k < n; k++)
+				rc = items[k] ? visit(items[k], ctx) : 0;
+		} else if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ||
+			   *(const uint32_t *)(base + f->quantifier_offset) == f->id) {
+			const ProtobufCMessage *child = *(ProtobufCMessage *const *)(base + f->offset);
+			rc = child ? visit(child, ctx) : 0;
+		}
+	}
+	return rc;
 }

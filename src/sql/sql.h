@@ -128,6 +128,15 @@ void gk_sql_free(gk_sql *s);
 #define GK_SQL_MAX_DEPTH 300000
 #endif
 
+/*
+ * Run fn(arg) on a thread of its own with GK_SQL_STACK_SIZE of stack and
+ * wait for it: how everything that parses a migration (gk_sql_parse) or
+ * walks its tree outside the lint engine's own workers calls it.  Returns
+ * 0 once fn has returned, or -1 when the thread cannot be started (out of
+ * memory or address space); fn's own result travels in `arg`.
+ */
+int gk_sql_on_deep_stack(void *(*fn)(void *), void *arg);
+
 /* ---- what an unparsed statement does ------------------------------- */
 
 #define GK_SQL_NAME_MAX 64  /* PostgreSQL's NAMEDATALEN: names are cut to 63 bytes */
@@ -165,6 +174,15 @@ size_t gk_sql_skip_blanks(const char *text, size_t i, size_t end);
 /** Nesting depth of protobuf message `data` of type `desc`, stopping past `limit`. */
 size_t gk_pb_depth(const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t len,
 		   size_t limit);
+
+/*
+ * Call visit(child, ctx) for every message-typed child of `msg` that is
+ * set (each item of a repeated field, a oneof's chosen member), in the
+ * order protobuf-c's reflection lists the fields, so that a walk over it
+ * misses no node type.  Stops at, and returns, the first nonzero result
+ * of visit; 0 otherwise.  Not recursive: visit recurses when it wants to.
+ */
+int gk_pb_each_child(const ProtobufCMessage *msg, int (*visit)(const ProtobufCMessage *child, void *ctx), void *ctx);
 
 /*
  * The tokens of a pg_query_scan() result, read from its packed bytes one by

@@ -30,7 +30,6 @@
 #include "sql/sql.h"
 #include "util/util.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -174,6 +173,20 @@ static bool safe_function(const PgQuery__FuncCall *fc)
 	return false;
 }
 
+typedef struct unsafe_walk {
+	bool *oom;
+	char *why;
+} unsafe_walk;
+
+static char *unsafe(const ProtobufCMessage *msg, bool *oom);
+
+static int unsafe_child(const ProtobufCMessage *child, void *ctx)
+{
+	unsafe_walk *w = ctx;
+	w->why = unsafe(child, w->oom);
+	return w->why || *w->oom;
+}
+
 /* Why expression `msg` is not evaluated on the target (malloc'ed), or NULL
  * when it is safe; *oom on failure.  Walks every field by protobuf-c's
  * reflection, so that no node type is missed. */
@@ -198,26 +211,9 @@ static char *unsafe(const ProtobufCMessage *msg, bool *oom)
 		*oom |= !why;
 		return why;
 	}
-	const ProtobufCMessageDescriptor *d = msg->descriptor;
-	const char *base = (const char *)msg;
-	for (unsigned i = 0; i < d->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
-			continue;
-		char *why = NULL;
-		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			size_t n = *(const size_t *)(base + f->quantifier_offset);
-			ProtobufCMessage *const *items = *(ProtobufCMessage *const *const *)(base + f->offset);
-			for (size_t k = 0; !why && k < n; k++)
-				why = unsafe(items[k], oom);
-		} else if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ||
-			   *(const uint32_t *)(base + f->quantifier_offset) == f->id) {
-			why = unsafe(*(ProtobufCMessage *const *)(base + f->offset), oom);
-		}
-		if (why || *oom)
-			return why;
-	}
-	return NULL;
+	unsafe_walk w = {oom, NULL};
+	gk_pb_each_child(msg, unsafe_child, &w);
+	return w.why;
 }
 
 /* Mark `c` not run when expression `e` is not safe to evaluate. */
@@ -890,15 +886,8 @@ int gk_precheck_find(const gk_precheck_input *in, size_t n, gk_precheck **out, s
 	*n_out = 0;
 	finder f = {0};
 	job j = {.f = &f, .in = in, .n = n};
-	pthread_attr_t attr;
-	pthread_t tid;
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, GK_SQL_STACK_SIZE);
-	int started = pthread_create(&tid, &attr, find_thread, &j);
-	pthread_attr_destroy(&attr);
-	if (started != 0)
+	if (gk_sql_on_deep_stack(find_thread, &j) != 0)
 		return GK_ENOMEM;
-	pthread_join(tid, NULL);
 	finder_free(&f);
 	if (f.rc != 0) {
 		gk_prechecks_free(f.out, f.n);
