@@ -49,6 +49,19 @@ char *gk_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * when `log` or its fn is NULL, or out of memory. */
 void gk_log_printf(const gk_log *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Writes a document to `f`: 0, or a GK_E* code with `err` set. */
+typedef int (*gk_output_fn)(void *ctx, FILE *f, gk_error *err);
+
+/*
+ * Write a document the user asked for through `fn` (src/util/output.c):
+ * to `stream` when `path` is NULL or "-"; to a file that exists and is not
+ * regular (a FIFO, /dev/stdout) directly; to any other path through a
+ * temporary file beside it, renamed into place once complete.  Every
+ * failure is GK_EIO, "cannot write PATH: why" ("standard output" for the
+ * stream).
+ */
+int gk_write_output(const char *path, FILE *stream, gk_output_fn fn, void *ctx, gk_error *err);
+
 /** Grow `*arr` (element size `elem`) so that it holds at least `need` items. 0 or -1. */
 int gk_grow(void *arr, size_t *cap, size_t need, size_t elem);
 
