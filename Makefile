@@ -4,7 +4,7 @@
 #   make quick    the unit tests that need no PostgreSQL server and no git,
 #                 and the fuzz regression inputs (seconds; no deps step)
 #   make asan     build with ASan+UBSan and run the whole suite with leak detection
-#   make asan-unit  the same build, only the unit tests (.ci/run adds it to make check)
+#   make asan-unit  the same build, only the unit tests (a quicker sanitizer loop)
 #   make fuzz     build the libFuzzer targets with clang and run each SECONDS=N
 #   make valgrind run every end-to-end case's gatekeeper under valgrind
 #                 (build-valgrind/)
