@@ -14,10 +14,10 @@
 
 static int through(gk_output_fn fn, void *ctx, FILE *f, const char *shown, gk_error *err)
 {
-	int rc = fn(ctx, f, err);
-	if (rc)
-		return gk_error_set(err, GK_EIO, "cannot write %s: %s", shown, err->msg);
-	return 0;
+	gk_error why = {0, ""}; /* its own buffer: err's message is formatted from it */
+	if (fn(ctx, f, &why) == 0)
+		return 0;
+	return gk_error_set(err, GK_EIO, "cannot write %s: %s", shown, why.msg);
 }
 
 static int close_checked(FILE *f, const char *path, int rc, gk_error *err)

@@ -237,6 +237,51 @@ static void test_util__random_hex(void **state)
 	assert_int_equal(gk_random_hex(big, 65), -1);
 }
 
+/* gk_write_output: a regular file replaced whole, a failing writer's
+ * message kept under "cannot write PATH", the old file left alone then,
+ * and "-" going to the stream. */
+static int write_text(void *ctx, FILE *f, gk_error *err)
+{
+	(void)err;
+	return fputs(ctx, f) < 0 ? GK_EIO : 0;
+}
+
+static int write_fails(void *ctx, FILE *f, gk_error *err)
+{
+	(void)ctx;
+	fputs("half", f);
+	return gk_error_set(err, GK_EIO, "the writer's own reason");
+}
+
+static void test_util__write_output(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/gk-output-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *path = gk_asprintf("%s/out.json", dir);
+	gk_error err = {0, ""};
+	assert_int_equal(gk_write_output(path, NULL, write_text, "first\n", &err), 0);
+	assert_int_equal(gk_write_output(path, NULL, write_fails, NULL, &err), GK_EIO);
+	char *want = gk_asprintf("cannot write %s: the writer's own reason", path);
+	assert_string_equal(err.msg, want);
+	size_t len = 0;
+	char *got = NULL;
+	assert_int_equal(gk_read_file(&got, &len, path, 1024), 0);
+	assert_string_equal(got, "first\n"); /* the failed write left the old file */
+	free(got);
+	char *missing = gk_asprintf("%s/no/such/dir/out.json", dir);
+	assert_int_equal(gk_write_output(missing, NULL, write_text, "x", &err), GK_EIO);
+	assert_non_null(strstr(err.msg, "cannot write"));
+	char buf[64] = "";
+	FILE *mem = fmemopen(buf, sizeof buf, "w");
+	assert_int_equal(gk_write_output("-", mem, write_text, "to the stream", &err), 0);
+	fclose(mem);
+	assert_string_equal(buf, "to the stream");
+	unlink(path);
+	rmdir(dir);
+	free(path), free(want), free(missing);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -247,6 +292,7 @@ int main(void)
 		cmocka_unit_test(test_util__shell_quote),
 		cmocka_unit_test(test_util__read_file_same),
 		cmocka_unit_test(test_util__durations),
+		cmocka_unit_test(test_util__write_output),
 		cmocka_unit_test(test_util__guc_ms),
 		cmocka_unit_test(test_util__random_hex),
 		cmocka_unit_test(test_util__suggest),
