@@ -138,6 +138,10 @@ typedef struct gk_finding {
 	 * the findings, among `suppressed`, so that what the replay saw of
 	 * the same risk is suppressed with it. */
 	bool suppressed;
+	/* The replay's verdict on its whole migration (it failed, could not
+	 * run here, or ran past its time limit), set by the replay: JUnit
+	 * reports it as the outcome of the migration's `replay` case. */
+	bool replay_outcome;
 	/* The index in r->migrations of the migration with this path, -1 for
 	 * none (drift, a run error's file); set by gk_report_finish. */
 	long migration;
