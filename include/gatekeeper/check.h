@@ -81,12 +81,16 @@ typedef struct gk_check_options {
 	 * for gk_interrupt_raise() and its time limits); the CLI sets it. */
 	bool handle_signals;
 
-	/* Predicted lock windows (with replay): production sizes of the
-	 * tables (src/estimate/estimate.h; NULL = no estimate), the total
-	 * time the calibration may take on the shadow (seconds; 0 = the
-	 * default, 120 s), and the lock budget that makes an estimate above
-	 * it a `lock-window-over-budget` finding (NULL = none). */
-	const struct gk_estimate_tables *production;
+	/* Predicted lock windows (with replay): production row counts of
+	 * the tables as "TABLE=N" (TABLE schema.name, or name in public; N a
+	 * number with an optional k, M or G: "public.orders=41M"; none = no
+	 * estimate unless stats_file gives sizes), checked at the run's start
+	 * (GK_ECONFIG naming the one that does not read); the total time the
+	 * calibration may take on the shadow (seconds; 0 = the default,
+	 * 120 s), and the lock budget that makes an estimate above it a
+	 * `lock-window-over-budget` finding (NULL = none). */
+	const char *const *rows;
+	size_t n_rows;
 	double estimate_limit_s;
 	const gk_lock_budget *lock_budget;
 	/* Diagnostics that are in no report (the replay cache not used or not

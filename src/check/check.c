@@ -457,6 +457,8 @@ int gk_check_run(gk_report *r, const gk_check_options *options, gk_error *err)
 	int rc = gk_interrupt_opt_in(o.handle_signals, err);
 	if (rc == 0)
 		rc = check_pattern(o.name_pattern, err);
+	if (rc == 0)
+		rc = gk_check_rows_valid(&o, err);
 	if (rc < 0)
 		return rc;
 	gk_history *h = NULL;
