@@ -213,6 +213,7 @@ static int run_check(gk_run_args *a, check_ctx *c)
 	/* The process is ours: libgit2's process-wide speed-ups are safe. */
 	c->o.git.libgit2_globals = true;
 	c->o.handle_signals = true;
+	c->o.shadow.cleanup_handlers = true;
 	c->o.excludes = a->excludes;
 	c->o.n_excludes = a->n_excludes;
 	if (a->config && !c->layout_set)

@@ -7,12 +7,16 @@
  *    listening only on a Unix socket inside that folder; when gatekeeper runs
  *    as root the server runs as an unprivileged user (PostgreSQL refuses
  *    root).  The cluster is stopped and its folder removed by
- *    gk_shadow_close(), and also when the process exits, calls exit(), or
- *    gets SIGINT, SIGTERM or SIGHUP while the cluster is open.  If the
- *    process is killed outright the server still stops (parent-death
- *    signal); its folder is removed by the next gk_shadow_open() in the same
- *    temporary folder.  Open a shadow from a thread that outlives it: the
- *    server stops when the thread that started it exits.
+ *    gk_shadow_close().  With `cleanup_handlers` (below) also when the
+ *    process returns from main, calls exit(), or gets SIGINT, SIGTERM or
+ *    SIGHUP while the cluster is open; without it nothing process-wide is
+ *    installed and the caller owns the cleanup: gk_shadow_close() on every
+ *    path out, its own signal handling included.  If the process is killed
+ *    outright (or ends without that cleanup) the server still stops
+ *    (parent-death signal); its folder is removed by the next
+ *    gk_shadow_open() in the same temporary folder.  Open a shadow from a
+ *    thread that outlives it: the server stops when the thread that
+ *    started it exits.
  *  - cached (embedded with `cache_dir`): the same kind of server, but its
  *    data folder persists in <cache_dir>/pg<major>/data between runs, so
  *    that the schema after a replayed prefix of migrations can be kept as a
@@ -78,6 +82,16 @@ typedef struct gk_shadow_options {
 	 * migration's transaction (see "The sandbox" below).  NULL-terminated;
 	 * NULL = gk_shadow_default_extensions. */
 	const char *const *extensions;
+	/* Embedded only: when the first private cluster starts, install an
+	 * atexit handler and handlers for SIGINT, SIGTERM and SIGHUP that stop
+	 * every private cluster still open and remove its folder, once, for
+	 * the rest of the process (a handler the program had is called after
+	 * them, a signal it ignores stays ignored; with gk_check_options'
+	 * handle_signals the first SIGINT or SIGTERM is left to the run's
+	 * orderly end).  false (the default): no handler is installed and the
+	 * caller stops its clusters with gk_shadow_close() (or
+	 * gk_shadow_cleanup()) however it ends.  The CLI sets it. */
+	bool cleanup_handlers;
 } gk_shadow_options;
 
 /*
