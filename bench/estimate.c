@@ -12,7 +12,7 @@
  * when no embedded server can be started.
  */
 #include "estimate/estimate.h"
-#include "gatekeeper/shadow.h"
+#include "shadow/shadow.h"
 #include "util/util.h"
 
 #include <stdio.h>

@@ -5,7 +5,8 @@
  */
 #include "report_opts.h"
 #include "gatekeeper/check.h"
-#include "gatekeeper/files.h"
+#include "layout/runner.h"
+#include "util/files.h"
 #include "util/util.h"
 
 #include <errno.h>

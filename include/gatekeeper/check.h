@@ -21,13 +21,9 @@
 
 #include "common.h"
 #include "config.h"
-#include "files.h"
-#include "history.h"
-#include "layout.h"
+#include "types.h"
 #include "lint.h"
-#include "runner.h"
 #include "report.h"
-#include "shadow.h"
 
 typedef struct gk_check_options {
 	gk_lint_options lint;      /* runner GK_RUNNER_AUTO = the layout's runner */

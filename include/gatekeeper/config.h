@@ -52,7 +52,7 @@
 #define GATEKEEPER_CONFIG_H
 
 #include "common.h"
-#include "layout.h"
+#include "types.h"
 #include "lint.h"
 
 /* The two names looked for, in this order, in each folder. */

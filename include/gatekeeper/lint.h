@@ -12,9 +12,8 @@
 #include <stdint.h>
 
 #include "common.h"
-#include "layout.h"
+#include "types.h"
 #include "report.h"
-#include "runner.h"
 
 #define GK_RULES_MAX 128
 

@@ -11,7 +11,7 @@
  * folder gets its own model: folders of a monorepo are separate databases.
  */
 #include "check_internal.h"
-#include "gatekeeper/files.h"
+#include "util/files.h"
 #include "replay/replay.h"
 #include "util/interrupt.h"
 #include "util/util.h"

@@ -12,8 +12,10 @@
 #define GK_CHECK_INTERNAL_H
 
 #include "gatekeeper/check.h"
+#include "history/history.h"
+#include "shadow/shadow.h"
 #include "replay/replay.h"
-#include "gatekeeper/runner.h"
+#include "layout/runner.h"
 #include "rules/rules.h"
 
 /* The files of a folder on one side, read on demand and kept for the lint. */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "gatekeeper/check.h"
+#include "layout/runner.h"
 #include "util/util.h"
 
 static void write_text(const char *path, const char *text)

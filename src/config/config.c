@@ -10,6 +10,7 @@
  */
 #include "gatekeeper/config.h"
 #include "gatekeeper/rules.h"
+#include "layout/layout.h"
 #include "util/util.h"
 
 #include <assert.h>

@@ -10,6 +10,7 @@
 
 #include "gatekeeper/lint.h"
 #include "gatekeeper/rules.h"
+#include "layout/runner.h"
 #include "rules/rule_id.h"
 #include "../sql/sql.h"
 #include "nodes.h"
@@ -70,7 +71,7 @@ struct gk_lint {
 	size_t n_stmts;
 	enum gk_runner runner;       /* resolved, never AUTO */
 	enum gk_layout_kind tool;    /* the tool that applies the file; GK_LAYOUT_AUTO = not known */
-	const gk_runner_choice *choice; /* how and why `runner` (gatekeeper/runner.h) */
+	const gk_runner_choice *choice; /* how and why `runner` (src/layout/runner.h) */
 	gk_state *state;             /* schema as it is before the current statement (shared by the run) */
 	/* Engine bookkeeping the rules may read. */
 	bool lock_timeout_set;       /* a non-zero lock_timeout is in effect for the current statement

@@ -11,7 +11,7 @@
  */
 #include "engine.h"
 #include "../util/util.h"
-#include "gatekeeper/layout.h"
+#include "layout/layout.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -38,7 +38,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "gatekeeper/shadow.h"
+#include "shadow/shadow.h"
 #include "shadow/shadow_internal.h"
 #include "util/util.h"
 #include "util/pg_test_support.h"

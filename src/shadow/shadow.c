@@ -26,7 +26,7 @@
  * would be felt by everyone else.
  */
 #include "util/dburl.h"
-#include "gatekeeper/shadow.h"
+#include "shadow/shadow.h"
 #include "shadow/shadow_internal.h"
 #include "util/util.h"
 

@@ -21,7 +21,7 @@
 
 #include <libpq-fe.h>
 
-#include "gatekeeper/shadow.h"
+#include "shadow/shadow.h"
 #include "util/redact.h"
 
 /* ---- registry.c ------------------------------------------------------- */
