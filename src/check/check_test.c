@@ -977,6 +977,14 @@ static void test_registry_entries(void **state)
 	assert_int_equal(gk_rule_find("modified-migration")->severity, GK_SEV_ERROR);
 }
 
+/* A Prisma folder with one migration, committed. */
+static void one_migration(void)
+{
+	put(MIG "/migration_lock.toml", "provider = \"postgresql\"\n");
+	put(P("20240101000000_init"), "SELECT 1;\n");
+	commit_all("init");
+}
+
 /*
  * The job leaves the process's signal handlers alone unless its options
  * ask (handle_signals): an embedder keeps its own.  Last among the tests:
@@ -985,9 +993,7 @@ static void test_registry_entries(void **state)
 static void test_signal_handlers_opt_in(void **state)
 {
 	(void)state;
-	put(MIG "/migration_lock.toml", "provider = \"postgresql\"\n");
-	put(P("20240101000000_init"), "SELECT 1;\n");
-	commit_all("init");
+	one_migration();
 	const char *dirs[] = {MIG};
 	gk_check_options o;
 	gk_error err = {0};
@@ -1016,9 +1022,7 @@ static void test_signal_handlers_opt_in(void **state)
 static void test_rows_read_by_the_job(void **state)
 {
 	(void)state;
-	put(MIG "/migration_lock.toml", "provider = \"postgresql\"\n");
-	put(P("20240101000000_init"), "SELECT 1;\n");
-	commit_all("init");
+	one_migration();
 	const char *dirs[] = {MIG};
 	const char *bad[] = {"public.users=3M", "orders=lots"}, *good[] = {"public.users=3M", "orders=2k"};
 	gk_check_options o;

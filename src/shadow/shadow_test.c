@@ -88,6 +88,16 @@ static void make_tmp(char *out, size_t size)
 	assert_int_equal(chmod(out, 0755), 0);
 }
 
+/* gk_shadow_open() that must succeed. */
+static gk_shadow *open_ok(const gk_shadow_options *o)
+{
+	gk_shadow *s = NULL;
+	gk_error err = {0, ""};
+	if (gk_shadow_open(&s, o, &err) != 0)
+		fail_msg("open: %s", err.msg);
+	return s;
+}
+
 static bool exists(const char *path)
 {
 	struct stat st;
@@ -1292,11 +1302,7 @@ static void open_close(bool handlers, bool *unchanged)
 	char tmp[64];
 	make_tmp(tmp, sizeof tmp);
 	gk_shadow_options o = {.tmp_dir = tmp, .cleanup_handlers = handlers};
-	gk_shadow *s = NULL;
-	gk_error err = {0, ""};
-	if (gk_shadow_open(&s, &o, &err) != 0)
-		fail_msg("open: %s", err.msg);
-	gk_shadow_close(s);
+	gk_shadow_close(open_ok(&o));
 	gk_reg_remove_tree(tmp);
 	for (size_t i = 0; i < N_CLEANUP_SIGS; i++) {
 		struct sigaction now;
