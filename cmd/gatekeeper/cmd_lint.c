@@ -4,7 +4,7 @@
  * and output are shared with the other reporting commands (report_opts.h).
  */
 #include "report_opts.h"
-#include "gatekeeper/check.h"
+#include "check/check.h"
 #include "layout/runner.h"
 #include "util/files.h"
 #include "util/util.h"

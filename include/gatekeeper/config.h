@@ -72,9 +72,6 @@ typedef struct gk_lock_budget {
 	double access_exclusive_ms, exclusive_ms, share_row_exclusive_ms, share_ms, share_update_exclusive_ms;
 } gk_lock_budget;
 
-/** The budget for lock `lock` ("ACCESS EXCLUSIVE", ...); 0 = none. */
-double gk_lock_budget_ms(const gk_lock_budget *b, const char *lock);
-
 /*
  * size_thresholds: severity by the size of the production table a lock,
  * rewrite, scan or index-build finding is about (with `check --stats` or

@@ -94,15 +94,6 @@ typedef struct gk_lint_input {
 } gk_lint_input;
 
 /**
- * How input `in`, whose text is `len` bytes of `text`, reaches the server:
- * gk_runner_choose() with the input's settings, under what the options
- * state (prisma_version, flyway_mixed, golang_multi_statement override the
- * repository's files; a runner other than auto forces the model).
- */
-void gk_lint_runner(gk_runner_choice *out, const gk_lint_options *o, const gk_lint_input *in, const char *text,
-		    size_t len);
-
-/**
  * Lint `n` inputs in order with every rule of the catalogue
  * (gatekeeper/rules.h), adding a migration entry and its findings to
  * `r` for each GK_LINT_CHECK input.  Parsing runs on worker threads;

@@ -2,8 +2,8 @@
  * gatekeeper/types.h - the types the public options name whose modules are
  * not public themselves: the migration tool of a folder (src/layout), where
  * the check reads git (src/history), where a job replays (src/shadow), and
- * opaque names for plumbing the lint's inputs and the CLI's batch point to
- * (src/layout/runner.h, src/util/dircache.h, src/util/files.h).
+ * an opaque name for the runner settings a lint input points to
+ * (src/layout/runner.h).
  *
  * Plain data owned by the caller; every string is borrowed and must outlive
  * the call it is passed to.
@@ -102,11 +102,8 @@ typedef struct gk_shadow_options {
 	bool cleanup_handlers;
 } gk_shadow_options;
 
-/* Opaque here: filled and read by the library (the lint's inputs, the
- * command line's batch of files); their definitions are not public. */
+/* Opaque here: the runner settings of a folder a lint input may point to,
+ * filled and read by the library (src/layout/runner.h). */
 typedef struct gk_runner_settings gk_runner_settings;
-typedef struct gk_runner_choice gk_runner_choice;
-typedef struct gk_dir_cache gk_dir_cache;
-typedef struct gk_file_id gk_file_id;
 
 #endif

@@ -11,7 +11,7 @@
 #ifndef GK_CHECK_INTERNAL_H
 #define GK_CHECK_INTERNAL_H
 
-#include "gatekeeper/check.h"
+#include "check/check.h"
 #include "history/history.h"
 #include "shadow/shadow.h"
 #include "replay/replay.h"

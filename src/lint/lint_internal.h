@@ -8,7 +8,7 @@
 #ifndef GK_LINT_INTERNAL_H
 #define GK_LINT_INTERNAL_H
 
-#include "gatekeeper/lint.h"
+#include "lint/lint.h"
 #include "gatekeeper/rules.h"
 #include "layout/runner.h"
 #include "rules/rule_id.h"

@@ -17,7 +17,7 @@
 #include "util/dburl.h"
 #include "rules/rules.h"
 #include "util/files.h"
-#include "gatekeeper/lint.h"
+#include "lint/lint.h"
 #include "layout/runner.h"
 #include "util/util.h"
 
