@@ -94,6 +94,16 @@ void gk_lint_report(gk_lint *l, const gk_stmt *s, int loc, const char *help, con
 	__attribute__((format(printf, 5, 6)));
 
 /*
+ * gk_lint_report for a rule that may report several database objects on
+ * one statement at one place (each column of an ALTER TABLE, each table of
+ * a DROP): `about` names the object ("public.users.email"), so that each
+ * finding keeps its fingerprint whatever order they are reported in
+ * (gk_finding.about).
+ */
+void gk_lint_report_about(gk_lint *l, const gk_stmt *s, int loc, const char *about, const char *help,
+			  const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/*
  * gk_lint_report at no more than severity `max` (the rule's configured
  * severity when lower): for a finding that only says what lint cannot know,
  * such as a type change whose old type is unknown.

@@ -265,6 +265,7 @@ static void free_result(gk_file_result *fr)
 		free(f->path);
 		free(f->sql);
 		free(f->context);
+		free(f->about);
 		free(f->evidence.predicted.relation);
 	}
 	free(fr->findings);
