@@ -263,7 +263,7 @@ static void check_cascade(gk_lint *l, const gk_stmt *s)
 		if (!name || created_in_file(l, s, ds->remove_type, schema, name))
 			continue;
 		char cols[512] = "", about[512];
-		snprintf(about, sizeof about, "%s.%s", schema ? schema : "", name);
+		snprintf(about, sizeof about, "%s%s%s", schema ? schema : "", schema ? "." : "", name);
 		bool typed = ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TYPE ||
 			     ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_DOMAIN;
 		if (ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_FUNCTION && gk_state_is_trigger_fn(l->state, schema, name))
