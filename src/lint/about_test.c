@@ -1,10 +1,11 @@
 /*
  * about_test.c - rules that report several database objects on one
  * statement at one place (each dropped column, index or table, each
- * column made NOT NULL) name each finding's object (gk_finding.about), so
- * that its fingerprint does not depend on the order they are reported in
- * or on their messages; the report model's side is in
- * src/report/sarif_test.c (test_fingerprint_about).
+ * column made NOT NULL, each dropped type, each lock still held) name
+ * each finding's object (gk_finding.about), so that its fingerprint does
+ * not depend on the order they are reported in or on their messages; the
+ * report model's side is in src/report/sarif_test.c
+ * (test_fingerprint_about).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,7 +25,9 @@ static const char history[] =
 	"CREATE TABLE u (x int);\n"
 	"CREATE TABLE v (x int);\n"
 	"CREATE VIEW w1 AS SELECT 1;\n"
-	"CREATE VIEW w2 AS SELECT 2;\n";
+	"CREATE VIEW w2 AS SELECT 2;\n"
+	"CREATE TYPE e1 AS ENUM ('a');\n"
+	"CREATE TYPE e2 AS ENUM ('b');\n";
 
 static const char change[] =
 	"ALTER TABLE t ALTER COLUMN a SET NOT NULL, ALTER COLUMN b SET NOT NULL;\n"
@@ -32,30 +35,56 @@ static const char change[] =
 	"DROP INDEX i1, i2;\n"
 	"DROP VIEW w1, w2;\n"
 	"ALTER TABLE t DROP COLUMN a, DROP COLUMN b;\n"
+	"DROP TYPE e1, e2 CASCADE;\n"
 	"DROP TABLE u, v;\n";
+
+/* Every two findings of `rule` at one place of one statement of 2.sql
+ * name two objects; returns how many such pairs there are. */
+static size_t distinct_pairs(const gk_report *r, const char *rule)
+{
+	size_t pairs = 0;
+	for (size_t i = 0; i < r->n_findings; i++)
+		for (size_t j = i + 1; j < r->n_findings; j++) {
+			const gk_finding *a = &r->findings[i], *b = &r->findings[j];
+			if (strcmp(a->rule_id, rule) || strcmp(b->rule_id, rule) || strcmp(a->path, "2.sql") ||
+			    strcmp(b->path, "2.sql") || a->statement_index != b->statement_index || a->line != b->line ||
+			    a->column != b->column)
+				continue;
+			pairs++;
+			assert_non_null(a->about);
+			assert_non_null(b->about);
+			if (strcmp(a->about, b->about) == 0)
+				fail_msg("%s: two findings name the same object %s", rule, a->about);
+		}
+	return pairs;
+}
 
 static void test_about__one_per_object(void **state)
 {
 	(void)state;
 	static const char *const rules[] = {"set-not-null", "drop-not-null", "drop-index-non-concurrent",
-					    "drop-view", "drop-column", "drop-table"};
+					    "drop-view", "drop-column", "drop-table", "drop-cascade"};
 	gk_report *r = gk_test_lint_after(NULL, history, change);
-	for (size_t k = 0; k < sizeof rules / sizeof *rules; k++) {
-		const gk_finding *seen[2];
-		size_t n = 0;
-		for (size_t i = 0; i < r->n_findings; i++)
-			if (strcmp(r->findings[i].path, "2.sql") == 0 && strcmp(r->findings[i].rule_id, rules[k]) == 0 &&
-			    n < 2)
-				seen[n++] = &r->findings[i];
-		if (n != 2)
-			fail_msg("%s: %zu findings, expected 2", rules[k], n);
-		assert_int_equal(seen[0]->statement_index, seen[1]->statement_index);
-		assert_int_equal(seen[0]->column, seen[1]->column);
-		assert_non_null(seen[0]->about);
-		assert_non_null(seen[1]->about);
-		if (strcmp(seen[0]->about, seen[1]->about) == 0)
-			fail_msg("%s: both findings name the same object", rules[k]);
-	}
+	for (size_t k = 0; k < sizeof rules / sizeof *rules; k++)
+		if (distinct_pairs(r, rules[k]) == 0)
+			fail_msg("%s: no two findings at one place of one statement", rules[k]);
+	gk_report_free(r);
+}
+
+/* Two statements of one transaction hold ACCESS EXCLUSIVE on one table
+ * (p, which both dropped tables referenced) when a third must wait: one
+ * finding each, on the third, told apart by the statement that took it. */
+static void test_about__locks_held_by_two_statements(void **state)
+{
+	(void)state;
+	gk_report *r = gk_test_lint_after(NULL,
+					  "CREATE TABLE p (id int PRIMARY KEY);\n"
+					  "CREATE TABLE a (p_id int REFERENCES p (id));\n"
+					  "CREATE TABLE b (p_id int REFERENCES p (id));\n"
+					  "CREATE TABLE q (id int PRIMARY KEY);\n"
+					  "CREATE TABLE c (q_id int REFERENCES q (id));\n",
+					  "DROP TABLE a;\nDROP TABLE b;\nDROP TABLE c;\n");
+	assert_int_equal(distinct_pairs(r, "locks-held-across-statements"), 1);
 	gk_report_free(r);
 }
 
@@ -63,6 +92,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_about__one_per_object),
+		cmocka_unit_test(test_about__locks_held_by_two_statements),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
