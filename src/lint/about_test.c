@@ -1,6 +1,6 @@
 /*
  * about_test.c - rules that report several database objects on one
- * statement at one place (each dropped column, index or table, each
+ * statement at one place (each dropped column, index, table or schema, each
  * column made NOT NULL, each dropped type, each lock still held) name
  * each finding's object (gk_finding.about), so that its fingerprint does
  * not depend on the order they are reported in or on their messages; the
@@ -36,7 +36,8 @@ static const char change[] =
 	"DROP VIEW w1, w2;\n"
 	"ALTER TABLE t DROP COLUMN a, DROP COLUMN b;\n"
 	"DROP TYPE e1, e2 CASCADE;\n"
-	"DROP TABLE u, v;\n";
+	"DROP TABLE u, v;\n"
+	"DROP SCHEMA s1, s2;\n";
 
 /* Every two findings of `rule` at one place of one statement of 2.sql
  * name two objects; returns how many such pairs there are. */
@@ -63,7 +64,8 @@ static void test_about__one_per_object(void **state)
 {
 	(void)state;
 	static const char *const rules[] = {"set-not-null", "drop-not-null", "drop-index-non-concurrent",
-					    "drop-view", "drop-column", "drop-table", "drop-cascade"};
+					    "drop-view", "drop-column", "drop-table", "drop-cascade",
+					    "drop-schema"};
 	gk_report *r = gk_test_lint_after(NULL, history, change);
 	for (size_t k = 0; k < sizeof rules / sizeof *rules; k++)
 		if (distinct_pairs(r, rules[k]) == 0)

@@ -60,8 +60,8 @@ static void check_schema(gk_lint *l, const gk_stmt *s)
 	const PgQuery__DropStmt *ds = s->node->drop_stmt;
 	for (size_t i = 0; i < ds->n_objects; i++) {
 		const char *name = gk_node_str(ds->objects[i]);
-		gk_lint_report(l, s, -1, NULL, "DROP SCHEMA %s%s deletes every object in it",
-			       name ? name : "?", ds->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE ? " CASCADE" : "");
+		gk_lint_report_about(l, s, -1, name, NULL, "DROP SCHEMA %s%s deletes every object in it", name ? name : "?",
+				     ds->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE ? " CASCADE" : "");
 	}
 }
 
