@@ -56,14 +56,16 @@ $(BUILD)/gatekeeper: $(CMD_OBJS) $(BUILD)/libgatekeeper.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJS) $(BUILD)/libgatekeeper.a $(LDLIBS)
 
 # A unit test links the library; tests of the CLI's own files also link cmd objects.
+# Compiled and linked in one step, so its dependency file names the binary
+# (-MF, -MT): a header the test includes (a *_test_support.h) rebuilds it.
 $(BUILD)/test/%: %.c $(BUILD)/libgatekeeper.a $(filter-out $(BUILD)/obj/cmd/gatekeeper/main.o,$(CMD_OBJS))
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -DGK_SOURCE_DIR='"$(CURDIR)"' -o $@ $< \
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -MF $@.d -MT $@ -DGK_SOURCE_DIR='"$(CURDIR)"' -o $@ $< \
 		$(filter-out $(BUILD)/obj/cmd/gatekeeper/main.o,$(CMD_OBJS)) $(BUILD)/libgatekeeper.a $(LDLIBS) $(TEST_LDLIBS)
 
 $(BUILD)/fuzz/%: fuzz/%.c fuzz/util.c fuzz/fuzz.h $(FUZZ_MAIN) $(BUILD)/libgatekeeper.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< fuzz/util.c $(FUZZ_MAIN) $(BUILD)/libgatekeeper.a $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -MF $@.d -MT $@ $(LDFLAGS) -o $@ $< fuzz/util.c $(FUZZ_MAIN) $(BUILD)/libgatekeeper.a $(LDLIBS)
 
 fuzz-bins: $(FUZZ_BINS)
 
@@ -150,4 +152,5 @@ image-test:
 clean:
 	rm -rf build build-asan build-fuzz build-valgrind
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+# The headers each object, test and fuzz target was built from (-MMD above).
+-include $(shell find $(BUILD)/obj $(BUILD)/test $(BUILD)/fuzz -name '*.d' 2>/dev/null)

@@ -5,7 +5,7 @@
  * Prints "LOAD_MS FIRST_MS BEST_MS CHANGES": loading both files, the first
  * diff, the best of 10.
  */
-#include "gatekeeper/catalog.h"
+#include "catalog/catalog.h"
 #include "util/util.h"
 
 #include <stdio.h>

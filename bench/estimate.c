@@ -12,7 +12,7 @@
  * when no embedded server can be started.
  */
 #include "estimate/estimate.h"
-#include "gatekeeper/shadow.h"
+#include "shadow/shadow.h"
 #include "util/util.h"
 
 #include <stdio.h>
@@ -77,7 +77,9 @@ int main(int argc, char **argv)
 	}
 	gk_shadow *sh = NULL;
 	gk_error err = {0};
-	if (gk_shadow_open(&sh, NULL, &err) != 0) {
+	/* The process is ours: its cluster goes however it ends (Ctrl-C too). */
+	gk_shadow_options so = {.cleanup_handlers = true};
+	if (gk_shadow_open(&sh, &so, &err) != 0) {
 		printf("bench estimate: SKIP: no embedded PostgreSQL: %s\n", err.msg);
 		return 3;
 	}

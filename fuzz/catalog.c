@@ -12,7 +12,7 @@
  */
 #include "fuzz.h"
 
-#include "gatekeeper/catalog.h"
+#include "catalog/catalog.h"
 
 #include <stdlib.h>
 #include <string.h>

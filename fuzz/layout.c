@@ -13,7 +13,7 @@
  */
 #include "fuzz.h"
 
-#include "gatekeeper/layout.h"
+#include "layout/layout.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -10,7 +10,7 @@
  */
 #include "fuzz.h"
 
-#include "gatekeeper/runner.h"
+#include "layout/runner.h"
 
 #include <ctype.h>
 #include <stdlib.h>

@@ -12,7 +12,7 @@
  */
 #include "fuzz.h"
 
-#include "gatekeeper/shadow.h"
+#include "shadow/shadow.h"
 #include "target/target.h"
 #include "shadow/shadow_internal.h"
 #include "target/target_internal.h"

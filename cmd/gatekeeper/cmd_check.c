@@ -17,7 +17,6 @@
  * never reaches any output (src/shadow redacts every message).
  */
 #include "live_opts.h"
-#include "estimate/estimate.h"
 #include "gatekeeper/check.h"
 #include "util/util.h"
 
@@ -79,7 +78,8 @@ typedef struct check_ctx {
 	char *default_cache;          /* owned */
 	char *shadow_url;             /* owned: the libpq form of o.shadow.url */
 	double last_progress;
-	gk_estimate_tables production; /* --rows */
+	const char **rows;            /* --rows, in order (the values are argv's) */
+	size_t n_rows;
 } check_ctx;
 
 static int apply_check_opt(void *p, const gk_opt *opt, const char *v)
@@ -112,9 +112,14 @@ static int apply_check_opt(void *p, const gk_opt *opt, const char *v)
 					      "24h), not '%s'", v);
 		return 0;
 	case OPT_ROWS: {
-		gk_error e = {0};
-		if (gk_estimate_tables_add_rows(&c->production, v, &e) < 0)
-			return gk_usage_error("check: %s", e.msg);
+		/* Read by the job (gk_check_options.rows), which names a bad one. */
+		const char **grown = realloc(c->rows, (c->n_rows + 1) * sizeof *grown);
+		if (!grown) {
+			gk_diag("out of memory");
+			return GK_EXIT_INTERNAL;
+		}
+		c->rows = grown;
+		c->rows[c->n_rows++] = v;
 		return 0;
 	}
 	case OPT_ESTIMATE_LIMIT:
@@ -182,8 +187,8 @@ static void replay_settings(gk_run_args *a, check_ctx *c)
 	if (c->cache != 0)
 		c->o.shadow.cache_dir = c->cache_dir ? c->cache_dir : (c->default_cache = gk_shadow_default_cache_dir());
 	c->o.pg_version_from_shadow = !a->pg_version_set;
-	if (c->production.n > 0)
-		c->o.production = &c->production;
+	c->o.rows = c->rows;
+	c->o.n_rows = c->n_rows;
 	if (cf)
 		c->o.lock_budget = &cf->lock_budget;
 	c->o.log = gk_run_log;
@@ -208,6 +213,7 @@ static int run_check(gk_run_args *a, check_ctx *c)
 	/* The process is ours: libgit2's process-wide speed-ups are safe. */
 	c->o.git.libgit2_globals = true;
 	c->o.handle_signals = true;
+	c->o.shadow.cleanup_handlers = true;
 	c->o.excludes = a->excludes;
 	c->o.n_excludes = a->n_excludes;
 	if (a->config && !c->layout_set)
@@ -242,7 +248,7 @@ static int check_main(int argc, char **argv)
 	free(pos);
 	free(c.default_cache);
 	free(c.shadow_url);
-	gk_estimate_tables_free(&c.production);
+	free(c.rows);
 	gk_run_args_free(&a);
 	return rc;
 }

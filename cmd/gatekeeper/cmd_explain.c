@@ -2,6 +2,7 @@
 #include "cmd.h"
 #include "gatekeeper/report.h"
 #include "gatekeeper/rules.h"
+#include "layout/layout.h"
 
 #include <stdlib.h>
 

@@ -4,8 +4,9 @@
  * and output are shared with the other reporting commands (report_opts.h).
  */
 #include "report_opts.h"
-#include "gatekeeper/check.h"
-#include "gatekeeper/files.h"
+#include "check/check.h"
+#include "layout/runner.h"
+#include "util/files.h"
 #include "util/util.h"
 
 #include <errno.h>

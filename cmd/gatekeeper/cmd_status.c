@@ -20,6 +20,7 @@
  */
 #include "report_opts.h"
 #include "gatekeeper/status.h"
+#include "layout/layout.h"
 #include "util/util.h"
 
 #include <stdlib.h>

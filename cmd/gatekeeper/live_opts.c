@@ -100,6 +100,8 @@ void gk_live_resolve(gk_live_args *l, const gk_run_args *a, char **pos, int npos
 		l->layout = a->config->layout;
 	if (l->cache != 0)
 		l->shadow.cache_dir = l->cache_dir ? l->cache_dir : (l->default_cache = gk_shadow_default_cache_dir());
+	/* The process is ours: its private clusters go however it ends. */
+	l->shadow.cleanup_handlers = true;
 }
 
 int gk_shadow_url_resolve(gk_run_args *a, const char **url, char **owned)

@@ -11,8 +11,8 @@
 #define GK_LIVE_OPTS_H
 
 #include "report_opts.h"
-#include "gatekeeper/layout.h"
-#include "gatekeeper/shadow.h"
+#include "layout/layout.h"
+#include "shadow/shadow.h"
 
 enum {
 	GK_OPT_LIVE = 200, /* ids of the shared live options; a command's own start at GK_OPT_COMMAND */

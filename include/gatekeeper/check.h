@@ -12,22 +12,19 @@
  * applies every migration to a shadow database and traces the change's
  * locks (src/shadow, src/replay), all into one report.
  *
- * This header also serves `gatekeeper lint` of a folder in a tool layout
- * (dbmate up sections, no down files, the tool's order and runner), so
- * both commands treat a layout the same way.
+ * `gatekeeper lint` of a folder in a tool layout (dbmate up sections, no
+ * down files, the tool's order and runner) goes through the same module
+ * (gk_lint_batch in src/check/check.h), so both commands treat a layout
+ * the same way.
  */
 #ifndef GATEKEEPER_CHECK_H
 #define GATEKEEPER_CHECK_H
 
 #include "common.h"
 #include "config.h"
-#include "files.h"
-#include "history.h"
-#include "layout.h"
+#include "types.h"
 #include "lint.h"
-#include "runner.h"
 #include "report.h"
-#include "shadow.h"
 
 typedef struct gk_check_options {
 	gk_lint_options lint;      /* runner GK_RUNNER_AUTO = the layout's runner */
@@ -78,15 +75,20 @@ typedef struct gk_check_options {
 	 * for both signals and a watchdog thread, once, for the rest of the
 	 * process; a signal the process ignores stays ignored.  Leave it
 	 * false in a program with handlers of its own (the job still stops
-	 * for gk_interrupt_raise() and its time limits); the CLI sets it. */
+	 * at its time limits, and there is no public call to cancel it from
+	 * such a handler); the CLI sets it. */
 	bool handle_signals;
 
-	/* Predicted lock windows (with replay): production sizes of the
-	 * tables (src/estimate/estimate.h; NULL = no estimate), the total
-	 * time the calibration may take on the shadow (seconds; 0 = the
-	 * default, 120 s), and the lock budget that makes an estimate above
-	 * it a `lock-window-over-budget` finding (NULL = none). */
-	const struct gk_estimate_tables *production;
+	/* Predicted lock windows (with replay): production row counts of
+	 * the tables as "TABLE=N" (TABLE schema.name, or name in public; N a
+	 * number with an optional k, M or G: "public.orders=41M"; none = no
+	 * estimate unless stats_file gives sizes), checked at the run's start
+	 * (GK_ECONFIG naming the one that does not read); the total time the
+	 * calibration may take on the shadow (seconds; 0 = the default,
+	 * 120 s), and the lock budget that makes an estimate above it a
+	 * `lock-window-over-budget` finding (NULL = none). */
+	const char *const *rows;
+	size_t n_rows;
 	double estimate_limit_s;
 	const gk_lock_budget *lock_budget;
 	/* Diagnostics that are in no report (the replay cache not used or not
@@ -135,75 +137,5 @@ void gk_check_options_init(gk_check_options *o);
  * gk_report_finish() afterwards.
  */
 int gk_check_run(gk_report *r, const gk_check_options *o, gk_error *err);
-
-
-/*
- * Inputs for gk_lint_inputs() built from command-line paths: files, plain
- * folders (every *.sql) and folders in a tool layout.  The batch owns the
- * paths and texts its inputs point to.
- */
-typedef struct gk_lint_batch {
-	gk_lint_input *in;
-	size_t n, cap;
-	char **owned;               /* strings the inputs borrow */
-	size_t n_owned, cap_owned;
-	gk_runner_settings **settings; /* runner settings the inputs borrow, one per folder */
-	size_t n_settings, cap_settings;
-	/* The last gk_lint_batch_find_settings: its folder (owned), tool and settings. */
-	char *last_dir;
-	enum gk_layout_kind last_tool;
-	gk_runner_settings *last_settings;
-	gk_dir_cache *dirs;         /* facts about folders, for the settings (owned; made when needed) */
-} gk_lint_batch;
-
-/**
- * Give the inputs from index `from` on that have no runner settings yet the
- * settings of the folder `path` (or the folder of the file `path`), read
- * from it up to its repository's root (gk_runner_settings_find_dir): the
- * Prisma version of a folder linted file by file.  0 or GK_ENOMEM.
- */
-int gk_lint_batch_find_settings(gk_lint_batch *b, size_t from, const char *path, enum gk_layout_kind tool);
-
-/** Add one file, linted as its own change.  0 or GK_ENOMEM. */
-int gk_lint_batch_add_file(gk_lint_batch *b, const char *path);
-/** The same for a path a folder walk judged (gk_files_collect): `refused`
- * (copied; NULL = none) makes it an invalid-input finding without reading
- * it; `id` (NULL = none) is the file it must still be when read. */
-int gk_lint_batch_add_judged(gk_lint_batch *b, const char *path, const char *refused, const gk_file_id *id);
-
-/**
- * Add the migrations of folder `dir` in the order the tool applies them,
- * each as its own change, with the tool's runner (unless `o->runner` is
- * set) and, for dbmate, only the up section.  Files matching an exclude
- * glob are skipped.  With `kind` GK_LAYOUT_AUTO the folder is a layout
- * only when detected as dbmate, golang-migrate, diesel or flyway and its
- * migrations outnumber the SQL files the layout does not recognise (so
- * that a folder of many projects is not mistaken for the one Flyway
- * folder inside it); an explicit prisma or plain `kind` is never a layout
- * here (their files are linted by a plain walk).  A folder read as Prisma
- * (given or detected) adds each Prisma 8 migration package it holds
- * (gk_layout.packages) as an input that is not read, for a
- * prisma-migration-package finding.
- * Returns 1 when the folder was added as a layout, 0 when it is not one
- * (walk it as plain files), or a negative GK_E*.
- */
-int gk_lint_batch_add_layout(gk_lint_batch *b, const char *dir, enum gk_layout_kind kind,
-			     const gk_lint_options *o, const char *const *excludes, size_t n_excludes,
-			     gk_error *err);
-
-/**
- * Inputs from index `from` on that are plain files (no tool known) and
- * carry dbmate's `-- migrate:up` marker are dbmate migrations: only their
- * up section is linted (what precedes it blanked, so lines and columns
- * stay the file's), with dbmate's runner and its `transaction:false`.  A
- * file passed by path, or found by a walk of a folder that is not itself
- * a dbmate folder, is then linted as dbmate applies it, never its down
- * section.  Only for `kind` auto or dbmate.  The engine decides when it
- * reads the file (gk_lint_input.find_dbmate), so each file is read once.
- * 0 or GK_ENOMEM.
- */
-int gk_lint_batch_dbmate_files(gk_lint_batch *b, size_t from, enum gk_layout_kind kind, const gk_lint_options *o);
-
-void gk_lint_batch_free(gk_lint_batch *b);
 
 #endif

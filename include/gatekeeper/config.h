@@ -52,7 +52,7 @@
 #define GATEKEEPER_CONFIG_H
 
 #include "common.h"
-#include "layout.h"
+#include "types.h"
 #include "lint.h"
 
 /* The two names looked for, in this order, in each folder. */
@@ -71,9 +71,6 @@ typedef struct gk_config_rule {
 typedef struct gk_lock_budget {
 	double access_exclusive_ms, exclusive_ms, share_row_exclusive_ms, share_ms, share_update_exclusive_ms;
 } gk_lock_budget;
-
-/** The budget for lock `lock` ("ACCESS EXCLUSIVE", ...); 0 = none. */
-double gk_lock_budget_ms(const gk_lock_budget *b, const char *lock);
 
 /*
  * size_thresholds: severity by the size of the production table a lock,

@@ -18,12 +18,10 @@
 #ifndef GATEKEEPER_DRIFT_H
 #define GATEKEEPER_DRIFT_H
 
-#include "catalog.h"
 #include "common.h"
-#include "layout.h"
+#include "types.h"
 #include "lint.h"
 #include "report.h"
-#include "shadow.h"
 
 typedef struct gk_drift_options {
 	gk_lint_options lint;           /* severities of the drift rules */

@@ -40,11 +40,10 @@
 #define GATEKEEPER_GATE_H
 
 #include "common.h"
-#include "layout.h"
+#include "types.h"
 #include "lint.h"
 #include "report.h"
 #include "config.h"
-#include "shadow.h"
 
 /* How the data preconditions are checked on the target. */
 enum gk_data_checks {

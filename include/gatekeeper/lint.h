@@ -12,9 +12,8 @@
 #include <stdint.h>
 
 #include "common.h"
-#include "layout.h"
+#include "types.h"
 #include "report.h"
-#include "runner.h"
 
 #define GK_RULES_MAX 128
 
@@ -93,15 +92,6 @@ typedef struct gk_lint_input {
 	bool judged;
 	uint64_t dev, ino;
 } gk_lint_input;
-
-/**
- * How input `in`, whose text is `len` bytes of `text`, reaches the server:
- * gk_runner_choose() with the input's settings, under what the options
- * state (prisma_version, flyway_mixed, golang_multi_statement override the
- * repository's files; a runner other than auto forces the model).
- */
-void gk_lint_runner(gk_runner_choice *out, const gk_lint_options *o, const gk_lint_input *in, const char *text,
-		    size_t len);
 
 /**
  * Lint `n` inputs in order with every rule of the catalogue

@@ -134,19 +134,31 @@ typedef struct gk_finding {
 	char *object_kind, *object, *attribute, *expected, *actual;
 	gk_evidence evidence;
 	gk_production production;     /* set by gk_finding_set_production() */
+	/* The database object the finding names when its rule may report
+	 * several at one place of one statement ("email" of each dropped
+	 * column, "public.users" of each dropped table); NULL = none.  Orders
+	 * those findings' occurrences in the fingerprint, so each keeps its
+	 * own whatever order they are reported in (the message cannot: it
+	 * holds sizes and line numbers that change between runs). */
+	char *about;
 	/* A directive suppressed it: gk_report_add_finding keeps it out of
 	 * the findings, among `suppressed`, so that what the replay saw of
 	 * the same risk is suppressed with it. */
 	bool suppressed;
+	/* The replay's verdict on its whole migration (it failed, could not
+	 * run here, or ran past its time limit), set by the replay: JUnit
+	 * reports it as the outcome of the migration's `replay` case. */
+	bool replay_outcome;
 	/* The index in r->migrations of the migration with this path, -1 for
 	 * none (drift, a run error's file); set by gk_report_finish. */
 	long migration;
 	/* Set by gk_report_finish: 64 hex digits of SHA-256 over the rule,
 	 * the path, what the finding is about (the statement's text with its
 	 * white space folded, or the database object) and its occurrence among
-	 * findings with the same three; no line, column or statement number,
-	 * so a finding keeps it when the file changes elsewhere, and no two
-	 * findings of a report share one (SARIF, GitLab Code Quality). */
+	 * findings with the same three (by `about`, then by place); no line,
+	 * column or statement number, so a finding keeps it when the file
+	 * changes elsewhere, and no two findings of a report share one (SARIF,
+	 * GitLab Code Quality). */
 	char fingerprint[65];
 	gk_lock_estimate estimate;    /* method NULL: none */
 } gk_finding;

@@ -9,7 +9,7 @@
 #define GATEKEEPER_RULES_H
 
 #include "common.h"
-#include "layout.h"
+#include "types.h"
 #include "lint.h"
 #include "render.h"
 #include "report.h"

@@ -13,7 +13,7 @@
 #include <stddef.h>
 
 #include "common.h"
-#include "layout.h"
+#include "types.h"
 #include "lint.h"
 #include "report.h"
 

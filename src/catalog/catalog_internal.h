@@ -18,7 +18,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
-#include "gatekeeper/catalog.h"
+#include "catalog/catalog.h"
 
 #define GK_CATALOG_FORMAT "gatekeeper-catalog/1"
 /* The oldest server whose catalogs the queries know (attcompression: 14). */

@@ -15,9 +15,9 @@
 #include <string.h>
 
 #include "catalog/catalog_internal.h"
-#include "gatekeeper/catalog.h"
-#include "gatekeeper/layout.h"
-#include "gatekeeper/shadow.h"
+#include "catalog/catalog.h"
+#include "layout/layout.h"
+#include "shadow/shadow.h"
 #include "shadow/shadow_test_support.h"
 #include "util/util.h"
 #include "util/skip_test_support.h"

@@ -11,7 +11,7 @@
  * folder gets its own model: folders of a monorepo are separate databases.
  */
 #include "check_internal.h"
-#include "gatekeeper/files.h"
+#include "util/files.h"
 #include "replay/replay.h"
 #include "util/interrupt.h"
 #include "util/util.h"
@@ -457,6 +457,8 @@ int gk_check_run(gk_report *r, const gk_check_options *options, gk_error *err)
 	int rc = gk_interrupt_opt_in(o.handle_signals, err);
 	if (rc == 0)
 		rc = check_pattern(o.name_pattern, err);
+	if (rc == 0)
+		rc = gk_check_rows_valid(&o, err);
 	if (rc < 0)
 		return rc;
 	gk_history *h = NULL;

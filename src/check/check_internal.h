@@ -11,9 +11,11 @@
 #ifndef GK_CHECK_INTERNAL_H
 #define GK_CHECK_INTERNAL_H
 
-#include "gatekeeper/check.h"
+#include "check/check.h"
+#include "history/history.h"
+#include "shadow/shadow.h"
 #include "replay/replay.h"
-#include "gatekeeper/runner.h"
+#include "layout/runner.h"
 #include "rules/rules.h"
 
 /* The files of a folder on one side, read on demand and kept for the lint. */
@@ -127,6 +129,9 @@ void gk_check_replay_close(gk_check_replay *rp);
  * `before` applied, then the walk of `change`. */
 int gk_check_estimate_folder(gk_check_replay *rp, gk_report *r, const char *tpl, const gk_replay_migration *before,
 			     size_t n_before, const gk_replay_migration *change, size_t n_change, gk_error *err);
+/* The run's production row counts (o->rows) all read: else GK_ECONFIG
+ * naming the first that does not (checked before anything runs). */
+int gk_check_rows_valid(const gk_check_options *o, gk_error *err);
 /* A note when a lock budget is set that no estimate can be held to. */
 int gk_check_estimate_note(gk_report *r, const gk_check_options *o);
 

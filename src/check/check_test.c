@@ -977,6 +977,14 @@ static void test_registry_entries(void **state)
 	assert_int_equal(gk_rule_find("modified-migration")->severity, GK_SEV_ERROR);
 }
 
+/* A Prisma folder with one migration, committed. */
+static void one_migration(void)
+{
+	put(MIG "/migration_lock.toml", "provider = \"postgresql\"\n");
+	put(P("20240101000000_init"), "SELECT 1;\n");
+	commit_all("init");
+}
+
 /*
  * The job leaves the process's signal handlers alone unless its options
  * ask (handle_signals): an embedder keeps its own.  Last among the tests:
@@ -985,9 +993,7 @@ static void test_registry_entries(void **state)
 static void test_signal_handlers_opt_in(void **state)
 {
 	(void)state;
-	put(MIG "/migration_lock.toml", "provider = \"postgresql\"\n");
-	put(P("20240101000000_init"), "SELECT 1;\n");
-	commit_all("init");
+	one_migration();
 	const char *dirs[] = {MIG};
 	gk_check_options o;
 	gk_error err = {0};
@@ -1010,12 +1016,36 @@ static void test_signal_handlers_opt_in(void **state)
 	assert_true(after.sa_flags & SA_SIGINFO);
 }
 
+/* The job reads the raw --rows values (gk_check_options.rows) and refuses
+ * one that does not read before it opens anything; good ones pass on to
+ * the next check (here the missing base branch). */
+static void test_rows_read_by_the_job(void **state)
+{
+	(void)state;
+	one_migration();
+	const char *dirs[] = {MIG};
+	const char *bad[] = {"public.users=3M", "orders=lots"}, *good[] = {"public.users=3M", "orders=2k"};
+	gk_check_options o;
+	gk_error err = {0};
+	opts(&o, dirs, 1);
+	o.git.base = "no-such-branch";
+	o.rows = bad;
+	o.n_rows = 2;
+	assert_int_equal(check_fails(&o, &err), GK_ECONFIG);
+	expect_in(err.msg, "--rows 'orders=lots': 'lots' is not a row count");
+	o.rows = good;
+	assert_int_equal(check_fails(&o, &err), GK_ECONFIG);
+	assert_null(strstr(err.msg, "--rows"));
+	expect_in(err.msg, "no-such-branch");
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_prisma_classification),
+		T(test_rows_read_by_the_job),
 		T(test_crlf_plus_edit_is_modified),
 		T(test_out_of_order),
 		T(test_flyway_out_of_order_and_repeatables),

@@ -59,13 +59,32 @@ static int prepare(gk_check_replay *rp, gk_report *r, const char *tpl, const gk_
 	return rc;
 }
 
+/* o->rows into `sizes`: GK_ECONFIG naming the first that does not read. */
+static int add_rows(gk_estimate_tables *sizes, const gk_check_options *o, gk_error *err)
+{
+	for (size_t i = 0; i < o->n_rows; i++) {
+		int rc = gk_estimate_tables_add_rows(sizes, o->rows[i], err);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int gk_check_rows_valid(const gk_check_options *o, gk_error *err)
+{
+	gk_estimate_tables sizes = {0};
+	int rc = add_rows(&sizes, o, err);
+	gk_estimate_tables_free(&sizes);
+	return rc;
+}
+
 /* The production sizes: --rows first (they win), then the statistics file
  * (--stats, stats:).  A file that cannot be read is the run's
  * configuration error already (the production context reads it too); here
  * it only means no size from it, which a note says. */
 static int production_sizes(gk_estimate_tables *sizes, gk_report *r, const gk_check_options *o, gk_error *err)
 {
-	int rc = gk_estimate_tables_append(sizes, o->production, err);
+	int rc = add_rows(sizes, o, err);
 	if (rc < 0 || !o->stats_file)
 		return rc;
 	gk_error e = {0, ""};
@@ -81,7 +100,7 @@ int gk_check_estimate_folder(gk_check_replay *rp, gk_report *r, const char *tpl,
 			     size_t n_before, const gk_replay_migration *change, size_t n_change, gk_error *err)
 {
 	const gk_check_options *o = rp->o;
-	if ((!o->production && !o->stats_file) || n_change == 0)
+	if ((o->n_rows == 0 && !o->stats_file) || n_change == 0)
 		return 0;
 	gk_estimate_tables sizes = {0};
 	int rc = production_sizes(&sizes, r, o, err);
@@ -115,7 +134,9 @@ int gk_check_estimate_note(gk_report *r, const gk_check_options *o)
 	if (!b || (b->access_exclusive_ms <= 0 && b->exclusive_ms <= 0 && b->share_row_exclusive_ms <= 0 &&
 		   b->share_ms <= 0 && b->share_update_exclusive_ms <= 0))
 		return 0;
-	const char *why = !o->replay ? "the replay is off" : !o->production && !o->stats_file ? "no production sizes were given (--rows, --stats)" : NULL;
+	const char *why = !o->replay ? "the replay is off"
+			  : o->n_rows == 0 && !o->stats_file ? "no production sizes were given (--rows, --stats)"
+							     : NULL;
 	if (!why)
 		return 0;
 	char *msg = gk_asprintf("lock_budget: not applied: %s, so no lock window was estimated", why);

@@ -10,7 +10,7 @@
  * lines and columns stay the file's), with the tool's runner.
  */
 #include "check_internal.h"
-#include "gatekeeper/files.h"
+#include "util/files.h"
 #include "util/dircache.h"
 #include "util/util.h"
 

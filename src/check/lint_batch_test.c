@@ -15,7 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "gatekeeper/check.h"
+#include "check/check.h"
+#include "layout/runner.h"
 #include "util/util.h"
 
 static void write_text(const char *path, const char *text)

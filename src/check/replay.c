@@ -458,7 +458,7 @@ static int record(plan *p, bool interrupted, gk_error *err)
  * (src/check/estimate.c). */
 static int estimate(plan *p, gk_error *err)
 {
-	if ((!p->rp->o->production && !p->rp->o->stats_file) || p->first_traced >= p->n)
+	if ((p->rp->o->n_rows == 0 && !p->rp->o->stats_file) || p->first_traced >= p->n)
 		return 0;
 	char *tpl = NULL;
 	size_t k = 0;

@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 #include "gatekeeper/check.h"
-#include "gatekeeper/shadow.h"
+#include "shadow/shadow.h"
 #include "util/interrupt.h"
 #include "util/util.h"
 

@@ -8,8 +8,9 @@
  * the gate.  Loading goes on after a problem, so that one run reports
  * every problem of the file (one per node), not one per run.
  */
-#include "gatekeeper/config.h"
+#include "config/config.h"
 #include "gatekeeper/rules.h"
+#include "layout/layout.h"
 #include "util/util.h"
 
 #include <assert.h>

@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "../../cmd/gatekeeper/cmd.h"
-#include "gatekeeper/config.h"
+#include "config/config.h"
 #include "gatekeeper/rules.h"
 #include "util/util.h"
 

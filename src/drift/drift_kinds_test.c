@@ -34,7 +34,7 @@
 
 #include "catalog/catalog_internal.h"
 #include "gatekeeper/drift.h"
-#include "gatekeeper/history.h"
+#include "history/history.h"
 #include "target/target_test_support.h"
 #include "util/skip_test_support.h"
 

@@ -19,7 +19,8 @@
 #include <sys/stat.h>
 
 #include "gatekeeper/drift.h"
-#include "gatekeeper/history.h"
+#include "catalog/catalog.h"
+#include "history/history.h"
 #include "gatekeeper/render.h"
 #include "target/target_test_support.h"
 

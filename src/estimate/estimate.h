@@ -58,9 +58,6 @@ int gk_estimate_tables_add_rows(gk_estimate_tables *ts, const char *spec, gk_err
  */
 int gk_estimate_tables_load(gk_estimate_tables *ts, const char *path, gk_error *err);
 
-/** Append copies of `from`'s tables (NULL: none) to `ts`.  0 or GK_ENOMEM. */
-int gk_estimate_tables_append(gk_estimate_tables *ts, const gk_estimate_tables *from, gk_error *err);
-
 /** The production size of schema.name (schema NULL = public), or NULL;
  * the first entry wins, so sizes added first override later ones. */
 const gk_estimate_table *gk_estimate_tables_find(const gk_estimate_tables *ts, const char *schema,

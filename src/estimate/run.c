@@ -14,6 +14,7 @@
  * the transaction the timing rolls back.
  */
 #include "estimate/estimate.h"
+#include "config/config.h"
 #include "lint/locks.h"
 #include "rules/rules.h"
 #include "sql/sql.h"

@@ -42,17 +42,6 @@ static int add(gk_estimate_tables *ts, const char *schema, size_t schema_len, co
 	return 0;
 }
 
-int gk_estimate_tables_append(gk_estimate_tables *ts, const gk_estimate_tables *from, gk_error *err)
-{
-	int rc = 0;
-	for (size_t i = 0; rc == 0 && from && i < from->n; i++) {
-		const gk_estimate_table *t = &from->t[i];
-		rc = add(ts, t->schema, strlen(t->schema), t->name, strlen(t->name), t->rows, t->heap_bytes,
-			 t->total_bytes, err);
-	}
-	return rc;
-}
-
 int gk_estimate_tables_add_rows(gk_estimate_tables *ts, const char *spec, gk_error *err)
 {
 	const char *eq = strrchr(spec, '=');

@@ -24,8 +24,8 @@
 
 #include "target/target_test_support.h"
 #include "util/cli_test_support.h"
-#include "gatekeeper/history.h"
-#include "gatekeeper/layout.h"
+#include "history/history.h"
+#include "layout/layout.h"
 
 #define PASSWORD "G4te-Cl1-pw"
 #define M "prisma/migrations/"

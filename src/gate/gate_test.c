@@ -26,9 +26,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "gatekeeper/catalog.h"
+#include "catalog/catalog.h"
 #include "gatekeeper/gate.h"
-#include "gatekeeper/history.h"
+#include "history/history.h"
 #include "gatekeeper/render.h"
 #include "target/target_test_support.h"
 

@@ -15,7 +15,7 @@
  * The byte comparison below is the same test without hashing: equal
  * digests mean equal bytes.
  */
-#include "gatekeeper/history.h"
+#include "history/history.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>

@@ -6,7 +6,7 @@
 
 #include <git2.h>
 
-#include "gatekeeper/history.h"
+#include "history/history.h"
 
 struct gk_history {
 	git_repository *repo;

@@ -33,7 +33,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "gatekeeper/history.h"
+#include "history/history.h"
 #include "util/util.h"
 
 

@@ -16,7 +16,7 @@
  * write one after each migration, outside the migration's own SQL, and a
  * replay of the files alone has nothing true to write.
  */
-#include "gatekeeper/layout.h"
+#include "layout/layout.h"
 
 #include <stddef.h>
 

@@ -1,6 +1,6 @@
 /*
  * layout.c - read a migrations folder given as relative paths (see
- * gatekeeper/layout.h): normalise the paths, detect the tool, let the
+ * src/layout/layout.h): normalise the paths, detect the tool, let the
  * tool's reader classify each file, then order the migrations the way the
  * tool applies them.
  */

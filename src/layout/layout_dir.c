@@ -3,7 +3,7 @@
  * paths and read files from it, for gk_layout_read().
  */
 #include "layout/layout_internal.h"
-#include "gatekeeper/files.h"
+#include "util/files.h"
 #include "util/util.h"
 
 #include <dirent.h>

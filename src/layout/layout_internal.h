@@ -10,7 +10,7 @@
 #ifndef GK_LAYOUT_INTERNAL_H
 #define GK_LAYOUT_INTERNAL_H
 
-#include "gatekeeper/layout.h"
+#include "layout/layout.h"
 
 /* A piece of a path; p == NULL means "absent" (stored as NULL). */
 typedef struct gk_span {

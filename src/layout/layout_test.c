@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "gatekeeper/layout.h"
+#include "layout/layout.h"
 #include "sql/sql.h"
 #include "util/util.h"
 #include "util/skip_test_support.h"

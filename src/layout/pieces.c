@@ -1,6 +1,6 @@
 /*
  * pieces.c - the queries a naive splitter sends for a file (see
- * gk_runner_pieces in gatekeeper/runner.h).
+ * gk_runner_pieces in src/layout/runner.h).
  *
  * Both cut at every ';' without reading the SQL, and differ in the text
  * they send of each piece:
@@ -22,7 +22,7 @@
  * U+0085, without U+FEFF).  Only the emptiness of a piece and where it
  * starts depend on it; the server reads the same statement either way.
  */
-#include "gatekeeper/runner.h"
+#include "layout/runner.h"
 #include "util/util.h"
 
 #include <stdlib.h>

@@ -16,8 +16,8 @@
  *   bun.lock           "prisma": ["prisma@7.10.1", ...] in "packages"
  *   package.json       "dependencies"/"devDependencies": {"prisma": range}
  */
-#include "gatekeeper/runner.h"
-#include "gatekeeper/files.h"
+#include "layout/runner.h"
+#include "util/files.h"
 #include "util/dircache.h"
 #include "util/util.h"
 

@@ -1,9 +1,9 @@
 /*
  * runner.c - the runner model of one file: which tool sends it, how, and
- * why.  See gatekeeper/runner.h for the models; each case below says what
+ * why.  See src/layout/runner.h for the models; each case below says what
  * it was read from.
  */
-#include "gatekeeper/runner.h"
+#include "layout/runner.h"
 
 #include <ctype.h>
 #include <stdarg.h>

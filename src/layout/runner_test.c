@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gatekeeper/runner.h"
+#include "layout/runner.h"
 #include "util/util.h"
 
 static gk_runner_choice choose(enum gk_layout_kind tool, const char *version, bool no_tx, const char *sql)

@@ -36,7 +36,7 @@
  * quoted name, a dollar-quoted body or a BEGIN ATOMIC body), unless it
  * cuts nothing the server minds (harmless_comment_cuts).
  */
-#include "gatekeeper/runner.h"
+#include "layout/runner.h"
 #include "sql/sql.h"
 #include "util/util.h"
 

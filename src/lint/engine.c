@@ -244,11 +244,11 @@ static void emit(gk_lint *l, int idx, const gk_stmt *s, size_t start, size_t end
 		fr->oom = true;
 }
 
-static void report(gk_lint *l, const gk_stmt *s, enum gk_severity max, int loc, const char *help, const char *fmt,
-		   va_list ap) __attribute__((format(printf, 6, 0)));
+static void report(gk_lint *l, const gk_stmt *s, enum gk_severity max, int loc, const char *about, const char *help,
+		   const char *fmt, va_list ap) __attribute__((format(printf, 7, 0)));
 
-static void report(gk_lint *l, const gk_stmt *s, enum gk_severity max, int loc, const char *help, const char *fmt,
-		   va_list ap)
+static void report(gk_lint *l, const gk_stmt *s, enum gk_severity max, int loc, const char *about, const char *help,
+		   const char *fmt, va_list ap)
 {
 	char msg[1024];
 	vsnprintf(msg, sizeof msg, fmt, ap);
@@ -256,15 +256,28 @@ static void report(gk_lint *l, const gk_stmt *s, enum gk_severity max, int loc, 
 	size_t start = loc >= 0 ? s->base + (size_t)loc : s->start;
 	if (start < s->start || start >= s->end)
 		start = s->start;
-	((engine *)l->engine)->reported[l->current_index]++;
+	engine *e = l->engine;
+	e->reported[l->current_index]++;
+	size_t n = e->res->n;
 	emit(l, l->current_index, s, start, s->end, help, msg, max);
+	if (e->res->n > n && about && !(e->res->findings[n].about = gk_strdup(about)))
+		e->res->oom = true;
 }
 
 void gk_lint_report(gk_lint *l, const gk_stmt *s, int loc, const char *help, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	report(l, s, GK_SEV_ERROR, loc, help, fmt, ap);
+	report(l, s, GK_SEV_ERROR, loc, NULL, help, fmt, ap);
+	va_end(ap);
+}
+
+void gk_lint_report_about(gk_lint *l, const gk_stmt *s, int loc, const char *about, const char *help,
+			  const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	report(l, s, GK_SEV_ERROR, loc, about, help, fmt, ap);
 	va_end(ap);
 }
 
@@ -273,7 +286,7 @@ void gk_lint_report_at_most(gk_lint *l, const gk_stmt *s, enum gk_severity max, 
 {
 	va_list ap;
 	va_start(ap, fmt);
-	report(l, s, max, loc, help, fmt, ap);
+	report(l, s, max, loc, NULL, help, fmt, ap);
 	va_end(ap);
 }
 

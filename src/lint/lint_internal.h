@@ -8,8 +8,9 @@
 #ifndef GK_LINT_INTERNAL_H
 #define GK_LINT_INTERNAL_H
 
-#include "gatekeeper/lint.h"
+#include "lint/lint.h"
 #include "gatekeeper/rules.h"
+#include "layout/runner.h"
 #include "rules/rule_id.h"
 #include "../sql/sql.h"
 #include "nodes.h"
@@ -70,7 +71,7 @@ struct gk_lint {
 	size_t n_stmts;
 	enum gk_runner runner;       /* resolved, never AUTO */
 	enum gk_layout_kind tool;    /* the tool that applies the file; GK_LAYOUT_AUTO = not known */
-	const gk_runner_choice *choice; /* how and why `runner` (gatekeeper/runner.h) */
+	const gk_runner_choice *choice; /* how and why `runner` (src/layout/runner.h) */
 	gk_state *state;             /* schema as it is before the current statement (shared by the run) */
 	/* Engine bookkeeping the rules may read. */
 	bool lock_timeout_set;       /* a non-zero lock_timeout is in effect for the current statement
@@ -91,6 +92,16 @@ struct gk_lint {
  */
 void gk_lint_report(gk_lint *l, const gk_stmt *s, int loc, const char *help, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+
+/*
+ * gk_lint_report for a rule that may report several database objects on
+ * one statement at one place (each column of an ALTER TABLE, each table of
+ * a DROP): `about` names the object ("public.users.email"), so that each
+ * finding keeps its fingerprint whatever order they are reported in
+ * (gk_finding.about).
+ */
+void gk_lint_report_about(gk_lint *l, const gk_stmt *s, int loc, const char *about, const char *help,
+			  const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /*
  * gk_lint_report at no more than severity `max` (the rule's configured

@@ -57,7 +57,7 @@
 #include <pg_query.h>
 
 #include "replay/replay.h"
-#include "gatekeeper/shadow.h"
+#include "shadow/shadow.h"
 #include "lint/locks.h"
 #include "lint/state.h"
 #include "util/util.h"

@@ -11,7 +11,7 @@
  */
 #include "engine.h"
 #include "../util/util.h"
-#include "gatekeeper/layout.h"
+#include "layout/layout.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -265,6 +265,7 @@ static void free_result(gk_file_result *fr)
 		free(f->path);
 		free(f->sql);
 		free(f->context);
+		free(f->about);
 		free(f->evidence.predicted.relation);
 	}
 	free(fr->findings);

@@ -16,9 +16,9 @@
 #include "replay/replay_report.h"
 #include "util/dburl.h"
 #include "rules/rules.h"
-#include "gatekeeper/files.h"
-#include "gatekeeper/lint.h"
-#include "gatekeeper/runner.h"
+#include "util/files.h"
+#include "lint/lint.h"
+#include "layout/runner.h"
 #include "util/util.h"
 
 #include <errno.h>

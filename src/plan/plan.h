@@ -7,9 +7,9 @@
 #ifndef GK_PLAN_H
 #define GK_PLAN_H
 
-#include "gatekeeper/catalog.h"
+#include "catalog/catalog.h"
 #include "replay/replay.h"
-#include "gatekeeper/shadow.h"
+#include "shadow/shadow.h"
 #include "target/target.h"
 
 /* Applied on the target, so part of the expected schema: applied, and

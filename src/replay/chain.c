@@ -4,7 +4,7 @@
  * every command that keeps templates.
  */
 #include "replay/replay.h"
-#include "gatekeeper/shadow.h"
+#include "shadow/shadow.h"
 #include "util/util.h"
 
 #include <stdlib.h>

@@ -27,9 +27,9 @@
 #include <sys/stat.h>
 
 #include "gatekeeper/check.h"
-#include "gatekeeper/layout.h"
+#include "layout/layout.h"
 #include "replay/replay.h"
-#include "gatekeeper/shadow.h"
+#include "shadow/shadow.h"
 #include "util/util.h"
 #include "replay/corpus_test_support.h"
 #include "util/skip_test_support.h"

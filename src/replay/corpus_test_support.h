@@ -12,9 +12,9 @@
 #include <sys/stat.h>
 
 #include "gatekeeper/check.h"
-#include "gatekeeper/layout.h"
+#include "layout/layout.h"
 #include "replay/replay.h"
-#include "gatekeeper/runner.h"
+#include "layout/runner.h"
 #include "shadow/shadow_test_support.h"
 #include "util/util.h"
 

@@ -1,7 +1,7 @@
 /*
  * extensions.c - a migration's CREATE EXTENSION of an extension on the
  * shadow's allow-list, sent through the shadow's extension door (see "The
- * sandbox" in gatekeeper/shadow.h).
+ * sandbox" in src/shadow/shadow.h).
  *
  * Migrations run as a role that may not create an extension that needs a
  * superuser.  Creating those before the migration would not do: the

@@ -29,7 +29,7 @@
 #include <string.h>
 
 #include "replay/replay.h"
-#include "gatekeeper/shadow.h"
+#include "shadow/shadow.h"
 #include "util/util.h"
 #include "replay_test_support.h"
 

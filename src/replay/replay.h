@@ -31,7 +31,7 @@
  * columns of existing tables added, changed or dropped (rows written by
  * the migration's transactions).  A dropped object, or data, is not named.
  *
- * Sandbox: the session is the shadow's role's (see gatekeeper/shadow.h).
+ * Sandbox: the session is the shadow's role's (see src/shadow/shadow.h).
  * When the database has the shadow's extension door, a migration's
  * `CREATE EXTENSION` of an allow-listed extension is sent as a call of
  * pg_catalog.gatekeeper_create_extension() with the same name, options and
@@ -66,7 +66,7 @@
 #define GK_REPLAY_H
 
 #include "gatekeeper/common.h"
-#include "gatekeeper/runner.h"
+#include "layout/runner.h"
 
 /* The default time limit of one migration's replay (--replay-timeout). */
 #define GK_REPLAY_TIMEOUT_DEFAULT_S 300.0

@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gatekeeper/layout.h"
+#include "layout/layout.h"
 #include "replay/replay.h"
-#include "gatekeeper/shadow.h"
+#include "shadow/shadow.h"
 #include "util/util.h"
 #include "replay/replay_internal.h"
 #include "replay_test_support.h"

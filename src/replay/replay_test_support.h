@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gatekeeper/shadow.h"
+#include "shadow/shadow.h"
 #include "util/skip_test_support.h"
 
 static gk_shadow *shared;

@@ -35,11 +35,15 @@ static void locate(const gk_replay_migration *m, size_t off, place *pl)
 	gk_source_free(&src);
 }
 
+/* `outcome`: the finding is the verdict on the whole migration (it did not
+ * apply, could not run here, timed out), which JUnit shows as the result of
+ * the migration's replay case; a lock finding is not. */
 static int add(const gk_replay_reporter *rr, enum gk_rule_id id, const gk_replay_migration *m, const place *pl,
-	       const char *help, const char *msg, const gk_evidence *ev)
+	       const char *help, const char *msg, const gk_evidence *ev, bool outcome)
 {
 	gk_finding f = {.message = (char *)msg, .help = (char *)help, .path = (char *)m->path, .line = pl->line,
-			.column = pl->column, .statement_index = pl->statement_index, .context = pl->context};
+			.column = pl->column, .statement_index = pl->statement_index, .context = pl->context,
+			.replay_outcome = outcome};
 	if (ev)
 		f.evidence = *ev;
 	return gk_rule_add_finding(rr->r, rr->o, id, &f);
@@ -156,7 +160,7 @@ static int timeout_finding(const gk_replay_reporter *rr, const gk_replay_migrati
 				  "statements run as one query, so which one was running is not known)%s%s%s",
 				  what, limit, left, after ? "; " : "", after ? after : "");
 	free(left);
-	int rc = msg ? add(rr, GK_RULE_ID_replay_timeout, m, &pl, NULL, msg, NULL) : GK_ENOMEM;
+	int rc = msg ? add(rr, GK_RULE_ID_replay_timeout, m, &pl, NULL, msg, NULL, true) : GK_ENOMEM;
 	free(msg);
 	free(stmt);
 	free(pl.context);
@@ -219,7 +223,8 @@ int gk_replay_report_failure(const gk_replay_reporter *rr, const gk_replay_migra
 				  after ? after : "");
 	free(left);
 	free(at);
-	int rc = msg ? add(rr, env ? GK_RULE_ID_replay_environment : GK_RULE_ID_replay_failed, m, &pl, help, msg, NULL) : GK_ENOMEM;
+	int rc = msg ? add(rr, env ? GK_RULE_ID_replay_environment : GK_RULE_ID_replay_failed, m, &pl, help, msg,
+					NULL, true) : GK_ENOMEM;
 	free(msg);
 	free(help);
 	free(pl.context);
@@ -342,7 +347,7 @@ static int emit_lock(const gk_replay_reporter *rr, const gk_replay_migration *m,
 	char *msg = gk_asprintf(fmt, list->data, sl->held_ms);
 	char *full = msg ? gk_asprintf("%s%s", msg, sl->notes.len ? sl->notes.data : "") : NULL;
 	char *help = help_of(rr, kind);
-	int rc = full && (help || (kind != WAITING && kind != EXCLUSIVE)) ? add(rr, ids[kind], m, pl, help, full, &ev)
+	int rc = full && (help || (kind != WAITING && kind != EXCLUSIVE)) ? add(rr, ids[kind], m, pl, help, full, &ev, false)
 									  : GK_ENOMEM;
 	free(msg);
 	free(full);

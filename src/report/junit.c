@@ -64,7 +64,7 @@ typedef struct jw {
 	size_t *fails;             /* per suite: blocking findings */
 	size_t *order;             /* finding indices grouped by suite, report order within a suite */
 	size_t *first;             /* per suite: its findings are order[first[s] .. first[s + 1]) */
-	size_t *outcome;           /* per suite: its replay-failed/-environment/-timeout finding, or SIZE_MAX */
+	size_t *outcome;           /* per suite: its finding with replay_outcome, or SIZE_MAX */
 } jw;
 
 /* Iterate the findings of one suite, in report order. */
@@ -459,10 +459,11 @@ static void lock_lines(const gk_migration_replay *p, gk_buf *b)
 }
 
 /*
- * The migration's replay: fails when its replay-failed/-environment/-timeout
- * finding blocks (so failures still equal blocking findings), skipped when
- * an earlier migration stopped the replay or the run's end (or the
- * server's) cut it off (status skipped or interrupted).  The default profile puts the
+ * The migration's replay: fails when its outcome finding (replay-failed,
+ * -environment or -timeout: gk_finding.replay_outcome) blocks (so failures
+ * still equal blocking findings), skipped when an earlier migration stopped
+ * the replay or the run's end (or the server's) cut it off (status skipped
+ * or interrupted).  The default profile puts the
  * locks in the case's system-out; windyroad's schema allows none there,
  * so the strict profile leaves them to the suite's.
  */
@@ -787,9 +788,7 @@ static int index_findings(jw *j)
 		bool same = i > 0 && same_str(f->path, r->findings[i - 1].path);
 		j->owner[i] = same ? j->owner[i - 1] : owner_of(r, f);
 		j->fails[j->owner[i]] += f->blocking;
-		bool outcome = !strcmp(f->rule_id, "replay-failed") || !strcmp(f->rule_id, "replay-environment") ||
-			       !strcmp(f->rule_id, "replay-timeout");
-		if (outcome && suite_replay(j, j->owner[i]) && j->outcome[j->owner[i]] == SIZE_MAX)
+		if (f->replay_outcome && suite_replay(j, j->owner[i]) && j->outcome[j->owner[i]] == SIZE_MAX)
 			j->outcome[j->owner[i]] = i;
 	}
 	return group_by_suite(j) < 0 ? -1 : number_repeats(j);

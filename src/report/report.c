@@ -31,7 +31,7 @@ gk_report *gk_report_new(const char *command)
 	return &p->pub;
 }
 
-#define FINDING_STRINGS 14
+#define FINDING_STRINGS 15
 
 /* The strings a finding owns, so that copying and freeing name them once. */
 static void finding_strings(gk_finding *f, char **out[FINDING_STRINGS])
@@ -39,7 +39,7 @@ static void finding_strings(gk_finding *f, char **out[FINDING_STRINGS])
 	char **all[FINDING_STRINGS] = {&f->message, &f->help, &f->path, &f->sql, &f->context,
 				       &f->object_kind, &f->object, &f->attribute, &f->expected, &f->actual,
 				       &f->production.summary, &f->production.relation, &f->production.source,
-				       &f->production.size_rule};
+				       &f->production.size_rule, &f->about};
 	memcpy(out, all, sizeof all);
 }
 
@@ -819,17 +819,23 @@ typedef struct subject_key {
 	size_t idx;
 } subject_key;
 
-static int cmp_subject(const void *pa, const void *pb)
+/* By subject; within one, by the object each names (`about`), then by
+ * place: the findings' order in the report is by message last, and that
+ * holds sizes and line numbers that change between runs. */
+static int cmp_subject(const void *pa, const void *pb, void *findings)
 {
 	const subject_key *a = pa, *b = pb;
 	int c = memcmp(a->digest, b->digest, sizeof a->digest);
+	const char *x = ((const gk_finding *)findings)[a->idx].about, *y = ((const gk_finding *)findings)[b->idx].about;
+	if (!c)
+		c = strcmp(x ? x : "", y ? y : "");
 	return c ? c : (a->idx > b->idx) - (a->idx < b->idx);
 }
 
 /*
  * Each finding's fingerprint (see gk_finding): the subject's digest and
- * the finding's occurrence among those of the same subject, in report
- * order (by line), so two identical statements in one file stay apart.
+ * the finding's occurrence among those of the same subject (cmp_subject),
+ * so two identical statements in one file stay apart.
  * Out of memory leaves them empty.
  */
 static void fingerprint_findings(gk_report *r)
@@ -845,7 +851,7 @@ static void fingerprint_findings(gk_report *r)
 		ok = digest_subject(c, md, &r->findings[i], keys[i].digest) == 0;
 	}
 	if (ok)
-		qsort(keys, r->n_findings, sizeof *keys, cmp_subject);
+		qsort_r(keys, r->n_findings, sizeof *keys, cmp_subject, r->findings);
 	uint32_t occurrence = 0;
 	for (size_t k = 0; ok && k < r->n_findings; k++) {
 		bool same = k > 0 && memcmp(keys[k].digest, keys[k - 1].digest, sizeof keys[k].digest) == 0;

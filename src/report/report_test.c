@@ -662,6 +662,37 @@ static void test_junit_objects_and_prefixes(void **state)
 	gk_report_free(r);
 }
 
+/* The replay case of a migration fails with the finding the replay marked
+ * as its outcome (gk_finding.replay_outcome), whatever its rule id; an
+ * unmarked finding with the same rule id is a case of its own and the
+ * replay case passes. */
+static void junit_replay_case(bool marked)
+{
+	gk_report *r = gk_report_new("check");
+	assert_non_null(r);
+	assert_int_equal(gk_report_add_migration(r, M1, 1, GK_RUNNER_WHOLE), 0);
+	assert_int_equal(gk_report_set_replay(r, 0, GK_REPLAY_FAILED, 2.0, "42P07", "relation exists", false), 0);
+	gk_finding f = {.rule_id = "replay-verdict", .category = GK_CAT_REPLAY, .severity = GK_SEV_ERROR,
+			.message = "does not apply", .path = M1, .line = 1, .column = 1, .statement_index = 1,
+			.replay_outcome = marked};
+	assert_int_equal(gk_report_add_finding(r, &f), 0);
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	assert_valid_profiles(r);
+	xdoc d = junit(r, GK_JUNIT_DEFAULT);
+	assert_xnum(&d, "count(//testcase[@name='replay']/failure[@message='does not apply'])", marked ? 1 : 0);
+	assert_xnum(&d, "count(//testcase[@name='replay/replay-verdict [stmt 1]'])", marked ? 0 : 1);
+	assert_xnum(&d, "count(//failure)", 1);
+	xdoc_free(&d);
+	gk_report_free(r);
+}
+
+static void test_junit_replay_outcome_by_field(void **state)
+{
+	(void)state;
+	junit_replay_case(true);
+	junit_replay_case(false);
+}
+
 /* A composed run's checks: each counted by category at finish; those that
  * did not run are skipped cases of the gatekeeper suite, and nothing else. */
 static void test_checks_counted_and_skipped(void **state)
@@ -1041,6 +1072,7 @@ int main(void)
 		cmocka_unit_test(test_junit_hostile_text),
 		cmocka_unit_test(test_junit_empty_report),
 		cmocka_unit_test(test_junit_objects_and_prefixes),
+		cmocka_unit_test(test_junit_replay_outcome_by_field),
 		cmocka_unit_test(test_checks_counted_and_skipped),
 		cmocka_unit_test(test_json_checks),
 		cmocka_unit_test(test_json_agrees),

@@ -27,6 +27,8 @@
  */
 #include "lint/lint_internal.h"
 
+#include <stdio.h>
+
 /* The lock locks.c says `s` takes on schema.name. */
 static enum gk_lockmode lock_on(const gk_lint *l, const gk_stmt *s, const char *schema, const char *name)
 {
@@ -56,9 +58,11 @@ static void check_drop_index(gk_lint *l, const gk_stmt *s)
 		if (t && gk_state_is_new(l->state, t->change))
 			continue;
 		enum gk_lockmode m = lock_on(l, s, schema, name);
-		gk_lint_report(l, s, -1, NULL,
-			       "DROP INDEX %s%s%s without CONCURRENTLY waits for and then holds %s on its table (%s) until the transaction ends",
-			       schema ? schema : "", schema ? "." : "", name, gk_lockmode_name(m), gk_lockmode_blocks(m));
+		char about[512];
+		snprintf(about, sizeof about, "%s%s%s", schema ? schema : "", schema ? "." : "", name);
+		gk_lint_report_about(l, s, -1, about, NULL,
+				     "DROP INDEX %s without CONCURRENTLY waits for and then holds %s on its table (%s) until the "
+				     "transaction ends", about, gk_lockmode_name(m), gk_lockmode_blocks(m));
 	}
 }
 

@@ -36,13 +36,13 @@ static void check_drop_column(gk_lint *l, const gk_stmt *s)
 		    gk_lint_column_is_new(l, as->relation, c->name))
 			continue;
 		if (c->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE)
-			gk_lint_report(l, s, -1, NULL,
-				       "DROP COLUMN %s.%s CASCADE deletes the column's data and also drops the views, "
-				       "indexes and constraints that use it", rel, c->name);
+			gk_lint_report_about(l, s, -1, c->name, NULL,
+					     "DROP COLUMN %s.%s CASCADE deletes the column's data and also drops the views, "
+					     "indexes and constraints that use it", rel, c->name);
 		else
-			gk_lint_report(l, s, -1, NULL,
-				       "DROP COLUMN %s.%s deletes the column's data; running code that selects or writes it breaks",
-				       rel, c->name);
+			gk_lint_report_about(l, s, -1, c->name, NULL,
+					     "DROP COLUMN %s.%s deletes the column's data; running code that selects or "
+					     "writes it breaks", rel, c->name);
 	}
 }
 

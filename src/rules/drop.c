@@ -11,6 +11,7 @@
  */
 #include "lint/lint_internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static void each_dropped_table(gk_lint *l, const gk_stmt *s, const PgQuery__DropStmt *ds)
@@ -26,8 +27,9 @@ static void each_dropped_table(gk_lint *l, const gk_stmt *s, const PgQuery__Drop
 		if (gk_lint_is_new(l, &rv))
 			continue;
 		char rel[256];
-		gk_lint_report(l, s, -1, NULL, "DROP TABLE %s deletes the table and its data; running code that uses it breaks",
-			       gk_rv_name(&rv, rel, sizeof rel));
+		gk_rv_name(&rv, rel, sizeof rel);
+		gk_lint_report_about(l, s, -1, rel, NULL,
+				     "DROP TABLE %s deletes the table and its data; running code that uses it breaks", rel);
 	}
 }
 
@@ -58,8 +60,8 @@ static void check_schema(gk_lint *l, const gk_stmt *s)
 	const PgQuery__DropStmt *ds = s->node->drop_stmt;
 	for (size_t i = 0; i < ds->n_objects; i++) {
 		const char *name = gk_node_str(ds->objects[i]);
-		gk_lint_report(l, s, -1, NULL, "DROP SCHEMA %s%s deletes every object in it",
-			       name ? name : "?", ds->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE ? " CASCADE" : "");
+		gk_lint_report_about(l, s, -1, name, NULL, "DROP SCHEMA %s%s deletes every object in it", name ? name : "?",
+				     ds->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE ? " CASCADE" : "");
 	}
 }
 
@@ -102,9 +104,10 @@ static void check_view(gk_lint *l, const gk_stmt *s)
 		if (!rv.relname || !*rv.relname || gk_lint_is_new(l, &rv) || view_recreated(l, s, &rv))
 			continue;
 		char rel[256];
-		gk_lint_report(l, s, -1, NULL, "DROP %sVIEW %s%s breaks running code that still queries it%s",
-			       matview ? "MATERIALIZED " : "", gk_rv_name(&rv, rel, sizeof rel), cascade ? " CASCADE" : "",
-			       cascade ? ", and CASCADE also drops the views that select from it" : "");
+		gk_rv_name(&rv, rel, sizeof rel);
+		gk_lint_report_about(l, s, -1, rel, NULL, "DROP %sVIEW %s%s breaks running code that still queries it%s",
+				     matview ? "MATERIALIZED " : "", rel, cascade ? " CASCADE" : "",
+				     cascade ? ", and CASCADE also drops the views that select from it" : "");
 	}
 }
 
@@ -259,19 +262,21 @@ static void check_cascade(gk_lint *l, const gk_stmt *s)
 		const char *schema, *name = dropped_name(ds->objects[i], &schema);
 		if (!name || created_in_file(l, s, ds->remove_type, schema, name))
 			continue;
-		char cols[512] = "";
+		char cols[512] = "", about[512];
+		snprintf(about, sizeof about, "%s%s%s", schema ? schema : "", schema ? "." : "", name);
 		bool typed = ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TYPE ||
 			     ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_DOMAIN;
 		if (ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_FUNCTION && gk_state_is_trigger_fn(l->state, schema, name))
-			gk_lint_report(l, s, -1, NULL,
-				       "DROP FUNCTION %s CASCADE also drops every trigger that calls it: the tables stop doing "
-				       "what the triggers did", name);
+			gk_lint_report_about(l, s, -1, about, NULL,
+					     "DROP FUNCTION %s CASCADE also drops every trigger that calls it: the tables stop "
+					     "doing what the triggers did", name);
 		else if (typed && *gk_lint_columns_of_type(l, name, cols, sizeof cols))
-			gk_lint_report(l, s, -1, NULL,
-				       "DROP %s %s CASCADE also drops the columns of a type named %s and their data (%s), and "
-				       "the functions and views that use it", kind_word(ds->remove_type), name, name, cols);
+			gk_lint_report_about(l, s, -1, about, NULL,
+					     "DROP %s %s CASCADE also drops the columns of a type named %s and their data (%s), "
+					     "and the functions and views that use it", kind_word(ds->remove_type), name, name, cols);
 		else
-			gk_lint_report(l, s, -1, NULL, "DROP %s %s CASCADE also drops %s", kind_word(ds->remove_type), name, what);
+			gk_lint_report_about(l, s, -1, about, NULL, "DROP %s %s CASCADE also drops %s",
+					     kind_word(ds->remove_type), name, what);
 	}
 }
 

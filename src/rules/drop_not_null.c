@@ -21,9 +21,9 @@ static void check(gk_lint *l, const gk_stmt *s)
 		    gk_lint_column_is_new(l, as->relation, c->name))
 			continue;
 		char t[256];
-		gk_lint_report(l, s, -1, NULL,
-			       "DROP NOT NULL on %s.%s lets NULLs in; code and readers that assume the column is never NULL break on them",
-			       gk_rv_name(as->relation, t, sizeof t), c->name);
+		gk_lint_report_about(l, s, -1, c->name, NULL,
+				     "DROP NOT NULL on %s.%s lets NULLs in; code and readers that assume the column is never "
+				     "NULL break on them", gk_rv_name(as->relation, t, sizeof t), c->name);
 	}
 }
 

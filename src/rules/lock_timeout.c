@@ -665,7 +665,7 @@ static void check_held(gk_lint *l, const gk_stmt *s)
 		if (lk->mode < GK_LOCK_ACCESS_EXCLUSIVE || lock_on_new(l, lk) || dropped_for_good(l, s, lk))
 			continue;
 		held_rel h = rel_of_lock(l, lk);
-		char why[1200], target[400];
+		char why[1200], target[400], about[1200];
 		const gk_stmt *n;
 		if (already_held(l, s, lk, &h) || !(n = first_costly(l, s, &h, why, sizeof why)) ||
 		    (lk->is_index && held_again_before(l, s, n, &h)))
@@ -674,11 +674,14 @@ static void check_held(gk_lint *l, const gk_stmt *s)
 		gk_source_pos(l->src, s->start, &line, &col);
 		gk_source_pos(l->src, n->start, &nline, &col);
 		held_text(&h, target, sizeof target);
-		gk_lint_report(l, n, -1, NULL,
-			       "%s on line %d %s, while the %s lock that %s on line %d took on %s is still held: nobody "
-			       "can read or write %s until the transaction commits",
-			       stmt_tag(n->node), nline, why, gk_lockmode_name(lk->mode), stmt_tag(s->node), line, target,
-			       h.name ? h.name : "that table");
+		/* Two earlier statements may hold locks on one table: each
+		 * finding names the lock and the statement that took it. */
+		snprintf(about, sizeof about, "%s\n%.*s", target, (int)(s->end - s->start), l->src->text + s->start);
+		gk_lint_report_about(l, n, -1, about, NULL,
+				     "%s on line %d %s, while the %s lock that %s on line %d took on %s is still held: "
+				     "nobody can read or write %s until the transaction commits",
+				     stmt_tag(n->node), nline, why, gk_lockmode_name(lk->mode), stmt_tag(s->node), line,
+				     target, h.name ? h.name : "that table");
 		return; /* one finding per statement */
 	}
 }

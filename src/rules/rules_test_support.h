@@ -12,6 +12,7 @@
 
 #include "gatekeeper/lint.h"
 #include "gatekeeper/rules.h"
+#include "layout/runner.h"
 
 /* The lint options of example `ex`: its version (0 = the default), its
  * runner (auto = per file, or the tool's model for an example of a tool). */

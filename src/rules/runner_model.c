@@ -1,7 +1,7 @@
 /*
  * flyway-mixed-transaction, prisma-shadow-mismatch
  *
- * Decisions of the runner model (gatekeeper/runner.h) that are findings of
+ * Decisions of the runner model (src/layout/runner.h) that are findings of
  * their own: the file as a whole is refused by the tool, or applies one
  * way on deploy and another on the developer's machine.  Both look at the
  * model's summary of the file (gk_runner_choice.sql), not at one statement,

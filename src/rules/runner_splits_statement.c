@@ -2,7 +2,7 @@
  * runner-splits-statement
  *
  * Two runners cut a file into statements without parsing it (see
- * gatekeeper/runner.h): Prisma 6's driver-adapter schema engine
+ * src/layout/runner.h): Prisma 6's driver-adapter schema engine
  * (`engine: "js"`) and golang-migrate with x-multi-statement, both at every
  * ';'.  A ';' in a string, a comment, a quoted name or a function body
  * then ends a piece that is no statement:

@@ -53,13 +53,13 @@ static void set_not_null(gk_lint *l, const gk_stmt *s, const PgQuery__RangeVar *
 	gk_rv_name(table, t, sizeof t);
 	enum gk_lockmode m = gk_stmt_lock_on(s->node, pg, table->schemaname, table->relname, NULL);
 	if (checked)
-		gk_lint_report(l, s, -1, help_for(pg),
-			       "SET NOT NULL on %s.%s still scans the table under %s on PostgreSQL %d: only 12+ uses the validated CHECK (%s IS NOT NULL)",
-			       t, col, gk_lockmode_name(m), pg, col);
+		gk_lint_report_about(l, s, -1, col, help_for(pg),
+				     "SET NOT NULL on %s.%s still scans the table under %s on PostgreSQL %d: only 12+ uses "
+				     "the validated CHECK (%s IS NOT NULL)", t, col, gk_lockmode_name(m), pg, col);
 	else
-		gk_lint_report(l, s, -1, help_for(pg),
-			       "ALTER COLUMN %s SET NOT NULL on existing table %s scans every row while holding %s (%s)",
-			       col, t, gk_lockmode_name(m), gk_lockmode_blocks(m));
+		gk_lint_report_about(l, s, -1, col, help_for(pg),
+				     "ALTER COLUMN %s SET NOT NULL on existing table %s scans every row while holding %s (%s)",
+				     col, t, gk_lockmode_name(m), gk_lockmode_blocks(m));
 }
 
 static void check(gk_lint *l, const gk_stmt *s)

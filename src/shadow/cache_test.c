@@ -38,7 +38,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "gatekeeper/shadow.h"
+#include "shadow/shadow.h"
 #include "shadow/shadow_internal.h"
 #include "util/util.h"
 #include "util/pg_test_support.h"
@@ -736,7 +736,7 @@ static void cluster_not_used(const char *dir, const char *why, const char *path)
 	gk_bin_search w = {NULL, NULL, NULL};
 	gk_error err = {0, ""};
 	assert_int_equal(gk_cluster_find_bin(&bin, &w, &err), 0);
-	gk_cluster_req req = {bin, sock_dir, NULL, dir, false};
+	gk_cluster_req req = {bin, sock_dir, NULL, dir, false, false};
 	gk_cluster *c = NULL;
 	int rc = gk_cluster_start(&c, &req, &err);
 	free(bin);
@@ -1219,7 +1219,7 @@ static int child_main(const char *mode)
 	if (strcmp(mode, "store") == 0 || strcmp(mode, "find") == 0)
 		return child_template(mode);
 	snprintf(cache_dir, sizeof cache_dir, "%s", getenv("GK_CACHE_DIR"));
-	gk_shadow_options o = {.tmp_dir = getenv("GK_CACHE_SOCK"), .cache_dir = cache_dir};
+	gk_shadow_options o = {.tmp_dir = getenv("GK_CACHE_SOCK"), .cache_dir = cache_dir, .cleanup_handlers = true};
 	gk_error err = {0, ""};
 	if (gk_shadow_open(&child_shadow, &o, &err) != 0 || !gk_shadow_cached(child_shadow)) {
 		fprintf(stderr, "child open: %s %s\n", err.msg,

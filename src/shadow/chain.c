@@ -7,7 +7,7 @@
  * rename and an edit never collide.  The name is in the hash because the
  * order of migrations and the way a runner sends them follow from it.
  */
-#include "gatekeeper/shadow.h"
+#include "shadow/shadow.h"
 
 #include <openssl/evp.h>
 #include <string.h>

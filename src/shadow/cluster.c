@@ -721,6 +721,9 @@ int gk_cluster_start(gk_cluster **out, const gk_cluster_req *req, gk_error *err)
 	gk_cluster *c = calloc(1, sizeof *c);
 	if (!c)
 		return gk_error_set(err, GK_ENOMEM, "out of memory");
+	/* Before the first folder or process exists, so none escapes them. */
+	if (req->cleanup_handlers)
+		gk_reg_install_handlers();
 	c->slot = -1;
 	c->cache.lock_fd = c->cache.home_fd = -1;
 	c->cached = req->cache_dir != NULL;

@@ -2,6 +2,10 @@
  * registry.c - the private clusters alive in this process, so that each one
  * is stopped and its folder removed however the process ends: a normal
  * return from main, exit() (atexit handler), SIGINT, SIGTERM or SIGHUP.
+ * Those handlers are process-wide, so they are installed only when a
+ * cluster is started with gk_shadow_options.cleanup_handlers (the CLI's
+ * jobs set it); without them the caller stops its clusters itself
+ * (gk_shadow_close()) and the slots only serve gk_reg_release().
  *
  * The folder of a slot is the temporary one: for a throw-away cluster
  * everything, for a cache cluster only its socket and logs.  The cache's
@@ -202,11 +206,15 @@ static void install(void)
 	gk_sig_take(handled, NHANDLED, on_signal, previous);
 }
 
+void gk_reg_install_handlers(void)
+{
+	pthread_once(&install_once, install);
+}
+
 int gk_reg_add(const char *dir)
 {
 	if (strlen(dir) >= GK_SHADOW_DIR_MAX)
 		return -1;
-	pthread_once(&install_once, install);
 	for (int i = 0; i < SLOTS; i++) {
 		reg_slot *s = &slots[i];
 		int expected = SLOT_FREE;

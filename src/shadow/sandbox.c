@@ -1,6 +1,6 @@
 /*
  * sandbox.c - what migrations may do on the shadow (see "The sandbox" in
- * gatekeeper/shadow.h): the role they run as on an embedded server, the
+ * src/shadow/shadow.h): the role they run as on an embedded server, the
  * databases it owns, the one door to extensions that need a superuser,
  * and on an external server a note when the URL's user is too powerful.
  *

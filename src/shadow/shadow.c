@@ -26,7 +26,7 @@
  * would be felt by everyone else.
  */
 #include "util/dburl.h"
-#include "gatekeeper/shadow.h"
+#include "shadow/shadow.h"
 #include "shadow/shadow_internal.h"
 #include "util/util.h"
 
@@ -165,7 +165,7 @@ static int open_embedded(gk_shadow *s, const gk_shadow_options *o, gk_error *err
 	int rc = gk_cluster_find_bin(&bindir, &where, err);
 	if (rc)
 		return rc;
-	gk_cluster_req req = {bindir, o->tmp_dir, o->run_as, o->cache_dir, false};
+	gk_cluster_req req = {bindir, o->tmp_dir, o->run_as, o->cache_dir, false, o->cleanup_handlers};
 	if (o->cache_dir) {
 		gk_error why = {0, ""};
 		rc = open_cache(s, &req, &why);

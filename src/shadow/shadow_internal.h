@@ -21,7 +21,7 @@
 
 #include <libpq-fe.h>
 
-#include "gatekeeper/shadow.h"
+#include "shadow/shadow.h"
 #include "util/redact.h"
 
 /* ---- registry.c ------------------------------------------------------- */
@@ -31,12 +31,17 @@
 
 /**
  * Register the folder of a private cluster (already created) so that it is
- * removed however the process ends.  Installs the exit and signal handlers
- * on first use.  Returns the slot, or -1 when the registry is full.  A
+ * removed however the process ends, once gk_reg_install_handlers() ran (and
+ * by gk_reg_release() in any case).  Returns the slot, or -1 when the
+ * registry is full.  A
  * cache cluster registers only its socket folder: the server is stopped
  * and that folder removed, its data folder (elsewhere) is left alone.
  */
 int gk_reg_add(const char *dir);
+/** The atexit handler and the SIGINT/SIGTERM/SIGHUP handlers that clean up
+ * every registered slot, installed once for the rest of the process (a
+ * program's own handler is chained, an ignored signal stays ignored). */
+void gk_reg_install_handlers(void);
 /** The child to stop before removal (initdb: SIGKILL; postmaster: SIGQUIT, a cache
  * cluster's SIGINT); 0 = none. */
 void gk_reg_set_child(int slot, pid_t pid, int stop_sig);
@@ -73,6 +78,7 @@ typedef struct gk_cluster_req {
 	const char *run_as;     /* when root; NULL = postgres, else nobody */
 	const char *cache_dir;  /* NULL = temporary cluster; else a cache cluster under it */
 	bool wipe;              /* cache: recreate the data folder even if it looks fine */
+	bool cleanup_handlers;  /* gk_shadow_options.cleanup_handlers */
 } gk_cluster_req;
 
 /* Where to look for binaries; the tests point these at fake folders. */

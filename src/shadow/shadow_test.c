@@ -42,7 +42,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "gatekeeper/shadow.h"
+#include "shadow/shadow.h"
 #include "shadow/shadow_internal.h"
 #include "util/util.h"
 #include "util/pg_test_support.h"
@@ -86,6 +86,16 @@ static void make_tmp(char *out, size_t size)
 	snprintf(out, size, "%s/gk-shadow-test-XXXXXX", fast_tmp());
 	assert_non_null(mkdtemp(out));
 	assert_int_equal(chmod(out, 0755), 0);
+}
+
+/* gk_shadow_open() that must succeed. */
+static gk_shadow *open_ok(const gk_shadow_options *o)
+{
+	gk_shadow *s = NULL;
+	gk_error err = {0, ""};
+	if (gk_shadow_open(&s, o, &err) != 0)
+		fail_msg("open: %s", err.msg);
+	return s;
 }
 
 static bool exists(const char *path)
@@ -742,7 +752,7 @@ static int child_main(const char *mode)
 		if (!pw || setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid))
 			return 90;
 	}
-	gk_shadow_options o = {.tmp_dir = getenv("GK_SHADOW_TMP")};
+	gk_shadow_options o = {.tmp_dir = getenv("GK_SHADOW_TMP"), .cleanup_handlers = true};
 	gk_error err = {0, ""};
 	if (gk_shadow_open(&child_shadow, &o, &err) != 0) {
 		fprintf(stderr, "child open: %s\n", err.msg);
@@ -1279,6 +1289,51 @@ static void test_external_refused(void **state)
 	}
 }
 
+/* ---- who installs the process's handlers ------------------------------- */
+
+static const int cleanup_sigs[] = {SIGINT, SIGTERM, SIGHUP};
+#define N_CLEANUP_SIGS (sizeof cleanup_sigs / sizeof *cleanup_sigs)
+static struct sigaction at_start[N_CLEANUP_SIGS];  /* before any shadow (main) */
+
+/* Open and close a private cluster with or without cleanup_handlers, then
+ * whether each signal's handler is still the one the program started with. */
+static void open_close(bool handlers, bool *unchanged)
+{
+	char tmp[64];
+	make_tmp(tmp, sizeof tmp);
+	gk_shadow_options o = {.tmp_dir = tmp, .cleanup_handlers = handlers};
+	gk_shadow_close(open_ok(&o));
+	gk_reg_remove_tree(tmp);
+	for (size_t i = 0; i < N_CLEANUP_SIGS; i++) {
+		struct sigaction now;
+		assert_int_equal(sigaction(cleanup_sigs[i], NULL, &now), 0);
+		unchanged[i] = (now.sa_flags & SA_SIGINFO) == (at_start[i].sa_flags & SA_SIGINFO) &&
+			       now.sa_handler == at_start[i].sa_handler;
+	}
+}
+
+/*
+ * The exit and signal handlers are opt-in (gk_shadow_options.
+ * cleanup_handlers): a program that embeds the library and starts a
+ * cluster without asking keeps its own dispositions (and stops its
+ * clusters with gk_shadow_close()); with it, SIGINT, SIGTERM and SIGHUP
+ * get the registry's handler.  Last among the tests: the handlers stay.
+ */
+static void test_cleanup_handlers_opt_in(void **state)
+{
+	(void)state;
+	need_server();
+	bool unchanged[N_CLEANUP_SIGS];
+	open_close(false, unchanged);
+	for (size_t i = 0; i < N_CLEANUP_SIGS; i++)
+		if (!unchanged[i])
+			fail_msg("a cluster without cleanup_handlers replaced the handler of signal %d", cleanup_sigs[i]);
+	open_close(true, unchanged);
+	for (size_t i = 0; i < N_CLEANUP_SIGS; i++)
+		if (unchanged[i])
+			fail_msg("a cluster with cleanup_handlers left signal %d's handler alone", cleanup_sigs[i]);
+}
+
 /* ---- main ---------------------------------------------------------------- */
 
 static int group_setup(void **state)
@@ -1308,6 +1363,8 @@ int main(void)
 		return child_main(mode);
 	/* In our environment, never in the server's (test_server_environment). */
 	setenv("GK_SANDBOX_CANARY", CANARY_VALUE, 1);
+	for (size_t i = 0; i < N_CLEANUP_SIGS; i++)
+		sigaction(cleanup_sigs[i], NULL, &at_start[i]);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_redact_forms),
 		cmocka_unit_test(test_redact_message),
@@ -1329,6 +1386,7 @@ int main(void)
 		cmocka_unit_test(test_external_borrowed_reset),
 		cmocka_unit_test(test_external_unreachable),
 		cmocka_unit_test(test_external_refused),
+		cmocka_unit_test(test_cleanup_handlers_opt_in),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

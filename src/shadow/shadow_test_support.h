@@ -9,7 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 
-#include "gatekeeper/shadow.h"
+#include "shadow/shadow.h"
 
 /* The shadow's own database as the server's superuser.  One shadow per
  * test program: the conninfo is kept for its whole run. */

@@ -3,7 +3,7 @@
  * database's schema with the catalog block and write it where asked.
  */
 #include "gatekeeper/snapshot.h"
-#include "gatekeeper/catalog.h"
+#include "catalog/catalog.h"
 #include "util/dburl.h"
 #include "util/interrupt.h"
 #include "util/util.h"

@@ -28,8 +28,8 @@
 
 #include "target/target_test_support.h"
 #include "util/cli_test_support.h"
-#include "gatekeeper/history.h"
-#include "gatekeeper/layout.h"
+#include "history/history.h"
+#include "layout/layout.h"
 
 #define PASSWORD "Cl1-S3cret-pw"
 #define INIT_SQL "CREATE TABLE users (id bigint PRIMARY KEY);\n"

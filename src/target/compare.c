@@ -28,9 +28,9 @@
  * after the last migration they share.
  */
 #include "target/target_internal.h"
-#include "gatekeeper/history.h"
-#include "gatekeeper/files.h"
-#include "gatekeeper/runner.h"
+#include "history/history.h"
+#include "util/files.h"
+#include "layout/runner.h"
 #include "util/util.h"
 
 #include <stdarg.h>

@@ -20,8 +20,8 @@
 
 #include "target/target_test_support.h"
 #include "target/target_internal.h"
-#include "gatekeeper/history.h"
-#include "gatekeeper/layout.h"
+#include "history/history.h"
+#include "layout/layout.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 

@@ -39,7 +39,7 @@
 #define GK_TARGET_H
 
 #include "gatekeeper/common.h"
-#include "gatekeeper/layout.h"
+#include "layout/layout.h"
 #include "gatekeeper/lint.h"
 #include "gatekeeper/report.h"
 

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "gatekeeper/history.h"
-#include "gatekeeper/shadow.h"
+#include "history/history.h"
+#include "shadow/shadow.h"
 #include "shadow/shadow_test_support.h"
 #include "target/target.h"
 #include "util/test_support.h"

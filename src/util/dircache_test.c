@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gatekeeper/files.h"
+#include "util/files.h"
 #include "util/dircache.h"
 #include "util/test_support.h"
 

@@ -1,5 +1,5 @@
-/* files.c - collect SQL files from paths (see gatekeeper/files.h). */
-#include "gatekeeper/files.h"
+/* files.c - collect SQL files from paths (see src/util/files.h). */
+#include "util/files.h"
 #include "util.h"
 
 #include <dirent.h>

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gatekeeper/files.h"
+#include "util/files.h"
 #include "util/test_support.h"
 
 static char root[PATH_MAX];

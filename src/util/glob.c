@@ -1,5 +1,5 @@
 /* glob.c - glob matching in time linear in pattern x path (see glob.h). */
-#include "gatekeeper/files.h"
+#include "util/files.h"
 #include "glob.h"
 
 #include <fnmatch.h>

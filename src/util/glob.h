@@ -1,5 +1,5 @@
 /*
- * glob.h - the glob matcher behind gk_glob_match() (gatekeeper/files.h).
+ * glob.h - the glob matcher behind gk_glob_match() (src/util/files.h).
  *
  * `*` and `?` match within one path component, `[...]` is a bracket
  * expression as fnmatch(3) reads it (ranges, `!`/`^`, `[:class:]`), `\`

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gatekeeper/files.h"
+#include "util/files.h"
 #include "util/glob.h"
 #include "util/util.h"
 

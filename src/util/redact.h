@@ -3,14 +3,14 @@
  * below every module that shows a connection string: shadow, catalog,
  * target and the jobs.  Not public API; the public entry points
  * gk_shadow_redact() and gk_shadow_clean_message() are declared in
- * gatekeeper/shadow.h and here.
+ * src/shadow/shadow.h and here.
  */
 #ifndef GK_UTIL_REDACT_H
 #define GK_UTIL_REDACT_H
 
 #include <stddef.h>
 
-/* Documented in gatekeeper/shadow.h. */
+/* Documented in src/shadow/shadow.h. */
 char *gk_shadow_redact(const char *conninfo);
 char *gk_shadow_clean_message(const char *msg, const char *conninfo);
 

@@ -1,5 +1,5 @@
 /*
- * gatekeeper/catalog.h - a snapshot of a database's schema, and the
+ * catalog/catalog.h - a snapshot of a database's schema, and the
  * differences between two snapshots (schema drift).
  *
  * A snapshot is read with libpq from pg_catalog only, in ONE transaction
@@ -93,12 +93,13 @@
  * GK_ECONFIG for an unusable URL or an unsupported server (< 14), GK_EIO
  * and GK_EPARSE for files.
  */
-#ifndef GATEKEEPER_CATALOG_H
-#define GATEKEEPER_CATALOG_H
+#ifndef GK_CATALOG_H
+#define GK_CATALOG_H
 
 #include <stdio.h>
 
-#include "common.h"
+#include "gatekeeper/common.h"
+#include "gatekeeper/types.h"
 
 typedef struct gk_catalog gk_catalog;
 

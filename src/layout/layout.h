@@ -1,5 +1,5 @@
 /*
- * gatekeeper/layout.h - the migration folder of each migration tool.
+ * layout/layout.h - the migration folder of each migration tool.
  *
  * Every tool keeps its migrations in a folder with its own naming and
  * ordering rule (Prisma: <folder>/migration.sql by folder name; Flyway:
@@ -11,22 +11,15 @@
  * a git tree.  It does not judge the history: duplicate versions, gaps and
  * edited files are left to later checks.
  */
-#ifndef GATEKEEPER_LAYOUT_H
-#define GATEKEEPER_LAYOUT_H
+#ifndef GK_LAYOUT_H
+#define GK_LAYOUT_H
 
 #include <stdint.h>
 
-#include "common.h"
+#include "gatekeeper/common.h"
+#include "gatekeeper/types.h"
 
-enum gk_layout_kind {
-	GK_LAYOUT_AUTO = 0,      /* detect from the paths */
-	GK_LAYOUT_PRISMA,
-	GK_LAYOUT_FLYWAY,
-	GK_LAYOUT_GOLANG_MIGRATE,
-	GK_LAYOUT_DBMATE,
-	GK_LAYOUT_DIESEL,
-	GK_LAYOUT_PLAIN,         /* every *.sql in path order (Supabase CLI folders) */
-};
+/* enum gk_layout_kind: gatekeeper/types.h. */
 
 /** "auto", "prisma", "flyway", "golang-migrate", "dbmate", "diesel", "plain". */
 const char *gk_layout_kind_name(enum gk_layout_kind k);

@@ -1,12 +1,13 @@
 /*
- * gatekeeper/files.h - turn command-line paths into the list of SQL files.
+ * util/files.h - turn command-line paths into the list of SQL files.
  */
-#ifndef GATEKEEPER_FILES_H
-#define GATEKEEPER_FILES_H
+#ifndef GK_FILES_H
+#define GK_FILES_H
 
 #include <stdint.h>
 
-#include "common.h"
+#include "gatekeeper/common.h"
+#include "gatekeeper/types.h"
 
 /* What the walk found a path to be, so that reading it later can check it
  * is still that file (a swap between the walk and the read is caught). */

@@ -1,5 +1,5 @@
 /*
- * gatekeeper/shadow.h - a PostgreSQL server to replay migrations into.
+ * shadow/shadow.h - a PostgreSQL server to replay migrations into.
  *
  * A shadow is one of
  *  - embedded (the default): a private cluster gatekeeper creates with
@@ -7,12 +7,16 @@
  *    listening only on a Unix socket inside that folder; when gatekeeper runs
  *    as root the server runs as an unprivileged user (PostgreSQL refuses
  *    root).  The cluster is stopped and its folder removed by
- *    gk_shadow_close(), and also when the process exits, calls exit(), or
- *    gets SIGINT, SIGTERM or SIGHUP while the cluster is open.  If the
- *    process is killed outright the server still stops (parent-death
- *    signal); its folder is removed by the next gk_shadow_open() in the same
- *    temporary folder.  Open a shadow from a thread that outlives it: the
- *    server stops when the thread that started it exits.
+ *    gk_shadow_close().  With `cleanup_handlers` (gatekeeper/types.h) also when the
+ *    process returns from main, calls exit(), or gets SIGINT, SIGTERM or
+ *    SIGHUP while the cluster is open; without it nothing process-wide is
+ *    installed and the caller owns the cleanup: gk_shadow_close() on every
+ *    path out, its own signal handling included.  If the process is killed
+ *    outright (or ends without that cleanup) the server still stops
+ *    (parent-death signal); its folder is removed by the next
+ *    gk_shadow_open() in the same temporary folder.  Open a shadow from a
+ *    thread that outlives it: the server stops when the thread that
+ *    started it exits.
  *  - cached (embedded with `cache_dir`): the same kind of server, but its
  *    data folder persists in <cache_dir>/pg<major>/data between runs, so
  *    that the schema after a replayed prefix of migrations can be kept as a
@@ -42,43 +46,15 @@
  * (the caller exits 3), GK_ECONFIG when the setup is unusable as given
  * (exit 2).  Messages never contain a password.
  */
-#ifndef GATEKEEPER_SHADOW_H
-#define GATEKEEPER_SHADOW_H
+#ifndef GK_SHADOW_H
+#define GK_SHADOW_H
 
 #include "gatekeeper/common.h"
+#include "gatekeeper/types.h"
 
 typedef struct gk_shadow gk_shadow;
 
-typedef struct gk_shadow_options {
-	/* External server (a libpq URL or key=value conninfo); NULL or "" =
-	 * embedded private cluster.  The caller reads --shadow-url /
-	 * SHADOW_DATABASE_URL. */
-	const char *url;
-	/* Embedded: folder with `initdb` and `postgres`; NULL = the folder
-	 * `pg_config --bindir` names, else the newest /usr/lib/postgresql/<N>/bin. */
-	const char *pg_bin;
-	/* Embedded: where the cluster's folder is made; NULL = $TMPDIR or /tmp. */
-	const char *tmp_dir;
-	/* Embedded, only when running as root: the user the server runs as;
-	 * NULL = `postgres` if that user exists, else `nobody`. */
-	const char *run_as;
-	/* Embedded only (ignored, without a note, with `url`): keep the
-	 * cluster in a folder under `cache_dir` between runs (one cluster per
-	 * PostgreSQL major version) so that replayed prefixes can be kept as
-	 * templates.  NULL = a private temporary cluster (no cache).  When the
-	 * cache cannot be used (another gatekeeper holds it, the folder is not
-	 * writable, the cluster there is damaged and cannot be recreated),
-	 * gk_shadow_open() falls back to a private temporary cluster and
-	 * gk_shadow_cache_note() says why.  The folder is created when
-	 * missing; gk_shadow_default_cache_dir() gives the usual place. */
-	const char *cache_dir;
-	/* Extensions that need a superuser which a migration may still create
-	 * (embedded server only): its `CREATE EXTENSION` of one of these is
-	 * carried out by gatekeeper, as the server's superuser, inside the
-	 * migration's transaction (see "The sandbox" below).  NULL-terminated;
-	 * NULL = gk_shadow_default_extensions. */
-	const char *const *extensions;
-} gk_shadow_options;
+/* gk_shadow_options: gatekeeper/types.h (the jobs' options hold one). */
 
 /*
  * The sandbox.  Migrations are untrusted input, so they never run as a

@@ -1,5 +1,5 @@
 /*
- * gatekeeper/runner.h - how a migration file reaches the server.
+ * layout/runner.h - how a migration file reaches the server.
  *
  * One place answers "which statements of this file run inside a
  * transaction block": the tool that applies the file, the settings of the
@@ -38,14 +38,15 @@
  * is allocated except by gk_runner_prisma_find(), whose result is plain data
  * too.  No function prints.
  */
-#ifndef GATEKEEPER_RUNNER_H
-#define GATEKEEPER_RUNNER_H
+#ifndef GK_RUNNER_H
+#define GK_RUNNER_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "common.h"
-#include "layout.h"
+#include "gatekeeper/common.h"
+#include "gatekeeper/types.h"
+#include "layout/layout.h"
 
 /* The first Prisma versions of each change (major, minor, patch). */
 #define GK_PRISMA_SPLIT_DEPLOY "7.4.0"

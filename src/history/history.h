@@ -1,5 +1,5 @@
 /*
- * gatekeeper/history.h - migration history from git (libgit2).
+ * history/history.h - migration history from git (libgit2).
  *
  * A pull-request gate compares the migration folder at the merge base of
  * the base branch and HEAD (what production has, or will have, applied)
@@ -24,40 +24,17 @@
  *
  * A gk_history is not thread-safe: use one per thread.
  */
-#ifndef GATEKEEPER_HISTORY_H
-#define GATEKEEPER_HISTORY_H
+#ifndef GK_HISTORY_H
+#define GK_HISTORY_H
 
 #include <stdint.h>
 
-#include "common.h"
+#include "gatekeeper/common.h"
+#include "gatekeeper/types.h"
 
 typedef struct gk_history gk_history; /* an open repository + resolved base/head */
 
-typedef struct gk_history_options {
-	/* NULL = $GIT_DIR, else discover upwards from the working directory. */
-	const char *repo_path;
-	/* --base REF (any revision git understands; a bare branch name that
-	 * only exists as origin/NAME is found there too).  NULL =
-	 * origin/$GITHUB_BASE_REF when GITHUB_BASE_REF is set, else the
-	 * remote's default branch (refs/remotes/origin/HEAD), else main,
-	 * master, origin/main, origin/master. */
-	const char *base;
-	/* --head REF; NULL = HEAD (detached or not). */
-	const char *head;
-	/* Take the index and the working tree into account for the head side:
-	 * staged and unstaged edits, deletions and untracked (not ignored)
-	 * files.  Needs a non-bare repository. */
-	bool worktree;
-	/* Change two process-wide libgit2 options, once, for the rest of the
-	 * process (libgit2 has no per-repository form of either): trees up to
-	 * 4 MiB are cached (GIT_OPT_SET_CACHE_OBJECT_LIMIT), and objects read
-	 * are not re-hashed (GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION off; git
-	 * does not re-hash on reads either, integrity is `git fsck`'s job).
-	 * Together about a fifth of a history check.  Set it only when the
-	 * process is yours: every other libgit2 user in it is affected (the
-	 * gatekeeper CLI sets it); false keeps libgit2's defaults. */
-	bool libgit2_globals;
-} gk_history_options;
+/* gk_history_options: gatekeeper/types.h (the check job's options hold one). */
 
 /**
  * Open the repository and resolve base, head and their merge base.
