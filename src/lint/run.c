@@ -104,7 +104,7 @@ static int load_text(gk_parsed_file *pf, const gk_lint_options *o)
 	return 0;
 }
 
-void gk__parse_file(gk_parsed_file *pf, const gk_lint_options *o)
+static void parse_text(gk_parsed_file *pf, const gk_lint_options *o)
 {
 	if (load_text(pf, o) < 0)
 		return;
@@ -129,6 +129,12 @@ void gk__parse_file(gk_parsed_file *pf, const gk_lint_options *o)
 		return;
 	}
 	pf->parsed = true;
+}
+
+void gk__parse_file(gk_parsed_file *pf, const gk_lint_options *o)
+{
+	parse_text(pf, o);
+	gk__choose_runner(pf, o);
 }
 
 void gk__parsed_file_clear(gk_parsed_file *pf)
