@@ -496,6 +496,14 @@ const char *gk_history_status_name(enum gk_history_status s);
  */
 int gk_report_add_finding(gk_report *r, const gk_finding *f);
 
+/**
+ * Add a finding by moving it: every string of `*f` (each allocated with
+ * malloc) becomes the report's, and `*f` is zeroed.  What the lint makes
+ * by the thousand is handed over without a copy of each string.  On
+ * GK_ENOMEM nothing is taken: `*f` is still the caller's to free.
+ */
+int gk_report_take_finding(gk_report *r, gk_finding *f);
+
 /** Record that a lock trace judged the lint's predictions: the summary
  * then states its counts. */
 void gk_report_set_evidence_traced(gk_report *r);

@@ -291,8 +291,9 @@ static int merge(gk_report *r, const gk_lint_input *in, gk_file_result *res, siz
 			else
 				gk_report_set_statements_total(r, (size_t)idx, fr->statements_total);
 		}
+		/* Moved, not copied: what is left (after running out of memory) is freed below. */
 		for (size_t k = 0; rc == 0 && k < fr->n; k++)
-			if (gk_report_add_finding(r, &fr->findings[k]) < 0)
+			if (gk_report_take_finding(r, &fr->findings[k]) < 0)
 				rc = gk_error_set(err, GK_ENOMEM, "out of memory");
 		free_result(fr);
 	}

@@ -530,18 +530,43 @@ int gk_finding_set_size_severity(gk_finding *f, enum gk_severity severity, const
 	return 0;
 }
 
-int gk_report_add_finding(gk_report *r, const gk_finding *f)
+/* The next free slot for finding `f` (among the findings or the
+ * suppressed ones), with `*n` its list's count; NULL when out of memory. */
+static gk_finding *finding_slot(gk_report *r, const gk_finding *f, size_t **n)
 {
-	assert(r && f && f->rule_id);
 	report_priv *p = (report_priv *)r;
 	gk_finding **list = f->suppressed ? &r->suppressed : &r->findings;
-	size_t *n = f->suppressed ? &r->n_suppressed : &r->n_findings;
-	if (gk_grow(list, f->suppressed ? &p->cap_s : &p->cap_f, *n + 1, sizeof **list) < 0)
-		return GK_ENOMEM;
-	gk_finding *d = &(*list)[*n];
+	*n = f->suppressed ? &r->n_suppressed : &r->n_findings;
+	if (gk_grow(list, f->suppressed ? &p->cap_s : &p->cap_f, **n + 1, sizeof **list) < 0)
+		return NULL;
+	gk_finding *d = &(*list)[**n];
 	*d = *f;
 	d->blocking = false;
 	d->fingerprint[0] = '\0';
+	return d;
+}
+
+int gk_report_take_finding(gk_report *r, gk_finding *f)
+{
+	assert(r && f && f->rule_id);
+	size_t *n;
+	gk_finding *d = finding_slot(r, f, &n);
+	if (!d)
+		return GK_ENOMEM;
+	if (!d->message && !(d->message = gk_strdup("")))
+		return GK_ENOMEM;
+	memset(f, 0, sizeof *f);
+	(*n)++;
+	return 0;
+}
+
+int gk_report_add_finding(gk_report *r, const gk_finding *f)
+{
+	assert(r && f && f->rule_id);
+	size_t *n;
+	gk_finding *d = finding_slot(r, f, &n);
+	if (!d)
+		return GK_ENOMEM;
 	d->evidence.predicted.relation = d->evidence.observed.relation = NULL;
 	d->estimate.method = d->estimate.relation = d->estimate.text = NULL;
 	if (!d->message)

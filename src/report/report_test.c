@@ -662,6 +662,37 @@ static void test_junit_objects_and_prefixes(void **state)
 	gk_report_free(r);
 }
 
+/* gk_report_take_finding moves the strings (the report frees them, the
+ * caller's finding is zeroed) and sorts a suppressed one apart, as
+ * gk_report_add_finding does with copies. */
+static void test_take_finding_moves(void **state)
+{
+	(void)state;
+	gk_report *r = gk_report_new("lint");
+	assert_non_null(r);
+	char *msg = strdup("adds a column"), *path = strdup("m/1.sql"), *sql = strdup("ALTER TABLE t ADD c int");
+	gk_finding f = {.rule_id = "adding-field-with-default", .category = GK_CAT_LOCKING, .severity = GK_SEV_WARNING,
+			.message = msg, .path = path, .sql = sql, .line = 3, .blocking = true};
+	assert_int_equal(gk_report_take_finding(r, &f), 0);
+	assert_null(f.message);
+	assert_null(f.path);
+	assert_null(f.rule_id);
+	assert_int_equal(r->n_findings, 1);
+	assert_ptr_equal(r->findings[0].message, msg);
+	assert_ptr_equal(r->findings[0].path, path);
+	assert_ptr_equal(r->findings[0].sql, sql);
+	assert_false(r->findings[0].blocking);
+	gk_finding h = {.rule_id = "ban-drop-column", .severity = GK_SEV_ERROR, .path = strdup("m/2.sql"),
+			.suppressed = true};
+	assert_int_equal(gk_report_take_finding(r, &h), 0);
+	assert_int_equal(r->n_findings, 1);
+	assert_int_equal(r->n_suppressed, 1);
+	assert_string_equal(r->suppressed[0].message, ""); /* a missing message reads as empty, as when copied */
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	assert_int_equal(r->findings[0].line, 3);
+	gk_report_free(r); /* frees what was moved: the leak check of make asan sees any double free or leak */
+}
+
 /* A composed run's checks: each counted by category at finish; those that
  * did not run are skipped cases of the gatekeeper suite, and nothing else. */
 static void test_checks_counted_and_skipped(void **state)
@@ -1031,6 +1062,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_finish_fail_levels),
 		cmocka_unit_test(test_setters),
+		cmocka_unit_test(test_take_finding_moves),
 		cmocka_unit_test(test_contract_asserts),
 		cmocka_unit_test(test_finish_sorts),
 		cmocka_unit_test(test_finish_error_kinds),
