@@ -983,6 +983,43 @@ static char *jstream_doc(bool pretty, const char *big, int *rc)
 }
 
 /*
+ * The writer finds the bytes it escapes eight at a time: each of them
+ * (every control, '"', '\\') and the plain bytes around the edges of that
+ * test (' ', '!', '#', '[', ']', DEL, UTF-8) at every offset of a long
+ * string, written as jansson writes the same string.
+ */
+static void test_jstream_escapes_at_every_offset(void **state)
+{
+	(void)state;
+	int specials[40], n = 0;
+	for (int c = 1; c < 0x20; c++)
+		specials[n++] = c;
+	const char more[] = " !\"#[\\]\x7f";
+	for (const char *m = more; *m; m++)
+		specials[n++] = (unsigned char)*m;
+	for (int k = 0; k < n; k++)
+		for (size_t at = 0; at < 20; at++) {
+			char s[32];
+			memset(s, 'x', sizeof s - 1);
+			s[sizeof s - 1] = '\0';
+			s[at] = (char)specials[k];
+			memcpy(s + 24, "\xc3\xa9", 2);
+			int rc;
+			char *doc = jstream_doc(false, s, &rc);
+			assert_int_equal(rc, 0);
+			json_t *str = json_string(s);
+			char *want = json_dumps(str, JSON_ENCODE_ANY);
+			assert_non_null(want);
+			if (!strstr(doc, want))
+				fail_msg("byte 0x%02x at %zu: %s not in %s", (unsigned)specials[k], at, want, doc);
+			free(want);
+			json_decref(str);
+			free(doc);
+		}
+}
+
+
+/*
  * The writer's own edges: integers at both ends of their range (formatted
  * without printf), a string longer than the buffer, empty containers; a
  * compact document with line breaks between the outer elements (SARIF,
@@ -1063,6 +1100,7 @@ int main(void)
 		cmocka_unit_test(test_finish_fail_levels),
 		cmocka_unit_test(test_setters),
 		cmocka_unit_test(test_take_finding_moves),
+		cmocka_unit_test(test_jstream_escapes_at_every_offset),
 		cmocka_unit_test(test_contract_asserts),
 		cmocka_unit_test(test_finish_sorts),
 		cmocka_unit_test(test_finish_error_kinds),

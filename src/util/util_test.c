@@ -39,6 +39,20 @@ static void test_util__utf8_valid(void **state)
 	assert_false(gk_utf8_valid("\xed\xa0\x80", 3, &bad)); /* surrogate */
 	assert_false(gk_utf8_valid("ab\xc3", 3, &bad));
 	assert_int_equal(bad, 2);
+	/* ASCII is checked eight bytes at a time: a bad byte at every offset of
+	 * a long run, and a cut sequence at its end, are found where they are. */
+	char buf[40];
+	for (size_t at = 0; at < 24; at++) {
+		memset(buf, 'a', sizeof buf);
+		buf[at] = (char)0xe9;
+		assert_false(gk_utf8_valid(buf, sizeof buf, &bad));
+		assert_int_equal(bad, at);
+		memset(buf, 'a', sizeof buf);
+		memcpy(buf + at, "\xc3\xa9", 2);
+		assert_true(gk_utf8_valid(buf, sizeof buf, NULL));
+		assert_false(gk_utf8_valid(buf, at + 1, &bad)); /* the sequence cut after its first byte */
+		assert_int_equal(bad, at);
+	}
 }
 
 
