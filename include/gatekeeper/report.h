@@ -149,6 +149,10 @@ typedef struct gk_finding {
 	 * findings of a report share one (SARIF, GitLab Code Quality). */
 	char fingerprint[65];
 	gk_lock_estimate estimate;    /* method NULL: none */
+	/* Set when the finding is added: the digest of what it is about (the
+	 * fingerprint before its occurrence), so that the thread that adds
+	 * findings pays for it as they come, not gk_report_finish at once. */
+	unsigned char subject[32];
 } gk_finding;
 
 enum gk_migration_status {

@@ -168,7 +168,62 @@ typedef struct pipeline {
 	size_t awaited;   /* the file the rules wait for; n = none */
 	size_t parsers_waiting;
 	gk_state state;
+	/* The report, written only by the thread that runs the rules while
+	 * the pipeline runs (the caller waits for it): each file's result
+	 * goes in as soon as the rules are done with it, so that adding the
+	 * findings (and their digests) overlaps the parsing of later files. */
+	gk_report *r;
+	const gk_lint_input *in;
+	size_t merged;    /* results merged (and freed), in input order */
+	int merge_rc;
+	gk_error merge_err;
 } pipeline;
+
+/* ---- merging ---- */
+
+static void free_result(gk_file_result *fr)
+{
+	for (size_t k = 0; k < fr->n; k++) {
+		gk_finding *f = &fr->findings[k];
+		free(f->message);
+		free(f->help);
+		free(f->path);
+		free(f->sql);
+		free(f->context);
+		free(f->evidence.predicted.relation);
+	}
+	free(fr->findings);
+}
+
+/* File `in`'s result into the report: its migration, then its findings,
+ * moved, not copied. */
+static int merge_file(gk_report *r, const gk_lint_input *in, gk_file_result *fr, gk_error *err)
+{
+	if (fr->oom)
+		return gk_error_set(err, GK_ENOMEM, "out of memory while linting %s", in->path);
+	if (in->role == GK_LINT_CHECK) {
+		const gk_runner_choice *c = &fr->choice;
+		int idx = gk_report_add_migration(r, in->path, fr->statements, fr->runner);
+		if (idx < 0 || gk_report_set_runner_why(r, (size_t)idx, c->tool, c->version, c->source, c->reason) < 0)
+			return gk_error_set(err, GK_ENOMEM, "out of memory");
+		gk_report_set_statements_total(r, (size_t)idx, fr->statements_total);
+	}
+	for (size_t k = 0; k < fr->n; k++)
+		if (gk_report_take_finding(r, &fr->findings[k]) < 0)
+			return gk_error_set(err, GK_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* The next file's result, in input order; after the first failure the
+ * rest are only freed (what is left of a file after running out of
+ * memory too). */
+static void merge_next(pipeline *p)
+{
+	size_t i = p->merged++;
+	if (p->merge_rc == 0)
+		p->merge_rc = merge_file(p->r, &p->in[i], &p->res[i], &p->merge_err);
+	free_result(&p->res[i]);
+}
 
 static void *parser(void *arg)
 {
@@ -211,6 +266,7 @@ static void *linter(void *arg)
 		if (p->parsers_waiting)
 			pthread_cond_broadcast(&p->room);
 		pthread_mutex_unlock(&p->mu);
+		merge_next(p);
 	}
 	return NULL;
 }
@@ -260,50 +316,10 @@ static int run_pipeline(pipeline *p, gk_error *err)
 	return rc;
 }
 
-/* ---- merging ---- */
-
-static void free_result(gk_file_result *fr)
-{
-	for (size_t k = 0; k < fr->n; k++) {
-		gk_finding *f = &fr->findings[k];
-		free(f->message);
-		free(f->help);
-		free(f->path);
-		free(f->sql);
-		free(f->context);
-		free(f->evidence.predicted.relation);
-	}
-	free(fr->findings);
-}
-
-static int merge(gk_report *r, const gk_lint_input *in, gk_file_result *res, size_t n, gk_error *err)
-{
-	int rc = 0;
-	for (size_t i = 0; i < n; i++) {
-		gk_file_result *fr = &res[i];
-		if (rc == 0 && fr->oom)
-			rc = gk_error_set(err, GK_ENOMEM, "out of memory while linting %s", in[i].path);
-		if (rc == 0 && in[i].role == GK_LINT_CHECK) {
-			const gk_runner_choice *c = &fr->choice;
-			int idx = gk_report_add_migration(r, in[i].path, fr->statements, fr->runner);
-			if (idx < 0 || gk_report_set_runner_why(r, (size_t)idx, c->tool, c->version, c->source, c->reason) < 0)
-				rc = gk_error_set(err, GK_ENOMEM, "out of memory");
-			else
-				gk_report_set_statements_total(r, (size_t)idx, fr->statements_total);
-		}
-		/* Moved, not copied: what is left (after running out of memory) is freed below. */
-		for (size_t k = 0; rc == 0 && k < fr->n; k++)
-			if (gk_report_take_finding(r, &fr->findings[k]) < 0)
-				rc = gk_error_set(err, GK_ENOMEM, "out of memory");
-		free_result(fr);
-	}
-	return rc;
-}
-
 int gk_lint_run(gk_report *r, const gk_lint_options *o, const gk_rule_table *rules, const gk_lint_input *in, size_t n,
 		gk_error *err)
 {
-	pipeline p = {.o = o, .rules = rules, .n = n};
+	pipeline p = {.o = o, .rules = rules, .n = n, .r = r, .in = in};
 	size_t alloc = n ? n : 1;
 	p.files = calloc(alloc, sizeof *p.files);
 	p.res = calloc(alloc, sizeof *p.res);
@@ -322,7 +338,12 @@ int gk_lint_run(gk_report *r, const gk_lint_options *o, const gk_rule_table *rul
 	pthread_cond_init(&p.room, NULL);
 	p.awaited = n;
 	int rc = n ? run_pipeline(&p, err) : 0;
-	int mrc = merge(r, in, p.res, n, err);
+	/* What the lint thread did not merge (it could not start): the files' empty results. */
+	while (p.merged < n)
+		merge_next(&p);
+	if (rc == 0 && p.merge_rc != 0 && err)
+		*err = p.merge_err;
+	int mrc = p.merge_rc;
 	pthread_cond_destroy(&p.parsed);
 	pthread_cond_destroy(&p.room);
 	pthread_mutex_destroy(&p.mu);
