@@ -255,29 +255,21 @@ char *gk_dir_cache_root(gk_dir_cache *c, const char *dir)
 	}
 }
 
+/* real_of for gk_path_resolve_prefix: a copy, as it frees what it gets. */
+static char *real_copy(void *ctx, const char *prefix)
+{
+	const char *real = real_of(ctx, prefix, strlen(prefix));
+	return real ? gk_strdup(real) : NULL;
+}
+
 char *gk_dir_cache_canonical(gk_dir_cache *c, const char *path)
 {
 	char *abs = absolute(c, path);
 	if (!abs)
 		return NULL;
 	gk_path_normalise(abs);
-	/* The longest prefix that exists, with its symlinks resolved, then the rest as written. */
-	for (size_t cut = strlen(abs); cut > 0;) {
-		const char *real = real_of(c, abs, cut);
-		if (real) {
-			char *r = gk_asprintf("%s%s", strcmp(real, "/") ? real : "", abs + cut);
-			free(abs);
-			if (r && !*r) {
-				free(r);
-				r = gk_strdup("/");
-			}
-			return r;
-		}
-		do
-			cut--;
-		while (cut > 0 && abs[cut] != '/');
-	}
-	return abs;
+	/* The longest prefix that exists, with its symlinks resolved (cached), then the rest as written. */
+	return gk_path_resolve_prefix(abs, real_copy, c);
 }
 
 /* ---- listings ------------------------------------------------------------- */

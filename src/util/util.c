@@ -441,18 +441,12 @@ void gk_path_normalise(char *p)
 	*out = '\0';
 }
 
-char *gk_path_canonical(const char *path)
+char *gk_path_resolve_prefix(char *abs, char *(*real_of)(void *ctx, const char *prefix), void *ctx)
 {
-	char cwd[4096];
-	char *abs = path[0] == '/' ? gk_strdup(path) : getcwd(cwd, sizeof cwd) ? gk_asprintf("%s/%s", cwd, path) : NULL;
-	if (!abs)
-		return NULL;
-	gk_path_normalise(abs);
-	/* The longest prefix that exists, with its symlinks resolved, then the rest as written. */
 	for (size_t cut = strlen(abs); cut > 0;) {
 		char saved = abs[cut];
 		abs[cut] = '\0';
-		char *real = realpath(abs, NULL);
+		char *real = real_of(ctx, abs);
 		abs[cut] = saved;
 		if (real) {
 			char *r = gk_asprintf("%s%s", strcmp(real, "/") ? real : "", abs + cut);
@@ -469,6 +463,23 @@ char *gk_path_canonical(const char *path)
 		while (cut > 0 && abs[cut] != '/');
 	}
 	return abs;
+}
+
+static char *real_path(void *ctx, const char *prefix)
+{
+	(void)ctx;
+	return realpath(prefix, NULL);
+}
+
+char *gk_path_canonical(const char *path)
+{
+	char cwd[4096];
+	char *abs = path[0] == '/' ? gk_strdup(path) : getcwd(cwd, sizeof cwd) ? gk_asprintf("%s/%s", cwd, path) : NULL;
+	if (!abs)
+		return NULL;
+	gk_path_normalise(abs);
+	/* The longest prefix that exists, with its symlinks resolved, then the rest as written. */
+	return gk_path_resolve_prefix(abs, real_path, NULL);
 }
 
 int gk_random_hex(char *out, size_t nbytes)
