@@ -138,8 +138,8 @@ typedef struct gk_finding {
 	 * the findings, among `suppressed`, so that what the replay saw of
 	 * the same risk is suppressed with it. */
 	bool suppressed;
-	/* The index in r->migrations of the migration with this path, -1 for
-	 * none (drift, a run error's file); set by gk_report_finish. */
+	/* The index in r->migrations of the (first) migration with this path,
+	 * -1 for none (drift, a run error's file); set by gk_report_finish. */
 	long migration;
 	/* Set by gk_report_finish: 64 hex digits of SHA-256 over the rule,
 	 * the path, what the finding is about (the statement's text with its

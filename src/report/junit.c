@@ -186,6 +186,8 @@ static bool same_str(const char *a, const char *b) { return a == b || (a && b &&
 /* The migration a finding belongs to (the first with its path), else n_migrations. */
 static size_t owner_of(const gk_report *r, const gk_finding *f)
 {
+	if (r->finished) /* gk_report_finish linked them */
+		return f->migration >= 0 ? (size_t)f->migration : r->n_migrations;
 	for (size_t m = 0; f->path && m < r->n_migrations; m++)
 		if (strcmp(f->path, r->migrations[m].path) == 0)
 			return m;

@@ -793,6 +793,15 @@ static int cmp_migration_path(const void *pa, const void *pb)
 	return strcmp((*a)->path, (*b)->path);
 }
 
+/* By path, then by place in the report: among migrations with the same
+ * path, the first comes first. */
+static int cmp_migration_path_index(const void *pa, const void *pb)
+{
+	const gk_migration *const *a = pa, *const *b = pb;
+	int c = strcmp((*a)->path, (*b)->path);
+	return c ? c : (*a > *b) - (*a < *b);
+}
+
 /* Count each finding against its migration, and link the two (a
  * finding's migration, a migration's first finding) so that a renderer
  * that lists findings per migration never searches; a sorted index keeps
@@ -812,7 +821,7 @@ static void count_per_migration(gk_report *r)
 		return;
 	}
 	if (r->n_migrations)
-		qsort(byp, r->n_migrations, sizeof *byp, cmp_migration_path);
+		qsort(byp, r->n_migrations, sizeof *byp, cmp_migration_path_index);
 	for (size_t i = 0; i < r->n_findings; i++) {
 		gk_finding *f = &r->findings[i];
 		f->migration = -1;
@@ -822,6 +831,8 @@ static void count_per_migration(gk_report *r)
 		gk_migration **hit = bsearch(&kp, byp, r->n_migrations, sizeof *byp, cmp_migration_path);
 		if (!hit)
 			continue;
+		while (hit > byp && cmp_migration_path(hit - 1, &kp) == 0)
+			hit--; /* the first migration with the path, whichever bsearch found */
 		f->migration = *hit - r->migrations;
 		if ((*hit)->findings == 0)
 			(*hit)->first_finding = i;

@@ -693,6 +693,31 @@ static void test_take_finding_moves(void **state)
 	gk_report_free(r); /* frees what was moved: the leak check of make asan sees any double free or leak */
 }
 
+/* A path named twice (the same file given twice): its findings belong to
+ * the first migration with the path, whatever order sorting found them in;
+ * JUnit puts them in that migration's suite. */
+static void test_finding_owner_is_first_migration(void **state)
+{
+	(void)state;
+	gk_report *r = gk_report_new("lint");
+	assert_non_null(r);
+	const char *paths[] = {"z.sql", "m.sql", "a.sql", "m.sql", "m.sql", "b.sql", "m.sql"};
+	for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
+		assert_int_equal(gk_report_add_migration(r, paths[i], 1, GK_RUNNER_WHOLE), (int)i);
+	gk_finding f = {.rule_id = "ban-drop-column", .category = GK_CAT_DESTRUCTIVE, .severity = GK_SEV_ERROR,
+			.message = (char *)"drops", .path = (char *)"m.sql", .line = 1};
+	assert_int_equal(gk_report_add_finding(r, &f), 0);
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	assert_int_equal(r->findings[0].migration, 1);
+	assert_int_equal(r->migrations[1].findings, 1);
+	assert_int_equal(r->migrations[3].findings + r->migrations[4].findings + r->migrations[6].findings, 0);
+	xdoc d = junit(r, GK_JUNIT_DEFAULT);
+	assert_xnum(&d, "count((//testsuite)[2]//failure)", 1);
+	assert_xnum(&d, "count(//failure)", 1);
+	xdoc_free(&d);
+	gk_report_free(r);
+}
+
 /* A composed run's checks: each counted by category at finish; those that
  * did not run are skipped cases of the gatekeeper suite, and nothing else. */
 static void test_checks_counted_and_skipped(void **state)
@@ -1100,6 +1125,7 @@ int main(void)
 		cmocka_unit_test(test_finish_fail_levels),
 		cmocka_unit_test(test_setters),
 		cmocka_unit_test(test_take_finding_moves),
+		cmocka_unit_test(test_finding_owner_is_first_migration),
 		cmocka_unit_test(test_jstream_escapes_at_every_offset),
 		cmocka_unit_test(test_contract_asserts),
 		cmocka_unit_test(test_finish_sorts),
