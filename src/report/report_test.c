@@ -584,6 +584,14 @@ static void test_junit_hostile_text(void **state)
 	memset(asciimsg, 'a', 250); /* plain ASCII, which is copied in runs: the cut must land at the same place */
 	asciimsg[250] = '\0';
 	add(r, "long-ascii", GK_SEV_ERROR, M3, 1, 1, asciimsg, NULL);
+	/* At the limit, plain ASCII is written as is; one more and it is cut. */
+	char at_limit[201], over[202];
+	memset(at_limit, 'b', 200);
+	at_limit[200] = '\0';
+	memset(over, 'c', 201);
+	over[201] = '\0';
+	add(r, "ascii-at-limit", GK_SEV_ERROR, M3, 2, 1, at_limit, NULL);
+	add(r, "ascii-over", GK_SEV_ERROR, M3, 3, 1, over, NULL);
 	gk_report_finish(r, GK_SEV_ERROR, 0);
 	for (int p = GK_JUNIT_DEFAULT; p <= GK_JUNIT_STRICT; p++) {
 		xdoc d = junit(r, (enum gk_junit_profile)p);
@@ -608,6 +616,11 @@ static void test_junit_hostile_text(void **state)
 		msg = xstr(&d, "string(//failure[@type='lint/long-ascii']/@message)");
 		assert_int_equal(strlen(msg), 199 + 3);
 		assert_int_equal(strspn(msg, "a"), 199);
+		assert_string_equal(msg + 199, "\xE2\x80\xA6");
+		free(msg);
+		assert_xstr(&d, "string(//failure[@type='lint/ascii-at-limit']/@message)", at_limit);
+		msg = xstr(&d, "string(//failure[@type='lint/ascii-over']/@message)");
+		assert_int_equal(strspn(msg, "c"), 199);
 		assert_string_equal(msg + 199, "\xE2\x80\xA6");
 		free(msg);
 		char *full = xstr(&d, "string(//failure[@type='lint/long-message'])");
