@@ -29,13 +29,15 @@ int gk_grow(void *arr, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
-void gk_buf_append(gk_buf *b, const char *s, size_t n)
+/* Room for `n` more bytes and the NUL; false (and failed) when out of
+ * memory or past cap_max. */
+static bool reserve(gk_buf *b, size_t n)
 {
 	if (b->failed)
-		return;
+		return false;
 	if (b->cap_max && b->len + n + 1 > b->cap_max) {
 		b->failed = true;
-		return;
+		return false;
 	}
 	if (b->len + n + 1 > b->cap) {
 		size_t ncap = b->cap ? b->cap : 256;
@@ -44,11 +46,18 @@ void gk_buf_append(gk_buf *b, const char *s, size_t n)
 		char *d = realloc(b->data, ncap);
 		if (!d) {
 			b->failed = true;
-			return;
+			return false;
 		}
 		b->data = d;
 		b->cap = ncap;
 	}
+	return true;
+}
+
+void gk_buf_append(gk_buf *b, const char *s, size_t n)
+{
+	if (!reserve(b, n))
+		return;
 	memcpy(b->data + b->len, s, n);
 	b->len += n;
 	b->data[b->len] = '\0';
@@ -57,29 +66,34 @@ void gk_buf_append(gk_buf *b, const char *s, size_t n)
 void gk_buf_puts(gk_buf *b, const char *s) { gk_buf_append(b, s, strlen(s)); }
 void gk_buf_putc(gk_buf *b, char c) { gk_buf_append(b, &c, 1); }
 
+/* Formatted straight into the buffer's spare room (kept at 256 bytes or
+ * more): one pass and no copy when it fits, a second pass after growing
+ * when it does not. */
 void gk_buf_vprintf(gk_buf *b, const char *fmt, va_list ap)
 {
-	char small[512];
+	size_t spare = b->cap_max && b->cap_max - b->len - 1 < 256 ? b->cap_max - b->len - 1 : 256;
+	if (b->failed || (b->cap_max && b->len + 1 > b->cap_max) || !reserve(b, spare)) {
+		b->failed = true;
+		return;
+	}
 	va_list cp;
 	va_copy(cp, ap);
-	int n = vsnprintf(small, sizeof small, fmt, cp);
+	size_t room = b->cap - b->len;
+	if (b->cap_max && room > b->cap_max - b->len)
+		room = b->cap_max - b->len; /* what fits under the bound, the NUL included */
+	int n = vsnprintf(b->data + b->len, room, fmt, cp);
 	va_end(cp);
-	if (n < 0) {
+	if (n >= 0 && (size_t)n < room) {
+		b->len += (size_t)n;
+		return;
+	}
+	b->data[b->len] = '\0'; /* what the cut attempt wrote is not the buffer's */
+	if (n < 0 || !reserve(b, (size_t)n)) {
 		b->failed = true;
 		return;
 	}
-	if ((size_t)n < sizeof small) {
-		gk_buf_append(b, small, (size_t)n);
-		return;
-	}
-	char *big = malloc((size_t)n + 1);
-	if (!big) {
-		b->failed = true;
-		return;
-	}
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	gk_buf_append(b, big, (size_t)n);
-	free(big);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
 }
 
 void gk_buf_printf(gk_buf *b, const char *fmt, ...)
