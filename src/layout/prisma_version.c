@@ -605,9 +605,14 @@ bool gk_runner_settings_dir_plain(gk_dir_cache *dirs, const char *dir)
 		"package-lock.json", "pnpm-lock.yaml", "yarn.lock", "bun.lock", "package.json",
 		"prisma.config.ts", "prisma.config.mts", "prisma.config.cts", "prisma.config.js",
 		"prisma.config.mjs", "prisma.config.cjs", "flyway.conf", "conf", "flyway.toml", ".git"};
-	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-		if (gk_dir_cache_has(dirs, dir, names[i]) != 0) /* there, or not known */
-			return false;
+	const char *const *held;
+	size_t n_held;
+	if (gk_dir_cache_list(dirs, dir, &held, &n_held) != 1) /* not known */
+		return false;
+	for (size_t k = 0; k < n_held; k++) /* a migration's folder holds a name or two */
+		for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+			if (strcmp(held[k], names[i]) == 0)
+				return false;
 	return true;
 }
 
