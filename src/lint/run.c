@@ -6,8 +6,10 @@
  * every core; the rules need the migrations in order.  Parsers stay at most
  * PARSE_AHEAD files ahead of the rules, which bounds the memory held by
  * parse trees however many files there are.  Every thread gets the deep
- * stack the parser needs (GK_SQL_STACK_SIZE).  Results are merged into the
- * report in input order, so the report does not depend on scheduling.
+ * stack the parser needs (GK_SQL_STACK_SIZE).  The rules' thread merges each
+ * file's result into the report as soon as it is done with the file, in
+ * input order, so the report does not depend on scheduling; the caller
+ * waits meanwhile, so the report is written by one thread at a time.
  */
 #include "engine.h"
 #include "../util/util.h"
@@ -179,52 +181,6 @@ typedef struct pipeline {
 	gk_error merge_err;
 } pipeline;
 
-/* ---- merging ---- */
-
-static void free_result(gk_file_result *fr)
-{
-	for (size_t k = 0; k < fr->n; k++) {
-		gk_finding *f = &fr->findings[k];
-		free(f->message);
-		free(f->help);
-		free(f->path);
-		free(f->sql);
-		free(f->context);
-		free(f->evidence.predicted.relation);
-	}
-	free(fr->findings);
-}
-
-/* File `in`'s result into the report: its migration, then its findings,
- * moved, not copied. */
-static int merge_file(gk_report *r, const gk_lint_input *in, gk_file_result *fr, gk_error *err)
-{
-	if (fr->oom)
-		return gk_error_set(err, GK_ENOMEM, "out of memory while linting %s", in->path);
-	if (in->role == GK_LINT_CHECK) {
-		const gk_runner_choice *c = &fr->choice;
-		int idx = gk_report_add_migration(r, in->path, fr->statements, fr->runner);
-		if (idx < 0 || gk_report_set_runner_why(r, (size_t)idx, c->tool, c->version, c->source, c->reason) < 0)
-			return gk_error_set(err, GK_ENOMEM, "out of memory");
-		gk_report_set_statements_total(r, (size_t)idx, fr->statements_total);
-	}
-	for (size_t k = 0; k < fr->n; k++)
-		if (gk_report_take_finding(r, &fr->findings[k]) < 0)
-			return gk_error_set(err, GK_ENOMEM, "out of memory");
-	return 0;
-}
-
-/* The next file's result, in input order; after the first failure the
- * rest are only freed (what is left of a file after running out of
- * memory too). */
-static void merge_next(pipeline *p)
-{
-	size_t i = p->merged++;
-	if (p->merge_rc == 0)
-		p->merge_rc = merge_file(p->r, &p->in[i], &p->res[i], &p->merge_err);
-	free_result(&p->res[i]);
-}
-
 static void *parser(void *arg)
 {
 	pipeline *p = arg;
@@ -247,6 +203,8 @@ static void *parser(void *arg)
 		pthread_mutex_unlock(&p->mu);
 	}
 }
+
+static void merge_next(pipeline *p);
 
 static void *linter(void *arg)
 {
@@ -314,6 +272,52 @@ static int run_pipeline(pipeline *p, gk_error *err)
 	for (size_t i = 0; i < started; i++)
 		pthread_join(tids[i], NULL);
 	return rc;
+}
+
+/* ---- merging ---- */
+
+static void free_result(gk_file_result *fr)
+{
+	for (size_t k = 0; k < fr->n; k++) {
+		gk_finding *f = &fr->findings[k];
+		free(f->message);
+		free(f->help);
+		free(f->path);
+		free(f->sql);
+		free(f->context);
+		free(f->evidence.predicted.relation);
+	}
+	free(fr->findings);
+}
+
+/* File `in`'s result into the report: its migration, then its findings,
+ * moved, not copied. */
+static int merge_file(gk_report *r, const gk_lint_input *in, gk_file_result *fr, gk_error *err)
+{
+	if (fr->oom)
+		return gk_error_set(err, GK_ENOMEM, "out of memory while linting %s", in->path);
+	if (in->role == GK_LINT_CHECK) {
+		const gk_runner_choice *c = &fr->choice;
+		int idx = gk_report_add_migration(r, in->path, fr->statements, fr->runner);
+		if (idx < 0 || gk_report_set_runner_why(r, (size_t)idx, c->tool, c->version, c->source, c->reason) < 0)
+			return gk_error_set(err, GK_ENOMEM, "out of memory");
+		gk_report_set_statements_total(r, (size_t)idx, fr->statements_total);
+	}
+	for (size_t k = 0; k < fr->n; k++)
+		if (gk_report_take_finding(r, &fr->findings[k]) < 0)
+			return gk_error_set(err, GK_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* The next file's result, in input order; after the first failure the
+ * rest are only freed (what is left of a file after running out of
+ * memory too). */
+static void merge_next(pipeline *p)
+{
+	size_t i = p->merged++;
+	if (p->merge_rc == 0)
+		p->merge_rc = merge_file(p->r, &p->in[i], &p->res[i], &p->merge_err);
+	free_result(&p->res[i]);
 }
 
 int gk_lint_run(gk_report *r, const gk_lint_options *o, const gk_rule_table *rules, const gk_lint_input *in, size_t n,
