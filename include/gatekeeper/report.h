@@ -149,8 +149,8 @@ typedef struct gk_finding {
 	 * run here, or ran past its time limit), set by the replay: JUnit
 	 * reports it as the outcome of the migration's `replay` case. */
 	bool replay_outcome;
-	/* The index in r->migrations of the migration with this path, -1 for
-	 * none (drift, a run error's file); set by gk_report_finish. */
+	/* The index in r->migrations of the (first) migration with this path,
+	 * -1 for none (drift, a run error's file); set by gk_report_finish. */
 	long migration;
 	/* Set by gk_report_finish: 64 hex digits of SHA-256 over the rule,
 	 * the path, what the finding is about (the statement's text with its
@@ -161,6 +161,10 @@ typedef struct gk_finding {
 	 * GitLab Code Quality). */
 	char fingerprint[65];
 	gk_lock_estimate estimate;    /* method NULL: none */
+	/* Set when the finding is added: the digest of what it is about (the
+	 * fingerprint before its occurrence), so that the thread that adds
+	 * findings pays for it as they come, not gk_report_finish at once. */
+	unsigned char subject[32];
 } gk_finding;
 
 enum gk_migration_status {
@@ -507,6 +511,14 @@ const char *gk_history_status_name(enum gk_history_status s);
  * `suppressed` goes among r->suppressed.  Returns 0 or GK_ENOMEM.
  */
 int gk_report_add_finding(gk_report *r, const gk_finding *f);
+
+/**
+ * Add a finding by moving it: every string of `*f` (each allocated with
+ * malloc) becomes the report's, and `*f` is zeroed.  What the lint makes
+ * by the thousand is handed over without a copy of each string.  On
+ * GK_ENOMEM nothing is taken: `*f` is still the caller's to free.
+ */
+int gk_report_take_finding(gk_report *r, gk_finding *f);
 
 /** Record that a lock trace judged the lint's predictions: the summary
  * then states its counts. */

@@ -29,6 +29,10 @@ typedef struct gk_lint_batch {
 	char *last_dir;
 	enum gk_layout_kind last_tool;
 	gk_runner_settings *last_settings;
+	/* The real parent of last_dir when last_dir is plain (see
+	 * gk_runner_settings_dir_plain), else NULL: a plain sibling (the next
+	 * folder of a Prisma history) has the same settings. */
+	char *last_parent;
 	gk_dir_cache *dirs;         /* facts about folders, for the settings (owned; made when needed) */
 } gk_lint_batch;
 

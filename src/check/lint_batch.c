@@ -86,6 +86,21 @@ static void settings_find(gk_lint_batch *b, gk_runner_settings *s, enum gk_layou
 	}
 }
 
+/* The real parent of the folder `dir` when `dir` is plain (malloc'ed), else NULL. */
+static char *plain_parent(gk_lint_batch *b, const char *dir)
+{
+	if (!b->dirs)
+		return NULL;
+	char *real = gk_dir_cache_realpath(b->dirs, dir);
+	char *slash = real ? strrchr(real, '/') : NULL;
+	if (!slash || slash == real || !gk_runner_settings_dir_plain(b->dirs, real)) {
+		free(real);
+		return NULL;
+	}
+	*slash = '\0';
+	return real;
+}
+
 int gk_lint_batch_find_settings(gk_lint_batch *b, size_t from, const char *path, enum gk_layout_kind tool)
 {
 	if (from >= b->n)
@@ -97,18 +112,29 @@ int gk_lint_batch_find_settings(gk_lint_batch *b, size_t from, const char *path,
 		dir = slash ? gk_strndup(path, (size_t)(slash - path) + (slash == path)) : gk_strdup(".");
 	}
 	/* Files passed one by one mostly share their folder with the previous
-	 * one (golang-migrate, dbmate, diesel's up and down): its settings are
-	 * the same, and looking them up again costs a walk to the root. */
+	 * one (golang-migrate, dbmate, diesel's up and down), or a plain parent
+	 * (Prisma's folder per migration): their settings are the same, and
+	 * looking them up again costs a walk to the root. */
 	gk_runner_settings *s = NULL;
+	char *parent = NULL;
 	if (dir && b->last_dir && tool == b->last_tool && strcmp(dir, b->last_dir) == 0) {
+		s = b->last_settings;
+	} else if (dir && tool == b->last_tool && b->last_parent && (parent = plain_parent(b, dir)) &&
+		   strcmp(parent, b->last_parent) == 0) {
 		s = b->last_settings;
 	} else if (dir && (s = new_settings(b))) {
 		settings_find(b, s, tool, dir);
-		free(b->last_dir);
-		b->last_dir = gk_strdup(dir);
 		b->last_tool = tool;
 		b->last_settings = s;
+		free(b->last_parent);
+		b->last_parent = parent ? parent : plain_parent(b, dir);
+		parent = NULL;
 	}
+	if (dir && s) {
+		free(b->last_dir);
+		b->last_dir = gk_strdup(dir);
+	}
+	free(parent);
 	free(dir);
 	if (!s)
 		return GK_ENOMEM;
@@ -124,6 +150,7 @@ void gk_lint_batch_free(gk_lint_batch *b)
 		free(b->settings[i]);
 	free(b->settings);
 	free(b->last_dir);
+	free(b->last_parent);
 	gk_dir_cache_free(b->dirs);
 	for (size_t i = 0; i < b->n_owned; i++)
 		free(b->owned[i]);

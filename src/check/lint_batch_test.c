@@ -1,7 +1,8 @@
 /*
  * lint_batch_test.c - runner settings of files passed one by one: the
  * files of one folder share the settings read from it (looked up once, not
- * once per file), and a file of another folder gets its own.
+ * once per file), and a file of another folder gets its own, unless both
+ * folders are plain siblings (a Prisma history).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -67,10 +68,70 @@ static void test_settings_shared_by_folder(void **state)
 	free(x), free(y), free(z), free(pkg), free(a), free(bdir);
 }
 
+/* Write `text` to root/rel, making its folders. */
+static char *put(const char *root, const char *rel, const char *text)
+{
+	char *path = gk_asprintf("%s/%s", root, rel);
+	assert_non_null(path);
+	for (char *s = strchr(path + strlen(root) + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		mkdir(path, 0700);
+		*s = '/';
+	}
+	if (text)
+		write_text(path, text);
+	else
+		assert_int_equal(mkdir(path, 0700), 0);
+	return path;
+}
+
+/*
+ * A Prisma history passed file by file has a folder per migration: a
+ * folder holding nothing the search reads shares the settings of the plain
+ * sibling before it (its parent's), one with its own package.json does
+ * not, and the settings read are those of a search from the folder itself.
+ */
+static void test_settings_shared_by_plain_siblings(void **state)
+{
+	(void)state;
+	char tmpl[] = "/tmp/gk-lint-batch-XXXXXX";
+	char *root = mkdtemp(tmpl);
+	assert_non_null(root);
+	char *made[] = {
+		put(root, ".git", NULL),
+		put(root, "package.json", "{\"devDependencies\": {\"prisma\": \"6.19.0\"}}\n"),
+		put(root, "m/1/a.sql", "SELECT 1;\n"),
+		put(root, "m/2/b.sql", "SELECT 2;\n"),
+		put(root, "m/3/package.json", "{\"devDependencies\": {\"prisma\": \"5.22.0\"}}\n"),
+		put(root, "m/3/c.sql", "SELECT 3;\n"),
+		put(root, "m/4/d.sql", "SELECT 4;\n"),
+		put(root, "m/5/e.sql", "SELECT 5;\n"),
+	};
+	gk_lint_batch b = {0};
+	for (size_t i = 2; i < sizeof made / sizeof *made; i++)
+		if (i != 4)
+			add(&b, made[i]);
+	assert_int_equal(b.n, 5);
+	assert_ptr_equal(b.in[0].settings, b.in[1].settings);
+	assert_string_equal(b.in[0].settings->prisma.version, "6.19.0");
+	assert_string_equal(b.in[0].settings->prisma.source, "package.json range 6.19.0");
+	assert_string_equal(b.in[2].settings->prisma.version, "5.22.0");
+	assert_string_equal(b.in[3].settings->prisma.version, "6.19.0");
+	assert_ptr_equal(b.in[3].settings, b.in[4].settings);
+	assert_int_equal(b.n_settings, 3);
+	gk_lint_batch_free(&b);
+	char *rm = gk_asprintf("rm -rf '%s'", root);
+	assert_int_equal(system(rm), 0);
+	free(rm);
+	for (size_t i = 0; i < sizeof made / sizeof *made; i++)
+		free(made[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_settings_shared_by_folder),
+		cmocka_unit_test(test_settings_shared_by_plain_siblings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

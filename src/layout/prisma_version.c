@@ -597,6 +597,25 @@ void gk_runner_settings_find_cached(gk_runner_settings *s, enum gk_layout_kind t
 	free(root);
 }
 
+bool gk_runner_settings_dir_plain(gk_dir_cache *dirs, const char *dir)
+{
+	/* Every name gk_runner_settings_find reads in a folder, and ".git",
+	 * which makes a folder the repository's root where the search stops. */
+	static const char *const names[] = {
+		"package-lock.json", "pnpm-lock.yaml", "yarn.lock", "bun.lock", "package.json",
+		"prisma.config.ts", "prisma.config.mts", "prisma.config.cts", "prisma.config.js",
+		"prisma.config.mjs", "prisma.config.cjs", "flyway.conf", "conf", "flyway.toml", ".git"};
+	const char *const *held;
+	size_t n_held;
+	if (gk_dir_cache_list(dirs, dir, &held, &n_held) != 1) /* not known */
+		return false;
+	for (size_t k = 0; k < n_held; k++) /* a migration's folder holds a name or two */
+		for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+			if (strcmp(held[k], names[i]) == 0)
+				return false;
+	return true;
+}
+
 void gk_runner_prisma_find_dir(gk_prisma_version *out, const char *dir, const char *root)
 {
 	memset(out, 0, sizeof *out);

@@ -201,6 +201,11 @@ typedef struct gk_dir_cache gk_dir_cache; /* src/util/dircache.h */
  * the file system once per `dirs`: for many folders of one repository. */
 void gk_runner_settings_find_cached(gk_runner_settings *s, enum gk_layout_kind tool, const char *dir,
 				    gk_dir_cache *dirs);
+/** Whether the folder `dir` (an absolute real path) holds none of the
+ * files the settings search reads, nor ".git" (a repository's root), as
+ * far as `dirs` can list it: then its settings are its parent folder's,
+ * whichever of its sub-folders the search starts from. */
+bool gk_runner_settings_dir_plain(gk_dir_cache *dirs, const char *dir);
 
 /** Does the text of a prisma.config.* set `engine: "js"` (or 'js')?  Comments are skipped. */
 bool gk_runner_prisma_js_engine(const char *text, size_t len);

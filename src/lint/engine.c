@@ -758,6 +758,26 @@ void gk_lint_runner(gk_runner_choice *out, const gk_lint_options *o, const gk_li
 			      in->path, text, len);
 }
 
+/* The input as reading it found it (a dbmate file among plain ones). */
+static gk_lint_input parsed_input(const gk_parsed_file *pf)
+{
+	gk_lint_input in = *pf->in;
+	if (in.tool == GK_LAYOUT_AUTO && pf->tool == GK_LAYOUT_DBMATE) {
+		in.tool = pf->tool;
+		in.no_transaction = pf->no_transaction;
+	}
+	return in;
+}
+
+void gk__choose_runner(gk_parsed_file *pf, const gk_lint_options *o)
+{
+	gk_lint_input in = parsed_input(pf);
+	if (pf->have_source)
+		gk_lint_runner(&pf->choice, o, &in, pf->src.text, pf->src.len);
+	else
+		gk_lint_runner(&pf->choice, o, &in, "", 0);
+}
+
 void gk__lint_parsed(gk_parsed_file *pf, const gk_lint_options *o, const gk_rule_table *rules, gk_state *st,
 		     gk_file_result *out)
 {
@@ -768,16 +788,10 @@ void gk__lint_parsed(gk_parsed_file *pf, const gk_lint_options *o, const gk_rule
 		     .statement_timeout = {.local_tx = -1}};
 	gk_lint l = {.opts = o, .rules = rules, .path = pf->in->path, .src = pf->have_source ? &pf->src : &no_source, .engine = &e,
 		     .state = st};
-	/* The input as reading it found it (a dbmate file among plain ones). */
-	gk_lint_input in = *pf->in;
-	if (in.tool == GK_LAYOUT_AUTO && pf->tool == GK_LAYOUT_DBMATE) {
-		in.tool = pf->tool;
-		in.no_transaction = pf->no_transaction;
-	}
-	gk_lint_runner(&out->choice, o, &in, l.src->text, l.src->len);
+	out->choice = pf->choice;
 	l.runner = out->runner = out->choice.deploy;
 	l.choice = &out->choice;
-	l.tool = in.tool;
+	l.tool = parsed_input(pf).tool;
 	out->oom = pf->oom;
 	if (pf->in->new_change)
 		gk_state_forget_new(st);

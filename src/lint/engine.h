@@ -50,10 +50,17 @@ typedef struct gk_parsed_file {
 	 * (in->find_dbmate: a dbmate file). */
 	enum gk_layout_kind tool;
 	bool no_transaction;
+	/* How the file's runner sends it: it depends on the text alone and
+	 * costs a scan of it, so it is chosen here, on the parsing thread,
+	 * rather than on the one thread that runs the rules in order. */
+	gk_runner_choice choice;
 } gk_parsed_file;
 
-/** Stage 1: fill `pf` (whose `in` is set) from its input. */
+/** Stage 1: fill `pf` (whose `in` is set) from its input, and choose its
+ * runner (pf->choice), whether or not the file could be read. */
 void gk__parse_file(gk_parsed_file *pf, const gk_lint_options *o);
+/** Stage 1's choice of runner (pf->choice), from what loading found. */
+void gk__choose_runner(gk_parsed_file *pf, const gk_lint_options *o);
 /** Free what stage 1 made; `pf->in` stays. */
 void gk__parsed_file_clear(gk_parsed_file *pf);
 /** Stage 2: run the rules of `rules` with the shared model `st`, findings into `out`. */

@@ -6,8 +6,10 @@
  * every core; the rules need the migrations in order.  Parsers stay at most
  * PARSE_AHEAD files ahead of the rules, which bounds the memory held by
  * parse trees however many files there are.  Every thread gets the deep
- * stack the parser needs (GK_SQL_STACK_SIZE).  Results are merged into the
- * report in input order, so the report does not depend on scheduling.
+ * stack the parser needs (GK_SQL_STACK_SIZE).  The rules' thread merges each
+ * file's result into the report as soon as it is done with the file, in
+ * input order, so the report does not depend on scheduling; the caller
+ * waits meanwhile, so the report is written by one thread at a time.
  */
 #include "engine.h"
 #include "../util/util.h"
@@ -104,7 +106,7 @@ static int load_text(gk_parsed_file *pf, const gk_lint_options *o)
 	return 0;
 }
 
-void gk__parse_file(gk_parsed_file *pf, const gk_lint_options *o)
+static void parse_text(gk_parsed_file *pf, const gk_lint_options *o)
 {
 	if (load_text(pf, o) < 0)
 		return;
@@ -129,6 +131,12 @@ void gk__parse_file(gk_parsed_file *pf, const gk_lint_options *o)
 		return;
 	}
 	pf->parsed = true;
+}
+
+void gk__parse_file(gk_parsed_file *pf, const gk_lint_options *o)
+{
+	parse_text(pf, o);
+	gk__choose_runner(pf, o);
 }
 
 void gk__parsed_file_clear(gk_parsed_file *pf)
@@ -162,6 +170,15 @@ typedef struct pipeline {
 	size_t awaited;   /* the file the rules wait for; n = none */
 	size_t parsers_waiting;
 	gk_state state;
+	/* The report, written only by the thread that runs the rules while
+	 * the pipeline runs (the caller waits for it): each file's result
+	 * goes in as soon as the rules are done with it, so that adding the
+	 * findings (and their digests) overlaps the parsing of later files. */
+	gk_report *r;
+	const gk_lint_input *in;
+	size_t merged;    /* results merged (and freed), in input order */
+	int merge_rc;
+	gk_error merge_err;
 } pipeline;
 
 static void *parser(void *arg)
@@ -187,6 +204,8 @@ static void *parser(void *arg)
 	}
 }
 
+static void merge_next(pipeline *p);
+
 static void *linter(void *arg)
 {
 	pipeline *p = arg;
@@ -205,6 +224,7 @@ static void *linter(void *arg)
 		if (p->parsers_waiting)
 			pthread_cond_broadcast(&p->room);
 		pthread_mutex_unlock(&p->mu);
+		merge_next(p);
 	}
 	return NULL;
 }
@@ -271,33 +291,40 @@ static void free_result(gk_file_result *fr)
 	free(fr->findings);
 }
 
-static int merge(gk_report *r, const gk_lint_input *in, gk_file_result *res, size_t n, gk_error *err)
+/* File `in`'s result into the report: its migration, then its findings,
+ * moved, not copied. */
+static int merge_file(gk_report *r, const gk_lint_input *in, gk_file_result *fr, gk_error *err)
 {
-	int rc = 0;
-	for (size_t i = 0; i < n; i++) {
-		gk_file_result *fr = &res[i];
-		if (rc == 0 && fr->oom)
-			rc = gk_error_set(err, GK_ENOMEM, "out of memory while linting %s", in[i].path);
-		if (rc == 0 && in[i].role == GK_LINT_CHECK) {
-			const gk_runner_choice *c = &fr->choice;
-			int idx = gk_report_add_migration(r, in[i].path, fr->statements, fr->runner);
-			if (idx < 0 || gk_report_set_runner_why(r, (size_t)idx, c->tool, c->version, c->source, c->reason) < 0)
-				rc = gk_error_set(err, GK_ENOMEM, "out of memory");
-			else
-				gk_report_set_statements_total(r, (size_t)idx, fr->statements_total);
-		}
-		for (size_t k = 0; rc == 0 && k < fr->n; k++)
-			if (gk_report_add_finding(r, &fr->findings[k]) < 0)
-				rc = gk_error_set(err, GK_ENOMEM, "out of memory");
-		free_result(fr);
+	if (fr->oom)
+		return gk_error_set(err, GK_ENOMEM, "out of memory while linting %s", in->path);
+	if (in->role == GK_LINT_CHECK) {
+		const gk_runner_choice *c = &fr->choice;
+		int idx = gk_report_add_migration(r, in->path, fr->statements, fr->runner);
+		if (idx < 0 || gk_report_set_runner_why(r, (size_t)idx, c->tool, c->version, c->source, c->reason) < 0)
+			return gk_error_set(err, GK_ENOMEM, "out of memory");
+		gk_report_set_statements_total(r, (size_t)idx, fr->statements_total);
 	}
-	return rc;
+	for (size_t k = 0; k < fr->n; k++)
+		if (gk_report_take_finding(r, &fr->findings[k]) < 0)
+			return gk_error_set(err, GK_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* The next file's result, in input order; after the first failure the
+ * rest are only freed (what is left of a file after running out of
+ * memory too). */
+static void merge_next(pipeline *p)
+{
+	size_t i = p->merged++;
+	if (p->merge_rc == 0)
+		p->merge_rc = merge_file(p->r, &p->in[i], &p->res[i], &p->merge_err);
+	free_result(&p->res[i]);
 }
 
 int gk_lint_run(gk_report *r, const gk_lint_options *o, const gk_rule_table *rules, const gk_lint_input *in, size_t n,
 		gk_error *err)
 {
-	pipeline p = {.o = o, .rules = rules, .n = n};
+	pipeline p = {.o = o, .rules = rules, .n = n, .r = r, .in = in};
 	size_t alloc = n ? n : 1;
 	p.files = calloc(alloc, sizeof *p.files);
 	p.res = calloc(alloc, sizeof *p.res);
@@ -316,7 +343,12 @@ int gk_lint_run(gk_report *r, const gk_lint_options *o, const gk_rule_table *rul
 	pthread_cond_init(&p.room, NULL);
 	p.awaited = n;
 	int rc = n ? run_pipeline(&p, err) : 0;
-	int mrc = merge(r, in, p.res, n, err);
+	/* What the lint thread did not merge (it could not start): the files' empty results. */
+	while (p.merged < n)
+		merge_next(&p);
+	if (rc == 0 && p.merge_rc != 0 && err)
+		*err = p.merge_err;
+	int mrc = p.merge_rc;
 	pthread_cond_destroy(&p.parsed);
 	pthread_cond_destroy(&p.room);
 	pthread_mutex_destroy(&p.mu);

@@ -3,6 +3,7 @@
 #include "../util/util.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,9 +115,20 @@ void gk_js_newline(gk_jstream *j)
 
 /* ---- values ---- */
 
+/* Whether any of the eight bytes of `w` is below 0x20, '"' or '\\' (the
+ * bytes JSON escapes): the classic "has a zero byte" test on w ^ '"' and
+ * w ^ '\\', and its "has a byte less than n" form for the controls. */
+static bool needs_escape8(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+	uint64_t hit = ((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b);
+	return (hit & high) != 0;
+}
+
 /*
  * s[0..n), valid UTF-8, as a JSON string escaped as jansson escapes it;
- * runs of plain bytes are copied at once.
+ * runs of plain bytes are copied at once, and found eight at a time.
  */
 static void quoted(gk_jstream *j, const char *s, size_t n)
 {
@@ -124,6 +136,11 @@ static void quoted(gk_jstream *j, const char *s, size_t n)
 	putch(j, '"');
 	size_t run = 0;
 	for (size_t i = 0; i < n; i++) {
+		uint64_t w;
+		while (n - i >= 8 && (memcpy(&w, s + i, 8), !needs_escape8(w)))
+			i += 8;
+		if (i == n)
+			break;
 		unsigned char c = (unsigned char)s[i];
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
@@ -150,6 +167,12 @@ static void quoted(gk_jstream *j, const char *s, size_t n)
 /* A C string in gk_path_escape's form. */
 static void path_escaped(gk_jstream *j, const char *s)
 {
+	/* Valid UTF-8 without a backslash is its own escaped form: no copy. */
+	size_t n = strlen(s);
+	if (!memchr(s, '\\', n) && gk_utf8_valid(s, n, NULL)) {
+		quoted(j, s, n);
+		return;
+	}
 	char *e = gk_path_escape(s);
 	if (e)
 		quoted(j, e, strlen(e));

@@ -121,6 +121,20 @@ static char *clean(const char *s, bool one_line, size_t max_cp)
 	return gk_buf_take(&b);
 }
 
+/* Whether clean() would return `s` unchanged: printable ASCII only (and
+ * \t\n\r when not `one_line`), no longer than `max_cp`.  Most text is,
+ * and is then written without a copy. */
+static bool is_clean(const char *s, bool one_line, size_t max_cp)
+{
+	size_t n = 0;
+	for (; s && s[n]; n++) {
+		unsigned char c = (unsigned char)s[n];
+		if ((c < 0x20 || c >= 0x7F) && (one_line || (c != '\t' && c != '\n' && c != '\r')))
+			return false;
+	}
+	return s && (!max_cp || n <= max_cp);
+}
+
 /* ---- checked writer calls -------------------------------------------- */
 
 static void start(jw *j, const char *el)
@@ -138,8 +152,10 @@ static void end(jw *j)
 /* Attribute values are one line: consumers show them as titles. */
 static void attr(jw *j, const char *name, const char *value, size_t max_cp)
 {
-	char *v = clean(value, true, max_cp);
-	if (!v || (!j->failed && xmlTextWriterWriteAttribute(j->w, BAD_CAST name, BAD_CAST v) < 0))
+	bool as_is = is_clean(value, true, max_cp);
+	char *v = as_is ? NULL : clean(value, true, max_cp);
+	const char *w = as_is ? value : v;
+	if (!w || (!j->failed && xmlTextWriterWriteAttribute(j->w, BAD_CAST name, BAD_CAST w) < 0))
 		j->failed = true;
 	free(v);
 }
@@ -162,8 +178,10 @@ static void attrf(jw *j, const char *name, const char *fmt, ...)
 
 static void text(jw *j, const char *s)
 {
-	char *v = clean(s, false, 0);
-	if (!v || (!j->failed && *v && xmlTextWriterWriteString(j->w, BAD_CAST v) < 0))
+	bool as_is = is_clean(s, false, 0);
+	char *v = as_is ? NULL : clean(s, false, 0);
+	const char *w = as_is ? s : v;
+	if (!w || (!j->failed && *w && xmlTextWriterWriteString(j->w, BAD_CAST w) < 0))
 		j->failed = true;
 	free(v);
 }
@@ -186,6 +204,8 @@ static bool same_str(const char *a, const char *b) { return a == b || (a && b &&
 /* The migration a finding belongs to (the first with its path), else n_migrations. */
 static size_t owner_of(const gk_report *r, const gk_finding *f)
 {
+	if (r->finished) /* gk_report_finish linked them */
+		return f->migration >= 0 ? (size_t)f->migration : r->n_migrations;
 	for (size_t m = 0; f->path && m < r->n_migrations; m++)
 		if (strcmp(f->path, r->migrations[m].path) == 0)
 			return m;

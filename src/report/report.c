@@ -13,6 +13,11 @@
 typedef struct report_priv {
 	gk_report pub;
 	size_t cap_m, cap_f, cap_e, cap_s;
+	/* For each added finding's subject digest: fetched once, as
+	 * EVP_sha256() would look the implementation up at every init. */
+	EVP_MD_CTX *digest;
+	EVP_MD *sha256;
+	bool subject_lost;   /* a finding's subject digest could not be made */
 } report_priv;
 
 gk_report *gk_report_new(const char *command)
@@ -139,7 +144,10 @@ void gk_report_free(gk_report *r)
 	free(r->findings);
 	free(r->errors);
 	free(r->command);
-	free((report_priv *)r);
+	report_priv *p = (report_priv *)r;
+	EVP_MD_free(p->sha256);
+	EVP_MD_CTX_free(p->digest);
+	free(p);
 }
 
 int gk_report_add_migration(gk_report *r, const char *path, int statements, enum gk_runner runner)
@@ -530,18 +538,119 @@ int gk_finding_set_size_severity(gk_finding *f, enum gk_severity severity, const
 	return 0;
 }
 
-int gk_report_add_finding(gk_report *r, const gk_finding *f)
+/* ---- fingerprints ---------------------------------------------------- */
+
+/* A field of the fingerprint, ended by a NUL so that no two splits of the
+ * same bytes hash alike ("ab","c" and "a","bc"). */
+static int digest_field(EVP_MD_CTX *c, const char *s)
 {
-	assert(r && f && f->rule_id);
+	s = s ? s : "";
+	return EVP_DigestUpdate(c, s, strlen(s) + 1);
+}
+
+/* The statement's text with every run of white space folded into one
+ * space and both ends trimmed, so that re-indenting it keeps the
+ * fingerprint; written in chunks, it costs no copy of the statement. */
+static int digest_statement(EVP_MD_CTX *c, const char *sql)
+{
+	static const char ws[] = " \t\n\r\f\v";
+	char chunk[4096];
+	size_t n = 0;
+	int ok = 1;
+	const char *p = sql ? sql + strspn(sql, ws) : "";
+	while (*p && ok) {
+		size_t word = strcspn(p, ws);
+		const char *next = p + word + strspn(p + word, ws);
+		bool space = *next != '\0'; /* one space between words, none at the end */
+		if (n + word + space > sizeof chunk) {
+			ok = EVP_DigestUpdate(c, chunk, n);
+			n = 0;
+		}
+		if (word + space > sizeof chunk) {
+			ok = ok && EVP_DigestUpdate(c, p, word) && (!space || EVP_DigestUpdate(c, " ", 1));
+		} else {
+			memcpy(chunk + n, p, word);
+			n += word;
+			if (space)
+				chunk[n++] = ' ';
+		}
+		p = next;
+	}
+	return ok && EVP_DigestUpdate(c, chunk, n) && EVP_DigestUpdate(c, "", 1);
+}
+
+/* The digest of what finding `f` is about, before its occurrence. */
+static int digest_subject(EVP_MD_CTX *c, const EVP_MD *md, const gk_finding *f, unsigned char out[32])
+{
+	unsigned n = 0;
+	int ok = EVP_DigestInit_ex(c, md, NULL) && digest_field(c, "gatekeeper-finding/1") &&
+		 digest_field(c, f->rule_id) && digest_field(c, f->path);
+	if (f->object)
+		ok = ok && digest_field(c, f->object_kind) && digest_field(c, f->object) &&
+		     digest_field(c, f->attribute);
+	else
+		ok = ok && digest_statement(c, f->sql);
+	return ok && EVP_DigestFinal_ex(c, out, &n) && n == 32 ? 0 : -1;
+}
+
+/* The subject digest of finding `f`, the one just added; out of memory
+ * leaves it zero, and gk_report_finish then leaves every fingerprint empty. */
+static bool digest_ready(report_priv *p)
+{
+	if (!p->digest)
+		p->digest = EVP_MD_CTX_new();
+	if (!p->sha256)
+		p->sha256 = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+	return p->digest && p->sha256;
+}
+
+static void set_subject(gk_report *r, gk_finding *f)
+{
+	report_priv *p = (report_priv *)r;
+	if (!digest_ready(p) || digest_subject(p->digest, p->sha256, f, f->subject) < 0) {
+		memset(f->subject, 0, sizeof f->subject);
+		p->subject_lost = true;
+	}
+}
+
+/* The next free slot for finding `f` (among the findings or the
+ * suppressed ones), with `*n` its list's count; NULL when out of memory. */
+static gk_finding *finding_slot(gk_report *r, const gk_finding *f, size_t **n)
+{
 	report_priv *p = (report_priv *)r;
 	gk_finding **list = f->suppressed ? &r->suppressed : &r->findings;
-	size_t *n = f->suppressed ? &r->n_suppressed : &r->n_findings;
-	if (gk_grow(list, f->suppressed ? &p->cap_s : &p->cap_f, *n + 1, sizeof **list) < 0)
-		return GK_ENOMEM;
-	gk_finding *d = &(*list)[*n];
+	*n = f->suppressed ? &r->n_suppressed : &r->n_findings;
+	if (gk_grow(list, f->suppressed ? &p->cap_s : &p->cap_f, **n + 1, sizeof **list) < 0)
+		return NULL;
+	gk_finding *d = &(*list)[**n];
 	*d = *f;
 	d->blocking = false;
 	d->fingerprint[0] = '\0';
+	return d;
+}
+
+int gk_report_take_finding(gk_report *r, gk_finding *f)
+{
+	assert(r && f && f->rule_id);
+	size_t *n;
+	gk_finding *d = finding_slot(r, f, &n);
+	if (!d)
+		return GK_ENOMEM;
+	if (!d->message && !(d->message = gk_strdup("")))
+		return GK_ENOMEM;
+	memset(f, 0, sizeof *f);
+	set_subject(r, d);
+	(*n)++;
+	return 0;
+}
+
+int gk_report_add_finding(gk_report *r, const gk_finding *f)
+{
+	assert(r && f && f->rule_id);
+	size_t *n;
+	gk_finding *d = finding_slot(r, f, &n);
+	if (!d)
+		return GK_ENOMEM;
 	d->evidence.predicted.relation = d->evidence.observed.relation = NULL;
 	d->estimate.method = d->estimate.relation = d->estimate.text = NULL;
 	if (!d->message)
@@ -561,6 +670,7 @@ int gk_report_add_finding(gk_report *r, const gk_finding *f)
 		free(d->evidence.observed.relation);
 		return GK_ENOMEM;
 	}
+	set_subject(r, d);
 	(*n)++;
 	return 0;
 }
@@ -683,6 +793,15 @@ static int cmp_migration_path(const void *pa, const void *pb)
 	return strcmp((*a)->path, (*b)->path);
 }
 
+/* By path, then by place in the report: among migrations with the same
+ * path, the first comes first. */
+static int cmp_migration_path_index(const void *pa, const void *pb)
+{
+	const gk_migration *const *a = pa, *const *b = pb;
+	int c = strcmp((*a)->path, (*b)->path);
+	return c ? c : (*a > *b) - (*a < *b);
+}
+
 /* Count each finding against its migration, and link the two (a
  * finding's migration, a migration's first finding) so that a renderer
  * that lists findings per migration never searches; a sorted index keeps
@@ -702,7 +821,7 @@ static void count_per_migration(gk_report *r)
 		return;
 	}
 	if (r->n_migrations)
-		qsort(byp, r->n_migrations, sizeof *byp, cmp_migration_path);
+		qsort(byp, r->n_migrations, sizeof *byp, cmp_migration_path_index);
 	for (size_t i = 0; i < r->n_findings; i++) {
 		gk_finding *f = &r->findings[i];
 		f->migration = -1;
@@ -712,6 +831,8 @@ static void count_per_migration(gk_report *r)
 		gk_migration **hit = bsearch(&kp, byp, r->n_migrations, sizeof *byp, cmp_migration_path);
 		if (!hit)
 			continue;
+		while (hit > byp && cmp_migration_path(hit - 1, &kp) == 0)
+			hit--; /* the first migration with the path, whichever bsearch found */
 		f->migration = *hit - r->migrations;
 		if ((*hit)->findings == 0)
 			(*hit)->first_finding = i;
@@ -759,61 +880,6 @@ static void count_notable(gk_report *r)
 	r->n_unattached = r->n_findings - attached;
 }
 
-/* ---- fingerprints ---------------------------------------------------- */
-
-/* A field of the fingerprint, ended by a NUL so that no two splits of the
- * same bytes hash alike ("ab","c" and "a","bc"). */
-static int digest_field(EVP_MD_CTX *c, const char *s)
-{
-	s = s ? s : "";
-	return EVP_DigestUpdate(c, s, strlen(s) + 1);
-}
-
-/* The statement's text with every run of white space folded into one
- * space and both ends trimmed, so that re-indenting it keeps the
- * fingerprint; written in chunks, it costs no copy of the statement. */
-static int digest_statement(EVP_MD_CTX *c, const char *sql)
-{
-	static const char ws[] = " \t\n\r\f\v";
-	char chunk[4096];
-	size_t n = 0;
-	int ok = 1;
-	const char *p = sql ? sql + strspn(sql, ws) : "";
-	while (*p && ok) {
-		size_t word = strcspn(p, ws);
-		const char *next = p + word + strspn(p + word, ws);
-		bool space = *next != '\0'; /* one space between words, none at the end */
-		if (n + word + space > sizeof chunk) {
-			ok = EVP_DigestUpdate(c, chunk, n);
-			n = 0;
-		}
-		if (word + space > sizeof chunk) {
-			ok = ok && EVP_DigestUpdate(c, p, word) && (!space || EVP_DigestUpdate(c, " ", 1));
-		} else {
-			memcpy(chunk + n, p, word);
-			n += word;
-			if (space)
-				chunk[n++] = ' ';
-		}
-		p = next;
-	}
-	return ok && EVP_DigestUpdate(c, chunk, n) && EVP_DigestUpdate(c, "", 1);
-}
-
-/* The digest of what finding `f` is about, before its occurrence. */
-static int digest_subject(EVP_MD_CTX *c, const EVP_MD *md, const gk_finding *f, unsigned char out[32])
-{
-	unsigned n = 0;
-	int ok = EVP_DigestInit_ex(c, md, NULL) && digest_field(c, "gatekeeper-finding/1") &&
-		 digest_field(c, f->rule_id) && digest_field(c, f->path);
-	if (f->object)
-		ok = ok && digest_field(c, f->object_kind) && digest_field(c, f->object) &&
-		     digest_field(c, f->attribute);
-	else
-		ok = ok && digest_statement(c, f->sql);
-	return ok && EVP_DigestFinal_ex(c, out, &n) && n == 32 ? 0 : -1;
-}
-
 typedef struct subject_key {
 	unsigned char digest[32];
 	size_t idx;
@@ -841,14 +907,14 @@ static int cmp_subject(const void *pa, const void *pb, void *findings)
 static void fingerprint_findings(gk_report *r)
 {
 	static const char hexdigits[] = "0123456789abcdef";
+	report_priv *p = (report_priv *)r;
 	subject_key *keys = malloc((r->n_findings ? r->n_findings : 1) * sizeof *keys);
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	/* Fetched once: EVP_sha256() would look the implementation up again at every init. */
-	EVP_MD *md = EVP_MD_fetch(NULL, "SHA2-256", NULL);
-	bool ok = keys && c && md;
+	bool ok = keys && !p->subject_lost && digest_ready(p);
+	EVP_MD_CTX *c = p->digest;
+	const EVP_MD *md = p->sha256;
 	for (size_t i = 0; ok && i < r->n_findings; i++) {
 		keys[i].idx = i;
-		ok = digest_subject(c, md, &r->findings[i], keys[i].digest) == 0;
+		memcpy(keys[i].digest, r->findings[i].subject, sizeof keys[i].digest);
 	}
 	if (ok)
 		qsort_r(keys, r->n_findings, sizeof *keys, cmp_subject, r->findings);
@@ -868,8 +934,6 @@ static void fingerprint_findings(gk_report *r)
 		}
 		hex[ok ? 64 : 0] = '\0';
 	}
-	EVP_MD_free(md);
-	EVP_MD_CTX_free(c);
 	free(keys);
 }
 

@@ -584,6 +584,14 @@ static void test_junit_hostile_text(void **state)
 	memset(asciimsg, 'a', 250); /* plain ASCII, which is copied in runs: the cut must land at the same place */
 	asciimsg[250] = '\0';
 	add(r, "long-ascii", GK_SEV_ERROR, M3, 1, 1, asciimsg, NULL);
+	/* At the limit, plain ASCII is written as is; one more and it is cut. */
+	char at_limit[201], over[202];
+	memset(at_limit, 'b', 200);
+	at_limit[200] = '\0';
+	memset(over, 'c', 201);
+	over[201] = '\0';
+	add(r, "ascii-at-limit", GK_SEV_ERROR, M3, 2, 1, at_limit, NULL);
+	add(r, "ascii-over", GK_SEV_ERROR, M3, 3, 1, over, NULL);
 	gk_report_finish(r, GK_SEV_ERROR, 0);
 	for (int p = GK_JUNIT_DEFAULT; p <= GK_JUNIT_STRICT; p++) {
 		xdoc d = junit(r, (enum gk_junit_profile)p);
@@ -608,6 +616,11 @@ static void test_junit_hostile_text(void **state)
 		msg = xstr(&d, "string(//failure[@type='lint/long-ascii']/@message)");
 		assert_int_equal(strlen(msg), 199 + 3);
 		assert_int_equal(strspn(msg, "a"), 199);
+		assert_string_equal(msg + 199, "\xE2\x80\xA6");
+		free(msg);
+		assert_xstr(&d, "string(//failure[@type='lint/ascii-at-limit']/@message)", at_limit);
+		msg = xstr(&d, "string(//failure[@type='lint/ascii-over']/@message)");
+		assert_int_equal(strspn(msg, "c"), 199);
 		assert_string_equal(msg + 199, "\xE2\x80\xA6");
 		free(msg);
 		char *full = xstr(&d, "string(//failure[@type='lint/long-message'])");
@@ -681,6 +694,61 @@ static void junit_replay_case(bool marked)
 	xdoc d = junit(r, GK_JUNIT_DEFAULT);
 	assert_xnum(&d, "count(//testcase[@name='replay']/failure[@message='does not apply'])", marked ? 1 : 0);
 	assert_xnum(&d, "count(//testcase[@name='replay/replay-verdict [stmt 1]'])", marked ? 0 : 1);
+	xdoc_free(&d);
+	gk_report_free(r);
+}
+
+/* gk_report_take_finding moves the strings (the report frees them, the
+ * caller's finding is zeroed) and sorts a suppressed one apart, as
+ * gk_report_add_finding does with copies. */
+static void test_take_finding_moves(void **state)
+{
+	(void)state;
+	gk_report *r = gk_report_new("lint");
+	assert_non_null(r);
+	char *msg = strdup("adds a column"), *path = strdup("m/1.sql"), *sql = strdup("ALTER TABLE t ADD c int");
+	gk_finding f = {.rule_id = "adding-field-with-default", .category = GK_CAT_LOCKING, .severity = GK_SEV_WARNING,
+			.message = msg, .path = path, .sql = sql, .line = 3, .blocking = true};
+	assert_int_equal(gk_report_take_finding(r, &f), 0);
+	assert_null(f.message);
+	assert_null(f.path);
+	assert_null(f.rule_id);
+	assert_int_equal(r->n_findings, 1);
+	assert_ptr_equal(r->findings[0].message, msg);
+	assert_ptr_equal(r->findings[0].path, path);
+	assert_ptr_equal(r->findings[0].sql, sql);
+	assert_false(r->findings[0].blocking);
+	gk_finding h = {.rule_id = "ban-drop-column", .severity = GK_SEV_ERROR, .path = strdup("m/2.sql"),
+			.suppressed = true};
+	assert_int_equal(gk_report_take_finding(r, &h), 0);
+	assert_int_equal(r->n_findings, 1);
+	assert_int_equal(r->n_suppressed, 1);
+	assert_string_equal(r->suppressed[0].message, ""); /* a missing message reads as empty, as when copied */
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	assert_int_equal(r->findings[0].line, 3);
+	gk_report_free(r); /* frees what was moved: the leak check of make asan sees any double free or leak */
+}
+
+/* A path named twice (the same file given twice): its findings belong to
+ * the first migration with the path, whatever order sorting found them in;
+ * JUnit puts them in that migration's suite. */
+static void test_finding_owner_is_first_migration(void **state)
+{
+	(void)state;
+	gk_report *r = gk_report_new("lint");
+	assert_non_null(r);
+	const char *paths[] = {"z.sql", "m.sql", "a.sql", "m.sql", "m.sql", "b.sql", "m.sql"};
+	for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
+		assert_int_equal(gk_report_add_migration(r, paths[i], 1, GK_RUNNER_WHOLE), (int)i);
+	gk_finding f = {.rule_id = "ban-drop-column", .category = GK_CAT_DESTRUCTIVE, .severity = GK_SEV_ERROR,
+			.message = (char *)"drops", .path = (char *)"m.sql", .line = 1};
+	assert_int_equal(gk_report_add_finding(r, &f), 0);
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	assert_int_equal(r->findings[0].migration, 1);
+	assert_int_equal(r->migrations[1].findings, 1);
+	assert_int_equal(r->migrations[3].findings + r->migrations[4].findings + r->migrations[6].findings, 0);
+	xdoc d = junit(r, GK_JUNIT_DEFAULT);
+	assert_xnum(&d, "count((//testsuite)[2]//failure)", 1);
 	assert_xnum(&d, "count(//failure)", 1);
 	xdoc_free(&d);
 	gk_report_free(r);
@@ -983,6 +1051,43 @@ static char *jstream_doc(bool pretty, const char *big, int *rc)
 }
 
 /*
+ * The writer finds the bytes it escapes eight at a time: each of them
+ * (every control, '"', '\\') and the plain bytes around the edges of that
+ * test (' ', '!', '#', '[', ']', DEL, UTF-8) at every offset of a long
+ * string, written as jansson writes the same string.
+ */
+static void test_jstream_escapes_at_every_offset(void **state)
+{
+	(void)state;
+	int specials[40], n = 0;
+	for (int c = 1; c < 0x20; c++)
+		specials[n++] = c;
+	const char more[] = " !\"#[\\]\x7f";
+	for (const char *m = more; *m; m++)
+		specials[n++] = (unsigned char)*m;
+	for (int k = 0; k < n; k++)
+		for (size_t at = 0; at < 20; at++) {
+			char s[32];
+			memset(s, 'x', sizeof s - 1);
+			s[sizeof s - 1] = '\0';
+			s[at] = (char)specials[k];
+			memcpy(s + 24, "\xc3\xa9", 2);
+			int rc;
+			char *doc = jstream_doc(false, s, &rc);
+			assert_int_equal(rc, 0);
+			json_t *str = json_string(s);
+			char *want = json_dumps(str, JSON_ENCODE_ANY);
+			assert_non_null(want);
+			if (!strstr(doc, want))
+				fail_msg("byte 0x%02x at %zu: %s not in %s", (unsigned)specials[k], at, want, doc);
+			free(want);
+			json_decref(str);
+			free(doc);
+		}
+}
+
+
+/*
  * The writer's own edges: integers at both ends of their range (formatted
  * without printf), a string longer than the buffer, empty containers; a
  * compact document with line breaks between the outer elements (SARIF,
@@ -1062,6 +1167,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_finish_fail_levels),
 		cmocka_unit_test(test_setters),
+		cmocka_unit_test(test_take_finding_moves),
+		cmocka_unit_test(test_finding_owner_is_first_migration),
+		cmocka_unit_test(test_jstream_escapes_at_every_offset),
 		cmocka_unit_test(test_contract_asserts),
 		cmocka_unit_test(test_finish_sorts),
 		cmocka_unit_test(test_finish_error_kinds),

@@ -255,29 +255,21 @@ char *gk_dir_cache_root(gk_dir_cache *c, const char *dir)
 	}
 }
 
+/* real_of for gk_path_resolve_prefix: a copy, as it frees what it gets. */
+static char *real_copy(void *ctx, const char *prefix)
+{
+	const char *real = real_of(ctx, prefix, strlen(prefix));
+	return real ? gk_strdup(real) : NULL;
+}
+
 char *gk_dir_cache_canonical(gk_dir_cache *c, const char *path)
 {
 	char *abs = absolute(c, path);
 	if (!abs)
 		return NULL;
 	gk_path_normalise(abs);
-	/* The longest prefix that exists, with its symlinks resolved, then the rest as written. */
-	for (size_t cut = strlen(abs); cut > 0;) {
-		const char *real = real_of(c, abs, cut);
-		if (real) {
-			char *r = gk_asprintf("%s%s", strcmp(real, "/") ? real : "", abs + cut);
-			free(abs);
-			if (r && !*r) {
-				free(r);
-				r = gk_strdup("/");
-			}
-			return r;
-		}
-		do
-			cut--;
-		while (cut > 0 && abs[cut] != '/');
-	}
-	return abs;
+	/* The longest prefix that exists, with its symlinks resolved (cached), then the rest as written. */
+	return gk_path_resolve_prefix(abs, real_copy, c);
 }
 
 /* ---- listings ------------------------------------------------------------- */
@@ -314,16 +306,35 @@ static void list(entry *e)
 		qsort(e->names, e->n_names, sizeof *e->names, cmp_name);
 }
 
+/* The listed entry of the clean folder `dir`; its `list` says how listing went. */
+static entry *listed(gk_dir_cache *c, const char *dir)
+{
+	if (!clean(dir))
+		return NULL;
+	entry *e = get(c, dir, strlen(dir));
+	if (e && e->list == 0)
+		list(e);
+	return e;
+}
+
 int gk_dir_cache_has(gk_dir_cache *c, const char *dir, const char *name)
 {
-	if (!clean(dir) || !name[0] || strchr(name, '/'))
+	if (!name[0] || strchr(name, '/'))
 		return -1;
-	entry *e = get(c, dir, strlen(dir));
+	entry *e = listed(c, dir);
 	if (!e)
 		return -1;
-	if (e->list == 0)
-		list(e);
 	if (e->list != 1)
 		return e->list == 2 ? 0 : -1;
 	return bsearch(&name, e->names, e->n_names, sizeof *e->names, cmp_name) != NULL;
+}
+
+int gk_dir_cache_list(gk_dir_cache *c, const char *dir, const char *const **names, size_t *n)
+{
+	entry *e = listed(c, dir);
+	if (!e || e->list != 1)
+		return e && e->list == 2 ? 0 : -1;
+	*names = (const char *const *)e->names;
+	*n = e->n_names;
+	return 1;
 }

@@ -18,6 +18,7 @@
 #define GK_UTIL_DIRCACHE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 typedef struct gk_dir_cache gk_dir_cache;
 
@@ -45,5 +46,13 @@ char *gk_dir_cache_canonical(gk_dir_cache *c, const char *path);
  * still fail (a dangling link, a folder, no permission).
  */
 int gk_dir_cache_has(gk_dir_cache *c, const char *dir, const char *name);
+
+/**
+ * The names the clean absolute folder `dir` holds, sorted, borrowed from
+ * the cache (valid until gk_dir_cache_free): 1 with *names and *n set, 0
+ * when the folder does not exist, -1 unknown (as gk_dir_cache_has).  For
+ * a question about many names at once: one lookup of the folder.
+ */
+int gk_dir_cache_list(gk_dir_cache *c, const char *dir, const char *const **names, size_t *n);
 
 #endif

@@ -152,6 +152,16 @@ static void test_dircache__names_listed_once(void **state)
 	assert_int_equal(gk_dir_cache_has(c, file, "x"), 0);         /* not a folder */
 	assert_int_equal(gk_dir_cache_has(c, "repo/db", "m1"), -1);  /* relative: not cached, ask */
 	assert_int_equal(gk_dir_cache_has(c, db, "conf/flyway.conf"), -1);
+	/* The whole listing, sorted, from the same one listing. */
+	const char *const *names = NULL;
+	size_t n = 0;
+	assert_int_equal(gk_dir_cache_list(c, db, &names, &n), 1);
+	assert_int_equal(n, 3);
+	assert_string_equal(names[0], "m1");
+	assert_string_equal(names[1], "m2");
+	assert_string_equal(names[2], "package-lock.json");
+	assert_int_equal(gk_dir_cache_list(c, gone, &names, &n), 0);
+	assert_int_equal(gk_dir_cache_list(c, "repo/db", &names, &n), -1);
 	/* Listed once: a file made since is not seen by this cache (a run does
 	 * not change the folders it lints), but by a new one. */
 	mk("repo/db/yarn.lock", "");

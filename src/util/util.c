@@ -29,13 +29,15 @@ int gk_grow(void *arr, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
-void gk_buf_append(gk_buf *b, const char *s, size_t n)
+/* Room for `n` more bytes and the NUL; false (and failed) when out of
+ * memory or past cap_max. */
+static bool reserve(gk_buf *b, size_t n)
 {
 	if (b->failed)
-		return;
+		return false;
 	if (b->cap_max && b->len + n + 1 > b->cap_max) {
 		b->failed = true;
-		return;
+		return false;
 	}
 	if (b->len + n + 1 > b->cap) {
 		size_t ncap = b->cap ? b->cap : 256;
@@ -44,11 +46,18 @@ void gk_buf_append(gk_buf *b, const char *s, size_t n)
 		char *d = realloc(b->data, ncap);
 		if (!d) {
 			b->failed = true;
-			return;
+			return false;
 		}
 		b->data = d;
 		b->cap = ncap;
 	}
+	return true;
+}
+
+void gk_buf_append(gk_buf *b, const char *s, size_t n)
+{
+	if (!reserve(b, n))
+		return;
 	memcpy(b->data + b->len, s, n);
 	b->len += n;
 	b->data[b->len] = '\0';
@@ -57,29 +66,34 @@ void gk_buf_append(gk_buf *b, const char *s, size_t n)
 void gk_buf_puts(gk_buf *b, const char *s) { gk_buf_append(b, s, strlen(s)); }
 void gk_buf_putc(gk_buf *b, char c) { gk_buf_append(b, &c, 1); }
 
+/* Formatted straight into the buffer's spare room (kept at 256 bytes or
+ * more): one pass and no copy when it fits, a second pass after growing
+ * when it does not. */
 void gk_buf_vprintf(gk_buf *b, const char *fmt, va_list ap)
 {
-	char small[512];
+	size_t spare = b->cap_max && b->cap_max - b->len - 1 < 256 ? b->cap_max - b->len - 1 : 256;
+	if (b->failed || (b->cap_max && b->len + 1 > b->cap_max) || !reserve(b, spare)) {
+		b->failed = true;
+		return;
+	}
 	va_list cp;
 	va_copy(cp, ap);
-	int n = vsnprintf(small, sizeof small, fmt, cp);
+	size_t room = b->cap - b->len;
+	if (b->cap_max && room > b->cap_max - b->len)
+		room = b->cap_max - b->len; /* what fits under the bound, the NUL included */
+	int n = vsnprintf(b->data + b->len, room, fmt, cp);
 	va_end(cp);
-	if (n < 0) {
+	if (n >= 0 && (size_t)n < room) {
+		b->len += (size_t)n;
+		return;
+	}
+	b->data[b->len] = '\0'; /* what the cut attempt wrote is not the buffer's */
+	if (n < 0 || !reserve(b, (size_t)n)) {
 		b->failed = true;
 		return;
 	}
-	if ((size_t)n < sizeof small) {
-		gk_buf_append(b, small, (size_t)n);
-		return;
-	}
-	char *big = malloc((size_t)n + 1);
-	if (!big) {
-		b->failed = true;
-		return;
-	}
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	gk_buf_append(b, big, (size_t)n);
-	free(big);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
 }
 
 void gk_buf_printf(gk_buf *b, const char *fmt, ...)
@@ -311,6 +325,12 @@ bool gk_utf8_valid(const char *s, size_t len, size_t *bad_offset)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
 	while (i < len) {
+		/* Eight ASCII bytes at a time: SQL and messages are mostly ASCII. */
+		uint64_t w;
+		if (len - i >= 8 && (memcpy(&w, p + i, 8), (w & 0x8080808080808080u) == 0)) {
+			i += 8;
+			continue;
+		}
 		unsigned char c = p[i];
 		size_t n;
 		uint32_t cp;
@@ -435,18 +455,12 @@ void gk_path_normalise(char *p)
 	*out = '\0';
 }
 
-char *gk_path_canonical(const char *path)
+char *gk_path_resolve_prefix(char *abs, char *(*real_of)(void *ctx, const char *prefix), void *ctx)
 {
-	char cwd[4096];
-	char *abs = path[0] == '/' ? gk_strdup(path) : getcwd(cwd, sizeof cwd) ? gk_asprintf("%s/%s", cwd, path) : NULL;
-	if (!abs)
-		return NULL;
-	gk_path_normalise(abs);
-	/* The longest prefix that exists, with its symlinks resolved, then the rest as written. */
 	for (size_t cut = strlen(abs); cut > 0;) {
 		char saved = abs[cut];
 		abs[cut] = '\0';
-		char *real = realpath(abs, NULL);
+		char *real = real_of(ctx, abs);
 		abs[cut] = saved;
 		if (real) {
 			char *r = gk_asprintf("%s%s", strcmp(real, "/") ? real : "", abs + cut);
@@ -463,6 +477,23 @@ char *gk_path_canonical(const char *path)
 		while (cut > 0 && abs[cut] != '/');
 	}
 	return abs;
+}
+
+static char *real_path(void *ctx, const char *prefix)
+{
+	(void)ctx;
+	return realpath(prefix, NULL);
+}
+
+char *gk_path_canonical(const char *path)
+{
+	char cwd[4096];
+	char *abs = path[0] == '/' ? gk_strdup(path) : getcwd(cwd, sizeof cwd) ? gk_asprintf("%s/%s", cwd, path) : NULL;
+	if (!abs)
+		return NULL;
+	gk_path_normalise(abs);
+	/* The longest prefix that exists, with its symlinks resolved, then the rest as written. */
+	return gk_path_resolve_prefix(abs, real_path, NULL);
 }
 
 int gk_random_hex(char *out, size_t nbytes)

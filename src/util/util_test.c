@@ -39,8 +39,60 @@ static void test_util__utf8_valid(void **state)
 	assert_false(gk_utf8_valid("\xed\xa0\x80", 3, &bad)); /* surrogate */
 	assert_false(gk_utf8_valid("ab\xc3", 3, &bad));
 	assert_int_equal(bad, 2);
+	/* ASCII is checked eight bytes at a time: a bad byte at every offset of
+	 * a long run, and a cut sequence at its end, are found where they are. */
+	char buf[40];
+	for (size_t at = 0; at < 24; at++) {
+		memset(buf, 'a', sizeof buf);
+		buf[at] = (char)0xe9;
+		assert_false(gk_utf8_valid(buf, sizeof buf, &bad));
+		assert_int_equal(bad, at);
+		memset(buf, 'a', sizeof buf);
+		memcpy(buf + at, "\xc3\xa9", 2);
+		assert_true(gk_utf8_valid(buf, sizeof buf, NULL));
+		assert_false(gk_utf8_valid(buf, at + 1, &bad)); /* the sequence cut after its first byte */
+		assert_int_equal(bad, at);
+	}
 }
 
+
+/* gk_buf_printf formats into the buffer's spare room, or grows it and
+ * formats again: short and long pieces, at every fill, land whole and in
+ * order; past cap_max it fails and keeps what it held. */
+static void test_util__buf_printf(void **state)
+{
+	(void)state;
+	char big[5000];
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	gk_buf b = GK_BUF_INIT;
+	size_t want = 0;
+	for (int i = 0; i < 300; i++) {
+		size_t len = (size_t)(i * 37) % (sizeof big - 1);
+		gk_buf_printf(&b, "<%d:%.*s>", i, (int)len, big);
+		char head[32];
+		want += (size_t)snprintf(head, sizeof head, "<%d:", i) + len + 1;
+		assert_int_equal(b.len, want);
+		assert_int_equal(b.data[b.len], '\0');
+		assert_true(b.data[b.len - 1] == '>');
+	}
+	assert_false(b.failed);
+	free(gk_buf_take(&b));
+	gk_buf c = GK_BUF_INIT;
+	c.cap_max = 64;
+	gk_buf_printf(&c, "%s", "0123456789");
+	gk_buf_printf(&c, "%.*s", 60, big); /* 70 bytes and the NUL: over */
+	assert_true(c.failed);
+	assert_int_equal(c.len, 10);
+	assert_memory_equal(c.data, "0123456789", 11);
+	free(gk_buf_take(&c));
+	gk_buf d = GK_BUF_INIT;
+	d.cap_max = 64;
+	gk_buf_printf(&d, "%.*s", 63, big); /* exactly at the bound */
+	assert_false(d.failed);
+	assert_int_equal(d.len, 63);
+	free(gk_buf_take(&d));
+}
 
 static void test_util__visible(void **state)
 {
@@ -287,6 +339,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_util__utf8_whole_drops_a_cut_sequence),
 		cmocka_unit_test(test_util__utf8_valid),
+		cmocka_unit_test(test_util__buf_printf),
 		cmocka_unit_test(test_util__visible),
 		cmocka_unit_test(test_util__path_escape_is_reversible),
 		cmocka_unit_test(test_util__shell_quote),
