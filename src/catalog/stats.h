@@ -23,6 +23,7 @@
 
 #include "gatekeeper/common.h"
 #include "gatekeeper/config.h"
+#include "gatekeeper/lint.h"
 #include "gatekeeper/report.h"
 
 #define GK_STATS_FORMAT "gatekeeper-stats/1"
@@ -119,11 +120,12 @@ int gk_stats_annotate(gk_report *r, const gk_stats *s, const char *source, const
 		      gk_error *err);
 
 /**
- * Add a note to `r` when `s` was taken more than `max_age_s` (0: the
+ * Add a `stats-stale` finding to `r` (on file `name`, with `lint`'s
+ * severity for the rule) when `s` was taken more than `max_age_s` (0: the
  * default, 7 days) before `now` (seconds since the epoch): stale
- * statistics are used, never silently.  `name` is the file.
+ * statistics are used, never silently.  Returns 0 or GK_ENOMEM.
  */
-int gk_stats_note_age(gk_report *r, const gk_stats *s, const char *name, double max_age_s, long long now,
-		      gk_error *err);
+int gk_stats_check_age(gk_report *r, const gk_lint_options *lint, const gk_stats *s, const char *name,
+		       double max_age_s, long long now, gk_error *err);
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "catalog/catalog_test_support.h"
 #include "catalog/stats.h"
+#include "gatekeeper/rules.h"
 
 static const char good[] =
 	"{\"format\": \"gatekeeper-stats/1\", \"server_version\": \"16.4\", \"server_version_num\": 160004,\n"
@@ -149,13 +150,29 @@ static void test_annotate(void **state)
 	assert_null(f[4].production.summary);
 	assert_string_equal(f[4].message, "msg");
 
-	/* Staleness: a note past the maximum age, none within it. */
-	assert_int_equal(gk_stats_note_age(r, s, "stats.json", 0, gk_stats_taken_at(s) + 6 * 86400, &err), 0);
+	/* Staleness: a stats-stale warning on the file past the maximum age
+	 * (the default, then a configured one), none within it; off is off. */
+	gk_lint_options lo;
+	gk_lint_options_init(&lo);
+	size_t before = r->n_findings;
+	assert_int_equal(gk_stats_check_age(r, &lo, s, "stats.json", 0, gk_stats_taken_at(s) + 6 * 86400, &err), 0);
+	assert_int_equal(r->n_findings, before);
+	assert_int_equal(gk_stats_check_age(r, &lo, s, "stats.json", 0, gk_stats_taken_at(s) + 8 * 86400, &err), 0);
+	assert_int_equal(r->n_findings, before + 1);
+	const gk_finding *st = &r->findings[before];
+	assert_string_equal(st->rule_id, "stats-stale");
+	assert_int_equal(st->severity, GK_SEV_WARNING);
+	assert_string_equal(st->path, "stats.json");
+	assert_int_equal(st->line, 0);
+	assert_string_equal(st->message, "stale statistics: stats.json was taken 8.0 days ago, more than stats_max_age "
+					 "(7.0 days); its production sizes are still used and may be out of date");
 	assert_int_equal(r->n_notes, 0);
-	assert_int_equal(gk_stats_note_age(r, s, "stats.json", 0, gk_stats_taken_at(s) + 8 * 86400, &err), 0);
-	assert_int_equal(r->n_notes, 1);
-	assert_string_equal(r->notes[0], "stale statistics: stats.json was taken 8.0 days ago, more than stats_max_age "
-					 "(7.0 days); the production sizes shown may be out of date");
+	assert_int_equal(gk_stats_check_age(r, &lo, s, "stats.json", 3600, gk_stats_taken_at(s) + 7200, &err), 0);
+	assert_int_equal(r->n_findings, before + 2);
+	assert_non_null(strstr(r->findings[before + 1].message, "taken 0.1 days ago, more than stats_max_age (0.0 days)"));
+	assert_int_equal(gk_lint_options_set_severity(&lo, "stats-stale", GK_SEV_OFF), 0);
+	assert_int_equal(gk_stats_check_age(r, &lo, s, "stats.json", 0, gk_stats_taken_at(s) + 8 * 86400, &err), 0);
+	assert_int_equal(r->n_findings, before + 2);
 	gk_report_free(r);
 	gk_stats_free(s);
 }
