@@ -66,10 +66,31 @@ static void production(gk_jstream *j, const gk_production *p)
 	gk_js_end(j, '}');
 }
 
+/* The counts behind a data-precondition finding (the gate). */
+static void precondition(gk_jstream *j, const gk_precondition *p)
+{
+	gk_js_kopen(j, "precondition", '{');
+	gk_js_kstring(j, "kind", p->kind);
+	gk_js_kint(j, "rows", p->rows);
+	if (p->groups >= 0)
+		gk_js_kint(j, "groups", p->groups);
+	else
+		gk_js_knull(j, "groups");
+	if (p->values >= 0)
+		gk_js_kint(j, "values", p->values);
+	else
+		gk_js_knull(j, "values");
+	gk_js_kbool(j, "sampled", p->sampled);
+	gk_js_kbool(j, "estimated", p->estimated);
+	gk_js_end(j, '}');
+}
+
 void gk_render_context_json(gk_jstream *j, const gk_finding *f)
 {
 	if (f->production.summary)
 		production(j, &f->production);
 	if (f->estimate.method)
 		estimate(j, &f->estimate);
+	if (f->precondition.kind)
+		precondition(j, &f->precondition);
 }

@@ -25,9 +25,9 @@ bool gk_render_has_context(const gk_finding *f);
  */
 char *gk_render_message_with_context(const gk_finding *f);
 
-/** "production": {...} and "estimate": {...} (the JSON report's objects,
- * schemas/report/v1.json) for what `f` carries, as keys of the object
- * being written. */
+/** "production": {...}, "estimate": {...} and "precondition": {...} (the
+ * JSON report's objects, schemas/report/v1.json) for what `f` carries, as
+ * keys of the object being written. */
 void gk_render_context_json(gk_jstream *j, const gk_finding *f);
 
 #endif
