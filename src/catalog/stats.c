@@ -583,26 +583,20 @@ static int first_sample(taker *k, json_t *doc)
 	return rc;
 }
 
-int gk_stats_take(gk_stats **out, const char *conninfo, const gk_stats_options *o, gk_error *err)
+/* The snapshot over connection k->c, which is left open. */
+static int take(gk_stats **out, taker *k, const gk_stats_options *o, gk_error *err)
 {
-	*out = NULL;
-	gk_catalog_options co = {0};
-	co.statement_timeout_ms = o ? o->statement_timeout_ms : 0;
-	taker k = {.conninfo = conninfo, .err = err};
-	int rc = gk_cat_connect(&k.c, conninfo, &co, err);
-	if (rc)
-		return rc;
+	int rc = 0;
 	gk_stats *s = calloc(1, sizeof *s);
 	json_t *doc = json_object();
 	if (!s || !doc)
 		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
 	if (!rc)
-		rc = first_sample(&k, doc);
+		rc = first_sample(k, doc);
 	/* The second sample is read outside that transaction: the statistics
 	 * views keep one snapshot per transaction (stats_fetch_consistency). */
 	if (!rc && o && o->sample_seconds > 0)
-		rc = second_sample(&k, doc, o->sample_seconds);
-	PQfinish(k.c);
+		rc = second_sample(k, doc, o->sample_seconds);
 	if (s)
 		s->doc = doc;
 	else
@@ -615,4 +609,30 @@ int gk_stats_take(gk_stats **out, const char *conninfo, const gk_stats_options *
 	}
 	*out = s;
 	return 0;
+}
+
+int gk_stats_take(gk_stats **out, const char *conninfo, const gk_stats_options *o, gk_error *err)
+{
+	*out = NULL;
+	gk_catalog_options co = {0};
+	co.statement_timeout_ms = o ? o->statement_timeout_ms : 0;
+	taker k = {.conninfo = conninfo, .err = err};
+	int rc = gk_cat_connect(&k.c, conninfo, &co, err);
+	if (rc)
+		return rc;
+	rc = take(out, &k, o, err);
+	PQfinish(k.c);
+	return rc;
+}
+
+int gk_stats_take_on(gk_stats **out, PGconn *c, const char *conninfo, gk_error *err)
+{
+	*out = NULL;
+	taker k = {.c = c, .conninfo = conninfo, .err = err};
+	int rc = take(out, &k, NULL, err);
+	/* A failure inside the snapshot's transaction must not leave the
+	 * caller's session in it. */
+	if (rc && PQtransactionStatus(c) != PQTRANS_IDLE)
+		PQclear(PQexec(c, "ROLLBACK"));
+	return rc;
 }

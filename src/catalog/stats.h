@@ -26,6 +26,8 @@
 #include "gatekeeper/lint.h"
 #include "gatekeeper/report.h"
 
+#include <libpq-fe.h>
+
 #define GK_STATS_FORMAT "gatekeeper-stats/1"
 
 typedef struct gk_stats gk_stats;
@@ -79,6 +81,14 @@ int gk_stats_parse(gk_stats **out, const char *text, size_t len, const char *nam
  * reached or read, GK_EINTR when interrupted during the sample.
  */
 int gk_stats_take(gk_stats **out, const char *conninfo, const gk_stats_options *o, gk_error *err);
+
+/**
+ * The same over `c`, a read-only session the caller holds open and idle
+ * (no transaction in progress; the gate's target session): the snapshot's
+ * transaction is begun and ended on it, and it stays open.  `conninfo`
+ * only keeps its secrets out of messages.  No second sample.
+ */
+int gk_stats_take_on(gk_stats **out, PGconn *c, const char *conninfo, gk_error *err);
 
 /** Write the document (two-space indented JSON, final newline). */
 int gk_stats_write(const gk_stats *s, FILE *f, gk_error *err);
