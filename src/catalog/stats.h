@@ -110,6 +110,13 @@ const gk_stats_table *gk_stats_find(const gk_stats *s, const char *schema, const
 const gk_stats_table *gk_stats_find_index(const gk_stats *s, const char *schema, const char *name,
 					  const gk_stats_index **index);
 
+/**
+ * The table or index `relation` names as quote_ident() writes it
+ * ("public.users", "app.\"Booking\"": the replay's trace), or NULL; for
+ * an index, its table is returned and *index set (else *index is NULL).
+ */
+const gk_stats_table *gk_stats_find_quoted(const gk_stats *s, const char *relation, const gk_stats_index **index);
+
 /** The best row count: reltuples, or n_live_tup when never analyzed. */
 long long gk_stats_rows(const gk_stats_table *t);
 

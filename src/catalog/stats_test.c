@@ -288,6 +288,44 @@ static void *writer(void *arg)
 	return NULL;
 }
 
+/* A partitioned table holds no rows itself: its entry sums its leaf
+ * partitions' rows and sizes (listed too); and the names the replay's
+ * trace writes (quote_ident) find tables and indexes. */
+static void test_partitioned(void **state)
+{
+	suite *su = *state;
+	need_server(su, "taking statistics");
+	db d = new_db(su);
+	exec_sql(d.conninfo, "CREATE TABLE events (id int, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at)");
+	exec_sql(d.conninfo, "CREATE TABLE events_1 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2024-02-01')");
+	exec_sql(d.conninfo, "CREATE TABLE events_2 PARTITION OF events FOR VALUES FROM ('2024-02-01') TO ('2024-03-01')");
+	exec_sql(d.conninfo, "INSERT INTO events SELECT g, '2024-01-01'::date + (g % 50) FROM generate_series(1, 2000) g");
+	exec_sql(d.conninfo, "CREATE TABLE \"Booking\" (id int)");
+	exec_sql(d.conninfo, "ANALYZE events");
+	gk_stats *s = take(d.conninfo, 0);
+	const gk_stats_table *e = gk_stats_find(s, NULL, "events");
+	assert_non_null(e);
+	assert_string_equal(e->kind, "partitioned table");
+	const gk_stats_table *p1 = gk_stats_find(s, NULL, "events_1"), *p2 = gk_stats_find(s, NULL, "events_2");
+	assert_non_null(p1);
+	assert_non_null(p2);
+	assert_int_equal(e->reltuples, 2000);
+	assert_int_equal(e->reltuples, p1->reltuples + p2->reltuples);
+	assert_int_equal(e->total_bytes, p1->total_bytes + p2->total_bytes);
+	assert_int_equal(e->heap_bytes, p1->heap_bytes + p2->heap_bytes);
+	assert_true(e->total_bytes > 0);
+	const gk_stats_index *ix = NULL;
+	assert_ptr_equal(gk_stats_find_quoted(s, "public.events", &ix), e);
+	assert_null(ix);
+	assert_ptr_equal(gk_stats_find_quoted(s, "public.events_1_pkey", &ix), p1);
+	assert_non_null(ix);
+	assert_string_equal(ix->name, "events_1_pkey");
+	assert_non_null(gk_stats_find_quoted(s, "public.\"Booking\"", &ix));
+	assert_null(gk_stats_find_quoted(s, "public.booking", &ix));
+	gk_stats_free(s);
+	drop_db(su, &d);
+}
+
 static void test_sample(void **state)
 {
 	suite *su = *state;
@@ -333,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_annotate),
 		cmocka_unit_test(test_take),
+		cmocka_unit_test(test_partitioned),
 		cmocka_unit_test(test_sample),
 		cmocka_unit_test(test_refused),
 	};

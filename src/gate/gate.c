@@ -55,7 +55,6 @@ typedef struct gate {
 	/* Relations the pending migrations locked, and their size on the target. */
 	const char **rel;            /* borrowed from the replay results */
 	size_t n_rel, cap_rel;
-	gk_target_table_size *sizes; /* n_rel entries */
 	/* The report's check entries: the first one's index, and which ran. */
 	size_t check0;
 	bool ran[N_CHECKS];
@@ -278,29 +277,34 @@ static int rel_add(gate *g, const char *relation)
 	return 0;
 }
 
-/* Every relation a pending migration locked, and its size on the target. */
+static int target_stats(gate *g, gk_error *err);
+
+/* Every relation a pending migration locked, and the target's statistics
+ * for their sizes (read once: the production context and the estimate
+ * use the same). */
 static int pending_relations(gate *g, gk_error *err)
 {
 	for (size_t i = g->plan.n_expected; i < g->plan.n; i++)
 		for (size_t k = 0; k < g->e.res[i].n_locks; k++)
 			if (rel_add(g, g->e.res[i].locks[k].relation) < 0)
 				return oom(err);
-	if (g->n_rel == 0)
-		return 0;
-	return gk_target_table_sizes(&g->sizes, g->t, g->rel, g->n_rel, err);
+	return g->n_rel ? target_stats(g, err) : 0;
 }
 
 /* "public.users, ~12M rows, 3.1 GB" for the lock findings (gk_replay_reporter). */
 static char *size_note(void *ctx, const char *relation)
 {
 	const gate *g = ctx;
-	for (size_t i = 0; g->sizes && i < g->n_rel; i++)
-		if (!strcmp(g->rel[i], relation) && g->sizes[i].relation) {
-			char buf[256];
-			gk_target_size_text(buf, sizeof buf, &g->sizes[i]);
-			return gk_strdup(buf);
-		}
-	return NULL;
+	const gk_stats_index *ix = NULL;
+	const gk_stats_table *t = g->stats ? gk_stats_find_quoted(g->stats, relation, &ix) : NULL;
+	if (!t)
+		return NULL; /* not on the target: the pending migrations create it */
+	gk_target_table_size z = {.name = (char *)relation, .relation = (char *)relation,
+				  .rows = (double)(ix ? ix->reltuples : t->reltuples),
+				  .bytes = ix ? ix->total_bytes : t->total_bytes};
+	char buf[256];
+	gk_target_size_text(buf, sizeof buf, &z);
+	return gk_strdup(buf);
 }
 
 /*
@@ -662,7 +666,6 @@ static void gate_free(gate *g)
 {
 	gk_drift_expected_free(&g->e, &g->plan);
 	gk_shadow_close(g->shadow);
-	gk_target_table_sizes_free(g->sizes, g->n_rel);
 	gk_stats_free(g->stats);
 	free(g->estimate_db);
 	free(g->rel);
