@@ -25,6 +25,15 @@ char *gk_render_message_with_context(const gk_finding *f)
 	return gk_buf_take(&b);
 }
 
+/* A count, null when not known (< 0). */
+static void kcount(gk_jstream *j, const char *key, long long v)
+{
+	if (v >= 0)
+		gk_js_kint(j, key, v);
+	else
+		gk_js_knull(j, key);
+}
+
 /* The predicted lock window in production (see gk_lock_estimate). */
 static void estimate(gk_jstream *j, const gk_lock_estimate *e)
 {
@@ -53,10 +62,7 @@ static void production(gk_jstream *j, const gk_production *p)
 	gk_js_kstring(j, "summary", p->summary);
 	gk_js_kstring(j, "relation", p->relation);
 	gk_js_kstring(j, "source", p->source);
-	if (p->rows >= 0)
-		gk_js_kint(j, "rows", p->rows);
-	else
-		gk_js_knull(j, "rows");
+	kcount(j, "rows", p->rows);
 	gk_js_kint(j, "total_bytes", p->total_bytes);
 	if (p->writes_per_second >= 0)
 		gk_js_kreal(j, "writes_per_second", p->writes_per_second);
@@ -72,14 +78,8 @@ static void precondition(gk_jstream *j, const gk_precondition *p)
 	gk_js_kopen(j, "precondition", '{');
 	gk_js_kstring(j, "kind", p->kind);
 	gk_js_kint(j, "rows", p->rows);
-	if (p->groups >= 0)
-		gk_js_kint(j, "groups", p->groups);
-	else
-		gk_js_knull(j, "groups");
-	if (p->values >= 0)
-		gk_js_kint(j, "values", p->values);
-	else
-		gk_js_knull(j, "values");
+	kcount(j, "groups", p->groups);
+	kcount(j, "values", p->values);
 	gk_js_kbool(j, "sampled", p->sampled);
 	gk_js_kbool(j, "estimated", p->estimated);
 	gk_js_end(j, '}');
