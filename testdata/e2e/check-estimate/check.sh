@@ -7,7 +7,9 @@
 # lock-window-over-budget finding only when the range goes over.
 #   - a table the change creates gets no estimate whatever --rows says;
 #   - without --rows nothing is estimated;
-#   - a bad --rows is a usage error (exit 2).
+#   - a bad --rows is a usage error (exit 2);
+#   - a migration the replay stopped at its time limit is not walked by
+#     the estimate (which has no limit of its own): the run still ends.
 set -uo pipefail
 root=$(cd ../../.. && pwd)
 . ../input-common/prisma-repo.sh
@@ -139,4 +141,19 @@ PY
 rc=$(run bad --rows users=lots)
 [ "$rc" = 2 ] || fail "--rows users=lots: exit $rc, expected 2"
 grep -q "'lots' is not a row count" "$TMP/bad.err" || { fail "--rows message:"; cat "$TMP/bad.err"; }
+
+# A migration of the change that the replay stopped (its time limit) is
+# not walked again by the estimate, which has no such limit: the run ends
+# within the replay's limit plus the calibration, with the estimate of the
+# rewrite before it.
+mig 20240301000000_slow 'SELECT pg_sleep(600);'
+git add -A && git commit -qm slow
+printf 'lock_budget:\n  access_exclusive: 24h\n' >gatekeeper.yml
+start=$SECONDS
+rc=$(timeout 300 "$GK" check --base main --no-cache --replay-timeout 2s --rows users=3M --json "$TMP/slow.json" \
+	>"$TMP/slow.txt" 2>&1; echo $?)
+[ "$rc" = 1 ] || { fail "slow: exit $rc, expected 1"; tail -5 "$TMP/slow.txt"; }
+[ $((SECONDS - start)) -lt 120 ] || fail "slow: $((SECONDS - start)) s: the estimate waited for the statement the replay stopped"
+grep -q '"rule_id":"replay-timeout"\|"rule_id": "replay-timeout"' "$TMP/slow.json" || fail "slow: no replay-timeout finding"
+grep -q '"estimate"' "$TMP/slow.json" || fail "slow: the rewrite before it lost its estimate"
 exit $status
