@@ -8,7 +8,8 @@
  * role whose settings must give the deploy its lock_timeout when the
  * configuration says `lock_timeout: external` (over its `deploy_role:`).
  * --data-checks and --data-check-timeout bound the data preconditions
- * counted on the target (src/target/preconditions.c).  Exit codes: 0 the deploy
+ * counted on the target (src/target/preconditions.c); --estimate-limit
+ * bounds the lock-window estimate and `lock_budget:` applies to it.  Exit codes: 0 the deploy
  * may go, 1 it must not, 2 usage or setup, 3 the target or the shadow
  * cannot be reached, or a deploy is running right now (retry later).
  */
@@ -19,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_DEPLOY_ROLE = GK_OPT_COMMAND, OPT_DATA_CHECKS, OPT_DATA_CHECK_TIMEOUT };
+enum { OPT_DEPLOY_ROLE = GK_OPT_COMMAND, OPT_DATA_CHECKS, OPT_DATA_CHECK_TIMEOUT, OPT_ESTIMATE_LIMIT };
 
 static const gk_opt gate_opts[] = {
 	GK_LIVE_OPTS,
@@ -30,6 +31,8 @@ static const gk_opt gate_opts[] = {
 	 "row (full, the default), over the first 100000 rows of each table (sample), or not at all", OPT_DATA_CHECKS},
 	{"data-check-timeout", 0, GK_OPT_VALUE, "DURATION", "statement_timeout of each data check (default 10s); a "
 	 "check that runs out is reported as not run", OPT_DATA_CHECK_TIMEOUT},
+	{"estimate-limit", 0, GK_OPT_VALUE, "DURATION", "total time the lock-window estimate may calibrate on the shadow "
+	 "(default 2min): past it the statements left are noted as not estimated", OPT_ESTIMATE_LIMIT},
 	{0},
 };
 
@@ -38,6 +41,7 @@ typedef struct gate_args {
 	const char *deploy_role;
 	enum gk_data_checks data_checks;
 	double data_check_timeout;
+	double estimate_limit;
 } gate_args;
 
 static int apply_gate_opt(void *p, const gk_opt *opt, const char *v)
@@ -64,6 +68,11 @@ static int apply_gate_opt(void *p, const gk_opt *opt, const char *v)
 		if (gk_parse_duration(v, &g->data_check_timeout) < 0 || g->data_check_timeout <= 0)
 			return gk_usage_error("gate: --data-check-timeout wants a duration such as 10, 30s or 2min, not "
 					      "'%s'", v);
+		return 0;
+	}
+	if (opt->id == OPT_ESTIMATE_LIMIT) {
+		if (gk_parse_duration(v, &g->estimate_limit) < 0 || g->estimate_limit <= 0)
+			return gk_usage_error("gate: --estimate-limit wants a duration such as 90s or 5min, not '%s'", v);
 		return 0;
 	}
 	int rc = gk_live_apply(&g->live, opt, v);
@@ -104,6 +113,8 @@ static int gate_main(int argc, char **argv)
 			.data_checks = g.data_checks, .data_check_timeout_s = g.data_check_timeout,
 			.log = gk_run_log,
 			.size_thresholds = a.config ? a.config->size_thresholds : (gk_size_thresholds){0},
+			.estimate_limit_s = g.estimate_limit,
+			.lock_budget = a.config ? &a.config->lock_budget : NULL,
 		};
 		rc = gk_run_job(&a, gate_job, &o);
 	}

@@ -100,7 +100,7 @@ typedef struct gk_check_options {
 	 * what it means there (gk_finding.production).  A file that cannot be
 	 * read is a configuration error of the run (the check still runs); one
 	 * older than stats_max_age_s (0: GK_STATS_MAX_AGE_DEFAULT_S) is used,
-	 * with a note saying it is stale. */
+	 * with a `stats-stale` finding on the file saying how old it is. */
 	const char *stats_file;
 	double stats_max_age_s;
 	gk_size_thresholds size_thresholds; /* applied with stats_file; all 0 = none */

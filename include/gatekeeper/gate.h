@@ -28,6 +28,9 @@
  *    orphan row for a CHECK or FOREIGN KEY, no value a narrowing type
  *    change cannot hold (precondition-failed; counted read-only under a
  *    statement_timeout per check, see --data-checks);
+ *  - no pending statement is predicted to hold its lock on the target's
+ *    table longer than `lock_budget:` allows (lock-window-over-budget;
+ *    calibrated on the shadow, extrapolated to the target's size);
  * and it reports invalid indexes and NOT VALID constraints left on the
  * target, and how much data a DROP or TRUNCATE destroys
  * (data-loss-estimate).  A deploy already running (Prisma's advisory lock held) ends
@@ -81,6 +84,15 @@ typedef struct gk_gate_options {
 	/* Severity by the size of the target's tables (lock, rewrite, scan and
 	 * index-build findings get the table's size and activity either way). */
 	gk_size_thresholds size_thresholds;
+	/* Predicted lock windows: each pending statement that rewrites or
+	 * scans a table the target has rows in, or builds an index on it, is
+	 * calibrated on a copy of the expected schema on the shadow and
+	 * extrapolated to the target's size (as `check --stats` does from a
+	 * file).  The total time the calibration may take (seconds; 0 = the
+	 * default, 120 s), and the budget that makes an estimate above it a
+	 * `lock-window-over-budget` finding (NULL = none). */
+	double estimate_limit_s;
+	const gk_lock_budget *lock_budget;
 } gk_gate_options;
 
 /**

@@ -115,6 +115,24 @@ typedef struct gk_production {
 	char *size_rule;
 } gk_production;
 
+/*
+ * The counts behind a data-precondition finding of the gate
+ * (precondition-failed, data-loss-estimate; see src/target/preconditions.c):
+ * counts only, never values.  Plain values, so a finding copies it as it
+ * is.  kind NULL: the finding is not one.  A check that did not run (a
+ * timeout, a role without SELECT) is a note of the report, not a finding.
+ */
+typedef struct gk_precondition {
+	const char *kind;             /* static: "nulls", "rows", "unique", "check", "foreign_key", "fit",
+				       * "enum", "loss_rows", "loss_column" */
+	long long rows;               /* the rows violating it (unique: in the duplicate groups; loss: the
+				       * rows destroyed) */
+	long long groups;             /* unique: the duplicate groups; -1 otherwise */
+	long long values;             /* loss_column: the non-null values destroyed; -1 otherwise */
+	bool sampled;                 /* counted on a sample (--data-checks sample): at least this many */
+	bool estimated;               /* loss: taken from the statistics, not counted */
+} gk_precondition;
+
 typedef struct gk_finding {
 	const char *rule_id;          /* static string from the rule registry */
 	enum gk_category category;
@@ -165,6 +183,7 @@ typedef struct gk_finding {
 	 * fingerprint before its occurrence), so that the thread that adds
 	 * findings pays for it as they come, not gk_report_finish at once. */
 	unsigned char subject[32];
+	gk_precondition precondition; /* kind NULL: none */
 } gk_finding;
 
 enum gk_migration_status {

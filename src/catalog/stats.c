@@ -346,6 +346,23 @@ const gk_stats_table *gk_stats_find_index(const gk_stats *s, const char *schema,
 	return NULL;
 }
 
+const gk_stats_table *gk_stats_find_quoted(const gk_stats *s, const char *relation, const gk_stats_index **index)
+{
+	*index = NULL;
+	size_t dot = gk_cat_ident_parent_len(relation);
+	char schema[256];
+	gk_cat_ident_first(schema, sizeof schema, relation);
+	char *name = gk_cat_ident_unquote(dot ? relation + dot + 1 : relation);
+	if (!name)
+		return NULL;
+	const char *sch = dot ? schema : NULL;
+	const gk_stats_table *t = gk_stats_find(s, sch, name);
+	if (!t)
+		t = gk_stats_find_index(s, sch, name, index);
+	free(name);
+	return t;
+}
+
 long long gk_stats_rows(const gk_stats_table *t)
 {
 	return t->reltuples >= 0 ? t->reltuples : t->n_live_tup;
@@ -357,9 +374,20 @@ long long gk_stats_rows(const gk_stats_table *t)
 /* Relations of the user's schemas, not the system's or temporary ones. */
 #define USER_SCHEMA "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'"
 
+/* A partitioned table holds no rows of its own: its rows and sizes are
+ * its partitions' (the sum of the leaves, as the gate's lock messages
+ * and the lock-window estimate need them); the partitions are listed too. */
+#define PART_SUM(expr, leaf_filter) \
+	"(SELECT sum(" expr ") FROM pg_partition_tree(c.oid) pt JOIN pg_class l ON l.oid = pt.relid" \
+	" WHERE pt.isleaf" leaf_filter ")"
 static const char tables_sql[] =
-	"SELECT n.nspname, c.relname, c.relkind::text, round(c.reltuples)::bigint, pg_total_relation_size(c.oid),"
-	" pg_relation_size(c.oid), coalesce(s.n_tup_ins, 0), coalesce(s.n_tup_upd, 0), coalesce(s.n_tup_del, 0),"
+	"SELECT n.nspname, c.relname, c.relkind::text,"
+	" round(CASE WHEN c.relkind = 'p' THEN coalesce(" PART_SUM("l.reltuples", " AND l.reltuples >= 0") ", -1)"
+	" ELSE c.reltuples END)::bigint,"
+	" CASE WHEN c.relkind = 'p' THEN coalesce(" PART_SUM("pg_total_relation_size(l.oid)", "") ", 0)::bigint"
+	" ELSE pg_total_relation_size(c.oid) END,"
+	" CASE WHEN c.relkind = 'p' THEN coalesce(" PART_SUM("pg_relation_size(l.oid)", "") ", 0)::bigint"
+	" ELSE pg_relation_size(c.oid) END, coalesce(s.n_tup_ins, 0), coalesce(s.n_tup_upd, 0), coalesce(s.n_tup_del, 0),"
 	" coalesce(s.n_live_tup, 0), coalesce(s.n_dead_tup, 0), " UTC("s.last_vacuum") ", " UTC("s.last_autovacuum") ","
 	" " UTC("s.last_analyze") ", " UTC("s.last_autoanalyze")
 	" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
@@ -583,26 +611,20 @@ static int first_sample(taker *k, json_t *doc)
 	return rc;
 }
 
-int gk_stats_take(gk_stats **out, const char *conninfo, const gk_stats_options *o, gk_error *err)
+/* The snapshot over connection k->c, which is left open. */
+static int take(gk_stats **out, taker *k, const gk_stats_options *o, gk_error *err)
 {
-	*out = NULL;
-	gk_catalog_options co = {0};
-	co.statement_timeout_ms = o ? o->statement_timeout_ms : 0;
-	taker k = {.conninfo = conninfo, .err = err};
-	int rc = gk_cat_connect(&k.c, conninfo, &co, err);
-	if (rc)
-		return rc;
+	int rc = 0;
 	gk_stats *s = calloc(1, sizeof *s);
 	json_t *doc = json_object();
 	if (!s || !doc)
 		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
 	if (!rc)
-		rc = first_sample(&k, doc);
+		rc = first_sample(k, doc);
 	/* The second sample is read outside that transaction: the statistics
 	 * views keep one snapshot per transaction (stats_fetch_consistency). */
 	if (!rc && o && o->sample_seconds > 0)
-		rc = second_sample(&k, doc, o->sample_seconds);
-	PQfinish(k.c);
+		rc = second_sample(k, doc, o->sample_seconds);
 	if (s)
 		s->doc = doc;
 	else
@@ -615,4 +637,30 @@ int gk_stats_take(gk_stats **out, const char *conninfo, const gk_stats_options *
 	}
 	*out = s;
 	return 0;
+}
+
+int gk_stats_take(gk_stats **out, const char *conninfo, const gk_stats_options *o, gk_error *err)
+{
+	*out = NULL;
+	gk_catalog_options co = {0};
+	co.statement_timeout_ms = o ? o->statement_timeout_ms : 0;
+	taker k = {.conninfo = conninfo, .err = err};
+	int rc = gk_cat_connect(&k.c, conninfo, &co, err);
+	if (rc)
+		return rc;
+	rc = take(out, &k, o, err);
+	PQfinish(k.c);
+	return rc;
+}
+
+int gk_stats_take_on(gk_stats **out, PGconn *c, const char *conninfo, gk_error *err)
+{
+	*out = NULL;
+	taker k = {.c = c, .conninfo = conninfo, .err = err};
+	int rc = take(out, &k, NULL, err);
+	/* A failure inside the snapshot's transaction must not leave the
+	 * caller's session in it. */
+	if (rc && PQtransactionStatus(c) != PQTRANS_IDLE)
+		PQclear(PQexec(c, "ROLLBACK"));
+	return rc;
 }

@@ -23,7 +23,10 @@
 
 #include "gatekeeper/common.h"
 #include "gatekeeper/config.h"
+#include "gatekeeper/lint.h"
 #include "gatekeeper/report.h"
+
+#include <libpq-fe.h>
 
 #define GK_STATS_FORMAT "gatekeeper-stats/1"
 
@@ -79,6 +82,14 @@ int gk_stats_parse(gk_stats **out, const char *text, size_t len, const char *nam
  */
 int gk_stats_take(gk_stats **out, const char *conninfo, const gk_stats_options *o, gk_error *err);
 
+/**
+ * The same over `c`, a read-only session the caller holds open and idle
+ * (no transaction in progress; the gate's target session): the snapshot's
+ * transaction is begun and ended on it, and it stays open.  `conninfo`
+ * only keeps its secrets out of messages.  No second sample.
+ */
+int gk_stats_take_on(gk_stats **out, PGconn *c, const char *conninfo, gk_error *err);
+
 /** Write the document (two-space indented JSON, final newline). */
 int gk_stats_write(const gk_stats *s, FILE *f, gk_error *err);
 
@@ -98,6 +109,13 @@ const gk_stats_table *gk_stats_find(const gk_stats *s, const char *schema, const
 /** The table whose index is `schema.name`, *index set to it; NULL when none. */
 const gk_stats_table *gk_stats_find_index(const gk_stats *s, const char *schema, const char *name,
 					  const gk_stats_index **index);
+
+/**
+ * The table or index `relation` names as quote_ident() writes it
+ * ("public.users", "app.\"Booking\"": the replay's trace), or NULL; for
+ * an index, its table is returned and *index set (else *index is NULL).
+ */
+const gk_stats_table *gk_stats_find_quoted(const gk_stats *s, const char *relation, const gk_stats_index **index);
 
 /** The best row count: reltuples, or n_live_tup when never analyzed. */
 long long gk_stats_rows(const gk_stats_table *t);
@@ -119,11 +137,12 @@ int gk_stats_annotate(gk_report *r, const gk_stats *s, const char *source, const
 		      gk_error *err);
 
 /**
- * Add a note to `r` when `s` was taken more than `max_age_s` (0: the
+ * Add a `stats-stale` finding to `r` (on file `name`, with `lint`'s
+ * severity for the rule) when `s` was taken more than `max_age_s` (0: the
  * default, 7 days) before `now` (seconds since the epoch): stale
- * statistics are used, never silently.  `name` is the file.
+ * statistics are used, never silently.  Returns 0 or GK_ENOMEM.
  */
-int gk_stats_note_age(gk_report *r, const gk_stats *s, const char *name, double max_age_s, long long now,
-		      gk_error *err);
+int gk_stats_check_age(gk_report *r, const gk_lint_options *lint, const gk_stats *s, const char *name,
+		       double max_age_s, long long now, gk_error *err);
 
 #endif

@@ -15,6 +15,7 @@
  * says the size and the threshold every time.
  */
 #include "catalog/stats.h"
+#include "rules/rules.h"
 #include "util/util.h"
 
 #include <stdio.h>
@@ -233,18 +234,19 @@ int gk_stats_annotate(gk_report *r, const gk_stats *s, const char *source, const
 	return 0;
 }
 
-int gk_stats_note_age(gk_report *r, const gk_stats *s, const char *name, double max_age_s, long long now,
-		      gk_error *err)
+int gk_stats_check_age(gk_report *r, const gk_lint_options *lint, const gk_stats *s, const char *name,
+		       double max_age_s, long long now, gk_error *err)
 {
 	if (max_age_s <= 0)
 		max_age_s = GK_STATS_MAX_AGE_DEFAULT_S;
 	long long age = now - gk_stats_taken_at(s);
 	if (age <= (long long)max_age_s)
 		return 0;
-	char *note = gk_asprintf("stale statistics: %s was taken %.1f days ago, more than stats_max_age "
-				 "(%.1f days); the production sizes shown may be out of date",
-				 name, (double)age / 86400, max_age_s / 86400);
-	int rc = note ? gk_report_add_note(r, note) : GK_ENOMEM;
-	free(note);
+	char *msg = gk_asprintf("stale statistics: %s was taken %.1f days ago, more than stats_max_age "
+				"(%.1f days); its production sizes are still used and may be out of date",
+				name, (double)age / 86400, max_age_s / 86400);
+	gk_finding f = {.message = msg, .path = (char *)name};
+	int rc = msg ? gk_rule_add_finding(r, lint, GK_RULE_ID_stats_stale, &f) : GK_ENOMEM;
+	free(msg);
 	return rc ? gk_error_set(err, GK_ENOMEM, "out of memory") : 0;
 }

@@ -17,6 +17,7 @@
 
 #include "catalog/catalog_test_support.h"
 #include "catalog/stats.h"
+#include "gatekeeper/rules.h"
 
 static const char good[] =
 	"{\"format\": \"gatekeeper-stats/1\", \"server_version\": \"16.4\", \"server_version_num\": 160004,\n"
@@ -149,13 +150,29 @@ static void test_annotate(void **state)
 	assert_null(f[4].production.summary);
 	assert_string_equal(f[4].message, "msg");
 
-	/* Staleness: a note past the maximum age, none within it. */
-	assert_int_equal(gk_stats_note_age(r, s, "stats.json", 0, gk_stats_taken_at(s) + 6 * 86400, &err), 0);
+	/* Staleness: a stats-stale warning on the file past the maximum age
+	 * (the default, then a configured one), none within it; off is off. */
+	gk_lint_options lo;
+	gk_lint_options_init(&lo);
+	size_t before = r->n_findings;
+	assert_int_equal(gk_stats_check_age(r, &lo, s, "stats.json", 0, gk_stats_taken_at(s) + 6 * 86400, &err), 0);
+	assert_int_equal(r->n_findings, before);
+	assert_int_equal(gk_stats_check_age(r, &lo, s, "stats.json", 0, gk_stats_taken_at(s) + 8 * 86400, &err), 0);
+	assert_int_equal(r->n_findings, before + 1);
+	const gk_finding *st = &r->findings[before];
+	assert_string_equal(st->rule_id, "stats-stale");
+	assert_int_equal(st->severity, GK_SEV_WARNING);
+	assert_string_equal(st->path, "stats.json");
+	assert_int_equal(st->line, 0);
+	assert_string_equal(st->message, "stale statistics: stats.json was taken 8.0 days ago, more than stats_max_age "
+					 "(7.0 days); its production sizes are still used and may be out of date");
 	assert_int_equal(r->n_notes, 0);
-	assert_int_equal(gk_stats_note_age(r, s, "stats.json", 0, gk_stats_taken_at(s) + 8 * 86400, &err), 0);
-	assert_int_equal(r->n_notes, 1);
-	assert_string_equal(r->notes[0], "stale statistics: stats.json was taken 8.0 days ago, more than stats_max_age "
-					 "(7.0 days); the production sizes shown may be out of date");
+	assert_int_equal(gk_stats_check_age(r, &lo, s, "stats.json", 3600, gk_stats_taken_at(s) + 7200, &err), 0);
+	assert_int_equal(r->n_findings, before + 2);
+	assert_non_null(strstr(r->findings[before + 1].message, "taken 0.1 days ago, more than stats_max_age (0.0 days)"));
+	assert_int_equal(gk_lint_options_set_severity(&lo, "stats-stale", GK_SEV_OFF), 0);
+	assert_int_equal(gk_stats_check_age(r, &lo, s, "stats.json", 0, gk_stats_taken_at(s) + 8 * 86400, &err), 0);
+	assert_int_equal(r->n_findings, before + 2);
 	gk_report_free(r);
 	gk_stats_free(s);
 }
@@ -271,6 +288,44 @@ static void *writer(void *arg)
 	return NULL;
 }
 
+/* A partitioned table holds no rows itself: its entry sums its leaf
+ * partitions' rows and sizes (listed too); and the names the replay's
+ * trace writes (quote_ident) find tables and indexes. */
+static void test_partitioned(void **state)
+{
+	suite *su = *state;
+	need_server(su, "taking statistics");
+	db d = new_db(su);
+	exec_sql(d.conninfo, "CREATE TABLE events (id int, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at)");
+	exec_sql(d.conninfo, "CREATE TABLE events_1 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2024-02-01')");
+	exec_sql(d.conninfo, "CREATE TABLE events_2 PARTITION OF events FOR VALUES FROM ('2024-02-01') TO ('2024-03-01')");
+	exec_sql(d.conninfo, "INSERT INTO events SELECT g, '2024-01-01'::date + (g % 50) FROM generate_series(1, 2000) g");
+	exec_sql(d.conninfo, "CREATE TABLE \"Booking\" (id int)");
+	exec_sql(d.conninfo, "ANALYZE events");
+	gk_stats *s = take(d.conninfo, 0);
+	const gk_stats_table *e = gk_stats_find(s, NULL, "events");
+	assert_non_null(e);
+	assert_string_equal(e->kind, "partitioned table");
+	const gk_stats_table *p1 = gk_stats_find(s, NULL, "events_1"), *p2 = gk_stats_find(s, NULL, "events_2");
+	assert_non_null(p1);
+	assert_non_null(p2);
+	assert_int_equal(e->reltuples, 2000);
+	assert_int_equal(e->reltuples, p1->reltuples + p2->reltuples);
+	assert_int_equal(e->total_bytes, p1->total_bytes + p2->total_bytes);
+	assert_int_equal(e->heap_bytes, p1->heap_bytes + p2->heap_bytes);
+	assert_true(e->total_bytes > 0);
+	const gk_stats_index *ix = NULL;
+	assert_ptr_equal(gk_stats_find_quoted(s, "public.events", &ix), e);
+	assert_null(ix);
+	assert_ptr_equal(gk_stats_find_quoted(s, "public.events_1_pkey", &ix), p1);
+	assert_non_null(ix);
+	assert_string_equal(ix->name, "events_1_pkey");
+	assert_non_null(gk_stats_find_quoted(s, "public.\"Booking\"", &ix));
+	assert_null(gk_stats_find_quoted(s, "public.booking", &ix));
+	gk_stats_free(s);
+	drop_db(su, &d);
+}
+
 static void test_sample(void **state)
 {
 	suite *su = *state;
@@ -316,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_annotate),
 		cmocka_unit_test(test_take),
+		cmocka_unit_test(test_partitioned),
 		cmocka_unit_test(test_sample),
 		cmocka_unit_test(test_refused),
 	};

@@ -22,7 +22,7 @@ int gk_check_production(gk_report *r, const gk_check_options *o, gk_error *err)
 			return gk_error_set(err, GK_ENOMEM, "out of memory");
 		return 0;
 	}
-	rc = gk_stats_note_age(r, s, o->stats_file, o->stats_max_age_s, (long long)time(NULL), err);
+	rc = gk_stats_check_age(r, &o->lint, s, o->stats_file, o->stats_max_age_s, (long long)time(NULL), err);
 	if (!rc)
 		rc = gk_stats_annotate(r, s, "stats file", &o->size_thresholds, err);
 	gk_stats_free(s);

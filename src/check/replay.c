@@ -455,10 +455,15 @@ static int record(plan *p, bool interrupted, gk_error *err)
 /* ---- the lock-window estimate -------------------------------------------- */
 
 /* On a database of its own, from the prefix's template when cached
- * (src/check/estimate.c). */
+ * (src/check/estimate.c).  Only the change's migrations the replay
+ * applied, in order: the walk has no time limit of its own, and one after
+ * a migration that failed meets a schema production will never have. */
 static int estimate(plan *p, gk_error *err)
 {
-	if ((p->rp->o->n_rows == 0 && !p->rp->o->stats_file) || p->first_traced >= p->n)
+	size_t applied = p->first_traced;
+	while (applied < p->n && p->res[applied].status == GK_REPLAY_OK)
+		applied++;
+	if ((p->rp->o->n_rows == 0 && !p->rp->o->stats_file) || p->first_traced >= applied)
 		return 0;
 	char *tpl = NULL;
 	size_t k = 0;
@@ -471,7 +476,7 @@ static int estimate(plan *p, gk_error *err)
 		m[i] = p->s[i].m;
 	if (m)
 		rc = gk_check_estimate_folder(p->rp, p->r, tpl, m + from, p->first_traced - from, m + p->first_traced,
-					      p->n - p->first_traced, err);
+					      applied - p->first_traced, err);
 	free(m);
 	free(tpl);
 	return rc;

@@ -75,6 +75,23 @@ void gk_estimate_fit(const gk_estimate_point *p, size_t n_points, double n, doub
 		n_lo = fmin(n, by_size);
 		n_hi = fmax(n, by_size);
 	}
+	if (n_hi <= (double)last->rows) {
+		/* Production no larger than the largest size (a gate on a small
+		 * table): carrying the slope down from there can go below zero.
+		 * Time grows with rows, so it lies between the measured size
+		 * just below (none: the lowest cost per row from nothing) and
+		 * the one just above. */
+		size_t k = 0;
+		while ((double)p[k].rows < n_hi)
+			k++;
+		size_t j = n_points;
+		while (j > 0 && (double)p[j - 1].rows > n_lo)
+			j--;
+		double below = j > 0 ? p[j - 1].ms : b_lo * n_lo;
+		*low_ms = below * LOW_MARGIN;
+		*high_ms = fmax(p[k].ms, below) * HIGH_MARGIN;
+		return;
+	}
 	double lo = last->ms + b_lo * (n_lo - (double)last->rows);
 	double hi = last->ms + b_hi * (n_hi - (double)last->rows);
 	if (sort && n_hi > (double)last->rows)

@@ -22,6 +22,7 @@
 #include "gatekeeper/config.h"
 #include "gatekeeper/lint.h"
 #include "gatekeeper/report.h"
+#include "catalog/stats.h"
 
 #include <libpq-fe.h>
 #include <stdbool.h>
@@ -57,6 +58,15 @@ int gk_estimate_tables_add_rows(gk_estimate_tables *ts, const char *spec, gk_err
  * file's name and what is wrong when it is not such a snapshot.
  */
 int gk_estimate_tables_load(gk_estimate_tables *ts, const char *path, gk_error *err);
+
+/**
+ * Append the tables of a statistics snapshot already read (the gate's,
+ * from its target): rows as gk_stats_rows() gives them (reltuples, else
+ * the live rows).  A table with no rows is left out: its lock window does
+ * not grow with it, and calibrating it would only cost time.  0 or
+ * GK_ENOMEM.
+ */
+int gk_estimate_tables_from_stats(gk_estimate_tables *ts, const gk_stats *s, gk_error *err);
 
 /** The production size of schema.name (schema NULL = public), or NULL;
  * the first entry wins, so sizes added first override later ones. */

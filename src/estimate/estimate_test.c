@@ -116,6 +116,16 @@ static void test_fit(void **state)
 	gk_estimate_point noisy[] = {{10000, 1e6, 300}, {50000, 5e6, 200}, {200000, 20e6, 2000}};
 	gk_estimate_fit(noisy, 3, 1e6, -1, false, &lo, &hi);
 	assert_true(lo > 0 && lo < hi);
+	/* Production smaller than the sizes timed (the gate on a small table):
+	 * between the sizes around it, never below zero.  The fixed cost of
+	 * 500 ms made carrying the slope down from 200k rows negative. */
+	gk_estimate_point fixed[] = {{10000, 1e6, 600}, {50000, 5e6, 1000}, {200000, 20e6, 2500}};
+	gk_estimate_fit(fixed, 3, 2000, -1, false, &lo, &hi);
+	assert_true(lo >= 0 && hi >= 600 && hi <= 600 * 2.0 && lo <= hi);
+	gk_estimate_fit(fixed, 3, 80000, -1, false, &lo, &hi);
+	assert_true(lo == 1000 * 0.5 && hi == 2500 * 2.0);
+	gk_estimate_fit(fixed, 3, 50000, -1, false, &lo, &hi);
+	assert_true(lo == 1000 * 0.5 && hi == 1000 * 2.0);
 
 	char buf[64];
 	gk_estimate_describe(buf, sizeof buf, 120, 300);

@@ -333,10 +333,19 @@ static int walk_migration(walk *w, const gk_estimate_migration *m)
 	return rc;
 }
 
+/* The server's notices ("truncate cascades to table ...") are not for the
+ * user: libpq's default prints them on stderr, and library code never prints. */
+static void drop_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 int gk_estimate_migrations(gk_report *r, const gk_estimate_run_options *o, const char *conninfo,
 			   const gk_estimate_migration *m, size_t n, gk_error *err)
 {
 	PGconn *c = PQconnectdb(conninfo);
+	PQsetNoticeProcessor(c, drop_notice, NULL);
 	if (PQstatus(c) != CONNECTION_OK) {
 		char msg[512];
 		snprintf(msg, sizeof msg, "%s", PQerrorMessage(c));

@@ -3,6 +3,7 @@
  * (schemas/stats/v1.json) or the "TABLE=N" test hook.
  */
 #include "estimate/estimate.h"
+#include "catalog/stats.h"
 #include "util/util.h"
 
 #include <errno.h>
@@ -40,6 +41,19 @@ static int add(gk_estimate_tables *ts, const char *schema, size_t schema_len, co
 	}
 	ts->n++;
 	return 0;
+}
+
+int gk_estimate_tables_from_stats(gk_estimate_tables *ts, const gk_stats *s, gk_error *err)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < gk_stats_count(s); i++) {
+		const gk_stats_table *t = gk_stats_table_at(s, i);
+		long long rows = gk_stats_rows(t);
+		if (rows > 0)
+			rc = add(ts, t->schema, strlen(t->schema), t->name, strlen(t->name), (double)rows,
+				 (double)t->heap_bytes, (double)t->total_bytes, err);
+	}
+	return rc;
 }
 
 int gk_estimate_tables_add_rows(gk_estimate_tables *ts, const char *spec, gk_error *err)

@@ -15,6 +15,7 @@
  */
 #include "gatekeeper/gate.h"
 #include "catalog/stats.h"
+#include "estimate/estimate.h"
 #include "gate/gate_internal.h"
 #include "replay/replay_report.h"
 #include "util/interrupt.h"
@@ -54,11 +55,15 @@ typedef struct gate {
 	/* Relations the pending migrations locked, and their size on the target. */
 	const char **rel;            /* borrowed from the replay results */
 	size_t n_rel, cap_rel;
-	gk_target_table_size *sizes; /* n_rel entries */
 	/* The report's check entries: the first one's index, and which ran. */
 	size_t check0;
 	bool ran[N_CHECKS];
 	bool locks_known;            /* the replay traced every pending migration's locks */
+	/* The target's statistics, read once (target_stats()) for the
+	 * production context and the lock-window estimate. */
+	gk_stats *stats;
+	bool stats_read;
+	char *estimate_db;           /* conninfo of the copy of the expected schema; NULL: no estimate */
 } gate;
 
 static int oom(gk_error *err) { return gk_error_set(err, GK_ENOMEM, "out of memory"); }
@@ -272,29 +277,34 @@ static int rel_add(gate *g, const char *relation)
 	return 0;
 }
 
-/* Every relation a pending migration locked, and its size on the target. */
+static int target_stats(gate *g, gk_error *err);
+
+/* Every relation a pending migration locked, and the target's statistics
+ * for their sizes (read once: the production context and the estimate
+ * use the same). */
 static int pending_relations(gate *g, gk_error *err)
 {
 	for (size_t i = g->plan.n_expected; i < g->plan.n; i++)
 		for (size_t k = 0; k < g->e.res[i].n_locks; k++)
 			if (rel_add(g, g->e.res[i].locks[k].relation) < 0)
 				return oom(err);
-	if (g->n_rel == 0)
-		return 0;
-	return gk_target_table_sizes(&g->sizes, g->t, g->rel, g->n_rel, err);
+	return g->n_rel ? target_stats(g, err) : 0;
 }
 
 /* "public.users, ~12M rows, 3.1 GB" for the lock findings (gk_replay_reporter). */
 static char *size_note(void *ctx, const char *relation)
 {
 	const gate *g = ctx;
-	for (size_t i = 0; g->sizes && i < g->n_rel; i++)
-		if (!strcmp(g->rel[i], relation) && g->sizes[i].relation) {
-			char buf[256];
-			gk_target_size_text(buf, sizeof buf, &g->sizes[i]);
-			return gk_strdup(buf);
-		}
-	return NULL;
+	const gk_stats_index *ix = NULL;
+	const gk_stats_table *t = g->stats ? gk_stats_find_quoted(g->stats, relation, &ix) : NULL;
+	if (!t)
+		return NULL; /* not on the target: the pending migrations create it */
+	gk_target_table_size z = {.name = (char *)relation, .relation = (char *)relation,
+				  .rows = (double)(ix ? ix->reltuples : t->reltuples),
+				  .bytes = ix ? ix->total_bytes : t->total_bytes};
+	char buf[256];
+	gk_target_size_text(buf, sizeof buf, &z);
+	return gk_strdup(buf);
 }
 
 /*
@@ -578,6 +588,36 @@ static int replay_pending(gate *g, gk_error *err)
 	return rc == 0 ? lost : rc;
 }
 
+/* Does a finding predict a lock, rewrite, scan or index build?  Only
+ * then is there a production context or a lock window to tell. */
+static bool any_prediction(const gk_report *r)
+{
+	for (size_t i = 0; i < r->n_findings; i++)
+		if (r->findings[i].evidence.kind != GK_PREDICT_NONE)
+			return true;
+	return false;
+}
+
+/* The expected schema, copied before the pending migrations change it,
+ * for the lock-window estimate, whose synthetic rows must stay out of
+ * the replay's database.  A shadow that cannot make databases (a borrowed
+ * one) costs the estimate, not the gate: a note says so. */
+static int copy_expected(gate *g, gk_error *err)
+{
+	if (g->plan.n == g->plan.n_expected || !any_prediction(g->r))
+		return 0;
+	gk_error cerr = {0, ""};
+	int rc = gk_drift_expected_copy(&g->estimate_db, g->shadow, &g->plan, &g->e, &cerr);
+	if (rc == GK_ECONFIG) {
+		char *why = gk_asprintf("lock-window estimate: not made, the shadow cannot copy the expected schema: %s",
+					cerr.msg);
+		rc = why ? note(g, why, err) : oom(err);
+		free(why);
+		return rc;
+	}
+	return rc ? gk_error_set(err, rc, "%s", cerr.msg) : 0;
+}
+
 /* The expected schema, the drift, then the pending migrations on it. */
 static int replay(gate *g, gk_error *err)
 {
@@ -607,6 +647,8 @@ static int replay(gate *g, gk_error *err)
 	}
 	if (rc == 0)
 		rc = drift(g, err);
+	if (rc == 0)
+		rc = copy_expected(g, err);
 	double t0 = gk_now();
 	if (rc == 0)
 		rc = replay_pending(g, err);
@@ -624,7 +666,8 @@ static void gate_free(gate *g)
 {
 	gk_drift_expected_free(&g->e, &g->plan);
 	gk_shadow_close(g->shadow);
-	gk_target_table_sizes_free(g->sizes, g->n_rel);
+	gk_stats_free(g->stats);
+	free(g->estimate_db);
 	free(g->rel);
 	gk_drift_plan_free(&g->plan);
 	gk_target_status_free(g->st);
@@ -641,27 +684,66 @@ static void gate_free(gate *g)
  * `gatekeeper stats` reads them).  Not being able to read them costs the
  * findings their context, not the gate its verdict: a note says why.
  */
-static int production(gate *g, gk_error *err)
+static int target_stats(gate *g, gk_error *err)
 {
-	bool any = false;
-	for (size_t i = 0; i < g->r->n_findings && !any; i++)
-		any = g->r->findings[i].evidence.kind != GK_PREDICT_NONE;
-	if (!any)
+	if (g->stats_read)
 		return 0;
-	gk_stats *s = NULL;
+	g->stats_read = true;
 	gk_error serr = {0, ""};
-	int rc = gk_stats_take(&s, g->o->target_url, NULL, &serr);
+	int rc = gk_target_stats(&g->stats, g->t, &serr);
 	if (rc == GK_ENOMEM)
 		return oom(err);
-	if (rc) {
-		char *why = gk_asprintf("the target's table statistics could not be read (%s): findings lack their "
-					"production context", serr.msg);
-		rc = why ? note(g, why, err) : oom(err);
-		free(why);
+	if (rc == 0)
+		return 0;
+	char *why = gk_asprintf("the target's table statistics could not be read (%s): findings lack their "
+				"production context and lock-window estimate", serr.msg);
+	rc = why ? note(g, why, err) : oom(err);
+	free(why);
+	return rc;
+}
+
+static int production(gate *g, gk_error *err)
+{
+	if (!any_prediction(g->r))
+		return 0;
+	int rc = target_stats(g, err);
+	return rc == 0 && g->stats ? gk_stats_annotate(g->r, g->stats, "target", &g->o->size_thresholds, err) : rc;
+}
+
+/*
+ * The pending migrations walked on the copy of the expected schema,
+ * statement by statement: each that rewrites or scans a table the target
+ * has rows in, or builds an index on it, is timed at a few sizes of
+ * synthetic rows and extrapolated to the target's rows and heap size
+ * (src/estimate/), as `check --stats` does from a file; the estimate
+ * rides on the finding that predicted the lock, and one over
+ * `lock_budget:` is a lock-window-over-budget finding.
+ */
+static int estimate(gate *g, gk_error *err)
+{
+	if (!g->estimate_db)
+		return 0;
+	int rc = target_stats(g, err);
+	if (rc || !g->stats)
 		return rc;
-	}
-	rc = gk_stats_annotate(g->r, s, "target", &g->o->size_thresholds, err);
-	gk_stats_free(s);
+	const gk_drift_plan *p = &g->plan;
+	gk_estimate_tables sizes = {0};
+	gk_estimate_migration *m = calloc(p->n - p->n_expected + 1, sizeof *m);
+	rc = m ? gk_estimate_tables_from_stats(&sizes, g->stats, err) : oom(err);
+	/* Only what the replay applied, in order: the walk runs without the
+	 * replay's time limit, and a migration after one that failed meets a
+	 * schema production will never have. */
+	size_t n = 0;
+	for (size_t i = p->n_expected; m && i < p->n && g->e.res[i].status == GK_REPLAY_OK; i++)
+		if (p->tm[i])
+			m[n++] = (gk_estimate_migration){.path = p->m[i].path, .sql = p->m[i].sql, .len = p->m[i].len,
+							 .estimate = true};
+	gk_estimate_run_options eo = {.lint = &g->lint, .pg_version = g->lint.pg_version, .production = &sizes,
+				      .budget = g->o->lock_budget, .limits = {.time_limit_s = g->o->estimate_limit_s}};
+	if (rc == 0 && sizes.n > 0 && n > 0)
+		rc = gk_estimate_migrations(g->r, &eo, g->estimate_db, m, n, err);
+	free(m);
+	gk_estimate_tables_free(&sizes);
 	return rc;
 }
 
@@ -706,6 +788,8 @@ static int run(gate *g, gk_error *err)
 		rc = replay(g, err);
 	if (rc == 0)
 		rc = blocking_sessions(g, err);
+	if (rc == 0)
+		rc = estimate(g, err);
 	if (rc == 0)
 		rc = production(g, err);
 	return rc;

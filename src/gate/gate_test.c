@@ -78,11 +78,13 @@ static enum gk_data_checks data_checks;
 /* The gate against `url`, replaying on `shadow` (NULL: the suite's cluster). */
 /* size_thresholds of the next gate runs (test_size_thresholds). */
 static gk_size_thresholds thresholds;
+/* lock_budget of the next gate runs (test_lock_window_budget; NULL: none). */
+static const gk_lock_budget *budget;
 
 static gk_report *gate_logged(suite *s, const world *w, const char *url, const gk_shadow_options *shadow,
 			      const gk_log *log)
 {
-	gk_gate_options o = {.size_thresholds = thresholds};
+	gk_gate_options o = {.size_thresholds = thresholds, .lock_budget = budget};
 	if (log)
 		o.log = *log;
 	gk_lint_options_init(&o.lint);
@@ -283,6 +285,53 @@ static void test_rewrite_names_target_size(void **state)
 	assert_int_equal(v->production.rows, 2000);
 	assert_true(v->production.total_bytes > 0);
 	assert_null(v->production.size_rule);
+	gk_report_free(r);
+	free_world(s, &w);
+}
+
+/* How long a pending rewrite holds ACCESS EXCLUSIVE on the target's table:
+ * calibrated on a copy of the expected schema on the shadow, extrapolated
+ * to the target's rows, on the finding that predicted the lock.
+ * lock_budget applies to it as to check's: over it, a blocking
+ * lock-window-over-budget finding carrying the estimate; under it, none.
+ * The replay itself ran on the expected schema without synthetic rows. */
+static void test_lock_window_budget(void **state)
+{
+	suite *s = *state;
+	world w = make_world(s, "ALTER TABLE users ALTER COLUMN name TYPE bigint USING length(name);\n");
+	gk_report *r = gate(s, &w);
+	const gk_finding *v = must_find(r, "alter-column-type");
+	if (!v->estimate.method) {
+		dump(r);
+		fail_msg("no lock-window estimate on alter-column-type");
+	}
+	assert_string_equal(v->estimate.lock, "ACCESS EXCLUSIVE");
+	assert_string_equal(v->estimate.relation, "public.users");
+	assert_true(v->estimate.production_rows == 2000);
+	assert_true(v->estimate.n_sizes >= 2);
+	if (!(0 <= v->estimate.low_ms && v->estimate.low_ms <= v->estimate.high_ms && v->estimate.high_ms > 0))
+		fail_msg("estimate %g..%g ms: %s", v->estimate.low_ms, v->estimate.high_ms, v->estimate.method);
+	must_say(r, must_find(r, "observed-table-rewrite"), "held "); /* the replay's own trace, on no rows */
+	assert_null(find(r, "lock-window-over-budget")); /* no budget set */
+	gk_report_free(r);
+	static const gk_lock_budget tight = {.access_exclusive_ms = 0.001}, loose = {.access_exclusive_ms = 86400000};
+	budget = &tight;
+	r = gate(s, &w);
+	budget = NULL;
+	const gk_finding *f = must_find(r, "lock-window-over-budget");
+	assert_true(f->blocking);
+	must_say(r, f, "predicted to hold ACCESS EXCLUSIVE on public.users for ~");
+	must_say(r, f, "(2000 rows), over the lock budget of ");
+	assert_non_null(f->estimate.method);
+	assert_non_null(strstr(f->path, NEXT));
+	assert_int_equal(f->line, 1);
+	assert_int_equal(entry(r, &w, NEXT)->replay.status, GK_REPLAY_OK);
+	gk_report_free(r);
+	budget = &loose;
+	r = gate(s, &w);
+	budget = NULL;
+	assert_null(find(r, "lock-window-over-budget"));
+	assert_non_null(must_find(r, "alter-column-type")->estimate.method);
 	gk_report_free(r);
 	free_world(s, &w);
 }
@@ -788,6 +837,7 @@ int main(void)
 		cmocka_unit_test(test_rewrite_names_target_size),
 		cmocka_unit_test(test_data_precondition),
 		cmocka_unit_test(test_size_thresholds),
+		cmocka_unit_test(test_lock_window_budget),
 		cmocka_unit_test(test_drift_blocks),
 		cmocka_unit_test(test_pending_does_not_apply),
 		cmocka_unit_test(test_pending_times_out),

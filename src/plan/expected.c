@@ -353,6 +353,16 @@ static int new_database(gk_drift_expected *e, gk_shadow *s, const gk_drift_plan 
 	return rc;
 }
 
+int gk_drift_expected_copy(char **conninfo, gk_shadow *s, const gk_drift_plan *p, const gk_drift_expected *e,
+			   gk_error *err)
+{
+	*conninfo = NULL;
+	int rc = gk_shadow_new_database(conninfo, NULL, s, e->dbname, err);
+	if (rc == 0 && p->search_path && !(*conninfo = with_search_path(*conninfo, p->search_path)))
+		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
+	return rc;
+}
+
 int gk_drift_expected_build(gk_drift_expected *e, gk_shadow *s, gk_drift_plan *p, const gk_log *log, gk_error *err)
 {
 	memset(e, 0, sizeof *e);

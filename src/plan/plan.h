@@ -73,6 +73,19 @@ typedef struct gk_drift_expected {
  * cannot be kept goes to `log` (may be NULL): this run's result stands.
  */
 int gk_drift_expected_build(gk_drift_expected *e, gk_shadow *s, gk_drift_plan *p, const gk_log *log, gk_error *err);
+
+/*
+ * A copy of the expected schema `e` built (every applied migration, none
+ * of the pending ones) as another database of shadow `s`, for work that
+ * must not touch `e` (the gate's lock-window estimate fills tables with
+ * synthetic rows).  Call before anything else connects to `e` again: a
+ * database is copied only while no session is on it.  *conninfo
+ * (malloc'ed) connects to the copy with the plan's search_path; the
+ * shadow drops it when closed.  GK_ECONFIG on a borrowed database (no
+ * CREATEDB), GK_EINFRA when the shadow cannot be reached.
+ */
+int gk_drift_expected_copy(char **conninfo, gk_shadow *s, const gk_drift_plan *p, const gk_drift_expected *e,
+			   gk_error *err);
 void gk_drift_expected_free(gk_drift_expected *e, const gk_drift_plan *p);
 
 /* A migration of the expected side that did not apply, as a finding. */

@@ -4,7 +4,9 @@
  * report format":
  *
  *   - one JSON array, no byte-order mark; one issue per finding in a file:
- *     description (the message), check_name (the rule), fingerprint,
+ *     description (the message, then "production: ..." and "estimate:
+ *     ..." lines for what the finding says about production, because
+ *     GitLab shows nothing else of it), check_name (the rule), fingerprint,
  *     severity and location.path with location.lines.begin, 1-based
  *     (squawk writes 0-based lines; GitLab counts from 1);
  *   - the fingerprint is the report model's (see gk_finding): unique per
@@ -21,6 +23,7 @@
  * It streams: each issue is written as it is reached.
  */
 #include "gatekeeper/render.h"
+#include "context.h"
 #include "jstream.h"
 
 #include <stdlib.h>
@@ -50,7 +53,9 @@ static void issue(gk_jstream *j, const gk_finding *f)
 	gk_js_object(j);
 	gk_js_kstring(j, "type", "issue");
 	gk_js_kstring(j, "check_name", f->rule_id);
-	gk_js_kstring(j, "description", f->message && *f->message ? f->message : f->rule_id);
+	char *text = gk_render_message_with_context(f); /* production and estimate: GitLab shows only this */
+	gk_js_kstring(j, "description", text ? text : f->message && *f->message ? f->message : f->rule_id);
+	free(text);
 	gk_js_kstring(j, "fingerprint", f->fingerprint[0] ? f->fingerprint : "none");
 	gk_js_kstring(j, "severity", severity_of(f));
 	gk_js_key(j, "location");

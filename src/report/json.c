@@ -10,6 +10,7 @@
  * JSON_INDENT(2) does, so that people and diff tools can read it.
  */
 #include "gatekeeper/render.h"
+#include "context.h"
 #include "jstream.h"
 
 #include <math.h>
@@ -69,47 +70,6 @@ static void evidence(gk_jstream *j, const gk_evidence *e)
 	gk_js_end(j, '}');
 }
 
-/* The predicted lock window in production (see gk_lock_estimate). */
-static void estimate(gk_jstream *j, const gk_lock_estimate *e)
-{
-	gk_js_kopen(j, "estimate", '{');
-	gk_js_kint(j, "low_ms", llround(e->low_ms));
-	gk_js_kint(j, "high_ms", llround(e->high_ms));
-	gk_js_kstring(j, "method", e->method);
-	gk_js_kstring(j, "lock", e->lock);
-	gk_js_kstring(j, "relation", e->relation);
-	gk_js_kint(j, "production_rows", llround(e->production_rows));
-	gk_js_kopen(j, "sizes", '[');
-	for (size_t i = 0; i < e->n_sizes; i++) {
-		gk_js_object(j);
-		gk_js_kint(j, "rows", e->sizes[i].rows);
-		gk_js_kreal(j, "ms", e->sizes[i].ms);
-		gk_js_end(j, '}');
-	}
-	gk_js_end(j, ']');
-	gk_js_end(j, '}');
-}
-
-/* What the statement means on the production table (--stats, gate). */
-static void production(gk_jstream *j, const gk_production *p)
-{
-	gk_js_kopen(j, "production", '{');
-	gk_js_kstring(j, "summary", p->summary);
-	gk_js_kstring(j, "relation", p->relation);
-	gk_js_kstring(j, "source", p->source);
-	if (p->rows >= 0)
-		gk_js_kint(j, "rows", p->rows);
-	else
-		gk_js_knull(j, "rows");
-	gk_js_kint(j, "total_bytes", p->total_bytes);
-	if (p->writes_per_second >= 0)
-		gk_js_kreal(j, "writes_per_second", p->writes_per_second);
-	else
-		gk_js_knull(j, "writes_per_second");
-	gk_js_kstring(j, "size_rule", p->size_rule);
-	gk_js_end(j, '}');
-}
-
 static void finding(gk_jstream *j, const gk_finding *f)
 {
 	gk_js_object(j);
@@ -139,10 +99,7 @@ static void finding(gk_jstream *j, const gk_finding *f)
 	}
 	if (f->evidence.verdict != GK_EVIDENCE_NONE)
 		evidence(j, &f->evidence);
-	if (f->production.summary)
-		production(j, &f->production);
-	if (f->estimate.method)
-		estimate(j, &f->estimate);
+	gk_render_context_json(j, f);
 	gk_js_end(j, '}');
 }
 

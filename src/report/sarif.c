@@ -17,6 +17,10 @@
  *     character; our fingerprint under partialFingerprints
  *     "gatekeeperFingerprint/v1" (upload-sarif computes its own
  *     primaryLocationLineHash and warns when a given one differs);
+ *   - what a finding says about production (its table's size, the
+ *     predicted lock window) follows the message text, because code
+ *     scanning shows only that, and is in the result's properties as the
+ *     JSON report's `production` and `estimate` objects;
  *   - code scanning refuses a result without a file ("expected at least one
  *     location"), so findings about no file (a drift of a database object,
  *     a run-level finding) and the run's errors are notifications of the
@@ -26,6 +30,7 @@
  * It streams: each value is written as it is reached, nothing is built.
  */
 #include "gatekeeper/render.h"
+#include "context.h"
 #include "jstream.h"
 #include "../util/util.h"
 
@@ -251,6 +256,15 @@ static void message(gk_jstream *j, const char *text)
 	gk_js_end(j, '}');
 }
 
+/* The message, with what the finding says about production after it:
+ * code scanning shows only the text, never the properties. */
+static void finding_message(gk_jstream *j, const gk_finding *f)
+{
+	char *text = gk_render_message_with_context(f);
+	message(j, text ? text : f->message);
+	free(text);
+}
+
 static void finding_properties(gk_jstream *j, const gk_finding *f)
 {
 	gk_js_key(j, "properties");
@@ -266,6 +280,7 @@ static void finding_properties(gk_jstream *j, const gk_finding *f)
 		gk_js_kstring(j, "expected", f->expected);
 		gk_js_kstring(j, "actual", f->actual);
 	}
+	gk_render_context_json(j, f);
 	gk_js_end(j, '}');
 }
 
@@ -309,7 +324,7 @@ static void result(gk_jstream *j, const gk_render_options *o, const gk_finding *
 	gk_js_object(j);
 	rule_ref(j, o, f, true);
 	gk_js_kstring(j, "level", level_of(f->severity));
-	message(j, f->message);
+	finding_message(j, f);
 	gk_js_key(j, "locations");
 	gk_js_array(j);
 	gk_js_object(j);
@@ -331,7 +346,7 @@ static void finding_notification(gk_jstream *j, const gk_render_options *o, cons
 	gk_js_newline(j);
 	gk_js_object(j);
 	gk_js_kstring(j, "level", level_of(f->severity));
-	message(j, f->message);
+	finding_message(j, f);
 	rule_ref(j, o, f, false);
 	if (f->object) {
 		gk_js_key(j, "locations");

@@ -12,6 +12,8 @@
  *     automationDetails.id, hostile paths as valid URI references;
  *   - GitLab: one issue per finding in a file, 1-based lines, severities,
  *     unique fingerprints, no "./";
+ *   - both show a finding's production context and lock-window estimate
+ *     after its message (SARIF also in its properties);
  *   - both are valid UTF-8 JSON for hostile text and 10,000 findings;
  *   - JUnit for a live run: settled migrations are one case; coverage is
  *     a property.
@@ -530,6 +532,59 @@ static void test_gitlab_issues(void **state)
 	gk_report_free(r);
 }
 
+/* What a finding says about production (--stats, the gate's target) and
+ * its predicted lock window follow the message in SARIF (code scanning
+ * shows only the text) and in GitLab's description; SARIF's properties
+ * carry the JSON report's objects.  A finding without them is unchanged. */
+static void test_production_and_estimate(void **state)
+{
+	(void)state;
+	gk_report *r = gk_report_new("check");
+	add(r, "alter-column-type", GK_SEV_ERROR, GK_CAT_LOCKING, "db/002.sql", 2, 1, "rewrites users", "ALTER ...");
+	add(r, "missing-lock-timeout", GK_SEV_WARNING, GK_CAT_LOCKING, "db/002.sql", 2, 1, "no lock_timeout", "ALTER ...");
+	gk_production p = {.summary = (char *)"rewrites public.users (3M rows, 380 MB) under ACCESS EXCLUSIVE",
+			   .relation = (char *)"public.users", .source = (char *)"stats file", .rows = 3000000,
+			   .total_bytes = 400000000, .writes_per_second = -1};
+	assert_int_equal(gk_finding_set_production(&r->findings[0], &p), 0);
+	gk_lock_estimate e = {.low_ms = 2000, .high_ms = 5000, .method = (char *)"calibrated on 2 sizes",
+			      .text = (char *)"~2-5 s under ACCESS EXCLUSIVE on public.users", .lock = "ACCESS EXCLUSIVE",
+			      .relation = (char *)"public.users", .production_rows = 3e6,
+			      .sizes = {{10000, 7.5}, {50000, 36.25}}, .n_sizes = 2};
+	assert_int_equal(gk_report_set_estimate(r, 0, &e), 0);
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	const char *want = "rewrites users\nproduction: rewrites public.users (3M rows, 380 MB) under ACCESS "
+			   "EXCLUSIVE\nestimate: ~2-5 s under ACCESS EXCLUSIVE on public.users";
+
+	size_t len;
+	char *text = render(r, gk_render_sarif, &len);
+	json_t *doc = parse(text, len);
+	json_t *results = json_object_get(json_array_get(json_object_get(doc, "runs"), 0), "results");
+	json_t *res = json_array_get(results, 0);
+	assert_string_equal(sget(res, "message.text"), want);
+	assert_string_equal(sget(res, "properties.production.summary"), p.summary);
+	assert_string_equal(sget(res, "properties.production.source"), "stats file");
+	json_t *est = json_object_get(json_object_get(res, "properties"), "estimate");
+	assert_int_equal(iget(est, "low_ms"), 2000);
+	assert_int_equal(iget(est, "high_ms"), 5000);
+	assert_int_equal(iget(est, "production_rows"), 3000000);
+	assert_string_equal(sget(est, "lock"), "ACCESS EXCLUSIVE");
+	assert_int_equal(json_array_size(json_object_get(est, "sizes")), 2);
+	json_t *plain = json_array_get(results, 1);
+	assert_string_equal(sget(plain, "message.text"), "no lock_timeout");
+	assert_null(json_object_get(json_object_get(plain, "properties"), "production"));
+	assert_null(json_object_get(json_object_get(plain, "properties"), "estimate"));
+	json_decref(doc);
+	free(text);
+
+	text = render(r, gk_render_gitlab, &len);
+	doc = parse(text, len);
+	assert_string_equal(sget(json_array_get(doc, 0), "description"), want);
+	assert_string_equal(sget(json_array_get(doc, 1), "description"), "no lock_timeout");
+	json_decref(doc);
+	free(text);
+	gk_report_free(r);
+}
+
 /* 10,000 findings with hostile text: both documents parse, counts and fingerprints hold. */
 static void test_many_hostile_findings(void **state)
 {
@@ -622,6 +677,7 @@ int main(void)
 		cmocka_unit_test(test_sarif_job_kinds),
 		cmocka_unit_test(test_sarif_hostile),
 		cmocka_unit_test(test_gitlab_issues),
+		cmocka_unit_test(test_production_and_estimate),
 		cmocka_unit_test(test_many_hostile_findings),
 		cmocka_unit_test(test_junit_settled_and_coverage),
 		cmocka_unit_test(test_write_failure),

@@ -530,11 +530,49 @@ typedef struct reporter {
 	const gk_lint_options *lo;
 } reporter;
 
-static int finding(reporter *p, enum gk_rule_id rule, const gk_precheck *c, const char *help, char *msg)
+/* The report model's name of what was counted (gk_precondition.kind). */
+static const char *kind_name(enum gk_precheck_kind k)
+{
+	switch (k) {
+	case GK_PRECHECK_NULLS: return "nulls";
+	case GK_PRECHECK_ROWS: return "rows";
+	case GK_PRECHECK_UNIQUE: return "unique";
+	case GK_PRECHECK_CHECK: return "check";
+	case GK_PRECHECK_FOREIGN_KEY: return "foreign_key";
+	case GK_PRECHECK_VALIDATE: return "validate";
+	case GK_PRECHECK_FIT: return "fit";
+	case GK_PRECHECK_ENUM: return "enum";
+	case GK_PRECHECK_LOSS_ROWS: return "loss_rows";
+	case GK_PRECHECK_LOSS_COLUMN: return "loss_column";
+	}
+	return "check";
+}
+
+/* The counts of result `res` of a check of kind `k`, for the finding
+ * (the messages say the same in words). */
+static gk_precondition counts(enum gk_precheck_kind k, const gk_precheck_result *res)
+{
+	gk_precondition pc = {.kind = kind_name(k), .rows = res->count, .groups = -1, .values = -1,
+			      .sampled = res->sampled, .estimated = res->estimate};
+	if (k == GK_PRECHECK_UNIQUE) {
+		pc.groups = res->count;
+		pc.rows = res->count2;
+	} else if (k == GK_PRECHECK_LOSS_COLUMN) {
+		pc.values = res->count2;
+	}
+	return pc;
+}
+
+static int finding(reporter *p, enum gk_rule_id rule, const gk_precheck *c, const gk_precondition *pc,
+		   const char *help, char *msg)
 {
 	if (!msg)
 		return GK_ENOMEM;
-	gk_finding f = {.message = msg, .help = (char *)help, .path = (char *)c->path, .line = c->line};
+	/* A precondition finding has no statement text: what the check is
+	 * about tells two of one file apart for the fingerprint, not their
+	 * messages, whose counts change from run to run. */
+	gk_finding f = {.message = msg, .help = (char *)help, .path = (char *)c->path, .line = c->line,
+			.about = (char *)c->what, .precondition = *pc};
 	int rc = gk_rule_add_finding(p->r, p->lo, rule, &f);
 	free(msg);
 	return rc;
@@ -556,7 +594,8 @@ static int loss(reporter *p, const gk_precheck *c, const gk_precheck_result *res
 					rows(res->count), src)
 			  : gk_asprintf("%s on %s destroys %s%lld non-null values (of %s%lld %s)%s", c->what, table, how,
 					res->count2, how, res->count, rows(res->count), src);
-	return finding(p, GK_RULE_ID_data_loss_estimate, c, NULL, m);
+	gk_precondition pc = counts(c->kind, res);
+	return finding(p, GK_RULE_ID_data_loss_estimate, c, &pc, NULL, m);
 }
 
 static int report_one(reporter *p, const gk_precheck *c, const gk_precheck_result *res)
@@ -574,7 +613,8 @@ static int report_one(reporter *p, const gk_precheck *c, const gk_precheck_resul
 		gk_precheck as_run = *c;
 		as_run.kind = res->kind;
 		char *v = violation(&as_run, res, table);
-		rc = v ? finding(p, GK_RULE_ID_precondition_failed, c, fix_of(res->kind),
+		gk_precondition pc = counts(res->kind, res);
+		rc = v ? finding(p, GK_RULE_ID_precondition_failed, c, &pc, fix_of(res->kind),
 				 gk_asprintf("%s will fail on the target: %s", c->what, v))
 		       : GK_ENOMEM;
 		free(v);

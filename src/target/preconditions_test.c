@@ -5,7 +5,9 @@
  * DROP COLUMN and TRUNCATE (data-loss-estimate), sample mode, a check
  * that runs out of time, one behind a lock and one the role may not read
  * (notes, never a pass), a statement after pending DML on its table (not
- * checked), and expressions that would call other than built-in functions.
+ * checked), and expressions that would call other than built-in functions;
+ * the counts on each finding (gk_finding.precondition) and in the JSON
+ * report's `precondition`.
  */
 /* test needs: postgres */
 #include <stdarg.h>
@@ -14,8 +16,12 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "gatekeeper/render.h"
 #include "target/preconditions.h"
 #include "target/target_test_support.h"
+
+#include <jansson.h>
+#include <stdio.h>
 
 /* The pending migration `text` checked on `url`: the report (finished). */
 static gk_report *check_on(const char *url, const char *text, bool sample, int timeout_ms)
@@ -385,6 +391,100 @@ static void test_counts_only(void **state)
 	drop_db(s, &d);
 }
 
+/* The first finding's counts are `kind`, `rows`, `groups`, `values`, `sampled`, `estimated`. */
+static void expect_counts(gk_report *r, const char *kind, long long rows, long long groups, long long values,
+			  bool sampled, bool estimated)
+{
+	assert_true(r->n_findings >= 1);
+	const gk_precondition *p = &r->findings[0].precondition;
+	if (!p->kind)
+		fail_msg("no counts on %s: %s", r->findings[0].rule_id, r->findings[0].message);
+	assert_string_equal(p->kind, kind);
+	assert_int_equal(p->rows, rows);
+	assert_int_equal(p->groups, groups);
+	assert_int_equal(p->values, values);
+	assert_int_equal(p->sampled, sampled);
+	assert_int_equal(p->estimated, estimated);
+}
+
+/* The JSON report of `r`, parsed. */
+static json_t *as_json(const gk_report *r)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+	gk_render_options o = {0};
+	gk_error err = {0, ""};
+	assert_int_equal(gk_render_json(r, f, &o, &err), 0);
+	fclose(f);
+	json_error_t je;
+	json_t *doc = json_loadb(buf, n, 0, &je);
+	if (!doc)
+		fail_msg("not JSON: %s", je.text);
+	free(buf);
+	return doc;
+}
+
+/* Each kind's counts are in the report model (put there by the gate's
+ * check, not read from the message) and in the JSON report; a finding
+ * of another rule has none. */
+static void test_counts_in_the_model(void **state)
+{
+	suite *s = *state;
+	db d = fresh_db(s);
+	sql(&d, "CREATE TABLE users (id int, email text); "
+		"INSERT INTO users VALUES (1, 'a'), (2, NULL), (3, NULL), (3, 'a'), (4, 'a'); ANALYZE users");
+	gk_report *r = check(&d, "ALTER TABLE users ALTER COLUMN email SET NOT NULL;");
+	expect_counts(r, "nulls", 2, -1, -1, false, false);
+	json_t *doc = as_json(r);
+	json_t *p = json_object_get(json_array_get(json_object_get(doc, "findings"), 0), "precondition");
+	assert_string_equal(json_string_value(json_object_get(p, "kind")), "nulls");
+	assert_int_equal(json_integer_value(json_object_get(p, "rows")), 2);
+	assert_true(json_is_null(json_object_get(p, "groups")));
+	assert_true(json_is_null(json_object_get(p, "values")));
+	assert_true(json_is_false(json_object_get(p, "sampled")));
+	assert_true(json_is_false(json_object_get(p, "estimated")));
+	json_decref(doc);
+	gk_report_free(r);
+
+	r = check(&d, "CREATE UNIQUE INDEX u ON users (email);");
+	expect_counts(r, "unique", 3, 1, -1, false, false); /* one group ('a'), three rows */
+	doc = as_json(r);
+	p = json_object_get(json_array_get(json_object_get(doc, "findings"), 0), "precondition");
+	assert_int_equal(json_integer_value(json_object_get(p, "groups")), 1);
+	json_decref(doc);
+	gk_report_free(r);
+
+	r = check(&d, "ALTER TABLE users ADD COLUMN n int NOT NULL;");
+	expect_counts(r, "rows", 5, -1, -1, false, false);
+	gk_report_free(r);
+	r = check_on(d.conninfo, "ALTER TABLE users ALTER COLUMN email SET NOT NULL;", true, 0);
+	expect_counts(r, "nulls", 2, -1, -1, true, false);
+	gk_report_free(r);
+	r = check(&d, "ALTER TABLE users DROP COLUMN email;");
+	expect_counts(r, "loss_column", 5, -1, 3, false, false);
+	doc = as_json(r);
+	p = json_object_get(json_array_get(json_object_get(doc, "findings"), 0), "precondition");
+	assert_int_equal(json_integer_value(json_object_get(p, "values")), 3);
+	json_decref(doc);
+	gk_report_free(r);
+	r = check_on(d.conninfo, "DROP TABLE users;", true, 0);
+	expect_counts(r, "loss_rows", 5, -1, -1, true, true); /* --data-checks sample: from the statistics */
+	gk_report_free(r);
+
+	/* Not a precondition finding: no counts, no key. */
+	r = gk_report_new("gate");
+	gk_finding f = {.rule_id = "set-not-null", .message = (char *)"m", .path = (char *)"a.sql", .line = 1};
+	assert_int_equal(gk_report_add_finding(r, &f), 0);
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	assert_null(r->findings[0].precondition.kind);
+	doc = as_json(r);
+	assert_null(json_object_get(json_array_get(json_object_get(doc, "findings"), 0), "precondition"));
+	json_decref(doc);
+	gk_report_free(r);
+	drop_db(s, &d);
+}
+
 /* How many checks the finder lists for `text` (no server needed). */
 static size_t found(const char *text)
 {
@@ -430,6 +530,7 @@ int main(void)
 		cmocka_unit_test(test_role_without_select),
 		cmocka_unit_test(test_changed_before),
 		cmocka_unit_test(test_counts_only),
+		cmocka_unit_test(test_counts_in_the_model),
 	};
 	return cmocka_run_group_tests_name("target preconditions", tests, group_start, group_stop);
 }

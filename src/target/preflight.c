@@ -15,6 +15,7 @@
  * migration's own statement would be: parse_ident(), then the schema
  * given, else the first schema of search_path that has the name.
  */
+#include "catalog/stats.h"
 #include "target/target_internal.h"
 #include "util/util.h"
 
@@ -437,6 +438,11 @@ int gk_target_table_sizes(gk_target_table_size **out, gk_target *t, const char *
 	}
 	*out = s;
 	return 0;
+}
+
+int gk_target_stats(gk_stats **out, gk_target *t, gk_error *err)
+{
+	return gk_stats_take_on(out, t->conn, t->url, err);
 }
 
 /* "12M", "3.4k", "950" - the rough size a reviewer needs. */

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "target/target_test_support.h"
+#include "util/pg_test_support.h"
 #include "gatekeeper/rules.h"
 
 #define USERS "CREATE TABLE users (id bigint PRIMARY KEY, email text); " \
@@ -148,6 +149,15 @@ static void test_blocking_sessions(void **state)
 	drop_db(s, &d);
 }
 
+/* The sessions on the database `c` is connected to. */
+static int sessions(PGconn *c)
+{
+	char *v = query1(c, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()");
+	int n = v ? atoi(v) : -1;
+	free(v);
+	return n;
+}
+
 static void test_table_sizes(void **state)
 {
 	suite *s = *state;
@@ -182,6 +192,23 @@ static void test_table_sizes(void **state)
 	gk_target_size_text(text, sizeof text, &z[2]);
 	assert_string_equal(text, "not_there: not on the target");
 	gk_target_table_sizes_free(z, 4);
+	/* The statistics snapshot over the same session (the gate's one read
+	 * for the production context and the estimate): no second connection,
+	 * and the session is still there, idle, for what comes after. */
+	PGconn *c = PQconnectdb(d.conninfo);
+	int before = sessions(c);
+	gk_stats *st = NULL;
+	assert_int_equal(gk_target_stats(&st, t, &err), 0);
+	const gk_stats_table *u = gk_stats_find(st, "public", "users");
+	assert_non_null(u);
+	assert_int_equal(gk_stats_rows(u), 1000);
+	assert_true(gk_stats_taken_at(st) > 0);
+	gk_stats_free(st);
+	assert_int_equal(sessions(c), before);
+	assert_int_equal(gk_target_table_sizes(&z, t, tables, 1, &err), 0);
+	assert_string_equal(z[0].relation, "public.users");
+	gk_target_table_sizes_free(z, 1);
+	PQfinish(c);
 	gk_target_close(t);
 
 	gk_target_table_size big = {"users", "public.users", 12.3e6, (long long)(3.1 * 1024 * 1024 * 1024)};

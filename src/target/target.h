@@ -42,6 +42,7 @@
 #include "layout/layout.h"
 #include "gatekeeper/lint.h"
 #include "gatekeeper/report.h"
+#include "catalog/stats.h"
 
 typedef struct gk_target gk_target;
 
@@ -343,6 +344,14 @@ typedef struct gk_target_table_size {
 	double rows;         /* pg_class.reltuples estimate; < 0 when never analyzed */
 	long long bytes;     /* pg_total_relation_size: heap, indexes, TOAST */
 } gk_target_table_size;
+
+/**
+ * The statistics snapshot of the target (catalog/stats.h) over its own
+ * read-only session, so that a job that needs them (the gate's production
+ * context and lock-window estimate) opens no second connection.  Errors
+ * as gk_stats_take(); the caller frees *out with gk_stats_free().
+ */
+int gk_target_stats(gk_stats **out, gk_target *t, gk_error *err);
 
 /** The size of each of `n` relations; *out has `n` entries, in order. */
 int gk_target_table_sizes(gk_target_table_size **out, gk_target *t, const char *const *tables, size_t n, gk_error *err);

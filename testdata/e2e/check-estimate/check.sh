@@ -3,11 +3,13 @@
 # (--rows, or a statistics file with --stats): the change's rewrite of an existing table is calibrated on
 # the shadow and extrapolated, the estimate rides on the lint finding that
 # predicted the lock (JSON valid against schemas/report/v1.json, text,
-# Markdown, JUnit), and `lock_budget:` turns it into the blocking
+# Markdown, JUnit, SARIF and GitLab valid against theirs), and `lock_budget:` turns it into the blocking
 # lock-window-over-budget finding only when the range goes over.
 #   - a table the change creates gets no estimate whatever --rows says;
 #   - without --rows nothing is estimated;
-#   - a bad --rows is a usage error (exit 2).
+#   - a bad --rows is a usage error (exit 2);
+#   - a migration the replay stopped at its time limit is not walked by
+#     the estimate (which has no limit of its own): the run still ends.
 set -uo pipefail
 root=$(cd ../../.. && pwd)
 . ../input-common/prisma-repo.sh
@@ -49,8 +51,20 @@ cat >"$TMP/prod-stats.json" <<JSON
    "indexes": []}]}
 JSON
 printf 'lock_budget:\n  access_exclusive: 1ms\n' >gatekeeper.yml
-rc=$(run stats --stats "$TMP/prod-stats.json")
+rc=$(run stats --stats "$TMP/prod-stats.json" --sarif "$TMP/stats.sarif" --gitlab "$TMP/stats.gl.json")
 [ "$rc" = 1 ] || { fail "stats file: exit $rc, expected 1"; cat "$TMP/stats.err"; }
+# SARIF and GitLab Code Quality carry the production context and the
+# estimate too (after the message; SARIF also in properties), valid
+# against their schemas (ajv; SKIP of that part without npm).
+if GK_NPM_DIR=$("$root/ci/json-validator.sh" "$root/build/npm" 2>"$TMP/why"); then
+	export GK_NPM_DIR
+	node "$root/ci/validate-json.js" "$root/testdata/schemas/sarif-schema-2.1.0.json" "$TMP/stats.sarif" ||
+		fail "stats.sarif is not valid SARIF"
+	node "$root/ci/validate-json.js" "$root/testdata/schemas/gitlab-codequality.schema.json" "$TMP/stats.gl.json" ||
+		fail "stats.gl.json is not a valid GitLab Code Quality report"
+else
+	echo "SKIP (part): SARIF and GitLab schema validation: $(cat "$TMP/why")"
+fi
 
 python3 - "$root/schemas/report/v1.json" "$TMP" <<'PY' || status=1
 import json, sys
@@ -100,6 +114,17 @@ want(len(sb) == 1 and sb[0].get("estimate", {}).get("production_rows") == 300000
 want(any(f.get("production") and f.get("estimate") for f in stats["findings"]),
      "--stats: a finding with both its production context and its estimate")
 
+sarif = json.load(open(f"{tmp}/stats.sarif"))["runs"][0]["results"]
+both = [r for r in sarif if r["ruleId"] == "alter-column-type"]
+want(len(both) == 1 and "\nproduction: rewrites public.users (3.0M rows" in both[0]["message"]["text"]
+     and "\nestimate: ~" in both[0]["message"]["text"], f"sarif: message with context: {both}")
+props = both[0]["properties"] if both else {}
+want(props.get("production", {}).get("source") == "stats file"
+     and props.get("estimate", {}).get("production_rows") == 3000000, f"sarif: properties: {props}")
+gl = [i for i in json.load(open(f"{tmp}/stats.gl.json")) if i["check_name"] == "alter-column-type"]
+want(len(gl) == 1 and "\nproduction: rewrites public.users" in gl[0]["description"]
+     and "\nestimate: ~" in gl[0]["description"], f"gitlab: description with context: {gl}")
+
 text = open(f"{tmp}/over.txt").read()
 want("= estimate: ~" in text and "under ACCESS EXCLUSIVE on public.users, calibrated on 3 sizes" in text,
      "text: the estimate line")
@@ -116,4 +141,19 @@ PY
 rc=$(run bad --rows users=lots)
 [ "$rc" = 2 ] || fail "--rows users=lots: exit $rc, expected 2"
 grep -q "'lots' is not a row count" "$TMP/bad.err" || { fail "--rows message:"; cat "$TMP/bad.err"; }
+
+# A migration of the change that the replay stopped (its time limit) is
+# not walked again by the estimate, which has no such limit: the run ends
+# within the replay's limit plus the calibration, with the estimate of the
+# rewrite before it.
+mig 20240301000000_slow 'SELECT pg_sleep(600);'
+git add -A && git commit -qm slow
+printf 'lock_budget:\n  access_exclusive: 24h\n' >gatekeeper.yml
+start=$SECONDS
+rc=$(timeout 300 "$GK" check --base main --no-cache --replay-timeout 2s --rows users=3M --json "$TMP/slow.json" \
+	>"$TMP/slow.txt" 2>&1; echo $?)
+[ "$rc" = 1 ] || { fail "slow: exit $rc, expected 1"; tail -5 "$TMP/slow.txt"; }
+[ $((SECONDS - start)) -lt 120 ] || fail "slow: $((SECONDS - start)) s: the estimate waited for the statement the replay stopped"
+grep -q '"rule_id":"replay-timeout"\|"rule_id": "replay-timeout"' "$TMP/slow.json" || fail "slow: no replay-timeout finding"
+grep -q '"estimate"' "$TMP/slow.json" || fail "slow: the rewrite before it lost its estimate"
 exit $status
