@@ -75,9 +75,11 @@ typedef struct gk_shadow_options {
 	 * templates.  NULL = a private temporary cluster (no cache).  When the
 	 * cache cannot be used (another gatekeeper holds it, the folder is not
 	 * writable, the cluster there is damaged and cannot be recreated),
-	 * gk_shadow_open() falls back to a private temporary cluster and
-	 * gk_shadow_cache_note() says why.  The folder is created when
-	 * missing; gk_shadow_default_cache_dir() gives the usual place. */
+	 * the job falls back to a private temporary cluster and says why
+	 * through its options' `log` callback ("replay cache not used: ...").
+	 * The folder is created when missing; the CLI's default is
+	 * $XDG_CACHE_HOME/gatekeeper, else ~/.cache/gatekeeper, or
+	 * /var/cache/gatekeeper for root. */
 	const char *cache_dir;
 	/* Extensions that need a superuser which a migration may still create
 	 * (embedded server only): its `CREATE EXTENSION` of one of these is

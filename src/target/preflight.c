@@ -383,63 +383,6 @@ int gk_target_role_lock_timeout(gk_target_role_setting *out, gk_target *t, const
 
 /* ---- table sizes ----------------------------------------------------- */
 
-void gk_target_table_sizes_free(gk_target_table_size *s, size_t n)
-{
-	for (size_t i = 0; s && i < n; i++) {
-		free(s[i].name);
-		free(s[i].relation);
-	}
-	free(s);
-}
-
-/* A partitioned table (12+) is the sum of its leaf partitions: the parent
- * itself is empty and has no statistics of its own. */
-#define PART_ROWS                                                                                        \
-	"CASE WHEN r.relkind = 'p' THEN (SELECT sum(c.reltuples) FROM pg_catalog.pg_partition_tree(r.oid) pt " \
-	"JOIN pg_catalog.pg_class c ON c.oid = pt.relid WHERE pt.isleaf AND c.reltuples >= 0) "           \
-	"ELSE r.reltuples END"
-#define PART_BYTES                                                                                       \
-	"CASE WHEN r.relkind = 'p' THEN (SELECT sum(pg_catalog.pg_total_relation_size(pt.relid)) "       \
-	"FROM pg_catalog.pg_partition_tree(r.oid) pt) ELSE pg_catalog.pg_total_relation_size(r.oid) END"
-
-static char *sizes_sql(int version)
-{
-	bool parts = version >= 120000;
-	return gk_asprintf(RESOLVE_CTE "SELECT r.name, r.relation, %s, CASE WHEN r.oid IS NOT NULL THEN %s END "
-				       "FROM rel r ORDER BY r.ord",
-			   parts ? PART_ROWS : "r.reltuples", parts ? PART_BYTES : "pg_catalog.pg_total_relation_size(r.oid)");
-}
-
-int gk_target_table_sizes(gk_target_table_size **out, gk_target *t, const char *const *tables, size_t n, gk_error *err)
-{
-	*out = NULL;
-	gk_target_table_size *s = calloc(n ? n : 1, sizeof *s);
-	char *names = gk_tg_text_array(tables, n), *sql = sizes_sql(t->version);
-	const char *params[] = {names};
-	int rc = s && names && sql ? 0 : gk_error_set(err, GK_ENOMEM, "out of memory");
-	PGresult *r = rc == 0 && n ? snapshot_query(t, sql, 1, params, "cannot read the table sizes", err) : NULL;
-	if (rc == 0 && n && !r)
-		rc = GK_EINFRA;
-	free(names);
-	free(sql);
-	bool oom = false;
-	for (int i = 0; rc == 0 && r && i < PQntuples(r) && (size_t)i < n; i++) {
-		s[i].name = gk_tg_value(r, i, 0, &oom);
-		s[i].relation = gk_tg_value(r, i, 1, &oom);
-		s[i].rows = num_or(r, i, 2, -1);
-		s[i].bytes = (long long)num_or(r, i, 3, 0);
-	}
-	PQclear(r);
-	if (rc == 0 && oom)
-		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
-	if (rc) {
-		gk_target_table_sizes_free(s, s ? n : 0);
-		return rc;
-	}
-	*out = s;
-	return 0;
-}
-
 int gk_target_stats(gk_stats **out, gk_target *t, gk_error *err)
 {
 	return gk_stats_take_on(out, t->conn, t->url, err);

@@ -338,6 +338,8 @@ typedef struct gk_target_role_setting {
 int gk_target_role_lock_timeout(gk_target_role_setting *out, gk_target *t, const char *role, gk_error *err);
 void gk_target_role_setting_free(gk_target_role_setting *s);
 
+/* A relation's size as the messages show it (gk_target_size_text); the
+ * gate fills it from the statistics snapshot (gk_target_stats). */
 typedef struct gk_target_table_size {
 	char *name;          /* as asked */
 	char *relation;      /* schema.name as found; NULL when the target has no such relation */
@@ -353,9 +355,6 @@ typedef struct gk_target_table_size {
  */
 int gk_target_stats(gk_stats **out, gk_target *t, gk_error *err);
 
-/** The size of each of `n` relations; *out has `n` entries, in order. */
-int gk_target_table_sizes(gk_target_table_size **out, gk_target *t, const char *const *tables, size_t n, gk_error *err);
-void gk_target_table_sizes_free(gk_target_table_size *s, size_t n);
 
 /**
  * "public.users, ~12M rows, 3.1 GB" (or "..., rows unknown (never
