@@ -9,6 +9,7 @@
 #include "replay/replay_test_support.h"
 #include "estimate/estimate.h"
 #include "gatekeeper/lint.h"
+#include "util/interrupt.h"
 #include "util/util.h"
 
 #include <unistd.h>
@@ -399,6 +400,23 @@ static void test_walk_time_limit(void **state)
 	drop_db(&d);
 }
 
+/* An interrupted run (a signal, --timeout) walks no further: a note says
+ * which statement it stopped at, and no estimate is guessed. */
+static void test_walk_interrupted(void **state)
+{
+	(void)state;
+	db d = walk_db();
+	gk_lock_budget budget = {.access_exclusive_ms = 1};
+	gk_interrupt_raise(GK_INTERRUPT_TIMEOUT, 0);
+	gk_report *r = walk(&d, &budget, 60, false);
+	gk_interrupt_reset();
+	assert_null(find_rule(r, "lock-window-over-budget"));
+	assert_int_equal(r->n_notes, 1);
+	assert_string_equal(r->notes[0], "lock-window estimate: interrupted: no statement was estimated");
+	gk_report_free(r);
+	drop_db(&d);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -417,6 +435,7 @@ int main(void)
 		cmocka_unit_test(test_walk_over_budget),
 		cmocka_unit_test(test_walk_under_budget),
 		cmocka_unit_test(test_walk_time_limit),
+		cmocka_unit_test(test_walk_interrupted),
 	};
 	return cmocka_run_group_tests(tests, setup, group_teardown);
 }

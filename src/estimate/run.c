@@ -18,6 +18,7 @@
 #include "lint/locks.h"
 #include "rules/rules.h"
 #include "sql/sql.h"
+#include "util/interrupt.h"
 #include "util/util.h"
 
 #include <stdio.h>
@@ -150,6 +151,7 @@ typedef struct walk {
 	 * of a table of that name. */
 	char **before;
 	size_t n_before;
+	bool interrupted;       /* the run was interrupted: the rest is not walked */
 } walk;
 
 static int cmp_str(const void *a, const void *b)
@@ -318,6 +320,15 @@ static int walk_migration(walk *w, const gk_estimate_migration *m)
 	for (size_t i = 0; rc == 0 && ok && i < n; i++) {
 		if (plan[i].skip)
 			continue;
+		/* Between statements, as every step of a run: an interruption
+		 * (a signal, --timeout) ends the walk in order; the watchdog
+		 * has already cancelled a query it found running. */
+		if (gk_interrupted()) {
+			w->interrupted = true;
+			rc = note(w, m->path, (int)i + 1, "interrupted: this statement and the ones after it were "
+							  "not estimated");
+			break;
+		}
 		char *sql = gk_strndup(m->sql + plan[i].start, plan[i].end - plan[i].start);
 		if (!sql) {
 			rc = GK_ENOMEM;
@@ -341,9 +352,20 @@ static void drop_notice(void *arg, const char *message)
 	(void)message;
 }
 
+/* The run was interrupted before the walk began or while it read the
+ * tables: nothing is estimated, which a note says (the job reports the
+ * interruption itself). */
+static int interrupted_note(gk_report *r)
+{
+	return gk_report_add_note(r, "lock-window estimate: interrupted: no statement was estimated") < 0
+		       ? GK_ENOMEM : 0;
+}
+
 int gk_estimate_migrations(gk_report *r, const gk_estimate_run_options *o, const char *conninfo,
 			   const gk_estimate_migration *m, size_t n, gk_error *err)
 {
+	if (gk_interrupted())
+		return interrupted_note(r) < 0 ? gk_error_set(err, GK_ENOMEM, "out of memory") : 0;
 	PGconn *c = PQconnectdb(conninfo);
 	PQsetNoticeProcessor(c, drop_notice, NULL);
 	if (PQstatus(c) != CONNECTION_OK) {
@@ -354,16 +376,23 @@ int gk_estimate_migrations(gk_report *r, const gk_estimate_run_options *o, const
 		return gk_error_set(err, GK_EINFRA, "lock-window estimate: cannot connect to the shadow: %s", msg);
 	}
 	walk w = {.r = r, .o = o, .limits = o->limits, .c = c};
+	/* Watched, as every session of a run: an interruption cancels the
+	 * calibration's running query instead of waiting for it. */
+	int watch = gk_watch_begin(c, 0);
 	int rc = o->production ? read_tables(&w, err) : 0;
 	if (rc < 0) {
+		gk_watch_end(watch);
 		PQfinish(c);
 		for (size_t i = 0; i < w.n_before; i++)
 			free(w.before[i]);
 		free(w.before);
+		if (rc != GK_ENOMEM && gk_interrupted())
+			return interrupted_note(r) < 0 ? gk_error_set(err, GK_ENOMEM, "out of memory") : 0;
 		return rc;
 	}
-	for (size_t i = 0; rc == 0 && i < n; i++)
+	for (size_t i = 0; rc == 0 && !w.interrupted && i < n; i++)
 		rc = walk_migration(&w, &m[i]);
+	gk_watch_end(watch);
 	PQfinish(c);
 	for (size_t i = 0; i < w.n_before; i++)
 		free(w.before[i]);
