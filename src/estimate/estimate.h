@@ -119,7 +119,8 @@ int gk_estimate_empty(PGconn *c, const char *schema, const char *name, gk_error 
 /**
  * Estimate how long `sql` (one statement that can run in a transaction)
  * holds lock `lock` on schema.name in production, where the table has
- * `prod` rows (`sorts`: it builds an index, see gk_estimate_fit()):
+ * `prod` rows (`sorts`: it builds an index, timed serially, see
+ * gk_estimate_fit()):
  * empty the table (gk_estimate_empty()), fill it to each size of `o`,
  * time the statement in a rolled-back transaction, fit and extrapolate.
  * The synthetic rows stay (the caller empties the table when the database
@@ -137,10 +138,21 @@ int gk_estimate_statement(gk_estimate_result *out, PGconn *c, gk_estimate_option
  * from the timed points (at least two): the marginal cost per row between
  * consecutive sizes, lowest and highest, carried from the largest size,
  * widened by the margins the bench measured (see the .c).  `sort`: the
- * statement sorts (an index build), whose cost per row grows with log n.
+ * statement sorts (an index build), whose cost per row grows with log n,
+ * timed serially and possibly parallel in production (the low end is
+ * divided by gk_estimate_build_participants()).
  */
 void gk_estimate_fit(const gk_estimate_point *p, size_t n_points, double n, double heap_bytes, bool sort,
 		     double *low_ms, double *high_ms);
+
+/**
+ * Participants (the leader included; 1 = serial) a btree index build
+ * takes on a server with the default settings, for `n` rows (and heap
+ * size when heap_bytes >= 0; else rows as wide as the largest point's).
+ * The calibration builds serially; gk_estimate_fit() divides the low end
+ * of a sorting statement's range by this.
+ */
+int gk_estimate_build_participants(const gk_estimate_point *p, size_t n_points, double n, double heap_bytes);
 
 /** "~3–6 min", "~120–300 ms": a range for a reader (buf of at least 48 bytes). */
 void gk_estimate_describe(char *buf, size_t size, double low_ms, double high_ms);

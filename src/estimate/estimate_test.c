@@ -12,6 +12,7 @@
 #include "util/interrupt.h"
 #include "util/util.h"
 
+#include <math.h>
 #include <unistd.h>
 
 /* ---- production sizes ------------------------------------------------------ */
@@ -109,10 +110,38 @@ static void test_fit(void **state)
 	gk_estimate_fit(p, 3, 5e6, 2 * 5e6 * 100, false, &lo2, &hi2);
 	assert_true(hi2 > hi * 1.8);
 	assert_true(lo2 == lo);
-	/* An index build sorts: n log n widens the top, never the bottom. */
+	/* An index build sorts: n log n widens the top.  Timed serially, it
+	 * may build in parallel in production: 5M rows of 100 bytes are
+	 * 500 MB, over the 8 MB where the server's defaults give the leader
+	 * one worker (two would leave a participant under 32 MB of the
+	 * 64 MB maintenance_work_mem), so the bottom halves. */
 	double lo3, hi3;
 	gk_estimate_fit(p, 3, 5e6, -1, true, &lo3, &hi3);
-	assert_true(hi3 > hi && lo3 == lo);
+	assert_true(hi3 > hi && lo3 == lo / 2);
+	assert_int_equal(gk_estimate_build_participants(p, 3, 5e6, -1), 2);
+	/* The heap decides, not the rows: given as 4 MB, the build is serial. */
+	assert_int_equal(gk_estimate_build_participants(p, 3, 5e6, 4e6), 1);
+	/* Below 8 MB by the points' width (80k rows of 100 bytes), serial:
+	 * the bottom is the serial one, as for a statement that does not sort. */
+	double lo4, hi4, lo5, hi5;
+	gk_estimate_fit(p, 3, 80000, -1, true, &lo4, &hi4);
+	gk_estimate_fit(p, 3, 80000, -1, false, &lo5, &hi5);
+	assert_int_equal(gk_estimate_build_participants(p, 3, 80000, -1), 1);
+	assert_true(lo4 == lo5 && lo4 > 0);
+	/* Exactly at 8 MB the worker starts; no width known at all: serial. */
+	assert_int_equal(gk_estimate_build_participants(p, 3, 0, 8.0 * 1024 * 1024), 2);
+	gk_estimate_point unknown[] = {{10000, -1, 102}, {50000, -1, 502}, {200000, -1, 2002}};
+	assert_int_equal(gk_estimate_build_participants(unknown, 3, 5e6, -1), 1);
+	/* A parallel-build point set: the points of a btree build timed
+	 * serially, with a per-row cost that grows with log n, extrapolated
+	 * to 5M rows; the server's parallel build (two participants) at half
+	 * the serial time is inside the range, as is the serial time. */
+	gk_estimate_point build[] = {{10000, 1.3e6, 5.4}, {50000, 6.7e6, 20.8}, {200000, 27.6e6, 221}};
+	double serial = 221 / (2e5 * log(2e5)) * 5e6 * log(5e6), parallel = serial / 2;
+	gk_estimate_fit(build, 3, 5e6, -1, true, &lo3, &hi3);
+	assert_true(lo3 < parallel && serial < hi3);
+	gk_estimate_fit(build, 3, 5e6, -1, false, &lo4, &hi4);
+	assert_true(lo3 == lo4 / 2);
 	/* Noise at the small sizes (time falling with rows) still gives a range. */
 	gk_estimate_point noisy[] = {{10000, 1e6, 300}, {50000, 5e6, 200}, {200000, 20e6, 2000}};
 	gk_estimate_fit(noisy, 3, 1e6, -1, false, &lo, &hi);
@@ -260,6 +289,10 @@ static void test_estimate_against_measured(void **state)
 		assert_true(e.points[0].ms > 0 && e.points[2].heap_bytes > 0);
 		assert_non_null(strstr(e.method, "calibrated on 3 sizes (5k, 20k, 50k rows)"));
 		assert_non_null(strstr(e.method, "extrapolated to 250k rows"));
+		/* The index build timed serially; 250k rows of t are over the
+		 * 8 MB from which the server's defaults build in parallel. */
+		assert_true(!strstr(e.method, "built serially here") == !cases[k].sorts);
+		assert_true(!strstr(e.method, "parallel build of 2 participants") == !cases[k].sorts);
 		assert_int_equal(count_of(c, "SELECT count(*) FROM t"), 50000);
 		if (gk_estimate_fill(c, "public", "t", 250000, &err) != 0)
 			fail_msg("fill: %s", err.msg);
