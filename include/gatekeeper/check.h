@@ -75,8 +75,8 @@ typedef struct gk_check_options {
 	 * for both signals and a watchdog thread, once, for the rest of the
 	 * process; a signal the process ignores stays ignored.  Leave it
 	 * false in a program with handlers of its own (the job still stops
-	 * at its time limits, and there is no public call to cancel it from
-	 * such a handler); the CLI sets it. */
+	 * at its time limits, and gk_cancel() ends it in order from such a
+	 * handler); the CLI sets it. */
 	bool handle_signals;
 
 	/* Predicted lock windows (with replay): production row counts of

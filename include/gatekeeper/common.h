@@ -50,6 +50,23 @@ typedef struct gk_error {
 	char msg[1024];  /* NUL-terminated, never contains secrets */
 } gk_error;
 
+/**
+ * Cancel the jobs running in this process, for a program with signal
+ * handlers (or a user interface) of its own: each job ends in order, as a
+ * first SIGINT makes it end under its `handle_signals` option: the query
+ * running on a server is cancelled, private clusters are stopped and
+ * removed, and the job returns GK_EINTR with its report holding what was
+ * done ("cancelled by the program" in the message).  It only sets a flag
+ * and writes a byte to a pipe, so it may be called from a signal handler
+ * or from any thread.  The cancellation holds until gk_cancel_clear(): a
+ * job started before then returns at its first step.
+ */
+void gk_cancel(void);
+
+/** Let jobs run again after gk_cancel() (or after a handled signal or a
+ * job's time limit).  Not for a signal handler: call it between runs. */
+void gk_cancel_clear(void);
+
 /** Fill `err` (if not NULL) with `code` and a printf-style message; returns `code`. */
 int gk_error_set(gk_error *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

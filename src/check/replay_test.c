@@ -623,13 +623,21 @@ static void *interrupt_later(void *arg)
 	return NULL;
 }
 
-/* Interrupted mid-statement (what SIGTERM does in the CLI): the running
- * query is cancelled at once, the migration is "interrupted" (no finding),
- * the rest skipped with the reason, and gk_check_run says GK_EINTR with
- * the report filled. */
-static void test_interrupted(void **state)
+/* What a program with handlers of its own does: the public call. */
+static void *cancel_later(void *arg)
 {
-	(void)state;
+	(void)arg;
+	poll(NULL, 0, 2500);
+	gk_cancel();
+	return NULL;
+}
+
+/* Interrupted mid-statement by `interrupter` (what SIGTERM does in the
+ * CLI, or gk_cancel()): the running query is cancelled at once, the
+ * migration is "interrupted" (no finding), the rest skipped with the
+ * reason, and gk_check_run says GK_EINTR, `why`, with the report filled. */
+static void interrupted_run(void *(*interrupter)(void *), const char *why)
+{
 	base_and_change("ALTER TABLE users ADD COLUMN nickname text;\nSELECT pg_sleep(600);\n");
 	put(P("20240202000000_add_tags"), "CREATE TABLE tags (id bigint PRIMARY KEY);\n");
 	commit_all("more");
@@ -638,22 +646,47 @@ static void test_interrupted(void **state)
 	gk_report *r = gk_report_new("check");
 	gk_error err = {0};
 	pthread_t tid;
-	assert_int_equal(pthread_create(&tid, NULL, interrupt_later, NULL), 0);
+	assert_int_equal(pthread_create(&tid, NULL, interrupter, NULL), 0);
 	double t0 = gk_now();
 	int rc = gk_check_run(r, &o, &err);
 	pthread_join(tid, NULL);
 	assert_true(gk_now() - t0 < 20);
-	gk_interrupt_reset();
+	gk_cancel_clear();
 	assert_int_equal(rc, GK_EINTR);
-	assert_non_null(strstr(err.msg, "interrupted by SIGTERM"));
+	assert_non_null(strstr(err.msg, why));
 	const gk_migration *m = migration(r, CHANGE);
 	assert_int_equal(m->replay.status, GK_REPLAY_INTERRUPTED);
-	assert_non_null(strstr(m->replay.error, "interrupted by SIGTERM"));
+	assert_non_null(strstr(m->replay.error, why));
 	assert_int_equal(migration(r, P("20240202000000_add_tags"))->replay.status, GK_REPLAY_SKIPPED);
 	expect_none(r, "replay-failed");
 	expect_none(r, "replay-timeout");
 	/* What ran is reported: the trace confirmed the lint's prediction. */
 	assert_int_equal(at_line(r, "missing-lock-timeout", 1)->evidence.verdict, GK_EVIDENCE_CONFIRMED);
+	gk_report_free(r);
+}
+
+static void test_interrupted(void **state)
+{
+	(void)state;
+	interrupted_run(interrupt_later, "interrupted by SIGTERM");
+}
+
+/* gk_cancel() ends a job as a handled signal does, and holds until
+ * gk_cancel_clear(): a job started while it holds returns at once. */
+static void test_cancelled(void **state)
+{
+	(void)state;
+	interrupted_run(cancel_later, "cancelled by the program (gk_cancel)");
+	gk_cancel();
+	gk_check_options o;
+	replay_opts(&o);
+	gk_report *r = gk_report_new("check");
+	gk_error err = {0};
+	double t0 = gk_now();
+	int rc = gk_check_run(r, &o, &err);
+	gk_cancel_clear();
+	assert_int_equal(rc, GK_EINTR);
+	assert_true(gk_now() - t0 < 20);
 	gk_report_free(r);
 }
 
@@ -820,6 +853,7 @@ int main(void)
 		T(test_timeout_endless_loop),
 		T(test_own_statement_timeout_is_a_failure),
 		T(test_interrupted),
+		T(test_cancelled),
 		T(test_server_unreachable),
 		T(test_embedded_default),
 		T(test_template_cache),

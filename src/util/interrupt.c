@@ -282,7 +282,24 @@ void gk_interrupt_describe(char *buf, size_t size)
 		snprintf(buf, size, "the run's time limit (--timeout %s) ran out", limit);
 		return;
 	}
+	case GK_INTERRUPT_CANCEL:
+		snprintf(buf, size, "%s", "cancelled by the program (gk_cancel)");
+		return;
 	}
+}
+
+/* The public face of an interruption, for a program with handlers of its
+ * own (gatekeeper/common.h): what a first handled SIGINT does, from any
+ * thread or signal handler (gk_interrupt_raise is an atomic
+ * compare-and-swap and a write(2) to the watchdog's pipe). */
+void gk_cancel(void)
+{
+	gk_interrupt_raise(GK_INTERRUPT_CANCEL, 0);
+}
+
+void gk_cancel_clear(void)
+{
+	gk_interrupt_reset();
 }
 
 void gk_interrupt_raise(enum gk_interrupt_kind k, int sig)

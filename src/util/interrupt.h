@@ -42,6 +42,7 @@ enum gk_interrupt_kind {
 	GK_INTERRUPT_NONE = 0,
 	GK_INTERRUPT_SIGNAL,   /* SIGINT or SIGTERM */
 	GK_INTERRUPT_TIMEOUT,  /* the run's time limit ran out */
+	GK_INTERRUPT_CANCEL,   /* the program called gk_cancel() */
 };
 
 /**
