@@ -16,14 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static size_t hash_str(size_t h, const char *s)
-{
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211u;
-	return h;
-}
 
-#define HASH_SEED ((size_t)1469598103934665603u)
 
 /* ---- ACCESS EXCLUSIVE locks taken earlier in the transaction ---- */
 
@@ -58,7 +51,7 @@ struct gk_lint_memo {
 
 static size_t held_hash(const char *schema, const char *name)
 {
-	return hash_str(hash_str(HASH_SEED, schema) * 31u, name);
+	return gk_hash_str(gk_hash_str(GK_HASH_SEED, schema) * 31u, name);
 }
 
 static size_t held_slot(const held_set *h, const char *schema, const char *name)
@@ -221,7 +214,7 @@ static void uses_free(gk_lint_memo *m)
 
 static str_uses *uses_slot(str_uses *t, size_t n_slots, const char *value)
 {
-	size_t m = n_slots - 1, k = hash_str(HASH_SEED, value) & m;
+	size_t m = n_slots - 1, k = gk_hash_str(GK_HASH_SEED, value) & m;
 	while (t[k].value && strcmp(t[k].value, value) != 0)
 		k = (k + 1) & m;
 	return &t[k];
@@ -347,7 +340,7 @@ static char *fk_key(const PgQuery__RangeVar *rv, const char *col)
 
 static fk_col *fk_slot(fk_col *t, size_t n_slots, const char *key)
 {
-	size_t m = n_slots - 1, k = hash_str(HASH_SEED, key) & m;
+	size_t m = n_slots - 1, k = gk_hash_str(GK_HASH_SEED, key) & m;
 	while (t[k].key && strcmp(t[k].key, key) != 0)
 		k = (k + 1) & m;
 	return &t[k];

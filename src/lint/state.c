@@ -27,13 +27,7 @@ static unsigned stamp(const gk_state *st) { return st->in_change ? st->change : 
 
 static size_t hash2(const char *a, const char *b)
 {
-	size_t h = 1469598103934665603u;
-	for (; *a; a++)
-		h = (h ^ (unsigned char)*a) * 1099511628211u;
-	h = (h ^ '.') * 1099511628211u;
-	for (; *b; b++)
-		h = (h ^ (unsigned char)*b) * 1099511628211u;
-	return h;
+	return gk_hash_str(gk_hash_bytes(gk_hash_str(GK_HASH_SEED, a), ".", 1), b);
 }
 
 /*
@@ -139,10 +133,7 @@ static const char *name_at(name_array a, size_t i)
 
 static size_t hash1(const char *s)
 {
-	size_t h = 1469598103934665603u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211u;
-	return h;
+	return gk_hash_str(GK_HASH_SEED, s);
 }
 
 static void names_put(gk_names *ix, name_array a, size_t i)

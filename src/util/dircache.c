@@ -70,17 +70,9 @@ void gk_dir_cache_free(gk_dir_cache *c)
 
 /* ---- the table ------------------------------------------------------------ */
 
-static uint64_t hash(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603u; /* FNV-1a */
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211u;
-	return h;
-}
-
 static entry **slot(entry **slots, size_t cap, const char *p, size_t n)
 {
-	size_t i = (size_t)hash(p, n) & (cap - 1);
+	size_t i = gk_hash_bytes(GK_HASH_SEED, p, n) & (cap - 1);
 	while (slots[i] && (strncmp(slots[i]->path, p, n) != 0 || slots[i]->path[n] != '\0'))
 		i = (i + 1) & (cap - 1);
 	return &slots[i];

@@ -12,6 +12,28 @@
 
 #include "gatekeeper/common.h"
 
+/*
+ * FNV-1a, the hash of every open-addressing table here (the schema
+ * model's names, the lint's per-file indexes, the folder cache): start
+ * from GK_HASH_SEED and feed each part.  Inline, as the schema model
+ * hashes a name for almost every statement.
+ */
+#define GK_HASH_SEED ((size_t)1469598103934665603u)
+
+static inline size_t gk_hash_bytes(size_t h, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * (size_t)1099511628211u;
+	return h;
+}
+
+static inline size_t gk_hash_str(size_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * (size_t)1099511628211u;
+	return h;
+}
+
 /* Growable string.  `cap_max` bounds its size (0 = unbounded); an append
  * that would pass it, or fails to allocate, sets `failed` and is dropped,
  * so callers check once at the end. */
