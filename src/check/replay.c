@@ -176,7 +176,7 @@ static int add_migration(plan *p, gk_check_item *it, gk_error *err)
 	in.settings = &f->runner;
 	in.no_transaction = it->head->no_transaction;
 	if (rc == 0)
-		gk_lint_runner(&how, &f->o->lint, &in, in.text, in.len);
+		gk_lint_runner(&how, &f->o->lint, &in, in.text, in.len, NULL);
 	/* A Flyway file Flyway refuses (flyway-mixed-transaction) is replayed as
 	 * with mixed = true, how.deploy: the history after it is still checked. */
 	step *s = rc == 0 ? add_step(p, path, in.text, in.len, how.deploy) : NULL;

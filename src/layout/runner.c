@@ -259,8 +259,15 @@ void gk_runner_choose(gk_runner_choice *out, const gk_runner_settings *s, enum g
 void gk_runner_choose_text(gk_runner_choice *out, const gk_runner_settings *s, enum gk_runner forced,
 			   bool no_transaction, const char *path, const char *text, size_t len)
 {
+	gk_runner_choose_parsed(out, s, forced, no_transaction, path, text, len, NULL);
+}
+
+void gk_runner_choose_parsed(gk_runner_choice *out, const gk_runner_settings *s, enum gk_runner forced,
+			     bool no_transaction, const char *path, const char *text, size_t len,
+			     const struct gk_sql *parsed)
+{
 	gk_runner_sql sql;
-	gk_runner_scan(&sql, text, len, s ? s->pg_version : 0);
+	gk_runner_scan_parsed(&sql, text, len, s ? s->pg_version : 0, parsed);
 	gk_runner_choose(out, s, forced, no_transaction, path, &sql);
 }
 

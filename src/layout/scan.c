@@ -43,8 +43,10 @@
 #include <ctype.h>
 #include <pg_query.h>
 #include <pg_query/pg_query.pb-c.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define FLYWAY_CUTOFF 10  /* words Flyway looks at */
 #define WORDS_KEPT 12
@@ -133,6 +135,7 @@ typedef struct scanner {
 	/* ADD VALUE literals of earlier statements, for "then a use" */
 	struct lit { const char *p; size_t n; } *values;
 	size_t n_values, cap_values;
+	size_t scanned;             /* bytes given to the scanner */
 } scanner;
 
 static void end_statement(scanner *sc)
@@ -265,10 +268,84 @@ static void token(scanner *sc, const PgQuery__ScanToken *t, int parens)
 		s->no_tx = true;
 }
 
-void gk_runner_scan(gk_runner_sql *out, const char *text, size_t len, int pg_version)
+/* Where the token loop stands between two tokens: what carries from one
+ * region of the text to the next. */
+typedef struct loop {
+	int parens, atomic, prev;
+} loop;
+
+/* One token, in text order, through everything the scan keeps. */
+static void step(scanner *sc, loop *l, const PgQuery__ScanToken *t)
+{
+	cut_in_token(sc, t, l->atomic > 0);
+	if (t->token == PG_QUERY__TOKEN__SQL_COMMENT || t->token == PG_QUERY__TOKEN__C_COMMENT)
+		return;
+	/* BEGIN ATOMIC ... END (SQL-standard function bodies) holds ';' of its own;
+	 * CASE ... END inside it nests, as in Flyway's PostgreSQLParser.adjustBlockDepth. */
+	if (t->token == PG_QUERY__TOKEN__ATOMIC && l->prev == PG_QUERY__TOKEN__BEGIN_P)
+		l->atomic++;
+	else if (l->atomic && t->token == PG_QUERY__TOKEN__CASE)
+		l->atomic++;
+	else if (l->atomic && t->token == PG_QUERY__TOKEN__END_P)
+		l->atomic--;
+	l->prev = t->token;
+	if (t->token == PG_QUERY__TOKEN__ASCII_40)
+		l->parens++;
+	else if (t->token == PG_QUERY__TOKEN__ASCII_41 && l->parens > 0)
+		l->parens--;
+	if (t->token == PG_QUERY__TOKEN__ASCII_59 && !l->atomic) {
+		end_statement(sc);
+		l->parens = 0;
+		return;
+	}
+	token(sc, t, l->parens);
+}
+
+/*
+ * Scan text[from, to) with the PostgreSQL scanner and step through its
+ * tokens, their offsets made the text's.  `from` and `to` must be token
+ * boundaries of the whole text, so that the region's tokens are the ones a
+ * scan of the whole text has there.  Returns false when the scanner
+ * refused the region (or out of memory), having stepped through nothing.
+ */
+static bool scan_region(scanner *sc, loop *l, size_t from, size_t to)
+{
+	char *piece = gk_strndup(sc->text + from, to - from);
+	if (!piece)
+		return false;
+	sc->scanned += to - from;
+	PgQueryScanResult sr = pg_query_scan(piece);
+	bool ok = !sr.error;
+	gk_scan_tokens it;
+	gk_scan_tokens_init(&it, &sr);
+	PgQuery__ScanToken tok;
+	while (ok && gk_scan_tokens_next(&it, &tok)) {
+		tok.start += (int32_t)from;
+		tok.end += (int32_t)from;
+		step(sc, l, &tok);
+	}
+	pg_query_free_scan_result(sr);
+	free(piece);
+	return ok;
+}
+
+static void scan_init(gk_runner_sql *out)
 {
 	*out = (gk_runner_sql){.first_no_tx = -1, .first_tx = -1, .prisma_unsplittable = -1,
 			       .cut_every = {.stmt = -1}};
+}
+
+static void scan_finish(scanner *sc)
+{
+	end_statement(sc);
+	if (sc->out->n_stmts < 2)
+		sc->out->concurrently_beside = false;
+	free(sc->values);
+}
+
+void gk_runner_scan(gk_runner_sql *out, const char *text, size_t len, int pg_version)
+{
+	scan_init(out);
 	char *copy = gk_strndup(text ? text : "", text ? len : 0);
 	if (!copy)
 		return;
@@ -276,38 +353,176 @@ void gk_runner_scan(gk_runner_sql *out, const char *text, size_t len, int pg_ver
 	gk_scan_tokens it;
 	gk_scan_tokens_init(&it, &sr);
 	scanner sc = {.out = out, .text = copy, .pg_version = pg_version ? pg_version : GK_PG_DEFAULT_VERSION};
-	int parens = 0, atomic = 0;
-	int prev = 0;
+	loop l = {0};
 	PgQuery__ScanToken tok;
-	while (gk_scan_tokens_next(&it, &tok)) {
-		const PgQuery__ScanToken *t = &tok;
-		cut_in_token(&sc, t, atomic > 0);
-		if (t->token == PG_QUERY__TOKEN__SQL_COMMENT || t->token == PG_QUERY__TOKEN__C_COMMENT)
-			continue;
-		/* BEGIN ATOMIC ... END (SQL-standard function bodies) holds ';' of its own;
-		 * CASE ... END inside it nests, as in Flyway's PostgreSQLParser.adjustBlockDepth. */
-		if (t->token == PG_QUERY__TOKEN__ATOMIC && prev == PG_QUERY__TOKEN__BEGIN_P)
-			atomic++;
-		else if (atomic && t->token == PG_QUERY__TOKEN__CASE)
-			atomic++;
-		else if (atomic && t->token == PG_QUERY__TOKEN__END_P)
-			atomic--;
-		prev = t->token;
-		if (t->token == PG_QUERY__TOKEN__ASCII_40)
-			parens++;
-		else if (t->token == PG_QUERY__TOKEN__ASCII_41 && parens > 0)
-			parens--;
-		if (t->token == PG_QUERY__TOKEN__ASCII_59 && !atomic) {
-			end_statement(&sc);
-			parens = 0;
-			continue;
-		}
-		token(&sc, t, parens);
-	}
-	end_statement(&sc);
-	if (out->n_stmts < 2)
-		out->concurrently_beside = false;
+	while (gk_scan_tokens_next(&it, &tok))
+		step(&sc, &l, &tok);
+	scan_finish(&sc);
 	pg_query_free_scan_result(sr);
-	free(sc.values);
 	free(copy);
+}
+
+/* ---- the same answer from a parse of the text ---------------------------- */
+
+/*
+ * Statements whose words cannot matter to any runner: their first words
+ * are none of those the rules above look for (Flyway's CREATE/DROP
+ * DATABASE, TABLESPACE, SUBSCRIPTION, [UNIQUE] INDEX CONCURRENTLY, ALTER
+ * SYSTEM, REINDEX, VACUUM, DISCARD ALL, ALTER TYPE ... ADD VALUE; Prisma's
+ * DO, REINDEX, LOCK, DROP INDEX CONCURRENTLY) and no string of theirs can
+ * be an ADD VALUE literal.  Each node type stands for grammar productions
+ * whose leading keywords are fixed: an INSERT starts with INSERT or WITH,
+ * a CreateStmt with CREATE and then TABLE, TEMP, TEMPORARY, LOCAL, GLOBAL
+ * or UNLOGGED, an AlterTableStmt (but the one of ALTER TYPE, a composite
+ * type's) with ALTER and TABLE, INDEX, VIEW, MATERIALIZED, SEQUENCE or
+ * FOREIGN.  CONCURRENTLY and ATOMIC are looked for in the bytes, not here.
+ * Every other statement is scanned.
+ */
+static bool words_cannot_matter(const PgQuery__Node *n)
+{
+	switch (n ? n->node_case : PG_QUERY__NODE__NODE__NOT_SET) {
+	case PG_QUERY__NODE__NODE_INSERT_STMT:
+	case PG_QUERY__NODE__NODE_UPDATE_STMT:
+	case PG_QUERY__NODE__NODE_DELETE_STMT:
+	case PG_QUERY__NODE__NODE_SELECT_STMT:
+	case PG_QUERY__NODE__NODE_CREATE_STMT:
+	case PG_QUERY__NODE__NODE_INDEX_STMT:
+	case PG_QUERY__NODE__NODE_DROP_STMT:
+	case PG_QUERY__NODE__NODE_COMMENT_STMT:
+	case PG_QUERY__NODE__NODE_VIEW_STMT:
+	case PG_QUERY__NODE__NODE_CREATE_ENUM_STMT:
+	case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:
+	case PG_QUERY__NODE__NODE_CREATE_TRIG_STMT:
+	case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
+	case PG_QUERY__NODE__NODE_ALTER_SEQ_STMT:
+	case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT:
+	case PG_QUERY__NODE__NODE_GRANT_STMT:
+	case PG_QUERY__NODE__NODE_CREATE_EXTENSION_STMT:
+	case PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT:
+		return true;
+	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
+		return n->alter_table_stmt->objtype != PG_QUERY__OBJECT_TYPE__OBJECT_TYPE;
+	default:
+		return false;
+	}
+}
+
+/* Whether p[0, n) holds `lower` (lower-case letters) in any case. */
+static bool has_word(const char *p, size_t n, const char *lower)
+{
+	size_t w = strlen(lower);
+	for (size_t i = 0; i + w <= n; i++)
+		if (((unsigned char)p[i] | 0x20) == (unsigned char)lower[0] && strncasecmp(p + i, lower, w) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Whether stepping through the tokens of text[a, b), statement `st`'s own,
+ * would only mark the statement as begun: no ';' in it (none cut, no
+ * BEGIN ATOMIC body), no CONCURRENTLY and no ATOMIC anywhere (the bytes
+ * are looked at, so a name holding them is scanned too), no ADD VALUE
+ * literal of an earlier statement to find among its strings, and words
+ * that cannot matter (the loop is at the statement's start: no ';' is
+ * open in a BEGIN ATOMIC body).
+ */
+static bool body_inert(const scanner *sc, const loop *l, const gk_sql_stmt *st, size_t a, size_t b)
+{
+	const char *p = sc->text + a;
+	size_t n = b - a;
+	return l->atomic == 0 && sc->n_values == 0 && words_cannot_matter(st->node) && !memchr(p, ';', n) &&
+	       !has_word(p, n, "concurrently") && !has_word(p, n, "atomic");
+}
+
+/* Whether the byte before offset `i` ends a token of the whole text's scan
+ * there: a blank, a ';' or a comment's end (or `i` is the start). */
+static bool boundary_before(const char *text, size_t i)
+{
+	return i == 0 || strchr(" \t\r\n\f\v;/", text[i - 1]) != NULL;
+}
+
+/* Whether offset `i` starts something that no token before it runs into:
+ * a blank, a ';', a comment's start, or the end of the text. */
+static bool boundary_at(const char *text, size_t len, size_t i)
+{
+	return i >= len || strchr(" \t\r\n\f\v;-/", text[i]) != NULL;
+}
+
+/*
+ * The text between two statements (or before the first, after the last),
+ * text[a, b): blanks, comments and the ';' that end statements.  Blanks
+ * and comments without a ';' change nothing (a comment matters only for
+ * the ';' it holds), so a gap of those alone, or of those after one ';' at
+ * its start (the one that ends the statement before it), is settled here.
+ * Anything else is scanned.
+ */
+static bool gap(scanner *sc, loop *l, size_t a, size_t b)
+{
+	const char *p = sc->text + a;
+	size_t n = b - a;
+	const char *semi = memchr(p, ';', n);
+	if (!semi && gk_sql_skip_blanks(sc->text, a, b) == b)
+		return true;
+	if (semi == p && !memchr(p + 1, ';', n - 1) && gk_sql_skip_blanks(sc->text, a + 1, b) == b) {
+		PgQuery__ScanToken t = PG_QUERY__SCAN_TOKEN__INIT;
+		t.start = (int32_t)a;
+		t.end = (int32_t)a + 1;
+		t.token = PG_QUERY__TOKEN__ASCII_59;
+		step(sc, l, &t);
+		return true;
+	}
+	return scan_region(sc, l, a, b);
+}
+
+/*
+ * The fast way: statement by statement from the parse, scanning only what
+ * can change the answer.  False when it cannot be used for this text (the
+ * caller then scans it whole; nothing is kept of the attempt).
+ */
+static bool scan_parsed(gk_runner_sql *out, const char *text, size_t len, int pg_version, const gk_sql *parsed,
+			size_t *scanned)
+{
+	if (!parsed || parsed->n_errors > 0 || len > INT32_MAX)
+		return false;
+	scanner sc = {.out = out, .text = text, .pg_version = pg_version ? pg_version : GK_PG_DEFAULT_VERSION};
+	loop l = {0};
+	size_t at = 0;
+	bool ok = true;
+	for (size_t i = 0; ok && i < parsed->n_stmts; i++) {
+		const gk_sql_stmt *st = &parsed->stmts[i];
+		ok = st->start >= at && st->end >= st->start && st->end <= len && boundary_before(text, st->start) &&
+		     boundary_at(text, len, st->end) && gap(&sc, &l, at, st->start);
+		if (!ok)
+			break;
+		if (body_inert(&sc, &l, st, st->start, st->end)) {
+			sc.cur.any = true; /* what its tokens would have done */
+			l.prev = 0;
+		} else {
+			ok = scan_region(&sc, &l, st->start, st->end);
+		}
+		at = st->end;
+	}
+	ok = ok && gap(&sc, &l, at, len);
+	*scanned = sc.scanned;
+	if (!ok) {
+		free(sc.values);
+		return false;
+	}
+	scan_finish(&sc);
+	return true;
+}
+
+size_t gk__runner_scan_parsed(gk_runner_sql *out, const char *text, size_t len, int pg_version, const gk_sql *parsed)
+{
+	size_t scanned = 0;
+	scan_init(out);
+	if (text && scan_parsed(out, text, len, pg_version, parsed, &scanned))
+		return scanned;
+	gk_runner_scan(out, text, len, pg_version);
+	return len;
+}
+
+void gk_runner_scan_parsed(gk_runner_sql *out, const char *text, size_t len, int pg_version, const gk_sql *parsed)
+{
+	(void)gk__runner_scan_parsed(out, text, len, pg_version, parsed);
 }

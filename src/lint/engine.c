@@ -735,7 +735,7 @@ static int make_stmts(gk_lint *l, const gk_sql *sql)
 
 /* The settings of the input, with the user's Prisma version over the repository's. */
 void gk_lint_runner(gk_runner_choice *out, const gk_lint_options *o, const gk_lint_input *in, const char *text,
-			size_t len)
+			size_t len, const struct gk_sql *parsed)
 {
 	gk_runner_settings s;
 	if (in->settings)
@@ -754,8 +754,8 @@ void gk_lint_runner(gk_runner_choice *out, const gk_lint_options *o, const gk_li
 	}
 	s.golang_multi_statement = s.golang_multi_statement || o->golang_multi_statement;
 	s.pg_version = o->pg_version;
-	gk_runner_choose_text(out, &s, in->runner != GK_RUNNER_AUTO ? in->runner : o->runner, in->no_transaction,
-			      in->path, text, len);
+	gk_runner_choose_parsed(out, &s, in->runner != GK_RUNNER_AUTO ? in->runner : o->runner, in->no_transaction,
+				in->path, text, len, parsed);
 }
 
 /* The input as reading it found it (a dbmate file among plain ones). */
@@ -773,9 +773,9 @@ void gk__choose_runner(gk_parsed_file *pf, const gk_lint_options *o)
 {
 	gk_lint_input in = parsed_input(pf);
 	if (pf->have_source)
-		gk_lint_runner(&pf->choice, o, &in, pf->src.text, pf->src.len);
+		gk_lint_runner(&pf->choice, o, &in, pf->src.text, pf->src.len, pf->parsed ? &pf->sql : NULL);
 	else
-		gk_lint_runner(&pf->choice, o, &in, "", 0);
+		gk_lint_runner(&pf->choice, o, &in, "", 0, NULL);
 }
 
 void gk__lint_parsed(gk_parsed_file *pf, const gk_lint_options *o, const gk_rule_table *rules, gk_state *st,

@@ -14,8 +14,10 @@
  * gk_runner_choose() with the input's settings, under what the options
  * state (prisma_version, flyway_mixed, golang_multi_statement override the
  * repository's files; a runner other than auto forces the model).
+ * `parsed` is the text's parse when there is one (it spares most of the
+ * scan, see gk_runner_scan_parsed), else NULL.
  */
 void gk_lint_runner(gk_runner_choice *out, const gk_lint_options *o, const gk_lint_input *in, const char *text,
-		    size_t len);
+		    size_t len, const struct gk_sql *parsed);
 
 #endif

@@ -125,7 +125,7 @@ static enum gk_runner file_runner(const folders *f, size_t d, enum gk_layout_kin
 {
 	gk_lint_input in = {.path = path, .tool = kind, .settings = &f->settings[d], .no_transaction = lm->no_transaction};
 	gk_runner_choice c;
-	gk_lint_runner(&c, f->lint, &in, text, len);
+	gk_lint_runner(&c, f->lint, &in, text, len, NULL);
 	*splitter = c.splitter;
 	return c.deploy;
 }
