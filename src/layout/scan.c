@@ -375,7 +375,8 @@ void gk_runner_scan(gk_runner_sql *out, const char *text, size_t len, int pg_ver
  * a CreateStmt with CREATE and then TABLE, TEMP, TEMPORARY, LOCAL, GLOBAL
  * or UNLOGGED, an AlterTableStmt (but the one of ALTER TYPE, a composite
  * type's) with ALTER and TABLE, INDEX, VIEW, MATERIALIZED, SEQUENCE or
- * FOREIGN.  CONCURRENTLY and ATOMIC are looked for in the bytes, not here.
+ * FOREIGN, a RenameStmt (but ALTER TYPE's) with ALTER and the object's
+ * kind.  (ALTER TYPE ... ADD VALUE and RENAME VALUE are AlterEnumStmts.)  CONCURRENTLY and ATOMIC are looked for in the bytes, not here.
  * Every other statement is scanned.
  */
 static bool words_cannot_matter(const PgQuery__Node *n)
@@ -399,9 +400,17 @@ static bool words_cannot_matter(const PgQuery__Node *n)
 	case PG_QUERY__NODE__NODE_GRANT_STMT:
 	case PG_QUERY__NODE__NODE_CREATE_EXTENSION_STMT:
 	case PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT:
+	case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
+	case PG_QUERY__NODE__NODE_CREATE_POLICY_STMT:
+	case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
+	case PG_QUERY__NODE__NODE_TRUNCATE_STMT:
 		return true;
+	/* ALTER TYPE: a type in schema "add" named "value" is Flyway's ADD VALUE. */
 	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
 		return n->alter_table_stmt->objtype != PG_QUERY__OBJECT_TYPE__OBJECT_TYPE;
+	case PG_QUERY__NODE__NODE_RENAME_STMT:
+		return n->rename_stmt->rename_type != PG_QUERY__OBJECT_TYPE__OBJECT_TYPE &&
+		       n->rename_stmt->relation_type != PG_QUERY__OBJECT_TYPE__OBJECT_TYPE;
 	default:
 		return false;
 	}
@@ -419,10 +428,10 @@ static bool has_word(const char *p, size_t n, const char *lower)
 
 /*
  * Whether stepping through the tokens of text[a, b), statement `st`'s own,
- * would only mark the statement as begun: no ';' in it (none cut, no
- * BEGIN ATOMIC body), no CONCURRENTLY and no ATOMIC anywhere (the bytes
- * are looked at, so a name holding them is scanned too), no ADD VALUE
- * literal of an earlier statement to find among its strings, and words
+ * would only mark the statement as begun: no ';' in it before the first
+ * wrong cut is known (none cut), no CONCURRENTLY and no ATOMIC anywhere (the bytes
+ * are looked at, so a name holding them is scanned too), no string in
+ * which to find an ADD VALUE literal of an earlier statement, and words
  * that cannot matter (the loop is at the statement's start: no ';' is
  * open in a BEGIN ATOMIC body).
  */
@@ -430,8 +439,14 @@ static bool body_inert(const scanner *sc, const loop *l, const gk_sql_stmt *st, 
 {
 	const char *p = sc->text + a;
 	size_t n = b - a;
-	return l->atomic == 0 && sc->n_values == 0 && words_cannot_matter(st->node) && !memchr(p, ';', n) &&
-	       !has_word(p, n, "concurrently") && !has_word(p, n, "atomic");
+	/* A ';' inside a parsed statement is in a string, a comment, a quoted
+	 * name or a dollar-quoted body (a BEGIN ATOMIC body is looked for
+	 * below): it matters only as the first wrong cut, once. */
+	bool cut_known = sc->out->cut_every.stmt >= 0;
+	/* A string constant is quoted, or dollar-quoted. */
+	bool no_string = !memchr(p, '\'', n) && !memchr(p, '$', n);
+	return l->atomic == 0 && (sc->n_values == 0 || no_string) && words_cannot_matter(st->node) &&
+	       (cut_known || !memchr(p, ';', n)) && !has_word(p, n, "concurrently") && !has_word(p, n, "atomic");
 }
 
 /* Whether the byte before offset `i` ends a token of the whole text's scan

@@ -132,6 +132,15 @@ static void test_shortcuts_agree(void **state)
 	gk_runner_sql sql;
 	gk_runner_scan(&sql, attr, strlen(attr), 11);
 	assert_int_equal(sql.n_no_tx, 1);
+	/* The same words from a rename of that type. */
+	const char *ren = "ALTER TYPE add.value RENAME TO other;\nALTER TABLE a RENAME COLUMN x TO y;";
+	compare(ren, strlen(ren), 11, ren);
+	gk_runner_scan(&sql, ren, strlen(ren), 11);
+	assert_int_equal(sql.n_no_tx, 1);
+	/* After an ADD VALUE, statements with and without strings. */
+	same("ALTER TYPE mood ADD VALUE 'sad';\nALTER TABLE a ADD COLUMN m mood;\nUPDATE a SET m = $$sad$$;");
+	same("ALTER TYPE mood ADD VALUE 'sad';\nALTER TABLE a ADD COLUMN m mood;\nTRUNCATE a;");
+	same("BEGIN;\nCREATE TABLE a AS SELECT 1 AS x;\nCREATE POLICY p ON a USING (x = 1);\nCOMMIT;");
 }
 
 /* What the parse makes plain is not scanned; what it cannot settle is. */
