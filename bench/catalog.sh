@@ -26,7 +26,7 @@ command -v psql >/dev/null || { echo "bench: SKIP catalog: psql not found"; exit
 
 cc=${CC:-cc}
 $cc -O2 -std=c11 -D_GNU_SOURCE -I"$root/include" -I"$root/src" -o "$out/catalog_diff" "$root/bench/catalog_diff.c" \
-	"$root/$build/libgatekeeper.a" -lpg_query $(pkg-config --libs libgit2 libxml-2.0 jansson yaml-0.1 libcrypto libpq) \
+	"$root/$build/libgatekeeper.a" -lpg_query $(pkg-config --libs libgit2 jansson yaml-0.1 libcrypto libpq) \
 	-lpthread -lm || { echo "bench: cannot build bench/catalog_diff.c" >&2; exit 1; }
 
 # The cluster: as root, initdb and postgres run as `postgres`, as gatekeeper does.

@@ -18,7 +18,7 @@ fi
 cc=${CC:-cc}
 $cc -O2 -std=c11 -D_GNU_SOURCE -I"$root/include" -I"$root/src" $(pkg-config --cflags libpq) -o "$out/estimate" \
 	"$root/bench/estimate.c" "$root/$build/libgatekeeper.a" -lpg_query \
-	$(pkg-config --libs libgit2 libxml-2.0 jansson yaml-0.1 libcrypto libpq) -lpthread -lm ||
+	$(pkg-config --libs libgit2 jansson yaml-0.1 libcrypto libpq) -lpthread -lm ||
 	{ echo "bench: cannot build bench/estimate.c" >&2; exit 1; }
 "$out/estimate" "$@"
 rc=$?

@@ -27,7 +27,7 @@ read -r git_t _ _ < <(cd "$repo" && timeit "$out/git-diff.out" -- git diff --nam
 # The same work inside one process, to tell start-up from the steady cost.
 cc=${CC:-cc}
 $cc -O2 -std=c11 -D_GNU_SOURCE -I"$root/include" -I"$root/src" -o "$out/history_inproc" "$root/bench/history_inproc.c" \
-	"$root/$build/libgatekeeper.a" -lpg_query $(pkg-config --libs libgit2 libxml-2.0 jansson yaml-0.1 libcrypto libpq) -lpthread -lm ||
+	"$root/$build/libgatekeeper.a" -lpg_query $(pkg-config --libs libgit2 jansson yaml-0.1 libcrypto libpq) -lpthread -lm ||
 	{ echo "bench: cannot build bench/history_inproc.c" >&2; exit 1; }
 read -r first_ms best_ms < <(cd "$repo" && "$out/history_inproc" main prisma/migrations)
 read -r hist_t _ hist_rc < <(cd "$repo" && timeit "$out/check-history.json" -- "$gk" check --no-config --no-lint --no-replay --base main --format json prisma/migrations)

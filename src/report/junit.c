@@ -29,8 +29,9 @@
  *   - every suite's properties carry the coverage, "N of M statements
  *     analysed", when the run linted anything;
  *   - all text is forced to valid UTF-8, the C0 controls XML 1.0 forbids
- *     and bytes that are not UTF-8 shown as \xNN, and left to libxml2 to escape (no CDATA: "]]>" can occur in
- *     SQL).
+ *     and bytes that are not UTF-8 shown as \xNN, then escaped by the
+ *     report's XML writer (xstream.h, libxml2's bytes; no CDATA: "]]>"
+ *     can occur in SQL).
  *
  * The default profile adds testcase@file/@line and testsuite@file, which
  * GitLab, mikepenz and EnricoMi read but no public XSD allows (validated by
@@ -40,8 +41,7 @@
  */
 #include "gatekeeper/render.h"
 #include "../util/util.h"
-
-#include <libxml/xmlwriter.h>
+#include "xstream.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -53,8 +53,8 @@
 #define GK_SUITE "gatekeeper"
 
 typedef struct jw {
-	xmlTextWriterPtr w;
-	bool failed;               /* a libxml2 call or an allocation failed; sticky */
+	gk_xstream *x;
+	bool failed;               /* an allocation failed; sticky (the writer keeps its own) */
 	const gk_report *r;
 	bool strict;
 	char stamp[32];            /* suite timestamp, UTC without zone */
@@ -126,28 +126,32 @@ static char *clean(const char *s, bool one_line, size_t max_cp)
  * and is then written without a copy. */
 static bool is_clean(const char *s, bool one_line, size_t max_cp)
 {
-	size_t n = 0;
-	for (; s && s[n]; n++) {
-		unsigned char c = (unsigned char)s[n];
+	if (!s)
+		return false;
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	size_t n = strlen(s);
+	if (max_cp && n > max_cp)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		/* Eight bytes at a time while none is below 0x20, DEL or beyond ASCII. */
+		uint64_t w, d;
+		while (n - i >= 8 && (memcpy(&w, s + i, 8), d = w ^ (ones * 0x7F),
+				      ((((w - ones * 0x20) & ~w) | w | ((d - ones) & ~d)) & high) == 0))
+			i += 8;
+		if (i == n)
+			break;
+		unsigned char c = (unsigned char)s[i];
 		if ((c < 0x20 || c >= 0x7F) && (one_line || (c != '\t' && c != '\n' && c != '\r')))
 			return false;
 	}
-	return s && (!max_cp || n <= max_cp);
+	return true;
 }
 
-/* ---- checked writer calls -------------------------------------------- */
+/* ---- writer calls ---------------------------------------------------- */
 
-static void start(jw *j, const char *el)
-{
-	if (!j->failed && xmlTextWriterStartElement(j->w, BAD_CAST el) < 0)
-		j->failed = true;
-}
+static void start(jw *j, const char *el) { gk_xs_start(j->x, el); }
 
-static void end(jw *j)
-{
-	if (!j->failed && xmlTextWriterEndElement(j->w) < 0)
-		j->failed = true;
-}
+static void end(jw *j) { gk_xs_end(j->x); }
 
 /* Attribute values are one line: consumers show them as titles. */
 static void attr(jw *j, const char *name, const char *value, size_t max_cp)
@@ -155,7 +159,9 @@ static void attr(jw *j, const char *name, const char *value, size_t max_cp)
 	bool as_is = is_clean(value, true, max_cp);
 	char *v = as_is ? NULL : clean(value, true, max_cp);
 	const char *w = as_is ? value : v;
-	if (!w || (!j->failed && xmlTextWriterWriteAttribute(j->w, BAD_CAST name, BAD_CAST w) < 0))
+	if (w)
+		gk_xs_attr(j->x, name, w);
+	else
 		j->failed = true;
 	free(v);
 }
@@ -163,17 +169,15 @@ static void attr(jw *j, const char *name, const char *value, size_t max_cp)
 static void attrf(jw *j, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void attrf(jw *j, const char *name, const char *fmt, ...)
 {
-	gk_buf b = GK_BUF_INIT;
+	char buf[400]; /* %.3f of the largest double is 313 bytes */
 	va_list ap;
 	va_start(ap, fmt);
-	gk_buf_vprintf(&b, fmt, ap);
+	int n = vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	char *v = gk_buf_take(&b);
-	if (!v)
+	if (n < 0 || (size_t)n >= sizeof buf) /* numbers only, which fit */
 		j->failed = true;
 	else
-		attr(j, name, v, 0);
-	free(v);
+		attr(j, name, buf, 0);
 }
 
 static void text(jw *j, const char *s)
@@ -181,8 +185,10 @@ static void text(jw *j, const char *s)
 	bool as_is = is_clean(s, false, 0);
 	char *v = as_is ? NULL : clean(s, false, 0);
 	const char *w = as_is ? s : v;
-	if (!w || (!j->failed && *w && xmlTextWriterWriteString(j->w, BAD_CAST w) < 0))
+	if (!w)
 		j->failed = true;
+	else if (*w)
+		gk_xs_text(j->x, w);
 	free(v);
 }
 
@@ -719,8 +725,6 @@ static void write_document(jw *j)
 {
 	const gk_report *r = j->r;
 	size_t suites = r->n_migrations + has_tool_suite(j);
-	if (xmlTextWriterStartDocument(j->w, NULL, "UTF-8", NULL) < 0)
-		j->failed = true;
 	start(j, "testsuites");
 	if (!j->strict) {
 		size_t tests = 0;
@@ -736,8 +740,6 @@ static void write_document(jw *j)
 		if (has_suite(j, s))
 			write_suite(j, s, id++);
 	end(j);
-	if (!j->failed && xmlTextWriterEndDocument(j->w) < 0)
-		j->failed = true;
 }
 
 /* Timestamp (UTC, no zone: windyroad's pattern) and hostname ("localhost" if unknown). */
@@ -814,55 +816,26 @@ static int index_findings(jw *j)
 	return group_by_suite(j) < 0 ? -1 : number_repeats(j);
 }
 
-/* Where libxml2's output buffer writes: `out`.  A failed write is kept in
- * the sink and reported by the renderer; libxml2 is told it succeeded, or
- * it would print an "I/O error" of its own on stderr. */
-typedef struct sink {
-	FILE *out;
-	bool failed;
-} sink;
-
-static int sink_write(void *ctx, const char *buf, int len)
-{
-	sink *k = ctx;
-	if (len > 0 && !k->failed && fwrite(buf, 1, (size_t)len, k->out) != (size_t)len)
-		k->failed = true;
-	return len;
-}
-
-static int sink_close(void *ctx)
-{
-	(void)ctx;
-	return 0; /* `out` is the caller's */
-}
-
-/* The writer streams to `out` through libxml2's output buffer: nothing is
- * held but the writer's own small buffer, whatever the report's size. */
+/* The writer streams to `out`: nothing is held but its buffer, whatever
+ * the report's size. */
 int gk_render_junit(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err)
 {
 	jw j = {.r = r, .strict = o && o->junit_profile == GK_JUNIT_STRICT};
-	sink k = {.out = out};
 	run_identity(&j, o);
-	xmlOutputBufferPtr ob = xmlOutputBufferCreateIO(sink_write, sink_close, &k, NULL);
-	j.w = ob ? xmlNewTextWriter(ob) : NULL; /* owns ob from here */
-	if (!j.w || index_findings(&j) < 0) {
+	j.x = malloc(sizeof *j.x);
+	if (!j.x || index_findings(&j) < 0) {
 		free_index(&j);
-		if (j.w)
-			xmlFreeTextWriter(j.w);
-		else if (ob)
-			xmlOutputBufferClose(ob);
+		free(j.x);
 		return gk_error_set(err, GK_ENOMEM, "out of memory building the JUnit report");
 	}
-	xmlTextWriterSetIndent(j.w, 1);
-	xmlTextWriterSetIndentString(j.w, BAD_CAST "  ");
+	gk_xs_init(j.x, out);
 	write_document(&j);
-	if (!j.failed && xmlTextWriterFlush(j.w) < 0)
-		j.failed = true;
-	xmlFreeTextWriter(j.w); /* flushes into the sink and frees the output buffer */
+	bool write_failed = gk_xs_finish(j.x) < 0;
+	free(j.x);
 	free_index(&j);
 	if (j.failed)
 		return gk_error_set(err, GK_ENOMEM, "cannot build the JUnit report (out of memory)");
-	if (k.failed || fflush(out) != 0)
+	if (write_failed || fflush(out) != 0)
 		return gk_error_set(err, GK_EIO, "cannot write the JUnit report");
 	return 0;
 }
