@@ -155,9 +155,15 @@ void gk__parsed_file_clear(gk_parsed_file *pf)
 typedef struct pipeline {
 	const gk_lint_options *o;
 	const gk_rule_table *rules;
-	gk_parsed_file *files;
-	gk_file_result *res;
-	bool *ready;
+	/* Files in flight, in a ring: file i in files[i % PARSE_AHEAD] while
+	 * it is parsed and linted (parsers stay that many files ahead), its
+	 * result in res[i % PARSE_AHEAD] until merged.  A slot per input
+	 * (some 1.6 kB each, mostly the runner's reasons) cost a page fault
+	 * per two or three files. */
+	gk_parsed_file files[PARSE_AHEAD];
+	gk_file_result res[PARSE_AHEAD];
+	bool no_parsers;  /* none could start: the rules see every file unread */
+	bool *ready;      /* per input */
 	size_t n;
 	size_t next;      /* next file to parse */
 	size_t consumed;  /* files the rules are done with */
@@ -181,6 +187,16 @@ typedef struct pipeline {
 	gk_error merge_err;
 } pipeline;
 
+static gk_parsed_file *slot_file(pipeline *p, size_t i) { return &p->files[i % PARSE_AHEAD]; }
+
+static gk_file_result *slot_result(pipeline *p, size_t i) { return &p->res[i % PARSE_AHEAD]; }
+
+/* File `in` as unread: no parser thread could start (EAGAIN, as pthread_create says). */
+static void refuse(gk_parsed_file *pf, const gk_lint_input *in)
+{
+	*pf = (gk_parsed_file){.in = in, .problem = GK_INPUT_UNREADABLE, .read_errno = EAGAIN};
+}
+
 static void *parser(void *arg)
 {
 	pipeline *p = arg;
@@ -195,7 +211,9 @@ static void *parser(void *arg)
 		pthread_mutex_unlock(&p->mu);
 		if (i == p->n)
 			return NULL;
-		gk__parse_file(&p->files[i], p->o);
+		gk_parsed_file *pf = slot_file(p, i);
+		*pf = (gk_parsed_file){.in = &p->in[i]}; /* the rules cleared it */
+		gk__parse_file(pf, p->o);
 		pthread_mutex_lock(&p->mu);
 		p->ready[i] = true;
 		if (p->awaited == i)
@@ -217,8 +235,11 @@ static void *linter(void *arg)
 		}
 		p->awaited = p->n;
 		pthread_mutex_unlock(&p->mu);
-		gk__lint_parsed(&p->files[i], p->o, p->rules, &p->state, &p->res[i]);
-		gk__parsed_file_clear(&p->files[i]);
+		gk_parsed_file *pf = slot_file(p, i);
+		if (p->no_parsers) /* none could start: every file unread, as it says */
+			refuse(pf, &p->in[i]);
+		gk__lint_parsed(pf, p->o, p->rules, &p->state, slot_result(p, i));
+		gk__parsed_file_clear(pf);
 		pthread_mutex_lock(&p->mu);
 		p->consumed = i + 1;
 		if (p->parsers_waiting)
@@ -260,11 +281,9 @@ static int run_pipeline(pipeline *p, gk_error *err)
 		 * the deep stack then... and so would this one: refuse instead. */
 		pthread_mutex_lock(&p->mu);
 		p->next = p->n;
-		for (size_t i = 0; i < p->n; i++) {
-			p->files[i].problem = GK_INPUT_UNREADABLE;
-			p->files[i].read_errno = EAGAIN;
+		p->no_parsers = true;
+		for (size_t i = 0; i < p->n; i++)
 			p->ready[i] = true;
-		}
 		pthread_cond_broadcast(&p->parsed);
 		pthread_mutex_unlock(&p->mu);
 		rc = gk_error_set(err, GK_ERROR, "cannot start a parser thread");
@@ -317,44 +336,44 @@ static void merge_next(pipeline *p)
 {
 	size_t i = p->merged++;
 	if (p->merge_rc == 0)
-		p->merge_rc = merge_file(p->r, &p->in[i], &p->res[i], &p->merge_err);
-	free_result(&p->res[i]);
+		p->merge_rc = merge_file(p->r, &p->in[i], slot_result(p, i), &p->merge_err);
+	free_result(slot_result(p, i));
+	memset(slot_result(p, i), 0, sizeof(gk_file_result));
 }
 
 int gk_lint_run(gk_report *r, const gk_lint_options *o, const gk_rule_table *rules, const gk_lint_input *in, size_t n,
 		gk_error *err)
 {
-	pipeline p = {.o = o, .rules = rules, .n = n, .r = r, .in = in};
-	size_t alloc = n ? n : 1;
-	p.files = calloc(alloc, sizeof *p.files);
-	p.res = calloc(alloc, sizeof *p.res);
-	p.ready = calloc(alloc, sizeof *p.ready);
-	if (!p.files || !p.res || !p.ready) {
-		free(p.files);
-		free(p.res);
-		free(p.ready);
+	/* On the heap: the ring of files in flight is some 100 kB. */
+	pipeline *p = calloc(1, sizeof *p);
+	bool *ready = calloc(n ? n : 1, sizeof *ready);
+	if (!p || !ready) {
+		free(p);
+		free(ready);
 		return gk_error_set(err, GK_ENOMEM, "out of memory");
 	}
-	for (size_t i = 0; i < n; i++)
-		p.files[i].in = &in[i];
-	gk_state_init(&p.state);
-	pthread_mutex_init(&p.mu, NULL);
-	pthread_cond_init(&p.parsed, NULL);
-	pthread_cond_init(&p.room, NULL);
-	p.awaited = n;
-	int rc = n ? run_pipeline(&p, err) : 0;
+	p->o = o;
+	p->rules = rules;
+	p->n = p->awaited = n;
+	p->r = r;
+	p->in = in;
+	p->ready = ready;
+	gk_state_init(&p->state);
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->parsed, NULL);
+	pthread_cond_init(&p->room, NULL);
+	int rc = n ? run_pipeline(p, err) : 0;
 	/* What the lint thread did not merge (it could not start): the files' empty results. */
-	while (p.merged < n)
-		merge_next(&p);
-	if (rc == 0 && p.merge_rc != 0 && err)
-		*err = p.merge_err;
-	int mrc = p.merge_rc;
-	pthread_cond_destroy(&p.parsed);
-	pthread_cond_destroy(&p.room);
-	pthread_mutex_destroy(&p.mu);
-	gk_state_free(&p.state);
-	free(p.files);
-	free(p.res);
-	free(p.ready);
+	while (p->merged < n)
+		merge_next(p);
+	if (rc == 0 && p->merge_rc != 0 && err)
+		*err = p->merge_err;
+	int mrc = p->merge_rc;
+	pthread_cond_destroy(&p->parsed);
+	pthread_cond_destroy(&p->room);
+	pthread_mutex_destroy(&p->mu);
+	gk_state_free(&p->state);
+	free(p);
+	free(ready);
 	return rc ? rc : mrc;
 }

@@ -11,9 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "gatekeeper/lint.h"
+#include "sql/sql.h"
+#include "util/skip_test_support.h"
 
 static gk_lint_input text_input(const char *path, const char *sql, bool new_change)
 {
@@ -417,6 +421,61 @@ static void test_lint_run__unknown_rule_did_you_mean(void **state)
 	gk_report_free(r);
 }
 
+/* In a child whose address space holds one more deep stack but not two:
+ * the rules' thread starts, no parser does.  0 when every file came out
+ * unread and the run said why. */
+static int no_parser_child(void)
+{
+	long pages = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (!f || fscanf(f, "%ld", &pages) != 1)
+		return 2;
+	fclose(f);
+	rlim_t room = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + GK_SQL_STACK_SIZE + ((rlim_t)512 << 20);
+	struct rlimit rl = {room, room};
+	if (setrlimit(RLIMIT_AS, &rl) != 0)
+		return 2;
+	gk_lint_input in[] = {
+		text_input("1.sql", "CREATE TABLE a (id int);", true),
+		text_input("2.sql", "ALTER TABLE a ADD COLUMN b int;", false),
+		text_input("3.sql", "DROP TABLE a;", false),
+	};
+	gk_lint_options o;
+	gk_lint_options_init(&o);
+	o.jobs = 2;
+	gk_report *r = gk_report_new("test");
+	gk_error err = {0};
+	int rc = gk_lint_inputs(r, &o, in, 3, &err);
+	bool said = rc < 0 && strstr(err.msg, "cannot start a parser thread");
+	size_t unread = 0;
+	for (size_t i = 0; r && i < r->n_findings; i++)
+		unread += strcmp(r->findings[i].rule_id, "invalid-input") == 0 &&
+			  strstr(r->findings[i].message, "cannot read file") != NULL;
+	return said && r->n_findings == 3 && unread == 3 ? 0 : 1;
+}
+
+/* No parser thread can start: each file is reported unread, in order, and
+ * the run ends (the rules' thread is never left waiting). */
+static void test_lint_run__no_parser_thread(void **state)
+{
+	(void)state;
+#if defined(__SANITIZE_ADDRESS__)
+	gk_test_skip("the sanitizer's shadow memory needs more address space than the limit this test sets");
+#else
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(no_parser_child());
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 2)
+		gk_test_skip("cannot limit this process's address space here");
+	assert_int_equal(WEXITSTATUS(status), 0);
+#endif
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -436,6 +495,7 @@ int main(void)
 		cmocka_unit_test(test_lint_run__pg18_not_null_not_valid_recipe),
 		cmocka_unit_test(test_lint_run__context_learns_from_unparsed),
 		cmocka_unit_test(test_lint_run__unknown_rule_did_you_mean),
+		cmocka_unit_test(test_lint_run__no_parser_thread),
 	};
 	return cmocka_run_group_tests_name("lint_run", tests, NULL, NULL);
 }
