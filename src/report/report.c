@@ -620,7 +620,7 @@ static gk_finding *finding_slot(gk_report *r, const gk_finding *f, size_t **n)
 	report_priv *p = (report_priv *)r;
 	gk_finding **list = f->suppressed ? &r->suppressed : &r->findings;
 	*n = f->suppressed ? &r->n_suppressed : &r->n_findings;
-	if (gk_grow(list, f->suppressed ? &p->cap_s : &p->cap_f, **n + 1, sizeof **list) < 0)
+	if (gk_grow_large(list, f->suppressed ? &p->cap_s : &p->cap_f, **n + 1, sizeof **list) < 0)
 		return NULL;
 	gk_finding *d = &(*list)[**n];
 	*d = *f;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -26,6 +27,32 @@ int gk_grow(void *arr, size_t *cap, size_t need, size_t elem)
 		return -1;
 	*p = n;
 	*cap = ncap;
+	return 0;
+}
+
+int gk_grow_large(void *arr, size_t *cap, size_t need, size_t elem)
+{
+	void **p = arr;
+	if (need <= *cap)
+		return 0;
+	size_t ncap = *cap ? *cap : 8;
+	while (ncap < need)
+		ncap *= 2;
+	if (ncap > SIZE_MAX / elem - GK_HUGE_PAGE)
+		return -1;
+	size_t bytes = ncap * elem;
+	if (bytes < GK_HUGE_PAGE)
+		return gk_grow(arr, cap, need, elem);
+	bytes = (bytes + GK_HUGE_PAGE - 1) / GK_HUGE_PAGE * GK_HUGE_PAGE;
+	void *n = aligned_alloc(GK_HUGE_PAGE, bytes);
+	if (!n)
+		return -1;
+	(void)madvise(n, bytes, MADV_HUGEPAGE); /* advice: without it, small pages */
+	if (*cap)
+		memcpy(n, *p, *cap * elem);
+	free(*p);
+	*p = n;
+	*cap = bytes / elem;
 	return 0;
 }
 

@@ -334,10 +334,41 @@ static void test_util__write_output(void **state)
 	free(path), free(want), free(missing);
 }
 
+/* gk_grow_large keeps what the array holds across the huge-page
+ * threshold, and from there hands out blocks aligned to huge pages. */
+static void test_util__grow_large(void **state)
+{
+	(void)state;
+	typedef struct item { size_t n; char pad[40]; } item;
+	item *a = NULL;
+	size_t cap = 0;
+	bool crossed = false;
+	for (size_t i = 0; i < 100000; i++) {
+		assert_int_equal(gk_grow_large(&a, &cap, i + 1, sizeof *a), 0);
+		assert_true(cap > i);
+		a[i].n = i * 7;
+		/* A block of a huge page or more holds all the whole items it has room for. */
+		if (cap * sizeof *a > GK_HUGE_PAGE - sizeof *a) {
+			crossed = true;
+			assert_int_equal((uintptr_t)a % GK_HUGE_PAGE, 0);
+		}
+	}
+	assert_true(crossed);
+	for (size_t i = 0; i < 100000; i++)
+		assert_int_equal(a[i].n, i * 7);
+	/* A size that does not fit size_t fails, and leaves the array as it was. */
+	size_t before = cap;
+	assert_int_equal(gk_grow_large(&a, &cap, SIZE_MAX / 8, sizeof *a), -1);
+	assert_int_equal(cap, before);
+	assert_int_equal(a[99999].n, 99999 * 7);
+	free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_util__utf8_whole_drops_a_cut_sequence),
+		cmocka_unit_test(test_util__grow_large),
 		cmocka_unit_test(test_util__utf8_valid),
 		cmocka_unit_test(test_util__buf_printf),
 		cmocka_unit_test(test_util__visible),
