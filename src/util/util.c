@@ -14,14 +14,21 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The capacity gk_grow gives for `need` items: doubled from `cap` (or 8). */
+static size_t doubled(size_t cap, size_t need)
+{
+	size_t ncap = cap ? cap : 8;
+	while (ncap < need)
+		ncap *= 2;
+	return ncap;
+}
+
 int gk_grow(void *arr, size_t *cap, size_t need, size_t elem)
 {
 	void **p = arr;
 	if (need <= *cap)
 		return 0;
-	size_t ncap = *cap ? *cap : 8;
-	while (ncap < need)
-		ncap *= 2;
+	size_t ncap = doubled(*cap, need);
 	void *n = realloc(*p, ncap * elem);
 	if (!n)
 		return -1;
@@ -35,10 +42,8 @@ int gk_grow_large(void *arr, size_t *cap, size_t need, size_t elem)
 	void **p = arr;
 	if (need <= *cap)
 		return 0;
-	size_t ncap = *cap ? *cap : 8;
-	while (ncap < need)
-		ncap *= 2;
-	if (ncap > SIZE_MAX / elem - GK_HUGE_PAGE)
+	size_t ncap = doubled(*cap, need);
+	if (ncap > (SIZE_MAX - GK_HUGE_PAGE) / elem)
 		return -1;
 	size_t bytes = ncap * elem;
 	if (bytes < GK_HUGE_PAGE)
