@@ -70,6 +70,10 @@ typedef struct gk_sql {
 	 * unpacking it) */
 	struct gk_sql_arena *arena;
 	size_t cap_stmts, cap_errors;
+	/* Statements whose tree was copied before libpg_query packed it (see
+	 * parse.c), not unpacked from its bytes: all of them in a program
+	 * linked with the Makefile's TAKE_TREE. */
+	size_t n_taken;
 } gk_sql;
 
 /*
