@@ -91,7 +91,7 @@ static char *plain_parent(gk_lint_batch *b, const char *dir)
 {
 	if (!b->dirs)
 		return NULL;
-	char *real = gk_dir_cache_realpath(b->dirs, dir);
+	char *real = gk_dir_cache_folder_to_list(b->dirs, dir);
 	char *slash = real ? strrchr(real, '/') : NULL;
 	if (!slash || slash == real || !gk_runner_settings_dir_plain(b->dirs, real)) {
 		free(real);

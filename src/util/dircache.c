@@ -15,13 +15,14 @@
 #include "dircache.h"
 #include "util.h"
 
-#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* glibc's realpath fails with ELOOP past this many links in one path (its
@@ -200,6 +201,7 @@ typedef struct walk {
 	unsigned links;
 	bool dir;
 	bool cut;
+	bool list_last; /* the path's last component is a folder about to be listed */
 	int depth;
 } walk;
 
@@ -270,6 +272,28 @@ static char *read_link(const char *path, size_t size)
 }
 
 static int walk_path(gk_dir_cache *c, walk *w, const char *s, const char **stop);
+static void list_fd(entry *e, int fd);
+
+/* opendir()'s flags: a folder, read, not kept across exec. */
+#define FOLDER_FLAGS (O_RDONLY | O_NONBLOCK | O_DIRECTORY | O_CLOEXEC)
+
+/*
+ * A name first met as the last of a folder's path that is about to be
+ * listed: opened as a folder without following a link, which when it
+ * works says what an lstat would (a folder, not a link) and gives the
+ * listing at once.  False when it does not work (a link, a file, missing,
+ * not readable): ask lstat, as for any name.
+ */
+static bool open_folder(entry *e)
+{
+	int fd = open(e->path, FOLDER_FLAGS | O_NOFOLLOW);
+	if (fd < 0)
+		return false;
+	e->real_dir = true;
+	e->real_known = true;
+	list_fd(e, fd);
+	return true;
+}
 
 /*
  * realpath() of the entry `e`, met by the walk `w`, whose path is a real
@@ -279,10 +303,12 @@ static int walk_path(gk_dir_cache *c, walk *w, const char *s, const char **stop)
  * links followed, so that a walk that meets `e` after other links adds
  * them up and fails past MAX_LINKS as realpath() would.
  */
-static void resolve(gk_dir_cache *c, entry *e, size_t parent, walk *w)
+static void resolve(gk_dir_cache *c, entry *e, size_t parent, walk *w, bool last)
 {
 	struct stat st;
 	char *target = NULL;
+	if (last && w->list_last && e->list == 0 && open_folder(e))
+		return;
 	if (lstat(e->path, &st) != 0) {
 		e->real_errno = errno;
 	} else if (!S_ISLNK(st.st_mode)) {
@@ -322,7 +348,7 @@ static void resolve(gk_dir_cache *c, entry *e, size_t parent, walk *w)
 /* One component `name` (`n` bytes, not empty) of a path, taken from where
  * `w` is as realpath() takes it.  0, or -1 with errno set and the walk
  * where it was. */
-static int step(gk_dir_cache *c, walk *w, const char *name, size_t n)
+static int step(gk_dir_cache *c, walk *w, const char *name, size_t n, bool last)
 {
 	if (n == 1 && name[0] == '.')
 		return 0;
@@ -344,7 +370,7 @@ static int step(gk_dir_cache *c, walk *w, const char *name, size_t n)
 		err = ELOOP;
 	} else if (e) {
 		if (!e->real_known)
-			resolve(c, e, at, w);
+			resolve(c, e, at, w, last);
 		w->links += e->links;
 		err = w->cut || w->links > MAX_LINKS ? ELOOP : e->real_errno;
 	}
@@ -381,7 +407,7 @@ static int walk_path(gk_dir_cache *c, walk *w, const char *s, const char **stop)
 			errno = ENOTDIR;
 			rc = -1;
 		} else if (n > 0) {
-			rc = step(c, w, s, n);
+			rc = step(c, w, s, n, s[n + strspn(s + n, "/")] == '\0');
 		}
 		if (rc < 0) {
 			if (stop)
@@ -393,20 +419,33 @@ static int walk_path(gk_dir_cache *c, walk *w, const char *s, const char **stop)
 	return 0;
 }
 
-char *gk_dir_cache_realpath(gk_dir_cache *c, const char *path)
+/* realpath(path) by a walk; `list_last` as in struct walk. */
+static char *real_path(gk_dir_cache *c, const char *path, bool list_last)
 {
 	if (!path[0]) { /* as realpath("") */
 		errno = ENOENT;
 		return NULL;
 	}
 	walk w;
-	if (walk_start(c, &w, path) < 0 || walk_path(c, &w, path, NULL) < 0) {
+	int rc = walk_start(c, &w, path);
+	w.list_last = list_last;
+	if (rc < 0 || walk_path(c, &w, path, NULL) < 0) {
 		int err = errno;
 		gk_buf_free(&w.path);
 		errno = err;
 		return NULL;
 	}
 	return walk_take(&w);
+}
+
+char *gk_dir_cache_realpath(gk_dir_cache *c, const char *path)
+{
+	return real_path(c, path, false);
+}
+
+char *gk_dir_cache_folder_to_list(gk_dir_cache *c, const char *dir)
+{
+	return real_path(c, dir, true);
 }
 
 /* Whether the clean folder `p` (n bytes) holds a .git entry (lstat, as gk_files_root). */
@@ -464,31 +503,48 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/*
+ * The listing of the open folder `fd` (closed here) into `e`, read with
+ * getdents64 as readdir() does, without the fstat and fcntl calls of
+ * opendir() and fdopendir(): e->list 1, or -1 when reading fails.
+ */
+static void list_fd(entry *e, int fd)
+{
+	char buf[32768] __attribute__((aligned(8))); /* readdir()'s buffer size */
+	size_t cap = 0;
+	long n = 0;
+	e->list = 1;
+	while (e->list == 1 && (n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
+		for (long off = 0; off < n;) {
+			const struct gk_dirent64 *d = (const struct gk_dirent64 *)(buf + off);
+			off += d->d_reclen;
+			if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+				continue;
+			char *name = gk_strdup(d->d_name);
+			if (!name || gk_grow(&e->names, &cap, e->n_names + 1, sizeof *e->names) < 0) {
+				free(name);
+				e->list = -1;
+				break;
+			}
+			e->names[e->n_names++] = name;
+		}
+	}
+	if (n < 0)
+		e->list = -1;
+	close(fd);
+	if (e->n_names > 1)
+		qsort(e->names, e->n_names, sizeof *e->names, cmp_name);
+}
+
 /* List the folder of entry `e` once: e->list says how it went. */
 static void list(entry *e)
 {
-	DIR *d = opendir(e->path);
-	if (!d) {
+	int fd = open(e->path, FOLDER_FLAGS);
+	if (fd < 0) {
 		e->list = errno == ENOENT || errno == ENOTDIR ? 2 : -1;
 		return;
 	}
-	size_t cap = 0;
-	struct dirent *de;
-	e->list = 1;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		char *name = gk_strdup(de->d_name);
-		if (!name || gk_grow(&e->names, &cap, e->n_names + 1, sizeof *e->names) < 0) {
-			free(name);
-			e->list = -1;
-			break;
-		}
-		e->names[e->n_names++] = name;
-	}
-	closedir(d);
-	if (e->n_names > 1)
-		qsort(e->names, e->n_names, sizeof *e->names, cmp_name);
+	list_fd(e, fd);
 }
 
 /* The listed entry of the clean folder `dir`; its `list` says how listing went. */

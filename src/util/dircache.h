@@ -33,6 +33,12 @@ void gk_dir_cache_free(gk_dir_cache *c);
  * realpath goes up from a link's target) or empty components. */
 char *gk_dir_cache_realpath(gk_dir_cache *c, const char *path);
 
+/** gk_dir_cache_realpath(dir) of a folder the caller lists next
+ * (gk_dir_cache_list of the answer): a last name not met before is opened
+ * as a folder and listed at once, where an lstat and then a listing would
+ * cost a system call more.  The same answers. */
+char *gk_dir_cache_folder_to_list(gk_dir_cache *c, const char *dir);
+
 /** gk_files_root(dir): the nearest folder at or above the real path of
  * `dir` holding a .git entry, else that real path; malloc'ed or NULL. */
 char *gk_dir_cache_root(gk_dir_cache *c, const char *dir);

@@ -137,15 +137,33 @@ static const char *const walks[] = {
 	"repo/db/m1/migration.sql", "repo/db/m1/migration.sql/",
 };
 
-/* gk_dir_cache_realpath(p) is realpath(p): the same path, or NULL and the same errno. */
-static void same_realpath(gk_dir_cache *c, const char *p)
+/* gk_dir_cache_realpath(p) is realpath(p): the same path, or NULL and the
+ * same errno; so is gk_dir_cache_folder_to_list(p), then with the listing
+ * of the folder a fresh cache gives (below root: the folders above it are
+ * shared with other programs, which may change them meanwhile). */
+static void same_realpath(gk_dir_cache *c, const char *p, bool to_list)
 {
 	errno = 0;
 	char *want = realpath(p, NULL);
 	int want_errno = errno;
 	errno = 0;
-	char *got = gk_dir_cache_realpath(c, p);
+	char *got = to_list ? gk_dir_cache_folder_to_list(c, p) : gk_dir_cache_realpath(c, p);
 	int got_errno = errno;
+	char *real_root = realpath(root, NULL);
+	assert_non_null(real_root);
+	bool below = got && strncmp(got, real_root, strlen(real_root)) == 0;
+	free(real_root);
+	if (to_list && below) {
+		const char *const *names = NULL, *const *fresh_names = NULL;
+		size_t n = 0, fresh_n = 0;
+		gk_dir_cache *fresh = gk_dir_cache_new();
+		int rc = gk_dir_cache_list(c, got, &names, &n), fresh_rc = gk_dir_cache_list(fresh, got, &fresh_names, &fresh_n);
+		assert_int_equal(rc, fresh_rc);
+		assert_int_equal(n, fresh_n);
+		for (size_t i = 0; i < n; i++)
+			assert_string_equal(names[i], fresh_names[i]);
+		gk_dir_cache_free(fresh);
+	}
 	if (want) {
 		if (!got || strcmp(got, want) != 0)
 			fail_msg("%s: %s, realpath %s", p, got ? got : strerror(got_errno), want);
@@ -158,7 +176,7 @@ static void same_realpath(gk_dir_cache *c, const char *p)
 
 /* Every walk, absolute and relative, with the cache filled in the order
  * given or backwards: a cached step answers as realpath() would. */
-static void walk_all(bool backwards)
+static void walk_all(bool backwards, bool to_list)
 {
 	char cwd[PATH_MAX];
 	assert_non_null(getcwd(cwd, sizeof cwd));
@@ -166,18 +184,18 @@ static void walk_all(bool backwards)
 	gk_dir_cache *c = gk_dir_cache_new();
 	for (size_t k = 0; k < n; k++) {
 		char *p = at(walks[backwards ? n - 1 - k : k]);
-		same_realpath(c, p);
+		same_realpath(c, p, to_list);
 		free(p);
 	}
 	static const char *const absolute[] = {"/", "/..", "/../..", "//", "/.", "/./", ""};
 	for (size_t k = 0; k < sizeof absolute / sizeof *absolute; k++)
-		same_realpath(c, absolute[k]);
+		same_realpath(c, absolute[k], to_list);
 	assert_int_equal(chdir(root), 0);
 	gk_dir_cache *rel = gk_dir_cache_new(); /* it keeps the working folder of its first question */
 	for (size_t k = 0; k < n; k++) {
-		same_realpath(rel, walks[backwards ? n - 1 - k : k]);
+		same_realpath(rel, walks[backwards ? n - 1 - k : k], to_list);
 		char *up = gk_asprintf("../%s/%s", strrchr(root, '/') + 1, walks[k]);
-		same_realpath(rel, up);
+		same_realpath(rel, up, to_list);
 		free(up);
 	}
 	assert_int_equal(chdir(cwd), 0);
@@ -190,8 +208,12 @@ static void test_dircache__realpath_as_glibc(void **state)
 	(void)state;
 	mk("plain/x/b.sql", "SELECT 1;");
 	mk_links();
-	walk_all(false);
-	walk_all(true);
+	walk_all(false, false);
+	walk_all(true, false);
+	/* A folder about to be listed is opened rather than asked by lstat:
+	 * the same answers, and the same listing. */
+	walk_all(false, true);
+	walk_all(true, true);
 }
 
 static void same_root(gk_dir_cache *c, const char *rel)

@@ -94,6 +94,16 @@ int gk_read_file(char **out, size_t *len, const char *path, size_t max_size);
  * nothing read. */
 int gk_read_file_same(char **out, size_t *len, const char *path, size_t max_size, uint64_t dev, uint64_t ino);
 
+/* One record of Linux's getdents64 system call, which reads a folder
+ * without the fstat and fcntl calls of opendir() and fdopendir(). */
+struct gk_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
 /** `path` made absolute, "." and ".." applied, symlinks resolved as far as
  * the path exists (the rest as written); malloc'ed, NULL when out of memory. */
 char *gk_path_canonical(const char *path);
