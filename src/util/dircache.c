@@ -50,6 +50,14 @@ struct gk_dir_cache {
 	entry **slots;     /* open addressing, a power of two */
 	size_t cap, n;
 	char *cwd;         /* getcwd() at the first relative path */
+	/* The folder of the last path resolved, as written, and where its walk
+	 * led: paths passed one by one mostly share it (the folders of a
+	 * Prisma history, the files of any other), and its walk need not be
+	 * repeated, component by component, for each. */
+	char *memo_text;   /* NULL: none */
+	char *memo_real;   /* the walk's path ("" for "/") */
+	unsigned memo_links;
+	bool memo_dir;
 };
 
 gk_dir_cache *gk_dir_cache_new(void)
@@ -81,6 +89,8 @@ void gk_dir_cache_free(gk_dir_cache *c)
 			entry_free(c->slots[i]);
 	free(c->slots);
 	free(c->cwd);
+	free(c->memo_text);
+	free(c->memo_real);
 	free(c);
 }
 
@@ -419,6 +429,43 @@ static int walk_path(gk_dir_cache *c, walk *w, const char *s, const char **stop)
 	return 0;
 }
 
+/*
+ * Walk the first `n` bytes of `path`, its folder as written, or take the
+ * walk from the memo when the last path had the same.  A walk's state
+ * after some text depends on nothing else (the cache's answers do not
+ * change), so what follows goes on as from the whole path.
+ */
+static int walk_folder(gk_dir_cache *c, walk *w, const char *path, size_t n)
+{
+	if (c->memo_text && strncmp(c->memo_text, path, n) == 0 && c->memo_text[n] == '\0') {
+		walk_set(w, c->memo_real, strlen(c->memo_real));
+		w->links = c->memo_links;
+		w->dir = c->memo_dir;
+		return w->path.failed ? (errno = ENOMEM, -1) : 0;
+	}
+	char *text = gk_strndup(path, n);
+	if (!text) {
+		errno = ENOMEM;
+		return -1;
+	}
+	bool list_last = w->list_last;
+	w->list_last = false; /* its last name is not the one to list */
+	int rc = walk_path(c, w, text, NULL);
+	w->list_last = list_last;
+	char *real = rc == 0 ? gk_strndup(w->path.data ? w->path.data : "", w->path.len) : NULL;
+	if (real) {
+		free(c->memo_text);
+		free(c->memo_real);
+		c->memo_text = text;
+		c->memo_real = real;
+		c->memo_links = w->links;
+		c->memo_dir = w->dir;
+	} else {
+		free(text);
+	}
+	return rc;
+}
+
 /* realpath(path) by a walk; `list_last` as in struct walk. */
 static char *real_path(gk_dir_cache *c, const char *path, bool list_last)
 {
@@ -429,7 +476,12 @@ static char *real_path(gk_dir_cache *c, const char *path, bool list_last)
 	walk w;
 	int rc = walk_start(c, &w, path);
 	w.list_last = list_last;
-	if (rc < 0 || walk_path(c, &w, path, NULL) < 0) {
+	const char *slash = strrchr(path, '/'), *rest = path;
+	if (rc == 0 && slash && slash > path) { /* the rest keeps the slash: "a/b/" must end at a folder */
+		rc = walk_folder(c, &w, path, (size_t)(slash - path));
+		rest = slash;
+	}
+	if (rc < 0 || walk_path(c, &w, rest, NULL) < 0) {
 		int err = errno;
 		gk_buf_free(&w.path);
 		errno = err;

@@ -133,7 +133,8 @@ static const char *const walks[] = {
 	"repo/db/package-lock.json/..", "repo/db/package-lock.json/.", "repo/db/package-lock.json/./x",
 	"missing", "missing/m1", "missing/..", "missing/.", "repo//db///m1/", "repo/./db/.", "./repo/db/",
 	"via/", "via//", "via/.", ".", "..", "../..", "abs", "abs/x", "abs/../repo", "c0", "c1", "c0/x",
-	"c1/x", "c1/..", "c10/l0", "c11/l0", "c30/l0", "c11/l0/..", "plain/l0", "plain/l0/",
+	"c1/x", "c1/..", "c10/l0", "c10/l1", "c10/l0", "c11/l0", "c30/l0", "c11/l0/..", "plain/l0", "plain/l0/",
+	"filelink/x", "filelink/y", "repo/db/m2", "repo/db/m1", "repo/db/m1/", "repo/db/m1/..",
 	"repo/db/m1/migration.sql", "repo/db/m1/migration.sql/",
 };
 
