@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 enum { OPT_LAYOUT = GK_OPT_COMMAND };
 
@@ -38,17 +37,20 @@ static int apply_lint_opt(void *ctx, const gk_opt *o, const char *v)
 	return gk_usage_error("lint: --layout must be auto, prisma, flyway, golang-migrate, dbmate, diesel or plain, not '%s'", v);
 }
 
-/* One PATH: a folder in a tool layout, else every *.sql under it (or the file itself). */
-static int add_path(gk_lint_batch *b, gk_run_args *a, enum gk_layout_kind layout, const char *path, bool is_dir,
-		    gk_error *err)
+/* One PATH (`ps` what it is): a folder in a tool layout, else every *.sql
+ * under it (or the file itself). */
+static int add_path(gk_lint_batch *b, gk_run_args *a, enum gk_layout_kind layout, const char *path,
+		    const gk_path_stat *ps, gk_error *err)
 {
-	/* Only a folder can have a layout (the stat is missing()'s: once a path). */
+	/* Only a folder can have a layout.  The path is examined once (by
+	 * missing()): its every caller below is told what it is. */
+	bool is_dir = gk_path_stat_is_dir(ps);
 	int rc = is_dir ? gk_lint_batch_add_layout(b, path, layout, &a->lint, a->excludes, a->n_excludes, err) : 0;
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
 	gk_file_list files = {0};
 	size_t from = b->n;
-	rc = gk_files_collect(&files, path, a->excludes, a->n_excludes, err);
+	rc = gk_files_collect(&files, path, ps, a->excludes, a->n_excludes, err);
 	for (size_t i = 0; rc == 0 && i < files.n; i++)
 		if (gk_lint_batch_add_judged(b, files.paths[i], files.refused[i], &files.ids[i]) < 0)
 			rc = gk_error_set(err, GK_ENOMEM, "out of memory");
@@ -56,7 +58,7 @@ static int add_path(gk_lint_batch *b, gk_run_args *a, enum gk_layout_kind layout
 	if (rc == 0 && gk_lint_batch_dbmate_files(b, from, layout, &a->lint) < 0)
 		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
 	/* A Prisma folder (or a file of one): the version its repository deploys with. */
-	if (rc == 0 && gk_lint_batch_find_settings(b, from, path, layout) < 0)
+	if (rc == 0 && gk_lint_batch_find_settings(b, from, path, is_dir, layout) < 0)
 		rc = gk_error_set(err, GK_ENOMEM, "out of memory");
 	gk_file_list_free(&files);
 	return rc;
@@ -66,19 +68,12 @@ static int add_path(gk_lint_batch *b, gk_run_args *a, enum gk_layout_kind layout
  * A PATH that does not exist is a mistake in the command line or in
  * `paths:` (exit 2), not a finding about a migration; the other paths are
  * still linted.  A dangling link, or a file that exists but cannot be read,
- * is an input the lint reports as such.
+ * is an input the lint reports as such.  `ps` is what the path is.
  */
-static bool missing(const char *path, bool *is_dir)
+static bool missing(const char *path, gk_path_stat *ps)
 {
-	struct stat st;
-	*is_dir = false;
-	if (stat(path, &st) == 0) {
-		*is_dir = S_ISDIR(st.st_mode);
-		return false;
-	}
-	if (errno != ENOENT && errno != ENOTDIR)
-		return false;
-	return lstat(path, &st) != 0;
+	gk_path_stat_read(ps, path);
+	return ps->lstat_errno == ENOENT || ps->lstat_errno == ENOTDIR;
 }
 
 static int run_lint(gk_run_args *a, enum gk_layout_kind layout, char **paths, int npaths)
@@ -92,12 +87,12 @@ static int run_lint(gk_run_args *a, enum gk_layout_kind layout, char **paths, in
 	}
 	double t0 = gk_now();
 	for (int i = 0; i < npaths; i++) {
-		bool is_dir;
-		if (missing(paths[i], &is_dir)) {
+		gk_path_stat ps;
+		if (missing(paths[i], &ps)) {
 			gk_report_add_error(r, GK_ERRKIND_CONFIG, paths[i], "no such file or folder");
 			continue;
 		}
-		int rc = add_path(&batch, a, layout, paths[i], is_dir, &err);
+		int rc = add_path(&batch, a, layout, paths[i], &ps, &err);
 		if (rc == GK_ENOMEM) {
 			gk_lint_batch_free(&batch);
 			gk_report_free(r);

@@ -38,11 +38,13 @@ typedef struct gk_lint_batch {
 
 /**
  * Give the inputs from index `from` on that have no runner settings yet the
- * settings of the folder `path` (or the folder of the file `path`), read
- * from it up to its repository's root (gk_runner_settings_find_dir): the
- * Prisma version of a folder linted file by file.  0 or GK_ENOMEM.
+ * settings of the folder `path` (`is_dir`, as the caller found it) or of
+ * the folder of the file `path`, read from it up to its repository's root
+ * (gk_runner_settings_find_dir): the Prisma version of a folder linted
+ * file by file.  0 or GK_ENOMEM.
  */
-int gk_lint_batch_find_settings(gk_lint_batch *b, size_t from, const char *path, enum gk_layout_kind tool);
+int gk_lint_batch_find_settings(gk_lint_batch *b, size_t from, const char *path, bool is_dir,
+				enum gk_layout_kind tool);
 
 /** Add one file, linted as its own change.  0 or GK_ENOMEM. */
 int gk_lint_batch_add_file(gk_lint_batch *b, const char *path);

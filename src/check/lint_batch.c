@@ -91,7 +91,7 @@ static char *plain_parent(gk_lint_batch *b, const char *dir)
 {
 	if (!b->dirs)
 		return NULL;
-	char *real = gk_dir_cache_realpath(b->dirs, dir);
+	char *real = gk_dir_cache_folder_to_list(b->dirs, dir);
 	char *slash = real ? strrchr(real, '/') : NULL;
 	if (!slash || slash == real || !gk_runner_settings_dir_plain(b->dirs, real)) {
 		free(real);
@@ -101,16 +101,14 @@ static char *plain_parent(gk_lint_batch *b, const char *dir)
 	return real;
 }
 
-int gk_lint_batch_find_settings(gk_lint_batch *b, size_t from, const char *path, enum gk_layout_kind tool)
+int gk_lint_batch_find_settings(gk_lint_batch *b, size_t from, const char *path, bool is_dir,
+				enum gk_layout_kind tool)
 {
 	if (from >= b->n)
 		return 0;
-	struct stat st;
-	char *dir = stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? gk_strdup(path) : NULL;
-	if (!dir) {
-		const char *slash = strrchr(path, '/');
-		dir = slash ? gk_strndup(path, (size_t)(slash - path) + (slash == path)) : gk_strdup(".");
-	}
+	const char *slash = strrchr(path, '/');
+	char *dir = is_dir ? gk_strdup(path)
+		: slash ? gk_strndup(path, (size_t)(slash - path) + (slash == path)) : gk_strdup(".");
 	/* Files passed one by one mostly share their folder with the previous
 	 * one (golang-migrate, dbmate, diesel's up and down), or a plain parent
 	 * (Prisma's folder per migration): their settings are the same, and

@@ -32,7 +32,7 @@ static void add(gk_lint_batch *b, const char *path)
 {
 	size_t from = b->n;
 	assert_int_equal(gk_lint_batch_add_file(b, path), 0);
-	assert_int_equal(gk_lint_batch_find_settings(b, from, path, GK_LAYOUT_PRISMA), 0);
+	assert_int_equal(gk_lint_batch_find_settings(b, from, path, false, GK_LAYOUT_PRISMA), 0);
 }
 
 static void test_settings_shared_by_folder(void **state)
@@ -62,6 +62,12 @@ static void test_settings_shared_by_folder(void **state)
 	assert_string_equal(b.in[0].settings->prisma.version, "6.19.0");
 	assert_string_equal(b.in[2].settings->prisma.version, "");
 	gk_lint_batch_free(&b);
+	/* A folder given as such: its own settings, not its parent's. */
+	gk_lint_batch c = {0};
+	assert_int_equal(gk_lint_batch_add_file(&c, x), 0);
+	assert_int_equal(gk_lint_batch_find_settings(&c, 0, a, true, GK_LAYOUT_PRISMA), 0);
+	assert_string_equal(c.in[0].settings->prisma.version, "6.19.0");
+	gk_lint_batch_free(&c);
 
 	unlink(x), unlink(y), unlink(z), unlink(pkg);
 	rmdir(a), rmdir(bdir), rmdir(root);

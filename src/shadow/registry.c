@@ -32,6 +32,7 @@
  */
 #include "shadow/shadow_internal.h"
 #include "util/interrupt.h"
+#include "util/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -92,14 +93,6 @@ void gk_reg_stop_pid(pid_t pid, int sig)
 		poll(NULL, 0, 2);
 	}
 }
-
-struct gk_dirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
 
 static int remove_at(int parent, const char *name, int depth);
 

@@ -1,29 +1,45 @@
 /*
  * dircache.c - facts about folders, looked up once per run (see dircache.h).
  *
- * Entries are keyed by absolute paths without ".", ".." or empty
- * components ("clean" paths); only those are cached, because only for them
- * is the real path of a folder its parent's real path plus its own name
- * (when it is not a link).  Anything else is passed to the uncached
- * function, so the answers never differ from the file system's.
+ * Entries are keyed by clean absolute paths: without ".", ".." or empty
+ * components.  A real path is resolved as glibc's realpath() does it,
+ * component by component from "/" (or the working folder), "." skipped,
+ * ".." going up from the real path reached so far, a symbolic link read and
+ * its target walked in turn, with at most MAX_LINKS links in all; but each
+ * step is an entry, the real folder reached plus one name, asked of the file
+ * system once (an lstat, and a readlink for a link).  So the real path of
+ * anything below a folder is the folder's real path plus the name, and
+ * realpath()'s getcwd and readlink of every component are not repeated for
+ * every path.
  */
 #include "dircache.h"
 #include "util.h"
 
-#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+/* glibc's realpath fails with ELOOP past this many links in one path (its
+ * __eloop_threshold: Linux has no SYMLOOP_MAX, and 40 is its minimum). */
+#define MAX_LINKS 40
 
 typedef struct entry {
 	char *path;        /* the key: a clean absolute path */
-	char *real;        /* realpath(path), once known; NULL = does not resolve */
-	int real_errno;
+	size_t hash;       /* of path */
+	/* realpath(path), once known, for a path whose parent is a real path
+	 * (the steps of a walk): */
+	char *target;      /* a link: its real path; NULL: the path itself, or an error */
+	int real_errno;    /* 0, or why realpath(path) fails */
+	unsigned char links; /* links realpath(path) follows (to its failure); > MAX_LINKS: ELOOP */
 	bool real_known;
+	bool real_dir;     /* the real path names a folder */
+	bool busy;         /* a link being resolved: met again inside, it is a loop */
 	signed char git;   /* path/.git exists: -1 not asked yet, 0, 1 */
 	signed char list;  /* 0 not listed yet, 1 listed, 2 no such folder, -1 cannot list */
 	char **names;      /* the listing, sorted */
@@ -34,6 +50,14 @@ struct gk_dir_cache {
 	entry **slots;     /* open addressing, a power of two */
 	size_t cap, n;
 	char *cwd;         /* getcwd() at the first relative path */
+	/* The folder of the last path resolved, as written, and where its walk
+	 * led: paths passed one by one mostly share it (the folders of a
+	 * Prisma history, the files of any other), and its walk need not be
+	 * repeated, component by component, for each. */
+	char *memo_text;   /* NULL: none */
+	char *memo_real;   /* the walk's path ("" for "/") */
+	unsigned memo_links;
+	bool memo_dir;
 };
 
 gk_dir_cache *gk_dir_cache_new(void)
@@ -51,7 +75,7 @@ static void entry_free(entry *e)
 	for (size_t i = 0; i < e->n_names; i++)
 		free(e->names[i]);
 	free(e->names);
-	free(e->real);
+	free(e->target);
 	free(e->path);
 	free(e);
 }
@@ -65,15 +89,17 @@ void gk_dir_cache_free(gk_dir_cache *c)
 			entry_free(c->slots[i]);
 	free(c->slots);
 	free(c->cwd);
+	free(c->memo_text);
+	free(c->memo_real);
 	free(c);
 }
 
 /* ---- the table ------------------------------------------------------------ */
 
-static entry **slot(entry **slots, size_t cap, const char *p, size_t n)
+static entry **slot(entry **slots, size_t cap, const char *p, size_t n, size_t h)
 {
-	size_t i = gk_hash_bytes(GK_HASH_SEED, p, n) & (cap - 1);
-	while (slots[i] && (strncmp(slots[i]->path, p, n) != 0 || slots[i]->path[n] != '\0'))
+	size_t i = h & (cap - 1);
+	while (slots[i] && (slots[i]->hash != h || strncmp(slots[i]->path, p, n) != 0 || slots[i]->path[n] != '\0'))
 		i = (i + 1) & (cap - 1);
 	return &slots[i];
 }
@@ -86,32 +112,39 @@ static int grow(gk_dir_cache *c)
 		return -1;
 	for (size_t i = 0; i < c->cap; i++)
 		if (c->slots[i])
-			*slot(slots, cap, c->slots[i]->path, strlen(c->slots[i]->path)) = c->slots[i];
+			*slot(slots, cap, c->slots[i]->path, strlen(c->slots[i]->path), c->slots[i]->hash) = c->slots[i];
 	free(c->slots);
 	c->slots = slots;
 	c->cap = cap;
 	return 0;
 }
 
-/* The entry of the first `n` bytes of the clean path `p`, made if new; NULL when out of memory. */
-static entry *get(gk_dir_cache *c, const char *p, size_t n)
+/* The entry of the first `n` bytes of the clean path `p`, whose hash is
+ * `h`, made if new; NULL when out of memory. */
+static entry *get_hashed(gk_dir_cache *c, const char *p, size_t n, size_t h)
 {
-	entry **s = slot(c->slots, c->cap, p, n);
+	entry **s = slot(c->slots, c->cap, p, n, h);
 	if (*s)
 		return *s;
 	if ((c->n + 1) * 2 > c->cap) {
 		if (grow(c) < 0)
 			return NULL;
-		s = slot(c->slots, c->cap, p, n);
+		s = slot(c->slots, c->cap, p, n, h);
 	}
 	entry *e = calloc(1, sizeof *e);
 	if (!e || !(e->path = gk_strndup(p, n))) {
 		free(e);
 		return NULL;
 	}
+	e->hash = h;
 	e->git = -1;
 	c->n++;
 	return *s = e;
+}
+
+static entry *get(gk_dir_cache *c, const char *p, size_t n)
+{
+	return get_hashed(c, p, n, gk_hash_bytes(GK_HASH_SEED, p, n));
 }
 
 /* ---- paths ---------------------------------------------------------------- */
@@ -133,17 +166,26 @@ static bool clean(const char *p)
 	return true;
 }
 
+/* The working folder, asked once (NULL with errno set). */
+static const char *cwd(gk_dir_cache *c)
+{
+	if (!c->cwd) {
+		char buf[PATH_MAX];
+		if (!getcwd(buf, sizeof buf))
+			return NULL;
+		if (!(c->cwd = gk_strdup(buf)))
+			errno = ENOMEM;
+	}
+	return c->cwd;
+}
+
 /* `path` made absolute against the working folder; malloc'ed, NULL on failure. */
 static char *absolute(gk_dir_cache *c, const char *path)
 {
 	if (path[0] == '/')
 		return gk_strdup(path);
-	if (!c->cwd) {
-		char buf[PATH_MAX];
-		if (!getcwd(buf, sizeof buf) || !(c->cwd = gk_strdup(buf)))
-			return NULL;
-	}
-	return gk_asprintf("%s/%s", strcmp(c->cwd, "/") ? c->cwd : "", path);
+	const char *wd = cwd(c);
+	return wd ? gk_asprintf("%s/%s", strcmp(wd, "/") ? wd : "", path) : NULL;
 }
 
 /* The parent of the clean path `p` of `n` bytes: its length ("/x" -> 1). */
@@ -154,67 +196,308 @@ static size_t parent_len(const char *p, size_t n)
 	return n > 1 ? n - 1 : 1;
 }
 
-/* A real path is its own real path: callers often ask for it next (the
- * repository root of a folder reached through a link). */
-static void seed(gk_dir_cache *c, const char *real)
+/* ---- real paths ----------------------------------------------------------- */
+
+/*
+ * Where a walk is: a real path ("" stands for "/"), and what realpath()
+ * would know there: the links it followed on the way and whether the path
+ * names a folder.  `depth` counts the links being resolved around the
+ * walk; `cut` says it went deeper than MAX_LINKS and gave up (so its failure
+ * says nothing about the paths it was resolving).
+ */
+typedef struct walk {
+	gk_buf path;
+	size_t hash;    /* of path */
+	unsigned links;
+	bool dir;
+	bool cut;
+	bool list_last; /* the path's last component is a folder about to be listed */
+	int depth;
+} walk;
+
+static void walk_set(walk *w, const char *p, size_t n)
 {
-	if (!real || !clean(real))
-		return;
-	entry *r = get(c, real, strlen(real));
-	if (r && !r->real_known && (r->real = gk_strdup(real)) != NULL)
-		r->real_known = true;
+	if (n == 1 && p[0] == '/')
+		n = 0;
+	w->path.len = 0;
+	gk_buf_append(&w->path, p, n);
+	w->hash = gk_hash_bytes(GK_HASH_SEED, p, n);
+}
+
+/* Back to the first `n` bytes of the path. */
+static void walk_cut(walk *w, size_t n, size_t hash)
+{
+	w->path.len = n;
+	if (w->path.data)
+		w->path.data[n] = '\0';
+	w->hash = hash;
+}
+
+/* The walk's path, malloc'ed ("/" for ""); NULL with errno ENOMEM. */
+static char *walk_take(walk *w)
+{
+	char *out = w->path.failed ? NULL : w->path.len ? gk_buf_take(&w->path) : gk_strdup("/");
+	gk_buf_free(&w->path);
+	if (!out)
+		errno = ENOMEM;
+	return out;
+}
+
+/* A walk at "/" (for an absolute `path`) or at the working folder, which
+ * getcwd() gives real.  0, or -1 with errno set. */
+static int walk_start(gk_dir_cache *c, walk *w, const char *path)
+{
+	*w = (walk){.path = GK_BUF_INIT, .hash = GK_HASH_SEED, .dir = true};
+	if (path[0] == '/')
+		return 0;
+	const char *wd = cwd(c);
+	if (!wd)
+		return -1;
+	walk_set(w, wd, strlen(wd));
+	if (w->path.failed) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+/* readlink(path) of a link `size` bytes long, malloc'ed; NULL with errno set. */
+static char *read_link(const char *path, size_t size)
+{
+	for (size = size < 63 ? 64 : size + 1;; size *= 2) {
+		char *buf = malloc(size);
+		if (!buf) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		ssize_t n = readlink(path, buf, size);
+		if (n >= 0 && (size_t)n < size) {
+			buf[n] = '\0';
+			return buf;
+		}
+		free(buf);
+		if (n < 0)
+			return NULL; /* free() keeps errno (glibc, POSIX.1-2024) */
+	}
+}
+
+static int walk_path(gk_dir_cache *c, walk *w, const char *s, const char **stop);
+static void list_fd(entry *e, int fd);
+
+/* opendir()'s flags: a folder, read, not kept across exec. */
+#define FOLDER_FLAGS (O_RDONLY | O_NONBLOCK | O_DIRECTORY | O_CLOEXEC)
+
+/*
+ * A name first met as the last of a folder's path that is about to be
+ * listed: opened as a folder without following a link, which when it
+ * works says what an lstat would (a folder, not a link) and gives the
+ * listing at once.  False when it does not work (a link, a file, missing,
+ * not readable): ask lstat, as for any name.
+ */
+static bool open_folder(entry *e)
+{
+	int fd = open(e->path, FOLDER_FLAGS | O_NOFOLLOW);
+	if (fd < 0)
+		return false;
+	e->real_dir = true;
+	e->real_known = true;
+	list_fd(e, fd);
+	return true;
 }
 
 /*
- * realpath() of the first `n` bytes of the clean path `p`, borrowed from
- * the cache (NULL with errno set).  A component that is not a link resolves
- * to itself, so the real path of anything below a folder is the folder's
- * real path plus the name: one lstat instead of a readlink per component.
+ * realpath() of the entry `e`, met by the walk `w`, whose path is a real
+ * folder (the first `parent` bytes of e's path) plus one name: one lstat;
+ * a link is read and its target walked from that folder (or from "/"),
+ * counting itself.  The answer is realpath()'s from scratch, kept with the
+ * links followed, so that a walk that meets `e` after other links adds
+ * them up and fails past MAX_LINKS as realpath() would.
  */
-static const char *real_of(gk_dir_cache *c, const char *p, size_t n)
+static void resolve(gk_dir_cache *c, entry *e, size_t parent, walk *w, bool last)
 {
-	static const char root[] = "/";
-	if (n == 1)
-		return root;
-	entry *e = get(c, p, n);
-	if (!e) {
+	struct stat st;
+	char *target = NULL;
+	if (last && w->list_last && e->list == 0 && open_folder(e))
+		return;
+	if (lstat(e->path, &st) != 0) {
+		e->real_errno = errno;
+	} else if (!S_ISLNK(st.st_mode)) {
+		e->real_dir = S_ISDIR(st.st_mode);
+	} else if (w->depth >= MAX_LINKS) {
+		/* Links nested deeper than the limit: whatever met the outermost
+		 * follows too many, but what `e` gives on its own is not known
+		 * without going deeper.  Leave it unknown. */
+		w->cut = true;
+		return;
+	} else if (!(target = read_link(e->path, (size_t)st.st_size))) {
+		e->real_errno = errno;
+	} else {
+		walk sub = {.path = GK_BUF_INIT, .links = 1, .dir = true, .depth = w->depth + 1};
+		walk_set(&sub, e->path, target[0] == '/' ? 0 : parent);
+		e->busy = true;
+		int rc = walk_path(c, &sub, target, NULL), err = errno;
+		e->busy = false;
+		free(target);
+		if (sub.cut) {
+			gk_buf_free(&sub.path);
+			w->cut = true;
+			return;
+		}
+		e->links = sub.links > MAX_LINKS ? MAX_LINKS + 1 : (unsigned char)sub.links;
+		e->real_dir = sub.dir;
+		if (rc < 0) {
+			e->real_errno = err;
+			gk_buf_free(&sub.path);
+		} else if (!(e->target = walk_take(&sub))) {
+			e->real_errno = ENOMEM;
+		}
+	}
+	e->real_known = true;
+}
+
+/* One component `name` (`n` bytes, not empty) of a path, taken from where
+ * `w` is as realpath() takes it.  0, or -1 with errno set and the walk
+ * where it was. */
+static int step(gk_dir_cache *c, walk *w, const char *name, size_t n, bool last)
+{
+	if (n == 1 && name[0] == '.')
+		return 0;
+	size_t at = w->path.len, hash = w->hash;
+	if (n == 2 && name[0] == '.' && name[1] == '.') { /* the real path's parent */
+		while (at > 0 && w->path.data[at - 1] != '/')
+			at--;
+		at -= at > 0;
+		walk_cut(w, at, gk_hash_bytes(GK_HASH_SEED, w->path.data, at));
+		return 0;
+	}
+	gk_buf_putc(&w->path, '/');
+	gk_buf_append(&w->path, name, n);
+	entry *e = w->path.failed ? NULL :
+		get_hashed(c, w->path.data, w->path.len, gk_hash_bytes(gk_hash_bytes(hash, "/", 1), name, n));
+	int err = ENOMEM;
+	if (e && e->busy) { /* a link met again while it is being resolved: it never ends */
+		w->links = MAX_LINKS + 1;
+		err = ELOOP;
+	} else if (e) {
+		if (!e->real_known)
+			resolve(c, e, at, w, last);
+		w->links += e->links;
+		err = w->cut || w->links > MAX_LINKS ? ELOOP : e->real_errno;
+	}
+	if (err) {
+		walk_cut(w, at, hash);
+		errno = err;
+		return -1;
+	}
+	w->dir = e->real_dir;
+	if (e->target)
+		walk_set(w, e->target, strlen(e->target));
+	else
+		w->hash = e->hash;
+	return 0;
+}
+
+/*
+ * Walk the components of `s` from where `w` is, as realpath() does.  0, or
+ * -1 with errno set, the walk at the last folder reached and, with `stop`,
+ * *stop at the rest of `s` from there (from the slash before the component
+ * that failed).  After a file nothing may follow, not even a slash: realpath
+ * checks that a name followed by "/", "/." or "/.." is a folder, and a name
+ * below a file is ENOTDIR.
+ */
+static int walk_path(gk_dir_cache *c, walk *w, const char *s, const char **stop)
+{
+	while (*s) {
+		const char *at = s;
+		while (*s == '/')
+			s++;
+		size_t n = strcspn(s, "/");
+		int rc = 0;
+		if (!w->dir) {
+			errno = ENOTDIR;
+			rc = -1;
+		} else if (n > 0) {
+			rc = step(c, w, s, n, s[n + strspn(s + n, "/")] == '\0');
+		}
+		if (rc < 0) {
+			if (stop)
+				*stop = at;
+			return -1;
+		}
+		s += n;
+	}
+	return 0;
+}
+
+/*
+ * Walk the first `n` bytes of `path`, its folder as written, or take the
+ * walk from the memo when the last path had the same.  A walk's state
+ * after some text depends on nothing else (the cache's answers do not
+ * change), so what follows goes on as from the whole path.
+ */
+static int walk_folder(gk_dir_cache *c, walk *w, const char *path, size_t n)
+{
+	if (c->memo_text && strncmp(c->memo_text, path, n) == 0 && c->memo_text[n] == '\0') {
+		walk_set(w, c->memo_real, strlen(c->memo_real));
+		w->links = c->memo_links;
+		w->dir = c->memo_dir;
+		return w->path.failed ? (errno = ENOMEM, -1) : 0;
+	}
+	char *text = gk_strndup(path, n);
+	if (!text) {
 		errno = ENOMEM;
+		return -1;
+	}
+	bool list_last = w->list_last;
+	w->list_last = false; /* its last name is not the one to list */
+	int rc = walk_path(c, w, text, NULL);
+	w->list_last = list_last;
+	char *real = rc == 0 ? gk_strndup(w->path.data ? w->path.data : "", w->path.len) : NULL;
+	if (real) {
+		free(c->memo_text);
+		free(c->memo_real);
+		c->memo_text = text;
+		c->memo_real = real;
+		c->memo_links = w->links;
+		c->memo_dir = w->dir;
+	} else {
+		free(text);
+	}
+	return rc;
+}
+
+/* realpath(path) by a walk; `list_last` as in struct walk. */
+static char *real_path(gk_dir_cache *c, const char *path, bool list_last)
+{
+	if (!path[0]) { /* as realpath("") */
+		errno = ENOENT;
 		return NULL;
 	}
-	if (!e->real_known) {
-		struct stat st;
-		const char *up = NULL;
-		size_t pn = parent_len(p, n);
-		if (lstat(e->path, &st) != 0) {
-			e->real_errno = errno;
-		} else if (!S_ISLNK(st.st_mode) && (up = real_of(c, p, pn)) != NULL) {
-			e->real = gk_asprintf("%s/%s", strcmp(up, "/") ? up : "", e->path + pn + (pn > 1));
-			e->real_errno = e->real ? 0 : ENOMEM;
-		} else if (!(e->real = realpath(e->path, NULL))) {
-			e->real_errno = errno;
-		}
-		e->real_known = true;
-		seed(c, e->real);
+	walk w;
+	int rc = walk_start(c, &w, path);
+	w.list_last = list_last;
+	const char *slash = strrchr(path, '/'), *rest = path;
+	if (rc == 0 && slash && slash > path) { /* the rest keeps the slash: "a/b/" must end at a folder */
+		rc = walk_folder(c, &w, path, (size_t)(slash - path));
+		rest = slash;
 	}
-	errno = e->real_errno;
-	return e->real;
+	if (rc < 0 || walk_path(c, &w, rest, NULL) < 0) {
+		int err = errno;
+		gk_buf_free(&w.path);
+		errno = err;
+		return NULL;
+	}
+	return walk_take(&w);
 }
 
 char *gk_dir_cache_realpath(gk_dir_cache *c, const char *path)
 {
-	char *abs = absolute(c, path);
-	if (!abs)
-		return NULL;
-	if (!clean(abs)) {
-		free(abs);
-		return realpath(path, NULL);
-	}
-	const char *r = real_of(c, abs, strlen(abs));
-	int e = errno;
-	char *out = r ? gk_strdup(r) : NULL;
-	free(abs);
-	errno = out || !r ? e : ENOMEM;
-	return out;
+	return real_path(c, path, false);
+}
+
+char *gk_dir_cache_folder_to_list(gk_dir_cache *c, const char *dir)
+{
+	return real_path(c, dir, true);
 }
 
 /* Whether the clean folder `p` (n bytes) holds a .git entry (lstat, as gk_files_root). */
@@ -247,21 +530,22 @@ char *gk_dir_cache_root(gk_dir_cache *c, const char *dir)
 	}
 }
 
-/* real_of for gk_path_resolve_prefix: a copy, as it frees what it gets. */
-static char *real_copy(void *ctx, const char *prefix)
-{
-	const char *real = real_of(ctx, prefix, strlen(prefix));
-	return real ? gk_strdup(real) : NULL;
-}
-
 char *gk_dir_cache_canonical(gk_dir_cache *c, const char *path)
 {
 	char *abs = absolute(c, path);
 	if (!abs)
 		return NULL;
 	gk_path_normalise(abs);
-	/* The longest prefix that exists, with its symlinks resolved (cached), then the rest as written. */
-	return gk_path_resolve_prefix(abs, real_copy, c);
+	/* The longest prefix that resolves, real, then the rest as written: a
+	 * prefix resolves when the walk gets past it, and no longer one does
+	 * once a component fails. */
+	walk w;
+	const char *rest = "";
+	if (walk_start(c, &w, abs) == 0)
+		walk_path(c, &w, abs, &rest);
+	gk_buf_puts(&w.path, rest);
+	free(abs);
+	return walk_take(&w);
 }
 
 /* ---- listings ------------------------------------------------------------- */
@@ -271,31 +555,48 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/*
+ * The listing of the open folder `fd` (closed here) into `e`, read with
+ * getdents64 as readdir() does, without the fstat and fcntl calls of
+ * opendir() and fdopendir(): e->list 1, or -1 when reading fails.
+ */
+static void list_fd(entry *e, int fd)
+{
+	char buf[32768] __attribute__((aligned(8))); /* readdir()'s buffer size */
+	size_t cap = 0;
+	long n = 0;
+	e->list = 1;
+	while (e->list == 1 && (n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
+		for (long off = 0; off < n;) {
+			const struct gk_dirent64 *d = (const struct gk_dirent64 *)(buf + off);
+			off += d->d_reclen;
+			if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+				continue;
+			char *name = gk_strdup(d->d_name);
+			if (!name || gk_grow(&e->names, &cap, e->n_names + 1, sizeof *e->names) < 0) {
+				free(name);
+				e->list = -1;
+				break;
+			}
+			e->names[e->n_names++] = name;
+		}
+	}
+	if (n < 0)
+		e->list = -1;
+	close(fd);
+	if (e->n_names > 1)
+		qsort(e->names, e->n_names, sizeof *e->names, cmp_name);
+}
+
 /* List the folder of entry `e` once: e->list says how it went. */
 static void list(entry *e)
 {
-	DIR *d = opendir(e->path);
-	if (!d) {
+	int fd = open(e->path, FOLDER_FLAGS);
+	if (fd < 0) {
 		e->list = errno == ENOENT || errno == ENOTDIR ? 2 : -1;
 		return;
 	}
-	size_t cap = 0;
-	struct dirent *de;
-	e->list = 1;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		char *name = gk_strdup(de->d_name);
-		if (!name || gk_grow(&e->names, &cap, e->n_names + 1, sizeof *e->names) < 0) {
-			free(name);
-			e->list = -1;
-			break;
-		}
-		e->names[e->n_names++] = name;
-	}
-	closedir(d);
-	if (e->n_names > 1)
-		qsort(e->names, e->n_names, sizeof *e->names, cmp_name);
+	list_fd(e, fd);
 }
 
 /* The listed entry of the clean folder `dir`; its `list` says how listing went. */

@@ -7,8 +7,9 @@
  * prisma.config.ts, flyway.conf, ...) is there.  Asked of the file system
  * each time, that is some sixty system calls per file, most of them for
  * names that do not exist.  A gk_dir_cache answers each question once per
- * folder: a real path from its parent's (one lstat per folder), the .git
- * probe once per ancestor, and a folder's names from one listing.
+ * folder: a real path from its parent's (one lstat per folder, a readlink
+ * per link), the .git probe once per ancestor, and a folder's names from
+ * one listing.
  *
  * The answers are those of the uncached functions (realpath, gk_files_root,
  * gk_path_canonical, open) as of the first question: a run must not be
@@ -26,9 +27,17 @@ typedef struct gk_dir_cache gk_dir_cache;
 gk_dir_cache *gk_dir_cache_new(void);
 void gk_dir_cache_free(gk_dir_cache *c);
 
-/** realpath(path), malloc'ed; NULL with errno set when it does not resolve
- * (or when out of memory). */
+/** realpath(path), malloc'ed; NULL with realpath()'s errno when it does
+ * not resolve (ENOENT, ENOTDIR, ELOOP, EACCES...), or ENOMEM.  Any path:
+ * relative, with ".", ".." (the parent of the real path reached, as
+ * realpath goes up from a link's target) or empty components. */
 char *gk_dir_cache_realpath(gk_dir_cache *c, const char *path);
+
+/** gk_dir_cache_realpath(dir) of a folder the caller lists next
+ * (gk_dir_cache_list of the answer): a last name not met before is opened
+ * as a folder and listed at once, where an lstat and then a listing would
+ * cost a system call more.  The same answers. */
+char *gk_dir_cache_folder_to_list(gk_dir_cache *c, const char *dir);
 
 /** gk_files_root(dir): the nearest folder at or above the real path of
  * `dir` holding a .git entry, else that real path; malloc'ed or NULL. */

@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -203,11 +204,27 @@ char *gk_files_root(const char *dir)
 	return d;
 }
 
-/* A file named directly: a link is followed only inside its folder's repository (or folder). */
-static int add_file(gk_file_list *out, const char *path, gk_error *err)
+void gk_path_stat_read(gk_path_stat *out, const char *path)
+{
+	memset(out, 0, sizeof *out);
+	out->lstat_errno = lstat(path, &out->lst) == 0 ? 0 : errno;
+	out->stat_errno = out->lstat_errno; /* stat resolves the same names: it fails the same way */
+	out->st = out->lst;
+	if (out->lstat_errno == 0 && S_ISLNK(out->lst.st_mode))
+		out->stat_errno = stat(path, &out->st) == 0 ? 0 : errno;
+}
+
+bool gk_path_stat_is_dir(const gk_path_stat *ps)
+{
+	return ps->stat_errno == 0 && S_ISDIR(ps->st.st_mode);
+}
+
+/* A file named directly (`ps` what it is): a link is followed only inside
+ * its folder's repository (or folder). */
+static int add_file(gk_file_list *out, const char *path, const gk_path_stat *ps, gk_error *err)
 {
 	struct stat st;
-	if (lstat(path, &st) != 0 || !S_ISLNK(st.st_mode))
+	if (ps->lstat_errno != 0 || !S_ISLNK(ps->lst.st_mode))
 		return push_entry(out, path, NULL, NULL) < 0 ? gk_error_set(err, GK_ENOMEM, "out of memory") : 0;
 	const char *slash = strrchr(path, '/');
 	char *dir = slash ? gk_strndup(path, slash == path ? 1 : (size_t)(slash - path)) : gk_strdup(".");
@@ -230,14 +247,18 @@ static int add_file(gk_file_list *out, const char *path, gk_error *err)
 	return rc < 0 ? gk_error_set(err, GK_ENOMEM, "out of memory") : 0;
 }
 
-int gk_files_collect(gk_file_list *out, const char *path, const char *const *excludes, size_t n_excludes,
-		     gk_error *err)
+int gk_files_collect(gk_file_list *out, const char *path, const gk_path_stat *ps, const char *const *excludes,
+		     size_t n_excludes, gk_error *err)
 {
-	struct stat st;
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+	gk_path_stat own;
+	if (!ps) {
+		gk_path_stat_read(&own, path);
+		ps = &own;
+	}
+	if (gk_path_stat_is_dir(ps)) {
 		walker w = {.out = out, .ex = excludes, .nex = n_excludes, .err = err, .root = gk_files_root(path)};
 		int rc = w.root ? 0 : gk_error_set(err, GK_ENOMEM, "out of memory");
-		if (rc == 0 && seen_before(&w, &st) < 0)
+		if (rc == 0 && seen_before(&w, &ps->st) < 0)
 			rc = nomem(&w);
 		if (rc == 0)
 			rc = walk(&w, path);
@@ -247,7 +268,7 @@ int gk_files_collect(gk_file_list *out, const char *path, const char *const *exc
 	}
 	if (excluded(path, excludes, n_excludes))
 		return 0;
-	return add_file(out, path, err);
+	return add_file(out, path, ps, err);
 }
 
 void gk_file_list_free(gk_file_list *l)

@@ -5,6 +5,7 @@
 #define GK_FILES_H
 
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "gatekeeper/common.h"
 #include "gatekeeper/types.h"
@@ -24,6 +25,20 @@ typedef struct gk_file_list {
 	size_t cap;
 } gk_file_list;
 
+/* What a path names, asked once: lstat, and for a link stat, so that the
+ * callers that each need a part of it do not ask again. */
+typedef struct gk_path_stat {
+	int lstat_errno;    /* 0: lstat(path) succeeded, into `lst` */
+	int stat_errno;     /* 0: stat(path) succeeded, into `st` (for a non-link, a copy of `lst`) */
+	struct stat lst, st;
+} gk_path_stat;
+
+/** Fill `out` for `path`: one lstat, and a stat only when it is a link. */
+void gk_path_stat_read(gk_path_stat *out, const char *path);
+
+/** Whether `ps` says its path names a folder (through a link too). */
+bool gk_path_stat_is_dir(const gk_path_stat *ps);
+
 /**
  * Append `path` if it is a file, or every `*.sql` file below it (sorted,
  * recursively) if it is a directory, skipping any whose path matches one of
@@ -37,9 +52,10 @@ typedef struct gk_file_list {
  * is appended with `refused` set (reported, never read) when its name
  * looks like SQL or it points at a folder.  A folder is walked once, known
  * by device and inode, however many links lead to it (loops included).
- * Returns 0 or GK_ENOMEM.  Free the list with gk_file_list_free().
+ * `ps` is what gk_path_stat_read() said of `path` (borrowed), or NULL to
+ * ask here.  Returns 0 or GK_ENOMEM.  Free the list with gk_file_list_free().
  */
-int gk_files_collect(gk_file_list *out, const char *path, const char *const *excludes,
+int gk_files_collect(gk_file_list *out, const char *path, const gk_path_stat *ps, const char *const *excludes,
 		     size_t n_excludes, gk_error *err);
 
 /** The folder symlinks below `dir` must stay in: the nearest folder upward

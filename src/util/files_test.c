@@ -8,10 +8,12 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/files.h"
@@ -53,7 +55,7 @@ static char *collect(const char *const *ex, size_t nex)
 {
 	gk_file_list l = {0};
 	gk_error err = {0};
-	assert_int_equal(gk_files_collect(&l, root, ex, nex, &err), 0);
+	assert_int_equal(gk_files_collect(&l, root, NULL, ex, nex, &err), 0);
 	gk_buf b = GK_BUF_INIT;
 	for (size_t i = 0; i < l.n; i++)
 		gk_buf_printf(&b, "%s\n", l.paths[i] + strlen(root) + 1);
@@ -116,12 +118,12 @@ static void test_files__empty_folders(void **state)
 	(void)state;
 	gk_file_list l = {0};
 	gk_error err = {0};
-	assert_int_equal(gk_files_collect(&l, root, NULL, 0, &err), 0);
+	assert_int_equal(gk_files_collect(&l, root, NULL, NULL, 0, &err), 0);
 	assert_int_equal(l.n, 0);
 	char *sub = gk_asprintf("%s/empty", root);
 	assert_int_equal(mkdir(sub, 0755), 0);
 	free(sub);
-	assert_int_equal(gk_files_collect(&l, root, NULL, 0, &err), 0);
+	assert_int_equal(gk_files_collect(&l, root, NULL, NULL, 0, &err), 0);
 	assert_int_equal(l.n, 0);
 	gk_file_list_free(&l);
 }
@@ -160,7 +162,7 @@ static void test_files__links_stay_inside_and_folders_once(void **state)
 	gk_file_list l = {0};
 	gk_error err = {0};
 	/* Outside a repository: the folder given is the limit. */
-	assert_int_equal(gk_files_collect(&l, dir, NULL, 0, &err), 0);
+	assert_int_equal(gk_files_collect(&l, dir, NULL, NULL, 0, &err), 0);
 	gk_buf b = GK_BUF_INIT;
 	for (size_t i = 0; i < l.n; i++)
 		gk_buf_printf(&b, "%s %s\n", l.paths[i] + strlen(dir) + 1, l.refused[i] ? "refused" : l.ids[i].judged ? "ok" : "-");
@@ -172,7 +174,7 @@ static void test_files__links_stay_inside_and_folders_once(void **state)
 	/* In a repository: the shared folder is inside, walked once (a, b and c lead to it). */
 	char *git = gk_asprintf("%s/repo/.git", root);
 	assert_int_equal(mkdir(git, 0700), 0);
-	assert_int_equal(gk_files_collect(&l, dir, NULL, 0, &err), 0);
+	assert_int_equal(gk_files_collect(&l, dir, NULL, NULL, 0, &err), 0);
 	for (size_t i = 0; i < l.n; i++)
 		gk_buf_printf(&b, "%s %s\n", l.paths[i] + strlen(dir) + 1, l.refused[i] ? "refused" : l.ids[i].judged ? "ok" : "-");
 	got = gk_buf_take(&b);
@@ -184,13 +186,72 @@ static void test_files__links_stay_inside_and_folders_once(void **state)
 	gk_file_list_free(&l);
 	/* A file named directly: the same rule, from its own folder. */
 	char *f = gk_asprintf("%s/out.sql", dir);
-	assert_int_equal(gk_files_collect(&l, f, NULL, 0, &err), 0);
+	assert_int_equal(gk_files_collect(&l, f, NULL, NULL, 0, &err), 0);
 	assert_int_equal(l.n, 1);
 	assert_non_null(l.refused[0]);
 	gk_file_list_free(&l);
 	free(f);
 	free(git);
 	free(dir);
+}
+
+/* One lstat says what a path is; a link is followed by a stat, a missing
+ * path or a name below a file fails both alike. */
+static void test_files__path_stat(void **state)
+{
+	(void)state;
+	mk("d/a.sql", "SELECT 1;");
+	link_to("d", "to_d");
+	link_to("nowhere", "dangling.sql");
+	static const struct {
+		const char *rel;
+		int lstat_errno, stat_errno;
+		bool link, dir;
+	} cases[] = {
+		{"d/a.sql", 0, 0, false, false}, {"d", 0, 0, false, true}, {"to_d", 0, 0, true, true},
+		{"to_d/", 0, 0, false, true}, {"dangling.sql", 0, ENOENT, true, false},
+		{"gone.sql", ENOENT, ENOENT, false, false}, {"d/a.sql/x", ENOTDIR, ENOTDIR, false, false},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char *p = gk_asprintf("%s/%s", root, cases[i].rel);
+		gk_path_stat ps;
+		gk_path_stat_read(&ps, p);
+		assert_int_equal(ps.lstat_errno, cases[i].lstat_errno);
+		assert_int_equal(ps.stat_errno, cases[i].stat_errno);
+		assert_int_equal(ps.lstat_errno == 0 && S_ISLNK(ps.lst.st_mode), cases[i].link);
+		assert_int_equal(gk_path_stat_is_dir(&ps), cases[i].dir);
+		struct stat st;
+		if (cases[i].stat_errno == 0) { /* what stat says of it */
+			assert_int_equal(stat(p, &st), 0);
+			assert_int_equal(ps.st.st_ino, st.st_ino);
+		}
+		free(p);
+	}
+}
+
+/* Told what the path is, the collection believes it: a path said to be a
+ * folder is walked, a file is taken as it is, without asking again. */
+static void test_files__collect_told_what_path_is(void **state)
+{
+	(void)state;
+	mk("d/a.sql", "SELECT 1;");
+	mk("d/b.sql", "SELECT 2;");
+	char *d = gk_asprintf("%s/d", root), *a = gk_asprintf("%s/d/a.sql", root);
+	gk_path_stat said_dir, said_file;
+	gk_path_stat_read(&said_dir, d);
+	gk_path_stat_read(&said_file, a);
+	gk_file_list l = {0};
+	gk_error err = {0};
+	assert_int_equal(gk_files_collect(&l, d, &said_dir, NULL, 0, &err), 0);
+	assert_int_equal(l.n, 2);
+	gk_file_list_free(&l);
+	/* The folder, said to be a file: taken as the one path. */
+	assert_int_equal(gk_files_collect(&l, d, &said_file, NULL, 0, &err), 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.paths[0], d);
+	gk_file_list_free(&l);
+	free(d);
+	free(a);
 }
 
 int main(void)
@@ -202,6 +263,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_files__empty_folders, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_files__links_loop_and_dangle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_files__links_stay_inside_and_folders_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_files__path_stat, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_files__collect_told_what_path_is, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("files", tests, NULL, NULL);
 }

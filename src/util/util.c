@@ -1,5 +1,6 @@
 /* util.c - strings, buffers, files, time. */
 #include "util.h"
+#include "dircache.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -487,45 +488,13 @@ void gk_path_normalise(char *p)
 	*out = '\0';
 }
 
-char *gk_path_resolve_prefix(char *abs, char *(*real_of)(void *ctx, const char *prefix), void *ctx)
-{
-	for (size_t cut = strlen(abs); cut > 0;) {
-		char saved = abs[cut];
-		abs[cut] = '\0';
-		char *real = real_of(ctx, abs);
-		abs[cut] = saved;
-		if (real) {
-			char *r = gk_asprintf("%s%s", strcmp(real, "/") ? real : "", abs + cut);
-			free(real);
-			free(abs);
-			if (r && !*r) {
-				free(r);
-				r = gk_strdup("/");
-			}
-			return r;
-		}
-		do
-			cut--;
-		while (cut > 0 && abs[cut] != '/');
-	}
-	return abs;
-}
-
-static char *real_path(void *ctx, const char *prefix)
-{
-	(void)ctx;
-	return realpath(prefix, NULL);
-}
-
+/* One walk, realpath()'s, serves both: a cache asked once is the file system. */
 char *gk_path_canonical(const char *path)
 {
-	char cwd[4096];
-	char *abs = path[0] == '/' ? gk_strdup(path) : getcwd(cwd, sizeof cwd) ? gk_asprintf("%s/%s", cwd, path) : NULL;
-	if (!abs)
-		return NULL;
-	gk_path_normalise(abs);
-	/* The longest prefix that exists, with its symlinks resolved, then the rest as written. */
-	return gk_path_resolve_prefix(abs, real_path, NULL);
+	gk_dir_cache *c = gk_dir_cache_new();
+	char *r = c ? gk_dir_cache_canonical(c, path) : NULL;
+	gk_dir_cache_free(c);
+	return r;
 }
 
 int gk_random_hex(char *out, size_t nbytes)

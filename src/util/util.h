@@ -107,15 +107,19 @@ int gk_read_file(char **out, size_t *len, const char *path, size_t max_size);
  * nothing read. */
 int gk_read_file_same(char **out, size_t *len, const char *path, size_t max_size, uint64_t dev, uint64_t ino);
 
+/* One record of Linux's getdents64 system call, which reads a folder
+ * without the fstat and fcntl calls of opendir() and fdopendir(). */
+struct gk_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
 /** `path` made absolute, "." and ".." applied, symlinks resolved as far as
  * the path exists (the rest as written); malloc'ed, NULL when out of memory. */
 char *gk_path_canonical(const char *path);
-/** gk_path_canonical's second half, for a caller that resolves paths its
- * own way (a cache): `abs` (absolute, normalised; consumed) with its
- * longest prefix that `real` resolves replaced by what it returns (a
- * malloc'ed real path, NULL when the prefix does not resolve), the rest
- * as written.  Malloc'ed, NULL when out of memory. */
-char *gk_path_resolve_prefix(char *abs, char *(*real)(void *ctx, const char *prefix), void *ctx);
 /** Drop "." and empty components of the absolute path `p` and apply ".."
  * textually, in place. */
 void gk_path_normalise(char *p);
