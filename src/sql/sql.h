@@ -117,6 +117,10 @@ void gk_sql_free(gk_sql *s);
  * unpacking on the same stack: a recursive walk over the tree has ~700 MB,
  * over 2 kB per protobuf level.
  *
+ * The tree taken before packing (parse.c) is copied by a walk that
+ * recurses once per protobuf level too, with a smaller frame than unpack's,
+ * and refuses the same depth (it counts levels as gk_pb_depth does).
+ *
  * Time, not stack, is the cost of such input: libpg_query packs nested
  * messages with a memmove per level, which is quadratic in the depth
  * (100,000 terms take ~5 s to parse, 150,000 ~12 s; a 2 MiB statement of
