@@ -539,6 +539,16 @@ int gk_report_add_finding(gk_report *r, const gk_finding *f);
  */
 int gk_report_take_finding(gk_report *r, gk_finding *f);
 
+/**
+ * Take findings f[0..n) as gk_report_take_finding() does, those not
+ * suppressed in the order gk_report_finish() gives them (sorted here, by
+ * the thread that adds them, so that gk_report_finish() finds a report
+ * added this way, batch after batch in order, sorted already: what the
+ * lint does with each file's findings).  On GK_ENOMEM the findings not
+ * taken (not zeroed) are still the caller's.
+ */
+int gk_report_take_findings(gk_report *r, gk_finding *f, size_t n);
+
 /** Record that a lock trace judged the lint's predictions: the summary
  * then states its counts. */
 void gk_report_set_evidence_traced(gk_report *r);

@@ -292,7 +292,7 @@ static void free_result(gk_file_result *fr)
 }
 
 /* File `in`'s result into the report: its migration, then its findings,
- * moved, not copied. */
+ * moved, not copied, and sorted as the report orders them. */
 static int merge_file(gk_report *r, const gk_lint_input *in, gk_file_result *fr, gk_error *err)
 {
 	if (fr->oom)
@@ -304,9 +304,8 @@ static int merge_file(gk_report *r, const gk_lint_input *in, gk_file_result *fr,
 			return gk_error_set(err, GK_ENOMEM, "out of memory");
 		gk_report_set_statements_total(r, (size_t)idx, fr->statements_total);
 	}
-	for (size_t k = 0; k < fr->n; k++)
-		if (gk_report_take_finding(r, &fr->findings[k]) < 0)
-			return gk_error_set(err, GK_ENOMEM, "out of memory");
+	if (gk_report_take_findings(r, fr->findings, fr->n) < 0)
+		return gk_error_set(err, GK_ENOMEM, "out of memory");
 	return 0;
 }
 

@@ -613,6 +613,147 @@ static void set_subject(gk_report *r, gk_finding *f)
 	}
 }
 
+static int cmp_str(const char *a, const char *b)
+{
+	if (a == b)
+		return 0;
+	if (!a || !b)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
+
+static int cmp_finding(const void *pa, const void *pb)
+{
+	const gk_finding *a = pa, *b = pb;
+	int c = cmp_str(a->path, b->path);
+	if (c)
+		return c;
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	if (a->column != b->column)
+		return a->column < b->column ? -1 : 1;
+	c = strcmp(a->rule_id, b->rule_id);
+	if (c)
+		return c;
+	return cmp_str(a->message, b->message);
+}
+
+/* ---- the report's order --------------------------------------------- */
+
+/*
+ * Positions pos[0..n) into `f`, sorted by cmp_finding of the findings they
+ * name; equal findings keep the order of their positions (a merge sort, as
+ * glibc's qsort is: the report's order must not depend on ties being
+ * reordered).  tmp has room for n / 2.  Halves already in order cost one
+ * comparison, so positions nearly in order cost about n.
+ */
+static void sort_positions(const gk_finding *f, size_t *pos, size_t *tmp, size_t n)
+{
+	if (n < 2)
+		return;
+	size_t h = n / 2;
+	sort_positions(f, pos, tmp, h);
+	sort_positions(f, pos + h, tmp, n - h);
+	if (cmp_finding(&f[pos[h - 1]], &f[pos[h]]) <= 0)
+		return;
+	memcpy(tmp, pos, h * sizeof *pos);
+	size_t a = 0, b = h, k = 0;
+	while (a < h && b < n)
+		pos[k++] = cmp_finding(&f[pos[b]], &f[tmp[a]]) < 0 ? pos[b++] : tmp[a++];
+	while (a < h)
+		pos[k++] = tmp[a++];
+}
+
+/* The runs of f[0..n) in cmp_finding order: their count, and with `starts`
+ * each one's first position. */
+static size_t runs_of(const gk_finding *f, size_t n, size_t *starts)
+{
+	size_t runs = 0;
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || cmp_finding(&f[i - 1], &f[i]) > 0) {
+			if (starts)
+				starts[runs] = i;
+			runs++;
+		}
+	return runs;
+}
+
+/*
+ * The order of runs that are each in order (a lint's files, each sorted
+ * as it was added) but not among themselves (files named in another
+ * order): the runs sorted by their first findings, into `pos`, when that
+ * puts every finding in order with equal ones as they came (a run's last
+ * is below the next one's first, or equal to it from an earlier run);
+ * false otherwise.  `work` has room for 2 * n.
+ */
+static bool order_by_runs(const gk_finding *f, size_t n, size_t runs, size_t *pos, size_t *work)
+{
+	size_t *starts = work, *last = work + n;
+	runs_of(f, n, starts);
+	for (size_t k = 0; k < runs; k++)
+		last[starts[k]] = (k + 1 < runs ? starts[k + 1] : n) - 1;
+	sort_positions(f, starts, pos, runs);
+	for (size_t k = 1; k < runs; k++) {
+		int c = cmp_finding(&f[last[starts[k - 1]]], &f[starts[k]]);
+		if (c > 0 || (c == 0 && starts[k - 1] > starts[k]))
+			return false;
+	}
+	size_t m = 0;
+	for (size_t k = 0; k < runs; k++)
+		for (size_t i = starts[k]; i <= last[starts[k]]; i++)
+			pos[m++] = i;
+	return true;
+}
+
+/* Move f[pos[k]] to f[k] for every k, in place (one finding held aside
+ * per cycle of the permutation); pos is consumed. */
+static void permute(gk_finding *f, size_t *pos, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		if (pos[k] == k)
+			continue;
+		gk_finding held = f[k];
+		size_t j = k;
+		while (pos[j] != k) {
+			size_t from = pos[j];
+			f[j] = f[from];
+			pos[j] = j;
+			j = from;
+		}
+		f[j] = held;
+		pos[j] = j;
+	}
+}
+
+/*
+ * Sort f[0..n) by cmp_finding, equal findings in the order they are in.
+ * What the lint adds is in order already (each file's findings sorted as
+ * they are taken, the files in the order named): one pass sees it.  Out
+ * of memory, qsort() does it: glibc's is the same merge sort while it can
+ * allocate.
+ */
+static void sort_findings(gk_finding *f, size_t n)
+{
+	size_t runs = runs_of(f, n, NULL);
+	if (runs < 2)
+		return;
+	size_t *pos = malloc(n * sizeof *pos), *work = malloc(2 * n * sizeof *work);
+	if (!pos || !work) {
+		free(pos);
+		free(work);
+		qsort(f, n, sizeof *f, cmp_finding);
+		return;
+	}
+	if (!order_by_runs(f, n, runs, pos, work)) {
+		for (size_t i = 0; i < n; i++)
+			pos[i] = i;
+		sort_positions(f, pos, work, n);
+	}
+	free(work);
+	permute(f, pos, n);
+	free(pos);
+}
+
 /* The next free slot for finding `f` (among the findings or the
  * suppressed ones), with `*n` its list's count; NULL when out of memory. */
 static gk_finding *finding_slot(gk_report *r, const gk_finding *f, size_t **n)
@@ -642,6 +783,27 @@ int gk_report_take_finding(gk_report *r, gk_finding *f)
 	set_subject(r, d);
 	(*n)++;
 	return 0;
+}
+
+int gk_report_take_findings(gk_report *r, gk_finding *f, size_t n)
+{
+	assert(r && (f || n == 0));
+	size_t *pos = malloc((n ? n : 1) * sizeof *pos), *tmp = malloc((n / 2 + 1) * sizeof *tmp);
+	int rc = pos && tmp ? 0 : GK_ENOMEM;
+	size_t m = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		if (f[i].suppressed)
+			rc = gk_report_take_finding(r, &f[i]);
+		else
+			pos[m++] = i;
+	}
+	if (rc == 0)
+		sort_positions(f, pos, tmp, m);
+	for (size_t k = 0; rc == 0 && k < m; k++)
+		rc = gk_report_take_finding(r, &f[pos[k]]);
+	free(pos);
+	free(tmp);
+	return rc;
 }
 
 int gk_report_add_finding(gk_report *r, const gk_finding *f)
@@ -735,29 +897,6 @@ _Static_assert(sizeof kind_names / sizeof *kind_names == GK_ERRKIND_INTERNAL + 1
 
 const char *gk_error_kind_name(enum gk_error_kind k) { return kind_names[k]; }
 
-static int cmp_str(const char *a, const char *b)
-{
-	if (!a || !b)
-		return (a != NULL) - (b != NULL);
-	return strcmp(a, b);
-}
-
-static int cmp_finding(const void *pa, const void *pb)
-{
-	const gk_finding *a = pa, *b = pb;
-	int c = cmp_str(a->path, b->path);
-	if (c)
-		return c;
-	if (a->line != b->line)
-		return a->line < b->line ? -1 : 1;
-	if (a->column != b->column)
-		return a->column < b->column ? -1 : 1;
-	c = strcmp(a->rule_id, b->rule_id);
-	if (c)
-		return c;
-	return cmp_str(a->message, b->message);
-}
-
 /* The exit code of the worst error; db_connect errors are left out when
  * `skip_connect` (see gk_report_finish). */
 static enum gk_exit exit_for_errors(const gk_report *r, bool skip_connect)
@@ -802,10 +941,24 @@ static int cmp_migration_path_index(const void *pa, const void *pb)
 	return c ? c : (*a > *b) - (*a < *b);
 }
 
+/* The index of the first migration with `path` in `byp` (the migrations
+ * sorted by cmp_migration_path_index), or -1. */
+static long first_migration(const gk_report *r, gk_migration *const *byp, const char *path)
+{
+	gk_migration key = {.path = (char *)path}, *kp = &key;
+	gk_migration *const *hit = bsearch(&kp, byp, r->n_migrations, sizeof *byp, cmp_migration_path);
+	if (!hit)
+		return -1;
+	while (hit > byp && cmp_migration_path(hit - 1, &kp) == 0)
+		hit--; /* the first migration with the path, whichever bsearch found */
+	return *hit - r->migrations;
+}
+
 /* Count each finding against its migration, and link the two (a
  * finding's migration, a migration's first finding) so that a renderer
- * that lists findings per migration never searches; a sorted index keeps
- * this O(F log M) for runs over thousands of files. */
+ * that lists findings per migration never searches; a sorted index, and
+ * the findings sorted by path, keep this O(M log M + F) for runs over
+ * thousands of files. */
 static void count_per_migration(gk_report *r)
 {
 	gk_migration **byp = malloc((r->n_migrations ? r->n_migrations : 1) * sizeof *byp);
@@ -822,24 +975,26 @@ static void count_per_migration(gk_report *r)
 	}
 	if (r->n_migrations)
 		qsort(byp, r->n_migrations, sizeof *byp, cmp_migration_path_index);
-	for (size_t i = 0; i < r->n_findings; i++) {
+	const gk_finding *prev = NULL;
+	for (size_t i = 0; i < r->n_findings; prev = &r->findings[i++]) {
 		gk_finding *f = &r->findings[i];
 		f->migration = -1;
 		if (!f->path)
 			continue;
-		gk_migration key = {.path = f->path}, *kp = &key;
-		gk_migration **hit = bsearch(&kp, byp, r->n_migrations, sizeof *byp, cmp_migration_path);
-		if (!hit)
+		/* Sorted by path: the finding before has the same one, mostly. */
+		if (prev && prev->path && strcmp(prev->path, f->path) == 0)
+			f->migration = prev->migration;
+		else
+			f->migration = first_migration(r, byp, f->path);
+		if (f->migration < 0)
 			continue;
-		while (hit > byp && cmp_migration_path(hit - 1, &kp) == 0)
-			hit--; /* the first migration with the path, whichever bsearch found */
-		f->migration = *hit - r->migrations;
-		if ((*hit)->findings == 0)
-			(*hit)->first_finding = i;
-		(*hit)->findings++;
+		gk_migration *m = &r->migrations[f->migration];
+		if (m->findings == 0)
+			m->first_finding = i;
+		m->findings++;
 		if (f->blocking) {
-			(*hit)->blocking++;
-			(*hit)->status = GK_MIGRATION_FAIL;
+			m->blocking++;
+			m->status = GK_MIGRATION_FAIL;
 		}
 	}
 	free(byp);
@@ -898,10 +1053,15 @@ static int cmp_subject(const void *pa, const void *pb, void *findings)
 	return c ? c : (a->idx > b->idx) - (a->idx < b->idx);
 }
 
+/* The path as the subject digests it: none reads as "". */
+static const char *subject_path(const gk_finding *f) { return f->path ? f->path : ""; }
+
 /*
  * Each finding's fingerprint (see gk_finding): the subject's digest and
  * the finding's occurrence among those of the same subject (cmp_subject),
- * so two identical statements in one file stay apart.
+ * so two identical statements in one file stay apart.  Findings of one
+ * subject have one path, and the findings are sorted by path (no path
+ * just before ""): the keys are sorted path by path, a few at a time.
  * Out of memory leaves them empty.
  */
 static void fingerprint_findings(gk_report *r)
@@ -916,8 +1076,12 @@ static void fingerprint_findings(gk_report *r)
 		keys[i].idx = i;
 		memcpy(keys[i].digest, r->findings[i].subject, sizeof keys[i].digest);
 	}
-	if (ok)
-		qsort_r(keys, r->n_findings, sizeof *keys, cmp_subject, r->findings);
+	for (size_t i = 0, end; ok && i < r->n_findings; i = end) {
+		for (end = i + 1; end < r->n_findings; end++)
+			if (strcmp(subject_path(&r->findings[end]), subject_path(&r->findings[i])) != 0)
+				break;
+		qsort_r(keys + i, end - i, sizeof *keys, cmp_subject, r->findings);
+	}
 	uint32_t occurrence = 0;
 	for (size_t k = 0; ok && k < r->n_findings; k++) {
 		bool same = k > 0 && memcmp(keys[k].digest, keys[k - 1].digest, sizeof keys[k].digest) == 0;
@@ -955,8 +1119,7 @@ void gk_report_finish(gk_report *r, enum gk_severity fail_level, double duration
 	assert(r);
 	r->fail_level = fail_level;
 	r->duration_s = duration_s;
-	if (r->n_findings)
-		qsort(r->findings, r->n_findings, sizeof *r->findings, cmp_finding);
+	sort_findings(r->findings, r->n_findings);
 	memset(r->by_severity, 0, sizeof r->by_severity);
 	r->n_blocking = 0;
 	r->evidence.confirmed = r->evidence.corrected = r->evidence.trace_only = 0;
