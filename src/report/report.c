@@ -1,6 +1,7 @@
 /* report.c - the report model (see gatekeeper/report.h). */
 #include "gatekeeper/report.h"
 #include "../util/util.h"
+#include "texts.h"
 
 #include <assert.h>
 #include <openssl/evp.h>
@@ -10,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define FINDING_OWNED 10
+#define FINDING_SHARED 5
+
 typedef struct report_priv {
 	gk_report pub;
 	size_t cap_m, cap_f, cap_e, cap_s;
@@ -18,6 +22,11 @@ typedef struct report_priv {
 	EVP_MD_CTX *digest;
 	EVP_MD *sha256;
 	bool subject_lost;   /* a finding's subject digest could not be made */
+	/* The texts findings share (FINDING_SHARED): one copy of each, and
+	 * the last one of each field (consecutive findings of a file have
+	 * its path, often its statement and rule: no lookup then). */
+	gk_texts texts;
+	const char *last_shared[FINDING_SHARED];
 } report_priv;
 
 gk_report *gk_report_new(const char *command)
@@ -36,30 +45,55 @@ gk_report *gk_report_new(const char *command)
 	return &p->pub;
 }
 
-#define FINDING_STRINGS 15
 
-/* The strings a finding owns, so that copying and freeing name them once. */
-static void finding_strings(gk_finding *f, char **out[FINDING_STRINGS])
+/* The strings a finding owns alone, so that copying and freeing name them once. */
+static void finding_owned(gk_finding *f, char **out[FINDING_OWNED])
 {
-	char **all[FINDING_STRINGS] = {&f->message, &f->help, &f->path, &f->sql, &f->context,
-				       &f->object_kind, &f->object, &f->attribute, &f->expected, &f->actual,
-				       &f->production.summary, &f->production.relation, &f->production.source,
-				       &f->production.size_rule, &f->about};
+	char **all[FINDING_OWNED] = {&f->message, &f->object_kind, &f->object, &f->attribute, &f->expected,
+				     &f->actual, &f->production.summary, &f->production.relation,
+				     &f->production.source, &f->production.size_rule};
 	memcpy(out, all, sizeof all);
 }
 
-/* Everything finding `f` owns. */
+/* The strings of a finding that the report keeps one copy of, shared by
+ * the findings with the same text (r->texts): nothing changes them once
+ * the finding is added. */
+static void finding_shared(gk_finding *f, char **out[FINDING_SHARED])
+{
+	char **all[FINDING_SHARED] = {&f->help, &f->path, &f->sql, &f->context, &f->about};
+	memcpy(out, all, sizeof all);
+}
+
+/* Everything finding `f` owns (not its shared texts: the report's). */
 static void finding_free(gk_finding *f)
 {
-	char **fields[FINDING_STRINGS];
-	finding_strings(f, fields);
-	for (size_t k = 0; k < FINDING_STRINGS; k++)
+	char **fields[FINDING_OWNED];
+	finding_owned(f, fields);
+	for (size_t k = 0; k < FINDING_OWNED; k++)
 		free(*fields[k]);
 	free(f->evidence.predicted.relation);
 	free(f->evidence.observed.relation);
 	free(f->estimate.method);
 	free(f->estimate.relation);
 	free(f->estimate.text);
+}
+
+/* The report's copies of `f`'s shared texts, in finding_shared's order;
+ * -1 when out of memory. */
+static int share_texts(gk_report *r, const gk_finding *f, char *out[FINDING_SHARED])
+{
+	report_priv *p = (report_priv *)r;
+	const char *src[FINDING_SHARED] = {f->help, f->path, f->sql, f->context, f->about};
+	for (size_t k = 0; k < FINDING_SHARED; k++) {
+		const char *last = p->last_shared[k];
+		if (src[k] && last && strcmp(src[k], last) == 0)
+			out[k] = (char *)last;
+		else if (!(out[k] = (char *)gk_texts_intern(&p->texts, src[k])) && src[k])
+			return -1;
+		if (out[k])
+			p->last_shared[k] = out[k];
+	}
+	return 0;
 }
 
 static void strings_free(char **v, size_t n)
@@ -145,6 +179,7 @@ void gk_report_free(gk_report *r)
 	free(r->errors);
 	free(r->command);
 	report_priv *p = (report_priv *)r;
+	gk_texts_free(&p->texts);
 	EVP_MD_free(p->sha256);
 	EVP_MD_CTX_free(p->digest);
 	free(p);
@@ -773,12 +808,23 @@ static gk_finding *finding_slot(gk_report *r, const gk_finding *f, size_t **n)
 int gk_report_take_finding(gk_report *r, gk_finding *f)
 {
 	assert(r && f && f->rule_id);
+	char *shared[FINDING_SHARED], *empty = NULL;
+	if (share_texts(r, f, shared) < 0 || (!f->message && !(empty = gk_strdup(""))))
+		return GK_ENOMEM;
 	size_t *n;
 	gk_finding *d = finding_slot(r, f, &n);
-	if (!d)
+	if (!d) {
+		free(empty);
 		return GK_ENOMEM;
-	if (!d->message && !(d->message = gk_strdup("")))
-		return GK_ENOMEM;
+	}
+	if (empty)
+		d->message = empty;
+	char **fields[FINDING_SHARED];
+	finding_shared(d, fields);
+	for (size_t k = 0; k < FINDING_SHARED; k++) {
+		free(*fields[k]); /* the caller's copy, the report's now */
+		*fields[k] = shared[k];
+	}
 	memset(f, 0, sizeof *f);
 	set_subject(r, d);
 	(*n)++;
@@ -809,6 +855,9 @@ int gk_report_take_findings(gk_report *r, gk_finding *f, size_t n)
 int gk_report_add_finding(gk_report *r, const gk_finding *f)
 {
 	assert(r && f && f->rule_id);
+	char *shared[FINDING_SHARED];
+	if (share_texts(r, f, shared) < 0)
+		return GK_ENOMEM;
 	size_t *n;
 	gk_finding *d = finding_slot(r, f, &n);
 	if (!d)
@@ -817,21 +866,25 @@ int gk_report_add_finding(gk_report *r, const gk_finding *f)
 	d->estimate.method = d->estimate.relation = d->estimate.text = NULL;
 	if (!d->message)
 		d->message = "";
-	char **fields[FINDING_STRINGS];
-	finding_strings(d, fields);
+	char **fields[FINDING_OWNED];
+	finding_owned(d, fields);
 	bool ok = true;
-	for (size_t i = 0; i < FINDING_STRINGS; i++) {
+	for (size_t i = 0; i < FINDING_OWNED; i++) {
 		const char *src = *fields[i];
 		*fields[i] = gk_strdup(src);
 		ok = ok && (!src || *fields[i]);
 	}
 	if (!ok || gk_finding_set_evidence(d, &f->evidence) < 0 || gk_finding_set_estimate(d, &f->estimate) < 0) {
-		for (size_t i = 0; i < FINDING_STRINGS; i++)
+		for (size_t i = 0; i < FINDING_OWNED; i++)
 			free(*fields[i]);
 		free(d->evidence.predicted.relation);
 		free(d->evidence.observed.relation);
 		return GK_ENOMEM;
 	}
+	char **texts[FINDING_SHARED];
+	finding_shared(d, texts);
+	for (size_t k = 0; k < FINDING_SHARED; k++)
+		*texts[k] = shared[k];
 	set_subject(r, d);
 	(*n)++;
 	return 0;

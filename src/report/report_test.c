@@ -878,8 +878,10 @@ static void junit_replay_case(bool marked)
 }
 
 /* gk_report_take_finding moves the strings (the report frees them, the
- * caller's finding is zeroed) and sorts a suppressed one apart, as
- * gk_report_add_finding does with copies. */
+ * caller's finding is zeroed): the message itself, the texts findings
+ * share as the report's one copy of each (two findings of one file and
+ * statement have one path and one statement); and sorts a suppressed one
+ * apart, as gk_report_add_finding does with copies. */
 static void test_take_finding_moves(void **state)
 {
 	(void)state;
@@ -894,17 +896,26 @@ static void test_take_finding_moves(void **state)
 	assert_null(f.rule_id);
 	assert_int_equal(r->n_findings, 1);
 	assert_ptr_equal(r->findings[0].message, msg);
-	assert_ptr_equal(r->findings[0].path, path);
-	assert_ptr_equal(r->findings[0].sql, sql);
+	assert_string_equal(r->findings[0].path, "m/1.sql");
+	assert_string_equal(r->findings[0].sql, "ALTER TABLE t ADD c int");
 	assert_false(r->findings[0].blocking);
+	gk_finding g = {.rule_id = "require-lock-timeout", .severity = GK_SEV_WARNING, .message = strdup("no timeout"),
+			.path = strdup("m/1.sql"), .sql = strdup("ALTER TABLE t ADD c int"), .line = 3};
+	assert_int_equal(gk_report_take_finding(r, &g), 0);
+	assert_ptr_equal(r->findings[1].path, r->findings[0].path);
+	assert_ptr_equal(r->findings[1].sql, r->findings[0].sql);
+	gk_finding copied = {.rule_id = "drop-table", .message = (char *)"drops", .path = (char *)"m/1.sql"};
+	assert_int_equal(gk_report_add_finding(r, &copied), 0);
+	assert_ptr_equal(r->findings[2].path, r->findings[0].path);
 	gk_finding h = {.rule_id = "ban-drop-column", .severity = GK_SEV_ERROR, .path = strdup("m/2.sql"),
 			.suppressed = true};
 	assert_int_equal(gk_report_take_finding(r, &h), 0);
-	assert_int_equal(r->n_findings, 1);
+	assert_int_equal(r->n_findings, 3);
 	assert_int_equal(r->n_suppressed, 1);
 	assert_string_equal(r->suppressed[0].message, ""); /* a missing message reads as empty, as when copied */
 	gk_report_finish(r, GK_SEV_ERROR, 0);
-	assert_int_equal(r->findings[0].line, 3);
+	assert_int_equal(r->findings[0].line, 0);
+	assert_int_equal(r->findings[1].line, 3);
 	gk_report_free(r); /* frees what was moved: the leak check of make asan sees any double free or leak */
 }
 
