@@ -554,6 +554,16 @@ int gk_report_take_finding(gk_report *r, gk_finding *f);
  */
 int gk_report_take_findings(gk_report *r, gk_finding *f, size_t n);
 
+/**
+ * Make room for `n` more findings at once, so that adding them does not
+ * move the findings as their array grows (each move of megabytes of
+ * findings costs a page fault per page at the next touch, on the thread
+ * that renders).  A hint: the array still grows past it.  Room left
+ * unused is address space, not memory, as long as nothing touches it.
+ * 0 or GK_ENOMEM.
+ */
+int gk_report_reserve_findings(gk_report *r, size_t n);
+
 /** Record that a lock trace judged the lint's predictions: the summary
  * then states its counts. */
 void gk_report_set_evidence_traced(gk_report *r);

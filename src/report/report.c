@@ -831,6 +831,15 @@ int gk_report_take_finding(gk_report *r, gk_finding *f)
 	return 0;
 }
 
+int gk_report_reserve_findings(gk_report *r, size_t n)
+{
+	assert(r);
+	report_priv *p = (report_priv *)r;
+	if (n > SIZE_MAX / sizeof *r->findings - r->n_findings)
+		return GK_ENOMEM;
+	return gk_grow(&r->findings, &p->cap_f, r->n_findings + n, sizeof *r->findings) < 0 ? GK_ENOMEM : 0;
+}
+
 int gk_report_take_findings(gk_report *r, gk_finding *f, size_t n)
 {
 	assert(r && (f || n == 0));

@@ -402,6 +402,29 @@ static void test_finish_sorts(void **state)
 	gk_report_free(r);
 }
 
+/* Room reserved for findings is used as they come: the array is not
+ * moved until it is full, and grows past it. */
+static void test_reserve_findings(void **state)
+{
+	(void)state;
+	gk_report *r = gk_report_new("lint");
+	assert_non_null(r);
+	assert_int_equal(gk_report_reserve_findings(r, 300), 0);
+	const gk_finding *array = r->findings;
+	assert_non_null(array);
+	for (int i = 0; i < 300; i++)
+		add(r, "drop-table", GK_SEV_WARNING, "big.sql", i + 1, i + 1, "drops t", "DROP TABLE t;");
+	assert_ptr_equal(r->findings, array);
+	for (int i = 0; i < 300; i++)
+		add(r, "drop-table", GK_SEV_WARNING, "big.sql", 301 + i, 301 + i, "drops t", "DROP TABLE t;");
+	assert_int_equal(r->n_findings, 600);
+	assert_int_equal(gk_report_reserve_findings(r, SIZE_MAX), GK_ENOMEM);
+	assert_int_equal(r->n_findings, 600);
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	assert_int_equal(r->findings[599].line, 600);
+	gk_report_free(r);
+}
+
 /* ---- the report's order, whatever order findings come in ------------- */
 
 typedef struct order_key {
@@ -1363,6 +1386,7 @@ int main(void)
 		cmocka_unit_test(test_contract_asserts),
 		cmocka_unit_test(test_finish_sorts),
 		cmocka_unit_test(test_finish_orders_any_input),
+		cmocka_unit_test(test_reserve_findings),
 		cmocka_unit_test(test_take_findings_sorts_batch),
 		cmocka_unit_test(test_finish_error_kinds),
 		cmocka_unit_test(test_finish_blocking_beats_failed_server),
