@@ -1109,57 +1109,85 @@ static int cmp_subject(const void *pa, const void *pb, void *findings)
 {
 	const subject_key *a = pa, *b = pb;
 	int c = memcmp(a->digest, b->digest, sizeof a->digest);
-	const char *x = ((const gk_finding *)findings)[a->idx].about, *y = ((const gk_finding *)findings)[b->idx].about;
-	if (!c)
+	if (!c) {
+		const char *x = ((const gk_finding *)findings)[a->idx].about;
+		const char *y = ((const gk_finding *)findings)[b->idx].about;
 		c = strcmp(x ? x : "", y ? y : "");
+	}
 	return c ? c : (a->idx > b->idx) - (a->idx < b->idx);
 }
 
 /* The path as the subject digests it: none reads as "". */
 static const char *subject_path(const gk_finding *f) { return f->path ? f->path : ""; }
 
+/* The end of the findings from `i` on with the path of r->findings[i]
+ * (mostly the report's one copy of it: the same pointer). */
+static size_t path_end(const gk_report *r, size_t i)
+{
+	const char *path = subject_path(&r->findings[i]);
+	size_t end = i + 1;
+	for (; end < r->n_findings; end++) {
+		const char *next = subject_path(&r->findings[end]);
+		if (next != path && strcmp(next, path) != 0)
+			break;
+	}
+	return end;
+}
+
+/* The fingerprints of keys[0..n), sorted by cmp_subject; false when the
+ * digest fails. */
+static bool fingerprint_keys(gk_report *r, const subject_key *keys, size_t n)
+{
+	static const char hexdigits[] = "0123456789abcdef";
+	report_priv *p = (report_priv *)r;
+	uint32_t occurrence = 0;
+	for (size_t k = 0; k < n; k++) {
+		bool same = k > 0 && memcmp(keys[k].digest, keys[k - 1].digest, sizeof keys[k].digest) == 0;
+		occurrence = same ? occurrence + 1 : 0;
+		unsigned char be[4] = {occurrence >> 24, occurrence >> 16 & 0xff, occurrence >> 8 & 0xff, occurrence & 0xff};
+		unsigned char d[32];
+		unsigned len = 0;
+		if (!EVP_DigestInit_ex(p->digest, p->sha256, NULL) || !EVP_DigestUpdate(p->digest, keys[k].digest, 32) ||
+		    !EVP_DigestUpdate(p->digest, be, sizeof be) || !EVP_DigestFinal_ex(p->digest, d, &len) || len != 32)
+			return false;
+		char *hex = r->findings[keys[k].idx].fingerprint;
+		for (size_t b = 0; b < 32; b++) {
+			hex[2 * b] = hexdigits[d[b] >> 4];
+			hex[2 * b + 1] = hexdigits[d[b] & 15];
+		}
+		hex[64] = '\0';
+	}
+	return true;
+}
+
 /*
  * Each finding's fingerprint (see gk_finding): the subject's digest and
  * the finding's occurrence among those of the same subject (cmp_subject),
  * so two identical statements in one file stay apart.  Findings of one
  * subject have one path, and the findings are sorted by path (no path
- * just before ""): the keys are sorted path by path, a few at a time.
- * Out of memory leaves them empty.
+ * just before ""): their keys are sorted path by path, a few at a time,
+ * in a buffer as large as the most findings of a path.  Out of memory
+ * leaves them all empty.
  */
 static void fingerprint_findings(gk_report *r)
 {
-	static const char hexdigits[] = "0123456789abcdef";
 	report_priv *p = (report_priv *)r;
-	subject_key *keys = malloc((r->n_findings ? r->n_findings : 1) * sizeof *keys);
-	bool ok = keys && !p->subject_lost && digest_ready(p);
-	EVP_MD_CTX *c = p->digest;
-	const EVP_MD *md = p->sha256;
-	for (size_t i = 0; ok && i < r->n_findings; i++) {
-		keys[i].idx = i;
-		memcpy(keys[i].digest, r->findings[i].subject, sizeof keys[i].digest);
-	}
+	subject_key *keys = NULL;
+	size_t cap = 0;
+	bool ok = !p->subject_lost && digest_ready(p);
 	for (size_t i = 0, end; ok && i < r->n_findings; i = end) {
-		for (end = i + 1; end < r->n_findings; end++)
-			if (strcmp(subject_path(&r->findings[end]), subject_path(&r->findings[i])) != 0)
-				break;
-		qsort_r(keys + i, end - i, sizeof *keys, cmp_subject, r->findings);
-	}
-	uint32_t occurrence = 0;
-	for (size_t k = 0; ok && k < r->n_findings; k++) {
-		bool same = k > 0 && memcmp(keys[k].digest, keys[k - 1].digest, sizeof keys[k].digest) == 0;
-		occurrence = same ? occurrence + 1 : 0;
-		unsigned char be[4] = {occurrence >> 24, occurrence >> 16 & 0xff, occurrence >> 8 & 0xff, occurrence & 0xff};
-		unsigned char d[32];
-		unsigned n = 0;
-		ok = EVP_DigestInit_ex(c, md, NULL) && EVP_DigestUpdate(c, keys[k].digest, 32) &&
-		     EVP_DigestUpdate(c, be, sizeof be) && EVP_DigestFinal_ex(c, d, &n) && n == 32;
-		char *hex = r->findings[keys[k].idx].fingerprint;
-		for (size_t b = 0; ok && b < 32; b++) {
-			hex[2 * b] = hexdigits[d[b] >> 4];
-			hex[2 * b + 1] = hexdigits[d[b] & 15];
+		end = path_end(r, i);
+		ok = gk_grow(&keys, &cap, end - i, sizeof *keys) == 0;
+		for (size_t k = i; ok && k < end; k++) {
+			keys[k - i].idx = k;
+			memcpy(keys[k - i].digest, r->findings[k].subject, sizeof keys[k - i].digest);
 		}
-		hex[ok ? 64 : 0] = '\0';
+		if (ok)
+			qsort_r(keys, end - i, sizeof *keys, cmp_subject, r->findings);
+		ok = ok && fingerprint_keys(r, keys, end - i);
 	}
+	for (size_t i = 0; !ok && i < r->n_findings; i++)
+		r->findings[i].fingerprint[0] = '\0';
 	free(keys);
 }
 

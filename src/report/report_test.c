@@ -425,6 +425,34 @@ static void test_reserve_findings(void **state)
 	gk_report_free(r);
 }
 
+/* No path and the path "" digest alike: two findings about one statement,
+ * one of each, are two occurrences of one subject (findings with no path
+ * sort just before those with "", so one pass over a path sees both), and
+ * the same two at two paths are two subjects. */
+static void test_fingerprint_no_path_and_empty_path(void **state)
+{
+	(void)state;
+	gk_report *r = gk_report_new("lint");
+	assert_non_null(r);
+	add(r, "drop-table", GK_SEV_WARNING, "", 1, 1, "drops t", "DROP TABLE t;");
+	add(r, "drop-table", GK_SEV_WARNING, NULL, 1, 1, "drops t", "DROP TABLE t;");
+	add(r, "drop-table", GK_SEV_WARNING, "a.sql", 1, 1, "drops t", "DROP TABLE t;");
+	add(r, "drop-table", GK_SEV_WARNING, "b.sql", 1, 1, "drops t", "DROP TABLE t;");
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	assert_null(r->findings[0].path);
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(strlen(r->findings[i].fingerprint), 64);
+		for (size_t k = 0; k < i; k++)
+			assert_string_not_equal(r->findings[i].fingerprint, r->findings[k].fingerprint);
+	}
+	gk_report *one = gk_report_new("lint");
+	add(one, "drop-table", GK_SEV_WARNING, NULL, 1, 1, "drops t", "DROP TABLE t;");
+	gk_report_finish(one, GK_SEV_ERROR, 0);
+	assert_string_equal(one->findings[0].fingerprint, r->findings[0].fingerprint); /* the first occurrence */
+	gk_report_free(one);
+	gk_report_free(r);
+}
+
 /* ---- the report's order, whatever order findings come in ------------- */
 
 typedef struct order_key {
@@ -1387,6 +1415,7 @@ int main(void)
 		cmocka_unit_test(test_finish_sorts),
 		cmocka_unit_test(test_finish_orders_any_input),
 		cmocka_unit_test(test_reserve_findings),
+		cmocka_unit_test(test_fingerprint_no_path_and_empty_path),
 		cmocka_unit_test(test_take_findings_sorts_batch),
 		cmocka_unit_test(test_finish_error_kinds),
 		cmocka_unit_test(test_finish_blocking_beats_failed_server),
