@@ -1325,6 +1325,27 @@ static void test_jstream_escapes_at_every_offset(void **state)
 			json_decref(str);
 			free(doc);
 		}
+	/* Two to escape in one eight bytes, or in the last few, of strings of
+	 * every length up to 20. */
+	for (size_t len = 1; len <= 20; len++)
+		for (size_t at = 0; at < len; at++)
+			for (size_t d = 1; at + d < len && d < 10; d++) {
+				char s[24];
+				memset(s, 'y', len);
+				s[len] = '\0';
+				s[at] = '\n';
+				s[at + d] = (char)(d % 2 ? '"' : 0x1f);
+				int rc;
+				char *doc = jstream_doc(false, s, &rc);
+				assert_int_equal(rc, 0);
+				json_t *str = json_string(s);
+				char *want = json_dumps(str, JSON_ENCODE_ANY);
+				if (!strstr(doc, want))
+					fail_msg("%zu bytes, escapes at %zu and %zu: %s not in %s", len, at, at + d, want, doc);
+				free(want);
+				json_decref(str);
+				free(doc);
+			}
 }
 
 
