@@ -45,7 +45,6 @@ gk_report *gk_report_new(const char *command)
 	return &p->pub;
 }
 
-
 /* The strings a finding owns alone, so that copying and freeing name them once. */
 static void finding_owned(gk_finding *f, char **out[FINDING_OWNED])
 {
