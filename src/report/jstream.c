@@ -195,10 +195,31 @@ static void path_escaped(gk_jstream *j, const char *s)
 	free(e);
 }
 
+/* Whether s[0..n) holds no byte to escape. */
+static bool plain(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (escaped((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
 void gk_js_key(gk_jstream *j, const char *key)
 {
 	before(j);
-	quoted(j, key, strlen(key));
+	size_t n = strlen(key);
+	/* A key is a short word with nothing to escape: written, quotes and
+	 * all, straight into the buffer when it fits (a report writes a dozen
+	 * keys for each finding). */
+	if (n + 2 <= GK_JSTREAM_BUF - j->n && plain(key, n)) {
+		char *o = j->buf + j->n;
+		o[0] = '"';
+		memcpy(o + 1, key, n);
+		o[n + 1] = '"';
+		j->n += n + 2;
+	} else {
+		quoted(j, key, n);
+	}
 	if (j->pretty)
 		put(j, ": ", 2);
 	else

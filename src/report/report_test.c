@@ -1275,6 +1275,7 @@ static char *jstream_doc(bool pretty, const char *big, int *rc)
 	gk_js_kint(j, "min", INT64_MIN);
 	gk_js_kint(j, "max", INT64_MAX);
 	gk_js_kint(j, "zero", 0);
+	gk_js_kint(j, "say \"hi\"\t", 1); /* a key to escape */
 	gk_js_kreal(j, "real", -2.5e-7);
 	gk_js_kopen(j, "empty", '[');
 	gk_js_end(j, ']');
@@ -1371,7 +1372,7 @@ static void test_jstream_layouts(void **state)
 	char *c = jstream_doc(false, big, &rc);
 	assert_int_equal(rc, 0);
 	const char *head = "[\n{\"min\":-9223372036854775808,\"max\":9223372036854775807,\"zero\":0,"
-			   "\"real\":-2.4999999999999999e-7,\"empty\":[],\"none\":{}},\n\"abc";
+			   "\"say \\\"hi\\\"\\t\":1,\"real\":-2.4999999999999999e-7,\"empty\":[],\"none\":{}},\n\"abc";
 	assert_memory_equal(c, head, strlen(head));
 	assert_string_equal(c + strlen(c) - 3, "\n]\n");
 	char *p = jstream_doc(true, big, &rc);
