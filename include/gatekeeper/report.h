@@ -9,7 +9,10 @@
  * Ownership: a gk_report owns every string stored in it (they are copied
  * on the way in).  Pointers read from the struct are borrowed and valid
  * until gk_report_free().  Fields are public for reading; change them only
- * through these functions.
+ * through these functions.  A finding's help, path, sql, context and about
+ * are the report's one copy of that text, shared by every finding with
+ * the same (a file's findings have one path): nothing changes them once
+ * the finding is added, and they are freed with the report, at once.
  *
  * Programming errors are assert()ed, not returned: a NULL report, finding
  * or string where one is required, a migration or check index out of
@@ -534,10 +537,32 @@ int gk_report_add_finding(gk_report *r, const gk_finding *f);
 /**
  * Add a finding by moving it: every string of `*f` (each allocated with
  * malloc) becomes the report's, and `*f` is zeroed.  What the lint makes
- * by the thousand is handed over without a copy of each string.  On
- * GK_ENOMEM nothing is taken: `*f` is still the caller's to free.
+ * by the thousand is handed over without a copy of each string, but for
+ * the shared texts (see Ownership above): the report keeps its one copy
+ * of each and frees the finding's.  On GK_ENOMEM nothing is taken: `*f`
+ * is still the caller's to free.
  */
 int gk_report_take_finding(gk_report *r, gk_finding *f);
+
+/**
+ * Take findings f[0..n) as gk_report_take_finding() does, those not
+ * suppressed in the order gk_report_finish() gives them (sorted here, by
+ * the thread that adds them, so that gk_report_finish() finds a report
+ * added this way, batch after batch in order, sorted already: what the
+ * lint does with each file's findings).  On GK_ENOMEM the findings not
+ * taken (not zeroed) are still the caller's.
+ */
+int gk_report_take_findings(gk_report *r, gk_finding *f, size_t n);
+
+/**
+ * Make room for `n` more findings at once, so that adding them does not
+ * move the findings as their array grows (each move of megabytes of
+ * findings costs a page fault per page at the next touch, on the thread
+ * that renders).  A hint: the array still grows past it.  Room left
+ * unused is address space, not memory, as long as nothing touches it.
+ * 0 or GK_ENOMEM.
+ */
+int gk_report_reserve_findings(gk_report *r, size_t n);
 
 /** Record that a lock trace judged the lint's predictions: the summary
  * then states its counts. */

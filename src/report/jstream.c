@@ -126,39 +126,51 @@ static bool needs_escape8(uint64_t w)
 	return (hit & high) != 0;
 }
 
+static bool escaped(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+
+/* Byte `c` (escaped()) as jansson escapes it. */
+static void put_escape(gk_jstream *j, unsigned char c)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	switch (c) {
+	case '"': put(j, "\\\"", 2); break;
+	case '\\': put(j, "\\\\", 2); break;
+	case '\b': put(j, "\\b", 2); break;
+	case '\f': put(j, "\\f", 2); break;
+	case '\n': put(j, "\\n", 2); break;
+	case '\r': put(j, "\\r", 2); break;
+	case '\t': put(j, "\\t", 2); break;
+	default: {
+		char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+		put(j, u, sizeof u);
+	}
+	}
+}
+
 /*
  * s[0..n), valid UTF-8, as a JSON string escaped as jansson escapes it;
- * runs of plain bytes are copied at once, and found eight at a time.
+ * runs of plain bytes are copied at once, and found eight at a time: the
+ * eight bytes that hold one to escape are then looked at one by one, once
+ * (a statement has a line break every few dozen bytes).
  */
 static void quoted(gk_jstream *j, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	putch(j, '"');
-	size_t run = 0;
-	for (size_t i = 0; i < n; i++) {
+	size_t run = 0, i = 0;
+	for (;;) {
 		uint64_t w;
 		while (n - i >= 8 && (memcpy(&w, s + i, 8), !needs_escape8(w)))
 			i += 8;
+		size_t end = n - i >= 8 ? i + 8 : n;
+		while (i < end && !escaped((unsigned char)s[i]))
+			i++;
 		if (i == n)
 			break;
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
+		if (i == end)
 			continue;
 		put(j, s + run, i - run);
-		run = i + 1;
-		switch (c) {
-		case '"': put(j, "\\\"", 2); break;
-		case '\\': put(j, "\\\\", 2); break;
-		case '\b': put(j, "\\b", 2); break;
-		case '\f': put(j, "\\f", 2); break;
-		case '\n': put(j, "\\n", 2); break;
-		case '\r': put(j, "\\r", 2); break;
-		case '\t': put(j, "\\t", 2); break;
-		default: {
-			char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-			put(j, u, sizeof u);
-		}
-		}
+		put_escape(j, (unsigned char)s[i]);
+		run = ++i;
 	}
 	put(j, s + run, n - run);
 	putch(j, '"');
@@ -183,10 +195,31 @@ static void path_escaped(gk_jstream *j, const char *s)
 	free(e);
 }
 
+/* Whether s[0..n) holds no byte to escape. */
+static bool plain(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (escaped((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
 void gk_js_key(gk_jstream *j, const char *key)
 {
 	before(j);
-	quoted(j, key, strlen(key));
+	size_t n = strlen(key);
+	/* A key is a short word with nothing to escape: written, quotes and
+	 * all, straight into the buffer when it fits (a report writes a dozen
+	 * keys for each finding). */
+	if (n + 2 <= GK_JSTREAM_BUF - j->n && plain(key, n)) {
+		char *o = j->buf + j->n;
+		o[0] = '"';
+		memcpy(o + 1, key, n);
+		o[n + 1] = '"';
+		j->n += n + 2;
+	} else {
+		quoted(j, key, n);
+	}
 	if (j->pretty)
 		put(j, ": ", 2);
 	else

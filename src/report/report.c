@@ -1,6 +1,7 @@
 /* report.c - the report model (see gatekeeper/report.h). */
 #include "gatekeeper/report.h"
 #include "../util/util.h"
+#include "texts.h"
 
 #include <assert.h>
 #include <openssl/evp.h>
@@ -10,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define FINDING_OWNED 10
+#define FINDING_SHARED 5
+
 typedef struct report_priv {
 	gk_report pub;
 	size_t cap_m, cap_f, cap_e, cap_s;
@@ -18,6 +22,11 @@ typedef struct report_priv {
 	EVP_MD_CTX *digest;
 	EVP_MD *sha256;
 	bool subject_lost;   /* a finding's subject digest could not be made */
+	/* The texts findings share (FINDING_SHARED): one copy of each, and
+	 * the last one of each field (consecutive findings of a file have
+	 * its path, often its statement and rule: no lookup then). */
+	gk_texts texts;
+	const char *last_shared[FINDING_SHARED];
 } report_priv;
 
 gk_report *gk_report_new(const char *command)
@@ -36,30 +45,54 @@ gk_report *gk_report_new(const char *command)
 	return &p->pub;
 }
 
-#define FINDING_STRINGS 15
-
-/* The strings a finding owns, so that copying and freeing name them once. */
-static void finding_strings(gk_finding *f, char **out[FINDING_STRINGS])
+/* The strings a finding owns alone, so that copying and freeing name them once. */
+static void finding_owned(gk_finding *f, char **out[FINDING_OWNED])
 {
-	char **all[FINDING_STRINGS] = {&f->message, &f->help, &f->path, &f->sql, &f->context,
-				       &f->object_kind, &f->object, &f->attribute, &f->expected, &f->actual,
-				       &f->production.summary, &f->production.relation, &f->production.source,
-				       &f->production.size_rule, &f->about};
+	char **all[FINDING_OWNED] = {&f->message, &f->object_kind, &f->object, &f->attribute, &f->expected,
+				     &f->actual, &f->production.summary, &f->production.relation,
+				     &f->production.source, &f->production.size_rule};
 	memcpy(out, all, sizeof all);
 }
 
-/* Everything finding `f` owns. */
+/* The strings of a finding that the report keeps one copy of, shared by
+ * the findings with the same text (r->texts): nothing changes them once
+ * the finding is added. */
+static void finding_shared(gk_finding *f, char **out[FINDING_SHARED])
+{
+	char **all[FINDING_SHARED] = {&f->help, &f->path, &f->sql, &f->context, &f->about};
+	memcpy(out, all, sizeof all);
+}
+
+/* Everything finding `f` owns (not its shared texts: the report's). */
 static void finding_free(gk_finding *f)
 {
-	char **fields[FINDING_STRINGS];
-	finding_strings(f, fields);
-	for (size_t k = 0; k < FINDING_STRINGS; k++)
+	char **fields[FINDING_OWNED];
+	finding_owned(f, fields);
+	for (size_t k = 0; k < FINDING_OWNED; k++)
 		free(*fields[k]);
 	free(f->evidence.predicted.relation);
 	free(f->evidence.observed.relation);
 	free(f->estimate.method);
 	free(f->estimate.relation);
 	free(f->estimate.text);
+}
+
+/* The report's copies of `f`'s shared texts, in finding_shared's order;
+ * -1 when out of memory. */
+static int share_texts(gk_report *r, const gk_finding *f, char *out[FINDING_SHARED])
+{
+	report_priv *p = (report_priv *)r;
+	const char *src[FINDING_SHARED] = {f->help, f->path, f->sql, f->context, f->about};
+	for (size_t k = 0; k < FINDING_SHARED; k++) {
+		const char *last = p->last_shared[k];
+		if (src[k] && last && strcmp(src[k], last) == 0)
+			out[k] = (char *)last;
+		else if (!(out[k] = (char *)gk_texts_intern(&p->texts, src[k])) && src[k])
+			return -1;
+		if (out[k])
+			p->last_shared[k] = out[k];
+	}
+	return 0;
 }
 
 static void strings_free(char **v, size_t n)
@@ -145,6 +178,7 @@ void gk_report_free(gk_report *r)
 	free(r->errors);
 	free(r->command);
 	report_priv *p = (report_priv *)r;
+	gk_texts_free(&p->texts);
 	EVP_MD_free(p->sha256);
 	EVP_MD_CTX_free(p->digest);
 	free(p);
@@ -613,6 +647,147 @@ static void set_subject(gk_report *r, gk_finding *f)
 	}
 }
 
+static int cmp_str(const char *a, const char *b)
+{
+	if (a == b)
+		return 0;
+	if (!a || !b)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
+
+static int cmp_finding(const void *pa, const void *pb)
+{
+	const gk_finding *a = pa, *b = pb;
+	int c = cmp_str(a->path, b->path);
+	if (c)
+		return c;
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	if (a->column != b->column)
+		return a->column < b->column ? -1 : 1;
+	c = strcmp(a->rule_id, b->rule_id);
+	if (c)
+		return c;
+	return cmp_str(a->message, b->message);
+}
+
+/* ---- the report's order --------------------------------------------- */
+
+/*
+ * Positions pos[0..n) into `f`, sorted by cmp_finding of the findings they
+ * name; equal findings keep the order of their positions (a merge sort, as
+ * glibc's qsort is: the report's order must not depend on ties being
+ * reordered).  tmp has room for n / 2.  Halves already in order cost one
+ * comparison, so positions nearly in order cost about n.
+ */
+static void sort_positions(const gk_finding *f, size_t *pos, size_t *tmp, size_t n)
+{
+	if (n < 2)
+		return;
+	size_t h = n / 2;
+	sort_positions(f, pos, tmp, h);
+	sort_positions(f, pos + h, tmp, n - h);
+	if (cmp_finding(&f[pos[h - 1]], &f[pos[h]]) <= 0)
+		return;
+	memcpy(tmp, pos, h * sizeof *pos);
+	size_t a = 0, b = h, k = 0;
+	while (a < h && b < n)
+		pos[k++] = cmp_finding(&f[pos[b]], &f[tmp[a]]) < 0 ? pos[b++] : tmp[a++];
+	while (a < h)
+		pos[k++] = tmp[a++];
+}
+
+/* The runs of f[0..n) in cmp_finding order: their count, and with `starts`
+ * each one's first position. */
+static size_t runs_of(const gk_finding *f, size_t n, size_t *starts)
+{
+	size_t runs = 0;
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || cmp_finding(&f[i - 1], &f[i]) > 0) {
+			if (starts)
+				starts[runs] = i;
+			runs++;
+		}
+	return runs;
+}
+
+/*
+ * The order of runs that are each in order (a lint's files, each sorted
+ * as it was added) but not among themselves (files named in another
+ * order): the runs sorted by their first findings, into `pos`, when that
+ * puts every finding in order with equal ones as they came (a run's last
+ * is below the next one's first, or equal to it from an earlier run);
+ * false otherwise.  `work` has room for 2 * n.
+ */
+static bool order_by_runs(const gk_finding *f, size_t n, size_t runs, size_t *pos, size_t *work)
+{
+	size_t *starts = work, *last = work + n;
+	runs_of(f, n, starts);
+	for (size_t k = 0; k < runs; k++)
+		last[starts[k]] = (k + 1 < runs ? starts[k + 1] : n) - 1;
+	sort_positions(f, starts, pos, runs);
+	for (size_t k = 1; k < runs; k++) {
+		int c = cmp_finding(&f[last[starts[k - 1]]], &f[starts[k]]);
+		if (c > 0 || (c == 0 && starts[k - 1] > starts[k]))
+			return false;
+	}
+	size_t m = 0;
+	for (size_t k = 0; k < runs; k++)
+		for (size_t i = starts[k]; i <= last[starts[k]]; i++)
+			pos[m++] = i;
+	return true;
+}
+
+/* Move f[pos[k]] to f[k] for every k, in place (one finding held aside
+ * per cycle of the permutation); pos is consumed. */
+static void permute(gk_finding *f, size_t *pos, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		if (pos[k] == k)
+			continue;
+		gk_finding held = f[k];
+		size_t j = k;
+		while (pos[j] != k) {
+			size_t from = pos[j];
+			f[j] = f[from];
+			pos[j] = j;
+			j = from;
+		}
+		f[j] = held;
+		pos[j] = j;
+	}
+}
+
+/*
+ * Sort f[0..n) by cmp_finding, equal findings in the order they are in.
+ * What the lint adds is in order already (each file's findings sorted as
+ * they are taken, the files in the order named): one pass sees it.  Out
+ * of memory, qsort() does it: glibc's is the same merge sort while it can
+ * allocate.
+ */
+static void sort_findings(gk_finding *f, size_t n)
+{
+	size_t runs = runs_of(f, n, NULL);
+	if (runs < 2)
+		return;
+	size_t *pos = malloc(n * sizeof *pos), *work = malloc(2 * n * sizeof *work);
+	if (!pos || !work) {
+		free(pos);
+		free(work);
+		qsort(f, n, sizeof *f, cmp_finding);
+		return;
+	}
+	if (!order_by_runs(f, n, runs, pos, work)) {
+		for (size_t i = 0; i < n; i++)
+			pos[i] = i;
+		sort_positions(f, pos, work, n);
+	}
+	free(work);
+	permute(f, pos, n);
+	free(pos);
+}
+
 /* The next free slot for finding `f` (among the findings or the
  * suppressed ones), with `*n` its list's count; NULL when out of memory. */
 static gk_finding *finding_slot(gk_report *r, const gk_finding *f, size_t **n)
@@ -632,21 +807,65 @@ static gk_finding *finding_slot(gk_report *r, const gk_finding *f, size_t **n)
 int gk_report_take_finding(gk_report *r, gk_finding *f)
 {
 	assert(r && f && f->rule_id);
+	char *shared[FINDING_SHARED], *empty = NULL;
+	if (share_texts(r, f, shared) < 0 || (!f->message && !(empty = gk_strdup(""))))
+		return GK_ENOMEM;
 	size_t *n;
 	gk_finding *d = finding_slot(r, f, &n);
-	if (!d)
+	if (!d) {
+		free(empty);
 		return GK_ENOMEM;
-	if (!d->message && !(d->message = gk_strdup("")))
-		return GK_ENOMEM;
+	}
+	if (empty)
+		d->message = empty;
+	char **fields[FINDING_SHARED];
+	finding_shared(d, fields);
+	for (size_t k = 0; k < FINDING_SHARED; k++) {
+		free(*fields[k]); /* the caller's copy, the report's now */
+		*fields[k] = shared[k];
+	}
 	memset(f, 0, sizeof *f);
 	set_subject(r, d);
 	(*n)++;
 	return 0;
 }
 
+int gk_report_reserve_findings(gk_report *r, size_t n)
+{
+	assert(r);
+	report_priv *p = (report_priv *)r;
+	if (n > SIZE_MAX / sizeof *r->findings - r->n_findings)
+		return GK_ENOMEM;
+	return gk_grow_large(&r->findings, &p->cap_f, r->n_findings + n, sizeof *r->findings) < 0 ? GK_ENOMEM : 0;
+}
+
+int gk_report_take_findings(gk_report *r, gk_finding *f, size_t n)
+{
+	assert(r && (f || n == 0));
+	size_t *pos = malloc((n ? n : 1) * sizeof *pos), *tmp = malloc((n / 2 + 1) * sizeof *tmp);
+	int rc = pos && tmp ? 0 : GK_ENOMEM;
+	size_t m = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		if (f[i].suppressed)
+			rc = gk_report_take_finding(r, &f[i]);
+		else
+			pos[m++] = i;
+	}
+	if (rc == 0)
+		sort_positions(f, pos, tmp, m);
+	for (size_t k = 0; rc == 0 && k < m; k++)
+		rc = gk_report_take_finding(r, &f[pos[k]]);
+	free(pos);
+	free(tmp);
+	return rc;
+}
+
 int gk_report_add_finding(gk_report *r, const gk_finding *f)
 {
 	assert(r && f && f->rule_id);
+	char *shared[FINDING_SHARED];
+	if (share_texts(r, f, shared) < 0)
+		return GK_ENOMEM;
 	size_t *n;
 	gk_finding *d = finding_slot(r, f, &n);
 	if (!d)
@@ -655,21 +874,25 @@ int gk_report_add_finding(gk_report *r, const gk_finding *f)
 	d->estimate.method = d->estimate.relation = d->estimate.text = NULL;
 	if (!d->message)
 		d->message = "";
-	char **fields[FINDING_STRINGS];
-	finding_strings(d, fields);
+	char **fields[FINDING_OWNED];
+	finding_owned(d, fields);
 	bool ok = true;
-	for (size_t i = 0; i < FINDING_STRINGS; i++) {
+	for (size_t i = 0; i < FINDING_OWNED; i++) {
 		const char *src = *fields[i];
 		*fields[i] = gk_strdup(src);
 		ok = ok && (!src || *fields[i]);
 	}
 	if (!ok || gk_finding_set_evidence(d, &f->evidence) < 0 || gk_finding_set_estimate(d, &f->estimate) < 0) {
-		for (size_t i = 0; i < FINDING_STRINGS; i++)
+		for (size_t i = 0; i < FINDING_OWNED; i++)
 			free(*fields[i]);
 		free(d->evidence.predicted.relation);
 		free(d->evidence.observed.relation);
 		return GK_ENOMEM;
 	}
+	char **texts[FINDING_SHARED];
+	finding_shared(d, texts);
+	for (size_t k = 0; k < FINDING_SHARED; k++)
+		*texts[k] = shared[k];
 	set_subject(r, d);
 	(*n)++;
 	return 0;
@@ -735,29 +958,6 @@ _Static_assert(sizeof kind_names / sizeof *kind_names == GK_ERRKIND_INTERNAL + 1
 
 const char *gk_error_kind_name(enum gk_error_kind k) { return kind_names[k]; }
 
-static int cmp_str(const char *a, const char *b)
-{
-	if (!a || !b)
-		return (a != NULL) - (b != NULL);
-	return strcmp(a, b);
-}
-
-static int cmp_finding(const void *pa, const void *pb)
-{
-	const gk_finding *a = pa, *b = pb;
-	int c = cmp_str(a->path, b->path);
-	if (c)
-		return c;
-	if (a->line != b->line)
-		return a->line < b->line ? -1 : 1;
-	if (a->column != b->column)
-		return a->column < b->column ? -1 : 1;
-	c = strcmp(a->rule_id, b->rule_id);
-	if (c)
-		return c;
-	return cmp_str(a->message, b->message);
-}
-
 /* The exit code of the worst error; db_connect errors are left out when
  * `skip_connect` (see gk_report_finish). */
 static enum gk_exit exit_for_errors(const gk_report *r, bool skip_connect)
@@ -802,10 +1002,24 @@ static int cmp_migration_path_index(const void *pa, const void *pb)
 	return c ? c : (*a > *b) - (*a < *b);
 }
 
+/* The index of the first migration with `path` in `byp` (the migrations
+ * sorted by cmp_migration_path_index), or -1. */
+static long first_migration(const gk_report *r, gk_migration *const *byp, const char *path)
+{
+	gk_migration key = {.path = (char *)path}, *kp = &key;
+	gk_migration *const *hit = bsearch(&kp, byp, r->n_migrations, sizeof *byp, cmp_migration_path);
+	if (!hit)
+		return -1;
+	while (hit > byp && cmp_migration_path(hit - 1, &kp) == 0)
+		hit--; /* the first migration with the path, whichever bsearch found */
+	return *hit - r->migrations;
+}
+
 /* Count each finding against its migration, and link the two (a
  * finding's migration, a migration's first finding) so that a renderer
- * that lists findings per migration never searches; a sorted index keeps
- * this O(F log M) for runs over thousands of files. */
+ * that lists findings per migration never searches; a sorted index, and
+ * the findings sorted by path, keep this O(M log M + F) for runs over
+ * thousands of files. */
 static void count_per_migration(gk_report *r)
 {
 	gk_migration **byp = malloc((r->n_migrations ? r->n_migrations : 1) * sizeof *byp);
@@ -822,24 +1036,26 @@ static void count_per_migration(gk_report *r)
 	}
 	if (r->n_migrations)
 		qsort(byp, r->n_migrations, sizeof *byp, cmp_migration_path_index);
-	for (size_t i = 0; i < r->n_findings; i++) {
+	const gk_finding *prev = NULL;
+	for (size_t i = 0; i < r->n_findings; prev = &r->findings[i++]) {
 		gk_finding *f = &r->findings[i];
 		f->migration = -1;
 		if (!f->path)
 			continue;
-		gk_migration key = {.path = f->path}, *kp = &key;
-		gk_migration **hit = bsearch(&kp, byp, r->n_migrations, sizeof *byp, cmp_migration_path);
-		if (!hit)
+		/* Sorted by path: the finding before has the same one, mostly. */
+		if (prev && prev->path && strcmp(prev->path, f->path) == 0)
+			f->migration = prev->migration;
+		else
+			f->migration = first_migration(r, byp, f->path);
+		if (f->migration < 0)
 			continue;
-		while (hit > byp && cmp_migration_path(hit - 1, &kp) == 0)
-			hit--; /* the first migration with the path, whichever bsearch found */
-		f->migration = *hit - r->migrations;
-		if ((*hit)->findings == 0)
-			(*hit)->first_finding = i;
-		(*hit)->findings++;
+		gk_migration *m = &r->migrations[f->migration];
+		if (m->findings == 0)
+			m->first_finding = i;
+		m->findings++;
 		if (f->blocking) {
-			(*hit)->blocking++;
-			(*hit)->status = GK_MIGRATION_FAIL;
+			m->blocking++;
+			m->status = GK_MIGRATION_FAIL;
 		}
 	}
 	free(byp);
@@ -892,48 +1108,85 @@ static int cmp_subject(const void *pa, const void *pb, void *findings)
 {
 	const subject_key *a = pa, *b = pb;
 	int c = memcmp(a->digest, b->digest, sizeof a->digest);
-	const char *x = ((const gk_finding *)findings)[a->idx].about, *y = ((const gk_finding *)findings)[b->idx].about;
-	if (!c)
+	if (!c) {
+		const char *x = ((const gk_finding *)findings)[a->idx].about;
+		const char *y = ((const gk_finding *)findings)[b->idx].about;
 		c = strcmp(x ? x : "", y ? y : "");
+	}
 	return c ? c : (a->idx > b->idx) - (a->idx < b->idx);
+}
+
+/* The path as the subject digests it: none reads as "". */
+static const char *subject_path(const gk_finding *f) { return f->path ? f->path : ""; }
+
+/* The end of the findings from `i` on with the path of r->findings[i]
+ * (mostly the report's one copy of it: the same pointer). */
+static size_t path_end(const gk_report *r, size_t i)
+{
+	const char *path = subject_path(&r->findings[i]);
+	size_t end = i + 1;
+	for (; end < r->n_findings; end++) {
+		const char *next = subject_path(&r->findings[end]);
+		if (next != path && strcmp(next, path) != 0)
+			break;
+	}
+	return end;
+}
+
+/* The fingerprints of keys[0..n), sorted by cmp_subject; false when the
+ * digest fails. */
+static bool fingerprint_keys(gk_report *r, const subject_key *keys, size_t n)
+{
+	static const char hexdigits[] = "0123456789abcdef";
+	report_priv *p = (report_priv *)r;
+	uint32_t occurrence = 0;
+	for (size_t k = 0; k < n; k++) {
+		bool same = k > 0 && memcmp(keys[k].digest, keys[k - 1].digest, sizeof keys[k].digest) == 0;
+		occurrence = same ? occurrence + 1 : 0;
+		unsigned char be[4] = {occurrence >> 24, occurrence >> 16 & 0xff, occurrence >> 8 & 0xff, occurrence & 0xff};
+		unsigned char d[32];
+		unsigned len = 0;
+		if (!EVP_DigestInit_ex(p->digest, p->sha256, NULL) || !EVP_DigestUpdate(p->digest, keys[k].digest, 32) ||
+		    !EVP_DigestUpdate(p->digest, be, sizeof be) || !EVP_DigestFinal_ex(p->digest, d, &len) || len != 32)
+			return false;
+		char *hex = r->findings[keys[k].idx].fingerprint;
+		for (size_t b = 0; b < 32; b++) {
+			hex[2 * b] = hexdigits[d[b] >> 4];
+			hex[2 * b + 1] = hexdigits[d[b] & 15];
+		}
+		hex[64] = '\0';
+	}
+	return true;
 }
 
 /*
  * Each finding's fingerprint (see gk_finding): the subject's digest and
  * the finding's occurrence among those of the same subject (cmp_subject),
- * so two identical statements in one file stay apart.
- * Out of memory leaves them empty.
+ * so two identical statements in one file stay apart.  Findings of one
+ * subject have one path, and the findings are sorted by path (no path
+ * just before ""): their keys are sorted path by path, a few at a time,
+ * in a buffer as large as the most findings of a path.  Out of memory
+ * leaves them all empty.
  */
 static void fingerprint_findings(gk_report *r)
 {
-	static const char hexdigits[] = "0123456789abcdef";
 	report_priv *p = (report_priv *)r;
-	subject_key *keys = malloc((r->n_findings ? r->n_findings : 1) * sizeof *keys);
-	bool ok = keys && !p->subject_lost && digest_ready(p);
-	EVP_MD_CTX *c = p->digest;
-	const EVP_MD *md = p->sha256;
-	for (size_t i = 0; ok && i < r->n_findings; i++) {
-		keys[i].idx = i;
-		memcpy(keys[i].digest, r->findings[i].subject, sizeof keys[i].digest);
-	}
-	if (ok)
-		qsort_r(keys, r->n_findings, sizeof *keys, cmp_subject, r->findings);
-	uint32_t occurrence = 0;
-	for (size_t k = 0; ok && k < r->n_findings; k++) {
-		bool same = k > 0 && memcmp(keys[k].digest, keys[k - 1].digest, sizeof keys[k].digest) == 0;
-		occurrence = same ? occurrence + 1 : 0;
-		unsigned char be[4] = {occurrence >> 24, occurrence >> 16 & 0xff, occurrence >> 8 & 0xff, occurrence & 0xff};
-		unsigned char d[32];
-		unsigned n = 0;
-		ok = EVP_DigestInit_ex(c, md, NULL) && EVP_DigestUpdate(c, keys[k].digest, 32) &&
-		     EVP_DigestUpdate(c, be, sizeof be) && EVP_DigestFinal_ex(c, d, &n) && n == 32;
-		char *hex = r->findings[keys[k].idx].fingerprint;
-		for (size_t b = 0; ok && b < 32; b++) {
-			hex[2 * b] = hexdigits[d[b] >> 4];
-			hex[2 * b + 1] = hexdigits[d[b] & 15];
+	subject_key *keys = NULL;
+	size_t cap = 0;
+	bool ok = !p->subject_lost && digest_ready(p);
+	for (size_t i = 0, end; ok && i < r->n_findings; i = end) {
+		end = path_end(r, i);
+		ok = gk_grow(&keys, &cap, end - i, sizeof *keys) == 0;
+		for (size_t k = i; ok && k < end; k++) {
+			keys[k - i].idx = k;
+			memcpy(keys[k - i].digest, r->findings[k].subject, sizeof keys[k - i].digest);
 		}
-		hex[ok ? 64 : 0] = '\0';
+		if (ok)
+			qsort_r(keys, end - i, sizeof *keys, cmp_subject, r->findings);
+		ok = ok && fingerprint_keys(r, keys, end - i);
 	}
+	for (size_t i = 0; !ok && i < r->n_findings; i++)
+		r->findings[i].fingerprint[0] = '\0';
 	free(keys);
 }
 
@@ -955,8 +1208,7 @@ void gk_report_finish(gk_report *r, enum gk_severity fail_level, double duration
 	assert(r);
 	r->fail_level = fail_level;
 	r->duration_s = duration_s;
-	if (r->n_findings)
-		qsort(r->findings, r->n_findings, sizeof *r->findings, cmp_finding);
+	sort_findings(r->findings, r->n_findings);
 	memset(r->by_severity, 0, sizeof r->by_severity);
 	r->n_blocking = 0;
 	r->evidence.confirmed = r->evidence.corrected = r->evidence.trace_only = 0;

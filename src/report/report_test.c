@@ -402,6 +402,236 @@ static void test_finish_sorts(void **state)
 	gk_report_free(r);
 }
 
+/* Room reserved for findings is used as they come: the array is not
+ * moved until it is full, and grows past it. */
+static void test_reserve_findings(void **state)
+{
+	(void)state;
+	gk_report *r = gk_report_new("lint");
+	assert_non_null(r);
+	assert_int_equal(gk_report_reserve_findings(r, 300), 0);
+	const gk_finding *array = r->findings;
+	assert_non_null(array);
+	for (int i = 0; i < 300; i++)
+		add(r, "drop-table", GK_SEV_WARNING, "big.sql", i + 1, i + 1, "drops t", "DROP TABLE t;");
+	assert_ptr_equal(r->findings, array);
+	for (int i = 0; i < 300; i++)
+		add(r, "drop-table", GK_SEV_WARNING, "big.sql", 301 + i, 301 + i, "drops t", "DROP TABLE t;");
+	assert_int_equal(r->n_findings, 600);
+	assert_int_equal(gk_report_reserve_findings(r, SIZE_MAX), GK_ENOMEM);
+	assert_int_equal(r->n_findings, 600);
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	assert_int_equal(r->findings[599].line, 600);
+	gk_report_free(r);
+}
+
+/* No path and the path "" digest alike: two findings about one statement,
+ * one of each, are two occurrences of one subject (findings with no path
+ * sort just before those with "", so one pass over a path sees both), and
+ * the same two at two paths are two subjects. */
+static void test_fingerprint_no_path_and_empty_path(void **state)
+{
+	(void)state;
+	gk_report *r = gk_report_new("lint");
+	assert_non_null(r);
+	add(r, "drop-table", GK_SEV_WARNING, "", 1, 1, "drops t", "DROP TABLE t;");
+	add(r, "drop-table", GK_SEV_WARNING, NULL, 1, 1, "drops t", "DROP TABLE t;");
+	add(r, "drop-table", GK_SEV_WARNING, "a.sql", 1, 1, "drops t", "DROP TABLE t;");
+	add(r, "drop-table", GK_SEV_WARNING, "b.sql", 1, 1, "drops t", "DROP TABLE t;");
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	assert_null(r->findings[0].path);
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(strlen(r->findings[i].fingerprint), 64);
+		for (size_t k = 0; k < i; k++)
+			assert_string_not_equal(r->findings[i].fingerprint, r->findings[k].fingerprint);
+	}
+	gk_report *one = gk_report_new("lint");
+	add(one, "drop-table", GK_SEV_WARNING, NULL, 1, 1, "drops t", "DROP TABLE t;");
+	gk_report_finish(one, GK_SEV_ERROR, 0);
+	assert_string_equal(one->findings[0].fingerprint, r->findings[0].fingerprint); /* the first occurrence */
+	gk_report_free(one);
+	gk_report_free(r);
+}
+
+/* ---- the report's order, whatever order findings come in ------------- */
+
+typedef struct order_key {
+	const char *path, *rule, *message;
+	int line, column;
+	const char *tag; /* tells equal findings apart: their help */
+} order_key;
+
+/* The findings of the order tests: files "", "a.sql" and "b.sql" and no
+ * file; some equal in everything gk_report_finish sorts by (the tags
+ * tell them apart). */
+static const order_key ORDER_KEYS[] = {
+	{"a.sql", "drop-table", "drops t", 3, 1, "a1"},
+	{"a.sql", "drop-table", "drops t", 3, 1, "a2"},
+	{"a.sql", "drop-column", "drops c", 3, 1, "a3"},
+	{"a.sql", "drop-table", "drops t", 2, 9, "a4"},
+	{"a.sql", "drop-table", "drops u", 3, 1, "a5"},
+	{"b.sql", "drop-table", "drops t", 1, 1, "b1"},
+	{"b.sql", "drop-table", "drops t", 1, 1, "b2"},
+	{"b.sql", "add-column", "adds c", 7, 3, "b3"},
+	{"", "config-note", "no file", 0, 0, "e1"},
+	{NULL, "config-note", "no file", 0, 0, "n1"},
+	{NULL, "config-note", "no file", 0, 0, "n2"},
+	{"a.sql", "drop-table", "drops t", 3, 1, "a6"},
+};
+#define N_ORDER_KEYS (sizeof ORDER_KEYS / sizeof *ORDER_KEYS)
+
+static int order_cmp(const order_key *a, const order_key *b)
+{
+	if (!a->path || !b->path) {
+		if (a->path || b->path)
+			return a->path ? 1 : -1;
+	} else if (strcmp(a->path, b->path)) {
+		return strcmp(a->path, b->path);
+	}
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	if (a->column != b->column)
+		return a->column < b->column ? -1 : 1;
+	int c = strcmp(a->rule, b->rule);
+	return c ? c : strcmp(a->message, b->message);
+}
+
+/* What gk_report_finish must give for findings added in the order of
+ * `seq`: sorted, equal ones as they were added (an insertion sort). */
+static void order_expected(const size_t *seq, size_t n, size_t *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t k = i;
+		while (k > 0 && order_cmp(&ORDER_KEYS[out[k - 1]], &ORDER_KEYS[seq[i]]) > 0) {
+			out[k] = out[k - 1];
+			k--;
+		}
+		out[k] = seq[i];
+	}
+}
+
+static gk_finding order_finding(size_t k)
+{
+	const order_key *o = &ORDER_KEYS[k];
+	return (gk_finding){.rule_id = o->rule, .category = GK_CAT_DESTRUCTIVE, .severity = GK_SEV_ERROR,
+			    .message = (char *)o->message, .help = (char *)o->tag, .path = (char *)o->path,
+			    .line = o->line, .column = o->column, .sql = (char *)"DROP TABLE t"};
+}
+
+/* Findings added in the order of `seq` (one at a time, or taken in
+ * batches of one path each, as the lint does) come out of
+ * gk_report_finish in order, equal ones in the order they were added. */
+static void check_order(const size_t *seq, size_t n, bool batches)
+{
+	gk_report *r = gk_report_new("lint");
+	assert_non_null(r);
+	for (size_t i = 0; i < n;) {
+		size_t end = i + 1;
+		while (batches && end < n && ORDER_KEYS[seq[end]].path && ORDER_KEYS[seq[i]].path &&
+		       strcmp(ORDER_KEYS[seq[end]].path, ORDER_KEYS[seq[i]].path) == 0)
+			end++;
+		gk_finding batch[N_ORDER_KEYS];
+		for (size_t k = i; k < end; k++) {
+			batch[k - i] = order_finding(seq[k]);
+			if (batches) {
+				batch[k - i].message = strdup(batch[k - i].message);
+				batch[k - i].help = strdup(batch[k - i].help);
+				batch[k - i].path = batch[k - i].path ? strdup(batch[k - i].path) : NULL;
+				batch[k - i].sql = strdup(batch[k - i].sql);
+			}
+		}
+		if (batches)
+			assert_int_equal(gk_report_take_findings(r, batch, end - i), 0);
+		for (size_t k = i; !batches && k < end; k++)
+			assert_int_equal(gk_report_add_finding(r, &batch[k - i]), 0);
+		i = end;
+	}
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	size_t want[N_ORDER_KEYS];
+	order_expected(seq, n, want);
+	assert_int_equal(r->n_findings, n);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(r->findings[i].help, ORDER_KEYS[want[i]].tag);
+	gk_report_free(r);
+}
+
+static void check_order_both(const size_t *seq, size_t n)
+{
+	check_order(seq, n, false);
+	check_order(seq, n, true);
+}
+
+/* In order, reversed, each file in order but the files not (named twice,
+ * with findings equal across the two), and shuffled: always sorted, and
+ * equal findings in the order they were added, as a stable sort (glibc's
+ * qsort) gave them before the report looked for runs already in order. */
+static void test_finish_orders_any_input(void **state)
+{
+	(void)state;
+	size_t seq[N_ORDER_KEYS], sorted[N_ORDER_KEYS];
+	for (size_t i = 0; i < N_ORDER_KEYS; i++)
+		seq[i] = i;
+	check_order_both(seq, N_ORDER_KEYS);
+	order_expected(seq, N_ORDER_KEYS, sorted);
+	check_order_both(sorted, N_ORDER_KEYS);
+	for (size_t i = 0; i < N_ORDER_KEYS; i++)
+		seq[i] = sorted[N_ORDER_KEYS - 1 - i];
+	check_order_both(seq, N_ORDER_KEYS);
+	/* b.sql's, then a.sql's (with a tie across its two runs), then the
+	 * file "" and no file: runs each in order, not among themselves. */
+	const size_t runs[] = {5, 6, 7, 0, 3, 1, 8, 9, 10, 2, 4, 11};
+	check_order_both(runs, N_ORDER_KEYS);
+	const size_t files_reversed[] = {5, 6, 7, 3, 2, 0, 1, 11, 4, 8, 9, 10};
+	check_order_both(files_reversed, N_ORDER_KEYS);
+	/* Two runs that would be in order one after the other but for a2
+	 * equal to a1, which came first. */
+	const size_t tie_across[] = {0, 5, 3, 1};
+	check_order_both(tie_across, 4);
+	unsigned x = 12345;
+	for (int round = 0; round < 200; round++) {
+		for (size_t i = 0; i < N_ORDER_KEYS; i++)
+			seq[i] = i;
+		for (size_t i = N_ORDER_KEYS - 1; i > 0; i--) {
+			x = x * 1103515245u + 12345u;
+			size_t j = (x >> 16) % (i + 1), t = seq[i];
+			seq[i] = seq[j];
+			seq[j] = t;
+		}
+		check_order_both(seq, N_ORDER_KEYS);
+	}
+}
+
+/* A batch taken out of order: its findings go in sorted, a suppressed one
+ * apart in the order given; what is not taken (all of it) stays the
+ * caller's. */
+static void test_take_findings_sorts_batch(void **state)
+{
+	(void)state;
+	gk_report *r = gk_report_new("lint");
+	assert_non_null(r);
+	gk_finding f[4];
+	const size_t keys[] = {4, 1, 0, 3};
+	for (size_t i = 0; i < 4; i++) {
+		f[i] = order_finding(keys[i]);
+		f[i].message = strdup(f[i].message);
+		f[i].help = strdup(f[i].help);
+		f[i].path = strdup(f[i].path);
+		f[i].sql = NULL;
+	}
+	f[2].suppressed = true;
+	assert_int_equal(gk_report_take_findings(r, f, 4), 0);
+	for (size_t i = 0; i < 4; i++)
+		assert_null(f[i].message);
+	assert_int_equal(r->n_findings, 3);
+	assert_int_equal(r->n_suppressed, 1);
+	assert_string_equal(r->findings[0].help, "a4");
+	assert_string_equal(r->findings[1].help, "a2");
+	assert_string_equal(r->findings[2].help, "a5");
+	assert_string_equal(r->suppressed[0].help, "a1");
+	assert_int_equal(gk_report_take_findings(r, NULL, 0), 0);
+	gk_report_free(r);
+}
+
 static void test_finish_error_kinds(void **state)
 {
 	(void)state;
@@ -699,8 +929,10 @@ static void junit_replay_case(bool marked)
 }
 
 /* gk_report_take_finding moves the strings (the report frees them, the
- * caller's finding is zeroed) and sorts a suppressed one apart, as
- * gk_report_add_finding does with copies. */
+ * caller's finding is zeroed): the message itself, the texts findings
+ * share as the report's one copy of each (two findings of one file and
+ * statement have one path and one statement); and sorts a suppressed one
+ * apart, as gk_report_add_finding does with copies. */
 static void test_take_finding_moves(void **state)
 {
 	(void)state;
@@ -715,17 +947,26 @@ static void test_take_finding_moves(void **state)
 	assert_null(f.rule_id);
 	assert_int_equal(r->n_findings, 1);
 	assert_ptr_equal(r->findings[0].message, msg);
-	assert_ptr_equal(r->findings[0].path, path);
-	assert_ptr_equal(r->findings[0].sql, sql);
+	assert_string_equal(r->findings[0].path, "m/1.sql");
+	assert_string_equal(r->findings[0].sql, "ALTER TABLE t ADD c int");
 	assert_false(r->findings[0].blocking);
+	gk_finding g = {.rule_id = "require-lock-timeout", .severity = GK_SEV_WARNING, .message = strdup("no timeout"),
+			.path = strdup("m/1.sql"), .sql = strdup("ALTER TABLE t ADD c int"), .line = 3};
+	assert_int_equal(gk_report_take_finding(r, &g), 0);
+	assert_ptr_equal(r->findings[1].path, r->findings[0].path);
+	assert_ptr_equal(r->findings[1].sql, r->findings[0].sql);
+	gk_finding copied = {.rule_id = "drop-table", .message = (char *)"drops", .path = (char *)"m/1.sql"};
+	assert_int_equal(gk_report_add_finding(r, &copied), 0);
+	assert_ptr_equal(r->findings[2].path, r->findings[0].path);
 	gk_finding h = {.rule_id = "ban-drop-column", .severity = GK_SEV_ERROR, .path = strdup("m/2.sql"),
 			.suppressed = true};
 	assert_int_equal(gk_report_take_finding(r, &h), 0);
-	assert_int_equal(r->n_findings, 1);
+	assert_int_equal(r->n_findings, 3);
 	assert_int_equal(r->n_suppressed, 1);
 	assert_string_equal(r->suppressed[0].message, ""); /* a missing message reads as empty, as when copied */
 	gk_report_finish(r, GK_SEV_ERROR, 0);
-	assert_int_equal(r->findings[0].line, 3);
+	assert_int_equal(r->findings[0].line, 0);
+	assert_int_equal(r->findings[1].line, 3);
 	gk_report_free(r); /* frees what was moved: the leak check of make asan sees any double free or leak */
 }
 
@@ -1034,6 +1275,7 @@ static char *jstream_doc(bool pretty, const char *big, int *rc)
 	gk_js_kint(j, "min", INT64_MIN);
 	gk_js_kint(j, "max", INT64_MAX);
 	gk_js_kint(j, "zero", 0);
+	gk_js_kint(j, "say \"hi\"\t", 1); /* a key to escape */
 	gk_js_kreal(j, "real", -2.5e-7);
 	gk_js_kopen(j, "empty", '[');
 	gk_js_end(j, ']');
@@ -1084,6 +1326,27 @@ static void test_jstream_escapes_at_every_offset(void **state)
 			json_decref(str);
 			free(doc);
 		}
+	/* Two to escape in one eight bytes, or in the last few, of strings of
+	 * every length up to 20. */
+	for (size_t len = 1; len <= 20; len++)
+		for (size_t at = 0; at < len; at++)
+			for (size_t d = 1; at + d < len && d < 10; d++) {
+				char s[24];
+				memset(s, 'y', len);
+				s[len] = '\0';
+				s[at] = '\n';
+				s[at + d] = (char)(d % 2 ? '"' : 0x1f);
+				int rc;
+				char *doc = jstream_doc(false, s, &rc);
+				assert_int_equal(rc, 0);
+				json_t *str = json_string(s);
+				char *want = json_dumps(str, JSON_ENCODE_ANY);
+				if (!strstr(doc, want))
+					fail_msg("%zu bytes, escapes at %zu and %zu: %s not in %s", len, at, at + d, want, doc);
+				free(want);
+				json_decref(str);
+				free(doc);
+			}
 }
 
 
@@ -1109,7 +1372,7 @@ static void test_jstream_layouts(void **state)
 	char *c = jstream_doc(false, big, &rc);
 	assert_int_equal(rc, 0);
 	const char *head = "[\n{\"min\":-9223372036854775808,\"max\":9223372036854775807,\"zero\":0,"
-			   "\"real\":-2.4999999999999999e-7,\"empty\":[],\"none\":{}},\n\"abc";
+			   "\"say \\\"hi\\\"\\t\":1,\"real\":-2.4999999999999999e-7,\"empty\":[],\"none\":{}},\n\"abc";
 	assert_memory_equal(c, head, strlen(head));
 	assert_string_equal(c + strlen(c) - 3, "\n]\n");
 	char *p = jstream_doc(true, big, &rc);
@@ -1172,6 +1435,10 @@ int main(void)
 		cmocka_unit_test(test_jstream_escapes_at_every_offset),
 		cmocka_unit_test(test_contract_asserts),
 		cmocka_unit_test(test_finish_sorts),
+		cmocka_unit_test(test_finish_orders_any_input),
+		cmocka_unit_test(test_reserve_findings),
+		cmocka_unit_test(test_fingerprint_no_path_and_empty_path),
+		cmocka_unit_test(test_take_findings_sorts_batch),
 		cmocka_unit_test(test_finish_error_kinds),
 		cmocka_unit_test(test_finish_blocking_beats_failed_server),
 		cmocka_unit_test(test_junit_valid_and_counts_at_every_level),
