@@ -11,18 +11,15 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "layout/runner.h"
 #include "sql/sql.h"
+#include "util/corpus_files_test_support.h"
 #include "util/skip_test_support.h"
 #include "util/util.h"
-
-#define CORPORA GK_SOURCE_DIR "/../shared/corpora"
 
 typedef struct parse_job {
 	gk_sql sql;
@@ -171,51 +168,21 @@ typedef struct walk {
 	size_t files, bytes, scanned;
 } walk;
 
-static void corpus_file(walk *w, const char *path)
+static void corpus_one(const char *path, const char *text, size_t len, void *ctx)
 {
-	char *text = NULL;
-	size_t len = 0;
-	if (gk_read_file(&text, &len, path, 0) < 0)
-		return;
-	/* The lint parses only text that is valid UTF-8 without NUL bytes. */
-	if (!memchr(text, '\0', len) && gk_utf8_valid(text, len, NULL)) {
-		w->files++;
-		w->bytes += len;
-		w->scanned += compare(text, len, 15, path);
-	}
-	free(text);
-}
-
-static void corpus_dir(walk *w, const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		char *p = gk_asprintf("%s/%s", dir, e->d_name);
-		struct stat st;
-		size_t n = strlen(e->d_name);
-		if (p && stat(p, &st) == 0 && S_ISDIR(st.st_mode))
-			corpus_dir(w, p);
-		else if (p && n > 4 && strcmp(e->d_name + n - 4, ".sql") == 0)
-			corpus_file(w, p);
-		free(p);
-	}
-	closedir(d);
+	walk *w = ctx;
+	w->files++;
+	w->bytes += len;
+	w->scanned += compare(text, len, 15, path);
 }
 
 /* Every file of the shared corpora, and how much of them is still scanned. */
 static void test_corpora_agree(void **state)
 {
 	(void)state;
-	struct stat st;
-	if (stat(CORPORA, &st) != 0)
-		gk_test_skip("%s is absent: the runner scan is not compared on the corpora", CORPORA);
 	walk w = {0};
-	corpus_dir(&w, CORPORA);
+	if (!each_corpus_file(corpus_one, &w))
+		gk_test_skip("%s is absent: the runner scan is not compared on the corpora", CORPUS_FILES);
 	assert_true(w.files > 0);
 	print_message("runner scan on %zu corpus files: %zu of %zu bytes scanned\n", w.files, w.scanned, w.bytes);
 	/* Most statements of real migrations are settled by the parse. */

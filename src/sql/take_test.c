@@ -11,17 +11,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "sql/sql.h"
+#include "util/corpus_files_test_support.h"
 #include "util/skip_test_support.h"
 #include "util/util.h"
-
-#define CORPORA GK_SOURCE_DIR "/../shared/corpora"
 
 typedef struct job {
 	const char *text, *name;
@@ -143,50 +140,21 @@ typedef struct walk {
 	size_t files, whole, statements;
 } walk;
 
-static void corpus_file(walk *w, const char *path)
+static void corpus_one(const char *path, const char *text, size_t len, void *ctx)
 {
-	char *text = NULL;
-	size_t len = 0;
-	if (gk_read_file(&text, &len, path, 0) < 0)
-		return;
-	if (!memchr(text, '\0', len) && gk_utf8_valid(text, len, NULL)) {
-		job j = run(path, text, len);
-		w->files++;
-		w->whole += j.whole;
-		w->statements += j.statements;
-	}
-	free(text);
-}
-
-static void corpus_dir(walk *w, const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		char *p = gk_asprintf("%s/%s", dir, e->d_name);
-		struct stat st;
-		size_t n = strlen(e->d_name);
-		if (p && stat(p, &st) == 0 && S_ISDIR(st.st_mode))
-			corpus_dir(w, p);
-		else if (p && n > 4 && strcmp(e->d_name + n - 4, ".sql") == 0)
-			corpus_file(w, p);
-		free(p);
-	}
-	closedir(d);
+	walk *w = ctx;
+	job j = run(path, text, len);
+	w->files++;
+	w->whole += j.whole;
+	w->statements += j.statements;
 }
 
 static void test_corpora_trees_pack_alike(void **state)
 {
 	(void)state;
-	struct stat st;
-	if (stat(CORPORA, &st) != 0)
-		gk_test_skip("%s is absent: the taken trees are not compared on the corpora", CORPORA);
 	walk w = {0};
-	corpus_dir(&w, CORPORA);
+	if (!each_corpus_file(corpus_one, &w))
+		gk_test_skip("%s is absent: the taken trees are not compared on the corpora", CORPUS_FILES);
 	print_message("taken trees: %zu statements of %zu corpus files (of %zu) pack as libpg_query packed them\n",
 		      w.statements, w.whole, w.files);
 	assert_true(w.whole > w.files * 9 / 10);
