@@ -36,7 +36,7 @@ const gk_opt gk_report_opts[] = {
 	{"fail-level", 0, GK_OPT_VALUE, "error|warning|info|never", "lowest severity that fails the run (default error)", OPT_FAIL_LEVEL},
 	{"exclude", 0, GK_OPT_VALUE, "GLOB", "skip files matching GLOB (repeatable)", OPT_EXCLUDE},
 	{"rule", 0, GK_OPT_VALUE, "ID=off|info|warning|error", "set a rule's severity (repeatable)", OPT_RULE},
-	{"jobs", 'j', GK_OPT_VALUE, "N", "parser threads (default: one per core)", OPT_JOBS},
+	{"jobs", 'j', GK_OPT_VALUE, "N", "parser threads (default: the cores but one, at least 1)", OPT_JOBS},
 	{"max-file-size", 0, GK_OPT_VALUE, "MIB", "refuse files larger than this (default 16)", OPT_MAX_FILE_SIZE},
 	{"color", 0, GK_OPT_BOOL, NULL, "colour the text report (default: on a terminal unless NO_COLOR is set)", OPT_COLOR},
 	{"config", 0, GK_OPT_VALUE, "FILE", "settings file (default: gatekeeper.yml or .yaml found upward, up to the repository root)", OPT_CONFIG},

@@ -23,7 +23,7 @@ typedef struct gk_lint_options {
 	/* Per-rule severity by registry index; -1 keeps the rule's default. */
 	signed char severity[GK_RULES_MAX];
 	size_t max_file_size;        /* bytes; larger files are refused with a finding */
-	int jobs;                    /* worker threads; 0 = one per core (max 2 used per core count) */
+	int jobs;                    /* parser threads; 0 = one per core but the rules' thread's (at least 1) */
 	/* The Prisma CLI version that deploys ("7.10.1"; "" = unknown), as
 	 * stated by --prisma-version or prisma_version: (the repository's
 	 * lockfiles are read by the runner model, not here). */

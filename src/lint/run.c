@@ -255,10 +255,15 @@ static void *linter(void *arg)
 	return NULL;
 }
 
+/* Parser threads: as asked, else one per core but the one the rules'
+ * thread keeps busy.  With the parse tree taken before it is packed (see
+ * src/sql/parse.c), parsing costs about what running the rules does: on
+ * 2 cores, 2 parsers beside the rules' thread only queued for the cores
+ * (the corpora linted in 0.34 s on average, against 0.31 s with one). */
 static size_t parser_threads(const gk_lint_options *o, size_t n)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t t = o->jobs > 0 ? (size_t)o->jobs : (cores > 0 ? (size_t)cores : 1);
+	size_t t = o->jobs > 0 ? (size_t)o->jobs : (cores > 1 ? (size_t)cores - 1 : 1);
 	if (t > n)
 		t = n ? n : 1;
 	return t > MAX_THREADS - 1 ? MAX_THREADS - 1 : t;
