@@ -218,13 +218,13 @@ static void arena_destroy(struct gk_sql_arena *a)
  * up), and unpacking 0.6 billion: together three fifths of a lint.
  *
  * So the program defines those two functions itself (the link exports
- * them: see the Makefile's GK_TAKE_TREE), and the library's calls reach
+ * them: see the Makefile's TAKE_TREE), and the library's calls reach
  * them.  While parse_piece has a capture open on its thread, the first
  * one copies each statement's tree into the gk_sql's arena and says the
  * result packs to nothing; otherwise both do what the library's do.  A
  * program linked without the export (an embedder of libgatekeeper.a) gets
  * the packed bytes and unpacks them as before: the answer is the same,
- * which sql_test checks statement by statement on the shared corpora.
+ * which take_test checks statement by statement on the shared corpora.
  */
 typedef struct taken_stmt {
 	int32_t location, len;
