@@ -83,7 +83,10 @@ static bool words_are(const stmt_scan *s, size_t from, int a, int b, int c)
 	return true;
 }
 
-/* Flyway's regexes, against the words seen so far (called after each word). */
+/* Flyway's regexes, against the words seen so far (called after each word).
+ * A statement kind whose words can match here, or in prisma_unsplittable
+ * or token(), must not be among words_cannot_matter's, which the parsed
+ * scan skips without looking at its words. */
 static bool flyway_no_tx(const stmt_scan *s, int pg_version)
 {
 	size_t n = s->n_words < WORDS_KEPT ? s->n_words : WORDS_KEPT;
@@ -439,14 +442,17 @@ static bool body_inert(const scanner *sc, const loop *l, const gk_sql_stmt *st, 
 {
 	const char *p = sc->text + a;
 	size_t n = b - a;
+	if (l->atomic != 0 || !words_cannot_matter(st->node))
+		return false;
+	/* A string constant is quoted, or dollar-quoted. */
+	if (sc->n_values > 0 && (memchr(p, '\'', n) || memchr(p, '$', n)))
+		return false;
 	/* A ';' inside a parsed statement is in a string, a comment, a quoted
 	 * name or a dollar-quoted body (a BEGIN ATOMIC body is looked for
 	 * below): it matters only as the first wrong cut, once. */
-	bool cut_known = sc->out->cut_every.stmt >= 0;
-	/* A string constant is quoted, or dollar-quoted. */
-	bool no_string = !memchr(p, '\'', n) && !memchr(p, '$', n);
-	return l->atomic == 0 && (sc->n_values == 0 || no_string) && words_cannot_matter(st->node) &&
-	       (cut_known || !memchr(p, ';', n)) && !has_word(p, n, "concurrently") && !has_word(p, n, "atomic");
+	if (sc->out->cut_every.stmt < 0 && memchr(p, ';', n))
+		return false;
+	return !has_word(p, n, "concurrently") && !has_word(p, n, "atomic");
 }
 
 /* Whether the byte before offset `i` ends a token of the whole text's scan
