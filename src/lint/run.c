@@ -1,6 +1,7 @@
 /*
  * run.c - lints many migrations: worker threads read and parse them while
- * one thread runs the rules in input order over the shared schema model.
+ * one thread runs the rules in input order over the shared schema model
+ * (and parses the files ahead when the next one is not parsed yet).
  *
  * Parsing is most of the cost and files are independent, so it runs on
  * every core; the rules need the migrations in order.  Parsers stay at most
@@ -167,7 +168,6 @@ typedef struct pipeline {
 	 * per two or three files. */
 	gk_parsed_file files[PARSE_AHEAD];
 	gk_file_result res[PARSE_AHEAD];
-	bool no_parsers;  /* none could start: the rules see every file unread */
 	bool *ready;      /* per input */
 	size_t n;
 	size_t next;      /* next file to parse */
@@ -196,10 +196,18 @@ static gk_parsed_file *slot_file(pipeline *p, size_t i) { return &p->files[i % P
 
 static gk_file_result *slot_result(pipeline *p, size_t i) { return &p->res[i % PARSE_AHEAD]; }
 
-/* File `in` as unread: no parser thread could start (EAGAIN, as pthread_create says). */
-static void refuse(gk_parsed_file *pf, const gk_lint_input *in)
+/* Stage 1 for file i, which the caller took from p->next, into its slot;
+ * then it is ready for the rules.  Without the lock. */
+static void parse_taken(pipeline *p, size_t i)
 {
-	*pf = (gk_parsed_file){.in = in, .problem = GK_INPUT_UNREADABLE, .read_errno = EAGAIN};
+	gk_parsed_file *pf = slot_file(p, i);
+	*pf = (gk_parsed_file){.in = &p->in[i]}; /* the rules cleared it */
+	gk__parse_file(pf, p->o);
+	pthread_mutex_lock(&p->mu);
+	p->ready[i] = true;
+	if (p->awaited == i)
+		pthread_cond_signal(&p->parsed);
+	pthread_mutex_unlock(&p->mu);
 }
 
 static void *parser(void *arg)
@@ -216,15 +224,34 @@ static void *parser(void *arg)
 		pthread_mutex_unlock(&p->mu);
 		if (i == p->n)
 			return NULL;
-		gk_parsed_file *pf = slot_file(p, i);
-		*pf = (gk_parsed_file){.in = &p->in[i]}; /* the rules cleared it */
-		gk__parse_file(pf, p->o);
-		pthread_mutex_lock(&p->mu);
-		p->ready[i] = true;
-		if (p->awaited == i)
-			pthread_cond_signal(&p->parsed);
-		pthread_mutex_unlock(&p->mu);
+		parse_taken(p, i);
 	}
+}
+
+/*
+ * The rules' wait for file i, with the lock held.  While the file is not
+ * parsed yet, the rules' thread parses the next file there is room for
+ * rather than sleep: which of the two stages costs more depends on the
+ * files (a history of long views parses slowly and lints fast, one of
+ * many small ALTERs the other way round), and either thread then does
+ * whichever is left, so that neither waits on the other with work to do.
+ * A file not taken by any parser yet is the next one: the rules parse it
+ * themselves (and every file, when no parser thread could start).
+ */
+static void await_parsed(pipeline *p, size_t i)
+{
+	while (!p->ready[i]) {
+		if (p->next < p->n && p->next < p->consumed + PARSE_AHEAD) {
+			size_t k = p->next++;
+			pthread_mutex_unlock(&p->mu);
+			parse_taken(p, k);
+			pthread_mutex_lock(&p->mu);
+			continue;
+		}
+		p->awaited = i;
+		pthread_cond_wait(&p->parsed, &p->mu);
+	}
+	p->awaited = p->n;
 }
 
 static void merge_next(pipeline *p);
@@ -234,15 +261,9 @@ static void *linter(void *arg)
 	pipeline *p = arg;
 	for (size_t i = 0; i < p->n; i++) {
 		pthread_mutex_lock(&p->mu);
-		while (!p->ready[i]) {
-			p->awaited = i;
-			pthread_cond_wait(&p->parsed, &p->mu);
-		}
-		p->awaited = p->n;
+		await_parsed(p, i);
 		pthread_mutex_unlock(&p->mu);
 		gk_parsed_file *pf = slot_file(p, i);
-		if (p->no_parsers) /* none could start: every file unread, as it says */
-			refuse(pf, &p->in[i]);
 		gk__lint_parsed(pf, p->o, p->rules, &p->state, slot_result(p, i));
 		gk__parsed_file_clear(pf);
 		pthread_mutex_lock(&p->mu);
@@ -285,19 +306,8 @@ static int run_pipeline(pipeline *p, gk_error *err)
 		if (pthread_create(&tids[started], &attr, parser, p) == 0)
 			started++;
 	pthread_attr_destroy(&attr);
-	if (rc == 0 && started == 1) {
-		/* No parser thread could start: parse here, in order, so the
-		 * lint thread is never left waiting.  Only the lint thread needs
-		 * the deep stack then... and so would this one: refuse instead. */
-		pthread_mutex_lock(&p->mu);
-		p->next = p->n;
-		p->no_parsers = true;
-		for (size_t i = 0; i < p->n; i++)
-			p->ready[i] = true;
-		pthread_cond_broadcast(&p->parsed);
-		pthread_mutex_unlock(&p->mu);
-		rc = gk_error_set(err, GK_ERROR, "cannot start a parser thread");
-	}
+	/* No parser thread could start (EAGAIN): the rules' thread parses
+	 * every file itself (await_parsed), more slowly but whole. */
 	for (size_t i = 0; i < started; i++)
 		pthread_join(tids[i], NULL);
 	return rc;
