@@ -86,6 +86,15 @@ int gk_lint_batch_add_layout(gk_lint_batch *b, const char *dir, enum gk_layout_k
  */
 int gk_lint_batch_dbmate_files(gk_lint_batch *b, size_t from, enum gk_layout_kind kind, const gk_lint_options *o);
 
+/**
+ * Move every input of `src` behind those of `dst`, with the strings and
+ * settings they borrow; `src` is empty after (as gk_lint_batch_free leaves
+ * it).  Two batches collected side by side (each path in one of them, in
+ * order) make the batch one would have made.  0, or GK_ENOMEM with both
+ * unchanged.
+ */
+int gk_lint_batch_append(gk_lint_batch *dst, gk_lint_batch *src);
+
 void gk_lint_batch_free(gk_lint_batch *b);
 
 #endif

@@ -142,6 +142,29 @@ int gk_lint_batch_find_settings(gk_lint_batch *b, size_t from, const char *path,
 	return 0;
 }
 
+int gk_lint_batch_append(gk_lint_batch *dst, gk_lint_batch *src)
+{
+	/* Room first, in all three arrays: then nothing can fail half-way. */
+	if (gk_grow(&dst->in, &dst->cap, dst->n + src->n, sizeof *dst->in) < 0 ||
+	    gk_grow(&dst->owned, &dst->cap_owned, dst->n_owned + src->n_owned, sizeof *dst->owned) < 0 ||
+	    gk_grow(&dst->settings, &dst->cap_settings, dst->n_settings + src->n_settings, sizeof *dst->settings) < 0)
+		return GK_ENOMEM;
+	if (src->n)
+		memcpy(dst->in + dst->n, src->in, src->n * sizeof *src->in);
+	if (src->n_owned)
+		memcpy(dst->owned + dst->n_owned, src->owned, src->n_owned * sizeof *src->owned);
+	if (src->n_settings)
+		memcpy(dst->settings + dst->n_settings, src->settings, src->n_settings * sizeof *src->settings);
+	dst->n += src->n;
+	dst->n_owned += src->n_owned;
+	dst->n_settings += src->n_settings;
+	/* What src borrowed is dst's now; the rest of it (its folder cache,
+	 * its last lookup) is freed with it. */
+	src->n = src->n_owned = src->n_settings = 0;
+	gk_lint_batch_free(src);
+	return 0;
+}
+
 void gk_lint_batch_free(gk_lint_batch *b)
 {
 	for (size_t i = 0; i < b->n_settings; i++)

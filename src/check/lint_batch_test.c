@@ -2,7 +2,8 @@
  * lint_batch_test.c - runner settings of files passed one by one: the
  * files of one folder share the settings read from it (looked up once, not
  * once per file), and a file of another folder gets its own, unless both
- * folders are plain siblings (a Prisma history).
+ * folders are plain siblings (a Prisma history); two batches collected
+ * side by side append into the one a single pass makes.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -133,11 +134,64 @@ static void test_settings_shared_by_plain_siblings(void **state)
 		free(made[i]);
 }
 
+/*
+ * Two batches collected side by side, each from its own paths, appended:
+ * the inputs of the second follow those of the first, with the strings
+ * and settings they borrow (valid after the second is freed), and the
+ * second is left empty.
+ */
+static void test_append(void **state)
+{
+	(void)state;
+	char tmpl[] = "/tmp/gk-lint-batch-XXXXXX";
+	char *root = mkdtemp(tmpl);
+	assert_non_null(root);
+	char *made[] = {
+		put(root, ".git", NULL),
+		put(root, "one/package.json", "{\"devDependencies\": {\"prisma\": \"6.19.0\"}}\n"),
+		put(root, "one/a.sql", "SELECT 1;\n"),
+		put(root, "one/b.sql", "SELECT 2;\n"),
+		put(root, "two/package.json", "{\"devDependencies\": {\"prisma\": \"5.22.0\"}}\n"),
+		put(root, "two/c.sql", "SELECT 3;\n"),
+	};
+	gk_lint_batch first = {0}, second = {0};
+	add(&first, made[2]);
+	add(&second, made[3]);
+	add(&second, made[5]);
+	assert_int_equal(gk_lint_batch_append(&first, &second), 0);
+	assert_int_equal(second.n, 0);
+	assert_int_equal(second.n_settings, 0);
+	assert_null(second.in);
+	gk_lint_batch_free(&second); /* again: nothing of the inputs' is freed */
+	assert_int_equal(first.n, 3);
+	assert_int_equal(first.n_settings, 3); /* the folder "one" looked up by each side */
+	assert_string_equal(first.in[0].path, made[2]);
+	assert_string_equal(first.in[1].path, made[3]);
+	assert_string_equal(first.in[2].path, made[5]);
+	assert_string_equal(first.in[1].settings->prisma.version, "6.19.0");
+	assert_string_equal(first.in[2].settings->prisma.version, "5.22.0");
+	/* An empty batch appends nothing, either way round. */
+	gk_lint_batch empty = {0};
+	assert_int_equal(gk_lint_batch_append(&first, &empty), 0);
+	assert_int_equal(first.n, 3);
+	assert_int_equal(gk_lint_batch_append(&empty, &first), 0);
+	assert_int_equal(empty.n, 3);
+	assert_int_equal(first.n, 0);
+	assert_string_equal(empty.in[2].settings->prisma.version, "5.22.0");
+	gk_lint_batch_free(&empty);
+	char *rm = gk_asprintf("rm -rf '%s'", root);
+	assert_int_equal(system(rm), 0);
+	free(rm);
+	for (size_t i = 0; i < sizeof made / sizeof *made; i++)
+		free(made[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_settings_shared_by_folder),
 		cmocka_unit_test(test_settings_shared_by_plain_siblings),
+		cmocka_unit_test(test_append),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
