@@ -71,6 +71,14 @@ static void issue(gk_jstream *j, const gk_finding *f)
 	gk_js_end(j, '}');
 }
 
+/* Finding i, unless it is about no file (GitLab places every issue in one). */
+static void each_issue(gk_jstream *j, const void *report, size_t i)
+{
+	const gk_finding *f = &((const gk_report *)report)->findings[i];
+	if (f->path && f->path[0])
+		issue(j, f);
+}
+
 int gk_render_gitlab(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err)
 {
 	(void)o; /* compact, one element a line: `pretty` is the JSON report's */
@@ -79,9 +87,7 @@ int gk_render_gitlab(const gk_report *r, FILE *out, const gk_render_options *o, 
 		return gk_error_set(err, GK_ENOMEM, "out of memory writing the GitLab Code Quality report");
 	gk_js_init(j, out, false);
 	gk_js_array(j);
-	for (size_t i = 0; i < r->n_findings; i++)
-		if (r->findings[i].path && r->findings[i].path[0])
-			issue(j, &r->findings[i]);
+	gk_js_elements(j, r->n_findings, each_issue, r);
 	gk_js_newline(j);
 	gk_js_end(j, ']');
 	int rc = gk_js_finish(j);

@@ -345,6 +345,11 @@ static void head(gk_jstream *j, const gk_report *r)
 		strings(j, "notes", r->notes, r->n_notes);
 }
 
+static void each_finding(gk_jstream *j, const void *report, size_t i)
+{
+	finding(j, &((const gk_report *)report)->findings[i]);
+}
+
 int gk_render_json(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err)
 {
 	gk_jstream *j = malloc(sizeof *j);
@@ -358,8 +363,7 @@ int gk_render_json(const gk_report *r, FILE *out, const gk_render_options *o, gk
 		migration(j, &r->migrations[i]);
 	gk_js_end(j, ']');
 	gk_js_kopen(j, "findings", '[');
-	for (size_t i = 0; i < r->n_findings && !j->failed; i++)
-		finding(j, &r->findings[i]);
+	gk_js_elements(j, r->n_findings, each_finding, r);
 	gk_js_end(j, ']');
 	gk_js_kopen(j, "errors", '[');
 	for (size_t i = 0; i < r->n_errors; i++)

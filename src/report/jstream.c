@@ -10,6 +10,7 @@
 void gk_js_init(gk_jstream *j, FILE *out, bool pretty)
 {
 	j->out = out;
+	j->mem = NULL;
 	j->pretty = pretty;
 	j->after_key = false;
 	j->newline = false;
@@ -21,10 +22,19 @@ void gk_js_init(gk_jstream *j, FILE *out, bool pretty)
 
 /* ---- output ---- */
 
+/* s[0..n) to where the document goes: the stream, or memory. */
+static void sink(gk_jstream *j, const char *s, size_t n)
+{
+	if (j->failed)
+		return;
+	if (j->mem ? !gk_half_keep(j->mem, s, n) : fwrite(s, 1, n, j->out) != n)
+		j->failed = true;
+}
+
 static void flush(gk_jstream *j)
 {
-	if (j->n && !j->failed && fwrite(j->buf, 1, j->n, j->out) != j->n)
-		j->failed = true;
+	if (j->n)
+		sink(j, j->buf, j->n);
 	j->n = 0;
 }
 
@@ -33,8 +43,7 @@ static void put(gk_jstream *j, const char *s, size_t n)
 	if (n > GK_JSTREAM_BUF - j->n) {
 		flush(j);
 		if (n > GK_JSTREAM_BUF) {
-			if (!j->failed && fwrite(s, 1, n, j->out) != n)
-				j->failed = true;
+			sink(j, s, n);
 			return;
 		}
 	}
@@ -320,6 +329,63 @@ void gk_js_null(gk_jstream *j)
 {
 	before(j);
 	put(j, "null", 4);
+}
+
+/* ---- a long array in two halves (halves.h) ---- */
+
+typedef struct js_half {
+	gk_jstream *j;
+	gk_js_each_fn each;
+	const void *ctx;
+} js_half;
+
+static void write_elements(void *arg, size_t from, size_t to)
+{
+	js_half *h = arg;
+	for (size_t i = from; i < to && !h->j->failed; i++)
+		h->each(h->j, h->ctx, i);
+}
+
+/* The second half `c`, written into `mem` as if its array were empty so
+ * far, behind the first: the separator its first element left out (when
+ * both halves wrote one), then its bytes; `j` is left as one loop leaves it. */
+static void splice(gk_jstream *j, gk_jstream *c, const gk_half_memory *mem)
+{
+	bool wrote = c->items[c->depth];
+	if (wrote && j->items[j->depth])
+		putch(j, ',');
+	j->items[j->depth] |= wrote;
+	if (wrote || c->newline) /* the second half had the last word on a line break */
+		j->newline = c->newline;
+	for (const gk_half_block *b = mem->first; b; b = b->next)
+		put(j, b->data, b->len);
+	if (c->failed)
+		j->failed = true;
+}
+
+void gk_js_elements(gk_jstream *j, size_t n, gk_js_each_fn each, const void *ctx)
+{
+	js_half first = {j, each, ctx}, second = {NULL, each, ctx};
+	gk_half_memory mem = GK_HALF_MEMORY_INIT;
+	/* A pending line break or key belongs to the first element written,
+	 * which the second half cannot know: one loop then (none of the
+	 * reports asks for either before an array's elements). */
+	gk_jstream *c = n >= GK_HALVES_MIN && !j->newline && !j->after_key && !j->failed ? malloc(sizeof *c) : NULL;
+	if (c) {
+		gk_js_init(c, NULL, j->pretty);
+		c->mem = &mem;
+		c->depth = j->depth;
+		c->items[c->depth] = false;
+		second.j = c;
+	}
+	if (c && gk_halves_run(n, write_elements, &first, &second)) {
+		flush(c);
+		splice(j, c, &mem);
+	} else {
+		write_elements(&first, 0, n);
+	}
+	gk_half_memory_free(&mem);
+	free(c);
 }
 
 int gk_js_finish(gk_jstream *j)

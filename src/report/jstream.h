@@ -37,11 +37,14 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "halves.h"
+
 #define GK_JSTREAM_DEPTH 32
 #define GK_JSTREAM_BUF 65536
 
 typedef struct gk_jstream {
 	FILE *out;
+	gk_half_memory *mem;          /* set: the document goes here instead (gk_js_elements' second half) */
 	bool pretty;                  /* indented by two spaces (else compact) */
 	bool after_key;               /* a key was written: its value follows without a separator */
 	bool newline;                 /* compact: a line break before the next element */
@@ -93,6 +96,18 @@ static inline void gk_js_kopen(gk_jstream *j, const char *k, char open)
 	else
 		gk_js_array(j);
 }
+
+/* Writes element i of an array, or nothing to leave it out. */
+typedef void (*gk_js_each_fn)(gk_jstream *j, const void *ctx, size_t i);
+
+/**
+ * Elements 0..n-1 of the array just opened, each written (or left out)
+ * by `each`, in order, byte for byte as a loop writes them.  A long array
+ * is written in two halves, the second on a thread of its own (halves.h):
+ * `each` must write only to `j` and read `ctx` only.  Stops early when the
+ * writer fails.
+ */
+void gk_js_elements(gk_jstream *j, size_t n, gk_js_each_fn each, const void *ctx);
 
 /** End the document with a newline and flush it to the stream; 0, or -1
  * when anything failed. */

@@ -65,6 +65,7 @@ typedef struct jw {
 	size_t *order;             /* finding indices grouped by suite, report order within a suite */
 	size_t *first;             /* per suite: its findings are order[first[s] .. first[s + 1]) */
 	size_t *outcome;           /* per suite: its finding with replay_outcome, or SIZE_MAX */
+	size_t next_id;            /* the id of the next suite written */
 } jw;
 
 /* Iterate the findings of one suite, in report order. */
@@ -721,6 +722,16 @@ static void write_suite(jw *j, size_t suite, size_t id)
 	free(out);
 }
 
+/* Suite s, when it has one, written by the half `half` of the suites
+ * (a copy of the writer's state of its own, see gk_xs_children). */
+static void each_suite(gk_xstream *x, void *half, size_t s)
+{
+	jw *j = half;
+	j->x = x;
+	if (has_suite(j, s))
+		write_suite(j, s, j->next_id++);
+}
+
 static void write_document(jw *j)
 {
 	const gk_report *r = j->r;
@@ -736,9 +747,14 @@ static void write_document(jw *j)
 		attrf(j, "errors", "%zu", r->n_errors);
 		attrf(j, "time", "%.3f", r->duration_s > 0 ? r->duration_s : 0.0);
 	}
-	for (size_t s = 0, id = 0; s < suites; s++)
-		if (has_suite(j, s))
-			write_suite(j, s, id++);
+	/* The second half of the suites numbers on from the suites before it. */
+	jw second = *j;
+	second.next_id = 0;
+	for (size_t s = 0; s < gk_halves_split(suites); s++)
+		second.next_id += has_suite(j, s);
+	j->next_id = 0;
+	gk_xs_children(j->x, suites, each_suite, j, &second);
+	j->failed |= second.failed;
 	end(j);
 }
 

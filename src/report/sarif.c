@@ -417,6 +417,20 @@ static void run_properties(gk_jstream *j, const gk_report *r)
 	gk_js_end(j, '}');
 }
 
+typedef struct results_ctx {
+	const gk_report *r;
+	const gk_render_options *o;
+} results_ctx;
+
+/* Finding i as a result, when it is about a file (else it is a notification). */
+static void each_result(gk_jstream *j, const void *ctx, size_t i)
+{
+	const results_ctx *c = ctx;
+	const gk_finding *f = &c->r->findings[i];
+	if (f->path && f->path[0])
+		result(j, c->o, f);
+}
+
 int gk_render_sarif(const gk_report *r, FILE *out, const gk_render_options *o, gk_error *err)
 {
 	/* compact, one element a line: `pretty` is the JSON report's */
@@ -441,9 +455,7 @@ int gk_render_sarif(const gk_report *r, FILE *out, const gk_render_options *o, g
 	invocation(j, r, o);
 	gk_js_key(j, "results");
 	gk_js_array(j);
-	for (size_t i = 0; i < r->n_findings; i++)
-		if (r->findings[i].path && r->findings[i].path[0])
-			result(j, o, &r->findings[i]);
+	gk_js_elements(j, r->n_findings, each_result, &(results_ctx){r, o});
 	gk_js_newline(j);
 	gk_js_end(j, ']');
 	run_properties(j, r);

@@ -2,14 +2,24 @@
 #include "xstream.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- output ---- */
 
+/* s[0..n) to where the document goes: the stream, or memory. */
+static void sink(gk_xstream *x, const char *s, size_t n)
+{
+	if (x->failed)
+		return;
+	if (x->mem ? !gk_half_keep(x->mem, s, n) : fwrite(s, 1, n, x->out) != n)
+		x->failed = true;
+}
+
 static void flush(gk_xstream *x)
 {
-	if (x->n && !x->failed && fwrite(x->buf, 1, x->n, x->out) != x->n)
-		x->failed = true;
+	if (x->n)
+		sink(x, x->buf, x->n);
 	x->n = 0;
 }
 
@@ -18,8 +28,7 @@ static void put(gk_xstream *x, const char *s, size_t n)
 	if (n > GK_XSTREAM_BUF - x->n) {
 		flush(x);
 		if (n > GK_XSTREAM_BUF) {
-			if (!x->failed && fwrite(s, 1, n, x->out) != n)
-				x->failed = true;
+			sink(x, s, n);
 			return;
 		}
 	}
@@ -98,6 +107,7 @@ static void escaped(gk_xstream *x, const char *s, bool in_attr)
 void gk_xs_init(gk_xstream *x, FILE *out)
 {
 	x->out = out;
+	x->mem = NULL;
 	x->failed = false;
 	x->doindent = true; /* as xmlTextWriterSetIndent leaves it */
 	x->depth = 0;
@@ -166,6 +176,68 @@ void gk_xs_end(gk_xstream *x)
 	x->doindent = true;
 	put(x, "\n", 1);
 	x->depth--;
+}
+
+/* ---- a long run of children in two halves (halves.h) ---- */
+
+typedef struct xs_half {
+	gk_xstream *x;
+	gk_xs_each_fn each;
+	void *ctx;
+} xs_half;
+
+static void write_children(void *arg, size_t from, size_t to)
+{
+	xs_half *h = arg;
+	for (size_t i = from; i < to && !h->x->failed; i++)
+		h->each(h->x, h->ctx, i);
+}
+
+/* The second half `c`, written into `mem` as if the first had left its
+ * parent's start tag closed and a child ended (the state a child leaves,
+ * and the only one a whole child depends on), behind the first: what the
+ * first child's start would have written when the first half wrote none
+ * (the parent's start tag closed, a line break), then its bytes; `x` is
+ * left as one loop leaves it. */
+static void splice(gk_xstream *x, gk_xstream *c, const gk_half_memory *mem)
+{
+	if (c->failed)
+		x->failed = true;
+	if (!mem->first)
+		return;
+	if (x->depth > 0 && x->open_tag[x->depth - 1]) {
+		close_tag(x);
+		put(x, "\n", 1);
+	}
+	for (const gk_half_block *b = mem->first; b; b = b->next)
+		put(x, b->data, b->len);
+	x->doindent = c->doindent;
+}
+
+void gk_xs_children(gk_xstream *x, size_t n, gk_xs_each_fn each, void *first, void *second)
+{
+	xs_half one = {x, each, first}, two = {NULL, each, second};
+	gk_half_memory mem = GK_HALF_MEMORY_INIT;
+	gk_xstream *c = n >= GK_HALVES_MIN && !x->failed ? malloc(sizeof *c) : NULL;
+	if (c) {
+		c->out = NULL;
+		c->mem = &mem;
+		c->failed = false;
+		c->doindent = true;
+		c->depth = x->depth;
+		memcpy(c->names, x->names, sizeof c->names);
+		memset(c->open_tag, 0, sizeof c->open_tag);
+		c->n = 0;
+		two.x = c;
+	}
+	if (c && gk_halves_run(n, write_children, &one, &two)) {
+		flush(c);
+		splice(x, c, &mem);
+	} else {
+		write_children(&one, 0, n);
+	}
+	gk_half_memory_free(&mem);
+	free(c);
 }
 
 int gk_xs_finish(gk_xstream *x)

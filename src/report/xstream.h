@@ -35,11 +35,14 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "halves.h"
+
 #define GK_XSTREAM_DEPTH 16
 #define GK_XSTREAM_BUF 65536
 
 typedef struct gk_xstream {
 	FILE *out;
+	gk_half_memory *mem;                 /* set: the document goes here instead (gk_xs_children' second half) */
 	bool failed;
 	bool doindent;                      /* libxml2's: the next end tag goes on a line of its own */
 	int depth;
@@ -60,6 +63,20 @@ void gk_xs_attr(gk_xstream *x, const char *name, const char *value);
 void gk_xs_text(gk_xstream *x, const char *s);
 /** Close the current element. */
 void gk_xs_end(gk_xstream *x);
+/* Writes child i of the current element, or nothing to leave it out,
+ * with the context of its half. */
+typedef void (*gk_xs_each_fn)(gk_xstream *x, void *half, size_t i);
+
+/**
+ * Children 0..n-1 of the current element, each written (or left out) by
+ * `each`, in order, byte for byte as a loop writes them.  A long run is
+ * written in two halves, the second on a thread of its own (halves.h),
+ * `each` called with `first` in one and `second` in the other: it must
+ * write only to the writer it is given, and each child must be whole
+ * (its elements closed).
+ */
+void gk_xs_children(gk_xstream *x, size_t n, gk_xs_each_fn each, void *first, void *second);
+
 /** Close what is open and flush; 0, or -1 when anything failed. */
 int gk_xs_finish(gk_xstream *x);
 
