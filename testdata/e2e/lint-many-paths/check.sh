@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Many paths, file by file (as `make bench` and a long history passed by
-# a shell glob give them): the lint collects the first half of the paths
-# and, on a thread of its own, the second, and appends one to the other.
+# a shell glob give them): the lint cuts them into chunks of 128, which two
+# threads collect, each chunk into a batch of its own, appended in order.
 # The report must be the one a single pass makes: migrations in the
 # order given, each missing path an error in the order given, each file
 # with its own repository's Prisma version, and a repository's broken
-# package.json said once, although both halves looked it up.
+# package.json said once, although each chunk looked it up.
 set -euo pipefail
 mk() { # REPO N: a Prisma history of N migrations in the repository $TMP/REPO
 	git init -q "$TMP/$1"
@@ -21,7 +21,7 @@ printf '{"devDependencies": {"prisma": "5.22.0"}}\n' >"$TMP/pinned/package.json"
 args=()
 for f in "$TMP"/broken/prisma/migrations/*/migration.sql "$TMP"/pinned/prisma/migrations/*/migration.sql; do
 	args+=("$f")
-	# a missing path in each half (the split is at the middle of 302)
+	# a missing path in the first chunk and in the second
 	[ ${#args[@]} = 10 ] && args+=("$TMP/missing-first.sql")
 	[ ${#args[@]} = 250 ] && args+=("$TMP/missing-second.sql")
 done
