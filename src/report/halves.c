@@ -35,16 +35,32 @@ bool gk_halves_run(size_t n, gk_half_fn write, void *first, void *second)
 	return true;
 }
 
-bool gk_half_keep(gk_half_memory *m, const char *s, size_t n)
+/* The last block, or a new one when it is full; NULL when out of memory. */
+static gk_half_block *room(gk_half_memory *m)
 {
-	gk_half_block *b = malloc(sizeof *b + n);
+	if (m->last && m->last->len < m->last->cap)
+		return m->last;
+	gk_half_block *b = malloc(GK_HALF_BLOCK);
 	if (!b)
-		return false;
-	b->next = NULL;
-	b->len = n;
-	memcpy(b->data, s, n);
+		return NULL;
+	*b = (gk_half_block){.cap = GK_HALF_BLOCK - sizeof *b};
 	*(m->last ? &m->last->next : &m->first) = b;
 	m->last = b;
+	return b;
+}
+
+bool gk_half_keep(gk_half_memory *m, const char *s, size_t n)
+{
+	while (n > 0) {
+		gk_half_block *b = room(m);
+		if (!b)
+			return false;
+		size_t k = n < b->cap - b->len ? n : b->cap - b->len;
+		memcpy(b->data + b->len, s, k);
+		b->len += k;
+		s += k;
+		n -= k;
+	}
 	return true;
 }
 

@@ -6,7 +6,8 @@
  * of either half), line breaks asked before elements (SARIF's results),
  * a line break asked for before an element then left out (it falls to
  * the next element written, or to the array's end), nesting inside
- * elements, and a document that goes on after the array.
+ * elements, a second half larger than a block of memory
+ * (GK_HALF_BLOCK), and a document that goes on after the array.
  * The XML writer's children (the JUnit report's test suites) the same
  * way: a parent whose start tag the first half leaves open, children
  * with attributes, text and children of their own.
@@ -33,6 +34,7 @@ typedef struct shape {
 	size_t skip_every;            /* also leave out every skip_every-th (0 = none) */
 	bool newline;                 /* a line break before each element (compact) */
 	bool dangling;                /* ...asked for even before an element left out */
+	bool fat;                     /* elements of some 2 kB: the second half spans memory blocks */
 } shape;
 
 static bool written(const shape *s, size_t i)
@@ -53,10 +55,15 @@ static void element(gk_jstream *j, const void *ctx, size_t i)
 		return;
 	if (s->newline)
 		gk_js_newline(j);
-	char text[64];
+	char text[64], fat[2048];
 	snprintf(text, sizeof text, "line %zu\n\"quoted\"\t\\", i);
 	gk_js_object(j);
 	gk_js_kstring(j, "text", text);
+	if (s->fat) {
+		memset(fat, 'a' + (int)(i % 26), sizeof fat - 1);
+		fat[sizeof fat - 1] = '\0';
+		gk_js_kstring(j, "fat", fat);
+	}
 	gk_js_kint(j, "i", (long long)i);
 	gk_js_kopen(j, "nested", '[');
 	for (size_t k = 0; k < i % 3; k++)
@@ -135,6 +142,7 @@ static void test_elements_left_out(void **state)
 		{.n = n, .skip_below = half, .skip_from = SIZE_MAX, .newline = true, .dangling = true},
 		{.n = n, .skip_from = SIZE_MAX, .skip_every = 5, .newline = true, .dangling = true},
 		{.n = n, .skip_below = n, .skip_from = n, .newline = true, .dangling = true},
+		{.n = n, .skip_from = SIZE_MAX, .skip_every = 3, .fat = true},
 	};
 	for (size_t k = 0; k < sizeof shapes / sizeof *shapes; k++)
 		same_bytes(&shapes[k]);
