@@ -582,33 +582,34 @@ static int digest_field(EVP_MD_CTX *c, const char *s)
 	return EVP_DigestUpdate(c, s, strlen(s) + 1);
 }
 
+/* White space as the C locale's isspace() has it: space, \t \n \v \f \r. */
+static bool is_blank(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
 /* The statement's text with every run of white space folded into one
  * space and both ends trimmed, so that re-indenting it keeps the
- * fingerprint; written in chunks, it costs no copy of the statement. */
+ * fingerprint; folded a byte at a time into a chunk that goes to the
+ * digest when full (a call of strspn and strcspn per word cost more than
+ * the SQL's short words), with no copy of the statement. */
 static int digest_statement(EVP_MD_CTX *c, const char *sql)
 {
-	static const char ws[] = " \t\n\r\f\v";
 	char chunk[4096];
 	size_t n = 0;
+	bool any = false, gap = false; /* a word written; white space after it */
 	int ok = 1;
-	const char *p = sql ? sql + strspn(sql, ws) : "";
-	while (*p && ok) {
-		size_t word = strcspn(p, ws);
-		const char *next = p + word + strspn(p + word, ws);
-		bool space = *next != '\0'; /* one space between words, none at the end */
-		if (n + word + space > sizeof chunk) {
+	for (const unsigned char *p = (const unsigned char *)(sql ? sql : ""); *p && ok; p++) {
+		if (is_blank(*p)) {
+			gap = any;
+			continue;
+		}
+		if (n + 2 > sizeof chunk) {
 			ok = EVP_DigestUpdate(c, chunk, n);
 			n = 0;
 		}
-		if (word + space > sizeof chunk) {
-			ok = ok && EVP_DigestUpdate(c, p, word) && (!space || EVP_DigestUpdate(c, " ", 1));
-		} else {
-			memcpy(chunk + n, p, word);
-			n += word;
-			if (space)
-				chunk[n++] = ' ';
-		}
-		p = next;
+		if (gap)
+			chunk[n++] = ' ';
+		chunk[n++] = (char)*p;
+		any = true;
+		gap = false;
 	}
 	return ok && EVP_DigestUpdate(c, chunk, n) && EVP_DigestUpdate(c, "", 1);
 }

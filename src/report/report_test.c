@@ -425,6 +425,58 @@ static void test_reserve_findings(void **state)
 	gk_report_free(r);
 }
 
+/* The fingerprint of a finding about `sql` (drop-table at a.sql), malloc'ed. */
+static char *fingerprint_of(const char *sql)
+{
+	gk_report *r = gk_report_new("lint");
+	assert_non_null(r);
+	add(r, "drop-table", GK_SEV_WARNING, "a.sql", 1, 1, "drops t", sql);
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	char *fp = strdup(r->findings[0].fingerprint);
+	assert_non_null(fp);
+	gk_report_free(r);
+	return fp;
+}
+
+/* A statement's fingerprint survives re-indenting: every run of the six
+ * white-space characters is one space, both ends trimmed, also across the
+ * digest's 4 kB chunks; a space more or less between two words' letters
+ * is another statement.  The value itself is pinned, so that a change of
+ * the folding, which would renew every fingerprint of every user's
+ * baseline, is a decision and not an accident. */
+static void test_fingerprint_folds_white_space(void **state)
+{
+	(void)state;
+	char *plain = fingerprint_of("DROP TABLE t CASCADE;");
+	assert_string_equal(plain, "91f98b4421a31a0ba34ef6af8efe0d9d3c13937b74f42069e0265d632f787219");
+	const char *same[] = {"DROP TABLE t CASCADE;", "  DROP\tTABLE\n\tt  CASCADE;\n", "\v\fDROP\r\nTABLE t\v\f CASCADE;\r\n  "};
+	for (size_t i = 0; i < sizeof same / sizeof *same; i++) {
+		char *fp = fingerprint_of(same[i]);
+		assert_string_equal(fp, plain);
+		free(fp);
+	}
+	char *other = fingerprint_of("DROP TABLE t  CASCADE ;");
+	assert_string_not_equal(other, plain);
+	free(other);
+	/* Past a chunk: 3,000 words of "x" apart by runs of mixed blanks,
+	 * against the same words one space apart. */
+	char *wide = malloc(3000 * 5 + 1), *narrow = malloc(3000 * 2 + 1);
+	assert_non_null(wide);
+	assert_non_null(narrow);
+	size_t w = 0, n = 0;
+	for (size_t i = 0; i < 3000; i++) {
+		memcpy(wide + w, i % 2 ? "x \n\t " : "x\r\n  ", 5);
+		w += 5;
+		narrow[n++] = 'x';
+		if (i + 1 < 3000)
+			narrow[n++] = ' ';
+	}
+	wide[w] = narrow[n] = '\0';
+	char *a = fingerprint_of(wide), *b = fingerprint_of(narrow);
+	assert_string_equal(a, b);
+	free(a), free(b), free(wide), free(narrow), free(plain);
+}
+
 /* No path and the path "" digest alike: two findings about one statement,
  * one of each, are two occurrences of one subject (findings with no path
  * sort just before those with "", so one pass over a path sees both), and
@@ -1438,6 +1490,7 @@ int main(void)
 		cmocka_unit_test(test_finish_orders_any_input),
 		cmocka_unit_test(test_reserve_findings),
 		cmocka_unit_test(test_fingerprint_no_path_and_empty_path),
+		cmocka_unit_test(test_fingerprint_folds_white_space),
 		cmocka_unit_test(test_take_findings_sorts_batch),
 		cmocka_unit_test(test_finish_error_kinds),
 		cmocka_unit_test(test_finish_blocking_beats_failed_server),
