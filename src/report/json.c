@@ -359,7 +359,7 @@ int gk_render_json(const gk_report *r, FILE *out, const gk_render_options *o, gk
 	gk_js_object(j);
 	head(j, r);
 	gk_js_kopen(j, "migrations", '[');
-	for (size_t i = 0; i < r->n_migrations && !j->failed; i++)
+	for (size_t i = 0; i < r->n_migrations && !j->o.failed; i++)
 		migration(j, &r->migrations[i]);
 	gk_js_end(j, ']');
 	gk_js_kopen(j, "findings", '[');

@@ -9,54 +9,19 @@
 
 void gk_js_init(gk_jstream *j, FILE *out, bool pretty)
 {
-	j->out = out;
-	j->mem = NULL;
+	gk_outbuf_init(&j->o, out, NULL);
 	j->pretty = pretty;
 	j->after_key = false;
 	j->newline = false;
-	j->failed = false;
 	j->depth = 0;
 	j->items[0] = false;
-	j->n = 0; /* the buffer itself needs no clearing */
 }
 
 /* ---- output ---- */
 
-/* s[0..n) to where the document goes: the stream, or memory. */
-static void sink(gk_jstream *j, const char *s, size_t n)
-{
-	if (j->failed)
-		return;
-	if (j->mem ? !gk_half_keep(j->mem, s, n) : fwrite(s, 1, n, j->out) != n)
-		j->failed = true;
-}
-
-static void flush(gk_jstream *j)
-{
-	if (j->n)
-		sink(j, j->buf, j->n);
-	j->n = 0;
-}
-
-static void put(gk_jstream *j, const char *s, size_t n)
-{
-	if (n > GK_JSTREAM_BUF - j->n) {
-		flush(j);
-		if (n > GK_JSTREAM_BUF) {
-			sink(j, s, n);
-			return;
-		}
-	}
-	memcpy(j->buf + j->n, s, n);
-	j->n += n;
-}
-
-static void putch(gk_jstream *j, char c)
-{
-	if (j->n == GK_JSTREAM_BUF)
-		flush(j);
-	j->buf[j->n++] = c;
-}
+static void flush(gk_jstream *j) { gk_outbuf_flush(&j->o); }
+static void put(gk_jstream *j, const char *s, size_t n) { gk_outbuf_put(&j->o, s, n); }
+static void putch(gk_jstream *j, char c) { gk_outbuf_putc(&j->o, c); }
 
 /* A line break, indented to the current depth when pretty. */
 static void line_break(gk_jstream *j)
@@ -97,7 +62,7 @@ static void open_container(gk_jstream *j, char c)
 	before(j);
 	putch(j, c);
 	if (j->depth + 1 >= GK_JSTREAM_DEPTH) {
-		j->failed = true;
+		j->o.failed = true;
 		return;
 	}
 	j->items[++j->depth] = false;
@@ -198,7 +163,7 @@ static void path_escaped(gk_jstream *j, const char *s)
 	if (e)
 		quoted(j, e, strlen(e));
 	else {
-		j->failed = true;
+		j->o.failed = true;
 		put(j, "\"\"", 2);
 	}
 	free(e);
@@ -220,12 +185,12 @@ void gk_js_key(gk_jstream *j, const char *key)
 	/* A key is a short word with nothing to escape: written, quotes and
 	 * all, straight into the buffer when it fits (a report writes a dozen
 	 * keys for each finding). */
-	if (n + 2 <= GK_JSTREAM_BUF - j->n && plain(key, n)) {
-		char *o = j->buf + j->n;
+	if (n + 2 <= GK_OUTBUF_SIZE - j->o.n && plain(key, n)) {
+		char *o = j->o.buf + j->o.n;
 		o[0] = '"';
 		memcpy(o + 1, key, n);
 		o[n + 1] = '"';
-		j->n += n + 2;
+		j->o.n += n + 2;
 	} else {
 		quoted(j, key, n);
 	}
@@ -248,7 +213,7 @@ void gk_js_string_n(gk_jstream *j, const char *s, size_t n)
 	if (copy)
 		path_escaped(j, copy);
 	else {
-		j->failed = true;
+		j->o.failed = true;
 		put(j, "\"\"", 2);
 	}
 	free(copy);
@@ -342,7 +307,7 @@ typedef struct js_half {
 static void write_elements(void *arg, size_t from, size_t to)
 {
 	js_half *h = arg;
-	for (size_t i = from; i < to && !h->j->failed; i++)
+	for (size_t i = from; i < to && !h->j->o.failed; i++)
 		h->each(h->j, h->ctx, i);
 }
 
@@ -359,8 +324,8 @@ static void splice(gk_jstream *j, gk_jstream *c, const gk_half_memory *mem)
 		j->newline = c->newline;
 	for (const gk_half_block *b = mem->first; b; b = b->next)
 		put(j, b->data, b->len);
-	if (c->failed)
-		j->failed = true;
+	if (c->o.failed)
+		j->o.failed = true;
 }
 
 void gk_js_elements(gk_jstream *j, size_t n, gk_js_each_fn each, const void *ctx)
@@ -370,10 +335,10 @@ void gk_js_elements(gk_jstream *j, size_t n, gk_js_each_fn each, const void *ctx
 	/* A pending line break or key belongs to the first element written,
 	 * which the second half cannot know: one loop then (none of the
 	 * reports asks for either before an array's elements). */
-	gk_jstream *c = n >= GK_HALVES_MIN && !j->newline && !j->after_key && !j->failed ? malloc(sizeof *c) : NULL;
+	gk_jstream *c = n >= GK_HALVES_MIN && !j->newline && !j->after_key && !j->o.failed ? malloc(sizeof *c) : NULL;
 	if (c) {
 		gk_js_init(c, NULL, j->pretty);
-		c->mem = &mem;
+		c->o.mem = &mem;
 		c->depth = j->depth;
 		c->items[c->depth] = false;
 		second.j = c;
@@ -392,5 +357,5 @@ int gk_js_finish(gk_jstream *j)
 {
 	putch(j, '\n');
 	flush(j);
-	return j->failed || j->depth != 0 || ferror(j->out) ? -1 : 0;
+	return j->o.failed || j->depth != 0 || ferror(j->o.out) ? -1 : 0;
 }

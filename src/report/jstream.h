@@ -27,7 +27,7 @@
  * diff one to a line; pretty documents break every line anyway.
  *
  * A failure (a write, memory, nesting deeper than GK_JSTREAM_DEPTH) is
- * sticky in `failed`: callers check once, with gk_js_finish.  The stream
+ * sticky in `o.failed`: callers check once, with gk_js_finish.  The stream
  * is the caller's; the writer buffers and flushes it in gk_js_finish.
  */
 #ifndef GK_REPORT_JSTREAM_H
@@ -37,22 +37,17 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "halves.h"
+#include "outbuf.h"
 
 #define GK_JSTREAM_DEPTH 32
-#define GK_JSTREAM_BUF 65536
 
 typedef struct gk_jstream {
-	FILE *out;
-	gk_half_memory *mem;          /* set: the document goes here instead (gk_js_elements' second half) */
+	gk_outbuf o;                  /* where the document goes; o.failed: anything failed */
 	bool pretty;                  /* indented by two spaces (else compact) */
 	bool after_key;               /* a key was written: its value follows without a separator */
 	bool newline;                 /* compact: a line break before the next element */
-	bool failed;                  /* a write failed, memory ran out or nesting went too deep */
 	int depth;
 	bool items[GK_JSTREAM_DEPTH]; /* the container at each depth holds a value already */
-	size_t n;                     /* bytes in buf */
-	char buf[GK_JSTREAM_BUF];
 } gk_jstream;
 
 /** Start a document on `out`, compact or `pretty`.  The writer is large

@@ -1412,13 +1412,13 @@ static void test_jstream_escapes_at_every_offset(void **state)
 static void test_jstream_layouts(void **state)
 {
 	(void)state;
-	size_t big_n = GK_JSTREAM_BUF * 2 + 7;
+	size_t big_n = GK_OUTBUF_SIZE * 2 + 7;
 	char *big = malloc(big_n + 1);
 	assert_non_null(big);
 	for (size_t i = 0; i < big_n; i++)
 		big[i] = (char)('a' + i % 26);
 	big[big_n] = '\0';
-	big[GK_JSTREAM_BUF + 3] = '\n';
+	big[GK_OUTBUF_SIZE + 3] = '\n';
 
 	int rc;
 	char *c = jstream_doc(false, big, &rc);

@@ -96,7 +96,7 @@ static void rule_help(gk_jstream *j, const gk_render_rule *ri)
 	gk_buf_printf(&md, "\n\nRule `%s` (%s); `gatekeeper explain %s` shows every example.", ri->id,
 		      gk_category_name(ri->category), ri->id);
 	if (text.failed || md.failed)
-		j->failed = true;
+		j->o.failed = true;
 	gk_js_key(j, "help");
 	gk_js_object(j);
 	gk_js_key(j, "text");
@@ -197,7 +197,7 @@ static void artifact(gk_jstream *j, const char *path)
 	bool relative;
 	char *uri = uri_of(path, &relative);
 	if (!uri)
-		j->failed = true;
+		j->o.failed = true;
 	gk_js_key(j, "artifactLocation");
 	gk_js_object(j);
 	gk_js_kstring(j, "uri", uri ? uri : "");

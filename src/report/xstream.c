@@ -7,34 +7,8 @@
 
 /* ---- output ---- */
 
-/* s[0..n) to where the document goes: the stream, or memory. */
-static void sink(gk_xstream *x, const char *s, size_t n)
-{
-	if (x->failed)
-		return;
-	if (x->mem ? !gk_half_keep(x->mem, s, n) : fwrite(s, 1, n, x->out) != n)
-		x->failed = true;
-}
-
-static void flush(gk_xstream *x)
-{
-	if (x->n)
-		sink(x, x->buf, x->n);
-	x->n = 0;
-}
-
-static void put(gk_xstream *x, const char *s, size_t n)
-{
-	if (n > GK_XSTREAM_BUF - x->n) {
-		flush(x);
-		if (n > GK_XSTREAM_BUF) {
-			sink(x, s, n);
-			return;
-		}
-	}
-	memcpy(x->buf + x->n, s, n);
-	x->n += n;
-}
+static void flush(gk_xstream *x) { gk_outbuf_flush(&x->o); }
+static void put(gk_xstream *x, const char *s, size_t n) { gk_outbuf_put(&x->o, s, n); }
 
 static void puts_(gk_xstream *x, const char *s) { put(x, s, strlen(s)); }
 
@@ -106,12 +80,9 @@ static void escaped(gk_xstream *x, const char *s, bool in_attr)
 
 void gk_xs_init(gk_xstream *x, FILE *out)
 {
-	x->out = out;
-	x->mem = NULL;
-	x->failed = false;
+	gk_outbuf_init(&x->o, out, NULL);
 	x->doindent = true; /* as xmlTextWriterSetIndent leaves it */
 	x->depth = 0;
-	x->n = 0;
 	puts_(x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 }
 
@@ -131,7 +102,7 @@ void gk_xs_start(gk_xstream *x, const char *name)
 		put(x, "\n", 1);
 	}
 	if (x->depth == GK_XSTREAM_DEPTH) {
-		x->failed = true;
+		x->o.failed = true;
 		return;
 	}
 	x->names[x->depth] = name;
@@ -161,7 +132,7 @@ void gk_xs_text(gk_xstream *x, const char *s)
 void gk_xs_end(gk_xstream *x)
 {
 	if (x->depth == 0) {
-		x->failed = true;
+		x->o.failed = true;
 		return;
 	}
 	if (x->open_tag[x->depth - 1]) {
@@ -189,7 +160,7 @@ typedef struct xs_half {
 static void write_children(void *arg, size_t from, size_t to)
 {
 	xs_half *h = arg;
-	for (size_t i = from; i < to && !h->x->failed; i++)
+	for (size_t i = from; i < to && !h->x->o.failed; i++)
 		h->each(h->x, h->ctx, i);
 }
 
@@ -201,8 +172,8 @@ static void write_children(void *arg, size_t from, size_t to)
  * left as one loop leaves it. */
 static void splice(gk_xstream *x, gk_xstream *c, const gk_half_memory *mem)
 {
-	if (c->failed)
-		x->failed = true;
+	if (c->o.failed)
+		x->o.failed = true;
 	if (!mem->first)
 		return;
 	if (x->depth > 0 && x->open_tag[x->depth - 1]) {
@@ -218,16 +189,13 @@ void gk_xs_children(gk_xstream *x, size_t n, gk_xs_each_fn each, void *first, vo
 {
 	xs_half one = {x, each, first}, two = {NULL, each, second};
 	gk_half_memory mem = GK_HALF_MEMORY_INIT;
-	gk_xstream *c = n >= GK_HALVES_MIN && !x->failed ? malloc(sizeof *c) : NULL;
+	gk_xstream *c = n >= GK_HALVES_MIN && !x->o.failed ? malloc(sizeof *c) : NULL;
 	if (c) {
-		c->out = NULL;
-		c->mem = &mem;
-		c->failed = false;
+		gk_outbuf_init(&c->o, NULL, &mem);
 		c->doindent = true;
 		c->depth = x->depth;
 		memcpy(c->names, x->names, sizeof c->names);
 		memset(c->open_tag, 0, sizeof c->open_tag);
-		c->n = 0;
 		two.x = c;
 	}
 	if (c && gk_halves_run(n, write_children, &one, &two)) {
@@ -245,5 +213,5 @@ int gk_xs_finish(gk_xstream *x)
 	while (x->depth > 0)
 		gk_xs_end(x);
 	flush(x);
-	return x->failed ? -1 : 0;
+	return x->o.failed ? -1 : 0;
 }

@@ -25,7 +25,7 @@
  * The text given must be what XML 1.0 can carry (the JUnit renderer's
  * clean() makes it so): the writer checks nothing.  Element and attribute
  * names are the caller's constants.  A failed write (or nesting deeper
- * than GK_XSTREAM_DEPTH) is sticky in `failed`; the stream is the
+ * than GK_XSTREAM_DEPTH) is sticky in `o.failed`; the stream is the
  * caller's, flushed by gk_xs_finish.
  */
 #ifndef GK_REPORT_XSTREAM_H
@@ -35,21 +35,16 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "halves.h"
+#include "outbuf.h"
 
 #define GK_XSTREAM_DEPTH 16
-#define GK_XSTREAM_BUF 65536
 
 typedef struct gk_xstream {
-	FILE *out;
-	gk_half_memory *mem;                 /* set: the document goes here instead (gk_xs_children' second half) */
-	bool failed;
+	gk_outbuf o;                         /* where the document goes; o.failed: anything failed */
 	bool doindent;                      /* libxml2's: the next end tag goes on a line of its own */
 	int depth;
 	const char *names[GK_XSTREAM_DEPTH]; /* the open elements (borrowed) */
 	bool open_tag[GK_XSTREAM_DEPTH];     /* its start tag is not closed yet: no content */
-	size_t n;                            /* bytes in buf */
-	char buf[GK_XSTREAM_BUF];
 } gk_xstream;
 
 /** Start a document (the XML declaration) on `out`.  The writer is large
