@@ -1,13 +1,14 @@
 /*
- * halves.h - a long run of a report's elements written by two threads
+ * halves.h - a long run of a report's elements handled by two threads
  * (internal to src/report/).  The JSON, SARIF, GitLab and JUnit reports
  * of a large run are mostly one array: its findings, or its test suites.
  * Writing it is the one part of a run left to a single core once the
  * lint is done (some 18 ms of a 150 ms lint of 2,659 files), so the
  * writers split it: this thread writes the first half to the output
  * while a second writes the other half into memory, which is copied in
- * behind the first.  The bytes are those of one loop (jstream_test.c and
- * xstream_test.c compare the two).
+ * behind the first.  The bytes are those of one loop (halves_test.c
+ * compares the two).  gk_report_finish takes the findings' fingerprint
+ * digests the same way, each half with a digest context of its own.
  *
  * The writers (jstream.c, xstream.c) do the splicing; this only runs
  * the two halves.

@@ -1,6 +1,7 @@
 /* report.c - the report model (see gatekeeper/report.h). */
 #include "gatekeeper/report.h"
 #include "../util/util.h"
+#include "halves.h"
 #include "texts.h"
 
 #include <assert.h>
@@ -1134,61 +1135,92 @@ static size_t path_end(const gk_report *r, size_t i)
 	return end;
 }
 
-/* The fingerprints of keys[0..n), sorted by cmp_subject; false when the
- * digest fails. */
-static bool fingerprint_keys(gk_report *r, const subject_key *keys, size_t n)
+/* Each of keys[0..n) (sorted by cmp_subject) numbered among the findings
+ * of its subject, from 0, into occurrence[]. */
+static void number_occurrences(const subject_key *keys, size_t n, uint32_t *occurrence)
 {
-	static const char hexdigits[] = "0123456789abcdef";
-	report_priv *p = (report_priv *)r;
-	uint32_t occurrence = 0;
+	uint32_t k_th = 0;
 	for (size_t k = 0; k < n; k++) {
 		bool same = k > 0 && memcmp(keys[k].digest, keys[k - 1].digest, sizeof keys[k].digest) == 0;
-		occurrence = same ? occurrence + 1 : 0;
-		unsigned char be[4] = {occurrence >> 24, occurrence >> 16 & 0xff, occurrence >> 8 & 0xff, occurrence & 0xff};
+		k_th = same ? k_th + 1 : 0;
+		occurrence[keys[k].idx] = k_th;
+	}
+}
+
+/* Writing the fingerprints of findings [from, to): a half's own digest
+ * context (halves.h); `ok` false when the digest failed. */
+typedef struct fingerprint_half {
+	gk_report *r;
+	const uint32_t *occurrence;
+	const EVP_MD *sha256;
+	EVP_MD_CTX *ctx;
+	bool ok;
+} fingerprint_half;
+
+static void write_fingerprints(void *arg, size_t from, size_t to)
+{
+	static const char hexdigits[] = "0123456789abcdef";
+	fingerprint_half *h = arg;
+	for (size_t i = from; h->ok && i < to; i++) {
+		gk_finding *f = &h->r->findings[i];
+		uint32_t o = h->occurrence[i];
+		unsigned char be[4] = {o >> 24, o >> 16 & 0xff, o >> 8 & 0xff, o & 0xff};
 		unsigned char d[32];
 		unsigned len = 0;
-		if (!EVP_DigestInit_ex(p->digest, p->sha256, NULL) || !EVP_DigestUpdate(p->digest, keys[k].digest, 32) ||
-		    !EVP_DigestUpdate(p->digest, be, sizeof be) || !EVP_DigestFinal_ex(p->digest, d, &len) || len != 32)
-			return false;
-		char *hex = r->findings[keys[k].idx].fingerprint;
-		for (size_t b = 0; b < 32; b++) {
-			hex[2 * b] = hexdigits[d[b] >> 4];
-			hex[2 * b + 1] = hexdigits[d[b] & 15];
+		if (!EVP_DigestInit_ex(h->ctx, h->sha256, NULL) || !EVP_DigestUpdate(h->ctx, f->subject, 32) ||
+		    !EVP_DigestUpdate(h->ctx, be, sizeof be) || !EVP_DigestFinal_ex(h->ctx, d, &len) || len != 32) {
+			h->ok = false;
+			break;
 		}
-		hex[64] = '\0';
+		for (size_t b = 0; b < 32; b++) {
+			f->fingerprint[2 * b] = hexdigits[d[b] >> 4];
+			f->fingerprint[2 * b + 1] = hexdigits[d[b] & 15];
+		}
+		f->fingerprint[64] = '\0';
 	}
-	return true;
 }
 
 /*
- * Each finding's fingerprint (see gk_finding): the subject's digest and
- * the finding's occurrence among those of the same subject (cmp_subject),
- * so two identical statements in one file stay apart.  Findings of one
- * subject have one path, and the findings are sorted by path (no path
- * just before ""): their keys are sorted path by path, a few at a time,
- * in a buffer as large as the most findings of a path.  Out of memory
- * leaves them all empty.
+ * Each finding's fingerprint (see gk_finding): the digest of the subject's
+ * digest and the finding's occurrence among those of the same subject
+ * (cmp_subject), so two identical statements in one file stay apart.
+ * Findings of one subject have one path, and the findings are sorted by
+ * path (no path just before ""): their keys are sorted path by path, a few
+ * at a time, in a buffer as large as the most findings of a path.  The
+ * digests, one per finding, are taken by two threads for many findings
+ * (halves.h).  Out of memory leaves them all empty.
  */
 static void fingerprint_findings(gk_report *r)
 {
 	report_priv *p = (report_priv *)r;
 	subject_key *keys = NULL;
-	size_t cap = 0;
-	bool ok = !p->subject_lost && digest_ready(p);
-	for (size_t i = 0, end; ok && i < r->n_findings; i = end) {
+	size_t cap = 0, n = r->n_findings;
+	uint32_t *occurrence = malloc((n ? n : 1) * sizeof *occurrence);
+	bool ok = occurrence && !p->subject_lost && digest_ready(p);
+	for (size_t i = 0, end; ok && i < n; i = end) {
 		end = path_end(r, i);
 		ok = gk_grow(&keys, &cap, end - i, sizeof *keys) == 0;
 		for (size_t k = i; ok && k < end; k++) {
 			keys[k - i].idx = k;
 			memcpy(keys[k - i].digest, r->findings[k].subject, sizeof keys[k - i].digest);
 		}
-		if (ok)
+		if (ok) {
 			qsort_r(keys, end - i, sizeof *keys, cmp_subject, r->findings);
-		ok = ok && fingerprint_keys(r, keys, end - i);
+			number_occurrences(keys, end - i, occurrence);
+		}
 	}
-	for (size_t i = 0; !ok && i < r->n_findings; i++)
-		r->findings[i].fingerprint[0] = '\0';
 	free(keys);
+	fingerprint_half first = {r, occurrence, p->sha256, p->digest, ok};
+	fingerprint_half second = {r, occurrence, p->sha256, ok ? EVP_MD_CTX_new() : NULL, ok};
+	second.ok = second.ok && second.ctx;
+	if (ok && !(second.ok && gk_halves_run(n, write_fingerprints, &first, &second))) {
+		write_fingerprints(&first, 0, n);
+		second.ok = true;
+	}
+	EVP_MD_CTX_free(second.ctx);
+	free(occurrence);
+	for (size_t i = 0; !(ok && first.ok && second.ok) && i < n; i++)
+		r->findings[i].fingerprint[0] = '\0';
 }
 
 /* Applied on the target with the file unchanged, and nothing else to say:

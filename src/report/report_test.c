@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <libxml/parser.h>
 #include <libxml/xmlschemas.h>
 #include <libxml/xpath.h>
@@ -475,6 +476,43 @@ static void test_fingerprint_folds_white_space(void **state)
 	char *a = fingerprint_of(wide), *b = fingerprint_of(narrow);
 	assert_string_equal(a, b);
 	free(a), free(b), free(wide), free(narrow), free(plain);
+}
+
+/*
+ * Many findings (their digests taken by two threads, halves.h): each
+ * fingerprint is SHA-256 of its subject's digest and its occurrence (four
+ * bytes, big-endian), computed here apart.  Each of 700 paths has one
+ * statement with three findings of one rule (occurrences 0, 1, 2) and one
+ * of another rule (occurrence 0).
+ */
+static void test_fingerprints_of_many_findings(void **state)
+{
+	(void)state;
+	gk_report *r = gk_report_new("lint");
+	assert_non_null(r);
+	char path[32];
+	for (int i = 0; i < 700; i++) {
+		snprintf(path, sizeof path, "m/%04d.sql", i);
+		for (int k = 0; k < 3; k++)
+			add(r, "drop-table", GK_SEV_WARNING, path, 1 + k, 1, "drops t", "DROP TABLE t;");
+		add(r, "drop-column", GK_SEV_WARNING, path, 4, 1, "drops c", "DROP TABLE t;");
+	}
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	assert_int_equal(r->n_findings, 2800);
+	for (size_t i = 0; i < r->n_findings; i++) {
+		const gk_finding *f = &r->findings[i];
+		unsigned o = strcmp(f->rule_id, "drop-table") == 0 ? (unsigned)f->line - 1 : 0;
+		unsigned char in[36], d[32];
+		memcpy(in, f->subject, 32);
+		in[32] = 0, in[33] = 0, in[34] = 0, in[35] = (unsigned char)o;
+		unsigned len = 0;
+		assert_true(EVP_Digest(in, sizeof in, d, &len, EVP_sha256(), NULL) && len == 32);
+		char hex[65];
+		for (size_t b = 0; b < 32; b++)
+			snprintf(hex + 2 * b, 3, "%02x", d[b]);
+		assert_string_equal(f->fingerprint, hex);
+	}
+	gk_report_free(r);
 }
 
 /* No path and the path "" digest alike: two findings about one statement,
@@ -1491,6 +1529,7 @@ int main(void)
 		cmocka_unit_test(test_reserve_findings),
 		cmocka_unit_test(test_fingerprint_no_path_and_empty_path),
 		cmocka_unit_test(test_fingerprint_folds_white_space),
+		cmocka_unit_test(test_fingerprints_of_many_findings),
 		cmocka_unit_test(test_take_findings_sorts_batch),
 		cmocka_unit_test(test_finish_error_kinds),
 		cmocka_unit_test(test_finish_blocking_beats_failed_server),
