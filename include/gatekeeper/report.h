@@ -9,10 +9,11 @@
  * Ownership: a gk_report owns every string stored in it (they are copied
  * on the way in).  Pointers read from the struct are borrowed and valid
  * until gk_report_free().  Fields are public for reading; change them only
- * through these functions.  A finding's help, path, sql, context and about
- * are the report's one copy of that text, shared by every finding with
- * the same (a file's findings have one path): nothing changes them once
- * the finding is added, and they are freed with the report, at once.
+ * through these functions.  A finding's help, path, sql, context and about,
+ * and a migration's path and runner_why, are the report's one copy of that
+ * text, shared by every finding and migration with the same (a file's
+ * findings have one path, a repository's migrations one runner): nothing
+ * changes them once added, and they are freed with the report, at once.
  *
  * Programming errors are assert()ed, not returned: a NULL report, finding
  * or string where one is required, a migration or check index out of

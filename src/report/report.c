@@ -129,12 +129,7 @@ void gk_report_free(gk_report *r)
 		return;
 	for (size_t i = 0; i < r->n_migrations; i++) {
 		gk_migration *m = &r->migrations[i];
-		free(m->path);
-		free(m->old_path);
-		free(m->runner_why.tool);
-		free(m->runner_why.version);
-		free(m->runner_why.source);
-		free(m->runner_why.reason);
+		free(m->old_path); /* path and runner_why: shared texts */
 		free(m->commit.author);
 		free(m->commit.email);
 		free(m->commit.subject);
@@ -193,7 +188,7 @@ int gk_report_add_migration(gk_report *r, const char *path, int statements, enum
 		return GK_ENOMEM;
 	gk_migration *m = &r->migrations[r->n_migrations];
 	memset(m, 0, sizeof *m);
-	if (!(m->path = gk_strdup(path)))
+	if (!(m->path = (char *)gk_texts_intern(&p->texts, path)))
 		return GK_ENOMEM;
 	m->statements = m->statements_total = statements;
 	m->runner = runner;
@@ -211,10 +206,11 @@ int gk_report_find_migration(const gk_report *r, const char *path)
 }
 
 /* NULL and "" alike: not known. */
-static int set_text(char **dst, const char *src)
+/* `*dst` made the report's shared copy of `src` (NULL or "": none). */
+static int set_text(gk_report *r, char **dst, const char *src)
 {
-	free(*dst);
-	*dst = src && src[0] ? gk_strdup(src) : NULL;
+	report_priv *p = (report_priv *)r;
+	*dst = src && src[0] ? (char *)gk_texts_intern(&p->texts, src) : NULL;
 	return src && src[0] && !*dst ? GK_ENOMEM : 0;
 }
 
@@ -223,10 +219,10 @@ int gk_report_set_runner_why(gk_report *r, size_t idx, const char *tool, const c
 {
 	assert(r && idx < r->n_migrations);
 	gk_migration *m = &r->migrations[idx];
-	int rc = set_text(&m->runner_why.tool, tool);
-	rc |= set_text(&m->runner_why.version, version);
-	rc |= set_text(&m->runner_why.source, source);
-	rc |= set_text(&m->runner_why.reason, reason);
+	int rc = set_text(r, &m->runner_why.tool, tool);
+	rc |= set_text(r, &m->runner_why.version, version);
+	rc |= set_text(r, &m->runner_why.source, source);
+	rc |= set_text(r, &m->runner_why.reason, reason);
 	return rc ? GK_ENOMEM : 0;
 }
 
