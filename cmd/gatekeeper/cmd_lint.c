@@ -111,9 +111,8 @@ static void path_failed(collection *c, enum gk_error_kind kind, const char *path
 	c->errors[c->n_errors++] = (path_error){kind, path, m};
 }
 
-static void *collect(void *arg)
+static void collect(collection *c)
 {
-	collection *c = arg;
 	for (int i = c->from; i < c->to && !c->oom; i++) {
 		gk_path_stat ps;
 		gk_error err = {0};
@@ -129,7 +128,6 @@ static void *collect(void *arg)
 			path_failed(c, GK_ERRKIND_IO, c->paths[i], err.msg);
 		}
 	}
-	return NULL;
 }
 
 /*
@@ -177,10 +175,13 @@ static collection *collect_all(gk_run_args *a, enum gk_layout_kind layout, char 
 	if (helped)
 		pthread_join(tid, NULL);
 	for (size_t k = 1; k < *n && !chunks[0].oom; k++) {
-		if (chunks[k].oom)
-			chunks[0].oom = true, chunks[0].err = chunks[k].err;
-		else if (gk_lint_batch_append(&chunks[0].batch, &chunks[k].batch) < 0)
-			chunks[0].oom = true, gk_error_set(&chunks[0].err, GK_ENOMEM, "out of memory");
+		if (chunks[k].oom) {
+			chunks[0].oom = true;
+			chunks[0].err = chunks[k].err;
+		} else if (gk_lint_batch_append(&chunks[0].batch, &chunks[k].batch) < 0) {
+			chunks[0].oom = true;
+			gk_error_set(&chunks[0].err, GK_ENOMEM, "out of memory");
+		}
 	}
 	return chunks;
 }
