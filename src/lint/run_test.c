@@ -134,6 +134,55 @@ static void test_lint_run__many_files_keep_input_order(void **state)
 	gk_report_free(r);
 }
 
+/* `n` statements SELECT '<k x's>'; (malloc'ed). */
+static char *long_selects(size_t n, size_t k)
+{
+	char *t = malloc(n * (k + 12) + 1), *o = t;
+	assert_non_null(t);
+	for (size_t i = 0; i < n; i++) {
+		memcpy(o, "SELECT '", 8);
+		memset(o + 8, 'x', k);
+		memcpy(o + 8 + k, "';\n", 3);
+		o += k + 11;
+	}
+	*o = '\0';
+	return t;
+}
+
+/* Files larger, together, than the SQL parsers may hold ahead of the
+ * rules (16 MB), and one larger than that alone (with a file size limit
+ * that lets it in): each is parsed and linted, in input order, the run
+ * neither stalls nor skips one. */
+static void test_lint_run__large_files_past_the_bytes_ahead(void **state)
+{
+	(void)state;
+	enum { N = 25 };
+	static char paths[N][16];
+	char *big = long_selects(8, 250000), *huge = long_selects(9, 2000000);
+	gk_lint_input in[N];
+	for (int i = 0; i < N; i++) {
+		snprintf(paths[i], sizeof paths[i], "%02d.sql", i);
+		in[i] = text_input(paths[i], i == 5 ? huge : i % 2 ? "DROP TABLE x;" : big, true);
+	}
+	gk_lint_options o;
+	gk_lint_options_init(&o);
+	o.jobs = 2;
+	o.max_file_size = (size_t)32 << 20;
+	gk_report *r = gk_report_new("test");
+	gk_error err = {0};
+	assert_int_equal(gk_lint_inputs(r, &o, in, N, &err), 0);
+	gk_report_finish(r, GK_SEV_ERROR, 0);
+	assert_int_equal(r->n_migrations, N);
+	for (int i = 0; i < N; i++) {
+		assert_string_equal(r->migrations[i].path, paths[i]);
+		assert_int_equal(r->migrations[i].statements, i == 5 ? 9 : i % 2 ? 1 : 8);
+	}
+	assert_int_equal(count(r, NULL, "drop-table"), N / 2 - 1);
+	gk_report_free(r);
+	free(big);
+	free(huge);
+}
+
 /* The model's hash indexes follow drops and renames (several in one statement too). */
 static void test_lint_run__model_follows_drops_and_renames(void **state)
 {
@@ -488,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_lint_run__context_teaches_without_reporting),
 		cmocka_unit_test(test_lint_run__end_limits_the_migration),
 		cmocka_unit_test(test_lint_run__many_files_keep_input_order),
+		cmocka_unit_test(test_lint_run__large_files_past_the_bytes_ahead),
 		cmocka_unit_test(test_lint_run__model_follows_drops_and_renames),
 		cmocka_unit_test(test_lint_run__drop_not_null_then_set_not_null),
 		cmocka_unit_test(test_lint_run__select_into_creates_a_table),
