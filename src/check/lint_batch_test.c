@@ -92,6 +92,16 @@ static char *put(const char *root, const char *rel, const char *text)
 	return path;
 }
 
+/* Remove the folder `root` and free the n paths made in it. */
+static void remove_tree(const char *root, char **made, size_t n)
+{
+	char *rm = gk_asprintf("rm -rf '%s'", root);
+	assert_int_equal(system(rm), 0);
+	free(rm);
+	for (size_t i = 0; i < n; i++)
+		free(made[i]);
+}
+
 /*
  * A Prisma history passed file by file has a folder per migration: a
  * folder holding nothing the search reads shares the settings of the plain
@@ -127,11 +137,7 @@ static void test_settings_shared_by_plain_siblings(void **state)
 	assert_ptr_equal(b.in[3].settings, b.in[4].settings);
 	assert_int_equal(b.n_settings, 3);
 	gk_lint_batch_free(&b);
-	char *rm = gk_asprintf("rm -rf '%s'", root);
-	assert_int_equal(system(rm), 0);
-	free(rm);
-	for (size_t i = 0; i < sizeof made / sizeof *made; i++)
-		free(made[i]);
+	remove_tree(root, made, sizeof made / sizeof *made);
 }
 
 /*
@@ -179,11 +185,7 @@ static void test_append(void **state)
 	assert_int_equal(first.n, 0);
 	assert_string_equal(empty.in[2].settings->prisma.version, "5.22.0");
 	gk_lint_batch_free(&empty);
-	char *rm = gk_asprintf("rm -rf '%s'", root);
-	assert_int_equal(system(rm), 0);
-	free(rm);
-	for (size_t i = 0; i < sizeof made / sizeof *made; i++)
-		free(made[i]);
+	remove_tree(root, made, sizeof made / sizeof *made);
 }
 
 int main(void)
