@@ -15,6 +15,9 @@
 # "[  SKIPPED ]"; a skip that gives no reason fails.  A part of a test that
 # could not run ("SKIP part: reason") is named too.
 # GK_UNIT_TIMES=1: print each binary's wall time ("unit NAME: N s").
+# GK_UNIT_TIMEOUT: seconds a test binary may take (900; the slowest takes
+# 30 s to a few minutes, sanitized): one that deadlocks fails, named, instead
+# of holding the whole run until CI's own limit.
 # Prints "unit: N passed, N failed, N skipped" and exits non-zero when any
 # failed.
 set -uo pipefail
@@ -33,6 +36,7 @@ needs() {  # needs <binary>: the words of its source's "test needs:" line
 	sed -n 's|^/\* test needs: \([a-z ]*\) \*/$|\1|p' "$src" 2>/dev/null | head -1
 }
 
+limit=${GK_UNIT_TIMEOUT:-900}
 trace=${GK_UNIT_TRACE:-0}
 if [ "$trace" = 1 ] && ! command -v strace >/dev/null; then
 	echo "unit: SKIP: strace is not installed (ci/install-deps.sh installs it): the tests that declare no needs are not checked for starting a server or git"
@@ -66,11 +70,12 @@ while IFS= read -r t; do
 	[ $quick = 1 ] && [ -n "$n" ] && continue
 	t0=$(date +%s)
 	if [ "$trace" = 1 ] && [ -z "$n" ]; then
-		strace "${strace_opts[@]}" -o "$tmp/trace" "$t" >"$tmp/out" 2>"$tmp/err"
+		timeout -k 10 "$limit" strace "${strace_opts[@]}" -o "$tmp/trace" "$t" >"$tmp/out" 2>"$tmp/err"
 	else
-		"$t" >"$tmp/out" 2>"$tmp/err"
+		timeout -k 10 "$limit" "$t" >"$tmp/out" 2>"$tmp/err"
 	fi
 	rc=$?
+	[ $rc -eq 124 ] || [ $rc -eq 137 ] && echo "unit: $name: stopped after $limit s (GK_UNIT_TIMEOUT)"
 	[ -n "${GK_UNIT_TIMES:-}" ] && echo "unit $name: $(($(date +%s) - t0)) s"
 	out=$(cat "$tmp/out" "$tmp/err")
 	p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
