@@ -379,7 +379,8 @@ void gk_runner_scan(gk_runner_sql *out, const char *text, size_t len, int pg_ver
  * or UNLOGGED, an AlterTableStmt (but the one of ALTER TYPE, a composite
  * type's) with ALTER and TABLE, INDEX, VIEW, MATERIALIZED, SEQUENCE or
  * FOREIGN, a RenameStmt (but ALTER TYPE's) with ALTER and the object's
- * kind.  (ALTER TYPE ... ADD VALUE and RENAME VALUE are AlterEnumStmts.)  CONCURRENTLY and ATOMIC are looked for in the bytes, not here.
+ * kind.  (ALTER TYPE ... ADD VALUE and RENAME VALUE are AlterEnumStmts.)
+ * CONCURRENTLY and ATOMIC are looked for in the bytes, not here.
  * Every other statement is scanned.
  */
 static bool words_cannot_matter(const PgQuery__Node *n)
@@ -432,11 +433,11 @@ static bool has_word(const char *p, size_t n, const char *lower)
 /*
  * Whether stepping through the tokens of text[a, b), statement `st`'s own,
  * would only mark the statement as begun: no ';' in it before the first
- * wrong cut is known (none cut), no CONCURRENTLY and no ATOMIC anywhere (the bytes
- * are looked at, so a name holding them is scanned too), no string in
- * which to find an ADD VALUE literal of an earlier statement, and words
- * that cannot matter (the loop is at the statement's start: no ';' is
- * open in a BEGIN ATOMIC body).
+ * wrong cut is known (none cut), no CONCURRENTLY and no ATOMIC anywhere
+ * (the bytes are looked at, so a name holding them is scanned too), no
+ * string in which to find an ADD VALUE literal of an earlier statement,
+ * and words that cannot matter (the loop is at the statement's start: no
+ * ';' is open in a BEGIN ATOMIC body).
  */
 static bool body_inert(const scanner *sc, const loop *l, const gk_sql_stmt *st, size_t a, size_t b)
 {

@@ -184,7 +184,6 @@ typedef struct pipeline {
 	size_t next;      /* next file to parse */
 	size_t consumed;  /* files the rules are done with */
 	size_t ahead_bytes; /* SQL of the files parsed and not consumed yet */
-	size_t counted[PARSE_AHEAD]; /* what each file in the ring added to ahead_bytes */
 	pthread_mutex_t mu;
 	/* Each side is woken only when it waits for what changed: the rules
 	 * for the file they need (`awaited`), the parsers for room ahead
@@ -225,7 +224,6 @@ static void parse_taken(pipeline *p, size_t i)
 	*pf = (gk_parsed_file){.in = &p->in[i]}; /* the rules cleared it */
 	gk__parse_file(pf, p->o);
 	pthread_mutex_lock(&p->mu);
-	p->counted[i % PARSE_AHEAD] = pf->len;
 	p->ahead_bytes += pf->len;
 	p->ready[i] = true;
 	if (p->awaited == i)
@@ -287,10 +285,11 @@ static void *linter(void *arg)
 		await_parsed(p, i);
 		pthread_mutex_unlock(&p->mu);
 		gk_parsed_file *pf = slot_file(p, i);
+		size_t len = pf->len; /* what parse_taken added to ahead_bytes (stage 2 reads it only) */
 		gk__lint_parsed(pf, p->o, p->rules, &p->state, slot_result(p, i));
 		gk__parsed_file_clear(pf);
 		pthread_mutex_lock(&p->mu);
-		p->ahead_bytes -= p->counted[i % PARSE_AHEAD];
+		p->ahead_bytes -= len;
 		p->consumed = i + 1;
 		if (p->parsers_waiting)
 			pthread_cond_broadcast(&p->room);

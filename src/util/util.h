@@ -92,10 +92,12 @@ int gk_grow(void *arr, size_t *cap, size_t need, size_t elem);
  * from GK_HUGE_PAGE bytes on, each block is aligned to that size and
  * advised to the kernel as huge pages (MADV_HUGEPAGE; ignored where
  * transparent huge pages are off).  Every first touch of a page is a page
- * fault, 10-13 us each on the virtual machines CI runs on (measured: 50 MB
- * touched page by page, 128-170 ms; as huge pages, 3 ms), and the findings
- * of the shared corpora (7.5 MB, with each doubling copied into fresh
- * pages) were a third of a lint's faults.  Freed with free().
+ * fault: 10-13 us each on one virtual machine measured (50 MB touched page
+ * by page, 128-170 ms; as huge pages, 3 ms), 1.6 us on another (8 MB in a
+ * fresh process, 2.9 ms; as huge pages, 0.6 ms, though a huge page the
+ * kernel must first find can take milliseconds there).  The findings of
+ * the shared corpora (7.5 MB, with each doubling copied into fresh pages)
+ * were a third of a lint's faults.  Freed with free().
  */
 #define GK_HUGE_PAGE ((size_t)2 << 20)
 int gk_grow_large(void *arr, size_t *cap, size_t need, size_t elem);
